@@ -1,0 +1,72 @@
+/*
+ * What a database backend provides. conn.c dispatches the public connection API
+ * through this table; apply.c drives plans through it. One backend per dialect,
+ * compiled in when its client library was found (see meson.build).
+ */
+#ifndef DBS_BACKEND_H
+#define DBS_BACKEND_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "dbsync/conn.h"
+#include "dbsync/plan.h"
+
+/* Connection parameters, as keys and values (see dbsync_conn_open_params). */
+typedef struct dbs_params {
+	const char *const *keys;
+	const char *const *values;
+	size_t n;
+} dbs_params;
+
+/* The value of `key` in params, or NULL. */
+const char *dbs_params_get(const dbs_params *p, const char *key);
+
+typedef struct dbs_backend {
+	dbsync_dialect dialect;
+	/* Open a connection; sets conn->impl, conn->describe (no password) and
+	 * conn->server_version (both malloc'd, freed by conn.c). */
+	int (*open)(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params);
+	void (*close)(dbsync_conn *conn);
+	/* Read the whole live schema in a fixed number of catalog queries,
+	 * counting each round trip in conn->catalog_queries. */
+	int (*introspect)(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
+	/* Run one statement or a script; no results. Errors carry SQLSTATE / native code. */
+	int (*exec)(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql);
+	/* Run a query returning one integer (first column of the first row; 0 if no row). */
+	int (*query_int64)(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn, const char *sql);
+	/* Start applying a plan: take the sync lock, open the transaction, and
+	 * whatever framing the plan needs (SQLite: foreign keys off around rebuilds,
+	 * foreign_key_check). */
+	int (*apply_begin)(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan);
+	/* Finish: commit (after SQLite's foreign_key_check) or roll back, release the
+	 * lock, restore settings. With commit=0 it must not fail silently. */
+	int (*apply_end)(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan, int commit);
+	/* The text equivalents of apply_begin / apply_end for dry-run scripts. */
+	int (*script_prologue)(dbs_buf *out, const dbsync_plan *plan);
+	int (*script_epilogue)(dbs_buf *out, const dbsync_plan *plan);
+} dbs_backend;
+
+struct dbsync_conn {
+	const dbs_backend *backend;
+	dbsync_dialect dialect;
+	void *impl;
+	char *describe;
+	char *server_version;
+	uint64_t catalog_queries;
+};
+
+/* The compiled-in backend for a dialect, or NULL. */
+const dbs_backend *dbs_backend_for(dbsync_dialect d);
+
+#ifdef DBSYNC_HAVE_SQLITE
+extern const dbs_backend dbs_backend_sqlite;
+#endif
+#ifdef DBSYNC_HAVE_POSTGRES
+extern const dbs_backend dbs_backend_postgres;
+#endif
+#ifdef DBSYNC_HAVE_MYSQL
+extern const dbs_backend dbs_backend_mysql;
+#endif
+
+#endif

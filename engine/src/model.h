@@ -1,0 +1,127 @@
+/*
+ * The schema model shared by every part of the engine. A dbsync_schema owns an
+ * arena; every string and struct below lives in it and is borrowed by readers.
+ *
+ * Canonical forms (filled by the parser and dbs_schema_normalize, so the diff can
+ * compare with strcmp):
+ *  - `type`: the declared type, lower-case, single spaces, no space before '('
+ *    ("varchar(100)", "integer unsigned"); NULL when a SQLite column has none.
+ *  - expressions (`default_expr`, `check_expr`, `where_expr`, `generated_expr`,
+ *    index part `expr`): token-normalized text from dbs_expr_canon: keywords
+ *    upper-case, identifiers quoted the dialect's way, one space between tokens
+ *    except after '(' and before ')' or ',', redundant outer parentheses dropped.
+ *  - names are kept as written (case preserved); compare with dbs_name_eq.
+ */
+#ifndef DBS_MODEL_H
+#define DBS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "dbsync/common.h"
+#include "dbsync/schema.h"
+
+typedef DBS_VEC(const char *) dbs_str_vec;
+
+typedef struct dbs_column {
+	const char *name;
+	const char *type;            /* canonical declared type, or NULL */
+	bool not_null;
+	const char *default_expr;    /* canonical expression, or NULL */
+	const char *generated_expr;  /* GENERATED ALWAYS AS (expr), or NULL */
+	bool generated_stored;       /* STORED (else VIRTUAL) */
+	bool autoincrement;          /* SQLite AUTOINCREMENT, MySQL AUTO_INCREMENT */
+	const char *identity;        /* PostgreSQL: "ALWAYS" or "BY DEFAULT", else NULL */
+	const char *collation;       /* COLLATE name, or NULL */
+	const char *comment;         /* or NULL */
+} dbs_column;
+
+typedef enum dbs_con_kind {
+	DBS_CON_PRIMARY = 1,
+	DBS_CON_UNIQUE,
+	DBS_CON_CHECK,
+	DBS_CON_FOREIGN
+} dbs_con_kind;
+
+typedef struct dbs_constraint {
+	dbs_con_kind kind;
+	const char *name;            /* NULL when unnamed */
+	bool inline_col;             /* written on its column ("x" int UNIQUE); single column */
+	dbs_str_vec cols;            /* PRIMARY/UNIQUE/FOREIGN: local columns; CHECK: the column for an inline check, else empty */
+	const char *check_expr;      /* CHECK */
+	const char *ref_table;       /* FOREIGN */
+	dbs_str_vec ref_cols;        /* FOREIGN; empty means the referenced primary key */
+	const char *on_delete;       /* FOREIGN: "CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT"; NULL = NO ACTION */
+	const char *on_update;
+	bool deferrable;
+	bool initially_deferred;
+	bool pk_autoincrement;       /* SQLite: PRIMARY KEY ... AUTOINCREMENT */
+} dbs_constraint;
+
+typedef struct dbs_index_part {
+	const char *column;          /* or NULL for an expression */
+	const char *expr;            /* canonical expression, or NULL */
+	bool desc;
+	const char *collation;       /* or NULL */
+	const char *opclass;         /* PostgreSQL operator class, or NULL */
+	int prefix_len;              /* MySQL prefix length, 0 when none */
+} dbs_index_part;
+
+typedef struct dbs_index {
+	const char *name;
+	bool unique;
+	DBS_VEC(dbs_index_part) parts;
+	const char *where_expr;      /* partial index predicate, or NULL */
+	const char *method;          /* "btree", "gin", ... NULL = default */
+	dbs_str_vec include;         /* INCLUDE columns */
+	const char *comment;
+} dbs_index;
+
+typedef struct dbs_table {
+	const char *name;
+	DBS_VEC(dbs_column *) columns;
+	DBS_VEC(dbs_constraint *) constraints;
+	DBS_VEC(dbs_index *) indexes;
+	const char *comment;
+	bool without_rowid;          /* SQLite */
+	bool strict;                 /* SQLite */
+	const char *source_sql;      /* the CREATE statement as read (introspection), or NULL */
+} dbs_table;
+
+typedef struct dbs_view {
+	const char *name;
+	const char *definition;      /* SELECT text as stored */
+} dbs_view;
+
+struct dbsync_schema {
+	dbs_arena arena;
+	dbsync_dialect dialect;
+	DBS_VEC(dbs_table *) tables;
+	DBS_VEC(dbs_view *) views;
+	/* name lookup: open addressing over tables, rebuilt when stale */
+	dbs_table **hash;
+	size_t hash_cap;
+	size_t hash_n;               /* tables.n when the hash was built */
+};
+
+/* Identifier equality under the dialect's rules (SQLite and MySQL columns:
+ * ASCII case-insensitive; PostgreSQL: exact). */
+bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b);
+
+dbsync_schema *dbs_schema_new(dbsync_dialect d); /* NULL on OOM */
+dbs_table *dbs_schema_add_table(dbsync_schema *s, const char *name); /* copies name */
+dbs_table *dbs_schema_find_table(dbsync_schema *s, const char *name);
+dbs_column *dbs_table_add_column(dbsync_schema *s, dbs_table *t, const char *name);
+dbs_column *dbs_table_find_column(const dbsync_schema *s, const dbs_table *t, const char *name);
+size_t dbs_table_column_index(const dbsync_schema *s, const dbs_table *t, const char *name); /* (size_t)-1 if none */
+dbs_constraint *dbs_table_add_constraint(dbsync_schema *s, dbs_table *t, dbs_con_kind kind);
+dbs_index *dbs_table_add_index(dbsync_schema *s, dbs_table *t, const char *name);
+dbs_index *dbs_schema_find_index(dbsync_schema *s, const char *name, dbs_table **table_out);
+dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *definition);
+/* The table's primary key constraint, or NULL. */
+dbs_constraint *dbs_table_primary_key(const dbs_table *t);
+/* Copy a table (deep) from one schema into another; returns the copy. */
+dbs_table *dbs_schema_copy_table(dbsync_schema *dst, const dbs_table *src);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * DDL parsing (recursive descent over lexer.h's tokens) and normalization to the
+ * canonical forms described in model.h.
+ */
+#ifndef DBS_PARSE_H
+#define DBS_PARSE_H
+
+#include "model.h"
+
+/* Parse a script of DDL statements into `s` (in s->dialect), adding tables,
+ * columns, constraints, indexes, comments and views. Statements that carry no
+ * schema (SET, BEGIN, COMMIT, PRAGMA, INSERT...) are skipped. On malformed input
+ * returns DBSYNC_EPARSE with line/column on ctx; `s` may then hold a partial
+ * result and should be freed. Then calls dbs_schema_normalize. */
+int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t len);
+
+/* Canonical text of an SQL expression (see model.h), allocated in `a`. Returns
+ * NULL on OOM or when the text does not lex (unterminated quote): callers then
+ * keep the raw text. */
+const char *dbs_expr_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len);
+
+/* Canonical declared type ("VARCHAR (100)" -> "varchar(100)"). */
+const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len);
+
+/* Bring a schema (parsed or introspected) to canonical form in place: types,
+ * expressions, ON DELETE/UPDATE spellings, dialect synonyms. Idempotent. */
+int dbs_schema_normalize(dbsync_schema *s, dbsync_ctx *ctx);
+
+#endif

@@ -1,0 +1,20 @@
+/* The plan object, shared by the planner (plan.c) and apply (apply.c). */
+#ifndef DBS_PLAN_INTERNAL_H
+#define DBS_PLAN_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+#include "dbsync/plan.h"
+#include "model.h"
+
+struct dbsync_plan {
+	dbs_arena arena;
+	dbsync_dialect dialect;
+	DBS_VEC(dbsync_op *) ops;       /* in execution order; each owned by the arena */
+	const dbsync_schema *desired;   /* borrowed: the caller keeps it alive until the plan is freed */
+	dbsync_plan_options opts;       /* metadata_json copied into the arena */
+	bool foreign_keys_off;          /* SQLite: a rebuild needs PRAGMA foreign_keys=OFF around the transaction */
+};
+
+#endif

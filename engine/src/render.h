@@ -1,0 +1,15 @@
+/* Rendering the schema model as dialect SQL. Identifiers always go through dbs_quote_ident. */
+#ifndef DBS_RENDER_H
+#define DBS_RENDER_H
+
+#include "buf.h"
+#include "model.h"
+
+/* CREATE TABLE for `t` (no trailing ';'), with its constraints; no indexes. */
+int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t);
+/* CREATE [UNIQUE] INDEX for index `ix` of table `t` (no trailing ';'). */
+int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix);
+/* One column definition as in CREATE TABLE / ADD COLUMN: "name" type NOT NULL ... */
+int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c);
+
+#endif

@@ -1,0 +1,274 @@
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+
+static int ascii_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static bool ascii_casecmp_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (ascii_lower((unsigned char)*a) != ascii_lower((unsigned char)*b))
+			return false;
+	return *a == *b;
+}
+
+bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (d == DBSYNC_DIALECT_POSTGRES)
+		return strcmp(a, b) == 0;
+	return ascii_casecmp_eq(a, b);
+}
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull & (size_t)-1;
+	for (; *s; s++)
+		h = (h ^ (size_t)ascii_lower((unsigned char)*s)) * 1099511628211ull;
+	return h;
+}
+
+dbsync_schema *dbs_schema_new(dbsync_dialect d)
+{
+	dbsync_schema *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	dbs_arena_init(&s->arena);
+	s->dialect = d;
+	return s;
+}
+
+void dbsync_schema_free(dbsync_schema *schema)
+{
+	if (!schema)
+		return;
+	dbs_arena_free(&schema->arena);
+	free(schema->hash);
+	free(schema);
+}
+
+dbs_table *dbs_schema_add_table(dbsync_schema *s, const char *name)
+{
+	dbs_table *t = dbs_arena_alloc(&s->arena, sizeof *t);
+	if (!t || !(t->name = dbs_arena_strdup(&s->arena, name)))
+		return NULL;
+	if (DBS_VEC_PUSH(&s->arena, &s->tables, t))
+		return NULL;
+	return t;
+}
+
+static int rebuild_hash(dbsync_schema *s)
+{
+	size_t cap = 16;
+	while (cap < s->tables.n * 2 + 1)
+		cap *= 2;
+	dbs_table **h = calloc(cap, sizeof *h);
+	if (!h)
+		return -1;
+	for (size_t i = 0; i < s->tables.n; i++) {
+		dbs_table *t = s->tables.items[i];
+		size_t j = name_hash(t->name) & (cap - 1);
+		while (h[j])
+			j = (j + 1) & (cap - 1);
+		h[j] = t;
+	}
+	free(s->hash);
+	s->hash = h;
+	s->hash_cap = cap;
+	s->hash_n = s->tables.n;
+	return 0;
+}
+
+dbs_table *dbs_schema_find_table(dbsync_schema *s, const char *name)
+{
+	if (!name)
+		return NULL;
+	if (s->tables.n < 16) {
+		/* exact match first, so `Publisher` and `publisher` stay apart where both exist */
+		for (size_t i = 0; i < s->tables.n; i++)
+			if (strcmp(s->tables.items[i]->name, name) == 0)
+				return s->tables.items[i];
+		for (size_t i = 0; i < s->tables.n; i++)
+			if (dbs_name_eq(s->dialect, s->tables.items[i]->name, name))
+				return s->tables.items[i];
+		return NULL;
+	}
+	if (s->hash_n != s->tables.n || !s->hash) {
+		if (rebuild_hash(s))
+			return NULL;
+	}
+	dbs_table *loose = NULL;
+	for (size_t j = name_hash(name) & (s->hash_cap - 1); s->hash[j]; j = (j + 1) & (s->hash_cap - 1)) {
+		dbs_table *t = s->hash[j];
+		if (strcmp(t->name, name) == 0)
+			return t;
+		if (!loose && dbs_name_eq(s->dialect, t->name, name))
+			loose = t;
+	}
+	return loose;
+}
+
+dbs_column *dbs_table_add_column(dbsync_schema *s, dbs_table *t, const char *name)
+{
+	dbs_column *c = dbs_arena_alloc(&s->arena, sizeof *c);
+	if (!c || !(c->name = dbs_arena_strdup(&s->arena, name)))
+		return NULL;
+	if (DBS_VEC_PUSH(&s->arena, &t->columns, c))
+		return NULL;
+	return c;
+}
+
+size_t dbs_table_column_index(const dbsync_schema *s, const dbs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->columns.n; i++)
+		if (dbs_name_eq(s->dialect, t->columns.items[i]->name, name))
+			return i;
+	return (size_t)-1;
+}
+
+dbs_column *dbs_table_find_column(const dbsync_schema *s, const dbs_table *t, const char *name)
+{
+	size_t i = dbs_table_column_index(s, t, name);
+	return i == (size_t)-1 ? NULL : t->columns.items[i];
+}
+
+dbs_constraint *dbs_table_add_constraint(dbsync_schema *s, dbs_table *t, dbs_con_kind kind)
+{
+	dbs_constraint *c = dbs_arena_alloc(&s->arena, sizeof *c);
+	if (!c)
+		return NULL;
+	c->kind = kind;
+	if (DBS_VEC_PUSH(&s->arena, &t->constraints, c))
+		return NULL;
+	return c;
+}
+
+dbs_index *dbs_table_add_index(dbsync_schema *s, dbs_table *t, const char *name)
+{
+	dbs_index *ix = dbs_arena_alloc(&s->arena, sizeof *ix);
+	if (!ix || !(ix->name = dbs_arena_strdup(&s->arena, name)))
+		return NULL;
+	if (DBS_VEC_PUSH(&s->arena, &t->indexes, ix))
+		return NULL;
+	return ix;
+}
+
+dbs_index *dbs_schema_find_index(dbsync_schema *s, const char *name, dbs_table **table_out)
+{
+	for (size_t i = 0; i < s->tables.n; i++) {
+		dbs_table *t = s->tables.items[i];
+		for (size_t j = 0; j < t->indexes.n; j++)
+			if (dbs_name_eq(s->dialect, t->indexes.items[j]->name, name)) {
+				if (table_out)
+					*table_out = t;
+				return t->indexes.items[j];
+			}
+	}
+	return NULL;
+}
+
+dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *definition)
+{
+	dbs_view *v = dbs_arena_alloc(&s->arena, sizeof *v);
+	if (!v || !(v->name = dbs_arena_strdup(&s->arena, name)))
+		return NULL;
+	v->definition = dbs_arena_strdup(&s->arena, definition);
+	if (DBS_VEC_PUSH(&s->arena, &s->views, v))
+		return NULL;
+	return v;
+}
+
+dbs_constraint *dbs_table_primary_key(const dbs_table *t)
+{
+	for (size_t i = 0; i < t->constraints.n; i++)
+		if (t->constraints.items[i]->kind == DBS_CON_PRIMARY)
+			return t->constraints.items[i];
+	return NULL;
+}
+
+static int copy_strvec(dbs_arena *a, dbs_str_vec *dst, const dbs_str_vec *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const char *s = dbs_arena_strdup(a, src->items[i]);
+		if (!s || DBS_VEC_PUSH(a, dst, s))
+			return -1;
+	}
+	return 0;
+}
+
+#define DUP(field) (dst->field = dbs_arena_strdup(a, src->field), (src->field && !dst->field))
+
+dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
+{
+	dbs_arena *a = &s->arena;
+	dbs_table *t = dbs_schema_add_table(s, st->name);
+	if (!t)
+		return NULL;
+	t->comment = dbs_arena_strdup(a, st->comment);
+	t->without_rowid = st->without_rowid;
+	t->strict = st->strict;
+	t->source_sql = dbs_arena_strdup(a, st->source_sql);
+	for (size_t i = 0; i < st->columns.n; i++) {
+		const dbs_column *src = st->columns.items[i];
+		dbs_column *dst = dbs_table_add_column(s, t, src->name);
+		if (!dst)
+			return NULL;
+		*dst = *src;
+		dst->name = dbs_arena_strdup(a, src->name);
+		if (!dst->name || DUP(type) || DUP(default_expr) || DUP(generated_expr) || DUP(identity) ||
+		    DUP(collation) || DUP(comment))
+			return NULL;
+	}
+	for (size_t i = 0; i < st->constraints.n; i++) {
+		const dbs_constraint *src = st->constraints.items[i];
+		dbs_constraint *dst = dbs_table_add_constraint(s, t, src->kind);
+		if (!dst)
+			return NULL;
+		*dst = *src;
+		memset(&dst->cols, 0, sizeof dst->cols);
+		memset(&dst->ref_cols, 0, sizeof dst->ref_cols);
+		if (DUP(name) || DUP(check_expr) || DUP(ref_table) || DUP(on_delete) || DUP(on_update) ||
+		    copy_strvec(a, &dst->cols, &src->cols) || copy_strvec(a, &dst->ref_cols, &src->ref_cols))
+			return NULL;
+	}
+	for (size_t i = 0; i < st->indexes.n; i++) {
+		const dbs_index *src = st->indexes.items[i];
+		dbs_index *dst = dbs_table_add_index(s, t, src->name);
+		if (!dst)
+			return NULL;
+		dst->unique = src->unique;
+		if (DUP(where_expr) || DUP(method) || DUP(comment) || copy_strvec(a, &dst->include, &src->include))
+			return NULL;
+		for (size_t j = 0; j < src->parts.n; j++) {
+			dbs_index_part p = src->parts.items[j];
+			p.column = dbs_arena_strdup(a, p.column);
+			p.expr = dbs_arena_strdup(a, p.expr);
+			p.collation = dbs_arena_strdup(a, p.collation);
+			p.opclass = dbs_arena_strdup(a, p.opclass);
+			if (DBS_VEC_PUSH(a, &dst->parts, p))
+				return NULL;
+		}
+	}
+	return t;
+}
+
+size_t dbsync_schema_table_count(const dbsync_schema *schema)
+{
+	return schema->tables.n;
+}
+
+const char *dbsync_schema_table_name(const dbsync_schema *schema, size_t i)
+{
+	return i < schema->tables.n ? schema->tables.items[i]->name : NULL;
+}
+
+dbsync_dialect dbsync_schema_dialect(const dbsync_schema *schema)
+{
+	return schema->dialect;
+}
