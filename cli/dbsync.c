@@ -1,1 +1,368 @@
-int main(void){return 0;}
+/*
+ * dbsync: sync any database to a schema written as SQL DDL.
+ *
+ * Arguments, exit codes and printing only; everything else is libdbsync.
+ * Exit codes: 0 success / in sync, 1 failure, 2 usage error,
+ * 3 (`plan`) changes are pending.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dbsync/dbsync.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PENDING = 3 };
+
+static const char usage_text[] =
+	"usage: dbsync <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  plan     --desired FILE --db URL   show what would change (exit 3 when changes are pending)\n"
+	"  apply    --desired FILE --db URL   apply the changes [--dry-run] [--auto-approve]\n"
+	"  inspect  --db URL                  print the live schema as DDL\n"
+	"\n"
+	"options:\n"
+	"  --desired FILE      desired schema as SQL DDL ('-' reads standard input)\n"
+	"  --db URL            sqlite:///relative.db, sqlite:////abs/path.db,\n"
+	"                      postgresql://user@host:port/db, mysql://user@host:port/db\n"
+	"  --metadata FILE     JSON metadata (defaults to fill existing rows; see docs)\n"
+	"  --drop-columns      drop columns the desired schema does not have (data loss)\n"
+	"  --dry-run           apply: print the exact SQL and change nothing\n"
+	"  --auto-approve      apply: do not ask for confirmation\n"
+	"  --quiet             plan: print only the SQL script\n"
+	"  --version           print the version and the backends compiled in\n"
+	"  --help              print this help\n";
+
+typedef struct cli_args {
+	const char *command;
+	const char *desired_path;
+	const char *db_url;
+	const char *metadata_path;
+	int drop_columns;
+	int dry_run;
+	int auto_approve;
+	int quiet;
+} cli_args;
+
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "dbsync: %s%s%s%s\nrun 'dbsync --help' for usage\n", what,
+		arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	return EXIT_USAGE;
+}
+
+static void print_version(void)
+{
+	static const dbsync_dialect all[] = { DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES,
+		DBSYNC_DIALECT_MYSQL };
+	printf("dbsync %s\nbackends:", dbsync_version());
+	int any = 0;
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (dbsync_backend_available(all[i])) {
+			printf(" %s", dbsync_dialect_name(all[i]));
+			any = 1;
+		}
+	printf("%s\n", any ? "" : " (none)");
+}
+
+/* Read a whole file ('-' is stdin) into a NUL-terminated malloc'd buffer. */
+static char *read_file(const char *path, size_t *len_out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, len = 0;
+	char *data = malloc(cap);
+	while (data) {
+		size_t n = fread(data + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (cap - len - 1 == 0) {
+			char *grown = realloc(data, cap * 2);
+			if (!grown) {
+				free(data);
+				data = NULL;
+				break;
+			}
+			data = grown;
+			cap *= 2;
+		}
+	}
+	int failed = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (failed) {
+		free(data);
+		return NULL;
+	}
+	if (data) {
+		data[len] = '\0';
+		*len_out = len;
+	}
+	return data;
+}
+
+static int report_error(dbsync_ctx *ctx, const char *what)
+{
+	const dbsync_error *e = dbsync_ctx_error(ctx);
+	fprintf(stderr, "dbsync: %s: %s", what, e->message);
+	if (e->line)
+		fprintf(stderr, " (line %d, column %d)", e->line, e->column);
+	if (e->sqlstate[0])
+		fprintf(stderr, " [SQLSTATE %s]", e->sqlstate);
+	else if (e->native_code)
+		fprintf(stderr, " [error %d]", e->native_code);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+static const char *op_marker(const dbsync_op *op)
+{
+	switch (op->status) {
+	case DBSYNC_STATUS_SKIPPED: return "! skipped";
+	case DBSYNC_STATUS_REFUSED: return "x refused";
+	case DBSYNC_STATUS_APPLIED: return "  applied";
+	case DBSYNC_STATUS_FAILED: return "x failed ";
+	case DBSYNC_STATUS_PENDING: break;
+	}
+	switch (op->kind) {
+	case DBSYNC_OP_CREATE_TABLE:
+	case DBSYNC_OP_ADD_COLUMN:
+	case DBSYNC_OP_ADD_CONSTRAINT:
+	case DBSYNC_OP_ADD_FOREIGN_KEY:
+	case DBSYNC_OP_ADD_INDEX:
+		return "+";
+	case DBSYNC_OP_DROP_TABLE:
+	case DBSYNC_OP_DROP_COLUMN:
+	case DBSYNC_OP_DROP_CONSTRAINT:
+	case DBSYNC_OP_DROP_FOREIGN_KEY:
+	case DBSYNC_OP_DROP_INDEX:
+		return "-";
+	default:
+		return "~";
+	}
+}
+
+static void print_indented(const char *text, const char *indent)
+{
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		printf("%s%.*s\n", indent, (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static void print_plan(const dbsync_plan *plan)
+{
+	size_t n = dbsync_plan_op_count(plan);
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_op *op = dbsync_plan_op(plan, i);
+		printf("%s %s [%s]\n", op_marker(op), op->summary, dbsync_risk_name(op->risk));
+		if (op->detail)
+			print_indented(op->detail, "    ");
+		if (op->reason)
+			printf("    reason: %s\n", op->reason);
+		if (op->status == DBSYNC_STATUS_SKIPPED || op->status == DBSYNC_STATUS_REFUSED) {
+			for (size_t j = 0; j < op->n_sql; j++) {
+				printf("    would run: ");
+				print_indented(op->sql[j], "");
+			}
+		}
+	}
+}
+
+static size_t count_status(const dbsync_plan *plan, dbsync_op_status status)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++)
+		c += dbsync_plan_op(plan, i)->status == status;
+	return c;
+}
+
+static int confirm(size_t pending)
+{
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "dbsync: refusing to change the database without confirmation: "
+				"stdin is not a terminal; re-run with --auto-approve (or --dry-run to preview)\n");
+		return 0;
+	}
+	printf("Apply %zu change(s)? [y/N] ", pending);
+	fflush(stdout);
+	char line[16];
+	if (!fgets(line, sizeof line, stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static int cmd_inspect(dbsync_ctx *ctx, const cli_args *a)
+{
+	dbsync_conn *conn = NULL;
+	dbsync_schema *live = NULL;
+	char *sql = NULL;
+	int rc = EXIT_FAIL;
+	if (dbsync_conn_open_url(&conn, ctx, a->db_url)) {
+		report_error(ctx, "cannot connect");
+		goto cleanup;
+	}
+	if (dbsync_conn_introspect(&live, ctx, conn) || dbsync_schema_to_sql(&sql, ctx, live)) {
+		report_error(ctx, "cannot read the schema");
+		goto cleanup;
+	}
+	fputs(sql, stdout);
+	rc = EXIT_OK;
+cleanup:
+	dbsync_free(sql);
+	dbsync_schema_free(live);
+	dbsync_conn_close(conn);
+	return rc;
+}
+
+static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
+{
+	dbsync_conn *conn = NULL;
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	char *ddl = NULL, *metadata = NULL, *script = NULL;
+	size_t ddl_len = 0, meta_len = 0;
+	int rc = EXIT_FAIL;
+
+	ddl = read_file(a->desired_path, &ddl_len);
+	if (!ddl) {
+		fprintf(stderr, "dbsync: cannot read desired schema '%s'\n", a->desired_path);
+		goto cleanup;
+	}
+	if (a->metadata_path && !(metadata = read_file(a->metadata_path, &meta_len))) {
+		fprintf(stderr, "dbsync: cannot read metadata '%s'\n", a->metadata_path);
+		goto cleanup;
+	}
+	if (dbsync_conn_open_url(&conn, ctx, a->db_url)) {
+		report_error(ctx, "cannot connect");
+		goto cleanup;
+	}
+	if (dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), ddl, ddl_len)) {
+		report_error(ctx, a->desired_path);
+		goto cleanup;
+	}
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	opts.drop_columns = a->drop_columns;
+	opts.metadata_json = metadata;
+	if (dbsync_plan_compute(&plan, ctx, conn, desired, &opts)) {
+		report_error(ctx, "cannot plan");
+		goto cleanup;
+	}
+	if (dbsync_plan_script(&script, ctx, plan)) {
+		report_error(ctx, "cannot render the plan");
+		goto cleanup;
+	}
+	size_t pending = dbsync_plan_pending_count(plan);
+	if (!a->quiet) {
+		printf("target: %s\n", dbsync_conn_describe(conn));
+		if (dbsync_plan_op_count(plan) == 0)
+			printf("No changes: the database matches the desired schema.\n");
+		else
+			print_plan(plan);
+	}
+	if (!apply || a->dry_run) {
+		if (pending) {
+			if (!a->quiet)
+				printf("\n-- SQL that %s run:\n", apply ? "would" : "apply would");
+			fputs(script, stdout);
+		}
+		rc = (!apply && pending) ? EXIT_PENDING : EXIT_OK;
+		goto cleanup;
+	}
+	if (!pending) {
+		rc = EXIT_OK;
+		goto cleanup;
+	}
+	if (!a->auto_approve && !confirm(pending))
+		goto cleanup;
+	if (dbsync_plan_apply(ctx, conn, plan, NULL)) {
+		report_error(ctx, "apply failed, nothing was committed where the database allows it");
+		goto cleanup;
+	}
+	printf("Applied %zu change(s); %zu skipped, %zu refused.\n", count_status(plan, DBSYNC_STATUS_APPLIED),
+		count_status(plan, DBSYNC_STATUS_SKIPPED), count_status(plan, DBSYNC_STATUS_REFUSED));
+	rc = EXIT_OK;
+cleanup:
+	dbsync_free(script);
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
+	dbsync_conn_close(conn);
+	free(ddl);
+	free(metadata);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "desired", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'b' },
+		{ "metadata", required_argument, NULL, 'm' },
+		{ "drop-columns", no_argument, NULL, 'D' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "auto-approve", no_argument, NULL, 'y' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	cli_args a = { 0 };
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'V': print_version(); return EXIT_OK;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		default: return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	a.command = argv[optind];
+	optind++;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a.desired_path = optarg; break;
+		case 'b': a.db_url = optarg; break;
+		case 'm': a.metadata_path = optarg; break;
+		case 'D': a.drop_columns = 1; break;
+		case 'n': a.dry_run = 1; break;
+		case 'y': a.auto_approve = 1; break;
+		case 'q': a.quiet = 1; break;
+		case 'V': print_version(); return EXIT_OK;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case ':': return usage_error("this option needs a value:", argv[optind - 1]);
+		default: return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument", argv[optind]);
+	int is_plan = strcmp(a.command, "plan") == 0, is_apply = strcmp(a.command, "apply") == 0;
+	int is_inspect = strcmp(a.command, "inspect") == 0;
+	if (!is_plan && !is_apply && !is_inspect)
+		return usage_error("unknown command", a.command);
+	if (!a.db_url)
+		return usage_error("this command needs --db URL:", a.command);
+	if (!is_inspect && !a.desired_path)
+		return usage_error("this command needs --desired FILE:", a.command);
+	if (is_plan && (a.dry_run || a.auto_approve))
+		return usage_error("--dry-run and --auto-approve belong to 'apply', not 'plan'", NULL);
+
+	dbsync_ctx *ctx = NULL;
+	if (dbsync_ctx_new(&ctx)) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		return EXIT_FAIL;
+	}
+	int rc = is_inspect ? cmd_inspect(ctx, &a) : cmd_plan_or_apply(ctx, &a, is_apply);
+	dbsync_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install what building and testing need, on a fresh Debian machine.
+#   scripts/deps.sh system          Debian packages (needs root; skipped when all are present)
+#   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
+set -euo pipefail
+
+DEBIAN_PACKAGES=(pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev python3-dev)
+
+system() {
+	local missing=()
+	for p in "${DEBIAN_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	echo "deps: installing Debian packages: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+venv() {
+	local dir="$1" py="$2" spec="$3"
+	if [ ! -x "$dir/bin/python" ]; then
+		echo "deps: creating $dir with $("$py" --version 2>&1)"
+		"$py" -m venv "$dir"
+	fi
+	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
+		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja
+}
+
+# The interpreter for a Python minor version: PATH first, then pyenv's versions.
+find_python() {
+	local want="$1"
+	# pyenv shims answer `command -v` even for versions not selected, so ask the binary itself
+	if "python$want" -c 'import sys' >/dev/null 2>&1; then command -v "python$want"; return; fi
+	for p in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want".*/bin/python"$want"; do
+		[ -x "$p" ] && { echo "$p"; return; }
+	done
+	return 1
+}
+
+case "${1:-}" in
+	system) system ;;
+	venv) venv "$2" "$3" "$4" ;;
+	find-python) find_python "$2" ;;
+	*) echo "usage: $0 system | venv DIR PY SPEC | find-python X.Y" >&2; exit 2 ;;
+esac
