@@ -8,7 +8,7 @@ VENV6 := .venv/django6
 MESON := $(VENV52)/bin/meson
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
-.PHONY: all deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
+.PHONY: all bench deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
 
 all: build
 
@@ -50,3 +50,6 @@ demo: deps
 
 clean:
 	rm -rf build .venv
+
+bench: build
+	build/c/bench_catalog "$$(mktemp -d)"

@@ -92,6 +92,7 @@ typedef struct dbsync_plan dbsync_plan;
  * changes that bring the database in line. Only tables named in `desired` are
  * considered. The live schema is not modified. `desired` is borrowed: keep it
  * alive until the plan is freed (dbsync_plan_apply verifies against it).
+ * `opts` may be NULL for the defaults.
  */
 DBSYNC_EXTERN(int) dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const dbsync_plan_options *opts);
@@ -125,7 +126,8 @@ typedef struct dbsync_apply_options {
  * Apply the pending operations of `plan` to `conn`: under the sync lock, in one
  * transaction where the database allows it. Statuses of the plan's operations
  * are updated. On failure nothing is committed (where transactional), the error
- * names the operation, and the failed operation is marked FAILED.
+ * names the operation, and the failed operation is marked FAILED. `opts` may be
+ * NULL for the defaults.
  */
 DBSYNC_EXTERN(int) dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan,
 	const dbsync_apply_options *opts);
