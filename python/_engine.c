@@ -1,5 +1,843 @@
+/*
+ * django_dbsync._engine: the CPython face of libdbsync.
+ *
+ * Thin on purpose: it converts Python objects to engine arguments and engine
+ * results back to Python objects, and nothing else. Every engine call that may
+ * touch a database runs with the GIL released. Each call gets its own
+ * dbsync_ctx, so errors never leak between calls or threads.
+ */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-static struct PyModuleDef mod = { PyModuleDef_HEAD_INIT, "_engine", NULL, -1, NULL, NULL, NULL, NULL, NULL };
+#include <structmember.h>
+
+#include <string.h>
+
+#include "dbsync/dbsync.h"
+
 PyMODINIT_FUNC PyInit__engine(void);
-PyMODINIT_FUNC PyInit__engine(void) { return PyModule_Create(&mod); }
+
+/* Set once at module init, never changed afterwards. */
+static PyObject *EngineError;
+
+static PyTypeObject ConnectionType;
+static PyTypeObject PlanType;
+
+typedef struct {
+	PyObject_HEAD
+	dbsync_conn *conn;
+	/*
+	 * Set while an engine call runs without the GIL: the engine connection is
+	 * not thread-safe, so a second thread gets an error instead of a race.
+	 */
+	int busy;
+} ConnectionObject;
+
+typedef struct {
+	PyObject_HEAD
+	dbsync_plan *plan;
+	dbsync_schema *desired;   /* the plan borrows it: freed after the plan */
+	PyObject *connection;     /* the Connection the plan was computed on */
+	int busy;
+} PlanObject;
+
+/* ---------- errors ---------- */
+
+static const char *code_name(int code)
+{
+	switch (code) {
+	case DBSYNC_OK: return "OK";
+	case DBSYNC_ERROR: return "ERROR";
+	case DBSYNC_ENOMEM: return "ENOMEM";
+	case DBSYNC_EPARSE: return "EPARSE";
+	case DBSYNC_EDB: return "EDB";
+	case DBSYNC_EUNSUPPORTED: return "EUNSUPPORTED";
+	case DBSYNC_EINVALID: return "EINVALID";
+	case DBSYNC_EVERIFY: return "EVERIFY";
+	case DBSYNC_ELOCKED: return "ELOCKED";
+	case DBSYNC_EREFUSED: return "EREFUSED";
+	case DBSYNC_ECONNECT: return "ECONNECT";
+	}
+	return "ERROR";
+}
+
+/*
+ * Engine text as str. Names read from a database may hold bytes that are not
+ * UTF-8 (SQLite stores what it is given); "replace" shows them instead of
+ * failing the whole call.
+ */
+static PyObject *text(const char *s)
+{
+	if (!s)
+		s = "";
+	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+}
+
+static int set_attr_int(PyObject *obj, const char *name, long value)
+{
+	PyObject *v = PyLong_FromLong(value);
+	if (!v)
+		return -1;
+	int rc = PyObject_SetAttrString(obj, name, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+static int set_attr_str(PyObject *obj, const char *name, const char *value)
+{
+	PyObject *v = value ? text(value) : Py_NewRef(Py_None);
+	if (!v)
+		return -1;
+	int rc = PyObject_SetAttrString(obj, name, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+/* Raise _engine.Error with the given fields; always returns NULL. */
+static PyObject *raise_error(int code, const char *message, const char *sqlstate,
+	int native_code, int line, int column)
+{
+	if (code == DBSYNC_ENOMEM)
+		return PyErr_NoMemory();
+	if (!message || !*message)
+		message = "libdbsync failed without a message";
+	PyObject *msg = text(message);
+	if (!msg)
+		return NULL;
+	PyObject *exc = PyObject_CallOneArg(EngineError, msg);
+	Py_DECREF(msg);
+	if (!exc)
+		return NULL;
+	if (set_attr_int(exc, "code", code) < 0 ||
+	    set_attr_str(exc, "code_name", code_name(code)) < 0 ||
+	    set_attr_str(exc, "sqlstate", sqlstate && *sqlstate ? sqlstate : NULL) < 0 ||
+	    set_attr_int(exc, "native_code", native_code) < 0 ||
+	    set_attr_int(exc, "line", line) < 0 ||
+	    set_attr_int(exc, "column", column) < 0) {
+		Py_DECREF(exc);
+		return NULL;
+	}
+	PyErr_SetObject(EngineError, exc);
+	Py_DECREF(exc);
+	return NULL;
+}
+
+/* Raise the error recorded on ctx (or a generic one for rc); returns NULL. */
+static PyObject *raise_ctx(dbsync_ctx *ctx, int rc)
+{
+	const dbsync_error *e = ctx ? dbsync_ctx_error(ctx) : NULL;
+	if (e && e->code)
+		return raise_error(e->code, e->message, e->sqlstate, e->native_code, e->line, e->column);
+	return raise_error(rc ? rc : DBSYNC_ERROR, NULL, NULL, 0, 0, 0);
+}
+
+static dbsync_ctx *new_ctx(void)
+{
+	dbsync_ctx *ctx = NULL;
+	if (dbsync_ctx_new(&ctx) != 0 || !ctx) {
+		PyErr_NoMemory();
+		return NULL;
+	}
+	return ctx;
+}
+
+/* UTF-8 of a str that must hold no NUL, because the engine takes C strings. */
+static const char *cstring_arg(PyObject *obj, const char *what)
+{
+	if (!PyUnicode_Check(obj)) {
+		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(obj)->tp_name);
+		return NULL;
+	}
+	Py_ssize_t len;
+	const char *s = PyUnicode_AsUTF8AndSize(obj, &len);
+	if (!s)
+		return NULL;
+	if ((size_t)len != strlen(s)) {
+		PyErr_Format(PyExc_ValueError, "%s must not contain NUL characters", what);
+		return NULL;
+	}
+	return s;
+}
+
+/* ---------- Connection ---------- */
+
+/* The connection if it is open and idle, else NULL with Error set. */
+static dbsync_conn *conn_get(ConnectionObject *self)
+{
+	if (!self->conn) {
+		raise_error(DBSYNC_EINVALID, "the connection is closed", NULL, 0, 0, 0);
+		return NULL;
+	}
+	if (self->busy) {
+		raise_error(DBSYNC_EINVALID, "the connection is in use by another thread", NULL, 0, 0, 0);
+		return NULL;
+	}
+	return self->conn;
+}
+
+static PyObject *conn_wrap(dbsync_conn *conn)
+{
+	ConnectionObject *self = PyObject_New(ConnectionObject, &ConnectionType);
+	if (!self) {
+		dbsync_conn_close(conn);
+		return NULL;
+	}
+	self->conn = conn;
+	self->busy = 0;
+	return (PyObject *)self;
+}
+
+
+/* Run `call` without the GIL while `flag` marks the object busy. */
+#define WITHOUT_GIL(flag, call) do { \
+	(flag) = 1; \
+	Py_BEGIN_ALLOW_THREADS \
+	call; \
+	Py_END_ALLOW_THREADS \
+	(flag) = 0; \
+} while (0)
+
+static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "vendor", "params", NULL };
+	const char *vendor;
+	PyObject *params;
+	PyObject *items = NULL;
+	const char **keys = NULL, **values = NULL;
+	dbsync_ctx *ctx = NULL;
+	dbsync_conn *conn = NULL;
+	PyObject *result = NULL;
+	dbsync_dialect dialect;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "sO!:Connection", kwlist,
+			&vendor, &PyDict_Type, &params))
+		return NULL;
+	if (dbsync_dialect_from_name(&dialect, vendor) != 0) {
+		char msg[160];
+		PyOS_snprintf(msg, sizeof msg,
+			"unknown database vendor '%.60s' (expected sqlite, postgresql or mysql)", vendor);
+		return raise_error(DBSYNC_EINVALID, msg, NULL, 0, 0, 0);
+	}
+	/* The list keeps every key and value alive while the GIL is released. */
+	items = PyDict_Items(params);
+	if (!items)
+		goto cleanup;
+	Py_ssize_t n = PyList_GET_SIZE(items);
+	keys = PyMem_Calloc((size_t)n + 1, sizeof *keys);
+	values = PyMem_Calloc((size_t)n + 1, sizeof *values);
+	if (!keys || !values) {
+		PyErr_NoMemory();
+		goto cleanup;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		PyObject *pair = PyList_GET_ITEM(items, i);
+		keys[i] = cstring_arg(PyTuple_GET_ITEM(pair, 0), "a connection parameter name");
+		if (!keys[i])
+			goto cleanup;
+		PyObject *v = PyTuple_GET_ITEM(pair, 1);
+		if (!PyUnicode_Check(v)) {
+			PyErr_Format(PyExc_TypeError, "connection parameter '%s' must be str, not %.100s",
+				keys[i], Py_TYPE(v)->tp_name);
+			goto cleanup;
+		}
+		values[i] = cstring_arg(v, "a connection parameter value");
+		if (!values[i])
+			goto cleanup;
+	}
+	if (!(ctx = new_ctx()))
+		goto cleanup;
+	Py_BEGIN_ALLOW_THREADS
+	rc = dbsync_conn_open_params(&conn, ctx, dialect, keys, values, (size_t)n);
+	Py_END_ALLOW_THREADS
+	if (rc != 0) {
+		raise_ctx(ctx, rc);
+		goto cleanup;
+	}
+	ConnectionObject *self = (ConnectionObject *)type->tp_alloc(type, 0);
+	if (!self)
+		goto cleanup;
+	self->conn = conn;
+	conn = NULL;
+	result = (PyObject *)self;
+cleanup:
+	dbsync_conn_close(conn);
+	dbsync_ctx_free(ctx);
+	PyMem_Free(keys);
+	PyMem_Free(values);
+	Py_XDECREF(items);
+	return result;
+}
+
+static void Connection_dealloc(ConnectionObject *self)
+{
+	dbsync_conn_close(self->conn);
+	self->conn = NULL;
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Connection_close(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+{
+	if (self->busy)
+		return raise_error(DBSYNC_EINVALID, "the connection is in use by another thread", NULL, 0, 0, 0);
+	dbsync_conn *conn = self->conn;
+	self->conn = NULL;
+	if (conn) {
+		Py_BEGIN_ALLOW_THREADS
+		dbsync_conn_close(conn);
+		Py_END_ALLOW_THREADS
+	}
+	Py_RETURN_NONE;
+}
+
+static PyObject *Connection_enter(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+{
+	if (!conn_get(self))
+		return NULL;
+	return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *Connection_exit(ConnectionObject *self, PyObject *Py_UNUSED(args))
+{
+	PyObject *r = Connection_close(self, NULL);
+	if (!r)
+		return NULL;
+	Py_DECREF(r);
+	Py_RETURN_FALSE;
+}
+
+static PyObject *Connection_reset_counters(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+{
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_conn_reset_counters(conn);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Connection_introspect_sql(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+{
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	dbsync_schema *schema = NULL;
+	char *sql = NULL;
+	PyObject *result = NULL;
+	int rc;
+	WITHOUT_GIL(self->busy,
+		rc = dbsync_conn_introspect(&schema, ctx, conn);
+		if (rc == 0) rc = dbsync_schema_to_sql(&sql, ctx, schema));
+	if (rc != 0)
+		raise_ctx(ctx, rc);
+	else
+		result = text(sql);
+	dbsync_free(sql);
+	dbsync_schema_free(schema);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Connection_table_names(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+{
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	dbsync_schema *schema = NULL;
+	PyObject *result = NULL;
+	int rc;
+	WITHOUT_GIL(self->busy, rc = dbsync_conn_introspect(&schema, ctx, conn));
+	if (rc != 0) {
+		raise_ctx(ctx, rc);
+		goto cleanup;
+	}
+	size_t n = dbsync_schema_table_count(schema);
+	result = PyList_New((Py_ssize_t)n);
+	if (!result)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = dbsync_schema_table_name(schema, i);
+		PyObject *s = text(name);
+		if (!s) {
+			Py_CLEAR(result);
+			goto cleanup;
+		}
+		PyList_SET_ITEM(result, (Py_ssize_t)i, s);
+	}
+cleanup:
+	dbsync_schema_free(schema);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Connection_execute(ConnectionObject *self, PyObject *arg)
+{
+	const char *sql = cstring_arg(arg, "sql");
+	if (!sql)
+		return NULL;
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	int rc;
+	WITHOUT_GIL(self->busy, rc = dbsync_conn_exec(ctx, conn, sql));
+	PyObject *result = rc == 0 ? Py_NewRef(Py_None) : raise_ctx(ctx, rc);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Connection_count_rows(ConnectionObject *self, PyObject *arg)
+{
+	const char *table = cstring_arg(arg, "table");
+	if (!table)
+		return NULL;
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	int64_t count = 0;
+	int rc;
+	WITHOUT_GIL(self->busy, rc = dbsync_conn_count_rows(&count, ctx, conn, table));
+	PyObject *result = rc == 0 ? PyLong_FromLongLong((long long)count) : raise_ctx(ctx, rc);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
+		"drop_columns", "alter_columns", "sync_indexes", NULL };
+	PyObject *desired_obj, *meta_obj = Py_None;
+	int create_tables = 1, add_columns = 1, drop_columns = 0, alter_columns = 1, sync_indexes = 1;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$ppppp:plan", kwlist, &desired_obj,
+			&meta_obj, &create_tables, &add_columns, &drop_columns, &alter_columns,
+			&sync_indexes))
+		return NULL;
+	Py_ssize_t desired_len;
+	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
+	if (!desired_sql)
+		return NULL;
+	const char *metadata = NULL;
+	if (meta_obj != Py_None && !(metadata = cstring_arg(meta_obj, "metadata_json")))
+		return NULL;
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	opts.create_tables = create_tables;
+	opts.add_columns = add_columns;
+	opts.drop_columns = drop_columns;
+	opts.alter_columns = alter_columns;
+	opts.sync_indexes = sync_indexes;
+	opts.metadata_json = metadata;
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	PyObject *result = NULL;
+	int rc;
+	WITHOUT_GIL(self->busy,
+		rc = dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), desired_sql,
+			(size_t)desired_len);
+		if (rc == 0) rc = dbsync_plan_compute(&plan, ctx, conn, desired, &opts));
+	if (rc != 0) {
+		raise_ctx(ctx, rc);
+		goto cleanup;
+	}
+	PlanObject *p = PyObject_New(PlanObject, &PlanType);
+	if (!p)
+		goto cleanup;
+	p->plan = plan;
+	p->desired = desired;
+	p->connection = Py_NewRef((PyObject *)self);
+	p->busy = 0;
+	plan = NULL;
+	desired = NULL;
+	result = (PyObject *)p;
+cleanup:
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "plan", "verify", NULL };
+	PlanObject *p;
+	int verify = 1;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:apply", kwlist, &PlanType, &p, &verify))
+		return NULL;
+	if (p->connection != (PyObject *)self)
+		return raise_error(DBSYNC_EINVALID,
+			"the plan was computed on another connection; plan again on this one",
+			NULL, 0, 0, 0);
+	if (p->busy)
+		return raise_error(DBSYNC_EINVALID, "the plan is being applied by another thread",
+			NULL, 0, 0, 0);
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	dbsync_apply_options opts = DBSYNC_APPLY_OPTIONS_INIT;
+	opts.verify = verify;
+	int rc;
+	p->busy = 1;
+	WITHOUT_GIL(self->busy, rc = dbsync_plan_apply(ctx, conn, p->plan, &opts));
+	p->busy = 0;
+	PyObject *result = rc == 0 ? Py_NewRef(Py_None) : raise_ctx(ctx, rc);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Connection_get_describe(ConnectionObject *self, void *Py_UNUSED(closure))
+{
+	dbsync_conn *conn = conn_get(self);
+	return conn ? text(dbsync_conn_describe(conn)) : NULL;
+}
+
+static PyObject *Connection_get_server_version(ConnectionObject *self, void *Py_UNUSED(closure))
+{
+	dbsync_conn *conn = conn_get(self);
+	return conn ? text(dbsync_conn_server_version(conn)) : NULL;
+}
+
+static PyObject *Connection_get_vendor(ConnectionObject *self, void *Py_UNUSED(closure))
+{
+	dbsync_conn *conn = conn_get(self);
+	if (!conn)
+		return NULL;
+	const char *name = dbsync_dialect_name(dbsync_conn_dialect(conn));
+	return text(name);
+}
+
+static PyObject *Connection_get_catalog_queries(ConnectionObject *self, void *Py_UNUSED(closure))
+{
+	dbsync_conn *conn = conn_get(self);
+	return conn ? PyLong_FromUnsignedLongLong(dbsync_conn_catalog_queries(conn)) : NULL;
+}
+
+static PyObject *Connection_get_closed(ConnectionObject *self, void *Py_UNUSED(closure))
+{
+	return PyBool_FromLong(self->conn == NULL);
+}
+
+static PyObject *Connection_repr(ConnectionObject *self)
+{
+	if (!self->conn)
+		return PyUnicode_FromString("<_engine.Connection closed>");
+	return PyUnicode_FromFormat("<_engine.Connection %s %s>",
+		dbsync_dialect_name(dbsync_conn_dialect(self->conn)), dbsync_conn_describe(self->conn));
+}
+
+static PyMethodDef Connection_methods[] = {
+	{ "close", (PyCFunction)Connection_close, METH_NOARGS,
+	  "close()\n--\n\nClose the connection. Later calls raise Error." },
+	{ "__enter__", (PyCFunction)Connection_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)Connection_exit, METH_VARARGS, NULL },
+	{ "reset_counters", (PyCFunction)Connection_reset_counters, METH_NOARGS,
+	  "reset_counters()\n--\n\nReset catalog_queries to 0." },
+	{ "introspect_sql", (PyCFunction)Connection_introspect_sql, METH_NOARGS,
+	  "introspect_sql()\n--\n\nThe live schema rendered as DDL." },
+	{ "table_names", (PyCFunction)Connection_table_names, METH_NOARGS,
+	  "table_names()\n--\n\nNames of the live tables." },
+	{ "execute", (PyCFunction)Connection_execute, METH_O,
+	  "execute(sql)\n--\n\nRun a script of SQL statements; returns None." },
+	{ "count_rows", (PyCFunction)Connection_count_rows, METH_O,
+	  "count_rows(table)\n--\n\nNumber of rows in a table." },
+	{ "plan", (PyCFunction)(void (*)(void))Connection_plan, METH_VARARGS | METH_KEYWORDS,
+	  "plan(desired_sql, metadata_json=None, *, create_tables=True, add_columns=True,\n"
+	  "     drop_columns=False, alter_columns=True, sync_indexes=True)\n--\n\n"
+	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
+	  "bring the database in line with it." },
+	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
+	  "apply(plan, verify=True)\n--\n\nApply the plan's pending operations in one transaction.\n"
+	  "Operation statuses are updated whether it succeeds or not." },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef Connection_getset[] = {
+	{ "describe", (getter)Connection_get_describe, NULL, "the target, without any password", NULL },
+	{ "server_version", (getter)Connection_get_server_version, NULL, "the server's version", NULL },
+	{ "vendor", (getter)Connection_get_vendor, NULL, "sqlite, postgresql or mysql", NULL },
+	{ "catalog_queries", (getter)Connection_get_catalog_queries, NULL,
+	  "catalog round trips since open or reset_counters()", NULL },
+	{ "closed", (getter)Connection_get_closed, NULL, "True after close()", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyTypeObject ConnectionType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "django_dbsync._engine.Connection",
+	.tp_basicsize = sizeof(ConnectionObject),
+	.tp_dealloc = (destructor)Connection_dealloc,
+	.tp_repr = (reprfunc)Connection_repr,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Connection(vendor, params)\n--\n\n"
+		"A connection to one database. vendor is 'sqlite', 'postgresql' or 'mysql';\n"
+		"params maps str to str: name, user, password, host, port and backend options.",
+	.tp_methods = Connection_methods,
+	.tp_getset = Connection_getset,
+	.tp_new = Connection_new,
+};
+
+/* ---------- Plan ---------- */
+
+static void Plan_dealloc(PlanObject *self)
+{
+	dbsync_plan_free(self->plan);
+	dbsync_schema_free(self->desired); /* only after the plan that borrows it */
+	Py_XDECREF(self->connection);
+	PyObject_Free(self);
+}
+
+static int plan_ready(PlanObject *self)
+{
+	if (self->busy) {
+		raise_error(DBSYNC_EINVALID, "the plan is being applied by another thread", NULL, 0, 0, 0);
+		return 0;
+	}
+	return 1;
+}
+
+static int dict_set_str(PyObject *d, const char *key, const char *value)
+{
+	PyObject *v = value ? text(value) : Py_NewRef(Py_None);
+	if (!v)
+		return -1;
+	int rc = PyDict_SetItemString(d, key, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+static PyObject *op_to_dict(const dbsync_op *op)
+{
+	PyObject *d = PyDict_New();
+	if (!d)
+		return NULL;
+	if (dict_set_str(d, "kind", dbsync_op_kind_name(op->kind)) < 0 ||
+	    dict_set_str(d, "risk", dbsync_risk_name(op->risk)) < 0 ||
+	    dict_set_str(d, "status", dbsync_status_name(op->status)) < 0 ||
+	    dict_set_str(d, "table", op->table) < 0 ||
+	    dict_set_str(d, "object", op->object) < 0 ||
+	    dict_set_str(d, "summary", op->summary) < 0 ||
+	    dict_set_str(d, "detail", op->detail) < 0 ||
+	    dict_set_str(d, "reason", op->reason) < 0)
+		goto fail;
+	PyObject *sql = PyList_New((Py_ssize_t)op->n_sql);
+	if (!sql)
+		goto fail;
+	for (size_t i = 0; i < op->n_sql; i++) {
+		PyObject *s = text(op->sql[i]);
+		if (!s) {
+			Py_DECREF(sql);
+			goto fail;
+		}
+		PyList_SET_ITEM(sql, (Py_ssize_t)i, s);
+	}
+	int rc = PyDict_SetItemString(d, "sql", sql);
+	Py_DECREF(sql);
+	if (rc < 0)
+		goto fail;
+	return d;
+fail:
+	Py_DECREF(d);
+	return NULL;
+}
+
+static PyObject *Plan_get_ops(PlanObject *self, void *Py_UNUSED(closure))
+{
+	if (!plan_ready(self))
+		return NULL;
+	size_t n = dbsync_plan_op_count(self->plan);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_op *op = dbsync_plan_op(self->plan, i);
+		PyObject *d = op ? op_to_dict(op) : NULL;
+		if (!d) {
+			Py_DECREF(list);
+			return op ? NULL : raise_error(DBSYNC_ERROR, "plan operation out of range", NULL, 0, 0, 0);
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+	}
+	return list;
+}
+
+static PyObject *Plan_get_pending_count(PlanObject *self, void *Py_UNUSED(closure))
+{
+	if (!plan_ready(self))
+		return NULL;
+	return PyLong_FromSize_t(dbsync_plan_pending_count(self->plan));
+}
+
+static PyObject *Plan_script(PlanObject *self, PyObject *Py_UNUSED(ignored))
+{
+	if (!plan_ready(self))
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	char *script = NULL;
+	int rc = dbsync_plan_script(&script, ctx, self->plan);
+	PyObject *result = rc == 0 ? text(script) : raise_ctx(ctx, rc);
+	dbsync_free(script);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyObject *Plan_repr(PlanObject *self)
+{
+	return PyUnicode_FromFormat("<_engine.Plan %zu operation(s), %zu pending>",
+		dbsync_plan_op_count(self->plan), dbsync_plan_pending_count(self->plan));
+}
+
+static PyMethodDef Plan_methods[] = {
+	{ "script", (PyCFunction)Plan_script, METH_NOARGS,
+	  "script()\n--\n\nThe exact SQL script applying the plan would run ('' when nothing is pending)." },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef Plan_getset[] = {
+	{ "ops", (getter)Plan_get_ops, NULL,
+	  "operations as dicts: kind, risk, status, table, object, summary, detail, reason, sql", NULL },
+	{ "pending_count", (getter)Plan_get_pending_count, NULL, "number of pending operations", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyTypeObject PlanType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "django_dbsync._engine.Plan",
+	.tp_basicsize = sizeof(PlanObject),
+	.tp_dealloc = (destructor)Plan_dealloc,
+	.tp_repr = (reprfunc)Plan_repr,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "A plan of operations, made by Connection.plan().",
+	.tp_methods = Plan_methods,
+	.tp_getset = Plan_getset,
+	/* no tp_new: plans come only from Connection.plan() */
+};
+
+/* ---------- module ---------- */
+
+static PyObject *mod_version(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+	return PyUnicode_FromString(dbsync_version());
+}
+
+static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+	static const dbsync_dialect all[] = {
+		DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES, DBSYNC_DIALECT_MYSQL
+	};
+	PyObject *list = PyList_New(0);
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		if (!dbsync_backend_available(all[i]))
+			continue;
+		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(all[i]));
+		if (!name || PyList_Append(list, name) < 0) {
+			Py_XDECREF(name);
+			Py_DECREF(list);
+			return NULL;
+		}
+		Py_DECREF(name);
+	}
+	return list;
+}
+
+static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+	const char *url = cstring_arg(arg, "url");
+	if (!url)
+		return NULL;
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	dbsync_conn *conn = NULL;
+	int rc;
+	Py_BEGIN_ALLOW_THREADS
+	rc = dbsync_conn_open_url(&conn, ctx, url);
+	Py_END_ALLOW_THREADS
+	PyObject *result = rc == 0 ? conn_wrap(conn) : raise_ctx(ctx, rc);
+	dbsync_ctx_free(ctx);
+	return result;
+}
+
+static PyMethodDef module_methods[] = {
+	{ "version", mod_version, METH_NOARGS, "version()\n--\n\nThe libdbsync version." },
+	{ "backends", mod_backends, METH_NOARGS,
+	  "backends()\n--\n\nNames of the database backends compiled in." },
+	{ "connect_url", mod_connect_url, METH_O,
+	  "connect_url(url)\n--\n\nOpen a Connection from a URL such as sqlite:///file.db." },
+	{ NULL, NULL, 0, NULL }
+};
+
+static struct PyModuleDef engine_module = {
+	PyModuleDef_HEAD_INIT,
+	.m_name = "django_dbsync._engine",
+	.m_doc = "CPython binding of libdbsync, the django-dbsync engine.",
+	.m_size = -1,
+	.m_methods = module_methods,
+};
+
+static PyObject *make_error_class(void)
+{
+	PyObject *attrs = Py_BuildValue("{s:i,s:s,s:O,s:i,s:i,s:i}",
+		"code", DBSYNC_ERROR, "code_name", "ERROR", "sqlstate", Py_None,
+		"native_code", 0, "line", 0, "column", 0);
+	if (!attrs)
+		return NULL;
+	PyObject *cls = PyErr_NewExceptionWithDoc("django_dbsync._engine.Error",
+		"An error reported by libdbsync. str(e) is the engine's message, which names\n"
+		"the object involved. Attributes: code (negative engine code), code_name\n"
+		"('EPARSE', 'EDB', ...), sqlstate (str or None), native_code, and line and\n"
+		"column for parse errors (0 otherwise).",
+		PyExc_Exception, attrs);
+	Py_DECREF(attrs);
+	return cls;
+}
+
+PyMODINIT_FUNC PyInit__engine(void)
+{
+	static const struct { const char *name; int value; } codes[] = {
+		{ "OK", DBSYNC_OK }, { "ERROR", DBSYNC_ERROR }, { "ENOMEM", DBSYNC_ENOMEM },
+		{ "EPARSE", DBSYNC_EPARSE }, { "EDB", DBSYNC_EDB },
+		{ "EUNSUPPORTED", DBSYNC_EUNSUPPORTED }, { "EINVALID", DBSYNC_EINVALID },
+		{ "EVERIFY", DBSYNC_EVERIFY }, { "ELOCKED", DBSYNC_ELOCKED },
+		{ "EREFUSED", DBSYNC_EREFUSED }, { "ECONNECT", DBSYNC_ECONNECT },
+	};
+	if (PyType_Ready(&ConnectionType) < 0 || PyType_Ready(&PlanType) < 0)
+		return NULL;
+	PyObject *m = PyModule_Create(&engine_module);
+	if (!m)
+		return NULL;
+	if (!EngineError && !(EngineError = make_error_class()))
+		goto fail;
+	if (PyModule_AddObjectRef(m, "Error", EngineError) < 0 ||
+	    PyModule_AddObjectRef(m, "Connection", (PyObject *)&ConnectionType) < 0 ||
+	    PyModule_AddObjectRef(m, "Plan", (PyObject *)&PlanType) < 0 ||
+	    PyModule_AddStringConstant(m, "__version__", dbsync_version()) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (PyModule_AddIntConstant(m, codes[i].name, codes[i].value) < 0)
+			goto fail;
+	return m;
+fail:
+	Py_DECREF(m);
+	return NULL;
+}

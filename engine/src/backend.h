@@ -6,6 +6,7 @@
 #ifndef DBS_BACKEND_H
 #define DBS_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -45,6 +46,9 @@ typedef struct dbs_backend {
 	/* The text equivalents of apply_begin / apply_end for dry-run scripts. */
 	int (*script_prologue)(dbs_buf *out, const dbsync_plan *plan);
 	int (*script_epilogue)(dbs_buf *out, const dbsync_plan *plan);
+	/* The server commits each DDL statement on its own (MySQL): apply_end(commit=0)
+	 * cannot undo what already ran, so apply must record each step as applied. */
+	bool ddl_autocommits;
 } dbs_backend;
 
 struct dbsync_conn {

@@ -1,3 +1,217 @@
-/* STUB: replaced by the parser work. */
+/*
+ * One canonical form for a schema, whether it was parsed from DDL or read from a
+ * catalog, so the diff can compare with strcmp and finds no false differences.
+ * Every rule is idempotent; each says why it holds.
+ */
+#include <string.h>
+
+#include "ctx.h"
+#include "lexer.h"
 #include "parse.h"
-int dbs_schema_normalize(dbsync_schema *s, dbsync_ctx *ctx) { (void)s; (void)ctx; return 0; }
+
+/* Type synonyms per dialect, applied to the canonical type's base name (the part
+ * before '('). SQLite has none on purpose: it keeps the declared text, and
+ * spellings matter there ("int primary key" is not a rowid alias, "integer" is).
+ * PostgreSQL (int4 -> integer, varchar -> character varying, ...) and MySQL
+ * (integer -> int, bool -> tinyint(1), ...) fill this in with their backends. */
+static const struct type_synonym {
+	dbsync_dialect dialect;
+	const char *from;
+	const char *to;
+} type_synonyms[] = {
+	{ (dbsync_dialect)0, NULL, NULL },
+};
+
+static const char *apply_synonym(dbs_arena *a, dbsync_dialect d, const char *type)
+{
+	size_t base = strcspn(type, "(");
+	for (size_t i = 0; i < sizeof type_synonyms / sizeof type_synonyms[0]; i++) {
+		const struct type_synonym *ts = &type_synonyms[i];
+		if (ts->dialect != d || !ts->from || strlen(ts->from) != base || strncmp(ts->from, type, base) != 0)
+			continue;
+		return dbs_arena_printf(a, "%s%s", ts->to, type + base);
+	}
+	return type;
+}
+
+/* Canonical text in place; a text that does not lex is kept as it is. Returns
+ * -1 only when out of memory. */
+static int canon_expr(dbs_arena *a, dbsync_dialect d, const char **e)
+{
+	if (!*e)
+		return 0;
+	const char *c = dbs_expr_canon(a, d, *e, strlen(*e));
+	if (c)
+		*e = c;
+	return 0;
+}
+
+static bool has_text(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return true;
+	return false;
+}
+
+static int canon_type(dbs_arena *a, dbsync_dialect d, const char **type)
+{
+	if (!*type)
+		return 0;
+	const char *c = dbs_type_canon(a, d, *type, strlen(*type));
+	if (!c)
+		return has_text(*type) ? -1 : (*type = NULL, 0); /* only blanks: no type */
+	c = apply_synonym(a, d, c);
+	if (!c)
+		return -1;
+	*type = c;
+	return 0;
+}
+
+static char *upper_dup(dbs_arena *a, const char *s)
+{
+	char *u = dbs_arena_strdup(a, s);
+	for (char *p = u; p && *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	return u;
+}
+
+/* ON DELETE / ON UPDATE: upper case, single spaces; NO ACTION is what an absent
+ * clause means, so it is NULL. */
+static int canon_action(dbs_arena *a, const char **act)
+{
+	if (!*act)
+		return 0;
+	char *u = dbs_arena_alloc(a, strlen(*act) + 1);
+	if (!u)
+		return -1;
+	size_t n = 0;
+	for (const char *p = *act; *p; p++) {
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			if (n && u[n - 1] != ' ')
+				u[n++] = ' ';
+			continue;
+		}
+		u[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+	}
+	while (n && u[n - 1] == ' ')
+		n--;
+	u[n] = '\0';
+	*act = (n == 0 || strcmp(u, "NO ACTION") == 0) ? NULL : u;
+	return 0;
+}
+
+/* SQLite collation names are case-insensitive; `dflt` (BINARY for a column) is
+ * what no COLLATE means, so naming it says nothing. */
+static int canon_collation(dbs_arena *a, dbsync_dialect d, const char **coll, const char *dflt)
+{
+	if (!*coll || d != DBSYNC_DIALECT_SQLITE)
+		return 0;
+	char *u = upper_dup(a, *coll);
+	if (!u)
+		return -1;
+	*coll = strcmp(u, dflt) == 0 ? NULL : u;
+	return 0;
+}
+
+static bool is_pk_column(const dbs_constraint *pk, const dbs_column *c, dbsync_dialect d)
+{
+	for (size_t i = 0; pk && i < pk->cols.n; i++)
+		if (dbs_name_eq(d, pk->cols.items[i], c->name))
+			return true;
+	return false;
+}
+
+/* An index part whose expression is a bare column is that column. */
+static int expr_part_to_column(dbs_arena *a, dbsync_dialect d, dbs_index_part *part)
+{
+	dbs_lexer lx;
+	dbs_token t1, t2;
+	dbs_lex_init(&lx, d, part->expr, strlen(part->expr));
+	if (dbs_lex_next(&lx, &t1) || t1.kind != DBS_TK_QUOTED || dbs_lex_next(&lx, &t2) || t2.kind != DBS_TK_EOF)
+		return 0;
+	dbs_buf v = DBS_BUF_INIT;
+	dbs_tok_value(&v, &t1, d);
+	const char *col = dbs_buf_ok(&v) ? dbs_arena_strdup(a, dbs_buf_cstr(&v)) : NULL;
+	dbs_buf_free(&v);
+	if (!col)
+		return -1;
+	part->column = col;
+	part->expr = NULL;
+	return 0;
+}
+
+static int normalize_index(dbsync_schema *s, dbs_table *t, dbs_index *ix)
+{
+	dbs_arena *a = &s->arena;
+	for (size_t i = 0; i < ix->parts.n; i++) {
+		dbs_index_part *part = &ix->parts.items[i];
+		if (canon_expr(a, s->dialect, &part->expr))
+			return -1;
+		if (part->expr && !part->column && expr_part_to_column(a, s->dialect, part))
+			return -1;
+		/* SQLite: an indexed column collates like the column unless told otherwise */
+		const dbs_column *c = part->column ? dbs_table_find_column(s, t, part->column) : NULL;
+		const char *dflt = c && c->collation ? c->collation : "BINARY";
+		if (canon_collation(a, s->dialect, &part->collation, dflt))
+			return -1;
+	}
+	if (canon_expr(a, s->dialect, &ix->where_expr))
+		return -1;
+	/* btree is every dialect's default access method */
+	if (ix->method && (strcmp(ix->method, "btree") == 0 || strcmp(ix->method, "BTREE") == 0))
+		ix->method = NULL;
+	return 0;
+}
+
+int dbs_table_normalize(dbsync_schema *s, dbs_table *t)
+{
+	dbs_arena *a = &s->arena;
+	dbsync_dialect d = s->dialect;
+	for (size_t i = 0; i < t->columns.n; i++) {
+		dbs_column *c = t->columns.items[i];
+		if (canon_type(a, d, &c->type) || canon_expr(a, d, &c->default_expr) ||
+		    canon_expr(a, d, &c->generated_expr) || canon_collation(a, d, &c->collation, "BINARY"))
+			return -1;
+		/* a column without a default already defaults to NULL */
+		if (c->default_expr && strcmp(c->default_expr, "NULL") == 0)
+			c->default_expr = NULL;
+	}
+	dbs_constraint *pk = dbs_table_primary_key(t);
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		dbs_constraint *k = t->constraints.items[i];
+		if (canon_expr(a, d, &k->check_expr) || canon_action(a, &k->on_delete) || canon_action(a, &k->on_update))
+			return -1;
+		/* INITIALLY DEFERRED needs DEFERRABLE; without it nothing is deferred */
+		if (!k->deferrable)
+			k->initially_deferred = false;
+	}
+	for (size_t i = 0; i < t->columns.n; i++) {
+		dbs_column *c = t->columns.items[i];
+		if (!pk || !is_pk_column(pk, c, d))
+			continue;
+		if (d != DBSYNC_DIALECT_SQLITE || t->without_rowid) {
+			/* PostgreSQL, MySQL and SQLite WITHOUT ROWID tables force NOT NULL on
+			 * primary key columns */
+			c->not_null = true;
+		} else if (pk->cols.n == 1 && c->type && strcmp(c->type, "integer") == 0) {
+			/* INTEGER PRIMARY KEY is the rowid: it can never hold NULL. Other SQLite
+			 * primary keys can, so their not_null stays as declared */
+			c->not_null = true;
+		}
+	}
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (normalize_index(s, t, t->indexes.items[i]))
+			return -1;
+	return 0;
+}
+
+int dbs_schema_normalize(dbsync_schema *s, dbsync_ctx *ctx)
+{
+	for (size_t i = 0; i < s->tables.n; i++)
+		if (dbs_table_normalize(s, s->tables.items[i]))
+			return dbs_error_oom(ctx);
+	return 0;
+}

@@ -26,4 +26,8 @@ const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, siz
  * expressions, ON DELETE/UPDATE spellings, dialect synonyms. Idempotent. */
 int dbs_schema_normalize(dbsync_schema *s, dbsync_ctx *ctx);
 
+/* The same for one table of `s` (the parser normalizes only what it touched).
+ * Returns 0, or -1 when out of memory. */
+int dbs_table_normalize(dbsync_schema *s, dbs_table *t);
+
 #endif

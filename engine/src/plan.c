@@ -1,13 +1,293 @@
-/* STUB: replaced by the planner work. */
-#include "plan_internal.h"
-#include "ctx.h"
+/*
+ * dbsync_plan_compute: introspect, diff, then hand the per-table changes to the
+ * dialect's planner. Operations are collected per stage and concatenated at the
+ * end, so a planner can emit them in whatever order it discovers them.
+ */
 #include <stdlib.h>
-int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired, const dbsync_plan_options *opts)
-{ (void)conn; (void)desired; (void)opts; *out = NULL; return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "planner not implemented"); }
-size_t dbsync_plan_op_count(const dbsync_plan *plan) { return plan->ops.n; }
-const dbsync_op *dbsync_plan_op(const dbsync_plan *plan, size_t i) { return i < plan->ops.n ? plan->ops.items[i] : NULL; }
-size_t dbsync_plan_pending_count(const dbsync_plan *plan) { size_t n = 0; for (size_t i = 0; i < plan->ops.n; i++) n += plan->ops.items[i]->status == DBSYNC_STATUS_PENDING; return n; }
-void dbsync_plan_free(dbsync_plan *plan) { if (!plan) return; dbs_arena_free(&plan->arena); free(plan); }
-const char *dbsync_op_kind_name(dbsync_op_kind kind) { (void)kind; return "?"; }
-const char *dbsync_risk_name(dbsync_risk risk) { (void)risk; return "?"; }
-const char *dbsync_status_name(dbsync_op_status status) { (void)status; return "?"; }
+#include <string.h>
+
+#include "ctx.h"
+#include "dialect.h"
+#include "plan_build.h"
+#include "render.h"
+#include "topo.h"
+
+dbs_op_build *dbs_planner_op(dbs_planner *p, int stage, dbsync_op_kind kind, dbsync_risk risk,
+	const char *table, const char *object)
+{
+	dbs_arena *a = &p->plan->arena;
+	dbs_op_build *b = dbs_arena_alloc(a, sizeof *b);
+	if (!b)
+		return NULL;
+	b->op.kind = kind;
+	b->op.risk = risk;
+	b->op.status = DBSYNC_STATUS_PENDING;
+	b->op.table = dbs_arena_strdup(a, table);
+	b->op.object = dbs_arena_strdup(a, object);
+	if ((table && !b->op.table) || (object && !b->op.object))
+		return NULL;
+	if (DBS_VEC_PUSH(a, &p->stages[stage], b))
+		return NULL;
+	return b;
+}
+
+int dbs_op_sql(dbs_planner *p, dbs_op_build *op, const char *sql)
+{
+	const char *s = dbs_arena_strdup(&p->plan->arena, sql);
+	if (!s || DBS_VEC_PUSH(&p->plan->arena, &op->sql, s))
+		return dbs_error_oom(p->ctx);
+	op->op.sql = op->sql.items;
+	op->op.n_sql = op->sql.n;
+	return 0;
+}
+
+int dbs_op_summary(dbs_planner *p, dbs_op_build *op, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	op->op.summary = dbs_arena_vprintf(&p->plan->arena, fmt, ap);
+	va_end(ap);
+	return op->op.summary ? 0 : dbs_error_oom(p->ctx);
+}
+
+int dbs_op_detail(dbs_planner *p, dbs_op_build *op, const char *text)
+{
+	op->op.detail = dbs_arena_strdup(&p->plan->arena, text);
+	return op->op.detail ? 0 : dbs_error_oom(p->ctx);
+}
+
+int dbs_op_reason(dbs_planner *p, dbs_op_build *op, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	op->op.reason = dbs_arena_vprintf(&p->plan->arena, fmt, ap);
+	va_end(ap);
+	return op->op.reason ? 0 : dbs_error_oom(p->ctx);
+}
+
+int dbs_op_skip(dbs_planner *p, dbs_op_build *op, const char *reason)
+{
+	op->op.status = DBSYNC_STATUS_SKIPPED;
+	return dbs_op_reason(p, op, "%s", reason);
+}
+
+const char *dbs_planner_label(dbs_planner *p, const char *table, const char *column)
+{
+	const char *label;
+	if (column)
+		label = dbs_metadata_field_label(&p->tmp, p->md, table, column);
+	else
+		label = dbs_metadata_model(p->md, table);
+	if (!label)
+		return "";
+	const char *s = dbs_arena_printf(&p->plan->arena, " (%s)", label);
+	return s ? s : "";
+}
+
+int dbs_plan_create_tables(dbs_planner *p)
+{
+	int rc = 0;
+	size_t n = 0;
+	const dbs_table **order = malloc((p->diff.tables.n + 1) * sizeof *order);
+	dbs_buf sql = DBS_BUF_INIT;
+	if (!order)
+		return dbs_error_oom(p->ctx);
+	for (size_t i = 0; i < p->diff.tables.n; i++)
+		if (!p->diff.tables.items[i]->live)
+			order[n++] = p->diff.tables.items[i]->want;
+	/* SQLite does not check foreign keys at CREATE, so a cycle needs no split */
+	if (dbs_topo_order_tables(p->want->dialect, order, n)) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const dbs_table *t = order[i];
+		dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_CREATE_TABLE, DBSYNC_OP_CREATE_TABLE,
+			DBSYNC_RISK_SAFE, t->name, NULL);
+		if (!op) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+		if ((rc = dbs_op_summary(p, op, "create table `%s`%s", t->name, dbs_planner_label(p, t->name, NULL))))
+			goto cleanup;
+		dbs_buf_clear(&sql);
+		dbs_render_create_table(&sql, p->want->dialect, t);
+		if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
+			goto cleanup;
+		for (size_t j = 0; j < t->indexes.n; j++) {
+			dbs_buf_clear(&sql);
+			dbs_render_create_index(&sql, p->want->dialect, t, t->indexes.items[j]);
+			if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
+				goto cleanup;
+		}
+		if (!dbs_buf_ok(&sql)) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+		if (!p->plan->opts.create_tables && (rc = dbs_op_skip(p, op, "AUTO_CREATE_TABLES is off")))
+			goto cleanup;
+	}
+cleanup:
+	free(order);
+	dbs_buf_free(&sql);
+	return rc;
+}
+
+static int copy_options(dbsync_plan *plan, dbsync_ctx *ctx, const dbsync_plan_options *opts)
+{
+	dbsync_plan_options defaults = DBSYNC_PLAN_OPTIONS_INIT;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != DBSYNC_PLAN_OPTIONS_VERSION)
+		return dbs_error(ctx, DBSYNC_EINVALID, "plan options version %u is not supported (expected %d)",
+			opts->version, DBSYNC_PLAN_OPTIONS_VERSION);
+	plan->opts = *opts;
+	if (opts->metadata_json) {
+		plan->opts.metadata_json = dbs_arena_strdup(&plan->arena, opts->metadata_json);
+		if (!plan->opts.metadata_json)
+			return dbs_error_oom(ctx);
+	}
+	return 0;
+}
+
+static int collect_stages(dbs_planner *p)
+{
+	for (int s = 0; s < DBS_STAGE_COUNT; s++)
+		for (size_t i = 0; i < p->stages[s].n; i++) {
+			dbs_op_build *b = p->stages[s].items[i];
+			if (DBS_VEC_PUSH(&p->plan->arena, &p->plan->ops, &b->op))
+				return dbs_error_oom(p->ctx);
+			if (b->op.kind == DBSYNC_OP_REBUILD_TABLE && b->op.status == DBSYNC_STATUS_PENDING)
+				p->plan->foreign_keys_off = true;
+		}
+	return 0;
+}
+
+int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const dbsync_plan_options *opts)
+{
+	int rc = 0;
+	dbs_planner p = { 0 };
+	*out = NULL;
+	if (!conn || !desired)
+		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_plan_compute needs a connection and a desired schema");
+	if (desired->dialect != conn->dialect)
+		return dbs_error(ctx, DBSYNC_EINVALID, "the desired schema is %s but the database is %s",
+			dbsync_dialect_name(desired->dialect), dbsync_dialect_name(conn->dialect));
+	p.ctx = ctx;
+	p.conn = conn;
+	p.want = desired;
+	dbs_buf_init(&p.tmp);
+	dbs_arena_init(&p.diff.arena);
+	p.plan = calloc(1, sizeof *p.plan);
+	if (!p.plan)
+		return dbs_error_oom(ctx);
+	dbs_arena_init(&p.plan->arena);
+	p.plan->dialect = desired->dialect;
+	p.plan->desired = desired;
+	if ((rc = copy_options(p.plan, ctx, opts)))
+		goto cleanup;
+	if ((rc = dbs_metadata_parse(&p.md, ctx, p.plan->opts.metadata_json)))
+		goto cleanup;
+	if ((rc = dbsync_conn_introspect(&p.live, ctx, conn)))
+		goto cleanup;
+	if ((rc = dbs_diff_schemas(&p.diff, ctx, p.live, desired)))
+		goto cleanup;
+	if ((rc = dbs_plan_create_tables(&p)))
+		goto cleanup;
+	switch (desired->dialect) {
+	case DBSYNC_DIALECT_SQLITE:
+		rc = dbs_plan_sqlite_tables(&p);
+		break;
+	default:
+		/* plan_postgres.c / plan_mysql.c slot in here */
+		rc = dbs_error(ctx, DBSYNC_EUNSUPPORTED, "planning changes for %s is not implemented yet",
+			dbsync_dialect_name(desired->dialect));
+		break;
+	}
+	if (rc || (rc = collect_stages(&p)))
+		goto cleanup;
+	if (!dbs_buf_ok(&p.tmp)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	*out = p.plan;
+	p.plan = NULL;
+cleanup:
+	dbsync_plan_free(p.plan);
+	dbs_diff_free(&p.diff);
+	dbs_metadata_free(p.md);
+	dbsync_schema_free(p.live);
+	dbs_buf_free(&p.tmp);
+	return rc;
+}
+
+size_t dbsync_plan_op_count(const dbsync_plan *plan)
+{
+	return plan ? plan->ops.n : 0;
+}
+
+const dbsync_op *dbsync_plan_op(const dbsync_plan *plan, size_t i)
+{
+	return plan && i < plan->ops.n ? plan->ops.items[i] : NULL;
+}
+
+size_t dbsync_plan_pending_count(const dbsync_plan *plan)
+{
+	size_t n = 0;
+	for (size_t i = 0; plan && i < plan->ops.n; i++)
+		n += plan->ops.items[i]->status == DBSYNC_STATUS_PENDING;
+	return n;
+}
+
+void dbsync_plan_free(dbsync_plan *plan)
+{
+	if (!plan)
+		return;
+	dbs_arena_free(&plan->arena);
+	free(plan);
+}
+
+const char *dbsync_op_kind_name(dbsync_op_kind kind)
+{
+	switch (kind) {
+	case DBSYNC_OP_CREATE_TABLE: return "create_table";
+	case DBSYNC_OP_DROP_TABLE: return "drop_table";
+	case DBSYNC_OP_RENAME_TABLE: return "rename_table";
+	case DBSYNC_OP_REBUILD_TABLE: return "rebuild_table";
+	case DBSYNC_OP_ADD_COLUMN: return "add_column";
+	case DBSYNC_OP_DROP_COLUMN: return "drop_column";
+	case DBSYNC_OP_ALTER_COLUMN: return "alter_column";
+	case DBSYNC_OP_RENAME_COLUMN: return "rename_column";
+	case DBSYNC_OP_ADD_CONSTRAINT: return "add_constraint";
+	case DBSYNC_OP_DROP_CONSTRAINT: return "drop_constraint";
+	case DBSYNC_OP_ADD_FOREIGN_KEY: return "add_foreign_key";
+	case DBSYNC_OP_DROP_FOREIGN_KEY: return "drop_foreign_key";
+	case DBSYNC_OP_ADD_INDEX: return "add_index";
+	case DBSYNC_OP_DROP_INDEX: return "drop_index";
+	case DBSYNC_OP_COMMENT: return "comment";
+	}
+	return "unknown";
+}
+
+const char *dbsync_risk_name(dbsync_risk risk)
+{
+	switch (risk) {
+	case DBSYNC_RISK_SAFE: return "safe";
+	case DBSYNC_RISK_LOCKING: return "locking";
+	case DBSYNC_RISK_DATA_LOSS: return "data_loss";
+	}
+	return "unknown";
+}
+
+const char *dbsync_status_name(dbsync_op_status status)
+{
+	switch (status) {
+	case DBSYNC_STATUS_PENDING: return "pending";
+	case DBSYNC_STATUS_SKIPPED: return "skipped";
+	case DBSYNC_STATUS_REFUSED: return "refused";
+	case DBSYNC_STATUS_APPLIED: return "applied";
+	case DBSYNC_STATUS_FAILED: return "failed";
+	}
+	return "unknown";
+}

@@ -1,8 +1,351 @@
-/* STUB: replaced by the planner work. */
+/*
+ * Rendering the schema model as DDL. Column definitions follow the order in
+ * which Django's schema editor writes them (type, COLLATE, DEFAULT, nullability
+ * or GENERATED, PRIMARY KEY, UNIQUE, CHECK, REFERENCES), so generated SQL reads
+ * like what `sqlmigrate` shows and round-trips through the parser unchanged.
+ */
 #include "render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 #include "ctx.h"
-int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t) { (void)out; (void)d; (void)t; return -1; }
-int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix) { (void)out; (void)d; (void)t; (void)ix; return -1; }
-int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c) { (void)out; (void)d; (void)t; (void)c; return -1; }
+#include "dialect.h"
+#include "topo.h"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_word(const char *e, const char *w)
+{
+	for (; *w; e++, w++) {
+		char c = *e;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 32);
+		if (c != *w)
+			return false;
+	}
+	return *e == '\0';
+}
+
+static bool is_number(const char *e)
+{
+	if (*e == '+' || *e == '-')
+		e++;
+	if (e[0] == '0' && (e[1] == 'x' || e[1] == 'X')) {
+		e += 2;
+		if (!*e)
+			return false;
+		for (; *e; e++)
+			if (!is_digit(*e) && !((*e | 32) >= 'a' && (*e | 32) <= 'f'))
+				return false;
+		return true;
+	}
+	bool digits = false;
+	for (; is_digit(*e); e++)
+		digits = true;
+	if (*e == '.')
+		for (e++; is_digit(*e); e++)
+			digits = true;
+	if (!digits)
+		return false;
+	if (*e == 'e' || *e == 'E') {
+		e++;
+		if (*e == '+' || *e == '-')
+			e++;
+		if (!is_digit(*e))
+			return false;
+		while (is_digit(*e))
+			e++;
+	}
+	return *e == '\0';
+}
+
+/* One quoted string covering the whole text ('' is an escaped quote). */
+static bool is_string(const char *e)
+{
+	if (*e != '\'')
+		return false;
+	for (e++; *e; e++) {
+		if (*e != '\'')
+			continue;
+		if (e[1] == '\'') {
+			e++;
+			continue;
+		}
+		return e[1] == '\0';
+	}
+	return false;
+}
+
+bool dbs_expr_is_literal(const char *e, bool allow_current)
+{
+	if (!e || !*e)
+		return false;
+	if (is_number(e) || is_string(e))
+		return true;
+	if ((e[0] == 'x' || e[0] == 'X') && is_string(e + 1))
+		return true;
+	if (is_word(e, "NULL") || is_word(e, "TRUE") || is_word(e, "FALSE"))
+		return true;
+	return allow_current && (is_word(e, "CURRENT_TIME") || is_word(e, "CURRENT_DATE") ||
+		is_word(e, "CURRENT_TIMESTAMP"));
+}
+
+static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
+{
+	dbs_buf_putc(out, '(');
+	for (size_t i = 0; i < v->n; i++) {
+		if (i)
+			dbs_buf_puts(out, ", ");
+		dbs_quote_ident(out, d, v->items[i]);
+	}
+	dbs_buf_putc(out, ')');
+}
+
+static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
+{
+	if (!k->name)
+		return;
+	dbs_buf_puts(out, " CONSTRAINT ");
+	dbs_quote_ident(out, d, k->name);
+}
+
+static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
+{
+	dbs_buf_puts(out, "REFERENCES ");
+	dbs_quote_ident(out, d, k->ref_table);
+	if (k->ref_cols.n) {
+		dbs_buf_putc(out, ' ');
+		put_ident_list(out, d, &k->ref_cols);
+	}
+	if (k->on_delete)
+		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
+	if (k->on_update)
+		dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
+	if (k->deferrable && d != DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " DEFERRABLE");
+		if (k->initially_deferred)
+			dbs_buf_puts(out, " INITIALLY DEFERRED");
+	}
+}
+
+static bool col_is(dbsync_dialect d, const dbs_constraint *k, const dbs_column *c)
+{
+	return k->cols.n == 1 && dbs_name_eq(d, k->cols.items[0], c->name);
+}
+
+/* SQLite accepts AUTOINCREMENT only inline, so a one-column table-level primary
+ * key on an autoincrement column is written inline. */
+static bool renders_inline(dbsync_dialect d, const dbs_table *t, const dbs_constraint *k)
+{
+	if (k->inline_col)
+		return k->cols.n == 1;
+	if (k->kind != DBS_CON_PRIMARY || k->cols.n != 1 || d != DBSYNC_DIALECT_SQLITE)
+		return false;
+	for (size_t i = 0; i < t->columns.n; i++)
+		if (col_is(d, k, t->columns.items[i]))
+			return k->pk_autoincrement || t->columns.items[i]->autoincrement;
+	return false;
+}
+
+static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c,
+	dbs_con_kind kind)
+{
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (k->kind != kind || !renders_inline(d, t, k) || !col_is(d, k, c))
+			continue;
+		put_constraint_name(out, d, k);
+		switch (kind) {
+		case DBS_CON_PRIMARY:
+			dbs_buf_puts(out, " PRIMARY KEY");
+			if (d == DBSYNC_DIALECT_SQLITE && (k->pk_autoincrement || c->autoincrement))
+				dbs_buf_puts(out, " AUTOINCREMENT");
+			break;
+		case DBS_CON_UNIQUE:
+			dbs_buf_puts(out, " UNIQUE");
+			break;
+		case DBS_CON_CHECK:
+			dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
+			break;
+		case DBS_CON_FOREIGN:
+			dbs_buf_putc(out, ' ');
+			put_references(out, d, k);
+			break;
+		}
+	}
+}
+
+int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c)
+{
+	dbs_quote_ident(out, d, c->name);
+	if (c->type)
+		dbs_buf_printf(out, " %s", c->type);
+	if (c->collation)
+		dbs_buf_printf(out, " COLLATE %s", c->collation);
+	if (c->default_expr) {
+		if (dbs_expr_is_literal(c->default_expr, true))
+			dbs_buf_printf(out, " DEFAULT %s", c->default_expr);
+		else
+			dbs_buf_printf(out, " DEFAULT (%s)", c->default_expr);
+	}
+	if (c->identity)
+		dbs_buf_printf(out, " GENERATED %s AS IDENTITY", c->identity);
+	if (c->generated_expr) {
+		dbs_buf_printf(out, " GENERATED ALWAYS AS (%s) %s", c->generated_expr,
+			c->generated_stored ? "STORED" : "VIRTUAL");
+		if (c->not_null)
+			dbs_buf_puts(out, " NOT NULL");
+	} else {
+		dbs_buf_puts(out, c->not_null ? " NOT NULL" : " NULL");
+	}
+	if (c->autoincrement && d == DBSYNC_DIALECT_MYSQL)
+		dbs_buf_puts(out, " AUTO_INCREMENT");
+	put_inline(out, d, t, c, DBS_CON_PRIMARY);
+	put_inline(out, d, t, c, DBS_CON_UNIQUE);
+	put_inline(out, d, t, c, DBS_CON_CHECK);
+	put_inline(out, d, t, c, DBS_CON_FOREIGN);
+	if (c->comment && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " COMMENT ");
+		dbs_quote_literal(out, d, c->comment);
+	}
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
+{
+	dbs_buf_putc(out, ',');
+	put_constraint_name(out, d, k);
+	switch (k->kind) {
+	case DBS_CON_PRIMARY:
+		dbs_buf_puts(out, " PRIMARY KEY ");
+		put_ident_list(out, d, &k->cols);
+		break;
+	case DBS_CON_UNIQUE:
+		dbs_buf_puts(out, " UNIQUE ");
+		put_ident_list(out, d, &k->cols);
+		break;
+	case DBS_CON_CHECK:
+		dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
+		break;
+	case DBS_CON_FOREIGN:
+		dbs_buf_puts(out, " FOREIGN KEY ");
+		put_ident_list(out, d, &k->cols);
+		dbs_buf_putc(out, ' ');
+		put_references(out, d, k);
+		break;
+	}
+}
+
+int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
+{
+	dbs_buf_puts(out, "CREATE TABLE ");
+	dbs_quote_ident(out, d, t->name);
+	dbs_buf_puts(out, " (");
+	for (size_t i = 0; i < t->columns.n; i++) {
+		if (i)
+			dbs_buf_puts(out, ", ");
+		dbs_render_column_def(out, d, t, t->columns.items[i]);
+	}
+	/* An inline constraint whose column is gone would be lost; keep it at table level. */
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		bool has_col = false;
+		if (renders_inline(d, t, k))
+			for (size_t j = 0; j < t->columns.n && !has_col; j++)
+				has_col = col_is(d, k, t->columns.items[j]);
+		if (!has_col)
+			put_table_constraint(out, d, k);
+	}
+	dbs_buf_putc(out, ')');
+	if (t->without_rowid)
+		dbs_buf_puts(out, " WITHOUT ROWID");
+	if (t->strict)
+		dbs_buf_puts(out, t->without_rowid ? ", STRICT" : " STRICT");
+	if (t->comment && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " COMMENT=");
+		dbs_quote_literal(out, d, t->comment);
+	}
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+{
+	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	dbs_quote_ident(out, d, ix->name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, d, t->name);
+	if (ix->method && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_printf(out, " USING %s", ix->method);
+	dbs_buf_puts(out, " (");
+	for (size_t i = 0; i < ix->parts.n; i++) {
+		const dbs_index_part *p = &ix->parts.items[i];
+		if (i)
+			dbs_buf_puts(out, ", ");
+		if (p->column)
+			dbs_quote_ident(out, d, p->column);
+		else
+			dbs_buf_printf(out, "(%s)", p->expr ? p->expr : "");
+		if (p->prefix_len > 0)
+			dbs_buf_printf(out, "(%d)", p->prefix_len);
+		if (p->collation)
+			dbs_buf_printf(out, " COLLATE %s", p->collation);
+		if (p->opclass)
+			dbs_buf_printf(out, " %s", p->opclass);
+		if (p->desc)
+			dbs_buf_puts(out, " DESC");
+	}
+	dbs_buf_putc(out, ')');
+	if (ix->include.n) {
+		dbs_buf_puts(out, " INCLUDE ");
+		put_ident_list(out, d, &ix->include);
+	}
+	if (ix->where_expr)
+		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
 int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schema)
-{ (void)schema; *out = NULL; return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "renderer not implemented"); }
+{
+	int rc = 0;
+	dbs_buf b = DBS_BUF_INIT;
+	const dbs_table **order = NULL;
+	size_t n = schema->tables.n;
+	*out = NULL;
+	order = malloc((n + 1) * sizeof *order);
+	if (!order) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = schema->tables.items[i];
+	if (dbs_topo_order_tables(schema->dialect, order, n)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		dbs_render_create_table(&b, schema->dialect, order[i]);
+		dbs_buf_puts(&b, ";\n");
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < order[i]->indexes.n; j++) {
+			dbs_render_create_index(&b, schema->dialect, order[i], order[i]->indexes.items[j]);
+			dbs_buf_puts(&b, ";\n");
+		}
+	for (size_t i = 0; i < schema->views.n; i++) {
+		const dbs_view *v = schema->views.items[i];
+		dbs_buf_puts(&b, "CREATE VIEW ");
+		dbs_quote_ident(&b, schema->dialect, v->name);
+		dbs_buf_printf(&b, " AS %s;\n", v->definition ? v->definition : "");
+	}
+	*out = dbs_buf_detach(&b);
+	if (!*out)
+		rc = dbs_error_oom(ctx);
+cleanup:
+	free(order);
+	dbs_buf_free(&b);
+	return rc;
+}

@@ -11,5 +11,10 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t);
 int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix);
 /* One column definition as in CREATE TABLE / ADD COLUMN: "name" type NOT NULL ... */
 int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c);
+/* True when canonical expression `e` is a bare literal (number, string, blob,
+ * NULL, TRUE, FALSE; CURRENT_* too when allow_current), i.e. a constant that
+ * SQLite's ALTER TABLE ADD COLUMN accepts as a default and that needs no
+ * parentheses after DEFAULT. */
+bool dbs_expr_is_literal(const char *e, bool allow_current);
 
 #endif

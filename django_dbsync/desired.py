@@ -1,0 +1,203 @@
+"""Which models to sync, and the schema they want: Django's own DDL plus metadata.
+
+The DDL comes from Django's schema editor exactly as `sqlmigrate` gets it
+(collect_sql=True, create_model per model), so type mapping, constraint names
+and index names are Django's, for the vendor of the target database. Nothing
+here compares schemas or writes SQL.
+"""
+
+import datetime
+import decimal
+import fnmatch
+import json
+import math
+import uuid
+
+from django.apps import apps
+from django.core.management.base import CommandError
+from django.db import connections, router
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+class Selection:
+    """The options that choose apps and tables, from settings and the command line."""
+
+    def __init__(self, settings, *, include_apps=(), exclude_apps=(), exclude_app_patterns=(),
+                 exclude_table_patterns=(), no_restriction=False):
+        self.include_apps = list(include_apps)
+        self.exclude_apps = list(exclude_apps)
+        self.exclude_app_patterns = list(exclude_app_patterns)
+        self.table_patterns = list(exclude_table_patterns) + list(settings["EXCLUDE_TABLES"])
+        self.no_restriction = no_restriction
+        self.settings_exclude_apps = list(settings["EXCLUDE_APPS"])
+
+    def table_excluded(self, table):
+        # Case-insensitive, because table names are case-insensitive on most backends.
+        name = table.lower()
+        return any(fnmatch.fnmatchcase(name, p.lower()) for p in self.table_patterns)
+
+
+def _app_config(label):
+    try:
+        return apps.get_app_config(label)
+    except LookupError:
+        raise CommandError(f"No installed app with label '{label}'.") from None
+
+
+def _names_app(entries, config):
+    return config.label in entries or config.name in entries
+
+
+def select_app_configs(selection):
+    """The installed apps to sync, in INSTALLED_APPS order."""
+    for label in selection.include_apps + selection.exclude_apps:
+        _app_config(label)
+    chosen = []
+    for config in apps.get_app_configs():
+        if selection.include_apps:
+            # Naming an app explicitly overrides the default exclusions.
+            if config.label not in selection.include_apps:
+                continue
+        elif not selection.no_restriction:
+            if _names_app(selection.settings_exclude_apps, config):
+                continue
+            if config.name.startswith("django.contrib."):
+                continue
+        if config.label in selection.exclude_apps:
+            continue
+        if any(fnmatch.fnmatchcase(config.label, p) for p in selection.exclude_app_patterns):
+            continue
+        chosen.append(config)
+    return chosen
+
+
+def _syncable(model):
+    meta = model._meta
+    return meta.managed and not meta.proxy and not meta.swapped
+
+
+def select_models(selection, alias):
+    """Concrete, managed, not swapped models of the chosen apps that may live on `alias`."""
+    models = []
+    for config in select_app_configs(selection):
+        for model in config.get_models():
+            if not _syncable(model):
+                continue
+            if selection.table_excluded(model._meta.db_table):
+                continue
+            if not router.allow_migrate_model(alias, model):
+                continue
+            models.append(model)
+    return models
+
+
+def _collecting_editor(connection, selection, alias, created):
+    """A schema editor of the connection's own class that only collects SQL.
+
+    create_model recurses into auto-created M2M through models through
+    self.create_model, so overriding it is where excluded tables are dropped,
+    before any SQL for them exists.
+    """
+    base = connection.SchemaEditorClass
+
+    class CollectingEditor(base):
+        # The SQLite editor's __enter__/__exit__ switch foreign keys off and run
+        # foreign_key_check on the live database. Collecting SQL needs neither,
+        # and a database with broken rows must still be plannable, so only the
+        # generic bookkeeping (deferred statements) runs.
+        def __enter__(self):
+            return BaseDatabaseSchemaEditor.__enter__(self)
+
+        def __exit__(self, exc_type, exc_value, traceback):
+            return BaseDatabaseSchemaEditor.__exit__(self, exc_type, exc_value, traceback)
+
+        def create_model(self, model):
+            if model._meta.auto_created and (
+                selection.table_excluded(model._meta.db_table)
+                or not router.allow_migrate_model(alias, model)
+            ):
+                return
+            created.append(model)
+            super().create_model(model)
+
+    return CollectingEditor(connection, collect_sql=True, atomic=False)
+
+
+_MISSING = object()
+
+
+def _json_value(value):
+    """A db-prepped default as JSON, or _MISSING when it has no faithful JSON form."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _MISSING
+    if isinstance(value, decimal.Decimal):
+        return str(value) if value.is_finite() else _MISSING
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time, uuid.UUID)):
+        return str(value)
+    # bytes/memoryview (a hex string would land as text in a SQLite blob) and
+    # driver adapter objects: no default, so the engine refuses rather than guesses.
+    return _MISSING
+
+
+def _fills_existing_rows(field):
+    """Whether Django's add_field would fill existing rows from effective_default()."""
+    if field.has_db_default() or field.generated:
+        return False  # the DDL carries the database default; nothing to fill from Python
+    if field.get_internal_type() == "BinaryField":
+        return False
+    if field.has_default():
+        return True
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return True
+    # Django fills blank, non-null string fields with '' (makemigrations does not
+    # ask for a default for them either).
+    return not field.null and field.blank and field.empty_strings_allowed
+
+
+def _table_metadata(model, editor):
+    meta = model._meta
+    columns = {}
+    for field in meta.local_concrete_fields:
+        if field.column is None:
+            continue
+        entry = {"field": field.name, "class": type(field).__name__}
+        if _fills_existing_rows(field):
+            value = _json_value(editor.effective_default(field))
+            if value is not _MISSING:
+                entry["default"] = value
+        columns[field.column] = entry
+    return {"app_label": meta.app_label, "model": meta.label, "columns": columns}
+
+
+class Desired:
+    """The desired schema of the selected models: DDL, metadata and table names."""
+
+    def __init__(self, sql, metadata, models):
+        self.sql = sql
+        self.metadata = metadata
+        self.models = models
+
+    @property
+    def metadata_json(self):
+        return json.dumps(self.metadata, sort_keys=True)
+
+    @property
+    def tables(self):
+        return list(self.metadata["tables"])
+
+
+def build_desired(alias, selection):
+    """The DDL Django would run to create the selected models on an empty database."""
+    connection = connections[alias]
+    created = []
+    editor = _collecting_editor(connection, selection, alias, created)
+    with editor:
+        for model in select_models(selection, alias):
+            editor.create_model(model)
+    tables = {}
+    for model in created:
+        tables[model._meta.db_table] = _table_metadata(model, editor)
+    sql = "\n".join(str(s) for s in editor.collected_sql)
+    return Desired(sql, {"tables": tables}, created)

@@ -1,0 +1,79 @@
+"""Opening engine connections from Django's DATABASES settings.
+
+The password goes to the engine and nowhere else: messages and headers use
+Connection.describe, which never contains it.
+"""
+
+from django.core.management.base import CommandError
+from django.db import connections
+from django.utils.connection import ConnectionDoesNotExist
+
+from . import _engine
+
+Error = _engine.Error
+
+# Django vendor -> engine vendor. Oracle is not claimed: no engine backend exists.
+_VENDORS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}
+
+
+def _django_connection(alias):
+    try:
+        return connections[alias]
+    except ConnectionDoesNotExist:
+        raise CommandError(f"Unknown database alias '{alias}' (not in settings.DATABASES).") from None
+
+
+def _is_memory_sqlite(connection, name):
+    check = getattr(connection, "is_in_memory_db", None)
+    if check is not None:
+        return check()
+    name = str(name)
+    return name == ":memory:" or "mode=memory" in name
+
+
+def connection_params(alias):
+    """(engine vendor, params dict of str) for database `alias`."""
+    connection = _django_connection(alias)
+    vendor = _VENDORS.get(connection.vendor)
+    if vendor is None:
+        raise CommandError(
+            f"database '{alias}' uses the {connection.vendor} backend, which libdbsync does "
+            f"not support (supported: {', '.join(sorted(set(_VENDORS.values())))})"
+        )
+    conf = connection.settings_dict
+    options = conf.get("OPTIONS") or {}
+    if vendor == "sqlite":
+        name = conf.get("NAME")
+        if not name or _is_memory_sqlite(connection, name):
+            raise CommandError(
+                f"database '{alias}' is an in-memory SQLite database; dbsync's engine opens "
+                f"its own connection and needs a file database (set NAME, or TEST['NAME'] "
+                f"under tests, to a file path)"
+            )
+        params = {"name": str(name)}
+        if options.get("timeout") is not None:
+            params["timeout"] = str(options["timeout"])
+        return vendor, params
+    params = {}
+    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+        value = conf.get(key)
+        if value not in (None, ""):
+            params[key.lower()] = str(value)
+    for key, value in options.items():
+        if value is not None:
+            params[str(key)] = str(value)
+    return vendor, params
+
+
+def open_connection(alias):
+    """An engine Connection to database `alias`; CommandError when it cannot be opened."""
+    vendor, params = connection_params(alias)
+    try:
+        return _engine.Connection(vendor, params)
+    except _engine.Error as e:
+        raise CommandError(f"cannot open database '{alias}': {e}") from None
+
+
+def version_string():
+    backends = ", ".join(_engine.backends()) or "none"
+    return f"libdbsync {_engine.version()}; backends: {backends}"

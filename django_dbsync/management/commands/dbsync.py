@@ -1,0 +1,216 @@
+"""manage.py dbsync: bring the database in line with the models, without migrations.
+
+The command chooses models, asks Django for their DDL and hands it to the
+engine, which plans and applies. It never compares schemas or writes SQL.
+"""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.core.management.color import no_style
+
+from django_dbsync import __version__, conf
+from django_dbsync.desired import Selection, build_desired
+from django_dbsync.engine import Error, connection_params, open_connection, version_string
+from django_dbsync.output import Printer, count_statuses, plural
+
+NOT_A_TERMINAL = (
+    "refusing to change the database without confirmation: stdin is not a terminal; "
+    "re-run with --auto-approve (or --dry-run to preview)"
+)
+
+
+def _split_lists(values):
+    """Flatten repeated, comma-separated option values."""
+    items = []
+    for value in values or ():
+        items.extend(part.strip() for part in value.split(",") if part.strip())
+    return items
+
+
+def _stdin_is_tty():
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare the models with the live database and bring the database in line, "
+        "without migration files."
+    )
+
+    def get_version(self):
+        return f"django-dbsync {__version__} ({version_string()})"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--database",
+            help="Database alias to sync (default: DJANGO_DBSYNC['DEFAULT_DATABASE'], 'default').",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true",
+            help="Print the exact SQL that would run and change nothing.",
+        )
+        parser.add_argument(
+            "--auto-approve", action="store_true",
+            help="Apply without asking for confirmation.",
+        )
+        parser.add_argument(
+            "--check", action="store_true",
+            help="Change nothing; exit with status 1 when the database differs from the models.",
+        )
+        parser.add_argument(
+            "--include-apps", action="append", metavar="LABELS",
+            help="Sync only these apps (comma-separated labels; may be repeated).",
+        )
+        parser.add_argument(
+            "--exclude-apps", action="append", metavar="LABELS",
+            help="Leave these apps out (comma-separated labels; may be repeated).",
+        )
+        parser.add_argument(
+            "--exclude-app-patterns", action="append", metavar="PATTERNS",
+            help="Leave out apps whose label matches these fnmatch patterns (comma-separated).",
+        )
+        parser.add_argument(
+            "--exclude-table-patterns", action="append", metavar="PATTERNS",
+            help="Leave out tables matching these fnmatch patterns (comma-separated), "
+                 "in addition to EXCLUDE_TABLES.",
+        )
+        parser.add_argument(
+            "--no-restriction", action="store_true",
+            help="Include every installed app, Django's own and EXCLUDE_APPS too.",
+        )
+
+    def handle(self, *args, **options):
+        verbosity = options["verbosity"]
+
+        def report(message):
+            self.stderr.write(f"Warning: {message}", self.style.WARNING)
+
+        alias = options["database"] or conf.default_database()
+        settings = conf.get_settings(alias, report=report)
+        # Fails early on an unknown alias, an unsupported vendor or in-memory SQLite.
+        connection_params(alias)
+        if not settings["COLORED_OUTPUT"] and not options.get("force_color"):
+            self.style = no_style()
+            self.stderr.style_func = None
+        out = Printer(self.stdout, self.stderr, self.style, verbosity)
+
+        selection = Selection(
+            settings,
+            include_apps=_split_lists(options["include_apps"]),
+            exclude_apps=_split_lists(options["exclude_apps"]),
+            exclude_app_patterns=_split_lists(options["exclude_app_patterns"]),
+            exclude_table_patterns=_split_lists(options["exclude_table_patterns"]),
+            no_restriction=options["no_restriction"],
+        )
+        dry_run = options["dry_run"] or settings["DRY_RUN_MODE"]
+        desired = build_desired(alias, selection)
+
+        conn = open_connection(alias)
+        try:
+            out.info(
+                f"django-dbsync {__version__} {out.dot} database '{alias}' ({conn.describe})",
+                self.style.MIGRATE_HEADING,
+            )
+            apps_used = sorted({m._meta.app_label for m in desired.models})
+            out.detail(f"Selected {plural(len(desired.tables), 'table')} "
+                       f"(apps: {', '.join(apps_used) or 'none'})")
+            if verbosity >= 3:
+                out.detail("Desired schema (Django's DDL):")
+                out.detail(desired.sql)
+            if not desired.tables:
+                out.info("No models selected: nothing to compare.", self.style.WARNING)
+                return
+            plan = self._plan(conn, desired, settings)
+            out.detail(f"catalog queries: {conn.catalog_queries}")
+            self._run(conn, plan, alias, out, options, dry_run)
+        finally:
+            conn.close()
+
+    def _plan(self, conn, desired, settings):
+        try:
+            return conn.plan(
+                desired.sql,
+                desired.metadata_json,
+                create_tables=settings["AUTO_CREATE_TABLES"],
+                add_columns=settings["AUTO_ADD_COLUMNS"],
+                drop_columns=settings["AUTO_DROP_COLUMNS"],
+            )
+        except Error as e:
+            if e.code_name == "EPARSE":
+                raise CommandError(
+                    f"the engine could not read Django's DDL (line {e.line}, column {e.column}): {e}"
+                ) from None
+            raise CommandError(str(e)) from None
+
+    def _run(self, conn, plan, alias, out, options, dry_run):
+        ops = plan.ops
+        counts = count_statuses(ops)
+        if not ops:
+            out.info("No changes: the database matches the models.", self.style.SUCCESS)
+            return
+        out.plan(ops)
+        try:
+            self._act(conn, plan, alias, out, options, dry_run, counts)
+        finally:
+            # Refused changes are easy to miss above a long plan: say it last, on stderr.
+            out.refused_note(counts)
+
+    def _act(self, conn, plan, alias, out, options, dry_run, counts):
+        # --check with DRY_RUN_MODE alone stays quiet; --check --dry-run shows the SQL.
+        if dry_run and (options["dry_run"] or not options["check"]):
+            self._print_script(plan, out)
+        out.summary(counts)
+        if options["check"]:
+            out.info(f"The database '{alias}' differs from the models.", self.style.ERROR)
+            raise SystemExit(1)
+        if dry_run:
+            out.info("Dry run: nothing was changed.")
+            return
+        if counts["pending"] == 0:
+            out.info("Nothing to apply.")
+            return
+        if not options["auto_approve"] and not self._confirm(counts["pending"], alias):
+            out.info("Cancelled: nothing was changed.", self.style.WARNING)
+            return
+        try:
+            conn.apply(plan)
+        except Error as e:
+            ops = plan.ops
+            out.applied(ops)
+            n_applied = count_statuses(ops)["applied"]
+            if e.code_name == "EVERIFY":
+                note = "the changes were committed, but the database still differs from the models"
+            elif n_applied == 0:
+                note = "nothing was changed (the transaction was rolled back)"
+            else:
+                note = f"{plural(n_applied, 'operation')} had been applied before the failure"
+            raise CommandError(f"applying the plan to '{alias}' failed: {e}\n{note}") from None
+        ops = plan.ops
+        out.info("Applied:", self.style.MIGRATE_HEADING)
+        out.applied(ops)
+        out.summary(count_statuses(ops), applied=True)
+
+    def _print_script(self, plan, out):
+        script = plan.script()
+        if not script:
+            out.info("-- nothing pending: no SQL would run")
+            return
+        # At verbosity 0 the script alone is printed, so it can be redirected to a file.
+        if out.verbosity >= 1:
+            self.stdout.write("-- SQL that would run (dry run):", self.style.MIGRATE_HEADING)
+        self.stdout.write(script, ending="" if script.endswith("\n") else "\n")
+
+    def _confirm(self, pending, alias):
+        if not _stdin_is_tty():
+            raise CommandError(NOT_A_TERMINAL)
+        self.stdout.write(f"Apply {pending} change(s) to '{alias}'? [y/N] ", ending="")
+        self.stdout.flush()
+        try:
+            answer = input()
+        except EOFError:
+            return False
+        return answer.strip().lower() in ("y", "yes")

@@ -1,0 +1,58 @@
+/* Private to the MySQL/MariaDB backend files (backend_mysql*.c) and their tests. */
+#ifndef DBS_BACKEND_MYSQL_H
+#define DBS_BACKEND_MYSQL_H
+
+#include <mysql.h>
+#include <stdbool.h>
+
+#include "backend.h"
+#include "model.h"
+
+typedef struct dbs_my_conn {
+	MYSQL *db;
+	char *dbname;
+	bool mariadb;
+	/* major * 10000 + minor * 100 + patch: 101119 for MariaDB 10.11.19 */
+	unsigned long version;
+	/* the server's rule for table names, read once at connect: 0 stored as
+	 * given and compared exactly, 1 stored lower-case, 2 stored as given and
+	 * compared lower-case */
+	int lower_case_table_names;
+	bool locked;                 /* apply_begin took the GET_LOCK */
+} dbs_my_conn;
+
+static inline MYSQL *dbs_my_db(const dbsync_conn *conn)
+{
+	return ((dbs_my_conn *)conn->impl)->db;
+}
+
+/* Record the connection's current MySQL error on ctx with its SQLSTATE and
+ * errno: a lost connection becomes DBSYNC_ECONNECT, everything else
+ * DBSYNC_EDB. `what` says what was being done. */
+int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what);
+
+/* The backend's introspect. Runs DBS_MY_CATALOG_QUERIES catalog queries,
+ * whatever the number of tables (one fewer on a server without CHECK
+ * constraints: MariaDB before 10.2, MySQL before 8.0.16). */
+int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
+#define DBS_MY_CATALOG_QUERIES 5
+
+/* True when the server has information_schema.CHECK_CONSTRAINTS. */
+bool dbs_my_has_checks(const dbs_my_conn *mc);
+
+/* Canonical type from information_schema.COLUMNS' COLUMN_TYPE and
+ * DATA_TYPE: lower case, integer display widths dropped except tinyint(1)
+ * and ZEROFILL ("int(10) unsigned" -> "int unsigned"). NULL on OOM. */
+const char *dbs_my_column_type(dbs_arena *a, const char *column_type, const char *data_type);
+
+/* Canonical default expression from COLUMN_DEFAULT, or NULL for none / NULL.
+ * mariadb_quoting: the server quotes literals and says NULL for a null
+ * default (MariaDB 10.2.7+); else MySQL's bare values, with expressions
+ * flagged by DEFAULT_GENERATED in `extra`. *oom set when out of memory. */
+const char *dbs_my_column_default(dbs_arena *a, bool mariadb_quoting, const char *dflt,
+	const char *data_type, const char *extra, bool *oom);
+
+/* lower_case_table_names of the connection's server (see dbs_my_conn). */
+int dbs_my_lower_case_table_names(const dbsync_conn *conn);
+
+#endif

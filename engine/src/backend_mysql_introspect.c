@@ -1,0 +1,579 @@
+/*
+ * Reading a MySQL/MariaDB catalog from information_schema in a fixed number
+ * of queries for the whole database: tables (with views), columns, index
+ * parts, foreign keys, CHECK constraints. Rows of one kind come grouped by
+ * table and are walked once.
+ *
+ * Choices that make MySQL 8 and MariaDB yield the same model:
+ *  - types: COLUMN_TYPE lower-cased, integer display widths dropped
+ *    ("int(11)" -> "int", "int(10) unsigned" -> "int unsigned"; MySQL 8.0.19+
+ *    no longer shows them and they mean nothing without ZEROFILL), except
+ *    tinyint(1), which both servers keep and Django's BooleanField is;
+ *  - JSON: MariaDB stores it as longtext utf8mb4_bin plus a column CHECK
+ *    json_valid(`col`) named after the column; that shape reads as type
+ *    "json" with no collation and no such CHECK, as on MySQL;
+ *  - defaults: MariaDB (10.2.7+) quotes string literals and says NULL for a
+ *    null default, MySQL 8 gives the bare value and flags expressions with
+ *    DEFAULT_GENERATED; both end as canonical expressions, strings quoted,
+ *    no default_expr for NULL; current_timestamp() reads as CURRENT_TIMESTAMP;
+ *  - a column's collation is kept only where it differs from its table's;
+ *  - a unique index over whole columns (no prefix, no expression, ascending)
+ *    is a UNIQUE constraint, since MySQL has no other kind; one named after
+ *    its only column is marked inline (how MySQL names an inline UNIQUE).
+ *    Primary keys come from the PRIMARY index.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "backend_mysql.h"
+#include "ctx.h"
+#include "dialect.h"
+#include "parse.h"
+
+static const char q_tables[] =
+	"SELECT t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, v.VIEW_DEFINITION "
+	"FROM information_schema.TABLES t LEFT JOIN information_schema.VIEWS v "
+	"ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME "
+	"WHERE t.TABLE_SCHEMA = DATABASE() "
+	"AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW') "
+	"ORDER BY t.TABLE_NAME";
+/* %s: GENERATION_EXPRESSION, or NULL before MySQL 5.7 / MariaDB 10.2 */
+static const char q_columns[] =
+	"SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
+	"%s, COLLATION_NAME, COLUMN_COMMENT "
+	"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+	"ORDER BY TABLE_NAME, ORDINAL_POSITION";
+/* %s: EXPRESSION (functional index parts, MySQL 8.0.13+), or NULL */
+static const char q_indexes[] =
+	"SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, COLLATION, "
+	"INDEX_TYPE, INDEX_COMMENT, %s "
+	"FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
+	"ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+static const char q_fkeys[] =
+	"SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
+	"k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
+	"FROM information_schema.REFERENTIAL_CONSTRAINTS r "
+	"JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA "
+	"AND k.CONSTRAINT_NAME = r.CONSTRAINT_NAME AND k.TABLE_NAME = r.TABLE_NAME "
+	"WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND k.TABLE_SCHEMA = DATABASE() "
+	"ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
+/* MariaDB names CHECKs per table and says whether one was written on a
+ * column (LEVEL, 10.5.10+); MySQL names them per schema and keeps the table
+ * in TABLE_CONSTRAINTS. */
+static const char q_checks_mariadb[] =
+	"SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, %s "
+	"FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+	"ORDER BY TABLE_NAME, CONSTRAINT_NAME";
+static const char q_checks_mysql[] =
+	"SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, NULL "
+	"FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc "
+	"ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
+	"WHERE tc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' "
+	"ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
+
+/* What a table row carries that the model has no place for. */
+typedef struct my_table_extra {
+	dbs_table *t;
+	const char *collation;        /* the table's default collation */
+} my_table_extra;
+
+typedef struct my_intro {
+	dbsync_schema *s;
+	const dbs_my_conn *mc;
+	DBS_VEC(my_table_extra) extras; /* parallel to s->tables */
+	dbs_table *cur;
+	dbs_index *cur_index;
+	dbs_constraint *cur_con;
+} my_intro;
+
+typedef int (*row_fn)(my_intro *in, MYSQL_ROW row, const unsigned long *len);
+
+bool dbs_my_has_checks(const dbs_my_conn *mc)
+{
+	return mc->mariadb ? mc->version >= 100222 : mc->version >= 80016;
+}
+
+/* Column i as an arena string, or NULL for SQL NULL. */
+static const char *col(my_intro *in, MYSQL_ROW row, const unsigned long *len, int i)
+{
+	return row[i] ? dbs_arena_strndup(&in->s->arena, row[i], len[i]) : NULL;
+}
+
+static bool empty(const char *s)
+{
+	return !s || !*s;
+}
+
+static int run_query(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, my_intro *in, row_fn fn)
+{
+	MYSQL *db = dbs_my_db(conn);
+	conn->catalog_queries++;
+	in->cur = NULL;
+	in->cur_index = NULL;
+	in->cur_con = NULL;
+	if (mysql_real_query(db, sql, strlen(sql)))
+		return dbs_my_error(ctx, conn, "reading the MySQL catalog failed");
+	/* streamed, so a catalog of thousands of tables is never held twice */
+	MYSQL_RES *res = mysql_use_result(db);
+	if (!res)
+		return dbs_my_error(ctx, conn, "reading the MySQL catalog failed");
+	int rc = 0;
+	MYSQL_ROW row;
+	while ((row = mysql_fetch_row(res))) {
+		if (!rc && fn(in, row, mysql_fetch_lengths(res)))
+			rc = dbs_error_oom(ctx); /* keep fetching: the rows must be drained */
+	}
+	if (!rc && mysql_errno(db))
+		rc = dbs_my_error(ctx, conn, "reading the MySQL catalog failed");
+	mysql_free_result(res);
+	return rc;
+}
+
+/* The table a row belongs to (column 0), matched exactly: under
+ * lower_case_table_names=0 "Foo" and "foo" are two tables, and the catalog's
+ * case-insensitive ORDER BY may interleave their rows. */
+static dbs_table *row_table(my_intro *in, MYSQL_ROW row)
+{
+	const char *name = row[0];
+	if (!name)
+		return NULL;
+	if (in->cur && strcmp(in->cur->name, name) == 0)
+		return in->cur;
+	in->cur = NULL;
+	in->cur_index = NULL;
+	in->cur_con = NULL;
+	dbs_table *t = dbs_schema_find_table(in->s, name);
+	if (t && strcmp(t->name, name) == 0) {
+		in->cur = t;
+	} else {
+		for (size_t i = 0; i < in->s->tables.n && !in->cur; i++)
+			if (strcmp(in->s->tables.items[i]->name, name) == 0)
+				in->cur = in->s->tables.items[i];
+	}
+	return in->cur;
+}
+
+static int on_table(my_intro *in, MYSQL_ROW row, const unsigned long *len)
+{
+	const char *name = col(in, row, len, 0);
+	if (!name)
+		return -1;
+	if (row[1] && strcmp(row[1], "VIEW") == 0) {
+		const char *def = col(in, row, len, 4);
+		return dbs_schema_add_view(in->s, name, def ? def : "") ? 0 : -1;
+	}
+	dbs_table *t = dbs_schema_add_table(in->s, name);
+	if (!t)
+		return -1;
+	if (!empty(row[2]) && !(t->comment = col(in, row, len, 2)))
+		return -1;
+	my_table_extra x = { t, col(in, row, len, 3) };
+	return DBS_VEC_PUSH(&in->s->arena, &in->extras, x);
+}
+
+static bool is_int_type(const char *dt)
+{
+	static const char *const ints[] = { "tinyint", "smallint", "mediumint", "int", "bigint", "year" };
+	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+		if (strcmp(dt, ints[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_numeric_type(const char *dt)
+{
+	return is_int_type(dt) || strcmp(dt, "decimal") == 0 || strcmp(dt, "float") == 0 ||
+		strcmp(dt, "double") == 0 || strcmp(dt, "bit") == 0 || strcmp(dt, "bool") == 0;
+}
+
+/* COLUMN_TYPE is server-generated ("int(10) unsigned zerofill"): the data
+ * type, an optional "(digits)", then attributes. The width goes unless it
+ * is tinyint(1) or ZEROFILL gives it meaning. */
+const char *dbs_my_column_type(dbs_arena *a, const char *column_type, const char *data_type)
+{
+	const char *ct = dbs_type_canon(a, DBSYNC_DIALECT_MYSQL, column_type, strlen(column_type));
+	if (!ct || !data_type || !is_int_type(data_type) || strstr(ct, "zerofill"))
+		return ct;
+	size_t dl = strlen(data_type);
+	if (strncmp(ct, data_type, dl) != 0 || ct[dl] != '(')
+		return ct;
+	const char *close = strchr(ct + dl, ')');
+	if (!close)
+		return ct;
+	if (strcmp(data_type, "tinyint") == 0 && close == ct + dl + 2 && ct[dl + 1] == '1')
+		return ct;
+	return dbs_arena_printf(a, "%.*s%s", (int)dl, ct, close + 1);
+}
+
+static const char *canon_expr(dbs_arena *a, const char *text)
+{
+	if (!text)
+		return NULL;
+	const char *e = dbs_expr_canon(a, DBSYNC_DIALECT_MYSQL, text, strlen(text));
+	/* MariaDB writes current_timestamp(), MySQL CURRENT_TIMESTAMP: one value */
+	if (e && strcasecmp(e, "CURRENT_TIMESTAMP()") == 0)
+		return "CURRENT_TIMESTAMP";
+	return e ? e : dbs_arena_strdup(a, text); /* not SQL tokens: keep as read */
+}
+
+static bool looks_numeric(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	bool digit = false;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digit = true;
+		else if (*s != '.' && *s != 'e' && *s != 'E' && *s != '-' && *s != '+')
+			return false;
+	}
+	return digit;
+}
+
+/* Whether MySQL's bare COLUMN_DEFAULT is SQL already rather than a string's
+ * value: an expression (DEFAULT_GENERATED, 8.0.13+; CURRENT_TIMESTAMP before
+ * that), a number in a numeric column, a b'..' bit value. */
+static bool mysql_bare_sql(const char *dflt, const char *data_type, const char *extra)
+{
+	if (strstr(extra ? extra : "", "DEFAULT_GENERATED"))
+		return true;
+	if (!data_type)
+		return false;
+	if (is_numeric_type(data_type) && looks_numeric(dflt))
+		return true;
+	if (strcmp(data_type, "bit") == 0 && (dflt[0] == 'b' || dflt[0] == 'B') && dflt[1] == '\'')
+		return true;
+	return (strcmp(data_type, "timestamp") == 0 || strcmp(data_type, "datetime") == 0) &&
+		strncasecmp(dflt, "current_timestamp", strlen("current_timestamp")) == 0;
+}
+
+const char *dbs_my_column_default(dbs_arena *a, bool mariadb_quoting, const char *dflt,
+	const char *data_type, const char *extra, bool *oom)
+{
+	*oom = false;
+	if (!dflt)
+		return NULL;
+	const char *text = dflt;
+	if (mariadb_quoting) {
+		if (strcmp(dflt, "NULL") == 0)
+			return NULL;
+	} else if (!mysql_bare_sql(dflt, data_type, extra)) {
+		/* MySQL's bare literal: quote it back into SQL */
+		dbs_buf b = DBS_BUF_INIT;
+		dbs_quote_literal(&b, DBSYNC_DIALECT_MYSQL, dflt);
+		text = dbs_buf_ok(&b) ? dbs_arena_strdup(a, dbs_buf_cstr(&b)) : NULL;
+		dbs_buf_free(&b);
+		if (!text) {
+			*oom = true;
+			return NULL;
+		}
+	}
+	const char *e = canon_expr(a, text);
+	*oom = e == NULL;
+	return e;
+}
+
+/* EXTRA is a space-separated word list the server writes:
+ * "auto_increment", "on update current_timestamp(6)", "STORED GENERATED",
+ * "DEFAULT_GENERATED on update CURRENT_TIMESTAMP". */
+static int apply_extra(my_intro *in, dbs_column *c, const char *extra)
+{
+	if (empty(extra))
+		return 0;
+	const char *p;
+	if (strstr(extra, "auto_increment"))
+		c->autoincrement = true;
+	if (strstr(extra, "STORED GENERATED"))
+		c->generated_stored = true;
+	if ((p = strstr(extra, "on update ")) != NULL) {
+		p += strlen("on update ");
+		size_t n = strcspn(p, " ");
+		const char *e = dbs_arena_strndup(&in->s->arena, p, n);
+		if (!e || !(c->on_update_expr = canon_expr(&in->s->arena, e)))
+			return -1;
+	}
+	return 0;
+}
+
+static int on_column(my_intro *in, MYSQL_ROW row, const unsigned long *len)
+{
+	dbs_table *t = row_table(in, row);
+	if (!t)
+		return 0; /* a view's columns */
+	dbs_arena *a = &in->s->arena;
+	dbs_column *c = dbs_table_add_column(in->s, t, row[1] ? row[1] : "");
+	if (!c)
+		return -1;
+	if (row[2] && !(c->type = dbs_my_column_type(a, row[2], row[3])))
+		return -1;
+	c->not_null = row[4] && strcmp(row[4], "NO") == 0;
+	if (apply_extra(in, c, row[6]))
+		return -1;
+	if (!empty(row[7])) {
+		if (!(c->generated_expr = canon_expr(a, col(in, row, len, 7))))
+			return -1;
+	} else {
+		bool oom;
+		bool mariadb_quoting = in->mc->mariadb && in->mc->version >= 100207;
+		c->default_expr = dbs_my_column_default(a, mariadb_quoting, row[5], row[3], row[6], &oom);
+		if (oom)
+			return -1;
+	}
+	/* compared with the table's at the end */
+	if (row[8] && !(c->collation = col(in, row, len, 8)))
+		return -1;
+	if (!empty(row[9]) && !(c->comment = col(in, row, len, 9)))
+		return -1;
+	return 0;
+}
+
+static dbs_index *find_index(dbs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (strcmp(t->indexes.items[i]->name, name) == 0)
+			return t->indexes.items[i];
+	return NULL;
+}
+
+static int on_index(my_intro *in, MYSQL_ROW row, const unsigned long *len)
+{
+	dbs_table *t = row_table(in, row);
+	if (!t || !row[1])
+		return 0;
+	dbs_arena *a = &in->s->arena;
+	dbs_index *ix = in->cur_index;
+	if (!ix || strcmp(ix->name, row[1]) != 0) {
+		if (!(ix = find_index(t, row[1]))) {
+			if (!(ix = dbs_table_add_index(in->s, t, row[1])))
+				return -1;
+			ix->unique = row[2] && strcmp(row[2], "0") == 0;
+			const char *type = row[7];
+			if (type && strcasecmp(type, "BTREE") != 0) {
+				char *m = dbs_arena_strdup(a, type);
+				if (!m)
+					return -1;
+				for (char *p = m; *p; p++)
+					if (*p >= 'A' && *p <= 'Z')
+						*p = (char)(*p + 32);
+				ix->method = m;
+			}
+			if (!empty(row[8]) && !(ix->comment = col(in, row, len, 8)))
+				return -1;
+		}
+		in->cur_index = ix;
+	}
+	dbs_index_part part;
+	memset(&part, 0, sizeof part);
+	if (row[4]) {
+		if (!(part.column = col(in, row, len, 4)))
+			return -1;
+	} else if (row[9] && !(part.expr = canon_expr(a, col(in, row, len, 9)))) {
+		return -1;
+	}
+	part.prefix_len = row[5] ? atoi(row[5]) : 0;
+	part.desc = row[6] && strcmp(row[6], "D") == 0;
+	return DBS_VEC_PUSH(a, &ix->parts, part);
+}
+
+/* InnoDB checks RESTRICT and NO ACTION alike, at once (it has no deferred
+ * checks), and MariaDB reports an unspecified action as RESTRICT: both are
+ * the model's NULL, whichever was written. */
+static bool no_action(const char *rule)
+{
+	return !rule || strcmp(rule, "NO ACTION") == 0 || strcmp(rule, "RESTRICT") == 0;
+}
+
+static const char *fk_action(my_intro *in, MYSQL_ROW row, const unsigned long *len, int i)
+{
+	return no_action(row[i]) ? NULL : col(in, row, len, i);
+}
+
+static int on_fkey(my_intro *in, MYSQL_ROW row, const unsigned long *len)
+{
+	dbs_table *t = row_table(in, row);
+	if (!t || !row[1])
+		return 0;
+	dbs_arena *a = &in->s->arena;
+	dbs_constraint *k = in->cur_con;
+	if (!k || strcmp(k->name, row[1]) != 0) {
+		k = NULL;
+		for (size_t i = 0; i < t->constraints.n && !k; i++) {
+			dbs_constraint *c = t->constraints.items[i];
+			if (c->kind == DBS_CON_FOREIGN && strcmp(c->name, row[1]) == 0)
+				k = c;
+		}
+		if (!k) {
+			if (!(k = dbs_table_add_constraint(in->s, t, DBS_CON_FOREIGN)) ||
+			    !(k->name = col(in, row, len, 1)) || !(k->ref_table = col(in, row, len, 3)))
+				return -1;
+			k->on_update = fk_action(in, row, len, 5);
+			k->on_delete = fk_action(in, row, len, 6);
+			if ((!k->on_update && !no_action(row[5])) || (!k->on_delete && !no_action(row[6])))
+				return -1; /* out of memory */
+		}
+		in->cur_con = k;
+	}
+	const char *c = col(in, row, len, 2), *rc = col(in, row, len, 4);
+	if (!c || !rc || DBS_VEC_PUSH(a, &k->cols, c) || DBS_VEC_PUSH(a, &k->ref_cols, rc))
+		return -1;
+	return 0;
+}
+
+static int on_check(my_intro *in, MYSQL_ROW row, const unsigned long *len)
+{
+	dbs_table *t = row_table(in, row);
+	if (!t || !row[1] || !row[2])
+		return 0;
+	dbs_arena *a = &in->s->arena;
+	dbs_constraint *k = dbs_table_add_constraint(in->s, t, DBS_CON_CHECK);
+	if (!k || !(k->name = col(in, row, len, 1)) || !(k->check_expr = canon_expr(a, col(in, row, len, 2))))
+		return -1;
+	/* MariaDB names a column's CHECK after the column; before LEVEL existed
+	 * (10.5.10) that name is the only sign */
+	bool column_level = row[3] ? strcmp(row[3], "Column") == 0 :
+		in->mc->mariadb && dbs_table_find_column(in->s, t, k->name) != NULL;
+	if (column_level) {
+		dbs_column *c = dbs_table_find_column(in->s, t, k->name);
+		k->inline_col = c != NULL;
+		if (c && DBS_VEC_PUSH(a, &k->cols, c->name))
+			return -1;
+	}
+	return 0;
+}
+
+static bool whole_columns(const dbs_index *ix)
+{
+	if (ix->method)
+		return false;
+	for (size_t j = 0; j < ix->parts.n; j++) {
+		const dbs_index_part *p = &ix->parts.items[j];
+		if (!p->column || p->prefix_len || p->desc)
+			return false;
+	}
+	return true;
+}
+
+/* Turn the PRIMARY index into the primary key, and plain unique indexes into
+ * UNIQUE constraints (see the top); they come first among the constraints,
+ * the primary key before the rest, as a CREATE TABLE lists them. */
+static int indexes_to_constraints(my_intro *in, dbs_table *t)
+{
+	dbs_arena *a = &in->s->arena;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t keep = 0;
+		for (size_t i = 0; i < t->indexes.n; i++) {
+			dbs_index *ix = t->indexes.items[i];
+			bool primary = strcmp(ix->name, "PRIMARY") == 0;
+			if (pass == 0 ? !primary : !(ix->unique && whole_columns(ix))) {
+				t->indexes.items[keep++] = ix;
+				continue;
+			}
+			dbs_constraint *k = dbs_table_add_constraint(in->s, t, primary ? DBS_CON_PRIMARY : DBS_CON_UNIQUE);
+			if (!k)
+				return -1;
+			if (!primary)
+				k->name = ix->name;
+			for (size_t j = 0; j < ix->parts.n; j++)
+				if (DBS_VEC_PUSH(a, &k->cols, ix->parts.items[j].column))
+					return -1;
+			k->inline_col = !primary && k->cols.n == 1 && strcmp(k->name, k->cols.items[0]) == 0;
+		}
+		t->indexes.n = keep;
+	}
+	return 0;
+}
+
+/* MariaDB's JSON (see the top): longtext + CHECK json_valid(`col`). */
+static int fold_mariadb_json(my_intro *in, dbs_table *t)
+{
+	dbs_arena *a = &in->s->arena;
+	size_t keep = 0;
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		dbs_constraint *k = t->constraints.items[i];
+		dbs_column *c = NULL;
+		if (k->kind == DBS_CON_CHECK && k->inline_col && k->cols.n == 1)
+			c = dbs_table_find_column(in->s, t, k->cols.items[0]);
+		bool json = false;
+		if (c && c->type && strcmp(c->type, "longtext") == 0) {
+			dbs_buf b = DBS_BUF_INIT;
+			dbs_buf_puts(&b, "json_valid(");
+			dbs_quote_ident(&b, DBSYNC_DIALECT_MYSQL, c->name);
+			dbs_buf_putc(&b, ')');
+			const char *want = dbs_buf_ok(&b) ? canon_expr(a, dbs_buf_cstr(&b)) : NULL;
+			dbs_buf_free(&b);
+			if (!want)
+				return -1;
+			json = strcmp(want, k->check_expr) == 0;
+		}
+		if (!json) {
+			t->constraints.items[keep++] = k;
+			continue;
+		}
+		c->type = "json";
+		if (c->collation && strcmp(c->collation, "utf8mb4_bin") == 0)
+			c->collation = NULL;
+	}
+	t->constraints.n = keep;
+	return 0;
+}
+
+static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
+{
+	const dbs_my_conn *mc = in->mc;
+	bool has_generated = mc->mariadb ? mc->version >= 100200 : mc->version >= 50700;
+	bool has_index_expr = !mc->mariadb && mc->version >= 80013;
+	char sql[1024];
+	int rc;
+	if ((rc = run_query(ctx, conn, q_tables, in, on_table)))
+		return rc;
+	snprintf(sql, sizeof sql, q_columns, has_generated ? "GENERATION_EXPRESSION" : "NULL");
+	if ((rc = run_query(ctx, conn, sql, in, on_column)))
+		return rc;
+	snprintf(sql, sizeof sql, q_indexes, has_index_expr ? "EXPRESSION" : "NULL");
+	if ((rc = run_query(ctx, conn, sql, in, on_index)))
+		return rc;
+	for (size_t i = 0; i < in->s->tables.n; i++)
+		if (indexes_to_constraints(in, in->s->tables.items[i]))
+			return dbs_error_oom(ctx);
+	if ((rc = run_query(ctx, conn, q_fkeys, in, on_fkey)))
+		return rc;
+	if (dbs_my_has_checks(mc)) {
+		if (mc->mariadb)
+			snprintf(sql, sizeof sql, q_checks_mariadb, mc->version >= 100510 ? "LEVEL" : "NULL");
+		if ((rc = run_query(ctx, conn, mc->mariadb ? sql : q_checks_mysql, in, on_check)))
+			return rc;
+	}
+	for (size_t i = 0; i < in->s->tables.n; i++) {
+		dbs_table *t = in->s->tables.items[i];
+		const char *table_coll = in->extras.items[i].collation;
+		for (size_t j = 0; j < t->columns.n; j++) {
+			dbs_column *c = t->columns.items[j];
+			if (c->collation && table_coll && strcmp(c->collation, table_coll) == 0)
+				c->collation = NULL;
+		}
+		if (mc->mariadb && fold_mariadb_json(in, t))
+			return dbs_error_oom(ctx);
+	}
+	return 0;
+}
+
+int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
+{
+	*out = NULL;
+	my_intro in;
+	memset(&in, 0, sizeof in);
+	in.mc = conn->impl;
+	if (!(in.s = dbs_schema_new(DBSYNC_DIALECT_MYSQL)))
+		return dbs_error_oom(ctx);
+	int rc = run_all(ctx, conn, &in);
+	if (!rc)
+		rc = dbs_schema_normalize(in.s, ctx);
+	if (rc) {
+		dbsync_schema_free(in.s);
+		return rc;
+	}
+	*out = in.s;
+	return 0;
+}

@@ -1,0 +1,332 @@
+#include "diff.h"
+
+#include <string.h>
+
+#include "ctx.h"
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool ascii_ieq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	for (; *a && *b; a++, b++) {
+		char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
+		char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+/* NO ACTION is what an absent clause means */
+static bool action_eq(const char *a, const char *b)
+{
+	if (a && ascii_ieq(a, "NO ACTION"))
+		a = NULL;
+	if (b && ascii_ieq(b, "NO ACTION"))
+		b = NULL;
+	return ascii_ieq(a, b);
+}
+
+static bool name_list_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!dbs_name_eq(d, a->items[i], b->items[i]))
+			return false;
+	return true;
+}
+
+static bool name_set_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = dbs_name_eq(d, a->items[i], b->items[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+bool dbs_is_rowid_alias(dbsync_dialect d, const dbs_table *t, const dbs_column *c)
+{
+	if (d != DBSYNC_DIALECT_SQLITE || t->without_rowid || !c->type || strcmp(c->type, "integer") != 0)
+		return false;
+	const dbs_constraint *pk = dbs_table_primary_key(t);
+	return pk && pk->cols.n == 1 && dbs_name_eq(d, pk->cols.items[0], c->name);
+}
+
+bool dbs_column_autoincrement(dbsync_dialect d, const dbs_table *t, const dbs_column *c)
+{
+	if (c->autoincrement)
+		return true;
+	const dbs_constraint *pk = dbs_table_primary_key(t);
+	return pk && pk->pk_autoincrement && pk->cols.n == 1 && dbs_name_eq(d, pk->cols.items[0], c->name);
+}
+
+unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
+	const dbs_table *want_t, const dbs_column *want)
+{
+	unsigned diff = 0;
+	if (!str_eq(live->type, want->type))
+		diff |= DBS_COL_TYPE;
+	bool live_nn = live->not_null || dbs_is_rowid_alias(d, live_t, live);
+	bool want_nn = want->not_null || dbs_is_rowid_alias(d, want_t, want);
+	if (live_nn != want_nn)
+		diff |= DBS_COL_NOT_NULL;
+	if (!str_eq(live->default_expr, want->default_expr))
+		diff |= DBS_COL_DEFAULT;
+	if (!str_eq(live->generated_expr, want->generated_expr) ||
+	    (want->generated_expr && live->generated_stored != want->generated_stored))
+		diff |= DBS_COL_GENERATED;
+	if (dbs_column_autoincrement(d, live_t, live) != dbs_column_autoincrement(d, want_t, want))
+		diff |= DBS_COL_AUTOINCREMENT;
+	if (!ascii_ieq(live->collation, want->collation))
+		diff |= DBS_COL_COLLATION;
+	if (!ascii_ieq(live->identity, want->identity))
+		diff |= DBS_COL_IDENTITY;
+	return diff;
+}
+
+/* Explicit names count only when both sides have one: Django leaves inline
+ * constraints unnamed, and a database may report generated names. */
+static bool names_compatible(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+{
+	return !a->name || !b->name || dbs_name_eq(d, a->name, b->name);
+}
+
+/* An empty list means "the referenced primary key"; without the referenced
+ * table at hand, any list of the right length is taken to be it. */
+static bool ref_cols_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+{
+	if (!a->ref_cols.n || !b->ref_cols.n) {
+		size_t n = a->ref_cols.n ? a->ref_cols.n : b->ref_cols.n;
+		return n == 0 || n == a->cols.n;
+	}
+	return name_list_eq(d, &a->ref_cols, &b->ref_cols);
+}
+
+bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case DBS_CON_PRIMARY:
+		return name_list_eq(d, &a->cols, &b->cols);
+	case DBS_CON_UNIQUE:
+		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols);
+	case DBS_CON_CHECK:
+		return names_compatible(d, a, b) && str_eq(a->check_expr, b->check_expr);
+	case DBS_CON_FOREIGN:
+		return name_list_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
+			ref_cols_eq(d, a, b) && action_eq(a->on_delete, b->on_delete) &&
+			action_eq(a->on_update, b->on_update) && a->deferrable == b->deferrable &&
+			a->initially_deferred == b->initially_deferred;
+	}
+	return false;
+}
+
+static bool method_eq(const char *a, const char *b)
+{
+	if (a && ascii_ieq(a, "btree"))
+		a = NULL;
+	if (b && ascii_ieq(b, "btree"))
+		b = NULL;
+	return ascii_ieq(a, b);
+}
+
+bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
+{
+	if (a->unique != b->unique || a->parts.n != b->parts.n || !str_eq(a->where_expr, b->where_expr) ||
+	    !method_eq(a->method, b->method) || !name_list_eq(d, &a->include, &b->include))
+		return false;
+	for (size_t i = 0; i < a->parts.n; i++) {
+		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
+		if (!dbs_name_eq(d, p->column, q->column) || !str_eq(p->expr, q->expr) || p->desc != q->desc ||
+		    !ascii_ieq(p->collation, q->collation) || !ascii_ieq(p->opclass, q->opclass) ||
+		    p->prefix_len != q->prefix_len)
+			return false;
+	}
+	return true;
+}
+
+/* SQLite's own indexes behind UNIQUE / PRIMARY KEY constraints are part of the
+ * constraint, never managed as indexes. */
+static bool is_internal_index(dbsync_dialect d, const dbs_index *ix)
+{
+	return d == DBSYNC_DIALECT_SQLITE && strncmp(ix->name, "sqlite_autoindex_", 17) == 0;
+}
+
+static int push(dbs_diff *d, dbs_table_diff *td, dbs_change ch)
+{
+	return DBS_VEC_PUSH(&d->arena, &td->changes, ch);
+}
+
+static int diff_columns(dbs_diff *d, dbs_table_diff *td, const dbsync_schema *live_s,
+	const dbsync_schema *want_s)
+{
+	const dbs_table *L = td->live, *W = td->want;
+	for (size_t i = 0; i < W->columns.n; i++) {
+		const dbs_column *wc = W->columns.items[i];
+		const dbs_column *lc = dbs_table_find_column(live_s, L, wc->name);
+		dbs_change ch = { 0 };
+		ch.want_col = wc;
+		ch.live_col = lc;
+		if (!lc) {
+			ch.kind = DBS_CH_ADD_COLUMN;
+		} else {
+			ch.col_diff = dbs_column_diff(d->dialect, L, lc, W, wc);
+			if (!ch.col_diff)
+				continue;
+			ch.kind = DBS_CH_ALTER_COLUMN;
+		}
+		if (push(d, td, ch))
+			return -1;
+	}
+	for (size_t i = 0; i < L->columns.n; i++) {
+		const dbs_column *lc = L->columns.items[i];
+		if (dbs_table_find_column(want_s, W, lc->name))
+			continue;
+		dbs_change ch = { .kind = DBS_CH_DROP_COLUMN, .live_col = lc };
+		if (push(d, td, ch))
+			return -1;
+	}
+	return 0;
+}
+
+/* Constraints pair up one to one; what is left on either side is a change. */
+static int diff_constraints(dbs_diff *d, dbs_table_diff *td)
+{
+	const dbs_table *L = td->live, *W = td->want;
+	bool *used = dbs_arena_alloc(&d->arena, L->constraints.n + 1);
+	if (!used)
+		return -1;
+	for (size_t i = 0; i < W->constraints.n; i++) {
+		const dbs_constraint *wk = W->constraints.items[i];
+		bool found = false;
+		for (size_t j = 0; j < L->constraints.n && !found; j++)
+			if (!used[j] && dbs_constraint_equal(d->dialect, L->constraints.items[j], wk))
+				used[j] = found = true;
+		if (found)
+			continue;
+		dbs_change ch = { .kind = DBS_CH_ADD_CONSTRAINT, .want_con = wk };
+		if (push(d, td, ch))
+			return -1;
+	}
+	for (size_t j = 0; j < L->constraints.n; j++) {
+		if (used[j])
+			continue;
+		dbs_change ch = { .kind = DBS_CH_DROP_CONSTRAINT, .live_con = L->constraints.items[j] };
+		if (push(d, td, ch))
+			return -1;
+	}
+	return 0;
+}
+
+static const dbs_index *find_index(dbsync_dialect d, const dbs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (strcmp(t->indexes.items[i]->name, name) == 0)
+			return t->indexes.items[i];
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (dbs_name_eq(d, t->indexes.items[i]->name, name))
+			return t->indexes.items[i];
+	return NULL;
+}
+
+static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
+{
+	const dbs_table *L = td->live, *W = td->want;
+	for (size_t i = 0; i < L->indexes.n; i++) {
+		const dbs_index *lx = L->indexes.items[i];
+		if (is_internal_index(d->dialect, lx))
+			continue;
+		const dbs_index *wx = find_index(d->dialect, W, lx->name);
+		if (wx && dbs_index_equal(d->dialect, lx, wx))
+			continue;
+		dbs_change ch = { .kind = DBS_CH_DROP_INDEX, .live_ix = lx, .want_ix = wx, .redefined = wx != NULL };
+		if (push(d, td, ch))
+			return -1;
+	}
+	for (size_t i = 0; i < W->indexes.n; i++) {
+		const dbs_index *wx = W->indexes.items[i];
+		const dbs_index *lx = find_index(d->dialect, L, wx->name);
+		if (lx && dbs_index_equal(d->dialect, lx, wx))
+			continue;
+		dbs_change ch = { .kind = DBS_CH_ADD_INDEX, .live_ix = lx, .want_ix = wx, .redefined = lx != NULL };
+		if (push(d, td, ch))
+			return -1;
+	}
+	return 0;
+}
+
+int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const dbsync_schema *want)
+{
+	memset(out, 0, sizeof *out);
+	dbs_arena_init(&out->arena);
+	out->dialect = want->dialect;
+	for (size_t i = 0; i < want->tables.n; i++) {
+		const dbs_table *W = want->tables.items[i];
+		dbs_table_diff *td = dbs_arena_alloc(&out->arena, sizeof *td);
+		if (!td)
+			return dbs_error_oom(ctx);
+		td->want = W;
+		td->live = dbs_schema_find_table(live, W->name);
+		if (td->live) {
+			if (diff_columns(out, td, live, want) || diff_constraints(out, td) || diff_indexes(out, td))
+				return dbs_error_oom(ctx);
+			if (td->live->without_rowid != W->without_rowid || td->live->strict != W->strict) {
+				dbs_change ch = { .kind = DBS_CH_TABLE_OPTIONS };
+				if (push(out, td, ch))
+					return dbs_error_oom(ctx);
+			}
+			if (!td->changes.n)
+				continue;
+		}
+		if (DBS_VEC_PUSH(&out->arena, &out->tables, td))
+			return dbs_error_oom(ctx);
+	}
+	return 0;
+}
+
+void dbs_diff_free(dbs_diff *d)
+{
+	if (d)
+		dbs_arena_free(&d->arena);
+}
+
+const dbs_table_diff *dbs_diff_find(const dbs_diff *d, const char *table)
+{
+	for (size_t i = 0; i < d->tables.n; i++)
+		if (strcmp(d->tables.items[i]->want->name, table) == 0)
+			return d->tables.items[i];
+	for (size_t i = 0; i < d->tables.n; i++)
+		if (dbs_name_eq(d->dialect, d->tables.items[i]->want->name, table))
+			return d->tables.items[i];
+	return NULL;
+}
+
+const char *dbs_change_kind_name(dbs_change_kind k)
+{
+	switch (k) {
+	case DBS_CH_ADD_COLUMN: return "add_column";
+	case DBS_CH_DROP_COLUMN: return "drop_column";
+	case DBS_CH_ALTER_COLUMN: return "alter_column";
+	case DBS_CH_ADD_CONSTRAINT: return "add_constraint";
+	case DBS_CH_DROP_CONSTRAINT: return "drop_constraint";
+	case DBS_CH_ADD_INDEX: return "add_index";
+	case DBS_CH_DROP_INDEX: return "drop_index";
+	case DBS_CH_TABLE_OPTIONS: return "table_options";
+	}
+	return "?";
+}

@@ -1,0 +1,474 @@
+#include "lexer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_ident_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+static bool is_ident_char(unsigned char c)
+{
+	return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+void dbs_lex_init(dbs_lexer *lx, dbsync_dialect d, const char *src, size_t len)
+{
+	lx->dialect = d;
+	lx->p = src;
+	lx->end = src + len;
+	lx->line = 1;
+	lx->col = 1;
+	lx->err = NULL;
+	lx->err_line = lx->err_col = 0;
+}
+
+/* Consume n bytes, keeping line and column (columns count code points, so a
+ * message points at the right character of a name with accents). */
+static void advance(dbs_lexer *lx, size_t n)
+{
+	for (size_t i = 0; i < n && lx->p < lx->end; i++, lx->p++) {
+		unsigned char c = (unsigned char)*lx->p;
+		if (c == '\n') {
+			lx->line++;
+			lx->col = 1;
+		} else if ((c & 0xC0) != 0x80) {
+			lx->col++;
+		}
+	}
+}
+
+static size_t left(const dbs_lexer *lx)
+{
+	return (size_t)(lx->end - lx->p);
+}
+
+static int peekc(const dbs_lexer *lx, size_t k)
+{
+	return k < left(lx) ? (unsigned char)lx->p[k] : -1;
+}
+
+static int fail(dbs_lexer *lx, int line, int col, const char *msg)
+{
+	lx->err = msg;
+	lx->err_line = line;
+	lx->err_col = col;
+	return -1;
+}
+
+/* Whitespace and comments. PostgreSQL block comments nest; the others do not. */
+static int skip_space(dbs_lexer *lx)
+{
+	for (;;) {
+		int c = peekc(lx, 0);
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			advance(lx, 1);
+		} else if ((c == '-' && peekc(lx, 1) == '-') || (c == '#' && lx->dialect == DBSYNC_DIALECT_MYSQL)) {
+			while (lx->p < lx->end && *lx->p != '\n')
+				advance(lx, 1);
+		} else if (c == '/' && peekc(lx, 1) == '*') {
+			int line = lx->line, col = lx->col, depth = 1;
+			advance(lx, 2);
+			while (depth > 0) {
+				if (left(lx) < 2) {
+					advance(lx, left(lx));
+					return fail(lx, line, col, "unterminated /* comment");
+				}
+				if (lx->p[0] == '*' && lx->p[1] == '/') {
+					depth--;
+					advance(lx, 2);
+				} else if (lx->p[0] == '/' && lx->p[1] == '*' && lx->dialect == DBSYNC_DIALECT_POSTGRES) {
+					depth++;
+					advance(lx, 2);
+				} else {
+					advance(lx, 1);
+				}
+			}
+		} else {
+			return 0;
+		}
+	}
+}
+
+/* A quoted run starting at p[skip] == q, closed by `close`; a doubled closing
+ * quote is an escaped one (except for [..]); backslash escapes when `bs`. */
+static int scan_quoted(dbs_lexer *lx, dbs_token *t, size_t skip, char close, bool bs, const char *what)
+{
+	size_t i = skip + 1;
+	for (;;) {
+		if (i >= left(lx)) {
+			advance(lx, left(lx));
+			return fail(lx, t->line, t->col, what);
+		}
+		char c = lx->p[i];
+		if (c == '\0') {
+			advance(lx, i);
+			return fail(lx, lx->line, lx->col, "NUL byte inside quotes");
+		}
+		if (bs && c == '\\') {
+			if (i + 1 < left(lx) && lx->p[i + 1] == '\0') {
+				advance(lx, i);
+				return fail(lx, lx->line, lx->col, "NUL byte inside quotes");
+			}
+			i += 2;
+			continue;
+		}
+		if (c == close) {
+			if (close != ']' && i + 1 < left(lx) && lx->p[i + 1] == close) {
+				i += 2;
+				continue;
+			}
+			i++;
+			break;
+		}
+		i++;
+	}
+	t->len = i;
+	advance(lx, i);
+	return 0;
+}
+
+static void scan_number(dbs_lexer *lx, dbs_token *t)
+{
+	size_t i = 0;
+	if (peekc(lx, 0) == '0' && (peekc(lx, 1) == 'x' || peekc(lx, 1) == 'X') && is_hex((unsigned char)peekc(lx, 2) & 0xff)) {
+		i = 2;
+		while (i < left(lx) && is_hex((unsigned char)lx->p[i]))
+			i++;
+	} else {
+		while (i < left(lx) && is_digit((unsigned char)lx->p[i]))
+			i++;
+		if (i < left(lx) && lx->p[i] == '.') {
+			i++;
+			while (i < left(lx) && is_digit((unsigned char)lx->p[i]))
+				i++;
+		}
+		if (i < left(lx) && (lx->p[i] == 'e' || lx->p[i] == 'E')) {
+			size_t j = i + 1;
+			if (j < left(lx) && (lx->p[j] == '+' || lx->p[j] == '-'))
+				j++;
+			if (j < left(lx) && is_digit((unsigned char)lx->p[j])) {
+				while (j < left(lx) && is_digit((unsigned char)lx->p[j]))
+					j++;
+				i = j;
+			}
+		}
+	}
+	t->kind = DBS_TK_NUMBER;
+	t->len = i;
+	advance(lx, i);
+}
+
+/* PostgreSQL: $1 is a parameter, $$...$$ and $tag$...$tag$ are strings. */
+static int scan_dollar(dbs_lexer *lx, dbs_token *t)
+{
+	size_t i = 1;
+	if (lx->dialect != DBSYNC_DIALECT_POSTGRES || is_digit((unsigned char)peekc(lx, 1) & 0xff)) {
+		while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]))
+			i++;
+		t->kind = DBS_TK_PARAM;
+		t->len = i;
+		advance(lx, i);
+		return 0;
+	}
+	while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]) && lx->p[i] != '$')
+		i++;
+	if (i >= left(lx) || lx->p[i] != '$') {
+		t->kind = DBS_TK_PARAM;
+		t->len = i;
+		advance(lx, i);
+		return 0;
+	}
+	size_t taglen = i + 1;
+	for (size_t j = taglen; j + taglen <= left(lx); j++) {
+		if (memcmp(lx->p + j, lx->p, taglen) == 0) {
+			t->kind = DBS_TK_DOLLAR;
+			t->len = j + taglen;
+			advance(lx, t->len);
+			return 0;
+		}
+	}
+	advance(lx, left(lx));
+	return fail(lx, t->line, t->col, "unterminated dollar-quoted string");
+}
+
+static const char *const multi_ops[] = {
+	"->>", "#>>", "!~*",
+	"||", "::", "<=", ">=", "<>", "!=", "==", "<<", ">>", "->", "@>", "<@", "&&",
+	"#>", "?|", "?&", "~*", "!~", "~~", ":=", "=>",
+};
+
+static int scan_op(dbs_lexer *lx, dbs_token *t)
+{
+	for (size_t k = 0; k < sizeof multi_ops / sizeof multi_ops[0]; k++) {
+		size_t n = strlen(multi_ops[k]);
+		if (n <= left(lx) && memcmp(lx->p, multi_ops[k], n) == 0) {
+			t->kind = DBS_TK_OP;
+			t->len = n;
+			advance(lx, n);
+			return 0;
+		}
+	}
+	if (strchr("=<>+-*/%&|~!^[]?:@#", *lx->p) && *lx->p) {
+		t->kind = DBS_TK_OP;
+		t->len = 1;
+		advance(lx, 1);
+		return 0;
+	}
+	return fail(lx, t->line, t->col, "unexpected character");
+}
+
+int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
+{
+	if (lx->err)
+		return -1;
+	if (skip_space(lx))
+		return -1;
+	t->start = lx->p;
+	t->line = lx->line;
+	t->col = lx->col;
+	t->len = 0;
+	t->kind = DBS_TK_EOF;
+	if (lx->p >= lx->end)
+		return 0;
+	bool sqlite = lx->dialect == DBSYNC_DIALECT_SQLITE;
+	bool mysql = lx->dialect == DBSYNC_DIALECT_MYSQL;
+	bool pg = lx->dialect == DBSYNC_DIALECT_POSTGRES;
+	unsigned char c = (unsigned char)*lx->p;
+	int c1 = peekc(lx, 1);
+	switch (c) {
+	case '(': t->kind = DBS_TK_LPAREN; t->len = 1; advance(lx, 1); return 0;
+	case ')': t->kind = DBS_TK_RPAREN; t->len = 1; advance(lx, 1); return 0;
+	case ',': t->kind = DBS_TK_COMMA; t->len = 1; advance(lx, 1); return 0;
+	case ';': t->kind = DBS_TK_SEMI; t->len = 1; advance(lx, 1); return 0;
+	case '\'':
+		t->kind = DBS_TK_STRING;
+		return scan_quoted(lx, t, 0, '\'', mysql, "unterminated string literal");
+	case '"':
+		if (mysql) {
+			t->kind = DBS_TK_STRING;
+			return scan_quoted(lx, t, 0, '"', true, "unterminated string literal");
+		}
+		t->kind = DBS_TK_QUOTED;
+		return scan_quoted(lx, t, 0, '"', false, "unterminated quoted identifier");
+	case '`':
+		if (!pg) {
+			t->kind = DBS_TK_QUOTED;
+			return scan_quoted(lx, t, 0, '`', false, "unterminated quoted identifier");
+		}
+		break;
+	case '[':
+		if (sqlite) {
+			t->kind = DBS_TK_QUOTED;
+			return scan_quoted(lx, t, 0, ']', false, "unterminated [identifier]");
+		}
+		break;
+	case '$':
+		return scan_dollar(lx, t);
+	case '.':
+		if (is_digit((unsigned char)c1 & 0xff) && c1 >= 0) {
+			scan_number(lx, t);
+			return 0;
+		}
+		t->kind = DBS_TK_DOT;
+		t->len = 1;
+		advance(lx, 1);
+		return 0;
+	case '?':
+		if (sqlite) {
+			size_t i = 1;
+			while (i < left(lx) && is_digit((unsigned char)lx->p[i]))
+				i++;
+			t->kind = DBS_TK_PARAM;
+			t->len = i;
+			advance(lx, i);
+			return 0;
+		}
+		break;
+	case ':':
+	case '@':
+		if (c1 >= 0 && is_ident_start((unsigned char)c1) && (sqlite || (mysql && c == '@'))) {
+			size_t i = 1;
+			while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]))
+				i++;
+			t->kind = DBS_TK_PARAM;
+			t->len = i;
+			advance(lx, i);
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	if (is_digit(c)) {
+		scan_number(lx, t);
+		return 0;
+	}
+	if (is_ident_start(c)) {
+		if (c1 == '\'') {
+			int lc = lower(c);
+			if (lc == 'x' || (pg && lc == 'b')) {
+				t->kind = DBS_TK_BLOB;
+				return scan_quoted(lx, t, 1, '\'', false, "unterminated blob literal");
+			}
+			if (lc == 'n' || (pg && lc == 'e')) {
+				t->kind = DBS_TK_STRING;
+				return scan_quoted(lx, t, 1, '\'', lc == 'e' || mysql, "unterminated string literal");
+			}
+		}
+		size_t i = 1;
+		while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]))
+			i++;
+		t->kind = DBS_TK_WORD;
+		t->len = i;
+		advance(lx, i);
+		return 0;
+	}
+	return scan_op(lx, t);
+}
+
+const char *dbs_tok_kind_name(dbs_tok_kind k)
+{
+	switch (k) {
+	case DBS_TK_EOF: return "end of input";
+	case DBS_TK_WORD: return "word";
+	case DBS_TK_QUOTED: return "quoted identifier";
+	case DBS_TK_STRING: return "string";
+	case DBS_TK_BLOB: return "blob";
+	case DBS_TK_NUMBER: return "number";
+	case DBS_TK_PARAM: return "parameter";
+	case DBS_TK_DOLLAR: return "dollar-quoted string";
+	case DBS_TK_LPAREN: return "'('";
+	case DBS_TK_RPAREN: return "')'";
+	case DBS_TK_COMMA: return "','";
+	case DBS_TK_SEMI: return "';'";
+	case DBS_TK_DOT: return "'.'";
+	case DBS_TK_OP: return "operator";
+	}
+	return "token";
+}
+
+bool dbs_span_eq_ci(const char *s, size_t n, const char *kw)
+{
+	size_t i = 0;
+	for (; i < n; i++)
+		if (!kw[i] || lower((unsigned char)s[i]) != lower((unsigned char)kw[i]))
+			return false;
+	return kw[i] == '\0';
+}
+
+bool dbs_tok_is(const dbs_token *t, const char *kw)
+{
+	return t->kind == DBS_TK_WORD && dbs_span_eq_ci(t->start, t->len, kw);
+}
+
+static int put_escape(dbs_buf *out, char c)
+{
+	switch (c) {
+	case '0': /* a NUL cannot live in a C string: keep the escape visible */
+		dbs_buf_putc(out, '\\');
+		return dbs_buf_putc(out, '0');
+	case 'n': return dbs_buf_putc(out, '\n');
+	case 'r': return dbs_buf_putc(out, '\r');
+	case 't': return dbs_buf_putc(out, '\t');
+	case 'b': return dbs_buf_putc(out, '\b');
+	case 'Z': return dbs_buf_putc(out, '\x1a');
+	case '%': case '_': /* MySQL keeps these escaped: they are LIKE wildcards */
+		dbs_buf_putc(out, '\\');
+		return dbs_buf_putc(out, c);
+	default: return dbs_buf_putc(out, c);
+	}
+}
+
+int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d)
+{
+	const char *s = t->start;
+	size_t n = t->len;
+	switch (t->kind) {
+	case DBS_TK_WORD:
+		if (d != DBSYNC_DIALECT_POSTGRES)
+			return dbs_buf_put(out, s, n);
+		for (size_t i = 0; i < n; i++)
+			dbs_buf_putc(out, (char)lower((unsigned char)s[i]));
+		return dbs_buf_ok(out) ? 0 : -1;
+	case DBS_TK_DOLLAR: {
+		size_t tag = 1;
+		while (tag < n && s[tag] != '$')
+			tag++;
+		tag++;
+		return n >= 2 * tag ? dbs_buf_put(out, s + tag, n - 2 * tag) : dbs_buf_put(out, "", 0);
+	}
+	case DBS_TK_QUOTED:
+	case DBS_TK_STRING: {
+		size_t i = 0;
+		while (i < n && s[i] != '\'' && s[i] != '"' && s[i] != '`' && s[i] != '[')
+			i++; /* E'..' / N'..' prefix */
+		if (i >= n)
+			return dbs_buf_put(out, s, n);
+		char open = s[i], close = open == '[' ? ']' : open;
+		bool bs = t->kind == DBS_TK_STRING &&
+			(d == DBSYNC_DIALECT_MYSQL || (i > 0 && (s[0] == 'e' || s[0] == 'E')));
+		for (i++; i + 1 < n; i++) {
+			if (bs && s[i] == '\\' && i + 2 < n) {
+				put_escape(out, s[++i]);
+				continue;
+			}
+			if (s[i] == close && close != ']' && i + 2 < n && s[i + 1] == close)
+				i++;
+			dbs_buf_putc(out, s[i]);
+		}
+		return dbs_buf_ok(out) ? 0 : -1;
+	}
+	default:
+		return dbs_buf_put(out, s, n);
+	}
+}
+
+/* One pass with a stack of open positions, so deep nesting stays linear. */
+int dbs_strip_outer_parens(const dbs_token *v, size_t *lo, size_t *hi)
+{
+	size_t n = *hi - *lo;
+	if (n < 2 || v[*lo].kind != DBS_TK_LPAREN)
+		return 0;
+	size_t *open = malloc(n * sizeof *open);
+	size_t *match = malloc(n * sizeof *match);
+	if (!open || !match) {
+		free(open);
+		free(match);
+		return -1;
+	}
+	size_t depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		match[i] = n;
+		if (v[*lo + i].kind == DBS_TK_LPAREN)
+			open[depth++] = i;
+		else if (v[*lo + i].kind == DBS_TK_RPAREN && depth > 0)
+			match[open[--depth]] = i;
+	}
+	size_t a = 0, b = n;
+	while (b - a >= 2 && v[*lo + a].kind == DBS_TK_LPAREN && match[a] == b - 1) {
+		a++;
+		b--;
+	}
+	*hi = *lo + b;
+	*lo += a;
+	free(open);
+	free(match);
+	return 0;
+}

@@ -1,0 +1,364 @@
+/*
+ * Canonical text of expressions and declared types (model.h), so two spellings
+ * of the same thing compare equal with strcmp:
+ *
+ *   expression  CHECK ((json_valid(data) or "data" is null))
+ *   canonical   JSON_VALID("data") OR "data" IS NULL
+ *
+ *   type        VARCHAR (100) / decimal(10, 2) / INTEGER   UNSIGNED
+ *   canonical   varchar(100)  / decimal(10,2)  / integer unsigned
+ *
+ * Both work on tokens, never on characters, and both are idempotent: the output
+ * lexes back into tokens that render the same way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dialect.h"
+#include "lexer.h"
+#include "parse.h"
+
+typedef struct tokvec {
+	dbs_token *v;
+	size_t n, cap;
+} tokvec;
+
+/* 0, -1 when the text does not lex, -2 when out of memory. */
+static int lex_all(dbsync_dialect d, const char *text, size_t len, tokvec *out)
+{
+	dbs_lexer lx;
+	dbs_lex_init(&lx, d, text, len);
+	for (;;) {
+		dbs_token t;
+		if (dbs_lex_next(&lx, &t))
+			return -1;
+		if (t.kind == DBS_TK_EOF)
+			return 0;
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 32;
+			dbs_token *nv = realloc(out->v, cap * sizeof *nv);
+			if (!nv)
+				return -2;
+			out->v = nv;
+			out->cap = cap;
+		}
+		out->v[out->n++] = t;
+	}
+}
+
+enum { KW_OP = 1, KW_VALUE = 2 };
+
+static const struct { const char *word; int flags; } keywords[] = {
+	{ "ALL", KW_OP }, { "AND", KW_OP }, { "ANY", KW_OP }, { "ARRAY", KW_OP }, { "AS", KW_OP },
+	{ "ASC", KW_OP }, { "BETWEEN", KW_OP }, { "BY", KW_OP }, { "CASE", KW_OP }, { "COLLATE", KW_OP },
+	{ "CURRENT_DATE", KW_VALUE }, { "CURRENT_TIME", KW_VALUE }, { "CURRENT_TIMESTAMP", KW_VALUE },
+	{ "CURRENT_USER", KW_VALUE }, { "DESC", KW_OP }, { "DISTINCT", KW_OP }, { "DIV", KW_OP },
+	{ "ELSE", KW_OP }, { "END", KW_VALUE }, { "ESCAPE", KW_OP }, { "EXCEPT", KW_OP }, { "EXISTS", KW_OP },
+	{ "FALSE", KW_VALUE }, { "FROM", KW_OP }, { "GLOB", KW_OP }, { "GROUP", KW_OP }, { "HAVING", KW_OP },
+	{ "ILIKE", KW_OP }, { "IN", KW_OP }, { "INTERSECT", KW_OP }, { "INTERVAL", KW_OP }, { "IS", KW_OP },
+	{ "ISNULL", KW_VALUE }, { "JOIN", KW_OP }, { "LIKE", KW_OP }, { "LIMIT", KW_OP },
+	{ "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE }, { "MATCH", KW_OP }, { "NOT", KW_OP },
+	{ "NOTNULL", KW_VALUE }, { "NULL", KW_VALUE }, { "NULLS", KW_OP }, { "OFFSET", KW_OP }, { "ON", KW_OP },
+	{ "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP }, { "REGEXP", KW_OP }, { "RLIKE", KW_OP },
+	{ "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE }, { "SIMILAR", KW_OP }, { "SOME", KW_OP },
+	{ "THEN", KW_OP }, { "TRUE", KW_VALUE }, { "UNION", KW_OP }, { "UNKNOWN", KW_VALUE },
+	{ "USING", KW_OP }, { "VALUES", KW_OP }, { "WHEN", KW_OP }, { "WHERE", KW_OP }, { "XOR", KW_OP },
+};
+
+static int keyword_flags(const dbs_token *t)
+{
+	if (t->kind != DBS_TK_WORD)
+		return 0;
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+		if (dbs_span_eq_ci(t->start, t->len, keywords[i].word))
+			return keywords[i].flags;
+	return 0;
+}
+
+static void put_case(dbs_buf *out, const char *s, size_t n, bool upper)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (upper && c >= 'a' && c <= 'z')
+			c = (char)(c - 32);
+		else if (!upper && c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		dbs_buf_putc(out, c);
+	}
+}
+
+static bool is_op(const dbs_token *t, const char *op)
+{
+	return t->kind == DBS_TK_OP && t->len == strlen(op) && memcmp(t->start, op, t->len) == 0;
+}
+
+/* How a rendered token joins its neighbours. */
+enum cls {
+	C_NONE, C_WORD, C_FUNC, C_TYPE, C_KEYWORD, C_VALUE_KW, C_VALUE, C_LPAREN, C_RPAREN, C_COMMA,
+	C_DOT, C_DCOLON, C_LBRACK, C_RBRACK, C_UNARY, C_OP,
+};
+
+static bool need_space(enum cls prev, enum cls cur)
+{
+	if (prev == C_NONE || prev == C_LPAREN || prev == C_DOT || prev == C_DCOLON || prev == C_LBRACK ||
+	    prev == C_UNARY)
+		return false;
+	if (cur == C_RPAREN || cur == C_COMMA || cur == C_DOT || cur == C_DCOLON || cur == C_RBRACK ||
+	    cur == C_LBRACK)
+		return false;
+	if (cur == C_LPAREN && (prev == C_FUNC || prev == C_TYPE))
+		return false;
+	return true;
+}
+
+#define MAX_DEPTH 64
+
+typedef struct canon_state {
+	dbsync_dialect d;
+	dbs_buf *out;
+	dbs_buf tmp;
+	int depth;
+	unsigned char paren[MAX_DEPTH]; /* 1: CAST( ... ; 2: after its AS, a type follows */
+	int type_depth;                 /* after '::', the depth of the type name, else -1 */
+	bool pending_cast;
+	bool after_collate;
+	enum cls prev;
+} canon_state;
+
+static bool in_cast_type(const canon_state *st)
+{
+	return st->depth > 0 && st->depth < MAX_DEPTH && st->paren[st->depth] == 2;
+}
+
+static void put_ident(canon_state *st, const dbs_token *t, bool collation)
+{
+	dbs_buf_clear(&st->tmp);
+	dbs_tok_value(&st->tmp, t, st->d);
+	if (collation && st->d == DBSYNC_DIALECT_SQLITE) {
+		/* SQLite collation names are case-insensitive */
+		const char *v = dbs_buf_cstr(&st->tmp);
+		dbs_buf up = DBS_BUF_INIT;
+		put_case(&up, v, strlen(v), true);
+		dbs_quote_ident(st->out, st->d, dbs_buf_cstr(&up));
+		if (!dbs_buf_ok(&up))
+			st->out->oom = true;
+		dbs_buf_free(&up);
+		return;
+	}
+	dbs_quote_ident(st->out, st->d, dbs_buf_cstr(&st->tmp));
+	if (!dbs_buf_ok(&st->tmp))
+		st->out->oom = true;
+}
+
+/* Renders tv->v[i]; returns its class (C_NONE: emit nothing). */
+static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t hi)
+{
+	const dbs_token *t = &tv->v[i];
+	const dbs_token *next = i + 1 < hi ? &tv->v[i + 1] : NULL;
+	dbs_buf *out = st->out;
+	bool collation = st->after_collate;
+	st->after_collate = false;
+	if (st->type_depth >= 0 && st->depth <= st->type_depth) {
+		bool type_tok = (t->kind == DBS_TK_WORD && !keyword_flags(t)) ||
+			(t->kind == DBS_TK_LPAREN && st->prev == C_TYPE) ||
+			(t->kind == DBS_TK_RPAREN && st->depth > st->type_depth) ||
+			is_op(t, "[") || is_op(t, "]");
+		if (!type_tok)
+			st->type_depth = -1;
+	}
+	switch (t->kind) {
+	case DBS_TK_WORD: {
+		int kw = keyword_flags(t);
+		bool type_word = !kw && (st->type_depth >= 0 || in_cast_type(st));
+		if (type_word) {
+			put_case(out, t->start, t->len, false);
+			return C_TYPE;
+		}
+		if (collation) {
+			put_ident(st, t, true);
+			return C_WORD;
+		}
+		if (next && next->kind == DBS_TK_LPAREN && (!kw || (kw & KW_VALUE))) {
+			put_case(out, t->start, t->len, true);
+			st->pending_cast = dbs_span_eq_ci(t->start, t->len, "CAST");
+			return C_FUNC;
+		}
+		if (kw || (next && next->kind == DBS_TK_STRING)) {
+			put_case(out, t->start, t->len, true);
+			if (dbs_span_eq_ci(t->start, t->len, "COLLATE"))
+				st->after_collate = true;
+			if (dbs_span_eq_ci(t->start, t->len, "AS") && st->depth > 0 && st->depth < MAX_DEPTH &&
+			    st->paren[st->depth] == 1)
+				st->paren[st->depth] = 2;
+			return (kw & KW_VALUE) ? C_VALUE_KW : C_KEYWORD;
+		}
+		put_ident(st, t, false);
+		return C_WORD;
+	}
+	case DBS_TK_QUOTED:
+		put_ident(st, t, collation);
+		return next && next->kind == DBS_TK_LPAREN ? C_FUNC : C_WORD;
+	case DBS_TK_STRING:
+		if (st->d == DBSYNC_DIALECT_MYSQL && t->start[0] == '"') {
+			dbs_buf_clear(&st->tmp); /* one quoting style for MySQL strings */
+			dbs_tok_value(&st->tmp, t, st->d);
+			dbs_quote_literal(out, st->d, dbs_buf_cstr(&st->tmp));
+			return C_VALUE;
+		}
+		dbs_buf_put(out, t->start, t->len);
+		return C_VALUE;
+	case DBS_TK_BLOB:
+		put_case(out, t->start, t->len, true);
+		return C_VALUE;
+	case DBS_TK_NUMBER:
+	case DBS_TK_PARAM:
+	case DBS_TK_DOLLAR:
+	case DBS_TK_EOF:
+		dbs_buf_put(out, t->start, t->len);
+		return C_VALUE;
+	case DBS_TK_LPAREN:
+		st->depth++;
+		if (st->depth > 0 && st->depth < MAX_DEPTH)
+			st->paren[st->depth] = st->pending_cast ? 1 : 0;
+		st->pending_cast = false;
+		dbs_buf_putc(out, '(');
+		return C_LPAREN;
+	case DBS_TK_RPAREN:
+		st->depth--;
+		dbs_buf_putc(out, ')');
+		return C_RPAREN;
+	case DBS_TK_COMMA:
+		dbs_buf_putc(out, ',');
+		return C_COMMA;
+	case DBS_TK_DOT:
+		dbs_buf_putc(out, '.');
+		return C_DOT;
+	case DBS_TK_SEMI:
+		dbs_buf_putc(out, ';');
+		return C_OP;
+	case DBS_TK_OP:
+		break;
+	}
+	if (is_op(t, "::")) {
+		st->type_depth = st->depth;
+		dbs_buf_put(out, "::", 2);
+		return C_DCOLON;
+	}
+	if (is_op(t, "[") || is_op(t, "]")) {
+		dbs_buf_putc(out, *t->start);
+		return *t->start == '[' ? C_LBRACK : C_RBRACK;
+	}
+	if (is_op(t, "-") || is_op(t, "+")) {
+		enum cls pr = st->prev;
+		bool unary = pr == C_NONE || pr == C_LPAREN || pr == C_COMMA || pr == C_OP || pr == C_UNARY ||
+			pr == C_LBRACK || pr == C_KEYWORD || pr == C_DCOLON;
+		if (unary && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER)
+			return C_NONE; /* +1 is 1 */
+		dbs_buf_putc(out, *t->start);
+		return unary ? C_UNARY : C_OP;
+	}
+	if (is_op(t, "!="))
+		dbs_buf_put(out, "<>", 2);
+	else if (is_op(t, "==") && st->d == DBSYNC_DIALECT_SQLITE)
+		dbs_buf_putc(out, '=');
+	else
+		dbs_buf_put(out, t->start, t->len);
+	return C_OP;
+}
+
+const char *dbs_expr_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len)
+{
+	if (!text)
+		return NULL;
+	tokvec tv = { NULL, 0, 0 };
+	dbs_buf out = DBS_BUF_INIT;
+	canon_state st;
+	memset(&st, 0, sizeof st);
+	st.d = d;
+	st.out = &out;
+	st.type_depth = -1;
+	dbs_buf_init(&st.tmp);
+	const char *result = NULL;
+	if (lex_all(d, text, len, &tv))
+		goto cleanup;
+	size_t lo = 0, hi = tv.n;
+	if (dbs_strip_outer_parens(tv.v, &lo, &hi))
+		goto cleanup;
+	for (size_t i = lo; i < hi; i++) {
+		/* the space before a token depends on its class, known once rendered */
+		size_t mark = out.len;
+		enum cls c = render_token(&st, &tv, i, hi);
+		if (c == C_NONE)
+			continue;
+		if (need_space(st.prev, c) && dbs_buf_putc(&out, ' ') == 0) {
+			memmove(out.ptr + mark + 1, out.ptr + mark, out.len - mark - 1);
+			out.ptr[mark] = ' ';
+		}
+		st.prev = c;
+	}
+	if (dbs_buf_ok(&out) && dbs_buf_ok(&st.tmp))
+		result = dbs_arena_strdup(a, dbs_buf_cstr(&out));
+cleanup:
+	free(tv.v);
+	dbs_buf_free(&out);
+	dbs_buf_free(&st.tmp);
+	return result;
+}
+
+static bool wordish(dbs_tok_kind k)
+{
+	return k == DBS_TK_WORD || k == DBS_TK_QUOTED || k == DBS_TK_NUMBER || k == DBS_TK_STRING;
+}
+
+const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len)
+{
+	if (!text)
+		return NULL;
+	tokvec tv = { NULL, 0, 0 };
+	dbs_buf out = DBS_BUF_INIT;
+	const char *result = NULL;
+	int rc = lex_all(d, text, len, &tv);
+	if (rc == -2)
+		goto cleanup;
+	if (rc == -1) {
+		/* not SQL tokens (a builder's odd text): lower-case, single spaces */
+		bool space = false;
+		for (size_t i = 0; i < len; i++) {
+			char c = text[i];
+			if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+				space = out.len > 0;
+				continue;
+			}
+			if (space)
+				dbs_buf_putc(&out, ' ');
+			space = false;
+			put_case(&out, &c, 1, false);
+		}
+	} else {
+		dbs_tok_kind prev = DBS_TK_EOF;
+		for (size_t i = 0; i < tv.n; i++) {
+			const dbs_token *t = &tv.v[i];
+			if (wordish(t->kind) && (wordish(prev) || prev == DBS_TK_RPAREN))
+				dbs_buf_putc(&out, ' ');
+			if (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) {
+				dbs_buf val = DBS_BUF_INIT;
+				dbs_tok_value(&val, t, d);
+				if (val.len == 0) /* SQLite's [] is an empty quoted name: keep it visible */
+					dbs_buf_put(&val, t->start, t->len);
+				put_case(&out, dbs_buf_cstr(&val), val.len, false);
+				if (!dbs_buf_ok(&val))
+					out.oom = true;
+				dbs_buf_free(&val);
+			} else {
+				dbs_buf_put(&out, t->start, t->len);
+			}
+			prev = t->kind;
+		}
+	}
+	if (dbs_buf_ok(&out) && out.len > 0)
+		result = dbs_arena_strdup(a, dbs_buf_cstr(&out));
+cleanup:
+	free(tv.v);
+	dbs_buf_free(&out);
+	return result;
+}

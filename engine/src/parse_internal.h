@@ -1,0 +1,83 @@
+/*
+ * The DDL parser's state and helpers, shared by parse.c (statements) and
+ * parse_table.c (CREATE/ALTER TABLE). Tokens are pulled from the lexer on
+ * demand into a small lookahead window, so memory does not grow with the script.
+ * The first error wins: once p->rc is set, every helper returns it unchanged.
+ */
+#ifndef DBS_PARSE_INTERNAL_H
+#define DBS_PARSE_INTERNAL_H
+
+#include "buf.h"
+#include "lexer.h"
+#include "model.h"
+
+#define DBS_LOOKAHEAD 4
+
+typedef struct dbs_parser {
+	dbsync_schema *s;
+	dbsync_ctx *ctx;
+	dbs_lexer lx;
+	dbs_token la[DBS_LOOKAHEAD];
+	size_t la_n;
+	dbs_token prev;            /* the last token consumed */
+	int rc;
+	dbs_buf scratch;
+	char stmt[160];            /* the statement being parsed, for messages */
+	/* tokens of one index part, analysed from its end */
+	dbs_token *toks;
+	size_t toks_n, toks_cap;
+	/* tables created or changed by this parse, to normalize at the end */
+	dbs_table **touched;
+	size_t touched_n, touched_cap;
+} dbs_parser;
+
+/* The token k places ahead (k < DBS_LOOKAHEAD); EOF after the end or an error. */
+const dbs_token *dbs_p_peek(dbs_parser *p, size_t k);
+void dbs_p_next(dbs_parser *p);
+bool dbs_p_at(dbs_parser *p, size_t k, const char *kw);
+bool dbs_p_accept(dbs_parser *p, const char *kw);
+bool dbs_p_accept_kind(dbs_parser *p, dbs_tok_kind kind);
+/* Record a parse error at `t`, unless one is set. At the current token (t NULL
+ * or the one dbs_p_peek(p, 0) returned) the message gets what was found there
+ * appended; a copy of an earlier token gets none. Returns p->rc. */
+int dbs_p_error(dbs_parser *p, const dbs_token *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int dbs_p_oom(dbs_parser *p);
+int dbs_p_expect_kw(dbs_parser *p, const char *kw, const char *context);
+int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context);
+
+/* True when the current token can be a name (word, quoted identifier, and in
+ * SQLite also a string). */
+bool dbs_p_at_name(dbs_parser *p);
+/* Consume a name into the schema arena; `what` describes it for the error. */
+int dbs_p_name(dbs_parser *p, const char **out, const char *what);
+/* [schema.]name: the schema part is dropped (the model has one namespace). */
+int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what);
+/* "( name, name ... )" into `v`; index-style ASC/DESC/COLLATE after a name are
+ * accepted and dropped when allow_order. */
+int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, const char *context);
+
+/* After an opening '(' was consumed: skip to the matching ')' and consume it;
+ * start and end span the inner text (empty when start == end). */
+int dbs_p_balanced(dbs_parser *p, const char **start, const char **end, const char *context);
+/* Canonical expression for a span of the source (raw text if it does not lex). */
+const char *dbs_p_expr(dbs_parser *p, const char *start, const char *end);
+/* Note that a table changed, so it is normalized at the end. */
+int dbs_p_touch(dbs_parser *p, dbs_table *t);
+
+/* Skip to the ';' (or end) that ends this statement, parentheses balanced. */
+void dbs_p_skip_statement(dbs_parser *p);
+
+/* parse_table.c: the current token is TABLE (after CREATE) / ALTER. */
+int dbs_p_create_table(dbs_parser *p);
+int dbs_p_alter_table(dbs_parser *p);
+
+/* parse_stmt.c: the current token is INDEX / VIEW / DROP / COMMENT. */
+int dbs_p_create_index(dbs_parser *p, bool unique, const char *method);
+int dbs_p_create_view(dbs_parser *p, bool temp, bool or_replace);
+int dbs_p_drop(dbs_parser *p);
+int dbs_p_comment(dbs_parser *p);
+/* "( part, ... )" of an index on table `t` into ix->parts. */
+int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix);
+
+#endif

@@ -1,0 +1,450 @@
+/* CREATE INDEX, CREATE VIEW, DROP and COMMENT ON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "parse_internal.h"
+
+static bool is_name_tok(const dbs_parser *p, const dbs_token *t)
+{
+	return t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED ||
+		(t->kind == DBS_TK_STRING && p->s->dialect == DBSYNC_DIALECT_SQLITE);
+}
+
+static const char *tok_name(dbs_parser *p, const dbs_token *t)
+{
+	dbs_buf_clear(&p->scratch);
+	const char *s = NULL;
+	if (dbs_tok_value(&p->scratch, t, p->s->dialect) == 0)
+		s = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch));
+	if (!s)
+		dbs_p_oom(p);
+	return s;
+}
+
+static int push_tok(dbs_parser *p, const dbs_token *t)
+{
+	if (p->toks_n == p->toks_cap) {
+		size_t cap = p->toks_cap ? p->toks_cap * 2 : 32;
+		dbs_token *nt = realloc(p->toks, cap * sizeof *nt);
+		if (!nt)
+			return dbs_p_oom(p);
+		p->toks = nt;
+		p->toks_cap = cap;
+	}
+	p->toks[p->toks_n++] = *t;
+	return 0;
+}
+
+/* One indexed column or expression, read from its end: [COLLATE c] [opclass]
+ * [ASC|DESC] [NULLS FIRST|LAST] are peeled off, then outer parentheses; what is
+ * left is a column when it is a single name, else an expression. */
+static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
+{
+	dbs_token *tk = p->toks;
+	size_t n = p->toks_n;
+	dbs_index_part part;
+	memset(&part, 0, sizeof part);
+	if (n == 0)
+		return dbs_p_error(p, NULL, "expected a column or expression in %s", context);
+	if (n >= 3 && dbs_tok_is(&tk[n - 2], "NULLS") && (dbs_tok_is(&tk[n - 1], "FIRST") || dbs_tok_is(&tk[n - 1], "LAST")))
+		n -= 2;
+	if (n >= 2 && (dbs_tok_is(&tk[n - 1], "ASC") || dbs_tok_is(&tk[n - 1], "DESC"))) {
+		part.desc = dbs_tok_is(&tk[n - 1], "DESC");
+		n--;
+	}
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && n >= 2 && tk[n - 1].kind == DBS_TK_WORD &&
+	    (is_name_tok(p, &tk[n - 2]) || tk[n - 2].kind == DBS_TK_RPAREN) && !dbs_tok_is(&tk[n - 2], "COLLATE")) {
+		if (!(part.opclass = tok_name(p, &tk[n - 1])))
+			return p->rc;
+		n--;
+	}
+	if (n >= 3 && dbs_tok_is(&tk[n - 2], "COLLATE") && is_name_tok(p, &tk[n - 1])) {
+		if (!(part.collation = tok_name(p, &tk[n - 1])))
+			return p->rc;
+		n -= 2;
+	}
+	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && n == 4 && is_name_tok(p, &tk[0]) && tk[1].kind == DBS_TK_LPAREN &&
+	    tk[2].kind == DBS_TK_NUMBER && tk[3].kind == DBS_TK_RPAREN) {
+		long len = strtol(tk[2].start, NULL, 10);
+		part.prefix_len = len > 0 && len < 1000000 ? (int)len : 0;
+		n = 1;
+	}
+	size_t lo = 0, hi = n;
+	if (dbs_strip_outer_parens(tk, &lo, &hi))
+		return dbs_p_oom(p);
+	tk += lo;
+	n = hi - lo;
+	if (n == 0)
+		return dbs_p_error(p, NULL, "empty expression in %s", context);
+	if (n == 1 && is_name_tok(p, &tk[0])) {
+		if (!(part.column = tok_name(p, &tk[0])))
+			return p->rc;
+	} else if (!(part.expr = dbs_p_expr(p, tk[0].start, tk[n - 1].start + tk[n - 1].len))) {
+		return p->rc;
+	}
+	if (DBS_VEC_PUSH(&p->s->arena, &ix->parts, part))
+		return dbs_p_oom(p);
+	return p->rc;
+}
+
+int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix)
+{
+	char context[300];
+	snprintf(context, sizeof context, "the column list of index \"%s\" on table \"%s\"", ix->name, t->name);
+	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
+		return p->rc;
+	for (;;) {
+		int depth = 0;
+		p->toks_n = 0;
+		for (;;) {
+			const dbs_token *tok = dbs_p_peek(p, 0);
+			if (p->rc)
+				return p->rc;
+			if (tok->kind == DBS_TK_EOF || tok->kind == DBS_TK_SEMI)
+				return dbs_p_error(p, tok, "missing ')' in %s", context);
+			if (depth == 0 && (tok->kind == DBS_TK_COMMA || tok->kind == DBS_TK_RPAREN))
+				break;
+			if (tok->kind == DBS_TK_LPAREN)
+				depth++;
+			else if (tok->kind == DBS_TK_RPAREN)
+				depth--;
+			if (push_tok(p, tok))
+				return p->rc;
+			dbs_p_next(p);
+		}
+		if (analyse_part(p, ix, context))
+			return p->rc;
+		if (dbs_p_accept_kind(p, DBS_TK_RPAREN))
+			return p->rc;
+		dbs_p_next(p); /* ',' */
+	}
+}
+
+/* The rest of the statement as a span (WHERE of an index, a view's SELECT). */
+static int rest_of_statement(dbs_parser *p, const char **start, const char **end, const char *context)
+{
+	int depth = 0;
+	const dbs_token *t = dbs_p_peek(p, 0);
+	*start = *end = t->start;
+	for (;;) {
+		t = dbs_p_peek(p, 0);
+		if (p->rc)
+			return p->rc;
+		if (t->kind == DBS_TK_EOF || (t->kind == DBS_TK_SEMI && depth == 0))
+			break;
+		if (t->kind == DBS_TK_LPAREN) {
+			depth++;
+		} else if (t->kind == DBS_TK_RPAREN && --depth < 0) {
+			return dbs_p_error(p, t, "unbalanced ')' in %s", context);
+		}
+		*end = t->start + t->len;
+		dbs_p_next(p);
+	}
+	if (depth > 0)
+		return dbs_p_error(p, t, "missing ')' in %s", context);
+	if (*start == *end)
+		return dbs_p_error(p, t, "expected an expression in %s", context);
+	return p->rc;
+}
+
+static int if_not_exists(dbs_parser *p, bool *out)
+{
+	*out = false;
+	if (dbs_p_at(p, 0, "IF") && dbs_p_at(p, 1, "NOT")) {
+		dbs_p_next(p);
+		dbs_p_next(p);
+		if (dbs_p_expect_kw(p, "EXISTS", "after IF NOT"))
+			return p->rc;
+		*out = true;
+	}
+	return p->rc;
+}
+
+static dbs_index *find_index_on(dbs_parser *p, const dbs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (dbs_name_eq(p->s->dialect, t->indexes.items[i]->name, name))
+			return t->indexes.items[i];
+	return NULL;
+}
+
+/* Options after the column list; WHERE ends the statement. */
+static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context)
+{
+	while (!p->rc) {
+		if (dbs_p_accept(p, "WHERE")) {
+			const char *s, *e;
+			if (rest_of_statement(p, &s, &e, context))
+				return p->rc;
+			ix->where_expr = dbs_p_expr(p, s, e);
+		} else if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+			dbs_p_next(p);
+			dbs_p_name_list(p, &ix->include, false, context);
+		} else if (dbs_p_accept(p, "NULLS")) {
+			dbs_p_accept(p, "NOT");
+			dbs_p_expect_kw(p, "DISTINCT", context);
+		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+			const char *s, *e;
+			dbs_p_next(p);
+			dbs_p_next(p);
+			dbs_p_balanced(p, &s, &e, context);
+		} else if (dbs_p_accept(p, "TABLESPACE")) {
+			const char *ignored;
+			dbs_p_name(p, &ignored, "a tablespace name");
+		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
+			dbs_p_skip_statement(p); /* USING, COMMENT, ALGORITHM, LOCK, VISIBLE...: not modeled */
+		} else {
+			break;
+		}
+	}
+	return p->rc;
+}
+
+int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
+{
+	dbs_p_next(p); /* INDEX */
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES)
+		dbs_p_accept(p, "CONCURRENTLY");
+	bool ine;
+	if (if_not_exists(p, &ine))
+		return p->rc;
+	const char *name, *tname;
+	const dbs_token name_at = *dbs_p_peek(p, 0);
+	if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
+		return p->rc;
+	snprintf(p->stmt, sizeof p->stmt, "CREATE INDEX \"%s\"", name);
+	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_accept(p, "USING"))
+		dbs_p_next(p);
+	char context[240];
+	snprintf(context, sizeof context, "after the name of index \"%s\"", name);
+	if (dbs_p_expect_kw(p, "ON", context))
+		return p->rc;
+	dbs_p_accept(p, "ONLY");
+	const dbs_token at = *dbs_p_peek(p, 0);
+	if (dbs_p_qualified_name(p, &tname, "a table name after ON"))
+		return p->rc;
+	dbs_table *t = dbs_schema_find_table(p->s, tname);
+	if (!t)
+		return dbs_p_error(p, &at, "index \"%s\" is on unknown table \"%s\"", name, tname);
+	if (find_index_on(p, t, name)) {
+		if (ine) {
+			dbs_p_skip_statement(p);
+			return p->rc;
+		}
+		return dbs_p_error(p, &name_at, "index \"%s\" on table \"%s\" is defined twice", name, t->name);
+	}
+	dbs_index *ix = dbs_table_add_index(p->s, t, name);
+	if (!ix || dbs_p_touch(p, t))
+		return dbs_p_oom(p);
+	ix->unique = unique;
+	ix->method = method;
+	if (dbs_p_accept(p, "USING")) {
+		const char *m;
+		if (dbs_p_name(p, &m, "an index method after USING"))
+			return p->rc;
+		char *lm = dbs_arena_strdup(&p->s->arena, m);
+		if (!lm)
+			return dbs_p_oom(p);
+		for (char *c = lm; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + 32);
+		ix->method = lm;
+	}
+	snprintf(context, sizeof context, "index \"%s\" on table \"%s\"", name, t->name);
+	if (dbs_p_index_parts(p, t, ix))
+		return p->rc;
+	return parse_index_options(p, ix, context);
+}
+
+int dbs_p_create_view(dbs_parser *p, bool temp, bool or_replace)
+{
+	dbs_p_next(p); /* VIEW */
+	bool ine;
+	if (if_not_exists(p, &ine))
+		return p->rc;
+	const dbs_token at = *dbs_p_peek(p, 0);
+	const char *name;
+	if (dbs_p_qualified_name(p, &name, "a view name after CREATE VIEW"))
+		return p->rc;
+	snprintf(p->stmt, sizeof p->stmt, "CREATE VIEW \"%s\"", name);
+	if (temp) {
+		dbs_p_skip_statement(p);
+		return p->rc;
+	}
+	char context[240];
+	snprintf(context, sizeof context, "view \"%s\"", name);
+	const char *s, *e;
+	if (dbs_p_accept_kind(p, DBS_TK_LPAREN) && dbs_p_balanced(p, &s, &e, context))
+		return p->rc;
+	if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+		dbs_p_next(p);
+		dbs_p_next(p);
+		if (dbs_p_balanced(p, &s, &e, context))
+			return p->rc;
+	}
+	snprintf(context, sizeof context, "after the name of view \"%s\"", name);
+	if (dbs_p_expect_kw(p, "AS", context))
+		return p->rc;
+	snprintf(context, sizeof context, "the definition of view \"%s\"", name);
+	if (rest_of_statement(p, &s, &e, context))
+		return p->rc;
+	char *def = dbs_arena_strndup(&p->s->arena, s, (size_t)(e - s));
+	if (!def)
+		return dbs_p_oom(p);
+	for (size_t i = 0; i < p->s->views.n; i++) {
+		dbs_view *v = p->s->views.items[i];
+		if (!dbs_name_eq(p->s->dialect, v->name, name))
+			continue;
+		if (or_replace)
+			v->definition = def;
+		else if (!ine)
+			return dbs_p_error(p, &at, "view \"%s\" is defined twice", name);
+		return p->rc;
+	}
+	if (!dbs_schema_add_view(p->s, name, def))
+		return dbs_p_oom(p);
+	return p->rc;
+}
+
+static void remove_table(dbsync_schema *s, const dbs_table *t)
+{
+	for (size_t i = 0; i < s->tables.n; i++) {
+		if (s->tables.items[i] != t)
+			continue;
+		memmove(&s->tables.items[i], &s->tables.items[i + 1], (s->tables.n - i - 1) * sizeof t);
+		s->tables.n--;
+		s->hash_n = (size_t)-1; /* the name hash is stale even if a table is added next */
+		return;
+	}
+}
+
+static void remove_index(dbs_table *t, const dbs_index *ix)
+{
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		if (t->indexes.items[i] != ix)
+			continue;
+		memmove(&t->indexes.items[i], &t->indexes.items[i + 1], (t->indexes.n - i - 1) * sizeof ix);
+		t->indexes.n--;
+		return;
+	}
+}
+
+static void remove_view(dbsync_schema *s, const char *name)
+{
+	for (size_t i = 0; i < s->views.n; i++) {
+		if (!dbs_name_eq(s->dialect, s->views.items[i]->name, name))
+			continue;
+		memmove(&s->views.items[i], &s->views.items[i + 1], (s->views.n - i - 1) * sizeof s->views.items[0]);
+		s->views.n--;
+		return;
+	}
+}
+
+/* DROP TABLE / VIEW / INDEX take the object out, so a script reads in order;
+ * dropping something the script never created is fine (it may exist live). */
+int dbs_p_drop(dbs_parser *p)
+{
+	dbs_p_next(p); /* DROP */
+	const dbs_token *kind = dbs_p_peek(p, 0);
+	int what = dbs_tok_is(kind, "TABLE") ? 1 : dbs_tok_is(kind, "VIEW") ? 2 : dbs_tok_is(kind, "INDEX") ? 3 : 0;
+	snprintf(p->stmt, sizeof p->stmt, "DROP %.*s", (int)(kind->len > 40 ? 40 : kind->len), kind->start);
+	if (!what) {
+		dbs_p_skip_statement(p);
+		return p->rc;
+	}
+	dbs_p_next(p);
+	if (what == 3 && p->s->dialect == DBSYNC_DIALECT_POSTGRES)
+		dbs_p_accept(p, "CONCURRENTLY");
+	if (dbs_p_at(p, 0, "IF") && dbs_p_at(p, 1, "EXISTS")) {
+		dbs_p_next(p);
+		dbs_p_next(p);
+	}
+	do {
+		const char *name;
+		if (dbs_p_qualified_name(p, &name, "a name after DROP"))
+			return p->rc;
+		if (what == 1) {
+			dbs_table *t = dbs_schema_find_table(p->s, name);
+			if (t)
+				remove_table(p->s, t);
+		} else if (what == 2) {
+			remove_view(p->s, name);
+		} else {
+			dbs_table *t = NULL;
+			if (dbs_p_accept(p, "ON")) { /* MySQL: DROP INDEX i ON t */
+				const char *tname;
+				if (dbs_p_qualified_name(p, &tname, "a table name after ON"))
+					return p->rc;
+				t = dbs_schema_find_table(p->s, tname);
+			}
+			dbs_index *ix = t ? find_index_on(p, t, name) : dbs_schema_find_index(p->s, name, &t);
+			if (ix)
+				remove_index(t, ix);
+		}
+	} while (dbs_p_accept_kind(p, DBS_TK_COMMA));
+	if (!dbs_p_accept(p, "CASCADE"))
+		dbs_p_accept(p, "RESTRICT");
+	return p->rc;
+}
+
+/* COMMENT ON TABLE t | COLUMN t.c | INDEX i IS 'text' | NULL. */
+int dbs_p_comment(dbs_parser *p)
+{
+	dbs_p_next(p); /* COMMENT */
+	dbs_p_next(p); /* ON */
+	const dbs_token *kind = dbs_p_peek(p, 0);
+	int what = dbs_tok_is(kind, "TABLE") ? 1 : dbs_tok_is(kind, "COLUMN") ? 2 : dbs_tok_is(kind, "INDEX") ? 3 : 0;
+	snprintf(p->stmt, sizeof p->stmt, "COMMENT ON %.*s", (int)(kind->len > 40 ? 40 : kind->len), kind->start);
+	if (!what) {
+		dbs_p_skip_statement(p);
+		return p->rc;
+	}
+	dbs_p_next(p);
+	const dbs_token at = *dbs_p_peek(p, 0);
+	const char *parts[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+	do {
+		const char *part;
+		if (dbs_p_name(p, &part, "a name after COMMENT ON"))
+			return p->rc;
+		if (n == 3)
+			return dbs_p_error(p, &p->prev, "too many name parts in COMMENT ON");
+		parts[n++] = part;
+	} while (dbs_p_accept_kind(p, DBS_TK_DOT));
+	if (dbs_p_expect_kw(p, "IS", "in COMMENT ON"))
+		return p->rc;
+	const char *text = NULL;
+	const dbs_token *v = dbs_p_peek(p, 0);
+	if (v->kind == DBS_TK_STRING || v->kind == DBS_TK_DOLLAR) {
+		if (!(text = tok_name(p, v)))
+			return p->rc;
+	} else if (!dbs_tok_is(v, "NULL")) {
+		return dbs_p_error(p, NULL, "expected a string or NULL after IS in COMMENT ON");
+	}
+	dbs_p_next(p);
+	if (what == 3) {
+		dbs_table *t = NULL;
+		dbs_index *ix = dbs_schema_find_index(p->s, parts[n - 1], &t);
+		if (!ix)
+			return dbs_p_error(p, &at, "COMMENT ON unknown index \"%s\"", parts[n - 1]);
+		ix->comment = text;
+		return p->rc;
+	}
+	if (what == 2 && n < 2)
+		return dbs_p_error(p, &at, "COMMENT ON COLUMN needs table.column");
+	const char *tname = what == 1 ? parts[n - 1] : parts[n - 2];
+	dbs_table *t = dbs_schema_find_table(p->s, tname);
+	if (!t)
+		return dbs_p_error(p, &at, "COMMENT ON unknown table \"%s\"", tname);
+	if (what == 1) {
+		t->comment = text;
+		return p->rc;
+	}
+	dbs_column *c = dbs_table_find_column(p->s, t, parts[n - 1]);
+	if (!c)
+		return dbs_p_error(p, &at, "COMMENT ON unknown column \"%s\" of table \"%s\"", parts[n - 1], t->name);
+	c->comment = text;
+	return p->rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * What the dialect planners (plan_<dialect>.c) share with plan.c: the state of
+ * one dbsync_plan_compute call and helpers that append operations to a stage.
+ * Stages fix the execution order: index drops, table creations, table changes,
+ * index creations.
+ */
+#ifndef DBS_PLAN_BUILD_H
+#define DBS_PLAN_BUILD_H
+
+#include <stdarg.h>
+
+#include "backend.h"
+#include "buf.h"
+#include "diff.h"
+#include "metadata.h"
+#include "plan_internal.h"
+
+enum {
+	DBS_STAGE_DROP_INDEX,
+	DBS_STAGE_CREATE_TABLE,
+	DBS_STAGE_ALTER,
+	DBS_STAGE_ADD_INDEX,
+	DBS_STAGE_COUNT
+};
+
+typedef struct dbs_op_build {
+	dbsync_op op;                  /* first: the plan holds &build->op */
+	DBS_VEC(const char *) sql;
+} dbs_op_build;
+
+typedef struct dbs_planner {
+	dbsync_plan *plan;
+	dbsync_ctx *ctx;
+	dbsync_conn *conn;
+	dbsync_schema *live;
+	const dbsync_schema *want;
+	dbs_diff diff;
+	dbs_metadata *md;
+	DBS_VEC(dbs_op_build *) stages[DBS_STAGE_COUNT];
+	dbs_buf tmp;                   /* scratch for labels */
+} dbs_planner;
+
+/* A new operation at the end of `stage`, status PENDING; NULL on OOM. `table`
+ * and `object` are copied into the plan. */
+dbs_op_build *dbs_planner_op(dbs_planner *p, int stage, dbsync_op_kind kind, dbsync_risk risk,
+	const char *table, const char *object);
+/* Append a statement (copied). */
+int dbs_op_sql(dbs_planner *p, dbs_op_build *op, const char *sql);
+int dbs_op_summary(dbs_planner *p, dbs_op_build *op, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int dbs_op_detail(dbs_planner *p, dbs_op_build *op, const char *text);
+int dbs_op_reason(dbs_planner *p, dbs_op_build *op, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Mark skipped with a reason. */
+int dbs_op_skip(dbs_planner *p, dbs_op_build *op, const char *reason);
+
+/* " (app.Model.field, Class)" or " (app.Model)" or "" for summaries. */
+const char *dbs_planner_label(dbs_planner *p, const char *table, const char *column);
+
+/* CREATE_TABLE operations for every missing desired table, referenced tables first. */
+int dbs_plan_create_tables(dbs_planner *p);
+
+/* Dialect planners: the changes of existing tables. */
+int dbs_plan_sqlite_tables(dbs_planner *p);
+
+#endif

@@ -1,0 +1,126 @@
+#!/bin/sh
+# A throwaway MariaDB server for the tests: its own data directory, a unix
+# socket inside it, no TCP at all, nothing read from /etc/mysql.
+#
+#   scripts/mariadb-server.sh start DIR   prints the URL to use as the last line
+#   scripts/mariadb-server.sh stop DIR    shuts it down and removes DIR (idempotent)
+#
+# Besides `dbsync_test` (reached as root without a password over the socket),
+# it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
+# can prove that a password never shows up in a message.
+set -eu
+
+usage() {
+	echo "usage: $0 start|stop DIR" >&2
+	exit 2
+}
+
+[ $# -eq 2 ] || usage
+cmd=$1
+dir=$2
+
+find_prog() {
+	for p in "$@"; do
+		if command -v "$p" >/dev/null 2>&1; then
+			command -v "$p"
+			return 0
+		fi
+		for d in /usr/sbin /usr/bin /usr/local/sbin /usr/local/bin; do
+			if [ -x "$d/$p" ]; then
+				echo "$d/$p"
+				return 0
+			fi
+		done
+	done
+	echo "$0: none of '$*' found: install Debian's mariadb-server" >&2
+	exit 1
+}
+
+# The client talks to the socket only; ~/.my.cnf and /etc/mysql must not
+# redirect it elsewhere.
+client() {
+	"$CLIENT" --no-defaults --socket="$dir/mysql.sock" --user=root "$@"
+}
+
+start() {
+	INSTALL_DB=$(find_prog mariadb-install-db mysql_install_db)
+	SERVER=$(find_prog mariadbd mysqld)
+	CLIENT=$(find_prog mariadb mysql)
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	sock="$dir/mysql.sock"
+	# sun_path holds 108 bytes; a longer path fails later with a vague error
+	if [ ${#sock} -gt 100 ]; then
+		echo "$0: socket path too long for a unix socket: $sock" >&2
+		exit 1
+	fi
+	# mariadbd refuses to run as root unless told to, and then needs no
+	# separate system user or chown of the directory
+	run_as=""
+	[ "$(id -u)" -eq 0 ] && run_as="--user=root"
+
+	if ! "$INSTALL_DB" --no-defaults $run_as --datadir="$dir/data" \
+		--auth-root-authentication-method=normal --skip-test-db \
+		--skip-name-resolve >"$dir/install.log" 2>&1; then
+		echo "$0: mariadb-install-db failed:" >&2
+		tail -n 20 "$dir/install.log" >&2
+		exit 1
+	fi
+
+	# Settings for speed on a disposable server: small buffers, no binary log,
+	# no durability (nothing here outlives the test run).
+	"$SERVER" --no-defaults $run_as --datadir="$dir/data" --socket="$sock" \
+		--skip-networking --pid-file="$dir/mysqld.pid" --log-error="$dir/err.log" \
+		--skip-name-resolve --skip-log-bin --performance-schema=OFF \
+		--innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
+		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+		</dev/null >/dev/null 2>&1 &
+	echo $! >"$dir/launcher.pid"
+
+	# Bounded wait: 30 s at 0.1 s steps.
+	i=0
+	while ! client -e "SELECT 1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 "$(cat "$dir/launcher.pid")" 2>/dev/null; then
+			echo "$0: the MariaDB server in $dir did not come up; end of its log:" >&2
+			tail -n 20 "$dir/err.log" >&2 2>/dev/null || true
+			exit 1
+		fi
+		sleep 0.1
+	done
+
+	client -e "CREATE DATABASE dbsync_test CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		CREATE USER 'dbsync_pw'@'localhost' IDENTIFIED BY 'dbsync-secret-pw';
+		GRANT ALL ON dbsync_test.* TO 'dbsync_pw'@'localhost';"
+	echo "mysql://root@localhost/dbsync_test?unix_socket=$sock"
+}
+
+stop() {
+	[ -d "$dir" ] || return 0
+	dir=$(cd "$dir" && pwd)
+	if [ -S "$dir/mysql.sock" ]; then
+		ADMIN=$(find_prog mariadb-admin mysqladmin)
+		"$ADMIN" --no-defaults --socket="$dir/mysql.sock" --user=root \
+			--shutdown-timeout=20 shutdown >/dev/null 2>&1 || true
+	fi
+	pid=""
+	[ -f "$dir/mysqld.pid" ] && pid=$(cat "$dir/mysqld.pid" 2>/dev/null || true)
+	[ -z "$pid" ] && [ -f "$dir/launcher.pid" ] && pid=$(cat "$dir/launcher.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$dir"
+}
+
+case "$cmd" in
+start) start ;;
+stop) stop ;;
+*) usage ;;
+esac

@@ -1,0 +1,169 @@
+#!/bin/sh
+# A throwaway PostgreSQL server for tests: a private data directory, a unix
+# socket in that directory and no TCP listener, so runs never collide.
+#
+#   pg-server.sh start DIR   initdb into DIR/data, start, create the database
+#                            dbsync_test; the last line of stdout is its URL
+#   pg-server.sh stop DIR    stop the server (immediate) and remove DIR
+#
+# Besides the trusted superuser (dbsync), a role dbsync_pw logs in only with
+# the password $DBSYNC_PG_PASSWORD (scram-sha-256), so tests can prove that a
+# password never leaks into a message.
+#
+# Exit codes: 0 ok, 1 failure, 3 no PostgreSQL server binaries installed
+# (install Debian's postgresql package).
+set -eu
+
+SUPERUSER=dbsync
+PW_ROLE=dbsync_pw
+DBNAME=dbsync_test
+RUN_AS=dbsync-test
+MARKER=.dbsync-pg-server
+
+die() {
+	echo "pg-server.sh: $*" >&2
+	exit 1
+}
+
+usage() {
+	echo "usage: pg-server.sh start|stop DIR" >&2
+	exit 2
+}
+
+# The server binaries: $PG_BINDIR, then pg_config, then the newest Debian major.
+find_bindir() {
+	if [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/initdb" ]; then
+		echo "$PG_BINDIR"
+		return 0
+	fi
+	if command -v pg_config >/dev/null 2>&1; then
+		d=$(pg_config --bindir 2>/dev/null || true)
+		if [ -n "$d" ] && [ -x "$d/initdb" ]; then
+			echo "$d"
+			return 0
+		fi
+	fi
+	best=
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && best=$d
+	done
+	# the glob sorts 9 after 18: pick the highest major numerically
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] || continue
+		v=${d#/usr/lib/postgresql/}
+		v=${v%/bin}
+		b=${best#/usr/lib/postgresql/}
+		b=${b%/bin}
+		if [ "$v" -gt "$b" ] 2>/dev/null; then
+			best=$d
+		fi
+	done
+	if [ -n "$best" ]; then
+		echo "$best"
+		return 0
+	fi
+	if command -v initdb >/dev/null 2>&1; then
+		dirname "$(command -v initdb)"
+		return 0
+	fi
+	return 1
+}
+
+# initdb and the server refuse to run as root: use an unprivileged system user.
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$RUN_AS" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+ensure_user() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	getent passwd "$RUN_AS" >/dev/null 2>&1 && return 0
+	# a concurrent run may create it first: only a still-missing user is an error
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS" 2>/dev/null ||
+		getent passwd "$RUN_AS" >/dev/null 2>&1 ||
+		die "cannot create the system user $RUN_AS (useradd failed)"
+}
+
+start() {
+	dir=$1
+	bindir=$(find_bindir) || {
+		echo "pg-server.sh: no PostgreSQL server binaries (initdb) found; install Debian's postgresql package" >&2
+		exit 3
+	}
+	mkdir -p "$dir" || die "cannot create $dir"
+	dir=$(cd "$dir" && pwd -P)
+	[ ! -e "$dir/data" ] || die "$dir/data already exists: stop that server first"
+	case $dir in
+	*"'"* | *'"'* | *' '*) die "the directory path must not contain quotes or spaces: $dir" ;;
+	esac
+	# the socket path must fit in sun_path (107 bytes)
+	[ ${#dir} -le 80 ] || die "the directory path is too long for a unix socket: $dir"
+	: >"$dir/$MARKER"
+	ensure_user
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$RUN_AS" "$dir" || die "cannot give $dir to $RUN_AS"
+	fi
+	cd "$dir"
+	as_owner "$bindir/initdb" --pgdata="$dir/data" --username="$SUPERUSER" \
+		--auth-local=trust --auth-host=reject --encoding=UTF8 --locale=C --no-sync \
+		>"$dir/initdb.log" 2>&1 || {
+		cat "$dir/initdb.log" >&2
+		die "initdb failed in $dir/data"
+	}
+	# first match wins: the password role must not fall through to trust
+	cat >"$dir/pg_hba.conf" <<EOF
+local all $PW_ROLE scram-sha-256
+local all all trust
+EOF
+	cat >"$dir/extra.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$dir'
+port = 5432
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+password_encryption = 'scram-sha-256'
+hba_file = '$dir/pg_hba.conf'
+max_connections = 50
+EOF
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$RUN_AS" "$dir/pg_hba.conf" "$dir/extra.conf"
+	fi
+	echo "include '$dir/extra.conf'" | as_owner sh -c "cat >>'$dir/data/postgresql.conf'"
+	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null || {
+		cat "$dir/server.log" >&2 2>/dev/null || true
+		die "the server in $dir/data did not start"
+	}
+	pw=${DBSYNC_PG_PASSWORD:-dbsync-test-secret}
+	# psql interpolates :'pw' as a literal only in scripts, not in -c
+	printf '%s\n' "CREATE DATABASE $DBNAME;" "CREATE ROLE $PW_ROLE LOGIN PASSWORD :'pw';" \
+		"GRANT ALL ON DATABASE $DBNAME TO $PW_ROLE;" |
+		as_owner "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -v pw="$pw" \
+			-h "$dir" -U "$SUPERUSER" -d postgres >/dev/null || {
+		as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+		die "cannot create the database $DBNAME"
+	}
+	echo "postgresql:///$DBNAME?host=$dir&user=$SUPERUSER"
+}
+
+stop() {
+	dir=$1
+	[ -d "$dir" ] || return 0
+	# never remove a directory this script did not set up
+	[ -e "$dir/$MARKER" ] || die "$dir was not made by pg-server.sh start; not touching it"
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		bindir=$(find_bindir) || die "no PostgreSQL server binaries to stop $dir/data with"
+		(cd "$dir" && as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1) || true
+	fi
+	rm -rf "$dir"
+}
+
+[ $# -eq 2 ] || usage
+case $1 in
+start) start "$2" ;;
+stop) stop "$2" ;;
+*) usage ;;
+esac

@@ -1,0 +1,723 @@
+/* The MySQL/MariaDB backend against a real, throwaway MariaDB server
+ * (scripts/mariadb-server.sh, started once for this binary): connecting
+ * without leaking passwords, bulk introspection, statements, the sync lock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend_mysql.h"
+#include "buf.h"
+#include "ctx.h"
+#include "dbsync/dbsync.h"
+#include "model.h"
+
+#define WRONG_PASSWORD "Wr0ng-Secret-9f3b"
+#define RIGHT_PASSWORD "dbsync-secret-pw" /* set by mariadb-server.sh */
+
+static char server_dir[64];
+static char server_url[512];
+static char server_socket[256];
+static const char *server_script;
+
+static int run_script(const char *verb, char *last_line, size_t cap)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "'%s' %s '%s'", server_script, verb, server_dir);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	char line[512];
+	if (last_line && cap)
+		last_line[0] = '\0';
+	while (fgets(line, sizeof line, p))
+		if (last_line)
+			snprintf(last_line, cap, "%s", line);
+	int status = pclose(p);
+	if (last_line) {
+		size_t n = strlen(last_line);
+		while (n && (last_line[n - 1] == '\n' || last_line[n - 1] == '\r'))
+			last_line[--n] = '\0';
+	}
+	return status == 0 ? 0 : -1;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	server_script = getenv("DBSYNC_MARIADB_SERVER_SCRIPT");
+	if (!server_script || !*server_script) {
+		fprintf(stderr, "DBSYNC_MARIADB_SERVER_SCRIPT is not set (run through meson test)\n");
+		return -1;
+	}
+	strcpy(server_dir, "/tmp/dbsync-my-XXXXXX");
+	if (!mkdtemp(server_dir))
+		return -1;
+	if (run_script("start", server_url, sizeof server_url)) {
+		fprintf(stderr, "could not start the MariaDB test server with %s\n", server_script);
+		run_script("stop", NULL, 0);
+		return -1;
+	}
+	const char *sock = strstr(server_url, "unix_socket=");
+	if (strncmp(server_url, "mysql://", 8) != 0 || !sock)
+		return -1;
+	snprintf(server_socket, sizeof server_socket, "%s", sock + strlen("unix_socket="));
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return run_script("stop", NULL, 0);
+}
+
+/* A fresh context per test, freed in teardown. */
+static int ctx_setup(void **state)
+{
+	dbsync_ctx *ctx = NULL;
+	if (dbsync_ctx_new(&ctx))
+		return -1;
+	*state = ctx;
+	return 0;
+}
+
+static int ctx_teardown(void **state)
+{
+	dbsync_ctx_free(*state);
+	return 0;
+}
+
+static dbsync_conn *open_url(dbsync_ctx *ctx, const char *url)
+{
+	dbsync_conn *conn = NULL;
+	int rc = dbsync_conn_open_url(&conn, ctx, url);
+	if (rc)
+		fail_msg("cannot connect to the test server: %s", dbsync_ctx_error(ctx)->message);
+	return conn;
+}
+
+/* Root on the test server, connected to database `db`. */
+static dbsync_conn *open_db(dbsync_ctx *ctx, const char *db)
+{
+	const char *keys[] = { "name", "user", "unix_socket", "charset", "connect_timeout" };
+	const char *vals[] = { db, "root", server_socket, "utf8mb4", "10" };
+	dbsync_conn *conn = NULL;
+	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 5))
+		fail_msg("cannot connect to %s: %s", db, dbsync_ctx_error(ctx)->message);
+	return conn;
+}
+
+static void exec_ok(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
+{
+	if (dbsync_conn_exec(ctx, conn, sql))
+		fail_msg("exec failed: %s", dbsync_ctx_error(ctx)->message);
+}
+
+static int64_t query_int(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
+{
+	int64_t v = -1;
+	if (conn->backend->query_int64(&v, ctx, conn, sql))
+		fail_msg("query failed: %s", dbsync_ctx_error(ctx)->message);
+	return v;
+}
+
+/* ---- connecting ---- */
+
+static void test_connect_and_describe(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, server_url);
+	assert_int_equal(dbsync_conn_dialect(conn), DBSYNC_DIALECT_MYSQL);
+	char want[600];
+	snprintf(want, sizeof want, "mysql://root@localhost/dbsync_test?unix_socket=%s", server_socket);
+	assert_string_equal(dbsync_conn_describe(conn), want);
+	assert_non_null(strstr(dbsync_conn_server_version(conn), "MariaDB"));
+	assert_true(((dbs_my_conn *)conn->impl)->mariadb);
+	assert_true(((dbs_my_conn *)conn->impl)->version >= 100200);
+	/* Linux's default: names are stored as given and compared exactly */
+	assert_int_equal(dbs_my_lower_case_table_names(conn), 0);
+	assert_int_equal(query_int(ctx, conn, "SELECT 6 * 7"), 42);
+	/* the connection speaks utf8mb4, so 4-byte names survive */
+	assert_int_equal(query_int(ctx, conn, "SELECT @@character_set_client = 'utf8mb4'"), 1);
+	dbsync_conn_close(conn);
+}
+
+static void test_password_user_connects_without_showing_it(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	char url[700];
+	snprintf(url, sizeof url, "mysql://dbsync_pw:%s@localhost:3306/dbsync_test?unix_socket=%s",
+		RIGHT_PASSWORD, server_socket);
+	dbsync_conn *conn = open_url(ctx, url);
+	const char *d = dbsync_conn_describe(conn);
+	assert_null(strstr(d, RIGHT_PASSWORD));
+	assert_non_null(strstr(d, "mysql://dbsync_pw@localhost:3306/dbsync_test"));
+	assert_int_equal(query_int(ctx, conn, "SELECT CURRENT_USER() = 'dbsync_pw@localhost'"), 1);
+	dbsync_conn_close(conn);
+}
+
+static void test_wrong_password_is_econnect_without_the_password(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	char url[700];
+	snprintf(url, sizeof url, "mysql://dbsync_pw:%s@localhost/dbsync_test?unix_socket=%s",
+		WRONG_PASSWORD, server_socket);
+	dbsync_conn *conn = NULL;
+	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), DBSYNC_ECONNECT);
+	assert_null(conn);
+	const dbsync_error *e = dbsync_ctx_error(ctx);
+	assert_int_equal(e->code, DBSYNC_ECONNECT);
+	assert_int_equal(e->native_code, 1045); /* ER_ACCESS_DENIED_ERROR */
+	assert_string_equal(e->sqlstate, "28000");
+	assert_non_null(strstr(e->message, "dbsync_pw"));
+	assert_non_null(strstr(e->message, "Access denied"));
+	assert_null(strstr(e->message, WRONG_PASSWORD));
+
+	/* the same through parameters, as the Django binding passes them */
+	const char *keys[] = { "name", "user", "password", "unix_socket" };
+	const char *vals[] = { "dbsync_test", "dbsync_pw", WRONG_PASSWORD, server_socket };
+	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 4),
+		DBSYNC_ECONNECT);
+	assert_null(strstr(dbsync_ctx_error(ctx)->message, WRONG_PASSWORD));
+
+	/* no server on the socket at all */
+	const char *nkeys[] = { "name", "user", "password", "unix_socket" };
+	const char *nvals[] = { "dbsync_test", "root", WRONG_PASSWORD, "/nonexistent/dbsync.sock" };
+	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, nkeys, nvals, 4),
+		DBSYNC_ECONNECT);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "/nonexistent/dbsync.sock"));
+	assert_null(strstr(dbsync_ctx_error(ctx)->message, WRONG_PASSWORD));
+}
+
+static void test_bad_options_are_einvalid(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = NULL;
+	const char *keys[] = { "name", "user", "sslmode" };
+	const char *vals[] = { "dbsync_test", "root", "require" };
+	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 3),
+		DBSYNC_EINVALID);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'sslmode'"));
+
+	char url[700];
+	snprintf(url, sizeof url, "%s&bogus_opt=1", server_url);
+	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), DBSYNC_EINVALID);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'bogus_opt'"));
+
+	const char *pkeys[] = { "name", "port" };
+	const char *pvals[] = { "dbsync_test", "70000" };
+	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, pkeys, pvals, 2),
+		DBSYNC_EINVALID);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "port"));
+
+	const char *ckeys[] = { "name", "charset" };
+	const char *cvals[] = { "dbsync_test", "latin1" };
+	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, ckeys, cvals, 2),
+		DBSYNC_EINVALID);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "latin1"));
+
+	const char *nkeys[] = { "user" };
+	const char *nvals[] = { "root" };
+	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, nkeys, nvals, 1),
+		DBSYNC_EINVALID);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'name'"));
+	assert_null(conn);
+}
+
+/* ---- introspection ---- */
+
+/* What Django 5.2 emits for a pair of models on MySQL, plus what a DBA adds
+ * by hand (a prefix index, a generated column, comments, ON UPDATE). */
+static const char django_schema[] =
+	"CREATE TABLE `shop_author` ("
+	" `id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY,"
+	" `name` varchar(100) COLLATE utf8mb4_bin NOT NULL UNIQUE,"
+	" `age` integer UNSIGNED NOT NULL CHECK (`age` >= 0),"
+	" `price` numeric(10, 2) NOT NULL DEFAULT 1.50,"
+	" `born` datetime(6) NOT NULL,"
+	" `data` json NOT NULL,"
+	" `nick` varchar(20) NOT NULL DEFAULT 'it''s',"
+	" `full_name` varchar(130) GENERATED ALWAYS AS (concat(`name`, ' ', `nick`)) STORED,"
+	" `updated` datetime(6) NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),"
+	" `is_active` bool NOT NULL DEFAULT 1,"
+	" `note` longtext NULL"
+	") COMMENT='people who write';\n"
+	"CREATE TABLE `shop_book` ("
+	" `id` integer AUTO_INCREMENT NOT NULL PRIMARY KEY,"
+	" `author_id` bigint NOT NULL,"
+	" `title` varchar(255) NOT NULL COMMENT 'as printed',"
+	" `isbn` varchar(13) NULL,"
+	" `pages` smallint UNSIGNED NULL,"
+	" CONSTRAINT `shop_book_isbn_author_uniq` UNIQUE (`isbn`, `author_id`),"
+	" CONSTRAINT `shop_book_title_nonempty` CHECK (char_length(`title`) > 0));\n"
+	"CREATE INDEX `shop_book_author_id_idx` ON `shop_book` (`author_id`);\n"
+	"ALTER TABLE `shop_book` ADD CONSTRAINT `shop_book_author_id_fk_shop_author_id` "
+	"FOREIGN KEY (`author_id`) REFERENCES `shop_author` (`id`) ON DELETE CASCADE;\n"
+	"CREATE INDEX `shop_book_title_prefix` ON `shop_book` (`title`(10), `author_id` DESC);\n"
+	"CREATE VIEW `shop_book_titles` AS SELECT `title` FROM `shop_book`;\n";
+
+static dbs_constraint *find_con(const dbs_table *t, dbs_con_kind kind, const char *name)
+{
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		dbs_constraint *k = t->constraints.items[i];
+		if (k->kind == kind && (name ? (k->name && strcmp(k->name, name) == 0) : true))
+			return k;
+	}
+	return NULL;
+}
+
+static size_t count_con(const dbs_table *t, dbs_con_kind kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->constraints.n; i++)
+		n += t->constraints.items[i]->kind == kind;
+	return n;
+}
+
+static dbs_index *find_ix(const dbs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (strcmp(t->indexes.items[i]->name, name) == 0)
+			return t->indexes.items[i];
+	return NULL;
+}
+
+static void check_author(dbsync_schema *s, dbs_table *a)
+{
+	assert_string_equal(a->comment, "people who write");
+	assert_int_equal(a->columns.n, 11);
+
+	dbs_column *id = dbs_table_find_column(s, a, "id");
+	assert_string_equal(id->type, "bigint");
+	assert_true(id->autoincrement && id->not_null);
+	assert_null(id->default_expr);
+	dbs_constraint *pk = dbs_table_primary_key(a);
+	assert_non_null(pk);
+	assert_int_equal(pk->cols.n, 1);
+	assert_string_equal(pk->cols.items[0], "id");
+
+	dbs_column *name = dbs_table_find_column(s, a, "name");
+	assert_string_equal(name->type, "varchar(100)");
+	assert_string_equal(name->collation, "utf8mb4_bin");
+	dbs_constraint *uq = find_con(a, DBS_CON_UNIQUE, "name");
+	assert_non_null(uq);
+	assert_true(uq->inline_col);
+	assert_int_equal(uq->cols.n, 1);
+	assert_string_equal(uq->cols.items[0], "name");
+
+	dbs_column *age = dbs_table_find_column(s, a, "age");
+	assert_string_equal(age->type, "int unsigned");
+	dbs_constraint *ck = find_con(a, DBS_CON_CHECK, NULL);
+	assert_non_null(ck);
+	assert_true(ck->inline_col);
+	assert_int_equal(ck->cols.n, 1);
+	assert_string_equal(ck->cols.items[0], "age");
+	assert_string_equal(ck->check_expr, "`age` >= 0");
+	/* the only CHECK left: MariaDB's json_valid one is folded into the type */
+	assert_int_equal(count_con(a, DBS_CON_CHECK), 1);
+
+	dbs_column *price = dbs_table_find_column(s, a, "price");
+	assert_string_equal(price->type, "decimal(10,2)");
+	assert_string_equal(price->default_expr, "1.50");
+
+	dbs_column *born = dbs_table_find_column(s, a, "born");
+	assert_string_equal(born->type, "datetime(6)");
+	assert_true(born->not_null);
+	assert_null(born->default_expr);
+
+	dbs_column *data = dbs_table_find_column(s, a, "data");
+	assert_string_equal(data->type, "json");
+	assert_null(data->collation);
+
+	/* a plain longtext with no json_valid CHECK stays longtext */
+	dbs_column *note = dbs_table_find_column(s, a, "note");
+	assert_string_equal(note->type, "longtext");
+	assert_false(note->not_null);
+	/* MariaDB reports DEFAULT NULL for a nullable column; the model has none */
+	assert_null(note->default_expr);
+	assert_null(note->collation); /* the table's own */
+
+	dbs_column *nick = dbs_table_find_column(s, a, "nick");
+	assert_string_equal(nick->default_expr, "'it''s'");
+
+	dbs_column *full = dbs_table_find_column(s, a, "full_name");
+	assert_non_null(full->generated_expr);
+	assert_true(full->generated_stored);
+	assert_non_null(strstr(full->generated_expr, "`name`"));
+	assert_non_null(strstr(full->generated_expr, "`nick`"));
+	assert_null(full->default_expr);
+
+	dbs_column *upd = dbs_table_find_column(s, a, "updated");
+	assert_false(upd->not_null);
+	assert_string_equal(upd->default_expr, "CURRENT_TIMESTAMP(6)");
+	assert_string_equal(upd->on_update_expr, "CURRENT_TIMESTAMP(6)");
+
+	dbs_column *act = dbs_table_find_column(s, a, "is_active");
+	assert_string_equal(act->type, "tinyint(1)");
+	assert_string_equal(act->default_expr, "1");
+}
+
+static void check_book(dbsync_schema *s, dbs_table *b)
+{
+	assert_null(b->comment);
+	assert_string_equal(dbs_table_find_column(s, b, "id")->type, "int");
+	assert_string_equal(dbs_table_find_column(s, b, "pages")->type, "smallint unsigned");
+	assert_string_equal(dbs_table_find_column(s, b, "title")->comment, "as printed");
+	assert_null(dbs_table_find_column(s, b, "isbn")->comment);
+
+	dbs_constraint *fk = find_con(b, DBS_CON_FOREIGN, "shop_book_author_id_fk_shop_author_id");
+	assert_non_null(fk);
+	assert_int_equal(fk->cols.n, 1);
+	assert_string_equal(fk->cols.items[0], "author_id");
+	assert_string_equal(fk->ref_table, "shop_author");
+	assert_int_equal(fk->ref_cols.n, 1);
+	assert_string_equal(fk->ref_cols.items[0], "id");
+	assert_string_equal(fk->on_delete, "CASCADE");
+	/* MariaDB reports the default as RESTRICT, which InnoDB treats as NO ACTION */
+	assert_null(fk->on_update);
+
+	dbs_constraint *uq = find_con(b, DBS_CON_UNIQUE, "shop_book_isbn_author_uniq");
+	assert_non_null(uq);
+	assert_false(uq->inline_col);
+	assert_int_equal(uq->cols.n, 2);
+	assert_string_equal(uq->cols.items[0], "isbn");
+	assert_string_equal(uq->cols.items[1], "author_id");
+
+	dbs_constraint *ck = find_con(b, DBS_CON_CHECK, "shop_book_title_nonempty");
+	assert_non_null(ck);
+	assert_false(ck->inline_col);
+	assert_int_equal(ck->cols.n, 0);
+	assert_non_null(strstr(ck->check_expr, "`title`"));
+	assert_non_null(strstr(ck->check_expr, "> 0"));
+
+	/* unique keys became constraints; the rest stay indexes */
+	assert_int_equal(b->indexes.n, 2);
+	assert_int_equal(count_con(b, DBS_CON_PRIMARY), 1);
+	dbs_index *plain = find_ix(b, "shop_book_author_id_idx");
+	assert_non_null(plain);
+	assert_false(plain->unique);
+	assert_null(plain->method);
+	assert_int_equal(plain->parts.n, 1);
+	assert_string_equal(plain->parts.items[0].column, "author_id");
+	assert_int_equal(plain->parts.items[0].prefix_len, 0);
+
+	dbs_index *pfx = find_ix(b, "shop_book_title_prefix");
+	assert_non_null(pfx);
+	assert_int_equal(pfx->parts.n, 2);
+	assert_string_equal(pfx->parts.items[0].column, "title");
+	assert_int_equal(pfx->parts.items[0].prefix_len, 10);
+	assert_false(pfx->parts.items[0].desc);
+	assert_string_equal(pfx->parts.items[1].column, "author_id");
+	assert_int_equal(pfx->parts.items[1].prefix_len, 0);
+}
+
+static void test_introspect_django_schema(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_intro; CREATE DATABASE dbsync_intro "
+		"CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+	dbsync_conn *conn = open_db(ctx, "dbsync_intro");
+	exec_ok(ctx, conn, django_schema);
+
+	dbsync_schema *s = NULL;
+	dbsync_conn_reset_counters(conn);
+	if (dbsync_conn_introspect(&s, ctx, conn))
+		fail_msg("introspect failed: %s", dbsync_ctx_error(ctx)->message);
+	assert_int_equal(dbsync_conn_catalog_queries(conn), DBS_MY_CATALOG_QUERIES);
+	assert_int_equal(s->dialect, DBSYNC_DIALECT_MYSQL);
+	assert_int_equal(s->tables.n, 2);
+	assert_int_equal(s->views.n, 1);
+	assert_string_equal(s->views.items[0]->name, "shop_book_titles");
+	assert_non_null(strstr(s->views.items[0]->definition, "title"));
+	dbs_table *a = dbs_schema_find_table(s, "shop_author");
+	dbs_table *b = dbs_schema_find_table(s, "shop_book");
+	assert_non_null(a);
+	assert_non_null(b);
+	check_author(s, a);
+	if (((dbs_my_conn *)conn->impl)->version >= 100800)
+		assert_true(find_ix(b, "shop_book_title_prefix")->parts.items[1].desc);
+	check_book(s, b);
+	dbsync_schema_free(s);
+
+	exec_ok(ctx, root, "DROP DATABASE dbsync_intro");
+	dbsync_conn_close(conn);
+	dbsync_conn_close(root);
+}
+
+/* Tables that each carry a column of every kind of catalog row: FKs,
+ * uniques, indexes, CHECKs, comments. */
+static void make_tables(dbsync_ctx *ctx, dbsync_conn *conn, int n)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_puts(&b, "CREATE TABLE t0 (id int AUTO_INCREMENT PRIMARY KEY);\n");
+	for (int i = 1; i < n; i++)
+		dbs_buf_printf(&b,
+			"CREATE TABLE t%d (id int AUTO_INCREMENT PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, "
+			"parent_id int NULL COMMENT 'up', qty int NOT NULL DEFAULT 0 CHECK (qty >= 0), "
+			"KEY t%d_code_pfx (code(4)), "
+			"CONSTRAINT t%d_parent_fk FOREIGN KEY (parent_id) REFERENCES t%d (id) ON DELETE SET NULL) "
+			"COMMENT='table %d';\n", i, i, i, i - 1, i);
+	assert_true(dbs_buf_ok(&b));
+	exec_ok(ctx, conn, dbs_buf_cstr(&b));
+	dbs_buf_free(&b);
+}
+
+static uint64_t introspect_count(dbsync_ctx *ctx, const char *db, int n_tables)
+{
+	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	char sql[256];
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db, db);
+	exec_ok(ctx, root, sql);
+	dbsync_conn *conn = open_db(ctx, db);
+	make_tables(ctx, conn, n_tables);
+	dbsync_conn_reset_counters(conn);
+	dbsync_schema *s = NULL;
+	if (dbsync_conn_introspect(&s, ctx, conn))
+		fail_msg("introspect failed: %s", dbsync_ctx_error(ctx)->message);
+	uint64_t q = dbsync_conn_catalog_queries(conn);
+	assert_int_equal(s->tables.n, (size_t)n_tables);
+	/* every table was read in full, not just listed */
+	dbs_table *last = dbs_schema_find_table(s, "t1");
+	assert_non_null(last);
+	assert_int_equal(last->columns.n, 4);
+	assert_int_equal(count_con(last, DBS_CON_FOREIGN), 1);
+	assert_int_equal(count_con(last, DBS_CON_CHECK), 1);
+	assert_int_equal(count_con(last, DBS_CON_UNIQUE), 1);
+	assert_int_equal(last->indexes.n, 2); /* the prefix key and the FK's */
+	assert_string_equal(find_con(last, DBS_CON_FOREIGN, NULL)->on_delete, "SET NULL");
+	snprintf(sql, sizeof sql, "t%d", n_tables - 1);
+	dbs_table *t = dbs_schema_find_table(s, sql);
+	assert_non_null(t);
+	assert_int_equal(t->columns.n, 4);
+	dbsync_schema_free(s);
+	snprintf(sql, sizeof sql, "DROP DATABASE %s", db);
+	exec_ok(ctx, root, sql);
+	dbsync_conn_close(conn);
+	dbsync_conn_close(root);
+	return q;
+}
+
+static void test_catalog_queries_constant(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	uint64_t q10 = introspect_count(ctx, "dbsync_q10", 10);
+	uint64_t q500 = introspect_count(ctx, "dbsync_q500", 500);
+	assert_int_equal(q10, q500);
+	assert_int_equal(q10, DBS_MY_CATALOG_QUERIES);
+}
+
+/* MariaDB (10.2.7+) and MySQL 8 spell COLUMN_DEFAULT and COLUMN_TYPE
+ * differently; each pair below must read as one model. No MySQL 8 server
+ * can be had here, so its spellings are the catalog values it documents. */
+static void test_mariadb_and_mysql_spellings_agree(void **state)
+{
+	(void)state;
+	dbs_arena a;
+	dbs_arena_init(&a);
+	static const struct {
+		const char *data_type;
+		const char *mariadb;   /* COLUMN_DEFAULT on MariaDB */
+		const char *mysql;     /* COLUMN_DEFAULT on MySQL 8 */
+		const char *mysql_extra;
+		const char *want;      /* NULL: no default */
+	} defaults[] = {
+		{ "varchar", "'it''s'", "it's", "", "'it''s'" },
+		{ "varchar", "'a\\\\b'", "a\\b", "", "'a\\\\b'" }, /* the value a\b */
+		{ "varchar", "'0'", "0", "", "'0'" },
+		{ "varchar", "'NULL'", "NULL", "", "'NULL'" },
+		{ "int", "NULL", NULL, "", NULL },
+		{ "decimal", "1.50", "1.50", "", "1.50" },
+		{ "int", "-3", "-3", "", "-3" },
+		{ "tinyint", "1", "1", "", "1" },
+		{ "datetime", "'2020-01-01 00:00:00'", "2020-01-01 00:00:00", "", "'2020-01-01 00:00:00'" },
+		{ "datetime", "current_timestamp(6)", "CURRENT_TIMESTAMP(6)",
+			"DEFAULT_GENERATED on update CURRENT_TIMESTAMP(6)", "CURRENT_TIMESTAMP(6)" },
+		{ "timestamp", "current_timestamp()", "CURRENT_TIMESTAMP", "DEFAULT_GENERATED", "CURRENT_TIMESTAMP" },
+		/* MySQL 5.7 has no DEFAULT_GENERATED */
+		{ "timestamp", "current_timestamp()", "CURRENT_TIMESTAMP", "", "CURRENT_TIMESTAMP" },
+		{ "varchar", "uuid()", "uuid()", "DEFAULT_GENERATED", "UUID()" },
+	};
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+		bool oom = true;
+		const char *m = dbs_my_column_default(&a, true, defaults[i].mariadb, defaults[i].data_type, "", &oom);
+		assert_false(oom);
+		const char *y = dbs_my_column_default(&a, false, defaults[i].mysql, defaults[i].data_type,
+			defaults[i].mysql_extra, &oom);
+		assert_false(oom);
+		if (!defaults[i].want) {
+			assert_null(m);
+			assert_null(y);
+			continue;
+		}
+		if (!m || !y || strcmp(m, defaults[i].want) || strcmp(y, defaults[i].want))
+			fail_msg("default %zu: MariaDB '%s' -> %s, MySQL '%s' -> %s, want %s", i, defaults[i].mariadb,
+				m ? m : "(none)", defaults[i].mysql ? defaults[i].mysql : "NULL", y ? y : "(none)",
+				defaults[i].want);
+	}
+	/* the spelling of bit values is the same on both; they stay SQL */
+	bool oom;
+	assert_string_equal(dbs_my_column_default(&a, false, "b'101'", "bit", "", &oom),
+		dbs_my_column_default(&a, true, "b'101'", "bit", "", &oom));
+
+	static const struct { const char *column_type, *data_type, *want; } types[] = {
+		{ "int(11)", "int", "int" }, { "int", "int", "int" },
+		{ "int(10) unsigned", "int", "int unsigned" }, { "int unsigned", "int", "int unsigned" },
+		{ "bigint(20)", "bigint", "bigint" }, { "smallint(5) unsigned", "smallint", "smallint unsigned" },
+		{ "tinyint(1)", "tinyint", "tinyint(1)" }, { "tinyint(4)", "tinyint", "tinyint" },
+		{ "year(4)", "year", "year" },
+		{ "int(5) unsigned zerofill", "int", "int(5) unsigned zerofill" },
+		{ "varchar(100)", "varchar", "varchar(100)" }, { "decimal(10,2)", "decimal", "decimal(10,2)" },
+		{ "datetime(6)", "datetime", "datetime(6)" }, { "enum('a','b')", "enum", "enum('a','b')" },
+	};
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		const char *t = dbs_my_column_type(&a, types[i].column_type, types[i].data_type);
+		if (!t || strcmp(t, types[i].want))
+			fail_msg("type '%s' -> '%s', want '%s'", types[i].column_type, t ? t : "(null)", types[i].want);
+	}
+	dbs_arena_free(&a);
+}
+
+/* ---- statements and errors ---- */
+
+static void test_exec_errors_carry_errno_and_sqlstate(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_db(ctx, "dbsync_test");
+	assert_int_equal(dbsync_conn_exec(ctx, conn, "SELECT * FROM no_such_table"), DBSYNC_EDB);
+	const dbsync_error *e = dbsync_ctx_error(ctx);
+	assert_int_equal(e->native_code, 1146); /* ER_NO_SUCH_TABLE */
+	assert_string_equal(e->sqlstate, "42S02");
+	assert_non_null(strstr(e->message, "no_such_table"));
+
+	/* a script stops at the failing statement, and says which one it was */
+	exec_ok(ctx, conn, "DROP TABLE IF EXISTS s1; DROP TABLE IF EXISTS s2");
+	assert_int_equal(dbsync_conn_exec(ctx, conn,
+		"CREATE TABLE s1 (a int);\n"
+		"INSERT INTO s1 VALUES (1); -- one row; not the failure\n"
+		"INSERT INTO missing_tbl VALUES (1);\n"
+		"CREATE TABLE s2 (a int);\n"), DBSYNC_EDB);
+	e = dbsync_ctx_error(ctx);
+	assert_int_equal(e->native_code, 1146);
+	assert_string_equal(e->sqlstate, "42S02");
+	assert_non_null(strstr(e->message, "statement 3 of 4"));
+	assert_non_null(strstr(e->message, "INSERT INTO missing_tbl"));
+	assert_int_equal(query_int(ctx, conn, "SELECT COUNT(*) FROM s1"), 1);
+	assert_int_equal(query_int(ctx, conn, "SELECT COUNT(*) FROM information_schema.TABLES "
+		"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 's2'"), 0);
+	/* the connection is still good after a failed script */
+	exec_ok(ctx, conn, "DROP TABLE s1; SELECT 1; -- results are drained\n");
+
+	/* a syntax error */
+	assert_int_equal(dbsync_conn_exec(ctx, conn, "CREATE TABLE (oops"), DBSYNC_EDB);
+	assert_int_equal(dbsync_ctx_error(ctx)->native_code, 1064); /* ER_PARSE_ERROR */
+	assert_string_equal(dbsync_ctx_error(ctx)->sqlstate, "42000");
+
+	/* comments only: nothing to run is not an error */
+	exec_ok(ctx, conn, "-- nothing\n/* at all */ ;");
+
+	int64_t n = -1;
+	assert_int_equal(conn->backend->query_int64(&n, ctx, conn, "SELECT 1 FROM DUAL WHERE 1 = 0"), 0);
+	assert_int_equal(n, 0);
+
+	int64_t rows = -1;
+	exec_ok(ctx, conn, "CREATE TABLE `Mixed Case` (a int); INSERT INTO `Mixed Case` VALUES (1), (2)");
+	assert_int_equal(dbsync_conn_count_rows(&rows, ctx, conn, "Mixed Case"), 0);
+	assert_int_equal(rows, 2);
+	assert_int_equal(dbsync_conn_count_rows(&rows, ctx, conn, "mixed case"), DBSYNC_EDB);
+	assert_int_equal(dbsync_ctx_error(ctx)->native_code, 1146);
+	exec_ok(ctx, conn, "DROP TABLE `Mixed Case`");
+	dbsync_conn_close(conn);
+}
+
+static void test_lost_connection_is_econnect(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *victim = open_db(ctx, "dbsync_test");
+	dbsync_conn *killer = open_db(ctx, "dbsync_test");
+	char sql[64];
+	snprintf(sql, sizeof sql, "KILL %lld", (long long)query_int(ctx, victim, "SELECT CONNECTION_ID()"));
+	exec_ok(ctx, killer, sql);
+	assert_int_equal(dbsync_conn_exec(ctx, victim, "SELECT 1"), DBSYNC_ECONNECT);
+	int err = dbsync_ctx_error(ctx)->native_code;
+	assert_true(err == 2006 || err == 2013 || err == 1927); /* gone, lost, killed */
+	dbsync_conn_close(victim);
+	dbsync_conn_close(killer);
+}
+
+/* ---- the sync lock ---- */
+
+static void test_second_run_is_locked_out(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *first = open_db(ctx, "dbsync_test");
+	dbsync_conn *second = open_db(ctx, "dbsync_test");
+	dbsync_conn *observer = open_db(ctx, "dbsync_test");
+	const dbs_backend *be = first->backend;
+	assert_true(be->ddl_autocommits);
+
+	assert_int_equal(be->apply_begin(ctx, first, NULL), 0);
+	assert_int_equal(query_int(ctx, observer,
+		"SELECT IS_USED_LOCK('django-dbsync:dbsync_test') IS NOT NULL"), 1);
+	assert_int_equal(be->apply_begin(ctx, second, NULL), DBSYNC_ELOCKED);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "dbsync_test"));
+	/* one run per connection, too */
+	assert_int_equal(be->apply_begin(ctx, first, NULL), DBSYNC_EINVALID);
+
+	assert_int_equal(be->apply_end(ctx, first, NULL, 1), 0);
+	assert_int_equal(query_int(ctx, observer,
+		"SELECT IS_USED_LOCK('django-dbsync:dbsync_test') IS NULL"), 1);
+	assert_int_equal(be->apply_begin(ctx, second, NULL), 0);
+	/* a failed run (commit=0) releases the lock and keeps the error it had */
+	dbs_error_db(ctx, DBSYNC_EDB, "42S02", 1146, "the step's own error");
+	assert_int_equal(be->apply_end(ctx, second, NULL, 0), 0);
+	assert_string_equal(dbsync_ctx_error(ctx)->message, "the step's own error");
+	assert_int_equal(query_int(ctx, observer,
+		"SELECT IS_USED_LOCK('django-dbsync:dbsync_test') IS NULL"), 1);
+
+	/* a run's lock dies with its connection, so a crashed run blocks nobody */
+	assert_int_equal(be->apply_begin(ctx, first, NULL), 0);
+	dbsync_conn_close(first);
+	assert_int_equal(be->apply_begin(ctx, second, NULL), 0);
+	assert_int_equal(be->apply_end(ctx, second, NULL, 1), 0);
+	dbsync_conn_close(second);
+	dbsync_conn_close(observer);
+}
+
+static void test_script_frames_show_the_lock(void **state)
+{
+	(void)state;
+	dbs_buf pro = DBS_BUF_INIT, epi = DBS_BUF_INIT;
+	assert_int_equal(dbs_backend_mysql.script_prologue(&pro, NULL), 0);
+	assert_int_equal(dbs_backend_mysql.script_epilogue(&epi, NULL), 0);
+	assert_non_null(strstr(dbs_buf_cstr(&pro), "SELECT GET_LOCK(CONCAT('django-dbsync:', LEFT(DATABASE(), 50)), 0);\n"));
+	assert_non_null(strstr(dbs_buf_cstr(&pro), "one by one"));
+	assert_string_equal(dbs_buf_cstr(&epi), "SELECT RELEASE_LOCK(CONCAT('django-dbsync:', LEFT(DATABASE(), 50)));\n");
+	assert_null(strstr(dbs_buf_cstr(&pro), "BEGIN"));
+	dbs_buf_free(&pro);
+	dbs_buf_free(&epi);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connect_and_describe, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_password_user_connects_without_showing_it, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_password_is_econnect_without_the_password, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_options_are_einvalid, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_introspect_django_schema, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_queries_constant, ctx_setup, ctx_teardown),
+		cmocka_unit_test(test_mariadb_and_mysql_spellings_agree),
+		cmocka_unit_test_setup_teardown(test_exec_errors_carry_errno_and_sqlstate, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_connection_is_econnect, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_second_run_is_locked_out, ctx_setup, ctx_teardown),
+		cmocka_unit_test(test_script_frames_show_the_lock),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,410 @@
+"""Helpers shared by the end-to-end tests: running the command, reading a
+SQLite file the way Django and the engine see it, snapshotting rows, and
+drifting a database with raw SQL the way a person with a SQL shell would.
+
+Everything here opens its own connections and closes them before returning,
+so the engine's connection and Django's never hold a file at the same time.
+"""
+import hashlib
+import io
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import connections
+
+# Apps whose tables the default selection syncs in this project.
+PROJECT_APPS = ("catalog", "notes")
+
+
+def q(name):
+    """Quote an SQLite identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def close_connections():
+    for conn in connections.all():
+        conn.close()
+
+
+def model_tables(*app_labels):
+    """Tables of the concrete, managed models of the apps, M2M tables included."""
+    tables = set()
+    for label in app_labels:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model._meta.managed and not model._meta.proxy and not model._meta.swapped:
+                tables.add(model._meta.db_table)
+    return tables
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+    error: Exception = None
+
+    @property
+    def text(self):
+        return self.out + self.err
+
+
+def dbsync(*args, raise_errors=False, color=False, **options):
+    """Run `manage.py dbsync` through call_command and capture everything.
+
+    --check exits through SystemExit (like makemigrations --check); that is
+    turned into a code. A CommandError is re-raised when raise_errors is set,
+    otherwise recorded with code 2 (manage.py would exit 1), so that an error
+    can never pass for --check's "differs" and a test can still look at the
+    database.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    argv = list(args)
+    if not color and "--force-color" not in argv and "--no-color" not in argv:
+        argv.append("--no-color")
+    code, error = 0, None
+    try:
+        call_command("dbsync", *argv, stdout=out, stderr=err, **options)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except CommandError as exc:
+        if raise_errors:
+            raise
+        code, error = 2, exc
+        err.write("CommandError: %s\n" % exc)
+    finally:
+        close_connections()
+    return Result(code, out.getvalue(), err.getvalue(), error)
+
+
+def migrate(alias="default"):
+    try:
+        call_command("migrate", database=alias, verbosity=0, interactive=False)
+    finally:
+        close_connections()
+
+
+# --- reading a database file ------------------------------------------------
+
+def raw(path):
+    con = sqlite3.connect(str(path), isolation_level=None)
+    return con
+
+
+def user_tables(path):
+    con = raw(path)
+    try:
+        return sorted(r[0] for r in con.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+    finally:
+        con.close()
+
+
+def schema_rows(path):
+    """Every object of sqlite_schema, for "nothing changed" comparisons."""
+    con = raw(path)
+    try:
+        return sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall(),
+                      key=lambda r: (r[0], r[1]))
+    finally:
+        con.close()
+
+
+def file_digest(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _pk_order(con, table):
+    pk = [r[1] for r in sorted(con.execute("PRAGMA table_info(%s)" % q(table)), key=lambda r: r[5]) if r[5]]
+    return ", ".join(q(c) for c in pk) if pk else "rowid"
+
+
+def snapshot_rows(path, tables=None):
+    """{table: (columns, rows)} with every column, rows ordered by primary key.
+    Values are what sqlite3 returns, so a storage-class change (123 -> '123')
+    shows up."""
+    con = raw(path)
+    try:
+        names = tables or [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        snap = {}
+        for table in names:
+            cols = [r[1] for r in con.execute("PRAGMA table_xinfo(%s)" % q(table))]
+            rows = con.execute("SELECT %s FROM %s ORDER BY %s" % (
+                ", ".join(q(c) for c in cols), q(table), _pk_order(con, table))).fetchall()
+            snap[table] = (cols, rows)
+        return snap
+    finally:
+        con.close()
+
+
+def project_row(snap, table, columns):
+    cols, rows = snap[table]
+    idx = [cols.index(c) for c in columns]
+    return [tuple(row[i] for i in idx) for row in rows]
+
+
+def assert_rows_survived(before, after, drifted):
+    """Every row of every table that still existed after the drift is there,
+    unchanged, in every column present before, after the drift and after the
+    sync. Returns the number of rows compared so callers can assert it is not 0."""
+    compared = 0
+    for table, (cols_drift, _rows) in drifted.items():
+        if table not in before:
+            continue
+        assert table in after, "table %s vanished during the sync" % table
+        common = [c for c in before[table][0] if c in cols_drift and c in after[table][0]]
+        assert common, table
+        old, new = project_row(before, table, common), project_row(after, table, common)
+        assert new == old, "rows of %s changed (columns %s)" % (table, common)
+        compared += len(old)
+    return compared
+
+
+# --- Django's view of a schema -----------------------------------------------
+
+_ws = re.compile(r"\s+")
+
+
+def norm_expr(text):
+    """Formatting-only normalization of a default expression as SQLite stores
+    it: whitespace and redundant outer parentheses, letter case outside string
+    literals. Semantics are kept: 0 and '0' stay different."""
+    if text is None:
+        return None
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    parts = re.split(r"('(?:[^']|'')*')", text)
+    return "".join(p if p.startswith("'") else _ws.sub("", p).upper() for p in parts)
+
+
+def _balanced(text):
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _wrapper(path):
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    settings_dict = dict(connections["default"].settings_dict)
+    settings_dict["NAME"] = str(path)
+    wrapper = DatabaseWrapper(settings_dict, alias="e2e_introspect")
+    # Feature probes open transaction.atomic(alias): the alias must resolve to this wrapper.
+    connections["e2e_introspect"] = wrapper
+    return wrapper
+
+
+def _norm_constraint(name, info):
+    synthetic = name.startswith("__unnamed_constraint_") or name == "__primary__" or re.fullmatch(r"fk_\d+", name)
+    fk = info.get("foreign_key")
+    return (
+        None if synthetic else name,
+        tuple(info["columns"]),
+        bool(info["primary_key"]),
+        bool(info["unique"]),
+        tuple(fk) if fk else None,
+        bool(info["check"]),
+        bool(info["index"]),
+        info.get("type"),
+        tuple(info.get("orders") or ()),
+    )
+
+
+def django_schema(path, tables=None):
+    """{table: {"columns": {...}, "constraints": [...]}} from Django's own
+    introspection of the file, normalized so that only real differences show:
+    column order is ignored (migrate appends added columns, create_model does
+    not), and unnamed constraints are compared by definition."""
+    wrapper = _wrapper(path)
+    try:
+        with wrapper.cursor() as cursor:
+            intro = wrapper.introspection
+            names = [t.name for t in intro.get_table_list(cursor) if t.type == "t"]
+            result = {}
+            for table in names:
+                if tables is not None and table not in tables:
+                    continue
+                cols = {}
+                for f in intro.get_table_description(cursor, table):
+                    cols[f.name] = {
+                        "type": f.type_code.lower(),
+                        "null": bool(f.null_ok),
+                        "default": norm_expr(f.default),
+                        "pk": bool(f.pk),
+                        "collation": f.collation,
+                        "json": bool(getattr(f, "has_json_constraint", False)),
+                    }
+                cons = sorted((_norm_constraint(n, i) for n, i in intro.get_constraints(cursor, table).items()),
+                              key=repr)
+                result[table] = {"columns": cols, "constraints": cons}
+            return result
+    finally:
+        wrapper.close()
+        del connections["e2e_introspect"]
+
+
+def sqlite_facts(path, tables=None):
+    """What Django's introspection leaves out, as SQLite's pragmas report it:
+    partial-index predicates, index column order/collation, generated-column
+    kinds, FK targets and actions. Check and generation expressions are
+    not compared here; the engine's two-way comparison covers them."""
+    con = raw(path)
+    try:
+        facts = {}
+        for (table,) in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+            if tables is not None and table not in tables:
+                continue
+            cols = sorted((r[1], r[2].lower(), r[3], norm_expr(r[4]), r[5], r[6])
+                          for r in con.execute("PRAGMA table_xinfo(%s)" % q(table)))
+            fks = sorted(tuple(r[2:]) for r in con.execute("PRAGMA foreign_key_list(%s)" % q(table)))
+            idx = []
+            for r in con.execute("PRAGMA index_list(%s)" % q(table)):
+                name, unique, origin, partial = r[1], r[2], r[3], r[4]
+                cols_of = tuple((x[2], x[3], x[4]) for x in con.execute("PRAGMA index_xinfo(%s)" % q(name)) if x[5])
+                sql = con.execute("SELECT sql FROM sqlite_schema WHERE name = ?", (name,)).fetchone()
+                where = None
+                if partial and sql and sql[0]:
+                    where = norm_expr(sql[0][sql[0].upper().rindex(" WHERE ") + 7:])
+                idx.append((None if name.startswith("sqlite_autoindex_") else name, unique, origin, partial,
+                            cols_of, where))
+            facts[table] = {"columns": cols, "foreign_keys": fks, "indexes": sorted(idx, key=repr)}
+        return facts
+    finally:
+        con.close()
+
+
+def assert_same_schema(path_a, path_b, tables):
+    a, b = django_schema(path_a, tables), django_schema(path_b, tables)
+    assert sorted(a) == sorted(b) == sorted(tables)
+    for table in sorted(tables):
+        assert a[table]["columns"] == b[table]["columns"], "columns of %s differ" % table
+        assert a[table]["constraints"] == b[table]["constraints"], "constraints of %s differ" % table
+    fa, fb = sqlite_facts(path_a, tables), sqlite_facts(path_b, tables)
+    for table in sorted(tables):
+        assert fa[table] == fb[table], "SQLite facts of %s differ" % table
+
+
+# --- the engine's view ---------------------------------------------------------
+
+def engine():
+    from django_dbsync import _engine
+
+    return _engine
+
+
+def engine_connect(path):
+    return engine().Connection("sqlite", {"name": str(path)})
+
+
+def engine_introspect_sql(path):
+    with engine_connect(path) as conn:
+        return conn.introspect_sql()
+
+
+@dataclass
+class PlanView:
+    ops: list
+    pending_count: int
+    script: str
+
+
+def engine_plan(path, desired_sql, metadata_json=None, **options):
+    """Plan `desired_sql` against the file and return what the plan says, with
+    the engine's connection closed again."""
+    with engine_connect(path) as conn:
+        plan = conn.plan(desired_sql, metadata_json, **options)
+        return PlanView(list(plan.ops), plan.pending_count, plan.script())
+
+
+def op_brief(op):
+    return "%s %s.%s [%s] %s" % (op.get("kind"), op.get("table"), op.get("object"), op.get("status"),
+                                 op.get("summary"))
+
+
+# --- drifting a database with raw SQL -------------------------------------------
+
+def execute(path, *statements):
+    con = raw(path)
+    try:
+        for stmt in statements:
+            con.execute(stmt)
+    finally:
+        con.close()
+
+
+def table_sql(path, table):
+    con = raw(path)
+    try:
+        row = con.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        assert row, "no table %s" % table
+        return row[0]
+    finally:
+        con.close()
+
+
+def replace_once(text, old, new):
+    assert text.count(old) == 1, "expected exactly one %r in %r" % (old, text)
+    return text.replace(old, new)
+
+
+def rebuild_table(path, table, edit, drop_indexes=()):
+    """Rebuild `table` from an edited CREATE TABLE, keeping every row in the
+    columns both versions have (generated columns are computed again) and its
+    indexes, except those named in drop_indexes. This is the procedure SQLite
+    documents for schema changes ALTER TABLE cannot make."""
+    con = raw(path)
+    try:
+        old_sql = con.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+        index_sql = [r[1] for r in con.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,)) if r[0] not in drop_indexes]
+        new_sql = replace_once(edit(old_sql), "CREATE TABLE %s" % q(table), "CREATE TABLE \"e2e_new\"")
+        old_cols = [r[1] for r in con.execute("PRAGMA table_xinfo(%s)" % q(table)) if r[6] == 0]
+        con.execute("PRAGMA foreign_keys = OFF")
+        con.execute("BEGIN")
+        con.execute(new_sql)
+        new_cols = [r[1] for r in con.execute("PRAGMA table_xinfo(\"e2e_new\")") if r[6] == 0]
+        cols = ", ".join(q(c) for c in old_cols if c in new_cols)
+        con.execute("INSERT INTO \"e2e_new\" (%s) SELECT %s FROM %s" % (cols, cols, q(table)))
+        con.execute("DROP TABLE %s" % q(table))
+        con.execute("ALTER TABLE \"e2e_new\" RENAME TO %s" % q(table))
+        for sql in index_sql:
+            con.execute(sql)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def index_names(path, table, *, columns=None, unique=None):
+    """Names of the indexes of `table` (optionally only those on exactly these
+    columns, or only unique ones), auto-indexes included."""
+    con = raw(path)
+    try:
+        names = []
+        for r in con.execute("PRAGMA index_list(%s)" % q(table)):
+            cols = [x[2] for x in con.execute("PRAGMA index_info(%s)" % q(r[1]))]
+            if columns is not None and cols != list(columns):
+                continue
+            if unique is not None and bool(r[2]) != unique:
+                continue
+            names.append(r[1])
+        return names
+    finally:
+        con.close()
+
+
+def column_names(path, table):
+    con = raw(path)
+    try:
+        return [r[1] for r in con.execute("PRAGMA table_xinfo(%s)" % q(table))]
+    finally:
+        con.close()

@@ -1,0 +1,60 @@
+"""Engine-level facts the command relies on, checked on the project's real
+databases: the catalog is read in a fixed number of queries however many
+tables there are, and an empty file reads as an empty schema."""
+import shutil
+
+import e2e_support as s
+
+
+def _introspect_queries(path):
+    with s.engine_connect(path) as conn:
+        before = conn.catalog_queries
+        sql = conn.introspect_sql()
+        return conn.catalog_queries - before, sql
+
+
+def test_catalog_reads_are_constant_in_number(dbfile, migrate_template, tmp_path):
+    n_empty, sql_empty = _introspect_queries(dbfile)
+    assert sql_empty.strip() == ""
+
+    n_migrated, sql_migrated = _introspect_queries(migrate_template)
+    assert '"Catalog_Category"' in sql_migrated and "catalog_product_tags" in sql_migrated
+
+    big = tmp_path / "big.sqlite3"
+    shutil.copyfile(migrate_template, big)
+    statements = []
+    for i in range(300):
+        statements.append('CREATE TABLE "bulk_%03d" ("id" integer NOT NULL PRIMARY KEY, "ref" integer NULL '
+                          'REFERENCES "bulk_000" ("id"), "v" text NULL CHECK ("v" <> \'\'))' % i)
+        statements.append('CREATE INDEX "bulk_%03d_v" ON "bulk_%03d" ("v")' % (i, i))
+    s.execute(big, "BEGIN", *statements, "COMMIT")
+    n_big, sql_big = _introspect_queries(big)
+    assert sql_big.count("bulk_") >= 600
+
+    assert 0 < n_migrated <= 10, n_migrated
+    assert n_big == n_migrated, (n_migrated, n_big)
+    assert n_empty <= n_migrated
+
+
+def test_plan_on_empty_file_creates_every_project_table(dbfile, migrate_template, tmp_path):
+    subset = tmp_path / "subset.sqlite3"
+    shutil.copyfile(migrate_template, subset)
+    tables = s.model_tables(*s.PROJECT_APPS)
+    others = set(s.user_tables(subset)) - tables - {"sqlite_sequence"}
+    s.execute(subset, *("DROP TABLE %s" % s.q(t) for t in sorted(others)))
+    desired = s.engine_introspect_sql(subset)
+
+    plan = s.engine_plan(dbfile, desired)
+    created = {op["table"] for op in plan.ops if op["kind"] == "create_table"}
+    assert created == tables, created
+    assert plan.pending_count == len(plan.ops)
+    assert all(op["status"] == "pending" and op["sql"] for op in plan.ops)
+    assert plan.script.count("CREATE TABLE") == len(tables), plan.script
+    assert s.user_tables(dbfile) == []  # planning changed nothing
+
+    with s.engine_connect(dbfile) as conn:
+        plan = conn.plan(desired)
+        conn.apply(plan)
+        assert all(op["status"] == "applied" for op in plan.ops), [s.op_brief(op) for op in plan.ops]
+    assert s.engine_plan(dbfile, desired).ops == []
+    s.assert_same_schema(subset, dbfile, tables)

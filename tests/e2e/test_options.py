@@ -1,0 +1,294 @@
+"""The command's options and settings, each against a real database file."""
+import io
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError
+from django.test import override_settings
+
+import e2e_support as s
+
+HERE = Path(__file__).resolve().parent
+ANSI = "\x1b["
+
+
+def _drift(path):
+    """A few safe drifts, so there is something to plan."""
+    s.execute(path, 'DROP TABLE "catalog_productdetail"', 'DROP INDEX "product_released_idx"',
+              'ALTER TABLE "catalog_tag" ADD COLUMN "legacy_code" text NULL',
+              "UPDATE \"catalog_tag\" SET \"legacy_code\" = 'x' || \"id\"")
+
+
+def _frozen(path):
+    return s.file_digest(path), s.schema_rows(path), s.snapshot_rows(path)
+
+
+def test_dry_run_prints_the_exact_script_and_changes_nothing(filled_db, tmp_path):
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+
+    dry = s.dbsync("--dry-run")
+    assert dry.code == 0, dry.text
+    assert 'CREATE TABLE "catalog_productdetail"' in dry.out, dry.out
+    assert "product_released_idx" in dry.out and "CREATE INDEX" in dry.out, dry.out
+    assert _frozen(filled_db) == frozen
+
+    # At verbosity 0 the script alone is printed. Running it by hand on a copy
+    # must bring that copy in line: the dry run showed exactly what would run.
+    script = s.dbsync("--dry-run", verbosity=0)
+    assert script.out.strip(), script.text
+    assert _frozen(filled_db) == frozen
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(filled_db, copy)
+    con = s.raw(copy)
+    try:
+        con.executescript(script.out)
+    finally:
+        con.close()
+    plan = s.engine_plan(copy, _desired_sql(), drop_columns=False)
+    assert [op for op in plan.ops if op["status"] != "skipped"] == [], [s.op_brief(op) for op in plan.ops]
+    assert "legacy_code" in s.column_names(copy, "catalog_tag")  # the skipped drop did not run
+
+
+def _desired_sql():
+    from django_dbsync import conf
+    from django_dbsync.desired import Selection, build_desired
+
+    return build_desired("default", Selection(conf.get_settings("default"))).sql
+
+
+def test_dry_run_mode_setting_behaves_as_dry_run(filled_db):
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+    with override_settings(DJANGO_DBSYNC={"DRY_RUN_MODE": True}):
+        run = s.dbsync("--auto-approve")
+    assert 'CREATE TABLE "catalog_productdetail"' in run.out, run.text
+    assert _frozen(filled_db) == frozen
+
+
+def test_without_auto_approve_a_non_tty_stdin_is_refused(filled_db, monkeypatch):
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+    # A stdin that would say "yes" if read: the command must not read it.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\nyes\n"))
+    with pytest.raises(CommandError, match="stdin is not a terminal"):
+        s.dbsync(raise_errors=True)
+    assert _frozen(filled_db) == frozen
+
+
+def _manage(*args, db, other=None, stdin=subprocess.DEVNULL, input=None):
+    env = dict(os.environ, DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(other or db.with_suffix(".other")))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run([sys.executable, "manage.py", "dbsync", *args], cwd=HERE, env=env,
+                          stdin=None if input is not None else stdin, input=input,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_manage_py_non_tty_refusal_exits_nonzero_and_changes_nothing(filled_db):
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+    proc = _manage(db=filled_db, input="y\n")
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "not a terminal" in proc.stderr, proc.stderr
+    assert "--auto-approve" in proc.stderr
+    assert _frozen(filled_db) == frozen
+
+
+def _clean_exit(proc, code):
+    """Exit `code` without an error: manage.py exits 1 on a CommandError too."""
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == code, text
+    assert "CommandError" not in proc.stderr and "Traceback" not in proc.stderr, text
+
+
+def test_manage_py_check_exit_codes(filled_db):
+    _clean_exit(_manage("--check", db=filled_db), 0)
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+    _clean_exit(_manage("--check", db=filled_db), 1)
+    assert _frozen(filled_db) == frozen
+    _clean_exit(_manage("--auto-approve", db=filled_db), 0)
+    # The extra column is skipped (AUTO_DROP_COLUMNS off): still a difference.
+    _clean_exit(_manage("--check", db=filled_db), 1)
+
+
+def test_check_changes_nothing_and_reports_pending(filled_db):
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+    run = s.dbsync("--check")
+    assert run.code == 1
+    assert "catalog_productdetail" in run.out, run.out
+    assert _frozen(filled_db) == frozen
+
+
+def test_version_names_the_backends(dbfile):
+    proc = _manage("--version", db=dbfile)
+    assert proc.returncode == 0, proc.stderr
+    assert "django-dbsync" in proc.stdout and "sqlite" in proc.stdout, proc.stdout
+    from django_dbsync import _engine
+
+    assert "sqlite" in _engine.backends()
+
+
+def test_header_names_database_alias(migrated_db):
+    run = s.dbsync()
+    first = run.out.splitlines()[0]
+    assert first.startswith("django-dbsync ") and "database 'default'" in first, run.out
+    assert "No changes: the database matches the models." in run.out
+
+
+# --- which apps and tables ------------------------------------------------------
+
+def _created(dbfile, *args, **settings):
+    with override_settings(DJANGO_DBSYNC=settings):
+        run = s.dbsync("--auto-approve", *args)
+    assert run.code == 0, run.text
+    return set(s.user_tables(dbfile)) - {"sqlite_sequence"}
+
+
+def test_default_selection_is_the_project_apps(dbfile):
+    assert _created(dbfile) == s.model_tables("catalog", "notes")
+
+
+def test_include_apps(dbfile):
+    assert _created(dbfile, "--include-apps", "notes") == s.model_tables("notes")
+
+
+def test_include_apps_comma_separated(dbfile):
+    assert _created(dbfile, "--include-apps", "notes,catalog") == s.model_tables("catalog", "notes")
+
+
+def test_exclude_apps(dbfile):
+    assert _created(dbfile, "--exclude-apps", "notes") == s.model_tables("catalog")
+
+
+def test_exclude_app_patterns(dbfile):
+    assert _created(dbfile, "--exclude-app-patterns", "cat*") == s.model_tables("notes")
+
+
+def test_exclude_table_patterns(dbfile):
+    got = _created(dbfile, "--exclude-table-patterns", "notes_memo,catalog_product*")
+    assert got == s.model_tables("catalog", "notes") - {
+        "notes_memo", "catalog_product", "catalog_product_tags", "catalog_productdetail"}, got
+
+
+def test_exclude_tables_setting(dbfile):
+    got = _created(dbfile, EXCLUDE_TABLES=["notes_reminder"])
+    assert got == s.model_tables("catalog", "notes") - {"notes_reminder"}
+
+
+def test_exclude_apps_setting(dbfile):
+    assert _created(dbfile, EXCLUDE_APPS=["catalog"]) == s.model_tables("notes")
+
+
+def test_no_restriction_includes_django_apps(dbfile):
+    got = _created(dbfile, "--no-restriction")
+    assert {"auth_user", "auth_group", "auth_permission", "auth_user_groups", "auth_user_user_permissions",
+            "auth_group_permissions", "django_content_type"} <= got, got
+    assert s.model_tables("catalog", "notes") <= got
+
+
+def test_excluded_tables_are_left_alone(filled_db):
+    """A table outside the selection is neither created nor changed, even when drifted."""
+    _drift(filled_db)
+    frozen_tag = s.snapshot_rows(filled_db, ["catalog_tag"])
+    run = s.dbsync("--auto-approve", "--exclude-table-patterns", "catalog_tag")
+    assert run.code == 0, run.text
+    assert "catalog_productdetail" in s.user_tables(filled_db)
+    assert s.snapshot_rows(filled_db, ["catalog_tag"]) == frozen_tag
+    assert "legacy_code" in s.column_names(filled_db, "catalog_tag")
+
+
+# --- settings --------------------------------------------------------------------
+
+def test_unknown_setting_key_warns_naming_it(migrated_db):
+    from django_dbsync.conf import DbsyncSettingsWarning
+
+    with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMN": True}):
+        with pytest.warns(DbsyncSettingsWarning, match="AUTO_DROP_COLUMN"):
+            run = s.dbsync("--check")
+    assert run.code == 0, run.text
+    assert "AUTO_DROP_COLUMN" in run.err, run.err
+
+
+def test_known_keys_do_not_warn(migrated_db):
+    from django_dbsync.conf import DbsyncSettingsWarning
+
+    every_key = {
+        "DEFAULT_DATABASE": "default", "CUSTOM_DATABASES": None, "AUTO_CREATE_TABLES": True,
+        "AUTO_ADD_COLUMNS": True, "AUTO_DROP_COLUMNS": False, "AUTO_RENAME_TABLES": False,
+        "AUTO_FIX_TABLE_CASE": True, "BACKUP_BEFORE_SYNC": True,
+        "EXCLUDE_APPS": ["sessions", "admin", "contenttypes"], "EXCLUDE_TABLES": [], "DRY_RUN_MODE": False,
+        "GENERATE_HTML_REPORT": False, "REPORT_OUTPUT_DIR": "dbsync_reports/", "SHOW_ORPHANED_TABLES": True,
+        "COLORED_OUTPUT": True, "RETRY_FAILED_OPERATIONS": False, "MAX_RETRY_ATTEMPTS": 3,
+    }
+    with override_settings(DJANGO_DBSYNC=every_key), warnings.catch_warnings():
+        warnings.simplefilter("error", DbsyncSettingsWarning)
+        run = s.dbsync("--check")
+    assert run.code == 0, run.text
+
+
+def test_custom_databases_override_applies_to_its_alias_only(dbfiles, migrate_template):
+    default, other = dbfiles
+    for path in dbfiles:
+        shutil.copyfile(migrate_template, path)
+        s.execute(path, 'ALTER TABLE "catalog_tag" ADD COLUMN "legacy_code" text NULL')
+    with override_settings(DJANGO_DBSYNC={"CUSTOM_DATABASES": {"other": {"AUTO_DROP_COLUMNS": True}}}):
+        on_other = s.dbsync("--database", "other", "--auto-approve")
+        assert on_other.code == 0, on_other.text
+        assert "database 'other'" in on_other.out.splitlines()[0]
+        on_default = s.dbsync("--auto-approve")
+        assert on_default.code == 0, on_default.text
+        assert "legacy_code" not in s.column_names(other, "catalog_tag")
+        assert "legacy_code" in s.column_names(default, "catalog_tag")
+        assert s.dbsync("--check", "--database", "other").code == 0
+        assert s.dbsync("--check").code == 1
+
+
+def test_default_database_setting(dbfiles, migrate_template):
+    default, other = dbfiles
+    shutil.copyfile(migrate_template, default)
+    with override_settings(DJANGO_DBSYNC={"DEFAULT_DATABASE": "other"}):
+        run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "database 'other'" in run.out.splitlines()[0]
+    assert s.model_tables("catalog", "notes") <= set(s.user_tables(other))
+    assert s.schema_rows(default) == s.schema_rows(migrate_template)
+
+
+def test_in_memory_database_is_refused_clearly(dbfile):
+    from django.conf import settings
+    from django.db import connections
+
+    settings.DATABASES["default"]["NAME"] = ":memory:"
+    connections["default"].settings_dict["NAME"] = ":memory:"
+    with pytest.raises(CommandError, match="file"):
+        s.dbsync("--check", raise_errors=True)
+
+
+# --- colours ----------------------------------------------------------------------
+
+def test_no_color_has_no_escapes(filled_db):
+    _drift(filled_db)
+    run = s.dbsync("--dry-run", "--no-color")
+    assert run.out.strip() and ANSI not in run.out + run.err
+
+
+def test_force_color_has_escapes(filled_db):
+    _drift(filled_db)
+    run = s.dbsync("--dry-run", "--force-color", color=True)
+    assert ANSI in run.out, repr(run.out[:300])
+
+
+def test_manage_py_no_color_when_piped(filled_db):
+    _drift(filled_db)
+    proc = _manage("--dry-run", db=filled_db)
+    assert proc.returncode == 0, proc.stderr
+    assert ANSI not in proc.stdout
+    forced = _manage("--dry-run", "--force-color", db=filled_db)
+    assert ANSI in forced.stdout

@@ -1,0 +1,125 @@
+"""Proof 4: nothing destructive runs without its setting.
+
+An extra column holding data is listed as skipped, with the SQL that would drop
+it, and survives; AUTO_DROP_COLUMNS=True drops it. A NOT NULL column with no
+default cannot be added to a table that has rows: that one change is refused by
+name while the others apply; with a default, existing rows get the default the
+way Django's add_field fills them.
+"""
+import json
+import re
+
+from django.test import override_settings
+
+import e2e_support as s
+
+
+def _add_extra_column(path):
+    s.execute(path, 'ALTER TABLE "catalog_tag" ADD COLUMN "legacy_code" varchar(20) NULL',
+              "UPDATE \"catalog_tag\" SET \"legacy_code\" = 'L-' || \"id\"")
+
+
+def _drop_sql_lines(text):
+    return [line for line in text.splitlines()
+            if re.search(r"\bDROP\s+COLUMN\b", line, re.I) and "legacy_code" in line and "catalog_tag" in line]
+
+
+def test_extra_column_with_data_survives_without_setting(filled_db):
+    _add_extra_column(filled_db)
+    before = s.snapshot_rows(filled_db)
+
+    run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "skipped" in run.out, run.text
+    assert _drop_sql_lines(run.out), "the skipped op must show its DROP COLUMN SQL:\n" + run.out
+
+    assert "legacy_code" in s.column_names(filled_db, "catalog_tag")
+    assert s.snapshot_rows(filled_db) == before  # every table, every column, the extra one included
+    legacy = s.project_row(before, "catalog_tag", ["legacy_code"])
+    assert legacy and all(v[0].startswith("L-") for v in legacy)
+
+    # Still different from the models, so --check keeps failing, and the dry
+    # run lists the same DROP SQL.
+    check = s.dbsync("--check")
+    assert check.code == 1, check.text
+    dry = s.dbsync("--dry-run")
+    assert _drop_sql_lines(dry.out), dry.out
+    assert s.snapshot_rows(filled_db) == before
+
+
+def test_extra_column_dropped_with_auto_drop_columns(filled_db, migrate_template):
+    _add_extra_column(filled_db)
+    before = s.snapshot_rows(filled_db)
+    with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMNS": True}):
+        run = s.dbsync("--auto-approve")
+        assert run.code == 0, run.text
+        assert "legacy_code" not in s.column_names(filled_db, "catalog_tag")
+        after = s.snapshot_rows(filled_db)
+        cols = [c for c in before["catalog_tag"][0] if c != "legacy_code"]
+        assert s.project_row(after, "catalog_tag", cols) == s.project_row(before, "catalog_tag", cols)
+        assert s.dbsync("--check").code == 0
+    s.assert_same_schema(migrate_template, filled_db, s.model_tables(*s.PROJECT_APPS))
+
+
+def test_not_null_column_without_default_is_refused_others_apply(filled_db):
+    # Supplier.email is NOT NULL, unique, and has no default: nothing can fill
+    # the existing rows. Two other drifts ride along and must still be fixed.
+    s.rebuild_table(filled_db, "catalog_supplier", lambda sql: s.replace_once(
+        sql, ', "email" varchar(254) NOT NULL UNIQUE', ""))
+    s.execute(filled_db, 'DROP INDEX "product_released_idx"', 'DROP TABLE "catalog_productdetail"')
+    before = s.snapshot_rows(filled_db)
+
+    run = s.dbsync("--auto-approve")
+    text = run.text
+    assert "refused" in text, text
+    refused = [line for line in text.splitlines() if "catalog_supplier" in line and "email" in line]
+    assert refused, "the refusal must name table catalog_supplier and column email:\n" + text
+
+    assert "email" not in s.column_names(filled_db, "catalog_supplier")
+    assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
+    assert "catalog_productdetail" in s.user_tables(filled_db)
+    after = s.snapshot_rows(filled_db)
+    for table in ("catalog_supplier", "catalog_product", "Catalog_Category", "catalog_tag", "catalog_product_tags"):
+        assert after[table] == before[table], table
+
+    check = s.dbsync("--check")
+    assert check.code == 1, check.text
+
+
+def test_not_null_column_with_default_fills_existing_rows(filled_db, migrate_template):
+    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+        s.replace_once(s.replace_once(sql, ', "currency" varchar(3) NOT NULL', ""),
+                       ', "reorder_level" smallint unsigned NOT NULL CHECK ("reorder_level" >= 0)', ""),
+        ', "attributes" text NOT NULL CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL))', ""))
+    s.rebuild_table(filled_db, "Catalog_Category", lambda sql: s.replace_once(
+        sql, ', "description" text NOT NULL', ""))
+    before = s.snapshot_rows(filled_db)
+    n_products = len(before["catalog_product"][1])
+    assert n_products >= 4
+
+    run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "refused" not in run.out.replace("0 refused", ""), run.text
+
+    after = s.snapshot_rows(filled_db)
+    assert s.project_row(after, "catalog_product", ["currency"]) == [("EUR",)] * n_products
+    assert s.project_row(after, "catalog_product", ["reorder_level"]) == [(5,)] * n_products
+    # default=dict: a callable default is called, as Django's add_field does.
+    assert [json.loads(v[0]) for v in s.project_row(after, "catalog_product", ["attributes"])] == [{}] * n_products
+    assert s.project_row(after, "Catalog_Category", ["description"]) == [("",)] * len(before["Catalog_Category"][1])
+    # The other columns are untouched.
+    cols = before["catalog_product"][0]
+    assert s.project_row(after, "catalog_product", cols) == s.project_row(before, "catalog_product", cols)
+
+    s.assert_same_schema(migrate_template, filled_db, s.model_tables(*s.PROJECT_APPS))
+    assert s.dbsync("--check").code == 0
+
+
+@override_settings(DJANGO_DBSYNC={"AUTO_CREATE_TABLES": False})
+def test_auto_create_tables_off_creates_nothing(migrated_db):
+    s.execute(migrated_db, 'DROP TABLE "catalog_productdetail"')
+    run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "catalog_productdetail" not in s.user_tables(migrated_db), run.text
+    assert "skipped" in run.out and "catalog_productdetail" in run.out, run.out
+    assert s.dbsync("--check").code == 1

@@ -1,0 +1,38 @@
+"""Settings of the end-to-end test project.
+
+Every test points DATABASES at its own temporary SQLite files (see conftest.py);
+the paths here only matter for manage.py used by hand (makemigrations, a quick
+`dbsync --dry-run`). DBSYNC_E2E_DB / DBSYNC_E2E_OTHER_DB let a subprocess test
+choose the files.
+"""
+import os
+import tempfile
+
+SECRET_KEY = "e2e-tests-only-not-secret"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django_dbsync",
+    "catalog",
+    "notes",
+]
+
+_tmp = tempfile.gettempdir()
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DBSYNC_E2E_DB", os.path.join(_tmp, "dbsync-e2e-default.sqlite3")),
+    },
+    "other": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DBSYNC_E2E_OTHER_DB", os.path.join(_tmp, "dbsync-e2e-other.sqlite3")),
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+MEDIA_ROOT = os.path.join(_tmp, "dbsync-e2e-media")
