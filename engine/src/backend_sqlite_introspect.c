@@ -27,9 +27,9 @@ static const char q_objects[] =
 /* From 3.37 SQLite also tells the shadow tables of FTS/R-Tree apart: they
  * belong to their virtual table, not to the schema a model describes. */
 static const char q_objects_337[] =
-	"SELECT m.type, m.name, m.tbl_name, m.sql FROM sqlite_schema m "
-	"LEFT JOIN pragma_table_list l ON l.schema = 'main' AND l.name = m.name "
-	"WHERE m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND coalesce(l.type, '') <> 'shadow'";
+	"SELECT type, name, tbl_name, sql FROM sqlite_schema "
+	"WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN "
+	"(SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow')";
 static const char q_columns[] =
 	"SELECT m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden "
 	"FROM sqlite_schema m JOIN pragma_table_xinfo(m.name, 'main') p "
@@ -125,8 +125,9 @@ static int on_object(sq_intro *in, sqlite3_stmt *st)
 		if (!t)
 			return -1;
 		t->source_sql = o.sql;
-	} else if (strcmp(o.type, "index") != 0 && strcmp(o.type, "view") != 0) {
-		return 0; /* triggers are not part of the model */
+	} else if (strcmp(o.type, "index") != 0 && strcmp(o.type, "view") != 0 &&
+		   strcmp(o.type, "trigger") != 0) {
+		return 0;
 	}
 	return DBS_VEC_PUSH(a, &in->objects, o);
 }
@@ -330,6 +331,30 @@ static int copy_index(dbsync_schema *s, dbs_table *t, const dbs_index *src)
 
 /* One statement the parser cannot read must not cost the whole database:
  * parse object by object, and take the pragma model where a parse fails. */
+static dbs_index *table_index(dbsync_dialect d, const dbs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (dbs_name_eq(d, t->indexes.items[i]->name, name))
+			return t->indexes.items[i];
+	return NULL;
+}
+
+/* One index statement, parsed against a scratch copy of its table; the
+ * pragma model's index when that fails. */
+static int parse_index(dbsync_schema *s, dbs_table *t, const dbs_table *p, const sq_object *o)
+{
+	dbsync_schema *one = dbs_schema_new(DBSYNC_DIALECT_SQLITE);
+	dbs_table *scratch = one ? dbs_schema_copy_table(one, t) : NULL;
+	const dbs_index *ix = NULL;
+	if (scratch && parse_text(one, o->sql) == 0)
+		ix = table_index(s->dialect, scratch, o->name);
+	if (!ix)
+		ix = table_index(s->dialect, p, o->name);
+	int rc = ix ? copy_index(s, t, ix) : 0;
+	dbsync_schema_free(one);
+	return rc;
+}
+
 static int parse_each(dbsync_schema *s, const sq_intro *in)
 {
 	for (size_t i = 0; i < in->ps->tables.n; i++) {
@@ -341,32 +366,24 @@ static int parse_each(dbsync_schema *s, const sq_intro *in)
 		if (parse_text(one, p->source_sql) == 0 && one->tables.n == 1 &&
 		    strcmp(one->tables.items[0]->name, p->name) == 0)
 			src = one->tables.items[0];
+		/* a table from the pragma model brings its indexes along */
 		dbs_table *t = dbs_schema_copy_table(s, src ? src : p);
 		dbsync_schema_free(one);
 		if (!t)
 			return -1;
-		if (!src) /* the pragma model's indexes came with it */
-			continue;
-		for (size_t j = 0; j < in->objects.n; j++) {
-			const sq_object *o = &in->objects.items[j];
-			if (strcmp(o->type, "index") != 0 || !o->sql || strcmp(o->tbl_name, p->name) != 0)
-				continue;
-			dbsync_schema *ix_s = dbs_schema_new(DBSYNC_DIALECT_SQLITE);
-			dbs_table *ix_t = ix_s ? dbs_schema_copy_table(ix_s, t) : NULL;
-			dbs_index *ix = NULL;
-			if (ix_t && parse_text(ix_s, o->sql) == 0)
-				ix = dbs_schema_find_index(ix_s, o->name, NULL);
-			if (!ix)
-				ix = dbs_schema_find_index(in->ps, o->name, NULL);
-			int rc = ix ? copy_index(s, t, ix) : 0;
-			dbsync_schema_free(ix_s);
-			if (rc)
-				return -1;
-		}
 	}
 	for (size_t j = 0; j < in->objects.n; j++) {
 		const sq_object *o = &in->objects.items[j];
-		if (strcmp(o->type, "view") != 0 || !o->sql)
+		if (!o->sql)
+			continue;
+		if (strcmp(o->type, "index") == 0) {
+			dbs_table *t = dbs_schema_find_table(s, o->tbl_name);
+			const dbs_table *p = dbs_schema_find_table(in->ps, o->tbl_name);
+			if (t && p && !table_index(s->dialect, t, o->name) && parse_index(s, t, p, o))
+				return -1;
+			continue;
+		}
+		if (strcmp(o->type, "view") != 0)
 			continue;
 		dbsync_schema *one = dbs_schema_new(DBSYNC_DIALECT_SQLITE);
 		if (!one)
@@ -413,6 +430,15 @@ static int reconcile(dbsync_schema *s, const sq_intro *in)
 	for (size_t i = 0; i < n_ps; i++)
 		if (missing[i] && !dbs_schema_copy_table(s, in->ps->tables.items[i]))
 			return -1;
+	for (size_t j = 0; j < in->objects.n; j++) {
+		const sq_object *o = &in->objects.items[j];
+		if (strcmp(o->type, "trigger") != 0 || !o->sql)
+			continue;
+		/* a trigger on a view has no table here: views are rebuilt by nobody */
+		dbs_table *t = dbs_schema_find_table(s, o->tbl_name);
+		if (t && !dbs_table_add_trigger(s, t, o->name, o->sql))
+			return -1;
+	}
 	for (size_t j = 0; j < in->objects.n; j++) {
 		const sq_object *o = &in->objects.items[j];
 		if (strcmp(o->type, "view") != 0 || !o->sql)

@@ -79,11 +79,19 @@ typedef struct dbs_index {
 	const char *comment;
 } dbs_index;
 
+/* A trigger as the database stores it. Not part of the desired schema (Django
+ * declares none); kept so a table rebuild can put the table's triggers back. */
+typedef struct dbs_trigger {
+	const char *name;
+	const char *sql;             /* the CREATE TRIGGER statement as stored */
+} dbs_trigger;
+
 typedef struct dbs_table {
 	const char *name;
 	DBS_VEC(dbs_column *) columns;
 	DBS_VEC(dbs_constraint *) constraints;
 	DBS_VEC(dbs_index *) indexes;
+	DBS_VEC(dbs_trigger *) triggers; /* live side only */
 	const char *comment;
 	bool without_rowid;          /* SQLite */
 	bool strict;                 /* SQLite */
@@ -119,6 +127,7 @@ size_t dbs_table_column_index(const dbsync_schema *s, const dbs_table *t, const 
 dbs_constraint *dbs_table_add_constraint(dbsync_schema *s, dbs_table *t, dbs_con_kind kind);
 dbs_index *dbs_table_add_index(dbsync_schema *s, dbs_table *t, const char *name);
 dbs_index *dbs_schema_find_index(dbsync_schema *s, const char *name, dbs_table **table_out);
+dbs_trigger *dbs_table_add_trigger(dbsync_schema *s, dbs_table *t, const char *name, const char *sql);
 dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *definition);
 /* The table's primary key constraint, or NULL. */
 dbs_constraint *dbs_table_primary_key(const dbs_table *t);

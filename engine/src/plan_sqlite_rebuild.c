@@ -189,6 +189,14 @@ static int rebuild_statements(table_plan *tp, dbs_op_build *op, const dbs_table 
 		if ((rc = put(tp, op, &b)))
 			goto cleanup;
 	}
+	/* DROP TABLE took the table's triggers with it; put them back exactly as
+	 * the database stored them. One that names a dropped column fails here,
+	 * and the whole plan rolls back rather than losing the trigger. */
+	for (size_t i = 0; i < tp->L->triggers.n; i++) {
+		dbs_buf_puts(&b, tp->L->triggers.items[i]->sql);
+		if ((rc = put(tp, op, &b)))
+			goto cleanup;
+	}
 cleanup:
 	dbs_buf_free(&b);
 	return rc;
@@ -219,7 +227,7 @@ cleanup:
 	return rc;
 }
 
-int dbs_sqlite_hypothetical_drop(table_plan *tp, const dbs_column *c, dbs_op_build *op)
+int dbs_sqlite_hypothetical(table_plan *tp, dbs_op_build *op, const dbs_sqlite_single_change *one)
 {
 	dbs_planner *p = tp->p;
 	size_t n = tp->L->columns.n;
@@ -231,14 +239,35 @@ int dbs_sqlite_hypothetical_drop(table_plan *tp, const dbs_column *c, dbs_op_bui
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++) {
-		cols[i].live = tp->L->columns.items[i];
-		cols[i].live_def = true;
-		cols[i].include = cols[i].live != c;
+		col_state *cs = &cols[i];
+		cs->live = tp->L->columns.items[i];
+		cs->live_def = true;
+		cs->include = cs->live != one->drop_col;
+		if (cs->live == one->alter_live) {
+			cs->want = one->alter_want;
+			cs->live_def = false;
+		}
 	}
 	dbs_table *target = build_target(tp, scratch, cols, n, false);
 	if (!target) {
 		rc = dbs_error_oom(p->ctx);
 		goto cleanup;
+	}
+	if (one->add_con && covers(target, &one->add_con->cols) && add_constraint_copy(scratch, target, one->add_con)) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
+	/* the target's constraints are copies of the live ones, field for field */
+	for (size_t i = 0; one->drop_con && i < target->constraints.n; i++)
+		if (memcmp(target->constraints.items[i], one->drop_con, sizeof *one->drop_con) == 0) {
+			memmove(&target->constraints.items[i], &target->constraints.items[i + 1],
+				(target->constraints.n - i - 1) * sizeof *target->constraints.items);
+			target->constraints.n--;
+			break;
+		}
+	if (one->options) {
+		target->without_rowid = tp->W->without_rowid;
+		target->strict = tp->W->strict;
 	}
 	rc = rebuild_statements(tp, op, target, cols, n);
 cleanup:

@@ -173,6 +173,16 @@ dbs_index *dbs_schema_find_index(dbsync_schema *s, const char *name, dbs_table *
 	return NULL;
 }
 
+dbs_trigger *dbs_table_add_trigger(dbsync_schema *s, dbs_table *t, const char *name, const char *sql)
+{
+	dbs_trigger *tr = dbs_arena_alloc(&s->arena, sizeof *tr);
+	if (!tr || !(tr->name = dbs_arena_strdup(&s->arena, name)) || !(tr->sql = dbs_arena_strdup(&s->arena, sql)))
+		return NULL;
+	if (DBS_VEC_PUSH(&s->arena, &t->triggers, tr))
+		return NULL;
+	return tr;
+}
+
 dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *definition)
 {
 	dbs_view *v = dbs_arena_alloc(&s->arena, sizeof *v);
@@ -237,6 +247,9 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		    copy_strvec(a, &dst->cols, &src->cols) || copy_strvec(a, &dst->ref_cols, &src->ref_cols))
 			return NULL;
 	}
+	for (size_t i = 0; i < st->triggers.n; i++)
+		if (!dbs_table_add_trigger(s, t, st->triggers.items[i]->name, st->triggers.items[i]->sql))
+			return NULL;
 	for (size_t i = 0; i < st->indexes.n; i++) {
 		const dbs_index *src = st->indexes.items[i];
 		dbs_index *dst = dbs_table_add_index(s, t, src->name);
