@@ -33,12 +33,12 @@ test-c-sanitize: deps
 # (Django 6 needs Python >= 3.12).
 test-py-django52: deps build
 	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
-	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/python -m pytest $(PYTEST_FLAGS) tests
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/pytest $(PYTEST_FLAGS) tests
 
 test-py-django6: deps build
 	scripts/deps.sh venv $(VENV6) "$$(scripts/deps.sh find-python 3.12)" 'Django>=6,<7'
 	$(VENV6)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
-	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV6)/bin/python -m pytest $(PYTEST_FLAGS) tests
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV6)/bin/pytest $(PYTEST_FLAGS) tests
 
 test-py: test-py-django52 test-py-django6
 
@@ -52,4 +52,5 @@ clean:
 	rm -rf build .venv
 
 bench: build
+	$(MESON) compile -C build/c bench_catalog
 	build/c/bench_catalog "$$(mktemp -d)"

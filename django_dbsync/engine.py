@@ -52,17 +52,55 @@ def connection_params(alias):
             )
         params = {"name": str(name)}
         if options.get("timeout") is not None:
-            params["timeout"] = str(options["timeout"])
+            params["timeout"] = _text(options["timeout"])
         return vendor, params
     params = {}
     for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
         value = conf.get(key)
         if value not in (None, ""):
-            params[key.lower()] = str(value)
-    for key, value in options.items():
-        if value is not None:
-            params[str(key)] = str(value)
+            params[key.lower()] = _text(value)
+    if vendor == "mysql" and params.get("host", "").startswith("/"):
+        # Django's MySQL backend reads a HOST starting with '/' as a unix socket.
+        params["unix_socket"] = params.pop("host")
+    for key, value in _option_items(vendor, options):
+        params[str(key)] = _text(value)
     return vendor, params
+
+
+# OPTIONS keys that configure Django or the Python driver rather than the
+# connection itself; the engine opens its own connection and would reject them.
+_DRIVER_ONLY = {
+    "postgresql": {
+        "isolation_level", "server_side_binding", "pool", "assume_role", "cursor_factory",
+        "context", "prepare_threshold",
+    },
+    "mysql": {
+        "isolation_level", "autocommit", "client_flag", "use_unicode", "conv", "local_infile",
+        "sql_mode", "read_timeout", "write_timeout", "cursorclass",
+    },
+}
+
+
+def _option_items(vendor, options):
+    for key, value in options.items():
+        if value is None or key in _DRIVER_ONLY[vendor]:
+            continue
+        if vendor == "mysql" and key == "ssl" and isinstance(value, dict):
+            # mysqlclient's {'ca': ..., 'cert': ...} form, flattened for the engine.
+            for sub, sub_value in value.items():
+                if sub_value is not None:
+                    yield f"ssl_{sub}", sub_value
+            continue
+        if vendor == "mysql" and key == "ssl_mode":
+            yield "ssl", str(value).upper() not in ("DISABLED", "PREFERRED")
+            continue
+        yield key, value
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def open_connection(alias):

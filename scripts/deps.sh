@@ -4,7 +4,10 @@
 #   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
 set -euo pipefail
 
-DEBIAN_PACKAGES=(pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev python3-dev)
+# Build: pkg-config, the C libraries and headers. Tests: sqlite3, and throwaway
+# PostgreSQL and MariaDB servers that the tests start themselves.
+DEBIAN_PACKAGES=(pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev python3-dev
+	libpq-dev postgresql libmariadb-dev mariadb-server)
 
 system() {
 	local missing=()
@@ -18,7 +21,13 @@ system() {
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	$sudo apt-get update -qq
+	# policy-rc.d 101: packages must not start their system-wide servers; tests start their own
+	local policy=/usr/sbin/policy-rc.d created=""
+	if [ ! -e "$policy" ] && [ "$(id -u)" -eq 0 ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created=1
+	fi
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	[ -z "$created" ] || rm -f "$policy"
 }
 
 venv() {

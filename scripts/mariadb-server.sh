@@ -46,7 +46,7 @@ start() {
 	INSTALL_DB=$(find_prog mariadb-install-db mysql_install_db)
 	SERVER=$(find_prog mariadbd mysqld)
 	CLIENT=$(find_prog mariadb mysql)
-	mkdir -p "$dir"
+	mkdir -p "$dir/tmp"
 	dir=$(cd "$dir" && pwd)
 	sock="$dir/mysql.sock"
 	# sun_path holds 108 bytes; a longer path fails later with a vague error
@@ -68,9 +68,11 @@ start() {
 	fi
 
 	# Settings for speed on a disposable server: small buffers, no binary log,
-	# no durability (nothing here outlives the test run).
+	# no durability (nothing here outlives the test run). Its own tmpdir: big
+	# catalog reads spill to disk, and a shared /tmp gets cleaned by others.
 	"$SERVER" --no-defaults $run_as --datadir="$dir/data" --socket="$sock" \
 		--skip-networking --pid-file="$dir/mysqld.pid" --log-error="$dir/err.log" \
+		--tmpdir="$dir/tmp" \
 		--skip-name-resolve --skip-log-bin --performance-schema=OFF \
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
 		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \

@@ -112,7 +112,8 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 		for (size_t j = 0; j < op->n_sql && !rc; j++)
 			rc = be->exec(ctx, conn, op->sql[j]);
 		if (rc) {
-			/* the rest of this run stays PENDING: nothing of it was committed */
+			/* the ops after it stay PENDING, and so do the ones before it
+			 * unless their DDL committed itself */
 			op->status = DBSYNC_STATUS_FAILED;
 			dbs_error_prefix(ctx, "while applying \"%s\"", op->summary ? op->summary : "?");
 			be->apply_end(ctx, conn, plan, 0);
@@ -128,7 +129,10 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 	for (size_t i = 0; !rc && i < n_run; i++)
 		run[i]->status = DBSYNC_STATUS_APPLIED;
 	free(run);
-	if (rc)
+	if (rc) {
+		/* deferred foreign keys and SQLite's foreign_key_check speak only now */
+		dbs_error_prefix(ctx, "while committing the plan");
 		return rc;
+	}
 	return opts->verify ? verify(ctx, conn, plan) : 0;
 }

@@ -34,16 +34,22 @@ static bool lost_connection(unsigned int err)
 		err == CR_CONN_HOST_ERROR;
 }
 
+/* The connection's SQLSTATE, or NULL where "00000" / "HY000" say nothing
+ * beyond the error number. */
+static const char *useful_sqlstate(MYSQL *db)
+{
+	const char *state = mysql_sqlstate(db);
+	if (state && (strcmp(state, "00000") == 0 || strcmp(state, "HY000") == 0))
+		return NULL;
+	return state;
+}
+
 int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what)
 {
 	MYSQL *db = dbs_my_db(conn);
 	unsigned int err = mysql_errno(db);
-	const char *state = mysql_sqlstate(db);
 	int code = lost_connection(err) ? DBSYNC_ECONNECT : DBSYNC_EDB;
-	/* "00000" / "HY000" say nothing beyond the error number */
-	if (state && (strcmp(state, "00000") == 0 || strcmp(state, "HY000") == 0))
-		state = NULL;
-	return dbs_error_db(ctx, code, state, (int)err, "%s on %s: %s", what, conn->describe,
+	return dbs_error_db(ctx, code, useful_sqlstate(db), (int)err, "%s on %s: %s", what, conn->describe,
 		mysql_error(db));
 }
 
@@ -250,7 +256,7 @@ static int my_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	if (!mysql_real_connect(mc->db, mp.host, mp.user, mp.password, mp.name, mp.port, mp.socket,
 		CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS)) {
 		/* Connector/C's messages name the user and host, never the password */
-		rc = dbs_error_db(ctx, DBSYNC_ECONNECT, mysql_sqlstate(mc->db), (int)mysql_errno(mc->db),
+		rc = dbs_error_db(ctx, DBSYNC_ECONNECT, useful_sqlstate(mc->db), (int)mysql_errno(mc->db),
 			"cannot connect to %s: %s", conn->describe, mysql_error(mc->db));
 		goto cleanup;
 	}

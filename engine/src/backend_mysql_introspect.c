@@ -20,7 +20,12 @@
  *  - a unique index over whole columns (no prefix, no expression, ascending)
  *    is a UNIQUE constraint, since MySQL has no other kind; one named after
  *    its only column is marked inline (how MySQL names an inline UNIQUE).
- *    Primary keys come from the PRIMARY index.
+ *    Primary keys come from the PRIMARY index;
+ *  - foreign key actions RESTRICT and NO ACTION both read as NULL.
+ *
+ * Left for the MySQL normalizer of the desired side (parse.h), which must
+ * make the same choices: integer -> int, numeric -> decimal, bool ->
+ * tinyint(1), double precision -> double, DEFAULT NULL -> none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,14 +56,18 @@ static const char q_indexes[] =
 	"INDEX_TYPE, INDEX_COMMENT, %s "
 	"FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
 	"ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+/* Rule rows (position 0) and column rows of each foreign key in one result:
+ * joining the two views makes MariaDB compare every pair (seconds at
+ * thousands of tables), a UNION reads each once. */
 static const char q_fkeys[] =
-	"SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
-	"k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
-	"FROM information_schema.REFERENTIAL_CONSTRAINTS r "
-	"JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA "
-	"AND k.CONSTRAINT_NAME = r.CONSTRAINT_NAME AND k.TABLE_NAME = r.TABLE_NAME "
-	"WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND k.TABLE_SCHEMA = DATABASE() "
-	"ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
+	"SELECT TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION, COLUMN_NAME, REFERENCED_TABLE_NAME, "
+	"REFERENCED_COLUMN_NAME, NULL, NULL "
+	"FROM information_schema.KEY_COLUMN_USAGE "
+	"WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL "
+	"UNION ALL "
+	"SELECT TABLE_NAME, CONSTRAINT_NAME, 0, NULL, REFERENCED_TABLE_NAME, NULL, UPDATE_RULE, DELETE_RULE "
+	"FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+	"ORDER BY 1, 2, 3";
 /* MariaDB names CHECKs per table and says whether one was written on a
  * column (LEVEL, 10.5.10+); MySQL names them per schema and keeps the table
  * in TABLE_CONSTRAINTS. */
@@ -393,7 +402,7 @@ static const char *fk_action(my_intro *in, MYSQL_ROW row, const unsigned long *l
 static int on_fkey(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 {
 	dbs_table *t = row_table(in, row);
-	if (!t || !row[1])
+	if (!t || !row[1] || !row[2])
 		return 0;
 	dbs_arena *a = &in->s->arena;
 	dbs_constraint *k = in->cur_con;
@@ -404,18 +413,19 @@ static int on_fkey(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 			if (c->kind == DBS_CON_FOREIGN && strcmp(c->name, row[1]) == 0)
 				k = c;
 		}
-		if (!k) {
-			if (!(k = dbs_table_add_constraint(in->s, t, DBS_CON_FOREIGN)) ||
-			    !(k->name = col(in, row, len, 1)) || !(k->ref_table = col(in, row, len, 3)))
-				return -1;
-			k->on_update = fk_action(in, row, len, 5);
-			k->on_delete = fk_action(in, row, len, 6);
-			if ((!k->on_update && !no_action(row[5])) || (!k->on_delete && !no_action(row[6])))
-				return -1; /* out of memory */
-		}
+		if (!k && (!(k = dbs_table_add_constraint(in->s, t, DBS_CON_FOREIGN)) ||
+		           !(k->name = col(in, row, len, 1)) || !(k->ref_table = col(in, row, len, 4))))
+			return -1;
 		in->cur_con = k;
 	}
-	const char *c = col(in, row, len, 2), *rc = col(in, row, len, 4);
+	if (strcmp(row[2], "0") == 0) {
+		k->on_update = fk_action(in, row, len, 6);
+		k->on_delete = fk_action(in, row, len, 7);
+		if ((!k->on_update && !no_action(row[6])) || (!k->on_delete && !no_action(row[7])))
+			return -1; /* out of memory */
+		return 0;
+	}
+	const char *c = col(in, row, len, 3), *rc = col(in, row, len, 5);
 	if (!c || !rc || DBS_VEC_PUSH(a, &k->cols, c) || DBS_VEC_PUSH(a, &k->ref_cols, rc))
 		return -1;
 	return 0;

@@ -55,14 +55,24 @@ static int excerpt_len(const char *sql)
 	return (int)n;
 }
 
-/* libpq's messages end in a newline and may span lines; keep them on one. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* libpq's messages end in a newline and may span lines (with tab-indented
+ * hints); keep them on one line, each run of white space one space. */
 static void put_oneline(dbs_buf *b, const char *msg)
 {
 	size_t n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+	while (n && is_space(msg[n - 1]))
 		n--;
-	for (size_t i = 0; i < n; i++)
-		dbs_buf_putc(b, msg[i] == '\n' ? ' ' : msg[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (!is_space(msg[i]))
+			dbs_buf_putc(b, msg[i]);
+		else if (i == 0 || !is_space(msg[i - 1]))
+			dbs_buf_putc(b, ' ');
+	}
 }
 
 /* Append msg with every occurrence of the password masked. libpq does not put
@@ -156,22 +166,48 @@ static bool is_path(const char *host)
 	return host && host[0] == '/';
 }
 
+/* Percent-encode what would end a URL part early; `keep` lists extra
+ * characters left as they are ("/" in a socket directory). */
+static void put_url_part(dbs_buf *b, const char *s, const char *keep)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c) || strchr(keep, c))
+			dbs_buf_putc(b, (char)c);
+		else
+			dbs_buf_printf(b, "%%%02X", c);
+	}
+}
+
 /* postgresql://user@host:port/db, or with ?host=/dir for a socket directory:
  * a URL that reopens the same database, minus the password. */
 static char *describe(PGconn *pg)
 {
 	dbs_buf b = DBS_BUF_INIT;
 	const char *user = PQuser(pg), *host = PQhost(pg), *port = PQport(pg), *db = PQdb(pg);
+	bool socket_dir = is_path(host);
 	dbs_buf_puts(&b, "postgresql://");
-	if (user && *user)
-		dbs_buf_printf(&b, "%s@", user);
-	if (host && *host && !is_path(host))
+	if (user && *user) {
+		put_url_part(&b, user, "");
+		dbs_buf_putc(&b, '@');
+	}
+	if (host && *host && !socket_dir)
 		dbs_buf_printf(&b, strchr(host, ':') ? "[%s]" : "%s", host);
-	if (port && *port && !is_path(host))
+	if (port && *port && !socket_dir)
 		dbs_buf_printf(&b, ":%s", port);
-	dbs_buf_printf(&b, "/%s", db ? db : "");
-	if (is_path(host))
-		dbs_buf_printf(&b, "?host=%s%s%s", host, port && *port ? "&port=" : "", port ? port : "");
+	dbs_buf_putc(&b, '/');
+	put_url_part(&b, db ? db : "", "");
+	if (socket_dir) {
+		dbs_buf_puts(&b, "?host=");
+		put_url_part(&b, host, "/");
+		if (port && *port)
+			dbs_buf_printf(&b, "&port=%s", port);
+	}
+	if (!dbs_buf_ok(&b)) {
+		dbs_buf_free(&b);
+		return NULL;
+	}
 	return dbs_buf_detach(&b);
 }
 

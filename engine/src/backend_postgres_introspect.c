@@ -1,9 +1,10 @@
 /*
  * Reading a PostgreSQL schema in a fixed number of catalog queries, the way
  * pg_dump's getTables / getTableAttrs / getConstraints / getIndexes do: one
- * query per kind of object for the whole schema, rows ordered by table so
- * each is walked once. Lists inside a row (key columns, index parts) come as
- * JSON arrays, so names with any character in them survive.
+ * query per kind of object for the whole schema, rows keyed by table oid.
+ * Key columns come as attribute numbers and are named from the columns
+ * already read; lists that carry text (index parts) come as JSON arrays, so
+ * names and expressions with any character in them survive.
  *
  * Expressions are read with pg_get_expr / pg_get_indexdef without the pretty
  * flag, the fully parenthesized form pg_dump relies on across versions.
@@ -20,39 +21,46 @@
 /* Partitions belong to their parent; the model has no place for them. */
 #define OWN_TABLES \
 	"n.nspname = $1 AND c.relkind IN ('r','p') AND NOT c.relispartition"
+/* Comments are joined, not read with obj_description(), which runs a query
+ * of its own for every row. */
+#define DESCRIPTION(alias, objoid, subid) \
+	"LEFT JOIN pg_catalog.pg_description " alias " ON " alias ".objoid = " objoid \
+	" AND " alias ".classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND " alias ".objsubid = " subid " "
 
 static const char q_tables[] =
-	"SELECT c.relname, c.relkind, pg_catalog.obj_description(c.oid, 'pg_class'), "
+	"SELECT c.oid, c.relname, c.relkind, c.relnatts, ds.description, "
 	"CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	DESCRIPTION("ds", "c.oid", "0")
 	"WHERE n.nspname = $1 AND (c.relkind = 'v' OR c.relkind IN ('r','p') AND NOT c.relispartition) "
 	"ORDER BY c.relname";
 
 /* %s: attgenerated, which PostgreSQL 12 added ('' before) */
 static const char q_columns[] =
-	"SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-	"pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, %s, "
-	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, "
-	"pg_catalog.col_description(c.oid, a.attnum) "
+	"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+	"a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, %s, "
+	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description "
 	"FROM pg_catalog.pg_attribute a "
 	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
 	"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 	"LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
+	DESCRIPTION("ds", "a.attrelid", "a.attnum")
 	"WHERE " OWN_TABLES " AND a.attnum > 0 AND NOT a.attisdropped "
-	"ORDER BY c.relname, a.attnum";
+	"ORDER BY a.attrelid, a.attnum";
 
-/* Column numbers to names, in key order. */
-#define KEY_NAMES(arr, rel) \
-	"(SELECT pg_catalog.json_agg(a.attname ORDER BY k.i) " \
-	"FROM pg_catalog.unnest(" arr ") WITH ORDINALITY k(num, i) " \
-	"JOIN pg_catalog.pg_attribute a ON a.attrelid = " rel " AND a.attnum = k.num)"
-
+/* Key columns come as attribute numbers, named from the columns already
+ * read; only a reference to a table this read does not cover (another
+ * schema, a partition) has its names looked up by the server. */
 static const char q_constraints[] =
-	"SELECT c.relname, co.conname, co.contype, " KEY_NAMES("co.conkey", "co.conrelid") ", "
+	"SELECT co.conrelid, co.conname, co.contype, co.conkey, "
 	"CASE WHEN co.contype = 'c' THEN pg_catalog.pg_get_expr(co.conbin, co.conrelid) END, "
-	"fc.relname, fn.nspname, " KEY_NAMES("co.confkey", "co.confrelid") ", "
+	"co.confrelid, fc.relname, fn.nspname, co.confkey, "
+	"CASE WHEN fn.nspname <> $1 OR fc.relispartition THEN "
+	"(SELECT pg_catalog.json_agg(a.attname ORDER BY k.i) "
+	"FROM pg_catalog.unnest(co.confkey) WITH ORDINALITY k(num, i) "
+	"JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num) END, "
 	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred "
 	"FROM pg_catalog.pg_constraint co "
 	"JOIN pg_catalog.pg_class c ON c.oid = co.conrelid "
@@ -60,18 +68,18 @@ static const char q_constraints[] =
 	"LEFT JOIN pg_catalog.pg_class fc ON fc.oid = co.confrelid "
 	"LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace "
 	"WHERE " OWN_TABLES " AND co.contype IN ('p','u','c','f') "
-	"ORDER BY c.relname, co.contype <> 'p', co.conname";
+	"ORDER BY co.conrelid, co.contype <> 'p', co.conname";
 
 /* Indexes that back a constraint are that constraint's business. Each part
- * is [column, expression, included, desc, opclass, collation]; opclass and
+ * is [attnum, expression, included, desc, opclass, collation]; opclass and
  * collation only where they differ from the default, as pg_get_indexdef
  * prints them. Only key columns have indclass / indoption / indcollation
  * entries. %s: indnkeyatts, which PostgreSQL 11 added (indnatts before). */
 static const char q_indexes[] =
-	"SELECT c.relname, ic.relname, i.indisunique, am.amname, "
-	"pg_catalog.pg_get_expr(i.indpred, i.indrelid), pg_catalog.obj_description(i.indexrelid, 'pg_class'), "
+	"SELECT i.indrelid, ic.relname, i.indisunique, am.amname, "
+	"pg_catalog.pg_get_expr(i.indpred, i.indrelid), ds.description, "
 	"(SELECT pg_catalog.json_agg(pg_catalog.json_build_array("
-	"a.attname, "
+	"i.indkey[s.k - 1], "
 	"CASE WHEN i.indkey[s.k - 1] = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, s.k, false) END, "
 	"s.k > %s, "
 	"COALESCE(i.indoption[s.k - 1] & 1 = 1, false), "
@@ -87,18 +95,34 @@ static const char q_indexes[] =
 	"JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
 	"JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	DESCRIPTION("ds", "i.indexrelid", "0")
 	"WHERE " OWN_TABLES " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k "
 	"WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid AND k.contype IN ('p','u','x')) "
-	"ORDER BY c.relname, ic.relname";
+	"ORDER BY i.indrelid, ic.relname";
 
-/* State of one introspection; everything lives in s's arena. */
+/* A table read by the table query, found again by its oid in the others. */
+typedef struct pg_rel {
+	unsigned oid;
+	dbs_table *t;
+	const char **by_attnum;      /* column names by attribute number; dropped ones NULL */
+	int natts;
+} pg_rel;
+
+/* State of one introspection; the model lives in s's arena. */
 typedef struct pg_intro {
 	dbsync_ctx *ctx;
 	dbsync_conn *conn;
 	dbsync_schema *s;
 	const char *schema;
-	dbs_table *cur;              /* rows of one table come together */
+	dbs_arena tmp;               /* what only this read needs: rels and their column maps */
+	DBS_VEC(pg_rel) rels;        /* sorted by oid once the table query is read */
+	pg_rel *cur;                 /* rows of one table come together */
 } pg_intro;
+
+/* Row handlers return 0, ROW_OOM, or ROW_CHANGED when a row names a table or
+ * column the earlier queries did not see (only possible when introspect runs
+ * inside the caller's read-committed transaction). */
+enum { ROW_OOM = -1, ROW_CHANGED = -2 };
 
 typedef int (*row_fn)(pg_intro *in, const PGresult *res, int row);
 
@@ -119,6 +143,11 @@ static bool field_true(const PGresult *res, int row, int col)
 static int field_char(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? 0 : (unsigned char)PQgetvalue(res, row, col)[0];
+}
+
+static unsigned field_oid(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : (unsigned)strtoul(PQgetvalue(res, row, col), NULL, 10);
 }
 
 /* Canonical expression text; the raw text when it does not lex. */
@@ -142,65 +171,83 @@ static int run_query(pg_intro *in, const char *sql, const char *what, row_fn fn)
 		snprintf(msg, sizeof msg, "reading the PostgreSQL catalog (%s) failed", what);
 		rc = dbs_pg_error(in->ctx, in->conn, res, msg);
 	}
-	for (int i = 0, n = PQntuples(res); !rc && i < n; i++)
-		if (fn(in, res, i))
+	for (int i = 0, n = PQntuples(res); !rc && i < n; i++) {
+		int r = fn(in, res, i);
+		if (r == ROW_OOM)
 			rc = dbs_error_oom(in->ctx);
+		else if (r == ROW_CHANGED)
+			rc = dbs_error(in->ctx, DBSYNC_EDB, "the catalog of schema \"%s\" changed while it was "
+				"read (%s); read it again outside a transaction", in->schema, what);
+	}
 	PQclear(res);
 	return rc;
 }
 
-/* The table a row belongs to (column 0); NULL when it is not one we read
- * (created between two queries by another session). */
-static dbs_table *row_table(pg_intro *in, const PGresult *res, int row)
+static int cmp_rel(const void *a, const void *b)
 {
-	const char *name = PQgetvalue(res, row, 0);
-	if (!in->cur || strcmp(in->cur->name, name) != 0) {
-		in->cur = dbs_schema_find_table(in->s, name);
-		if (in->cur && strcmp(in->cur->name, name) != 0)
-			in->cur = NULL;
-	}
+	unsigned x = ((const pg_rel *)a)->oid, y = ((const pg_rel *)b)->oid;
+	return x < y ? -1 : x > y;
+}
+
+static pg_rel *find_rel(pg_intro *in, unsigned oid)
+{
+	pg_rel key = { .oid = oid };
+	return in->rels.n ? bsearch(&key, in->rels.items, in->rels.n, sizeof key, cmp_rel) : NULL;
+}
+
+/* The table a row belongs to (its oid in column 0). */
+static pg_rel *row_rel(pg_intro *in, const PGresult *res, int row)
+{
+	unsigned oid = field_oid(res, row, 0);
+	if (!in->cur || in->cur->oid != oid)
+		in->cur = find_rel(in, oid);
 	return in->cur;
 }
 
 static int on_table(pg_intro *in, const PGresult *res, int row)
 {
-	const char *name = PQgetvalue(res, row, 0);
-	if (field_char(res, row, 1) == 'v') {
+	const char *name = PQgetvalue(res, row, 1);
+	if (field_char(res, row, 2) == 'v') {
 		/* pg_get_viewdef pads the SELECT with a space and ends it with ';' */
-		const char *def = PQgetvalue(res, row, 3);
+		const char *def = PQgetvalue(res, row, 5);
 		size_t n = strlen(def);
 		while (*def == ' ' || *def == '\n')
 			def++, n--;
 		while (n && (def[n - 1] == ';' || def[n - 1] == ' ' || def[n - 1] == '\n'))
 			n--;
 		const char *copy = dbs_arena_strndup(&in->s->arena, def, n);
-		return copy && dbs_schema_add_view(in->s, name, copy) ? 0 : -1;
+		return copy && dbs_schema_add_view(in->s, name, copy) ? 0 : ROW_OOM;
 	}
-	dbs_table *t = dbs_schema_add_table(in->s, name);
-	if (!t)
-		return -1;
-	if (!PQgetisnull(res, row, 2) && !(t->comment = field(in, res, row, 2)))
-		return -1;
-	return 0;
+	pg_rel r = { .oid = field_oid(res, row, 0), .natts = atoi(PQgetvalue(res, row, 3)) };
+	if (r.natts < 0)
+		r.natts = 0;
+	if (!(r.t = dbs_schema_add_table(in->s, name)) ||
+	    !(r.by_attnum = dbs_arena_alloc(&in->tmp, ((size_t)r.natts + 1) * sizeof *r.by_attnum)))
+		return ROW_OOM;
+	if (!PQgetisnull(res, row, 4) && !(r.t->comment = field(in, res, row, 4)))
+		return ROW_OOM;
+	return DBS_VEC_PUSH(&in->tmp, &in->rels, r) ? ROW_OOM : 0;
 }
 
 static int on_column(pg_intro *in, const PGresult *res, int row)
 {
 	dbs_arena *a = &in->s->arena;
-	dbs_table *t = row_table(in, res, row);
-	if (!t)
-		return 0;
-	dbs_column *c = dbs_table_add_column(in->s, t, PQgetvalue(res, row, 1));
+	pg_rel *r = row_rel(in, res, row);
+	int attnum = atoi(PQgetvalue(res, row, 1));
+	if (!r || attnum < 1 || attnum > r->natts)
+		return ROW_CHANGED;
+	dbs_column *c = dbs_table_add_column(in->s, r->t, PQgetvalue(res, row, 2));
 	if (!c)
-		return -1;
-	const char *type = PQgetvalue(res, row, 2);
+		return ROW_OOM;
+	r->by_attnum[attnum] = c->name;
+	const char *type = PQgetvalue(res, row, 3);
 	if (!(c->type = dbs_type_canon(a, DBSYNC_DIALECT_POSTGRES, type, strlen(type))))
-		return -1;
-	c->not_null = field_true(res, row, 3);
-	const char *dflt = field(in, res, row, 4);
-	if (!dflt && !PQgetisnull(res, row, 4))
-		return -1;
-	int ident = field_char(res, row, 5), gen = field_char(res, row, 6);
+		return ROW_OOM;
+	c->not_null = field_true(res, row, 4);
+	const char *dflt = field(in, res, row, 5);
+	if (!dflt && !PQgetisnull(res, row, 5))
+		return ROW_OOM;
+	int ident = field_char(res, row, 6), gen = field_char(res, row, 7);
 	if (gen == 's' || gen == 'v') {
 		/* pg_attrdef holds the generation expression of a generated column */
 		c->generated_expr = expr(in, dflt);
@@ -209,24 +256,40 @@ static int on_column(pg_intro *in, const PGresult *res, int row)
 		c->default_expr = expr(in, dflt);
 	}
 	c->identity = ident == 'a' ? "ALWAYS" : ident == 'd' ? "BY DEFAULT" : NULL;
-	if (!PQgetisnull(res, row, 7) && !(c->collation = field(in, res, row, 7)))
-		return -1;
-	if (!PQgetisnull(res, row, 8) && !(c->comment = field(in, res, row, 8)))
-		return -1;
+	if (!PQgetisnull(res, row, 8) && !(c->collation = field(in, res, row, 8)))
+		return ROW_OOM;
+	if (!PQgetisnull(res, row, 9) && !(c->comment = field(in, res, row, 9)))
+		return ROW_OOM;
 	return 0;
 }
 
-/* A JSON array of names into v; NULL text (no columns) leaves v empty. */
-static int json_names(pg_intro *in, dbs_str_vec *v, const PGresult *res, int row, int col)
+/* "{1,3}" (an int2[] as text) into names of r's columns. */
+static int key_names(pg_intro *in, dbs_str_vec *v, const pg_rel *r, const char *text)
 {
-	if (PQgetisnull(res, row, col))
-		return 0;
-	json_t *arr = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
-	int rc = json_is_array(arr) ? 0 : -1;
+	const char *p = text;
+	if (*p++ != '{')
+		return ROW_CHANGED;
+	while (*p && *p != '}') {
+		char *end = NULL;
+		long num = strtol(p, &end, 10);
+		if (end == p || num < 1 || num > r->natts || !r->by_attnum[num])
+			return ROW_CHANGED;
+		if (DBS_VEC_PUSH(&in->s->arena, v, r->by_attnum[num]))
+			return ROW_OOM;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* A JSON array of names into v. */
+static int json_names(pg_intro *in, dbs_str_vec *v, const char *text)
+{
+	json_t *arr = json_loads(text, JSON_DECODE_ANY, NULL);
+	int rc = json_is_array(arr) ? 0 : ROW_CHANGED;
 	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
 		const char *name = json_string_value(json_array_get(arr, i));
 		const char *copy = name ? dbs_arena_strdup(&in->s->arena, name) : NULL;
-		rc = copy ? DBS_VEC_PUSH(&in->s->arena, v, copy) : -1;
+		rc = copy ? DBS_VEC_PUSH(&in->s->arena, v, copy) : ROW_OOM;
 	}
 	json_decref(arr);
 	return rc;
@@ -245,35 +308,42 @@ static const char *fk_action(int code)
 
 static int on_constraint(pg_intro *in, const PGresult *res, int row)
 {
-	dbs_table *t = row_table(in, res, row);
-	if (!t)
-		return 0;
-	int type = field_char(res, row, 2);
+	pg_rel *r = row_rel(in, res, row);
+	if (!r)
+		return ROW_CHANGED;
+	int type = field_char(res, row, 2), rc;
 	dbs_con_kind kind = type == 'p' ? DBS_CON_PRIMARY : type == 'u' ? DBS_CON_UNIQUE
 		: type == 'c' ? DBS_CON_CHECK : DBS_CON_FOREIGN;
-	dbs_constraint *k = dbs_table_add_constraint(in->s, t, kind);
+	dbs_constraint *k = dbs_table_add_constraint(in->s, r->t, kind);
 	if (!k || !(k->name = field(in, res, row, 1)))
-		return -1;
-	/* a CHECK's conkey lists the columns it mentions, which the model does
-	 * not keep: whether it was written on a column is not in the catalog */
-	if (kind != DBS_CON_CHECK && json_names(in, &k->cols, res, row, 3))
-		return -1;
+		return ROW_OOM;
 	if (kind == DBS_CON_CHECK) {
+		/* conkey lists the columns a CHECK mentions, which the model does not
+		 * keep: whether it was written on a column is not in the catalog */
 		const char *e = field(in, res, row, 4);
-		if (!e || !(k->check_expr = expr(in, e)))
-			return -1;
+		return e && (k->check_expr = expr(in, e)) ? 0 : ROW_OOM;
 	}
-	if (kind == DBS_CON_FOREIGN) {
-		const char *ref = PQgetvalue(res, row, 5), *nsp = PQgetvalue(res, row, 6);
-		k->ref_table = strcmp(nsp, in->schema) == 0 ? dbs_arena_strdup(&in->s->arena, ref)
-			: dbs_arena_printf(&in->s->arena, "%s.%s", nsp, ref);
-		if (!k->ref_table || json_names(in, &k->ref_cols, res, row, 7))
-			return -1;
-		k->on_delete = fk_action(field_char(res, row, 8));
-		k->on_update = fk_action(field_char(res, row, 9));
-		k->deferrable = field_true(res, row, 10);
-		k->initially_deferred = field_true(res, row, 11);
+	if ((rc = key_names(in, &k->cols, r, PQgetvalue(res, row, 3))))
+		return rc;
+	if (kind != DBS_CON_FOREIGN)
+		return 0;
+	const char *ref = PQgetvalue(res, row, 6), *nsp = PQgetvalue(res, row, 7);
+	k->ref_table = strcmp(nsp, in->schema) == 0 ? dbs_arena_strdup(&in->s->arena, ref)
+		: dbs_arena_printf(&in->s->arena, "%s.%s", nsp, ref);
+	if (!k->ref_table)
+		return ROW_OOM;
+	if (!PQgetisnull(res, row, 9)) {
+		rc = json_names(in, &k->ref_cols, PQgetvalue(res, row, 9));
+	} else {
+		const pg_rel *target = find_rel(in, field_oid(res, row, 5));
+		rc = target ? key_names(in, &k->ref_cols, target, PQgetvalue(res, row, 8)) : ROW_CHANGED;
 	}
+	if (rc)
+		return rc;
+	k->on_delete = fk_action(field_char(res, row, 10));
+	k->on_update = fk_action(field_char(res, row, 11));
+	k->deferrable = field_true(res, row, 12);
+	k->initially_deferred = field_true(res, row, 13);
 	return 0;
 }
 
@@ -283,32 +353,39 @@ static const char *json_str(pg_intro *in, json_t *v)
 	return s ? dbs_arena_strdup(&in->s->arena, s) : NULL;
 }
 
-static int index_parts(pg_intro *in, dbs_index *ix, const char *text)
+/* The name of column attnum (a JSON number) of r. */
+static const char *part_column(const pg_rel *r, json_t *attnum)
+{
+	json_int_t num = json_integer_value(attnum);
+	return num >= 1 && num <= r->natts ? r->by_attnum[num] : NULL;
+}
+
+static int index_parts(pg_intro *in, const pg_rel *r, dbs_index *ix, const char *text)
 {
 	json_t *arr = json_loads(text, JSON_DECODE_ANY, NULL);
-	int rc = json_is_array(arr) ? 0 : -1;
+	int rc = json_is_array(arr) ? 0 : ROW_CHANGED;
 	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
 		json_t *p = json_array_get(arr, i);
-		json_t *col = json_array_get(p, 0), *ex = json_array_get(p, 1);
+		json_t *ex = json_array_get(p, 1), *opc = json_array_get(p, 4), *coll = json_array_get(p, 5);
 		if (json_is_true(json_array_get(p, 2))) {
-			const char *name = json_str(in, col);
-			rc = name ? DBS_VEC_PUSH(&in->s->arena, &ix->include, name) : -1;
+			const char *name = part_column(r, json_array_get(p, 0));
+			rc = !name ? ROW_CHANGED : DBS_VEC_PUSH(&in->s->arena, &ix->include, name) ? ROW_OOM : 0;
 			continue;
 		}
 		dbs_index_part part = { 0 };
 		if (json_is_string(ex)) {
 			const char *raw = json_str(in, ex);
-			rc = raw && (part.expr = expr(in, raw)) ? 0 : -1;
+			rc = raw && (part.expr = expr(in, raw)) ? 0 : ROW_OOM;
 		} else {
-			rc = (part.column = json_str(in, col)) ? 0 : -1;
+			rc = (part.column = part_column(r, json_array_get(p, 0))) ? 0 : ROW_CHANGED;
 		}
 		part.desc = json_is_true(json_array_get(p, 3));
-		if (!rc && json_is_string(json_array_get(p, 4)) && !(part.opclass = json_str(in, json_array_get(p, 4))))
-			rc = -1;
-		if (!rc && json_is_string(json_array_get(p, 5)) && !(part.collation = json_str(in, json_array_get(p, 5))))
-			rc = -1;
-		if (!rc)
-			rc = DBS_VEC_PUSH(&in->s->arena, &ix->parts, part);
+		if (!rc && json_is_string(opc) && !(part.opclass = json_str(in, opc)))
+			rc = ROW_OOM;
+		if (!rc && json_is_string(coll) && !(part.collation = json_str(in, coll)))
+			rc = ROW_OOM;
+		if (!rc && DBS_VEC_PUSH(&in->s->arena, &ix->parts, part))
+			rc = ROW_OOM;
 	}
 	json_decref(arr);
 	return rc;
@@ -316,23 +393,21 @@ static int index_parts(pg_intro *in, dbs_index *ix, const char *text)
 
 static int on_index(pg_intro *in, const PGresult *res, int row)
 {
-	dbs_table *t = row_table(in, res, row);
-	if (!t)
-		return 0;
-	dbs_index *ix = dbs_table_add_index(in->s, t, PQgetvalue(res, row, 1));
+	pg_rel *r = row_rel(in, res, row);
+	if (!r)
+		return ROW_CHANGED;
+	dbs_index *ix = dbs_table_add_index(in->s, r->t, PQgetvalue(res, row, 1));
 	if (!ix)
-		return -1;
+		return ROW_OOM;
 	ix->unique = field_true(res, row, 2);
 	/* the model's NULL method is the dialect's default */
-	const char *am = PQgetvalue(res, row, 3);
-	if (strcmp(am, "btree") != 0 && !(ix->method = field(in, res, row, 3)))
-		return -1;
-	const char *pred = field(in, res, row, 4);
-	if (!PQgetisnull(res, row, 4) && !(ix->where_expr = expr(in, pred)))
-		return -1;
+	if (strcmp(PQgetvalue(res, row, 3), "btree") != 0 && !(ix->method = field(in, res, row, 3)))
+		return ROW_OOM;
+	if (!PQgetisnull(res, row, 4) && !(ix->where_expr = expr(in, field(in, res, row, 4))))
+		return ROW_OOM;
 	if (!PQgetisnull(res, row, 5) && !(ix->comment = field(in, res, row, 5)))
-		return -1;
-	return PQgetisnull(res, row, 6) ? 0 : index_parts(in, ix, PQgetvalue(res, row, 6));
+		return ROW_OOM;
+	return PQgetisnull(res, row, 6) ? 0 : index_parts(in, r, ix, PQgetvalue(res, row, 6));
 }
 
 static int exec_simple(pg_intro *in, const char *sql)
@@ -350,8 +425,11 @@ static int read_catalog(pg_intro *in, int server_num)
 	snprintf(cols, sizeof cols, q_columns, server_num >= 120000 ? "a.attgenerated" : "''::\"char\"");
 	snprintf(idx, sizeof idx, q_indexes, server_num >= 110000 ? "i.indnkeyatts" : "i.indnatts");
 	int rc;
-	if ((rc = run_query(in, q_tables, "tables", on_table)) ||
-	    (rc = run_query(in, cols, "columns", on_column)) ||
+	if ((rc = run_query(in, q_tables, "tables", on_table)))
+		return rc;
+	if (in->rels.n)
+		qsort(in->rels.items, in->rels.n, sizeof *in->rels.items, cmp_rel);
+	if ((rc = run_query(in, cols, "columns", on_column)) ||
 	    (rc = run_query(in, q_constraints, "constraints", on_constraint)) ||
 	    (rc = run_query(in, idx, "indexes", on_index)))
 		return rc;
@@ -364,6 +442,7 @@ int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
 	pg_intro in = { .ctx = ctx, .conn = conn, .schema = pc->schema };
 	int rc;
 	*out = NULL;
+	dbs_arena_init(&in.tmp);
 	if (!(in.s = dbs_schema_new(DBSYNC_DIALECT_POSTGRES)))
 		return dbs_error_oom(ctx);
 	/* one snapshot for all the queries, so a concurrent change cannot show
@@ -386,8 +465,9 @@ int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
 	if ((rc = dbs_schema_normalize(in.s, ctx)))
 		goto cleanup;
 	*out = in.s;
-	return 0;
+	in.s = NULL;
 cleanup:
 	dbsync_schema_free(in.s);
+	dbs_arena_free(&in.tmp);
 	return rc;
 }

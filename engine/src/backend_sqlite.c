@@ -31,10 +31,15 @@ int dbs_sq_error(dbsync_ctx *ctx, dbsync_conn *conn, int rc, const char *what)
 	if ((ext & 0xff) != (rc & 0xff))
 		ext = rc;
 	const char *msg = sqlite3_errmsg(sc->db);
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+	if ((rc & 0xff) == SQLITE_BUSY)
 		return dbs_error_db(ctx, DBSYNC_ELOCKED, NULL, ext,
 			"%s: the database %s is locked: another process holds the database lock "
 			"(waited %d ms): %s", what, sc->path, sc->timeout_ms, msg);
+	/* SQLITE_LOCKED: a conflict inside this process (shared cache), no waiting */
+	if ((rc & 0xff) == SQLITE_LOCKED)
+		return dbs_error_db(ctx, DBSYNC_ELOCKED, NULL, ext,
+			"%s: the database %s is locked: another connection holds the database lock: %s",
+			what, sc->path, msg);
 	return dbs_error_db(ctx, DBSYNC_EDB, NULL, ext, "%s: %s", what, msg);
 }
 

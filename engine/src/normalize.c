@@ -8,6 +8,7 @@
 #include "ctx.h"
 #include "lexer.h"
 #include "parse.h"
+#include "parse_internal.h"
 
 /* Type synonyms per dialect, applied to the canonical type's base name (the part
  * before '('). SQLite has none on purpose: it keeps the declared text, and
@@ -34,34 +35,50 @@ static const char *apply_synonym(dbs_arena *a, dbsync_dialect d, const char *typ
 	return type;
 }
 
-/* Canonical text in place; a text that does not lex is kept as it is. Returns
- * -1 only when out of memory. */
-static int canon_expr(dbs_arena *a, dbsync_dialect d, const char **e)
+/* Scratch space for one normalize pass: canonical text is built here and only
+ * copied into the arena when it differs, so normalizing twice costs no memory. */
+typedef struct norm {
+	dbs_arena *a;
+	dbsync_dialect d;
+	dbs_buf buf;
+} norm;
+
+static int keep_or_copy(norm *n, const char **s)
 {
-	if (!*e)
+	if (strcmp(dbs_buf_cstr(&n->buf), *s) == 0)
 		return 0;
-	const char *c = dbs_expr_canon(a, d, *e, strlen(*e));
-	if (c)
-		*e = c;
+	const char *c = dbs_arena_strdup(n->a, dbs_buf_cstr(&n->buf));
+	if (!c)
+		return -1;
+	*s = c;
 	return 0;
 }
 
-static bool has_text(const char *s)
+/* Canonical text in place; a text that does not lex is kept as it is. Returns
+ * -1 only when out of memory. */
+static int canon_expr(norm *n, const char **e)
 {
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return true;
-	return false;
+	if (!*e)
+		return 0;
+	int rc = dbs_expr_canon_buf(&n->buf, n->d, *e, strlen(*e));
+	if (rc == -1)
+		return 0;
+	return rc ? -1 : keep_or_copy(n, e);
 }
 
-static int canon_type(dbs_arena *a, dbsync_dialect d, const char **type)
+static int canon_type(norm *n, const char **type)
 {
 	if (!*type)
 		return 0;
-	const char *c = dbs_type_canon(a, d, *type, strlen(*type));
-	if (!c)
-		return has_text(*type) ? -1 : (*type = NULL, 0); /* only blanks: no type */
-	c = apply_synonym(a, d, c);
+	if (dbs_type_canon_buf(&n->buf, n->d, *type, strlen(*type)))
+		return -1;
+	if (n->buf.len == 0) {
+		*type = NULL; /* only blanks: no type */
+		return 0;
+	}
+	if (keep_or_copy(n, type))
+		return -1;
+	const char *c = apply_synonym(n->a, n->d, *type);
 	if (!c)
 		return -1;
 	*type = c;
@@ -143,12 +160,12 @@ static int expr_part_to_column(dbs_arena *a, dbsync_dialect d, dbs_index_part *p
 	return 0;
 }
 
-static int normalize_index(dbsync_schema *s, dbs_table *t, dbs_index *ix)
+static int normalize_index(norm *n, dbsync_schema *s, dbs_table *t, dbs_index *ix)
 {
 	dbs_arena *a = &s->arena;
 	for (size_t i = 0; i < ix->parts.n; i++) {
 		dbs_index_part *part = &ix->parts.items[i];
-		if (canon_expr(a, s->dialect, &part->expr))
+		if (canon_expr(n, &part->expr))
 			return -1;
 		if (part->expr && !part->column && expr_part_to_column(a, s->dialect, part))
 			return -1;
@@ -158,7 +175,7 @@ static int normalize_index(dbsync_schema *s, dbs_table *t, dbs_index *ix)
 		if (canon_collation(a, s->dialect, &part->collation, dflt))
 			return -1;
 	}
-	if (canon_expr(a, s->dialect, &ix->where_expr))
+	if (canon_expr(n, &ix->where_expr))
 		return -1;
 	/* btree is every dialect's default access method */
 	if (ix->method && (strcmp(ix->method, "btree") == 0 || strcmp(ix->method, "BTREE") == 0))
@@ -166,14 +183,14 @@ static int normalize_index(dbsync_schema *s, dbs_table *t, dbs_index *ix)
 	return 0;
 }
 
-int dbs_table_normalize(dbsync_schema *s, dbs_table *t)
+static int normalize_table(norm *n, dbsync_schema *s, dbs_table *t)
 {
 	dbs_arena *a = &s->arena;
 	dbsync_dialect d = s->dialect;
 	for (size_t i = 0; i < t->columns.n; i++) {
 		dbs_column *c = t->columns.items[i];
-		if (canon_type(a, d, &c->type) || canon_expr(a, d, &c->default_expr) ||
-		    canon_expr(a, d, &c->generated_expr) || canon_collation(a, d, &c->collation, "BINARY"))
+		if (canon_type(n, &c->type) || canon_expr(n, &c->default_expr) ||
+		    canon_expr(n, &c->generated_expr) || canon_collation(a, d, &c->collation, "BINARY"))
 			return -1;
 		/* a column without a default already defaults to NULL */
 		if (c->default_expr && strcmp(c->default_expr, "NULL") == 0)
@@ -182,7 +199,7 @@ int dbs_table_normalize(dbsync_schema *s, dbs_table *t)
 	dbs_constraint *pk = dbs_table_primary_key(t);
 	for (size_t i = 0; i < t->constraints.n; i++) {
 		dbs_constraint *k = t->constraints.items[i];
-		if (canon_expr(a, d, &k->check_expr) || canon_action(a, &k->on_delete) || canon_action(a, &k->on_update))
+		if (canon_expr(n, &k->check_expr) || canon_action(a, &k->on_delete) || canon_action(a, &k->on_update))
 			return -1;
 		/* INITIALLY DEFERRED needs DEFERRABLE; without it nothing is deferred */
 		if (!k->deferrable)
@@ -203,9 +220,17 @@ int dbs_table_normalize(dbsync_schema *s, dbs_table *t)
 		}
 	}
 	for (size_t i = 0; i < t->indexes.n; i++)
-		if (normalize_index(s, t, t->indexes.items[i]))
+		if (normalize_index(n, s, t, t->indexes.items[i]))
 			return -1;
 	return 0;
+}
+
+int dbs_table_normalize(dbsync_schema *s, dbs_table *t)
+{
+	norm n = { &s->arena, s->dialect, DBS_BUF_INIT };
+	int rc = normalize_table(&n, s, t);
+	dbs_buf_free(&n.buf);
+	return rc;
 }
 
 int dbs_schema_normalize(dbsync_schema *s, dbsync_ctx *ctx)

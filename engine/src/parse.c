@@ -1,7 +1,8 @@
 /*
  * DDL scripts: the token window, shared helpers and the statement dispatcher.
- * CREATE/ALTER TABLE live in parse_table.c; CREATE INDEX/VIEW, DROP and COMMENT
- * ON in parse_stmt.c.
+ * CREATE/ALTER TABLE live in parse_table.c, column definitions in parse_column.c,
+ * CREATE INDEX/VIEW, DROP and COMMENT ON in parse_stmt.c, canonical text in
+ * parse_canon.c. Nothing recurses: nesting is counted, so deep input is safe.
  */
 #include "parse.h"
 
@@ -21,7 +22,8 @@ const dbs_token *dbs_p_peek(dbs_parser *p, size_t k)
 		dbs_token t;
 		if (dbs_lex_next(&p->lx, &t)) {
 			if (!p->rc)
-				p->rc = dbs_error_parse(p->ctx, p->lx.err_line, p->lx.err_col, "%s", p->lx.err);
+				p->rc = dbs_error_parse(p->ctx, p->lx.err_line, p->lx.err_col, "%s%s%s", p->lx.err,
+					p->stmt[0] ? " in " : "", p->stmt);
 			t.kind = DBS_TK_EOF;
 			t.start = p->lx.p;
 			t.len = 0;
@@ -100,18 +102,30 @@ int dbs_p_error(dbs_parser *p, const dbs_token *t, const char *fmt, ...)
 	return p->rc;
 }
 
+/* A context that names no object ("after PRIMARY") gets the statement's name. */
+static const char *where_suffix(const dbs_parser *p, const char *context, char *buf, size_t n)
+{
+	if (strchr(context, '"') || !p->stmt[0])
+		return "";
+	snprintf(buf, n, " in %s", p->stmt);
+	return buf;
+}
+
 int dbs_p_expect_kw(dbs_parser *p, const char *kw, const char *context)
 {
 	if (dbs_p_accept(p, kw))
 		return p->rc;
-	return dbs_p_error(p, NULL, "expected %s %s", kw, context);
+	char buf[200];
+	return dbs_p_error(p, NULL, "expected %s %s%s", kw, context, where_suffix(p, context, buf, sizeof buf));
 }
 
 int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context)
 {
 	if (dbs_p_accept_kind(p, kind))
 		return p->rc;
-	return dbs_p_error(p, NULL, "expected %s %s", dbs_tok_kind_name(kind), context);
+	char buf[200];
+	return dbs_p_error(p, NULL, "expected %s %s%s", dbs_tok_kind_name(kind), context,
+		where_suffix(p, context, buf, sizeof buf));
 }
 
 bool dbs_p_at_name(dbs_parser *p)
@@ -146,8 +160,10 @@ int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what)
 	return p->rc;
 }
 
-int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, const char *context)
+int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, bool *autoinc, const char *context)
 {
+	if (autoinc)
+		*autoinc = false;
 	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
 		return p->rc;
 	for (;;) {
@@ -167,6 +183,8 @@ int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, const char 
 			if (!dbs_p_accept(p, "ASC"))
 				dbs_p_accept(p, "DESC");
 		}
+		if (autoinc && dbs_p_accept(p, "AUTOINCREMENT"))
+			*autoinc = true;
 		if (dbs_p_accept_kind(p, DBS_TK_COMMA))
 			continue;
 		if (dbs_p_accept_kind(p, DBS_TK_RPAREN))
@@ -379,6 +397,7 @@ int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t le
 		if (p.rc || t->kind == DBS_TK_EOF)
 			break;
 		if (t->kind == DBS_TK_SEMI) {
+			p.stmt[0] = '\0'; /* what follows belongs to no statement yet */
 			dbs_p_next(&p);
 			continue;
 		}

@@ -11,7 +11,8 @@
  * columns, constraints, indexes, comments and views. Statements that carry no
  * schema (SET, BEGIN, COMMIT, PRAGMA, INSERT...) are skipped. On malformed input
  * returns DBSYNC_EPARSE with line/column on ctx; `s` may then hold a partial
- * result and should be freed. Then calls dbs_schema_normalize. */
+ * result and should be freed. On success the tables it created or changed are
+ * normalized (dbs_table_normalize); other tables of `s` are left as they were. */
 int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t len);
 
 /* Canonical text of an SQL expression (see model.h), allocated in `a`. Returns
@@ -19,7 +20,9 @@ int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t le
  * keep the raw text. */
 const char *dbs_expr_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len);
 
-/* Canonical declared type ("VARCHAR (100)" -> "varchar(100)"). */
+/* Canonical declared type ("VARCHAR (100)" -> "varchar(100)", "decimal(10, 2)" ->
+ * "decimal(10,2)", "INTEGER  UNSIGNED" -> "integer unsigned"). NULL for NULL or
+ * blank text (no type), and on OOM. */
 const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len);
 
 /* Bring a schema (parsed or introspected) to canonical form in place: types,

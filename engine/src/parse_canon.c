@@ -8,6 +8,23 @@
  *   type        VARCHAR (100) / decimal(10, 2) / INTEGER   UNSIGNED
  *   canonical   varchar(100)  / decimal(10,2)  / integer unsigned
  *
+ * Expression rules, token by token:
+ *  - keywords (AND OR NOT IS NULL IN LIKE CASE ... CURRENT_TIMESTAMP) upper case;
+ *  - a bare word followed by '(' is a function: upper case, unquoted, no space
+ *    before '(' (LOWER("x"), COUNT(*)); CAST(x AS type) keeps its type bare;
+ *  - other bare and quoted identifiers are quoted the dialect's way ("x", `x`);
+ *    PostgreSQL folds bare ones to lower case first, as the server does;
+ *  - a name after COLLATE is quoted too, upper case in SQLite ("NOCASE");
+ *  - after '::' (PostgreSQL casts) type words stay bare and lower case;
+ *  - strings, numbers and parameters as written (MySQL "..." strings become
+ *    '...'), X'..' blobs upper case, != becomes <>, SQLite's == becomes =, a
+ *    unary + before a number is dropped;
+ *  - one space between tokens, none after '(' '[' '.' '::' or a unary sign,
+ *    none before ')' ']' ',' '.' '::' '[', unless the two would lex as one;
+ *  - parentheses around the whole expression are dropped, repeatedly.
+ * Type rules: words lower case with one space, no spaces inside the argument
+ * list, a space after ')' before a word: "int(11) unsigned".
+ *
  * Both work on tokens, never on characters, and both are idempotent: the output
  * lexes back into tokens that render the same way.
  */
@@ -17,6 +34,7 @@
 #include "dialect.h"
 #include "lexer.h"
 #include "parse.h"
+#include "parse_internal.h"
 
 typedef struct tokvec {
 	dbs_token *v;
@@ -111,6 +129,30 @@ static bool need_space(enum cls prev, enum cls cur)
 	return true;
 }
 
+static bool ident_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+		c >= 0x80;
+}
+
+/* Would `last` followed directly by `first` lex differently ("-" "-" is a
+ * comment, "1" "." a number, "'a'" "'b'" one string)? Then a space must stay,
+ * whatever the layout rules say, or canon(canon(x)) would differ. */
+static bool merges(char last, char first)
+{
+	static const char ops[] = "=<>+-*/%&|~!^?:@#";
+	unsigned char l = (unsigned char)last, f = (unsigned char)first;
+	if (!l || !f)
+		return false;
+	if (strchr(ops, l) && strchr(ops, f))
+		return true;
+	if (ident_char(l) && (ident_char(f) || f == '\''))
+		return true;
+	if ((l >= '0' && l <= '9' && f == '.') || (l == '.' && f >= '0' && f <= '9'))
+		return true;
+	return l == f && (l == '\'' || l == '"' || l == '`');
+}
+
 #define MAX_DEPTH 64
 
 typedef struct canon_state {
@@ -176,7 +218,7 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 		}
 		if (collation) {
 			put_ident(st, t, true);
-			return C_WORD;
+			return next && next->kind == DBS_TK_LPAREN ? C_FUNC : C_WORD; /* as a quoted name is */
 		}
 		if (next && next->kind == DBS_TK_LPAREN && (!kw || (kw & KW_VALUE))) {
 			put_case(out, t->start, t->len, true);
@@ -252,8 +294,8 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 		enum cls pr = st->prev;
 		bool unary = pr == C_NONE || pr == C_LPAREN || pr == C_COMMA || pr == C_OP || pr == C_UNARY ||
 			pr == C_LBRACK || pr == C_KEYWORD || pr == C_DCOLON;
-		if (unary && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER)
-			return C_NONE; /* +1 is 1 */
+		if (unary && pr != C_UNARY && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER)
+			return C_NONE; /* +1 is 1 (but "- +1" keeps it: dropping would make "-1" next time) */
 		dbs_buf_putc(out, *t->start);
 		return unary ? C_UNARY : C_OP;
 	}
@@ -266,43 +308,70 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	return C_OP;
 }
 
+int dbs_expr_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t len)
+{
+	tokvec tv = { NULL, 0, 0 };
+	canon_state st;
+	memset(&st, 0, sizeof st);
+	st.d = d;
+	st.out = out;
+	st.type_depth = -1;
+	dbs_buf_init(&st.tmp);
+	dbs_buf_clear(out);
+	int rc = lex_all(d, text, len, &tv);
+	size_t lo = 0, hi = tv.n;
+	if (rc || (rc = dbs_strip_outer_parens(tv.v, &lo, &hi) ? -2 : 0))
+		goto cleanup;
+	for (size_t i = lo; i < hi; i++) {
+		/* the space before a token depends on its class, known once rendered */
+		size_t mark = out->len;
+		enum cls c = render_token(&st, &tv, i, hi);
+		if (c == C_NONE)
+			continue;
+		bool space = need_space(st.prev, c) ||
+			(mark > 0 && mark < out->len && merges(out->ptr[mark - 1], out->ptr[mark]));
+		if (space && dbs_buf_putc(out, ' ') == 0) {
+			memmove(out->ptr + mark + 1, out->ptr + mark, out->len - mark - 1);
+			out->ptr[mark] = ' ';
+		}
+		st.prev = c;
+	}
+	if (!dbs_buf_ok(out) || !dbs_buf_ok(&st.tmp))
+		rc = -2;
+cleanup:
+	free(tv.v);
+	dbs_buf_free(&st.tmp);
+	return rc;
+}
+
 const char *dbs_expr_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len)
 {
 	if (!text)
 		return NULL;
-	tokvec tv = { NULL, 0, 0 };
 	dbs_buf out = DBS_BUF_INIT;
-	canon_state st;
-	memset(&st, 0, sizeof st);
-	st.d = d;
-	st.out = &out;
-	st.type_depth = -1;
-	dbs_buf_init(&st.tmp);
-	const char *result = NULL;
-	if (lex_all(d, text, len, &tv))
-		goto cleanup;
-	size_t lo = 0, hi = tv.n;
-	if (dbs_strip_outer_parens(tv.v, &lo, &hi))
-		goto cleanup;
-	for (size_t i = lo; i < hi; i++) {
-		/* the space before a token depends on its class, known once rendered */
-		size_t mark = out.len;
-		enum cls c = render_token(&st, &tv, i, hi);
-		if (c == C_NONE)
-			continue;
-		if (need_space(st.prev, c) && dbs_buf_putc(&out, ' ') == 0) {
-			memmove(out.ptr + mark + 1, out.ptr + mark, out.len - mark - 1);
-			out.ptr[mark] = ' ';
-		}
-		st.prev = c;
-	}
-	if (dbs_buf_ok(&out) && dbs_buf_ok(&st.tmp))
-		result = dbs_arena_strdup(a, dbs_buf_cstr(&out));
-cleanup:
-	free(tv.v);
+	const char *result = dbs_expr_canon_buf(&out, d, text, len) ? NULL : dbs_arena_strdup(a, dbs_buf_cstr(&out));
 	dbs_buf_free(&out);
-	dbs_buf_free(&st.tmp);
 	return result;
+}
+
+/* A quoted name in a type is written bare only when it reads back as the same
+ * words ("my type"); anything else keeps its quotes. */
+static bool plain_words(const char *v)
+{
+	bool start = true;
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		if (*c == ' ') {
+			if (start)
+				return false; /* leading or doubled space */
+			start = true;
+			continue;
+		}
+		bool letter = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' || *c >= 0x80;
+		if (!letter && !(!start && *c >= '0' && *c <= '9'))
+			return false;
+		start = false;
+	}
+	return !start;
 }
 
 static bool wordish(dbs_tok_kind k)
@@ -310,13 +379,10 @@ static bool wordish(dbs_tok_kind k)
 	return k == DBS_TK_WORD || k == DBS_TK_QUOTED || k == DBS_TK_NUMBER || k == DBS_TK_STRING;
 }
 
-const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len)
+int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t len)
 {
-	if (!text)
-		return NULL;
 	tokvec tv = { NULL, 0, 0 };
-	dbs_buf out = DBS_BUF_INIT;
-	const char *result = NULL;
+	dbs_buf_clear(out);
 	int rc = lex_all(d, text, len, &tv);
 	if (rc == -2)
 		goto cleanup;
@@ -326,39 +392,56 @@ const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, siz
 		for (size_t i = 0; i < len; i++) {
 			char c = text[i];
 			if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-				space = out.len > 0;
+				space = out->len > 0;
 				continue;
 			}
 			if (space)
-				dbs_buf_putc(&out, ' ');
+				dbs_buf_putc(out, ' ');
 			space = false;
-			put_case(&out, &c, 1, false);
+			put_case(out, &c, 1, false);
 		}
 	} else {
 		dbs_tok_kind prev = DBS_TK_EOF;
 		for (size_t i = 0; i < tv.n; i++) {
 			const dbs_token *t = &tv.v[i];
-			if (wordish(t->kind) && (wordish(prev) || prev == DBS_TK_RPAREN))
-				dbs_buf_putc(&out, ' ');
+			size_t mark = out->len;
 			if (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) {
 				dbs_buf val = DBS_BUF_INIT;
 				dbs_tok_value(&val, t, d);
-				if (val.len == 0) /* SQLite's [] is an empty quoted name: keep it visible */
+				if (t->kind == DBS_TK_QUOTED && !plain_words(dbs_buf_cstr(&val))) {
+					dbs_buf_clear(&val); /* e.g. SQLite's [] or a name with quotes in it */
 					dbs_buf_put(&val, t->start, t->len);
-				put_case(&out, dbs_buf_cstr(&val), val.len, false);
+				}
+				put_case(out, dbs_buf_cstr(&val), val.len, false);
 				if (!dbs_buf_ok(&val))
-					out.oom = true;
+					out->oom = true;
 				dbs_buf_free(&val);
 			} else {
-				dbs_buf_put(&out, t->start, t->len);
+				dbs_buf_put(out, t->start, t->len);
+			}
+			bool space = (wordish(t->kind) && (wordish(prev) || prev == DBS_TK_RPAREN)) ||
+				(mark > 0 && mark < out->len && merges(out->ptr[mark - 1], out->ptr[mark]));
+			if (space && dbs_buf_putc(out, ' ') == 0) {
+				memmove(out->ptr + mark + 1, out->ptr + mark, out->len - mark - 1);
+				out->ptr[mark] = ' ';
 			}
 			prev = t->kind;
 		}
 	}
-	if (dbs_buf_ok(&out) && out.len > 0)
-		result = dbs_arena_strdup(a, dbs_buf_cstr(&out));
+	rc = dbs_buf_ok(out) ? 0 : -2;
 cleanup:
 	free(tv.v);
+	return rc;
+}
+
+const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len)
+{
+	if (!text)
+		return NULL;
+	dbs_buf out = DBS_BUF_INIT;
+	const char *result = NULL;
+	if (dbs_type_canon_buf(&out, d, text, len) == 0 && out.len > 0)
+		result = dbs_arena_strdup(a, dbs_buf_cstr(&out));
 	dbs_buf_free(&out);
 	return result;
 }

@@ -54,8 +54,9 @@ int dbs_p_name(dbs_parser *p, const char **out, const char *what);
 /* [schema.]name: the schema part is dropped (the model has one namespace). */
 int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what);
 /* "( name, name ... )" into `v`; index-style ASC/DESC/COLLATE after a name are
- * accepted and dropped when allow_order. */
-int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, const char *context);
+ * accepted and dropped when allow_order. With `autoinc`, SQLite's
+ * "PRIMARY KEY (id AUTOINCREMENT)" is accepted and reported there. */
+int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, bool *autoinc, const char *context);
 
 /* After an opening '(' was consumed: skip to the matching ')' and consume it;
  * start and end span the inner text (empty when start == end). */
@@ -67,6 +68,40 @@ int dbs_p_touch(dbs_parser *p, dbs_table *t);
 
 /* Skip to the ';' (or end) that ends this statement, parentheses balanced. */
 void dbs_p_skip_statement(dbs_parser *p);
+
+static inline bool dbs_p_mysql(const dbs_parser *p)
+{
+	return p->s->dialect == DBSYNC_DIALECT_MYSQL;
+}
+
+static inline bool dbs_p_sqlite(const dbs_parser *p)
+{
+	return p->s->dialect == DBSYNC_DIALECT_SQLITE;
+}
+
+/* parse_canon.c: the canonical text into `out` (cleared first), for callers that
+ * want to compare before they copy. 0, -1 when the text does not lex (type: never,
+ * it falls back to plain lower case), -2 when out of memory. An empty type means
+ * none. */
+int dbs_expr_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t len);
+int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t len);
+
+/* parse_column.c */
+/* name type constraints..., added to `t` (an error if the name is taken). */
+int dbs_p_column_def(dbs_parser *p, dbs_table *t);
+/* After REFERENCES: table [(cols)] [ON DELETE/UPDATE ...] [MATCH x] [deferrable]. */
+int dbs_p_references(dbs_parser *p, dbs_constraint *c);
+/* ON CONFLICT <resolution> (SQLite): accepted, not modeled. */
+int dbs_p_conflict_clause(dbs_parser *p);
+dbs_constraint *dbs_p_new_constraint(dbs_parser *p, dbs_table *t, dbs_con_kind kind, const char *name);
+/* Error (at `at`) when `t` has a primary key already. */
+int dbs_p_check_one_pk(dbs_parser *p, const dbs_table *t, const dbs_token *at);
+/* "( expr )": its canonical text, or NULL after an error. */
+const char *dbs_p_paren_expr(dbs_parser *p, const char *context);
+/* The value after DEFAULT, into col->default_expr. */
+int dbs_p_default(dbs_parser *p, dbs_column *col, const char *context);
+/* After GENERATED: ALWAYS AS (expr) [STORED|VIRTUAL] or {ALWAYS|BY DEFAULT} AS IDENTITY. */
+int dbs_p_generated(dbs_parser *p, dbs_column *col, const char *context);
 
 /* parse_table.c: the current token is TABLE (after CREATE) / ALTER. */
 int dbs_p_create_table(dbs_parser *p);

@@ -181,7 +181,7 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 			ix->where_expr = dbs_p_expr(p, s, e);
 		} else if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
 			dbs_p_next(p);
-			dbs_p_name_list(p, &ix->include, false, context);
+			dbs_p_name_list(p, &ix->include, false, NULL, context);
 		} else if (dbs_p_accept(p, "NULLS")) {
 			dbs_p_accept(p, "NOT");
 			dbs_p_expect_kw(p, "DISTINCT", context);
@@ -255,6 +255,10 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	snprintf(context, sizeof context, "index \"%s\" on table \"%s\"", name, t->name);
 	if (dbs_p_index_parts(p, t, ix))
 		return p->rc;
+	for (size_t i = 0; i < ix->parts.n; i++)
+		if (ix->parts.items[i].column && !dbs_table_find_column(p->s, t, ix->parts.items[i].column))
+			return dbs_p_error(p, &name_at, "index \"%s\" names unknown column \"%s\" of table \"%s\"", name,
+				ix->parts.items[i].column, t->name);
 	return parse_index_options(p, ix, context);
 }
 

@@ -1,48 +1,9 @@
-/* CREATE TABLE and ALTER TABLE: columns, column constraints, table constraints. */
+/* CREATE TABLE and ALTER TABLE: the table body, table constraints and options. */
 #include <stdio.h>
 #include <string.h>
 
-#include "dialect.h"
 #include "parse.h"
 #include "parse_internal.h"
-
-static bool is_mysql(const dbs_parser *p)
-{
-	return p->s->dialect == DBSYNC_DIALECT_MYSQL;
-}
-
-static bool is_sqlite(const dbs_parser *p)
-{
-	return p->s->dialect == DBSYNC_DIALECT_SQLITE;
-}
-
-/* Words that start a column constraint, so they end a type name or a
- * non-SQLite DEFAULT expression. */
-static bool at_column_constraint(dbs_parser *p)
-{
-	static const char *const words[] = {
-		"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
-		"REFERENCES", "GENERATED", "AS", "AUTOINCREMENT",
-	};
-	static const char *const mysql_words[] = {
-		"AUTO_INCREMENT", "COMMENT", "ON", "CHARSET", "KEY", "VISIBLE", "INVISIBLE", "SRID",
-		"STORAGE", "COLUMN_FORMAT",
-	};
-	const dbs_token *t = dbs_p_peek(p, 0);
-	if (t->kind != DBS_TK_WORD)
-		return false;
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (dbs_tok_is(t, words[i]))
-			return true;
-	if (is_mysql(p)) {
-		if (dbs_tok_is(t, "CHARACTER") && dbs_p_at(p, 1, "SET"))
-			return true;
-		for (size_t i = 0; i < sizeof mysql_words / sizeof mysql_words[0]; i++)
-			if (dbs_tok_is(t, mysql_words[i]))
-				return true;
-	}
-	return false;
-}
 
 static bool at_table_constraint(dbs_parser *p)
 {
@@ -50,406 +11,8 @@ static bool at_table_constraint(dbs_parser *p)
 	if (dbs_tok_is(t, "CONSTRAINT") || dbs_tok_is(t, "PRIMARY") || dbs_tok_is(t, "UNIQUE") ||
 	    dbs_tok_is(t, "CHECK") || dbs_tok_is(t, "FOREIGN") || dbs_tok_is(t, "EXCLUDE"))
 		return true;
-	return is_mysql(p) && (dbs_tok_is(t, "KEY") || dbs_tok_is(t, "INDEX") ||
+	return dbs_p_mysql(p) && (dbs_tok_is(t, "KEY") || dbs_tok_is(t, "INDEX") ||
 		dbs_tok_is(t, "FULLTEXT") || dbs_tok_is(t, "SPATIAL"));
-}
-
-/* ON CONFLICT <resolution> (SQLite): accepted, not modeled. */
-static int skip_conflict_clause(dbs_parser *p)
-{
-	if (dbs_p_at(p, 0, "ON") && dbs_p_at(p, 1, "CONFLICT")) {
-		dbs_p_next(p);
-		dbs_p_next(p);
-		if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
-			return dbs_p_error(p, NULL, "expected a conflict resolution after ON CONFLICT in %s", p->stmt);
-		dbs_p_next(p);
-	}
-	return p->rc;
-}
-
-static int parse_action(dbs_parser *p, const char **out, const char *which)
-{
-	static const char *const actions[][2] = {
-		{ "SET", "NULL" }, { "SET", "DEFAULT" }, { "NO", "ACTION" }, { "CASCADE", NULL }, { "RESTRICT", NULL },
-	};
-	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
-		if (!dbs_p_at(p, 0, actions[i][0]) || (actions[i][1] && !dbs_p_at(p, 1, actions[i][1])))
-			continue;
-		*out = actions[i][1] ? dbs_arena_printf(&p->s->arena, "%s %s", actions[i][0], actions[i][1]) : actions[i][0];
-		if (!*out)
-			return dbs_p_oom(p);
-		dbs_p_next(p);
-		if (actions[i][1])
-			dbs_p_next(p);
-		return p->rc;
-	}
-	return dbs_p_error(p, NULL, "expected an action after ON %s in %s", which, p->stmt);
-}
-
-/* [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE], or INITIALLY ... alone. */
-static bool parse_deferrable(dbs_parser *p, dbs_constraint *c)
-{
-	bool seen = false;
-	if (dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "DEFERRABLE")) {
-		dbs_p_next(p);
-		dbs_p_next(p);
-		if (c)
-			c->deferrable = false;
-		seen = true;
-	} else if (dbs_p_accept(p, "DEFERRABLE")) {
-		if (c)
-			c->deferrable = true;
-		seen = true;
-	}
-	if (dbs_p_at(p, 0, "INITIALLY") && (dbs_p_at(p, 1, "DEFERRED") || dbs_p_at(p, 1, "IMMEDIATE"))) {
-		dbs_p_next(p);
-		bool deferred = dbs_p_at(p, 0, "DEFERRED");
-		dbs_p_next(p);
-		if (c) {
-			c->initially_deferred = deferred;
-			if (deferred)
-				c->deferrable = true; /* PostgreSQL: INITIALLY DEFERRED implies DEFERRABLE */
-		}
-		seen = true;
-	}
-	return seen;
-}
-
-/* After REFERENCES: table [(cols)] then actions, MATCH and deferrability in any order. */
-static int parse_references(dbs_parser *p, dbs_constraint *c)
-{
-	if (dbs_p_qualified_name(p, &c->ref_table, "the referenced table name after REFERENCES"))
-		return p->rc;
-	if (dbs_p_peek(p, 0)->kind == DBS_TK_LPAREN) {
-		char context[240];
-		snprintf(context, sizeof context, "the REFERENCES \"%s\" column list of %s", c->ref_table, p->stmt);
-		if (dbs_p_name_list(p, &c->ref_cols, false, context))
-			return p->rc;
-	}
-	while (!p->rc) {
-		if (dbs_p_at(p, 0, "ON") && (dbs_p_at(p, 1, "DELETE") || dbs_p_at(p, 1, "UPDATE"))) {
-			dbs_p_next(p);
-			bool del = dbs_p_at(p, 0, "DELETE");
-			dbs_p_next(p);
-			parse_action(p, del ? &c->on_delete : &c->on_update, del ? "DELETE" : "UPDATE");
-		} else if (dbs_p_accept(p, "MATCH")) {
-			if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
-				return dbs_p_error(p, NULL, "expected a match type after MATCH in %s", p->stmt);
-			dbs_p_next(p);
-		} else if (!parse_deferrable(p, c)) {
-			break;
-		}
-	}
-	return p->rc;
-}
-
-static dbs_constraint *new_constraint(dbs_parser *p, dbs_table *t, dbs_con_kind kind, const char *name)
-{
-	dbs_constraint *c = dbs_table_add_constraint(p->s, t, kind);
-	if (!c) {
-		dbs_p_oom(p);
-		return NULL;
-	}
-	c->name = name;
-	return c;
-}
-
-static dbs_constraint *inline_constraint(dbs_parser *p, dbs_table *t, dbs_column *col, dbs_con_kind kind,
-	const char *name)
-{
-	dbs_constraint *c = new_constraint(p, t, kind, name);
-	if (!c)
-		return NULL;
-	c->inline_col = true;
-	if (DBS_VEC_PUSH(&p->s->arena, &c->cols, col->name)) {
-		dbs_p_oom(p);
-		return NULL;
-	}
-	return c;
-}
-
-static int check_one_pk(dbs_parser *p, const dbs_table *t, const dbs_token *at)
-{
-	if (dbs_table_primary_key(t))
-		return dbs_p_error(p, at, "table \"%s\" has more than one primary key", t->name);
-	return p->rc;
-}
-
-/* "( expr )" after CHECK / AS: the canonical expression. */
-static const char *paren_expr(dbs_parser *p, const char *context)
-{
-	const char *start, *end;
-	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context) || dbs_p_balanced(p, &start, &end, context))
-		return NULL;
-	if (start == end) {
-		dbs_p_error(p, &p->prev, "empty expression %s", context);
-		return NULL;
-	}
-	return dbs_p_expr(p, start, end);
-}
-
-/* SQLite's DEFAULT is one term: a literal, a signed literal, or (expr). A bare
- * identifier there is a string to SQLite, so it becomes a string literal. */
-static int parse_default_sqlite(dbs_parser *p, dbs_column *col, const char *context)
-{
-	const dbs_token *t = dbs_p_peek(p, 0);
-	const char *start = t->start, *end = t->start + t->len;
-	if (t->kind == DBS_TK_LPAREN) {
-		dbs_p_next(p);
-		if (dbs_p_balanced(p, &start, &end, context))
-			return p->rc;
-		if (start == end)
-			return dbs_p_error(p, &p->prev, "empty expression %s", context);
-	} else if (t->kind == DBS_TK_OP && (t->len == 1 && (*t->start == '-' || *t->start == '+'))) {
-		dbs_p_next(p);
-		t = dbs_p_peek(p, 0);
-		if (t->kind != DBS_TK_NUMBER && t->kind != DBS_TK_STRING && t->kind != DBS_TK_BLOB)
-			return dbs_p_error(p, NULL, "expected a literal after the sign %s", context);
-		end = t->start + t->len;
-		dbs_p_next(p);
-	} else if (t->kind == DBS_TK_STRING || t->kind == DBS_TK_NUMBER || t->kind == DBS_TK_BLOB) {
-		dbs_p_next(p);
-	} else if (dbs_tok_is(t, "NULL") || dbs_tok_is(t, "TRUE") || dbs_tok_is(t, "FALSE") ||
-		   dbs_tok_is(t, "CURRENT_TIME") || dbs_tok_is(t, "CURRENT_DATE") || dbs_tok_is(t, "CURRENT_TIMESTAMP")) {
-		dbs_p_next(p);
-	} else if (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) {
-		dbs_buf_clear(&p->scratch);
-		dbs_buf lit = DBS_BUF_INIT;
-		dbs_tok_value(&p->scratch, t, p->s->dialect);
-		dbs_quote_literal(&lit, p->s->dialect, dbs_buf_cstr(&p->scratch));
-		col->default_expr = dbs_buf_ok(&lit) ? dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&lit)) : NULL;
-		dbs_buf_free(&lit);
-		if (!col->default_expr)
-			return dbs_p_oom(p);
-		dbs_p_next(p);
-		return p->rc;
-	} else {
-		return dbs_p_error(p, NULL, "expected a literal, a signed number or (expression) %s", context);
-	}
-	col->default_expr = dbs_p_expr(p, start, end);
-	return p->rc;
-}
-
-/* Other dialects allow any expression; it ends at ',' / ')' or the next constraint. */
-static int parse_default_expr(dbs_parser *p, dbs_column *col, const char *context)
-{
-	const dbs_token *t = dbs_p_peek(p, 0);
-	const char *start = t->start, *end = t->start;
-	int depth = 0;
-	for (bool first = true;; first = false) {
-		t = dbs_p_peek(p, 0);
-		if (p->rc)
-			return p->rc;
-		if (t->kind == DBS_TK_EOF || t->kind == DBS_TK_SEMI) {
-			if (depth > 0)
-				return dbs_p_error(p, t, "missing ')' %s", context);
-			break;
-		}
-		if (depth == 0 && (t->kind == DBS_TK_COMMA || t->kind == DBS_TK_RPAREN))
-			break;
-		if (depth == 0 && !first && at_column_constraint(p))
-			break;
-		if (t->kind == DBS_TK_LPAREN)
-			depth++;
-		else if (t->kind == DBS_TK_RPAREN)
-			depth--;
-		end = t->start + t->len;
-		dbs_p_next(p);
-	}
-	if (start == end)
-		return dbs_p_error(p, NULL, "expected an expression %s", context);
-	col->default_expr = dbs_p_expr(p, start, end);
-	return p->rc;
-}
-
-/* GENERATED ... after the word GENERATED was consumed (or AS directly). */
-static int parse_generated(dbs_parser *p, dbs_column *col, const char *context)
-{
-	if (dbs_p_accept(p, "BY")) {
-		if (dbs_p_expect_kw(p, "DEFAULT", context) || dbs_p_expect_kw(p, "AS", context) ||
-		    dbs_p_expect_kw(p, "IDENTITY", context))
-			return p->rc;
-		col->identity = "BY DEFAULT";
-	} else {
-		if (dbs_p_expect_kw(p, "ALWAYS", context) || dbs_p_expect_kw(p, "AS", context))
-			return p->rc;
-		if (dbs_p_accept(p, "IDENTITY")) {
-			col->identity = "ALWAYS";
-		} else {
-			col->generated_expr = paren_expr(p, context);
-			col->generated_stored = dbs_p_accept(p, "STORED");
-			if (!col->generated_stored)
-				dbs_p_accept(p, "VIRTUAL");
-			return p->rc;
-		}
-	}
-	if (dbs_p_accept_kind(p, DBS_TK_LPAREN)) { /* sequence options */
-		const char *s, *e;
-		dbs_p_balanced(p, &s, &e, context);
-	}
-	return p->rc;
-}
-
-static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col)
-{
-	char context[300];
-	snprintf(context, sizeof context, "for column \"%s\" of table \"%s\"", col->name, t->name);
-	dbs_constraint *last_fk = NULL;
-	while (!p->rc) {
-		const char *cname = NULL;
-		const dbs_token at = *dbs_p_peek(p, 0);
-		if (dbs_p_accept(p, "CONSTRAINT") && dbs_p_name(p, &cname, "a constraint name after CONSTRAINT"))
-			return p->rc;
-		if (dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "NULL")) {
-			dbs_p_next(p);
-			dbs_p_next(p);
-			col->not_null = true;
-			skip_conflict_clause(p);
-		} else if (dbs_p_accept(p, "NULL")) {
-			col->not_null = false;
-			skip_conflict_clause(p);
-		} else if (dbs_p_accept(p, "PRIMARY")) {
-			if (dbs_p_expect_kw(p, "KEY", "after PRIMARY") || check_one_pk(p, t, &at))
-				return p->rc;
-			dbs_constraint *c = inline_constraint(p, t, col, DBS_CON_PRIMARY, cname);
-			if (!c)
-				return p->rc;
-			if (!dbs_p_accept(p, "ASC"))
-				dbs_p_accept(p, "DESC");
-			skip_conflict_clause(p);
-			if (dbs_p_accept(p, "AUTOINCREMENT")) {
-				if (!col->type || strcmp(col->type, "integer") != 0)
-					return dbs_p_error(p, &p->prev, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY %s",
-						context);
-				c->pk_autoincrement = col->autoincrement = true;
-			}
-		} else if (dbs_p_accept(p, "UNIQUE")) {
-			if (is_mysql(p))
-				dbs_p_accept(p, "KEY");
-			if (!inline_constraint(p, t, col, DBS_CON_UNIQUE, cname))
-				return p->rc;
-			skip_conflict_clause(p);
-		} else if (dbs_p_accept(p, "CHECK")) {
-			dbs_constraint *c = inline_constraint(p, t, col, DBS_CON_CHECK, cname);
-			if (!c)
-				return p->rc;
-			c->check_expr = paren_expr(p, context);
-			if (dbs_p_at(p, 0, "NO") && dbs_p_at(p, 1, "INHERIT")) {
-				dbs_p_next(p);
-				dbs_p_next(p);
-			}
-		} else if (dbs_p_accept(p, "DEFAULT")) {
-			if (is_sqlite(p))
-				parse_default_sqlite(p, col, context);
-			else
-				parse_default_expr(p, col, context);
-		} else if (dbs_p_accept(p, "COLLATE")) {
-			dbs_p_name(p, &col->collation, "a collation name after COLLATE");
-		} else if (dbs_p_accept(p, "REFERENCES")) {
-			last_fk = inline_constraint(p, t, col, DBS_CON_FOREIGN, cname);
-			if (!last_fk)
-				return p->rc;
-			parse_references(p, last_fk);
-		} else if (dbs_p_accept(p, "GENERATED")) {
-			parse_generated(p, col, context);
-		} else if (dbs_p_at(p, 0, "AS") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			dbs_p_next(p);
-			col->generated_expr = paren_expr(p, context);
-			col->generated_stored = dbs_p_accept(p, "STORED");
-			if (!col->generated_stored)
-				dbs_p_accept(p, "VIRTUAL");
-		} else if (!cname && parse_deferrable(p, last_fk)) {
-			/* SQLite accepts the deferrable clause as a constraint of its own */
-		} else if (is_mysql(p) && (dbs_p_accept(p, "AUTO_INCREMENT"))) {
-			col->autoincrement = true;
-		} else if (is_mysql(p) && dbs_p_accept(p, "COMMENT")) {
-			const dbs_token *s = dbs_p_peek(p, 0);
-			if (s->kind != DBS_TK_STRING)
-				return dbs_p_error(p, NULL, "expected a string after COMMENT %s", context);
-			dbs_buf_clear(&p->scratch);
-			dbs_tok_value(&p->scratch, s, p->s->dialect);
-			if (!(col->comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
-				return dbs_p_oom(p);
-			dbs_p_next(p);
-		} else if (is_mysql(p) && dbs_p_at(p, 0, "ON") && dbs_p_at(p, 1, "UPDATE")) {
-			/* ON UPDATE CURRENT_TIMESTAMP[(n)]: not modeled yet */
-			dbs_p_next(p);
-			dbs_p_next(p);
-			dbs_p_next(p);
-			if (dbs_p_accept_kind(p, DBS_TK_LPAREN)) {
-				const char *s, *e;
-				dbs_p_balanced(p, &s, &e, context);
-			}
-		} else if (is_mysql(p) && (dbs_p_at(p, 0, "CHARSET") ||
-			   (dbs_p_at(p, 0, "CHARACTER") && dbs_p_at(p, 1, "SET")))) {
-			const char *ignored;
-			dbs_p_accept(p, "CHARACTER");
-			dbs_p_next(p); /* SET or CHARSET */
-			dbs_p_name(p, &ignored, "a character set name");
-		} else if (is_mysql(p) && (dbs_p_accept(p, "VISIBLE") || dbs_p_accept(p, "INVISIBLE"))) {
-			/* not modeled */
-		} else if (cname) {
-			return dbs_p_error(p, NULL, "expected a constraint after CONSTRAINT \"%s\" %s", cname, context);
-		} else {
-			break;
-		}
-	}
-	return p->rc;
-}
-
-/* Type name: words, then optional (args), then more words (MySQL's "int(11)
- * unsigned", PostgreSQL's "timestamp(6) with time zone") and [] suffixes. */
-static int parse_type(dbs_parser *p, dbs_column *col, const char *context)
-{
-	const dbs_token *t = dbs_p_peek(p, 0);
-	const char *start = t->start, *end = t->start;
-	for (;;) {
-		t = dbs_p_peek(p, 0);
-		if (p->rc)
-			return p->rc;
-		bool word = t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED ||
-			(t->kind == DBS_TK_STRING && is_sqlite(p));
-		if (word && !at_column_constraint(p)) {
-			end = t->start + t->len;
-			dbs_p_next(p);
-		} else if (t->kind == DBS_TK_LPAREN && end != start) {
-			const char *s, *e;
-			dbs_p_next(p);
-			if (dbs_p_balanced(p, &s, &e, context))
-				return p->rc;
-			end = p->prev.start + p->prev.len;
-		} else if (t->kind == DBS_TK_OP && t->len == 1 && *t->start == '[' && end != start &&
-			   dbs_p_peek(p, 1)->kind == DBS_TK_OP && *dbs_p_peek(p, 1)->start == ']') {
-			dbs_p_next(p);
-			end = dbs_p_peek(p, 0)->start + 1;
-			dbs_p_next(p);
-		} else {
-			break;
-		}
-	}
-	if (end != start && !(col->type = dbs_type_canon(&p->s->arena, p->s->dialect, start, (size_t)(end - start))))
-		return dbs_p_oom(p);
-	return p->rc;
-}
-
-static int parse_column_def(dbs_parser *p, dbs_table *t)
-{
-	const dbs_token at = *dbs_p_peek(p, 0);
-	const char *name;
-	char what[200];
-	snprintf(what, sizeof what, "a column name in table \"%s\"", t->name);
-	if (dbs_p_name(p, &name, what))
-		return p->rc;
-	if (dbs_table_find_column(p->s, t, name))
-		return dbs_p_error(p, &at, "duplicate column \"%s\" in table \"%s\"", name, t->name);
-	dbs_column *col = dbs_table_add_column(p->s, t, name);
-	if (!col)
-		return dbs_p_oom(p);
-	char context[300];
-	snprintf(context, sizeof context, "for column \"%s\" of table \"%s\"", name, t->name);
-	if (parse_type(p, col, context))
-		return p->rc;
-	return parse_column_constraints(p, t, col);
 }
 
 static int parse_table_constraint(dbs_parser *p, dbs_table *t)
@@ -466,40 +29,48 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 	char list_ctx[340];
 	snprintf(list_ctx, sizeof list_ctx, "the column list of %s", context);
 	if (dbs_p_accept(p, "PRIMARY")) {
-		if (dbs_p_expect_kw(p, "KEY", "after PRIMARY") || check_one_pk(p, t, &at))
+		if (dbs_p_expect_kw(p, "KEY", "after PRIMARY") || dbs_p_check_one_pk(p, t, &at))
 			return p->rc;
-		dbs_constraint *c = new_constraint(p, t, DBS_CON_PRIMARY, cname);
-		if (is_mysql(p) && dbs_p_accept(p, "USING"))
+		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_PRIMARY, cname);
+		if (dbs_p_mysql(p) && dbs_p_accept(p, "USING"))
 			dbs_p_next(p);
-		if (!c || dbs_p_name_list(p, &c->cols, true, list_ctx))
+		bool autoinc = false;
+		if (!c || dbs_p_name_list(p, &c->cols, true, dbs_p_sqlite(p) ? &autoinc : NULL, list_ctx))
 			return p->rc;
-		skip_conflict_clause(p);
+		if (autoinc) {
+			dbs_column *col = c->cols.n == 1 ? dbs_table_find_column(p->s, t, c->cols.items[0]) : NULL;
+			if (!col || !col->type || strcmp(col->type, "integer") != 0)
+				return dbs_p_error(p, &at, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY (table \"%s\")",
+					t->name);
+			c->pk_autoincrement = col->autoincrement = true;
+		}
+		dbs_p_conflict_clause(p);
 	} else if (dbs_p_accept(p, "UNIQUE")) {
-		if (is_mysql(p)) {
+		if (dbs_p_mysql(p)) {
 			if (!dbs_p_accept(p, "KEY"))
 				dbs_p_accept(p, "INDEX");
 			if (dbs_p_at_name(p) && dbs_p_name(p, &cname, "a key name"))
 				return p->rc;
 		}
-		dbs_constraint *c = new_constraint(p, t, DBS_CON_UNIQUE, cname);
-		if (!c || dbs_p_name_list(p, &c->cols, true, list_ctx))
+		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_UNIQUE, cname);
+		if (!c || dbs_p_name_list(p, &c->cols, true, NULL, list_ctx))
 			return p->rc;
-		skip_conflict_clause(p);
+		dbs_p_conflict_clause(p);
 	} else if (dbs_p_accept(p, "CHECK")) {
-		dbs_constraint *c = new_constraint(p, t, DBS_CON_CHECK, cname);
+		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_CHECK, cname);
 		if (!c)
 			return p->rc;
-		c->check_expr = paren_expr(p, context);
+		c->check_expr = dbs_p_paren_expr(p, context);
 	} else if (dbs_p_accept(p, "FOREIGN")) {
 		if (dbs_p_expect_kw(p, "KEY", "after FOREIGN"))
 			return p->rc;
-		if (is_mysql(p) && dbs_p_at_name(p) && dbs_p_name(p, &cname, "a key name"))
+		if (dbs_p_mysql(p) && dbs_p_at_name(p) && dbs_p_name(p, &cname, "a key name"))
 			return p->rc;
-		dbs_constraint *c = new_constraint(p, t, DBS_CON_FOREIGN, cname);
-		if (!c || dbs_p_name_list(p, &c->cols, false, list_ctx) ||
-		    dbs_p_expect_kw(p, "REFERENCES", context) || parse_references(p, c))
+		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_FOREIGN, cname);
+		if (!c || dbs_p_name_list(p, &c->cols, false, NULL, list_ctx) ||
+		    dbs_p_expect_kw(p, "REFERENCES", context) || dbs_p_references(p, c))
 			return p->rc;
-	} else if (!cname && is_mysql(p) && (dbs_p_at(p, 0, "KEY") || dbs_p_at(p, 0, "INDEX") ||
+	} else if (!cname && dbs_p_mysql(p) && (dbs_p_at(p, 0, "KEY") || dbs_p_at(p, 0, "INDEX") ||
 			dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {
 		const char *method = dbs_p_at(p, 0, "FULLTEXT") ? "fulltext" : dbs_p_at(p, 0, "SPATIAL") ? "spatial" : NULL;
 		dbs_p_next(p);
@@ -523,10 +94,25 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 	return p->rc;
 }
 
+/* Key columns must exist, as every dialect insists; saying so here names the
+ * table and column instead of failing later in the database. */
+static int check_key_columns(dbs_parser *p, const dbs_table *t, size_t from, const dbs_token *at)
+{
+	for (size_t i = from; i < t->constraints.n; i++) {
+		const dbs_constraint *c = t->constraints.items[i];
+		for (size_t j = 0; j < c->cols.n; j++)
+			if (!dbs_table_find_column(p->s, t, c->cols.items[j]))
+				return dbs_p_error(p, at, "%s of table \"%s\" names unknown column \"%s\"",
+					c->name ? c->name : c->kind == DBS_CON_PRIMARY ? "PRIMARY KEY" : c->kind == DBS_CON_UNIQUE ?
+					"UNIQUE" : c->kind == DBS_CON_FOREIGN ? "FOREIGN KEY" : "CHECK", t->name, c->cols.items[j]);
+	}
+	return p->rc;
+}
+
 /* Table options after the closing parenthesis. */
 static int parse_table_options(dbs_parser *p, dbs_table *t)
 {
-	if (!is_sqlite(p)) {
+	if (!dbs_p_sqlite(p)) {
 		dbs_p_skip_statement(p); /* ENGINE=, WITH (...), TABLESPACE ...: not modeled */
 		return p->rc;
 	}
@@ -582,14 +168,14 @@ int dbs_p_create_table(dbs_parser *p)
 	bool constraint_last = false;
 	for (;;) {
 		constraint_last = at_table_constraint(p);
-		if (constraint_last ? parse_table_constraint(p, t) : parse_column_def(p, t))
+		if (constraint_last ? parse_table_constraint(p, t) : dbs_p_column_def(p, t))
 			return p->rc;
 		if (dbs_p_accept_kind(p, DBS_TK_COMMA))
 			continue;
 		if (dbs_p_accept_kind(p, DBS_TK_RPAREN))
 			break;
 		/* SQLite lets table constraints follow each other without commas */
-		if (constraint_last && is_sqlite(p) && at_table_constraint(p))
+		if (constraint_last && dbs_p_sqlite(p) && at_table_constraint(p))
 			continue;
 		if (constraint_last)
 			return dbs_p_error(p, NULL, "expected ',' or ')' after a constraint of table \"%s\"", name);
@@ -598,11 +184,29 @@ int dbs_p_create_table(dbs_parser *p)
 	}
 	if (t->columns.n == 0)
 		return dbs_p_error(p, &at, "table \"%s\" has no columns", name);
+	if (check_key_columns(p, t, 0, &at))
+		return p->rc;
 	if (parse_table_options(p, t))
 		return p->rc;
 	if (t->without_rowid && !dbs_table_primary_key(t))
 		return dbs_p_error(p, &at, "WITHOUT ROWID table \"%s\" has no PRIMARY KEY", name);
 	return p->rc;
+}
+
+/* To the ',' or ';' that ends one ALTER TABLE action. */
+static void skip_column_def(dbs_parser *p)
+{
+	int depth = 0;
+	for (;;) {
+		const dbs_token *t = dbs_p_peek(p, 0);
+		if (t->kind == DBS_TK_EOF || (depth <= 0 && (t->kind == DBS_TK_SEMI || t->kind == DBS_TK_COMMA)))
+			return;
+		if (t->kind == DBS_TK_LPAREN)
+			depth++;
+		else if (t->kind == DBS_TK_RPAREN)
+			depth--;
+		dbs_p_next(p);
+	}
 }
 
 /* ALTER [COLUMN] c SET DEFAULT e | DROP DEFAULT | SET NOT NULL | DROP NOT NULL
@@ -621,7 +225,7 @@ static int parse_alter_column(dbs_parser *p, dbs_table *t)
 	snprintf(context, sizeof context, "for column \"%s\" of table \"%s\"", col->name, t->name);
 	if (dbs_p_accept(p, "SET")) {
 		if (dbs_p_accept(p, "DEFAULT"))
-			return is_sqlite(p) ? parse_default_sqlite(p, col, context) : parse_default_expr(p, col, context);
+			return dbs_p_default(p, col, context);
 		if (dbs_p_accept(p, "NOT") && !dbs_p_expect_kw(p, "NULL", context)) {
 			col->not_null = true;
 			return p->rc;
@@ -636,7 +240,7 @@ static int parse_alter_column(dbs_parser *p, dbs_table *t)
 			return p->rc;
 		}
 	} else if (dbs_p_accept(p, "ADD") && !dbs_p_expect_kw(p, "GENERATED", context)) {
-		return parse_generated(p, col, context);
+		return dbs_p_generated(p, col, context);
 	}
 	return dbs_p_error(p, NULL, "unsupported ALTER COLUMN action %s", context);
 }
@@ -650,10 +254,17 @@ static int parse_alter_action(dbs_parser *p, dbs_table *t)
 				dbs_p_next(p);
 				if (dbs_p_expect_kw(p, "EXISTS", "after IF NOT"))
 					return p->rc;
+				const dbs_token *n = dbs_p_peek(p, 0);
+				dbs_buf_clear(&p->scratch);
+				if (dbs_p_at_name(p) && dbs_tok_value(&p->scratch, n, p->s->dialect) == 0 &&
+				    dbs_table_find_column(p->s, t, dbs_buf_cstr(&p->scratch))) {
+					skip_column_def(p); /* it exists: nothing to add */
+					return p->rc;
+				}
 			}
-			return parse_column_def(p, t);
+			return dbs_p_column_def(p, t);
 		}
-		return at_table_constraint(p) ? parse_table_constraint(p, t) : parse_column_def(p, t);
+		return at_table_constraint(p) ? parse_table_constraint(p, t) : dbs_p_column_def(p, t);
 	}
 	if (dbs_p_accept(p, "ALTER"))
 		return parse_alter_column(p, t);
@@ -686,9 +297,10 @@ int dbs_p_alter_table(dbs_parser *p)
 		return dbs_p_error(p, &at, "ALTER TABLE of unknown table \"%s\"", name);
 	if (dbs_p_touch(p, t))
 		return p->rc;
+	size_t had = t->constraints.n;
 	do {
 		if (parse_alter_action(p, t))
 			return p->rc;
 	} while (dbs_p_accept_kind(p, DBS_TK_COMMA));
-	return p->rc;
+	return check_key_columns(p, t, had, &at);
 }

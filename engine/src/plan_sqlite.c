@@ -176,7 +176,8 @@ static int on_drop_column(table_plan *tp, const dbs_change *ch)
 			return rc;
 		return dbs_op_sql(p, op, dbs_buf_cstr(&tp->sql));
 	}
-	return dbs_sqlite_hypothetical_drop(tp, c, op);
+	dbs_sqlite_single_change one = { .drop_col = c };
+	return dbs_sqlite_hypothetical(tp, op, &one);
 }
 
 static int on_alter_column(table_plan *tp, const dbs_change *ch)
@@ -201,7 +202,8 @@ static int on_alter_column(table_plan *tp, const dbs_change *ch)
 		dbs_buf_free(&tp->detail);
 		tp->detail = rebuild_detail;
 		tp->n_folded = folded;
-		if (rc || (rc = dbs_op_skip(p, op, "alter_columns is off")))
+		dbs_sqlite_single_change one = { .alter_live = lc, .alter_want = wc };
+		if (rc || (rc = dbs_op_skip(p, op, "alter_columns is off")) || (rc = dbs_sqlite_hypothetical(tp, op, &one)))
 			return rc;
 		return dbs_op_summary(p, op, "change column `%s` of `%s`%s", wc->name, tp->L->name,
 			dbs_planner_label(p, tp->W->name, wc->name));
@@ -254,8 +256,9 @@ static int on_alter_column(table_plan *tp, const dbs_change *ch)
 	return dbs_buf_ok(&tp->detail) ? 0 : dbs_error_oom(p->ctx);
 }
 
-/* Does the constraint touch a column that is not being synced as a column
- * change: a new column skipped or refused, or one riding on ADD COLUMN? */
+/* A constraint change needs a rebuild unless a column change already settles
+ * it: the new column it is on is skipped or refused, it rides in an ADD COLUMN
+ * definition, or it belongs to an extra column (dropped with it, or kept). */
 static int on_constraint(table_plan *tp, const dbs_change *ch)
 {
 	dbs_planner *p = tp->p;
@@ -281,7 +284,10 @@ static int on_constraint(table_plan *tp, const dbs_change *ch)
 		if ((rc = dbs_op_summary(p, op, "%s %s on `%s`", add ? "add" : "drop", dbs_sqlite_describe_constraint(tp, k),
 			tp->L->name)))
 			return rc;
-		return dbs_op_skip(p, op, "sync_indexes is off");
+		dbs_sqlite_single_change one = { .add_con = add ? k : NULL, .drop_con = add ? NULL : k };
+		if ((rc = dbs_op_skip(p, op, "sync_indexes is off")))
+			return rc;
+		return dbs_sqlite_hypothetical(tp, op, &one);
 	}
 	tp->rebuild = true;
 	return dbs_sqlite_note(tp, "%s %s", add ? "add" : "drop", dbs_sqlite_describe_constraint(tp, k));
@@ -296,9 +302,11 @@ static int on_table_options(table_plan *tp)
 		int rc;
 		if (!op)
 			return dbs_error_oom(p->ctx);
-		if ((rc = dbs_op_summary(p, op, "change WITHOUT ROWID / STRICT of `%s`", tp->L->name)))
+		dbs_sqlite_single_change one = { .options = true };
+		if ((rc = dbs_op_summary(p, op, "change WITHOUT ROWID / STRICT of `%s`", tp->L->name)) ||
+		    (rc = dbs_op_skip(p, op, "alter_columns is off")))
 			return rc;
-		return dbs_op_skip(p, op, "alter_columns is off");
+		return dbs_sqlite_hypothetical(tp, op, &one);
 	}
 	tp->rebuild = true;
 	return dbs_sqlite_note(tp, "table options: %s%s -> %s%s", tp->L->without_rowid ? "WITHOUT ROWID " : "",

@@ -45,8 +45,16 @@ const char *dbs_sqlite_describe_constraint(table_plan *tp, const dbs_constraint 
 
 /* Emit the REBUILD_TABLE operation for `tp` (tp->rebuild is set). */
 int dbs_sqlite_rebuild_op(table_plan *tp);
-/* Put on `op` the statements that would drop live column `c` by a rebuild that
- * changes nothing else. */
-int dbs_sqlite_hypothetical_drop(table_plan *tp, const dbs_column *c, dbs_op_build *op);
+/* One change alone, for a SKIPPED operation's statements. */
+typedef struct dbs_sqlite_single_change {
+	const dbs_column *drop_col;                   /* live column dropped */
+	const dbs_column *alter_live, *alter_want;    /* live column given its desired definition */
+	const dbs_constraint *add_con, *drop_con;     /* desired constraint added / live one dropped */
+	bool options;                                 /* desired WITHOUT ROWID / STRICT */
+} dbs_sqlite_single_change;
+
+/* Put on `op` the statements of a rebuild that makes only `one` change to the
+ * live table: what a skipped change would run. */
+int dbs_sqlite_hypothetical(table_plan *tp, dbs_op_build *op, const dbs_sqlite_single_change *one);
 
 #endif

@@ -99,7 +99,18 @@ dbs_table *dbs_schema_find_table(dbsync_schema *s, const char *name)
 				return s->tables.items[i];
 		return NULL;
 	}
-	if (s->hash_n != s->tables.n || !s->hash) {
+	if (s->hash && s->hash_n < s->tables.n && s->tables.n * 2 + 1 <= s->hash_cap) {
+		/* tables are only appended between lookups: insert the new ones
+		 * rather than rebuild, or parsing a script turns quadratic */
+		for (size_t i = s->hash_n; i < s->tables.n; i++) {
+			dbs_table *t = s->tables.items[i];
+			size_t j = name_hash(t->name) & (s->hash_cap - 1);
+			while (s->hash[j])
+				j = (j + 1) & (s->hash_cap - 1);
+			s->hash[j] = t;
+		}
+		s->hash_n = s->tables.n;
+	} else if (s->hash_n != s->tables.n || !s->hash) {
 		if (rebuild_hash(s))
 			return NULL;
 	}

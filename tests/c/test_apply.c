@@ -330,6 +330,35 @@ static void test_rebuild_new_fk_violation_rolls_back(void **state)
 	fx_close(&fx);
 }
 
+/* Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: SQLite checks them
+ * at COMMIT, and a failed COMMIT must still leave nothing behind. */
+static void test_deferred_fk_fails_at_commit(void **state)
+{
+	(void)state;
+	fixture fx;
+	fx_open(&fx, "deferred.db", base_sql);
+	char *before = snapshot(fx.peek);
+	dbsync_plan *p = plan_new(false);
+	plan_add(p, DBSYNC_OP_CREATE_TABLE, "tag", "create table \"tag\"", "CREATE TABLE \"tag\" (a int)",
+		(const char *)NULL);
+	plan_add(p, DBSYNC_OP_ALTER_COLUMN, "book", "fill \"book\"",
+		"INSERT INTO \"book\" VALUES (10, 'x', 999)", (const char *)NULL);
+	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), DBSYNC_EDB);
+	const dbsync_error *e = dbsync_ctx_error(fx.ctx);
+	assert_int_equal(e->native_code, 787 /* SQLITE_CONSTRAINT_FOREIGNKEY */);
+	assert_non_null(strstr(e->message, "while committing the plan: "));
+	assert_non_null(strstr(e->message, "FOREIGN KEY constraint failed"));
+	assert_int_equal(p->ops.items[0]->status, DBSYNC_STATUS_PENDING);
+	assert_int_equal(p->ops.items[1]->status, DBSYNC_STATUS_PENDING);
+	char *after = snapshot(fx.peek);
+	assert_string_equal(after, before);
+	assert_int_equal(sqlite3_get_autocommit(dbs_sq_db(fx.conn)), 1);
+	free(before);
+	free(after);
+	dbsync_plan_free(p);
+	fx_close(&fx);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -514,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_apply_failure_rolls_back),
 		cmocka_unit_test(test_rebuild_restores_pragmas),
 		cmocka_unit_test(test_rebuild_new_fk_violation_rolls_back),
+		cmocka_unit_test(test_deferred_fk_fails_at_commit),
 		cmocka_unit_test(test_locked_database),
 		cmocka_unit_test(test_script_text),
 		cmocka_unit_test(test_script_runs_like_apply),

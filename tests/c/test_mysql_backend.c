@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -230,6 +231,28 @@ static void test_bad_options_are_einvalid(void **state)
 	assert_null(conn);
 }
 
+static void test_options_reach_the_connector(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	/* an option file, as Django's OPTIONS['read_default_file'] names one */
+	char cnf[128];
+	snprintf(cnf, sizeof cnf, "%s/client.cnf", server_dir);
+	FILE *f = fopen(cnf, "w");
+	assert_non_null(f);
+	fprintf(f, "[client]\nsocket=%s\nuser=dbsync_pw\npassword=%s\n", server_socket, RIGHT_PASSWORD);
+	fclose(f);
+	const char *keys[] = { "name", "read_default_file", "init_command" };
+	const char *vals[] = { "dbsync_test", cnf, "SET @dbsync_probe = 7" };
+	dbsync_conn *conn = NULL;
+	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 3))
+		fail_msg("cannot connect through %s: %s", cnf, dbsync_ctx_error(ctx)->message);
+	assert_int_equal(query_int(ctx, conn, "SELECT CURRENT_USER() = 'dbsync_pw@localhost'"), 1);
+	assert_int_equal(query_int(ctx, conn, "SELECT @dbsync_probe"), 7);
+	assert_null(strstr(dbsync_conn_describe(conn), RIGHT_PASSWORD));
+	dbsync_conn_close(conn);
+	remove(cnf);
+}
+
 /* ---- introspection ---- */
 
 /* What Django 5.2 emits for a pair of models on MySQL, plus what a DBA adds
@@ -447,6 +470,46 @@ static void test_introspect_django_schema(void **state)
 	dbsync_schema_free(s);
 
 	exec_ok(ctx, root, "DROP DATABASE dbsync_intro");
+	dbsync_conn_close(conn);
+	dbsync_conn_close(root);
+}
+
+/* Under lower_case_table_names=0 "Foo" and "foo" are two tables; the
+ * catalog sorts names case-insensitively, so their rows may interleave. */
+static void test_tables_differing_in_case_stay_apart(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_case; CREATE DATABASE dbsync_case");
+	dbsync_conn *conn = open_db(ctx, "dbsync_case");
+	exec_ok(ctx, conn,
+		"CREATE TABLE `Foo` (a int PRIMARY KEY, b int, UNIQUE KEY u (b));"
+		"CREATE TABLE `foo` (x int, y int, z int, KEY u (z), CONSTRAINT fk FOREIGN KEY (x) REFERENCES `Foo` (a));");
+	dbsync_schema *s = NULL;
+	if (dbsync_conn_introspect(&s, ctx, conn))
+		fail_msg("introspect failed: %s", dbsync_ctx_error(ctx)->message);
+	assert_int_equal(s->tables.n, 2);
+	dbs_table *upper = NULL, *lower = NULL;
+	for (size_t i = 0; i < s->tables.n; i++) {
+		if (strcmp(s->tables.items[i]->name, "Foo") == 0)
+			upper = s->tables.items[i];
+		if (strcmp(s->tables.items[i]->name, "foo") == 0)
+			lower = s->tables.items[i];
+	}
+	assert_non_null(upper);
+	assert_non_null(lower);
+	assert_int_equal(upper->columns.n, 2);
+	assert_int_equal(lower->columns.n, 3);
+	assert_non_null(find_con(upper, DBS_CON_UNIQUE, "u"));
+	assert_null(find_con(lower, DBS_CON_UNIQUE, "u"));
+	assert_non_null(find_ix(lower, "u"));
+	assert_int_equal(upper->indexes.n, 0);
+	dbs_constraint *fk = find_con(lower, DBS_CON_FOREIGN, "fk");
+	assert_non_null(fk);
+	assert_string_equal(fk->ref_table, "Foo");
+	assert_null(find_con(upper, DBS_CON_FOREIGN, NULL));
+	dbsync_schema_free(s);
+	exec_ok(ctx, root, "DROP DATABASE dbsync_case");
 	dbsync_conn_close(conn);
 	dbsync_conn_close(root);
 }
@@ -684,6 +747,10 @@ static void test_second_run_is_locked_out(void **state)
 	/* a run's lock dies with its connection, so a crashed run blocks nobody */
 	assert_int_equal(be->apply_begin(ctx, first, NULL), 0);
 	dbsync_conn_close(first);
+	/* the server ends the closed session on its own time: wait for it */
+	for (int i = 0; i < 200 && query_int(ctx, observer,
+		"SELECT IS_FREE_LOCK('django-dbsync:dbsync_test')") != 1; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
 	assert_int_equal(be->apply_begin(ctx, second, NULL), 0);
 	assert_int_equal(be->apply_end(ctx, second, NULL, 1), 0);
 	dbsync_conn_close(second);
@@ -711,7 +778,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_password_user_connects_without_showing_it, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_is_econnect_without_the_password, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options_are_einvalid, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_options_reach_the_connector, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_introspect_django_schema, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tables_differing_in_case_stay_apart, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_queries_constant, ctx_setup, ctx_teardown),
 		cmocka_unit_test(test_mariadb_and_mysql_spellings_agree),
 		cmocka_unit_test_setup_teardown(test_exec_errors_carry_errno_and_sqlstate, ctx_setup, ctx_teardown),

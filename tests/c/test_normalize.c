@@ -304,6 +304,65 @@ static void test_primary_key_nullability(void **state)
 	dbsync_ctx_free(ctx);
 }
 
+/* For messages: newlines shown as '|' (in place). */
+static const char *visible(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c == '\n')
+			*c = '|';
+	return s;
+}
+
+/* Idempotence as a property: random token soup in every dialect. */
+static void test_canon_idempotent_on_random_input(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"(", ")", ",", ".", "::", "[", "]", "-", "+", "*", "!=", "==", "<>", "||", "~", "x", "Y", "\"q\"\"x\"",
+		"`b`", "'s''t'", "12", "1.5e3", "X'0a'", "$1", "$$d$$", "cast", "AS", "text", "varchar", "(10)", "in",
+		"not", "null", "is", "case", "when", "then", "else", "end", "collate", "nocase", "lower", "count",
+		"current_timestamp", "and", "or", "date", "double", "precision", "exists", "select", "from", " ", "\n",
+		"/* c */", "-- c\n", "any", "array", "::int", "e'x'",
+	};
+	static const dbsync_dialect dialects[] = { DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES, DBSYNC_DIALECT_MYSQL };
+	dbs_arena a;
+	dbs_arena_init(&a);
+	uint32_t seed = 99;
+	char buf[512];
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0;
+		int count = 1 + round % 24;
+		for (int k = 0; k < count; k++) {
+			seed = seed * 1664525u + 1013904223u;
+			const char *piece = pieces[(seed >> 10) % (sizeof pieces / sizeof pieces[0])];
+			size_t len = strlen(piece);
+			if (n + len + 2 >= sizeof buf)
+				break;
+			memcpy(buf + n, piece, len);
+			n += len;
+			if ((seed >> 28) & 1)
+				buf[n++] = ' ';
+		}
+		buf[n] = '\0';
+		dbsync_dialect d = dialects[round % 3];
+		const char *c = dbs_expr_canon(&a, d, buf, n);
+		if (!c)
+			continue; /* did not lex (e.g. a dangling quote in MySQL's "...") */
+		const char *again = dbs_expr_canon(&a, d, c, strlen(c));
+		if (!again || strcmp(c, again) != 0)
+			fail_msg("dialect %d: [%s] -> [%s] -> [%s]", (int)d, visible(buf), c, again ? again : "(null)");
+		const char *t = dbs_type_canon(&a, d, buf, n);
+		const char *t2 = t ? dbs_type_canon(&a, d, t, strlen(t)) : NULL;
+		if (t && (!t2 || strcmp(t, t2) != 0))
+			fail_msg("type, dialect %d: [%s] -> [%s] -> [%s]", (int)d, visible(buf), t, t2 ? t2 : "(null)");
+		if (round % 1000 == 999) {
+			dbs_arena_free(&a);
+			dbs_arena_init(&a);
+		}
+	}
+	dbs_arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_type_canon),
 		cmocka_unit_test(test_schema_rules),
 		cmocka_unit_test(test_primary_key_nullability),
+		cmocka_unit_test(test_canon_idempotent_on_random_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

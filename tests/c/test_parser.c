@@ -1,9 +1,10 @@
 /*
  * The DDL parser: Django 5.2's own SQLite DDL (tests/c/fixtures/django52_sqlite.sql,
  * produced by the schema editor's collect_sql for a models module with every field
- * type), the same text read back from SQLite's sqlite_schema, hand-written edge
- * cases (each also run through real SQLite to prove it is valid there), errors,
- * and every prefix / mutation of valid input.
+ * type), the same text read back from SQLite's sqlite_schema, what Django's migrate
+ * leaves in sqlite_schema, hand-written edge cases (each also run through real
+ * SQLite to prove it is valid there), other dialects' forms, errors, and every
+ * prefix / mutation of valid input.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,38 +53,41 @@ static void dump_vec(dbs_buf *b, const dbs_str_vec *v)
 	dbs_buf_putc(b, ']');
 }
 
+static void dump_table(dbs_buf *b, const dbs_table *t)
+{
+	dbs_buf_printf(b, "table %s wr=%d strict=%d comment=%s\n", t->name, t->without_rowid, t->strict, S(t->comment));
+	for (size_t j = 0; j < t->columns.n; j++) {
+		const dbs_column *c = t->columns.items[j];
+		dbs_buf_printf(b, " col %s %s nn=%d def=%s gen=%s/%d ai=%d id=%s coll=%s cmt=%s\n", c->name, S(c->type),
+			c->not_null, S(c->default_expr), S(c->generated_expr), c->generated_stored, c->autoincrement,
+			S(c->identity), S(c->collation), S(c->comment));
+	}
+	for (size_t j = 0; j < t->constraints.n; j++) {
+		const dbs_constraint *k = t->constraints.items[j];
+		dbs_buf_printf(b, " con %d %s inline=%d ", k->kind, S(k->name), k->inline_col);
+		dump_vec(b, &k->cols);
+		dbs_buf_printf(b, " check=%s ref=%s", S(k->check_expr), S(k->ref_table));
+		dump_vec(b, &k->ref_cols);
+		dbs_buf_printf(b, " del=%s upd=%s defer=%d/%d ai=%d\n", S(k->on_delete), S(k->on_update), k->deferrable,
+			k->initially_deferred, k->pk_autoincrement);
+	}
+	for (size_t j = 0; j < t->indexes.n; j++) {
+		const dbs_index *x = t->indexes.items[j];
+		dbs_buf_printf(b, " index %s u=%d where=%s method=%s", x->name, x->unique, S(x->where_expr), S(x->method));
+		for (size_t k = 0; k < x->parts.n; k++) {
+			const dbs_index_part *p = &x->parts.items[k];
+			dbs_buf_printf(b, " {%s|%s|%d|%s|%s|%d}", S(p->column), S(p->expr), p->desc, S(p->collation),
+				S(p->opclass), p->prefix_len);
+		}
+		dbs_buf_putc(b, '\n');
+	}
+}
+
 /* Everything the model holds, as text, to compare two parses. */
 static void dump_schema(dbs_buf *b, const dbsync_schema *s)
 {
-	for (size_t i = 0; i < s->tables.n; i++) {
-		const dbs_table *t = s->tables.items[i];
-		dbs_buf_printf(b, "table %s wr=%d strict=%d comment=%s\n", t->name, t->without_rowid, t->strict, S(t->comment));
-		for (size_t j = 0; j < t->columns.n; j++) {
-			const dbs_column *c = t->columns.items[j];
-			dbs_buf_printf(b, " col %s %s nn=%d def=%s gen=%s/%d ai=%d id=%s coll=%s cmt=%s\n", c->name, S(c->type),
-				c->not_null, S(c->default_expr), S(c->generated_expr), c->generated_stored, c->autoincrement,
-				S(c->identity), S(c->collation), S(c->comment));
-		}
-		for (size_t j = 0; j < t->constraints.n; j++) {
-			const dbs_constraint *k = t->constraints.items[j];
-			dbs_buf_printf(b, " con %d %s inline=%d ", k->kind, S(k->name), k->inline_col);
-			dump_vec(b, &k->cols);
-			dbs_buf_printf(b, " check=%s ref=%s", S(k->check_expr), S(k->ref_table));
-			dump_vec(b, &k->ref_cols);
-			dbs_buf_printf(b, " del=%s upd=%s defer=%d/%d ai=%d\n", S(k->on_delete), S(k->on_update), k->deferrable,
-				k->initially_deferred, k->pk_autoincrement);
-		}
-		for (size_t j = 0; j < t->indexes.n; j++) {
-			const dbs_index *x = t->indexes.items[j];
-			dbs_buf_printf(b, " index %s u=%d where=%s method=%s", x->name, x->unique, S(x->where_expr), S(x->method));
-			for (size_t k = 0; k < x->parts.n; k++) {
-				const dbs_index_part *p = &x->parts.items[k];
-				dbs_buf_printf(b, " {%s|%s|%d|%s|%s|%d}", S(p->column), S(p->expr), p->desc, S(p->collation),
-					S(p->opclass), p->prefix_len);
-			}
-			dbs_buf_putc(b, '\n');
-		}
-	}
+	for (size_t i = 0; i < s->tables.n; i++)
+		dump_table(b, s->tables.items[i]);
 	for (size_t i = 0; i < s->views.n; i++)
 		dbs_buf_printf(b, "view %s as %s\n", s->views.items[i]->name, s->views.items[i]->definition);
 }
@@ -104,6 +108,16 @@ static dbsync_schema *parse_ok(dbsync_dialect d, const char *sql, size_t len)
 static dbsync_schema *parse_sqlite(const char *sql)
 {
 	return parse_ok(DBSYNC_DIALECT_SQLITE, sql, strlen(sql));
+}
+
+static void assert_sqlite_accepts(const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("SQLite rejects the test input: %s", err);
+	sqlite3_close(db);
 }
 
 static dbs_table *table(dbsync_schema *s, const char *name)
@@ -261,13 +275,75 @@ static void test_django_fixture(void **state)
 	free(sql);
 }
 
-/* SQLite keeps each CREATE statement's text in sqlite_schema; the backend feeds
- * that back through the parser, which must give the very same model. */
-static void test_fixture_roundtrip_through_sqlite(void **state)
+static void test_django_fixture_more(void **state)
 {
 	(void)state;
 	size_t len;
-	char *sql = read_fixture("django52_sqlite.sql", &len);
+	char *sql = read_fixture("django52_sqlite_more.sql", &len);
+	assert_sqlite_accepts(sql);
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
+	assert_int_equal(s->tables.n, 1);
+	dbs_column *code = column(s, "fy item", "code");
+	assert_string_equal(code->collation, "NOCASE");
+	assert_true(code->not_null);
+	assert_string_equal(column(s, "fy item", "ratio")->default_expr, "0.5");
+	assert_string_equal(column(s, "fy item", "flag")->default_expr, "0");
+	assert_string_equal(column(s, "fy item", "label")->default_expr, "UPPER('x')");
+	assert_string_equal(constraint(s, "fy item", DBS_CON_CHECK, 0)->check_expr,
+		"\"qty\" IS NULL OR NOT (\"qty\" < 0 AND \"qty\" IS NOT NULL)");
+	assert_string_equal(constraint(s, "fy item", DBS_CON_CHECK, 1)->check_expr, "\"kind\" IN ('a', 'b')");
+	assert_string_equal(constraint(s, "fy item", DBS_CON_CHECK, 2)->check_expr,
+		"\"name\" LIKE 'x\\%\\_%' ESCAPE '\\' OR \"code\" LIKE '%A%' ESCAPE '\\'");
+	assert_string_equal(constraint(s, "fy item", DBS_CON_CHECK, 3)->check_expr,
+		"\"price\" > (\"qty\" * 2) OR \"price\" IS NULL");
+	assert_null(constraint(s, "fy item", DBS_CON_FOREIGN, 0)); /* db_constraint=False */
+	dbs_index *lower = index_named(s, "item_lower_name_uniq");
+	assert_true(lower->unique);
+	assert_string_equal(lower->parts.items[0].expr, "LOWER(\"name\")");
+	dbs_index *mixed = index_named(s, "item_expr_mixed");
+	assert_string_equal(mixed->parts.items[0].expr, "COALESCE(\"qty\", 0)");
+	assert_true(mixed->parts.items[0].desc);
+	assert_string_equal(mixed->parts.items[1].column, "name");
+	assert_string_equal(index_named(s, "item_code_partial")->where_expr, "\"qty\" > 0 AND \"name\" IN ('a', 'b')");
+	assert_string_equal(index_named(s, "fy item_parent_id_7566b4e2")->parts.items[0].column, "parent_id");
+	dbsync_schema_free(s);
+	free(sql);
+}
+
+/* Django 6 writes the same models a little differently; the model says so. */
+static void test_django6_fixture(void **state)
+{
+	(void)state;
+	size_t len, len52;
+	char *sql = read_fixture("django61_sqlite.sql", &len);
+	char *sql52 = read_fixture("django52_sqlite.sql", &len52);
+	assert_sqlite_accepts(sql);
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
+	dbsync_schema *s52 = parse_ok(DBSYNC_DIALECT_SQLITE, sql52, len52);
+	assert_int_equal(s->tables.n, s52->tables.n);
+	assert_string_equal(column(s, "fx_book", "publisher_id")->type, "bigint");
+	assert_string_equal(column(s52, "fx_book", "publisher_id")->type, "integer");
+	assert_string_equal(index_named(s, "book_active_title_idx")->where_expr, "\"active\" = 1");
+	assert_string_equal(column(s, "fx_book", "id")->type, "integer"); /* still the rowid */
+	assert_true(column(s, "fx_book", "id")->autoincrement);
+	for (size_t i = 0; i < s52->tables.n; i++) {
+		const dbs_table *a = s52->tables.items[i], *b = table(s, a->name);
+		assert_int_equal(a->columns.n, b->columns.n);
+		assert_int_equal(a->constraints.n, b->constraints.n);
+		assert_int_equal(a->indexes.n, b->indexes.n);
+	}
+	dbsync_schema_free(s);
+	dbsync_schema_free(s52);
+	free(sql);
+	free(sql52);
+}
+
+/* SQLite keeps each CREATE statement's text in sqlite_schema; the backend feeds
+ * that back through the parser, which must give the very same model. */
+static void roundtrip_through_sqlite(const char *fixture)
+{
+	size_t len;
+	char *sql = read_fixture(fixture, &len);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	char *err = NULL;
@@ -307,17 +383,74 @@ static void test_fixture_roundtrip_through_sqlite(void **state)
 	free(sql);
 }
 
-/* ---- hand-written SQLite edge cases, each valid SQLite ---- */
-
-static void assert_sqlite_accepts(const char *sql)
+static void test_fixture_roundtrip_through_sqlite(void **state)
 {
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("SQLite rejects the test input: %s", err);
-	sqlite3_close(db);
+	(void)state;
+	roundtrip_through_sqlite("django52_sqlite.sql");
+	roundtrip_through_sqlite("django52_sqlite_more.sql");
+	roundtrip_through_sqlite("django61_sqlite.sql");
 }
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A table's dump with its lines sorted: the same table whatever the order of its
+ * columns, constraints and indexes. */
+static char *sorted_dump(const dbs_table *t)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dump_table(&b, t);
+	char *text = dbs_buf_detach(&b);
+	assert_non_null(text);
+	char *lines[512];
+	size_t n = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		assert_true(n < 512);
+		lines[n++] = line;
+	}
+	qsort(lines, n, sizeof lines[0], cmp_line);
+	for (size_t i = 0; i < n; i++)
+		dbs_buf_printf(&b, "%s\n", lines[i]);
+	free(text);
+	return dbs_buf_detach(&b);
+}
+
+/* What Django's migrate left in SQLite describes the same tables as what its
+ * schema editor would create; only the column order differs (migrate's table
+ * rebuilds move foreign key columns to the end). */
+static void test_migrated_database_matches_collect_sql(void **state)
+{
+	(void)state;
+	size_t len, mlen;
+	char *sql = read_fixture("django52_sqlite.sql", &len);
+	char *msql = read_fixture("django52_sqlite_migrated.sql", &mlen);
+	assert_sqlite_accepts(msql);
+	dbsync_schema *want = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
+	dbsync_schema *got = parse_ok(DBSYNC_DIALECT_SQLITE, msql, mlen);
+	assert_int_equal(got->tables.n, 15); /* auth, contenttypes, admin, sessions, migrations, fx */
+	bool moved = false;
+	for (size_t i = 0; i < want->tables.n; i++) {
+		const dbs_table *w = want->tables.items[i];
+		const dbs_table *g = dbs_schema_find_table(got, w->name);
+		if (!g)
+			fail_msg("migrate did not create %s", w->name);
+		char *dw = sorted_dump(w), *dg = sorted_dump(g);
+		assert_string_equal(dw, dg);
+		free(dw);
+		free(dg);
+		for (size_t j = 0; j < w->columns.n; j++)
+			moved |= strcmp(w->columns.items[j]->name, g->columns.items[j]->name) != 0;
+	}
+	assert_true(moved);
+	dbsync_schema_free(want);
+	dbsync_schema_free(got);
+	free(sql);
+	free(msql);
+}
+
+/* ---- hand-written SQLite edge cases, each valid SQLite ---- */
 
 static void test_quoted_names(void **state)
 {
@@ -434,10 +567,11 @@ static void test_table_constraints_and_options(void **state)
 		"  CONSTRAINT xy_u UNIQUE (x, y) CHECK (x < y) CONSTRAINT named_ck CHECK (length(z) > 0)\n"
 		") WITHOUT ROWID, STRICT;\n"
 		"CREATE TABLE IF NOT EXISTS c (other INT);\n"
-		"CREATE TABLE ai (id INTEGER PRIMARY KEY AUTOINCREMENT);";
+		"CREATE TABLE ai (id INTEGER PRIMARY KEY AUTOINCREMENT);\n"
+		"CREATE TABLE ai2 (id INTEGER, x, PRIMARY KEY (id AUTOINCREMENT));";
 	assert_sqlite_accepts(sql);
 	dbsync_schema *s = parse_sqlite(sql);
-	assert_int_equal(s->tables.n, 3);
+	assert_int_equal(s->tables.n, 4);
 	dbs_table *c = table(s, "c");
 	assert_true(c->without_rowid);
 	assert_true(c->strict);
@@ -465,6 +599,10 @@ static void test_table_constraints_and_options(void **state)
 	dbs_constraint *aipk = constraint(s, "ai", DBS_CON_PRIMARY, 0);
 	assert_true(aipk->pk_autoincrement);
 	assert_true(column(s, "ai", "id")->autoincrement);
+	assert_true(constraint(s, "ai2", DBS_CON_PRIMARY, 0)->pk_autoincrement);
+	assert_false(constraint(s, "ai2", DBS_CON_PRIMARY, 0)->inline_col);
+	assert_true(column(s, "ai2", "id")->autoincrement);
+	assert_true(column(s, "ai2", "id")->not_null);
 	dbsync_schema_free(s);
 }
 
@@ -526,6 +664,7 @@ static void test_alter_table_add_constraint_other_dialects(void **state)
 		"\"Name\" varchar(50) NOT NULL);\n"
 		"CREATE TABLE \"app_book\" (\"id\" integer NOT NULL PRIMARY KEY GENERATED ALWAYS AS IDENTITY, "
 		"\"author_id\" bigint NOT NULL, \"tags\" varchar(10)[] NULL, \"t\" text DEFAULT 'x'::text NOT NULL);\n"
+		"ALTER TABLE ONLY app_book ADD COLUMN IF NOT EXISTS t integer DEFAULT (1, 2), ADD COLUMN IF NOT EXISTS u int;\n"
 		"ALTER TABLE \"app_book\" ADD CONSTRAINT \"app_book_author_id_fk\" FOREIGN KEY (\"author_id\") "
 		"REFERENCES \"app_author\" (\"id\") DEFERRABLE INITIALLY DEFERRED;\n"
 		"CREATE INDEX \"app_author_name_like\" ON \"app_author\" (\"Name\" varchar_pattern_ops);\n"
@@ -538,6 +677,8 @@ static void test_alter_table_add_constraint_other_dialects(void **state)
 	assert_string_equal(column(s, "app_book", "t")->default_expr, "'x'::text");
 	assert_true(column(s, "app_book", "t")->not_null);
 	assert_string_equal(column(s, "app_book", "t")->comment, "the t");
+	assert_string_equal(column(s, "app_book", "t")->type, "text"); /* IF NOT EXISTS kept the first */
+	assert_string_equal(column(s, "app_book", "u")->type, "int");
 	dbs_constraint *fk = constraint(s, "app_book", DBS_CON_FOREIGN, 0);
 	assert_string_equal(fk->name, "app_book_author_id_fk");
 	assert_string_equal(fk->ref_table, "app_author");
@@ -551,7 +692,10 @@ static void test_alter_table_add_constraint_other_dialects(void **state)
 		"CREATE TABLE `app_author` (`id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY, `name` varchar(50) NOT NULL "
 		"COMMENT 'who', KEY `name_idx` (`name`(10)));\n"
 		"CREATE TABLE `app_book` (`id` integer AUTO_INCREMENT NOT NULL PRIMARY KEY, `author_id` bigint NOT NULL, "
-		"`n` int(11) unsigned DEFAULT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
+		"`n` int(11) unsigned DEFAULT NULL, "
+		"`ts` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), "
+		"`s` varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin INVISIBLE DEFAULT 'a' \"b\", "
+		"`j` json CHARSET utf8mb4 VISIBLE, `d` decimal(10,2) DEFAULT (rand() * 10)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
 		"ALTER TABLE `app_book` ADD CONSTRAINT `app_book_author_id_fk` FOREIGN KEY (`author_id`) "
 		"REFERENCES `app_author` (`id`);";
 	s = parse_ok(DBSYNC_DIALECT_MYSQL, my, strlen(my));
@@ -560,7 +704,128 @@ static void test_alter_table_add_constraint_other_dialects(void **state)
 	assert_int_equal(index_named(s, "name_idx")->parts.items[0].prefix_len, 10);
 	assert_string_equal(column(s, "app_book", "n")->type, "int(11) unsigned");
 	assert_null(column(s, "app_book", "n")->default_expr);
+	assert_string_equal(column(s, "app_book", "ts")->type, "datetime(6)");
+	assert_string_equal(column(s, "app_book", "ts")->default_expr, "CURRENT_TIMESTAMP(6)");
+	assert_true(column(s, "app_book", "ts")->not_null);
+	assert_string_equal(column(s, "app_book", "s")->collation, "utf8mb4_bin");
+	assert_string_equal(column(s, "app_book", "s")->default_expr, "'a' 'b'");
+	assert_string_equal(column(s, "app_book", "j")->type, "json");
+	assert_string_equal(column(s, "app_book", "d")->default_expr, "RAND() * 10");
 	assert_string_equal(constraint(s, "app_book", DBS_CON_FOREIGN, 0)->ref_table, "app_author");
+	dbsync_schema_free(s);
+}
+
+static void test_views_comments_and_index_options(void **state)
+{
+	(void)state;
+	const char *pg =
+		"CREATE TABLE t (a int, b text, c jsonb);\n"
+		"CREATE INDEX CONCURRENTLY IF NOT EXISTS t_c ON ONLY public.t USING GIN (c) WITH (fastupdate = off);\n"
+		"CREATE UNIQUE INDEX t_ab ON t USING btree (a) INCLUDE (b) NULLS NOT DISTINCT TABLESPACE fast WHERE a > 0;\n"
+		"CREATE INDEX t_b ON t (b COLLATE \"C\" text_pattern_ops DESC NULLS LAST);\n"
+		"CREATE VIEW v1 AS SELECT a FROM t;\n"
+		"CREATE OR REPLACE VIEW v1 (x) WITH (security_barrier) AS SELECT a + 1 FROM t;\n"
+		"CREATE VIEW v2 AS SELECT 2; DROP VIEW IF EXISTS v2, nosuch CASCADE;\n"
+		"COMMENT ON TABLE public.t IS 'the table';\n"
+		"COMMENT ON INDEX t_ab IS $$it's$$;\n"
+		"COMMENT ON COLUMN t.b IS 'bee'; COMMENT ON COLUMN t.b IS NULL;\n"
+		"COMMENT ON SEQUENCE s IS 'ignored';\n"
+		"DROP INDEX CONCURRENTLY IF EXISTS t_c;";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg, strlen(pg));
+	dbs_table *t = table(s, "t");
+	assert_string_equal(t->comment, "the table");
+	assert_null(column(s, "t", "b")->comment);
+	assert_int_equal(t->indexes.n, 2); /* t_c was dropped */
+	dbs_index *ab = index_named(s, "t_ab");
+	assert_true(ab->unique);
+	assert_null(ab->method); /* btree is the default */
+	assert_int_equal(ab->include.n, 1);
+	assert_string_equal(ab->include.items[0], "b");
+	assert_string_equal(ab->where_expr, "\"a\" > 0");
+	assert_string_equal(ab->comment, "it's");
+	dbs_index *tb = index_named(s, "t_b");
+	assert_string_equal(tb->parts.items[0].column, "b");
+	assert_string_equal(tb->parts.items[0].collation, "C");
+	assert_string_equal(tb->parts.items[0].opclass, "text_pattern_ops");
+	assert_true(tb->parts.items[0].desc);
+	assert_int_equal(s->views.n, 1);
+	assert_string_equal(s->views.items[0]->name, "v1");
+	assert_string_equal(s->views.items[0]->definition, "SELECT a + 1 FROM t");
+	dbsync_schema_free(s);
+
+	const char *gin = "CREATE TABLE t (c jsonb); CREATE INDEX t_c ON t USING GIN (c);";
+	s = parse_ok(DBSYNC_DIALECT_POSTGRES, gin, strlen(gin));
+	assert_string_equal(index_named(s, "t_c")->method, "gin");
+	dbsync_schema_free(s);
+
+	const char *my =
+		"CREATE TABLE `t` (`a` int, `b` varchar(20), UNIQUE KEY `t_a` (`a`), FULLTEXT KEY `t_ft` (`b`));\n"
+		"CREATE INDEX `t_b` USING BTREE ON `t` (`b`(5) DESC) COMMENT 'x' ALGORITHM = INPLACE;\n"
+		"CREATE INDEX `t_b2` ON `t` (`b`); DROP INDEX `t_b2` ON `t`;";
+	s = parse_ok(DBSYNC_DIALECT_MYSQL, my, strlen(my));
+	assert_string_equal(constraint(s, "t", DBS_CON_UNIQUE, 0)->name, "t_a");
+	assert_string_equal(index_named(s, "t_ft")->method, "fulltext");
+	dbs_index *b = index_named(s, "t_b");
+	assert_int_equal(b->parts.items[0].prefix_len, 5);
+	assert_true(b->parts.items[0].desc);
+	assert_null(dbs_schema_find_index(s, "t_b2", NULL));
+	dbsync_schema_free(s);
+}
+
+static void expect_error_in(dbsync_dialect d, const char *sql, const char *needle)
+{
+	dbsync_ctx *ctx;
+	assert_int_equal(dbsync_ctx_new(&ctx), 0);
+	dbsync_schema *s = NULL;
+	assert_int_equal(dbsync_schema_parse(&s, ctx, d, sql, strlen(sql)), DBSYNC_EPARSE);
+	if (!strstr(dbsync_ctx_error(ctx)->message, needle))
+		fail_msg("error \"%s\" lacks \"%s\"", dbsync_ctx_error(ctx)->message, needle);
+	dbsync_ctx_free(ctx);
+}
+
+static void test_statement_errors_name_objects(void **state)
+{
+	(void)state;
+	dbsync_dialect pg = DBSYNC_DIALECT_POSTGRES;
+	expect_error_in(pg, "CREATE VIEW v AS SELECT 1; CREATE VIEW v AS SELECT 2", "view \"v\" is defined twice");
+	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON INDEX nope IS 'x'", "COMMENT ON unknown index \"nope\"");
+	expect_error_in(pg, "COMMENT ON TABLE nope IS 'x'", "COMMENT ON unknown table \"nope\"");
+	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON COLUMN t.z IS 'x'", "unknown column \"z\" of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON COLUMN t IS 'x'", "needs table.column");
+	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON COLUMN a.b.c.d IS 'x'", "too many name parts");
+	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON TABLE t IS 42", "expected a string or NULL");
+	expect_error_in(pg, "CREATE TABLE t (a int, EXCLUDE USING gist (a WITH =))", "expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY in a constraint of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int); ALTER TABLE t ALTER COLUMN z SET DEFAULT 1", "unknown column \"z\" in table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int); ALTER TABLE t ALTER COLUMN a SET STATISTICS 5", "unsupported ALTER COLUMN action for column \"a\" of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int DEFAULT (1 + ", "missing ')' for column \"a\" of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int DEFAULT", "expected an expression for column \"a\" of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int GENERATED BY 5)", "expected DEFAULT for column \"a\" of table \"t\"");
+	expect_error_in(DBSYNC_DIALECT_SQLITE, "CREATE TABLE t (a); CREATE INDEX i ON t (a) WHERE a > 0)", "unbalanced ')' in index \"i\" on table \"t\"");
+	expect_error_in(DBSYNC_DIALECT_SQLITE, "CREATE TABLE t (a); CREATE INDEX i ON t (a", "missing ')' in the column list of index \"i\" on table \"t\"");
+	expect_error_in(DBSYNC_DIALECT_SQLITE, "CREATE VIEW v AS", "expected an expression in the definition of view \"v\"");
+	expect_error_in(DBSYNC_DIALECT_SQLITE, "CREATE TABLE t (a) STRICT STRICT", "expected ';' at the end of CREATE TABLE \"t\"");
+}
+
+static void test_pg_alter_column_forms(void **state)
+{
+	(void)state;
+	/* what pg_dump writes after its CREATE TABLE statements */
+	const char *pg =
+		"SET statement_timeout = 0;\n"
+		"CREATE TABLE public.t (id integer NOT NULL, name text, n int DEFAULT 3);\n"
+		"ALTER TABLE public.t OWNER TO postgres;\n"
+		"CREATE SEQUENCE public.t_id_seq AS integer START WITH 1;\n"
+		"ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;\n"
+		"ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.t_id_seq'::regclass);\n"
+		"ALTER TABLE ONLY public.t ALTER COLUMN name SET NOT NULL, ALTER n DROP DEFAULT;\n"
+		"ALTER TABLE public.t ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME public.s START WITH 1);\n"
+		"ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg, strlen(pg));
+	assert_string_equal(column(s, "t", "id")->default_expr, "NEXTVAL('public.t_id_seq'::regclass)");
+	assert_true(column(s, "t", "name")->not_null);
+	assert_null(column(s, "t", "n")->default_expr);
+	assert_string_equal(column(s, "t", "n")->identity, "ALWAYS");
+	assert_string_equal(constraint(s, "t", DBS_CON_PRIMARY, 0)->name, "t_pkey");
 	dbsync_schema_free(s);
 }
 
@@ -595,19 +860,22 @@ static void test_errors(void **state)
 	expect_parse_error("CREATE INDEX i ON nosuch (a)", "index \"i\" is on unknown table \"nosuch\"", 1, 19);
 	expect_parse_error("CREATE TABLE t (a); CREATE INDEX i ON t (a); CREATE INDEX i ON t (a)", "index \"i\" on table \"t\" is defined twice", 1, 59);
 	expect_parse_error("CREATE TABLE t (a TEXT PRIMARY KEY AUTOINCREMENT)", "only allowed on an INTEGER PRIMARY KEY", 1, 36);
+	expect_parse_error("CREATE TABLE t (a INT, PRIMARY KEY (a AUTOINCREMENT))", "only allowed on an INTEGER PRIMARY KEY (table \"t\")", 1, 24);
 	expect_parse_error("CREATE TABLE t (a INT) WITHOUT ROWID", "WITHOUT ROWID table \"t\" has no PRIMARY KEY", 1, 14);
 	expect_parse_error("CREATE TABLE t (a PRIMARY KEY, b PRIMARY KEY)", "more than one primary key", 1, 34);
 	expect_parse_error("CREATE TABLE t (a INT DEFAULT)", "expected a literal", 1, 30);
 	expect_parse_error("CREATE TABLE t (a INT CONSTRAINT)", "a constraint name", 1, 33);
 	expect_parse_error("CREATE TABLE t (a INT CONSTRAINT c)", "after CONSTRAINT \"c\"", 1, 35);
-	expect_parse_error("CREATE TABLE t (a) WITHOUT", "expected ROWID", 1, 27);
+	expect_parse_error("CREATE TABLE t (a) WITHOUT", "expected ROWID after WITHOUT in CREATE TABLE \"t\"", 1, 27);
+	expect_parse_error("CREATE TABLE t (a PRIMARY)", "expected KEY after PRIMARY in CREATE TABLE \"t\"", 1, 26);
 	expect_parse_error("CREATE TABLE t (a) bogus", "expected ';' at the end of CREATE TABLE \"t\" (found \"bogus\")", 1, 20);
 	expect_parse_error("CREATE TABLE t (id PRIMARY KEY) STRICT, nope", "WITHOUT ROWID or STRICT after table \"t\"", 1, 41);
 	expect_parse_error("CREATE TABLE t AS SELECT 1", "AS SELECT is not supported", 1, 16);
 	expect_parse_error("CREATE TABLE t ()", "a column name in table \"t\"", 1, 17);
 	expect_parse_error("CREAT TABLE t (a)", "unknown statement", 1, 1);
 	expect_parse_error("CREATE TABLE t (a)\nCREATE TABLE u (b)", "expected ';' at the end of CREATE TABLE \"t\"", 2, 1);
-	expect_parse_error("CREATE TABLE t (a TEXT DEFAULT 'oops)", "unterminated string literal", 1, 32);
+	expect_parse_error("CREATE TABLE t (a TEXT DEFAULT 'oops)", "unterminated string literal in CREATE TABLE \"t\"", 1, 32);
+	expect_parse_error("CREATE TABLE t (a);\n  \"open", "unterminated quoted identifier", 2, 3);
 	expect_parse_error("CREATE TABLE t (a) /* open", "unterminated /* comment", 1, 20);
 	expect_parse_error("ALTER TABLE nosuch ADD COLUMN x", "ALTER TABLE of unknown table \"nosuch\"", 1, 13);
 	expect_parse_error("CREATE TABLE t (a); ALTER TABLE t RENAME TO u", "unsupported ALTER TABLE action on table \"t\"", 1, 35);
@@ -617,6 +885,12 @@ static void test_errors(void **state)
 	expect_parse_error("CREATE TABLE t (a); CREATE INDEX i ON t (a) WHERE", "expected an expression", 1, 50);
 	expect_parse_error("CREATE TABLE t (a REFERENCES p ON DELETE EXPLODE)", "expected an action after ON DELETE", 1, 42);
 	expect_parse_error("(", "expected a statement", 1, 1);
+	expect_parse_error("CREATE TABLE t (CONSTRAINT c CHECK (1))", "table \"t\" has no columns", 1, 14);
+	expect_parse_error("CREATE TABLE t (a, PRIMARY KEY (z))", "PRIMARY KEY of table \"t\" names unknown column \"z\"", 1, 14);
+	expect_parse_error("CREATE TABLE t (a, CONSTRAINT u UNIQUE (a, z))", "u of table \"t\" names unknown column \"z\"", 1, 14);
+	expect_parse_error("CREATE TABLE t (a);\nALTER TABLE t ADD FOREIGN KEY (z) REFERENCES t (a)",
+		"FOREIGN KEY of table \"t\" names unknown column \"z\"", 2, 13);
+	expect_parse_error("CREATE TABLE t (a);\nCREATE INDEX i ON t (a, \"Z\")", "index \"i\" names unknown column \"Z\" of table \"t\"", 2, 14);
 }
 
 /* ---- hostile input ---- */
@@ -742,12 +1016,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_django_fixture),
+		cmocka_unit_test(test_django_fixture_more),
+		cmocka_unit_test(test_django6_fixture),
 		cmocka_unit_test(test_fixture_roundtrip_through_sqlite),
+		cmocka_unit_test(test_migrated_database_matches_collect_sql),
 		cmocka_unit_test(test_quoted_names),
 		cmocka_unit_test(test_column_constraints),
 		cmocka_unit_test(test_table_constraints_and_options),
 		cmocka_unit_test(test_script_statements),
 		cmocka_unit_test(test_alter_table_add_constraint_other_dialects),
+		cmocka_unit_test(test_views_comments_and_index_options),
+		cmocka_unit_test(test_statement_errors_name_objects),
+		cmocka_unit_test(test_pg_alter_column_forms),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_mutations_and_garbage),

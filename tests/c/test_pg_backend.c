@@ -428,7 +428,74 @@ static void introspect_django_schema(void **state)
 	assert_string_equal(ix->method, "gin");
 	assert_string_equal(ix->parts.items[0].opclass, "jsonb_path_ops");
 	dbsync_schema_free(s);
+
+	/* the variants gated for servers before 12 (no attgenerated) and 11 (no
+	 * INCLUDE) are valid SQL too: read the same schema with them */
+	((dbs_pg_conn *)conn->impl)->server_num = 100000;
+	s = introspect_ok(ctx, conn);
+	assert_int_equal(s->tables.n, 2);
+	assert_int_equal(dbs_schema_find_table(s, "shop_book")->indexes.n, 6);
+	assert_null(column(s, "shop_book", "pages2")->generated_expr);
+	dbsync_schema_free(s);
 	exec_ok(ctx, conn, "DROP SCHEMA dj CASCADE");
+	dbsync_conn_close(conn);
+}
+
+/* Names with every awkward character, columns dropped from the middle, a
+ * reference into another schema, and partitions (read as their parent only). */
+static void awkward_catalog(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	NEED_SERVER();
+	dbsync_conn *conn = open_db(ctx, NULL);
+	exec_ok(ctx, conn, "DROP SCHEMA IF EXISTS odd CASCADE; DROP SCHEMA IF EXISTS elsewhere CASCADE;"
+		"CREATE SCHEMA odd; CREATE SCHEMA elsewhere;"
+		"CREATE TABLE elsewhere.\"Ref\" (\"k 1\" int, \"k,2\" int, PRIMARY KEY (\"k 1\", \"k,2\"));"
+		"SET search_path = odd;"
+		"CREATE TABLE \"we\"\"ird, {t}\" (gone1 int, \"a\"\"b\" int GENERATED ALWAYS AS IDENTITY, gone2 text,"
+		" \"c,d}\" int, \"E f\" serial, r1 int, r2 int);"
+		"ALTER TABLE \"we\"\"ird, {t}\" DROP COLUMN gone1, DROP COLUMN gone2;"
+		"ALTER TABLE \"we\"\"ird, {t}\" ADD CONSTRAINT \"u,{x}\" UNIQUE (\"c,d}\", \"a\"\"b\");"
+		"ALTER TABLE \"we\"\"ird, {t}\" ADD CONSTRAINT ext FOREIGN KEY (r1, r2) "
+		" REFERENCES elsewhere.\"Ref\" ON UPDATE SET NULL;"
+		"CREATE INDEX \"i,{x}\" ON \"we\"\"ird, {t}\" (\"E f\") INCLUDE (\"c,d}\");"
+		"CREATE TABLE meas (at date NOT NULL, v int) PARTITION BY RANGE (at);"
+		"CREATE TABLE meas_2026 PARTITION OF meas FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+		"CREATE INDEX meas_at ON meas (at);");
+	dbsync_conn_close(conn);
+	conn = open_db(ctx, "odd");
+	dbsync_schema *s = introspect_ok(ctx, conn);
+	assert_int_equal(s->tables.n, 2); /* meas, not its partition */
+	assert_string_equal(s->tables.items[0]->name, "meas");
+	assert_int_equal(s->tables.items[0]->indexes.n, 1);
+	dbs_table *t = s->tables.items[1];
+	assert_string_equal(t->name, "we\"ird, {t}");
+	assert_int_equal(t->columns.n, 5);
+	assert_string_equal(t->columns.items[0]->name, "a\"b");
+	assert_string_equal(t->columns.items[0]->identity, "ALWAYS");
+	assert_string_equal(t->columns.items[1]->name, "c,d}");
+	dbs_column *c = t->columns.items[2];
+	assert_string_equal(c->name, "E f");
+	assert_string_equal(c->default_expr, canon_expr(s, "nextval('\"we\"\"ird, {t}_E f_seq\"'::regclass)"));
+	dbs_constraint *k = constraint(s, t->name, "u,{x}");
+	assert_int_equal(k->cols.n, 2);
+	assert_string_equal(k->cols.items[0], "c,d}");
+	assert_string_equal(k->cols.items[1], "a\"b");
+	k = constraint(s, t->name, "ext");
+	assert_string_equal(k->ref_table, "elsewhere.Ref");
+	assert_int_equal(k->ref_cols.n, 2);
+	assert_string_equal(k->ref_cols.items[0], "k 1");
+	assert_string_equal(k->ref_cols.items[1], "k,2");
+	assert_string_equal(k->cols.items[1], "r2");
+	assert_null(k->on_delete);
+	assert_string_equal(k->on_update, "SET NULL");
+	assert_false(k->deferrable);
+	dbs_index *ix = index_named(s, "i,{x}");
+	assert_string_equal(ix->parts.items[0].column, "E f");
+	assert_int_equal(ix->include.n, 1);
+	assert_string_equal(ix->include.items[0], "c,d}");
+	dbsync_schema_free(s);
+	exec_ok(ctx, conn, "SET search_path = public; DROP SCHEMA odd CASCADE; DROP SCHEMA elsewhere CASCADE");
 	dbsync_conn_close(conn);
 }
 
@@ -621,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wrong_password_never_leaks, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(unknown_option_and_schema, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(introspect_django_schema, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(awkward_catalog, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(catalog_queries_do_not_grow, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(exec_errors_carry_sqlstate, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(advisory_lock_keeps_runs_apart, ctx_setup, ctx_teardown),

@@ -5,26 +5,75 @@ in a temporary directory (the engine opens its own connection and needs a file,
 and must see committed data), and Django's connections are pointed at them and
 closed around every step. Database access is unblocked for the whole test.
 """
+import importlib
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connections
 
-import e2e_support as s
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SETTINGS = "testproject.settings"
 
-try:  # the source tree's django_dbsync shadows the installed one if the repo root is on sys.path
+
+def _prefer_installed_package():
+    """`python -m pytest` from the repository root puts the root first on
+    sys.path, so the source tree's django_dbsync (which has no built _engine)
+    would shadow the installed package. Take the root out of sys.path unless
+    the source tree holds an in-place build."""
+    source = REPO / "django_dbsync"
+    if any(source.glob("_engine*")):
+        return
+
+    def is_repo(entry):
+        try:
+            return Path(entry or os.getcwd()).resolve() == REPO
+        except OSError:
+            return False
+
+    sys.path[:] = [entry for entry in sys.path if not is_repo(entry)]
+    for name in [m for m in sys.modules if m == "django_dbsync" or m.startswith("django_dbsync.")]:
+        origin = getattr(sys.modules[name], "__file__", None) or ""
+        if origin and Path(origin).resolve().is_relative_to(source):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _setup_django():
+    """Configure Django here rather than in an ini file, so the suite runs the
+    same from `pytest tests` at the root (as `make test` does), `pytest
+    tests/e2e`, or from this folder, and only after sys.path is right."""
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    if settings.configured and os.environ.get("DJANGO_SETTINGS_MODULE") != SETTINGS:
+        raise pytest.UsageError("the e2e suite needs DJANGO_SETTINGS_MODULE=%s, Django is already configured "
+                                "with %s" % (SETTINGS, os.environ.get("DJANGO_SETTINGS_MODULE")))
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    if not apps.ready:
+        django.setup()
+
+
+_prefer_installed_package()
+_setup_django()
+
+try:
     from django_dbsync import _engine  # noqa: F401
 except ImportError as exc:  # pragma: no cover - environment problem, reported clearly
     import django_dbsync
 
     raise pytest.UsageError(
-        "django_dbsync._engine cannot be imported (%s) from %s: install the project "
-        "(pip install --no-build-isolation .) and run pytest from a directory that does not put "
-        "the source tree first on sys.path (use `pytest tests/e2e`, not `python -m pytest`)."
-        % (exc, os.path.dirname(django_dbsync.__file__))
+        "django_dbsync._engine cannot be imported (%s) from %s: install the project first "
+        "(pip install --no-build-isolation .)" % (exc, os.path.dirname(django_dbsync.__file__))
     )
+
+from django.conf import settings  # noqa: E402
+from django.db import connections  # noqa: E402
+
+import e2e_support as s  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

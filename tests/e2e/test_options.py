@@ -106,6 +106,55 @@ def _clean_exit(proc, code):
     assert "CommandError" not in proc.stderr and "Traceback" not in proc.stderr, text
 
 
+def _manage_on_a_terminal(answer, db):
+    """manage.py dbsync with a pseudo-terminal as stdin, answering the prompt."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(db.with_suffix(".other")))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    try:
+        proc = subprocess.Popen([sys.executable, "manage.py", "dbsync", "--no-color"], cwd=HERE, env=env,
+                                stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.write(master, answer.encode() + b"\n")
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail("dbsync hung at the prompt:\n" + out + err)
+    finally:
+        os.close(slave)
+        os.close(master)
+    return proc.returncode, out, err
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_prompt_on_a_terminal_applies_only_on_yes(filled_db):
+    _drift(filled_db)
+    frozen = _frozen(filled_db)
+    code, out, err = _manage_on_a_terminal("n", filled_db)
+    assert code == 0, out + err
+    assert "[y/N]" in out, out
+    assert _frozen(filled_db) == frozen
+
+    code, out, err = _manage_on_a_terminal("y", filled_db)
+    assert code == 0, out + err
+    assert "catalog_productdetail" in s.user_tables(filled_db)
+    assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
+
+
+def test_verbosity_levels(filled_db, migrated_db):
+    quiet = s.dbsync("--check", verbosity=0)
+    assert quiet.code == 0 and quiet.out == "", quiet.text
+    _drift(filled_db)
+    loud = s.dbsync("--auto-approve", verbosity=2)
+    assert loud.code == 0, loud.text
+    assert 'CREATE INDEX "product_released_idx"' in loud.out, loud.out  # applied SQL is shown at 2
+    quiet = s.dbsync("--check", verbosity=0)
+    assert quiet.code == 1 and quiet.out == "", quiet.text
+
+
 def test_manage_py_check_exit_codes(filled_db):
     _clean_exit(_manage("--check", db=filled_db), 0)
     _drift(filled_db)
@@ -216,6 +265,23 @@ def test_unknown_setting_key_warns_naming_it(migrated_db):
     assert "AUTO_DROP_COLUMN" in run.err, run.err
 
 
+def test_unknown_key_in_a_database_override_warns_naming_it(migrated_db):
+    from django_dbsync.conf import DbsyncSettingsWarning
+
+    with override_settings(DJANGO_DBSYNC={"CUSTOM_DATABASES": {"other": {"EXCLUDE_TABLE": ["x"]}}}):
+        with pytest.warns(DbsyncSettingsWarning, match="EXCLUDE_TABLE"):
+            run = s.dbsync("--check")
+    assert run.code == 0, run.text
+
+
+def test_setting_of_the_wrong_type_is_a_clear_error(migrated_db):
+    frozen = _frozen(migrated_db)
+    with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMNS": "yes"}):
+        with pytest.raises(CommandError, match="AUTO_DROP_COLUMNS"):
+            s.dbsync("--auto-approve", raise_errors=True)
+    assert _frozen(migrated_db) == frozen
+
+
 def test_known_keys_do_not_warn(migrated_db):
     from django_dbsync.conf import DbsyncSettingsWarning
 
@@ -259,6 +325,11 @@ def test_default_database_setting(dbfiles, migrate_template):
     assert "database 'other'" in run.out.splitlines()[0]
     assert s.model_tables("catalog", "notes") <= set(s.user_tables(other))
     assert s.schema_rows(default) == s.schema_rows(migrate_template)
+
+
+def test_unknown_database_alias_is_a_clear_error(dbfile):
+    with pytest.raises(CommandError, match="nope"):
+        s.dbsync("--database", "nope", "--check", raise_errors=True)
 
 
 def test_in_memory_database_is_refused_clearly(dbfile):

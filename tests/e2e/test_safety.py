@@ -123,3 +123,95 @@ def test_auto_create_tables_off_creates_nothing(migrated_db):
     assert "catalog_productdetail" not in s.user_tables(migrated_db), run.text
     assert "skipped" in run.out and "catalog_productdetail" in run.out, run.out
     assert s.dbsync("--check").code == 1
+
+
+def _unchanged(path):
+    return s.schema_rows(path), s.snapshot_rows(path)
+
+
+def test_rows_violating_a_restored_unique_constraint_roll_everything_back(filled_db):
+    """Restoring UNIQUE on data that now has duplicates cannot keep every row:
+    the apply fails naming the table, and nothing at all is committed, not even
+    the unrelated fixes planned with it."""
+    s.rebuild_table(filled_db, "catalog_tag", lambda sql: s.replace_once(
+        sql, '"name" varchar(50) NOT NULL UNIQUE', '"name" varchar(50) NOT NULL'))
+    s.execute(filled_db, "INSERT INTO \"catalog_tag\" (\"name\") VALUES ('new')",
+              'DROP INDEX "product_released_idx"')
+    frozen = _unchanged(filled_db)
+
+    run = s.dbsync("--auto-approve")
+    assert run.code == 2 and run.error is not None, run.text
+    assert "catalog_tag" in str(run.error), run.error
+    assert _unchanged(filled_db) == frozen
+
+
+def test_dangling_rows_block_restoring_a_foreign_key(filled_db):
+    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+        sql, '"category_id" integer NOT NULL REFERENCES "Catalog_Category" ("id") DEFERRABLE INITIALLY DEFERRED',
+        '"category_id" integer NOT NULL'))
+    s.execute(filled_db, "UPDATE \"catalog_product\" SET \"category_id\" = 999 WHERE \"sku\" = 'SKU-3'")
+    frozen = _unchanged(filled_db)
+
+    run = s.dbsync("--auto-approve")
+    assert run.code == 2 and run.error is not None, run.text
+    assert "catalog_product" in str(run.error), run.error
+    assert _unchanged(filled_db) == frozen
+
+
+def test_existing_broken_rows_elsewhere_do_not_block_other_fixes(filled_db):
+    """A dangling reference that was already there (SQLite does not enforce
+    foreign keys unless asked) is not made worse by the sync, so it does not
+    stop an unrelated fix; the row is kept as it was."""
+    s.execute(filled_db, 'INSERT INTO "catalog_product_tags" ("product_id", "tag_id") VALUES (1, 999)',
+              'DROP INDEX "product_released_idx"')
+    run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
+    con = s.raw(filled_db)
+    try:
+        problems = con.execute("PRAGMA foreign_key_check").fetchall()
+        assert [(p[0], p[2]) for p in problems] == [("catalog_product_tags", "catalog_tag")], problems
+        assert con.execute('SELECT count(*) FROM "catalog_product_tags" WHERE "tag_id" = 999').fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_auto_now_column_added_to_rows_gets_the_current_time(filled_db):
+    """DateTimeField(auto_now=True) has no default, but Django's add_field fills
+    existing rows with now(); so does dbsync."""
+    import datetime
+
+    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+        sql, ', "updated_at" datetime NOT NULL', ""))
+    started = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(seconds=5)
+    run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    values = [v[0] for v in s.project_row(s.snapshot_rows(filled_db), "catalog_product", ["updated_at"])]
+    assert values and all(v is not None for v in values), values
+    stamps = {datetime.datetime.fromisoformat(v) for v in values}
+    assert all(stamp >= started for stamp in stamps), stamps
+    assert s.dbsync("--check").code == 0
+
+
+def test_views_and_triggers_survive_a_table_rebuild(filled_db):
+    """Objects no model describes, that depend on a table the sync rebuilds,
+    are still there and still work afterwards."""
+    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+        sql, '"views" bigint NOT NULL', '"views" text NOT NULL'))
+    s.execute(filled_db,
+              'CREATE VIEW "e2e_popular" AS SELECT "sku", "views" FROM "catalog_product" WHERE "views" > 10',
+              'CREATE TABLE "e2e_audit" ("sku" text NOT NULL)',
+              'CREATE TRIGGER "e2e_audit_views" AFTER UPDATE OF "views" ON "catalog_product" '
+              'BEGIN INSERT INTO "e2e_audit" ("sku") VALUES (NEW."sku"); END')
+    run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "rebuild" in run.out, run.out  # the table really was rebuilt
+    con = s.raw(filled_db)
+    try:
+        assert con.execute('SELECT "sku", "views" FROM "e2e_popular" ORDER BY "sku"').fetchall() == \
+            [("SKU-1", 9_000_000_000), ("SKU-3", 42)]
+        con.execute('UPDATE "catalog_product" SET "views" = "views" + 1 WHERE "sku" = \'SKU-2\'')
+        assert con.execute('SELECT "sku" FROM "e2e_audit"').fetchall() == [("SKU-2",)]
+    finally:
+        con.close()
+    assert s.dbsync("--check").code == 0

@@ -86,16 +86,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
 
-        def report(message):
-            self.stderr.write(f"Warning: {message}", self.style.WARNING)
-
         alias = options["database"] or conf.default_database()
-        settings = conf.get_settings(alias, report=report)
-        # Fails early on an unknown alias, an unsupported vendor or in-memory SQLite.
-        connection_params(alias)
+        notes = []
+        settings = conf.get_settings(alias, report=notes.append)
         if not settings["COLORED_OUTPUT"] and not options.get("force_color"):
             self.style = no_style()
             self.stderr.style_func = None
+        for message in notes:
+            self.stderr.write(f"Warning: {message}", self.style.WARNING)
+        # Fails early on an unknown alias, an unsupported vendor or in-memory SQLite.
+        connection_params(alias)
         out = Printer(self.stdout, self.stderr, self.style, verbosity)
 
         selection = Selection(
