@@ -9,20 +9,7 @@
 
 #include "backend_sqlite.h"
 
-static bool str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
 
-static bool names_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (!dbs_name_eq(d, a->items[i], b->items[i]))
-			return false;
-	return true;
-}
 
 static int copy_names(dbs_arena *a, dbs_str_vec *dst, const dbs_str_vec *src)
 {
@@ -92,7 +79,7 @@ static int fix_columns(dbsync_schema *s, dbs_table *t, const dbs_table *p)
 	for (size_t i = 0; i < p->columns.n; i++) {
 		dbs_column *c = t->columns.items[i];
 		const dbs_column *pc = p->columns.items[i];
-		if (!str_eq(c->type, pc->type) && !(c->type = dbs_arena_strdup(a, pc->type)) && pc->type)
+		if (!dbs_str_eq(c->type, pc->type) && !(c->type = dbs_arena_strdup(a, pc->type)) && pc->type)
 			return -1;
 		c->not_null = pc->not_null;
 		if (pc->generated_expr) {
@@ -101,7 +88,7 @@ static int fix_columns(dbsync_schema *s, dbs_table *t, const dbs_table *p)
 			continue;
 		}
 		c->generated_expr = NULL;
-		if (!str_eq(c->default_expr, pc->default_expr) &&
+		if (!dbs_str_eq(c->default_expr, pc->default_expr) &&
 		    !(c->default_expr = dbs_arena_strdup(a, pc->default_expr)) && pc->default_expr)
 			return -1;
 	}
@@ -126,7 +113,7 @@ static int fix_primary_key(dbsync_schema *s, dbs_table *t, const dbs_table *p)
 			remove_constraint(t, i);
 			return 0;
 		}
-		if (!names_eq(s->dialect, &c->cols, &pp->cols))
+		if (!dbs_names_eq(s->dialect, &c->cols, &pp->cols))
 			return copy_names(&s->arena, &c->cols, &pp->cols);
 		return 0;
 	}
@@ -148,7 +135,7 @@ static int fix_uniques(dbsync_schema *s, dbs_table *t, const dbs_table *p)
 		for (size_t j = 0; j < t->constraints.n && !found; j++) {
 			const dbs_constraint *c = t->constraints.items[j];
 			found = (c->kind == DBS_CON_UNIQUE || c->kind == DBS_CON_PRIMARY) &&
-				names_eq(s->dialect, &c->cols, &pu->cols);
+				dbs_names_eq(s->dialect, &c->cols, &pu->cols);
 		}
 		if (found)
 			continue;
@@ -177,7 +164,7 @@ static int fix_foreign_keys(dbsync_schema *s, dbs_table *t, const dbs_table *p)
 			dbs_constraint *tc = t->constraints.items[j];
 			if (tc->kind == DBS_CON_FOREIGN && !matched[j] &&
 			    dbs_name_eq(s->dialect, tc->ref_table, pf->ref_table) &&
-			    names_eq(s->dialect, &tc->cols, &pf->cols)) {
+			    dbs_names_eq(s->dialect, &tc->cols, &pf->cols)) {
 				matched[j] = true;
 				c = tc;
 			}
@@ -187,12 +174,12 @@ static int fix_foreign_keys(dbsync_schema *s, dbs_table *t, const dbs_table *p)
 				return -1;
 			continue;
 		}
-		if (!names_eq(s->dialect, &c->ref_cols, &pf->ref_cols) && copy_names(a, &c->ref_cols, &pf->ref_cols))
+		if (!dbs_names_eq(s->dialect, &c->ref_cols, &pf->ref_cols) && copy_names(a, &c->ref_cols, &pf->ref_cols))
 			return -1;
-		if (!str_eq(c->on_delete, pf->on_delete) &&
+		if (!dbs_str_eq(c->on_delete, pf->on_delete) &&
 		    !(c->on_delete = dbs_arena_strdup(a, pf->on_delete)) && pf->on_delete)
 			return -1;
-		if (!str_eq(c->on_update, pf->on_update) &&
+		if (!dbs_str_eq(c->on_update, pf->on_update) &&
 		    !(c->on_update = dbs_arena_strdup(a, pf->on_update)) && pf->on_update)
 			return -1;
 	}

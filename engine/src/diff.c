@@ -4,45 +4,18 @@
 
 #include "ctx.h"
 
-static bool str_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
 
-static bool ascii_ieq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	for (; *a && *b; a++, b++) {
-		char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
-		char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
-		if (x != y)
-			return false;
-	}
-	return *a == *b;
-}
 
 /* NO ACTION is what an absent clause means */
 static bool action_eq(const char *a, const char *b)
 {
-	if (a && ascii_ieq(a, "NO ACTION"))
+	if (a && dbs_ascii_ieq(a, "NO ACTION"))
 		a = NULL;
-	if (b && ascii_ieq(b, "NO ACTION"))
+	if (b && dbs_ascii_ieq(b, "NO ACTION"))
 		b = NULL;
-	return ascii_ieq(a, b);
+	return dbs_ascii_ieq(a, b);
 }
 
-static bool name_list_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (!dbs_name_eq(d, a->items[i], b->items[i]))
-			return false;
-	return true;
-}
 
 static bool name_set_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b)
 {
@@ -78,22 +51,22 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 	const dbs_table *want_t, const dbs_column *want)
 {
 	unsigned diff = 0;
-	if (!str_eq(live->type, want->type))
+	if (!dbs_str_eq(live->type, want->type))
 		diff |= DBS_COL_TYPE;
 	bool live_nn = live->not_null || dbs_is_rowid_alias(d, live_t, live);
 	bool want_nn = want->not_null || dbs_is_rowid_alias(d, want_t, want);
 	if (live_nn != want_nn)
 		diff |= DBS_COL_NOT_NULL;
-	if (!str_eq(live->default_expr, want->default_expr))
+	if (!dbs_str_eq(live->default_expr, want->default_expr))
 		diff |= DBS_COL_DEFAULT;
-	if (!str_eq(live->generated_expr, want->generated_expr) ||
+	if (!dbs_str_eq(live->generated_expr, want->generated_expr) ||
 	    (want->generated_expr && live->generated_stored != want->generated_stored))
 		diff |= DBS_COL_GENERATED;
 	if (dbs_column_autoincrement(d, live_t, live) != dbs_column_autoincrement(d, want_t, want))
 		diff |= DBS_COL_AUTOINCREMENT;
-	if (!ascii_ieq(live->collation, want->collation))
+	if (!dbs_ascii_ieq(live->collation, want->collation))
 		diff |= DBS_COL_COLLATION;
-	if (!ascii_ieq(live->identity, want->identity))
+	if (!dbs_ascii_ieq(live->identity, want->identity))
 		diff |= DBS_COL_IDENTITY;
 	return diff;
 }
@@ -113,7 +86,7 @@ static bool ref_cols_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_con
 		size_t n = a->ref_cols.n ? a->ref_cols.n : b->ref_cols.n;
 		return n == 0 || n == a->cols.n;
 	}
-	return name_list_eq(d, &a->ref_cols, &b->ref_cols);
+	return dbs_names_eq(d, &a->ref_cols, &b->ref_cols);
 }
 
 bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
@@ -122,13 +95,13 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 		return false;
 	switch (a->kind) {
 	case DBS_CON_PRIMARY:
-		return name_list_eq(d, &a->cols, &b->cols);
+		return dbs_names_eq(d, &a->cols, &b->cols);
 	case DBS_CON_UNIQUE:
 		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols);
 	case DBS_CON_CHECK:
-		return names_compatible(d, a, b) && str_eq(a->check_expr, b->check_expr);
+		return names_compatible(d, a, b) && dbs_str_eq(a->check_expr, b->check_expr);
 	case DBS_CON_FOREIGN:
-		return name_list_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
+		return dbs_names_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
 			ref_cols_eq(d, a, b) && action_eq(a->on_delete, b->on_delete) &&
 			action_eq(a->on_update, b->on_update) && a->deferrable == b->deferrable &&
 			a->initially_deferred == b->initially_deferred;
@@ -138,22 +111,22 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 
 static bool method_eq(const char *a, const char *b)
 {
-	if (a && ascii_ieq(a, "btree"))
+	if (a && dbs_ascii_ieq(a, "btree"))
 		a = NULL;
-	if (b && ascii_ieq(b, "btree"))
+	if (b && dbs_ascii_ieq(b, "btree"))
 		b = NULL;
-	return ascii_ieq(a, b);
+	return dbs_ascii_ieq(a, b);
 }
 
 bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 {
-	if (a->unique != b->unique || a->parts.n != b->parts.n || !str_eq(a->where_expr, b->where_expr) ||
-	    !method_eq(a->method, b->method) || !name_list_eq(d, &a->include, &b->include))
+	if (a->unique != b->unique || a->parts.n != b->parts.n || !dbs_str_eq(a->where_expr, b->where_expr) ||
+	    !method_eq(a->method, b->method) || !dbs_names_eq(d, &a->include, &b->include))
 		return false;
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
-		if (!dbs_name_eq(d, p->column, q->column) || !str_eq(p->expr, q->expr) || p->desc != q->desc ||
-		    !ascii_ieq(p->collation, q->collation) || !ascii_ieq(p->opclass, q->opclass) ||
+		if (!dbs_name_eq(d, p->column, q->column) || !dbs_str_eq(p->expr, q->expr) || p->desc != q->desc ||
+		    !dbs_ascii_ieq(p->collation, q->collation) || !dbs_ascii_ieq(p->opclass, q->opclass) ||
 		    p->prefix_len != q->prefix_len)
 			return false;
 	}

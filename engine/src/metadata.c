@@ -1,4 +1,5 @@
 #include "metadata.h"
+#include "model.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -12,16 +13,6 @@ struct dbs_metadata {
 	json_t *tables; /* borrowed from root; NULL when absent */
 };
 
-static bool ascii_ieq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++) {
-		char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
-		char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
-		if (x != y)
-			return false;
-	}
-	return *a == *b;
-}
 
 static json_t *object_get_loose(json_t *obj, const char *key)
 {
@@ -32,7 +23,7 @@ static json_t *object_get_loose(json_t *obj, const char *key)
 		return v;
 	const char *k;
 	json_object_foreach(obj, k, v)
-		if (ascii_ieq(k, key))
+		if (dbs_ascii_ieq(k, key))
 			return v;
 	return NULL;
 }

@@ -117,6 +117,11 @@ struct dbsync_schema {
 /* Identifier equality under the dialect's rules (SQLite and MySQL columns:
  * ASCII case-insensitive; PostgreSQL: exact). */
 bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b);
+/* Two name lists equal item by item under dbs_name_eq. */
+bool dbs_names_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b);
+/* NULL-safe string equality: exact, and ASCII case-insensitive. */
+bool dbs_str_eq(const char *a, const char *b);
+bool dbs_ascii_ieq(const char *a, const char *b);
 
 dbsync_schema *dbs_schema_new(dbsync_dialect d); /* NULL on OOM */
 dbs_table *dbs_schema_add_table(dbsync_schema *s, const char *name); /* copies name */

@@ -9,12 +9,29 @@ static int ascii_lower(int c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-static bool ascii_casecmp_eq(const char *a, const char *b)
+bool dbs_ascii_ieq(const char *a, const char *b)
 {
+	if (!a || !b)
+		return a == b;
 	for (; *a && *b; a++, b++)
 		if (ascii_lower((unsigned char)*a) != ascii_lower((unsigned char)*b))
 			return false;
 	return *a == *b;
+}
+
+bool dbs_str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool dbs_names_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_vec *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!dbs_name_eq(d, a->items[i], b->items[i]))
+			return false;
+	return true;
 }
 
 bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b)
@@ -23,7 +40,7 @@ bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b)
 		return a == b;
 	if (d == DBSYNC_DIALECT_POSTGRES)
 		return strcmp(a, b) == 0;
-	return ascii_casecmp_eq(a, b);
+	return dbs_ascii_ieq(a, b);
 }
 
 static size_t name_hash(const char *s)
