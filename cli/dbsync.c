@@ -205,7 +205,16 @@ static int cmd_inspect(dbsync_ctx *ctx, const cli_args *a)
 	dbsync_schema *live = NULL;
 	char *sql = NULL;
 	int rc = EXIT_FAIL;
-	if (dbsync_conn_open_url(&conn, ctx, a->db_url)) {
+	size_t ulen = strlen(a->db_url) + sizeof "&readonly=1";
+	char *url = malloc(ulen);
+	if (!url) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		goto cleanup;
+	}
+	snprintf(url, ulen, "%s%s", a->db_url, strchr(a->db_url, '?') ? "&readonly=1" : "?readonly=1");
+	int orc = dbsync_conn_open_url(&conn, ctx, url);
+	free(url);
+	if (orc) {
 		report_error(ctx, "cannot connect");
 		goto cleanup;
 	}
@@ -227,7 +236,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	dbsync_conn *conn = NULL;
 	dbsync_schema *desired = NULL;
 	dbsync_plan *plan = NULL;
-	char *ddl = NULL, *metadata = NULL, *script = NULL;
+	char *ddl = NULL, *metadata = NULL, *script = NULL, *url = NULL;
 	size_t ddl_len = 0, meta_len = 0;
 	int rc = EXIT_FAIL;
 
@@ -240,7 +249,17 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 		fprintf(stderr, "dbsync: cannot read metadata '%s'\n", a->metadata_path);
 		goto cleanup;
 	}
-	if (dbsync_conn_open_url(&conn, ctx, a->db_url)) {
+	/* plan and dry runs open the database read-only: they cannot change it,
+	 * not even by creating a missing SQLite file */
+	int readonly = !apply || a->dry_run;
+	size_t ulen = strlen(a->db_url) + sizeof "&readonly=1";
+	url = malloc(ulen);
+	if (!url) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		goto cleanup;
+	}
+	snprintf(url, ulen, "%s%s", a->db_url, readonly ? (strchr(a->db_url, '?') ? "&readonly=1" : "?readonly=1") : "");
+	if (dbsync_conn_open_url(&conn, ctx, url)) {
 		report_error(ctx, "cannot connect");
 		goto cleanup;
 	}
@@ -296,6 +315,7 @@ cleanup:
 	dbsync_conn_close(conn);
 	free(ddl);
 	free(metadata);
+	free(url);
 	return rc;
 }
 

@@ -103,9 +103,15 @@ def _text(value):
     return str(value)
 
 
-def open_connection(alias):
-    """An engine Connection to database `alias`; CommandError when it cannot be opened."""
+def open_connection(alias, readonly=False):
+    """An engine Connection to database `alias`; CommandError when it cannot be opened.
+
+    `readonly` is for dry runs and checks: the engine then cannot write, and a
+    SQLite file that does not exist yet is read as empty instead of being created.
+    """
     vendor, params = connection_params(alias)
+    if readonly:
+        params["readonly"] = "1"
     try:
         return _engine.Connection(vendor, params)
     except _engine.Error as e:

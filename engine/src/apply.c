@@ -90,6 +90,10 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 	/* nothing to do: not even a BEGIN, so a locked database is no obstacle */
 	if (dbsync_plan_pending_count(plan) == 0)
 		return 0;
+	if (conn->readonly)
+		return dbs_error(ctx, DBSYNC_EINVALID,
+			"%s was opened read-only (for a dry run or a check): it cannot apply a plan",
+			dbsync_conn_describe(conn));
 	if (opts->verify && !plan->desired)
 		return dbs_error(ctx, DBSYNC_EINVALID, "cannot verify: the plan has no desired schema");
 	const dbs_backend *be = conn->backend;

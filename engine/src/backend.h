@@ -58,6 +58,8 @@ struct dbsync_conn {
 	char *describe;
 	char *server_version;
 	uint64_t catalog_queries;
+	/* opened with readonly=1: the backend must not write, apply refuses */
+	bool readonly;
 };
 
 /* The compiled-in backend for a dialect, or NULL. */

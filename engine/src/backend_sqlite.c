@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend_sqlite.h"
 #include "ctx.h"
@@ -105,6 +107,24 @@ static char *xstrdup(const char *s)
 
 static int sq_exec(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql);
 
+/* Whether the directory a new file at `path` would go into exists. */
+static bool parent_dir_exists(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return true; /* the working directory */
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = malloc(n + 1);
+	if (!dir)
+		return false;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	struct stat st;
+	bool ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	free(dir);
+	return ok;
+}
+
 static int sq_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 {
 	int rc, timeout_ms = 5000;
@@ -128,7 +148,23 @@ static int sq_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	}
 	snprintf(conn->describe, dlen, "sqlite:///%s", name);
 	/* URI names let Django's shared in-memory test databases be reached */
-	rc = sqlite3_open_v2(name, &sc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI;
+	const char *open_name = name;
+	if (conn->readonly) {
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+		/* a dry run must not leave an empty file behind: a database that does
+		 * not exist yet is planned as the empty database it would start as */
+		if (strcmp(name, ":memory:") != 0 && strncmp(name, "file:", 5) != 0 && access(name, F_OK) != 0) {
+			if (!parent_dir_exists(name)) {
+				rc = dbs_error(ctx, DBSYNC_ECONNECT,
+					"cannot open the SQLite database '%s': its directory does not exist", name);
+				goto cleanup;
+			}
+			open_name = ":memory:";
+			flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY;
+		}
+	}
+	rc = sqlite3_open_v2(open_name, &sc->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		rc = dbs_error_db(ctx, DBSYNC_ECONNECT, NULL, sc->db ? sqlite3_extended_errcode(sc->db) : rc,
 			"cannot open the SQLite database '%s': %s", name,

@@ -52,13 +52,44 @@ int dbsync_conn_open_params(dbsync_conn **out, dbsync_ctx *ctx, dbsync_dialect d
 		return dbs_error(ctx, DBSYNC_EUNSUPPORTED,
 			"the %s backend was not compiled into libdbsync: %s", dname,
 			missing_backend_hint(dialect));
-	dbsync_conn *conn = calloc(1, sizeof *conn);
-	if (!conn)
+	/* "readonly" is ours, not the backend's: take it out of what the backend sees */
+	bool readonly = false;
+	const char **bkeys = calloc(n + 1, sizeof *bkeys), **bvalues = calloc(n + 1, sizeof *bvalues);
+	size_t bn = 0;
+	if (!bkeys || !bvalues) {
+		free(bkeys);
+		free(bvalues);
 		return dbs_error_oom(ctx);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(keys[i], "readonly") != 0) {
+			bkeys[bn] = keys[i];
+			bvalues[bn++] = values[i];
+			continue;
+		}
+		const char *v = values[i] ? values[i] : "";
+		if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "on") == 0)
+			readonly = true;
+		else if (!(strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+			   strcmp(v, "off") == 0 || *v == '\0')) {
+			free(bkeys);
+			free(bvalues);
+			return dbs_error(ctx, DBSYNC_EINVALID, "option 'readonly' must be 1 or 0, not '%s'", v);
+		}
+	}
+	dbsync_conn *conn = calloc(1, sizeof *conn);
+	if (!conn) {
+		free(bkeys);
+		free(bvalues);
+		return dbs_error_oom(ctx);
+	}
 	conn->backend = be;
 	conn->dialect = dialect;
-	dbs_params params = { keys, values, n };
+	conn->readonly = readonly;
+	dbs_params params = { bkeys, bvalues, bn };
 	int rc = be->open(conn, ctx, &params);
+	free(bkeys);
+	free(bvalues);
 	if (rc) {
 		free(conn->describe);
 		free(conn->server_version);

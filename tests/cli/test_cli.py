@@ -171,3 +171,16 @@ def test_missing_desired_file_is_a_failure(tmp_path):
     r = run("plan", "--desired", str(tmp_path / "nope.sql"), "--db", f"sqlite:///{tmp_path}/x.db")
     assert r.returncode == 1
     assert "nope.sql" in r.stderr
+
+
+def test_plan_and_dry_run_never_create_a_missing_database(tmp_path, drifted):
+    _, desired = drifted
+    missing = tmp_path / "not-yet.db"
+    r = run("plan", "--desired", str(desired), "--db", f"sqlite:///{missing}")
+    assert r.returncode == 3, r.stderr
+    assert 'CREATE TABLE "author"' in r.stdout
+    r = run("apply", "--dry-run", "--desired", str(desired), "--db", f"sqlite:///{missing}")
+    assert r.returncode == 0, r.stderr
+    r = run("inspect", "--db", f"sqlite:///{missing}")
+    assert r.returncode == 0 and r.stdout == ""
+    assert not missing.exists()

@@ -109,7 +109,7 @@ class Command(BaseCommand):
         dry_run = options["dry_run"] or settings["DRY_RUN_MODE"]
         desired = build_desired(alias, selection)
 
-        conn = open_connection(alias)
+        conn = open_connection(alias, readonly=dry_run or options["check"])
         try:
             out.info(
                 f"django-dbsync {__version__} {out.dot} database '{alias}' ({conn.describe})",

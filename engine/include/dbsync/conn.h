@@ -25,6 +25,11 @@ DBSYNC_EXTERN(int) dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, cons
  * SQLite), "user", "password", "host", "port"; any other key is a backend
  * option ("sslmode", "unix_socket", ...). Unknown options fail with
  * DBSYNC_EINVALID naming the key.
+ *
+ * "readonly" ("1"/"0", every backend, also as `?readonly=1` in a URL) opens the
+ * database for reading only, for dry runs and checks: nothing can be written,
+ * dbsync_plan_apply refuses, and a SQLite file that does not exist is read as an
+ * empty database instead of being created.
  */
 DBSYNC_EXTERN(int) dbsync_conn_open_params(dbsync_conn **out, dbsync_ctx *ctx,
 	dbsync_dialect dialect, const char *const *keys, const char *const *values, size_t n);
