@@ -71,6 +71,7 @@ def test_not_null_column_without_default_is_refused_others_apply(filled_db):
 
     run = s.dbsync("--auto-approve")
     text = run.text
+    assert run.code == 1, "a run that refused a change must exit 1:\n" + text
     assert "refused" in text, text
     refused = [line for line in text.splitlines() if "catalog_supplier" in line and "email" in line]
     assert refused, "the refusal must name table catalog_supplier and column email:\n" + text

@@ -158,6 +158,10 @@ class Command(BaseCommand):
         finally:
             # Refused changes are easy to miss above a long plan: say it last, on stderr.
             out.refused_note(counts)
+        if counts["refused"] and not dry_run:
+            # What was safe is applied, but the database still differs from the
+            # models: a deploy script must notice, as it would a failed migrate.
+            raise SystemExit(1)
 
     def _act(self, conn, plan, alias, out, options, dry_run, counts):
         # --check with DRY_RUN_MODE alone stays quiet; --check --dry-run shows the SQL.
