@@ -43,6 +43,14 @@ typedef struct dbs_backend {
 	/* Finish: commit (after SQLite's foreign_key_check) or roll back, release the
 	 * lock, restore settings. With commit=0 it must not fail silently. */
 	int (*apply_end)(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan, int commit);
+	/* Optional (NULL where the parser's canonical forms suffice). Give the
+	 * desired schema the server's own spelling of types, defaults, checks and
+	 * index definitions, so a database built from the same DDL shows no
+	 * difference: run desired->source_ddl in a throwaway schema inside a
+	 * transaction that is rolled back, and read it with the same catalog
+	 * queries. *out is a new schema (tables named as in desired) the caller frees. */
+	int (*normalize_desired)(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+		const dbsync_schema *desired);
 	/* The text equivalents of apply_begin / apply_end for dry-run scripts. */
 	int (*script_prologue)(dbs_buf *out, const dbsync_plan *plan);
 	int (*script_epilogue)(dbs_buf *out, const dbsync_plan *plan);

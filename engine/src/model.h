@@ -108,6 +108,11 @@ struct dbsync_schema {
 	dbsync_dialect dialect;
 	DBS_VEC(dbs_table *) tables;
 	DBS_VEC(dbs_view *) views;
+	/* The DDL text a parsed schema came from (dbsync_schema_parse keeps it), or
+	 * NULL for an introspected one. PostgreSQL runs it in a shadow schema so the
+	 * server itself normalizes the desired side (see backend.h normalize_desired). */
+	const char *source_ddl;
+	size_t source_ddl_len;
 	/* name lookup: open addressing over tables, rebuilt when stale */
 	dbs_table **hash;
 	size_t hash_cap;
