@@ -426,7 +426,7 @@ int dbsync_schema_parse(dbsync_schema **out, dbsync_ctx *ctx, dbsync_dialect dia
 		return dbs_error_oom(ctx);
 	int rc = dbs_parse_into(*out, ctx, sql, len);
 	if (!rc) {
-		(*out)->source_ddl = dbs_arena_strndup(&(*out)->arena, sql, len);
+		(*out)->source_ddl = dbs_arena_strndup(&(*out)->arena, sql ? sql : "", sql ? len : 0);
 		(*out)->source_ddl_len = len;
 		if (!(*out)->source_ddl)
 			rc = dbs_error_oom(ctx);
