@@ -130,6 +130,12 @@ static PyObject *raise_ctx(dbsync_ctx *ctx, int rc)
 	return raise_error(rc ? rc : DBSYNC_ERROR, NULL, NULL, 0, 0, 0);
 }
 
+/* Raise EINVALID for a misuse of the binding itself; returns NULL. */
+static PyObject *raise_invalid(const char *message)
+{
+	return raise_error(DBSYNC_EINVALID, message, NULL, 0, 0, 0);
+}
+
 static dbsync_ctx *new_ctx(void)
 {
 	dbsync_ctx *ctx = NULL;
@@ -138,6 +144,19 @@ static dbsync_ctx *new_ctx(void)
 		return NULL;
 	}
 	return ctx;
+}
+
+/*
+ * The end of every engine call: raise the error recorded on ctx unless rc is
+ * 0, and free ctx. Returns whether the call succeeded, i.e. whether the caller
+ * goes on to build its result.
+ */
+static int ctx_done(dbsync_ctx *ctx, int rc)
+{
+	if (rc != 0)
+		raise_ctx(ctx, rc);
+	dbsync_ctx_free(ctx);
+	return rc == 0;
 }
 
 /* UTF-8 of a str that must hold no NUL, because the engine takes C strings. */
@@ -160,23 +179,34 @@ static const char *cstring_arg(PyObject *obj, const char *what)
 
 /* ---------- Connection ---------- */
 
+/* Whether the plan is free to use; if not, Error is set. */
+static int plan_ready(PlanObject *plan)
+{
+	if (plan->busy) {
+		raise_invalid("the plan is being applied by another thread");
+		return 0;
+	}
+	return 1;
+}
+
 /* The connection if it is open and idle, else NULL with Error set. */
 static dbsync_conn *conn_get(ConnectionObject *self)
 {
 	if (!self->conn) {
-		raise_error(DBSYNC_EINVALID, "the connection is closed", NULL, 0, 0, 0);
+		raise_invalid("the connection is closed");
 		return NULL;
 	}
 	if (self->busy) {
-		raise_error(DBSYNC_EINVALID, "the connection is in use by another thread", NULL, 0, 0, 0);
+		raise_invalid("the connection is in use by another thread");
 		return NULL;
 	}
 	return self->conn;
 }
 
-static PyObject *conn_wrap(dbsync_conn *conn)
+/* A Connection owning conn; conn is closed if that fails. */
+static PyObject *conn_wrap(PyTypeObject *type, dbsync_conn *conn)
 {
-	ConnectionObject *self = PyObject_New(ConnectionObject, &ConnectionType);
+	ConnectionObject *self = (ConnectionObject *)type->tp_alloc(type, 0);
 	if (!self) {
 		dbsync_conn_close(conn);
 		return NULL;
@@ -186,8 +216,49 @@ static PyObject *conn_wrap(dbsync_conn *conn)
 	return (PyObject *)self;
 }
 
+/* The names of the schema's tables as a list of str. */
+static PyObject *table_name_list(const dbsync_schema *schema)
+{
+	size_t n = dbsync_schema_table_count(schema);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; list && i < n; i++) {
+		PyObject *name = text(dbsync_schema_table_name(schema, i));
+		if (!name)
+			Py_CLEAR(list);
+		else
+			PyList_SET_ITEM(list, (Py_ssize_t)i, name);
+	}
+	return list;
+}
 
-/* Run `call` without the GIL while `flag` marks the object busy. */
+/* One engine call on a Connection, from call_begin to call_end. */
+typedef struct {
+	dbsync_conn *conn;  /* open and idle when the call began */
+	dbsync_ctx *ctx;    /* this call's errors only */
+	int rc;             /* what the engine returned */
+} engine_call;
+
+/* Whether the call may start; if not, an exception is set. */
+static int call_begin(engine_call *c, ConnectionObject *self)
+{
+	c->rc = 0;
+	c->ctx = NULL;
+	c->conn = conn_get(self);
+	if (c->conn)
+		c->ctx = new_ctx();
+	return c->ctx != NULL;
+}
+
+/* Whether the call succeeded; if not, its error is raised. Frees its ctx. */
+static int call_end(engine_call *c)
+{
+	return ctx_done(c->ctx, c->rc);
+}
+
+/*
+ * Run `call` without the GIL while `flag` marks the object busy, so that any
+ * other thread reaching the object meanwhile gets an error instead of a race.
+ */
 #define WITHOUT_GIL(flag, call) do { \
 	(flag) = 1; \
 	Py_BEGIN_ALLOW_THREADS \
@@ -216,7 +287,7 @@ static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kw
 		char msg[160];
 		PyOS_snprintf(msg, sizeof msg,
 			"unknown database vendor '%.60s' (expected sqlite, postgresql or mysql)", vendor);
-		return raise_error(DBSYNC_EINVALID, msg, NULL, 0, 0, 0);
+		return raise_invalid(msg);
 	}
 	/* The list keeps every key and value alive while the GIL is released. */
 	items = PyDict_Items(params);
@@ -249,19 +320,12 @@ static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kw
 	Py_BEGIN_ALLOW_THREADS
 	rc = dbsync_conn_open_params(&conn, ctx, dialect, keys, values, (size_t)n);
 	Py_END_ALLOW_THREADS
-	if (rc != 0) {
-		raise_ctx(ctx, rc);
-		goto cleanup;
+	if (ctx_done(ctx, rc)) {
+		result = conn_wrap(type, conn);
+		conn = NULL;
 	}
-	ConnectionObject *self = (ConnectionObject *)type->tp_alloc(type, 0);
-	if (!self)
-		goto cleanup;
-	self->conn = conn;
-	conn = NULL;
-	result = (PyObject *)self;
 cleanup:
 	dbsync_conn_close(conn);
-	dbsync_ctx_free(ctx);
 	PyMem_Free(keys);
 	PyMem_Free(values);
 	Py_XDECREF(items);
@@ -278,7 +342,7 @@ static void Connection_dealloc(ConnectionObject *self)
 static PyObject *Connection_close(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
 	if (self->busy)
-		return raise_error(DBSYNC_EINVALID, "the connection is in use by another thread", NULL, 0, 0, 0);
+		return raise_invalid("the connection is in use by another thread");
 	dbsync_conn *conn = self->conn;
 	self->conn = NULL;
 	if (conn) {
@@ -291,9 +355,7 @@ static PyObject *Connection_close(ConnectionObject *self, PyObject *Py_UNUSED(ig
 
 static PyObject *Connection_enter(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
-	if (!conn_get(self))
-		return NULL;
-	return Py_NewRef((PyObject *)self);
+	return conn_get(self) ? Py_NewRef((PyObject *)self) : NULL;
 }
 
 static PyObject *Connection_exit(ConnectionObject *self, PyObject *Py_UNUSED(args))
@@ -316,190 +378,109 @@ static PyObject *Connection_reset_counters(ConnectionObject *self, PyObject *Py_
 
 static PyObject *Connection_introspect_sql(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
-		return NULL;
-	dbsync_ctx *ctx = new_ctx();
-	if (!ctx)
+	engine_call c;
+	if (!call_begin(&c, self))
 		return NULL;
 	dbsync_schema *schema = NULL;
 	char *sql = NULL;
-	PyObject *result = NULL;
-	int rc;
 	WITHOUT_GIL(self->busy,
-		rc = dbsync_conn_introspect(&schema, ctx, conn);
-		if (rc == 0) rc = dbsync_schema_to_sql(&sql, ctx, schema));
-	if (rc != 0)
-		raise_ctx(ctx, rc);
-	else
-		result = text(sql);
+		c.rc = dbsync_conn_introspect(&schema, c.ctx, c.conn);
+		if (c.rc == 0) c.rc = dbsync_schema_to_sql(&sql, c.ctx, schema));
+	PyObject *result = call_end(&c) ? text(sql) : NULL;
 	dbsync_free(sql);
 	dbsync_schema_free(schema);
-	dbsync_ctx_free(ctx);
 	return result;
 }
 
 static PyObject *Connection_table_names(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
-		return NULL;
-	dbsync_ctx *ctx = new_ctx();
-	if (!ctx)
+	engine_call c;
+	if (!call_begin(&c, self))
 		return NULL;
 	dbsync_schema *schema = NULL;
-	PyObject *result = NULL;
-	int rc;
-	WITHOUT_GIL(self->busy, rc = dbsync_conn_introspect(&schema, ctx, conn));
-	if (rc != 0) {
-		raise_ctx(ctx, rc);
-		goto cleanup;
-	}
-	size_t n = dbsync_schema_table_count(schema);
-	result = PyList_New((Py_ssize_t)n);
-	if (!result)
-		goto cleanup;
-	for (size_t i = 0; i < n; i++) {
-		const char *name = dbsync_schema_table_name(schema, i);
-		PyObject *s = text(name);
-		if (!s) {
-			Py_CLEAR(result);
-			goto cleanup;
-		}
-		PyList_SET_ITEM(result, (Py_ssize_t)i, s);
-	}
-cleanup:
+	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_introspect(&schema, c.ctx, c.conn));
+	PyObject *result = call_end(&c) ? table_name_list(schema) : NULL;
 	dbsync_schema_free(schema);
-	dbsync_ctx_free(ctx);
 	return result;
 }
 
 static PyObject *Connection_execute(ConnectionObject *self, PyObject *arg)
 {
 	const char *sql = cstring_arg(arg, "sql");
-	if (!sql)
+	engine_call c;
+	if (!sql || !call_begin(&c, self))
 		return NULL;
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
-		return NULL;
-	dbsync_ctx *ctx = new_ctx();
-	if (!ctx)
-		return NULL;
-	int rc;
-	WITHOUT_GIL(self->busy, rc = dbsync_conn_exec(ctx, conn, sql));
-	PyObject *result = rc == 0 ? Py_NewRef(Py_None) : raise_ctx(ctx, rc);
-	dbsync_ctx_free(ctx);
-	return result;
+	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_exec(c.ctx, c.conn, sql));
+	return call_end(&c) ? Py_NewRef(Py_None) : NULL;
 }
 
 static PyObject *Connection_count_rows(ConnectionObject *self, PyObject *arg)
 {
 	const char *table = cstring_arg(arg, "table");
-	if (!table)
-		return NULL;
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
-		return NULL;
-	dbsync_ctx *ctx = new_ctx();
-	if (!ctx)
+	engine_call c;
+	if (!table || !call_begin(&c, self))
 		return NULL;
 	int64_t count = 0;
-	int rc;
-	WITHOUT_GIL(self->busy, rc = dbsync_conn_count_rows(&count, ctx, conn, table));
-	PyObject *result = rc == 0 ? PyLong_FromLongLong((long long)count) : raise_ctx(ctx, rc);
-	dbsync_ctx_free(ctx);
-	return result;
+	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_count_rows(&count, c.ctx, c.conn, table));
+	return call_end(&c) ? PyLong_FromLongLong((long long)count) : NULL;
 }
 
 static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
 		"drop_columns", "alter_columns", "sync_indexes", NULL };
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	PyObject *desired_obj, *meta_obj = Py_None;
-	int create_tables = 1, add_columns = 1, drop_columns = 0, alter_columns = 1, sync_indexes = 1;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$ppppp:plan", kwlist, &desired_obj,
-			&meta_obj, &create_tables, &add_columns, &drop_columns, &alter_columns,
-			&sync_indexes))
+			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
+			&opts.alter_columns, &opts.sync_indexes))
 		return NULL;
 	Py_ssize_t desired_len;
 	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
 	if (!desired_sql)
 		return NULL;
-	const char *metadata = NULL;
-	if (meta_obj != Py_None && !(metadata = cstring_arg(meta_obj, "metadata_json")))
+	if (meta_obj != Py_None && !(opts.metadata_json = cstring_arg(meta_obj, "metadata_json")))
 		return NULL;
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
+	engine_call c;
+	if (!call_begin(&c, self))
 		return NULL;
-	dbsync_ctx *ctx = new_ctx();
-	if (!ctx)
-		return NULL;
-
-	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
-	opts.create_tables = create_tables;
-	opts.add_columns = add_columns;
-	opts.drop_columns = drop_columns;
-	opts.alter_columns = alter_columns;
-	opts.sync_indexes = sync_indexes;
-	opts.metadata_json = metadata;
 	dbsync_schema *desired = NULL;
 	dbsync_plan *plan = NULL;
-	PyObject *result = NULL;
-	int rc;
 	WITHOUT_GIL(self->busy,
-		rc = dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), desired_sql,
+		c.rc = dbsync_schema_parse(&desired, c.ctx, dbsync_conn_dialect(c.conn), desired_sql,
 			(size_t)desired_len);
-		if (rc == 0) rc = dbsync_plan_compute(&plan, ctx, conn, desired, &opts));
-	if (rc != 0) {
-		raise_ctx(ctx, rc);
-		goto cleanup;
+		if (c.rc == 0) c.rc = dbsync_plan_compute(&plan, c.ctx, c.conn, desired, &opts));
+	PlanObject *p = call_end(&c) ? PyObject_New(PlanObject, &PlanType) : NULL;
+	if (!p) {
+		dbsync_plan_free(plan);
+		dbsync_schema_free(desired); /* only after the plan that borrows it */
+		return NULL;
 	}
-	PlanObject *p = PyObject_New(PlanObject, &PlanType);
-	if (!p)
-		goto cleanup;
 	p->plan = plan;
 	p->desired = desired;
 	p->connection = Py_NewRef((PyObject *)self);
 	p->busy = 0;
-	plan = NULL;
-	desired = NULL;
-	result = (PyObject *)p;
-cleanup:
-	dbsync_plan_free(plan);
-	dbsync_schema_free(desired);
-	dbsync_ctx_free(ctx);
-	return result;
+	return (PyObject *)p;
 }
 
 static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "plan", "verify", NULL };
+	dbsync_apply_options opts = DBSYNC_APPLY_OPTIONS_INIT;
 	PlanObject *p;
-	int verify = 1;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:apply", kwlist, &PlanType, &p, &verify))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:apply", kwlist, &PlanType, &p, &opts.verify))
 		return NULL;
 	if (p->connection != (PyObject *)self)
-		return raise_error(DBSYNC_EINVALID,
-			"the plan was computed on another connection; plan again on this one",
-			NULL, 0, 0, 0);
-	if (p->busy)
-		return raise_error(DBSYNC_EINVALID, "the plan is being applied by another thread",
-			NULL, 0, 0, 0);
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
+		return raise_invalid("the plan was computed on another connection; plan again on this one");
+	if (!plan_ready(p))
 		return NULL;
-	dbsync_ctx *ctx = new_ctx();
-	if (!ctx)
+	engine_call c;
+	if (!call_begin(&c, self))
 		return NULL;
-	dbsync_apply_options opts = DBSYNC_APPLY_OPTIONS_INIT;
-	opts.verify = verify;
-	int rc;
 	p->busy = 1;
-	WITHOUT_GIL(self->busy, rc = dbsync_plan_apply(ctx, conn, p->plan, &opts));
+	WITHOUT_GIL(self->busy, c.rc = dbsync_plan_apply(c.ctx, c.conn, p->plan, &opts));
 	p->busy = 0;
-	PyObject *result = rc == 0 ? Py_NewRef(Py_None) : raise_ctx(ctx, rc);
-	dbsync_ctx_free(ctx);
-	return result;
+	return call_end(&c) ? Py_NewRef(Py_None) : NULL;
 }
 
 static PyObject *Connection_get_describe(ConnectionObject *self, void *Py_UNUSED(closure))
@@ -517,10 +498,7 @@ static PyObject *Connection_get_server_version(ConnectionObject *self, void *Py_
 static PyObject *Connection_get_vendor(ConnectionObject *self, void *Py_UNUSED(closure))
 {
 	dbsync_conn *conn = conn_get(self);
-	if (!conn)
-		return NULL;
-	const char *name = dbsync_dialect_name(dbsync_conn_dialect(conn));
-	return text(name);
+	return conn ? text(dbsync_dialect_name(dbsync_conn_dialect(conn))) : NULL;
 }
 
 static PyObject *Connection_get_catalog_queries(ConnectionObject *self, void *Py_UNUSED(closure))
@@ -603,15 +581,6 @@ static void Plan_dealloc(PlanObject *self)
 	PyObject_Free(self);
 }
 
-static int plan_ready(PlanObject *self)
-{
-	if (self->busy) {
-		raise_error(DBSYNC_EINVALID, "the plan is being applied by another thread", NULL, 0, 0, 0);
-		return 0;
-	}
-	return 1;
-}
-
 static int dict_set_str(PyObject *d, const char *key, const char *value)
 {
 	PyObject *v = value ? text(value) : Py_NewRef(Py_None);
@@ -686,16 +655,13 @@ static PyObject *Plan_get_pending_count(PlanObject *self, void *Py_UNUSED(closur
 
 static PyObject *Plan_script(PlanObject *self, PyObject *Py_UNUSED(ignored))
 {
-	if (!plan_ready(self))
-		return NULL;
-	dbsync_ctx *ctx = new_ctx();
+	dbsync_ctx *ctx = plan_ready(self) ? new_ctx() : NULL;
 	if (!ctx)
 		return NULL;
 	char *script = NULL;
 	int rc = dbsync_plan_script(&script, ctx, self->plan);
-	PyObject *result = rc == 0 ? text(script) : raise_ctx(ctx, rc);
+	PyObject *result = ctx_done(ctx, rc) ? text(script) : NULL;
 	dbsync_free(script);
-	dbsync_ctx_free(ctx);
 	return result;
 }
 
@@ -763,9 +729,7 @@ static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(i
 static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
 {
 	const char *url = cstring_arg(arg, "url");
-	if (!url)
-		return NULL;
-	dbsync_ctx *ctx = new_ctx();
+	dbsync_ctx *ctx = url ? new_ctx() : NULL;
 	if (!ctx)
 		return NULL;
 	dbsync_conn *conn = NULL;
@@ -773,9 +737,11 @@ static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
 	Py_BEGIN_ALLOW_THREADS
 	rc = dbsync_conn_open_url(&conn, ctx, url);
 	Py_END_ALLOW_THREADS
-	PyObject *result = rc == 0 ? conn_wrap(conn) : raise_ctx(ctx, rc);
-	dbsync_ctx_free(ctx);
-	return result;
+	if (!ctx_done(ctx, rc)) {
+		dbsync_conn_close(conn);
+		return NULL;
+	}
+	return conn_wrap(&ConnectionType, conn);
 }
 
 static PyMethodDef module_methods[] = {

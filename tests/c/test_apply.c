@@ -1,7 +1,6 @@
 /* Applying plans to real SQLite files: success, rollback on failure, the
  * foreign key framing of rebuilds, locking, and the dry-run script. Plans are
  * built by hand here so these tests do not depend on the planner. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,38 +20,12 @@
 #include "dialect.h"
 #include "dbsync/dbsync.h"
 #include "plan_internal.h"
-
-static char tmpdir[64];
+#include "test_support.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/dbsync-apply-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	DIR *d = opendir(tmpdir);
-	if (d) {
-		struct dirent *e;
-		char path[512];
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	return rmdir(tmpdir);
-}
-
-static const char *db_path(const char *file)
-{
-	static char path[512];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, file);
-	return path;
+	return test_tmpdir_create("dbsync-apply");
 }
 
 typedef struct fixture {
@@ -550,5 +523,5 @@ int main(void)
 		cmocka_unit_test(test_apply_verifies),
 		cmocka_unit_test(test_verify_reports_what_is_left),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_tmpdir_teardown);
 }

@@ -18,56 +18,30 @@
 #include "ctx.h"
 #include "dbsync/dbsync.h"
 #include "model.h"
+#include "test_support.h"
 
 #define WRONG_PASSWORD "Wr0ng-Secret-9f3b"
 #define RIGHT_PASSWORD "dbsync-secret-pw" /* set by mariadb-server.sh */
 
-static char server_dir[64];
-static char server_url[512];
+static const test_server_kind mariadb_server = {
+	.name = "MariaDB",
+	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
+	.dir_template = "/tmp/dbsync-my-XXXXXX",
+	.url_prefix = "mysql://",
+};
+static test_server server;
 static char server_socket[256];
-static const char *server_script;
-
-static int run_script(const char *verb, char *last_line, size_t cap)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "'%s' %s '%s'", server_script, verb, server_dir);
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	char line[512];
-	if (last_line && cap)
-		last_line[0] = '\0';
-	while (fgets(line, sizeof line, p))
-		if (last_line)
-			snprintf(last_line, cap, "%s", line);
-	int status = pclose(p);
-	if (last_line) {
-		size_t n = strlen(last_line);
-		while (n && (last_line[n - 1] == '\n' || last_line[n - 1] == '\r'))
-			last_line[--n] = '\0';
-	}
-	return status == 0 ? 0 : -1;
-}
 
 static int group_setup(void **state)
 {
 	(void)state;
-	server_script = getenv("DBSYNC_MARIADB_SERVER_SCRIPT");
-	if (!server_script || !*server_script) {
-		fprintf(stderr, "DBSYNC_MARIADB_SERVER_SCRIPT is not set (run through meson test)\n");
+	if (test_server_start(&server, &mariadb_server))
+		return -1;
+	const char *sock = strstr(server.url, "unix_socket=");
+	if (!sock) {
+		test_server_stop(&server);
 		return -1;
 	}
-	strcpy(server_dir, "/tmp/dbsync-my-XXXXXX");
-	if (!mkdtemp(server_dir))
-		return -1;
-	if (run_script("start", server_url, sizeof server_url)) {
-		fprintf(stderr, "could not start the MariaDB test server with %s\n", server_script);
-		run_script("stop", NULL, 0);
-		return -1;
-	}
-	const char *sock = strstr(server_url, "unix_socket=");
-	if (strncmp(server_url, "mysql://", 8) != 0 || !sock)
-		return -1;
 	snprintf(server_socket, sizeof server_socket, "%s", sock + strlen("unix_socket="));
 	return 0;
 }
@@ -75,23 +49,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	return run_script("stop", NULL, 0);
-}
-
-/* A fresh context per test, freed in teardown. */
-static int ctx_setup(void **state)
-{
-	dbsync_ctx *ctx = NULL;
-	if (dbsync_ctx_new(&ctx))
-		return -1;
-	*state = ctx;
-	return 0;
-}
-
-static int ctx_teardown(void **state)
-{
-	dbsync_ctx_free(*state);
-	return 0;
+	return test_server_stop(&server);
 }
 
 static dbsync_conn *open_url(dbsync_ctx *ctx, const char *url)
@@ -114,12 +72,6 @@ static dbsync_conn *open_db(dbsync_ctx *ctx, const char *db)
 	return conn;
 }
 
-static void exec_ok(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
-{
-	if (dbsync_conn_exec(ctx, conn, sql))
-		fail_msg("exec failed: %s", dbsync_ctx_error(ctx)->message);
-}
-
 static int64_t query_int(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 {
 	int64_t v = -1;
@@ -133,7 +85,7 @@ static int64_t query_int(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 static void test_connect_and_describe(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *conn = open_url(ctx, server_url);
+	dbsync_conn *conn = open_url(ctx, server.url);
 	assert_int_equal(dbsync_conn_dialect(conn), DBSYNC_DIALECT_MYSQL);
 	char want[600];
 	snprintf(want, sizeof want, "mysql://root@localhost/dbsync_test?unix_socket=%s", server_socket);
@@ -207,7 +159,7 @@ static void test_bad_options_are_einvalid(void **state)
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'sslmode'"));
 
 	char url[700];
-	snprintf(url, sizeof url, "%s&bogus_opt=1", server_url);
+	snprintf(url, sizeof url, "%s&bogus_opt=1", server.url);
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'bogus_opt'"));
 
@@ -236,7 +188,7 @@ static void test_options_reach_the_connector(void **state)
 	dbsync_ctx *ctx = *state;
 	/* an option file, as Django's OPTIONS['read_default_file'] names one */
 	char cnf[128];
-	snprintf(cnf, sizeof cnf, "%s/client.cnf", server_dir);
+	snprintf(cnf, sizeof cnf, "%s/client.cnf", server.dir);
 	FILE *f = fopen(cnf, "w");
 	assert_non_null(f);
 	fprintf(f, "[client]\nsocket=%s\nuser=dbsync_pw\npassword=%s\n", server_socket, RIGHT_PASSWORD);

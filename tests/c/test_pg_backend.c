@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,107 +20,46 @@
 #include "model.h"
 #include "parse.h"
 #include "plan_internal.h"
+#include "test_support.h"
 
 #define RIGHT_PASSWORD "Pg-Right-Secret-41c7" /* given to pg-server.sh for dbsync_pw */
 #define WRONG_PASSWORD "Wr0ng-Secret-9f3b"
-#define NO_SERVER 3                           /* pg-server.sh: no server binaries */
 
-static char server_dir[64];
-static char server_url[512];
-static const char *server_script;
-static bool no_server;
-
-/* Run the script; the last line of its stdout goes to last_line. Returns its
- * exit status, or -1. */
-static int run_script(const char *verb, char *last_line, size_t cap)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "'%s' %s '%s'", server_script, verb, server_dir);
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	char line[512];
-	if (last_line && cap)
-		last_line[0] = '\0';
-	while (fgets(line, sizeof line, p))
-		if (last_line)
-			snprintf(last_line, cap, "%s", line);
-	int status = pclose(p);
-	if (last_line) {
-		size_t n = strlen(last_line);
-		while (n && (last_line[n - 1] == '\n' || last_line[n - 1] == '\r'))
-			last_line[--n] = '\0';
-	}
-	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+static const test_server_kind pg_server = {
+	.name = "PostgreSQL",
+	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
+	.dir_template = "/tmp/dbsync-pg-XXXXXX",
+	.url_prefix = "postgresql:///dbsync_test?host=",
+	.absent_status = 3, /* pg-server.sh: no server binaries */
+	.absent_hint = "apt-get install postgresql",
+};
+static test_server server;
 
 static int group_setup(void **state)
 {
 	(void)state;
-	server_script = getenv("DBSYNC_PG_SERVER_SCRIPT");
-	if (!server_script || !*server_script) {
-		fprintf(stderr, "DBSYNC_PG_SERVER_SCRIPT is not set (run through meson test)\n");
-		return -1;
-	}
-	strcpy(server_dir, "/tmp/dbsync-pg-XXXXXX");
-	if (!mkdtemp(server_dir))
-		return -1;
 	setenv("DBSYNC_PG_PASSWORD", RIGHT_PASSWORD, 1);
-	int st = run_script("start", server_url, sizeof server_url);
-	if (st == NO_SERVER) {
-		fprintf(stderr, "no PostgreSQL server installed: skipping (apt-get install postgresql)\n");
-		no_server = true;
-		rmdir(server_dir);
-		return 0;
-	}
-	if (st != 0 || strncmp(server_url, "postgresql:///dbsync_test?host=", 31) != 0) {
-		fprintf(stderr, "could not start the PostgreSQL test server with %s\n", server_script);
-		run_script("stop", NULL, 0);
-		return -1;
-	}
-	return 0;
+	return test_server_start(&server, &pg_server);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	return no_server ? 0 : run_script("stop", NULL, 0);
+	return test_server_stop(&server);
 }
 
-/* A fresh context per test, freed in teardown. */
-static int ctx_setup(void **state)
-{
-	dbsync_ctx *ctx = NULL;
-	if (dbsync_ctx_new(&ctx))
-		return -1;
-	*state = ctx;
-	return 0;
-}
-
-static int ctx_teardown(void **state)
-{
-	dbsync_ctx_free(*state);
-	return 0;
-}
-
-#define NEED_SERVER() do { if (no_server) skip(); } while (0)
+#define NEED_SERVER() do { if (server.absent) skip(); } while (0)
 
 /* The superuser on the test database; schema, when given, is synced instead
  * of the current one. */
 static dbsync_conn *open_db(dbsync_ctx *ctx, const char *schema)
 {
 	const char *keys[] = { "name", "user", "host", "port", "connect_timeout", "schema" };
-	const char *vals[] = { "dbsync_test", "dbsync", server_dir, "", "10", schema };
+	const char *vals[] = { "dbsync_test", "dbsync", server.dir, "", "10", schema };
 	dbsync_conn *conn = NULL;
 	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, schema ? 6 : 5))
 		fail_msg("cannot connect to the test server: %s", dbsync_ctx_error(ctx)->message);
 	return conn;
-}
-
-static void exec_ok(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
-{
-	if (dbsync_conn_exec(ctx, conn, sql))
-		fail_msg("exec failed: %s", dbsync_ctx_error(ctx)->message);
 }
 
 static dbsync_schema *introspect_ok(dbsync_ctx *ctx, dbsync_conn *conn)
@@ -137,10 +75,10 @@ static void connect_and_describe(void **state)
 	dbsync_ctx *ctx = *state;
 	NEED_SERVER();
 	dbsync_conn *conn = NULL;
-	assert_int_equal(dbsync_conn_open_url(&conn, ctx, server_url), 0);
+	assert_int_equal(dbsync_conn_open_url(&conn, ctx, server.url), 0);
 	assert_int_equal(dbsync_conn_dialect(conn), DBSYNC_DIALECT_POSTGRES);
 	char want[256];
-	snprintf(want, sizeof want, "postgresql://dbsync@/dbsync_test?host=%s&port=5432", server_dir);
+	snprintf(want, sizeof want, "postgresql://dbsync@/dbsync_test?host=%s&port=5432", server.dir);
 	assert_string_equal(dbsync_conn_describe(conn), want);
 	const char *ver = dbsync_conn_server_version(conn);
 	assert_true(ver[0] >= '1' && ver[0] <= '9');
@@ -150,7 +88,7 @@ static void connect_and_describe(void **state)
 	/* the password role, through a URL with the password in it */
 	char url[512];
 	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s&application_name=t",
-		RIGHT_PASSWORD, server_dir);
+		RIGHT_PASSWORD, server.dir);
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), 0);
 	assert_non_null(strstr(dbsync_conn_describe(conn), "postgresql://dbsync_pw@/dbsync_test"));
 	assert_null(strstr(dbsync_conn_describe(conn), RIGHT_PASSWORD));
@@ -167,7 +105,7 @@ static void wrong_password_never_leaks(void **state)
 	NEED_SERVER();
 	dbsync_conn *conn = NULL;
 	const char *keys[] = { "name", "user", "password", "host" };
-	const char *vals[] = { "dbsync_test", "dbsync_pw", WRONG_PASSWORD, server_dir };
+	const char *vals[] = { "dbsync_test", "dbsync_pw", WRONG_PASSWORD, server.dir };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, 4),
 		DBSYNC_ECONNECT);
 	assert_null(conn);
@@ -177,13 +115,13 @@ static void wrong_password_never_leaks(void **state)
 	assert_null(strstr(msg, WRONG_PASSWORD));
 
 	char url[512];
-	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s", WRONG_PASSWORD, server_dir);
+	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s", WRONG_PASSWORD, server.dir);
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), DBSYNC_ECONNECT);
 	assert_null(strstr(dbsync_ctx_error(ctx)->message, WRONG_PASSWORD));
 
 	/* a server message that does quote the secret (here as the database
 	 * name, which the server echoes) is masked too */
-	const char *vals2[] = { WRONG_PASSWORD, "dbsync", WRONG_PASSWORD, server_dir };
+	const char *vals2[] = { WRONG_PASSWORD, "dbsync", WRONG_PASSWORD, server.dir };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals2, 4),
 		DBSYNC_ECONNECT);
 	msg = dbsync_ctx_error(ctx)->message;
@@ -198,13 +136,13 @@ static void unknown_option_and_schema(void **state)
 	NEED_SERVER();
 	dbsync_conn *conn = NULL;
 	const char *keys[] = { "name", "host", "sslmod" };
-	const char *vals[] = { "dbsync_test", server_dir, "disable" };
+	const char *vals[] = { "dbsync_test", server.dir, "disable" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, 3),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'sslmod'"));
 
 	const char *keys2[] = { "name", "user", "host", "schema" };
-	const char *vals2[] = { "dbsync_test", "dbsync", server_dir, "no_such_schema" };
+	const char *vals2[] = { "dbsync_test", "dbsync", server.dir, "no_such_schema" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys2, vals2, 4),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "\"no_such_schema\""));
@@ -215,7 +153,7 @@ static void unknown_option_and_schema(void **state)
 		"CREATE TABLE IF NOT EXISTS \"Other Schema\".only_here (id int)");
 	dbsync_conn_close(conn);
 	const char *keys3[] = { "name", "user", "host", "options" };
-	const char *vals3[] = { "dbsync_test", "dbsync", server_dir, "-c search_path=\"Other\\ Schema\",public" };
+	const char *vals3[] = { "dbsync_test", "dbsync", server.dir, "-c search_path=\"Other\\ Schema\",public" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys3, vals3, 4), 0);
 	assert_string_equal(((dbs_pg_conn *)conn->impl)->schema, "Other Schema");
 	dbsync_schema *s = introspect_ok(ctx, conn);

@@ -1,6 +1,5 @@
 /* The SQLite backend against real database files: connecting, bulk
  * introspection, statements and their errors. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,38 +16,12 @@
 #include "ctx.h"
 #include "dbsync/dbsync.h"
 #include "parse.h"
-
-static char tmpdir[64];
+#include "test_support.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/dbsync-sqlite-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	DIR *d = opendir(tmpdir);
-	if (d) {
-		struct dirent *e;
-		char path[512];
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	return rmdir(tmpdir);
-}
-
-static const char *db_path(const char *file)
-{
-	static char path[512];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, file);
-	return path;
+	return test_tmpdir_create("dbsync-sqlite");
 }
 
 static dbsync_conn *open_db(dbsync_ctx *ctx, const char *file)
@@ -60,12 +33,6 @@ static dbsync_conn *open_db(dbsync_ctx *ctx, const char *file)
 	if (rc)
 		fail_msg("open %s: %s", file, dbsync_ctx_error(ctx)->message);
 	return conn;
-}
-
-static void exec_ok(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
-{
-	if (dbsync_conn_exec(ctx, conn, sql))
-		fail_msg("exec failed: %s", dbsync_ctx_error(ctx)->message);
 }
 
 /* Whether the real DDL parser is in the build yet (it replaces a stub). */
@@ -748,5 +715,5 @@ int main(void)
 		cmocka_unit_test(test_identity_realistic),
 		cmocka_unit_test(test_identity_django_fixture),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_tmpdir_teardown);
 }

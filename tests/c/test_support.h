@@ -1,0 +1,177 @@
+/* Helpers shared by the C tests (header-only, test code): a scratch directory
+ * for SQLite files, a throwaway database server run by a script, and the
+ * per-test ctx and statement helpers those tests all need. */
+#ifndef TEST_SUPPORT_H
+#define TEST_SUPPORT_H
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dbsync/dbsync.h"
+
+/* ---- a scratch directory, one per test binary ---- */
+
+enum { TEST_TMPDIR_SIZE = 64 };
+
+/* Where the directory is; a function so the header defines no variable a
+ * test binary might leave unused. */
+static inline char *test_tmpdir(void)
+{
+	static char dir[TEST_TMPDIR_SIZE];
+	return dir;
+}
+
+/* Make /tmp/<prefix>-XXXXXX: 0, or -1. */
+static inline int test_tmpdir_create(const char *prefix)
+{
+	char *dir = test_tmpdir();
+	int n = snprintf(dir, TEST_TMPDIR_SIZE, "/tmp/%s-XXXXXX", prefix);
+	if (n < 0 || n >= TEST_TMPDIR_SIZE)
+		return -1;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* cmocka group teardown: remove the directory and the files the tests left
+ * in it. */
+static inline int test_tmpdir_teardown(void **state)
+{
+	(void)state;
+	const char *dir = test_tmpdir();
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		char path[512];
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	return rmdir(dir);
+}
+
+/* The path of `file` in the directory, valid until the next call. */
+static inline const char *db_path(const char *file)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", test_tmpdir(), file);
+	return path;
+}
+
+/* ---- a throwaway server, started once per test binary by a script ---- */
+
+/* What differs between the servers; the script is called as
+ * `script start|stop DIR` and prints the server's URL last on start. */
+typedef struct test_server_kind {
+	const char *name;          /* for messages: "PostgreSQL" */
+	const char *script_env;    /* the variable naming the script */
+	const char *dir_template;  /* for mkdtemp: the server's own directory */
+	const char *url_prefix;    /* what the printed URL must start with */
+	int absent_status;         /* the script's exit status for "no server installed", or 0 */
+	const char *absent_hint;   /* how to install one */
+} test_server_kind;
+
+typedef struct test_server {
+	const char *script;
+	char dir[64];
+	char url[512];
+	bool absent;               /* not installed: tests skip */
+} test_server;
+
+/* Run the script with `verb`; the last line of its stdout goes to last_line.
+ * Returns its exit status, or -1. */
+static inline int test_server_run(const test_server *srv, const char *verb, char *last_line, size_t cap)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "'%s' %s '%s'", srv->script, verb, srv->dir);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	char line[512];
+	if (last_line && cap)
+		last_line[0] = '\0';
+	while (fgets(line, sizeof line, p))
+		if (last_line)
+			snprintf(last_line, cap, "%s", line);
+	int status = pclose(p);
+	if (last_line) {
+		size_t n = strlen(last_line);
+		while (n && (last_line[n - 1] == '\n' || last_line[n - 1] == '\r'))
+			last_line[--n] = '\0';
+	}
+	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Start the server: 0 when it runs (srv->url is set) or is not installed
+ * (srv->absent), else -1 with the reason on stderr. */
+static inline int test_server_start(test_server *srv, const test_server_kind *kind)
+{
+	memset(srv, 0, sizeof *srv);
+	srv->script = getenv(kind->script_env);
+	if (!srv->script || !*srv->script) {
+		fprintf(stderr, "%s is not set (run through meson test)\n", kind->script_env);
+		return -1;
+	}
+	snprintf(srv->dir, sizeof srv->dir, "%s", kind->dir_template);
+	if (!mkdtemp(srv->dir))
+		return -1;
+	int st = test_server_run(srv, "start", srv->url, sizeof srv->url);
+	if (kind->absent_status && st == kind->absent_status) {
+		fprintf(stderr, "no %s server installed: skipping (%s)\n", kind->name, kind->absent_hint);
+		srv->absent = true;
+		rmdir(srv->dir);
+		return 0;
+	}
+	if (st != 0 || strncmp(srv->url, kind->url_prefix, strlen(kind->url_prefix)) != 0) {
+		fprintf(stderr, "could not start the %s test server with %s\n", kind->name, srv->script);
+		test_server_run(srv, "stop", NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop the server: 0, or -1. */
+static inline int test_server_stop(const test_server *srv)
+{
+	if (srv->absent)
+		return 0;
+	return test_server_run(srv, "stop", NULL, 0) == 0 ? 0 : -1;
+}
+
+/* ---- per-test helpers ---- */
+
+/* cmocka setup/teardown giving each test a fresh ctx in *state. */
+static inline int ctx_setup(void **state)
+{
+	dbsync_ctx *ctx = NULL;
+	if (dbsync_ctx_new(&ctx))
+		return -1;
+	*state = ctx;
+	return 0;
+}
+
+static inline int ctx_teardown(void **state)
+{
+	dbsync_ctx_free(*state);
+	return 0;
+}
+
+static inline void exec_ok(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
+{
+	if (dbsync_conn_exec(ctx, conn, sql))
+		fail_msg("exec failed: %s", dbsync_ctx_error(ctx)->message);
+}
+
+#endif
