@@ -8,7 +8,7 @@ VENV6 := .venv/django6
 MESON := $(VENV52)/bin/meson
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
-.PHONY: all bench deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
+.PHONY: all bench bench-pg deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
 
 all: build
 
@@ -54,3 +54,7 @@ clean:
 bench: build
 	$(MESON) compile -C build/c bench_catalog
 	build/c/bench_catalog "$$(mktemp -d)"
+
+bench-pg: build
+	$(MESON) compile -C build/c bench_catalog
+	bench/pg_catalog.sh build/c/bench_catalog
