@@ -468,6 +468,7 @@ const dbs_backend dbs_backend_postgres = {
 	.open = pg_open,
 	.close = pg_close,
 	.introspect = dbs_pg_introspect,
+	.normalize_desired = dbs_pg_normalize_desired,
 	.exec = pg_exec,
 	.query_int64 = pg_query_int64,
 	.apply_begin = pg_apply_begin,

@@ -13,6 +13,8 @@ typedef struct dbs_pg_conn {
 	char *schema;       /* the schema synced: current_schema() at connect, or the "schema" option */
 	char *dbname;       /* for messages */
 	int server_num;     /* server_version_num, e.g. 150020 */
+	unsigned shadow_seq; /* shadow schemas made on this connection, for unique names */
+	size_t shadow_chunk; /* desired tables per shadow script; 0: DBS_PG_SHADOW_CHUNK */
 } dbs_pg_conn;
 
 static inline PGconn *dbs_pg_handle(const dbsync_conn *conn)
@@ -26,11 +28,44 @@ static inline PGconn *dbs_pg_handle(const dbsync_conn *conn)
  * else DBSYNC_EDB. `what` says what was being done. */
 int dbs_pg_error(dbsync_ctx *ctx, dbsync_conn *conn, const PGresult *res, const char *what);
 
-/* The backend's introspect. Runs DBS_PG_CATALOG_QUERIES catalog queries for the
- * whole schema, plus BEGIN and COMMIT around them when no transaction is open
- * (so all of them read one snapshot); every round trip is counted. */
+/* The backend's introspect: DBS_PG_CATALOG_QUERIES catalog queries for the
+ * whole schema, sent as one script (inside BEGIN ... COMMIT at REPEATABLE
+ * READ when no transaction is open, so all of them read one snapshot):
+ * DBS_PG_INTROSPECT_ROUND_TRIPS round trip, counted in conn->catalog_queries
+ * (one more to roll back after an error). */
 int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
 #define DBS_PG_CATALOG_QUERIES 4
+#define DBS_PG_INTROSPECT_ROUND_TRIPS 1
+
+/* The same read for schema `nspname`. With shadow_of (the synced schema) set,
+ * nspname is a shadow schema standing in for it: foreign keys to either read
+ * as plain table names, and nspname's qualifier is taken out of expressions
+ * and types, so the result reads as the synced schema would. */
+int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
+	const char *shadow_of);
+
+/* The catalog queries as one script for a multi-statement round trip: each
+ * ends in ";\n", with nsp_sql (an SQL expression: a quoted literal, or a
+ * subquery) where the schema parameter goes. -1 when out of memory. */
+int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *nsp_sql);
+/* The model from those queries' results, res[0..DBS_PG_CATALOG_QUERIES-1],
+ * read as dbs_pg_read_schema reads it; counts no round trip. */
+int dbs_pg_read_results(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
+	const char *shadow_of, PGresult *const *res);
+
+/* The backend's normalize_desired (backend_postgres_shadow.c): desired's DDL
+ * run in a shadow schema inside a transaction (a savepoint when one is open)
+ * that is always rolled back, then read like the live schema. It all goes
+ * as one script: DBS_PG_SHADOW_ROUND_TRIPS round trip, counted in
+ * conn->catalog_queries, for up to DBS_PG_SHADOW_CHUNK tables (the lock
+ * table's room), and one per that many tables beyond; one more to roll back
+ * when a statement fails, and two more when the role may not create a
+ * schema (the session's temporary schema then serves as the shadow). A
+ * script that still runs out of locks fails with SQLSTATE 53200 and says
+ * which setting to raise. */
+int dbs_pg_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired);
+#define DBS_PG_SHADOW_ROUND_TRIPS 1
 
 /* The advisory lock key every dbsync run takes on a database (a hash of
  * "django-dbsync", so it does not collide with small application keys). */

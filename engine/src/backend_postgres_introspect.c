@@ -8,6 +8,11 @@
  *
  * Expressions are read with pg_get_expr / pg_get_indexdef without the pretty
  * flag, the fully parenthesized form pg_dump relies on across versions.
+ *
+ * The queries travel as one multi-statement script (the schema name a quoted
+ * literal), so a read is one round trip however far away the server is; the
+ * shadow schema of backend_postgres_shadow.c appends the same script to its
+ * own and hands the results to dbs_pg_read_results.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -16,6 +21,7 @@
 
 #include "backend_postgres.h"
 #include "ctx.h"
+#include "dialect.h"
 #include "parse.h"
 
 /* Partitions belong to their parent; the model has no place for them. */
@@ -113,7 +119,12 @@ typedef struct pg_intro {
 	dbsync_ctx *ctx;
 	dbsync_conn *conn;
 	dbsync_schema *s;
-	const char *schema;
+	const char *schema;          /* the schema read */
+	/* Reading a shadow schema (see backend_postgres_shadow.c): references
+	 * into `home` read as plain names too, as they would in home itself, and
+	 * the shadow's own name is taken out of expressions and types. */
+	const char *home;
+	bool shadow;
 	dbs_arena tmp;               /* what only this read needs: rels and their column maps */
 	DBS_VEC(pg_rel) rels;        /* sorted by oid once the table query is read */
 	pg_rel *cur;                 /* rows of one table come together */
@@ -150,22 +161,54 @@ static unsigned field_oid(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? 0 : (unsigned)strtoul(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* Canonical expression text; the raw text when it does not lex. */
+static bool ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		c == '_' || c == '$' || c == '"' || (unsigned char)c >= 0x80;
+}
+
+/* text without the shadow schema's qualifier ("dbsync_shadow_1_1.x_seq" ->
+ * "x_seq"), in the arena; text itself when it has none. The server prints a
+ * qualifier only for what search_path does not show, and the shadow comes
+ * first there, so this is a safety net, not the rule. The shadow's name is a
+ * plain lower-case identifier: it is never quoted. */
+static const char *unqualify(pg_intro *in, const char *text)
+{
+	if (!in->shadow || !text)
+		return text;
+	size_t nlen = strlen(in->schema);
+	const char *hit = strstr(text, in->schema);
+	if (!hit)
+		return text;
+	dbs_buf b = DBS_BUF_INIT;
+	const char *p = text;
+	for (; hit; hit = strstr(hit + 1, in->schema)) {
+		if (hit[nlen] != '.' || (hit > text && ident_char(hit[-1])) || hit < p)
+			continue;
+		dbs_buf_put(&b, p, (size_t)(hit - p));
+		p = hit + nlen + 1;
+	}
+	dbs_buf_puts(&b, p);
+	const char *r = dbs_buf_ok(&b) ? dbs_arena_strdup(&in->s->arena, dbs_buf_cstr(&b)) : NULL;
+	dbs_buf_free(&b);
+	return r;
+}
+
+/* Canonical expression text; the raw text when it does not lex. NULL for
+ * NULL, and on OOM. */
 static const char *expr(pg_intro *in, const char *text)
 {
-	if (!text)
+	if (!text || !(text = unqualify(in, text)))
 		return NULL;
 	const char *e = dbs_expr_canon(&in->s->arena, DBSYNC_DIALECT_POSTGRES, text, strlen(text));
 	return e ? e : text;
 }
 
-static int run_query(pg_intro *in, const char *sql, const char *what, row_fn fn)
+/* The rows of one catalog query's result into the model. */
+static int consume(pg_intro *in, const PGresult *res, const char *what, row_fn fn)
 {
-	const char *vals[] = { in->schema };
-	in->conn->catalog_queries++;
-	in->cur = NULL;
-	PGresult *res = PQexecParams(dbs_pg_handle(in->conn), sql, 1, NULL, vals, NULL, NULL, 0);
 	int rc = 0;
+	in->cur = NULL;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "reading the PostgreSQL catalog (%s) failed", what);
@@ -179,7 +222,6 @@ static int run_query(pg_intro *in, const char *sql, const char *what, row_fn fn)
 			rc = dbs_error(in->ctx, DBSYNC_EDB, "the catalog of schema \"%s\" changed while it was "
 				"read (%s); read it again outside a transaction", in->schema, what);
 	}
-	PQclear(res);
 	return rc;
 }
 
@@ -240,20 +282,23 @@ static int on_column(pg_intro *in, const PGresult *res, int row)
 	if (!c)
 		return ROW_OOM;
 	r->by_attnum[attnum] = c->name;
-	const char *type = PQgetvalue(res, row, 3);
-	if (!(c->type = dbs_type_canon(a, DBSYNC_DIALECT_POSTGRES, type, strlen(type))))
+	const char *type = unqualify(in, PQgetvalue(res, row, 3));
+	if (!type || !(c->type = dbs_type_canon(a, DBSYNC_DIALECT_POSTGRES, type, strlen(type))))
 		return ROW_OOM;
 	c->not_null = field_true(res, row, 4);
 	const char *dflt = field(in, res, row, 5);
 	if (!dflt && !PQgetisnull(res, row, 5))
 		return ROW_OOM;
 	int ident = field_char(res, row, 6), gen = field_char(res, row, 7);
+	const char *e = expr(in, dflt);
+	if (dflt && !e)
+		return ROW_OOM;
 	if (gen == 's' || gen == 'v') {
 		/* pg_attrdef holds the generation expression of a generated column */
-		c->generated_expr = expr(in, dflt);
+		c->generated_expr = e;
 		c->generated_stored = gen == 's';
 	} else {
-		c->default_expr = expr(in, dflt);
+		c->default_expr = e;
 	}
 	c->identity = ident == 'a' ? "ALWAYS" : ident == 'd' ? "BY DEFAULT" : NULL;
 	if (!PQgetisnull(res, row, 8) && !(c->collation = field(in, res, row, 8)))
@@ -325,10 +370,14 @@ static int on_constraint(pg_intro *in, const PGresult *res, int row)
 	}
 	if ((rc = key_names(in, &k->cols, r, PQgetvalue(res, row, 3))))
 		return rc;
+	/* Django: UniqueConstraint(deferrable=...) */
+	k->deferrable = field_true(res, row, 12);
+	k->initially_deferred = field_true(res, row, 13);
 	if (kind != DBS_CON_FOREIGN)
 		return 0;
 	const char *ref = PQgetvalue(res, row, 6), *nsp = PQgetvalue(res, row, 7);
-	k->ref_table = strcmp(nsp, in->schema) == 0 ? dbs_arena_strdup(&in->s->arena, ref)
+	bool local = strcmp(nsp, in->schema) == 0 || (in->home && strcmp(nsp, in->home) == 0);
+	k->ref_table = local ? dbs_arena_strdup(&in->s->arena, ref)
 		: dbs_arena_printf(&in->s->arena, "%s.%s", nsp, ref);
 	if (!k->ref_table)
 		return ROW_OOM;
@@ -342,8 +391,6 @@ static int on_constraint(pg_intro *in, const PGresult *res, int row)
 		return rc;
 	k->on_delete = fk_action(field_char(res, row, 10));
 	k->on_update = fk_action(field_char(res, row, 11));
-	k->deferrable = field_true(res, row, 12);
-	k->initially_deferred = field_true(res, row, 13);
 	return 0;
 }
 
@@ -410,64 +457,136 @@ static int on_index(pg_intro *in, const PGresult *res, int row)
 	return PQgetisnull(res, row, 6) ? 0 : index_parts(in, r, ix, PQgetvalue(res, row, 6));
 }
 
-static int exec_simple(pg_intro *in, const char *sql)
-{
-	in->conn->catalog_queries++;
-	PGresult *res = PQexec(dbs_pg_handle(in->conn), sql);
-	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : dbs_pg_error(in->ctx, in->conn, res, sql);
-	PQclear(res);
-	return rc;
-}
-
-static int read_catalog(pg_intro *in, int server_num)
-{
+/* The catalog queries, in the order they are read, for this server. */
+typedef struct catalog_queries {
 	char cols[sizeof q_columns + 32], idx[sizeof q_indexes + 32];
-	snprintf(cols, sizeof cols, q_columns, server_num >= 120000 ? "a.attgenerated" : "''::\"char\"");
-	snprintf(idx, sizeof idx, q_indexes, server_num >= 110000 ? "i.indnkeyatts" : "i.indnatts");
-	int rc;
-	if ((rc = run_query(in, q_tables, "tables", on_table)))
-		return rc;
-	if (in->rels.n)
-		qsort(in->rels.items, in->rels.n, sizeof *in->rels.items, cmp_rel);
-	if ((rc = run_query(in, cols, "columns", on_column)) ||
-	    (rc = run_query(in, q_constraints, "constraints", on_constraint)) ||
-	    (rc = run_query(in, idx, "indexes", on_index)))
-		return rc;
-	return 0;
+	const char *sql[DBS_PG_CATALOG_QUERIES];
+} catalog_queries;
+
+static const char *const query_what[DBS_PG_CATALOG_QUERIES] = { "tables", "columns", "constraints", "indexes" };
+static const row_fn query_fn[DBS_PG_CATALOG_QUERIES] = { on_table, on_column, on_constraint, on_index };
+
+static void catalog_queries_for(catalog_queries *q, int server_num)
+{
+	snprintf(q->cols, sizeof q->cols, q_columns, server_num >= 120000 ? "a.attgenerated" : "''::\"char\"");
+	snprintf(q->idx, sizeof q->idx, q_indexes, server_num >= 110000 ? "i.indnkeyatts" : "i.indnatts");
+	q->sql[0] = q_tables;
+	q->sql[1] = q->cols;
+	q->sql[2] = q_constraints;
+	q->sql[3] = q->idx;
 }
 
-int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
+/* Rels are found by oid from the second query on. */
+static void after_query(pg_intro *in, int k)
 {
-	dbs_pg_conn *pc = conn->impl;
-	pg_intro in = { .ctx = ctx, .conn = conn, .schema = pc->schema };
-	int rc;
+	if (k == 0 && in->rels.n)
+		qsort(in->rels.items, in->rels.n, sizeof *in->rels.items, cmp_rel);
+}
+
+int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *nsp_sql)
+{
+	catalog_queries q;
+	catalog_queries_for(&q, server_num);
+	for (int k = 0; k < DBS_PG_CATALOG_QUERIES; k++) {
+		/* $1, the only parameter, is never followed by a digit in these texts */
+		for (const char *p = q.sql[k]; *p; p++) {
+			if (p[0] == '$' && p[1] == '1') {
+				dbs_buf_puts(b, nsp_sql);
+				p++;
+			} else {
+				dbs_buf_putc(b, *p);
+			}
+		}
+		dbs_buf_puts(b, ";\n");
+	}
+	return dbs_buf_ok(b) ? 0 : -1;
+}
+
+int dbs_pg_read_results(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
+	const char *shadow_of, PGresult *const *res)
+{
+	pg_intro in = { .ctx = ctx, .conn = conn, .schema = nspname, .home = shadow_of, .shadow = shadow_of != NULL };
+	int rc = 0;
 	*out = NULL;
 	dbs_arena_init(&in.tmp);
 	if (!(in.s = dbs_schema_new(DBSYNC_DIALECT_POSTGRES)))
 		return dbs_error_oom(ctx);
-	/* one snapshot for all the queries, so a concurrent change cannot show
-	 * a column of a table the table query did not see */
-	bool own_txn = PQtransactionStatus(pc->pg) == PQTRANS_IDLE;
-	if (own_txn && (rc = exec_simple(&in, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")))
-		goto cleanup;
-	rc = read_catalog(&in, pc->server_num);
-	if (own_txn) {
-		int crc = rc ? 0 : exec_simple(&in, "COMMIT");
-		if (rc) {
-			PGresult *res = PQexec(pc->pg, "ROLLBACK");
-			PQclear(res);
-		}
-		if (!rc)
-			rc = crc;
+	for (int k = 0; !rc && k < DBS_PG_CATALOG_QUERIES; k++) {
+		rc = consume(&in, res[k], query_what[k], query_fn[k]);
+		after_query(&in, k);
 	}
-	if (rc)
-		goto cleanup;
-	if ((rc = dbs_schema_normalize(in.s, ctx)))
-		goto cleanup;
-	*out = in.s;
-	in.s = NULL;
-cleanup:
+	if (!rc && !(rc = dbs_schema_normalize(in.s, ctx))) {
+		*out = in.s;
+		in.s = NULL;
+	}
 	dbsync_schema_free(in.s);
 	dbs_arena_free(&in.tmp);
 	return rc;
+}
+
+int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
+	const char *shadow_of)
+{
+	dbs_pg_conn *pc = conn->impl;
+	dbs_buf sql = DBS_BUF_INIT, lit = DBS_BUF_INIT;
+	PGresult *res[DBS_PG_CATALOG_QUERIES] = { 0 }, *failed = NULL, *r;
+	int n_rows = 0, rc = 0;
+	*out = NULL;
+	/* one snapshot for all the queries, so a concurrent change cannot show
+	 * a column of a table the table query did not see; and one round trip */
+	bool own_txn = PQtransactionStatus(pc->pg) == PQTRANS_IDLE;
+	if (own_txn)
+		dbs_buf_puts(&sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n");
+	dbs_quote_literal(&lit, DBSYNC_DIALECT_POSTGRES, nspname);
+	if (!dbs_buf_ok(&lit) || dbs_pg_catalog_script(&sql, pc->server_num, dbs_buf_cstr(&lit)))
+		sql.oom = true;
+	if (own_txn)
+		dbs_buf_puts(&sql, "COMMIT;\n");
+	if (!dbs_buf_ok(&sql)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	conn->catalog_queries++;
+	if (!PQsendQuery(pc->pg, dbs_buf_cstr(&sql))) {
+		rc = dbs_pg_error(ctx, conn, NULL, "reading the PostgreSQL catalog failed");
+		goto cleanup;
+	}
+	while ((r = PQgetResult(pc->pg))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (!failed && st == PGRES_TUPLES_OK && n_rows < DBS_PG_CATALOG_QUERIES)
+			res[n_rows++] = r;
+		else if (!failed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			failed = r;
+		else
+			PQclear(r);
+	}
+	if (failed) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "reading the PostgreSQL catalog (%s) failed",
+			query_what[n_rows < DBS_PG_CATALOG_QUERIES ? n_rows : DBS_PG_CATALOG_QUERIES - 1]);
+		rc = dbs_pg_error(ctx, conn, failed, msg);
+		if (own_txn && PQtransactionStatus(pc->pg) == PQTRANS_INERROR) {
+			conn->catalog_queries++;
+			PQclear(PQexec(pc->pg, "ROLLBACK"));
+		}
+		goto cleanup;
+	}
+	if (n_rows != DBS_PG_CATALOG_QUERIES) {
+		rc = dbs_error(ctx, DBSYNC_EDB, "reading the PostgreSQL catalog of %s returned %d results, not %d",
+			conn->describe, n_rows, DBS_PG_CATALOG_QUERIES);
+		goto cleanup;
+	}
+	rc = dbs_pg_read_results(out, ctx, conn, nspname, shadow_of, res);
+cleanup:
+	for (int k = 0; k < DBS_PG_CATALOG_QUERIES; k++)
+		PQclear(res[k]);
+	PQclear(failed);
+	dbs_buf_free(&sql);
+	dbs_buf_free(&lit);
+	return rc;
+}
+
+int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
+{
+	return dbs_pg_read_schema(out, ctx, conn, ((dbs_pg_conn *)conn->impl)->schema, NULL);
 }

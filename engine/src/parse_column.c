@@ -66,8 +66,7 @@ static int parse_action(dbs_parser *p, const char **out, const char *which)
 	return dbs_p_error(p, NULL, "expected an action after ON %s in %s", which, p->stmt);
 }
 
-/* [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE], or INITIALLY ... alone. */
-static bool parse_deferrable(dbs_parser *p, dbs_constraint *c)
+bool dbs_p_deferrable(dbs_parser *p, dbs_constraint *c)
 {
 	bool seen = false;
 	if (dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "DEFERRABLE")) {
@@ -116,7 +115,7 @@ int dbs_p_references(dbs_parser *p, dbs_constraint *c)
 			if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
 				return dbs_p_error(p, NULL, "expected a match type after MATCH in %s", p->stmt);
 			dbs_p_next(p);
-		} else if (!parse_deferrable(p, c)) {
+		} else if (!dbs_p_deferrable(p, c)) {
 			break;
 		}
 	}
@@ -340,7 +339,7 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 			col->generated_stored = dbs_p_accept(p, "STORED");
 			if (!col->generated_stored)
 				dbs_p_accept(p, "VIRTUAL");
-		} else if (!cname && parse_deferrable(p, last_fk)) {
+		} else if (!cname && dbs_p_deferrable(p, last_fk)) {
 			/* SQLite accepts the deferrable clause as a constraint of its own */
 		} else if (dbs_p_mysql(p) && (dbs_p_accept(p, "AUTO_INCREMENT"))) {
 			col->autoincrement = true;

@@ -91,6 +91,9 @@ int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t 
 int dbs_p_column_def(dbs_parser *p, dbs_table *t);
 /* After REFERENCES: table [(cols)] [ON DELETE/UPDATE ...] [MATCH x] [deferrable]. */
 int dbs_p_references(dbs_parser *p, dbs_constraint *c);
+/* [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE], or INITIALLY ... alone, into
+ * c (may be NULL). True when there was one. */
+bool dbs_p_deferrable(dbs_parser *p, dbs_constraint *c);
 /* ON CONFLICT <resolution> (SQLite): accepted, not modeled. */
 int dbs_p_conflict_clause(dbs_parser *p);
 dbs_constraint *dbs_p_new_constraint(dbs_parser *p, dbs_table *t, dbs_con_kind kind, const char *name);

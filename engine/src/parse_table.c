@@ -45,6 +45,8 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			c->pk_autoincrement = col->autoincrement = true;
 		}
 		dbs_p_conflict_clause(p);
+		if (!dbs_p_mysql(p))
+			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "UNIQUE")) {
 		if (dbs_p_mysql(p)) {
 			if (!dbs_p_accept(p, "KEY"))
@@ -56,6 +58,9 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		if (!c || dbs_p_name_list(p, &c->cols, true, NULL, list_ctx))
 			return p->rc;
 		dbs_p_conflict_clause(p);
+		/* Django: UniqueConstraint(deferrable=...) */
+		if (!dbs_p_mysql(p))
+			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "CHECK")) {
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_CHECK, cname);
 		if (!c)

@@ -168,6 +168,7 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 {
 	int rc = 0;
 	dbs_planner p = { 0 };
+	dbsync_schema *normalized = NULL;
 	*out = NULL;
 	if (!conn || !desired)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_plan_compute needs a connection and a desired schema");
@@ -191,13 +192,22 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	if ((rc = dbsync_conn_introspect(&p.live, ctx, conn)))
 		goto cleanup;
-	if ((rc = dbs_diff_schemas(&p.diff, ctx, p.live, desired)))
-		goto cleanup;
-	if ((rc = dbs_plan_create_tables(&p)))
+	/* The server spells the desired side the way it will read it back; the
+	 * plan keeps the parsed schema, so verify normalizes it again. */
+	if (conn->backend->normalize_desired) {
+		if ((rc = conn->backend->normalize_desired(&normalized, ctx, conn, desired)))
+			goto cleanup;
+		p.want = normalized;
+	}
+	if ((rc = dbs_diff_schemas(&p.diff, ctx, p.live, p.want)))
 		goto cleanup;
 	switch (desired->dialect) {
 	case DBSYNC_DIALECT_SQLITE:
-		rc = dbs_plan_sqlite_tables(&p);
+		if (!(rc = dbs_plan_create_tables(&p)))
+			rc = dbs_plan_sqlite_tables(&p);
+		break;
+	case DBSYNC_DIALECT_POSTGRES:
+		rc = dbs_plan_postgres(&p);
 		break;
 	default:
 		/* plan_postgres.c / plan_mysql.c slot in here */
@@ -218,6 +228,7 @@ cleanup:
 	dbs_diff_free(&p.diff);
 	dbs_metadata_free(p.md);
 	dbsync_schema_free(p.live);
+	dbsync_schema_free(normalized);
 	dbs_buf_free(&p.tmp);
 	return rc;
 }

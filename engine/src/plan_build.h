@@ -1,8 +1,9 @@
 /*
  * What the dialect planners (plan_<dialect>.c) share with plan.c: the state of
  * one dbsync_plan_compute call and helpers that append operations to a stage.
- * Stages fix the execution order: index drops, table creations, table changes,
- * index creations.
+ * Stages fix the execution order: foreign key drops, index and constraint
+ * drops, table creations, table changes, constraint and index creations,
+ * foreign key creations, comments.
  */
 #ifndef DBS_PLAN_BUILD_H
 #define DBS_PLAN_BUILD_H
@@ -16,10 +17,13 @@
 #include "plan_internal.h"
 
 enum {
+	DBS_STAGE_DROP_FK,             /* PostgreSQL: foreign keys go before what they reference changes */
 	DBS_STAGE_DROP_INDEX,
 	DBS_STAGE_CREATE_TABLE,
 	DBS_STAGE_ALTER,
 	DBS_STAGE_ADD_INDEX,
+	DBS_STAGE_ADD_FK,              /* PostgreSQL: after every table and key they need exists */
+	DBS_STAGE_COMMENT,
 	DBS_STAGE_COUNT
 };
 
@@ -33,7 +37,8 @@ typedef struct dbs_planner {
 	dbsync_ctx *ctx;
 	dbsync_conn *conn;
 	dbsync_schema *live;
-	const dbsync_schema *want;
+	const dbsync_schema *want;     /* what the diff compares with: the server-normalized desired
+	                                * schema where the backend has normalize_desired */
 	dbs_diff diff;
 	dbs_metadata *md;
 	DBS_VEC(dbs_op_build *) stages[DBS_STAGE_COUNT];
@@ -62,5 +67,7 @@ int dbs_plan_create_tables(dbs_planner *p);
 
 /* Dialect planners: the changes of existing tables. */
 int dbs_plan_sqlite_tables(dbs_planner *p);
+/* PostgreSQL: every change, missing tables included (plan_postgres.c). */
+int dbs_plan_postgres(dbs_planner *p);
 
 #endif

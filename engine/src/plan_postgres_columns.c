@@ -1,0 +1,351 @@
+/*
+ * Column changes of one existing PostgreSQL table: ADD COLUMN (NOT NULL
+ * columns filled from the model's default in the same transaction), DROP
+ * COLUMN (only with drop_columns), and ALTER COLUMN for type, nullability,
+ * default, identity and generation. A change that would fail on the rows
+ * already there is counted first and refused alone, with the count.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "dialect.h"
+#include "plan_postgres.h"
+#include "render.h"
+
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static const char *metadata_fill(pg_table *pt, const char *column)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	const char *s = NULL;
+	/* a default of None fills nothing: the column would still hold NULLs */
+	if (dbs_metadata_default_sql(&b, pt->p->md, PG, pt->W->name, column) == 1 &&
+	    strcmp(dbs_buf_cstr(&b), "NULL") != 0)
+		s = dbs_arena_strdup(&pt->p->plan->arena, dbs_buf_cstr(&b));
+	dbs_buf_free(&b);
+	return s;
+}
+
+static void alter_column(pg_table *pt, const char *column)
+{
+	dbs_pg_alter_prefix(pt);
+	dbs_buf_puts(&pt->sql, "ALTER COLUMN ");
+	dbs_quote_ident(&pt->sql, PG, column);
+	dbs_buf_putc(&pt->sql, ' ');
+}
+
+static int refuse(pg_table *pt, dbsync_op_kind kind, const char *column, const char *summary, const char *reason)
+{
+	dbs_op_build *op = dbs_pg_op(pt, DBS_STAGE_ALTER, kind, DBSYNC_RISK_LOCKING, column);
+	if (!op)
+		return dbs_error_oom(pt->p->ctx);
+	op->op.status = DBSYNC_STATUS_REFUSED;
+	int rc = dbs_op_summary(pt->p, op, "%s", summary);
+	return rc ? rc : dbs_op_reason(pt->p, op, "%s", reason);
+}
+
+static int add_column(pg_table *pt, const dbs_column *c)
+{
+	dbs_planner *p = pt->p;
+	dbs_arena *a = &p->plan->arena;
+	const char *label = dbs_planner_label(p, pt->W->name, c->name);
+	const char *summary = dbs_arena_printf(a, "add column `%s` to `%s`%s", c->name, pt->L->name, label);
+	const char *fill = NULL;
+	int rc;
+	if (!summary)
+		return dbs_error_oom(p->ctx);
+	bool needs_fill = c->not_null && !c->default_expr && !c->generated_expr && !c->identity;
+	if (p->plan->opts.add_columns && needs_fill) {
+		int64_t rows;
+		if ((rc = dbs_pg_count_rows(pt, &rows)))
+			return rc;
+		if (rows > 0 && !(fill = metadata_fill(pt, c->name))) {
+			if (DBS_VEC_PUSH(a, &pt->absent, c->name))
+				return dbs_error_oom(p->ctx);
+			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s is NOT NULL without a default and "
+				"\"%s\" has %" PRId64 " row%s: give the field a default or make it nullable", c->name,
+				pt->L->name, dbs_pg_field_ref(pt, c->name), pt->L->name, rows, plural(rows));
+			return why ? refuse(pt, DBSYNC_OP_ADD_COLUMN, c->name, summary, why) : dbs_error_oom(p->ctx);
+		}
+	}
+	dbs_op_build *op = dbs_pg_op(pt, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, DBSYNC_RISK_SAFE, c->name);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_pg_alter_prefix(pt);
+	dbs_buf_puts(&pt->sql, "ADD COLUMN ");
+	dbs_column src = dbs_pg_source_column(p, pt->W->name, c);
+	if (fill) {
+		/* nullable first, the rows filled, then the constraint: one transaction */
+		dbs_column nullable = src;
+		nullable.not_null = false;
+		dbs_pg_render_column_def(&pt->sql, &nullable);
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+		dbs_buf_puts(&pt->sql, "UPDATE ");
+		dbs_quote_ident(&pt->sql, PG, pt->L->name);
+		dbs_buf_puts(&pt->sql, " SET ");
+		dbs_quote_ident(&pt->sql, PG, c->name);
+		dbs_buf_printf(&pt->sql, " = %s", fill);
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+		alter_column(pt, c->name);
+		dbs_buf_puts(&pt->sql, "SET NOT NULL");
+	} else {
+		dbs_pg_render_column_def(&pt->sql, &src);
+	}
+	if ((rc = dbs_pg_put(pt, op)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+		return rc;
+	if (!p->plan->opts.add_columns) {
+		if (DBS_VEC_PUSH(a, &pt->absent, c->name))
+			return dbs_error_oom(p->ctx);
+		return dbs_op_skip(p, op, "AUTO_ADD_COLUMNS is off");
+	}
+	return DBS_VEC_PUSH(a, &pt->added, c->name) ? dbs_error_oom(p->ctx) : 0;
+}
+
+static int drop_column(pg_table *pt, const dbs_column *c)
+{
+	dbs_planner *p = pt->p;
+	dbs_op_build *op = dbs_pg_op(pt, DBS_STAGE_ALTER, DBSYNC_OP_DROP_COLUMN, DBSYNC_RISK_DATA_LOSS, c->name);
+	int rc;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_pg_alter_prefix(pt);
+	dbs_buf_puts(&pt->sql, "DROP COLUMN ");
+	dbs_quote_ident(&pt->sql, PG, c->name);
+	if ((rc = dbs_pg_put(pt, op)) ||
+	    (rc = dbs_op_summary(p, op, "drop column `%s` from `%s` (no model has it)", c->name, pt->L->name)))
+		return rc;
+	return p->plan->opts.drop_columns ? 0 : dbs_op_skip(p, op, "AUTO_DROP_COLUMNS is off");
+}
+
+/* A generated column's expression cannot be altered before PostgreSQL 17:
+ * dropping and adding it loses nothing, the values are computed again. A
+ * plain column becoming generated loses its values: that needs drop_columns. */
+static int regenerate(pg_table *pt, const dbs_column *lc, const dbs_column *wc, dbs_op_build *op)
+{
+	int rc;
+	dbs_pg_alter_prefix(pt);
+	dbs_buf_puts(&pt->sql, "DROP COLUMN ");
+	dbs_quote_ident(&pt->sql, PG, lc->name);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	dbs_pg_alter_prefix(pt);
+	dbs_buf_puts(&pt->sql, "ADD COLUMN ");
+	dbs_column src = dbs_pg_source_column(pt->p, pt->W->name, wc);
+	dbs_pg_render_column_def(&pt->sql, &src);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	if (!lc->generated_expr) {
+		op->op.risk = DBSYNC_RISK_DATA_LOSS;
+		if (!pt->p->plan->opts.drop_columns)
+			return dbs_op_skip(pt->p, op, "AUTO_DROP_COLUMNS is off: the column's values would be replaced "
+				"by the generated ones");
+	}
+	return 0;
+}
+
+/* The type change, unless it would lose values: then a refusal of its own. */
+static int type_change(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const dbs_column *wc, unsigned diff,
+	bool counted)
+{
+	dbs_planner *p = pt->p;
+	int rc;
+	if ((diff & DBS_COL_TYPE) && counted) {
+		int64_t lossy;
+		const char *what;
+		if ((rc = dbs_pg_count_lossy(p, pt->L->name, lc->name, lc->type, wc->type, &lossy, &what)))
+			return rc;
+		if (lossy > 0) {
+			const char *summary = dbs_arena_printf(&p->plan->arena, "change type of column `%s` of `%s` "
+				"to %s%s", wc->name, pt->L->name, wc->type, dbs_planner_label(p, pt->W->name, wc->name));
+			const char *why = dbs_arena_printf(&p->plan->arena, "column \"%s\" of \"%s\"%s has %" PRId64
+				" value%s %s, so changing its type from %s to %s would fail or change them: fix those rows "
+				"or keep the type", wc->name, pt->L->name, dbs_pg_field_ref(pt, wc->name), lossy,
+				plural(lossy), what, lc->type, wc->type);
+			if (!summary || !why)
+				return dbs_error_oom(p->ctx);
+			return refuse(pt, DBSYNC_OP_ALTER_COLUMN, wc->name, summary, why);
+		}
+	}
+	alter_column(pt, wc->name);
+	dbs_buf_printf(&pt->sql, "TYPE %s", wc->type);
+	if (wc->collation) {
+		dbs_buf_puts(&pt->sql, " COLLATE ");
+		dbs_quote_ident(&pt->sql, PG, wc->collation);
+	}
+	if (diff & DBS_COL_TYPE) {
+		dbs_buf_puts(&pt->sql, " USING ");
+		dbs_quote_ident(&pt->sql, PG, wc->name);
+		dbs_buf_printf(&pt->sql, "::%s", wc->type);
+	}
+	op->op.risk = DBSYNC_RISK_LOCKING;
+	return dbs_pg_put(pt, op);
+}
+
+/* SET NOT NULL, after filling the NULLs from the default when there is one. */
+static int tighten(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const dbs_column *wc, bool counted)
+{
+	dbs_planner *p = pt->p;
+	int64_t nulls = 0;
+	int rc;
+	if (counted && (rc = dbs_pg_count_nulls(p, pt->L->name, lc->name, &nulls)))
+		return rc;
+	if (nulls > 0) {
+		const char *fill = wc->default_expr ? "DEFAULT" : metadata_fill(pt, wc->name);
+		if (!fill) {
+			const char *summary = dbs_arena_printf(&p->plan->arena, "make column `%s` of `%s` NOT NULL%s",
+				wc->name, pt->L->name, dbs_planner_label(p, pt->W->name, wc->name));
+			const char *why = dbs_arena_printf(&p->plan->arena, "column \"%s\" of \"%s\"%s has %" PRId64
+				" NULL value%s and no default to fill them: give the field a default or keep it nullable",
+				wc->name, pt->L->name, dbs_pg_field_ref(pt, wc->name), nulls, plural(nulls));
+			if (!summary || !why)
+				return dbs_error_oom(p->ctx);
+			return refuse(pt, DBSYNC_OP_ALTER_COLUMN, wc->name, summary, why);
+		}
+		dbs_buf_clear(&pt->sql);
+		dbs_buf_puts(&pt->sql, "UPDATE ");
+		dbs_quote_ident(&pt->sql, PG, pt->L->name);
+		dbs_buf_puts(&pt->sql, " SET ");
+		dbs_quote_ident(&pt->sql, PG, wc->name);
+		dbs_buf_printf(&pt->sql, " = %s WHERE ", fill);
+		dbs_quote_ident(&pt->sql, PG, wc->name);
+		dbs_buf_puts(&pt->sql, " IS NULL");
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
+	alter_column(pt, wc->name);
+	dbs_buf_puts(&pt->sql, "SET NOT NULL");
+	op->op.risk = DBSYNC_RISK_LOCKING;
+	return dbs_pg_put(pt, op);
+}
+
+static int set_default(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
+{
+	alter_column(pt, wc->name);
+	if (wc->default_expr) {
+		dbs_column src = dbs_pg_source_column(pt->p, pt->W->name, wc);
+		dbs_buf_puts(&pt->sql, "SET DEFAULT ");
+		dbs_pg_put_default(&pt->sql, src.default_expr);
+	} else {
+		dbs_buf_puts(&pt->sql, "DROP DEFAULT");
+	}
+	return dbs_pg_put(pt, op);
+}
+
+/* Identity added to a column with rows: its sequence must start past them. */
+static int add_identity(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
+{
+	int rc;
+	alter_column(pt, wc->name);
+	dbs_buf_printf(&pt->sql, "ADD GENERATED %s AS IDENTITY", wc->identity);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	dbs_buf q = DBS_BUF_INIT;
+	dbs_quote_ident(&q, PG, pt->L->name);
+	dbs_buf_puts(&pt->sql, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(");
+	dbs_quote_literal(&pt->sql, PG, dbs_buf_cstr(&q));
+	dbs_buf_puts(&pt->sql, ", ");
+	dbs_quote_literal(&pt->sql, PG, wc->name);
+	dbs_buf_puts(&pt->sql, "), COALESCE(max(");
+	dbs_quote_ident(&pt->sql, PG, wc->name);
+	dbs_buf_puts(&pt->sql, "), 0) + 1, false) FROM ");
+	dbs_quote_ident(&pt->sql, PG, pt->L->name);
+	if (!dbs_buf_ok(&q))
+		pt->sql.oom = true;
+	dbs_buf_free(&q);
+	return dbs_pg_put(pt, op);
+}
+
+static int alter(pg_table *pt, const dbs_change *ch)
+{
+	dbs_planner *p = pt->p;
+	const dbs_column *lc = ch->live_col, *wc = ch->want_col;
+	unsigned diff = ch->col_diff;
+	bool on = p->plan->opts.alter_columns;
+	int rc;
+	dbs_op_build *op = dbs_pg_op(pt, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, DBSYNC_RISK_SAFE, wc->name);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	if ((rc = dbs_op_summary(p, op, "change column `%s` of `%s`%s", wc->name, pt->L->name,
+		dbs_planner_label(p, pt->W->name, wc->name))))
+		return rc;
+	if ((diff & DBS_COL_GENERATED) && wc->generated_expr) {
+		if ((rc = regenerate(pt, lc, wc, op)))
+			return rc;
+		return on || op->op.status != DBSYNC_STATUS_PENDING ? 0 : dbs_op_skip(p, op, "alter_columns is off");
+	}
+	if ((diff & DBS_COL_GENERATED) && lc->generated_expr) {
+		alter_column(pt, wc->name);
+		dbs_buf_puts(&pt->sql, "DROP EXPRESSION");
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
+	bool retype = diff & (DBS_COL_TYPE | DBS_COL_COLLATION);
+	bool identity_change = diff & DBS_COL_IDENTITY;
+	/* a default of the old type, or one in the way of an identity, goes first */
+	bool default_first = (diff & DBS_COL_DEFAULT) && lc->default_expr && (retype || identity_change);
+	if (default_first) {
+		alter_column(pt, wc->name);
+		dbs_buf_puts(&pt->sql, "DROP DEFAULT");
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
+	if (identity_change && lc->identity && !wc->identity) {
+		alter_column(pt, wc->name);
+		dbs_buf_puts(&pt->sql, "DROP IDENTITY");
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
+	if (retype && (rc = type_change(pt, op, lc, wc, diff, on)))
+		return rc;
+	if ((diff & DBS_COL_DEFAULT) && (wc->default_expr || !default_first) && !wc->identity &&
+	    (rc = set_default(pt, op, wc)))
+		return rc;
+	if ((diff & DBS_COL_NOT_NULL) && wc->not_null && (rc = tighten(pt, op, lc, wc, on)))
+		return rc;
+	if ((diff & DBS_COL_NOT_NULL) && !wc->not_null) {
+		alter_column(pt, wc->name);
+		dbs_buf_puts(&pt->sql, "DROP NOT NULL");
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
+	if (identity_change && wc->identity) {
+		if (lc->identity) {
+			alter_column(pt, wc->name);
+			dbs_buf_printf(&pt->sql, "SET GENERATED %s", wc->identity);
+			rc = dbs_pg_put(pt, op);
+		} else {
+			rc = add_identity(pt, op, wc);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!op->sql.n) {
+		/* everything it would do was refused: the refusals say it all */
+		dbs_pg_forget_op(p, DBS_STAGE_ALTER, op);
+		return 0;
+	}
+	return on ? 0 : dbs_op_skip(p, op, "alter_columns is off");
+}
+
+int dbs_pg_plan_columns(pg_table *pt)
+{
+	for (size_t i = 0; i < pt->td->changes.n; i++) {
+		const dbs_change *ch = &pt->td->changes.items[i];
+		int rc = 0;
+		switch (ch->kind) {
+		case DBS_CH_ADD_COLUMN: rc = add_column(pt, ch->want_col); break;
+		case DBS_CH_DROP_COLUMN: rc = drop_column(pt, ch->live_col); break;
+		case DBS_CH_ALTER_COLUMN: rc = alter(pt, ch); break;
+		default: break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * PostgreSQL DDL for the planner: column definitions without their
+ * constraints (those are added by name, one ALTER each), CREATE TABLE without
+ * foreign keys (they are added once every table exists, so a cycle needs no
+ * special case), constraints, indexes and comments. Names go through
+ * dbs_quote_ident, comment text through dbs_quote_literal.
+ */
+#include "render.h"
+
+#include "dialect.h"
+
+#define PG DBSYNC_DIALECT_POSTGRES
+
+static void put_names(dbs_buf *out, const dbs_str_vec *v)
+{
+	dbs_buf_putc(out, '(');
+	for (size_t i = 0; i < v->n; i++) {
+		if (i)
+			dbs_buf_puts(out, ", ");
+		dbs_quote_ident(out, PG, v->items[i]);
+	}
+	dbs_buf_putc(out, ')');
+}
+
+void dbs_pg_put_default(dbs_buf *out, const char *expr)
+{
+	if (dbs_expr_is_literal(expr, true))
+		dbs_buf_puts(out, expr);
+	else
+		dbs_buf_printf(out, "(%s)", expr);
+}
+
+int dbs_pg_render_column_def(dbs_buf *out, const dbs_column *c)
+{
+	dbs_quote_ident(out, PG, c->name);
+	if (c->type)
+		dbs_buf_printf(out, " %s", c->type);
+	if (c->collation) {
+		dbs_buf_puts(out, " COLLATE ");
+		dbs_quote_ident(out, PG, c->collation);
+	}
+	if (c->default_expr && !c->generated_expr && !c->identity) {
+		dbs_buf_puts(out, " DEFAULT ");
+		dbs_pg_put_default(out, c->default_expr);
+	}
+	if (c->generated_expr)
+		dbs_buf_printf(out, " GENERATED ALWAYS AS (%s) STORED", c->generated_expr);
+	else if (c->identity)
+		dbs_buf_printf(out, " GENERATED %s AS IDENTITY", c->identity);
+	if (c->not_null)
+		dbs_buf_puts(out, " NOT NULL");
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
+{
+	if (k->name) {
+		dbs_buf_puts(out, "CONSTRAINT ");
+		dbs_quote_ident(out, PG, k->name);
+		dbs_buf_putc(out, ' ');
+	}
+	switch (k->kind) {
+	case DBS_CON_PRIMARY:
+		dbs_buf_puts(out, "PRIMARY KEY ");
+		put_names(out, &k->cols);
+		break;
+	case DBS_CON_UNIQUE:
+		dbs_buf_puts(out, "UNIQUE ");
+		put_names(out, &k->cols);
+		break;
+	case DBS_CON_CHECK:
+		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
+		break;
+	case DBS_CON_FOREIGN:
+		dbs_buf_puts(out, "FOREIGN KEY ");
+		put_names(out, &k->cols);
+		dbs_buf_puts(out, " REFERENCES ");
+		dbs_quote_ident(out, PG, k->ref_table);
+		if (k->ref_cols.n) {
+			dbs_buf_putc(out, ' ');
+			put_names(out, &k->ref_cols);
+		}
+		if (k->on_delete)
+			dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
+		if (k->on_update)
+			dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
+		if (k->deferrable)
+			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		break;
+	}
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_pg_render_create_table(dbs_buf *out, const dbs_table *t)
+{
+	dbs_buf_puts(out, "CREATE TABLE ");
+	dbs_quote_ident(out, PG, t->name);
+	dbs_buf_puts(out, " (");
+	for (size_t i = 0; i < t->columns.n; i++) {
+		if (i)
+			dbs_buf_puts(out, ", ");
+		dbs_pg_render_column_def(out, t->columns.items[i]);
+	}
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (k->kind == DBS_CON_FOREIGN)
+			continue;
+		dbs_buf_puts(out, ", ");
+		dbs_pg_render_constraint(out, k);
+	}
+	dbs_buf_putc(out, ')');
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_pg_render_create_index(dbs_buf *out, const char *table, const dbs_index *ix)
+{
+	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	dbs_quote_ident(out, PG, ix->name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, PG, table);
+	if (ix->method)
+		dbs_buf_printf(out, " USING %s", ix->method);
+	dbs_buf_puts(out, " (");
+	for (size_t i = 0; i < ix->parts.n; i++) {
+		const dbs_index_part *p = &ix->parts.items[i];
+		if (i)
+			dbs_buf_puts(out, ", ");
+		if (p->column)
+			dbs_quote_ident(out, PG, p->column);
+		else
+			dbs_buf_printf(out, "(%s)", p->expr ? p->expr : "");
+		if (p->collation) {
+			dbs_buf_puts(out, " COLLATE ");
+			dbs_quote_ident(out, PG, p->collation);
+		}
+		if (p->opclass)
+			dbs_buf_printf(out, " %s", p->opclass);
+		if (p->desc)
+			dbs_buf_puts(out, " DESC");
+	}
+	dbs_buf_putc(out, ')');
+	if (ix->include.n) {
+		dbs_buf_puts(out, " INCLUDE ");
+		put_names(out, &ix->include);
+	}
+	if (ix->where_expr)
+		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, const char *column,
+	const char *text)
+{
+	dbs_buf_printf(out, "COMMENT ON %s ", what);
+	dbs_quote_ident(out, PG, table);
+	if (column) {
+		dbs_buf_putc(out, '.');
+		dbs_quote_ident(out, PG, column);
+	}
+	dbs_buf_puts(out, " IS ");
+	if (text)
+		dbs_quote_literal(out, PG, text);
+	else
+		dbs_buf_puts(out, "NULL");
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
