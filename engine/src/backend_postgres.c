@@ -318,6 +318,17 @@ static int pg_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	}
 	if ((rc = choose_schema(ctx, conn, dbs_params_get(params, "schema"))))
 		goto cleanup;
+	if (conn->readonly) {
+		/* dry runs and checks: every transaction is read-only unless it says
+		 * otherwise, and only the shadow schema's does, which always rolls back */
+		PGresult *res = PQexec(pc->pg, "SET default_transaction_read_only = on");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = dbs_pg_error(ctx, conn, res, "making the connection read-only");
+			PQclear(res);
+			goto cleanup;
+		}
+		PQclear(res);
+	}
 	return 0;
 cleanup:
 	pg_close(conn);
