@@ -226,6 +226,8 @@ static void my_close(dbsync_conn *conn)
 	if (mc->db)
 		mysql_close(mc->db);
 	free(mc->dbname);
+	free(mc->shadow_key);
+	dbsync_schema_free(mc->shadow_result);
 	free(mc);
 	conn->impl = NULL;
 }
@@ -271,6 +273,15 @@ static int my_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	if ((rc = my_query_value(&lctn, &is_null, ctx, conn, "SELECT @@lower_case_table_names")))
 		goto cleanup;
 	mc->lower_case_table_names = (int)lctn;
+	if (conn->readonly) {
+		/* dry runs and checks: the server refuses every write, DDL included
+		 * (1792); only the shadow database lifts it, for its own statements */
+		static const char ro[] = "SET SESSION TRANSACTION READ ONLY";
+		if (mysql_real_query(mc->db, ro, sizeof ro - 1)) {
+			rc = dbs_my_error(ctx, conn, "making the connection read-only");
+			goto cleanup;
+		}
+	}
 	return 0;
 cleanup:
 	my_close(conn);
@@ -490,6 +501,7 @@ const dbs_backend dbs_backend_mysql = {
 	.query_int64 = my_query_int64,
 	.apply_begin = my_apply_begin,
 	.apply_end = my_apply_end,
+	.normalize_desired = dbs_my_normalize_desired,
 	.script_prologue = my_script_prologue,
 	.script_epilogue = my_script_epilogue,
 	.ddl_autocommits = true,

@@ -19,6 +19,12 @@ typedef struct dbs_my_conn {
 	 * compared lower-case */
 	int lower_case_table_names;
 	bool locked;                 /* apply_begin took the GET_LOCK */
+	/* The last shadow normalization (backend_mysql_shadow.c), reused while
+	 * the desired DDL and the database's default charset and collation are
+	 * the same: a plan, its apply's verification and a re-plan on one
+	 * connection run the shadow once. */
+	char *shadow_key;
+	dbsync_schema *shadow_result;
 } dbs_my_conn;
 
 static inline MYSQL *dbs_my_db(const dbsync_conn *conn)
@@ -51,6 +57,12 @@ const char *dbs_my_column_type(dbs_arena *a, const char *column_type, const char
  * flagged by DEFAULT_GENERATED in `extra`. *oom set when out of memory. */
 const char *dbs_my_column_default(dbs_arena *a, bool mariadb_quoting, const char *dflt,
 	const char *data_type, const char *extra, bool *oom);
+
+/* normalize_desired (backend_mysql_shadow.c): the desired DDL run in a
+ * throwaway database `dbsync_shadow_<connection id>`, read back with the
+ * catalog queries, and the database dropped on every path. */
+int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired);
 
 /* lower_case_table_names of the connection's server (see dbs_my_conn). */
 int dbs_my_lower_case_table_names(const dbsync_conn *conn);

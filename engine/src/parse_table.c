@@ -273,6 +273,21 @@ static int parse_alter_action(dbs_parser *p, dbs_table *t)
 	}
 	if (dbs_p_accept(p, "ALTER"))
 		return parse_alter_column(p, t);
+	if (dbs_p_mysql(p) && dbs_p_accept(p, "COMMENT")) {
+		/* MySQL's table comment, as Django sets db_table_comment */
+		const dbs_token *eq = dbs_p_peek(p, 0);
+		if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
+			dbs_p_next(p);
+		const dbs_token *s = dbs_p_peek(p, 0);
+		if (s->kind != DBS_TK_STRING)
+			return dbs_p_error(p, NULL, "expected a string after COMMENT of table \"%s\"", t->name);
+		dbs_buf_clear(&p->scratch);
+		dbs_tok_value(&p->scratch, s, p->s->dialect);
+		if (!(t->comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
+			return dbs_p_oom(p);
+		dbs_p_next(p);
+		return p->rc;
+	}
 	if (dbs_p_at(p, 0, "OWNER") || dbs_p_at(p, 0, "REPLICA") || dbs_p_at(p, 0, "CLUSTER")) {
 		/* ownership and replication settings are outside the model */
 		while (!p->rc && dbs_p_peek(p, 0)->kind != DBS_TK_COMMA && dbs_p_peek(p, 0)->kind != DBS_TK_SEMI &&

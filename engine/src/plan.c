@@ -209,8 +209,10 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	case DBSYNC_DIALECT_POSTGRES:
 		rc = dbs_plan_postgres(&p);
 		break;
+	case DBSYNC_DIALECT_MYSQL:
+		rc = dbs_plan_mysql(&p);
+		break;
 	default:
-		/* plan_postgres.c / plan_mysql.c slot in here */
 		rc = dbs_error(ctx, DBSYNC_EUNSUPPORTED, "planning changes for %s is not implemented yet",
 			dbsync_dialect_name(desired->dialect));
 		break;

@@ -69,5 +69,7 @@ int dbs_plan_create_tables(dbs_planner *p);
 int dbs_plan_sqlite_tables(dbs_planner *p);
 /* PostgreSQL: every change, missing tables included (plan_postgres.c). */
 int dbs_plan_postgres(dbs_planner *p);
+/* MySQL/MariaDB: every change, missing tables included (plan_mysql.c). */
+int dbs_plan_mysql(dbs_planner *p);
 
 #endif

@@ -1,0 +1,202 @@
+/*
+ * Letting the server normalize the desired side (normalize_desired). The
+ * parser's canonical forms would have to reproduce every MySQL and MariaDB
+ * rewrite of Django's DDL: integer -> int, bool -> tinyint(1), json ->
+ * longtext + json_valid CHECK on MariaDB, the table's default collation on
+ * every text column, defaults requoted, CHECK expressions reprinted
+ * (`x` >= 0 becomes `x` >= 0 with the server's spacing and backticks), FK
+ * indexes the server adds on its own... Instead the desired DDL runs in a
+ * throwaway database and is read back with the very catalog queries that
+ * read the live one, so both sides come from the same printer.
+ *
+ * MySQL DDL is not transactional: the shadow is a real database
+ * (`dbsync_shadow_<connection id>`), made with the live database's default
+ * charset and collation, and dropped on every path, failure included. A
+ * shadow left by a connection that died mid-way is dropped only when its
+ * connection id is our own (then it is provably dead). Foreign key checks
+ * are off in the session while the DDL runs, so a foreign key to a table the
+ * desired DDL does not create (a model outside the selection) is accepted.
+ * A read-only connection (dry runs, checks) is made read-write for the
+ * shadow's statements alone.
+ *
+ * The shadow costs a CREATE DATABASE and the whole DDL (about 6 ms a table on
+ * a local MariaDB), so the connection keeps its last result: the same DDL
+ * under the same database defaults is read from there (a plan, the verify
+ * after its apply, and a re-plan run the shadow once).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_mysql.h"
+#include "buf.h"
+#include "ctx.h"
+#include "dialect.h"
+
+#define MY DBSYNC_DIALECT_MYSQL
+
+/* Two strings of one row, copied into out (each up to 64 bytes). */
+static int query_two(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, char a[64], char b[64])
+{
+	MYSQL *db = dbs_my_db(conn);
+	a[0] = b[0] = '\0';
+	if (mysql_real_query(db, sql, strlen(sql)))
+		return dbs_my_error(ctx, conn, "reading the database's default charset");
+	MYSQL_RES *res = mysql_store_result(db);
+	if (!res)
+		return dbs_my_error(ctx, conn, "reading the database's default charset");
+	MYSQL_ROW row = mysql_fetch_row(res);
+	if (row && row[0])
+		snprintf(a, 64, "%s", row[0]);
+	if (row && row[1])
+		snprintf(b, 64, "%s", row[1]);
+	mysql_free_result(res);
+	return 0;
+}
+
+/* A charset or collation name is safe to write bare when it is a plain word. */
+static bool plain_word(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Run sql on ctx, or on a scratch ctx when ctx already holds the error
+ * that matters (then its outcome is ignored). */
+static int run_on(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, bool keep_error)
+{
+	if (!keep_error)
+		return conn->backend->exec(ctx, conn, sql);
+	dbsync_ctx *scratch = NULL;
+	if (dbsync_ctx_new(&scratch) == 0) {
+		conn->backend->exec(scratch, conn, sql);
+		dbsync_ctx_free(scratch);
+	}
+	return 0;
+}
+
+/* Back to the live database with foreign key checks on, the shadow dropped,
+ * and a read-only connection read-only again whatever happened before. */
+static int restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *shadow_q, bool failed)
+{
+	dbs_my_conn *mc = conn->impl;
+	dbs_buf sql = DBS_BUF_INIT;
+	int rc;
+	dbs_buf_puts(&sql, "SET SESSION foreign_key_checks = 1; USE ");
+	dbs_quote_ident(&sql, MY, mc->dbname);
+	dbs_buf_printf(&sql, "; DROP DATABASE IF EXISTS %s", shadow_q);
+	rc = dbs_buf_ok(&sql) ? run_on(ctx, conn, dbs_buf_cstr(&sql), failed) : dbs_error_oom(ctx);
+	if (conn->readonly) {
+		int ro = run_on(ctx, conn, "SET SESSION TRANSACTION READ ONLY", failed || rc);
+		if (!rc)
+			rc = ro;
+	}
+	dbs_buf_free(&sql);
+	return rc;
+}
+
+/* A schema of its own with the tables of src. */
+static int copy_schema(dbsync_schema **out, dbsync_ctx *ctx, const dbsync_schema *src)
+{
+	dbsync_schema *s = dbs_schema_new(src->dialect);
+	for (size_t i = 0; s && i < src->tables.n; i++)
+		if (!dbs_schema_copy_table(s, src->tables.items[i])) {
+			dbsync_schema_free(s);
+			s = NULL;
+		}
+	*out = s;
+	return s ? 0 : dbs_error_oom(ctx);
+}
+
+/* Remember the result for the same key (a failure to remember costs only
+ * the next shadow run). */
+static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
+{
+	dbsync_schema *copy = NULL;
+	dbsync_ctx *scratch = NULL;
+	free(mc->shadow_key);
+	dbsync_schema_free(mc->shadow_result);
+	mc->shadow_key = NULL;
+	mc->shadow_result = NULL;
+	if (!dbs_buf_ok(key) || dbsync_ctx_new(&scratch))
+		return;
+	if (copy_schema(&copy, scratch, result) == 0) {
+		mc->shadow_key = dbs_buf_detach(key);
+		mc->shadow_result = mc->shadow_key ? copy : NULL;
+		if (!mc->shadow_key)
+			dbsync_schema_free(copy);
+	}
+	dbsync_ctx_free(scratch);
+}
+
+int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired)
+{
+	dbs_my_conn *mc = conn->impl;
+	dbs_buf key = DBS_BUF_INIT;
+	char charset[64], collation[64], name[64];
+	int64_t id = 0;
+	dbs_buf sql = DBS_BUF_INIT, shadow_q = DBS_BUF_INIT;
+	bool made = false;
+	int rc;
+	*out = NULL;
+	if (!desired->source_ddl)
+		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes the desired schema by "
+			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
+			"instead of building it in code");
+	if ((rc = conn->backend->query_int64(&id, ctx, conn, "SELECT CONNECTION_ID()")))
+		goto cleanup;
+	if ((rc = query_two(ctx, conn, "SELECT @@character_set_database, @@collation_database", charset, collation)))
+		goto cleanup;
+	/* the server's reading depends on the DDL and the database's defaults */
+	dbs_buf_printf(&key, "%s %s\n", charset, collation);
+	dbs_buf_put(&key, desired->source_ddl, desired->source_ddl_len);
+	if (mc->shadow_key && dbs_buf_ok(&key) && strcmp(mc->shadow_key, dbs_buf_cstr(&key)) == 0) {
+		rc = copy_schema(out, ctx, mc->shadow_result);
+		goto cleanup;
+	}
+	snprintf(name, sizeof name, "dbsync_shadow_%lld", (long long)id);
+	dbs_quote_ident(&shadow_q, MY, name);
+	/* a read-only connection writes nothing but its own shadow, and is
+	 * read-only again before anything else runs (restore) */
+	if (conn->readonly)
+		dbs_buf_puts(&sql, "SET SESSION TRANSACTION READ WRITE; ");
+	dbs_buf_printf(&sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", dbs_buf_cstr(&shadow_q),
+		dbs_buf_cstr(&shadow_q));
+	if (plain_word(charset) && plain_word(collation))
+		dbs_buf_printf(&sql, " CHARACTER SET %s COLLATE %s", charset, collation);
+	dbs_buf_printf(&sql, "; USE %s; SET SESSION foreign_key_checks = 0", dbs_buf_cstr(&shadow_q));
+	if (!dbs_buf_ok(&sql) || !dbs_buf_ok(&shadow_q)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	made = true;
+	if ((rc = conn->backend->exec(ctx, conn, dbs_buf_cstr(&sql)))) {
+		dbs_error_prefix(ctx, "creating the shadow database %s to normalize the desired schema: ", name);
+		goto cleanup;
+	}
+	if (desired->source_ddl && desired->source_ddl_len &&
+	    (rc = conn->backend->exec(ctx, conn, desired->source_ddl))) {
+		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s: ", name);
+		goto cleanup;
+	}
+	if (!(rc = dbs_my_introspect(out, ctx, conn)))
+		remember(mc, &key, *out);
+cleanup:
+	if (made) {
+		int rrc = restore(ctx, conn, dbs_buf_cstr(&shadow_q), rc != 0);
+		if (!rc && rrc) {
+			rc = rrc;
+			dbsync_schema_free(*out);
+			*out = NULL;
+		}
+	}
+	dbs_buf_free(&sql);
+	dbs_buf_free(&shadow_q);
+	dbs_buf_free(&key);
+	return rc;
+}

@@ -1,0 +1,450 @@
+/*
+ * The MySQL/MariaDB planner. Every DDL statement commits on its own, so the
+ * stages are ordered for a database that is valid after each step: foreign
+ * keys that change (or whose columns change type) are dropped first, then
+ * indexes and constraints, missing tables are created without their foreign
+ * keys, columns are added and modified, constraints and indexes are added,
+ * and foreign keys last, once every table and key they need exists. A change
+ * that existing rows would break (NOT NULL, UNIQUE, CHECK, FOREIGN KEY, a
+ * narrower type) is counted first and refused with the count.
+ *
+ * The compared desired schema is the server's own reading of the desired
+ * DDL (normalize_desired: a shadow database), so statements are written from
+ * it: types, defaults and checks are already the server's spelling.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "dialect.h"
+#include "plan_mysql.h"
+#include "render.h"
+
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+int dbs_my_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b)
+{
+	if (!dbs_buf_ok(b))
+		return dbs_error_oom(p->ctx);
+	int rc = dbs_op_sql(p, op, dbs_buf_cstr(b));
+	dbs_buf_clear(b);
+	return rc;
+}
+
+void dbs_my_alter(dbs_buf *b, const char *table)
+{
+	dbs_buf_clear(b);
+	dbs_buf_puts(b, "ALTER TABLE ");
+	dbs_quote_ident(b, MY, table);
+	dbs_buf_putc(b, ' ');
+}
+
+const char *dbs_my_field_ref(dbs_planner *p, const char *table, const char *column)
+{
+	const char *model = dbs_metadata_model(p->md, table);
+	const char *field = dbs_metadata_field(p->md, table, column);
+	if (!model || !field)
+		return "";
+	const char *s = dbs_arena_printf(&p->plan->arena, " (field %s.%s)", model, field);
+	return s ? s : "";
+}
+
+int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object,
+	const char *summary, const char *reason)
+{
+	dbs_op_build *op = dbs_planner_op(p, stage, kind, DBSYNC_RISK_LOCKING, table, object);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	op->op.status = DBSYNC_STATUS_REFUSED;
+	int rc = dbs_op_summary(p, op, "%s", summary);
+	return rc ? rc : dbs_op_reason(p, op, "%s", reason);
+}
+
+/* A column definition without inline constraints (those are separate ops). */
+void dbs_my_column_def(dbs_buf *b, const dbs_column *c)
+{
+	static const dbs_table bare;
+	dbs_render_column_def(b, MY, &bare, c);
+	/* MODIFY rewrites the whole column: what it leaves out is gone */
+	if (c->on_update_expr)
+		dbs_buf_printf(b, " ON UPDATE %s", c->on_update_expr);
+}
+
+void dbs_my_kept_checks(dbs_buf *b, const dbs_planner *p, const dbs_table *L, const dbs_table *W, const char *column)
+{
+	for (size_t i = 0; i < W->constraints.n; i++) {
+		const dbs_constraint *k = W->constraints.items[i];
+		if (k->kind != DBS_CON_CHECK || !k->inline_col || k->cols.n != 1 || !dbs_name_eq(MY, k->cols.items[0], column))
+			continue;
+		for (size_t j = 0; j < L->constraints.n; j++)
+			if (dbs_constraint_equal(MY, L->constraints.items[j], k)) {
+				dbs_buf_printf(b, " CHECK (%s)", k->check_expr);
+				break;
+			}
+	}
+	(void)p;
+}
+
+int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out)
+{
+	*out = 0;
+	return p->conn->backend->query_int64(out, p->ctx, p->conn, sql);
+}
+
+const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const dbs_str_vec *cols)
+{
+	for (size_t i = 0; i < cols->n; i++) {
+		const char *c = cols->items[i];
+		if (dbs_table_find_column(p->live, L, c))
+			continue;
+		bool added = false;
+		for (size_t j = 0; j < p->stages[DBS_STAGE_ALTER].n && !added; j++) {
+			const dbsync_op *op = &p->stages[DBS_STAGE_ALTER].items[j]->op;
+			added = op->kind == DBSYNC_OP_ADD_COLUMN && op->status == DBSYNC_STATUS_PENDING &&
+				dbs_name_eq(MY, op->table, L->name) && op->object && dbs_name_eq(MY, op->object, c);
+		}
+		if (!added)
+			return c;
+	}
+	return NULL;
+}
+
+int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, dbsync_op_kind kind,
+	const char *column)
+{
+	dbs_op_build *op = dbs_planner_op(p, kind == DBSYNC_OP_ADD_FOREIGN_KEY ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
+		kind, DBSYNC_RISK_SAFE, table, object);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	int rc = dbs_op_summary(p, op, "add `%s` to `%s`", object, table);
+	if (rc || (rc = dbs_op_skip(p, op, "")))
+		return rc;
+	return dbs_op_reason(p, op, "column \"%s\" of \"%s\" is not added by this run", column, table);
+}
+
+static int metadata_fill(dbs_planner *p, const char *table, const char *column, const char **out)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	*out = NULL;
+	int r = dbs_metadata_default_sql(&b, p->md, MY, table, column);
+	if (r == 1 && dbs_buf_ok(&b) && strcmp(dbs_buf_cstr(&b), "NULL") != 0)
+		*out = dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&b));
+	dbs_buf_free(&b);
+	return r < 0 ? dbs_error_oom(p->ctx) : 0;
+}
+
+static int count_where(dbs_planner *p, const char *table, const char *column, const char *cond, int64_t *out)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
+	dbs_quote_ident(&b, MY, table);
+	if (column) {
+		dbs_buf_puts(&b, " WHERE ");
+		dbs_quote_ident(&b, MY, column);
+		dbs_buf_printf(&b, " %s", cond);
+	}
+	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
+	dbs_buf_free(&b);
+	return rc;
+}
+
+/* ---- columns ---- */
+
+static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, const dbs_column *c)
+{
+	dbs_arena *a = &p->plan->arena;
+	const char *summary = dbs_arena_printf(a, "add column `%s` to `%s`%s", c->name, L->name,
+		dbs_planner_label(p, W->name, c->name));
+	const char *fill = NULL;
+	dbs_buf b = DBS_BUF_INIT;
+	int rc = 0;
+	if (!summary)
+		return dbs_error_oom(p->ctx);
+	bool needs_fill = c->not_null && !c->default_expr && !c->generated_expr && !c->autoincrement;
+	if (p->plan->opts.add_columns && needs_fill) {
+		int64_t rows;
+		if ((rc = count_where(p, L->name, NULL, NULL, &rows)) || (rc = metadata_fill(p, W->name, c->name, &fill)))
+			return rc;
+		if (rows == 0)
+			fill = NULL;
+		else if (!fill) {
+			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s is NOT NULL without a default and "
+				"\"%s\" has %" PRId64 " row%s: give the field a default or make it nullable", c->name, L->name,
+				dbs_my_field_ref(p, W->name, c->name), L->name, rows, plural(rows));
+			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, L->name, c->name, summary, why)
+				: dbs_error_oom(p->ctx);
+		}
+	}
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, DBSYNC_RISK_SAFE, L->name, c->name);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_my_alter(&b, L->name);
+	dbs_buf_puts(&b, "ADD COLUMN ");
+	if (fill) {
+		/* each statement commits: nullable, filled, then NOT NULL, so every
+		 * step leaves a valid table */
+		dbs_column nullable = *c;
+		nullable.not_null = false;
+		dbs_my_column_def(&b, &nullable);
+		if ((rc = dbs_my_put(p, op, &b)))
+			goto cleanup;
+		dbs_buf_puts(&b, "UPDATE ");
+		dbs_quote_ident(&b, MY, L->name);
+		dbs_buf_puts(&b, " SET ");
+		dbs_quote_ident(&b, MY, c->name);
+		dbs_buf_printf(&b, " = %s", fill);
+		if ((rc = dbs_my_put(p, op, &b)))
+			goto cleanup;
+		dbs_my_alter(&b, L->name);
+		dbs_buf_puts(&b, "MODIFY COLUMN ");
+	}
+	dbs_my_column_def(&b, c);
+	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+		goto cleanup;
+	if (!p->plan->opts.add_columns)
+		rc = dbs_op_skip(p, op, "AUTO_ADD_COLUMNS is off");
+cleanup:
+	dbs_buf_free(&b);
+	return rc;
+}
+
+static int drop_column(dbs_planner *p, const dbs_table *L, const dbs_column *c)
+{
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_DROP_COLUMN, DBSYNC_RISK_DATA_LOSS, L->name,
+		c->name);
+	dbs_buf b = DBS_BUF_INIT;
+	int rc;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_my_alter(&b, L->name);
+	dbs_buf_puts(&b, "DROP COLUMN ");
+	dbs_quote_ident(&b, MY, c->name);
+	rc = dbs_my_put(p, op, &b);
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "drop column `%s` from `%s` (no model has it)", c->name, L->name)))
+		return rc;
+	return p->plan->opts.drop_columns ? 0 : dbs_op_skip(p, op, "AUTO_DROP_COLUMNS is off");
+}
+
+/* MODIFY COLUMN with the full desired definition, after filling NULLs when
+ * the column becomes NOT NULL, refused when rows would not survive. */
+static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, const dbs_column *lc,
+	const dbs_column *wc, unsigned diff)
+{
+	dbs_arena *a = &p->plan->arena;
+	const char *summary = dbs_arena_printf(a, "modify column `%s` of `%s`%s", wc->name, L->name,
+		dbs_planner_label(p, W->name, wc->name));
+	const char *fill = NULL;
+	int64_t nulls = 0;
+	dbs_buf b = DBS_BUF_INIT;
+	int rc = 0;
+	if (!summary)
+		return dbs_error_oom(p->ctx);
+	if (!p->plan->opts.alter_columns)
+		goto build;
+	if ((diff & DBS_COL_TYPE) && lc->type && wc->type) {
+		int64_t lost = -1;
+		const char *what = NULL;
+		if ((rc = dbs_my_count_lossy(p, L->name, lc->name, lc->type, wc->type, &lost, &what)))
+			return rc;
+		if (lost > 0) {
+			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " value%s %s: "
+				"changing its type from %s to %s would lose them", wc->name, L->name,
+				dbs_my_field_ref(p, W->name, wc->name), lost, plural(lost), what, lc->type, wc->type);
+			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
+				: dbs_error_oom(p->ctx);
+		}
+	}
+	if (wc->not_null && !lc->not_null && !wc->generated_expr) {
+		if ((rc = count_where(p, L->name, lc->name, "IS NULL", &nulls)))
+			return rc;
+		if (nulls > 0) {
+			if (wc->default_expr)
+				fill = dbs_expr_is_literal(wc->default_expr, false) ? wc->default_expr : NULL;
+			if (!fill && (rc = metadata_fill(p, W->name, wc->name, &fill)))
+				return rc;
+			if (!fill) {
+				const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " NULL value%s and no "
+					"default to fill them: give the field a default or keep it nullable", wc->name, L->name,
+					dbs_my_field_ref(p, W->name, wc->name), nulls, plural(nulls));
+				return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary,
+					why) : dbs_error_oom(p->ctx);
+			}
+		}
+	}
+build:;
+	dbsync_risk risk = diff & (DBS_COL_TYPE | DBS_COL_NOT_NULL | DBS_COL_GENERATED | DBS_COL_COLLATION)
+		? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE;
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, diff ? DBSYNC_OP_ALTER_COLUMN : DBSYNC_OP_COMMENT, risk,
+		L->name, wc->name);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	if (fill) {
+		dbs_buf_puts(&b, "UPDATE ");
+		dbs_quote_ident(&b, MY, L->name);
+		dbs_buf_puts(&b, " SET ");
+		dbs_quote_ident(&b, MY, wc->name);
+		dbs_buf_printf(&b, " = %s WHERE ", fill);
+		dbs_quote_ident(&b, MY, wc->name);
+		dbs_buf_puts(&b, " IS NULL");
+		if ((rc = dbs_my_put(p, op, &b)))
+			goto cleanup;
+	}
+	dbs_my_alter(&b, L->name);
+	dbs_buf_puts(&b, "MODIFY COLUMN ");
+	dbs_my_column_def(&b, wc);
+	dbs_my_kept_checks(&b, p, L, W, wc->name);
+	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+		goto cleanup;
+	if (!p->plan->opts.alter_columns)
+		rc = dbs_op_skip(p, op, "AUTO_ALTER_COLUMNS is off");
+cleanup:
+	dbs_buf_free(&b);
+	return rc;
+}
+
+/* ---- tables ---- */
+
+static int create_table(dbs_planner *p, const dbs_table *t)
+{
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_CREATE_TABLE, DBSYNC_OP_CREATE_TABLE, DBSYNC_RISK_SAFE, t->name,
+		NULL);
+	dbs_arena scratch;
+	dbs_buf b = DBS_BUF_INIT;
+	bool off = !p->plan->opts.create_tables;
+	int rc = 0;
+	dbs_arena_init(&scratch);
+	if (!op) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
+	if ((rc = dbs_op_summary(p, op, "create table `%s`%s", t->name, dbs_planner_label(p, t->name, NULL))))
+		goto cleanup;
+	/* foreign keys come later, once every table they reference exists */
+	dbs_table copy = *t;
+	memset(&copy.constraints, 0, sizeof copy.constraints);
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (k->kind == DBS_CON_FOREIGN)
+			continue;
+		dbs_constraint *c = dbs_arena_alloc(&scratch, sizeof *c);
+		if (!c || DBS_VEC_PUSH(&scratch, &copy.constraints, c)) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+		*c = *k;
+		/* a column takes no CONSTRAINT name before UNIQUE: that one goes at
+		 * table level; a column CHECK stays inline and unnamed, so MariaDB
+		 * names it after its column again */
+		if (c->kind == DBS_CON_UNIQUE)
+			c->inline_col = false;
+		else if (c->kind == DBS_CON_CHECK && c->inline_col)
+			c->name = NULL;
+	}
+	dbs_render_create_table(&b, MY, &copy);
+	if ((rc = dbs_my_put(p, op, &b)))
+		goto cleanup;
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		dbs_render_create_index(&b, MY, t, t->indexes.items[i]);
+		if ((rc = dbs_my_put(p, op, &b)))
+			goto cleanup;
+	}
+	if (off && (rc = dbs_op_skip(p, op, "AUTO_CREATE_TABLES is off")))
+		goto cleanup;
+	for (size_t i = 0; i < t->constraints.n && !rc; i++)
+		if (t->constraints.items[i]->kind == DBS_CON_FOREIGN)
+			rc = dbs_my_add_constraint(p, t, NULL, t->constraints.items[i], off);
+cleanup:
+	dbs_arena_free(&scratch);
+	dbs_buf_free(&b);
+	return rc;
+}
+
+static int plan_table(dbs_planner *p, const dbs_table_diff *td)
+{
+	const dbs_table *L = td->live, *W = td->want;
+	int rc = 0;
+	for (size_t i = 0; i < td->changes.n && !rc; i++) {
+		const dbs_change *ch = &td->changes.items[i];
+		switch (ch->kind) {
+		case DBS_CH_ADD_COLUMN:
+			rc = add_column(p, L, W, ch->want_col);
+			break;
+		case DBS_CH_DROP_COLUMN:
+			rc = drop_column(p, L, ch->live_col);
+			break;
+		case DBS_CH_ALTER_COLUMN:
+			rc = modify_column(p, L, W, ch->live_col, ch->want_col, ch->col_diff);
+			break;
+		case DBS_CH_ADD_CONSTRAINT:
+			rc = dbs_my_add_constraint(p, W, L, ch->want_con, false);
+			break;
+		case DBS_CH_DROP_CONSTRAINT:
+			rc = dbs_my_drop_constraint(p, L, ch->live_con);
+			break;
+		case DBS_CH_ADD_INDEX:
+			rc = dbs_my_add_index(p, W, L, ch->want_ix);
+			break;
+		case DBS_CH_DROP_INDEX:
+			rc = dbs_my_drop_index(p, L, ch->live_ix);
+			break;
+		case DBS_CH_TABLE_OPTIONS:
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Comments are not part of the diff's column comparison: a column whose
+ * comment alone differs is modified with its full definition. */
+static int plan_comments(dbs_planner *p, const dbs_table *L, const dbs_table *W, const dbs_table_diff *td)
+{
+	int rc = 0;
+	if (!dbs_str_eq(L->comment, W->comment)) {
+		dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_COMMENT, DBSYNC_OP_COMMENT, DBSYNC_RISK_SAFE, L->name, NULL);
+		dbs_buf b = DBS_BUF_INIT;
+		if (!op)
+			return dbs_error_oom(p->ctx);
+		dbs_my_alter(&b, L->name);
+		dbs_buf_puts(&b, "COMMENT = ");
+		dbs_quote_literal(&b, MY, W->comment ? W->comment : "");
+		rc = dbs_my_put(p, op, &b);
+		dbs_buf_free(&b);
+		if (rc || (rc = dbs_op_summary(p, op, "%s comment of table `%s`", W->comment ? "set" : "remove", L->name)))
+			return rc;
+	}
+	for (size_t i = 0; i < W->columns.n && !rc; i++) {
+		const dbs_column *wc = W->columns.items[i];
+		const dbs_column *lc = dbs_table_find_column(p->live, L, wc->name);
+		if (!lc || dbs_str_eq(lc->comment, wc->comment))
+			continue;
+		bool altered = false;
+		for (size_t j = 0; td && j < td->changes.n; j++)
+			altered |= td->changes.items[j].kind == DBS_CH_ALTER_COLUMN && td->changes.items[j].want_col == wc;
+		if (!altered)
+			rc = modify_column(p, L, W, lc, wc, 0);
+	}
+	return rc;
+}
+
+int dbs_plan_mysql(dbs_planner *p)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->diff.tables.n && !rc; i++) {
+		const dbs_table_diff *td = p->diff.tables.items[i];
+		rc = td->live ? plan_table(p, td) : create_table(p, td->want);
+	}
+	for (size_t i = 0; i < p->want->tables.n && !rc; i++) {
+		const dbs_table *W = p->want->tables.items[i];
+		const dbs_table *L = dbs_schema_find_table(p->live, W->name);
+		if (L)
+			rc = plan_comments(p, L, W, dbs_diff_find(&p->diff, W->name));
+	}
+	if (!rc)
+		rc = dbs_my_rebuild_dependent_fks(p);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/* What the MySQL planner's files share (plan_mysql*.c). */
+#ifndef DBS_PLAN_MYSQL_H
+#define DBS_PLAN_MYSQL_H
+
+#include <stdint.h>
+
+#include "plan_build.h"
+
+#define MY DBSYNC_DIALECT_MYSQL
+
+/* plan_mysql.c helpers. Append b as a statement of op, and clear it. */
+int dbs_my_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b);
+/* "ALTER TABLE `t` " into b (cleared first). */
+void dbs_my_alter(dbs_buf *b, const char *table);
+/* " (field app.Model.f)" or "" for refusals. */
+const char *dbs_my_field_ref(dbs_planner *p, const char *table, const char *column);
+/* A REFUSED operation with its summary and reason. */
+int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object,
+	const char *summary, const char *reason);
+/* A column definition as MODIFY / ADD COLUMN take it, without constraints. */
+void dbs_my_column_def(dbs_buf *b, const dbs_column *c);
+/* MariaDB keeps a column's own CHECK in the column's definition, so MODIFY
+ * COLUMN without it drops it: append " CHECK (...)" for each such check of
+ * W's column that the live table already has (new ones are added, counted,
+ * by dbs_my_add_constraint). */
+void dbs_my_kept_checks(dbs_buf *b, const dbs_planner *p, const dbs_table *L, const dbs_table *W, const char *column);
+/* One integer from a counting query on the live database. */
+int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out);
+/* Values of `column` a type change from `from` to `to` would not keep:
+ * *out = -1 when the change cannot lose a value (no query ran), else the
+ * count, with *what saying what the values are. */
+int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
+	int64_t *out, const char **what);
+
+/* The first of `cols` the live table lacks and this plan does not add
+ * (its ADD COLUMN was refused or skipped), or NULL. */
+const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const dbs_str_vec *cols);
+/* A SKIPPED operation for a key or index over such a column. */
+int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, dbsync_op_kind kind,
+	const char *column);
+
+/* plan_mysql_keys.c. Adding a constraint of table W (L: the live table, whose
+ * rows are counted first; NULL for a new table), dropping one, adding and
+ * dropping indexes, and the foreign keys whose columns change type: dropped
+ * first and added back last. */
+int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_constraint *k,
+	bool skipped);
+int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constraint *k);
+int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_index *ix);
+int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix);
+int dbs_my_rebuild_dependent_fks(dbs_planner *p);
+
+#endif

@@ -1,0 +1,455 @@
+/*
+ * Constraints, indexes and foreign keys of the MySQL planner, with the
+ * pre-flight counts that refuse a change existing rows would break, and the
+ * narrowing check for type changes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "dialect.h"
+#include "plan_mysql.h"
+#include "render.h"
+
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static void put_names(dbs_buf *b, const dbs_str_vec *v)
+{
+	dbs_buf_putc(b, '(');
+	for (size_t i = 0; i < v->n; i++) {
+		if (i)
+			dbs_buf_puts(b, ", ");
+		dbs_quote_ident(b, MY, v->items[i]);
+	}
+	dbs_buf_putc(b, ')');
+}
+
+static void render_constraint(dbs_buf *b, const dbs_constraint *k)
+{
+	if (k->name && k->kind != DBS_CON_PRIMARY) {
+		dbs_buf_puts(b, "CONSTRAINT ");
+		dbs_quote_ident(b, MY, k->name);
+		dbs_buf_putc(b, ' ');
+	}
+	switch (k->kind) {
+	case DBS_CON_PRIMARY:
+		dbs_buf_puts(b, "PRIMARY KEY ");
+		put_names(b, &k->cols);
+		break;
+	case DBS_CON_UNIQUE:
+		dbs_buf_puts(b, "UNIQUE ");
+		put_names(b, &k->cols);
+		break;
+	case DBS_CON_CHECK:
+		dbs_buf_printf(b, "CHECK (%s)", k->check_expr ? k->check_expr : "");
+		break;
+	case DBS_CON_FOREIGN:
+		dbs_buf_puts(b, "FOREIGN KEY ");
+		put_names(b, &k->cols);
+		dbs_buf_puts(b, " REFERENCES ");
+		dbs_quote_ident(b, MY, k->ref_table);
+		if (k->ref_cols.n) {
+			dbs_buf_putc(b, ' ');
+			put_names(b, &k->ref_cols);
+		}
+		if (k->on_delete)
+			dbs_buf_printf(b, " ON DELETE %s", k->on_delete);
+		if (k->on_update)
+			dbs_buf_printf(b, " ON UPDATE %s", k->on_update);
+		break;
+	}
+}
+
+/* Groups of rows sharing a value in cols (NULLs never clash). */
+static int count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *cols, int64_t *out)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_puts(&b, "SELECT COUNT(*) FROM (SELECT 1 FROM ");
+	dbs_quote_ident(&b, MY, table);
+	dbs_buf_puts(&b, " WHERE ");
+	for (size_t i = 0; i < cols->n; i++) {
+		if (i)
+			dbs_buf_puts(&b, " AND ");
+		dbs_quote_ident(&b, MY, cols->items[i]);
+		dbs_buf_puts(&b, " IS NOT NULL");
+	}
+	dbs_buf_puts(&b, " GROUP BY ");
+	for (size_t i = 0; i < cols->n; i++) {
+		if (i)
+			dbs_buf_puts(&b, ", ");
+		dbs_quote_ident(&b, MY, cols->items[i]);
+	}
+	dbs_buf_puts(&b, " HAVING COUNT(*) > 1) AS d");
+	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
+	dbs_buf_free(&b);
+	return rc;
+}
+
+/* Rows whose key matches no row of the referenced table. */
+static int count_orphans(dbs_planner *p, const char *table, const dbs_constraint *fk, int64_t *out)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	const dbs_table *rt = dbs_schema_find_table(p->live, fk->ref_table);
+	const dbs_constraint *pk = rt ? dbs_table_primary_key(rt) : NULL;
+	const dbs_str_vec *ref = fk->ref_cols.n ? &fk->ref_cols : pk ? &pk->cols : NULL;
+	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
+	dbs_quote_ident(&b, MY, table);
+	dbs_buf_puts(&b, " AS c WHERE ");
+	for (size_t i = 0; i < fk->cols.n; i++) {
+		dbs_buf_puts(&b, i ? " AND c." : "c.");
+		dbs_quote_ident(&b, MY, fk->cols.items[i]);
+		dbs_buf_puts(&b, " IS NOT NULL");
+	}
+	if (rt && ref && ref->n == fk->cols.n) {
+		dbs_buf_puts(&b, " AND NOT EXISTS (SELECT 1 FROM ");
+		dbs_quote_ident(&b, MY, rt->name);
+		dbs_buf_puts(&b, " AS r WHERE ");
+		for (size_t i = 0; i < fk->cols.n; i++) {
+			dbs_buf_puts(&b, i ? " AND r." : "r.");
+			dbs_quote_ident(&b, MY, ref->items[i]);
+			dbs_buf_puts(&b, " = c.");
+			dbs_quote_ident(&b, MY, fk->cols.items[i]);
+		}
+		dbs_buf_putc(&b, ')');
+	}
+	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
+	dbs_buf_free(&b);
+	return rc;
+}
+
+static int count_check(dbs_planner *p, const char *table, const char *expr, int64_t *out)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
+	dbs_quote_ident(&b, MY, table);
+	/* a CHECK passes on NULL (unknown): only FALSE breaks it */
+	dbs_buf_printf(&b, " WHERE (%s) = 0", expr);
+	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
+	dbs_buf_free(&b);
+	return rc;
+}
+
+/* What the counted rows are, for a refusal. */
+static const char *bad_rows(dbs_con_kind kind, int64_t n)
+{
+	switch (kind) {
+	case DBS_CON_PRIMARY:
+	case DBS_CON_UNIQUE:
+		return n == 1 ? "duplicate value group" : "duplicate value groups";
+	case DBS_CON_CHECK:
+		return n == 1 ? "row breaking it" : "rows breaking it";
+	case DBS_CON_FOREIGN:
+		break;
+	}
+	return n == 1 ? "row without a referenced row" : "rows without a referenced row";
+}
+
+static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_constraint *k, bool skipped,
+	int64_t bad)
+{
+	bool fk = k->kind == DBS_CON_FOREIGN;
+	const char *table = L ? L->name : W->name;
+	const char *name = k->name ? k->name : k->kind == DBS_CON_PRIMARY ? "PRIMARY" : "?";
+	const char *summary = dbs_arena_printf(&p->plan->arena, "add %s `%s` to `%s`",
+		fk ? "foreign key" : k->kind == DBS_CON_UNIQUE ? "unique constraint" : k->kind == DBS_CON_CHECK ?
+		"check constraint" : "primary key", name, table);
+	int stage = fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX;
+	dbsync_op_kind kind = fk ? DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT;
+	if (!summary)
+		return dbs_error_oom(p->ctx);
+	if (bad > 0) {
+		const char *cols = k->cols.n == 1 ? k->cols.items[0] : NULL;
+		const char *why = dbs_arena_printf(&p->plan->arena, "%s on \"%s\"%s: %" PRId64 " %s", summary + 4, table,
+			cols ? dbs_my_field_ref(p, W->name, cols) : "", bad, bad_rows(k->kind, bad));
+		return why ? dbs_my_refuse(p, stage, kind, table, name, summary, why) : dbs_error_oom(p->ctx);
+	}
+	dbs_op_build *op = dbs_planner_op(p, stage, kind, L && !fk ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table, name);
+	dbs_buf b = DBS_BUF_INIT;
+	int rc;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_my_alter(&b, table);
+	const dbs_column *c = k->kind == DBS_CON_CHECK && k->inline_col && k->cols.n == 1 && L ?
+		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
+	if (c) {
+		/* MariaDB keeps a column's CHECK with the column: written inline */
+		dbs_buf_puts(&b, "MODIFY COLUMN ");
+		dbs_my_column_def(&b, c);
+		dbs_buf_printf(&b, " CHECK (%s)", k->check_expr);
+	} else {
+		dbs_buf_puts(&b, "ADD ");
+		render_constraint(&b, k);
+	}
+	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+		goto cleanup;
+	if (skipped)
+		rc = dbs_op_skip(p, op, "AUTO_CREATE_TABLES is off");
+cleanup:
+	dbs_buf_free(&b);
+	return rc;
+}
+
+int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_constraint *k,
+	bool skipped)
+{
+	int64_t bad = 0;
+	int rc = 0;
+	const char *missing = L ? dbs_my_unplanned_column(p, L, &k->cols) : NULL;
+	if (missing)
+		return dbs_my_skip_for_column(p, L->name, k->name ? k->name : "PRIMARY", k->kind == DBS_CON_FOREIGN ?
+			DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT, missing);
+	/* a column this plan adds holds only NULLs and defaults: nothing to count yet */
+	bool fresh = false;
+	for (size_t i = 0; L && i < k->cols.n; i++)
+		fresh |= !dbs_table_find_column(p->live, L, k->cols.items[i]);
+	if (L && !fresh) {
+		switch (k->kind) {
+		case DBS_CON_PRIMARY:
+		case DBS_CON_UNIQUE:
+			rc = count_duplicates(p, L->name, &k->cols, &bad);
+			break;
+		case DBS_CON_CHECK:
+			rc = k->check_expr ? count_check(p, L->name, k->check_expr, &bad) : 0;
+			break;
+		case DBS_CON_FOREIGN:
+			rc = count_orphans(p, L->name, k, &bad);
+			break;
+		}
+		/* a table-level CHECK over a column this plan adds */
+		if (rc && dbsync_ctx_error(p->ctx)->native_code == 1054)
+			rc = 0, bad = 0;
+	}
+	return rc ? rc : con_op(p, W, L, k, skipped, bad);
+}
+
+int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constraint *k)
+{
+	bool fk = k->kind == DBS_CON_FOREIGN;
+	dbs_op_build *op = dbs_planner_op(p, fk ? DBS_STAGE_DROP_FK : DBS_STAGE_DROP_INDEX,
+		fk ? DBSYNC_OP_DROP_FOREIGN_KEY : DBSYNC_OP_DROP_CONSTRAINT, DBSYNC_RISK_SAFE, L->name,
+		k->name ? k->name : "PRIMARY");
+	dbs_buf b = DBS_BUF_INIT;
+	int rc;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_my_alter(&b, L->name);
+	switch (k->kind) {
+	case DBS_CON_PRIMARY:
+		dbs_buf_puts(&b, "DROP PRIMARY KEY");
+		break;
+	case DBS_CON_UNIQUE:
+		dbs_buf_puts(&b, "DROP INDEX ");
+		dbs_quote_ident(&b, MY, k->name ? k->name : "");
+		break;
+	case DBS_CON_CHECK:
+		dbs_buf_puts(&b, "DROP CONSTRAINT ");
+		dbs_quote_ident(&b, MY, k->name ? k->name : "");
+		break;
+	case DBS_CON_FOREIGN:
+		dbs_buf_puts(&b, "DROP FOREIGN KEY ");
+		dbs_quote_ident(&b, MY, k->name ? k->name : "");
+		break;
+	}
+	rc = dbs_my_put(p, op, &b);
+	dbs_buf_free(&b);
+	return rc ? rc : dbs_op_summary(p, op, "drop %s `%s` of `%s`", fk ? "foreign key" : "constraint",
+		k->name ? k->name : "PRIMARY", L->name);
+}
+
+int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_index *ix)
+{
+	int64_t dups = 0;
+	int rc;
+	for (size_t i = 0; i < ix->parts.n; i++) {
+		dbs_str_vec one = { 0 };
+		const char *c = ix->parts.items[i].column;
+		if (!c || DBS_VEC_PUSH(&p->plan->arena, &one, c))
+			continue;
+		const char *missing = dbs_my_unplanned_column(p, L, &one);
+		if (missing)
+			return dbs_my_skip_for_column(p, L->name, ix->name, DBSYNC_OP_ADD_INDEX, missing);
+	}
+	if (ix->unique) {
+		dbs_str_vec cols = { 0 };
+		bool plain = true;
+		for (size_t i = 0; i < ix->parts.n && plain; i++)
+			plain = ix->parts.items[i].column && !DBS_VEC_PUSH(&p->plan->arena, &cols, ix->parts.items[i].column);
+		if (plain && (rc = count_duplicates(p, L->name, &cols, &dups))) {
+			if (dbsync_ctx_error(p->ctx)->native_code != 1054)
+				return rc;
+			dups = 0;
+		}
+	}
+	const char *summary = dbs_arena_printf(&p->plan->arena, "add index `%s` to `%s`", ix->name, L->name);
+	if (!summary)
+		return dbs_error_oom(p->ctx);
+	if (dups > 0) {
+		const char *why = dbs_arena_printf(&p->plan->arena, "unique index \"%s\" on \"%s\": %" PRId64
+			" duplicate value group%s", ix->name, L->name, dups, plural(dups));
+		return why ? dbs_my_refuse(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, ix->name, summary, why)
+			: dbs_error_oom(p->ctx);
+	}
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, DBSYNC_RISK_LOCKING, L->name,
+		ix->name);
+	dbs_buf b = DBS_BUF_INIT;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_render_create_index(&b, MY, W, ix);
+	rc = dbs_my_put(p, op, &b);
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "%s", summary)))
+		return rc;
+	return p->plan->opts.sync_indexes ? 0 : dbs_op_skip(p, op, "sync_indexes is off");
+}
+
+int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix)
+{
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_DROP_INDEX, DBSYNC_OP_DROP_INDEX, DBSYNC_RISK_SAFE, L->name,
+		ix->name);
+	dbs_buf b = DBS_BUF_INIT;
+	int rc;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_buf_puts(&b, "DROP INDEX ");
+	dbs_quote_ident(&b, MY, ix->name);
+	dbs_buf_puts(&b, " ON ");
+	dbs_quote_ident(&b, MY, L->name);
+	rc = dbs_my_put(p, op, &b);
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "drop index `%s` of `%s`", ix->name, L->name)))
+		return rc;
+	return p->plan->opts.sync_indexes ? 0 : dbs_op_skip(p, op, "sync_indexes is off");
+}
+
+/* ---- foreign keys over a column whose type changes ---- */
+
+static bool type_changes(const dbs_planner *p, const char *table, const char *column)
+{
+	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
+	for (size_t i = 0; td && i < td->changes.n; i++) {
+		const dbs_change *ch = &td->changes.items[i];
+		if (ch->kind == DBS_CH_ALTER_COLUMN && (ch->col_diff & DBS_COL_TYPE) &&
+		    dbs_name_eq(MY, ch->live_col->name, column))
+			return true;
+	}
+	return false;
+}
+
+static bool fk_dropped_by_diff(const dbs_planner *p, const char *table, const dbs_constraint *k)
+{
+	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
+	for (size_t i = 0; td && i < td->changes.n; i++)
+		if (td->changes.items[i].kind == DBS_CH_DROP_CONSTRAINT && td->changes.items[i].live_con == k)
+			return true;
+	return false;
+}
+
+/* MySQL refuses to change the type of a column a foreign key uses, on either
+ * side: such keys are dropped first and added back after the change. */
+int dbs_my_rebuild_dependent_fks(dbs_planner *p)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->live->tables.n && !rc; i++) {
+		const dbs_table *L = p->live->tables.items[i];
+		for (size_t j = 0; j < L->constraints.n && !rc; j++) {
+			const dbs_constraint *k = L->constraints.items[j];
+			if (k->kind != DBS_CON_FOREIGN || !k->name || fk_dropped_by_diff(p, L->name, k))
+				continue;
+			bool hit = false;
+			for (size_t c = 0; c < k->cols.n; c++)
+				hit |= type_changes(p, L->name, k->cols.items[c]);
+			for (size_t c = 0; c < k->ref_cols.n; c++)
+				hit |= type_changes(p, k->ref_table, k->ref_cols.items[c]);
+			const dbs_table *W = hit ? dbs_schema_find_table((dbsync_schema *)p->want, L->name) : NULL;
+			if (!W)
+				continue;
+			if ((rc = dbs_my_drop_constraint(p, L, k)))
+				break;
+			rc = con_op(p, W, L, k, false, 0);
+		}
+	}
+	return rc;
+}
+
+/* ---- narrowing type changes ---- */
+
+/* "varchar(50)" -> 50 for the character types, else -1. */
+static long char_len(const char *type)
+{
+	const char *open = strchr(type, '(');
+	if (!open || !(strncmp(type, "varchar(", 8) == 0 || strncmp(type, "char(", 5) == 0))
+		return -1;
+	return strtol(open + 1, NULL, 10);
+}
+
+static int int_rank(const char *type, bool *is_unsigned)
+{
+	static const char *const names[] = { "tinyint", "smallint", "mediumint", "int", "bigint" };
+	*is_unsigned = strstr(type, "unsigned") != NULL;
+	if (strncmp(type, "tinyint(1)", 10) == 0)
+		return -1;
+	for (int i = 0; i < 5; i++) {
+		size_t n = strlen(names[i]);
+		if (strncmp(type, names[i], n) == 0 && (type[n] == '\0' || type[n] == ' '))
+			return i;
+	}
+	return -1;
+}
+
+/* "decimal(10,2)" -> 10 and 2; false for other types. */
+static bool decimal_ps(const char *type, long *prec, long *scale)
+{
+	if (strncmp(type, "decimal(", 8) != 0)
+		return false;
+	char *end = NULL;
+	*prec = strtol(type + 8, &end, 10);
+	*scale = end && *end == ',' ? strtol(end + 1, NULL, 10) : 0;
+	return true;
+}
+
+int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
+	int64_t *out, const char **what)
+{
+	static const char *const lo[] = { "-128", "-32768", "-8388608", "-2147483648", "-9223372036854775808" };
+	static const char *const hi[] = { "127", "32767", "8388607", "2147483647", "9223372036854775807" };
+	static const char *const uhi[] = { "255", "65535", "16777215", "4294967295", "18446744073709551615" };
+	dbs_buf b = DBS_BUF_INIT, q = DBS_BUF_INIT;
+	dbs_arena *a = &p->plan->arena;
+	long lf = char_len(from), lt = char_len(to), fp, fs, tp, ts;
+	bool fu, tu;
+	int rf = int_rank(from, &fu), rt = int_rank(to, &tu);
+	int rc = 0;
+	*out = -1;
+	*what = NULL;
+	dbs_quote_ident(&q, MY, column);
+	const char *c = dbs_buf_cstr(&q);
+	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
+	dbs_quote_ident(&b, MY, table);
+	dbs_buf_printf(&b, " WHERE %s IS NOT NULL AND ", c);
+	if (lt >= 0 && (lf < 0 || lt < lf)) {
+		dbs_buf_printf(&b, "CHAR_LENGTH(%s) > %ld", c, lt);
+		*what = dbs_arena_printf(a, "longer than %ld characters", lt);
+	} else if (rt >= 0 && rf >= 0 && (rt < rf || fu != tu)) {
+		dbs_buf_printf(&b, "(%s < %s OR %s > %s)", c, tu ? "0" : lo[rt], c, tu ? uhi[rt] : hi[rt]);
+		*what = dbs_arena_printf(a, "out of the range of %s", to);
+	} else if (decimal_ps(from, &fp, &fs) && decimal_ps(to, &tp, &ts) && (tp - ts < fp - fs || ts < fs)) {
+		/* digits before the point that no longer fit, or decimals rounded away */
+		dbs_buf_printf(&b, "(ABS(%s) >= POW(10, %ld) OR ROUND(%s, %ld) <> %s)", c, tp - ts, c, ts, c);
+		*what = dbs_arena_printf(a, "that %s cannot hold exactly", to);
+	} else {
+		goto cleanup;
+	}
+	if (!*what || !dbs_buf_ok(&b) || !dbs_buf_ok(&q))
+		rc = dbs_error_oom(p->ctx);
+	else
+		rc = dbs_my_count(p, dbs_buf_cstr(&b), out);
+cleanup:
+	dbs_buf_free(&b);
+	dbs_buf_free(&q);
+	return rc;
+}
