@@ -590,7 +590,7 @@ static void risk_tags(void **state)
 		{ DBSYNC_OP_ALTER_COLUMN, "name", DBSYNC_RISK_SAFE },      /* a default only */
 		{ DBSYNC_OP_ADD_COLUMN, "note", DBSYNC_RISK_SAFE },
 		{ DBSYNC_OP_DROP_COLUMN, "old", DBSYNC_RISK_DATA_LOSS },
-		{ DBSYNC_OP_ADD_CONSTRAINT, "item_qty_key", DBSYNC_RISK_LOCKING },
+		{ DBSYNC_OP_ADD_CONSTRAINT, NULL, DBSYNC_RISK_LOCKING },  /* an unnamed UNIQUE */
 		{ DBSYNC_OP_ADD_INDEX, "item_note_idx", DBSYNC_RISK_LOCKING },
 		{ DBSYNC_OP_ADD_FOREIGN_KEY, "tag_item_fk", DBSYNC_RISK_SAFE },
 		{ DBSYNC_OP_COMMENT, NULL, DBSYNC_RISK_SAFE },
