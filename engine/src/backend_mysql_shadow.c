@@ -184,8 +184,11 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s: ", name);
 		goto cleanup;
 	}
-	if (!(rc = dbs_my_introspect(out, ctx, conn)))
+	if (!(rc = dbs_my_introspect(out, ctx, conn))) {
+		/* the desired schema is not changed: only its name hash is (re)built */
+		dbs_schema_forget_invented_names(*out, (dbsync_schema *)desired);
 		remember(mc, &key, *out);
+	}
 cleanup:
 	if (made) {
 		int rrc = restore(ctx, conn, dbs_buf_cstr(&shadow_q), rc != 0);

@@ -370,25 +370,6 @@ static int run(shadow *sh, const bool *emit, dbsync_schema **s)
 	return dbs_pg_read_results(s, sh->ctx, sh->conn, sh->name, sh->pc->schema, sh->results.items + at + 1);
 }
 
-/* A constraint the DDL left unnamed (Django's inline UNIQUE, PRIMARY KEY and
- * CHECK) got a name from the shadow server ("t_x_key"). That name means nothing:
- * the live database may carry another one for the same constraint (a migration
- * that added the unique later names it "t_x_<hash>_uniq"), so it is dropped and
- * the diff matches such constraints by definition, as it does for SQLite. */
-static void forget_invented_names(dbs_table *shadow_t, const dbs_table *parsed)
-{
-	for (size_t i = 0; i < shadow_t->constraints.n; i++) {
-		dbs_constraint *k = shadow_t->constraints.items[i];
-		bool declared = false;
-		for (size_t j = 0; j < parsed->constraints.n && !declared; j++) {
-			const char *pn = parsed->constraints.items[j]->name;
-			declared = pn && k->name && strcmp(pn, k->name) == 0;
-		}
-		if (!declared)
-			k->name = NULL;
-	}
-}
-
 /* The shadow's tables in desired's order, without the stand-ins (or anything
  * else the DDL made besides the desired tables). */
 static int keep_desired(shadow *sh, dbsync_schema *s)
@@ -407,7 +388,7 @@ static int keep_desired(shadow *sh, dbsync_schema *s)
 	s->tables.items = items;
 	s->tables.n = s->tables.cap = d->tables.n;
 	for (size_t i = 0; i < d->tables.n; i++)
-		forget_invented_names(items[i], d->tables.items[i]);
+		dbs_table_forget_invented_names(items[i], d->tables.items[i]);
 	/* the name hash still holds the stand-ins */
 	free(s->hash);
 	s->hash = NULL;

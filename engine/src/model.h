@@ -141,6 +141,15 @@ dbs_trigger *dbs_table_add_trigger(dbsync_schema *s, dbs_table *t, const char *n
 dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *definition);
 /* The table's primary key constraint, or NULL. */
 dbs_constraint *dbs_table_primary_key(const dbs_table *t);
+/* A constraint the DDL left unnamed (Django's inline UNIQUE, PRIMARY KEY, CHECK,
+ * REFERENCES) is named by the server that runs it ("t_x_key", "PRIMARY",
+ * "t_ibfk_1"). After a shadow run, forget every constraint name of `normalized`
+ * that `parsed` (the same table as written) does not declare, so the diff
+ * matches such constraints by definition: a live database may carry another
+ * name for the same constraint (a migration that added it later). */
+void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *parsed);
+/* The same for every table of `normalized` that `parsed` has. */
+void dbs_schema_forget_invented_names(dbsync_schema *normalized, dbsync_schema *parsed);
 /* Copy a table (deep) from one schema into another; returns the copy. */
 dbs_table *dbs_schema_copy_table(dbsync_schema *dst, const dbs_table *src);
 

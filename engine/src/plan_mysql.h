@@ -36,8 +36,8 @@ int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, co
  * (its ADD COLUMN was refused or skipped), or NULL. */
 const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const dbs_str_vec *cols);
 /* A SKIPPED operation for a key or index over such a column. */
-int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, dbsync_op_kind kind,
-	const char *column);
+int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, const char *label,
+	dbsync_op_kind kind, const char *column);
 
 /* plan_mysql_keys.c. Adding a constraint of table W (L: the live table, whose
  * rows are counted first; NULL for a new table), dropping one, adding and

@@ -149,15 +149,40 @@ static const char *bad_rows(dbs_con_kind kind, int64_t n)
 	return n == 1 ? "row without a referenced row" : "rows without a referenced row";
 }
 
+/* What to call a constraint in messages, quoting included: `its name`, or, for
+ * one the DDL left unnamed (the server would name it), its definition. */
+static const char *con_label(dbs_planner *p, const dbs_constraint *k)
+{
+	if (k->name || k->kind == DBS_CON_PRIMARY)
+		return dbs_arena_printf(&p->plan->arena, "`%s`", k->name ? k->name : "PRIMARY");
+	if (k->kind == DBS_CON_CHECK)
+		return dbs_arena_printf(&p->plan->arena, "CHECK (%s)", k->check_expr ? k->check_expr : "");
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_puts(&b, k->kind == DBS_CON_UNIQUE ? "UNIQUE (" : "FOREIGN KEY (");
+	for (size_t i = 0; i < k->cols.n; i++) {
+		if (i)
+			dbs_buf_puts(&b, ", ");
+		dbs_quote_ident(&b, MY, k->cols.items[i]);
+	}
+	dbs_buf_putc(&b, ')');
+	const char *label = dbs_buf_ok(&b) ? dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&b)) : NULL;
+	dbs_buf_free(&b);
+	return label;
+}
+
 static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_constraint *k, bool skipped,
 	int64_t bad)
 {
 	bool fk = k->kind == DBS_CON_FOREIGN;
 	const char *table = L ? L->name : W->name;
-	const char *name = k->name ? k->name : k->kind == DBS_CON_PRIMARY ? "PRIMARY" : "?";
-	const char *summary = dbs_arena_printf(&p->plan->arena, "add %s `%s` to `%s`",
-		fk ? "foreign key" : k->kind == DBS_CON_UNIQUE ? "unique constraint" : k->kind == DBS_CON_CHECK ?
-		"check constraint" : "primary key", name, table);
+	const char *name = con_label(p, k);
+	if (!name)
+		return dbs_error_oom(p->ctx);
+	/* an unnamed one's label is its definition, which already says what it is */
+	const char *what = !k->name && k->kind != DBS_CON_PRIMARY ? "" : fk ? "foreign key " :
+		k->kind == DBS_CON_UNIQUE ? "unique constraint " : k->kind == DBS_CON_CHECK ? "check constraint " :
+		"primary key ";
+	const char *summary = dbs_arena_printf(&p->plan->arena, "add %s%s to `%s`", what, name, table);
 	int stage = fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX;
 	dbsync_op_kind kind = fk ? DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT;
 	if (!summary)
@@ -166,9 +191,9 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 		const char *cols = k->cols.n == 1 ? k->cols.items[0] : NULL;
 		const char *why = dbs_arena_printf(&p->plan->arena, "%s on \"%s\"%s: %" PRId64 " %s", summary + 4, table,
 			cols ? dbs_my_field_ref(p, W->name, cols) : "", bad, bad_rows(k->kind, bad));
-		return why ? dbs_my_refuse(p, stage, kind, table, name, summary, why) : dbs_error_oom(p->ctx);
+		return why ? dbs_my_refuse(p, stage, kind, table, k->name, summary, why) : dbs_error_oom(p->ctx);
 	}
-	dbs_op_build *op = dbs_planner_op(p, stage, kind, L && !fk ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table, name);
+	dbs_op_build *op = dbs_planner_op(p, stage, kind, L && !fk ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table, k->name);
 	dbs_buf b = DBS_BUF_INIT;
 	int rc;
 	if (!op)
@@ -201,7 +226,7 @@ int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L
 	int rc = 0;
 	const char *missing = L ? dbs_my_unplanned_column(p, L, &k->cols) : NULL;
 	if (missing)
-		return dbs_my_skip_for_column(p, L->name, k->name ? k->name : "PRIMARY", k->kind == DBS_CON_FOREIGN ?
+		return dbs_my_skip_for_column(p, L->name, k->name, con_label(p, k), k->kind == DBS_CON_FOREIGN ?
 			DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT, missing);
 	/* a column this plan adds holds only NULLs and defaults: nothing to count yet */
 	bool fresh = false;
@@ -272,7 +297,8 @@ int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, con
 			continue;
 		const char *missing = dbs_my_unplanned_column(p, L, &one);
 		if (missing)
-			return dbs_my_skip_for_column(p, L->name, ix->name, DBSYNC_OP_ADD_INDEX, missing);
+			return dbs_my_skip_for_column(p, L->name, ix->name,
+				dbs_arena_printf(&p->plan->arena, "`%s`", ix->name), DBSYNC_OP_ADD_INDEX, missing);
 	}
 	if (ix->unique) {
 		dbs_str_vec cols = { 0 };

@@ -222,6 +222,27 @@ dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *de
 	return v;
 }
 
+void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *parsed)
+{
+	for (size_t i = 0; i < normalized->constraints.n; i++) {
+		dbs_constraint *k = normalized->constraints.items[i];
+		bool declared = false;
+		for (size_t j = 0; j < parsed->constraints.n && !declared; j++)
+			declared = k->name && dbs_str_eq(parsed->constraints.items[j]->name, k->name);
+		if (!declared)
+			k->name = NULL;
+	}
+}
+
+void dbs_schema_forget_invented_names(dbsync_schema *normalized, dbsync_schema *parsed)
+{
+	for (size_t i = 0; i < normalized->tables.n; i++) {
+		const dbs_table *p = dbs_schema_find_table(parsed, normalized->tables.items[i]->name);
+		if (p)
+			dbs_table_forget_invented_names(normalized->tables.items[i], p);
+	}
+}
+
 dbs_constraint *dbs_table_primary_key(const dbs_table *t)
 {
 	for (size_t i = 0; i < t->constraints.n; i++)
