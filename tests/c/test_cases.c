@@ -5,7 +5,6 @@
  * be pending), check that every row survived, and optionally run the reverse
  * direction. The format is described in tests/cases/README.md.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 
 #include "dbsync/dbsync.h"
 #include "case_file.h"
+#include "case_runner.h"
 
 #define SQ DBSYNC_DIALECT_SQLITE
 
@@ -136,17 +136,6 @@ static const table_rows *snapshot_find(const snapshot *snap, const char *name)
 	return NULL;
 }
 
-static bool in_word_list(const char *list, const char *table, const char *col)
-{
-	char key[512];
-	snprintf(key, sizeof key, "%s.%s", table, col);
-	size_t n = strlen(key);
-	for (const char *p = list ? strstr(list, key) : NULL; p; p = strstr(p + 1, key))
-		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
 /* Every row of `before` is in `after`, same order, in every column that still
  * exists; a NULL may become a value only in columns listed as filled. */
 static void assert_rows_survived(const case_file *cf, const snapshot *before, const snapshot *after)
@@ -179,7 +168,7 @@ static void assert_rows_survived(const case_file *cf, const snapshot *before, co
 
 /* ---- checks with plain SQLite ---- */
 
-static void assert_query_lines(const case_file *cf, const char *path, const char *query, const char *expected)
+static void assert_query_lines(const case_file *cf, const char *path, const char *query)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -200,9 +189,7 @@ static void assert_query_lines(const case_file *cf, const char *path, const char
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	fclose(mem);
-	if (strcmp(got, expected) != 0)
-		fail_msg("%s: rows-after\n--- expected\n%s--- got\n%s", cf->name, expected, got);
-	free(got);
+	assert_rows_after(cf, got);
 }
 
 /* The database is consistent: integrity, foreign keys, and every view still runs. */
@@ -234,88 +221,6 @@ static void assert_database_sound(const case_file *cf, const char *path)
 	sqlite3_close(db);
 }
 
-/* ---- the engine side ---- */
-
-/* The plan as the lines of an `expect` section. */
-static char *plan_lines(const dbsync_plan *plan)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&out, &len);
-	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++) {
-		const dbsync_op *op = dbsync_plan_op(plan, i);
-		switch (op->status) {
-		case DBSYNC_STATUS_REFUSED:
-			fprintf(mem, "-- refused: %s\n", op->reason);
-			break;
-		case DBSYNC_STATUS_SKIPPED:
-			if (!op->n_sql)
-				fprintf(mem, "-- skipped: %s\n", op->summary);
-			for (size_t j = 0; j < op->n_sql; j++)
-				fprintf(mem, "-- skipped: %s\n", op->sql[j]);
-			break;
-		default:
-			for (size_t j = 0; j < op->n_sql; j++)
-				fprintf(mem, "%s\n", op->sql[j]);
-			break;
-		}
-	}
-	fclose(mem);
-	return out;
-}
-
-/* Expected and actual lines match; "-- refused: x" matches when x is part of the reason. */
-static bool lines_match(const char *want, const char *got)
-{
-	while (*want || *got) {
-		const char *we = strchr(want, '\n'), *ge = strchr(got, '\n');
-		if (!we || !ge)
-			return !we && !ge && strcmp(want, got) == 0;
-		size_t wn = (size_t)(we - want), gn = (size_t)(ge - got);
-		static const char refused[] = "-- refused: ";
-		size_t rn = sizeof refused - 1;
-		if (wn >= rn && strncmp(want, refused, rn) == 0 && gn >= rn && strncmp(got, refused, rn) == 0) {
-			char *needle = strndup(want + rn, wn - rn), *hay = strndup(got + rn, gn - rn);
-			bool ok = strstr(hay, needle) != NULL;
-			free(needle);
-			free(hay);
-			if (!ok)
-				return false;
-		} else if (wn != gn || strncmp(want, got, wn) != 0) {
-			return false;
-		}
-		want = we + 1;
-		got = ge + 1;
-	}
-	return true;
-}
-
-static dbsync_plan *plan_or_fail(const case_file *cf, dbsync_ctx *ctx, dbsync_conn *conn,
-	const dbsync_schema *desired, const dbsync_plan_options *opts)
-{
-	dbsync_plan *plan = NULL;
-	if (dbsync_plan_compute(&plan, ctx, conn, desired, opts))
-		fail_msg("%s: plan failed: %s", cf->name, dbsync_ctx_error(ctx)->message);
-	return plan;
-}
-
-static void apply_or_fail(const case_file *cf, dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan)
-{
-	dbsync_apply_options aopts = DBSYNC_APPLY_OPTIONS_INIT;
-	if (dbsync_plan_pending_count(plan) && dbsync_plan_apply(ctx, conn, plan, &aopts)) {
-		char *lines = plan_lines(plan);
-		fail_msg("%s: apply failed: %s\nplan:\n%s", cf->name, dbsync_ctx_error(ctx)->message, lines);
-	}
-}
-
-static void assert_nothing_pending(const case_file *cf, const char *when, const dbsync_plan *plan)
-{
-	if (dbsync_plan_pending_count(plan)) {
-		char *lines = plan_lines(plan);
-		fail_msg("%s: %s, still pending:\n%s", cf->name, when, lines);
-	}
-}
-
 /* Reverse: the live schema as it was before, rendered and parsed back, becomes
  * the desired one for the database as it is now. */
 static void run_reverse(const case_file *cf, dbsync_ctx *ctx, dbsync_conn *conn, const char *original_sql)
@@ -326,11 +231,11 @@ static void run_reverse(const case_file *cf, dbsync_ctx *ctx, dbsync_conn *conn,
 			dbsync_ctx_error(ctx)->message, original_sql);
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	opts.drop_columns = 1;
-	dbsync_plan *plan = plan_or_fail(cf, ctx, conn, back, &opts);
-	apply_or_fail(cf, ctx, conn, plan);
+	dbsync_plan *plan = plan_or_fail(cf->name, ctx, conn, back, &opts);
+	apply_or_fail(cf->name, ctx, conn, plan);
 	dbsync_plan_free(plan);
-	plan = plan_or_fail(cf, ctx, conn, back, &opts);
-	assert_nothing_pending(cf, "reverse direction planned again", plan);
+	plan = plan_or_fail(cf->name, ctx, conn, back, &opts);
+	assert_nothing_pending(cf->name, "reverse direction planned again", plan);
 	dbsync_plan_free(plan);
 	dbsync_schema_free(back);
 }
@@ -357,34 +262,18 @@ static void run_case(void **state)
 	assert_int_equal(dbsync_ctx_new(&ctx), 0);
 	if (dbsync_conn_open_url(&conn, ctx, url))
 		fail_msg("%s: open: %s", cf.name, dbsync_ctx_error(ctx)->message);
-	if (cf.current && dbsync_conn_exec(ctx, conn, cf.current))
-		fail_msg("%s: current: %s", cf.name, dbsync_ctx_error(ctx)->message);
-	if (dbsync_schema_parse(&desired, ctx, SQ, cf.desired, strlen(cf.desired)))
-		fail_msg("%s: desired: %s (line %d)", cf.name, dbsync_ctx_error(ctx)->message, dbsync_ctx_error(ctx)->line);
+	current_or_fail(&cf, ctx, conn);
+	desired = parse_or_fail(ctx, SQ, cf.name, cf.desired);
 	assert_int_equal(dbsync_conn_introspect(&original, ctx, conn), 0);
 	assert_int_equal(dbsync_schema_to_sql(&original_sql, ctx, original), 0);
 	snapshot_take(&before, db_path);
-
-	dbsync_plan *plan = plan_or_fail(&cf, ctx, conn, desired, &cf.opts);
-	char *got = plan_lines(plan);
-	if (!lines_match(cf.expect, got)) {
-		/* cmocka truncates long messages; the statements go out whole */
-		fprintf(stderr, "%s: statements differ\n--- expected\n%s--- got\n%s", cf.name, cf.expect, got);
-		fail_msg("%s: statements differ", cf.name);
-	}
-	free(got);
-	apply_or_fail(&cf, ctx, conn, plan);
-	dbsync_plan_free(plan);
-
-	plan = plan_or_fail(&cf, ctx, conn, desired, &cf.opts);
-	assert_nothing_pending(&cf, "planned again after apply", plan);
-	dbsync_plan_free(plan);
+	case_plan_apply_replan(&cf, ctx, conn, desired, NULL);
 
 	snapshot_take(&after, db_path);
 	assert_rows_survived(&cf, &before, &after);
 	assert_database_sound(&cf, db_path);
 	if (cf.rows_query)
-		assert_query_lines(&cf, db_path, cf.rows_query, cf.rows_expect);
+		assert_query_lines(&cf, db_path, cf.rows_query);
 	if (cf.reverse)
 		run_reverse(&cf, ctx, conn, original_sql);
 	assert_database_sound(&cf, db_path);
@@ -400,48 +289,20 @@ static void run_case(void **state)
 	unlink(db_path);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(void)
 {
-	const char *root = getenv("DBSYNC_CASES_DIR");
-	char dir[1024];
-	snprintf(dir, sizeof dir, "%s/sqlite", root ? root : "tests/cases");
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "cannot open %s\n", dir);
-		return 1;
-	}
-	char **paths = NULL;
 	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t len = strlen(e->d_name);
-		if (len < 6 || strcmp(e->d_name + len - 5, ".case") != 0)
-			continue;
-		paths = realloc(paths, (n + 1) * sizeof *paths);
-		paths[n] = malloc(strlen(dir) + len + 2);
-		sprintf(paths[n], "%s/%s", dir, e->d_name);
-		n++;
-	}
-	closedir(d);
-	if (n < 20) {
-		fprintf(stderr, "only %zu cases in %s; at least 20 expected\n", n, dir);
+	char **paths = case_paths("sqlite", 20, &n);
+	if (!paths)
 		return 1;
-	}
-	qsort(paths, n, sizeof *paths, by_name);
 	struct CMUnitTest *tests = calloc(n, sizeof *tests);
 	for (size_t i = 0; i < n; i++) {
-		tests[i].name = strrchr(paths[i], '/') + 1;
+		tests[i].name = case_test_name(paths[i]);
 		tests[i].test_func = run_case;
 		tests[i].initial_state = paths[i];
 	}
 	int failed = _cmocka_run_group_tests("sqlite cases", tests, n, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
+	case_paths_free(paths, n);
 	free(tests);
 	return failed;
 }

@@ -3,8 +3,6 @@
  * on a server whose DDL commits statement by statement. A failing statement
  * is reported exactly and a new run converges; two applies never interleave.
  */
-#include <pthread.h>
-#include <time.h>
 
 static const char mid_current[] =
 	"CREATE TABLE `author` (`id` int NOT NULL PRIMARY KEY, `name` varchar(50) NOT NULL); "
@@ -21,16 +19,12 @@ static const char mid_desired[] =
 static void failure_mid_plan_reported_and_rerun_converges(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
 	const char *db = "mid_plan_failure";
 	case_file cf = { .name = "mid-plan failure" };
-	fresh_db(db);
 	dbsync_ctx *ctx = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *conn = open_db(ctx, db);
+	dbsync_conn *conn = server_test_open(&my_cases, db, &ctx);
 	exec_ok(ctx, conn, mid_current);
-	dbsync_schema *desired = parse_or_fail(ctx, "mid-plan", mid_desired);
+	dbsync_schema *desired = parse_or_fail(ctx, MYD, "mid-plan", mid_desired);
 	dbsync_plan *plan = plan_or_fail("mid-plan", ctx, conn, desired, NULL);
 	size_t pending = dbsync_plan_pending_count(plan);
 	assert_true(pending >= 6);
@@ -94,20 +88,6 @@ static void failure_mid_plan_reported_and_rerun_converges(void **state)
 	dbsync_ctx_free(ctx);
 }
 
-typedef struct apply_job {
-	dbsync_ctx *ctx;
-	dbsync_conn *conn;
-	dbsync_plan *plan;
-	int rc;
-} apply_job;
-
-static void *apply_thread(void *arg)
-{
-	apply_job *job = arg;
-	job->rc = dbsync_plan_apply(job->ctx, job->conn, job->plan, NULL);
-	return NULL;
-}
-
 static bool someone_waits(MYSQL *m)
 {
 	if (mysql_query(m, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE "
@@ -120,58 +100,49 @@ static bool someone_waits(MYSQL *m)
 	return yes;
 }
 
+typedef struct my_parking {
+	MYSQL *blocker, *watch;
+} my_parking;
+
+/* A table lock the first apply waits on, after it took GET_LOCK. */
+static void *my_park(const char *db)
+{
+	my_parking *p = malloc(sizeof *p);
+	p->blocker = admin(db);
+	p->watch = admin(NULL);
+	admin_exec(p->blocker, "LOCK TABLES `item` WRITE");
+	return p;
+}
+
+static bool my_waiting(void *parking)
+{
+	return someone_waits(((my_parking *)parking)->watch);
+}
+
+static void my_release(void *parking)
+{
+	my_parking *p = parking;
+	admin_exec(p->blocker, "UNLOCK TABLES");
+	mysql_close(p->blocker);
+	mysql_close(p->watch);
+	free(p);
+}
+
+static const apply_parking my_parking_lot = {
+	.current = "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY); INSERT INTO `item` VALUES (1)",
+	.desired = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `note` longtext NULL);\n"
+		"CREATE TABLE `tag` (`id` integer NOT NULL PRIMARY KEY);\n",
+	.locked_message = "another dbsync run",
+	.wait_rounds = 250,
+	.park = my_park,
+	.waiting = my_waiting,
+	.release = my_release,
+};
+
 static void concurrent_applies_do_not_interleave(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
-	const char *db = "concurrent_applies";
-	fresh_db(db);
-	dbsync_ctx *ctx_a = NULL, *ctx_b = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx_a), 0);
-	assert_int_equal(dbsync_ctx_new(&ctx_b), 0);
-	dbsync_conn *a = open_db(ctx_a, db), *b = open_db(ctx_b, db);
-	exec_ok(ctx_a, a, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY); INSERT INTO `item` VALUES (1)");
-	static const char desired_sql[] =
-		"CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `note` longtext NULL);\n"
-		"CREATE TABLE `tag` (`id` integer NOT NULL PRIMARY KEY);\n";
-	dbsync_schema *desired = parse_or_fail(ctx_a, "concurrent", desired_sql);
-	dbsync_plan *plan_a = plan_or_fail("concurrent a", ctx_a, a, desired, NULL);
-	dbsync_plan *plan_b = plan_or_fail("concurrent b", ctx_b, b, desired, NULL);
-	assert_int_equal(dbsync_plan_pending_count(plan_b), 2);
-
-	/* park the first apply on a table lock, after it took GET_LOCK */
-	MYSQL *blocker = admin(db), *watch = admin(NULL);
-	admin_exec(blocker, "LOCK TABLES `item` WRITE");
-	apply_job job = { ctx_a, a, plan_a, -1 };
-	pthread_t th;
-	assert_int_equal(pthread_create(&th, NULL, apply_thread, &job), 0);
-	for (int i = 0; i < 250 && !someone_waits(watch); i++)
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-	assert_true(someone_waits(watch));
-
-	/* the second run is turned away at once, having changed nothing */
-	assert_int_equal(dbsync_plan_apply(ctx_b, b, plan_b, NULL), DBSYNC_ELOCKED);
-	assert_non_null(strstr(dbsync_ctx_error(ctx_b)->message, "another dbsync run"));
-	for (size_t i = 0; i < dbsync_plan_op_count(plan_b); i++)
-		assert_int_equal(dbsync_plan_op(plan_b, i)->status, DBSYNC_STATUS_PENDING);
-
-	admin_exec(blocker, "UNLOCK TABLES");
-	assert_int_equal(pthread_join(th, NULL), 0);
-	if (job.rc)
-		fail_msg("the first apply failed: %s", dbsync_ctx_error(ctx_a)->message);
-	dbsync_plan_free(plan_b);
-	plan_b = plan_or_fail("concurrent b again", ctx_b, b, desired, NULL);
-	assert_int_equal(dbsync_plan_pending_count(plan_b), 0);
-	mysql_close(blocker);
-	mysql_close(watch);
-	dbsync_plan_free(plan_a);
-	dbsync_plan_free(plan_b);
-	dbsync_schema_free(desired);
-	dbsync_conn_close(a);
-	dbsync_conn_close(b);
-	dbsync_ctx_free(ctx_a);
-	dbsync_ctx_free(ctx_b);
+	assert_applies_do_not_interleave(&my_cases, &my_parking_lot, "concurrent_applies");
 }
 
 /* The desired DDL failing inside the shadow database: the error says so,
@@ -179,17 +150,13 @@ static void concurrent_applies_do_not_interleave(void **state)
 static void shadow_dropped_when_desired_ddl_fails(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
 	const char *db = "shadow_failure";
-	fresh_db(db);
 	dbsync_ctx *ctx = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *conn = open_db(ctx, db);
+	dbsync_conn *conn = server_test_open(&my_cases, db, &ctx);
 	exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY)");
 	/* the parser takes it; the server refuses a varchar this long */
 	static const char bad[] = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `t` varchar(99999999) NULL);\n";
-	dbsync_schema *desired = parse_or_fail(ctx, "shadow failure", bad);
+	dbsync_schema *desired = parse_or_fail(ctx, MYD, "shadow failure", bad);
 	dbsync_plan *plan = NULL;
 	assert_int_equal(dbsync_plan_compute(&plan, ctx, conn, desired, NULL), DBSYNC_EDB);
 	assert_null(plan);
@@ -215,13 +182,9 @@ static void shadow_dropped_when_desired_ddl_fails(void **state)
 static void readonly_connection_plans_but_never_writes(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
 	const char *db = "readonly_plan";
-	fresh_db(db);
 	dbsync_ctx *ctx = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *rw = open_db(ctx, db);
+	dbsync_conn *rw = server_test_open(&my_cases, db, &ctx);
 	exec_ok(ctx, rw, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY); INSERT INTO `item` VALUES (1)");
 	dbsync_conn_close(rw);
 	const char *keys[] = { "name", "user", "unix_socket", "readonly" };
@@ -232,7 +195,7 @@ static void readonly_connection_plans_but_never_writes(void **state)
 	static const char desired_sql[] =
 		"CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `note` bool NULL);\n"
 		"CREATE TABLE `tag` (`id` integer NOT NULL PRIMARY KEY);\n";
-	dbsync_schema *desired = parse_or_fail(ctx, "readonly", desired_sql);
+	dbsync_schema *desired = parse_or_fail(ctx, MYD, "readonly", desired_sql);
 	for (int round = 0; round < 2; round++) {
 		dbsync_plan *plan = plan_or_fail("readonly", ctx, ro, desired, NULL);
 		assert_int_equal(dbsync_plan_pending_count(plan), 2);
@@ -257,17 +220,13 @@ static void readonly_connection_plans_but_never_writes(void **state)
 static void shadow_result_reused_on_one_connection(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
 	const char *db = "shadow_reuse";
-	fresh_db(db);
 	dbsync_ctx *ctx = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *conn = open_db(ctx, db);
+	dbsync_conn *conn = server_test_open(&my_cases, db, &ctx);
 	exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY)");
 	static const char one[] = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `n` bool NULL);\n";
 	static const char two[] = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `n` bool NULL, `m` date NULL);\n";
-	dbsync_schema *d1 = parse_or_fail(ctx, "reuse", one), *d2 = parse_or_fail(ctx, "reuse", two);
+	dbsync_schema *d1 = parse_or_fail(ctx, MYD, "reuse", one), *d2 = parse_or_fail(ctx, MYD, "reuse", two);
 	uint64_t q0 = dbsync_conn_catalog_queries(conn);
 	dbsync_plan *a = plan_or_fail("reuse a", ctx, conn, d1, NULL);
 	uint64_t q1 = dbsync_conn_catalog_queries(conn);

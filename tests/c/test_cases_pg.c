@@ -7,9 +7,6 @@
  * statement failing in the middle of a plan leaves schema and rows exactly
  * as they were, and two concurrent applies never interleave.
  */
-#include <dirent.h>
-#include <time.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "case_file.h"
+#include "case_runner.h"
 #include "dbsync/dbsync.h"
 #include "test_support.h"
 
@@ -137,47 +135,6 @@ static char *dump_rows(const char *schema)
 	return out;
 }
 
-/* ---- rows: every value of `before` is still there ---- */
-
-typedef struct rowset {
-	char **lines;
-	size_t n;
-} rowset;
-
-static void split_lines(rowset *rs, char *text)
-{
-	memset(rs, 0, sizeof *rs);
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		rs->lines = realloc(rs->lines, (rs->n + 1) * sizeof *rs->lines);
-		rs->lines[rs->n++] = l;
-	}
-}
-
-static size_t split_fields(char *line, char **f, size_t cap)
-{
-	size_t n = 0;
-	for (char *p = line; n < cap;) {
-		f[n++] = p;
-		char *bar = strchr(p, '|');
-		if (!bar)
-			break;
-		*bar = '\0';
-		p = bar + 1;
-	}
-	return n;
-}
-
-static bool in_word_list(const char *list, const char *table, const char *col)
-{
-	char key[512];
-	snprintf(key, sizeof key, "%s.%s", table, col);
-	size_t n = strlen(key);
-	for (const char *p = list ? strstr(list, key) : NULL; p; p = strstr(p + 1, key))
-		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
 /* A value of a `filled` column may also change as a cast to its new type
  * changes it (' 7' becomes 7, 12 becomes 12.00). */
 static bool cast_equal(const char *before, const char *type, const char *after)
@@ -193,66 +150,14 @@ static bool cast_equal(const char *before, const char *type, const char *after)
 	return eq;
 }
 
-/* Same tables and row counts; in columns present on both sides the same
- * values (a NULL may become a value only in a `filled` column). */
-static void assert_rows_survived(const case_file *cf, const char *before_text, const char *after_text)
+/* In a `filled` column a NULL may become a value, and a value may change as
+ * a cast to the new type changes it. */
+static bool pg_filled_ok(const char *before, const char *type, const char *after)
 {
-	char *bt = strdup(before_text), *at = strdup(after_text);
-	rowset b, a;
-	split_lines(&b, bt);
-	split_lines(&a, at);
-	for (size_t i = 0; i < b.n; i++) {
-		if (strncmp(b.lines[i], "table ", 6) != 0)
-			continue;
-		const char *name = b.lines[i] + 6;
-		size_t j = 0;
-		while (j < a.n && !(strncmp(a.lines[j], "table ", 6) == 0 && strcmp(a.lines[j] + 6, name) == 0))
-			j++;
-		if (j == a.n)
-			fail_msg("%s: table %s disappeared", cf->name, name);
-		char *bcols[64], *acols[64];
-		char *atypes[64];
-		char *bh = strdup(b.lines[i + 1]), *ah = strdup(a.lines[j + 1]), *at_line = strdup(a.lines[j + 2]);
-		size_t nb = split_fields(bh, bcols, 64), na = split_fields(ah, acols, 64);
-		split_fields(at_line, atypes, 64);
-		size_t r = 0;
-		for (; i + 3 + r < b.n && strncmp(b.lines[i + 3 + r], "table ", 6) != 0; r++) {
-			if (j + 3 + r >= a.n || strncmp(a.lines[j + 3 + r], "table ", 6) == 0)
-				fail_msg("%s: table %s lost rows", cf->name, name);
-			char *bl = strdup(b.lines[i + 3 + r]), *al = strdup(a.lines[j + 3 + r]);
-			char *bv[64], *av[64];
-			split_fields(bl, bv, 64);
-			split_fields(al, av, 64);
-			for (size_t c = 0; c < nb; c++) {
-				size_t k = 0;
-				while (k < na && strcmp(acols[k], bcols[c]) != 0)
-					k++;
-				if (k == na)
-					continue;
-				bool filled = in_word_list(cf->filled, name, bcols[c]);
-				if (strcmp(bv[c], "\\N") == 0 && filled)
-					continue;
-				if (strcmp(bv[c], av[k]) != 0 && !(filled && strcmp(av[k], "\\N") != 0 &&
-					cast_equal(bv[c], atypes[k], av[k])))
-					fail_msg("%s: %s row %zu column %s was %s, now %s", cf->name, name, r + 1, bcols[c],
-						bv[c], av[k]);
-			}
-			free(bl);
-			free(al);
-		}
-		if (j + 3 + r < a.n && strncmp(a.lines[j + 3 + r], "table ", 6) != 0)
-			fail_msg("%s: table %s gained rows", cf->name, name);
-		free(at_line);
-		free(bh);
-		free(ah);
-	}
-	free(b.lines);
-	free(a.lines);
-	free(bt);
-	free(at);
+	return strcmp(before, "\\N") == 0 || (strcmp(after, "\\N") != 0 && cast_equal(before, type, after));
 }
 
-static void assert_query_lines(const case_file *cf, const char *schema, const char *query, const char *expected)
+static void assert_query_lines(const case_file *cf, const char *schema, const char *query)
 {
 	PGconn *pg = admin();
 	char set[256];
@@ -272,132 +177,19 @@ static void assert_query_lines(const case_file *cf, const char *schema, const ch
 	fclose(mem);
 	PQclear(res);
 	PQfinish(pg);
-	if (strcmp(got, expected) != 0)
-		fail_msg("%s: rows-after\n--- expected\n%s--- got\n%s", cf->name, expected, got);
-	free(got);
+	assert_rows_after(cf, got);
 }
 
-/* ---- the plan as `expect` lines ---- */
-
-static char *plan_lines(const dbsync_plan *plan)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&out, &len);
-	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++) {
-		const dbsync_op *op = dbsync_plan_op(plan, i);
-		switch (op->status) {
-		case DBSYNC_STATUS_REFUSED:
-			fprintf(mem, "-- refused: %s\n", op->reason);
-			break;
-		case DBSYNC_STATUS_SKIPPED:
-			if (!op->n_sql)
-				fprintf(mem, "-- skipped: %s\n", op->summary);
-			for (size_t j = 0; j < op->n_sql; j++)
-				fprintf(mem, "-- skipped: %s\n", op->sql[j]);
-			break;
-		default:
-			for (size_t j = 0; j < op->n_sql; j++)
-				fprintf(mem, "%s\n", op->sql[j]);
-			break;
-		}
-	}
-	fclose(mem);
-	return out;
-}
-
-static bool lines_match(const char *want, const char *got)
-{
-	while (*want || *got) {
-		const char *we = strchr(want, '\n'), *ge = strchr(got, '\n');
-		if (!we || !ge)
-			return !we && !ge && strcmp(want, got) == 0;
-		size_t wn = (size_t)(we - want), gn = (size_t)(ge - got);
-		static const char refused[] = "-- refused: ";
-		size_t rn = sizeof refused - 1;
-		if (wn >= rn && strncmp(want, refused, rn) == 0 && gn >= rn && strncmp(got, refused, rn) == 0) {
-			char *needle = strndup(want + rn, wn - rn), *hay = strndup(got + rn, gn - rn);
-			bool ok = strstr(hay, needle) != NULL;
-			free(needle);
-			free(hay);
-			if (!ok)
-				return false;
-		} else if (wn != gn || strncmp(want, got, wn) != 0) {
-			return false;
-		}
-		want = we + 1;
-		got = ge + 1;
-	}
-	return true;
-}
-
-static dbsync_plan *plan_or_fail(const char *name, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
-	const dbsync_plan_options *opts)
-{
-	dbsync_plan *plan = NULL;
-	if (dbsync_plan_compute(&plan, ctx, conn, desired, opts))
-		fail_msg("%s: plan failed: %s", name, dbsync_ctx_error(ctx)->message);
-	return plan;
-}
-
-/* ---- one case ---- */
-
-typedef struct pg_case {
-	char *path;
-	char schema[32];
-} pg_case;
-
-static void run_case(void **state)
-{
-	pg_case *pc = *state;
-	case_file cf;
-	char err[256];
-	if (server.absent)
-		skip();
-	if (case_file_load(&cf, pc->path, err, sizeof err))
-		fail_msg("%s: %s", pc->path, err);
-	fresh_schema(pc->schema);
-	dbsync_ctx *ctx = NULL;
-	dbsync_schema *desired = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *conn = open_schema(ctx, pc->schema);
-	if (cf.current && dbsync_conn_exec(ctx, conn, cf.current))
-		fail_msg("%s: current: %s", cf.name, dbsync_ctx_error(ctx)->message);
-	if (dbsync_schema_parse(&desired, ctx, PGD, cf.desired, strlen(cf.desired)))
-		fail_msg("%s: desired: %s (line %d)", cf.name, dbsync_ctx_error(ctx)->message, dbsync_ctx_error(ctx)->line);
-	char *before = dump_rows(pc->schema);
-
-	dbsync_plan *plan = plan_or_fail(cf.name, ctx, conn, desired, &cf.opts);
-	char *got = plan_lines(plan);
-	if (!lines_match(cf.expect, got)) {
-		fprintf(stderr, "%s: statements differ\n--- expected\n%s--- got\n%s", cf.name, cf.expect, got);
-		fail_msg("%s: statements differ", cf.name);
-	}
-	free(got);
-	dbsync_apply_options aopts = DBSYNC_APPLY_OPTIONS_INIT;
-	if (dbsync_plan_pending_count(plan) && dbsync_plan_apply(ctx, conn, plan, &aopts))
-		fail_msg("%s: apply failed: %s", cf.name, dbsync_ctx_error(ctx)->message);
-	dbsync_plan_free(plan);
-
-	plan = plan_or_fail(cf.name, ctx, conn, desired, &cf.opts);
-	if (dbsync_plan_pending_count(plan)) {
-		char *lines = plan_lines(plan);
-		fprintf(stderr, "%s: planned again after apply, still pending:\n%s", cf.name, lines);
-		fail_msg("%s: still pending after apply", cf.name);
-	}
-	dbsync_plan_free(plan);
-
-	char *after = dump_rows(pc->schema);
-	assert_rows_survived(&cf, before, after);
-	if (cf.rows_query)
-		assert_query_lines(&cf, pc->schema, cf.rows_query, cf.rows_expect);
-	free(before);
-	free(after);
-	dbsync_schema_free(desired);
-	dbsync_conn_close(conn);
-	dbsync_ctx_free(ctx);
-	case_file_free(&cf);
-}
+static const server_case_backend pg_cases = {
+	.dialect = PGD,
+	.absent = &server.absent,
+	.fresh = fresh_schema,
+	.open = open_schema,
+	.dump_rows = dump_rows,
+	.dump_has_types = true,
+	.filled_ok = pg_filled_ok,
+	.query_lines = assert_query_lines,
+};
 
 /* ---- a failure in the middle of a plan ---- */
 
@@ -414,13 +206,9 @@ static char *schema_sql(dbsync_ctx *ctx, dbsync_conn *conn)
 static void failure_mid_plan_changes_nothing(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
 	const char *schema = "mid_plan_failure";
-	fresh_schema(schema);
 	dbsync_ctx *ctx = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *conn = open_schema(ctx, schema);
+	dbsync_conn *conn = server_test_open(&pg_cases, schema, &ctx);
 	exec_ok(ctx, conn, "CREATE TABLE \"author\" (\"id\" integer NOT NULL PRIMARY KEY, \"name\" varchar(50) NOT NULL); "
 		"CREATE TABLE \"book\" (\"id\" integer NOT NULL PRIMARY KEY, \"title\" varchar(50) NULL, "
 		"\"author_id\" integer NULL); "
@@ -475,20 +263,6 @@ static void failure_mid_plan_changes_nothing(void **state)
 
 /* ---- two applies at once ---- */
 
-typedef struct apply_job {
-	dbsync_ctx *ctx;
-	dbsync_conn *conn;
-	dbsync_plan *plan;
-	int rc;
-} apply_job;
-
-static void *apply_thread(void *arg)
-{
-	apply_job *job = arg;
-	job->rc = dbsync_plan_apply(job->ctx, job->conn, job->plan, NULL);
-	return NULL;
-}
-
 /* Whether a backend of our schema waits on a lock (the first apply, parked). */
 static bool someone_waits(PGconn *pg)
 {
@@ -499,76 +273,60 @@ static bool someone_waits(PGconn *pg)
 	return yes;
 }
 
+typedef struct pg_parking {
+	PGconn *blocker, *watch;
+} pg_parking;
+
+/* Inside a transaction, so the first apply waits after it took the sync lock. */
+static void *pg_park(const char *schema)
+{
+	pg_parking *p = malloc(sizeof *p);
+	p->blocker = admin();
+	p->watch = admin();
+	char lock[256];
+	snprintf(lock, sizeof lock, "BEGIN; LOCK TABLE \"%s\".\"item\" IN ACCESS EXCLUSIVE MODE", schema);
+	admin_exec(p->blocker, lock);
+	return p;
+}
+
+static bool pg_waiting(void *parking)
+{
+	return someone_waits(((pg_parking *)parking)->watch);
+}
+
+static void pg_release(void *parking)
+{
+	pg_parking *p = parking;
+	admin_exec(p->blocker, "COMMIT");
+	PQfinish(p->blocker);
+	PQfinish(p->watch);
+	free(p);
+}
+
+static const apply_parking pg_parking_lot = {
+	.current = "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY); INSERT INTO \"item\" VALUES (1)",
+	.desired = "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY, \"note\" text NULL);\n"
+		"CREATE TABLE \"tag\" (\"id\" integer NOT NULL PRIMARY KEY);\n",
+	.locked_message = "another dbsync run holds the lock",
+	.wait_rounds = 200,
+	.park = pg_park,
+	.waiting = pg_waiting,
+	.release = pg_release,
+};
+
 static void concurrent_applies_do_not_interleave(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
-	const char *schema = "concurrent_applies";
-	fresh_schema(schema);
-	dbsync_ctx *ctx_a = NULL, *ctx_b = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx_a), 0);
-	assert_int_equal(dbsync_ctx_new(&ctx_b), 0);
-	dbsync_conn *a = open_schema(ctx_a, schema), *b = open_schema(ctx_b, schema);
-	exec_ok(ctx_a, a, "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY); INSERT INTO \"item\" VALUES (1)");
-	static const char desired_sql[] =
-		"CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY, \"note\" text NULL);\n"
-		"CREATE TABLE \"tag\" (\"id\" integer NOT NULL PRIMARY KEY);\n";
-	dbsync_schema *desired = NULL;
-	assert_int_equal(dbsync_schema_parse(&desired, ctx_a, PGD, desired_sql, strlen(desired_sql)), 0);
-	dbsync_plan *plan_a = plan_or_fail("concurrent a", ctx_a, a, desired, NULL);
-	dbsync_plan *plan_b = plan_or_fail("concurrent b", ctx_b, b, desired, NULL);
-	assert_int_equal(dbsync_plan_pending_count(plan_b), 2);
-
-	/* park the first apply inside its transaction, after it took the sync lock */
-	PGconn *blocker = admin(), *watch = admin();
-	char lock[256];
-	snprintf(lock, sizeof lock, "BEGIN; LOCK TABLE \"%s\".\"item\" IN ACCESS EXCLUSIVE MODE", schema);
-	admin_exec(blocker, lock);
-	apply_job job = { ctx_a, a, plan_a, -1 };
-	pthread_t th;
-	assert_int_equal(pthread_create(&th, NULL, apply_thread, &job), 0);
-	for (int i = 0; i < 200 && !someone_waits(watch); i++)
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-	assert_true(someone_waits(watch));
-
-	/* the second run is turned away at once, having changed nothing */
-	assert_int_equal(dbsync_plan_apply(ctx_b, b, plan_b, NULL), DBSYNC_ELOCKED);
-	assert_non_null(strstr(dbsync_ctx_error(ctx_b)->message, "another dbsync run holds the lock"));
-	for (size_t i = 0; i < dbsync_plan_op_count(plan_b); i++)
-		assert_int_equal(dbsync_plan_op(plan_b, i)->status, DBSYNC_STATUS_PENDING);
-
-	admin_exec(blocker, "COMMIT");
-	assert_int_equal(pthread_join(th, NULL), 0);
-	if (job.rc)
-		fail_msg("the first apply failed: %s", dbsync_ctx_error(ctx_a)->message);
-
-	/* the first run did it all; a new plan for the second has nothing left */
-	dbsync_plan_free(plan_b);
-	plan_b = plan_or_fail("concurrent b again", ctx_b, b, desired, NULL);
-	assert_int_equal(dbsync_plan_pending_count(plan_b), 0);
-	PQfinish(blocker);
-	PQfinish(watch);
-	dbsync_plan_free(plan_a);
-	dbsync_plan_free(plan_b);
-	dbsync_schema_free(desired);
-	dbsync_conn_close(a);
-	dbsync_conn_close(b);
-	dbsync_ctx_free(ctx_a);
-	dbsync_ctx_free(ctx_b);
+	assert_applies_do_not_interleave(&pg_cases, &pg_parking_lot, "concurrent_applies");
 }
 
 /* Every kind of operation carries the risk its statement has. */
 static void risk_tags(void **state)
 {
 	(void)state;
-	if (server.absent)
-		skip();
 	const char *schema = "risk_tags";
-	fresh_schema(schema);
 	dbsync_ctx *ctx = NULL;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
-	dbsync_conn *conn = open_schema(ctx, schema);
+	dbsync_conn *conn = server_test_open(&pg_cases, schema, &ctx);
 	exec_ok(ctx, conn, "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY, \"qty\" integer NULL, "
 		"\"old\" text NULL, \"name\" text NULL); CREATE INDEX \"item_name_idx\" ON \"item\" (\"name\")");
 	static const char desired_sql[] =
@@ -628,45 +386,13 @@ static int group_teardown(void **state)
 	return test_server_stop(&server);
 }
 
-static int by_name(const void *x, const void *y)
-{
-	return strcmp(((const pg_case *)x)->path, ((const pg_case *)y)->path);
-}
-
 int main(void)
 {
-	const char *root = getenv("DBSYNC_CASES_DIR");
-	char dir[1024];
-	snprintf(dir, sizeof dir, "%s/postgres", root ? root : "tests/cases");
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "cannot open %s\n", dir);
-		return 1;
-	}
-	pg_case *cases = NULL;
 	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t len = strlen(e->d_name);
-		if (len < 6 || strcmp(e->d_name + len - 5, ".case") != 0)
-			continue;
-		cases = realloc(cases, (n + 1) * sizeof *cases);
-		cases[n].path = malloc(strlen(dir) + len + 2);
-		sprintf(cases[n].path, "%s/%s", dir, e->d_name);
-		n++;
-	}
-	closedir(d);
-	if (n < 15) {
-		fprintf(stderr, "only %zu cases in %s; at least 15 expected\n", n, dir);
+	server_case *cases = NULL;
+	struct CMUnitTest *tests = server_case_tests("postgres", 15, &pg_cases, 3, &cases, &n);
+	if (!tests)
 		return 1;
-	}
-	qsort(cases, n, sizeof *cases, by_name);
-	struct CMUnitTest *tests = calloc(n + 3, sizeof *tests);
-	for (size_t i = 0; i < n; i++) {
-		snprintf(cases[i].schema, sizeof cases[i].schema, "case_%02zu", i + 1);
-		tests[i].name = strrchr(cases[i].path, '/') + 1;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = &cases[i];
-	}
 	tests[n].name = "failure_mid_plan_changes_nothing";
 	tests[n].test_func = failure_mid_plan_changes_nothing;
 	tests[n + 1].name = "concurrent_applies_do_not_interleave";
@@ -674,9 +400,7 @@ int main(void)
 	tests[n + 2].name = "risk_tags";
 	tests[n + 2].test_func = risk_tags;
 	int failed = _cmocka_run_group_tests("postgres cases", tests, n + 3, group_setup, group_teardown);
-	for (size_t i = 0; i < n; i++)
-		free(cases[i].path);
-	free(cases);
+	server_cases_free(cases, n);
 	free(tests);
 	return failed;
 }
