@@ -59,12 +59,23 @@ start() {
 	run_as=""
 	[ "$(id -u)" -eq 0 ] && run_as="--user=root"
 
-	if ! "$INSTALL_DB" --no-defaults $run_as --datadir="$dir/data" \
-		--auth-root-authentication-method=normal --skip-test-db \
-		--skip-name-resolve >"$dir/install.log" 2>&1; then
-		echo "$0: mariadb-install-db failed:" >&2
+	# The bootstrap server gets the private tmpdir too. Under heavy load (two
+	# suites starting servers at once beside a sanitizer build) a bootstrap was
+	# seen to fail once; a second try from an empty data directory is cheap.
+	install_db() {
+		"$INSTALL_DB" --no-defaults $run_as --datadir="$dir/data" --tmpdir="$dir/tmp" \
+			--auth-root-authentication-method=normal --skip-test-db \
+			--skip-name-resolve >"$dir/install.log" 2>&1
+	}
+	if ! install_db; then
+		echo "$0: mariadb-install-db failed, trying once more; its log:" >&2
 		tail -n 20 "$dir/install.log" >&2
-		exit 1
+		rm -rf "$dir/data"
+		if ! install_db; then
+			echo "$0: mariadb-install-db failed again:" >&2
+			tail -n 20 "$dir/install.log" >&2
+			exit 1
+		fi
 	fi
 
 	# Settings for speed on a disposable server: small buffers, no binary log,
