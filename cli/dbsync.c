@@ -26,7 +26,10 @@ static const char usage_text[] =
 	"options:\n"
 	"  --desired FILE      desired schema as SQL DDL ('-' reads standard input)\n"
 	"  --db URL            sqlite:///relative.db, sqlite:////abs/path.db,\n"
-	"                      postgresql://user@host:port/db, mysql://user@host:port/db\n"
+	"                      postgresql://user:pass@host:port/db?sslmode=...&host=/socket/dir,\n"
+	"                      mysql://user@host:port/db\n"
+	"  --schema NAME       PostgreSQL: the schema to sync (default: the connection's\n"
+	"                      current schema, the first of search_path)\n"
 	"  --metadata FILE     JSON metadata (defaults to fill existing rows; see docs)\n"
 	"  --drop-columns      drop columns the desired schema does not have (data loss)\n"
 	"  --dry-run           apply: print the exact SQL and change nothing\n"
@@ -40,6 +43,7 @@ typedef struct cli_args {
 	const char *desired_path;
 	const char *db_url;
 	const char *metadata_path;
+	const char *schema;
 	int drop_columns;
 	int dry_run;
 	int auto_approve;
@@ -103,6 +107,46 @@ static char *read_file(const char *path, size_t *len_out)
 		*len_out = len;
 	}
 	return data;
+}
+
+/* Whether the URL's query already has key `key`. */
+static int url_has_key(const char *url, const char *key)
+{
+	const char *q = strchr(url, '?');
+	size_t klen = strlen(key);
+	while (q) {
+		q++;
+		if (strncmp(q, key, klen) == 0 && q[klen] == '=')
+			return 1;
+		q = strchr(q, '&');
+	}
+	return 0;
+}
+
+/* The URL with the CLI's own connection options added to its query:
+ * readonly=1, and schema=NAME (percent-encoded). malloc'd; NULL on OOM. */
+static char *connection_url(const cli_args *a, int readonly)
+{
+	size_t n = strlen(a->db_url) + sizeof "&readonly=1" + sizeof "&schema=" +
+		(a->schema ? 3 * strlen(a->schema) : 0);
+	char *url = malloc(n), *p;
+	if (!url)
+		return NULL;
+	p = url + snprintf(url, n, "%s", a->db_url);
+	if (readonly)
+		p += snprintf(p, n - (size_t)(p - url), "%sreadonly=1", strchr(url, '?') ? "&" : "?");
+	if (a->schema) {
+		p += snprintf(p, n - (size_t)(p - url), "%sschema=", strchr(url, '?') ? "&" : "?");
+		for (const unsigned char *c = (const unsigned char *)a->schema; *c; c++) {
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			    strchr("-._~", *c))
+				*p++ = (char)*c;
+			else
+				p += snprintf(p, 4, "%%%02X", *c);
+		}
+		*p = '\0';
+	}
+	return url;
 }
 
 static int report_error(dbsync_ctx *ctx, const char *what)
@@ -205,13 +249,11 @@ static int cmd_inspect(dbsync_ctx *ctx, const cli_args *a)
 	dbsync_schema *live = NULL;
 	char *sql = NULL;
 	int rc = EXIT_FAIL;
-	size_t ulen = strlen(a->db_url) + sizeof "&readonly=1";
-	char *url = malloc(ulen);
+	char *url = connection_url(a, 1);
 	if (!url) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
 	}
-	snprintf(url, ulen, "%s%s", a->db_url, strchr(a->db_url, '?') ? "&readonly=1" : "?readonly=1");
 	int orc = dbsync_conn_open_url(&conn, ctx, url);
 	free(url);
 	if (orc) {
@@ -252,13 +294,11 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	/* plan and dry runs open the database read-only: they cannot change it,
 	 * not even by creating a missing SQLite file */
 	int readonly = !apply || a->dry_run;
-	size_t ulen = strlen(a->db_url) + sizeof "&readonly=1";
-	url = malloc(ulen);
+	url = connection_url(a, readonly);
 	if (!url) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
 	}
-	snprintf(url, ulen, "%s%s", a->db_url, readonly ? (strchr(a->db_url, '?') ? "&readonly=1" : "?readonly=1") : "");
 	if (dbsync_conn_open_url(&conn, ctx, url)) {
 		report_error(ctx, "cannot connect");
 		goto cleanup;
@@ -325,6 +365,7 @@ int main(int argc, char **argv)
 		{ "desired", required_argument, NULL, 'd' },
 		{ "db", required_argument, NULL, 'b' },
 		{ "metadata", required_argument, NULL, 'm' },
+		{ "schema", required_argument, NULL, 's' },
 		{ "drop-columns", no_argument, NULL, 'D' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "auto-approve", no_argument, NULL, 'y' },
@@ -354,6 +395,7 @@ int main(int argc, char **argv)
 		case 'd': a.desired_path = optarg; break;
 		case 'b': a.db_url = optarg; break;
 		case 'm': a.metadata_path = optarg; break;
+		case 's': a.schema = optarg; break;
 		case 'D': a.drop_columns = 1; break;
 		case 'n': a.dry_run = 1; break;
 		case 'y': a.auto_approve = 1; break;
@@ -374,6 +416,9 @@ int main(int argc, char **argv)
 		return usage_error("this command needs --db URL:", a.command);
 	if (!is_inspect && !a.desired_path)
 		return usage_error("this command needs --desired FILE:", a.command);
+	if (a.schema && (!*a.schema || url_has_key(a.db_url, "schema")))
+		return usage_error(*a.schema ? "give the schema once: --schema, or schema= in the URL"
+					     : "--schema needs a schema name", NULL);
 	if (is_plan && (a.dry_run || a.auto_approve))
 		return usage_error("--dry-run and --auto-approve belong to 'apply', not 'plan'", NULL);
 

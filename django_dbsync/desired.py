@@ -136,9 +136,28 @@ def _json_value(value):
         return str(value) if value.is_finite() else _MISSING
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time, uuid.UUID)):
         return str(value)
+    json_text = _json_adapter_text(value)
+    if json_text is not None:
+        return json_text
     # bytes/memoryview (a hex string would land as text in a SQLite blob) and
-    # driver adapter objects: no default, so the engine refuses rather than guesses.
+    # other driver adapter objects: no default, so the engine refuses rather than guesses.
     return _MISSING
+
+
+def _json_adapter_text(value):
+    """The JSON text of a PostgreSQL JSON adapter (JSONField's prepared value on
+    PostgreSQL), serialized with the adapter's own dumps as the driver would;
+    None for anything else. The engine then fills jsonb rows from that text."""
+    module = type(value).__module__ or ""
+    if module.startswith("psycopg.types.json") and hasattr(value, "obj"):
+        # psycopg 3: Json/Jsonb hold the object and, from Django, the field's encoder
+        dumps = getattr(value, "dumps", None) or json.dumps
+        text = dumps(value.obj)
+    elif module.startswith("psycopg2") and hasattr(value, "adapted") and hasattr(value, "dumps"):
+        text = value.dumps(value.adapted)
+    else:
+        return None
+    return text.decode() if isinstance(text, (bytes, bytearray)) else text
 
 
 def _fills_existing_rows(field):

@@ -118,6 +118,15 @@ def open_connection(alias, readonly=False):
         raise CommandError(f"cannot open database '{alias}': {e}") from None
 
 
+def scrub_password(alias, text):
+    """`text` with the password of database `alias` masked, for messages that
+    come from a driver rather than from the engine (which masks its own)."""
+    password = _django_connection(alias).settings_dict.get("PASSWORD")
+    if password:
+        text = text.replace(str(password), "********")
+    return text
+
+
 def version_string():
     backends = ", ".join(_engine.backends()) or "none"
     return f"libdbsync {_engine.version()}; backends: {backends}"

@@ -2,6 +2,7 @@
 # Install what building and testing need, on a fresh Debian machine.
 #   scripts/deps.sh system          Debian packages (needs root; skipped when all are present)
 #   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
+#                                     (and pytest, psycopg, meson-python)
 set -euo pipefail
 
 # Build: pkg-config, the C libraries and headers. Tests: sqlite3, and throwaway
@@ -36,8 +37,11 @@ venv() {
 		echo "deps: creating $dir with $("$py" --version 2>&1)"
 		"$py" -m venv "$dir"
 	fi
+	# psycopg: Django's PostgreSQL driver, for the end-to-end suite's PostgreSQL half
+	# (the binary wheel bundles libpq; the engine links Debian's libpq-dev)
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
-		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja
+		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja \
+		'psycopg[binary]>=3.1.8'
 }
 
 # The interpreter for a Python minor version: PATH first, then pyenv's versions.

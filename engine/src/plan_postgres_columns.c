@@ -79,21 +79,17 @@ static int add_column(pg_table *pt, const dbs_column *c)
 	dbs_buf_puts(&pt->sql, "ADD COLUMN ");
 	dbs_column src = dbs_pg_source_column(p, pt->W->name, c);
 	if (fill) {
-		/* nullable first, the rows filled, then the constraint: one transaction */
-		dbs_column nullable = src;
-		nullable.not_null = false;
-		dbs_pg_render_column_def(&pt->sql, &nullable);
-		if ((rc = dbs_pg_put(pt, op)))
-			return rc;
-		dbs_buf_puts(&pt->sql, "UPDATE ");
-		dbs_quote_ident(&pt->sql, PG, pt->L->name);
-		dbs_buf_puts(&pt->sql, " SET ");
-		dbs_quote_ident(&pt->sql, PG, c->name);
-		dbs_buf_printf(&pt->sql, " = %s", fill);
+		/* As Django's add_field does: the existing rows take the value as a
+		 * default, which is dropped again. No UPDATE, so no row rewrite (11+)
+		 * and no queued deferred-FK events, which would forbid the next ALTER
+		 * of this table in the same transaction. */
+		dbs_column filled = src;
+		filled.default_expr = fill;
+		dbs_pg_render_column_def(&pt->sql, &filled);
 		if ((rc = dbs_pg_put(pt, op)))
 			return rc;
 		alter_column(pt, c->name);
-		dbs_buf_puts(&pt->sql, "SET NOT NULL");
+		dbs_buf_puts(&pt->sql, "DROP DEFAULT");
 	} else {
 		dbs_pg_render_column_def(&pt->sql, &src);
 	}
@@ -215,6 +211,11 @@ static int tighten(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const d
 		dbs_buf_printf(&pt->sql, " = %s WHERE ", fill);
 		dbs_quote_ident(&pt->sql, PG, wc->name);
 		dbs_buf_puts(&pt->sql, " IS NULL");
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+		/* the UPDATE queued the checks of deferred foreign keys, and an ALTER
+		 * TABLE with checks pending is refused: run them now */
+		dbs_buf_puts(&pt->sql, "SET CONSTRAINTS ALL IMMEDIATE");
 		if ((rc = dbs_pg_put(pt, op)))
 			return rc;
 	}

@@ -4,9 +4,18 @@ No test uses pytest-django's test database: each one gets its own SQLite FILES
 in a temporary directory (the engine opens its own connection and needs a file,
 and must see committed data), and Django's connections are pointed at them and
 closed around every step. Database access is unblocked for the whole test.
+
+The backend-parametrized fixtures (db_empty, db_template, db_migrated,
+db_filled) run a test once on SQLite and once on PostgreSQL. For PostgreSQL the
+session starts ONE throwaway server (scripts/pg-server.sh, stopped at the end
+of the session whatever happens), builds one template database with `migrate`,
+and gives each test its own database: CREATE DATABASE ... TEMPLATE, dropped
+afterwards. Django's 'default' alias is pointed at that database for the test.
 """
+import atexit
 import importlib
 import os
+import signal
 import shutil
 import sys
 from pathlib import Path
@@ -119,6 +128,129 @@ def migrate_template(tmp_path_factory, django_db_blocker):
             _point("default", saved)
     return path
 
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+def use_database(alias, settings_dict):
+    """Point Django's `alias` at `settings_dict` (a full DATABASES entry),
+    dropping the alias's old connection object. Returns the previous entry."""
+    s.close_connections()
+    previous = settings.DATABASES[alias]
+    new = connections.configure_settings({alias: dict(settings_dict)})[alias]
+    settings.DATABASES[alias] = new
+    connections.settings[alias] = new
+    try:
+        del connections[alias]
+    except AttributeError:  # never used in this thread
+        pass
+    return previous
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    import e2e_pg
+
+    try:
+        server = e2e_pg.PgServer.start()
+    except e2e_pg.ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    # SIGTERM (a CI timeout, kill) would end pytest without teardown: make it
+    # an interrupt, which pytest unwinds through the fixtures' finalizers.
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    atexit.register(server.stop)  # any other way out of the interpreter
+    try:
+        yield server
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        atexit.unregister(server.stop)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server, django_db_blocker):
+    """One PostgreSQL database built by `migrate`, copied by the tests that need it."""
+    db = pg_server.new_database(prefix="e2e_migrated")
+    with django_db_blocker.unblock():
+        previous = use_database("default", db.settings_dict())
+        try:
+            s.migrate()
+        finally:
+            use_database("default", previous)
+    return db
+
+
+@pytest.fixture
+def pg_db(pg_server):
+    """A fresh, empty PostgreSQL database that Django's 'default' points at."""
+    db = pg_server.new_database()
+    previous = use_database("default", db.settings_dict())
+    yield db
+    use_database("default", previous)
+    db.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def db_empty(request, backend):
+    """A fresh, empty database of the test's backend, Django's 'default' pointing at it."""
+    if backend == "sqlite":
+        return request.getfixturevalue("dbfile")
+    return request.getfixturevalue("pg_db")
+
+
+@pytest.fixture
+def db_template(request, backend):
+    """The database built by `migrate` for the test's backend (read it, never change it)."""
+    if backend == "sqlite":
+        return request.getfixturevalue("migrate_template")
+    return request.getfixturevalue("pg_template")
+
+
+@pytest.fixture
+def pg_migrated(pg_db, pg_template):
+    """A copy of the PostgreSQL template, in the fresh database's place."""
+    from psycopg import sql
+
+    pg_db.drop()  # recreated from the template under the same name
+    with pg_db.server.admin() as con:
+        con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(pg_db.name), sql.Identifier(pg_template.name)))
+    return pg_db
+
+
+def _fill(db):
+    from fill import fill_rows
+
+    fill_rows()
+    s.close_connections()
+    return db
+
+
+@pytest.fixture
+def pg_filled(pg_migrated):
+    return _fill(pg_migrated)
+
+
+@pytest.fixture
+def db_migrated(request, backend):
+    return request.getfixturevalue("migrated_db" if backend == "sqlite" else "pg_migrated")
+
+
+@pytest.fixture
+def db_filled(db_migrated):
+    return _fill(db_migrated)
+
+
+# --- SQLite files ------------------------------------------------------------------
 
 @pytest.fixture
 def migrated_db(dbfile, migrate_template):

@@ -1,7 +1,9 @@
 """Helpers shared by the end-to-end tests: running the command, reading a
-SQLite file the way Django and the engine see it, snapshotting rows, and
+database the way Django and the engine see it, snapshotting rows, and
 drifting a database with raw SQL the way a person with a SQL shell would.
 
+A database is a SQLite file path or an e2e_pg.PgDb; the helpers that read or
+change one take either (the PostgreSQL work is in e2e_pg.py).
 Everything here opens its own connections and closes them before returning,
 so the engine's connection and Django's never hold a file at the same time.
 """
@@ -19,6 +21,14 @@ from django.db import connections
 
 # Apps whose tables the default selection syncs in this project.
 PROJECT_APPS = ("catalog", "notes")
+
+
+def is_pg(db):
+    return type(db).__name__ == "PgDb"
+
+
+def backend_of(db):
+    return "postgresql" if is_pg(db) else "sqlite"
 
 
 def q(name):
@@ -96,6 +106,8 @@ def raw(path):
 
 
 def user_tables(path):
+    if is_pg(path):
+        return path.user_tables()
     con = raw(path)
     try:
         return sorted(r[0] for r in con.execute(
@@ -106,6 +118,8 @@ def user_tables(path):
 
 def schema_rows(path):
     """Every object of sqlite_schema, for "nothing changed" comparisons."""
+    if is_pg(path):
+        return path.schema_rows()
     con = raw(path)
     try:
         return sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall(),
@@ -128,6 +142,8 @@ def snapshot_rows(path, tables=None):
     """{table: (columns, rows)} with every column, rows ordered by primary key.
     Values are what sqlite3 returns, so a storage-class change (123 -> '123')
     shows up."""
+    if is_pg(path):
+        return path.snapshot_rows(tables)
     con = raw(path)
     try:
         names = tables or [r[0] for r in con.execute(
@@ -226,6 +242,8 @@ def django_schema(path, tables=None):
     introspection of the file, normalized so that only real differences show:
     column order is ignored (migrate appends added columns, create_model does
     not), and unnamed constraints are compared by definition."""
+    if is_pg(path):
+        return path.django_schema(tables)
     wrapper = _wrapper(path)
     try:
         with wrapper.cursor() as cursor:
@@ -290,9 +308,12 @@ def assert_same_schema(path_a, path_b, tables):
     for table in sorted(tables):
         assert a[table]["columns"] == b[table]["columns"], "columns of %s differ" % table
         assert a[table]["constraints"] == b[table]["constraints"], "constraints of %s differ" % table
-    fa, fb = sqlite_facts(path_a, tables), sqlite_facts(path_b, tables)
+    if is_pg(path_a):
+        fa, fb, what = path_a.facts(tables), path_b.facts(tables), "catalog facts"
+    else:
+        fa, fb, what = sqlite_facts(path_a, tables), sqlite_facts(path_b, tables), "SQLite facts"
     for table in sorted(tables):
-        assert fa[table] == fb[table], "SQLite facts of %s differ" % table
+        assert fa[table] == fb[table], "%s of %s differ" % (what, table)
 
 
 # --- the engine's view ---------------------------------------------------------
@@ -304,6 +325,8 @@ def engine():
 
 
 def engine_connect(path):
+    if is_pg(path):
+        return engine().Connection("postgresql", path.engine_params())
     return engine().Connection("sqlite", {"name": str(path)})
 
 
@@ -330,6 +353,8 @@ def engine_plan(path, desired_sql, metadata_json=None, **options):
 def subset_copy(path, tables, dest):
     """A copy of the file holding only `tables` (the others dropped), so its DDL
     read back by the engine describes exactly those tables."""
+    if is_pg(path):
+        return path.subset_copy(tables)
     shutil.copyfile(path, dest)
     others = set(user_tables(dest)) - set(tables) - {"sqlite_sequence"}
     execute(dest, "PRAGMA foreign_keys = OFF", *("DROP TABLE %s" % q(t) for t in sorted(others)))
@@ -344,12 +369,20 @@ def assert_engine_agrees(path_a, path_b, tables, tmp_dir):
     index-predicate expressions."""
     a = subset_copy(path_a, tables, tmp_dir / ("agree-a-%s" % os.path.basename(str(path_a))))
     b = subset_copy(path_b, tables, tmp_dir / ("agree-b-%s" % os.path.basename(str(path_b))))
-    for desired_db, target_db in ((a, b), (b, a)):
-        desired_sql = engine_introspect_sql(desired_db)
-        assert desired_sql.strip(), "engine read no DDL from %s" % desired_db
-        plan = engine_plan(target_db, desired_sql, drop_columns=True)
-        assert plan.ops == [], "%s -> %s:\n%s" % (desired_db.name, target_db.name,
-                                                  "\n".join(op_brief(op) for op in plan.ops))
+    try:
+        for desired_db, target_db in ((a, b), (b, a)):
+            desired_sql = engine_introspect_sql(desired_db)
+            assert desired_sql.strip(), "engine read no DDL from %s" % desired_db
+            plan = engine_plan(target_db, desired_sql, drop_columns=True)
+            ops = plan.ops
+            if is_pg(desired_db):
+                ops = desired_db.without_inline_unique_renames(ops, target_db)
+            assert ops == [], "%s -> %s:\n%s" % (desired_db.name, target_db.name,
+                                                 "\n".join(op_brief(op) for op in plan.ops))
+    finally:
+        for copy in (a, b):
+            if is_pg(copy):
+                copy.drop()
 
 
 def op_brief(op):
@@ -360,6 +393,8 @@ def op_brief(op):
 # --- drifting a database with raw SQL -------------------------------------------
 
 def execute(path, *statements):
+    if is_pg(path):
+        return path.execute(*statements)
     con = raw(path)
     try:
         for stmt in statements:
@@ -417,6 +452,8 @@ def rebuild_table(path, table, edit, drop_indexes=()):
 def index_names(path, table, *, columns=None, unique=None):
     """Names of the indexes of `table` (optionally only those on exactly these
     columns, or only unique ones), auto-indexes included."""
+    if is_pg(path):
+        return path.index_names(table, columns=columns, unique=unique)
     con = raw(path)
     try:
         names = []
@@ -432,7 +469,35 @@ def index_names(path, table, *, columns=None, unique=None):
         con.close()
 
 
+def column_type(path, table, column):
+    """The column's declared type (SQLite) or format_type (PostgreSQL), lower case."""
+    if is_pg(path):
+        rows = path.query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                          "%s::regclass AND attname = %s AND NOT attisdropped", (q(table), column))
+    else:
+        con = raw(path)
+        try:
+            rows = [(r[2],) for r in con.execute("PRAGMA table_xinfo(%s)" % q(table)) if r[1] == column]
+        finally:
+            con.close()
+    assert rows, "no column %s.%s" % (table, column)
+    return rows[0][0].lower()
+
+
+def fetch(path, query):
+    """All rows of a query, on either backend."""
+    if is_pg(path):
+        return path.query(query)
+    con = raw(path)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
 def column_names(path, table):
+    if is_pg(path):
+        return path.column_names(table)
     con = raw(path)
     try:
         return [r[1] for r in con.execute("PRAGMA table_xinfo(%s)" % q(table))]

@@ -1,6 +1,7 @@
 """Engine-level facts the command relies on, checked on the project's real
-databases: the catalog is read in a fixed number of queries however many
-tables there are, and an empty file reads as an empty schema."""
+databases (SQLite and PostgreSQL): the catalog is read in a fixed number of
+queries however many tables there are, and an empty database reads as an
+empty schema."""
 import shutil
 
 import e2e_support as s
@@ -13,22 +14,37 @@ def _introspect_queries(path):
         return conn.catalog_queries - before, sql
 
 
-def test_catalog_reads_are_constant_in_number(dbfile, migrate_template, tmp_path):
-    n_empty, sql_empty = _introspect_queries(dbfile)
+def _copy(db, tmp_path, name):
+    if s.is_pg(db):
+        return db.server.new_database(template=db, prefix="e2e_copy")
+    copy = tmp_path / name
+    shutil.copyfile(db, copy)
+    return copy
+
+
+def _discard(db):
+    if s.is_pg(db):
+        db.drop()
+
+
+def test_catalog_reads_are_constant_in_number(db_empty, db_template, tmp_path):
+    n_empty, sql_empty = _introspect_queries(db_empty)
     assert sql_empty.strip() == ""
 
-    n_migrated, sql_migrated = _introspect_queries(migrate_template)
+    n_migrated, sql_migrated = _introspect_queries(db_template)
     assert '"Catalog_Category"' in sql_migrated and "catalog_product_tags" in sql_migrated
 
-    big = tmp_path / "big.sqlite3"
-    shutil.copyfile(migrate_template, big)
+    big = _copy(db_template, tmp_path, "big.sqlite3")
     statements = []
     for i in range(300):
         statements.append('CREATE TABLE "bulk_%03d" ("id" integer NOT NULL PRIMARY KEY, "ref" integer NULL '
                           'REFERENCES "bulk_000" ("id"), "v" text NULL CHECK ("v" <> \'\'))' % i)
         statements.append('CREATE INDEX "bulk_%03d_v" ON "bulk_%03d" ("v")' % (i, i))
-    s.execute(big, "BEGIN", *statements, "COMMIT")
-    n_big, sql_big = _introspect_queries(big)
+    try:
+        s.execute(big, "BEGIN", *statements, "COMMIT")
+        n_big, sql_big = _introspect_queries(big)
+    finally:
+        _discard(big)
     assert sql_big.count("bulk_") >= 600
 
     assert 0 < n_migrated <= 10, n_migrated
@@ -36,12 +52,17 @@ def test_catalog_reads_are_constant_in_number(dbfile, migrate_template, tmp_path
     assert n_empty <= n_migrated
 
 
-def test_plan_on_empty_file_creates_every_project_table(dbfile, migrate_template, tmp_path):
-    subset = tmp_path / "subset.sqlite3"
-    shutil.copyfile(migrate_template, subset)
+def test_plan_on_empty_database_creates_every_project_table(db_empty, db_template, tmp_path):
+    dbfile = db_empty
     tables = s.model_tables(*s.PROJECT_APPS)
-    others = set(s.user_tables(subset)) - tables - {"sqlite_sequence"}
-    s.execute(subset, *("DROP TABLE %s" % s.q(t) for t in sorted(others)))
+    subset = s.subset_copy(db_template, tables, tmp_path / "subset.sqlite3")
+    try:
+        _plan_and_apply_from_empty(dbfile, subset, tables)
+    finally:
+        _discard(subset)
+
+
+def _plan_and_apply_from_empty(dbfile, subset, tables):
     desired = s.engine_introspect_sql(subset)
 
     plan = s.engine_plan(dbfile, desired)

@@ -5,7 +5,11 @@ it, and survives; AUTO_DROP_COLUMNS=True drops it. A NOT NULL column with no
 default cannot be added to a table that has rows: that one change is refused by
 name while the others apply; with a default, existing rows get the default the
 way Django's add_field fills them.
+
+The tests taking db_* fixtures run on SQLite and on PostgreSQL, drifting with
+each backend's own SQL where it differs.
 """
+import datetime
 import json
 import re
 
@@ -24,7 +28,8 @@ def _drop_sql_lines(text):
             if re.search(r"\bDROP\s+COLUMN\b", line, re.I) and "legacy_code" in line and "catalog_tag" in line]
 
 
-def test_extra_column_with_data_survives_without_setting(filled_db):
+def test_extra_column_with_data_survives_without_setting(db_filled):
+    filled_db = db_filled
     _add_extra_column(filled_db)
     before = s.snapshot_rows(filled_db)
 
@@ -47,7 +52,8 @@ def test_extra_column_with_data_survives_without_setting(filled_db):
     assert s.snapshot_rows(filled_db) == before
 
 
-def test_extra_column_dropped_with_auto_drop_columns(filled_db, migrate_template):
+def test_extra_column_dropped_with_auto_drop_columns(db_filled, db_template):
+    filled_db, migrate_template = db_filled, db_template
     _add_extra_column(filled_db)
     before = s.snapshot_rows(filled_db)
     with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMNS": True}):
@@ -61,11 +67,15 @@ def test_extra_column_dropped_with_auto_drop_columns(filled_db, migrate_template
     s.assert_same_schema(migrate_template, filled_db, s.model_tables(*s.PROJECT_APPS))
 
 
-def test_not_null_column_without_default_is_refused_others_apply(filled_db):
+def test_not_null_column_without_default_is_refused_others_apply(db_filled):
+    filled_db = db_filled
     # Supplier.email is NOT NULL, unique, and has no default: nothing can fill
     # the existing rows. Two other drifts ride along and must still be fixed.
-    s.rebuild_table(filled_db, "catalog_supplier", lambda sql: s.replace_once(
-        sql, ', "email" varchar(254) NOT NULL UNIQUE', ""))
+    if s.is_pg(filled_db):
+        s.execute(filled_db, 'ALTER TABLE "catalog_supplier" DROP COLUMN "email"')
+    else:
+        s.rebuild_table(filled_db, "catalog_supplier", lambda sql: s.replace_once(
+            sql, ', "email" varchar(254) NOT NULL UNIQUE', ""))
     s.execute(filled_db, 'DROP INDEX "product_released_idx"', 'DROP TABLE "catalog_productdetail"')
     before = s.snapshot_rows(filled_db)
 
@@ -87,13 +97,42 @@ def test_not_null_column_without_default_is_refused_others_apply(filled_db):
     assert check.code == 1, check.text
 
 
-def test_not_null_column_with_default_fills_existing_rows(filled_db, migrate_template):
-    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
-        s.replace_once(s.replace_once(sql, ', "currency" varchar(3) NOT NULL', ""),
-                       ', "reorder_level" smallint unsigned NOT NULL CHECK ("reorder_level" >= 0)', ""),
-        ', "attributes" text NOT NULL CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL))', ""))
-    s.rebuild_table(filled_db, "Catalog_Category", lambda sql: s.replace_once(
-        sql, ', "description" text NOT NULL', ""))
+def test_null_rows_block_not_null_refused_by_name_and_count(db_filled):
+    """A column made nullable, with a NULL in it, cannot go back to NOT NULL
+    when the field has no default: that change is refused naming the table,
+    the column and the number of NULL rows; the rows stay as they are."""
+    filled_db = db_filled
+    if s.is_pg(filled_db):
+        s.execute(filled_db, 'ALTER TABLE "catalog_product" ALTER COLUMN "name" DROP NOT NULL')
+    else:
+        s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+            sql, '"name" varchar(200) NOT NULL', '"name" varchar(200) NULL'))
+    s.execute(filled_db, "UPDATE \"catalog_product\" SET \"name\" = NULL WHERE \"sku\" IN ('SKU-2', 'SKU-3')",
+              'DROP INDEX "product_released_idx"')
+    before = s.snapshot_rows(filled_db)
+
+    run = s.dbsync("--auto-approve")
+    assert run.code == 1, run.text
+    reasons = [line for line in run.out.splitlines() if "reason:" in line and "catalog_product" in line
+               and '"name"' in line]
+    assert reasons and "2 NULL" in reasons[0], run.text
+    assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
+    assert s.snapshot_rows(filled_db) == before
+    assert s.dbsync("--check").code == 1
+
+
+def test_not_null_column_with_default_fills_existing_rows(db_filled, db_template):
+    filled_db, migrate_template = db_filled, db_template
+    if s.is_pg(filled_db):
+        s.execute(filled_db, 'ALTER TABLE "catalog_product" DROP COLUMN "currency", DROP COLUMN "reorder_level", '
+                  'DROP COLUMN "attributes"', 'ALTER TABLE "Catalog_Category" DROP COLUMN "description"')
+    else:
+        s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+            s.replace_once(s.replace_once(sql, ', "currency" varchar(3) NOT NULL', ""),
+                           ', "reorder_level" smallint unsigned NOT NULL CHECK ("reorder_level" >= 0)', ""),
+            ', "attributes" text NOT NULL CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL))', ""))
+        s.rebuild_table(filled_db, "Catalog_Category", lambda sql: s.replace_once(
+            sql, ', "description" text NOT NULL', ""))
     before = s.snapshot_rows(filled_db)
     n_products = len(before["catalog_product"][1])
     assert n_products >= 4
@@ -105,8 +144,10 @@ def test_not_null_column_with_default_fills_existing_rows(filled_db, migrate_tem
     after = s.snapshot_rows(filled_db)
     assert s.project_row(after, "catalog_product", ["currency"]) == [("EUR",)] * n_products
     assert s.project_row(after, "catalog_product", ["reorder_level"]) == [(5,)] * n_products
-    # default=dict: a callable default is called, as Django's add_field does.
-    assert [json.loads(v[0]) for v in s.project_row(after, "catalog_product", ["attributes"])] == [{}] * n_products
+    # default=dict: a callable default is called, as Django's add_field does
+    # (SQLite stores JSON as text, PostgreSQL's jsonb comes back decoded).
+    assert [v[0] if isinstance(v[0], dict) else json.loads(v[0])
+            for v in s.project_row(after, "catalog_product", ["attributes"])] == [{}] * n_products
     assert s.project_row(after, "Catalog_Category", ["description"]) == [("",)] * len(before["Catalog_Category"][1])
     # The other columns are untouched.
     cols = before["catalog_product"][0]
@@ -117,7 +158,8 @@ def test_not_null_column_with_default_fills_existing_rows(filled_db, migrate_tem
 
 
 @override_settings(DJANGO_DBSYNC={"AUTO_CREATE_TABLES": False})
-def test_auto_create_tables_off_creates_nothing(migrated_db):
+def test_auto_create_tables_off_creates_nothing(db_migrated):
+    migrated_db = db_migrated
     s.execute(migrated_db, 'DROP TABLE "catalog_productdetail"')
     run = s.dbsync("--auto-approve")
     assert run.code == 0, run.text
@@ -131,9 +173,9 @@ def _unchanged(path):
 
 
 def test_rows_violating_a_restored_unique_constraint_roll_everything_back(filled_db):
-    """Restoring UNIQUE on data that now has duplicates cannot keep every row:
-    the apply fails naming the table, and nothing at all is committed, not even
-    the unrelated fixes planned with it."""
+    """SQLite: restoring UNIQUE on data that now has duplicates cannot keep
+    every row: the apply fails naming the table, and nothing at all is
+    committed, not even the unrelated fixes planned with it."""
     s.rebuild_table(filled_db, "catalog_tag", lambda sql: s.replace_once(
         sql, '"name" varchar(50) NOT NULL UNIQUE', '"name" varchar(50) NOT NULL'))
     s.execute(filled_db, "INSERT INTO \"catalog_tag\" (\"name\") VALUES ('new')",
@@ -146,14 +188,87 @@ def test_rows_violating_a_restored_unique_constraint_roll_everything_back(filled
     assert _unchanged(filled_db) == frozen
 
 
-def test_dangling_rows_block_restoring_a_foreign_key(filled_db):
-    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
-        sql, '"category_id" integer NOT NULL REFERENCES "Catalog_Category" ("id") DEFERRABLE INITIALLY DEFERRED',
-        '"category_id" integer NOT NULL'))
+def test_rows_violating_a_restored_unique_constraint_are_counted_and_refused_pg(pg_filled):
+    """PostgreSQL: the duplicates are counted before anything runs, and that
+    one change is refused naming the table and the count; the unrelated fix
+    planned with it applies, and no row changes."""
+    filled_db = pg_filled
+    s.execute(filled_db, 'ALTER TABLE "catalog_tag" DROP CONSTRAINT %s'
+              % s.q(filled_db.constraint_names("catalog_tag", "u", ["name"])[0]),
+              "INSERT INTO \"catalog_tag\" (\"name\") VALUES ('new'), ('sale')",
+              'DROP INDEX "product_released_idx"')
+    before = s.snapshot_rows(filled_db)
+
+    run = s.dbsync("--auto-approve")
+    assert run.code == 1, run.text
+    reasons = [line for line in run.out.splitlines() if "reason:" in line and "catalog_tag" in line]
+    assert reasons and re.search(r"\b2\b", reasons[0]), run.text
+    assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
+    assert filled_db.constraint_names("catalog_tag", "u", ["name"]) == []
+    assert s.snapshot_rows(filled_db) == before
+
+
+def test_failure_in_the_middle_of_the_plan_changes_nothing_pg(pg_filled):
+    """PostgreSQL applies the plan in one transaction: when a statement fails
+    after others have run, the schema and every row are exactly as before.
+    The failure is injected by an event trigger that rejects creating one
+    index in the public schema, whatever the planner checked beforehand."""
+    filled_db = pg_filled
+    filled_db.execute(
+        'DROP TABLE "catalog_productdetail"', 'DROP INDEX "product_released_idx"',
+        'ALTER TABLE "catalog_supplier" DROP COLUMN "website"',
+        'ALTER TABLE "catalog_product" ALTER COLUMN "position" SET DEFAULT 7',
+        'DROP INDEX "odd_where_idx"',
+        "CREATE FUNCTION e2e_refuse() RETURNS event_trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() "
+        "WHERE object_identity = 'public.product_released_idx') THEN "
+        "RAISE EXCEPTION 'e2e: refusing product_released_idx'; END IF; END $$",
+        "CREATE EVENT TRIGGER e2e_refuse ON ddl_command_end EXECUTE FUNCTION e2e_refuse()")
+    frozen = s.schema_rows(filled_db), s.snapshot_rows(filled_db)
+
+    # The rejected statement is not the first of the plan: others run before it.
+    script = s.dbsync("--dry-run", verbosity=0).out
+    victim = script.find('CREATE INDEX "product_released_idx"')
+    assert victim > 0 and 'CREATE TABLE "catalog_productdetail"' in script[:victim], script
+    run = s.dbsync("--auto-approve")
+    assert run.code == 2 and run.error is not None, run.text
+    assert "e2e: refusing product_released_idx" in str(run.error), run.error
+    assert "nothing was changed" in str(run.error), run.error
+    assert (s.schema_rows(filled_db), s.snapshot_rows(filled_db)) == frozen
+
+    filled_db.execute("DROP EVENT TRIGGER e2e_refuse")
+    assert s.dbsync("--auto-approve").code == 0
+    assert s.dbsync("--check").code == 0
+
+
+def test_dangling_rows_block_restoring_a_foreign_key(db_filled):
+    """Rows pointing nowhere stop the foreign key from coming back. SQLite:
+    the apply fails naming the table and nothing at all is committed.
+    PostgreSQL: the dangling rows are counted first and that one change is
+    refused naming the table and the count; the other fixes apply and no row
+    changes."""
+    filled_db = db_filled
+    if s.is_pg(filled_db):
+        s.execute(filled_db, 'ALTER TABLE "catalog_product" DROP CONSTRAINT %s'
+                  % s.q(filled_db.constraint_names("catalog_product", "f", ["category_id"])[0]),
+                  'DROP INDEX "product_released_idx"', 'DROP TABLE "catalog_productdetail"')
+    else:
+        s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+            sql, '"category_id" integer NOT NULL REFERENCES "Catalog_Category" ("id") DEFERRABLE INITIALLY DEFERRED',
+            '"category_id" integer NOT NULL'))
     s.execute(filled_db, "UPDATE \"catalog_product\" SET \"category_id\" = 999 WHERE \"sku\" = 'SKU-3'")
     frozen = _unchanged(filled_db)
 
     run = s.dbsync("--auto-approve")
+    if s.is_pg(filled_db):
+        assert run.code == 1, run.text
+        reasons = [line for line in run.out.splitlines() if "reason:" in line and "catalog_product" in line]
+        assert reasons and "1 row" in reasons[0] and "Catalog_Category" in reasons[0], run.text
+        assert filled_db.constraint_names("catalog_product", "f", ["category_id"]) == []
+        assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
+        assert "catalog_productdetail" in s.user_tables(filled_db)
+        assert s.snapshot_rows(filled_db, list(frozen[1])) == frozen[1]
+        return
     assert run.code == 2 and run.error is not None, run.text
     assert "catalog_product" in str(run.error), run.error
     assert _unchanged(filled_db) == frozen
@@ -177,19 +292,23 @@ def test_existing_broken_rows_elsewhere_do_not_block_other_fixes(filled_db):
         con.close()
 
 
-def test_auto_now_column_added_to_rows_gets_the_current_time(filled_db):
+def test_auto_now_column_added_to_rows_gets_the_current_time(db_filled):
     """DateTimeField(auto_now=True) has no default, but Django's add_field fills
     existing rows with now(); so does dbsync."""
-    import datetime
-
-    s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
-        sql, ', "updated_at" datetime NOT NULL', ""))
+    filled_db = db_filled
+    if s.is_pg(filled_db):
+        s.execute(filled_db, 'ALTER TABLE "catalog_product" DROP COLUMN "updated_at"')
+    else:
+        s.rebuild_table(filled_db, "catalog_product", lambda sql: s.replace_once(
+            sql, ', "updated_at" datetime NOT NULL', ""))
     started = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(seconds=5)
     run = s.dbsync("--auto-approve")
     assert run.code == 0, run.text
     values = [v[0] for v in s.project_row(s.snapshot_rows(filled_db), "catalog_product", ["updated_at"])]
     assert values and all(v is not None for v in values), values
-    stamps = {datetime.datetime.fromisoformat(v) for v in values}
+    stamps = {v if isinstance(v, datetime.datetime) else datetime.datetime.fromisoformat(v) for v in values}
+    # PostgreSQL returns aware datetimes, SQLite's text is naive UTC
+    stamps = {st.astimezone(datetime.timezone.utc).replace(tzinfo=None) if st.tzinfo else st for st in stamps}
     assert all(stamp >= started for stamp in stamps), stamps
     assert s.dbsync("--check").code == 0
 

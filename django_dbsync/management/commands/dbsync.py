@@ -8,10 +8,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
+from django.db import DatabaseError
 
 from django_dbsync import __version__, conf
 from django_dbsync.desired import Selection, build_desired
-from django_dbsync.engine import Error, connection_params, open_connection, version_string
+from django_dbsync.engine import (
+    Error, connection_params, open_connection, scrub_password, version_string,
+)
 from django_dbsync.output import Printer, count_statuses, plural
 
 NOT_A_TERMINAL = (
@@ -28,6 +31,17 @@ def _split_lists(values):
     return items
 
 
+def _build_desired(alias, selection):
+    try:
+        return build_desired(alias, selection)
+    except DatabaseError as e:
+        # Django's schema editor may need its own connection (server version,
+        # value quoting); its failure is an error of the command, not a crash.
+        raise CommandError(
+            f"Django could not produce the DDL of the models for database '{alias}': "
+            f"{scrub_password(alias, str(e))}") from None
+
+
 def _stdin_is_tty():
     try:
         return sys.stdin is not None and sys.stdin.isatty()
@@ -40,6 +54,12 @@ class Command(BaseCommand):
         "Compare the models with the live database and bring the database in line, "
         "without migration files."
     )
+
+    # The system checks run in handle(), once the engine has connected (as
+    # migrate runs them itself): Django's model checks may open Django's own
+    # connection (Django 6 asks the PostgreSQL server its version), and wrong
+    # credentials must end in the engine's clear error, not a driver traceback.
+    requires_system_checks = []
 
     def get_version(self):
         return f"django-dbsync {__version__} ({version_string()})"
@@ -82,6 +102,7 @@ class Command(BaseCommand):
             "--no-restriction", action="store_true",
             help="Include every installed app, Django's own and EXCLUDE_APPS too.",
         )
+        parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
@@ -107,10 +128,15 @@ class Command(BaseCommand):
             no_restriction=options["no_restriction"],
         )
         dry_run = options["dry_run"] or settings["DRY_RUN_MODE"]
-        desired = build_desired(alias, selection)
-
+        # The engine connects first: wrong credentials or an unreachable server
+        # are then reported by the engine, without the password, before Django's
+        # own connection (which the PostgreSQL schema editor opens) can fail
+        # with a driver traceback.
         conn = open_connection(alias, readonly=dry_run or options["check"])
         try:
+            if not options["skip_checks"]:
+                self.check(databases=[alias])
+            desired = _build_desired(alias, selection)
             out.info(
                 f"django-dbsync {__version__} {out.dot} database '{alias}' ({conn.describe})",
                 self.style.MIGRATE_HEADING,

@@ -3,8 +3,10 @@
 Every test points DATABASES at its own temporary SQLite files (see conftest.py);
 the paths here only matter for manage.py used by hand (makemigrations, a quick
 `dbsync --dry-run`). DBSYNC_E2E_DB / DBSYNC_E2E_OTHER_DB let a subprocess test
-choose the files.
+choose the files; DBSYNC_E2E_PG (a JSON object of DATABASES settings) points
+'default' at a PostgreSQL database instead.
 """
+import json
 import os
 import tempfile
 
@@ -33,6 +35,9 @@ DATABASES = {
         "NAME": os.environ.get("DBSYNC_E2E_OTHER_DB", os.path.join(_tmp, "dbsync-e2e-other.sqlite3")),
     },
 }
+
+if os.environ.get("DBSYNC_E2E_PG"):
+    DATABASES["default"] = dict(json.loads(os.environ["DBSYNC_E2E_PG"]), ENGINE="django.db.backends.postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MEDIA_ROOT = os.path.join(_tmp, "dbsync-e2e-media")
