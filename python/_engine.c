@@ -56,6 +56,7 @@ static const char *code_name(int code)
 	case DBSYNC_ELOCKED: return "ELOCKED";
 	case DBSYNC_EREFUSED: return "EREFUSED";
 	case DBSYNC_ECONNECT: return "ECONNECT";
+	case DBSYNC_ESTALE: return "ESTALE";
 	}
 	return "ERROR";
 }
@@ -786,6 +787,7 @@ PyMODINIT_FUNC PyInit__engine(void)
 		{ "EUNSUPPORTED", DBSYNC_EUNSUPPORTED }, { "EINVALID", DBSYNC_EINVALID },
 		{ "EVERIFY", DBSYNC_EVERIFY }, { "ELOCKED", DBSYNC_ELOCKED },
 		{ "EREFUSED", DBSYNC_EREFUSED }, { "ECONNECT", DBSYNC_ECONNECT },
+		{ "ESTALE", DBSYNC_ESTALE },
 	};
 	if (PyType_Ready(&ConnectionType) < 0 || PyType_Ready(&PlanType) < 0)
 		return NULL;

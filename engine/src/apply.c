@@ -100,6 +100,22 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 	int rc = be->apply_begin(ctx, conn, plan);
 	if (rc)
 		return rc;
+	/* Under the sync lock now: a plan made before another run changed the
+	 * database would fail halfway, or do the wrong thing. Read the catalog
+	 * again and refuse a plan computed for another state. */
+	dbsync_schema *now = NULL;
+	if ((rc = dbsync_conn_introspect(&now, ctx, conn))) {
+		be->apply_end(ctx, conn, plan, 0);
+		return rc;
+	}
+	uint64_t fp = dbs_schema_fingerprint(now);
+	dbsync_schema_free(now);
+	if (fp != plan->live_fingerprint) {
+		be->apply_end(ctx, conn, plan, 0);
+		return dbs_error(ctx, DBSYNC_ESTALE, "the schema of %s changed after this plan was computed "
+			"(another dbsync run, or someone else, changed it meanwhile): nothing was applied; plan again",
+			dbsync_conn_describe(conn));
+	}
 	/* Where DDL is transactional the run is all or nothing, so ops become
 	 * APPLIED only after the commit; where each DDL statement commits itself,
 	 * an op is APPLIED as soon as it ran, because a rollback will not undo it. */

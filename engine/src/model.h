@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "dbsync/common.h"
@@ -150,6 +151,9 @@ dbs_constraint *dbs_table_primary_key(const dbs_table *t);
 void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *parsed);
 /* The same for every table of `normalized` that `parsed` has. */
 void dbs_schema_forget_invented_names(dbsync_schema *normalized, dbsync_schema *parsed);
+/* A hash of everything the diff compares (tables, columns, constraints, indexes,
+ * comments), to tell whether a database changed between two reads. */
+uint64_t dbs_schema_fingerprint(const dbsync_schema *s);
 /* Copy a table (deep) from one schema into another; returns the copy. */
 dbs_table *dbs_schema_copy_table(dbsync_schema *dst, const dbs_table *src);
 

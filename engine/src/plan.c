@@ -192,6 +192,7 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	if ((rc = dbsync_conn_introspect(&p.live, ctx, conn)))
 		goto cleanup;
+	p.plan->live_fingerprint = dbs_schema_fingerprint(p.live);
 	/* The server spells the desired side the way it will read it back; the
 	 * plan keeps the parsed schema, so verify normalizes it again. */
 	if (conn->backend->normalize_desired) {

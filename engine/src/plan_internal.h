@@ -3,6 +3,7 @@
 #define DBS_PLAN_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "dbsync/plan.h"
@@ -15,6 +16,9 @@ struct dbsync_plan {
 	const dbsync_schema *desired;   /* borrowed: the caller keeps it alive until the plan is freed */
 	dbsync_plan_options opts;       /* metadata_json copied into the arena */
 	bool foreign_keys_off;          /* SQLite: a rebuild needs PRAGMA foreign_keys=OFF around the transaction */
+	/* the live schema the plan was computed from: apply reads the catalog
+	 * again under the sync lock and refuses a plan made for another state */
+	uint64_t live_fingerprint;
 };
 
 #endif

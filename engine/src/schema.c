@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,6 +319,67 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		}
 	}
 	return t;
+}
+
+static uint64_t fp_str(uint64_t h, const char *s)
+{
+	/* FNV-1a; NULL and "" differ, and every field ends with a separator */
+	if (!s)
+		return (h ^ 0xffu) * 1099511628211ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0x1fu) * 1099511628211ull;
+}
+
+static uint64_t fp_int(uint64_t h, long long v)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%lld", v);
+	return fp_str(h, b);
+}
+
+static uint64_t fp_strs(uint64_t h, const dbs_str_vec *v)
+{
+	h = fp_int(h, (long long)v->n);
+	for (size_t i = 0; i < v->n; i++)
+		h = fp_str(h, v->items[i]);
+	return h;
+}
+
+uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	h = fp_int(h, (long long)s->tables.n);
+	for (size_t i = 0; i < s->tables.n; i++) {
+		const dbs_table *t = s->tables.items[i];
+		h = fp_str(fp_str(h, t->name), t->comment);
+		h = fp_int(h, (t->without_rowid ? 1 : 0) | (t->strict ? 2 : 0));
+		for (size_t j = 0; j < t->columns.n; j++) {
+			const dbs_column *c = t->columns.items[j];
+			h = fp_str(fp_str(fp_str(h, c->name), c->type), c->default_expr);
+			h = fp_str(fp_str(fp_str(h, c->generated_expr), c->identity), c->collation);
+			h = fp_str(fp_str(h, c->comment), c->on_update_expr);
+			h = fp_int(h, (c->not_null ? 1 : 0) | (c->generated_stored ? 2 : 0) | (c->autoincrement ? 4 : 0));
+		}
+		for (size_t j = 0; j < t->constraints.n; j++) {
+			const dbs_constraint *k = t->constraints.items[j];
+			h = fp_str(fp_int(h, k->kind), k->name);
+			h = fp_strs(fp_str(fp_str(h, k->check_expr), k->ref_table), &k->cols);
+			h = fp_strs(fp_str(fp_str(h, k->on_delete), k->on_update), &k->ref_cols);
+			h = fp_int(h, (k->deferrable ? 1 : 0) | (k->initially_deferred ? 2 : 0));
+		}
+		for (size_t j = 0; j < t->indexes.n; j++) {
+			const dbs_index *x = t->indexes.items[j];
+			h = fp_str(fp_str(fp_str(fp_int(h, x->unique), x->name), x->where_expr), x->method);
+			h = fp_strs(h, &x->include);
+			for (size_t k = 0; k < x->parts.n; k++) {
+				const dbs_index_part *pt = &x->parts.items[k];
+				h = fp_str(fp_str(fp_str(fp_str(h, pt->column), pt->expr), pt->collation), pt->opclass);
+				h = fp_int(h, pt->prefix_len * 2 + (pt->desc ? 1 : 0));
+			}
+		}
+	}
+	return h;
 }
 
 size_t dbsync_schema_table_count(const dbsync_schema *schema)

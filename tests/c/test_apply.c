@@ -108,6 +108,17 @@ static dbsync_plan *plan_new(bool foreign_keys_off)
 	return p;
 }
 
+/* Apply a hand-built plan as if it had just been computed: stamp it with the
+ * live schema's fingerprint, as dbsync_plan_compute does. */
+static int apply_now(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *p, const dbsync_apply_options *o)
+{
+	dbsync_schema *live = NULL;
+	assert_int_equal(dbsync_conn_introspect(&live, ctx, conn), 0);
+	p->live_fingerprint = dbs_schema_fingerprint(live);
+	dbsync_schema_free(live);
+	return dbsync_plan_apply(ctx, conn, p, o);
+}
+
 /* Add an operation with a NULL-terminated list of statements. */
 static dbsync_op *plan_add(dbsync_plan *p, dbsync_op_kind kind, const char *table, const char *summary, ...)
 {
@@ -172,7 +183,7 @@ static void test_apply_success(void **state)
 	plan_add(p, DBSYNC_OP_ADD_COLUMN, "author", "add column \"bio\" to \"author\"",
 		"ALTER TABLE \"author\" ADD COLUMN \"bio\" text NOT NULL DEFAULT ''", (const char *)NULL);
 
-	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), 0);
+	assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), 0);
 	assert_int_equal(p->ops.items[0]->status, DBSYNC_STATUS_APPLIED);
 	assert_int_equal(p->ops.items[1]->status, DBSYNC_STATUS_SKIPPED);
 	assert_int_equal(p->ops.items[2]->status, DBSYNC_STATUS_APPLIED);
@@ -188,7 +199,7 @@ static void test_apply_success(void **state)
 	free(snap);
 
 	/* applied again: nothing is pending, nothing runs */
-	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), 0);
+	assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), 0);
 	dbsync_plan_free(p);
 	fx_close(&fx);
 }
@@ -208,7 +219,7 @@ static void test_apply_failure_rolls_back(void **state)
 	plan_add(p, DBSYNC_OP_ADD_COLUMN, "author", "add column \"x\" to \"author\"",
 		"ALTER TABLE \"author\" ADD COLUMN \"x\" int", (const char *)NULL);
 
-	int rc = dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify);
+	int rc = apply_now(fx.ctx, fx.conn, p, &no_verify);
 	assert_int_equal(rc, DBSYNC_EDB);
 	const dbsync_error *e = dbsync_ctx_error(fx.ctx);
 	assert_int_equal(e->native_code, 2067 /* SQLITE_CONSTRAINT_UNIQUE */);
@@ -238,7 +249,7 @@ static void test_rebuild_restores_pragmas(void **state)
 	dbsync_plan *p = plan_new(true);
 	add_rebuild(p, "");
 	/* with the view on book, the rename only works under legacy_alter_table */
-	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), 0);
+	assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), 0);
 	assert_int_equal(p->ops.items[0]->status, DBSYNC_STATUS_APPLIED);
 	assert_int_equal(pragma(&fx, "foreign_keys"), 1);
 	assert_int_equal(pragma(&fx, "legacy_alter_table"), 0);
@@ -254,7 +265,7 @@ static void test_rebuild_restores_pragmas(void **state)
 	p = plan_new(true);
 	plan_add(p, DBSYNC_OP_ADD_INDEX, "book", "add index", "CREATE INDEX \"bt\" ON \"book\" (\"title\")",
 		(const char *)NULL);
-	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), 0);
+	assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), 0);
 	assert_int_equal(pragma(&fx, "foreign_keys"), 0);
 	dbsync_plan_free(p);
 	fx_close(&fx);
@@ -279,7 +290,7 @@ static void test_rebuild_new_fk_violation_rolls_back(void **state)
 		"INSERT INTO \"new__author\" SELECT * FROM \"author\" WHERE \"id\" <> 2",
 		"DROP TABLE \"author\"",
 		"ALTER TABLE \"new__author\" RENAME TO \"author\"", (const char *)NULL);
-	int rc = dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify);
+	int rc = apply_now(fx.ctx, fx.conn, p, &no_verify);
 	assert_int_equal(rc, DBSYNC_EDB);
 	const dbsync_error *e = dbsync_ctx_error(fx.ctx);
 	assert_int_equal(e->native_code, 787 /* SQLITE_CONSTRAINT_FOREIGNKEY */);
@@ -297,7 +308,7 @@ static void test_rebuild_new_fk_violation_rolls_back(void **state)
 	/* the same framing passes a rebuild that keeps every reference */
 	p = plan_new(true);
 	add_rebuild(p, "");
-	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), 0);
+	assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), 0);
 	dbsync_plan_free(p);
 	free(before);
 	fx_close(&fx);
@@ -316,7 +327,7 @@ static void test_deferred_fk_fails_at_commit(void **state)
 		(const char *)NULL);
 	plan_add(p, DBSYNC_OP_ALTER_COLUMN, "book", "fill \"book\"",
 		"INSERT INTO \"book\" VALUES (10, 'x', 999)", (const char *)NULL);
-	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), DBSYNC_EDB);
+	assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), DBSYNC_EDB);
 	const dbsync_error *e = dbsync_ctx_error(fx.ctx);
 	assert_int_equal(e->native_code, 787 /* SQLITE_CONSTRAINT_FOREIGNKEY */);
 	assert_non_null(strstr(e->message, "while committing the plan: "));
@@ -351,7 +362,7 @@ static void test_locked_database(void **state)
 		plan_add(p, DBSYNC_OP_CREATE_TABLE, "tag", "create table \"tag\"", "CREATE TABLE \"tag\" (a int)",
 			(const char *)NULL);
 		double t0 = now();
-		assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, &no_verify), DBSYNC_ELOCKED);
+		assert_int_equal(apply_now(fx.ctx, fx.conn, p, &no_verify), DBSYNC_ELOCKED);
 		assert_true(now() - t0 >= 0.15); /* it waited for the busy timeout */
 		assert_non_null(strstr(dbsync_ctx_error(fx.ctx)->message, "another process holds the database lock"));
 		assert_int_equal(dbsync_ctx_error(fx.ctx)->native_code & 0xff, SQLITE_BUSY);
@@ -425,7 +436,7 @@ static void test_script_runs_like_apply(void **state)
 	char *text = NULL;
 	assert_int_equal(dbsync_plan_script(&text, a.ctx, p), 0);
 	assert_int_equal(sqlite3_exec(a.peek, text, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(dbsync_plan_apply(b.ctx, b.conn, p, &no_verify), 0);
+	assert_int_equal(apply_now(b.ctx, b.conn, p, &no_verify), 0);
 	char *sa = snapshot(a.peek), *sb = snapshot(b.peek);
 	assert_string_equal(sa, sb);
 	free(sa);
@@ -492,7 +503,7 @@ static void test_verify_reports_what_is_left(void **state)
 	p->desired = desired;
 	plan_add(p, DBSYNC_OP_ADD_INDEX, "book", "add index \"book_title\" to \"book\"",
 		"CREATE INDEX \"book_title\" ON \"book\" (\"title\")", (const char *)NULL);
-	int rc = dbsync_plan_apply(fx.ctx, fx.conn, p, NULL);
+	int rc = apply_now(fx.ctx, fx.conn, p, NULL);
 	assert_int_equal(rc, DBSYNC_EVERIFY);
 	const char *msg = dbsync_ctx_error(fx.ctx)->message;
 	assert_non_null(strstr(msg, "after applying, the database still differs: 2 operations pending:"));
@@ -504,6 +515,39 @@ static void test_verify_reports_what_is_left(void **state)
 	char *snap = snapshot(fx.peek);
 	assert_non_null(strstr(snap, "|book_title|"));
 	free(snap);
+	dbsync_plan_free(p);
+	dbsync_schema_free(desired);
+	fx_close(&fx);
+}
+
+/* A plan made before someone else changed the database is refused under the
+ * lock, with nothing applied: two runs never act on each other's state. */
+static void test_stale_plan_is_refused(void **state)
+{
+	(void)state;
+	fixture fx;
+	fx_open(&fx, "stale.db", base_sql);
+	dbsync_schema *desired = parse_desired(fx.ctx);
+	dbsync_plan_options po = DBSYNC_PLAN_OPTIONS_INIT;
+	dbsync_plan *p = NULL;
+	assert_int_equal(dbsync_plan_compute(&p, fx.ctx, fx.conn, desired, &po), 0);
+	assert_true(dbsync_plan_pending_count(p) > 0);
+	/* another run, or a person, changes the schema in between */
+	assert_int_equal(sqlite3_exec(fx.peek, "CREATE INDEX \"someone_else\" ON \"book\" (\"title\")", NULL, NULL, NULL), SQLITE_OK);
+	char *before = snapshot(fx.peek);
+	assert_int_equal(dbsync_plan_apply(fx.ctx, fx.conn, p, NULL), DBSYNC_ESTALE);
+	assert_non_null(strstr(dbsync_ctx_error(fx.ctx)->message, "plan again"));
+	for (size_t i = 0; i < p->ops.n; i++)
+		assert_int_not_equal(p->ops.items[i]->status, DBSYNC_STATUS_APPLIED);
+	char *after = snapshot(fx.peek);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	dbsync_plan_free(p);
+	/* planned again, it goes through */
+	assert_int_equal(dbsync_plan_compute(&p, fx.ctx, fx.conn, desired, &po), 0);
+	if (dbsync_plan_apply(fx.ctx, fx.conn, p, NULL))
+		fail_msg("apply after re-planning: %s", dbsync_ctx_error(fx.ctx)->message);
 	dbsync_plan_free(p);
 	dbsync_schema_free(desired);
 	fx_close(&fx);
@@ -522,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_script_runs_like_apply),
 		cmocka_unit_test(test_apply_verifies),
 		cmocka_unit_test(test_verify_reports_what_is_left),
+		cmocka_unit_test(test_stale_plan_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, test_tmpdir_teardown);
 }

@@ -273,7 +273,11 @@ def test_two_concurrent_runs_do_not_interleave(pg_filled, pg_template):
     assert "Done:" in out_a, out_a
     print("run B: exit %d; %s" % (code_b, (err_b or out_b).strip().splitlines()[-2:]))
     if code_b != 0:
-        assert "another dbsync run holds the lock" in err_b or "nothing was changed" in err_b, out_b + err_b
+        # a clear message either way: the lock was held, or B's plan was made
+        # before A changed the schema and was refused under the lock
+        assert ("another dbsync run holds the lock" in err_b
+                or "changed after this plan was computed" in err_b), out_b + err_b
+        assert "nothing was changed" in err_b or "holds the lock" in err_b, out_b + err_b
 
     after = s.snapshot_rows(db)
     assert s.assert_rows_survived(before, after, drifted) > 25

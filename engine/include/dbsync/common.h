@@ -30,7 +30,8 @@ typedef enum dbsync_error_code {
 	DBSYNC_EVERIFY = -7,      /**< after applying, the database still differs */
 	DBSYNC_ELOCKED = -8,      /**< another run holds the sync lock */
 	DBSYNC_EREFUSED = -9,     /**< a change was refused to protect data */
-	DBSYNC_ECONNECT = -10     /**< could not connect, or the connection was lost */
+	DBSYNC_ECONNECT = -10,    /**< could not connect, or the connection was lost */
+	DBSYNC_ESTALE = -11       /**< the database changed after the plan was computed: plan again */
 } dbsync_error_code;
 
 /** SQL dialects the engine knows. */
