@@ -2,7 +2,7 @@
 # Install what building and testing need, on a fresh Debian machine.
 #   scripts/deps.sh system          Debian packages (needs root; skipped when all are present)
 #   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
-#                                     (and pytest, psycopg, meson-python)
+#                                     (and pytest, psycopg, mysqlclient, meson-python)
 set -euo pipefail
 
 # Build: pkg-config, the C libraries and headers. Tests: sqlite3, and throwaway
@@ -38,10 +38,12 @@ venv() {
 		"$py" -m venv "$dir"
 	fi
 	# psycopg: Django's PostgreSQL driver, for the end-to-end suite's PostgreSQL half
-	# (the binary wheel bundles libpq; the engine links Debian's libpq-dev)
+	# (the binary wheel bundles libpq; the engine links Debian's libpq-dev).
+	# mysqlclient: Django's MySQL/MariaDB driver, for the MariaDB half; it builds
+	# from source against libmariadb-dev, found through pkg-config (system installs both).
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
 		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja \
-		'psycopg[binary]>=3.1.8'
+		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1'
 }
 
 # The interpreter for a Python minor version: PATH first, then pyenv's versions.

@@ -11,6 +11,12 @@ session starts ONE throwaway server (scripts/pg-server.sh, stopped at the end
 of the session whatever happens), builds one template database with `migrate`,
 and gives each test its own database: CREATE DATABASE ... TEMPLATE, dropped
 afterwards. Django's 'default' alias is pointed at that database for the test.
+
+MariaDB (the tests that parametrize `backend` with e2e_support.ALL_BACKENDS):
+ONE throwaway server for the session (scripts/mariadb-server.sh, stopped at the
+end whatever happens), a template built by `migrate` that tests only read, and
+a fresh database per test (CREATE DATABASE, dropped afterwards); a test that
+needs a migrated one migrates it itself (MariaDB has no database templates).
 """
 import atexit
 import importlib
@@ -194,6 +200,67 @@ def pg_db(pg_server):
     db.drop()
 
 
+# --- MariaDB ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def my_server():
+    """ONE throwaway MariaDB for the session (scripts/mariadb-server.sh), stopped
+    and its directory removed at the end, also on failure (see pg_server)."""
+    import e2e_my
+
+    try:
+        server = e2e_my.MyServer.start()
+    except e2e_my.ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    atexit.register(server.stop)
+    try:
+        yield server
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        atexit.unregister(server.stop)
+
+
+@pytest.fixture(scope="session")
+def my_template(my_server, django_db_blocker):
+    """One MariaDB database built by `migrate`, read (never changed) by the tests."""
+    db = my_server.new_database(prefix="e2e_migrated")
+    with django_db_blocker.unblock():
+        previous = use_database("default", db.settings_dict())
+        try:
+            s.migrate()
+        finally:
+            use_database("default", previous)
+    return db
+
+
+@pytest.fixture
+def my_db(my_server):
+    """A fresh, empty MariaDB database that Django's 'default' points at."""
+    db = my_server.new_database()
+    previous = use_database("default", db.settings_dict())
+    yield db
+    use_database("default", previous)
+    db.drop()
+
+
+@pytest.fixture
+def my_migrated(my_db):
+    """A database built by `migrate` in the fresh database's place. MariaDB has
+    no CREATE DATABASE ... TEMPLATE; migrating takes a few seconds, so each test
+    that needs one migrates its own."""
+    s.migrate()
+    return my_db
+
+
+# The proofs run on SQLite and PostgreSQL; a test that also runs on MariaDB
+# parametrizes `backend` itself with e2e_support.ALL_BACKENDS.
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request):
     return request.param
@@ -202,17 +269,14 @@ def backend(request):
 @pytest.fixture
 def db_empty(request, backend):
     """A fresh, empty database of the test's backend, Django's 'default' pointing at it."""
-    if backend == "sqlite":
-        return request.getfixturevalue("dbfile")
-    return request.getfixturevalue("pg_db")
+    return request.getfixturevalue({"sqlite": "dbfile", "postgresql": "pg_db", "mysql": "my_db"}[backend])
 
 
 @pytest.fixture
 def db_template(request, backend):
     """The database built by `migrate` for the test's backend (read it, never change it)."""
-    if backend == "sqlite":
-        return request.getfixturevalue("migrate_template")
-    return request.getfixturevalue("pg_template")
+    return request.getfixturevalue({"sqlite": "migrate_template", "postgresql": "pg_template",
+                                    "mysql": "my_template"}[backend])
 
 
 @pytest.fixture
@@ -242,7 +306,8 @@ def pg_filled(pg_migrated):
 
 @pytest.fixture
 def db_migrated(request, backend):
-    return request.getfixturevalue("migrated_db" if backend == "sqlite" else "pg_migrated")
+    return request.getfixturevalue({"sqlite": "migrated_db", "postgresql": "pg_migrated",
+                                    "mysql": "my_migrated"}[backend])
 
 
 @pytest.fixture

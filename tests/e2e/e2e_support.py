@@ -22,13 +22,27 @@ from django.db import connections
 # Apps whose tables the default selection syncs in this project.
 PROJECT_APPS = ("catalog", "notes")
 
+# Every backend; the `backend` fixture covers the first two, a test that is
+# also proven on MariaDB says so with @pytest.mark.parametrize("backend", ALL_BACKENDS).
+ALL_BACKENDS = ("sqlite", "postgresql", "mysql")
+
 
 def is_pg(db):
     return type(db).__name__ == "PgDb"
 
 
+def is_my(db):
+    return type(db).__name__ == "MyDb"
+
+
+def is_server(db):
+    """A database on a server (PostgreSQL or MariaDB) rather than a SQLite file:
+    it reads and changes itself through its own methods."""
+    return is_pg(db) or is_my(db)
+
+
 def backend_of(db):
-    return "postgresql" if is_pg(db) else "sqlite"
+    return "postgresql" if is_pg(db) else "mysql" if is_my(db) else "sqlite"
 
 
 def q(name):
@@ -41,13 +55,17 @@ def close_connections():
         conn.close()
 
 
-def model_tables(*app_labels):
-    """Tables of the concrete, managed models of the apps, M2M tables included."""
+def model_tables(*app_labels, alias=None):
+    """Tables of the concrete, managed models of the apps, M2M tables included;
+    with `alias`, only those the routers allow on that database."""
+    from django.db import router
+
     tables = set()
     for label in app_labels:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             if model._meta.managed and not model._meta.proxy and not model._meta.swapped:
-                tables.add(model._meta.db_table)
+                if alias is None or router.allow_migrate_model(alias, model):
+                    tables.add(model._meta.db_table)
     return tables
 
 
@@ -106,7 +124,7 @@ def raw(path):
 
 
 def user_tables(path):
-    if is_pg(path):
+    if is_server(path):
         return path.user_tables()
     con = raw(path)
     try:
@@ -118,7 +136,7 @@ def user_tables(path):
 
 def schema_rows(path):
     """Every object of sqlite_schema, for "nothing changed" comparisons."""
-    if is_pg(path):
+    if is_server(path):
         return path.schema_rows()
     con = raw(path)
     try:
@@ -142,7 +160,7 @@ def snapshot_rows(path, tables=None):
     """{table: (columns, rows)} with every column, rows ordered by primary key.
     Values are what sqlite3 returns, so a storage-class change (123 -> '123')
     shows up."""
-    if is_pg(path):
+    if is_server(path):
         return path.snapshot_rows(tables)
     con = raw(path)
     try:
@@ -242,7 +260,7 @@ def django_schema(path, tables=None):
     introspection of the file, normalized so that only real differences show:
     column order is ignored (migrate appends added columns, create_model does
     not), and unnamed constraints are compared by definition."""
-    if is_pg(path):
+    if is_server(path):
         return path.django_schema(tables)
     wrapper = _wrapper(path)
     try:
@@ -308,7 +326,7 @@ def assert_same_schema(path_a, path_b, tables):
     for table in sorted(tables):
         assert a[table]["columns"] == b[table]["columns"], "columns of %s differ" % table
         assert a[table]["constraints"] == b[table]["constraints"], "constraints of %s differ" % table
-    if is_pg(path_a):
+    if is_server(path_a):
         fa, fb, what = path_a.facts(tables), path_b.facts(tables), "catalog facts"
     else:
         fa, fb, what = sqlite_facts(path_a, tables), sqlite_facts(path_b, tables), "SQLite facts"
@@ -327,6 +345,8 @@ def engine():
 def engine_connect(path):
     if is_pg(path):
         return engine().Connection("postgresql", path.engine_params())
+    if is_my(path):
+        return engine().Connection("mysql", path.engine_params())
     return engine().Connection("sqlite", {"name": str(path)})
 
 
@@ -353,7 +373,7 @@ def engine_plan(path, desired_sql, metadata_json=None, **options):
 def subset_copy(path, tables, dest):
     """A copy of the file holding only `tables` (the others dropped), so its DDL
     read back by the engine describes exactly those tables."""
-    if is_pg(path):
+    if is_server(path):
         return path.subset_copy(tables)
     shutil.copyfile(path, dest)
     others = set(user_tables(dest)) - set(tables) - {"sqlite_sequence"}
@@ -371,17 +391,19 @@ def assert_engine_agrees(path_a, path_b, tables, tmp_dir):
     b = subset_copy(path_b, tables, tmp_dir / ("agree-b-%s" % os.path.basename(str(path_b))))
     try:
         for desired_db, target_db in ((a, b), (b, a)):
-            desired_sql = engine_introspect_sql(desired_db)
+            # MariaDB: the engine's own DDL read-back does not parse on MariaDB
+            # (an inline `CONSTRAINT name UNIQUE`), the server's SHOW CREATE TABLE does.
+            desired_sql = desired_db.create_table_sql() if is_my(desired_db) else engine_introspect_sql(desired_db)
             assert desired_sql.strip(), "engine read no DDL from %s" % desired_db
             plan = engine_plan(target_db, desired_sql, drop_columns=True)
             ops = plan.ops
-            if is_pg(desired_db):
+            if is_server(desired_db):
                 ops = desired_db.without_inline_unique_renames(ops, target_db)
             assert ops == [], "%s -> %s:\n%s" % (desired_db.name, target_db.name,
                                                  "\n".join(op_brief(op) for op in plan.ops))
     finally:
         for copy in (a, b):
-            if is_pg(copy):
+            if is_server(copy):
                 copy.drop()
 
 
@@ -393,7 +415,7 @@ def op_brief(op):
 # --- drifting a database with raw SQL -------------------------------------------
 
 def execute(path, *statements):
-    if is_pg(path):
+    if is_server(path):
         return path.execute(*statements)
     con = raw(path)
     try:
@@ -452,7 +474,7 @@ def rebuild_table(path, table, edit, drop_indexes=()):
 def index_names(path, table, *, columns=None, unique=None):
     """Names of the indexes of `table` (optionally only those on exactly these
     columns, or only unique ones), auto-indexes included."""
-    if is_pg(path):
+    if is_server(path):
         return path.index_names(table, columns=columns, unique=unique)
     con = raw(path)
     try:
@@ -470,8 +492,11 @@ def index_names(path, table, *, columns=None, unique=None):
 
 
 def column_type(path, table, column):
-    """The column's declared type (SQLite) or format_type (PostgreSQL), lower case."""
-    if is_pg(path):
+    """The column's declared type (SQLite), format_type (PostgreSQL) or data type
+    (MariaDB), lower case."""
+    if is_my(path):
+        rows = [(path.column_type(table, column),)] if path.column_type(table, column) else []
+    elif is_pg(path):
         rows = path.query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                           "%s::regclass AND attname = %s AND NOT attisdropped", (q(table), column))
     else:
@@ -485,8 +510,8 @@ def column_type(path, table, column):
 
 
 def fetch(path, query):
-    """All rows of a query, on either backend."""
-    if is_pg(path):
+    """All rows of a query, on any backend."""
+    if is_server(path):
         return path.query(query)
     con = raw(path)
     try:
@@ -496,7 +521,7 @@ def fetch(path, query):
 
 
 def column_names(path, table):
-    if is_pg(path):
+    if is_server(path):
         return path.column_names(table)
     con = raw(path)
     try:

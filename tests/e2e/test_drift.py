@@ -10,7 +10,8 @@ again identical to the migrate-built one, and `--check` exits 0.
 Every drift kind has its SQL for each backend it applies to: SQLite rebuilds a
 table where ALTER TABLE cannot (as SQLite documents), PostgreSQL uses ALTER
 TABLE. A few kinds exist on one backend only (identity columns, pattern-ops
-indexes, foreign-key options and check expressions are PostgreSQL's).
+indexes, foreign-key options and check expressions are PostgreSQL's). A few
+kinds also have MariaDB SQL (the `my` versions) and run there too.
 """
 from dataclasses import dataclass, field
 
@@ -27,12 +28,14 @@ class Drift:
     restored: object         # (db) -> None, asserts the object is back (either backend)
     settings: dict = field(default_factory=dict)
     pg: object = None        # (PgDb) -> None, the PostgreSQL version of the drift; None: none
+    my: object = None        # (MyDb) -> None, the MariaDB version of the drift; None: none
 
     def backends(self):
-        return [b for b, fn in (("sqlite", self.apply), ("postgresql", self.pg)) if fn is not None]
+        return [b for b, fn in (("sqlite", self.apply), ("postgresql", self.pg), ("mysql", self.my))
+                if fn is not None]
 
     def apply_to(self, db):
-        (self.pg if s.is_pg(db) else self.apply)(db)
+        (self.pg if s.is_pg(db) else self.my if s.is_my(db) else self.apply)(db)
 
 
 ODD = "notes odd-Table Ä"
@@ -96,6 +99,20 @@ def index_back(table, columns, unique):
 
 def pg(*statements):
     return lambda db: db.execute(*statements)
+
+
+def my(*statements):
+    return lambda db: db.execute(*statements)
+
+
+def my_drop_index(table, columns):
+    def apply(db):
+        import e2e_my
+
+        names = db.index_names(table, columns=columns, unique=False)
+        assert len(names) == 1, names
+        db.execute("DROP INDEX %s ON %s" % (e2e_my.qi(names[0]), e2e_my.qi(table)))
+    return apply
 
 
 def pg_drop_index(table, columns, like=False):
@@ -162,26 +179,30 @@ DRIFTS = [
           drop_table("catalog_productdetail"),
           table_back("catalog_productdetail", columns=["product_id", "warranty_months", "notes"],
                      pk=["product_id"], fks=[("product_id", ("catalog_product", "id"))]),
-          pg=pg('DROP TABLE "catalog_productdetail"')),
+          pg=pg('DROP TABLE "catalog_productdetail"'), my=my("DROP TABLE `catalog_productdetail`")),
     Drift("missing_m2m_table",
           drop_table("catalog_product_tags"),
           table_back("catalog_product_tags", columns=["id", "product_id", "tag_id"], pk=["id"],
                      fks=[("product_id", ("catalog_product", "id")), ("tag_id", ("catalog_tag", "id"))]),
-          pg=pg('DROP TABLE "catalog_product_tags"')),
+          pg=pg('DROP TABLE "catalog_product_tags"'), my=my("DROP TABLE `catalog_product_tags`")),
     Drift("missing_column",
           lambda p: s.rebuild_table(p, "catalog_supplier", _edit(', "website" varchar(200) NULL', "")),
           lambda p: _true(_column(p, "catalog_supplier", "website")["null"], "website NOT NULL"),
-          pg=pg('ALTER TABLE "catalog_supplier" DROP COLUMN "website"')),
+          pg=pg('ALTER TABLE "catalog_supplier" DROP COLUMN "website"'),
+          my=my("ALTER TABLE `catalog_supplier` DROP COLUMN `website`")),
     Drift("missing_column_mixed_case_table",
           lambda p: s.rebuild_table(p, "Catalog_Category", _edit(', "description" text NOT NULL', "")),
           lambda p: _column(p, "Catalog_Category", "description"),
-          pg=pg('ALTER TABLE "Catalog_Category" DROP COLUMN "description"')),
+          pg=pg('ALTER TABLE "Catalog_Category" DROP COLUMN "description"'),
+          my=my("ALTER TABLE `Catalog_Category` DROP COLUMN `description`")),
     Drift("missing_foreign_key_column",
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               ', "supplier_id" bigint NULL REFERENCES "catalog_supplier" ("id") DEFERRABLE INITIALLY DEFERRED', ""),
               drop_indexes=s.index_names(p, "catalog_product", columns=["supplier_id"])),
           lambda p: _has(p, "catalog_product", columns=["supplier_id"], foreign_key=("catalog_supplier", "id")),
-          pg=pg('ALTER TABLE "catalog_product" DROP COLUMN "supplier_id"')),
+          pg=pg('ALTER TABLE "catalog_product" DROP COLUMN "supplier_id"'),
+          my=my("ALTER TABLE `catalog_product` DROP FOREIGN KEY `catalog_product_supplier_id_4dd661ea_fk_catalog_supplier_id`",
+                "ALTER TABLE `catalog_product` DROP COLUMN `supplier_id`")),
     Drift("missing_generated_column",
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               ', "stock_value" decimal GENERATED ALWAYS AS ((CAST(("stock" * "price") AS NUMERIC))) STORED', "")),
@@ -193,32 +214,39 @@ DRIFTS = [
           lambda p: _has(p, "notes_reminder", columns=["id"], primary_key=True),
           pg=pg('ALTER TABLE "notes_reminder" DROP CONSTRAINT "notes_reminder_pkey"')),
     Drift("extra_column", add_extra_column, extra_column_gone, settings={"AUTO_DROP_COLUMNS": True},
-          pg=add_extra_column),
+          pg=add_extra_column,
+          my=my("ALTER TABLE `catalog_tag` ADD COLUMN `legacy_code` varchar(20) NULL",
+                "UPDATE `catalog_tag` SET `legacy_code` = CONCAT('L-', `id`)")),
     Drift("changed_type",
           lambda p: s.rebuild_table(p, "catalog_product", _edit('"views" bigint NOT NULL', '"views" text NOT NULL')),
           lambda p: _true(s.column_type(p, "catalog_product", "views") == "bigint", "views not bigint"),
-          pg=pg('ALTER TABLE "catalog_product" ALTER COLUMN "views" TYPE text')),
+          pg=pg('ALTER TABLE "catalog_product" ALTER COLUMN "views" TYPE text'),
+          my=my("ALTER TABLE `catalog_product` MODIFY `views` longtext NOT NULL")),
     Drift("changed_null",
           lambda p: s.rebuild_table(p, "catalog_supplier",
                                     _edit('"name" varchar(200) NOT NULL', '"name" varchar(200) NULL')),
           lambda p: _true(not _column(p, "catalog_supplier", "name")["null"], "name is NULL-able"),
-          pg=pg('ALTER TABLE "catalog_supplier" ALTER COLUMN "name" DROP NOT NULL')),
+          pg=pg('ALTER TABLE "catalog_supplier" ALTER COLUMN "name" DROP NOT NULL'),
+          my=my("ALTER TABLE `catalog_supplier` MODIFY `name` varchar(200) NULL")),
     Drift("changed_default",
           lambda p: s.rebuild_table(p, "catalog_product",
                                     _edit('"position" integer DEFAULT 0 NOT NULL', '"position" integer DEFAULT 7 NOT NULL')),
           lambda p: _true(_column(p, "catalog_product", "position")["default"] == "0", "default not 0"),
-          pg=pg('ALTER TABLE "catalog_product" ALTER COLUMN "position" SET DEFAULT 7')),
+          pg=pg('ALTER TABLE "catalog_product" ALTER COLUMN "position" SET DEFAULT 7'),
+          my=my("ALTER TABLE `catalog_product` ALTER COLUMN `position` SET DEFAULT 7")),
     Drift("lost_db_default",
           lambda p: s.rebuild_table(p, "catalog_supplier",
                                     _edit("\"created_at\" datetime DEFAULT (STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')) NOT NULL",
                                           '"created_at" datetime NOT NULL')),
           lambda p: _true(_column(p, "catalog_supplier", "created_at")["default"], "no default"),
-          pg=pg('ALTER TABLE "catalog_supplier" ALTER COLUMN "created_at" DROP DEFAULT')),
+          pg=pg('ALTER TABLE "catalog_supplier" ALTER COLUMN "created_at" DROP DEFAULT'),
+          my=my("ALTER TABLE `catalog_supplier` ALTER COLUMN `created_at` DROP DEFAULT")),
     Drift("lost_unique_column",
           lambda p: s.rebuild_table(p, "catalog_tag", _edit('"name" varchar(50) NOT NULL UNIQUE',
                                                             '"name" varchar(50) NOT NULL')),
           lambda p: _has(p, "catalog_tag", columns=["name"], unique=True),
-          pg=pg_drop_constraint("catalog_tag", "u", ["name"])),
+          pg=pg_drop_constraint("catalog_tag", "u", ["name"]),
+          my=my("DROP INDEX `catalog_tag_name_c2802f4e_uniq` ON `catalog_tag`")),
     Drift("lost_unique_constraint",
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               ', CONSTRAINT "product_slug_per_category" UNIQUE ("category_id", "slug")', "")),
@@ -227,11 +255,13 @@ DRIFTS = [
     Drift("lost_unique_together",
           drop_index_where("catalog_supplier", ["name", "CountryCode"], unique=True),
           index_back("catalog_supplier", ["name", "CountryCode"], unique=True),
-          pg=pg_drop_constraint("catalog_supplier", "u", ["name", "CountryCode"])),
+          pg=pg_drop_constraint("catalog_supplier", "u", ["name", "CountryCode"]),
+          my=my("DROP INDEX `catalog_supplier_name_CountryCode_cf45a958_uniq` ON `catalog_supplier`")),
     Drift("missing_index_db_index",
           drop_index_where("catalog_supplier", ["CountryCode"], unique=False),
           index_back("catalog_supplier", ["CountryCode"], unique=False),
-          pg=pg_drop_index("catalog_supplier", ["CountryCode"])),
+          pg=pg_drop_index("catalog_supplier", ["CountryCode"]),
+          my=my_drop_index("catalog_supplier", ["CountryCode"])),
     Drift("missing_index_foreign_key",
           drop_index_where("catalog_product", ["category_id"], unique=False),
           index_back("catalog_product", ["category_id"], unique=False),
@@ -239,7 +269,8 @@ DRIFTS = [
     Drift("missing_partial_index",
           lambda p: s.execute(p, 'DROP INDEX "product_released_idx"'),
           lambda p: _true("product_released_idx" in s.index_names(p, "catalog_product"), "no index"),
-          pg=pg('DROP INDEX "product_released_idx"')),
+          pg=pg('DROP INDEX "product_released_idx"'),
+          my=my("DROP INDEX `product_released_idx` ON `catalog_product`")),
     Drift("missing_index_mixed_case_table",
           drop_index_where("Catalog_Category", ["parent_id"], unique=False),
           index_back("Catalog_Category", ["parent_id"], unique=False),
@@ -267,19 +298,22 @@ DRIFTS = [
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               ', CONSTRAINT "product_price_nonnegative" CHECK ("price" >= \'0\')', "")),
           lambda p: _has(p, "catalog_product", columns=["price"], check=True),
-          pg=pg('ALTER TABLE "catalog_product" DROP CONSTRAINT "product_price_nonnegative"')),
+          pg=pg('ALTER TABLE "catalog_product" DROP CONSTRAINT "product_price_nonnegative"'),
+          my=my("ALTER TABLE `catalog_product` DROP CONSTRAINT `product_price_nonnegative`")),
     Drift("dropped_foreign_key",
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               '"category_id" integer NOT NULL REFERENCES "Catalog_Category" ("id") DEFERRABLE INITIALLY DEFERRED',
               '"category_id" integer NOT NULL')),
           lambda p: _has(p, "catalog_product", columns=["category_id"], foreign_key=("Catalog_Category", "id")),
-          pg=pg_drop_constraint("catalog_product", "f", ["category_id"])),
+          pg=pg_drop_constraint("catalog_product", "f", ["category_id"]),
+          my=my("ALTER TABLE `catalog_product` DROP FOREIGN KEY `catalog_product_category_id_35bf920b_fk_Catalog_Category_id`")),
     Drift("dropped_self_foreign_key",
           lambda p: s.rebuild_table(p, "Catalog_Category", _edit(
               '"parent_id" integer NULL REFERENCES "Catalog_Category" ("id") DEFERRABLE INITIALLY DEFERRED',
               '"parent_id" integer NULL')),
           lambda p: _has(p, "Catalog_Category", columns=["parent_id"], foreign_key=("Catalog_Category", "id")),
-          pg=pg_drop_constraint("Catalog_Category", "f", ["parent_id"])),
+          pg=pg_drop_constraint("Catalog_Category", "f", ["parent_id"]),
+          my=my("ALTER TABLE `Catalog_Category` DROP FOREIGN KEY `Catalog_Category_parent_id_707129c7_fk_Catalog_Category_id`")),
     # PostgreSQL only: what SQLite has no equivalent of, or no way to change in place.
     Drift("missing_pattern_ops_like_index", None,
           lambda p: _true("catalog_product_sku_5c54c070_like" in s.index_names(p, "catalog_product"), "no _like"),
@@ -312,6 +346,9 @@ CASES = [pytest.param(backend, drift, id="%s-%s" % (backend, drift.id))
 
 def assert_consistent(db):
     """Nothing the sync left behind breaks the database's own rules."""
+    if s.is_my(db):
+        assert db.orphan_rows() == []
+        return
     if s.is_pg(db):
         # A constraint added NOT VALID would hide rows that break it.
         assert db.query("SELECT conrelid::regclass::text, conname FROM pg_constraint "
@@ -349,7 +386,7 @@ def test_drift_converges_and_keeps_rows(db_filled, db_template, drift, tmp_path)
         assert compared > 25, compared
         drift.restored(filled_db)
 
-        project = s.model_tables(*s.PROJECT_APPS)
+        project = s.model_tables(*s.PROJECT_APPS, alias="default")
         s.assert_same_schema(migrate_template, filled_db, project)
         s.assert_engine_agrees(migrate_template, filled_db, project, tmp_path)
         assert_consistent(filled_db)
@@ -357,16 +394,18 @@ def test_drift_converges_and_keeps_rows(db_filled, db_template, drift, tmp_path)
         again = s.dbsync("--auto-approve")
         assert "No changes: the database matches the models." in again.out, again.text
         assert s.dbsync("--check").code == 0
-    # Untouched by the sync: Django's own tables (not selected) and their rows.
-    assert s.snapshot_rows(filled_db, ["django_migrations", "auth_permission"]) == \
-        s.snapshot_rows(migrate_template, ["django_migrations", "auth_permission"])
+    # Untouched by the sync: Django's own tables (not selected) and their rows,
+    # as they were before the drift (on MariaDB each test migrates its own
+    # database, so the template's django_migrations has other timestamps).
+    untouched = ["django_migrations", "auth_permission"]
+    assert s.snapshot_rows(filled_db, untouched) == {t: before[t] for t in untouched}
 
 
 @pytest.mark.parametrize(("backend", "drift"), CASES, indirect=["backend"])
 def test_schema_comparison_sees_each_drift(db_migrated, db_template, drift):
     """The identity check used above is not vacuous: it tells each drift apart
     from the migrate-built schema (and a copy from itself it does not)."""
-    project = s.model_tables(*s.PROJECT_APPS)
+    project = s.model_tables(*s.PROJECT_APPS, alias="default")
     s.assert_same_schema(db_template, db_migrated, project)
     drift.apply_to(db_migrated)
     with pytest.raises(AssertionError):
@@ -390,7 +429,7 @@ def test_every_drift_at_once_converges_in_one_run(db_filled, db_template, backen
         assert s.assert_rows_survived(before, after, drifted) > 25
         for drift in drifts:
             drift.restored(filled_db)
-        project = s.model_tables(*s.PROJECT_APPS)
+        project = s.model_tables(*s.PROJECT_APPS, alias="default")
         s.assert_same_schema(migrate_template, filled_db, project)
         s.assert_engine_agrees(migrate_template, filled_db, project, tmp_path)
         assert_consistent(filled_db)

@@ -39,5 +39,8 @@ DATABASES = {
 if os.environ.get("DBSYNC_E2E_PG"):
     DATABASES["default"] = dict(json.loads(os.environ["DBSYNC_E2E_PG"]), ENGINE="django.db.backends.postgresql")
 
+# notes.Oddity cannot be built on MySQL/MariaDB (see the router); no effect elsewhere.
+DATABASE_ROUTERS = ["testproject.routers.NoOddityOnMySQL"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MEDIA_ROOT = os.path.join(_tmp, "dbsync-e2e-media")
