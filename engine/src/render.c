@@ -107,7 +107,8 @@ static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 
 static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
-	if (!k->name)
+	/* a MySQL primary key is always called PRIMARY and takes no name */
+	if (!k->name || (d == DBSYNC_DIALECT_MYSQL && k->kind == DBS_CON_PRIMARY))
 		return;
 	dbs_buf_puts(out, " CONSTRAINT ");
 	dbs_quote_ident(out, d, k->name);
@@ -141,6 +142,10 @@ static bool col_is(dbsync_dialect d, const dbs_constraint *k, const dbs_column *
  * key on an autoincrement column is written inline. */
 static bool renders_inline(dbsync_dialect d, const dbs_table *t, const dbs_constraint *k)
 {
+	/* MySQL takes no constraint name on a column-level key, and parses but
+	 * ignores a column-level REFERENCES: those go table-level */
+	if (d == DBSYNC_DIALECT_MYSQL && ((k->name && k->kind != DBS_CON_PRIMARY) || k->kind == DBS_CON_FOREIGN))
+		return false;
 	if (k->inline_col)
 		return k->cols.n == 1;
 	if (k->kind != DBS_CON_PRIMARY || k->cols.n != 1 || d != DBSYNC_DIALECT_SQLITE)

@@ -212,6 +212,33 @@ static void test_table_level_constraints_and_options(void **state)
 	dbsync_schema_free(s);
 }
 
+/* MySQL takes no name on a column-level key and ignores a column-level
+ * REFERENCES: named keys and every foreign key are written table-level, and the
+ * primary key (always called PRIMARY there) carries no name. */
+static void test_mysql_keys_table_level(void **state)
+{
+	(void)state;
+	const dbsync_dialect MYD = DBSYNC_DIALECT_MYSQL;
+	dbsync_schema *s = dbs_schema_new(MYD);
+	dbs_table *t = dbs_schema_add_table(s, "child");
+	mb_col(s, t, "id", "int", true);
+	mb_col(s, t, "name", "varchar(100)", true);
+	mb_col(s, t, "code", "varchar(10)", true);
+	mb_col(s, t, "parent_id", "bigint", true);
+	mb_con(s, t, DBS_CON_PRIMARY, "PRIMARY", true, "id", NULL);
+	mb_con(s, t, DBS_CON_UNIQUE, "name", true, "name", NULL);
+	mb_con(s, t, DBS_CON_UNIQUE, NULL, true, "code", NULL);
+	dbs_constraint *fk = mb_con(s, t, DBS_CON_FOREIGN, NULL, true, "parent_id", NULL);
+	fk->ref_table = "parent";
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_render_create_table(&b, MYD, t);
+	assert_string_equal(dbs_buf_cstr(&b), "CREATE TABLE `child` (`id` int NOT NULL PRIMARY KEY, "
+		"`name` varchar(100) NOT NULL, `code` varchar(10) NOT NULL UNIQUE, `parent_id` bigint NOT NULL, "
+		"CONSTRAINT `name` UNIQUE (`name`), FOREIGN KEY (`parent_id`) REFERENCES `parent`)");
+	dbs_buf_free(&b);
+	dbsync_schema_free(s);
+}
+
 static void test_literal_classifier(void **state)
 {
 	(void)state;
@@ -277,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_topological_order_and_cycles),
 		cmocka_unit_test(test_hostile_identifiers_are_quoted),
 		cmocka_unit_test(test_table_level_constraints_and_options),
+		cmocka_unit_test(test_mysql_keys_table_level),
 		cmocka_unit_test(test_literal_classifier),
 		cmocka_unit_test(test_round_trip_through_parser),
 	};
