@@ -152,13 +152,12 @@ def use_database(alias, settings_dict):
     return previous
 
 
-@pytest.fixture(scope="session")
-def pg_server():
-    import e2e_pg
-
+def _session_server(module, cls):
+    """Start ONE throwaway server for the session and stop it (its directory
+    removed) at the end, also on failure: a generator for a session fixture."""
     try:
-        server = e2e_pg.PgServer.start()
-    except e2e_pg.ServerUnavailable as exc:
+        server = cls.start()
+    except module.ServerUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
     # SIGTERM (a CI timeout, kill) would end pytest without teardown: make it
     # an interrupt, which pytest unwinds through the fixtures' finalizers.
@@ -177,10 +176,9 @@ def pg_server():
         atexit.unregister(server.stop)
 
 
-@pytest.fixture(scope="session")
-def pg_template(pg_server, django_db_blocker):
-    """One PostgreSQL database built by `migrate`, copied by the tests that need it."""
-    db = pg_server.new_database(prefix="e2e_migrated")
+def _migrated_template(server, django_db_blocker):
+    """One database on `server` built by `migrate`."""
+    db = server.new_database(prefix="e2e_migrated")
     with django_db_blocker.unblock():
         previous = use_database("default", db.settings_dict())
         try:
@@ -188,6 +186,20 @@ def pg_template(pg_server, django_db_blocker):
         finally:
             use_database("default", previous)
     return db
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """ONE throwaway PostgreSQL for the session (scripts/pg-server.sh)."""
+    import e2e_pg
+
+    yield from _session_server(e2e_pg, e2e_pg.PgServer)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server, django_db_blocker):
+    """One PostgreSQL database built by `migrate`, copied by the tests that need it."""
+    return _migrated_template(pg_server, django_db_blocker)
 
 
 @pytest.fixture
@@ -204,40 +216,16 @@ def pg_db(pg_server):
 
 @pytest.fixture(scope="session")
 def my_server():
-    """ONE throwaway MariaDB for the session (scripts/mariadb-server.sh), stopped
-    and its directory removed at the end, also on failure (see pg_server)."""
+    """ONE throwaway MariaDB for the session (scripts/mariadb-server.sh)."""
     import e2e_my
 
-    try:
-        server = e2e_my.MyServer.start()
-    except e2e_my.ServerUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt("SIGTERM")
-
-    signal.signal(signal.SIGTERM, interrupt)
-    atexit.register(server.stop)
-    try:
-        yield server
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
-        atexit.unregister(server.stop)
+    yield from _session_server(e2e_my, e2e_my.MyServer)
 
 
 @pytest.fixture(scope="session")
 def my_template(my_server, django_db_blocker):
     """One MariaDB database built by `migrate`, read (never changed) by the tests."""
-    db = my_server.new_database(prefix="e2e_migrated")
-    with django_db_blocker.unblock():
-        previous = use_database("default", db.settings_dict())
-        try:
-            s.migrate()
-        finally:
-            use_database("default", previous)
-    return db
+    return _migrated_template(my_server, django_db_blocker)
 
 
 @pytest.fixture
