@@ -296,8 +296,13 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 			dbs_buf_printf(out, "(%s)", p->expr ? p->expr : "");
 		if (p->prefix_len > 0)
 			dbs_buf_printf(out, "(%d)", p->prefix_len);
-		if (p->collation)
+		if (p->collation && d == DBSYNC_DIALECT_POSTGRES) {
+			/* PostgreSQL collations are catalog names ("C", "en_US"): quoted */
+			dbs_buf_puts(out, " COLLATE ");
+			dbs_quote_ident(out, d, p->collation);
+		} else if (p->collation) {
 			dbs_buf_printf(out, " COLLATE %s", p->collation);
+		}
 		if (p->opclass)
 			dbs_buf_printf(out, " %s", p->opclass);
 		if (p->desc)

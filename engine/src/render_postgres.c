@@ -114,38 +114,9 @@ int dbs_pg_render_create_table(dbs_buf *out, const dbs_table *t)
 
 int dbs_pg_render_create_index(dbs_buf *out, const char *table, const dbs_index *ix)
 {
-	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
-	dbs_quote_ident(out, PG, ix->name);
-	dbs_buf_puts(out, " ON ");
-	dbs_quote_ident(out, PG, table);
-	if (ix->method)
-		dbs_buf_printf(out, " USING %s", ix->method);
-	dbs_buf_puts(out, " (");
-	for (size_t i = 0; i < ix->parts.n; i++) {
-		const dbs_index_part *p = &ix->parts.items[i];
-		if (i)
-			dbs_buf_puts(out, ", ");
-		if (p->column)
-			dbs_quote_ident(out, PG, p->column);
-		else
-			dbs_buf_printf(out, "(%s)", p->expr ? p->expr : "");
-		if (p->collation) {
-			dbs_buf_puts(out, " COLLATE ");
-			dbs_quote_ident(out, PG, p->collation);
-		}
-		if (p->opclass)
-			dbs_buf_printf(out, " %s", p->opclass);
-		if (p->desc)
-			dbs_buf_puts(out, " DESC");
-	}
-	dbs_buf_putc(out, ')');
-	if (ix->include.n) {
-		dbs_buf_puts(out, " INCLUDE ");
-		put_names(out, &ix->include);
-	}
-	if (ix->where_expr)
-		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
-	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+	/* the shared renderer needs only the table's name */
+	dbs_table named = { .name = table };
+	return dbs_render_create_index(out, PG, &named, ix);
 }
 
 int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, const char *column,
