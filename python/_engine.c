@@ -12,33 +12,12 @@
 
 #include <string.h>
 
-#include "dbsync/dbsync.h"
+#include "_engine.h"
 
 PyMODINIT_FUNC PyInit__engine(void);
 
 /* Set once at module init, never changed afterwards. */
-static PyObject *EngineError;
-
-static PyTypeObject ConnectionType;
-static PyTypeObject PlanType;
-
-typedef struct {
-	PyObject_HEAD
-	dbsync_conn *conn;
-	/*
-	 * Set while an engine call runs without the GIL: the engine connection is
-	 * not thread-safe, so a second thread gets an error instead of a race.
-	 */
-	int busy;
-} ConnectionObject;
-
-typedef struct {
-	PyObject_HEAD
-	dbsync_plan *plan;
-	dbsync_schema *desired;   /* the plan borrows it: freed after the plan */
-	PyObject *connection;     /* the Connection the plan was computed on */
-	int busy;
-} PlanObject;
+PyObject *EngineError;
 
 /* ---------- errors ---------- */
 
@@ -66,14 +45,14 @@ static const char *code_name(int code)
  * UTF-8 (SQLite stores what it is given); "replace" shows them instead of
  * failing the whole call.
  */
-static PyObject *text(const char *s)
+PyObject *text(const char *s)
 {
 	if (!s)
 		s = "";
 	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
 
-static int set_attr_int(PyObject *obj, const char *name, long value)
+int set_attr_int(PyObject *obj, const char *name, long value)
 {
 	PyObject *v = PyLong_FromLong(value);
 	if (!v)
@@ -83,7 +62,7 @@ static int set_attr_int(PyObject *obj, const char *name, long value)
 	return rc;
 }
 
-static int set_attr_str(PyObject *obj, const char *name, const char *value)
+int set_attr_str(PyObject *obj, const char *name, const char *value)
 {
 	PyObject *v = value ? text(value) : Py_NewRef(Py_None);
 	if (!v)
@@ -94,7 +73,7 @@ static int set_attr_str(PyObject *obj, const char *name, const char *value)
 }
 
 /* Raise _engine.Error with the given fields; always returns NULL. */
-static PyObject *raise_error(int code, const char *message, const char *sqlstate,
+PyObject *raise_error(int code, const char *message, const char *sqlstate,
 	int native_code, int line, int column)
 {
 	if (code == DBSYNC_ENOMEM)
@@ -123,7 +102,7 @@ static PyObject *raise_error(int code, const char *message, const char *sqlstate
 }
 
 /* Raise the error recorded on ctx (or a generic one for rc); returns NULL. */
-static PyObject *raise_ctx(dbsync_ctx *ctx, int rc)
+PyObject *raise_ctx(dbsync_ctx *ctx, int rc)
 {
 	const dbsync_error *e = ctx ? dbsync_ctx_error(ctx) : NULL;
 	if (e && e->code)
@@ -132,12 +111,12 @@ static PyObject *raise_ctx(dbsync_ctx *ctx, int rc)
 }
 
 /* Raise EINVALID for a misuse of the binding itself; returns NULL. */
-static PyObject *raise_invalid(const char *message)
+PyObject *raise_invalid(const char *message)
 {
 	return raise_error(DBSYNC_EINVALID, message, NULL, 0, 0, 0);
 }
 
-static dbsync_ctx *new_ctx(void)
+dbsync_ctx *new_ctx(void)
 {
 	dbsync_ctx *ctx = NULL;
 	if (dbsync_ctx_new(&ctx) != 0 || !ctx) {
@@ -152,7 +131,7 @@ static dbsync_ctx *new_ctx(void)
  * 0, and free ctx. Returns whether the call succeeded, i.e. whether the caller
  * goes on to build its result.
  */
-static int ctx_done(dbsync_ctx *ctx, int rc)
+int ctx_done(dbsync_ctx *ctx, int rc)
 {
 	if (rc != 0)
 		raise_ctx(ctx, rc);
@@ -161,7 +140,7 @@ static int ctx_done(dbsync_ctx *ctx, int rc)
 }
 
 /* UTF-8 of a str that must hold no NUL, because the engine takes C strings. */
-static const char *cstring_arg(PyObject *obj, const char *what)
+const char *cstring_arg(PyObject *obj, const char *what)
 {
 	if (!PyUnicode_Check(obj)) {
 		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(obj)->tp_name);
@@ -181,7 +160,7 @@ static const char *cstring_arg(PyObject *obj, const char *what)
 /* ---------- Connection ---------- */
 
 /* Whether the plan is free to use; if not, Error is set. */
-static int plan_ready(PlanObject *plan)
+int plan_ready(PlanObject *plan)
 {
 	if (plan->busy) {
 		raise_invalid("the plan is being applied by another thread");
@@ -191,7 +170,7 @@ static int plan_ready(PlanObject *plan)
 }
 
 /* The connection if it is open and idle, else NULL with Error set. */
-static dbsync_conn *conn_get(ConnectionObject *self)
+dbsync_conn *conn_get(ConnectionObject *self)
 {
 	if (!self->conn) {
 		raise_invalid("the connection is closed");
@@ -218,7 +197,7 @@ static PyObject *conn_wrap(PyTypeObject *type, dbsync_conn *conn)
 }
 
 /* The names of the schema's tables as a list of str. */
-static PyObject *table_name_list(const dbsync_schema *schema)
+PyObject *table_name_list(const dbsync_schema *schema)
 {
 	size_t n = dbsync_schema_table_count(schema);
 	PyObject *list = PyList_New((Py_ssize_t)n);
@@ -232,15 +211,8 @@ static PyObject *table_name_list(const dbsync_schema *schema)
 	return list;
 }
 
-/* One engine call on a Connection, from call_begin to call_end. */
-typedef struct {
-	dbsync_conn *conn;  /* open and idle when the call began */
-	dbsync_ctx *ctx;    /* this call's errors only */
-	int rc;             /* what the engine returned */
-} engine_call;
-
 /* Whether the call may start; if not, an exception is set. */
-static int call_begin(engine_call *c, ConnectionObject *self)
+int call_begin(engine_call *c, ConnectionObject *self)
 {
 	c->rc = 0;
 	c->ctx = NULL;
@@ -251,22 +223,11 @@ static int call_begin(engine_call *c, ConnectionObject *self)
 }
 
 /* Whether the call succeeded; if not, its error is raised. Frees its ctx. */
-static int call_end(engine_call *c)
+int call_end(engine_call *c)
 {
 	return ctx_done(c->ctx, c->rc);
 }
 
-/*
- * Run `call` without the GIL while `flag` marks the object busy, so that any
- * other thread reaching the object meanwhile gets an error instead of a race.
- */
-#define WITHOUT_GIL(flag, call) do { \
-	(flag) = 1; \
-	Py_BEGIN_ALLOW_THREADS \
-	call; \
-	Py_END_ALLOW_THREADS \
-	(flag) = 0; \
-} while (0)
 
 static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -544,6 +505,10 @@ static PyMethodDef Connection_methods[] = {
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
 	  "apply(plan, verify=True)\n--\n\nApply the plan's pending operations in one transaction.\n"
 	  "Operation statuses are updated whether it succeeds or not." },
+	/* inspect: */
+	/* renames / dbcheck: */
+	/* backup / retries: */
+	/* reports: */
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -557,7 +522,7 @@ static PyGetSetDef Connection_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-static PyTypeObject ConnectionType = {
+PyTypeObject ConnectionType = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "django_dbsync._engine.Connection",
 	.tp_basicsize = sizeof(ConnectionObject),
@@ -675,6 +640,8 @@ static PyObject *Plan_repr(PlanObject *self)
 static PyMethodDef Plan_methods[] = {
 	{ "script", (PyCFunction)Plan_script, METH_NOARGS,
 	  "script()\n--\n\nThe exact SQL script applying the plan would run ('' when nothing is pending)." },
+	/* backup / retries: */
+	/* reports: */
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -685,7 +652,7 @@ static PyGetSetDef Plan_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-static PyTypeObject PlanType = {
+PyTypeObject PlanType = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "django_dbsync._engine.Plan",
 	.tp_basicsize = sizeof(PlanObject),
@@ -751,6 +718,10 @@ static PyMethodDef module_methods[] = {
 	  "backends()\n--\n\nNames of the database backends compiled in." },
 	{ "connect_url", mod_connect_url, METH_O,
 	  "connect_url(url)\n--\n\nOpen a Connection from a URL such as sqlite:///file.db." },
+	/* inspect: */
+	/* renames / dbcheck: */
+	/* backup / retries: */
+	/* reports: */
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -57,6 +57,10 @@ typedef struct dbs_backend {
 	/* The server commits each DDL statement on its own (MySQL): apply_end(commit=0)
 	 * cannot undo what already ran, so apply must record each step as applied. */
 	bool ddl_autocommits;
+	/* Optional hooks added by later parts; each part adds its own lines. */
+	/* inspect (views, sizes, table details): */
+	/* renames (case sensitivity of table names): */
+	/* backup / restore / transient errors: */
 } dbs_backend;
 
 struct dbsync_conn {

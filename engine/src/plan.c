@@ -22,6 +22,7 @@ dbs_op_build *dbs_planner_op(dbs_planner *p, int stage, dbsync_op_kind kind, dbs
 	b->op.kind = kind;
 	b->op.risk = risk;
 	b->op.status = DBSYNC_STATUS_PENDING;
+	b->op.affected = -1;
 	b->op.table = dbs_arena_strdup(a, table);
 	b->op.object = dbs_arena_strdup(a, object);
 	if ((table && !b->op.table) || (object && !b->op.object))
@@ -133,6 +134,22 @@ cleanup:
 	return rc;
 }
 
+/* The caller's name lists are borrowed for the call only: keep copies in the plan. */
+static const char *const *copy_names(dbs_arena *a, const char *const *names, size_t n, bool *oom)
+{
+	if (!n)
+		return NULL;
+	const char **out = dbs_arena_alloc(a, n * sizeof *out);
+	if (!out) {
+		*oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !(out[i] = dbs_arena_strdup(a, names[i])))
+			*oom = true;
+	return out;
+}
+
 static int copy_options(dbsync_plan *plan, dbsync_ctx *ctx, const dbsync_plan_options *opts)
 {
 	dbsync_plan_options defaults = DBSYNC_PLAN_OPTIONS_INIT;
@@ -147,7 +164,11 @@ static int copy_options(dbsync_plan *plan, dbsync_ctx *ctx, const dbsync_plan_op
 		if (!plan->opts.metadata_json)
 			return dbs_error_oom(ctx);
 	}
-	return 0;
+	bool oom = false;
+	plan->opts.approved_renames = copy_names(&plan->arena, opts->approved_renames,
+		opts->n_approved_renames, &oom);
+	plan->opts.drop_tables = copy_names(&plan->arena, opts->drop_tables, opts->n_drop_tables, &oom);
+	return oom ? dbs_error_oom(ctx) : 0;
 }
 
 static int collect_stages(dbs_planner *p)

@@ -173,7 +173,9 @@ static void test_switches_off_are_skipped_with_reasons(void **state)
 		"CREATE TABLE \"t\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"a\" bigint DEFAULT 1 NOT NULL, "
 		"\"b\" text NULL);"
 		"CREATE TABLE \"u\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT);");
-	dbsync_plan_options opts = { DBSYNC_PLAN_OPTIONS_VERSION, 0, 0, 0, 0, 0, NULL };
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	opts.create_tables = opts.add_columns = opts.drop_columns = 0;
+	opts.alter_columns = opts.sync_indexes = 0;
 	assert_int_equal(dbsync_plan_compute(&f->plan, f->ctx, f->conn, f->want, &opts), 0);
 	assert_int_equal(dbsync_plan_pending_count(f->plan), 0);
 	assert_false(f->plan->foreign_keys_off);

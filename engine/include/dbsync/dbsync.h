@@ -6,5 +6,8 @@
 #include "dbsync/schema.h"
 #include "dbsync/conn.h"
 #include "dbsync/plan.h"
+#include "dbsync/inspect.h"
+#include "dbsync/backup.h"
+#include "dbsync/report.h"
 
 #endif

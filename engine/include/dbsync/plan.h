@@ -61,6 +61,18 @@ typedef struct dbsync_op {
 	const char *reason;       /**< why skipped or refused, or NULL */
 	size_t n_sql;
 	const char *const *sql;   /**< statements, in order, without trailing ';' */
+	/* Fields below: since 0.2 (issues 5 and 6). */
+	/**
+	 * Data-loss operations: how much data they touch, counted on the live
+	 * database at plan time: rows of a dropped table, non-null values of a
+	 * dropped column. -1 when not counted (other risks, or counting is off).
+	 */
+	int64_t affected;
+	int attempts;             /**< times apply ran it (retries included); 0 before apply */
+	double elapsed_ms;        /**< wall time of its last attempt, 0 before apply */
+	const char *error;        /**< last error when FAILED (or after a retried failure), else NULL */
+	char error_sqlstate[6];   /**< SQLSTATE of `error`, "" when none */
+	int error_native;         /**< backend error number of `error`, 0 when none */
 } dbsync_op;
 
 /** Options for dbsync_plan_compute. Initialize with DBSYNC_PLAN_OPTIONS_INIT. */
@@ -79,10 +91,40 @@ typedef struct dbsync_plan_options {
 	 * The default fills existing rows when a NOT NULL column is added.
 	 */
 	const char *metadata_json;
+	/* Since version 2. */
+	/**
+	 * A desired table missing from the database while a live table has the
+	 * same name in another letter case (`abcd` wanted, `ABCD` present): rename
+	 * it to the model's case, keeping its rows (default 1). When 0 the rename
+	 * is planned as SKIPPED (its SQL shown) unless the live name is listed in
+	 * `approved_renames`. When both spellings exist live (`publisher` and
+	 * `Publisher`), nothing is renamed: a REFUSED rename names the conflict.
+	 */
+	int auto_fix_table_case;
+	/**
+	 * A desired table missing while an unowned live table clearly is its old
+	 * name (see docs): rename it instead of creating an empty table (default 0).
+	 * When 0 the rename is planned as SKIPPED, its SQL shown as a suggestion,
+	 * and the table is created as usual.
+	 */
+	int auto_rename_tables;
+	/** Live table names whose rename (case fix or old-name rename) the user approved. */
+	const char *const *approved_renames;
+	size_t n_approved_renames;
+	/**
+	 * Live tables to drop (orphans the caller chose): DROP_TABLE operations,
+	 * risk DATA_LOSS, PENDING, ordered so that a table is dropped before any
+	 * table it references. A name that does not exist live is an error.
+	 */
+	const char *const *drop_tables;
+	size_t n_drop_tables;
+	/** Count the data each data-loss operation touches (dbsync_op.affected); default 1. */
+	int count_data_loss;
 } dbsync_plan_options;
 
-#define DBSYNC_PLAN_OPTIONS_VERSION 1
-#define DBSYNC_PLAN_OPTIONS_INIT { DBSYNC_PLAN_OPTIONS_VERSION, 1, 1, 0, 1, 1, NULL }
+#define DBSYNC_PLAN_OPTIONS_VERSION 2
+#define DBSYNC_PLAN_OPTIONS_INIT { DBSYNC_PLAN_OPTIONS_VERSION, 1, 1, 0, 1, 1, NULL, \
+	1, 0, NULL, 0, NULL, 0, 1 }
 
 /** A plan: ordered operations. Owns everything in it. */
 typedef struct dbsync_plan dbsync_plan;
@@ -113,14 +155,41 @@ DBSYNC_EXTERN(size_t) dbsync_plan_pending_count(const dbsync_plan *plan);
  */
 DBSYNC_EXTERN(int) dbsync_plan_script(char **out, dbsync_ctx *ctx, const dbsync_plan *plan);
 
+/**
+ * Called by dbsync_plan_apply before (`done` == index of `op`, finished == 0)
+ * and after (finished == 1) each pending operation, `total` being the number
+ * of pending operations. It must not call back into the engine with the same
+ * connection. A nonzero return asks apply to stop before the next operation
+ * (as a failure: DBSYNC_ERROR "cancelled").
+ */
+typedef int (*dbsync_progress_fn)(void *user, size_t done, size_t total, const dbsync_op *op,
+	int finished);
+
 /** Options for dbsync_plan_apply. Initialize with DBSYNC_APPLY_OPTIONS_INIT. */
 typedef struct dbsync_apply_options {
 	unsigned int version;
 	int verify;   /**< read the catalog again afterwards and fail on any difference (default 1) */
+	/* Since version 2. */
+	/**
+	 * Retries of transient failures (deadlock, lock wait timeout, serialization
+	 * failure, lost connection after reconnecting, SQLITE_BUSY), told apart by
+	 * SQLSTATE / error number only. 0: no retry (default). Where the plan runs
+	 * in one transaction, the whole transaction is retried; where DDL commits
+	 * per statement (MySQL), the failed statement is.
+	 */
+	int max_retries;
+	unsigned int retry_base_ms;   /**< first backoff delay, doubled each time, with jitter (default 200) */
+	unsigned int retry_max_ms;    /**< cap of one delay (default 5000) */
+	dbsync_progress_fn progress;  /**< optional */
+	void *progress_user;
 } dbsync_apply_options;
 
-#define DBSYNC_APPLY_OPTIONS_VERSION 1
-#define DBSYNC_APPLY_OPTIONS_INIT { DBSYNC_APPLY_OPTIONS_VERSION, 1 }
+#define DBSYNC_APPLY_OPTIONS_VERSION 2
+#define DBSYNC_APPLY_OPTIONS_INIT { DBSYNC_APPLY_OPTIONS_VERSION, 1, 0, 200, 5000, NULL, NULL }
+
+/** 1 if an error with this SQLSTATE / native code of `dialect` is transient (worth a retry). */
+DBSYNC_EXTERN(int) dbsync_error_is_transient(dbsync_dialect dialect, const char *sqlstate,
+	int native_code);
 
 /**
  * Apply the pending operations of `plan` to `conn`: under the sync lock, in one

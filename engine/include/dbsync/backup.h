@@ -1,0 +1,49 @@
+/* libdbsync: backups of a live database before it is changed, and restores. */
+#ifndef DBSYNC_BACKUP_H
+#define DBSYNC_BACKUP_H
+
+#include "dbsync/common.h"
+#include "dbsync/conn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How a backup was written. */
+typedef enum dbsync_backup_method {
+	DBSYNC_BACKUP_AUTO = 0,      /**< the best available: SQLite online backup, pg_dump / mysqldump when on PATH, else the engine's own dump */
+	DBSYNC_BACKUP_ENGINE = 1,    /**< the engine's own dump (SQLite: online backup API) */
+	DBSYNC_BACKUP_TOOL = 2       /**< pg_dump / mysqldump; DBSYNC_EUNSUPPORTED when absent */
+} dbsync_backup_method;
+
+/** Options for dbsync_conn_backup. Initialize with DBSYNC_BACKUP_OPTIONS_INIT. */
+typedef struct dbsync_backup_options {
+	unsigned int version;
+	dbsync_backup_method method;
+} dbsync_backup_options;
+
+#define DBSYNC_BACKUP_OPTIONS_VERSION 1
+#define DBSYNC_BACKUP_OPTIONS_INIT { DBSYNC_BACKUP_OPTIONS_VERSION, DBSYNC_BACKUP_AUTO }
+
+/**
+ * Write a backup of schema and data of `conn`'s database to the file `path`
+ * (created, never overwritten: DBSYNC_EINVALID if it exists; mode 0600).
+ * SQLite: a database file; PostgreSQL / MySQL: an SQL script. Credentials reach
+ * an external tool only through its environment or a private option file,
+ * never its command line. On failure no partial file is left. *out_method
+ * (may be NULL) says which method wrote it.
+ */
+DBSYNC_EXTERN(int) dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
+	const dbsync_backup_options *opts, dbsync_backup_method *out_method);
+
+/**
+ * Restore a backup written by dbsync_conn_backup into `conn`'s database, which
+ * must hold no tables (DBSYNC_EINVALID otherwise).
+ */
+DBSYNC_EXTERN(int) dbsync_conn_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * libdbsync: read-only inspection of a live database beyond what a plan needs:
+ * the inventory of tables and views (orphans, sizes, invalid views), one
+ * table's details, and Django model source generated from live tables/views.
+ * Results are JSON documents (UTF-8, caller frees with dbsync_free), so every
+ * caller (CLI, Python binding, reports) reads one shape; docs/inspect.md
+ * documents them.
+ */
+#ifndef DBSYNC_INSPECT_H
+#define DBSYNC_INSPECT_H
+
+#include "dbsync/common.h"
+#include "dbsync/conn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Options for dbsync_conn_inventory. Initialize with DBSYNC_INVENTORY_OPTIONS_INIT. */
+typedef struct dbsync_inventory_options {
+	unsigned int version;
+	/**
+	 * Table names owned by something (selected models, models of installed but
+	 * excluded apps, auto-created M2M tables, django_migrations): never orphans.
+	 * Compared with live names by the dialect's identifier rules (exact on
+	 * PostgreSQL/SQLite-quoted, lower_case_table_names on MySQL); a live table
+	 * that matches an owned name only in another letter case is not an orphan
+	 * either (it is a case mismatch, see dbsync_plan_options.auto_fix_table_case).
+	 */
+	const char *const *owned;
+	size_t n_owned;
+	int sizes;   /**< count rows and measure bytes of orphans (default 1) */
+	int views;   /**< list views with their column count and validity (default 1) */
+} dbsync_inventory_options;
+
+#define DBSYNC_INVENTORY_OPTIONS_VERSION 1
+#define DBSYNC_INVENTORY_OPTIONS_INIT { DBSYNC_INVENTORY_OPTIONS_VERSION, NULL, 0, 1, 1 }
+
+/**
+ * The database's tables and views, as JSON:
+ * {"version": 1,
+ *  "tables": [{"name": "...", "owned": true|false, "orphan": true|false,
+ *              "rows": N|null, "bytes": N|null, "columns": N,
+ *              "references": ["other_table", ...]}],   (FK targets)
+ *  "views":  [{"name": "...", "columns": N|null, "valid": true|false,
+ *              "error": "message naming the view"|null}]}
+ * rows/bytes are filled for orphans when opts->sizes (bytes: PostgreSQL
+ * pg_total_relation_size, MySQL data+index length, SQLite dbstat or page
+ * counts). An invalid view never makes this fail: it is listed with its error.
+ * A fixed number of catalog queries plus one count per orphan.
+ */
+DBSYNC_EXTERN(int) dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_inventory_options *opts);
+
+/**
+ * One table in detail, as JSON: columns (name, type, null, default, generated,
+ * comment), primary key, unique constraints, checks, indexes, foreign keys,
+ * comment, row count and size in bytes. DBSYNC_EINVALID naming the table when it
+ * does not exist.
+ */
+DBSYNC_EXTERN(int) dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
+	const char *table);
+
+/** Options for dbsync_conn_models_source. Initialize with DBSYNC_MODELS_OPTIONS_INIT. */
+typedef struct dbsync_models_options {
+	unsigned int version;
+	const char *const *tables;  /**< live tables and/or views to generate models for */
+	size_t n_tables;
+	/**
+	 * Optional JSON mapping existing tables to their model, for foreign keys
+	 * into tables that are not generated: {"auth_user": "auth.User", ...}.
+	 */
+	const char *known_models_json;
+	const char *title;          /**< first line of the header comment, or NULL */
+} dbsync_models_options;
+
+#define DBSYNC_MODELS_OPTIONS_VERSION 1
+#define DBSYNC_MODELS_OPTIONS_INIT { DBSYNC_MODELS_OPTIONS_VERSION, NULL, 0, NULL, NULL }
+
+/**
+ * Python source of Django models (managed = False, db_table) for the named
+ * tables and views: field types from column types, max_length, decimal
+ * precision, null/blank, defaults, ForeignKey/OneToOneField, unique_together,
+ * db_comment/db_table_comment, auto_now(_add), valid Python names with
+ * db_column, a comment on every guessed type; views read-only with a chosen
+ * primary key explained in a comment. Caller frees *out.
+ */
+DBSYNC_EXTERN(int) dbsync_conn_models_source(char **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_models_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

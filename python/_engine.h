@@ -1,0 +1,80 @@
+/*
+ * What the files of the django_dbsync._engine extension share: the object
+ * layouts and the helpers every engine call goes through. _engine.c holds the
+ * module, Connection and Plan; _engine_<part>.c files add methods to them
+ * (declared at the end of this file, listed in the method tables of _engine.c).
+ */
+#ifndef DBSYNC_PY_ENGINE_H
+#define DBSYNC_PY_ENGINE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "dbsync/dbsync.h"
+
+/* Set once at module init, never changed afterwards. */
+extern PyObject *EngineError;
+
+extern PyTypeObject ConnectionType;
+extern PyTypeObject PlanType;
+
+typedef struct {
+	PyObject_HEAD
+	dbsync_conn *conn;
+	/*
+	 * Set while an engine call runs without the GIL: the engine connection is
+	 * not thread-safe, so a second thread gets an error instead of a race.
+	 */
+	int busy;
+} ConnectionObject;
+
+typedef struct {
+	PyObject_HEAD
+	dbsync_plan *plan;
+	dbsync_schema *desired;   /* the plan borrows it: freed after the plan */
+	PyObject *connection;     /* the Connection the plan was computed on */
+	int busy;
+} PlanObject;
+
+/* One engine call on a Connection, from call_begin to call_end. */
+typedef struct {
+	dbsync_conn *conn;  /* open and idle when the call began */
+	dbsync_ctx *ctx;    /* this call's errors only */
+	int rc;             /* what the engine returned */
+} engine_call;
+
+/*
+ * Run `call` without the GIL while `flag` marks the object busy, so that any
+ * other thread reaching the object meanwhile gets an error instead of a race.
+ */
+#define WITHOUT_GIL(flag, call) do { \
+	(flag) = 1; \
+	Py_BEGIN_ALLOW_THREADS \
+	call; \
+	Py_END_ALLOW_THREADS \
+	(flag) = 0; \
+} while (0)
+
+PyObject *text(const char *s);
+int set_attr_int(PyObject *obj, const char *name, long value);
+int set_attr_str(PyObject *obj, const char *name, const char *value);
+PyObject *raise_error(int code, const char *message, const char *sqlstate,
+	int native_code, int line, int column);
+PyObject *raise_ctx(dbsync_ctx *ctx, int rc);
+PyObject *raise_invalid(const char *message);
+dbsync_ctx *new_ctx(void);
+int ctx_done(dbsync_ctx *ctx, int rc);
+const char *cstring_arg(PyObject *obj, const char *what);
+int plan_ready(PlanObject *plan);
+dbsync_conn *conn_get(ConnectionObject *self);
+int call_begin(engine_call *c, ConnectionObject *self);
+int call_end(engine_call *c);
+PyObject *table_name_list(const dbsync_schema *schema);
+
+/* ---------- methods defined in other files (each adds its own lines) ---------- */
+/* inspect (_engine_inspect.c): */
+/* renames / dbcheck (_engine_check.c): */
+/* backup / retries (_engine_backup.c): */
+/* reports (_engine_report.c): */
+
+#endif
