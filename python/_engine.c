@@ -157,6 +157,47 @@ const char *cstring_arg(PyObject *obj, const char *what)
 	return s;
 }
 
+int str_array_from(str_array *out, PyObject *obj, const char *what)
+{
+	out->items = NULL;
+	out->n = 0;
+	out->seq = NULL;
+	if (obj == Py_None)
+		return 0;
+	if (PyUnicode_Check(obj)) {
+		PyErr_Format(PyExc_TypeError, "%s must be a sequence of str, not a str", what);
+		return -1;
+	}
+	out->seq = PySequence_Fast(obj, "a sequence of str is expected");
+	if (!out->seq)
+		return -1;
+	Py_ssize_t n = PySequence_Fast_GET_SIZE(out->seq);
+	out->items = PyMem_Calloc(n ? (size_t)n : 1, sizeof *out->items);
+	if (!out->items) {
+		str_array_clear(out);
+		PyErr_NoMemory();
+		return -1;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		const char *item = cstring_arg(PySequence_Fast_GET_ITEM(out->seq, i), what);
+		if (!item) {
+			str_array_clear(out);
+			return -1;
+		}
+		out->items[i] = item;
+	}
+	out->n = (size_t)n;
+	return 0;
+}
+
+void str_array_clear(str_array *a)
+{
+	PyMem_Free((void *)a->items);
+	a->items = NULL;
+	a->n = 0;
+	Py_CLEAR(a->seq);
+}
+
 /* ---------- Connection ---------- */
 
 /* Whether the plan is free to use; if not, Error is set. */
@@ -390,12 +431,14 @@ static PyObject *Connection_count_rows(ConnectionObject *self, PyObject *arg)
 static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
-		"drop_columns", "alter_columns", "sync_indexes", NULL };
+		"drop_columns", "alter_columns", "sync_indexes", "auto_fix_table_case",
+		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", NULL };
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
-	PyObject *desired_obj, *meta_obj = Py_None;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$ppppp:plan", kwlist, &desired_obj,
+	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOp:plan", kwlist, &desired_obj,
 			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
-			&opts.alter_columns, &opts.sync_indexes))
+			&opts.alter_columns, &opts.sync_indexes, &opts.auto_fix_table_case,
+			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss))
 		return NULL;
 	Py_ssize_t desired_len;
 	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
@@ -403,25 +446,37 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 		return NULL;
 	if (meta_obj != Py_None && !(opts.metadata_json = cstring_arg(meta_obj, "metadata_json")))
 		return NULL;
+	str_array approved = { 0 }, drops = { 0 };
+	PlanObject *p = NULL;
+	if (str_array_from(&approved, approved_obj, "approved_renames") < 0 ||
+	    str_array_from(&drops, drop_obj, "drop_tables") < 0)
+		goto cleanup;
+	opts.approved_renames = approved.items;
+	opts.n_approved_renames = approved.n;
+	opts.drop_tables = drops.items;
+	opts.n_drop_tables = drops.n;
 	engine_call c;
 	if (!call_begin(&c, self))
-		return NULL;
+		goto cleanup;
 	dbsync_schema *desired = NULL;
 	dbsync_plan *plan = NULL;
 	WITHOUT_GIL(self->busy,
 		c.rc = dbsync_schema_parse(&desired, c.ctx, dbsync_conn_dialect(c.conn), desired_sql,
 			(size_t)desired_len);
 		if (c.rc == 0) c.rc = dbsync_plan_compute(&plan, c.ctx, c.conn, desired, &opts));
-	PlanObject *p = call_end(&c) ? PyObject_New(PlanObject, &PlanType) : NULL;
+	p = call_end(&c) ? PyObject_New(PlanObject, &PlanType) : NULL;
 	if (!p) {
 		dbsync_plan_free(plan);
 		dbsync_schema_free(desired); /* only after the plan that borrows it */
-		return NULL;
+		goto cleanup;
 	}
 	p->plan = plan;
 	p->desired = desired;
 	p->connection = Py_NewRef((PyObject *)self);
 	p->busy = 0;
+cleanup:
+	str_array_clear(&approved);
+	str_array_clear(&drops);
 	return (PyObject *)p;
 }
 
@@ -499,7 +554,9 @@ static PyMethodDef Connection_methods[] = {
 	  "count_rows(table)\n--\n\nNumber of rows in a table." },
 	{ "plan", (PyCFunction)(void (*)(void))Connection_plan, METH_VARARGS | METH_KEYWORDS,
 	  "plan(desired_sql, metadata_json=None, *, create_tables=True, add_columns=True,\n"
-	  "     drop_columns=False, alter_columns=True, sync_indexes=True)\n--\n\n"
+	  "     drop_columns=False, alter_columns=True, sync_indexes=True,\n"
+	  "     auto_fix_table_case=True, auto_rename_tables=False, approved_renames=None,\n"
+	  "     drop_tables=None, count_data_loss=True)\n--\n\n"
 	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
 	  "bring the database in line with it." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
@@ -557,6 +614,16 @@ static int dict_set_str(PyObject *d, const char *key, const char *value)
 	return rc;
 }
 
+/* Set d[key] = value, stealing value (NULL means the error is already set). */
+static int dict_set_obj(PyObject *d, const char *key, PyObject *value)
+{
+	if (!value)
+		return -1;
+	int rc = PyDict_SetItemString(d, key, value);
+	Py_DECREF(value);
+	return rc;
+}
+
 static PyObject *op_to_dict(const dbsync_op *op)
 {
 	PyObject *d = PyDict_New();
@@ -585,6 +652,14 @@ static PyObject *op_to_dict(const dbsync_op *op)
 	int rc = PyDict_SetItemString(d, "sql", sql);
 	Py_DECREF(sql);
 	if (rc < 0)
+		goto fail;
+	if (dict_set_obj(d, "affected", op->affected >= 0 ? PyLong_FromLongLong(op->affected)
+			: Py_NewRef(Py_None)) < 0 ||
+	    dict_set_obj(d, "attempts", PyLong_FromLong(op->attempts)) < 0 ||
+	    dict_set_obj(d, "elapsed_ms", PyFloat_FromDouble(op->elapsed_ms)) < 0 ||
+	    dict_set_str(d, "error", op->error) < 0 ||
+	    dict_set_str(d, "error_sqlstate", op->error_sqlstate[0] ? op->error_sqlstate : NULL) < 0 ||
+	    dict_set_obj(d, "error_native", PyLong_FromLong(op->error_native)) < 0)
 		goto fail;
 	return d;
 fail:

@@ -71,6 +71,20 @@ int call_begin(engine_call *c, ConnectionObject *self);
 int call_end(engine_call *c);
 PyObject *table_name_list(const dbsync_schema *schema);
 
+/*
+ * A Python sequence of str as a C array of UTF-8 pointers, valid while the
+ * array lives (it holds a reference to the sequence). None gives n == 0.
+ */
+typedef struct {
+	const char **items;
+	size_t n;
+	PyObject *seq;
+} str_array;
+
+/* 0, or -1 with an exception set (TypeError names `what`). */
+int str_array_from(str_array *out, PyObject *obj, const char *what);
+void str_array_clear(str_array *a);
+
 /* ---------- methods defined in other files (each adds its own lines) ---------- */
 /* inspect (_engine_inspect.c): */
 /* renames / dbcheck (_engine_check.c): */
