@@ -10,6 +10,9 @@
 # the password $DBSYNC_PG_PASSWORD (scram-sha-256), so tests can prove that a
 # password never leaks into a message.
 #
+# DBSYNC_PG_EXTRA_CONF: more postgresql.conf lines (benchmarks raise
+# max_locks_per_transaction with it).
+#
 # Exit codes: 0 ok, 1 failure, 3 no PostgreSQL server binaries installed
 # (install Debian's postgresql package).
 set -eu
@@ -128,6 +131,7 @@ full_page_writes = off
 password_encryption = 'scram-sha-256'
 hba_file = '$dir/pg_hba.conf'
 max_connections = 50
+${DBSYNC_PG_EXTRA_CONF:-}
 EOF
 	if [ "$(id -u)" -eq 0 ]; then
 		chown "$RUN_AS" "$dir/pg_hba.conf" "$dir/extra.conf"
