@@ -31,19 +31,13 @@ DEFAULTS = {
     "COLORED_OUTPUT": True,
     "RETRY_FAILED_OPERATIONS": False,
     "MAX_RETRY_ATTEMPTS": 3,
+    "BACKUP_DIR": "dbsync_backups/",
+    "LOCK_TIMEOUT_MS": 5000,
 }
 
 # Keys accepted (and type-checked) now whose feature arrives later. The value
 # names that feature; docs/django.md says the same.
 NOT_YET_ACTIVE = {
-    "AUTO_RENAME_TABLES": "table renames",
-    "AUTO_FIX_TABLE_CASE": "table-name case fixing",
-    "BACKUP_BEFORE_SYNC": "backups",
-    "GENERATE_HTML_REPORT": "reports",
-    "REPORT_OUTPUT_DIR": "reports",
-    "SHOW_ORPHANED_TABLES": "orphaned-table detection",
-    "RETRY_FAILED_OPERATIONS": "retries",
-    "MAX_RETRY_ATTEMPTS": "retries",
 }
 
 _BOOL_KEYS = {
@@ -88,9 +82,11 @@ def _check_type(where, key, value):
         expected = "a list of strings"
     elif key == "DEFAULT_DATABASE":
         ok, expected = isinstance(value, str) and value != "", "a database alias (str)"
+    elif key == "BACKUP_DIR":
+        ok, expected = isinstance(value, (str, os.PathLike)) and str(value) != "", "a directory path"
     elif key == "REPORT_OUTPUT_DIR":
         ok, expected = isinstance(value, (str, os.PathLike)), "a directory path"
-    elif key == "MAX_RETRY_ATTEMPTS":
+    elif key in ("MAX_RETRY_ATTEMPTS", "LOCK_TIMEOUT_MS"):
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         expected = "an integer >= 0"
     elif key == "CUSTOM_DATABASES":

@@ -1,8 +1,13 @@
-"""How a plan is shown: grouped by table, one marker per status.
+"""How a run is shown: the plan grouped by table, one marker per status, a
+status per model, data-loss warnings with counts, and a progress bar.
 
 Everything goes through the command's OutputWrappers and style, so --no-color,
 --force-color and call_command(stdout=...) behave as in Django's own commands.
 """
+
+import contextlib
+import os
+import time
 
 _MARKERS = {
     "pending": "→",
@@ -19,6 +24,51 @@ _ASCII_MARKERS = {
     "failed": "xx",
 }
 _RISK_NOTES = {"data_loss": " [data loss]", "locking": " [rewrites table]"}
+
+# Per-model status: (marker, ASCII marker, text).
+_MODEL_MARKERS = {
+    "ok": ("✅", "[ok]"),
+    "skipped": ("⚠️", "[!!]"),
+    "failed": ("❌", "[xx]"),
+}
+
+# A run with at least this many operations to apply gets a progress bar (on a terminal).
+PROGRESS_MIN_OPS = 5
+
+
+def wants_color(settings, options, environ=None):
+    """Whether to colour output: --force-color wins; then --no-color, NO_COLOR
+    (https://no-color.org: any non-empty value) and COLORED_OUTPUT = False turn it off.
+    Django itself decides whether the stream is a terminal."""
+    if options.get("force_color"):
+        return True
+    environ = os.environ if environ is None else environ
+    if options.get("no_color") or environ.get("NO_COLOR"):
+        return False
+    return bool(settings["COLORED_OUTPUT"])
+
+
+def thousands(n):
+    return f"{n:,}"
+
+
+def data_loss_text(op):
+    """'drops column `x` of `t`, which holds 1,204 non-null values' and the like,
+    from the count the engine made at plan time; None when it did not count."""
+    n = op.get("affected")
+    if n is None or op.get("risk") != "data_loss":
+        return None
+    kind, table, obj = op["kind"], op["table"], op.get("object")
+    values = "non-null value" if n == 1 else "non-null values"
+    if kind == "drop_table":
+        return f"drops table `{table}` with {thousands(n)} {'row' if n == 1 else 'rows'}"
+    if kind == "drop_column":
+        return f"drops column `{obj}` of `{table}`, which holds {thousands(n)} {values}"
+    if kind == "alter_column":
+        return f"replaces the values of column `{obj}` of `{table}`: {thousands(n)} {values}"
+    if kind == "rebuild_table":
+        return f"rebuilds table `{table}` and drops columns holding {thousands(n)} {values}"
+    return f"{op['summary']}: {thousands(n)} {'row or value' if n == 1 else 'rows or values'}"
 
 
 def _can_encode(stream, text):
@@ -50,6 +100,8 @@ class Printer:
         raw = getattr(stdout, "_out", stdout)
         self.markers = _MARKERS if _can_encode(raw, "".join(_MARKERS.values()) + "·") else _ASCII_MARKERS
         self.dot = "·" if self.markers is _MARKERS else "-"
+        emoji = _can_encode(raw, "".join(m[0] for m in _MODEL_MARKERS.values()))
+        self.model_markers = {k: v[0] if emoji else v[1] for k, v in _MODEL_MARKERS.items()}
 
     def info(self, text, style=None):
         if self.verbosity >= 1:
@@ -74,6 +126,11 @@ class Printer:
         status = op["status"]
         label = "" if status in ("pending", "applied") else f"{status}: "
         risk = _RISK_NOTES.get(op["risk"], "")
+        if op["risk"] == "data_loss" and op.get("affected") is not None:
+            n = op["affected"]
+            unit = ("row" if n == 1 else "rows") if op["kind"] == "drop_table" else \
+                ("non-null value" if n == 1 else "non-null values")
+            risk = f" [data loss: {thousands(n)} {unit}]"
         return f"  {self.markers.get(status, '?')} {label}{op['summary']}{risk}"
 
     def _write_op(self, op, show_sql):
@@ -112,8 +169,100 @@ class Printer:
         for op in ops:
             if op["status"] == "applied":
                 self.stdout.write(self.op_line(op), self.style.SUCCESS)
+                if self.verbosity >= 3:
+                    self._write_timed_sql(op)
             elif op["status"] == "failed":
                 self.stderr.write(self.op_line(op), self.style.ERROR)
+
+    def failed_operations(self, ops):
+        """At the end of a run (backups/retries part): each failed operation with its
+        kind, table, attempts and last database error, on stderr, even at verbosity 0."""
+        failed = [op for op in ops if op["status"] == "failed"]
+        if not failed:
+            return
+        self.stderr.write(f"Failed {plural(len(failed), 'operation')}:", self.style.ERROR)
+        for op in failed:
+            attempts = op.get("attempts") or 0
+            code = op.get("error_sqlstate") or (str(op["error_native"]) if op.get("error_native") else "")
+            self.stderr.write(
+                f"  {self.markers.get('failed', 'x')} {op['kind']} on {op['table'] or '-'}: "
+                f"{plural(attempts, 'attempt')}, last error{f' [{code}]' if code else ''}: "
+                f"{op.get('error') or 'unknown'}", self.style.ERROR)
+
+    def _write_timed_sql(self, op):
+        """-v 3: every statement that ran, then the operation's wall time."""
+        for stmt in op["sql"]:
+            self.stdout.write(f"      {stmt};", self.style.SQL_KEYWORD)
+        attempts = op.get("attempts") or 0
+        tries = f", {attempts} attempts" if attempts > 1 else ""
+        self.stdout.write(f"      -- {op.get('elapsed_ms') or 0:.1f} ms{tries}")
+
+    def data_loss_warnings(self, ops):
+        """Before asking: what each pending data-loss operation destroys, with its count."""
+        pending = [op for op in ops if op["status"] == "pending" and op["risk"] == "data_loss"]
+        if not pending or self.verbosity < 1:
+            return
+        self.stdout.write("Data loss:", self.style.WARNING)
+        for op in pending:
+            text = data_loss_text(op) or f"{op['summary']} (not counted)"
+            self.stdout.write(f"  {self.markers['skipped']} {text}", self.style.WARNING)
+            if op["kind"] == "rebuild_table" and op.get("detail"):
+                for line in op["detail"].splitlines():
+                    if line.startswith("drop column "):
+                        self.stdout.write(f"      {line}", self.style.WARNING)
+
+    def model_statuses(self, ops, models, mode):
+        """One line per selected model: in sync or synced, skipped, failed.
+
+        `models` maps each table to the label shown for it (an auto-created
+        many-to-many table maps to its model); `mode` is apply, dry_run or check.
+        """
+        if self.verbosity < 1 or not models:
+            return
+        by_label = {}
+        for table, label in models.items():
+            by_label.setdefault(label, set()).add(table)
+        ops_of = {}
+        for op in ops:
+            label = models.get(op["table"])
+            if label is not None:
+                ops_of.setdefault(label, []).append(op)
+        self.stdout.write("Models:", self.style.MIGRATE_HEADING)
+        for label in sorted(by_label):
+            state, text = self._model_state(ops_of.get(label, []), mode)
+            style = {"ok": self.style.SUCCESS, "skipped": self.style.WARNING, "failed": self.style.ERROR}[state]
+            self.stdout.write(f"  {self.model_markers[state]} {label}: {text}", style)
+
+    @staticmethod
+    def _model_state(ops, mode):
+        counts = count_statuses(ops)
+        if counts["failed"] or counts["refused"]:
+            parts = [f"{counts[k]} {k}" for k in ("failed", "refused") if counts[k]]
+            return "failed", ", ".join(parts)
+        if counts["skipped"]:
+            return "skipped", f"{plural(counts['skipped'], 'change')} skipped"
+        if counts["pending"]:
+            if mode == "apply":
+                return "skipped", f"{plural(counts['pending'], 'change')} not applied"
+            return "skipped", f"{plural(counts['pending'], 'change')} pending"
+        if counts["applied"]:
+            return "ok", f"synced ({plural(counts['applied'], 'change')} applied)"
+        return "ok", "in sync"
+
+    @contextlib.contextmanager
+    def progress(self, plan):
+        """Keyword arguments for Connection.apply: a progress bar on a terminal
+        when the run has many operations; nothing when output is not a terminal."""
+        total = plan.pending_count
+        if (self.verbosity < 1 or total < PROGRESS_MIN_OPS or not self.stdout.isatty()
+                or not _apply_takes_progress()):
+            yield {}
+            return
+        bar = _ProgressBar(self.stdout)
+        try:
+            yield {"progress": bar.update}
+        finally:
+            bar.close()
 
     def summary(self, counts, *, applied=False):
         """One line: what ran (or would run), what was skipped, what was refused."""
@@ -135,3 +284,42 @@ class Printer:
             self.stderr.write(
                 f"{plural(counts['refused'], 'change')} refused to protect data: "
                 f"see the reasons above.", self.style.ERROR)
+
+
+def _apply_takes_progress():
+    # Connection.apply grew its progress callback with the retries work; an
+    # extension built before it simply gets no bar.
+    from . import _engine
+
+    return "progress" in (_engine.Connection.apply.__doc__ or "")
+
+
+class _ProgressBar:
+    """One line redrawn in place: [#####-----] 12/40 add column `x` to `t`."""
+
+    WIDTH = 30
+
+    def __init__(self, stdout):
+        self.stdout = stdout
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, done, total, op, finished):
+        now = time.monotonic()
+        # redraw at most ~20 times a second, but always the last step
+        if done < total and now - self.last < 0.05:
+            return None
+        self.last = now
+        n = done  # operations finished so far: the engine counts the current one once it is done
+        filled = self.WIDTH * n // max(total, 1)
+        summary = (op or {}).get("summary") or ""
+        line = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {n}/{total} {summary}"[:120]
+        self.stdout.write("\r\x1b[2K" + line, ending="")
+        self.stdout.flush()
+        self.shown = True
+        return None
+
+    def close(self):
+        if self.shown:
+            self.stdout.write("\r\x1b[2K", ending="")
+            self.stdout.flush()

@@ -480,13 +480,64 @@ cleanup:
 	return (PyObject *)p;
 }
 
+static PyObject *op_to_dict(const dbsync_op *op);
+
+/* A Python progress callback, called from inside the engine call: the GIL
+ * is taken back for it. Its first exception cancels the apply and is kept
+ * to be raised when the call returns. */
+typedef struct {
+	PyObject *callable;
+	PyObject *exc, *exc_type, *exc_tb;   /* exc_type/exc_tb: before Python 3.12 only */
+} py_progress;
+
+static int progress_trampoline(void *user, size_t done, size_t total, const dbsync_op *op, int finished)
+{
+	py_progress *pp = user;
+	if (pp->exc)
+		return 1;
+	PyGILState_STATE g = PyGILState_Ensure();
+	int stop = 0;
+	PyObject *d = op_to_dict(op);
+	PyObject *r = d ? PyObject_CallFunction(pp->callable, "nnOO", (Py_ssize_t)done, (Py_ssize_t)total, d,
+		finished ? Py_True : Py_False) : NULL;
+	Py_XDECREF(d);
+	if (!r) {
+#if PY_VERSION_HEX >= 0x030C0000
+		pp->exc = PyErr_GetRaisedException();
+#else
+		PyErr_Fetch(&pp->exc_type, &pp->exc, &pp->exc_tb);
+		if (!pp->exc)
+			pp->exc = Py_NewRef(Py_None);
+#endif
+		stop = 1;
+	}
+	Py_XDECREF(r);
+	PyGILState_Release(g);
+	return stop;
+}
+
 static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "plan", "verify", NULL };
+	static char *kwlist[] = { "plan", "verify", "max_retries", "retry_base_ms", "retry_max_ms",
+		"lock_timeout_ms", "progress", NULL };
 	dbsync_apply_options opts = DBSYNC_APPLY_OPTIONS_INIT;
 	PlanObject *p;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:apply", kwlist, &PlanType, &p, &opts.verify))
+	PyObject *progress = Py_None;
+	py_progress pp = { NULL, NULL, NULL, NULL };
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p$iIIIO:apply", kwlist, &PlanType, &p, &opts.verify,
+			&opts.max_retries, &opts.retry_base_ms, &opts.retry_max_ms, &opts.lock_timeout_ms, &progress))
 		return NULL;
+	if (opts.max_retries < 0)
+		return raise_invalid("max_retries must be 0 or more");
+	if (progress != Py_None) {
+		if (!PyCallable_Check(progress)) {
+			PyErr_SetString(PyExc_TypeError, "progress must be callable(done, total, op, finished)");
+			return NULL;
+		}
+		pp.callable = progress;
+		opts.progress = progress_trampoline;
+		opts.progress_user = &pp;
+	}
 	if (p->connection != (PyObject *)self)
 		return raise_invalid("the plan was computed on another connection; plan again on this one");
 	if (!plan_ready(p))
@@ -497,7 +548,20 @@ static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObje
 	p->busy = 1;
 	WITHOUT_GIL(self->busy, c.rc = dbsync_plan_apply(c.ctx, c.conn, p->plan, &opts));
 	p->busy = 0;
-	return call_end(&c) ? Py_NewRef(Py_None) : NULL;
+	int ok = call_end(&c);
+	if (pp.exc) {
+		/* the callback's own exception says more than "cancelled" */
+		PyErr_Clear();
+#if PY_VERSION_HEX >= 0x030C0000
+		PyErr_SetRaisedException(pp.exc);
+#else
+		if (pp.exc == Py_None)
+			Py_CLEAR(pp.exc);
+		PyErr_Restore(pp.exc_type, pp.exc, pp.exc_tb);
+#endif
+		return NULL;
+	}
+	return ok ? Py_NewRef(Py_None) : NULL;
 }
 
 static PyObject *Connection_get_describe(ConnectionObject *self, void *Py_UNUSED(closure))
@@ -560,11 +624,34 @@ static PyMethodDef Connection_methods[] = {
 	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
 	  "bring the database in line with it." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
-	  "apply(plan, verify=True)\n--\n\nApply the plan's pending operations in one transaction.\n"
-	  "Operation statuses are updated whether it succeeds or not." },
+	  "apply(plan, verify=True, *, max_retries=0, retry_base_ms=200, retry_max_ms=5000,\n"
+	  "      lock_timeout_ms=5000, progress=None)\n--\n\n"
+	  "Apply the plan's pending operations in one transaction (step by step on MySQL),\n"
+	  "retrying transient failures up to max_retries times with exponential backoff.\n"
+	  "progress(done, total, op, finished) is called before and after each operation;\n"
+	  "an exception in it stops the apply and is raised. Operation statuses, attempts,\n"
+	  "timings and errors are updated whether it succeeds or not." },
 	/* inspect: */
+	{ "inventory", (PyCFunction)(void (*)(void))Connection_inventory, METH_VARARGS | METH_KEYWORDS,
+	  "inventory(owned=None, sizes=True, views=True)\n--\n\n"
+	  "The database's tables (owned or orphaned, with rows and bytes of orphans)\n"
+	  "and views (column count, validity) as a JSON str; owned lists table names\n"
+	  "that are never orphans." },
+	{ "table_json", (PyCFunction)Connection_table_json, METH_O,
+	  "table_json(name)\n--\n\nOne table's columns, keys, indexes, comment, rows and size as a JSON str." },
+	{ "models_source", (PyCFunction)(void (*)(void))Connection_models_source, METH_VARARGS | METH_KEYWORDS,
+	  "models_source(tables, known_models=None, title=None)\n--\n\n"
+	  "Python source of unmanaged Django models for live tables and views;\n"
+	  "known_models is a JSON str mapping other tables to 'app.Model'." },
 	/* renames / dbcheck: */
 	/* backup / retries: */
+	{ "backup", (PyCFunction)(void (*)(void))Connection_backup, METH_VARARGS | METH_KEYWORDS,
+	  "backup(path, method='auto')\n--\n\nWrite a backup of the database to path (a new file, mode 0600)\n"
+	  "and return the method used: 'engine' (SQLite's online backup API, or the engine's\n"
+	  "own SQL dump) or 'tool' (pg_dump / mysqldump). method: 'auto', 'engine' or 'tool'." },
+	{ "restore", (PyCFunction)Connection_restore, METH_O,
+	  "restore(path)\n--\n\nRestore a backup written by backup() into this database, which must\n"
+	  "hold no tables." },
 	/* reports: */
 	{ NULL, NULL, 0, NULL }
 };
@@ -717,6 +804,9 @@ static PyMethodDef Plan_methods[] = {
 	  "script()\n--\n\nThe exact SQL script applying the plan would run ('' when nothing is pending)." },
 	/* backup / retries: */
 	/* reports: */
+	{ "report_json", (PyCFunction)(void (*)(void))Plan_report_json, METH_VARARGS | METH_KEYWORDS,
+	  "report_json(context_json=None)\n--\n\nThe JSON report of this plan (docs/report.schema.json);\n"
+	  "context_json adds what only the caller knows (alias, selection, times, inventory)." },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -797,6 +887,11 @@ static PyMethodDef module_methods[] = {
 	/* renames / dbcheck: */
 	/* backup / retries: */
 	/* reports: */
+	{ "report_json", (PyCFunction)(void (*)(void))mod_report_json, METH_VARARGS | METH_KEYWORDS,
+	  "report_json(context_json=None, connection=None)\n--\n\n"
+	  "The JSON report of a run without a plan (nothing selected)." },
+	{ "report_html", mod_report_html, METH_O,
+	  "report_html(report_json)\n--\n\nThe HTML page of a JSON report: one self-contained file." },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -87,8 +87,16 @@ void str_array_clear(str_array *a);
 
 /* ---------- methods defined in other files (each adds its own lines) ---------- */
 /* inspect (_engine_inspect.c): */
+PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds);
+PyObject *Connection_table_json(ConnectionObject *self, PyObject *arg);
+PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObject *kwds);
 /* renames / dbcheck (_engine_check.c): */
 /* backup / retries (_engine_backup.c): */
+PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kwds);
+PyObject *Connection_restore(ConnectionObject *self, PyObject *arg);
 /* reports (_engine_report.c): */
+PyObject *Plan_report_json(PlanObject *self, PyObject *args, PyObject *kwds);
+PyObject *mod_report_json(PyObject *module, PyObject *args, PyObject *kwds);
+PyObject *mod_report_html(PyObject *module, PyObject *arg);
 
 #endif

@@ -8,7 +8,8 @@ set -euo pipefail
 # Build: pkg-config, the C libraries and headers. Tests: sqlite3, and throwaway
 # PostgreSQL and MariaDB servers that the tests start themselves.
 DEBIAN_PACKAGES=(pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev python3-dev
-	libpq-dev postgresql libmariadb-dev mariadb-server)
+	libpq-dev postgresql libmariadb-dev mariadb-server
+	chromium)  # reports: the e2e suite renders the HTML report in headless Chromium
 
 system() {
 	local missing=()
@@ -43,7 +44,8 @@ venv() {
 	# from source against libmariadb-dev, found through pkg-config (system installs both).
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
 		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja \
-		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1'
+		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1' \
+		'jsonschema>=4.18'  # reports: the JSON report is validated against docs/report.schema.json
 }
 
 # The interpreter for a Python minor version: PATH first, then pyenv's versions.

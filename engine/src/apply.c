@@ -1,7 +1,14 @@
 /*
  * Applying a plan: the backend frames it (lock, transaction, SQLite's foreign
- * key pragmas), apply runs the pending operations in order, then optionally
- * plans again to prove nothing is left.
+ * key pragmas), apply runs the pending operations in order, timing each and
+ * retrying transient failures (retry.c says which), then optionally plans
+ * again to prove nothing is left.
+ *
+ * Where DDL is transactional (SQLite, PostgreSQL) a transient failure rolls
+ * the whole transaction back, so the whole transaction is what is retried,
+ * and each operation's `attempts` counts the transaction attempts. Where each
+ * DDL statement commits itself (MySQL), the failed statement is retried on
+ * its own, and `attempts` counts that operation's runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +17,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "plan_internal.h"
+#include "retry.h"
 
 static const dbs_backend *plan_backend(dbsync_ctx *ctx, const dbsync_plan *plan)
 {
@@ -76,6 +84,210 @@ static int verify(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan)
 	return rc;
 }
 
+typedef struct apply_run {
+	dbsync_ctx *ctx;
+	dbsync_conn *conn;
+	dbsync_plan *plan;
+	const dbsync_apply_options *opts;
+	const dbs_backend *be;
+	dbsync_op **ops;   /* the operations pending when apply began, in order */
+	size_t n;
+	dbs_backoff backoff;
+	dbs_lock_wait lock_wait;
+	bool cancelled;
+} apply_run;
+
+static void record_error(apply_run *r, dbsync_op *op)
+{
+	const dbsync_error *e = dbsync_ctx_error(r->ctx);
+	op->error = dbs_arena_strdup(&r->plan->arena, e->message ? e->message : "");
+	memcpy(op->error_sqlstate, e->sqlstate, sizeof op->error_sqlstate);
+	op->error_sqlstate[sizeof op->error_sqlstate - 1] = '\0';
+	op->error_native = e->native_code;
+}
+
+static int progress(apply_run *r, size_t i, const dbsync_op *op, int finished)
+{
+	if (!r->opts->progress)
+		return 0;
+	if (r->opts->progress(r->opts->progress_user, finished ? i + 1 : i, r->n, op, finished) == 0)
+		return 0;
+	r->cancelled = true;
+	return dbs_error(r->ctx, DBSYNC_ERROR, "cancelled by the progress callback %s \"%s\"; %s",
+		finished ? "after" : "before", op->summary ? op->summary : "?",
+		r->be->ddl_autocommits ? "the operations before it stay applied" : "nothing was changed");
+}
+
+/* Under the sync lock: a plan made before another run changed the database
+ * would fail halfway, or do the wrong thing. Read the catalog again and
+ * refuse a plan computed for another state. */
+static int check_fresh(apply_run *r)
+{
+	dbsync_schema *now = NULL;
+	int rc = dbsync_conn_introspect(&now, r->ctx, r->conn);
+	if (rc)
+		return rc;
+	uint64_t fp = dbs_schema_fingerprint(now);
+	dbsync_schema_free(now);
+	if (fp != r->plan->live_fingerprint)
+		return dbs_error(r->ctx, DBSYNC_ESTALE, "the schema of %s changed after this plan was computed "
+			"(another dbsync run, or someone else, changed it meanwhile): nothing was applied; plan again",
+			dbsync_conn_describe(r->conn));
+	return 0;
+}
+
+static void failed(apply_run *r, dbsync_op *op)
+{
+	op->status = DBSYNC_STATUS_FAILED;
+	record_error(r, op);
+	dbs_error_prefix(r->ctx, "while applying \"%s\"", op->summary ? op->summary : "?");
+}
+
+/* One attempt of the whole transaction; ops become APPLIED only after the
+ * commit, since a rollback undoes them all. */
+static int transaction_attempt(apply_run *r, int attempt)
+{
+	int rc = r->be->apply_begin(r->ctx, r->conn, r->plan);
+	if (rc)
+		return rc;
+	if ((rc = dbs_lock_wait_in_tx(r->ctx, r->conn, r->opts->lock_timeout_ms)) || (rc = check_fresh(r))) {
+		r->be->apply_end(r->ctx, r->conn, r->plan, 0);
+		return rc;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		dbsync_op *op = r->ops[i];
+		if ((rc = progress(r, i, op, 0)))
+			break;
+		op->attempts = attempt;
+		double t0 = dbs_now_ms();
+		for (size_t j = 0; j < op->n_sql && !rc; j++)
+			rc = r->be->exec(r->ctx, r->conn, op->sql[j]);
+		op->elapsed_ms = dbs_now_ms() - t0;
+		if (rc) {
+			failed(r, op);
+			break;
+		}
+		if ((rc = progress(r, i, op, 1)))
+			break;
+	}
+	if (rc) {
+		r->be->apply_end(r->ctx, r->conn, r->plan, 0);
+		return rc;
+	}
+	if ((rc = r->be->apply_end(r->ctx, r->conn, r->plan, 1))) {
+		/* deferred foreign keys and SQLite's foreign_key_check speak only now */
+		dbs_error_prefix(r->ctx, "while committing the plan");
+		return rc;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		r->ops[i]->status = DBSYNC_STATUS_APPLIED;
+	return 0;
+}
+
+/* Whether to try again after the error on ctx, reconnecting first when the
+ * connection is gone; `retry` is the number of the retry to come. */
+static bool should_retry(apply_run *r, int retry)
+{
+	if (r->cancelled || retry > r->opts->max_retries)
+		return false;
+	dbs_retry_kind kind = dbs_retry_classify(r->conn, dbsync_ctx_error(r->ctx));
+	if (kind == DBS_RETRY_NO)
+		return false;
+	dbs_sleep_ms(dbs_backoff_delay_ms(&r->backoff, retry));
+	if (kind == DBS_RETRY_RECONNECT) {
+		/* a failed reconnect is reported after the error that caused it */
+		dbsync_ctx *scratch = NULL;
+		if (dbsync_ctx_new(&scratch))
+			return false;
+		int rc = dbs_reconnect(scratch, r->conn);
+		if (rc)
+			dbs_error_prefix(r->ctx, "%s; then", dbsync_ctx_error(scratch)->message);
+		dbsync_ctx_free(scratch);
+		if (rc)
+			return false;
+	}
+	return true;
+}
+
+static int apply_transactional(apply_run *r)
+{
+	for (int attempt = 1;; attempt++) {
+		for (size_t i = 0; i < r->n; i++)
+			r->ops[i]->status = DBSYNC_STATUS_PENDING;
+		dbsync_ctx_clear_error(r->ctx);
+		int rc = transaction_attempt(r, attempt);
+		if (!rc || !should_retry(r, attempt))
+			return rc;
+	}
+}
+
+/* MySQL: after a lost connection the session's lock and lock wait are gone too. */
+static int resume_session(apply_run *r)
+{
+	int rc = dbs_retake_apply_lock(r->ctx, r->conn, r->plan);
+	if (!rc) {
+		dbs_lock_wait saved = r->lock_wait;
+		rc = dbs_lock_wait_before(r->ctx, r->conn, r->opts->lock_timeout_ms, &r->lock_wait);
+		if (saved.changed)
+			r->lock_wait.saved = saved.saved;
+	}
+	return rc;
+}
+
+static int run_statement(apply_run *r, dbsync_op *op, const char *sql, double *t0)
+{
+	for (int retry = 1;; retry++) {
+		int rc = r->be->exec(r->ctx, r->conn, sql);
+		if (!rc)
+			return 0;
+		bool lost = dbs_retry_classify(r->conn, dbsync_ctx_error(r->ctx)) == DBS_RETRY_RECONNECT;
+		/* the error stays on the op: it is what a retry got past */
+		record_error(r, op);
+		if (!should_retry(r, retry))
+			return rc;
+		if (lost && (rc = resume_session(r)))
+			return rc;
+		dbsync_ctx_clear_error(r->ctx);
+		op->attempts++;
+		*t0 = dbs_now_ms();
+	}
+}
+
+/* Each DDL statement commits itself: an op is APPLIED as soon as it ran,
+ * because a rollback will not undo it, and a retry repeats only the failed
+ * statement. */
+static int apply_autocommit(apply_run *r)
+{
+	int rc = r->be->apply_begin(r->ctx, r->conn, r->plan);
+	if (rc)
+		return rc;
+	if ((rc = check_fresh(r))) {
+		r->be->apply_end(r->ctx, r->conn, r->plan, 0);
+		return rc;
+	}
+	for (size_t i = 0; i < r->n && !rc; i++) {
+		dbsync_op *op = r->ops[i];
+		if ((rc = progress(r, i, op, 0)))
+			break;
+		op->attempts = 1;
+		double t0 = dbs_now_ms();
+		for (size_t j = 0; j < op->n_sql && !rc; j++)
+			rc = run_statement(r, op, op->sql[j], &t0);
+		op->elapsed_ms = dbs_now_ms() - t0;
+		if (rc) {
+			failed(r, op);
+			break;
+		}
+		op->status = DBSYNC_STATUS_APPLIED;
+		rc = progress(r, i, op, 1);
+	}
+	if (rc) {
+		r->be->apply_end(r->ctx, r->conn, r->plan, 0);
+		return rc;
+	}
+	return r->be->apply_end(r->ctx, r->conn, r->plan, 1);
+}
+
 int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, const dbsync_apply_options *opts)
 {
 	dbsync_apply_options defaults = DBSYNC_APPLY_OPTIONS_INIT;
@@ -84,6 +296,8 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 	if (opts->version != DBSYNC_APPLY_OPTIONS_VERSION)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_apply_options version %u is not supported",
 			opts->version);
+	if (opts->max_retries < 0)
+		return dbs_error(ctx, DBSYNC_EINVALID, "max_retries must be 0 or more, not %d", opts->max_retries);
 	if (conn->dialect != plan->dialect)
 		return dbs_error(ctx, DBSYNC_EINVALID, "a %s plan cannot be applied to a %s database",
 			dbsync_dialect_name(plan->dialect), dbsync_dialect_name(conn->dialect));
@@ -96,63 +310,28 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 			dbsync_conn_describe(conn));
 	if (opts->verify && !plan->desired)
 		return dbs_error(ctx, DBSYNC_EINVALID, "cannot verify: the plan has no desired schema");
-	const dbs_backend *be = conn->backend;
-	int rc = be->apply_begin(ctx, conn, plan);
-	if (rc)
-		return rc;
-	/* Under the sync lock now: a plan made before another run changed the
-	 * database would fail halfway, or do the wrong thing. Read the catalog
-	 * again and refuse a plan computed for another state. */
-	dbsync_schema *now = NULL;
-	if ((rc = dbsync_conn_introspect(&now, ctx, conn))) {
-		be->apply_end(ctx, conn, plan, 0);
-		return rc;
-	}
-	uint64_t fp = dbs_schema_fingerprint(now);
-	dbsync_schema_free(now);
-	if (fp != plan->live_fingerprint) {
-		be->apply_end(ctx, conn, plan, 0);
-		return dbs_error(ctx, DBSYNC_ESTALE, "the schema of %s changed after this plan was computed "
-			"(another dbsync run, or someone else, changed it meanwhile): nothing was applied; plan again",
-			dbsync_conn_describe(conn));
-	}
-	/* Where DDL is transactional the run is all or nothing, so ops become
-	 * APPLIED only after the commit; where each DDL statement commits itself,
-	 * an op is APPLIED as soon as it ran, because a rollback will not undo it. */
-	size_t n_run = 0;
-	dbsync_op **run = malloc((plan->ops.n + 1) * sizeof *run);
-	if (!run) {
-		be->apply_end(ctx, conn, plan, 0);
+	apply_run r = { .ctx = ctx, .conn = conn, .plan = plan, .opts = opts, .be = conn->backend };
+	r.ops = malloc(plan->ops.n * sizeof *r.ops);
+	if (!r.ops)
 		return dbs_error_oom(ctx);
-	}
 	for (size_t i = 0; i < plan->ops.n; i++) {
 		dbsync_op *op = plan->ops.items[i];
 		if (op->status != DBSYNC_STATUS_PENDING)
 			continue;
-		for (size_t j = 0; j < op->n_sql && !rc; j++)
-			rc = be->exec(ctx, conn, op->sql[j]);
-		if (rc) {
-			/* the ops after it stay PENDING, and so do the ones before it
-			 * unless their DDL committed itself */
-			op->status = DBSYNC_STATUS_FAILED;
-			dbs_error_prefix(ctx, "while applying \"%s\"", op->summary ? op->summary : "?");
-			be->apply_end(ctx, conn, plan, 0);
-			free(run);
-			return rc;
-		}
-		if (be->ddl_autocommits)
-			op->status = DBSYNC_STATUS_APPLIED;
-		else
-			run[n_run++] = op;
+		op->attempts = 0;
+		op->elapsed_ms = 0;
+		op->error = NULL;
+		op->error_sqlstate[0] = '\0';
+		op->error_native = 0;
+		r.ops[r.n++] = op;
 	}
-	rc = be->apply_end(ctx, conn, plan, 1);
-	for (size_t i = 0; !rc && i < n_run; i++)
-		run[i]->status = DBSYNC_STATUS_APPLIED;
-	free(run);
-	if (rc) {
-		/* deferred foreign keys and SQLite's foreign_key_check speak only now */
-		dbs_error_prefix(ctx, "while committing the plan");
+	dbs_backoff_init(&r.backoff, opts->retry_base_ms, opts->retry_max_ms);
+	int rc = dbs_lock_wait_before(ctx, conn, opts->lock_timeout_ms, &r.lock_wait);
+	if (!rc)
+		rc = r.be->ddl_autocommits ? apply_autocommit(&r) : apply_transactional(&r);
+	dbs_lock_wait_after(conn, &r.lock_wait);
+	free(r.ops);
+	if (rc)
 		return rc;
-	}
 	return opts->verify ? verify(ctx, conn, plan) : 0;
 }

@@ -51,6 +51,12 @@ typedef struct dbs_backend {
 	 * queries. *out is a new schema (tables named as in desired) the caller frees. */
 	int (*normalize_desired)(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		const dbsync_schema *desired);
+	/* Optional: the same for the desired tables only[] marks (desired's
+	 * order), the others copied as parsed. The planner marks the tables the
+	 * parser's canonical forms already find different or missing, so a
+	 * database in sync costs no shadow at all. */
+	int (*normalize_desired_some)(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+		const dbsync_schema *desired, const bool *only);
 	/* The text equivalents of apply_begin / apply_end for dry-run scripts. */
 	int (*script_prologue)(dbs_buf *out, const dbsync_plan *plan);
 	int (*script_epilogue)(dbs_buf *out, const dbsync_plan *plan);

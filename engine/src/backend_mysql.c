@@ -49,8 +49,10 @@ int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what)
 	MYSQL *db = dbs_my_db(conn);
 	unsigned int err = mysql_errno(db);
 	int code = lost_connection(err) ? DBSYNC_ECONNECT : DBSYNC_EDB;
-	return dbs_error_db(ctx, code, useful_sqlstate(db), (int)err, "%s on %s: %s", what, conn->describe,
-		mysql_error(db));
+	/* the error number as the mysql client shows it: what the server's
+	 * manual and people search for */
+	return dbs_error_db(ctx, code, useful_sqlstate(db), (int)err, "%s on %s: error %u: %s", what, conn->describe,
+		err, mysql_error(db));
 }
 
 static char *xstrdup(const char *s)
@@ -259,7 +261,7 @@ static int my_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 		CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS)) {
 		/* Connector/C's messages name the user and host, never the password */
 		rc = dbs_error_db(ctx, DBSYNC_ECONNECT, useful_sqlstate(mc->db), (int)mysql_errno(mc->db),
-			"cannot connect to %s: %s", conn->describe, mysql_error(mc->db));
+			"cannot connect to %s: error %u: %s", conn->describe, mysql_errno(mc->db), mysql_error(mc->db));
 		goto cleanup;
 	}
 	const char *info = mysql_get_server_info(mc->db);

@@ -480,6 +480,7 @@ const dbs_backend dbs_backend_postgres = {
 	.close = pg_close,
 	.introspect = dbs_pg_introspect,
 	.normalize_desired = dbs_pg_normalize_desired,
+	.normalize_desired_some = dbs_pg_normalize_desired_some,
 	.exec = pg_exec,
 	.query_int64 = pg_query_int64,
 	.apply_begin = pg_apply_begin,

@@ -65,6 +65,10 @@ int dbs_pg_read_results(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
  * which setting to raise. */
 int dbs_pg_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired);
+/* The same for the tables only[] marks (desired's order); the others are
+ * copied as parsed. No round trip at all when nothing is marked. */
+int dbs_pg_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const bool *only);
 #define DBS_PG_SHADOW_ROUND_TRIPS 1
 
 /* The advisory lock key every dbsync run takes on a database (a hash of

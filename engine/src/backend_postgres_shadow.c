@@ -408,8 +408,10 @@ static int keep_desired(shadow *sh, dbsync_schema *s)
 /* A DDL too big for one transaction's locks, in scripts of `per` desired
  * tables each (one round trip apiece, each rolled back): every script makes
  * its own tables, plus the CREATE TABLE of those they reference elsewhere,
- * and the result takes each table from its own script. DENIED as run(). */
-static int run_chunks(shadow *sh, int n_chunks, size_t per, dbsync_schema **out)
+ * and the result takes each table from its own script. With `only`, just the
+ * tables it marks are normalized (stmts already chunked by dbs_pg_chunk_some)
+ * and the others are copied from desired as parsed. DENIED as run(). */
+static int run_chunks(shadow *sh, int n_chunks, size_t per, const bool *only, dbsync_schema **out)
 {
 	const dbsync_schema *d = sh->desired;
 	dbsync_schema *all = dbs_schema_new(PG), *part = NULL;
@@ -431,7 +433,12 @@ static int run_chunks(shadow *sh, int n_chunks, size_t per, dbsync_schema **out)
 			rc = dbs_error(sh->ctx, DBSYNC_EDB, "cannot make a shadow schema on %s", sh->conn->describe);
 			break;
 		}
-		for (size_t i = (size_t)c * per; !rc && i < d->tables.n && i < (size_t)(c + 1) * per; i++) {
+		for (size_t i = 0, rank = 0; !rc && i < d->tables.n; i++) {
+			if (only && !only[i])
+				continue;
+			size_t k = rank++;
+			if (k < (size_t)c * per || k >= (size_t)(c + 1) * per)
+				continue;
 			const char *name = d->tables.items[i]->name;
 			dbs_table *t = dbs_schema_find_table(part, name);
 			if (!t)
@@ -443,6 +450,9 @@ static int run_chunks(shadow *sh, int n_chunks, size_t per, dbsync_schema **out)
 		dbsync_schema_free(part);
 		part = NULL;
 	}
+	for (size_t i = 0; !rc && only && i < d->tables.n; i++)
+		if (!only[i] && !dbs_schema_copy_table(all, d->tables.items[i]))
+			rc = dbs_error_oom(sh->ctx);
 	if (rc)
 		goto cleanup;
 	*out = all;
@@ -453,8 +463,8 @@ cleanup:
 	return rc;
 }
 
-int dbs_pg_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
-	const dbsync_schema *desired)
+static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const bool *only)
 {
 	dbs_pg_conn *pc = conn->impl;
 	shadow sh = { .ctx = ctx, .conn = conn, .pc = pc, .desired = desired, .script = DBS_BUF_INIT };
@@ -488,12 +498,21 @@ int dbs_pg_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 	if ((rc = collect_refs(&sh)) || (rc = dbs_pg_split_ddl(&sh.stmts, &sh.tmp, ctx, desired)))
 		goto cleanup;
 	size_t per = pc->shadow_chunk ? pc->shadow_chunk : DBS_PG_SHADOW_CHUNK;
-	int n_chunks = dbs_pg_chunk(&sh.stmts, desired, per);
-	if (n_chunks > 1) {
-		rc = run_chunks(&sh, n_chunks, per, &s);
+	int n_chunks = only ? dbs_pg_chunk_some(&sh.stmts, desired, only, per) : -1;
+	if (n_chunks < 0)
+		only = NULL; /* does not split: normalize everything */
+	else if (n_chunks == 0) {
+		/* nothing to normalize: desired as parsed */
+		rc = run_chunks(&sh, 0, per, only, &s);
+		goto done;
+	}
+	if (!only)
+		n_chunks = dbs_pg_chunk(&sh.stmts, desired, per);
+	if (n_chunks > 1 || only) {
+		rc = run_chunks(&sh, n_chunks, per, only, &s);
 		if (rc == DENIED) {
 			sh.temp = true;
-			rc = run_chunks(&sh, n_chunks, per, &s);
+			rc = run_chunks(&sh, n_chunks, per, only, &s);
 		}
 	} else {
 		rc = run(&sh, NULL, &s);
@@ -506,6 +525,7 @@ int dbs_pg_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 			rc = run(&sh, NULL, &s);
 		}
 	}
+done:
 	if (rc || (rc = keep_desired(&sh, s)))
 		goto cleanup;
 	*out = s;
@@ -517,4 +537,16 @@ cleanup:
 	dbs_buf_free(&sh.script);
 	dbs_arena_free(&sh.tmp);
 	return rc;
+}
+
+int dbs_pg_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired)
+{
+	return normalize(out, ctx, conn, desired, NULL);
+}
+
+int dbs_pg_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const bool *only)
+{
+	return normalize(out, ctx, conn, desired, only);
 }

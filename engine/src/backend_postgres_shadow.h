@@ -42,6 +42,13 @@ int dbs_pg_split_ddl(dbs_pg_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbs
  * statement that belongs to no desired table and may need one). */
 int dbs_pg_chunk(dbs_pg_stmts *v, const dbsync_schema *desired, size_t per_chunk);
 
+/* The same for the tables only[] marks (desired's order): their statements
+ * in scripts of at most per_chunk of them, every other statement in none.
+ * Returns the number of scripts (0 when nothing is marked), or -1 when the
+ * DDL does not split (as dbs_pg_chunk) or memory ran out. */
+int dbs_pg_chunk_some(dbs_pg_stmts *v, const dbsync_schema *desired, const bool *only,
+	size_t per_chunk);
+
 /* Which statements the script of chunk c runs (emit[i] for statement i):
  * those of its tables, the independent ones, and the CREATE TABLE of every
  * table of another chunk that they reference (and what those reference in

@@ -258,6 +258,37 @@ int dbs_pg_chunk(dbs_pg_stmts *v, const dbsync_schema *desired, size_t per_chunk
 	return splits ? (int)((n + per_chunk - 1) / per_chunk) : 1;
 }
 
+int dbs_pg_chunk_some(dbs_pg_stmts *v, const dbsync_schema *desired, const bool *only,
+	size_t per_chunk)
+{
+	size_t n = desired->tables.n, n_some = 0;
+	table_pos *tp = malloc((n + 1) * sizeof *tp);
+	if (!tp)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		/* the chunk of a table left out is -1: no script runs its statements
+		 * unless another needs its CREATE TABLE (dbs_pg_chunk_select) */
+		int chunk = only[i] ? (int)(n_some++ / (per_chunk ? per_chunk : n + 1)) : -1;
+		tp[i] = (table_pos){ desired->tables.items[i]->name, chunk };
+	}
+	qsort(tp, n, sizeof *tp, cmp_pos);
+	bool splits = true;
+	for (size_t i = 0; i < v->n && splits; i++) {
+		dbs_pg_stmt *st = &v->items[i];
+		table_pos key = { st->owner, 0 };
+		const table_pos *hit = st->owner && n ? bsearch(&key, tp, n, sizeof key, cmp_pos) : NULL;
+		if (hit)
+			st->chunk = hit->pos;
+		else
+			splits = st->independent;
+	}
+	free(tp);
+	if (!splits)
+		return -1;
+	size_t per = per_chunk ? per_chunk : n_some + 1;
+	return (int)((n_some + per - 1) / per);
+}
+
 int dbs_pg_chunk_select(bool *emit, const dbs_pg_stmts *v, const dbsync_schema *desired, int c)
 {
 	/* the statement creating each table, found by name */

@@ -13,14 +13,30 @@
 /* Type synonyms per dialect, applied to the canonical type's base name (the part
  * before '('). SQLite has none on purpose: it keeps the declared text, and
  * spellings matter there ("int primary key" is not a rowid alias, "integer" is).
- * PostgreSQL (int4 -> integer, varchar -> character varying, ...) and MySQL
- * (integer -> int, bool -> tinyint(1), ...) fill this in with their backends. */
+ * MySQL's are left to its shadow database. */
 static const struct type_synonym {
 	dbsync_dialect dialect;
 	const char *from;
 	const char *to;
 } type_synonyms[] = {
-	{ (dbsync_dialect)0, NULL, NULL },
+	/* PostgreSQL: the names format_type() prints, so a parsed table the server
+	 * would read back unchanged compares equal without a shadow schema. Only
+	 * names whose modifiers print in the same place ("varchar(20)" is
+	 * "character varying(20)"; "timestamp(3)" is not "timestamp without time
+	 * zone(3)", so timestamps are left to the shadow). */
+	{ DBSYNC_DIALECT_POSTGRES, "varchar", "character varying" },
+	{ DBSYNC_DIALECT_POSTGRES, "char", "character" },
+	{ DBSYNC_DIALECT_POSTGRES, "bpchar", "character" },
+	{ DBSYNC_DIALECT_POSTGRES, "int", "integer" },
+	{ DBSYNC_DIALECT_POSTGRES, "int4", "integer" },
+	{ DBSYNC_DIALECT_POSTGRES, "int8", "bigint" },
+	{ DBSYNC_DIALECT_POSTGRES, "int2", "smallint" },
+	{ DBSYNC_DIALECT_POSTGRES, "bool", "boolean" },
+	{ DBSYNC_DIALECT_POSTGRES, "float8", "double precision" },
+	{ DBSYNC_DIALECT_POSTGRES, "float4", "real" },
+	{ DBSYNC_DIALECT_POSTGRES, "decimal", "numeric" },
+	{ DBSYNC_DIALECT_POSTGRES, "timestamptz", "timestamp with time zone" },
+	{ DBSYNC_DIALECT_POSTGRES, "timetz", "time with time zone" },
 };
 
 static const char *apply_synonym(dbs_arena *a, dbsync_dialect d, const char *type)

@@ -9,6 +9,9 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_build.h"
+#include "plan_drop.h" /* inspect: orphaned tables */
+#include "plan_rename.h"
+#include "plan_counts.h"
 #include "render.h"
 #include "topo.h"
 
@@ -184,6 +187,48 @@ static int collect_stages(dbs_planner *p)
 	return 0;
 }
 
+/*
+ * The server's spelling of the desired tables, where the backend has a shadow.
+ * Only the tables the parser's canonical forms find missing or different go
+ * through it (where the backend can take a subset): a table the parser already
+ * finds equal to its live counterpart is taken as parsed, so a database in
+ * sync costs no shadow round trip at all. The shadow exists to avoid false
+ * differences; the canonical forms never make two definitions equal that the
+ * server tells apart, so skipping it for equal tables cannot hide one.
+ * *out stays NULL when the desired schema is used as parsed.
+ */
+static int normalize_want(dbs_planner *p, dbsync_schema **out)
+{
+	const dbs_backend *be = p->conn->backend;
+	const dbsync_schema *desired = p->plan->desired;
+	*out = NULL;
+	if (!be->normalize_desired_some)
+		return be->normalize_desired(out, p->ctx, p->conn, desired);
+	dbs_diff pre = { 0 };
+	bool *only = calloc(desired->tables.n + 1, sizeof *only);
+	size_t n_only = 0;
+	int rc = only ? dbs_diff_schemas(&pre, p->ctx, p->live, desired) : dbs_error_oom(p->ctx);
+	bool lost = false;
+	for (size_t i = 0, j = 0; !rc && !lost && i < pre.tables.n; i++) {
+		/* diff records come in desired's order */
+		while (j < desired->tables.n && desired->tables.items[j] != pre.tables.items[i]->want)
+			j++;
+		if (j < desired->tables.n) {
+			only[j] = true;
+			n_only++;
+		} else {
+			lost = true; /* never guess: normalize everything */
+		}
+	}
+	if (!rc && lost)
+		rc = be->normalize_desired(out, p->ctx, p->conn, desired);
+	else if (!rc && n_only)
+		rc = be->normalize_desired_some(out, p->ctx, p->conn, desired, only);
+	dbs_diff_free(&pre);
+	free(only);
+	return rc;
+}
+
 int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const dbsync_plan_options *opts)
 {
@@ -217,10 +262,14 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	/* The server spells the desired side the way it will read it back; the
 	 * plan keeps the parsed schema, so verify normalizes it again. */
 	if (conn->backend->normalize_desired) {
-		if ((rc = conn->backend->normalize_desired(&normalized, ctx, conn, desired)))
+		if ((rc = normalize_want(&p, &normalized)))
 			goto cleanup;
-		p.want = normalized;
+		if (normalized)
+			p.want = normalized;
 	}
+	/* renames: table renames first; the live tables are renamed in memory for the diff */
+	if ((rc = dbs_plan_renames(&p)))
+		goto cleanup;
 	if ((rc = dbs_diff_schemas(&p.diff, ctx, p.live, p.want)))
 		goto cleanup;
 	switch (desired->dialect) {
@@ -239,7 +288,16 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 			dbsync_dialect_name(desired->dialect));
 		break;
 	}
+	/* renames: skip what waits for a declined or refused rename */
+	if (!rc)
+		rc = dbs_plan_renames_hold(&p);
+	/* inspect: orphaned tables the caller chose to drop */
+	if (!rc)
+		rc = dbs_plan_drop_tables(&p);
 	if (rc || (rc = collect_stages(&p)))
+		goto cleanup;
+	/* reports: data-loss counts, once every stage holds its operations */
+	if ((rc = dbs_plan_count_data_loss(&p)))
 		goto cleanup;
 	if (!dbs_buf_ok(&p.tmp)) {
 		rc = dbs_error_oom(ctx);

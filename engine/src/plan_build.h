@@ -17,6 +17,7 @@
 #include "plan_internal.h"
 
 enum {
+	DBS_STAGE_RENAME,              /* renames: table renames (case fixes, old names) before anything names the table */
 	DBS_STAGE_DROP_FK,             /* PostgreSQL: foreign keys go before what they reference changes */
 	DBS_STAGE_DROP_INDEX,
 	DBS_STAGE_CREATE_TABLE,
@@ -43,6 +44,9 @@ typedef struct dbs_planner {
 	dbs_metadata *md;
 	DBS_VEC(dbs_op_build *) stages[DBS_STAGE_COUNT];
 	dbs_buf tmp;                   /* scratch for labels */
+	/* renames (plan_rename.c): desired tables whose operations wait for a rename
+	 * that is declined or refused; their operations are skipped after planning */
+	dbs_str_vec held_tables;
 } dbs_planner;
 
 /* A new operation at the end of `stage`, status PENDING; NULL on OOM. `table`

@@ -89,6 +89,29 @@ void dbs_my_kept_checks(dbs_buf *b, const dbs_planner *p, const dbs_table *L, co
 	(void)p;
 }
 
+bool dbs_my_key_leads(const dbs_table *t, const char *column)
+{
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if ((k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) && k->cols.n &&
+		    dbs_name_eq(MY, k->cols.items[0], column))
+			return true;
+	}
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		const dbs_index *ix = t->indexes.items[i];
+		if (ix->parts.n && ix->parts.items[0].column && dbs_name_eq(MY, ix->parts.items[0].column, column))
+			return true;
+	}
+	return false;
+}
+
+bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, const dbs_column *lc,
+	const dbs_column *wc)
+{
+	return p->plan->opts.alter_columns && lc && wc->autoincrement && !lc->autoincrement &&
+		!dbs_my_key_leads(L, lc->name);
+}
+
 int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out)
 {
 	*out = 0;
@@ -279,6 +302,17 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 		}
 	}
 build:;
+	/* InnoDB takes AUTO_INCREMENT only on a column that leads a key: when the
+	 * key is missing too, its ADD (dbs_my_add_constraint) sets AUTO_INCREMENT
+	 * in the same statement, and this one leaves it out */
+	dbs_column plain;
+	if (dbs_my_autoinc_waits_for_key(p, L, lc, wc)) {
+		if (diff == DBS_COL_AUTOINCREMENT && !fill)
+			goto cleanup;
+		plain = *wc;
+		plain.autoincrement = false;
+		wc = &plain;
+	}
 	dbsync_risk risk = diff & (DBS_COL_TYPE | DBS_COL_NOT_NULL | DBS_COL_GENERATED | DBS_COL_COLLATION)
 		? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE;
 	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, diff ? DBSYNC_OP_ALTER_COLUMN : DBSYNC_OP_COMMENT, risk,
@@ -448,5 +482,7 @@ int dbs_plan_mysql(dbs_planner *p)
 	}
 	if (!rc)
 		rc = dbs_my_rebuild_dependent_fks(p);
+	if (!rc)
+		rc = dbs_my_order_fk_index_drops(p);
 	return rc;
 }

@@ -24,6 +24,14 @@ void dbs_my_column_def(dbs_buf *b, const dbs_column *c);
  * W's column that the live table already has (new ones are added, counted,
  * by dbs_my_add_constraint). */
 void dbs_my_kept_checks(dbs_buf *b, const dbs_planner *p, const dbs_table *L, const dbs_table *W, const char *column);
+/* Whether a primary key, unique key or index of t starts with `column`: what
+ * InnoDB requires of an AUTO_INCREMENT column. */
+bool dbs_my_key_leads(const dbs_table *t, const char *column);
+/* A column gaining AUTO_INCREMENT whose live table has no key leading with
+ * it: the statement that adds the key sets AUTO_INCREMENT too (MariaDB
+ * rejects either one alone). */
+bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, const dbs_column *lc,
+	const dbs_column *wc);
 /* One integer from a counting query on the live database. */
 int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out);
 /* Values of `column` a type change from `from` to `to` would not keep:
@@ -49,5 +57,10 @@ int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constra
 int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_index *ix);
 int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix);
 int dbs_my_rebuild_dependent_fks(dbs_planner *p);
+
+/* plan_mysql_fk_index.c. After every operation is planned: a drop of the
+ * last index serving a foreign key that stays is moved after the addition of
+ * its replacement, the key rebuilt around it, or skipped (InnoDB error 1553). */
+int dbs_my_order_fk_index_drops(dbs_planner *p);
 
 #endif

@@ -210,6 +210,19 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 		dbs_buf_puts(&b, "ADD ");
 		render_constraint(&b, k);
 	}
+	const dbs_column *lead = L && k->cols.n && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) ?
+		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
+	if (lead && dbs_my_autoinc_waits_for_key(p, L, dbs_table_find_column(p->live, L, lead->name), lead)) {
+		/* the key and the column's AUTO_INCREMENT need each other */
+		dbs_buf_puts(&b, ", MODIFY COLUMN ");
+		dbs_my_column_def(&b, lead);
+		dbs_my_kept_checks(&b, p, L, W, lead->name);
+		summary = dbs_arena_printf(&p->plan->arena, "%s with AUTO_INCREMENT on `%s`", summary, lead->name);
+		if (!summary) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+	}
 	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
 		goto cleanup;
 	if (skipped)

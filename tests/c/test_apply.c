@@ -139,7 +139,7 @@ static dbsync_op *plan_add(dbsync_plan *p, dbsync_op_kind kind, const char *tabl
 	return op;
 }
 
-static const dbsync_apply_options no_verify = { DBSYNC_APPLY_OPTIONS_VERSION, 0, 0, 200, 5000, NULL, NULL };
+static const dbsync_apply_options no_verify = { DBSYNC_APPLY_OPTIONS_VERSION, 0, 0, 200, 5000, NULL, NULL, 0 };
 
 static const char base_sql[] =
 	"CREATE TABLE \"author\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"name\" text NOT NULL UNIQUE);"

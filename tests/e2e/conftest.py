@@ -92,6 +92,16 @@ import e2e_support as s  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def _backups_off_unless_asked(monkeypatch, tmp_path_factory):
+    """backups: BACKUP_BEFORE_SYNC is on by default; in this suite a test turns it
+    on itself (tests/e2e/test_backup.py), and backups never land in the source tree."""
+    from django_dbsync import conf
+
+    monkeypatch.setitem(conf.DEFAULTS, "BACKUP_BEFORE_SYNC", False)
+    monkeypatch.setitem(conf.DEFAULTS, "BACKUP_DIR", str(tmp_path_factory.mktemp("backups")))
+
+
+@pytest.fixture(autouse=True)
 def _db_access(django_db_blocker):
     with django_db_blocker.unblock():
         yield
@@ -290,6 +300,11 @@ def _fill(db):
 @pytest.fixture
 def pg_filled(pg_migrated):
     return _fill(pg_migrated)
+
+
+@pytest.fixture
+def my_filled(my_migrated):
+    return _fill(my_migrated)
 
 
 @pytest.fixture

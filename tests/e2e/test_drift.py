@@ -8,10 +8,14 @@ drifted object is back (Django's introspection), the whole project schema is
 again identical to the migrate-built one, and `--check` exits 0.
 
 Every drift kind has its SQL for each backend it applies to: SQLite rebuilds a
-table where ALTER TABLE cannot (as SQLite documents), PostgreSQL uses ALTER
-TABLE. A few kinds exist on one backend only (identity columns, pattern-ops
-indexes, foreign-key options and check expressions are PostgreSQL's). A few
-kinds also have MariaDB SQL (the `my` versions) and run there too.
+table where ALTER TABLE cannot (as SQLite documents), PostgreSQL and MariaDB use ALTER
+TABLE. Every kind that SQLite and PostgreSQL have also runs on MariaDB (the
+`my` versions), but for the notes.Oddity table, which the project's router
+keeps off MySQL; what only PostgreSQL has (identity columns, pattern-ops
+indexes) stays there, with MariaDB counterparts where one exists (a lost
+AUTO_INCREMENT). On MariaDB an index a foreign key needs cannot be dropped
+alone: the drifts that lose one drop the foreign key with it, or first give
+the key another index, as a person would have to.
 """
 from dataclasses import dataclass, field
 
@@ -105,6 +109,56 @@ def my(*statements):
     return lambda db: db.execute(*statements)
 
 
+def my_drop_fk_and_index(table, column):
+    """MariaDB refuses to drop the index a foreign key uses: drop the key and
+    its index (the foreign key's name) together."""
+    def apply(db):
+        import e2e_my
+
+        if column not in db.column_names(table):
+            return  # all drifts at once: an earlier one dropped the column, key and index with it
+        names = db.index_names(table, columns=[column], unique=False)
+        fks = _my_fks(db, table, column)
+        assert len(names) == 1 and len(fks) == 1, (names, fks)
+        db.execute("ALTER TABLE %s DROP FOREIGN KEY %s, DROP INDEX %s" % (
+            e2e_my.qi(table), e2e_my.qi(fks[0]), e2e_my.qi(names[0])))
+    return apply
+
+
+def my_drop_fk(table, column):
+    """Drop the foreign key over `column` (its index stays, as MariaDB does)."""
+    def apply(db):
+        import e2e_my
+
+        fks = _my_fks(db, table, column)
+        if not fks and column in db.column_names(table):
+            return  # all drifts at once: an earlier one dropped the key with its index
+        assert len(fks) == 1, fks
+        db.execute("ALTER TABLE %s DROP FOREIGN KEY %s" % (e2e_my.qi(table), e2e_my.qi(fks[0])))
+    return apply
+
+
+def _my_fks(db, table, column):
+    return [r[0] for r in db.query(
+        "SELECT constraint_name FROM information_schema.key_column_usage WHERE table_schema = %s "
+        "AND table_name = %s AND column_name = %s AND referenced_table_name IS NOT NULL", (db.name, table, column))]
+
+
+def fk_index_back(table, column, target, other_backends):
+    """On MariaDB the foreign key and the index it uses are back; elsewhere
+    `other_backends` decides."""
+    def check(db):
+        if not s.is_my(db):
+            return other_backends(db)
+        index_back(table, [column], unique=False)(db)
+        _has(db, table, columns=[column], foreign_key=target)
+    return check
+
+
+def by_backend(my, other):
+    return lambda db: my(db) if s.is_my(db) else other(db)
+
+
 def my_drop_index(table, columns):
     def apply(db):
         import e2e_my
@@ -152,6 +206,43 @@ def identity_back(db):
     assert new_id > max(r[0] for r in db.query('SELECT id FROM "notes_memo"'))
 
 
+def my_auto_increment_back(db):
+    """notes_memo.id is AUTO_INCREMENT again and a row inserted without an id
+    gets one past the existing ids."""
+    assert db.query("SELECT extra FROM information_schema.columns WHERE table_schema = %s AND "
+                    "table_name = 'notes_memo' AND column_name = 'id'", (db.name,)) == [("auto_increment",)]
+    top = max(r[0] for r in db.query("SELECT id FROM `notes_memo`"))
+    con = db.server.connect(db.name)
+    try:
+        con.autocommit(False)
+        cur = con.cursor()
+        cur.execute("INSERT INTO `notes_memo` (`notebook_id`, `body`, `pinned`) "
+                    "SELECT MIN(id), 'probe', 0 FROM `notes_notebook`")
+        new_id = cur.lastrowid
+        con.rollback()
+    finally:
+        con.close()
+    assert new_id > top, (new_id, top)
+
+
+def my_column_type(db, table, column):
+    return db.query("SELECT column_type FROM information_schema.columns WHERE table_schema = %s AND "
+                    "table_name = %s AND column_name = %s", (db.name, table, column))[0][0]
+
+
+def my_check_clause(db, table, name):
+    return db.query("SELECT check_clause FROM information_schema.check_constraints WHERE constraint_schema = %s "
+                    "AND table_name = %s AND constraint_name = %s", (db.name, table, name))[0][0]
+
+
+def my_fk_delete_rule(db, table, column):
+    return db.query("SELECT r.delete_rule FROM information_schema.key_column_usage k "
+                    "JOIN information_schema.referential_constraints r ON r.constraint_schema = k.constraint_schema "
+                    "AND r.constraint_name = k.constraint_name AND r.table_name = k.table_name "
+                    "WHERE k.table_schema = %s AND k.table_name = %s AND k.column_name = %s",
+                    (db.name, table, column))
+
+
 def fk_options_back(db):
     definition = pg_constraint_def(db, "notes_memo", "f", ["notebook_id"])
     assert definition.endswith("DEFERRABLE INITIALLY DEFERRED") and "ON DELETE" not in definition, definition
@@ -170,7 +261,8 @@ def generated_values_right(path):
     """The stored generated column exists and holds stock * price for every row."""
     if "stock_value" not in s.column_names(path, "catalog_product"):
         return False
-    rows = s.fetch(path, 'SELECT "stock", "price", "stock_value" FROM "catalog_product"')
+    query = 'SELECT "stock", "price", "stock_value" FROM "catalog_product"'
+    rows = s.fetch(path, query.replace('"', "`") if s.is_my(path) else query)
     return bool(rows) and all(abs(stock * price - value) < 1e-9 for stock, price, value in rows)
 
 
@@ -207,12 +299,15 @@ DRIFTS = [
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               ', "stock_value" decimal GENERATED ALWAYS AS ((CAST(("stock" * "price") AS NUMERIC))) STORED', "")),
           lambda p: _true(generated_values_right(p), "stock_value missing or wrong"),
-          pg=pg('ALTER TABLE "catalog_product" DROP COLUMN "stock_value"')),
+          pg=pg('ALTER TABLE "catalog_product" DROP COLUMN "stock_value"'),
+          my=my("ALTER TABLE `catalog_product` DROP COLUMN `stock_value`")),
     Drift("lost_primary_key",
           lambda p: s.rebuild_table(p, "notes_reminder", _edit(
               '"id" integer NOT NULL PRIMARY KEY AUTOINCREMENT', '"id" integer NOT NULL')),
           lambda p: _has(p, "notes_reminder", columns=["id"], primary_key=True),
-          pg=pg('ALTER TABLE "notes_reminder" DROP CONSTRAINT "notes_reminder_pkey"')),
+          pg=pg('ALTER TABLE "notes_reminder" DROP CONSTRAINT "notes_reminder_pkey"'),
+          # AUTO_INCREMENT must go first: InnoDB keeps it only on a key
+          my=my("ALTER TABLE `notes_reminder` MODIFY `id` bigint NOT NULL, DROP PRIMARY KEY")),
     Drift("extra_column", add_extra_column, extra_column_gone, settings={"AUTO_DROP_COLUMNS": True},
           pg=add_extra_column,
           my=my("ALTER TABLE `catalog_tag` ADD COLUMN `legacy_code` varchar(20) NULL",
@@ -251,7 +346,12 @@ DRIFTS = [
           lambda p: s.rebuild_table(p, "catalog_product", _edit(
               ', CONSTRAINT "product_slug_per_category" UNIQUE ("category_id", "slug")', "")),
           lambda p: _has(p, "catalog_product", columns=["category_id", "slug"], unique=True),
-          pg=pg('ALTER TABLE "catalog_product" DROP CONSTRAINT "product_slug_per_category"')),
+          pg=pg('ALTER TABLE "catalog_product" DROP CONSTRAINT "product_slug_per_category"'),
+          # the unique key is the index of the category foreign key: another
+          # one must take its place first, and the sync drops that one after
+          # adding the key back
+          my=my("CREATE INDEX `e2e_category_only` ON `catalog_product` (`category_id`)",
+                "DROP INDEX `product_slug_per_category` ON `catalog_product`")),
     Drift("lost_unique_together",
           drop_index_where("catalog_supplier", ["name", "CountryCode"], unique=True),
           index_back("catalog_supplier", ["name", "CountryCode"], unique=True),
@@ -264,8 +364,11 @@ DRIFTS = [
           my=my_drop_index("catalog_supplier", ["CountryCode"])),
     Drift("missing_index_foreign_key",
           drop_index_where("catalog_product", ["category_id"], unique=False),
-          index_back("catalog_product", ["category_id"], unique=False),
-          pg=pg_drop_index("catalog_product", ["category_id"])),
+          fk_index_back("catalog_product", "supplier_id", ("catalog_supplier", "id"),
+                        index_back("catalog_product", ["category_id"], unique=False)),
+          pg=pg_drop_index("catalog_product", ["category_id"]),
+          # MySQL's category key uses product_slug_per_category; the supplier's has an index of its own
+          my=my_drop_fk_and_index("catalog_product", "supplier_id")),
     Drift("missing_partial_index",
           lambda p: s.execute(p, 'DROP INDEX "product_released_idx"'),
           lambda p: _true("product_released_idx" in s.index_names(p, "catalog_product"), "no index"),
@@ -273,8 +376,10 @@ DRIFTS = [
           my=my("DROP INDEX `product_released_idx` ON `catalog_product`")),
     Drift("missing_index_mixed_case_table",
           drop_index_where("Catalog_Category", ["parent_id"], unique=False),
-          index_back("Catalog_Category", ["parent_id"], unique=False),
-          pg=pg_drop_index("Catalog_Category", ["parent_id"])),
+          fk_index_back("Catalog_Category", "parent_id", ("Catalog_Category", "id"),
+                        index_back("Catalog_Category", ["parent_id"], unique=False)),
+          pg=pg_drop_index("Catalog_Category", ["parent_id"]),
+          my=my_drop_fk_and_index("Catalog_Category", "parent_id")),
     Drift("odd_names_missing_index",
           drop_index_where(ODD, ["Naïve-Label"], unique=False),
           index_back(ODD, ["Naïve-Label"], unique=False),
@@ -313,30 +418,49 @@ DRIFTS = [
               '"parent_id" integer NULL')),
           lambda p: _has(p, "Catalog_Category", columns=["parent_id"], foreign_key=("Catalog_Category", "id")),
           pg=pg_drop_constraint("Catalog_Category", "f", ["parent_id"]),
-          my=my("ALTER TABLE `Catalog_Category` DROP FOREIGN KEY `Catalog_Category_parent_id_707129c7_fk_Catalog_Category_id`")),
+          my=my_drop_fk("Catalog_Category", "parent_id")),
     # PostgreSQL only: what SQLite has no equivalent of, or no way to change in place.
     Drift("missing_pattern_ops_like_index", None,
           lambda p: _true("catalog_product_sku_5c54c070_like" in s.index_names(p, "catalog_product"), "no _like"),
           pg=pg_drop_index("catalog_product", ["sku"], like=True)),
-    Drift("lost_identity", None, identity_back,
-          pg=pg('ALTER TABLE "notes_memo" ALTER COLUMN "id" DROP IDENTITY')),
+    # ... with MariaDB counterparts where MariaDB has the same thing.
+    Drift("lost_identity", None, by_backend(my_auto_increment_back, identity_back),
+          pg=pg('ALTER TABLE "notes_memo" ALTER COLUMN "id" DROP IDENTITY'),
+          my=my("ALTER TABLE `notes_memo` MODIFY `id` bigint NOT NULL")),
     Drift("changed_varchar_length", None,
-          lambda p: _true(s.column_type(p, "catalog_tag", "name") == "character varying(50)", "not varchar(50)"),
-          pg=pg('ALTER TABLE "catalog_tag" ALTER COLUMN "name" TYPE varchar(100)')),
+          by_backend(lambda db: _true(my_column_type(db, "catalog_tag", "name") == "varchar(50)", "not varchar(50)"),
+                     lambda p: _true(s.column_type(p, "catalog_tag", "name") == "character varying(50)",
+                                     "not varchar(50)")),
+          pg=pg('ALTER TABLE "catalog_tag" ALTER COLUMN "name" TYPE varchar(100)'),
+          my=my("ALTER TABLE `catalog_tag` MODIFY `name` varchar(100) NOT NULL")),
     Drift("changed_check_expression", None,
-          lambda p: _true("-5" in pg_constraint_def(p, "catalog_supplier", "c", ["rating"]), "old check"),
+          by_backend(lambda db: _true("-5" in my_check_clause(db, "catalog_supplier", "supplier_rating_range"),
+                                      "old check"),
+                     lambda p: _true("-5" in pg_constraint_def(p, "catalog_supplier", "c", ["rating"]), "old check")),
           pg=pg('ALTER TABLE "catalog_supplier" DROP CONSTRAINT "supplier_rating_range"',
                 'ALTER TABLE "catalog_supplier" ADD CONSTRAINT "supplier_rating_range" '
-                'CHECK ("rating" >= -9 AND "rating" <= 9)')),
+                'CHECK ("rating" >= -9 AND "rating" <= 9)'),
+          my=my("ALTER TABLE `catalog_supplier` DROP CONSTRAINT `supplier_rating_range`",
+                "ALTER TABLE `catalog_supplier` ADD CONSTRAINT `supplier_rating_range` "
+                "CHECK (`rating` >= -9 AND `rating` <= 9)")),
     Drift("changed_index_definition", None,
           index_back("catalog_product", ["name", "category_id"], unique=False),
           pg=pg('DROP INDEX "product_name_cat_idx"',
-                'CREATE INDEX "product_name_cat_idx" ON "catalog_product" ("name")')),
-    Drift("changed_foreign_key_options", None, fk_options_back,
+                'CREATE INDEX "product_name_cat_idx" ON "catalog_product" ("name")'),
+          my=my("DROP INDEX `product_name_cat_idx` ON `catalog_product`",
+                "CREATE INDEX `product_name_cat_idx` ON `catalog_product` (`name`)")),
+    Drift("changed_foreign_key_options", None,
+          by_backend(lambda db: _true(my_fk_delete_rule(db, "notes_memo", "notebook_id") == [("RESTRICT",)],
+                                      "ON DELETE CASCADE kept"),
+                     fk_options_back),
           pg=lambda db: db.execute(
               'ALTER TABLE "notes_memo" DROP CONSTRAINT %s' % s.q(db.constraint_names("notes_memo", "f")[0]),
               'ALTER TABLE "notes_memo" ADD CONSTRAINT "notes_memo_fk_changed" FOREIGN KEY ("notebook_id") '
-              'REFERENCES "notes_notebook" ("id") ON DELETE CASCADE NOT DEFERRABLE')),
+              'REFERENCES "notes_notebook" ("id") ON DELETE CASCADE NOT DEFERRABLE'),
+          my=lambda db: db.execute(
+              "ALTER TABLE `notes_memo` DROP FOREIGN KEY `notes_memo_notebook_id_6b840a5f_fk_notes_notebook_id`",
+              "ALTER TABLE `notes_memo` ADD CONSTRAINT `notes_memo_fk_changed` FOREIGN KEY (`notebook_id`) "
+              "REFERENCES `notes_notebook` (`id`) ON DELETE CASCADE")),
 ]
 
 
@@ -412,6 +536,7 @@ def test_schema_comparison_sees_each_drift(db_migrated, db_template, drift):
         s.assert_same_schema(db_template, db_migrated, project)
 
 
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
 def test_every_drift_at_once_converges_in_one_run(db_filled, db_template, backend, tmp_path):
     """All the drifts above together: several on the same table, rebuilds next
     to index and table creations, in one plan."""

@@ -1,5 +1,11 @@
-"""The command's options and settings, each against a real database file."""
+"""The command's options and settings, each against a real database.
+
+What depends on the database (dry runs, prompts, --check, verbosity, app and
+table selection, colours) runs on SQLite, PostgreSQL and MariaDB; the settings
+checks and the two-alias tests, which only read the settings, on SQLite files.
+"""
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -16,40 +22,74 @@ import e2e_support as s
 HERE = Path(__file__).resolve().parent
 ANSI = "\x1b["
 
+every_backend = pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+
+
+def _q(db, name):
+    """`name` quoted as the backend's SQL (and so the plan's script) writes it."""
+    return "`%s`" % name if s.is_my(db) else '"%s"' % name
+
 
 def _drift(path):
     """A few safe drifts, so there is something to plan."""
+    if s.is_my(path):
+        path.execute("DROP TABLE `catalog_productdetail`", "DROP INDEX `product_released_idx` ON `catalog_product`",
+                     "ALTER TABLE `catalog_tag` ADD COLUMN `legacy_code` longtext NULL",
+                     "UPDATE `catalog_tag` SET `legacy_code` = CONCAT('x', `id`)")
+        return
     s.execute(path, 'DROP TABLE "catalog_productdetail"', 'DROP INDEX "product_released_idx"',
               'ALTER TABLE "catalog_tag" ADD COLUMN "legacy_code" text NULL',
               "UPDATE \"catalog_tag\" SET \"legacy_code\" = 'x' || \"id\"")
 
 
 def _frozen(path):
+    if s.is_server(path):
+        return s.schema_rows(path), s.snapshot_rows(path)
     return s.file_digest(path), s.schema_rows(path), s.snapshot_rows(path)
 
 
-def test_dry_run_prints_the_exact_script_and_changes_nothing(filled_db, tmp_path):
+def _run_script(db, script, tmp_path):
+    """Run a dry run's script by hand: sqlite3 on a copy of the file, psql-like
+    on PostgreSQL, the mariadb client on MariaDB. Returns what now holds the result."""
+    if s.is_my(db):
+        client = shutil.which("mariadb") or shutil.which("mysql")
+        proc = subprocess.run([client, "--no-defaults", "--socket", db.server.socket, "--user", "root", db.name],
+                              input=script, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return db
+    if s.is_pg(db):
+        with db.connect() as con:
+            con.execute(script)
+        return db
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(db, copy)
+    con = s.raw(copy)
+    try:
+        con.executescript(script)
+    finally:
+        con.close()
+    return copy
+
+
+@every_backend
+def test_dry_run_prints_the_exact_script_and_changes_nothing(db_filled, tmp_path):
+    filled_db = db_filled
     _drift(filled_db)
     frozen = _frozen(filled_db)
 
     dry = s.dbsync("--dry-run")
     assert dry.code == 0, dry.text
-    assert 'CREATE TABLE "catalog_productdetail"' in dry.out, dry.out
+    assert "CREATE TABLE %s" % _q(filled_db, "catalog_productdetail") in dry.out, dry.out
     assert "product_released_idx" in dry.out and "CREATE INDEX" in dry.out, dry.out
     assert _frozen(filled_db) == frozen
 
-    # At verbosity 0 the script alone is printed. Running it by hand on a copy
-    # must bring that copy in line: the dry run showed exactly what would run.
+    # At verbosity 0 the script alone is printed. Running it by hand (on a
+    # copy of a SQLite file) must bring the database in line: the dry run
+    # showed exactly what would run.
     script = s.dbsync("--dry-run", verbosity=0)
     assert script.out.strip(), script.text
     assert _frozen(filled_db) == frozen
-    copy = tmp_path / "copy.sqlite3"
-    shutil.copyfile(filled_db, copy)
-    con = s.raw(copy)
-    try:
-        con.executescript(script.out)
-    finally:
-        con.close()
+    copy = _run_script(filled_db, script.out, tmp_path)
     plan = s.engine_plan(copy, _desired_sql(), drop_columns=False)
     assert [op for op in plan.ops if op["status"] != "skipped"] == [], [s.op_brief(op) for op in plan.ops]
     assert "legacy_code" in s.column_names(copy, "catalog_tag")  # the skipped drop did not run
@@ -62,16 +102,20 @@ def _desired_sql():
     return build_desired("default", Selection(conf.get_settings("default"))).sql
 
 
-def test_dry_run_mode_setting_behaves_as_dry_run(filled_db):
+@every_backend
+def test_dry_run_mode_setting_behaves_as_dry_run(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     frozen = _frozen(filled_db)
     with override_settings(DJANGO_DBSYNC={"DRY_RUN_MODE": True}):
         run = s.dbsync("--auto-approve")
-    assert 'CREATE TABLE "catalog_productdetail"' in run.out, run.text
+    assert "CREATE TABLE %s" % _q(filled_db, "catalog_productdetail") in run.out, run.text
     assert _frozen(filled_db) == frozen
 
 
-def test_without_auto_approve_a_non_tty_stdin_is_refused(filled_db, monkeypatch):
+@every_backend
+def test_without_auto_approve_a_non_tty_stdin_is_refused(db_filled, monkeypatch):
+    filled_db = db_filled
     _drift(filled_db)
     frozen = _frozen(filled_db)
     # A stdin that would say "yes" if read: the command must not read it.
@@ -81,15 +125,27 @@ def test_without_auto_approve_a_non_tty_stdin_is_refused(filled_db, monkeypatch)
     assert _frozen(filled_db) == frozen
 
 
-def _manage(*args, db, other=None, stdin=subprocess.DEVNULL, input=None):
-    env = dict(os.environ, DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(other or db.with_suffix(".other")))
+def _env(db, other=None):
+    """manage.py's environment for database `db` as 'default'."""
+    if s.is_server(db):
+        key = "DBSYNC_E2E_MY" if s.is_my(db) else "DBSYNC_E2E_PG"
+        env = dict(os.environ, **{key: json.dumps({k: v for k, v in db.settings_dict().items() if k != "ENGINE"})})
+    else:
+        env = dict(os.environ, DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(other or db.with_suffix(".other")))
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def _manage(*args, db, other=None, stdin=subprocess.DEVNULL, input=None):
+    env = _env(db, other)
     return subprocess.run([sys.executable, "manage.py", "dbsync", *args], cwd=HERE, env=env,
                           stdin=None if input is not None else stdin, input=input,
                           capture_output=True, text=True, timeout=120)
 
 
-def test_manage_py_non_tty_refusal_exits_nonzero_and_changes_nothing(filled_db):
+@every_backend
+def test_manage_py_non_tty_refusal_exits_nonzero_and_changes_nothing(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     frozen = _frozen(filled_db)
     proc = _manage(db=filled_db, input="y\n")
@@ -111,8 +167,7 @@ def _manage_on_a_terminal(answer, db):
     import pty
 
     master, slave = pty.openpty()
-    env = dict(os.environ, DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(db.with_suffix(".other")))
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = _env(db)
     try:
         proc = subprocess.Popen([sys.executable, "manage.py", "dbsync", "--no-color"], cwd=HERE, env=env,
                                 stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -129,8 +184,10 @@ def _manage_on_a_terminal(answer, db):
     return proc.returncode, out, err
 
 
+@every_backend
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_prompt_on_a_terminal_applies_only_on_yes(filled_db):
+def test_prompt_on_a_terminal_applies_only_on_yes(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     frozen = _frozen(filled_db)
     code, out, err = _manage_on_a_terminal("n", filled_db)
@@ -144,18 +201,22 @@ def test_prompt_on_a_terminal_applies_only_on_yes(filled_db):
     assert "product_released_idx" in s.index_names(filled_db, "catalog_product")
 
 
-def test_verbosity_levels(filled_db, migrated_db):
+@every_backend
+def test_verbosity_levels(db_filled):
+    filled_db = db_filled
     quiet = s.dbsync("--check", verbosity=0)
     assert quiet.code == 0 and quiet.out == "", quiet.text
     _drift(filled_db)
     loud = s.dbsync("--auto-approve", verbosity=2)
     assert loud.code == 0, loud.text
-    assert 'CREATE INDEX "product_released_idx"' in loud.out, loud.out  # applied SQL is shown at 2
+    assert "CREATE INDEX %s" % _q(filled_db, "product_released_idx") in loud.out, loud.out  # applied SQL is shown at 2
     quiet = s.dbsync("--check", verbosity=0)
     assert quiet.code == 1 and quiet.out == "", quiet.text
 
 
-def test_manage_py_check_exit_codes(filled_db):
+@every_backend
+def test_manage_py_check_exit_codes(db_filled):
+    filled_db = db_filled
     _clean_exit(_manage("--check", db=filled_db), 0)
     _drift(filled_db)
     frozen = _frozen(filled_db)
@@ -166,7 +227,9 @@ def test_manage_py_check_exit_codes(filled_db):
     _clean_exit(_manage("--check", db=filled_db), 1)
 
 
-def test_check_changes_nothing_and_reports_pending(filled_db):
+@every_backend
+def test_check_changes_nothing_and_reports_pending(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     frozen = _frozen(filled_db)
     run = s.dbsync("--check")
@@ -182,9 +245,13 @@ def test_version_names_the_backends(dbfile):
     from django_dbsync import _engine
 
     assert "sqlite" in _engine.backends()
+    # this build has every backend; --version says so
+    assert set(_engine.backends()) == {"sqlite", "postgresql", "mysql"}, _engine.backends()
+    assert "postgresql" in proc.stdout and "mysql" in proc.stdout, proc.stdout
 
 
-def test_header_names_database_alias(migrated_db):
+@every_backend
+def test_header_names_database_alias(db_migrated):
     run = s.dbsync()
     first = run.out.splitlines()[0]
     assert first.startswith("django-dbsync ") and "database 'default'" in first, run.out
@@ -200,49 +267,65 @@ def _created(dbfile, *args, **settings):
     return set(s.user_tables(dbfile)) - {"sqlite_sequence"}
 
 
-def test_default_selection_is_the_project_apps(dbfile):
-    assert _created(dbfile) == s.model_tables("catalog", "notes")
+def _tables(*apps):
+    """The apps' tables the routers allow on 'default' (notes.Oddity stays off MySQL)."""
+    return s.model_tables(*apps, alias="default")
 
 
-def test_include_apps(dbfile):
-    assert _created(dbfile, "--include-apps", "notes") == s.model_tables("notes")
+@every_backend
+def test_default_selection_is_the_project_apps(db_empty):
+    assert _created(db_empty) == _tables("catalog", "notes")
 
 
-def test_include_apps_comma_separated(dbfile):
-    assert _created(dbfile, "--include-apps", "notes,catalog") == s.model_tables("catalog", "notes")
+@every_backend
+def test_include_apps(db_empty):
+    assert _created(db_empty, "--include-apps", "notes") == _tables("notes")
 
 
-def test_exclude_apps(dbfile):
-    assert _created(dbfile, "--exclude-apps", "notes") == s.model_tables("catalog")
+@every_backend
+def test_include_apps_comma_separated(db_empty):
+    assert _created(db_empty, "--include-apps", "notes,catalog") == _tables("catalog", "notes")
 
 
-def test_exclude_app_patterns(dbfile):
-    assert _created(dbfile, "--exclude-app-patterns", "cat*") == s.model_tables("notes")
+@every_backend
+def test_exclude_apps(db_empty):
+    assert _created(db_empty, "--exclude-apps", "notes") == _tables("catalog")
 
 
-def test_exclude_table_patterns(dbfile):
-    got = _created(dbfile, "--exclude-table-patterns", "notes_memo,catalog_product*")
-    assert got == s.model_tables("catalog", "notes") - {
+@every_backend
+def test_exclude_app_patterns(db_empty):
+    assert _created(db_empty, "--exclude-app-patterns", "cat*") == _tables("notes")
+
+
+@every_backend
+def test_exclude_table_patterns(db_empty):
+    got = _created(db_empty, "--exclude-table-patterns", "notes_memo,catalog_product*")
+    assert got == _tables("catalog", "notes") - {
         "notes_memo", "catalog_product", "catalog_product_tags", "catalog_productdetail"}, got
 
 
-def test_exclude_tables_setting(dbfile):
-    got = _created(dbfile, EXCLUDE_TABLES=["notes_reminder"])
-    assert got == s.model_tables("catalog", "notes") - {"notes_reminder"}
+@every_backend
+def test_exclude_tables_setting(db_empty):
+    got = _created(db_empty, EXCLUDE_TABLES=["notes_reminder"])
+    assert got == _tables("catalog", "notes") - {"notes_reminder"}
 
 
-def test_exclude_apps_setting(dbfile):
-    assert _created(dbfile, EXCLUDE_APPS=["catalog"]) == s.model_tables("notes")
+@every_backend
+def test_exclude_apps_setting(db_empty):
+    assert _created(db_empty, EXCLUDE_APPS=["catalog"]) == _tables("notes")
 
 
-def test_no_restriction_includes_django_apps(dbfile):
-    got = _created(dbfile, "--no-restriction")
+@every_backend
+def test_no_restriction_includes_django_apps(db_empty):
+    got = _created(db_empty, "--no-restriction")
     assert {"auth_user", "auth_group", "auth_permission", "auth_user_groups", "auth_user_user_permissions",
             "auth_group_permissions", "django_content_type"} <= got, got
-    assert s.model_tables("catalog", "notes") <= got
+    assert _tables("catalog", "notes") <= got
 
 
-def test_excluded_tables_are_left_alone(filled_db):
+@every_backend
+def test_excluded_tables_are_left_alone(db_filled):
+    filled_db = db_filled
     """A table outside the selection is neither created nor changed, even when drifted."""
     _drift(filled_db)
     frozen_tag = s.snapshot_rows(filled_db, ["catalog_tag"])
@@ -344,19 +427,25 @@ def test_in_memory_database_is_refused_clearly(dbfile):
 
 # --- colours ----------------------------------------------------------------------
 
-def test_no_color_has_no_escapes(filled_db):
+@every_backend
+def test_no_color_has_no_escapes(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     run = s.dbsync("--dry-run", "--no-color")
     assert run.out.strip() and ANSI not in run.out + run.err
 
 
-def test_force_color_has_escapes(filled_db):
+@every_backend
+def test_force_color_has_escapes(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     run = s.dbsync("--dry-run", "--force-color", color=True)
     assert ANSI in run.out, repr(run.out[:300])
 
 
-def test_manage_py_no_color_when_piped(filled_db):
+@every_backend
+def test_manage_py_no_color_when_piped(db_filled):
+    filled_db = db_filled
     _drift(filled_db)
     proc = _manage("--dry-run", db=filled_db)
     assert proc.returncode == 0, proc.stderr

@@ -8,7 +8,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 
 from django_dbsync import __version__, conf
 from django_dbsync.desired import Selection, build_desired
@@ -16,6 +16,12 @@ from django_dbsync.engine import (
     Error, connection_params, open_connection, scrub_password, version_string,
 )
 from django_dbsync.output import Printer, count_statuses, plural
+from django_dbsync import report as run_report
+from django_dbsync import renames
+from django_dbsync import orphans
+from django_dbsync import backup as run_backup
+from django_dbsync import mysql as mysql_apply
+from django_dbsync.output import wants_color
 
 NOT_A_TERMINAL = (
     "refusing to change the database without confirmation: stdin is not a terminal; "
@@ -103,6 +109,18 @@ class Command(BaseCommand):
             help="Include every installed app, Django's own and EXCLUDE_APPS too.",
         )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
+        orphans.add_arguments(parser)  # inspect: orphaned tables and views
+        parser.add_argument(
+            "--suggest-manual-commands", action="store_true",
+            help="Print the exact SQL of the table renames that wait for you (case fixes, old "
+                 "names, conflicts) with short instructions, and change nothing.",
+        )
+        run_backup.add_arguments(parser)  # backups / retries: --backup, --retry-failed, --max-retries
+        parser.add_argument(
+            "--report", choices=run_report.REPORT_CHOICES,
+            help="Write a JSON and/or HTML report of the run to REPORT_OUTPUT_DIR and print the paths "
+                 "(GENERATE_HTML_REPORT adds the HTML one to every run).",
+        )
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
@@ -110,7 +128,8 @@ class Command(BaseCommand):
         alias = options["database"] or conf.default_database()
         notes = []
         settings = conf.get_settings(alias, report=notes.append)
-        if not settings["COLORED_OUTPUT"] and not options.get("force_color"):
+        self._settings = settings  # backups / retries read it in _act
+        if not wants_color(settings, options):
             self.style = no_style()
             self.stderr.style_func = None
         for message in notes:
@@ -132,11 +151,17 @@ class Command(BaseCommand):
         # are then reported by the engine, without the password, before Django's
         # own connection (which the PostgreSQL schema editor opens) can fail
         # with a driver traceback.
-        conn = open_connection(alias, readonly=dry_run or options["check"])
+        conn = open_connection(alias, readonly=dry_run or options["check"]
+                               or options["suggest_manual_commands"])
+        run = self._report_run = run_report.RunReport(alias, settings, options, selection, dry_run)
         try:
             if not options["skip_checks"]:
                 self.check(databases=[alias])
+            if orphans.requested(options):  # inspect: orphans and views instead of a sync
+                orphans.run(self, conn, alias, settings, selection, options, out, dry_run)
+                return
             desired = _build_desired(alias, selection)
+            run.desired = desired
             out.info(
                 f"django-dbsync {__version__} {out.dot} database '{alias}' ({conn.describe})",
                 self.style.MIGRATE_HEADING,
@@ -151,12 +176,27 @@ class Command(BaseCommand):
                 out.info("No models selected: nothing to compare.", self.style.WARNING)
                 return
             plan = self._plan(conn, desired, settings)
+            # renames: ask about the case fixes left to the user, then plan again with the answers
+            plan = renames.resolve(
+                plan, lambda approved: self._plan(conn, desired, settings, approved), alias,
+                interactive=not (dry_run or options["check"] or options["auto_approve"]
+                                 or options["suggest_manual_commands"]),
+                stdout=self.stdout, is_tty=_stdin_is_tty)
+            if options["suggest_manual_commands"]:
+                renames.write_suggestions(plan.ops, conn.vendor, alias, self.stdout, self.style)
+                return
+            run.plan = plan
             out.detail(f"catalog queries: {conn.catalog_queries}")
             self._run(conn, plan, alias, out, options, dry_run)
+            orphans.show_at_end(self, conn, alias, settings, selection, out)  # SHOW_ORPHANED_TABLES
         finally:
-            conn.close()
+            try:
+                # model statuses and reports, whatever the run ended with
+                run.finish(conn, out, run_report.exception_now())
+            finally:
+                conn.close()
 
-    def _plan(self, conn, desired, settings):
+    def _plan(self, conn, desired, settings, approved=()):
         try:
             return conn.plan(
                 desired.sql,
@@ -164,6 +204,7 @@ class Command(BaseCommand):
                 create_tables=settings["AUTO_CREATE_TABLES"],
                 add_columns=settings["AUTO_ADD_COLUMNS"],
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
+                **renames.plan_options(settings, approved),
             )
         except Error as e:
             if e.code_name == "EPARSE":
@@ -193,6 +234,9 @@ class Command(BaseCommand):
         # --check with DRY_RUN_MODE alone stays quiet; --check --dry-run shows the SQL.
         if dry_run and (options["dry_run"] or not options["check"]):
             self._print_script(plan, out)
+            if out.verbosity >= 1:  # renames: the SQL of renames that wait for a person
+                renames.write_suggestions(plan.ops, conn.vendor, alias, self.stdout, self.style,
+                                          empty_note=False)
         out.summary(counts)
         if options["check"]:
             out.info(f"The database '{alias}' differs from the models.", self.style.ERROR)
@@ -203,17 +247,25 @@ class Command(BaseCommand):
         if counts["pending"] == 0:
             out.info("Nothing to apply.")
             return
+        out.data_loss_warnings(plan.ops)
         if not options["auto_approve"] and not self._confirm(counts["pending"], alias):
             out.info("Cancelled: nothing was changed.", self.style.WARNING)
             return
+        if run_backup.wants_backup(self._settings, options):  # a failed backup stops here
+            # reports: the report names the backup file
+            self._report_run.backup = run_backup.write_backup(conn, alias, self._settings, out)
         try:
-            conn.apply(plan)
+            with out.progress(plan) as progress:
+                conn.apply(plan, **progress, **run_backup.apply_options(self._settings, options))
         except Error as e:
             ops = plan.ops
             out.applied(ops)
+            out.failed_operations(ops)
             n_applied = count_statuses(ops)["applied"]
             if e.code_name == "EVERIFY":
                 note = "the changes were committed, but the database still differs from the models"
+            elif mysql_apply.commits_each_statement(connections[alias].vendor):
+                note = mysql_apply.failure_note(ops)
             elif n_applied == 0:
                 note = "nothing was changed (the transaction was rolled back)"
             else:

@@ -3,8 +3,8 @@
  * the inventory of tables and views (orphans, sizes, invalid views), one
  * table's details, and Django model source generated from live tables/views.
  * Results are JSON documents (UTF-8, caller frees with dbsync_free), so every
- * caller (CLI, Python binding, reports) reads one shape; docs/inspect.md
- * documents them.
+ * caller (CLI, Python binding, reports) reads one shape;
+ * docs/orphans-and-views.md documents them.
  */
 #ifndef DBSYNC_INSPECT_H
 #define DBSYNC_INSPECT_H
@@ -38,16 +38,20 @@ typedef struct dbsync_inventory_options {
 
 /**
  * The database's tables and views, as JSON:
- * {"version": 1,
+ * {"version": 1, "dialect": "sqlite|postgresql|mysql",
+ *  "size_method": "dbstat|page_count|pg_total_relation_size|information_schema"|null,
+ *  "database_bytes": N|null,            (SQLite without dbstat: the whole file)
  *  "tables": [{"name": "...", "owned": true|false, "orphan": true|false,
+ *              "case_of": "owned name"|null,   (owned only in another letter case)
  *              "rows": N|null, "bytes": N|null, "columns": N,
  *              "references": ["other_table", ...]}],   (FK targets)
  *  "views":  [{"name": "...", "columns": N|null, "valid": true|false,
  *              "error": "message naming the view"|null}]}
  * rows/bytes are filled for orphans when opts->sizes (bytes: PostgreSQL
- * pg_total_relation_size, MySQL data+index length, SQLite dbstat or page
- * counts). An invalid view never makes this fail: it is listed with its error.
- * A fixed number of catalog queries plus one count per orphan.
+ * pg_total_relation_size, MySQL data+index length, SQLite dbstat; null where
+ * SQLite has no dbstat). An invalid view never makes this fail: it is listed
+ * with its error (PostgreSQL: a view the role may not read). A fixed number of
+ * catalog queries plus one count per orphan, all counted in catalog_queries.
  */
 DBSYNC_EXTERN(int) dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_inventory_options *opts);
@@ -55,8 +59,9 @@ DBSYNC_EXTERN(int) dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsyn
 /**
  * One table in detail, as JSON: columns (name, type, null, default, generated,
  * comment), primary key, unique constraints, checks, indexes, foreign keys,
- * comment, row count and size in bytes. DBSYNC_EINVALID naming the table when it
- * does not exist.
+ * comment, row count and size in bytes ("kind": "table"). A view gives its
+ * columns and row count ("kind": "view"). DBSYNC_EINVALID naming the table when
+ * it does not exist.
  */
 DBSYNC_EXTERN(int) dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	const char *table);
@@ -83,7 +88,9 @@ typedef struct dbsync_models_options {
  * precision, null/blank, defaults, ForeignKey/OneToOneField, unique_together,
  * db_comment/db_table_comment, auto_now(_add), valid Python names with
  * db_column, a comment on every guessed type; views read-only with a chosen
- * primary key explained in a comment. Caller frees *out.
+ * primary key explained in a comment. A name that is neither a table nor a view
+ * is DBSYNC_EINVALID naming it; an invalid view becomes a comment with its
+ * error, never a failure. Caller frees *out.
  */
 DBSYNC_EXTERN(int) dbsync_conn_models_source(char **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_models_options *opts);

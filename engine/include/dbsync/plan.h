@@ -65,7 +65,10 @@ typedef struct dbsync_op {
 	/**
 	 * Data-loss operations: how much data they touch, counted on the live
 	 * database at plan time: rows of a dropped table, non-null values of a
-	 * dropped column. -1 when not counted (other risks, or counting is off).
+	 * dropped column (or of a column whose values a change replaces), and for
+	 * a SQLite rebuild the non-null values of every column it drops, added up
+	 * (its `detail` gives each column's share). Pending and skipped operations
+	 * are counted; -1 when not counted (refused, other risks, or counting off).
 	 */
 	int64_t affected;
 	int attempts;             /**< times apply ran it (retries included); 0 before apply */
@@ -97,15 +100,26 @@ typedef struct dbsync_plan_options {
 	 * same name in another letter case (`abcd` wanted, `ABCD` present): rename
 	 * it to the model's case, keeping its rows (default 1). When 0 the rename
 	 * is planned as SKIPPED (its SQL shown) unless the live name is listed in
-	 * `approved_renames`. When both spellings exist live (`publisher` and
-	 * `Publisher`), nothing is renamed: a REFUSED rename names the conflict.
+	 * `approved_renames`; where table names are exact (PostgreSQL, MySQL with
+	 * lower_case_table_names=0) the table's other operations are then SKIPPED
+	 * too, as they would name a table that does not exist. When both
+	 * spellings exist live (`publisher` and `Publisher`), nothing is renamed:
+	 * a REFUSED rename names the conflict. Where the server compares names
+	 * ignoring case (SQLite, lower_case_table_names=2) the rename takes two
+	 * statements through a free temporary name; with lower_case_table_names=1
+	 * the case of a name means nothing and no rename is planned.
+	 * A RENAME_TABLE operation's `table` is the live name, `object` the new one.
 	 */
 	int auto_fix_table_case;
 	/**
-	 * A desired table missing while an unowned live table clearly is its old
-	 * name (see docs): rename it instead of creating an empty table (default 0).
-	 * When 0 the rename is planned as SKIPPED, its SQL shown as a suggestion,
-	 * and the table is created as usual.
+	 * A desired table missing (in any letter case) while exactly one live
+	 * table that no desired table owns clearly is its old name: the same
+	 * columns (names, types, NULL), and the same app prefix with another
+	 * model name or the same model name under another app prefix (the app
+	 * prefix is the metadata's app label, else the text before the first
+	 * '_'); claimed by no other missing table. Rename it instead of creating
+	 * an empty table (default 0). When 0 the rename is planned as SKIPPED,
+	 * its SQL shown as a suggestion, and the table is created as usual.
 	 */
 	int auto_rename_tables;
 	/** Live table names whose rename (case fix or old-name rename) the user approved. */
@@ -114,11 +128,18 @@ typedef struct dbsync_plan_options {
 	/**
 	 * Live tables to drop (orphans the caller chose): DROP_TABLE operations,
 	 * risk DATA_LOSS, PENDING, ordered so that a table is dropped before any
-	 * table it references. A name that does not exist live is an error.
+	 * table it references. A name that is not a live table plans nothing
+	 * (it is already gone: that is also how verify sees it after the drop);
+	 * a name the desired schema has is DBSYNC_EINVALID. A drop that would
+	 * leave a kept table's foreign key dangling is REFUSED, naming the key.
 	 */
 	const char *const *drop_tables;
 	size_t n_drop_tables;
-	/** Count the data each data-loss operation touches (dbsync_op.affected); default 1. */
+	/**
+	 * Count the data each data-loss operation touches (dbsync_op.affected):
+	 * one COUNT query per dropped table or column, data reads that do not add
+	 * to dbsync_conn_catalog_queries; default 1.
+	 */
 	int count_data_loss;
 } dbsync_plan_options;
 
@@ -157,10 +178,12 @@ DBSYNC_EXTERN(int) dbsync_plan_script(char **out, dbsync_ctx *ctx, const dbsync_
 
 /**
  * Called by dbsync_plan_apply before (`done` == index of `op`, finished == 0)
- * and after (finished == 1) each pending operation, `total` being the number
- * of pending operations. It must not call back into the engine with the same
- * connection. A nonzero return asks apply to stop before the next operation
- * (as a failure: DBSYNC_ERROR "cancelled").
+ * and after (`done` == index + 1, finished == 1) each pending operation,
+ * `total` being the number of pending operations. When a transaction is
+ * retried, the calls start again from 0. It must not call back into the engine
+ * with the same connection. A nonzero return asks apply to stop before the
+ * next operation (as a failure: DBSYNC_ERROR "cancelled"; rolled back where
+ * DDL is transactional, never retried).
  */
 typedef int (*dbsync_progress_fn)(void *user, size_t done, size_t total, const dbsync_op *op,
 	int finished);
@@ -182,12 +205,29 @@ typedef struct dbsync_apply_options {
 	unsigned int retry_max_ms;    /**< cap of one delay (default 5000) */
 	dbsync_progress_fn progress;  /**< optional */
 	void *progress_user;
+	/**
+	 * How long one statement of the plan may wait for a lock another session
+	 * holds before it fails as a transient error (and is retried when
+	 * max_retries allows), so a DDL does not queue forever behind an
+	 * application's transaction. PostgreSQL: SET LOCAL lock_timeout;
+	 * MySQL: the session's lock_wait_timeout, in whole seconds rounded up and
+	 * restored afterwards; SQLite: the busy timeout. 0 leaves the server's or
+	 * connection's own setting (default 5000).
+	 */
+	unsigned int lock_timeout_ms;
 } dbsync_apply_options;
 
 #define DBSYNC_APPLY_OPTIONS_VERSION 2
-#define DBSYNC_APPLY_OPTIONS_INIT { DBSYNC_APPLY_OPTIONS_VERSION, 1, 0, 200, 5000, NULL, NULL }
+#define DBSYNC_APPLY_OPTIONS_INIT { DBSYNC_APPLY_OPTIONS_VERSION, 1, 0, 200, 5000, NULL, NULL, 5000 }
 
-/** 1 if an error with this SQLSTATE / native code of `dialect` is transient (worth a retry). */
+/**
+ * 1 if an error with this SQLSTATE / native code of `dialect` is transient
+ * (worth a retry), else 0: deadlock (40P01; MySQL 1213), lock not available /
+ * lock wait timeout (55P03; MySQL 1205), serialization failure (40001), a lost
+ * connection (class 08; MySQL 2006, 2013), SQLITE_BUSY and SQLITE_LOCKED (the
+ * primary code of the extended result code). `sqlstate` may be NULL or "".
+ * Never decided from message text.
+ */
 DBSYNC_EXTERN(int) dbsync_error_is_transient(dbsync_dialect dialect, const char *sqlstate,
 	int native_code);
 

@@ -38,6 +38,12 @@ DATABASES = {
 
 if os.environ.get("DBSYNC_E2E_PG"):
     DATABASES["default"] = dict(json.loads(os.environ["DBSYNC_E2E_PG"]), ENGINE="django.db.backends.postgresql")
+# DBSYNC_E2E_MY: the same for a MariaDB database.
+if os.environ.get("DBSYNC_E2E_MY"):
+    DATABASES["default"] = dict(json.loads(os.environ["DBSYNC_E2E_MY"]), ENGINE="django.db.backends.mysql")
+# DBSYNC_E2E_SETTINGS: DJANGO_DBSYNC for a subprocess test (a JSON object).
+if os.environ.get("DBSYNC_E2E_SETTINGS"):
+    DJANGO_DBSYNC = json.loads(os.environ["DBSYNC_E2E_SETTINGS"])
 
 # notes.Oddity cannot be built on MySQL/MariaDB (see the router); no effect elsewhere.
 DATABASE_ROUTERS = ["testproject.routers.NoOddityOnMySQL"]

@@ -1,0 +1,216 @@
+"""manage.py dbcheck: what the database looks like next to the models, read-only.
+
+Every finding comes from the engine: the plan dbsync would run (differences,
+case mismatches, name conflicts), the table list and row counts, one table's
+details (Connection.table_json). This module chooses, counts and prints.
+"""
+
+import json
+
+from django.core.management.base import CommandError
+
+from django_dbsync import renames
+from django_dbsync.desired import Selection
+from django_dbsync.engine import Error
+from django_dbsync.output import count_statuses, plural
+
+
+class CheckSelection(Selection):
+    """dbsync's selection, narrowed to the tables named by --include-tables."""
+
+    def __init__(self, settings, *, include_tables=(), **kwargs):
+        super().__init__(settings, **kwargs)
+        self.include_tables = {t.lower() for t in include_tables}
+
+    def table_excluded(self, table):
+        if self.include_tables and table.lower() not in self.include_tables:
+            return True
+        return super().table_excluded(table)
+
+
+def plan(conn, desired, settings, *, safe_only=False):
+    """The plan dbsync would compute; safe_only leaves every destructive change
+    out of the pending ones (the engine then lists them as skipped)."""
+    try:
+        return conn.plan(
+            desired.sql, desired.metadata_json,
+            create_tables=settings["AUTO_CREATE_TABLES"],
+            add_columns=settings["AUTO_ADD_COLUMNS"],
+            drop_columns=False if safe_only else settings["AUTO_DROP_COLUMNS"],
+            **renames.plan_options(settings),
+        )
+    except Error as e:
+        raise CommandError(str(e)) from None
+
+
+class Report:
+    """Writes findings and remembers whether any is a problem."""
+
+    def __init__(self, stdout, style, verbose):
+        self.stdout = stdout
+        self.style = style
+        self.verbose = verbose
+        self.problems = 0
+
+    def line(self, text="", style=None):
+        self.stdout.write(text, style)
+
+    def heading(self, text):
+        self.stdout.write(text, self.style.MIGRATE_HEADING)
+
+    def problem(self, text):
+        self.problems += 1
+        self.stdout.write(text, self.style.ERROR)
+
+
+def _model_of(desired, table):
+    entry = desired.metadata["tables"].get(table) or {}
+    return entry.get("model") or table
+
+
+def _ops_by_table(desired, ops):
+    """Operations per desired table; a rename belongs to the table it renames to."""
+    wanted = {t.lower(): t for t in desired.tables}
+    groups = {}
+    for op in ops:
+        name = op["object"] if op["kind"] == renames.RENAME else op["table"]
+        table = wanted.get((name or "").lower())
+        if table is None and op["kind"] == renames.RENAME:
+            table = wanted.get((op["table"] or "").lower())
+        groups.setdefault(table, []).append(op)
+    return groups
+
+
+def summary(rep, conn, desired, ops):
+    live = conn.table_names()
+    live_lower = {t.lower() for t in live}
+    missing = [t for t in desired.tables if t.lower() not in live_lower]
+    groups = _ops_by_table(desired, ops)
+    differing = [t for t in desired.tables if t in groups and t not in missing]
+    counts = count_statuses(ops)
+    rep.heading(f"Database: {conn.vendor} {conn.describe} (server {conn.server_version})")
+    rep.line(f"  tables in the database: {len(live)}")
+    rep.line(f"  model tables selected: {len(desired.tables)} "
+             f"({len(desired.tables) - len(missing) - len(differing)} in sync, "
+             f"{len(differing)} differ, {len(missing)} missing)")
+    rep.line(f"  changes dbsync would plan: {len(ops)} ({counts['pending']} to apply, "
+             f"{counts['skipped']} skipped, {counts['refused']} refused)")
+    mismatches = renames.case_mismatches(ops)
+    conflicts = renames.name_conflicts(ops)
+    rep.line(f"  table-name case mismatches: {len(mismatches)}")
+    rep.line(f"  table-name conflicts: {len(conflicts)}")
+    if rep.verbose:
+        rep.line("  rows per model table:")
+        for table in desired.tables:
+            if table.lower() in live_lower and table in live:
+                rep.line(f"    {table}: {conn.count_rows(table)}")
+    if ops:
+        rep.problem(f"The database differs from the models: {plural(len(ops), 'change')} "
+                    f"(manage.py dbcheck --compare-models shows them).")
+
+
+def compare_models(rep, desired, ops):
+    rep.heading("Models compared with the database:")
+    groups = _ops_by_table(desired, ops)
+    for table in desired.tables:
+        label = _model_of(desired, table)
+        table_ops = groups.get(table, [])
+        if not table_ops:
+            if rep.verbose:
+                rep.line(f"  {label} ({table}): in sync", rep.style.SUCCESS)
+            continue
+        missing = any(op["kind"] == "create_table" for op in table_ops)
+        state = "missing" if missing else plural(len(table_ops), "difference")
+        rep.problem(f"  {label} ({table}): {state}")
+        for op in table_ops:
+            note = "" if op["status"] == "pending" else f" [{op['status']}]"
+            rep.line(f"      {op['summary']}{note}")
+            if rep.verbose and op.get("reason"):
+                rep.line(f"        reason: {op['reason']}")
+    for op in groups.get(None, []):
+        rep.problem(f"  {op['summary']} [{op['status']}]")
+    if not ops:
+        rep.line("  every selected model matches its table.", rep.style.SUCCESS)
+
+
+def case_mismatches(rep, ops):
+    rep.heading("Table-name case mismatches:")
+    found = renames.case_mismatches(ops)
+    for op in found:
+        rep.problem(f"  `{op['table']}` in the database, `{op['object']}` in the model "
+                    f"({'dbsync renames it' if op['status'] == 'pending' else op['reason']})")
+        if rep.verbose:
+            for stmt in op["sql"]:
+                rep.line(f"      {stmt};", rep.style.SQL_KEYWORD)
+    if not found:
+        rep.line("  none.", rep.style.SUCCESS)
+
+
+def name_conflicts(rep, ops):
+    rep.heading("Table-name conflicts:")
+    found = renames.name_conflicts(ops)
+    for op in found:
+        rep.problem(f"  {op['reason']}")
+    if not found:
+        rep.line("  none.", rep.style.SUCCESS)
+
+
+def _inline(value):
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if item in (None, False, [], {}, ""):
+                continue
+            parts.append(key if item is True else f"{key}={_inline(item)}")
+        return ", ".join(parts)
+    if isinstance(value, list):
+        return "(" + ", ".join(_inline(v) for v in value) + ")"
+    return str(value)
+
+
+def table_details(rep, conn, table):
+    """One table as the engine describes it (Connection.table_json)."""
+    reader = getattr(conn, "table_json", None)
+    if reader is None:
+        raise CommandError("--table needs the engine's table details (Connection.table_json), "
+                           "which this build of django-dbsync does not have")
+    try:
+        data = json.loads(reader(table))
+    except Error as e:
+        raise CommandError(str(e)) from None
+    rep.heading(f"Table {data.get('name', table)}:")
+    for key, value in data.items():
+        if key in ("name", "version"):
+            continue
+        if isinstance(value, list):
+            rep.line(f"  {key}: {'none' if not value else ''}".rstrip())
+            for item in value:
+                rep.line(f"    {_inline(item)}")
+        elif isinstance(value, dict):
+            rep.line(f"  {key}: {_inline(value) or 'none'}")
+        else:
+            rep.line(f"  {key}: {'-' if value is None else value}")
+
+
+def fix(rep, conn, desired, settings, alias):
+    """Apply only what is safe: the engine plans with every destructive option
+    off and tags each operation's risk; a pending data-loss operation would
+    stop the fix before anything runs."""
+    fix_plan = plan(conn, desired, settings, safe_only=True)
+    ops = fix_plan.ops
+    destructive = [op for op in ops if op["status"] == "pending" and op["risk"] == "data_loss"]
+    if destructive:
+        names = "; ".join(op["summary"] for op in destructive)
+        raise CommandError(f"--fix applies only safe changes, and the plan for '{alias}' holds "
+                           f"destructive ones: {names}. Nothing was changed; use manage.py dbsync.")
+    pending = [op for op in ops if op["status"] == "pending"]
+    rep.heading(f"Fixing '{alias}': {plural(len(pending), 'safe change')}")
+    if not pending:
+        return
+    try:
+        conn.apply(fix_plan)
+    except Error as e:
+        raise CommandError(f"--fix failed on '{alias}': {e}") from None
+    for op in fix_plan.ops:
+        if op["status"] == "applied":
+            rep.line(f"  applied: {op['summary']}", rep.style.SUCCESS)

@@ -1,0 +1,104 @@
+"""manage.py dbcheck: check the database against the models; read-only unless --fix.
+
+Exit status 1 when a check finds a problem (a difference, a case mismatch, a
+name conflict), 0 when clean, so CI can run it.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.core.management.color import no_style
+from django.db import DatabaseError
+
+from django_dbsync import check, conf
+from django_dbsync.desired import build_desired
+from django_dbsync.engine import connection_params, open_connection, scrub_password
+
+
+def _split_lists(values):
+    items = []
+    for value in values or ():
+        items.extend(part.strip() for part in value.split(",") if part.strip())
+    return items
+
+
+class Command(BaseCommand):
+    help = ("Check the database against the models: a summary, one table's details, "
+            "differences per model, table-name case mismatches and conflicts. Read-only "
+            "unless --fix. Exit status 1 when a problem is found.")
+
+    # Run in handle(), after the engine connected (as dbsync does).
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--database", help="Database alias to check (default: DEFAULT_DATABASE).")
+        parser.add_argument("--table", metavar="NAME",
+                            help="Show one table: columns, types, null, defaults, indexes, "
+                                 "constraints, foreign keys, row count, size.")
+        parser.add_argument("--compare-models", action="store_true",
+                            help="A per-model summary of the differences dbsync would fix.")
+        parser.add_argument("--check-case-mismatches", action="store_true",
+                            help="Model tables present in the database in another letter case.")
+        parser.add_argument("--check-name-conflicts", action="store_true",
+                            help="Model tables with several spellings in the database.")
+        parser.add_argument("--verbose", action="store_true",
+                            help="More detail: row counts, tables in sync, reasons, rename SQL.")
+        parser.add_argument("--fix", action="store_true",
+                            help="Apply the safe changes dbsync would apply; never a destructive one.")
+        parser.add_argument("--include-apps", action="append", metavar="LABELS",
+                            help="Check only these apps (comma-separated; may be repeated).")
+        parser.add_argument("--include-tables", action="append", metavar="TABLES",
+                            help="Check only these model tables (comma-separated; may be repeated).")
+        parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
+
+    def handle(self, *args, **options):
+        alias = options["database"] or conf.default_database()
+        notes = []
+        settings = conf.get_settings(alias, report=notes.append)
+        if not settings["COLORED_OUTPUT"] and not options.get("force_color"):
+            self.style = no_style()
+        for message in notes:
+            self.stderr.write(f"Warning: {message}", self.style.WARNING)
+        connection_params(alias)
+        selection = check.CheckSelection(
+            settings,
+            include_apps=_split_lists(options["include_apps"]),
+            include_tables=_split_lists(options["include_tables"]),
+        )
+        rep = check.Report(self.stdout, self.style, options["verbose"] or options["verbosity"] >= 2)
+        conn = open_connection(alias, readonly=not options["fix"])
+        try:
+            if not options["skip_checks"]:
+                self.check(databases=[alias])
+            self._run(rep, conn, alias, settings, selection, options)
+        finally:
+            conn.close()
+        if rep.problems:
+            self.stderr.write(f"dbcheck: problems found in '{alias}'.", self.style.ERROR)
+            raise SystemExit(1)
+        self.stdout.write(f"dbcheck: '{alias}' is clean.", self.style.SUCCESS)
+
+    def _run(self, rep, conn, alias, settings, selection, options):
+        if options["table"]:
+            check.table_details(rep, conn, options["table"])
+        chosen = [options["compare_models"], options["check_case_mismatches"],
+                  options["check_name_conflicts"]]
+        if options["table"] and not any(chosen) and not options["fix"]:
+            return
+        try:
+            desired = build_desired(alias, selection)
+        except DatabaseError as e:
+            raise CommandError(f"Django could not produce the DDL of the models for database "
+                               f"'{alias}': {scrub_password(alias, str(e))}") from None
+        if not desired.tables:
+            raise CommandError("no model tables selected: check --include-apps / --include-tables")
+        if options["fix"]:
+            check.fix(rep, conn, desired, settings, alias)
+        ops = check.plan(conn, desired, settings).ops
+        if not any(chosen):
+            check.summary(rep, conn, desired, ops)
+            return
+        if options["compare_models"]:
+            check.compare_models(rep, desired, ops)
+        if options["check_case_mismatches"]:
+            check.case_mismatches(rep, ops)
+        if options["check_name_conflicts"]:
+            check.name_conflicts(rep, ops)

@@ -1,0 +1,36 @@
+"""What the command says when applying to MySQL/MariaDB fails.
+
+MySQL commits every DDL statement as it runs, so a failed apply is not rolled
+back: the operations before the failing one stay applied, the rest never ran.
+The command says exactly that, naming both, so the person knows what the
+database now holds; running dbsync again plans from that state.
+"""
+
+
+def commits_each_statement(vendor):
+    return vendor == "mysql"
+
+
+def failure_note(ops):
+    """The lines after the error of a failed apply on MySQL (the error itself,
+    with its number, comes from the engine)."""
+    applied = [op for op in ops if op["status"] == "applied"]
+    failed = [op for op in ops if op["status"] == "failed"]
+    remaining = [op for op in ops if op["status"] == "pending"]
+    lines = ["MySQL commits each DDL statement as it runs: nothing was rolled back."]
+    if applied:
+        lines.append(f"Applied before the failure ({_count(applied)}, kept):")
+        lines += [f"  ✔ {op['summary']}" for op in applied]
+    else:
+        lines.append("No operation had been applied before the failure.")
+    for op in failed:
+        lines.append(f"Failed: {op['summary']}" + (f" (error {op['error_native']})" if op.get("error_native") else ""))
+    if remaining:
+        lines.append(f"Not run ({_count(remaining)}):")
+        lines += [f"  · {op['summary']}" for op in remaining]
+    lines.append("Fix the cause and run dbsync again: it plans from the database as it now is.")
+    return "\n".join(lines)
+
+
+def _count(ops):
+    return f"{len(ops)} operation{'' if len(ops) == 1 else 's'}"

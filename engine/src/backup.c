@@ -1,0 +1,430 @@
+/*
+ * Backups and restores: the public entry points, choosing the method, and
+ * what every method shares — a file that appears whole or not at all, and
+ * external tools run without a shell, with credentials kept off their
+ * command line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backup_internal.h"
+#include "buf.h"
+#include "ctx.h"
+
+extern char **environ;
+
+int dbs_out_open(dbs_out_file *f, dbsync_ctx *ctx, const char *path)
+{
+	f->path = path;
+	f->fd = -1;
+	f->tmp_path = NULL;
+	if (!path || !*path)
+		return dbs_error(ctx, DBSYNC_EINVALID, "no backup file name given");
+	if (access(path, F_OK) == 0)
+		return dbs_error(ctx, DBSYNC_EINVALID, "the backup file %s already exists; not overwriting it", path);
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_printf(&b, "%s.partial-XXXXXX", path);
+	if (!dbs_buf_ok(&b) || !(f->tmp_path = dbs_buf_detach(&b))) {
+		dbs_buf_free(&b);
+		return dbs_error_oom(ctx);
+	}
+	/* mkstemp creates it 0600: a backup holds every row of the database */
+	f->fd = mkstemp(f->tmp_path);
+	if (f->fd < 0) {
+		int e = errno;
+		free(f->tmp_path);
+		f->tmp_path = NULL;
+		return dbs_error(ctx, DBSYNC_EINVALID, "cannot write the backup file %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int dbs_out_commit(dbs_out_file *f, dbsync_ctx *ctx)
+{
+	int rc = 0;
+	if (fsync(f->fd) != 0 || close(f->fd) != 0) {
+		f->fd = -1;
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write the backup file %s: %s", f->path, strerror(errno));
+	}
+	f->fd = -1;
+	/* link, not rename: it fails rather than replace a file that appeared meanwhile */
+	if (!rc && link(f->tmp_path, f->path) != 0)
+		rc = dbs_error(ctx, errno == EEXIST ? DBSYNC_EINVALID : DBSYNC_ERROR,
+			"cannot create the backup file %s: %s", f->path, strerror(errno));
+	unlink(f->tmp_path);
+	free(f->tmp_path);
+	f->tmp_path = NULL;
+	return rc;
+}
+
+void dbs_out_abort(dbs_out_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp_path) {
+		unlink(f->tmp_path);
+		free(f->tmp_path);
+		f->tmp_path = NULL;
+	}
+}
+
+char *dbs_find_tool(const char *name)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	dbs_buf b = DBS_BUF_INIT;
+	for (const char *p = path;;) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		dbs_buf_clear(&b);
+		/* an empty entry means the current directory: never trusted for a tool */
+		if (n && *p == '/') {
+			dbs_buf_put(&b, p, n);
+			dbs_buf_putc(&b, '/');
+			dbs_buf_puts(&b, name);
+			if (dbs_buf_ok(&b) && access(dbs_buf_cstr(&b), X_OK) == 0)
+				return dbs_buf_detach(&b);
+		}
+		if (!colon)
+			break;
+		p = colon + 1;
+	}
+	dbs_buf_free(&b);
+	return NULL;
+}
+
+static int has_prefix_in(const char *entry, const char *const *prefixes)
+{
+	for (size_t i = 0; prefixes && prefixes[i]; i++)
+		if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static int overridden(const char *entry, const dbs_env_var *vars, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(vars[i].name);
+		if (strncmp(entry, vars[i].name, len) == 0 && entry[len] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/* The child's environment: strings are borrowed from environ or allocated
+ * into *owned (freed by the caller). */
+static char **child_env(char ***owned, const char *const *drop_prefixes, const dbs_env_var *vars, size_t n)
+{
+	size_t n_env = 0;
+	while (environ && environ[n_env])
+		n_env++;
+	char **env = calloc(n_env + n + 1, sizeof *env);
+	*owned = calloc(n + 1, sizeof **owned);
+	if (!env || !*owned) {
+		free(env);
+		free(*owned);
+		*owned = NULL;
+		return NULL;
+	}
+	size_t k = 0, o = 0;
+	for (size_t i = 0; i < n_env; i++)
+		if (!has_prefix_in(environ[i], drop_prefixes) && !overridden(environ[i], vars, n))
+			env[k++] = environ[i];
+	for (size_t i = 0; i < n; i++) {
+		if (!vars[i].value)
+			continue;
+		dbs_buf b = DBS_BUF_INIT;
+		dbs_buf_printf(&b, "%s=%s", vars[i].name, vars[i].value);
+		char *s = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
+		dbs_buf_free(&b);
+		if (!s) {
+			for (size_t j = 0; j < o; j++)
+				free((*owned)[j]);
+			free(*owned);
+			*owned = NULL;
+			free(env);
+			return NULL;
+		}
+		(*owned)[o++] = s;
+		env[k++] = s;
+	}
+	return env;
+}
+
+/* The tool's stderr on one line, the secret masked, at most a few hundred bytes. */
+static void put_tool_message(dbs_buf *b, const char *msg, const char *secret)
+{
+	size_t slen = secret ? strlen(secret) : 0;
+	size_t shown = 0;
+	int space = 0;
+	for (const char *p = msg; *p && shown < 600;) {
+		if (slen && strncmp(p, secret, slen) == 0) {
+			if (space && shown)
+				dbs_buf_putc(b, ' ');
+			space = 0;
+			shown += 8;
+			dbs_buf_puts(b, "********");
+			p += slen;
+			continue;
+		}
+		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
+			space = 1;
+			p++;
+			continue;
+		}
+		if (space && shown)
+			dbs_buf_putc(b, ' ');
+		space = 0;
+		dbs_buf_putc(b, *p++);
+		shown++;
+	}
+}
+
+int dbs_run_tool(dbsync_ctx *ctx, char *const argv[], const char *const *drop_prefixes,
+	const dbs_env_var *vars, size_t n_vars, int in_fd, int out_fd, const char *secret,
+	const char *what)
+{
+	int rc = 0, pipefd[2] = { -1, -1 }, null_fd = -1;
+	char **owned = NULL, **env = NULL;
+	posix_spawn_file_actions_t fa;
+	bool fa_ready = false;
+	dbs_buf err = DBS_BUF_INIT;
+	pid_t pid;
+	if (!(env = child_env(&owned, drop_prefixes, vars, n_vars))) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	if (pipe(pipefd) != 0 || (null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot run %s: %s", what, strerror(errno));
+		goto cleanup;
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	fa_ready = true;
+	posix_spawn_file_actions_adddup2(&fa, in_fd >= 0 ? in_fd : null_fd, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : null_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
+	if (e != 0) {
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot run %s (%s): %s", what, argv[0], strerror(e));
+		goto cleanup;
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	char chunk[1024];
+	ssize_t got;
+	while ((got = read(pipefd[0], chunk, sizeof chunk)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (err.len < 16384)
+			dbs_buf_put(&err, chunk, (size_t)got);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		dbs_buf msg = DBS_BUF_INIT;
+		if (WIFEXITED(status))
+			dbs_buf_printf(&msg, "%s failed (exit status %d)", what, WEXITSTATUS(status));
+		else
+			dbs_buf_printf(&msg, "%s was killed by signal %d", what, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		if (err.len) {
+			dbs_buf_puts(&msg, ": ");
+			put_tool_message(&msg, dbs_buf_cstr(&err), secret);
+		}
+		rc = dbs_buf_ok(&msg) ? dbs_error(ctx, DBSYNC_ERROR, "%s", dbs_buf_cstr(&msg)) : dbs_error_oom(ctx);
+		dbs_buf_free(&msg);
+	}
+cleanup:
+	if (fa_ready)
+		posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 2; i++)
+		if (pipefd[i] >= 0)
+			close(pipefd[i]);
+	if (null_fd >= 0)
+		close(null_fd);
+	for (size_t i = 0; owned && owned[i]; i++) {
+		/* the password may sit in one of them: wipe before freeing */
+		memset(owned[i], 0, strlen(owned[i]));
+		free(owned[i]);
+	}
+	free(owned);
+	free(env);
+	dbs_buf_free(&err);
+	return rc;
+}
+
+int dbs_is_engine_dump(dbsync_ctx *ctx, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return dbs_error(ctx, DBSYNC_EINVALID, "cannot read the backup file %s: %s", path, strerror(errno));
+	char head[sizeof DBS_ENGINE_DUMP_MAGIC];
+	size_t n = fread(head, 1, sizeof head - 1, f);
+	fclose(f);
+	return n == sizeof head - 1 && memcmp(head, DBS_ENGINE_DUMP_MAGIC, n) == 0;
+}
+
+/* The vendor tool for a method, or NULL when the engine dump is to be used.
+ * *absent is set when TOOL was asked for and none is on PATH. */
+static char *choose_tool(dbsync_dialect d, dbsync_backup_method method, bool *absent)
+{
+	*absent = false;
+	if (method == DBSYNC_BACKUP_ENGINE)
+		return NULL;
+	const char *names[2] = { NULL, NULL };
+	if (d == DBSYNC_DIALECT_POSTGRES)
+		names[0] = "pg_dump";
+	else if (d == DBSYNC_DIALECT_MYSQL) {
+		names[0] = "mariadb-dump";
+		names[1] = "mysqldump";
+	}
+	for (size_t i = 0; i < 2 && names[i]; i++) {
+		char *t = dbs_find_tool(names[i]);
+		if (t)
+			return t;
+	}
+	*absent = method == DBSYNC_BACKUP_TOOL;
+	return NULL;
+}
+
+static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
+{
+	int fd = dup(f->fd);
+	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!out) {
+		if (fd >= 0)
+			close(fd);
+		return dbs_error(ctx, DBSYNC_ERROR, "cannot write the backup file %s: %s", f->path, strerror(errno));
+	}
+	int rc = dbs_engine_dump(ctx, conn, out);
+	if (fclose(out) != 0 && !rc)
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write the backup file %s: %s", f->path, strerror(errno));
+	return rc;
+}
+
+int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
+	const dbsync_backup_options *opts, dbsync_backup_method *out_method)
+{
+	dbsync_backup_options defaults = DBSYNC_BACKUP_OPTIONS_INIT;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != DBSYNC_BACKUP_OPTIONS_VERSION)
+		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_backup_options version %u is not supported", opts->version);
+	if (opts->method != DBSYNC_BACKUP_AUTO && opts->method != DBSYNC_BACKUP_ENGINE &&
+	    opts->method != DBSYNC_BACKUP_TOOL)
+		return dbs_error(ctx, DBSYNC_EINVALID, "unknown backup method %d", (int)opts->method);
+	dbs_out_file f;
+	bool absent = false;
+	char *tool = NULL;
+	dbsync_backup_method used = DBSYNC_BACKUP_ENGINE;
+	int rc;
+	if (conn->dialect == DBSYNC_DIALECT_SQLITE && opts->method == DBSYNC_BACKUP_TOOL)
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "SQLite backups use the online backup API; "
+			"there is no external tool method");
+	if (conn->dialect != DBSYNC_DIALECT_SQLITE) {
+		tool = choose_tool(conn->dialect, opts->method, &absent);
+		if (absent)
+			return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no %s on PATH for a tool backup of %s",
+				conn->dialect == DBSYNC_DIALECT_POSTGRES ? "pg_dump" : "mysqldump / mariadb-dump",
+				dbsync_conn_describe(conn));
+	}
+	if ((rc = dbs_out_open(&f, ctx, path))) {
+		free(tool);
+		return rc;
+	}
+	switch (conn->dialect) {
+#ifdef DBSYNC_HAVE_SQLITE
+	case DBSYNC_DIALECT_SQLITE:
+		rc = dbs_sq_backup(ctx, conn, &f);
+		break;
+#endif
+#ifdef DBSYNC_HAVE_POSTGRES
+	case DBSYNC_DIALECT_POSTGRES:
+		if (tool) {
+			rc = dbs_pg_backup_tool(ctx, conn, &f, tool);
+			used = DBSYNC_BACKUP_TOOL;
+		} else
+			rc = engine_dump_to(ctx, conn, &f);
+		break;
+#endif
+#ifdef DBSYNC_HAVE_MYSQL
+	case DBSYNC_DIALECT_MYSQL:
+		if (tool) {
+			rc = dbs_my_backup_tool(ctx, conn, &f, tool);
+			used = DBSYNC_BACKUP_TOOL;
+		} else
+			rc = engine_dump_to(ctx, conn, &f);
+		break;
+#endif
+	default:
+		rc = dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no backup method for %s", dbsync_conn_describe(conn));
+	}
+	free(tool);
+	if (!rc)
+		rc = dbs_out_commit(&f, ctx);
+	else
+		dbs_out_abort(&f);
+	if (rc) {
+		dbs_error_prefix(ctx, "backup of %s to %s failed", dbsync_conn_describe(conn), path);
+		return rc;
+	}
+	if (out_method)
+		*out_method = used;
+	return 0;
+}
+
+int dbsync_conn_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
+{
+	if (!path || !*path)
+		return dbs_error(ctx, DBSYNC_EINVALID, "no backup file name given");
+	if (conn->readonly)
+		return dbs_error(ctx, DBSYNC_EINVALID, "%s was opened read-only: it cannot restore a backup",
+			dbsync_conn_describe(conn));
+	dbsync_schema *live = NULL;
+	int rc = dbsync_conn_introspect(&live, ctx, conn);
+	if (rc)
+		return rc;
+	size_t n_tables = dbsync_schema_table_count(live);
+	dbsync_schema_free(live);
+	if (n_tables)
+		return dbs_error(ctx, DBSYNC_EINVALID, "cannot restore %s into %s: it holds %zu table%s; "
+			"restore into an empty database", path, dbsync_conn_describe(conn), n_tables,
+			n_tables == 1 ? "" : "s");
+	if (conn->dialect == DBSYNC_DIALECT_SQLITE) {
+#ifdef DBSYNC_HAVE_SQLITE
+		rc = dbs_sq_restore(ctx, conn, path);
+#endif
+	} else {
+		int engine = dbs_is_engine_dump(ctx, path);
+		if (engine < 0)
+			return engine;
+		if (engine)
+			rc = dbs_engine_restore(ctx, conn, path);
+#ifdef DBSYNC_HAVE_POSTGRES
+		else if (conn->dialect == DBSYNC_DIALECT_POSTGRES)
+			rc = dbs_pg_restore_tool(ctx, conn, path);
+#endif
+#ifdef DBSYNC_HAVE_MYSQL
+		else if (conn->dialect == DBSYNC_DIALECT_MYSQL)
+			rc = dbs_my_restore_tool(ctx, conn, path);
+#endif
+	}
+	if (rc)
+		dbs_error_prefix(ctx, "restoring %s into %s failed", path, dbsync_conn_describe(conn));
+	return rc;
+}

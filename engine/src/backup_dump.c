@@ -1,0 +1,239 @@
+/*
+ * The engine's own SQL dump, for PostgreSQL and MySQL servers where pg_dump /
+ * mysqldump are not installed: the introspected schema rendered as DDL, then
+ * every row as batched INSERTs in dependency order (parents first), then what
+ * has to follow the rows (PostgreSQL's sequence positions). Rows are read by
+ * each backend's part (backup_postgres.c, backup_mysql.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup_internal.h"
+#include "backup_rows.h"
+#include "ctx.h"
+#include "dialect.h"
+#include "model.h"
+#include "topo.h"
+
+static bool stored(const dbs_column *c)
+{
+	return c->generated_expr == NULL;
+}
+
+int dbs_dump_select(dbs_buf *b, dbsync_dialect d, const dbs_table *t)
+{
+	dbs_buf_puts(b, "SELECT ");
+	size_t k = 0;
+	for (size_t i = 0; i < t->columns.n; i++) {
+		if (!stored(t->columns.items[i]))
+			continue;
+		if (k++)
+			dbs_buf_puts(b, ", ");
+		dbs_quote_ident(b, d, t->columns.items[i]->name);
+	}
+	if (!k)
+		dbs_buf_puts(b, "1");
+	dbs_buf_puts(b, " FROM ");
+	return dbs_quote_ident(b, d, t->name);
+}
+
+size_t dbs_dump_column_count(const dbs_table *t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < t->columns.n; i++)
+		k += stored(t->columns.items[i]);
+	return k;
+}
+
+int dbs_dump_insert_head(dbs_buf *b, dbsync_dialect d, const dbs_table *t)
+{
+	bool always = false;
+	dbs_buf_puts(b, "INSERT INTO ");
+	dbs_quote_ident(b, d, t->name);
+	dbs_buf_puts(b, " (");
+	for (size_t i = 0, k = 0; i < t->columns.n; i++) {
+		const dbs_column *c = t->columns.items[i];
+		if (!stored(c))
+			continue;
+		if (k++)
+			dbs_buf_puts(b, ", ");
+		dbs_quote_ident(b, d, c->name);
+		always |= c->identity && strcmp(c->identity, "ALWAYS") == 0;
+	}
+	dbs_buf_puts(b, ")");
+	/* the rows keep their ids: an identity that refuses given values is told to */
+	if (always)
+		dbs_buf_puts(b, " OVERRIDING SYSTEM VALUE");
+	return dbs_buf_puts(b, " VALUES\n");
+}
+
+int dbs_dump_flush(dbsync_ctx *ctx, dbs_buf *b, FILE *out)
+{
+	if (!dbs_buf_ok(b))
+		return dbs_error_oom(ctx);
+	if (b->len && fwrite(b->ptr, 1, b->len, out) != b->len)
+		return dbs_error(ctx, DBSYNC_ERROR, "cannot write the dump: %s", strerror(errno));
+	dbs_buf_clear(b);
+	return 0;
+}
+
+void dbs_dump_batch_row(dbs_dump_batch *bt, const dbs_table *t)
+{
+	if (bt->rows == 0)
+		dbs_dump_insert_head(&bt->b, bt->dialect, t);
+	else
+		dbs_buf_puts(&bt->b, ",\n");
+	bt->rows++;
+}
+
+int dbs_dump_batch_end_row(dbsync_ctx *ctx, dbs_dump_batch *bt, FILE *out, bool last)
+{
+	if (bt->rows && (last || bt->rows >= DBS_DUMP_BATCH_ROWS)) {
+		dbs_buf_puts(&bt->b, ";\n");
+		bt->rows = 0;
+	}
+	return dbs_dump_flush(ctx, &bt->b, out);
+}
+
+/* PostgreSQL identity columns: their sequence comes with the column, and
+ * restarts after the highest id restored. (Other sequences, serial columns'
+ * included, are created and set by dbs_pg_dump_sequences.) */
+static void identity_positions(dbs_buf *b, const dbs_table *t)
+{
+	for (size_t i = 0; i < t->columns.n; i++) {
+		const dbs_column *c = t->columns.items[i];
+		if (!c->identity)
+			continue;
+		dbs_buf qt = DBS_BUF_INIT;
+		dbs_quote_ident(&qt, DBSYNC_DIALECT_POSTGRES, t->name);
+		dbs_buf_puts(b, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(");
+		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, dbs_buf_cstr(&qt));
+		dbs_buf_puts(b, ", ");
+		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, c->name);
+		dbs_buf_puts(b, "), COALESCE(MAX(");
+		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, c->name);
+		dbs_buf_puts(b, "), 1), MAX(");
+		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, c->name);
+		dbs_buf_puts(b, ") IS NOT NULL) FROM ");
+		dbs_buf_puts(b, dbs_buf_cstr(&qt));
+		dbs_buf_puts(b, ";\n");
+		if (!dbs_buf_ok(&qt))
+			b->oom = true;
+		dbs_buf_free(&qt);
+	}
+}
+
+static int dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out)
+{
+	switch (conn->dialect) {
+#ifdef DBSYNC_HAVE_POSTGRES
+	case DBSYNC_DIALECT_POSTGRES: return dbs_pg_dump_rows(ctx, conn, t, out);
+#endif
+#ifdef DBSYNC_HAVE_MYSQL
+	case DBSYNC_DIALECT_MYSQL: return dbs_my_dump_rows(ctx, conn, t, out);
+#endif
+	default:
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "the engine dump does not cover %s",
+			dbsync_conn_describe(conn));
+	}
+}
+
+int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out)
+{
+	dbsync_schema *live = NULL;
+	char *ddl = NULL;
+	const dbs_table **order = NULL;
+	dbs_buf b = DBS_BUF_INIT, after_tables = DBS_BUF_INIT, after_rows = DBS_BUF_INIT;
+	dbsync_dialect d = conn->dialect;
+	int rc = dbsync_conn_introspect(&live, ctx, conn);
+	if (rc)
+		goto cleanup;
+	if ((rc = dbsync_schema_to_sql(&ddl, ctx, live)))
+		goto cleanup;
+	size_t n = live->tables.n;
+	if (!(order = malloc((n + 1) * sizeof *order))) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = live->tables.items[i];
+	if (dbs_topo_order_tables(d, order, n)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	/* the description names the target without its password */
+	dbs_buf_printf(&b, "%s\n-- of %s (%s %s); restore with dbsync restore, "
+		"into an empty database\n", DBS_ENGINE_DUMP_MAGIC, dbsync_conn_describe(conn),
+		dbsync_dialect_name(d), dbsync_conn_server_version(conn));
+	if (d == DBSYNC_DIALECT_MYSQL)
+		dbs_buf_puts(&b, "SET FOREIGN_KEY_CHECKS = 0;\n");
+	else
+		dbs_buf_puts(&b, "SET standard_conforming_strings = on;\n");
+#ifdef DBSYNC_HAVE_POSTGRES
+	if (d == DBSYNC_DIALECT_POSTGRES &&
+	    (rc = dbs_pg_dump_sequences(ctx, conn, &b, &after_tables, &after_rows)))
+		goto cleanup;
+#endif
+	dbs_buf_puts(&b, ddl);
+	dbs_buf_puts(&b, dbs_buf_cstr(&after_tables));
+	if ((rc = dbs_dump_flush(ctx, &b, out)))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = dump_rows(ctx, conn, order[i], out)))
+			goto cleanup;
+	for (size_t i = 0; d == DBSYNC_DIALECT_POSTGRES && i < n; i++)
+		identity_positions(&b, order[i]);
+	dbs_buf_puts(&b, dbs_buf_cstr(&after_rows));
+	if (d == DBSYNC_DIALECT_MYSQL)
+		dbs_buf_puts(&b, "SET FOREIGN_KEY_CHECKS = 1;\n");
+	rc = dbs_dump_flush(ctx, &b, out);
+cleanup:
+	free(order);
+	dbsync_free(ddl);
+	dbsync_schema_free(live);
+	dbs_buf_free(&b);
+	dbs_buf_free(&after_tables);
+	dbs_buf_free(&after_rows);
+	return rc;
+}
+
+int dbs_engine_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	dbs_buf b = DBS_BUF_INIT;
+	int rc = 0;
+	if (!f)
+		return dbs_error(ctx, DBSYNC_EINVALID, "cannot read the backup file %s: %s", path, strerror(errno));
+	char chunk[65536];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+		dbs_buf_put(&b, chunk, got);
+	if (ferror(f))
+		rc = dbs_error(ctx, DBSYNC_EINVALID, "cannot read the backup file %s", path);
+	fclose(f);
+	if (!rc && !dbs_buf_ok(&b))
+		rc = dbs_error_oom(ctx);
+	if (rc)
+		goto cleanup;
+	/* PostgreSQL: all or nothing, so a failed restore leaves the database empty */
+	bool tx = conn->dialect == DBSYNC_DIALECT_POSTGRES;
+	if (tx && (rc = dbsync_conn_exec(ctx, conn, "BEGIN")))
+		goto cleanup;
+	rc = dbsync_conn_exec(ctx, conn, dbs_buf_cstr(&b));
+	if (tx) {
+		if (!rc)
+			rc = dbsync_conn_exec(ctx, conn, "COMMIT");
+		else {
+			dbsync_ctx *scratch = NULL;
+			if (dbsync_ctx_new(&scratch) == 0) {
+				dbsync_conn_exec(scratch, conn, "ROLLBACK");
+				dbsync_ctx_free(scratch);
+			}
+		}
+	}
+cleanup:
+	dbs_buf_free(&b);
+	return rc;
+}

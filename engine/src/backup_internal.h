@@ -1,0 +1,69 @@
+/*
+ * Shared by the backup files: writing a file that appears whole or not at
+ * all, running pg_dump / mysqldump / psql / mysql safely, and the engine's
+ * own SQL dump. Each backend's part sits in backup_<backend>.c.
+ */
+#ifndef DBS_BACKUP_INTERNAL_H
+#define DBS_BACKUP_INTERNAL_H
+
+#include <stdio.h>
+
+#include "backend.h"
+#include "dbsync/backup.h"
+
+/* First line of a dump the engine wrote itself: restore runs it through the
+ * connection instead of the vendor's client. */
+#define DBS_ENGINE_DUMP_MAGIC "-- dbsync engine dump"
+
+/* A file being written beside its final name ("<path>.partial-XXXXXX", mode
+ * 0600), renamed into place by dbs_out_commit, removed by dbs_out_abort. */
+typedef struct dbs_out_file {
+	char *tmp_path;
+	const char *path;
+	int fd;
+} dbs_out_file;
+
+/* DBSYNC_EINVALID when `path` exists or its directory cannot be written. */
+int dbs_out_open(dbs_out_file *f, dbsync_ctx *ctx, const char *path);
+/* Publish the file under its name without ever replacing another file. */
+int dbs_out_commit(dbs_out_file *f, dbsync_ctx *ctx);
+void dbs_out_abort(dbs_out_file *f);
+
+/* The absolute path of `name` found on PATH, or NULL (malloc'd). */
+char *dbs_find_tool(const char *name);
+
+/* A variable for a child's environment; `value` NULL means "remove it". */
+typedef struct dbs_env_var {
+	const char *name;
+	const char *value;
+} dbs_env_var;
+
+/* Run `argv` (argv[0] an absolute path) with the process environment, minus
+ * every variable starting with one of `drop_prefixes` (NULL-terminated, may
+ * be NULL), plus `vars`. stdin from in_fd (or /dev/null when -1), stdout to
+ * out_fd (or /dev/null when -1), stderr captured: on a nonzero exit the error
+ * names `what` and quotes the tool's stderr with `secret` masked. */
+int dbs_run_tool(dbsync_ctx *ctx, char *const argv[], const char *const *drop_prefixes,
+	const dbs_env_var *vars, size_t n_vars, int in_fd, int out_fd, const char *secret,
+	const char *what);
+
+/* Whether the file at `path` starts with DBS_ENGINE_DUMP_MAGIC: 1 or 0, or
+ * a negative code when it cannot be read (error on ctx). */
+int dbs_is_engine_dump(dbsync_ctx *ctx, const char *path);
+
+/* The engine's own dump of conn's tables (schema, then rows as INSERTs in
+ * batches, then what must follow the rows: foreign keys, sequence positions)
+ * to `out`. Used where pg_dump / mysqldump are absent. */
+int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out);
+/* Run an engine dump through the connection. */
+int dbs_engine_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+
+/* Per backend. */
+int dbs_sq_backup(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f);
+int dbs_sq_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+int dbs_pg_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool);
+int dbs_pg_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+int dbs_my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool);
+int dbs_my_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * What the inspection files share (inspect.c, inspect_json.c, inspect_<dialect>.c,
+ * modelgen*.c): the facts beyond the schema model that each backend reads in
+ * a fixed number of catalog queries: views with their columns and validity,
+ * and the size of every table.
+ */
+#ifndef DBS_INSPECT_INTERNAL_H
+#define DBS_INSPECT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "dbsync/inspect.h"
+#include "model.h"
+
+typedef struct dbs_insp_view {
+	const char *name;
+	bool valid;
+	const char *error;   /* names the view; NULL when valid */
+	dbs_table *shape;    /* its columns (name, type, not_null) in scratch; NULL when unknown */
+} dbs_insp_view;
+
+typedef struct dbs_insp_size {
+	const char *table;
+	int64_t bytes;
+} dbs_insp_size;
+
+typedef struct dbs_insp {
+	dbsync_schema *scratch;        /* owns every string and view shape below */
+	DBS_VEC(dbs_insp_view) views;
+	DBS_VEC(dbs_insp_size) sizes;
+	const char *size_method;       /* how bytes were measured, or NULL when they were not */
+	int64_t database_bytes;        /* the whole database where only that is known, else -1 */
+} dbs_insp;
+
+/* Read views (when want_views) and sizes (when want_sizes) of `conn`, whose
+ * schema model `live` was just read. An invalid view is a fact, not a failure. */
+int dbs_insp_read(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	bool want_views, bool want_sizes);
+void dbs_insp_free(dbs_insp *in);
+/* Bytes of `table`, or -1 when unknown. */
+int64_t dbs_insp_bytes(const dbs_insp *in, dbsync_dialect d, const char *table);
+const dbs_insp_view *dbs_insp_find_view(const dbs_insp *in, dbsync_dialect d, const char *name);
+
+/* Helpers for the dialect readers: 0, or DBSYNC_ENOMEM recorded on ctx. */
+int dbs_insp_add_size(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t bytes);
+dbs_insp_view *dbs_insp_add_view(dbs_insp *in, dbsync_ctx *ctx, const char *name);
+
+#ifdef DBSYNC_HAVE_SQLITE
+int dbs_insp_sqlite(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	bool want_views, bool want_sizes);
+#endif
+#ifdef DBSYNC_HAVE_POSTGRES
+int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	bool want_views, bool want_sizes);
+#endif
+#ifdef DBSYNC_HAVE_MYSQL
+int dbs_insp_mysql(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	bool want_views, bool want_sizes);
+#endif
+
+/* Model source (modelgen.c) for `tables` of `live`, views shaped by `in`. */
+int dbs_models_source(char **out, dbsync_ctx *ctx, const dbsync_schema *live, const dbs_insp *in,
+	const dbsync_models_options *opts);
+
+#endif

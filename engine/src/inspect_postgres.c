@@ -1,0 +1,121 @@
+/*
+ * Views and sizes on PostgreSQL, two catalog queries for the whole schema.
+ * The server keeps a view's dependencies, so its tables cannot vanish under
+ * it; what can make one unusable is the role: a view the current role may
+ * not read is listed invalid, with that reason.
+ */
+#ifdef DBSYNC_HAVE_POSTGRES
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_postgres.h"
+#include "ctx.h"
+#include "inspect_internal.h"
+
+static const char q_relations[] =
+	"SELECT c.relname, c.relkind, "
+	"CASE WHEN c.relkind IN ('r', 'p', 'm') THEN pg_catalog.pg_total_relation_size(c.oid) END, "
+	"pg_catalog.has_table_privilege(c.oid, 'SELECT') "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY c.relname";
+static const char q_view_columns[] =
+	"SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+	"WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') ORDER BY c.relname, a.attnum";
+
+static PGresult *run(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, const char *what)
+{
+	dbs_pg_conn *pc = conn->impl;
+	const char *params[1] = { pc->schema };
+	conn->catalog_queries++;
+	PGresult *res = PQexecParams(pc->pg, sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbs_pg_error(ctx, conn, res, what);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int read_relations(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, bool want_views,
+	bool want_sizes)
+{
+	PGresult *res = run(ctx, conn, q_relations, "reading relation sizes and views");
+	if (!res)
+		return dbsync_ctx_error(ctx)->code;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && !rc; i++) {
+		const char *name = PQgetvalue(res, i, 0);
+		char kind = PQgetvalue(res, i, 1)[0];
+		if (kind == 'v' || kind == 'm') {
+			if (!want_views)
+				continue;
+			dbs_insp_view *v = dbs_insp_add_view(in, ctx, name);
+			if (!v) {
+				rc = DBSYNC_ENOMEM;
+				break;
+			}
+			if (strcmp(PQgetvalue(res, i, 3), "t") != 0) {
+				v->valid = false;
+				v->error = dbs_arena_printf(&in->scratch->arena,
+					"view \"%s\" cannot be read: the current role lacks SELECT on it", name);
+				if (!v->error)
+					rc = dbs_error_oom(ctx);
+			}
+		} else if (want_sizes && !PQgetisnull(res, i, 2)) {
+			rc = dbs_insp_add_size(in, ctx, name, strtoll(PQgetvalue(res, i, 2), NULL, 10));
+		}
+	}
+	if (want_sizes)
+		in->size_method = "pg_total_relation_size";
+	PQclear(res);
+	return rc;
+}
+
+static int read_view_columns(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn)
+{
+	PGresult *res = run(ctx, conn, q_view_columns, "reading the columns of views");
+	if (!res)
+		return dbsync_ctx_error(ctx)->code;
+	int rc = 0;
+	dbs_insp_view *cur = NULL;
+	for (int i = 0; i < PQntuples(res) && !rc; i++) {
+		const char *name = PQgetvalue(res, i, 0);
+		if (!cur || strcmp(cur->name, name) != 0)
+			cur = (dbs_insp_view *)dbs_insp_find_view(in, DBSYNC_DIALECT_POSTGRES, name);
+		if (!cur || !cur->valid)
+			continue;
+		if (!cur->shape && !(cur->shape = dbs_schema_add_table(in->scratch, name))) {
+			rc = dbs_error_oom(ctx);
+			break;
+		}
+		dbs_column *c = dbs_table_add_column(in->scratch, cur->shape, PQgetvalue(res, i, 1));
+		if (!c || !(c->type = dbs_arena_strdup(&in->scratch->arena, PQgetvalue(res, i, 2)))) {
+			rc = dbs_error_oom(ctx);
+			break;
+		}
+		c->not_null = strcmp(PQgetvalue(res, i, 3), "t") == 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	bool want_views, bool want_sizes)
+{
+	(void)live;
+	int rc = 0;
+	if (want_views || want_sizes)
+		rc = read_relations(in, ctx, conn, want_views, want_sizes);
+	if (!rc && want_views && in->views.n)
+		rc = read_view_columns(in, ctx, conn);
+	/* a view with no columns at all still has a (empty) shape */
+	for (size_t i = 0; !rc && i < in->views.n; i++) {
+		dbs_insp_view *v = &in->views.items[i];
+		if (v->valid && !v->shape && !(v->shape = dbs_schema_add_table(in->scratch, v->name)))
+			rc = dbs_error_oom(ctx);
+	}
+	return rc;
+}
+#endif

@@ -1,0 +1,209 @@
+/*
+ * Planning the drop of orphaned tables. The caller (the Django side, a user's
+ * --drop-orphaned) names them; the engine decides the order and what must not
+ * go: a table another kept table still references stays, and the refusal
+ * names the foreign key, because dropping it would mean altering a table
+ * nobody asked to touch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "dialect.h"
+#include "plan_drop.h"
+#include "topo.h"
+
+typedef struct drop_set {
+	const dbs_table **tables;    /* live tables to drop, in drop order */
+	size_t n;
+	bool *refused;               /* parallel to tables */
+	const char **reasons;        /* parallel: arena strings */
+} drop_set;
+
+static size_t find_drop(const drop_set *ds, const dbs_table *t)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		if (ds->tables[i] == t)
+			return i;
+	return (size_t)-1;
+}
+
+static const dbs_table *ref_target(dbsync_schema *live, const dbs_constraint *k)
+{
+	return k->kind == DBS_CON_FOREIGN && k->ref_table ? dbs_schema_find_table(live, k->ref_table) : NULL;
+}
+
+static const char *fk_label(dbs_planner *p, const dbs_table *from, const dbs_constraint *k)
+{
+	dbs_buf *b = &p->tmp;
+	dbs_buf_clear(b);
+	dbs_buf_printf(b, "`%s`", from->name);
+	if (k->name)
+		dbs_buf_printf(b, " (foreign key `%s` on", k->name);
+	else
+		dbs_buf_puts(b, " (foreign key on");
+	for (size_t i = 0; i < k->cols.n; i++)
+		dbs_buf_printf(b, "%s`%s`", i ? ", " : " ", k->cols.items[i]);
+	dbs_buf_puts(b, ")");
+	return dbs_buf_cstr(b);
+}
+
+/* Refuse every drop that a kept table still references, until nothing
+ * changes: a refused table is kept too, so what it references stays. */
+static int refuse_referenced(dbs_planner *p, drop_set *ds)
+{
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < p->live->tables.n; i++) {
+			const dbs_table *from = p->live->tables.items[i];
+			size_t fi = find_drop(ds, from);
+			if (fi != (size_t)-1 && !ds->refused[fi])
+				continue; /* dropped with the rest */
+			for (size_t c = 0; c < from->constraints.n; c++) {
+				const dbs_constraint *k = from->constraints.items[c];
+				const dbs_table *to = ref_target(p->live, k);
+				size_t ti = to && to != from ? find_drop(ds, to) : (size_t)-1;
+				if (ti == (size_t)-1 || ds->refused[ti])
+					continue;
+				ds->refused[ti] = true;
+				changed = true;
+				const char *label = fk_label(p, from, k);
+				ds->reasons[ti] = fi == (size_t)-1
+					? dbs_arena_printf(&p->plan->arena, "%s still references `%s`: dbsync does not "
+						"alter a kept table to drop an orphan; drop that foreign key first, or keep `%s`",
+						label, to->name, to->name)
+					: dbs_arena_printf(&p->plan->arena, "%s references `%s` and is not dropped",
+						label, to->name);
+				if (!ds->reasons[ti] || !dbs_buf_ok(&p->tmp))
+					return dbs_error_oom(p->ctx);
+			}
+		}
+	}
+	return 0;
+}
+
+/* A foreign key cycle among the dropped tables: the keys of later tables into
+ * this one go first, where the server checks them at DROP TABLE. */
+static int break_cycles(dbs_planner *p, const drop_set *ds, size_t at, dbs_op_build *op, bool *fk_off)
+{
+	dbs_buf sql = DBS_BUF_INIT;
+	int rc = 0;
+	for (size_t j = at + 1; j < ds->n; j++) {
+		if (ds->refused[j])
+			continue;
+		const dbs_table *later = ds->tables[j];
+		for (size_t c = 0; c < later->constraints.n; c++) {
+			const dbs_constraint *k = later->constraints.items[c];
+			if (ref_target(p->live, k) != ds->tables[at])
+				continue;
+			if (p->plan->dialect == DBSYNC_DIALECT_SQLITE || !k->name) {
+				/* SQLite cannot drop a key; foreign keys go off around the plan */
+				*fk_off = true;
+				continue;
+			}
+			dbs_buf_clear(&sql);
+			dbs_buf_puts(&sql, "ALTER TABLE ");
+			dbs_quote_ident(&sql, p->plan->dialect, later->name);
+			dbs_buf_puts(&sql, p->plan->dialect == DBSYNC_DIALECT_MYSQL ? " DROP FOREIGN KEY " : " DROP CONSTRAINT ");
+			dbs_quote_ident(&sql, p->plan->dialect, k->name);
+			if (!dbs_buf_ok(&sql)) {
+				rc = dbs_error_oom(p->ctx);
+				goto cleanup;
+			}
+			if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
+				goto cleanup;
+		}
+	}
+cleanup:
+	dbs_buf_free(&sql);
+	return rc;
+}
+
+static int plan_one(dbs_planner *p, const drop_set *ds, size_t i, bool *fk_off)
+{
+	const dbs_table *t = ds->tables[i];
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_DROP_INDEX, DBSYNC_OP_DROP_TABLE,
+		DBSYNC_RISK_DATA_LOSS, t->name, NULL);
+	dbs_buf sql = DBS_BUF_INIT;
+	int rc;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	if ((rc = dbs_op_summary(p, op, "drop orphaned table `%s`", t->name)))
+		goto cleanup;
+	if (ds->refused[i]) {
+		op->op.status = DBSYNC_STATUS_REFUSED;
+		op->op.reason = ds->reasons[i];
+	} else if ((rc = break_cycles(p, ds, i, op, fk_off))) {
+		goto cleanup;
+	}
+	dbs_buf_puts(&sql, "DROP TABLE ");
+	dbs_quote_ident(&sql, p->plan->dialect, t->name);
+	if (!dbs_buf_ok(&sql)) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
+	if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
+		goto cleanup;
+	if (p->plan->opts.count_data_loss) {
+		p->conn->catalog_queries++;
+		if ((rc = dbsync_conn_count_rows(&op->op.affected, p->ctx, p->conn, t->name)))
+			goto cleanup;
+	}
+cleanup:
+	dbs_buf_free(&sql);
+	return rc;
+}
+
+int dbs_plan_drop_tables(dbs_planner *p)
+{
+	const dbsync_plan_options *o = &p->plan->opts;
+	drop_set ds = { 0 };
+	int rc = 0;
+	bool fk_off = false;
+	if (!o->n_drop_tables)
+		return 0;
+	ds.tables = calloc(o->n_drop_tables, sizeof *ds.tables);
+	ds.refused = calloc(o->n_drop_tables, sizeof *ds.refused);
+	ds.reasons = calloc(o->n_drop_tables, sizeof *ds.reasons);
+	if (!ds.tables || !ds.refused || !ds.reasons) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < o->n_drop_tables; i++) {
+		const char *name = o->drop_tables[i];
+		if (!name)
+			continue;
+		/* a model's table is never an orphan, whatever the caller says */
+		if (dbs_schema_find_table((dbsync_schema *)p->plan->desired, name)) {
+			rc = dbs_error(p->ctx, DBSYNC_EINVALID, "table \"%s\" belongs to a model: it is not "
+				"an orphan and will not be dropped", name);
+			goto cleanup;
+		}
+		/* already gone (dropped by this plan when verify plans again): nothing to do */
+		const dbs_table *t = dbs_schema_find_table(p->live, name);
+		if (t && find_drop(&ds, t) == (size_t)-1)
+			ds.tables[ds.n++] = t;
+	}
+	if (dbs_topo_order_tables(p->plan->dialect, ds.tables, ds.n)) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
+	/* topological order puts referenced tables first; drops go the other way */
+	for (size_t i = 0; i < ds.n / 2; i++) {
+		const dbs_table *tmp = ds.tables[i];
+		ds.tables[i] = ds.tables[ds.n - 1 - i];
+		ds.tables[ds.n - 1 - i] = tmp;
+	}
+	if ((rc = refuse_referenced(p, &ds)))
+		goto cleanup;
+	for (size_t i = 0; i < ds.n && !rc; i++)
+		rc = plan_one(p, &ds, i, &fk_off);
+	if (fk_off)
+		p->plan->foreign_keys_off = true;
+cleanup:
+	free(ds.tables);
+	free(ds.refused);
+	free(ds.reasons);
+	return rc;
+}

@@ -1,0 +1,215 @@
+/*
+ * dbsync_report_json: the record of a run as one JSON document
+ * (docs/report.schema.json). The engine knows the operations and the server;
+ * the caller knows the rest (alias, selection, times, inventory) and hands it
+ * in as context JSON, which is merged, never trusted to carry credentials.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "ctx.h"
+#include "plan_internal.h"
+#include "report_util.h"
+#include "dbsync/report.h"
+
+#define REPORT_VERSION 1
+
+/* Context keys the engine fills itself; the caller's values are not taken. */
+static const char *const engine_keys[] = {
+	"report_version", "engine", "operations", "skipped_destructive", "orphans", "views", "totals",
+	"inventory_read",
+};
+
+/* Keys never copied from the caller's database object, whatever it holds. */
+static bool secret_key(const char *key)
+{
+	static const char *const secrets[] = { "password", "passwd", "pass", "secret", "url", "dsn",
+		"options", "params", "settings" };
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (dbs_ascii_ieq(key, secrets[i]))
+			return true;
+	return false;
+}
+
+static json_t *op_error(const dbsync_op *op)
+{
+	if (!op->error)
+		return json_null();
+	json_t *e = json_object();
+	json_object_set_new(e, "message", dbs_json_text(op->error));
+	json_object_set_new(e, "sqlstate", op->error_sqlstate[0] ? dbs_json_text(op->error_sqlstate) : json_null());
+	json_object_set_new(e, "native_code", op->error_native ? json_integer(op->error_native) : json_null());
+	return e;
+}
+
+static json_t *op_json(size_t index, const dbsync_op *op, json_t *models)
+{
+	json_t *o = json_object();
+	json_t *sql = json_array();
+	for (size_t i = 0; i < op->n_sql; i++)
+		json_array_append_new(sql, dbs_json_text(op->sql[i]));
+	json_t *model = op->table ? json_object_get(models, op->table) : NULL;
+	json_object_set_new(o, "index", json_integer((json_int_t)index));
+	json_object_set_new(o, "kind", json_string(dbsync_op_kind_name(op->kind)));
+	json_object_set_new(o, "table", dbs_json_opt(op->table));
+	json_object_set_new(o, "object", dbs_json_opt(op->object));
+	json_object_set_new(o, "model", json_is_string(model) ? json_copy(model) : json_null());
+	json_object_set_new(o, "summary", dbs_json_text(op->summary));
+	json_object_set_new(o, "detail", dbs_json_opt(op->detail));
+	json_object_set_new(o, "reason", dbs_json_opt(op->reason));
+	json_object_set_new(o, "sql", sql);
+	json_object_set_new(o, "risk", json_string(dbsync_risk_name(op->risk)));
+	json_object_set_new(o, "status", json_string(dbsync_status_name(op->status)));
+	json_object_set_new(o, "affected", op->affected >= 0 ? json_integer(op->affected) : json_null());
+	json_object_set_new(o, "attempts", json_integer(op->attempts));
+	json_object_set_new(o, "elapsed_ms", json_real(op->elapsed_ms >= 0 ? op->elapsed_ms : 0));
+	json_object_set_new(o, "error", op_error(op));
+	return o;
+}
+
+static json_t *database_json(json_t *given, dbsync_conn *conn, const dbsync_plan *plan)
+{
+	json_t *db = json_object();
+	const char *key;
+	json_t *v;
+	if (json_is_object(given))
+		json_object_foreach(given, key, v)
+			if (!secret_key(key))
+				json_object_set(db, key, v);
+	if (!json_object_get(db, "alias"))
+		json_object_set_new(db, "alias", json_null());
+	dbsync_dialect d = conn ? conn->dialect : plan ? plan->dialect : 0;
+	const char *vendor = dbsync_dialect_name(d);
+	json_object_set_new(db, "vendor", vendor ? json_string(vendor) : json_null());
+	json_object_set_new(db, "server_version", conn ? dbs_json_text(dbsync_conn_server_version(conn)) : json_null());
+	/* the connection's own description, which the backends build without the password */
+	json_object_set_new(db, "target", conn ? dbs_json_text(dbsync_conn_describe(conn)) : json_null());
+	return db;
+}
+
+/* Orphans and views from the inventory document (inspect.h), reduced to what a reader needs. */
+static void inventory_json(json_t *report, json_t *inventory, json_t *totals)
+{
+	json_t *orphans = json_array(), *views = json_array();
+	json_t *tables = json_object_get(inventory, "tables");
+	size_t i, invalid = 0;
+	json_t *t;
+	json_array_foreach(tables, i, t) {
+		if (!json_is_true(json_object_get(t, "orphan")))
+			continue;
+		json_t *o = json_object();
+		static const char *const keys[] = { "name", "rows", "bytes", "columns", "references" };
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			json_t *v = json_object_get(t, keys[k]);
+			json_object_set(o, keys[k], v ? v : json_null());
+		}
+		json_array_append_new(orphans, o);
+	}
+	json_array_foreach(json_object_get(inventory, "views"), i, t) {
+		json_t *o = json_object();
+		static const char *const keys[] = { "name", "columns", "valid", "error" };
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			json_t *v = json_object_get(t, keys[k]);
+			json_object_set(o, keys[k], v ? v : json_null());
+		}
+		invalid += json_is_false(json_object_get(t, "valid"));
+		json_array_append_new(views, o);
+	}
+	json_object_set_new(totals, "orphans", json_integer((json_int_t)json_array_size(orphans)));
+	json_object_set_new(totals, "views", json_integer((json_int_t)json_array_size(views)));
+	json_object_set_new(totals, "invalid_views", json_integer((json_int_t)invalid));
+	json_object_set_new(report, "orphans", orphans);
+	json_object_set_new(report, "views", views);
+}
+
+static void operations_json(json_t *report, const dbsync_plan *plan, json_t *models, json_t *totals)
+{
+	json_int_t by_status[5] = { 0 }, by_risk[3] = { 0 };
+	json_int_t data_loss_affected = 0;
+	double elapsed = 0;
+	json_t *ops = json_array(), *skipped = json_array();
+	size_t n = dbsync_plan_op_count(plan);
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_op *op = dbsync_plan_op(plan, i);
+		json_t *o = op_json(i, op, models);
+		if ((unsigned)op->status < 5)
+			by_status[op->status]++;
+		if ((unsigned)op->risk < 3)
+			by_risk[op->risk]++;
+		if (op->risk == DBSYNC_RISK_DATA_LOSS && op->affected > 0 &&
+		    (op->status == DBSYNC_STATUS_PENDING || op->status == DBSYNC_STATUS_APPLIED))
+			data_loss_affected += op->affected;
+		elapsed += op->elapsed_ms;
+		if (op->status == DBSYNC_STATUS_SKIPPED && op->risk == DBSYNC_RISK_DATA_LOSS)
+			json_array_append(skipped, o);
+		json_array_append_new(ops, o);
+	}
+	json_object_set_new(totals, "operations", json_integer((json_int_t)n));
+	for (int s = 0; s < 5; s++)
+		json_object_set_new(totals, dbsync_status_name((dbsync_op_status)s), json_integer(by_status[s]));
+	json_t *risks = json_object();
+	for (int r = 0; r < 3; r++)
+		json_object_set_new(risks, dbsync_risk_name((dbsync_risk)r), json_integer(by_risk[r]));
+	json_object_set_new(totals, "by_risk", risks);
+	json_object_set_new(totals, "skipped_destructive", json_integer((json_int_t)json_array_size(skipped)));
+	json_object_set_new(totals, "data_loss_affected", json_integer(data_loss_affected));
+	json_object_set_new(totals, "elapsed_ms", json_real(elapsed));
+	json_object_set_new(report, "operations", ops);
+	json_object_set_new(report, "skipped_destructive", skipped);
+}
+
+int dbsync_report_json(char **out, dbsync_ctx *ctx, const dbsync_plan *plan, dbsync_conn *conn,
+	const char *context_json)
+{
+	int rc = 0;
+	json_t *given = NULL, *report = NULL;
+	*out = NULL;
+	if (context_json && *context_json) {
+		json_error_t jerr;
+		given = json_loads(context_json, JSON_REJECT_DUPLICATES, &jerr);
+		if (!given || !json_is_object(given)) {
+			rc = dbs_error(ctx, DBSYNC_EINVALID, "report context JSON is %s at line %d, column %d%s%s",
+				given ? "not an object" : "invalid", jerr.line, jerr.column, given ? "" : ": ",
+				given ? "" : jerr.text);
+			goto cleanup;
+		}
+	}
+	report = json_object();
+	if (!report) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	json_object_set_new(report, "report_version", json_integer(REPORT_VERSION));
+	const char *key;
+	json_t *v;
+	json_object_foreach(given, key, v) {
+		bool engine_owned = false;
+		for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
+			engine_owned |= strcmp(key, engine_keys[i]) == 0;
+		if (!engine_owned && strcmp(key, "inventory") && strcmp(key, "models") && strcmp(key, "database"))
+			json_object_set(report, key, v);
+	}
+	json_t *engine = json_object();
+	json_object_set_new(engine, "name", json_string("libdbsync"));
+	json_object_set_new(engine, "version", json_string(dbsync_version()));
+	json_object_set_new(report, "engine", engine);
+	json_object_set_new(report, "database", database_json(json_object_get(given, "database"), conn, plan));
+	if (!json_is_object(json_object_get(report, "selection")))
+		json_object_set_new(report, "selection", json_object());
+	json_t *totals = json_object();
+	operations_json(report, plan, json_object_get(given, "models"), totals);
+	json_t *inventory = json_object_get(given, "inventory");
+	/* an empty list of orphans means "none" only when the inventory was read */
+	json_object_set_new(report, "inventory_read", json_boolean(json_is_object(inventory)));
+	inventory_json(report, inventory, totals);
+	json_object_set_new(report, "totals", totals);
+	*out = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	if (!*out)
+		rc = dbs_error_oom(ctx);
+cleanup:
+	json_decref(given);
+	json_decref(report);
+	return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * Connection methods of the inspect part: the inventory of tables and views,
+ * one table's details, and Django model source. The engine returns JSON and
+ * source text; they reach Python as str, and the Django side decodes them.
+ */
+#include "_engine.h"
+
+PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "owned", "sizes", "views", NULL };
+	dbsync_inventory_options opts = DBSYNC_INVENTORY_OPTIONS_INIT;
+	PyObject *owned_obj = Py_None;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|Opp:inventory", kwlist, &owned_obj, &opts.sizes,
+			&opts.views))
+		return NULL;
+	str_array owned = { 0 };
+	PyObject *result = NULL;
+	if (str_array_from(&owned, owned_obj, "owned") < 0)
+		return NULL;
+	opts.owned = owned.items;
+	opts.n_owned = owned.n;
+	engine_call c;
+	if (call_begin(&c, self)) {
+		char *json = NULL;
+		WITHOUT_GIL(self->busy, c.rc = dbsync_conn_inventory(&json, c.ctx, c.conn, &opts));
+		result = call_end(&c) ? text(json) : NULL;
+		dbsync_free(json);
+	}
+	str_array_clear(&owned);
+	return result;
+}
+
+PyObject *Connection_table_json(ConnectionObject *self, PyObject *arg)
+{
+	const char *table = cstring_arg(arg, "table");
+	engine_call c;
+	if (!table || !call_begin(&c, self))
+		return NULL;
+	char *json = NULL;
+	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_table_json(&json, c.ctx, c.conn, table));
+	PyObject *result = call_end(&c) ? text(json) : NULL;
+	dbsync_free(json);
+	return result;
+}
+
+PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "tables", "known_models", "title", NULL };
+	dbsync_models_options opts = DBSYNC_MODELS_OPTIONS_INIT;
+	PyObject *tables_obj, *known_obj = Py_None, *title_obj = Py_None;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:models_source", kwlist, &tables_obj,
+			&known_obj, &title_obj))
+		return NULL;
+	if (known_obj != Py_None && !(opts.known_models_json = cstring_arg(known_obj, "known_models")))
+		return NULL;
+	if (title_obj != Py_None && !(opts.title = cstring_arg(title_obj, "title")))
+		return NULL;
+	str_array tables = { 0 };
+	PyObject *result = NULL;
+	if (str_array_from(&tables, tables_obj, "tables") < 0)
+		return NULL;
+	opts.tables = tables.items;
+	opts.n_tables = tables.n;
+	engine_call c;
+	if (call_begin(&c, self)) {
+		char *src = NULL;
+		WITHOUT_GIL(self->busy, c.rc = dbsync_conn_models_source(&src, c.ctx, c.conn, &opts));
+		result = call_end(&c) ? text(src) : NULL;
+		dbsync_free(src);
+	}
+	str_array_clear(&tables);
+	return result;
+}

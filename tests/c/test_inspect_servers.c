@@ -1,0 +1,280 @@
+/* Inspection on the throwaway PostgreSQL and MariaDB servers (each started
+ * once for this binary, skipped when its script is not configured): the
+ * inventory's sizes, views and fixed catalog cost, MariaDB's invalid view,
+ * model source with comments, and dropping orphans in a foreign key cycle. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "dbsync/dbsync.h"
+#include "test_support.h"
+
+static const test_server_kind pg_kind = {
+	.name = "PostgreSQL",
+	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
+	.dir_template = "/tmp/dbsync-pg-XXXXXX",
+	.url_prefix = "postgresql:///dbsync_test?host=",
+	.absent_status = 3,
+	.absent_hint = "apt-get install postgresql",
+};
+static const test_server_kind my_kind = {
+	.name = "MariaDB",
+	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
+	.dir_template = "/tmp/dbsync-my-XXXXXX",
+	.url_prefix = "mysql://",
+};
+static test_server pg, my;
+static bool have_pg, have_my;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	setenv("DBSYNC_PG_PASSWORD", "Inspect-Pw-55a1", 1);
+	if (getenv(pg_kind.script_env)) {
+		if (test_server_start(&pg, &pg_kind))
+			return -1;
+		have_pg = !pg.absent;
+	}
+	if (getenv(my_kind.script_env)) {
+		if (test_server_start(&my, &my_kind))
+			return -1;
+		have_my = !my.absent;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	int rc = 0;
+	if (getenv(pg_kind.script_env) && test_server_stop(&pg))
+		rc = -1;
+	if (getenv(my_kind.script_env) && test_server_stop(&my))
+		rc = -1;
+	return rc;
+}
+
+static dbsync_conn *open_url(dbsync_ctx *ctx, const char *url)
+{
+	dbsync_conn *conn = NULL;
+	if (dbsync_conn_open_url(&conn, ctx, url))
+		fail_msg("connect: %s", dbsync_ctx_error(ctx)->message);
+	return conn;
+}
+
+static json_t *inventory(dbsync_ctx *ctx, dbsync_conn *conn, const char *const *owned, size_t n, uint64_t *queries)
+{
+	dbsync_inventory_options o = DBSYNC_INVENTORY_OPTIONS_INIT;
+	o.owned = owned;
+	o.n_owned = n;
+	char *text = NULL;
+	dbsync_conn_reset_counters(conn);
+	if (dbsync_conn_inventory(&text, ctx, conn, &o))
+		fail_msg("inventory: %s", dbsync_ctx_error(ctx)->message);
+	*queries = dbsync_conn_catalog_queries(conn);
+	json_t *doc = json_loads(text, 0, NULL);
+	dbsync_free(text);
+	assert_non_null(doc);
+	return doc;
+}
+
+static json_t *named(json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(arr, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+			return e;
+	fail_msg("no entry %s", name);
+	return NULL;
+}
+
+/* The shared scenario: a model table, two orphans in a foreign key cycle with
+ * rows, a view; the cycle's second key is added afterwards as each server
+ * wants it. */
+static void scenario(dbsync_ctx *ctx, dbsync_conn *conn, bool mysql)
+{
+	exec_ok(ctx, conn, "DROP VIEW IF EXISTS cyc_view");
+	exec_ok(ctx, conn, mysql ? "SET FOREIGN_KEY_CHECKS = 0" : "SELECT 1");
+	exec_ok(ctx, conn, mysql ? "DROP TABLE IF EXISTS cyc_a, cyc_b, app_thing" : "DROP TABLE IF EXISTS cyc_a, cyc_b, app_thing CASCADE");
+	exec_ok(ctx, conn, mysql ? "SET FOREIGN_KEY_CHECKS = 1" : "SELECT 1");
+	exec_ok(ctx, conn, "CREATE TABLE app_thing (id integer NOT NULL PRIMARY KEY)");
+	exec_ok(ctx, conn, "CREATE TABLE cyc_a (id integer NOT NULL PRIMARY KEY, b_id integer NULL, label varchar(20) NULL)");
+	exec_ok(ctx, conn, "CREATE TABLE cyc_b (id integer NOT NULL PRIMARY KEY, a_id integer NULL, "
+		"CONSTRAINT cyc_b_a FOREIGN KEY (a_id) REFERENCES cyc_a (id))");
+	exec_ok(ctx, conn, "ALTER TABLE cyc_a ADD CONSTRAINT cyc_a_b FOREIGN KEY (b_id) REFERENCES cyc_b (id)");
+	exec_ok(ctx, conn, "INSERT INTO cyc_a (id, label) VALUES (1, 'one'), (2, 'two')");
+	exec_ok(ctx, conn, "INSERT INTO cyc_b (id, a_id) VALUES (1, 1)");
+	exec_ok(ctx, conn, "UPDATE cyc_a SET b_id = 1 WHERE id = 2");
+	exec_ok(ctx, conn, "CREATE VIEW cyc_view AS SELECT id, label FROM cyc_a");
+}
+
+static void inventory_and_drop(dbsync_ctx *ctx, dbsync_conn *conn, bool mysql)
+{
+	scenario(ctx, conn, mysql);
+	const char *owned[] = { "app_thing" };
+	uint64_t q1, q2;
+	json_t *doc = inventory(ctx, conn, owned, 1, &q1);
+	json_t *tables = json_object_get(doc, "tables");
+	json_t *a = named(tables, "cyc_a");
+	assert_true(json_is_true(json_object_get(a, "orphan")));
+	assert_int_equal(json_integer_value(json_object_get(a, "rows")), 2);
+	assert_true(json_integer_value(json_object_get(a, "bytes")) > 0);
+	assert_true(json_is_true(json_object_get(named(tables, "app_thing"), "owned")));
+	json_t *v = named(json_object_get(doc, "views"), "cyc_view");
+	assert_true(json_is_true(json_object_get(v, "valid")));
+	assert_int_equal(json_integer_value(json_object_get(v, "columns")), 2);
+	json_decref(doc);
+	/* eight more orphans cost eight row counts, nothing else */
+	for (int i = 0; i < 8; i++) {
+		char sql[120];
+		snprintf(sql, sizeof sql, "CREATE TABLE extra_%d (id integer NOT NULL PRIMARY KEY)", i);
+		exec_ok(ctx, conn, sql);
+	}
+	doc = inventory(ctx, conn, owned, 1, &q2);
+	assert_int_equal(q2, q1 + 8);
+	json_decref(doc);
+	for (int i = 0; i < 8; i++) {
+		char sql[120];
+		snprintf(sql, sizeof sql, "DROP TABLE extra_%d", i);
+		exec_ok(ctx, conn, sql);
+	}
+	exec_ok(ctx, conn, "DROP VIEW cyc_view");
+	/* the cycle: a key goes first, then both tables */
+	const char *drops[] = { "cyc_a", "cyc_b" };
+	dbsync_plan_options o = DBSYNC_PLAN_OPTIONS_INIT;
+	o.drop_tables = drops;
+	o.n_drop_tables = 2;
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	assert_int_equal(dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), "", 0), 0);
+	if (dbsync_plan_compute(&plan, ctx, conn, desired, &o))
+		fail_msg("plan: %s", dbsync_ctx_error(ctx)->message);
+	assert_int_equal(dbsync_plan_pending_count(plan), 2);
+	const dbsync_op *first = dbsync_plan_op(plan, 0);
+	assert_int_equal(first->n_sql, 2); /* ALTER TABLE ... DROP (FOREIGN KEY|CONSTRAINT), DROP TABLE */
+	assert_non_null(strstr(first->sql[0], "ALTER TABLE"));
+	if (dbsync_plan_apply(ctx, conn, plan, NULL))
+		fail_msg("apply: %s", dbsync_ctx_error(ctx)->message);
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
+	int64_t n;
+	assert_int_not_equal(dbsync_conn_count_rows(&n, ctx, conn, "cyc_a"), 0);
+	assert_int_not_equal(dbsync_conn_count_rows(&n, ctx, conn, "cyc_b"), 0);
+	assert_int_equal(dbsync_conn_count_rows(&n, ctx, conn, "app_thing"), 0);
+}
+
+static void postgres_inventory_and_cycle_drop(void **state)
+{
+	if (!have_pg)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, pg.url);
+	inventory_and_drop(ctx, conn, false);
+	dbsync_conn_close(conn);
+}
+
+static void mariadb_inventory_and_cycle_drop(void **state)
+{
+	if (!have_my)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, my.url);
+	inventory_and_drop(ctx, conn, true);
+	dbsync_conn_close(conn);
+}
+
+static void mariadb_invalid_view_is_listed_not_fatal(void **state)
+{
+	if (!have_my)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, my.url);
+	exec_ok(ctx, conn, "DROP VIEW IF EXISTS lost_view");
+	exec_ok(ctx, conn, "CREATE TABLE lost_t (id integer NOT NULL PRIMARY KEY)");
+	exec_ok(ctx, conn, "CREATE VIEW lost_view AS SELECT id FROM lost_t");
+	exec_ok(ctx, conn, "DROP TABLE lost_t");
+	uint64_t q;
+	json_t *doc = inventory(ctx, conn, NULL, 0, &q);
+	json_t *v = named(json_object_get(doc, "views"), "lost_view");
+	assert_true(json_is_false(json_object_get(v, "valid")));
+	assert_non_null(strstr(json_string_value(json_object_get(v, "error")), "lost_view"));
+	json_decref(doc);
+	dbsync_models_options o = DBSYNC_MODELS_OPTIONS_INIT;
+	const char *names[] = { "lost_view" };
+	o.tables = names;
+	o.n_tables = 1;
+	char *src = NULL;
+	assert_int_equal(dbsync_conn_models_source(&src, ctx, conn, &o), 0);
+	assert_non_null(strstr(src, "# No model for lost_view:"));
+	dbsync_free(src);
+	exec_ok(ctx, conn, "DROP VIEW lost_view");
+	dbsync_conn_close(conn);
+}
+
+static void comments_reach_the_models(dbsync_ctx *ctx, dbsync_conn *conn, const char *const *ddl, size_t n,
+	const char *table_comment)
+{
+	for (size_t i = 0; i < n; i++)
+		exec_ok(ctx, conn, ddl[i]);
+	dbsync_models_options o = DBSYNC_MODELS_OPTIONS_INIT;
+	const char *names[] = { "noted" };
+	o.tables = names;
+	o.n_tables = 1;
+	char *src = NULL;
+	if (dbsync_conn_models_source(&src, ctx, conn, &o))
+		fail_msg("models_source: %s", dbsync_ctx_error(ctx)->message);
+	assert_non_null(strstr(src, "db_comment='the label'"));
+	assert_non_null(strstr(src, table_comment));
+	assert_non_null(strstr(src, "label = models.CharField(max_length=30"));
+	dbsync_free(src);
+	exec_ok(ctx, conn, "DROP TABLE noted");
+}
+
+static void postgres_comments(void **state)
+{
+	if (!have_pg)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, pg.url);
+	const char *ddl[] = {
+		"CREATE TABLE noted (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, label varchar(30))",
+		"COMMENT ON TABLE noted IS 'kept by hand'",
+		"COMMENT ON COLUMN noted.label IS 'the label'",
+	};
+	comments_reach_the_models(ctx, conn, ddl, 3, "db_table_comment = 'kept by hand'");
+	dbsync_conn_close(conn);
+}
+
+static void mariadb_comments(void **state)
+{
+	if (!have_my)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, my.url);
+	const char *ddl[] = {
+		"CREATE TABLE noted (id bigint AUTO_INCREMENT PRIMARY KEY, label varchar(30) COMMENT 'the label') "
+		"COMMENT 'kept by hand'",
+	};
+	comments_reach_the_models(ctx, conn, ddl, 1, "db_table_comment = 'kept by hand'");
+	dbsync_conn_close(conn);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(postgres_inventory_and_cycle_drop, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(mariadb_inventory_and_cycle_drop, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(mariadb_invalid_view_is_listed_not_fatal, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(postgres_comments, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(mariadb_comments, ctx_setup, ctx_teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,147 @@
+"""manage.py dbcheck on SQLite, PostgreSQL and MariaDB: every option, exit
+statuses (1 on a problem, 0 when clean), read-only without --fix, and --fix
+applying only safe changes."""
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+import e2e_support as s
+from e2e_support import ALL_BACKENDS
+from test_renames import NOTEBOOK, SHOUTED, qi, rename_by_hand, rows
+
+
+def dbcheck(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command("dbcheck", *args, "--no-color", stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = exc.code
+    except CommandError as exc:
+        code = 2
+        err.write("CommandError: %s\n" % exc)
+    finally:
+        s.close_connections()
+    return s.Result(code, out.getvalue(), err.getvalue())
+
+
+def has_table_details():
+    return hasattr(s.engine().Connection, "table_json")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_clean_database_exits_0_on_every_check(db_migrated):
+    for args in ([], ["--compare-models"], ["--check-case-mismatches"], ["--check-name-conflicts"],
+                 ["--compare-models", "--check-case-mismatches", "--check-name-conflicts", "--verbose"]):
+        r = dbcheck(*args)
+        assert r.code == 0, (args, r.text)
+        assert "is clean" in r.out
+    summary = dbcheck().out
+    assert "model tables selected:" in summary
+    assert "table-name case mismatches: 0" in summary
+    assert "table-name conflicts: 0" in summary
+    verbose = dbcheck("--compare-models", "--verbose").out
+    assert "notes.Notebook (notes_notebook): in sync" in verbose
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_differences_found_read_only_and_filtered(db_migrated):
+    s.execute(db_migrated, "DROP TABLE %s" % qi(db_migrated, "notes_reminder"))
+    before = s.schema_rows(db_migrated)
+
+    r = dbcheck()
+    assert r.code == 1, r.text
+    assert "1 missing" in r.out
+    assert "problems found" in r.err
+
+    r = dbcheck("--compare-models")
+    assert r.code == 1
+    assert "notes.Reminder (notes_reminder): missing" in r.out
+    assert "create table `notes_reminder`" in r.out
+
+    # what the filters leave out is not looked at
+    assert dbcheck("--include-apps=catalog").code == 0
+    assert dbcheck("--include-tables", "notes_memo,notes_notebook", "--compare-models").code == 0
+    assert dbcheck("--include-tables=notes_reminder", "--compare-models").code == 1
+    assert s.schema_rows(db_migrated) == before  # read-only
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_case_mismatch_and_conflict_checks(db_migrated):
+    rename_by_hand(db_migrated, NOTEBOOK, SHOUTED)
+    r = dbcheck("--check-case-mismatches")
+    assert r.code == 1, r.text
+    assert "`NOTES_NOTEBOOK` in the database, `notes_notebook` in the model" in r.out
+    assert dbcheck("--check-name-conflicts").code == 0
+    assert "table-name case mismatches: 1" in dbcheck().out
+    assert SHOUTED in s.user_tables(db_migrated)  # read-only: not renamed
+
+    if not s.is_server(db_migrated):
+        return  # SQLite cannot hold two spellings of one table
+    rename_by_hand(db_migrated, SHOUTED, NOTEBOOK)
+    s.execute(db_migrated, "CREATE TABLE %s (id integer NOT NULL PRIMARY KEY)" % qi(db_migrated, SHOUTED))
+    r = dbcheck("--check-name-conflicts")
+    assert r.code == 1, r.text
+    assert "`notes_notebook` (the model's table) and `NOTES_NOTEBOOK` both exist" in r.out
+    assert dbcheck("--check-case-mismatches").code == 0
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_fix_applies_only_safe_changes(db_migrated):
+    from notes.models import Memo, Notebook
+
+    nb = Notebook.objects.create(title="n")
+    Memo.objects.create(notebook=nb, body="b")
+    s.close_connections()
+    s.execute(db_migrated, "DROP TABLE %s" % qi(db_migrated, "notes_reminder"),
+              "ALTER TABLE %s ADD COLUMN legacy integer NULL" % qi(db_migrated, "notes_memo"),
+              "UPDATE %s SET legacy = 5" % qi(db_migrated, "notes_memo"))
+    # even where dbsync would drop columns, --fix does not
+    with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMNS": True}):
+        r = dbcheck("--fix")
+    assert r.code == 1, r.text   # the extra column still differs
+    assert "applied: create table `notes_reminder`" in r.out
+    assert "notes_reminder" in s.user_tables(db_migrated)
+    assert rows(db_migrated, "notes_memo", "legacy") == [(5,)]
+    r = dbcheck("--compare-models")
+    assert r.code == 1
+    assert "legacy" in r.out and "notes_reminder" not in r.out
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_fix_renames_a_case_mismatch_keeping_rows(db_migrated):
+    from notes.models import Notebook
+
+    Notebook.objects.create(title="kept")
+    s.close_connections()
+    rename_by_hand(db_migrated, NOTEBOOK, SHOUTED)
+    r = dbcheck("--fix")
+    assert r.code == 0, r.text
+    assert rows(db_migrated, NOTEBOOK, "title") == [("kept",)]
+
+
+def test_database_option(dbfiles):
+    default, other = dbfiles
+    s.migrate("other")
+    r = dbcheck("--database", "other")
+    assert r.code == 0, r.text
+    assert str(other) in r.out
+    # 'default' is an empty file: every model table is missing there
+    assert dbcheck().code == 1
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_table_details(db_migrated):
+    if not has_table_details():
+        pytest.skip("the engine's table details (Connection.table_json) are not in this build")
+    from notes.models import Notebook
+
+    Notebook.objects.create(title="one")
+    s.close_connections()
+    r = dbcheck("--table", "notes_memo")
+    assert r.code == 0, r.text
+    for word in ("body", "notebook_id", "pinned", "notes_notebook"):
+        assert word in r.out
+    assert dbcheck("--table", "no_such_table").code == 2

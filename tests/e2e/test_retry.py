@@ -1,0 +1,147 @@
+"""Retries through manage.py dbsync (--retry-failed / -rf, --max-retries / -mr,
+RETRY_FAILED_OPERATIONS, MAX_RETRY_ATTEMPTS), on SQLite, PostgreSQL and
+MariaDB: another connection holds a lock on the table dbsync must change and
+lets it go a little later; with retries the run gets through, without them it
+fails and names the failed operation, its attempts and the database's error.
+"""
+import contextlib
+import re
+import sqlite3
+import threading
+import time
+
+import pytest
+from django.test import override_settings
+
+import e2e_support as s
+
+TABLE, COLUMN = "catalog_supplier", "website"
+
+
+def qi(db, name):
+    return "`%s`" % name if s.is_my(db) else '"%s"' % name
+
+
+def _drift(db):
+    # dbsync adds the column back: an ALTER that needs the table to itself
+    s.execute(db, "ALTER TABLE %s DROP COLUMN %s" % (qi(db, TABLE), qi(db, COLUMN)))
+
+
+# How long one statement of dbsync waits for a lock (MariaDB counts lock waits
+# in whole seconds).
+LOCK_TIMEOUT_MS = {"sqlite": 200, "postgresql": 200, "mysql": 1000}
+# SQLite cannot show who waits: its lock is simply held this long.
+SQLITE_HOLD = 2.0
+
+WAITERS = {
+    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+    "mysql": "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%'",
+}
+
+
+def _release_after_first_wait(db, release, done):
+    """On PostgreSQL and MariaDB: release the lock once dbsync's statement has
+    waited for it and given up (a waiter seen, then gone): so the run is sure
+    to fail once, and a retry then finds the table free."""
+    if s.is_pg(db):
+        mon = db.connect()
+        count = lambda: mon.execute(WAITERS["postgresql"]).fetchone()[0]  # noqa: E731
+    else:
+        mon = db.server.connect()
+        cur = mon.cursor()
+
+        def count():
+            cur.execute(WAITERS["mysql"])
+            return cur.fetchone()[0]
+    seen, deadline = False, time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline and not done.is_set():
+            waiting = count() > 0
+            if waiting:
+                seen = True
+            elif seen:
+                break
+            time.sleep(0.02)
+    finally:
+        mon.close()
+        release()
+
+
+@contextlib.contextmanager
+def lock_held(db):
+    """Another connection that read the table in an open transaction (SQLite: a
+    write transaction), committed from another thread a little later."""
+    if s.is_pg(db):
+        con = db.connect(autocommit=False)
+        con.execute("SELECT count(*) FROM %s" % qi(db, TABLE)).fetchall()
+    elif s.is_my(db):
+        con = db.server.connect(db.name)
+        cur = con.cursor()
+        cur.execute("START TRANSACTION")
+        cur.execute("SELECT COUNT(*) FROM %s" % qi(db, TABLE))
+        cur.fetchall()
+    else:
+        con = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+        con.execute("BEGIN IMMEDIATE")
+    done = threading.Event()
+    if s.is_server(db):
+        thread = threading.Thread(target=_release_after_first_wait, args=(db, con.commit, done))
+    else:
+        thread = threading.Timer(SQLITE_HOLD, con.commit)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        con.close()
+
+
+def _settings(backend, **extra):
+    d = {"LOCK_TIMEOUT_MS": LOCK_TIMEOUT_MS[backend]}
+    d.update(extra)
+    return d
+
+
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+@pytest.mark.parametrize("flags", [("--retry-failed",), ("-rf", "-mr", "6"), ()])
+def test_lock_held_by_another_connection_is_retried_until_released(db_filled, backend, flags):
+    _drift(db_filled)
+    # no flag: the settings ask for retries
+    conf = _settings(backend, RETRY_FAILED_OPERATIONS=not flags, MAX_RETRY_ATTEMPTS=6)
+    with override_settings(DJANGO_DBSYNC=conf), lock_held(db_filled):
+        r = s.dbsync("--auto-approve", "-v", "3", *flags)
+    assert r.code == 0, r.text
+    assert COLUMN in s.column_names(db_filled, TABLE)
+    # -v 3 times each operation and says when it took more than one attempt
+    attempts = [int(n) for n in re.findall(r"(\d+) attempts", r.out)]
+    assert attempts and max(attempts) >= 2, r.out
+    assert "Failed" not in r.text
+
+
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+def test_without_retries_the_failure_is_reported_with_its_attempts(db_filled, backend):
+    _drift(db_filled)
+    before = s.schema_rows(db_filled)
+    with override_settings(DJANGO_DBSYNC=_settings(backend)), lock_held(db_filled):
+        r = s.dbsync("--auto-approve")
+    assert r.code == 2, r.text
+    message = str(r.error)
+    if backend == "sqlite":
+        # the lock stops BEGIN IMMEDIATE: no operation ran, nothing changed
+        assert "locked" in message or "busy" in message, message
+        assert s.schema_rows(db_filled) == before
+        return
+    # the end of the run lists the failed operation: kind, table, attempts, the database's error
+    code = "55P03" if backend == "postgresql" else "1205"
+    line = next(line for line in r.err.splitlines() if "add_column on %s" % TABLE in line)
+    assert "1 attempt," in line and "[%s]" % code in line, r.err
+    assert COLUMN not in s.column_names(db_filled, TABLE)
+
+
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+def test_max_retries_must_not_be_negative(db_filled, backend):
+    _drift(db_filled)
+    r = s.dbsync("--auto-approve", "--max-retries", "-1")
+    assert r.code == 2 and "--max-retries" in str(r.error)
+    assert COLUMN not in s.column_names(db_filled, TABLE)
