@@ -69,7 +69,7 @@ def write_backup(conn, alias, settings, out):
         n += 1
         path = f"{base}-{n}{ext}"
     try:
-        method = conn.backup(path)
+        method = conn.backup(path, method=settings["BACKUP_METHOD"])
     except Error as e:
         raise CommandError(
             f"backup of '{alias}' failed: {scrub_password(alias, str(e))}\n"
@@ -90,3 +90,12 @@ def apply_options(settings, options):
         enabled = options.get("retry_failed") or settings["RETRY_FAILED_OPERATIONS"]
         max_retries = settings["MAX_RETRY_ATTEMPTS"] if enabled else 0
     return {"max_retries": max_retries, "lock_timeout_ms": settings["LOCK_TIMEOUT_MS"]}
+
+
+def before_apply(conn, alias, settings, options, out):
+    """For any command about to apply a plan (dbsync, dbcheck --fix, --drop-orphaned):
+    the backup when asked for (CommandError, nothing changed, when it fails), then the
+    keyword arguments for Connection.apply. `options` may lack the backup/retry flags."""
+    if wants_backup(settings, options):
+        write_backup(conn, alias, settings, out)
+    return apply_options(settings, options)

@@ -33,6 +33,7 @@ DEFAULTS = {
     "MAX_RETRY_ATTEMPTS": 3,
     "BACKUP_DIR": "dbsync_backups/",
     "LOCK_TIMEOUT_MS": 5000,
+    "BACKUP_METHOD": "auto",
 }
 
 # Keys accepted (and type-checked) now whose feature arrives later. The value
@@ -82,6 +83,8 @@ def _check_type(where, key, value):
         expected = "a list of strings"
     elif key == "DEFAULT_DATABASE":
         ok, expected = isinstance(value, str) and value != "", "a database alias (str)"
+    elif key == "BACKUP_METHOD":
+        ok, expected = value in ("auto", "engine", "tool"), "'auto', 'engine' or 'tool'"
     elif key == "BACKUP_DIR":
         ok, expected = isinstance(value, (str, os.PathLike)) and str(value) != "", "a directory path"
     elif key == "REPORT_OUTPUT_DIR":

@@ -11,7 +11,7 @@ def commits_each_statement(vendor):
     return vendor == "mysql"
 
 
-def failure_note(ops):
+def failure_note(ops, code_name=None):
     """The lines after the error of a failed apply on MySQL (the error itself,
     with its number, comes from the engine)."""
     applied = [op for op in ops if op["status"] == "applied"]
@@ -28,7 +28,10 @@ def failure_note(ops):
     if remaining:
         lines.append(f"Not run ({_count(remaining)}):")
         lines += [f"  · {op['summary']}" for op in remaining]
-    lines.append("Fix the cause and run dbsync again: it plans from the database as it now is.")
+    if code_name == "ELOCKED":
+        lines.append("Run dbsync again when the other run has finished: it plans from the database as it is then.")
+    else:
+        lines.append("Fix the cause and run dbsync again: it plans from the database as it now is.")
     return "\n".join(lines)
 
 

@@ -112,6 +112,29 @@ static int copy_schema(dbsync_schema **out, dbsync_ctx *ctx, const dbsync_schema
 	return s ? 0 : dbs_error_oom(ctx);
 }
 
+/* The error of creating the shadow database: a user whose grants stop at
+ * its own database (error 1044) is told which grant the shadow needs. */
+static int shadow_denied(dbsync_ctx *ctx, const char *name)
+{
+	const dbsync_error *e = dbsync_ctx_error(ctx);
+	int rc = e->code;
+	if (e->native_code != 1044) {
+		dbs_error_prefix(ctx, "creating the shadow database %s to normalize the desired schema", name);
+		return rc;
+	}
+	char *msg = strdup(e->message);
+	if (!msg)
+		return dbs_error_oom(ctx);
+	char sqlstate[6] = "";
+	if (e->sqlstate[0])
+		snprintf(sqlstate, sizeof sqlstate, "%s", e->sqlstate);
+	rc = dbs_error_db(ctx, rc, sqlstate[0] ? sqlstate : NULL, 1044, "creating the shadow database %s to normalize "
+		"the desired schema: %s; dbsync lets the server read the desired schema in a scratch database of its "
+		"own: GRANT CREATE, DROP, ALTER, INDEX, REFERENCES ON `dbsync\\_shadow\\_%%`.* to the user", name, msg);
+	free(msg);
+	return rc;
+}
+
 /* Remember the result for the same key (a failure to remember costs only
  * the next shadow run). */
 static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
@@ -176,12 +199,12 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 	}
 	made = true;
 	if ((rc = conn->backend->exec(ctx, conn, dbs_buf_cstr(&sql)))) {
-		dbs_error_prefix(ctx, "creating the shadow database %s to normalize the desired schema: ", name);
+		rc = shadow_denied(ctx, name);
 		goto cleanup;
 	}
 	if (desired->source_ddl && desired->source_ddl_len &&
 	    (rc = conn->backend->exec(ctx, conn, desired->source_ddl))) {
-		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s: ", name);
+		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s", name);
 		goto cleanup;
 	}
 	if (!(rc = dbs_my_introspect(out, ctx, conn))) {

@@ -214,7 +214,9 @@ int dbs_run_tool(dbsync_ctx *ctx, char *const argv[], const char *const *drop_pr
 	posix_spawn_file_actions_adddup2(&fa, in_fd >= 0 ? in_fd : null_fd, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : null_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	/* only fds 0-2: the tool must not hold the pipe open past its own stderr */
 	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	posix_spawn_file_actions_addclose(&fa, pipefd[1]);
 	int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
 	if (e != 0) {
 		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot run %s (%s): %s", what, argv[0], strerror(e));
@@ -302,6 +304,7 @@ static char *choose_tool(dbsync_dialect d, dbsync_backup_method method, bool *ab
 	return NULL;
 }
 
+#if defined(DBSYNC_HAVE_POSTGRES) || defined(DBSYNC_HAVE_MYSQL)
 static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 {
 	int fd = dup(f->fd);
@@ -316,6 +319,7 @@ static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write the backup file %s: %s", f->path, strerror(errno));
 	return rc;
 }
+#endif
 
 int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	const dbsync_backup_options *opts, dbsync_backup_method *out_method)

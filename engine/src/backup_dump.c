@@ -150,7 +150,15 @@ int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out)
 	int rc = dbsync_conn_introspect(&live, ctx, conn);
 	if (rc)
 		goto cleanup;
-	if ((rc = dbsync_schema_to_sql(&ddl, ctx, live)))
+	/* MySQL's catalog spells a view's tables with their database's name,
+	 * which would tie the restored view to the original database: its views
+	 * come from the server's own SHOW CREATE VIEW instead */
+	size_t n_views = live->views.n;
+	if (d == DBSYNC_DIALECT_MYSQL)
+		live->views.n = 0;
+	rc = dbsync_schema_to_sql(&ddl, ctx, live);
+	live->views.n = n_views;
+	if (rc)
 		goto cleanup;
 	size_t n = live->tables.n;
 	if (!(order = malloc((n + 1) * sizeof *order))) {
@@ -177,6 +185,10 @@ int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out)
 		goto cleanup;
 #endif
 	dbs_buf_puts(&b, ddl);
+#ifdef DBSYNC_HAVE_MYSQL
+	if (d == DBSYNC_DIALECT_MYSQL && (rc = dbs_my_dump_views(ctx, conn, live, &b)))
+		goto cleanup;
+#endif
 	dbs_buf_puts(&b, dbs_buf_cstr(&after_tables));
 	if ((rc = dbs_dump_flush(ctx, &b, out)))
 		goto cleanup;

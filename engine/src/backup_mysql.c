@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "dialect.h"
+#include "lexer.h"
 
 static const char *const my_env_prefixes[] = { "MYSQL_", "MARIADB_", NULL };
 
@@ -250,5 +251,72 @@ cleanup:
 		mysql_free_result(res);
 	dbs_buf_free(&sql);
 	dbs_buf_free(&bt.b);
+	return rc;
+}
+
+/* The SELECT of SHOW CREATE VIEW's statement: everything after the first
+ * AS that follows the VIEW keyword and the view's name, found with the lexer
+ * so nothing inside names or strings can be mistaken for it. */
+static const char *view_select(const char *create)
+{
+	dbs_lexer lx;
+	dbs_token t;
+	int state = 0; /* 0: before VIEW, 1: the name (maybe qualified), 2: AS next */
+	dbs_lex_init(&lx, DBSYNC_DIALECT_MYSQL, create, strlen(create));
+	while (dbs_lex_next(&lx, &t) == 0 && t.kind != DBS_TK_EOF) {
+		if (state == 0 && dbs_tok_is(&t, "VIEW"))
+			state = 1;
+		else if (state == 1 && (t.kind == DBS_TK_QUOTED || t.kind == DBS_TK_WORD))
+			state = 2;
+		else if (state == 2 && t.kind == DBS_TK_DOT)
+			state = 1;
+		else if (state == 2 && dbs_tok_is(&t, "AS"))
+			return t.start + t.len;
+		else if (state != 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Views, as the server shows them with SHOW CREATE VIEW: unlike the
+ * catalog's VIEW_DEFINITION it leaves tables of the view's own database
+ * unqualified, so the restored view reads the restored tables. The
+ * DEFINER and SQL SECURITY clauses are left out: the restoring user
+ * becomes the definer, as with any view it creates. */
+int dbs_my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live, dbs_buf *out)
+{
+	MYSQL *db = dbs_my_db(conn);
+	dbs_buf sql = DBS_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < live->views.n && !rc; i++) {
+		const char *name = live->views.items[i]->name;
+		dbs_buf_clear(&sql);
+		dbs_buf_puts(&sql, "SHOW CREATE VIEW ");
+		dbs_quote_ident(&sql, DBSYNC_DIALECT_MYSQL, name);
+		if (!dbs_buf_ok(&sql)) {
+			rc = dbs_error_oom(ctx);
+			break;
+		}
+		MYSQL_RES *res = NULL;
+		conn->catalog_queries++;
+		if (mysql_real_query(db, sql.ptr, sql.len) || !(res = mysql_store_result(db))) {
+			rc = dbs_my_error(ctx, conn, "reading a view for the backup");
+			dbs_error_prefix(ctx, "view `%s`", name);
+			break;
+		}
+		MYSQL_ROW row = mysql_fetch_row(res);
+		const char *select = row && mysql_num_fields(res) > 1 && row[1] ? view_select(row[1]) : NULL;
+		if (!select)
+			rc = dbs_error(ctx, DBSYNC_EDB, "cannot read the definition of view `%s` for the backup", name);
+		else {
+			dbs_buf_puts(out, "CREATE VIEW ");
+			dbs_quote_ident(out, DBSYNC_DIALECT_MYSQL, name);
+			dbs_buf_printf(out, " AS%s;\n", select);
+		}
+		mysql_free_result(res);
+	}
+	dbs_buf_free(&sql);
+	if (!rc && !dbs_buf_ok(out))
+		rc = dbs_error_oom(ctx);
 	return rc;
 }

@@ -184,6 +184,7 @@ int dbs_pg_dump_sequences(dbsync_ctx *ctx, dbsync_conn *conn, dbs_buf *before_ta
 		return dbs_error_oom(ctx);
 	}
 	PGresult *res = PQexec(pc->pg, dbs_buf_cstr(&sql));
+	conn->catalog_queries++;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = dbs_pg_error(ctx, conn, res, "reading the sequences for the backup");
 		goto cleanup;

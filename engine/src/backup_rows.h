@@ -33,6 +33,8 @@ int dbs_dump_flush(dbsync_ctx *ctx, dbs_buf *b, FILE *out);
 
 int dbs_pg_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out);
 int dbs_my_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out);
+/* MySQL views, without their database's name in front of their tables. */
+int dbs_my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live, dbs_buf *out);
 /* PostgreSQL sequences other than identity columns' own: their CREATE
  * (before the tables), OWNED BY (after them) and position (after the rows). */
 int dbs_pg_dump_sequences(dbsync_ctx *ctx, dbsync_conn *conn, dbs_buf *before_tables, dbs_buf *after_tables,

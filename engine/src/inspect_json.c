@@ -125,20 +125,30 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 		ownership(o, t->name, fold, &owned, &case_of);
 		bool orphan = !owned && !case_of;
 		int64_t rows = -1, bytes = -1;
+		json_t *rows_error = json_null();
 		if (orphan && o->sizes) {
+			/* a table the role may not read still belongs in the list */
 			int rc = count_rows(&rows, ctx, conn, t->name);
-			if (rc)
+			if (rc == DBSYNC_EDB) {
+				rows = -1;
+				rows_error = json_string(dbsync_ctx_error(ctx)->message);
+				dbsync_ctx_clear_error(ctx);
+			} else if (rc) {
 				return rc;
+			}
 			bytes = dbs_insp_bytes(in, live->dialect, t->name);
 		}
 		json_t *e = json_object();
-		if (!e || json_array_append_new(arr, e))
+		if (!e || json_array_append_new(arr, e)) {
+			json_decref(rows_error);
 			return dbs_error_oom(ctx);
+		}
 		set(e, "name", json_string(t->name), &oom);
 		set(e, "owned", json_boolean(owned), &oom);
 		set(e, "orphan", json_boolean(orphan), &oom);
 		set(e, "case_of", str_or_null(case_of), &oom);
 		set(e, "rows", size_or_null(rows), &oom);
+		set(e, "rows_error", rows_error, &oom);
 		set(e, "bytes", size_or_null(bytes), &oom);
 		set(e, "columns", json_integer((json_int_t)t->columns.n), &oom);
 		set(e, "references", references(t, live->dialect), &oom);

@@ -288,9 +288,9 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 			dbsync_dialect_name(desired->dialect));
 		break;
 	}
-	/* renames: skip what waits for a declined or refused rename */
+	/* renames: skip what waits for a declined or refused rename; frame SQLite renames */
 	if (!rc)
-		rc = dbs_plan_renames_hold(&p);
+		rc = dbs_plan_renames_finish(&p);
 	/* inspect: orphaned tables the caller chose to drop */
 	if (!rc)
 		rc = dbs_plan_drop_tables(&p);

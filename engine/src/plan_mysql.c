@@ -4,7 +4,9 @@
  * keys that change (or whose columns change type) are dropped first, then
  * indexes and constraints, missing tables are created without their foreign
  * keys, columns are added and modified, constraints and indexes are added,
- * and foreign keys last, once every table and key they need exists. A change
+ * and foreign keys last, once every table and key they need exists (an
+ * index a foreign key still needs is dropped only once its replacement
+ * exists: plan_mysql_fk_index.c). A change
  * that existing rows would break (NOT NULL, UNIQUE, CHECK, FOREIGN KEY, a
  * narrower type) is counted first and refused with the count.
  *
@@ -110,6 +112,22 @@ bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, cons
 {
 	return p->plan->opts.alter_columns && lc && wc->autoincrement && !lc->autoincrement &&
 		!dbs_my_key_leads(L, lc->name);
+}
+
+const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs_table *L, const char *column)
+{
+	const dbs_column *lc = dbs_table_find_column(p->live, L, column);
+	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+	const dbs_column *wc = W ? dbs_table_find_column(p->want, W, column) : NULL;
+	const dbs_table_diff *td = dbs_diff_find(&p->diff, L->name);
+	if (!lc || !lc->autoincrement || (wc && wc->autoincrement) || !td)
+		return NULL;
+	for (size_t i = 0; i < td->changes.n; i++) {
+		const dbs_change *ch = &td->changes.items[i];
+		if (ch->kind == DBS_CH_DROP_CONSTRAINT && ch->live_con->kind == DBS_CON_PRIMARY)
+			return lc;
+	}
+	return NULL;
 }
 
 int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out)
@@ -306,6 +324,8 @@ build:;
 	 * key is missing too, its ADD (dbs_my_add_constraint) sets AUTO_INCREMENT
 	 * in the same statement, and this one leaves it out */
 	dbs_column plain;
+	if (diff == DBS_COL_AUTOINCREMENT && !fill && dbs_my_autoinc_leaves_with_key(p, L, lc->name))
+		goto cleanup;
 	if (dbs_my_autoinc_waits_for_key(p, L, lc, wc)) {
 		if (diff == DBS_COL_AUTOINCREMENT && !fill)
 			goto cleanup;

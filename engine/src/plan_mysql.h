@@ -32,6 +32,10 @@ bool dbs_my_key_leads(const dbs_table *t, const char *column);
  * rejects either one alone). */
 bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, const dbs_column *lc,
 	const dbs_column *wc);
+/* The live AUTO_INCREMENT column `column` of L when this plan drops L's
+ * primary key and the desired column is not AUTO_INCREMENT (or is gone): the
+ * key's DROP takes AUTO_INCREMENT off in the same statement. Else NULL. */
+const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs_table *L, const char *column);
 /* One integer from a counting query on the live database. */
 int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out);
 /* Values of `column` a type change from `from` to `to` would not keep:

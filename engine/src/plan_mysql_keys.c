@@ -278,6 +278,19 @@ int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constra
 	dbs_my_alter(&b, L->name);
 	switch (k->kind) {
 	case DBS_CON_PRIMARY:
+		/* InnoDB keeps AUTO_INCREMENT only on a key: a key column losing both
+		 * loses AUTO_INCREMENT in the same statement (modify_column leaves it) */
+		for (size_t i = 0; i < k->cols.n; i++) {
+			const dbs_column *lc = dbs_my_autoinc_leaves_with_key(p, L, k->cols.items[i]);
+			if (!lc)
+				continue;
+			dbs_column plain = *lc;
+			plain.autoincrement = false;
+			dbs_buf_puts(&b, "MODIFY COLUMN ");
+			dbs_my_column_def(&b, &plain);
+			dbs_my_kept_checks(&b, p, L, L, lc->name);
+			dbs_buf_puts(&b, ", ");
+		}
 		dbs_buf_puts(&b, "DROP PRIMARY KEY");
 		break;
 	case DBS_CON_UNIQUE:

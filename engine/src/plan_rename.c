@@ -493,29 +493,3 @@ cleanup:
 	dbs_buf_free(&st.sql);
 	return rc;
 }
-
-int dbs_plan_renames_hold(dbs_planner *p)
-{
-	if (!p->held_tables.n)
-		return 0;
-	for (int s = 0; s < DBS_STAGE_COUNT; s++) {
-		if (s == DBS_STAGE_RENAME)
-			continue;
-		for (size_t i = 0; i < p->stages[s].n; i++) {
-			dbsync_op *op = &p->stages[s].items[i]->op;
-			if (op->status != DBSYNC_STATUS_PENDING || !op->table)
-				continue;
-			for (size_t j = 0; j < p->held_tables.n; j++) {
-				if (strcmp(op->table, p->held_tables.items[j]) != 0)
-					continue;
-				op->status = DBSYNC_STATUS_SKIPPED;
-				int rc = dbs_op_reason(p, p->stages[s].items[i], "waits for the rename to `%s` (above), "
-					"which is not applied", op->table);
-				if (rc)
-					return rc;
-				break;
-			}
-		}
-	}
-	return 0;
-}

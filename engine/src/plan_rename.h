@@ -16,11 +16,16 @@
  * the diff; p->live_fingerprint must already be taken from the real state. */
 int dbs_plan_renames(dbs_planner *p);
 
-/* After the dialect planners: skip every pending operation on a desired table
- * whose rename was declined or refused where table names are case-sensitive
- * (PostgreSQL, MySQL with lower_case_table_names=0): its SQL would name a
- * table that does not exist, or create a second spelling beside the first. */
-int dbs_plan_renames_hold(dbs_planner *p);
+/* After the dialect planners:
+ *  - skip every pending operation on a desired table whose rename was
+ *    declined or refused where table names are case-sensitive (PostgreSQL,
+ *    MySQL with lower_case_table_names=0): its SQL would name a table that
+ *    does not exist, or create a second spelling beside the first;
+ *  - SQLite, when the plan also rebuilds a table: apply then runs with
+ *    legacy_alter_table on, under which a rename leaves other tables'
+ *    REFERENCES, views and triggers naming the old table; the renames turn
+ *    it off around themselves. */
+int dbs_plan_renames_finish(dbs_planner *p);
 
 /* How the server treats the letter case of table names. */
 typedef enum dbs_name_case {

@@ -1,6 +1,7 @@
 /* Inspection on the throwaway PostgreSQL and MariaDB servers (each started
  * once for this binary, skipped when its script is not configured): the
- * inventory's sizes, views and fixed catalog cost, MariaDB's invalid view,
+ * inventory's sizes, views and fixed catalog cost, invalid views (MariaDB: its
+ * table is gone; PostgreSQL: the role may not read it),
  * model source with comments, and dropping orphans in a foreign key cycle. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,13 +31,14 @@ static const test_server_kind my_kind = {
 	.dir_template = "/tmp/dbsync-my-XXXXXX",
 	.url_prefix = "mysql://",
 };
+#define PG_PASSWORD "Inspect-Pw-55a1" /* given to pg-server.sh for dbsync_pw */
 static test_server pg, my;
 static bool have_pg, have_my;
 
 static int group_setup(void **state)
 {
 	(void)state;
-	setenv("DBSYNC_PG_PASSWORD", "Inspect-Pw-55a1", 1);
+	setenv("DBSYNC_PG_PASSWORD", PG_PASSWORD, 1);
 	if (getenv(pg_kind.script_env)) {
 		if (test_server_start(&pg, &pg_kind))
 			return -1;
@@ -191,6 +193,38 @@ static void mariadb_inventory_and_cycle_drop(void **state)
 	dbsync_conn_close(conn);
 }
 
+/* PostgreSQL keeps a view's tables alive; what makes one unreadable is the
+ * role. A view the connecting role may not SELECT is listed invalid, naming it. */
+static void postgres_unreadable_view_is_listed_not_fatal(void **state)
+{
+	if (!have_pg)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *admin = open_url(ctx, pg.url);
+	exec_ok(ctx, admin, "DROP VIEW IF EXISTS secret_view; DROP VIEW IF EXISTS open_view; "
+		"DROP TABLE IF EXISTS secret_t; CREATE TABLE secret_t (id integer PRIMARY KEY); "
+		"CREATE VIEW secret_view AS SELECT id FROM secret_t; CREATE VIEW open_view AS SELECT 1 AS one; "
+		"GRANT SELECT ON open_view TO dbsync_pw");
+	char url[600];
+	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s", PG_PASSWORD, pg.dir);
+	dbsync_conn *conn = open_url(ctx, url);
+	uint64_t q;
+	json_t *doc = inventory(ctx, conn, NULL, 0, &q);
+	json_t *views = json_object_get(doc, "views");
+	json_t *secret = named(views, "secret_view");
+	assert_true(json_is_false(json_object_get(secret, "valid")));
+	assert_non_null(strstr(json_string_value(json_object_get(secret, "error")), "secret_view"));
+	assert_true(json_is_true(json_object_get(named(views, "open_view"), "valid")));
+	/* an orphan it may not read is still listed, its count explained */
+	json_t *t = named(json_object_get(doc, "tables"), "secret_t");
+	assert_true(json_is_null(json_object_get(t, "rows")));
+	assert_non_null(strstr(json_string_value(json_object_get(t, "rows_error")), "secret_t"));
+	json_decref(doc);
+	dbsync_conn_close(conn);
+	exec_ok(ctx, admin, "DROP VIEW secret_view; DROP VIEW open_view; DROP TABLE secret_t");
+	dbsync_conn_close(admin);
+}
+
 static void mariadb_invalid_view_is_listed_not_fatal(void **state)
 {
 	if (!have_my)
@@ -272,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(postgres_inventory_and_cycle_drop, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_inventory_and_cycle_drop, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(postgres_unreadable_view_is_listed_not_fatal, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_invalid_view_is_listed_not_fatal, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(postgres_comments, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_comments, ctx_setup, ctx_teardown),

@@ -345,6 +345,28 @@ static void case_fix_off_skips_then_approval_applies(dbsync_ctx *ctx, target *t)
 	dbsync_conn_close(conn);
 }
 
+/* SQLite: the temporary name of a two-step rename is one the database does not use */
+static void temp_name_avoids_live_tables(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	target *t = &sqlite_target;
+	dbsync_conn *conn = fresh(ctx, t);
+	run(ctx, t, conn, ABCD_LIVE);
+	run(ctx, t, conn, "CREATE TABLE \"ABCD_DBSYNC_TMP\" (\"x\" integer)");
+	dbsync_schema *want = desired(ctx, t, ABCD_WANT);
+	dbsync_plan *p = plan(ctx, conn, want, NULL);
+	const dbsync_op *op = find_op(p, DBSYNC_OP_RENAME_TABLE, "ABCD");
+	assert_non_null(op);
+	assert_int_equal(op->n_sql, 2);
+	assert_string_equal(op->sql[0], "ALTER TABLE \"ABCD\" RENAME TO \"abcd_dbsync_tmp2\"");
+	apply(ctx, conn, p);
+	assert_true(live_table_exact(ctx, conn, "abcd"));
+	assert_true(live_table_exact(ctx, conn, "ABCD_DBSYNC_TMP"));
+	dbsync_plan_free(p);
+	dbsync_schema_free(want);
+	dbsync_conn_close(conn);
+}
+
 /* ---- conflicts (only where two spellings can coexist) ---- */
 
 static void conflict_is_refused_and_left_alone(dbsync_ctx *ctx, target *t)
@@ -478,6 +500,49 @@ static void old_name_needs_clear_evidence(dbsync_ctx *ctx, target *t)
 	dbsync_conn_close(conn);
 }
 
+/* SQLite: a plan that also rebuilds a table runs with legacy_alter_table on;
+ * the rename still carries references, views and triggers along. */
+static void sqlite_rename_beside_a_rebuild(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	target *t = &sqlite_target;
+	dbsync_conn *conn = fresh(ctx, t);
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		"CREATE TABLE \"shop_book\"%s; INSERT INTO \"shop_book\" VALUES (1, 'Dune');"
+		"CREATE TABLE \"shop_review\" (\"id\" integer NOT NULL PRIMARY KEY, \"book_id\" integer NOT NULL"
+		" REFERENCES \"shop_book\" (\"id\"));"
+		"INSERT INTO \"shop_review\" VALUES (5, 1);"
+		"CREATE TABLE \"shop_misc\" (\"id\" integer NOT NULL PRIMARY KEY, \"x\" integer NULL);"
+		"CREATE VIEW \"book_titles\" AS SELECT \"title\" FROM \"shop_book\"", BOOK_COLS);
+	run(ctx, t, conn, sql);
+	snprintf(sql, sizeof sql,
+		"CREATE TABLE \"shop_novel\"%s;"
+		"CREATE TABLE \"shop_review\" (\"id\" integer NOT NULL PRIMARY KEY, \"book_id\" integer NOT NULL"
+		" REFERENCES \"shop_novel\" (\"id\"));"
+		"CREATE TABLE \"shop_misc\" (\"id\" integer NOT NULL PRIMARY KEY, \"x\" varchar(5) NOT NULL);",
+		BOOK_COLS);
+	dbsync_schema *want = desired(ctx, t, sql);
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	opts.metadata_json = NOVEL_META;
+	opts.auto_rename_tables = 1;
+	dbsync_plan *p = plan(ctx, conn, want, &opts);
+	assert_non_null(find_op(p, DBSYNC_OP_REBUILD_TABLE, "shop_misc"));
+	const dbsync_op *op = find_op(p, DBSYNC_OP_RENAME_TABLE, "shop_book");
+	assert_non_null(op);
+	assert_int_equal(op->n_sql, 3);
+	assert_string_equal(op->sql[0], "PRAGMA legacy_alter_table=OFF");
+	assert_string_equal(op->sql[2], "PRAGMA legacy_alter_table=ON");
+	apply(ctx, conn, p);   /* verify: the review's foreign key names shop_novel */
+	assert_int_equal(count(ctx, t, conn, "SELECT count(*) FROM \"book_titles\" WHERE \"title\" = 'Dune'"), 1);
+	assert_int_equal(count(ctx, t, conn, "SELECT count(*) FROM pragma_foreign_key_list('shop_review')"
+		" WHERE \"table\" = 'shop_novel'"), 1);
+	assert_converged(ctx, conn, want, &opts);
+	dbsync_plan_free(p);
+	dbsync_schema_free(want);
+	dbsync_conn_close(conn);
+}
+
 /* ---- rendering ---- */
 
 static void render_each_dialect(void **state)
@@ -512,6 +577,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(render_each_dialect),
+		cmocka_unit_test_setup_teardown(temp_name_avoids_live_tables, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(sqlite_rename_beside_a_rebuild, ctx_setup, ctx_teardown),
 		TESTS(case_fix_keeps_rows_and_references),
 		TESTS(case_fix_off_skips_then_approval_applies),
 		TESTS(conflict_is_refused_and_left_alone),

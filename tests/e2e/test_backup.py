@@ -54,14 +54,19 @@ def _empty_like(db, tmp_path, request):
 
 
 @pytest.mark.parametrize("backend", s.ALL_BACKENDS)
-def test_backup_restores_into_an_empty_database_with_every_row(db_filled, tmp_path, request):
+@pytest.mark.parametrize("method", ["auto", "engine"])
+def test_backup_restores_into_an_empty_database_with_every_row(db_filled, tmp_path, request, backend, method):
     _drift(db_filled)
     before = s.snapshot_rows(db_filled)
     tables_before = s.user_tables(db_filled)
-    with override_settings(DJANGO_DBSYNC=_settings(tmp_path)):
+    with override_settings(DJANGO_DBSYNC=_settings(tmp_path, BACKUP_METHOD=method)):
         r = s.dbsync("--auto-approve")
     assert r.code == 0, r.text
     path = _written(r)
+    # pg_dump / mysqldump are installed here: 'auto' uses them
+    how = {"sqlite": "online backup"}.get(backend) or (
+        "engine dump" if method == "engine" else {"postgresql": "pg_dump", "mysql": "mysqldump"}[backend])
+    assert "(%s)" % how in r.out
     # BACKUP_DIR, the alias and a timestamp in the name, private to its owner
     assert os.path.dirname(path) == str(tmp_path / "backups")
     assert NAME.match(os.path.basename(path)), path

@@ -22,7 +22,9 @@ HERE = Path(__file__).resolve().parent
 # Created by scripts/mariadb-server.sh for exactly this.
 PW_USER, PASSWORD = "dbsync_pw", "dbsync-secret-pw"
 LOCK = "CONCAT('django-dbsync:', LEFT(DATABASE(), 50))"
-NO_BACKUP = {"BACKUP_BEFORE_SYNC": False}
+# No backups: a dump would read catalog_product, queued behind A's ALTER
+# like any reader; and A waits for the blocker as long as the test needs.
+PARKED = {"BACKUP_BEFORE_SYNC": False, "LOCK_TIMEOUT_MS": 120000}
 
 
 def _drift(db):
@@ -32,8 +34,13 @@ def _drift(db):
                "UPDATE `catalog_tag` SET `legacy_code` = CONCAT('x', `id`)")
 
 
-def _grant(db):
+def _grant(db, shadow=True):
+    """The password user may change the test's database and, with `shadow`,
+    the scratch databases in which the server reads the desired schema."""
     db.execute("GRANT ALL ON %s.* TO '%s'@'localhost'" % (qi(db.name), PW_USER), db=None)
+    if shadow:
+        db.execute("GRANT CREATE, DROP, ALTER, INDEX, REFERENCES ON `dbsync\\_shadow\\_%%`.* TO '%s'@'localhost'"
+                   % PW_USER, db=None)
 
 
 def _settings(db, **changes):
@@ -84,10 +91,16 @@ def as_settings():
 
 def test_password_never_appears_in_any_output(my_filled, as_settings):
     db = my_filled
-    _grant(db)
+    _grant(db, shadow=False)
     _drift(db)
     settings_dict = _settings(db, USER=PW_USER, PASSWORD=PASSWORD)
     as_settings(settings_dict)
+    # Without the scratch databases' grant: an error that says which grant.
+    denied = s.dbsync("--check")
+    assert denied.code == 2 and "error 1044" in str(denied.error), denied.text
+    assert "GRANT CREATE, DROP, ALTER, INDEX, REFERENCES ON `dbsync\\_shadow\\_%`.*" in str(denied.error), denied.text
+    assert PASSWORD not in denied.text
+    _grant(db)
     runs = [
         s.dbsync("--check"),
         s.dbsync("--dry-run", verbosity=3),
@@ -263,7 +276,9 @@ def test_two_concurrent_runs_do_not_interleave(my_filled, my_template):
     """Two `manage.py dbsync --auto-approve` at once. Run A takes the lock and
     is held in the middle of its plan (this test's open transaction keeps the
     metadata lock that A's ALTER of catalog_product needs); run B starts
-    meanwhile and fails with the lock message having changed nothing. When A
+    meanwhile. B must not apply anything while A holds the lock: it fails with
+    the lock message, or waits behind A's table lock (planning reads the
+    tables A is changing) and then finds its plan out of date or done. When A
     is let go it finishes, and the database converges with every row kept."""
     db = my_filled
     before = s.snapshot_rows(db)
@@ -278,24 +293,37 @@ def test_two_concurrent_runs_do_not_interleave(my_filled, my_template):
     try:
         blocker.autocommit(False)
         blocker.cursor().execute("SELECT COUNT(*) FROM `catalog_product`")  # holds a shared metadata lock
-        # No backups: a dump would read catalog_product, queued behind A's ALTER like any reader.
-        run_a = _manage(settings_dict, "--auto-approve", dbsync_settings=NO_BACKUP)
+        run_a = _manage(settings_dict, "--auto-approve", dbsync_settings=PARKED)
         _wait_for(db, "SELECT IS_USED_LOCK(%s) IS NOT NULL" % LOCK, "run A to hold the lock", run_a)
         _wait_for(db, waiting, "run A to wait for catalog_product", run_a)
-        # A is parked before its ALTER of catalog_product: the table is as drifted
-        assert "position" in db.column_names("catalog_product")
-        run_b = _manage(settings_dict, "--auto-approve", dbsync_settings=NO_BACKUP)
-        code_b, out_b, err_b = _finish(run_b, timeout=60)
+        holder = db.query("SELECT IS_USED_LOCK(%s)" % LOCK)[0][0]
+        # A is parked before its ALTER of catalog_product: that table is as drifted
+        assert db.query("SELECT column_default FROM information_schema.columns WHERE table_schema = %s AND "
+                        "table_name = 'catalog_product' AND column_name = 'position'", (db.name,)) == [("7",)]
+
+        run_b = _manage(settings_dict, "--auto-approve", dbsync_settings=PARKED)
+        deadline = time.monotonic() + 60
+        while run_b.poll() is None and db.query(waiting)[0][0] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert time.monotonic() < deadline, "run B neither ended nor waited"
         assert run_a.poll() is None, "run A finished while its ALTER was blocked"
+        # still A's lock, and A's only: B holds nothing and has applied nothing
+        assert db.query("SELECT IS_USED_LOCK(%s)" % LOCK)[0][0] == holder
+        assert db.query("SELECT column_default FROM information_schema.columns WHERE table_schema = %s AND "
+                        "table_name = 'catalog_product' AND column_name = 'position'", (db.name,)) == [("7",)]
     finally:
         blocker.rollback()
         blocker.close()
     code_a, out_a, err_a = _finish(run_a)
+    code_b, out_b, err_b = _finish(run_b)
     assert code_a == 0, out_a + err_a
-    assert code_b == 1 or code_b == 2, out_b + err_b
-    assert "another dbsync run is applying changes" in err_b, out_b + err_b
-    assert "No operation had been applied" in err_b, err_b
-    assert "✔" not in out_b, out_b  # B applied nothing
+    print("run B: exit %d; %s" % (code_b, (err_b or out_b).strip().splitlines()[-2:]))
+    if code_b != 0:
+        # a clear message either way: the lock was held, or B's plan was made
+        # while A changed the schema and was refused under the lock
+        assert ("another dbsync run is applying changes" in err_b
+                or "changed after this plan was computed" in err_b), out_b + err_b
+        assert "No operation had been applied" in err_b and "✔" not in out_b, out_b + err_b
 
     after = s.snapshot_rows(db)
     assert s.assert_rows_survived(before, after, drifted) > 25
@@ -325,7 +353,7 @@ def test_failure_in_the_middle_is_reported_exactly_and_a_rerun_converges(my_fill
     drifted = s.snapshot_rows(db)
 
     script = s.dbsync("--dry-run", verbosity=0).out
-    order = [script.index(x) for x in ("CREATE TABLE `catalog_productdetail`", "ALTER COLUMN `position`",
+    order = [script.index(x) for x in ("CREATE TABLE `catalog_productdetail`", "MODIFY COLUMN `position`",
                                        "ADD COLUMN `website`", "CREATE INDEX `product_released_idx`")]
     assert order == sorted(order), script  # the failing step is in the middle
 

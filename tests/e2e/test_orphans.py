@@ -112,6 +112,12 @@ def test_drop_refused_when_a_model_table_references_the_orphan(db_migrated):
 
 def test_generated_models_import_check_and_read_rows(db_migrated, tmp_path):
     create_orphans(db_migrated)
+    # an orphan pointing into a model's table: a ForeignKey to that model
+    s.execute(db_migrated,
+              "INSERT INTO catalog_tag (id, name) VALUES (5, 'blue')",
+              "CREATE TABLE legacy_tagged (id integer NOT NULL PRIMARY KEY, tag_id bigint NOT NULL, "
+              "FOREIGN KEY (tag_id) REFERENCES catalog_tag (id))",
+              "INSERT INTO legacy_tagged (id, tag_id) VALUES (1, 5)")
     with override_settings(DJANGO_DBSYNC=report_dir(tmp_path)):
         run = s.dbsync("--generate-orphaned-models")
     assert run.code == 0, run.text
@@ -127,14 +133,29 @@ def test_generated_models_import_check_and_read_rows(db_migrated, tmp_path):
     assert "default='anon'" in source and "auto_now_add=True" in source
     assert "parent = models.ForeignKey('LegacyParent', models.DO_NOTHING" in source
     assert "unique_together = (('name', 'code'),)" in source
+    assert "tag = models.ForeignKey('catalog.Tag', models.DO_NOTHING, related_name='+')" in source
     out = run_in_project(tmp_path, db_migrated, source, (
         "import json\n"
-        "from legacyapp.models import LegacyParent, LegacyChild, LegacyGrandchild\n"
+        "from legacyapp.models import LegacyParent, LegacyChild, LegacyGrandchild, LegacyTagged\n"
         "parents = list(LegacyParent.objects.order_by('id').values_list('name', 'class_field', 'my_col'))\n"
         "child = LegacyGrandchild.objects.get(id=1).child\n"
         "print(json.dumps({'parents': parents, 'price': str(LegacyParent.objects.get(id=3).price),\n"
         "                  'chain': [child.note, child.parent.name],\n"
-        "                  'children': LegacyChild.objects.filter(parent__name='alpha').count()}))\n"))
+        "                  'children': LegacyChild.objects.filter(parent__name='alpha').count(),\n"
+        "                  'tag': LegacyTagged.objects.get(id=1).tag.name}))\n"))
     got = json.loads(out.strip().splitlines()[-1])
     assert got == {"parents": [["alpha", 7, "x"], ["beta", None, None], ["gamma", 9, "z"]],
-                   "price": "3.25", "chain": ["second", "gamma"], "children": 1}
+                   "price": "3.25", "chain": ["second", "gamma"], "children": 1, "tag": "blue"}
+
+
+def test_a_model_table_in_another_letter_case_is_not_an_orphan(db_migrated):
+    """`NOTES_REMINDER` while the model says notes_reminder is a case mismatch
+    (AUTO_FIX_TABLE_CASE's business), never an orphan to drop."""
+    # through another name: SQLite calls the two spellings one table
+    s.execute(db_migrated, "ALTER TABLE notes_reminder RENAME TO reminder_tmp",
+              "ALTER TABLE reminder_tmp RENAME TO %s" % qi(db_migrated, "NOTES_REMINDER"))
+    run = s.dbsync("--show-orphaned")
+    assert run.code == 0, run.text
+    assert "No orphaned tables." in run.out, run.out
+    dry = s.dbsync("--drop-orphaned", "--dry-run", verbosity=0)
+    assert dry.code == 0 and "DROP" not in dry.out.upper(), dry.text

@@ -145,3 +145,40 @@ def test_max_retries_must_not_be_negative(db_filled, backend):
     r = s.dbsync("--auto-approve", "--max-retries", "-1")
     assert r.code == 2 and "--max-retries" in str(r.error)
     assert COLUMN not in s.column_names(db_filled, TABLE)
+
+
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+def test_binding_progress_callback_and_its_exception(db_migrated, backend):
+    """Connection.apply(progress=...): called before and after each operation
+    with the GIL held; an exception in it stops the apply and is raised as is."""
+    _drift(db_migrated)
+    from django_dbsync.desired import Selection, build_desired
+    from django_dbsync import conf
+
+    desired = build_desired("default", Selection(conf.get_settings("default")))
+    with s.engine_connect(db_migrated) as conn:
+        plan = conn.plan(desired.sql, desired.metadata_json)
+        assert plan.pending_count == 1
+
+        class Stop(Exception):
+            pass
+
+        def stop_after(done, total, op, finished):
+            if finished:
+                raise Stop(op["summary"])
+
+        with pytest.raises(Stop, match="add column `website`"):
+            conn.apply(plan, progress=stop_after, max_retries=3)
+    # rolled back where DDL is transactional; MySQL's ALTER committed itself
+    assert (COLUMN in s.column_names(db_migrated, TABLE)) == (backend == "mysql")
+
+    calls = []
+    with s.engine_connect(db_migrated) as conn:
+        plan = conn.plan(desired.sql, desired.metadata_json)
+        conn.apply(plan, progress=lambda *a: calls.append((a[0], a[1], a[2]["status"], a[3])))
+        ops = [op for op in plan.ops if op["status"] == "applied"]
+    if backend == "mysql":
+        assert calls == [] and ops == []  # nothing was left to do
+    else:
+        assert calls == [(0, 1, "pending", False), (1, 1, "pending", True)]
+        assert ops[0]["attempts"] == 1 and ops[0]["elapsed_ms"] > 0 and ops[0]["error"] is None

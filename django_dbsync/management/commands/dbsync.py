@@ -265,7 +265,7 @@ class Command(BaseCommand):
             if e.code_name == "EVERIFY":
                 note = "the changes were committed, but the database still differs from the models"
             elif mysql_apply.commits_each_statement(connections[alias].vendor):
-                note = mysql_apply.failure_note(ops)
+                note = mysql_apply.failure_note(ops, e.code_name)
             elif n_applied == 0:
                 note = "nothing was changed (the transaction was rolled back)"
             else:

@@ -44,6 +44,7 @@ typedef struct dbsync_inventory_options {
  *  "tables": [{"name": "...", "owned": true|false, "orphan": true|false,
  *              "case_of": "owned name"|null,   (owned only in another letter case)
  *              "rows": N|null, "bytes": N|null, "columns": N,
+ *              "rows_error": "why rows could not be counted"|null,
  *              "references": ["other_table", ...]}],   (FK targets)
  *  "views":  [{"name": "...", "columns": N|null, "valid": true|false,
  *              "error": "message naming the view"|null}]}
