@@ -223,8 +223,11 @@ class Printer:
         for table, label in models.items():
             by_label.setdefault(label, set()).add(table)
         ops_of = {}
+        # a live table may differ from db_table in letter case only (a case fix renames it)
+        folded = {table.lower(): label for table, label in models.items()}
         for op in ops:
-            label = models.get(op["table"])
+            table = op["table"] or ""
+            label = models.get(table, folded.get(table.lower()))
             if label is not None:
                 ops_of.setdefault(label, []).append(op)
         self.stdout.write("Models:", self.style.MIGRATE_HEADING)

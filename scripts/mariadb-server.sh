@@ -8,6 +8,10 @@
 # Besides `dbsync_test` (reached as root without a password over the socket),
 # it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
 # can prove that a password never shows up in a message.
+#
+# DBSYNC_MARIADB_SERVER_OPTIONS (optional): extra server options, split on
+# spaces, given to both the bootstrap and the server, for settings fixed at
+# install time such as --lower-case-table-names=1.
 set -eu
 
 usage() {
@@ -65,7 +69,7 @@ start() {
 	install_db() {
 		"$INSTALL_DB" --no-defaults $run_as --datadir="$dir/data" --tmpdir="$dir/tmp" \
 			--auth-root-authentication-method=normal --skip-test-db \
-			--skip-name-resolve >"$dir/install.log" 2>&1
+			--skip-name-resolve ${DBSYNC_MARIADB_SERVER_OPTIONS:-} >"$dir/install.log" 2>&1
 	}
 	if ! install_db; then
 		echo "$0: mariadb-install-db failed, trying once more; its log:" >&2
@@ -88,7 +92,7 @@ start() {
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
 		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-		</dev/null >/dev/null 2>&1 &
+		${DBSYNC_MARIADB_SERVER_OPTIONS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$dir/launcher.pid"
 
 	# Bounded wait: 30 s at 0.1 s steps.

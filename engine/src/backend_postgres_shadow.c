@@ -45,7 +45,7 @@ typedef struct shadow {
 	bool temp;                   /* the role may not create schemas: pg_temp stands in */
 	bool started;                /* the script began a transaction: roll back */
 	dbs_arena tmp;
-	dbs_pg_stmts stmts;          /* the desired DDL */
+	dbs_ddl_stmts stmts;          /* the desired DDL */
 	DBS_VEC(size_t) order;       /* the statements the script runs, in order */
 	DBS_VEC(const char *) refs;  /* tables referenced but not created... */
 	DBS_VEC(const char *) referrers; /* ...and one table referencing each */
@@ -148,7 +148,7 @@ static void put_stand_ins(shadow *sh)
 	dbs_buf_puts(b, ", r); END IF; END LOOP; END");
 }
 
-static void put_stmt(shadow *sh, const dbs_pg_stmt *st)
+static void put_stmt(shadow *sh, const dbs_ddl_stmt *st)
 {
 	dbs_buf *b = &sh->script;
 	if (st->skip) {
@@ -333,7 +333,7 @@ static int report(shadow *sh)
 	} else if (k < sh->n_before) {
 		snprintf(what, sizeof what, "setting up a shadow schema to normalize the desired DDL failed");
 	} else if (in_ddl) {
-		const dbs_pg_stmt *st = &sh->stmts.items[sh->order.items[k - sh->n_before]];
+		const dbs_ddl_stmt *st = &sh->stmts.items[sh->order.items[k - sh->n_before]];
 		size_t n = 0;
 		while (n < st->len && n < EXCERPT && st->text[n] != '\n')
 			n++;
@@ -495,7 +495,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	}
 	snprintf(sh.name, sizeof sh.name, "dbsync_shadow_%d_%u", PQbackendPID(pc->pg), ++pc->shadow_seq);
-	if ((rc = collect_refs(&sh)) || (rc = dbs_pg_split_ddl(&sh.stmts, &sh.tmp, ctx, desired)))
+	if ((rc = collect_refs(&sh)) || (rc = dbs_split_ddl(&sh.stmts, &sh.tmp, ctx, desired)))
 		goto cleanup;
 	size_t per = pc->shadow_chunk ? pc->shadow_chunk : DBS_PG_SHADOW_CHUNK;
 	int n_chunks = only ? dbs_pg_chunk_some(&sh.stmts, desired, only, per) : -1;

@@ -1,15 +1,21 @@
 /*
  * Views and sizes on PostgreSQL, two catalog queries for the whole schema.
- * The server keeps a view's dependencies, so its tables cannot vanish under
- * it; what can make one unusable is the role: a view the current role may
- * not read is listed invalid, with that reason.
+ * The server keeps a view's direct dependencies, so its tables cannot vanish
+ * under it; what can still make one unusable is the role (a view it may not
+ * read is listed invalid, with that reason) or a function the view calls
+ * whose body reads a table that is gone: the catalog cannot tell that, only
+ * reading the view does, so each view is read for one row (one round trip
+ * per view, only when views are asked for).
  */
 #ifdef DBSYNC_HAVE_POSTGRES
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend_postgres.h"
+#include "buf.h"
 #include "ctx.h"
+#include "dialect.h"
 #include "inspect_internal.h"
 
 static const char q_relations[] =
@@ -101,6 +107,46 @@ static int read_view_columns(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn)
 	return rc;
 }
 
+/* Read one row of view v; a failure marks it invalid with the server's
+ * message. Outside a transaction only: a failed probe inside one would abort
+ * the caller's work. */
+static int probe_view(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, dbs_insp_view *v)
+{
+	dbs_pg_conn *pc = conn->impl;
+	dbs_buf sql = DBS_BUF_INIT;
+	PGresult *res = NULL;
+	int rc = 0;
+	dbs_buf_puts(&sql, "SELECT * FROM ");
+	dbs_quote_ident(&sql, DBSYNC_DIALECT_POSTGRES, pc->schema);
+	dbs_buf_putc(&sql, '.');
+	dbs_quote_ident(&sql, DBSYNC_DIALECT_POSTGRES, v->name);
+	dbs_buf_puts(&sql, " LIMIT 1");
+	if (!dbs_buf_ok(&sql)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	conn->catalog_queries++;
+	res = PQexec(pc->pg, dbs_buf_cstr(&sql));
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		goto cleanup;
+	if (PQstatus(pc->pg) != CONNECTION_OK) {
+		char what[300];
+		snprintf(what, sizeof what, "reading view \"%s\"", v->name);
+		rc = dbs_pg_error(ctx, conn, res, what);
+		goto cleanup;
+	}
+	const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	v->valid = false;
+	v->error = dbs_arena_printf(&in->scratch->arena, "view \"%s\" is invalid: %s", v->name,
+		why ? why : "reading it fails");
+	if (!v->error)
+		rc = dbs_error_oom(ctx);
+cleanup:
+	PQclear(res);
+	dbs_buf_free(&sql);
+	return rc;
+}
+
 int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
 	bool want_views, bool want_sizes)
 {
@@ -108,6 +154,10 @@ int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const db
 	int rc = 0;
 	if (want_views || want_sizes)
 		rc = read_relations(in, ctx, conn, want_views, want_sizes);
+	if (want_views && PQtransactionStatus(((dbs_pg_conn *)conn->impl)->pg) == PQTRANS_IDLE)
+		for (size_t i = 0; !rc && i < in->views.n; i++)
+			if (in->views.items[i].valid)
+				rc = probe_view(in, ctx, conn, &in->views.items[i]);
 	if (!rc && want_views && in->views.n)
 		rc = read_view_columns(in, ctx, conn);
 	/* a view with no columns at all still has a (empty) shape */

@@ -126,7 +126,16 @@ static int name_fields(dbs_mg *g, dbs_mg_model *m)
 	m->pk = (size_t)-1;
 	if (pk && pk->cols.n == 1)
 		m->pk = dbs_mg_col_index(g, t, pk->cols.items[0]);
-	if (m->pk == (size_t)-1 && t->columns.n) {
+	/* Django 5.2, the oldest release supported, has CompositePrimaryKey */
+	m->composite = NULL;
+	if (pk && pk->cols.n > 1) {
+		bool all_found = true;
+		for (size_t i = 0; i < pk->cols.n && all_found; i++)
+			all_found = dbs_mg_col_index(g, t, pk->cols.items[i]) != (size_t)-1;
+		if (all_found)
+			m->composite = pk;
+	}
+	if (m->pk == (size_t)-1 && t->columns.n && !m->composite) {
 		/* Django needs one primary key column: take the likeliest */
 		for (size_t i = 0; i < t->columns.n && m->pk == (size_t)-1; i++)
 			if (strcasecmp(t->columns.items[i]->name, "id") == 0) {
@@ -147,8 +156,6 @@ static int name_fields(dbs_mg *g, dbs_mg_model *m)
 			m->pk = 0;
 			m->pk_note = "the first column; make sure it is unique";
 		}
-		if (pk && pk->cols.n > 1)
-			m->pk_note = "the table's primary key has several columns; unique_together keeps them unique";
 	}
 	for (size_t i = 0; i < t->columns.n; i++) {
 		const char *col = t->columns.items[i]->name;
@@ -239,6 +246,11 @@ static void emit_model(dbs_mg *g, const dbs_mg_model *m)
 		dbs_buf_puts(b, "    # A database view: read-only (save() and delete() refuse).\n");
 	if (m->t->columns.n == 0)
 		dbs_buf_puts(b, "    # The database reports no columns.\n");
+	if (m->composite) {
+		dbs_buf_puts(b, "    pk = models.CompositePrimaryKey");
+		emit_names(g, m, &m->composite->cols);
+		dbs_buf_putc(b, '\n');
+	}
 	for (size_t i = 0; i < m->t->columns.n; i++)
 		dbs_mg_emit_field(g, m, i);
 	dbs_buf_puts(b, "\n    class Meta:\n        managed = False\n        db_table = ");

@@ -65,8 +65,9 @@ typedef struct dbs_mg_model {
 	bool view;
 	const char *skipped;          /* an invalid view: why no model */
 	const char **names;           /* Python field name per column */
-	size_t pk;                    /* column index of the primary key field */
+	size_t pk;                    /* column index of the primary key field, (size_t)-1 if composite */
 	const char *pk_note;          /* why that column stands in for the key, or NULL */
+	const dbs_constraint *composite; /* a primary key of several columns: CompositePrimaryKey */
 } dbs_mg_model;
 
 /* One generation run; everything lives in `arena` or the buffers. */

@@ -10,10 +10,10 @@
 #include "parse.h"
 #include "parse_internal.h"
 
-/* Type synonyms per dialect, applied to the canonical type's base name (the part
- * before '('). SQLite has none on purpose: it keeps the declared text, and
+/* Type synonyms per dialect, applied to the leading words of the canonical
+ * type. SQLite has none on purpose: it keeps the declared text, and
  * spellings matter there ("int primary key" is not a rowid alias, "integer" is).
- * MySQL's are left to its shadow database. */
+ * PostgreSQL's and MySQL's give the names their catalogs print. */
 static const struct type_synonym {
 	dbsync_dialect dialect;
 	const char *from;
@@ -37,16 +37,29 @@ static const struct type_synonym {
 	{ DBSYNC_DIALECT_POSTGRES, "decimal", "numeric" },
 	{ DBSYNC_DIALECT_POSTGRES, "timestamptz", "timestamp with time zone" },
 	{ DBSYNC_DIALECT_POSTGRES, "timetz", "time with time zone" },
+	/* MySQL/MariaDB: the names COLUMN_TYPE shows */
+	{ DBSYNC_DIALECT_MYSQL, "integer", "int" },
+	{ DBSYNC_DIALECT_MYSQL, "numeric", "decimal" },
+	{ DBSYNC_DIALECT_MYSQL, "dec", "decimal" },
+	{ DBSYNC_DIALECT_MYSQL, "fixed", "decimal" },
+	{ DBSYNC_DIALECT_MYSQL, "double precision", "double" },
+	{ DBSYNC_DIALECT_MYSQL, "real", "double" },
+	{ DBSYNC_DIALECT_MYSQL, "bool", "tinyint(1)" },
+	{ DBSYNC_DIALECT_MYSQL, "boolean", "tinyint(1)" },
 };
 
+/* A synonym names the leading words of the canonical type: "integer" in
+ * "integer unsigned", "varchar" in "varchar(20)", "double precision". */
 static const char *apply_synonym(dbs_arena *a, dbsync_dialect d, const char *type)
 {
-	size_t base = strcspn(type, "(");
 	for (size_t i = 0; i < sizeof type_synonyms / sizeof type_synonyms[0]; i++) {
 		const struct type_synonym *ts = &type_synonyms[i];
-		if (ts->dialect != d || !ts->from || strlen(ts->from) != base || strncmp(ts->from, type, base) != 0)
+		if (ts->dialect != d)
 			continue;
-		return dbs_arena_printf(a, "%s%s", ts->to, type + base);
+		size_t n = strlen(ts->from);
+		if (strncmp(ts->from, type, n) != 0 || (type[n] && type[n] != '(' && type[n] != ' '))
+			continue;
+		return dbs_arena_printf(a, "%s%s", ts->to, type + n);
 	}
 	return type;
 }

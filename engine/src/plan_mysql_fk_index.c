@@ -42,9 +42,9 @@ static bool op_is(const dbs_op_build *b, dbsync_op_kind kind, const char *table,
 	const dbsync_op *op = &b->op;
 	if (op->kind != kind || op->status != DBSYNC_STATUS_PENDING || !dbs_name_eq(MY, op->table, table))
 		return false;
-	/* a primary key's operations name it PRIMARY or nothing */
-	const char *a = op->object ? op->object : "PRIMARY", *b2 = object ? object : "PRIMARY";
-	return strcmp(a, b2) == 0;
+	/* a primary key's operations name it PRIMARY or nothing; index names
+	 * ignore case in MySQL */
+	return dbs_ascii_ieq(op->object ? op->object : "PRIMARY", object ? object : "PRIMARY");
 }
 
 static bool stage_has(const dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object)
@@ -62,15 +62,15 @@ static bool key_cols(dbs_planner *p, const dbs_table *t, const char *name, bool 
 	*rc = 0;
 	if (index) {
 		for (size_t i = 0; i < t->indexes.n; i++)
-			if (t->indexes.items[i]->name && name && strcmp(t->indexes.items[i]->name, name) == 0)
+			if (t->indexes.items[i]->name && name && dbs_ascii_ieq(t->indexes.items[i]->name, name))
 				return !(*rc = index_cols(p, t->indexes.items[i], out));
 		return false;
 	}
 	for (size_t i = 0; i < t->constraints.n; i++) {
 		const dbs_constraint *k = t->constraints.items[i];
 		bool pk = k->kind == DBS_CON_PRIMARY;
-		if ((pk || k->kind == DBS_CON_UNIQUE) && (pk ? !name || strcmp(name, "PRIMARY") == 0 :
-		    k->name && name && strcmp(k->name, name) == 0)) {
+		if ((pk || k->kind == DBS_CON_UNIQUE) && (pk ? !name || dbs_ascii_ieq(name, "PRIMARY") :
+		    k->name && name && dbs_ascii_ieq(k->name, name))) {
 			*out = k->cols;
 			return true;
 		}

@@ -141,6 +141,8 @@ static int regenerate(pg_table *pt, const dbs_column *lc, const dbs_column *wc, 
 		if (!pt->p->plan->opts.drop_columns)
 			return dbs_op_skip(pt->p, op, "AUTO_DROP_COLUMNS is off: the column's values would be replaced "
 				"by the generated ones");
+	} else if (op->op.risk < DBSYNC_RISK_LOCKING) {
+		op->op.risk = DBSYNC_RISK_LOCKING; /* ADD COLUMN of a stored generated column rewrites the table */
 	}
 	return 0;
 }

@@ -180,6 +180,34 @@ static int on_drop_column(table_plan *tp, const dbs_change *ch)
 	return dbs_sqlite_hypothetical(tp, op, &one);
 }
 
+/* The column keeps its live definition: the change is an operation of its
+ * own, skipped, whose SQL shows the rebuild it would take. */
+static int keep_live_definition(table_plan *tp, const dbs_column *lc, const dbs_column *wc, unsigned diff,
+	dbsync_risk risk, const char *reason)
+{
+	dbs_planner *p = tp->p;
+	col_state *cs = state_of(tp, wc);
+	int rc;
+	cs->live_def = true;
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, risk, tp->L->name, wc->name);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	/* describe into a fresh buffer: this change is not part of any rebuild */
+	dbs_buf rebuild_detail = tp->detail;
+	size_t folded = tp->n_folded;
+	dbs_buf_init(&tp->detail);
+	dbs_sqlite_describe_col_diff(tp, lc, wc, diff);
+	rc = dbs_buf_ok(&tp->detail) ? dbs_op_detail(p, op, dbs_buf_cstr(&tp->detail)) : dbs_error_oom(p->ctx);
+	dbs_buf_free(&tp->detail);
+	tp->detail = rebuild_detail;
+	tp->n_folded = folded;
+	dbs_sqlite_single_change one = { .alter_live = lc, .alter_want = wc };
+	if (rc || (rc = dbs_op_skip(p, op, reason)) || (rc = dbs_sqlite_hypothetical(tp, op, &one)))
+		return rc;
+	return dbs_op_summary(p, op, "change column `%s` of `%s`%s", wc->name, tp->L->name,
+		dbs_planner_label(p, tp->W->name, wc->name));
+}
+
 static int on_alter_column(table_plan *tp, const dbs_change *ch)
 {
 	dbs_planner *p = tp->p;
@@ -187,26 +215,15 @@ static int on_alter_column(table_plan *tp, const dbs_change *ch)
 	col_state *cs = state_of(tp, wc);
 	unsigned diff = ch->col_diff;
 	int rc;
-	if (!p->plan->opts.alter_columns) {
-		cs->live_def = true;
-		dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, DBSYNC_RISK_LOCKING,
-			tp->L->name, wc->name);
-		if (!op)
-			return dbs_error_oom(p->ctx);
-		/* describe into a fresh buffer: this change is not part of any rebuild */
-		dbs_buf rebuild_detail = tp->detail;
-		size_t folded = tp->n_folded;
-		dbs_buf_init(&tp->detail);
-		dbs_sqlite_describe_col_diff(tp, lc, wc, diff);
-		rc = dbs_buf_ok(&tp->detail) ? dbs_op_detail(p, op, dbs_buf_cstr(&tp->detail)) : dbs_error_oom(p->ctx);
-		dbs_buf_free(&tp->detail);
-		tp->detail = rebuild_detail;
-		tp->n_folded = folded;
-		dbs_sqlite_single_change one = { .alter_live = lc, .alter_want = wc };
-		if (rc || (rc = dbs_op_skip(p, op, "alter_columns is off")) || (rc = dbs_sqlite_hypothetical(tp, op, &one)))
-			return rc;
-		return dbs_op_summary(p, op, "change column `%s` of `%s`%s", wc->name, tp->L->name,
-			dbs_planner_label(p, tp->W->name, wc->name));
+	if (!p->plan->opts.alter_columns)
+		return keep_live_definition(tp, lc, wc, diff, DBSYNC_RISK_LOCKING, "alter_columns is off");
+	/* a plain column becoming generated: its stored values are replaced by
+	 * computed ones, as PostgreSQL and MySQL would do, so it is data loss */
+	if ((diff & DBS_COL_GENERATED) && wc->generated_expr && !lc->generated_expr) {
+		if (!p->plan->opts.drop_columns)
+			return keep_live_definition(tp, lc, wc, diff, DBSYNC_RISK_DATA_LOSS,
+				"AUTO_DROP_COLUMNS is off: the column's values would be replaced by the generated ones");
+		tp->drops_data = true;
 	}
 	bool tightens = (diff & DBS_COL_NOT_NULL) && wc->not_null && !wc->generated_expr &&
 		!dbs_is_rowid_alias(D, tp->W, wc);

@@ -44,13 +44,29 @@ static json_t *op_error(const dbsync_op *op)
 	return e;
 }
 
+/* The model of a table: exact name first, then in another letter case (a live
+ * table a case fix renames still belongs to the model). */
+static json_t *model_of(json_t *models, const char *table)
+{
+	if (!table)
+		return NULL;
+	json_t *model = json_object_get(models, table);
+	const char *key;
+	json_t *v;
+	if (!model && json_is_object(models))
+		json_object_foreach(models, key, v)
+			if (dbs_ascii_ieq(key, table))
+				return v;
+	return model;
+}
+
 static json_t *op_json(size_t index, const dbsync_op *op, json_t *models)
 {
 	json_t *o = json_object();
 	json_t *sql = json_array();
 	for (size_t i = 0; i < op->n_sql; i++)
 		json_array_append_new(sql, dbs_json_text(op->sql[i]));
-	json_t *model = op->table ? json_object_get(models, op->table) : NULL;
+	json_t *model = model_of(models, op->table);
 	json_object_set_new(o, "index", json_integer((json_int_t)index));
 	json_object_set_new(o, "kind", json_string(dbsync_op_kind_name(op->kind)));
 	json_object_set_new(o, "table", dbs_json_opt(op->table));

@@ -20,6 +20,7 @@ typedef struct case_file {
 	char *expect;        /* expected lines, blank lines removed, each ending in '\n' */
 	char *metadata;      /* one line of JSON, or NULL */
 	char *filled;        /* "table.column ..." whose NULLs may become a fill value */
+	char *replaced;      /* "table.column ..." whose values a data-loss change may replace */
 	char *rows_query;    /* rows-after: the query ... */
 	char *rows_expect;   /* ... and its expected lines */
 	bool reverse;
@@ -35,6 +36,7 @@ static inline void case_file_free(case_file *cf)
 	free(cf->expect);
 	free(cf->metadata);
 	free(cf->filled);
+	free(cf->replaced);
 	free(cf->rows_query);
 	free(cf->rows_expect);
 	free(cf->text);
@@ -116,7 +118,7 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 		static const struct { const char *tag; int id; } tags[] = {
 			{ "-- case:", 0 }, { "-- options:", 1 }, { "-- metadata:", 2 }, { "-- filled:", 3 },
 			{ "-- reverse:", 4 }, { "-- current:", 5 }, { "-- desired:", 6 }, { "-- expect:", 7 },
-			{ "-- rows-after:", 8 },
+			{ "-- rows-after:", 8 }, { "-- replaced:", 9 },
 		};
 		int id = -1;
 		size_t tl = 0;
@@ -146,6 +148,7 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 			case 6: section = &cf->desired; break;
 			case 7: section = &cf->expect; blank_skip = true; break;
 			case 8: rows = true; break;
+			case 9: cf->replaced = value; value = NULL; break;
 			}
 			free(value);
 		} else if (rows) {

@@ -14,6 +14,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include <sys/stat.h>
+
+#include "backend_sqlite.h"
 #include "buf.h"
 #include "dbsync/dbsync.h"
 #include "modelgen.h"
@@ -104,6 +107,29 @@ static void inventory_tells_orphans_views_and_sizes(void **state)
 	assert_true(json_is_false(json_object_get(bad, "valid")));
 	assert_non_null(strstr(json_string_value(json_object_get(bad, "error")), "bad_view"));
 	assert_non_null(strstr(json_string_value(json_object_get(bad, "error")), "doomed"));
+	json_decref(doc);
+	dbsync_conn_close(conn);
+}
+
+/* A SQLite built without dbstat (taken away here: the connection's virtual
+ * table modules dropped) still counts rows; sizes fall back to the whole
+ * file's pages, with no per-table byte count claimed. */
+static void inventory_without_dbstat_reports_the_file_size(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = fresh_db(ctx, "nostat.db");
+	exec_ok(ctx, conn, orphans_sql);
+	assert_int_equal(sqlite3_drop_modules(((dbs_sq_conn *)conn->impl)->db, NULL), SQLITE_OK);
+	json_t *doc = inventory_of(ctx, conn, NULL, 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "size_method")), "page_count");
+	json_int_t file_bytes = json_integer_value(json_object_get(doc, "database_bytes"));
+	assert_true(file_bytes >= 4096 && file_bytes % 512 == 0);
+	struct stat st;
+	assert_int_equal(stat(db_path("nostat.db"), &st), 0);
+	assert_int_equal(file_bytes, (json_int_t)st.st_size);
+	json_t *p = named(json_object_get(doc, "tables"), "old_parent");
+	assert_int_equal(json_integer_value(json_object_get(p, "rows")), 3);
+	assert_true(json_is_null(json_object_get(p, "bytes")));
 	json_decref(doc);
 	dbsync_conn_close(conn);
 }
@@ -227,8 +253,15 @@ static void models_source_for_tables_and_views(void **state)
 	exec_ok(ctx, conn, orphans_sql);
 	exec_ok(ctx, conn, "CREATE TABLE linked (id integer PRIMARY KEY, owner_id integer UNIQUE REFERENCES app_model(id), "
 		"\"for\" varchar(12) NOT NULL DEFAULT 'x', amount decimal(7,2) DEFAULT 0, seen datetime DEFAULT CURRENT_TIMESTAMP);");
-	const char *tables[] = { "old_child", "old_parent", "linked", "good_view", "bad_view" };
-	char *src = models_of(ctx, conn, tables, 5, "{\"app_model\": \"app.Model\"}");
+	/* a composite key whose column Django's names would clash with */
+	exec_ok(ctx, conn, "CREATE TABLE pair (a integer NOT NULL, \"pk\" integer NOT NULL, id integer, "
+		"PRIMARY KEY (a, \"pk\"));");
+	const char *tables[] = { "old_child", "old_parent", "linked", "good_view", "bad_view", "pair" };
+	char *src = models_of(ctx, conn, tables, 6, "{\"app_model\": \"app.Model\"}");
+	assert_non_null(strstr(src, "class Pair(models.Model):\n    pk = models.CompositePrimaryKey('a', 'pk_field')\n"
+		"    a = models.IntegerField()\n    pk_field = models.IntegerField(db_column='pk')\n"
+		"    id_field = models.IntegerField(db_column='id', null=True, blank=True)\n"));
+	assert_null(strstr(src, "unique_together"));
 	assert_non_null(strstr(src, "class OldChild(models.Model):"));
 	assert_non_null(strstr(src, "    p = models.ForeignKey('OldParent', models.DO_NOTHING, db_column='p', null=True, blank=True)"));
 	assert_non_null(strstr(src, "    owner = models.OneToOneField('app.Model', models.DO_NOTHING, related_name='+', null=True, blank=True)"));

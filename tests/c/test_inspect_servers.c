@@ -225,6 +225,44 @@ static void postgres_unreadable_view_is_listed_not_fatal(void **state)
 	dbsync_conn_close(admin);
 }
 
+/* A view can still lose its table on PostgreSQL: through a PL/pgSQL function,
+ * whose body the server does not track. Only reading the view tells. */
+static void postgres_view_over_a_lost_table_is_listed_not_fatal(void **state)
+{
+	if (!have_pg)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, pg.url);
+	exec_ok(ctx, conn, "DROP VIEW IF EXISTS lost_view; DROP VIEW IF EXISTS kept_view; "
+		"DROP FUNCTION IF EXISTS lost_rows(); "
+		"CREATE TABLE lost_t (id integer NOT NULL PRIMARY KEY); "
+		"CREATE FUNCTION lost_rows() RETURNS TABLE (id integer) LANGUAGE plpgsql "
+		"AS $$ BEGIN RETURN QUERY SELECT t.id FROM lost_t t; END $$; "
+		"CREATE VIEW lost_view AS SELECT id FROM lost_rows(); "
+		"CREATE VIEW kept_view AS SELECT 1 AS one; DROP TABLE lost_t");
+	uint64_t q;
+	json_t *doc = inventory(ctx, conn, NULL, 0, &q);
+	json_t *views = json_object_get(doc, "views");
+	json_t *v = named(views, "lost_view");
+	assert_true(json_is_false(json_object_get(v, "valid")));
+	const char *why = json_string_value(json_object_get(v, "error"));
+	assert_non_null(strstr(why, "lost_view"));
+	assert_non_null(strstr(why, "lost_t"));
+	assert_true(json_is_true(json_object_get(named(views, "kept_view"), "valid")));
+	json_decref(doc);
+	dbsync_models_options o = DBSYNC_MODELS_OPTIONS_INIT;
+	const char *names[] = { "lost_view", "kept_view" };
+	o.tables = names;
+	o.n_tables = 2;
+	char *src = NULL;
+	assert_int_equal(dbsync_conn_models_source(&src, ctx, conn, &o), 0);
+	assert_non_null(strstr(src, "# No model for lost_view:"));
+	assert_non_null(strstr(src, "class KeptView(models.Model):"));
+	dbsync_free(src);
+	exec_ok(ctx, conn, "DROP VIEW lost_view; DROP VIEW kept_view; DROP FUNCTION lost_rows()");
+	dbsync_conn_close(conn);
+}
+
 static void mariadb_invalid_view_is_listed_not_fatal(void **state)
 {
 	if (!have_my)
@@ -307,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(postgres_inventory_and_cycle_drop, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_inventory_and_cycle_drop, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(postgres_unreadable_view_is_listed_not_fatal, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(postgres_view_over_a_lost_table_is_listed_not_fatal, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_invalid_view_is_listed_not_fatal, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(postgres_comments, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_comments, ctx_setup, ctx_teardown),

@@ -148,6 +148,30 @@ static void test_wrong_password_is_econnect_without_the_password(void **state)
 	assert_null(strstr(dbsync_ctx_error(ctx)->message, WRONG_PASSWORD));
 }
 
+/* A user whose grants stop at its own database cannot create the shadow
+ * database the desired schema is read back in: the error says which grant. */
+static void test_shadow_without_its_grant_names_the_grant(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	static const char ddl[] = "CREATE TABLE `shadow_probe` (`id` integer NOT NULL PRIMARY KEY);";
+	char url[700];
+	snprintf(url, sizeof url, "mysql://dbsync_pw:%s@localhost/dbsync_test?unix_socket=%s", RIGHT_PASSWORD,
+		server_socket);
+	dbsync_conn *conn = open_url(ctx, url);
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	assert_int_equal(dbsync_schema_parse(&desired, ctx, DBSYNC_DIALECT_MYSQL, ddl, sizeof ddl - 1), 0);
+	assert_int_not_equal(dbsync_plan_compute(&plan, ctx, conn, desired, NULL), 0);
+	assert_null(plan);
+	const dbsync_error *e = dbsync_ctx_error(ctx);
+	assert_int_equal(e->native_code, 1044); /* ER_DBACCESS_DENIED_ERROR */
+	assert_non_null(strstr(e->message, "Access denied"));
+	assert_non_null(strstr(e->message, "GRANT CREATE, DROP, ALTER, INDEX, REFERENCES ON `dbsync\\_shadow\\_%`.*"));
+	assert_null(strstr(e->message, RIGHT_PASSWORD));
+	dbsync_schema_free(desired);
+	dbsync_conn_close(conn);
+}
+
 static void test_bad_options_are_einvalid(void **state)
 {
 	dbsync_ctx *ctx = *state;
@@ -729,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_and_describe, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_password_user_connects_without_showing_it, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_is_econnect_without_the_password, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_without_its_grant_names_the_grant, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options_are_einvalid, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_options_reach_the_connector, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_introspect_django_schema, ctx_setup, ctx_teardown),

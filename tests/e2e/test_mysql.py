@@ -230,6 +230,20 @@ def test_ssl_options_are_passed_through_or_refused_clearly(my_filled, as_setting
     assert run.code == 2 and "option 'ssl'" in str(run.error) and "sometimes" in str(run.error), run.text
 
 
+def test_verbosity_2_shows_the_catalog_query_count_which_does_not_grow(my_migrated):
+    db = my_migrated
+    quiet = s.dbsync("--check", verbosity=2)
+    counts = [line for line in quiet.out.splitlines() if line.startswith("catalog queries: ")]
+    assert len(counts) == 1, quiet.text
+    n_small = int(counts[0].split(": ")[1])
+    assert 0 < n_small <= 10, n_small
+    db.execute(*("CREATE TABLE `bulk_%03d` (`id` bigint PRIMARY KEY, `v` varchar(20) CHECK (`v` <> ''), "
+                 "`ref` bigint, FOREIGN KEY (`ref`) REFERENCES `bulk_000` (`id`), INDEX (`v`))" % i
+                 for i in range(200)))
+    big = s.dbsync("--check", verbosity=2)
+    assert "catalog queries: %d" % n_small in big.out, big.text
+
+
 # --- the lock --------------------------------------------------------------------------
 
 def test_a_run_while_another_holds_the_lock_fails_cleanly(my_filled):

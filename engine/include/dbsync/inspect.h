@@ -51,8 +51,10 @@ typedef struct dbsync_inventory_options {
  * rows/bytes are filled for orphans when opts->sizes (bytes: PostgreSQL
  * pg_total_relation_size, MySQL data+index length, SQLite dbstat; null where
  * SQLite has no dbstat). An invalid view never makes this fail: it is listed
- * with its error (PostgreSQL: a view the role may not read). A fixed number of
- * catalog queries plus one count per orphan, all counted in catalog_queries.
+ * with its error (PostgreSQL: a view the role may not read, or one that fails
+ * when read, e.g. through a function whose table is gone). A fixed number of
+ * catalog queries plus one count per orphan and, on PostgreSQL when views are
+ * asked for, one single-row read per view, all counted in catalog_queries.
  */
 DBSYNC_EXTERN(int) dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_inventory_options *opts);
