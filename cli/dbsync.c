@@ -11,9 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbsync/dbsync.h"
-
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PENDING = 3 };
+#include "cli.h"
 
 static const char usage_text[] =
 	"usage: dbsync <command> [options]\n"
@@ -22,6 +20,11 @@ static const char usage_text[] =
 	"  plan     --desired FILE --db URL   show what would change (exit 3 when changes are pending)\n"
 	"  apply    --desired FILE --db URL   apply the changes [--dry-run] [--auto-approve]\n"
 	"  inspect  --db URL                  print the live schema as DDL\n"
+	"  orphans  --desired FILE --db URL   list tables the desired schema does not have (rows,\n"
+	"                                     size) and the views ([--quiet]: the inventory as JSON)\n"
+	"  models   --db URL TABLE...         print Django models (managed = False) for live tables/views\n"
+	"  backup   --db URL FILE             write a backup of schema and data to FILE\n"
+	"  restore  --db URL FILE             restore a backup into an empty database\n"
 	"\n"
 	"options:\n"
 	"  --desired FILE      desired schema as SQL DDL ('-' reads standard input)\n"
@@ -32,23 +35,22 @@ static const char usage_text[] =
 	"                      current schema, the first of search_path)\n"
 	"  --metadata FILE     JSON metadata (defaults to fill existing rows; see docs)\n"
 	"  --drop-columns      drop columns the desired schema does not have (data loss)\n"
+	"  --drop-tables T,U   drop these live tables (orphans), referencing ones first (data loss)\n"
+	"  --rename-tables     rename a table that clearly is a missing table's old name\n"
+	"                      instead of creating it empty (see docs/renames-and-dbcheck.md)\n"
+	"  --keep-table-case   do not rename a table whose name differs only in letter case\n"
 	"  --dry-run           apply: print the exact SQL and change nothing\n"
+	"  --backup FILE       apply: write a backup to FILE first; stop if that fails\n"
+	"  --retries N         apply: retry transient failures (deadlock, lock timeout, lost\n"
+	"                      connection, SQLITE_BUSY) up to N times, with backoff\n"
+	"  --lock-timeout MS   apply: how long one statement waits for a lock (default 5000)\n"
+	"  --report-json FILE  plan/apply: write the run's JSON report (docs/report.schema.json)\n"
+	"  --report-html FILE  plan/apply: write the run's HTML report\n"
 	"  --auto-approve      apply: do not ask for confirmation\n"
 	"  --quiet             plan: print only the SQL script\n"
 	"  --version           print the version and the backends compiled in\n"
 	"  --help              print this help\n";
 
-typedef struct cli_args {
-	const char *command;
-	const char *desired_path;
-	const char *db_url;
-	const char *metadata_path;
-	const char *schema;
-	int drop_columns;
-	int dry_run;
-	int auto_approve;
-	int quiet;
-} cli_args;
 
 static int usage_error(const char *what, const char *arg)
 {
@@ -72,7 +74,7 @@ static void print_version(void)
 }
 
 /* Read a whole file ('-' is stdin) into a NUL-terminated malloc'd buffer. */
-static char *read_file(const char *path, size_t *len_out)
+char *cli_read_file(const char *path, size_t *len_out)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f)
@@ -125,7 +127,7 @@ static int url_has_key(const char *url, const char *key)
 
 /* The URL with the CLI's own connection options added to its query:
  * readonly=1, and schema=NAME (percent-encoded). malloc'd; NULL on OOM. */
-static char *connection_url(const cli_args *a, int readonly)
+char *cli_connection_url(const cli_args *a, int readonly)
 {
 	size_t n = strlen(a->db_url) + sizeof "&readonly=1" + sizeof "&schema=" +
 		(a->schema ? 3 * strlen(a->schema) : 0);
@@ -149,7 +151,7 @@ static char *connection_url(const cli_args *a, int readonly)
 	return url;
 }
 
-static int report_error(dbsync_ctx *ctx, const char *what)
+int cli_report_error(dbsync_ctx *ctx, const char *what)
 {
 	const dbsync_error *e = dbsync_ctx_error(ctx);
 	fprintf(stderr, "dbsync: %s: %s", what, e->message);
@@ -161,6 +163,46 @@ static int report_error(dbsync_ctx *ctx, const char *what)
 		fprintf(stderr, " [error %d]", e->native_code);
 	fputc('\n', stderr);
 	return EXIT_FAIL;
+}
+
+dbsync_conn *cli_open(dbsync_ctx *ctx, const cli_args *a, int readonly)
+{
+	dbsync_conn *conn = NULL;
+	char *url = cli_connection_url(a, readonly);
+	if (!url) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		return NULL;
+	}
+	if (dbsync_conn_open_url(&conn, ctx, url)) {
+		cli_report_error(ctx, "cannot connect");
+		conn = NULL;
+	}
+	free(url);
+	return conn;
+}
+
+/* --drop-tables a,b,c as an array of names pointing into `buf` (a copy). */
+static const char **split_names(const char *list, char **buf, size_t *n)
+{
+	*n = 0;
+	*buf = NULL;
+	if (!list)
+		return NULL;
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	const char **names = calloc(cap, sizeof *names);
+	*buf = strdup(list);
+	if (!names || !*buf) {
+		free(names);
+		free(*buf);
+		*buf = NULL;
+		return NULL;
+	}
+	for (char *tok = strtok(*buf, ","); tok; tok = strtok(NULL, ","))
+		if (*tok)
+			names[(*n)++] = tok;
+	return names;
 }
 
 static const char *op_marker(const dbsync_op *op)
@@ -209,6 +251,9 @@ static void print_plan(const dbsync_plan *plan)
 		printf("%s %s [%s]\n", op_marker(op), op->summary, dbsync_risk_name(op->risk));
 		if (op->detail)
 			print_indented(op->detail, "    ");
+		if (op->affected >= 0)
+			printf("    touches %lld %s\n", (long long)op->affected,
+				op->kind == DBSYNC_OP_DROP_TABLE ? "row(s)" : "non-null value(s)");
 		if (op->reason)
 			printf("    reason: %s\n", op->reason);
 		if (op->status == DBSYNC_STATUS_SKIPPED || op->status == DBSYNC_STATUS_REFUSED) {
@@ -249,7 +294,7 @@ static int cmd_inspect(dbsync_ctx *ctx, const cli_args *a)
 	dbsync_schema *live = NULL;
 	char *sql = NULL;
 	int rc = EXIT_FAIL;
-	char *url = connection_url(a, 1);
+	char *url = cli_connection_url(a, 1);
 	if (!url) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
@@ -257,11 +302,11 @@ static int cmd_inspect(dbsync_ctx *ctx, const cli_args *a)
 	int orc = dbsync_conn_open_url(&conn, ctx, url);
 	free(url);
 	if (orc) {
-		report_error(ctx, "cannot connect");
+		cli_report_error(ctx, "cannot connect");
 		goto cleanup;
 	}
 	if (dbsync_conn_introspect(&live, ctx, conn) || dbsync_schema_to_sql(&sql, ctx, live)) {
-		report_error(ctx, "cannot read the schema");
+		cli_report_error(ctx, "cannot read the schema");
 		goto cleanup;
 	}
 	fputs(sql, stdout);
@@ -278,44 +323,52 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	dbsync_conn *conn = NULL;
 	dbsync_schema *desired = NULL;
 	dbsync_plan *plan = NULL;
-	char *ddl = NULL, *metadata = NULL, *script = NULL, *url = NULL;
+	char *ddl = NULL, *metadata = NULL, *script = NULL, *url = NULL, *drops_buf = NULL;
+	const char **drops = NULL;
 	size_t ddl_len = 0, meta_len = 0;
 	int rc = EXIT_FAIL;
 
-	ddl = read_file(a->desired_path, &ddl_len);
+	ddl = cli_read_file(a->desired_path, &ddl_len);
 	if (!ddl) {
 		fprintf(stderr, "dbsync: cannot read desired schema '%s'\n", a->desired_path);
 		goto cleanup;
 	}
-	if (a->metadata_path && !(metadata = read_file(a->metadata_path, &meta_len))) {
+	if (a->metadata_path && !(metadata = cli_read_file(a->metadata_path, &meta_len))) {
 		fprintf(stderr, "dbsync: cannot read metadata '%s'\n", a->metadata_path);
 		goto cleanup;
 	}
 	/* plan and dry runs open the database read-only: they cannot change it,
 	 * not even by creating a missing SQLite file */
 	int readonly = !apply || a->dry_run;
-	url = connection_url(a, readonly);
+	url = cli_connection_url(a, readonly);
 	if (!url) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
 	}
 	if (dbsync_conn_open_url(&conn, ctx, url)) {
-		report_error(ctx, "cannot connect");
+		cli_report_error(ctx, "cannot connect");
 		goto cleanup;
 	}
 	if (dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), ddl, ddl_len)) {
-		report_error(ctx, a->desired_path);
+		cli_report_error(ctx, a->desired_path);
 		goto cleanup;
 	}
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	opts.drop_columns = a->drop_columns;
 	opts.metadata_json = metadata;
+	opts.auto_rename_tables = a->rename_tables;
+	opts.auto_fix_table_case = !a->keep_table_case;
+	if (a->drop_tables && !(drops = split_names(a->drop_tables, &drops_buf, &opts.n_drop_tables))) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		goto cleanup;
+	}
+	opts.drop_tables = drops;
 	if (dbsync_plan_compute(&plan, ctx, conn, desired, &opts)) {
-		report_error(ctx, "cannot plan");
+		cli_report_error(ctx, "cannot plan");
 		goto cleanup;
 	}
 	if (dbsync_plan_script(&script, ctx, plan)) {
-		report_error(ctx, "cannot render the plan");
+		cli_report_error(ctx, "cannot render the plan");
 		goto cleanup;
 	}
 	size_t pending = dbsync_plan_pending_count(plan);
@@ -333,22 +386,42 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 			fputs(script, stdout);
 		}
 		rc = (!apply && pending) ? EXIT_PENDING : EXIT_OK;
+		if (cli_write_reports(ctx, a, plan, conn, apply ? "dry_run" : "check") != EXIT_OK)
+			rc = EXIT_FAIL;
 		goto cleanup;
 	}
 	if (!pending) {
-		rc = EXIT_OK;
+		rc = cli_write_reports(ctx, a, plan, conn, "apply");
 		goto cleanup;
 	}
 	if (!a->auto_approve && !confirm(pending))
 		goto cleanup;
-	if (dbsync_plan_apply(ctx, conn, plan, NULL)) {
-		report_error(ctx, "apply failed, nothing was committed where the database allows it");
-		goto cleanup;
+	if (a->backup_path) {
+		dbsync_backup_method used = DBSYNC_BACKUP_AUTO;
+		if (dbsync_conn_backup(ctx, conn, a->backup_path, NULL, &used)) {
+			cli_report_error(ctx, "backup failed, nothing was changed");
+			goto cleanup;
+		}
+		if (!a->quiet)
+			printf("Backup written to %s.\n", a->backup_path);
 	}
-	printf("Applied %zu change(s); %zu skipped, %zu refused.\n", count_status(plan, DBSYNC_STATUS_APPLIED),
-		count_status(plan, DBSYNC_STATUS_SKIPPED), count_status(plan, DBSYNC_STATUS_REFUSED));
-	rc = EXIT_OK;
+	dbsync_apply_options aopts = DBSYNC_APPLY_OPTIONS_INIT;
+	aopts.max_retries = a->retries;
+	if (a->lock_timeout_ms >= 0)
+		aopts.lock_timeout_ms = (unsigned)a->lock_timeout_ms;
+	int arc = dbsync_plan_apply(ctx, conn, plan, &aopts);
+	if (arc)
+		cli_report_error(ctx, "apply failed, nothing was committed where the database allows it");
+	else
+		printf("Applied %zu change(s); %zu skipped, %zu refused.\n", count_status(plan, DBSYNC_STATUS_APPLIED),
+			count_status(plan, DBSYNC_STATUS_SKIPPED), count_status(plan, DBSYNC_STATUS_REFUSED));
+	/* the report records a failed run too, with the error of the failed step */
+	rc = cli_write_reports(ctx, a, plan, conn, "apply");
+	if (arc)
+		rc = EXIT_FAIL;
 cleanup:
+	free(drops);
+	free(drops_buf);
 	dbsync_free(script);
 	dbsync_plan_free(plan);
 	dbsync_schema_free(desired);
@@ -372,9 +445,18 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "backup", required_argument, NULL, 'B' },
+		{ "report-json", required_argument, NULL, 'J' },
+		{ "report-html", required_argument, NULL, 'H' },
+		{ "drop-tables", required_argument, NULL, 'T' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "lock-timeout", required_argument, NULL, 'L' },
+		{ "rename-tables", no_argument, NULL, 'R' },
+		{ "keep-table-case", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cli_args a = { 0 };
+	a.lock_timeout_ms = -1;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
@@ -400,34 +482,69 @@ int main(int argc, char **argv)
 		case 'n': a.dry_run = 1; break;
 		case 'y': a.auto_approve = 1; break;
 		case 'q': a.quiet = 1; break;
+		case 'B': a.backup_path = optarg; break;
+		case 'J': a.report_json = optarg; break;
+		case 'H': a.report_html = optarg; break;
+		case 'T': a.drop_tables = optarg; break;
+		case 'R': a.rename_tables = 1; break;
+		case 'K': a.keep_table_case = 1; break;
+		case 'r':
+		case 'L': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || v < 0 || v > (c == 'r' ? 100 : 3600000))
+				return usage_error(c == 'r' ? "--retries takes a number from 0 to 100:"
+					: "--lock-timeout takes milliseconds from 0 to 3600000:", optarg);
+			if (c == 'r')
+				a.retries = (int)v;
+			else
+				a.lock_timeout_ms = (int)v;
+			break;
+		}
 		case 'V': print_version(); return EXIT_OK;
 		case 'h': fputs(usage_text, stdout); return EXIT_OK;
 		case ':': return usage_error("this option needs a value:", argv[optind - 1]);
 		default: return usage_error("unknown option", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
 	int is_plan = strcmp(a.command, "plan") == 0, is_apply = strcmp(a.command, "apply") == 0;
-	int is_inspect = strcmp(a.command, "inspect") == 0;
-	if (!is_plan && !is_apply && !is_inspect)
+	int is_inspect = strcmp(a.command, "inspect") == 0, is_orphans = strcmp(a.command, "orphans") == 0;
+	int is_models = strcmp(a.command, "models") == 0, is_backup = strcmp(a.command, "backup") == 0;
+	int is_restore = strcmp(a.command, "restore") == 0;
+	if (!is_plan && !is_apply && !is_inspect && !is_orphans && !is_models && !is_backup && !is_restore)
 		return usage_error("unknown command", a.command);
+	a.names = argv + optind;
+	a.n_names = argc - optind;
+	if (is_models && a.n_names == 0)
+		return usage_error("'models' needs the names of the tables or views", NULL);
+	if ((is_backup || is_restore) && a.n_names != 1)
+		return usage_error("this command needs one FILE:", a.command);
+	if (!is_models && !is_backup && !is_restore && a.n_names)
+		return usage_error("unexpected argument", a.names[0]);
 	if (!a.db_url)
 		return usage_error("this command needs --db URL:", a.command);
-	if (!is_inspect && !a.desired_path)
+	if ((is_plan || is_apply || is_orphans) && !a.desired_path)
 		return usage_error("this command needs --desired FILE:", a.command);
 	if (a.schema && (!*a.schema || url_has_key(a.db_url, "schema")))
 		return usage_error(*a.schema ? "give the schema once: --schema, or schema= in the URL"
 					     : "--schema needs a schema name", NULL);
 	if (is_plan && (a.dry_run || a.auto_approve))
 		return usage_error("--dry-run and --auto-approve belong to 'apply', not 'plan'", NULL);
+	if (!is_apply && (a.backup_path || a.retries || a.lock_timeout_ms >= 0))
+		return usage_error("--backup, --retries and --lock-timeout belong to 'apply'", NULL);
+	if (!is_plan && !is_apply && (a.report_json || a.report_html || a.drop_tables))
+		return usage_error("--report-json, --report-html and --drop-tables belong to 'plan' and 'apply'", NULL);
 
 	dbsync_ctx *ctx = NULL;
 	if (dbsync_ctx_new(&ctx)) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		return EXIT_FAIL;
 	}
-	int rc = is_inspect ? cmd_inspect(ctx, &a) : cmd_plan_or_apply(ctx, &a, is_apply);
+	int rc = is_inspect ? cmd_inspect(ctx, &a)
+		: is_orphans ? cli_cmd_orphans(ctx, &a)
+		: is_models ? cli_cmd_models(ctx, &a)
+		: (is_backup || is_restore) ? cli_cmd_backup(ctx, &a, is_restore)
+		: cmd_plan_or_apply(ctx, &a, is_apply);
 	dbsync_ctx_free(ctx);
 	return rc;
 }

@@ -354,3 +354,135 @@ def test_postgres_schema_option(pg_server, pg_drifted):
     twice = run("plan", "--schema", "app", "--desired", str(desired), "--db", url + "&schema=app")
     assert twice.returncode == 2, twice.stderr
     no_password(applied, inspect, missing, twice)
+
+
+# ---- orphans, models, backup/restore, reports, orphan drops (issue 5 and 6 in the CLI) ----
+
+ORPHANS = """
+CREATE TABLE "legacy_parent" ("id" integer PRIMARY KEY, "label" text);
+CREATE TABLE "legacy_child" ("id" integer PRIMARY KEY,
+    "parent_id" integer REFERENCES "legacy_parent" ("id"), "class" text, "2nd" integer);
+INSERT INTO "legacy_parent" VALUES (1, 'a'), (2, 'b'), (3, 'c');
+INSERT INTO "legacy_child" VALUES (1, 1, 'x', 5), (2, 3, NULL, NULL);
+CREATE VIEW "child_labels" AS SELECT c."id", p."label" FROM "legacy_child" c JOIN "legacy_parent" p
+    ON p."id" = c."parent_id";
+"""
+
+
+@pytest.fixture
+def with_orphans(drifted):
+    db, desired = drifted
+    con = sqlite3.connect(db)
+    con.executescript(ORPHANS)
+    con.close()
+    return db, desired
+
+
+def test_orphans_lists_tables_the_desired_schema_lacks_with_rows_and_views(with_orphans):
+    db, desired = with_orphans
+    r = run("orphans", "--desired", str(desired), "--db", "sqlite:///%s" % db)
+    assert r.returncode == 0, r.stderr
+    assert "legacy_parent: 3 row(s)" in r.stdout and "legacy_child: 2 row(s)" in r.stdout
+    assert "author:" not in r.stdout  # owned by the desired schema
+    assert "child_labels: 2 column(s)" in r.stdout
+    as_json = run("orphans", "--quiet", "--desired", str(desired), "--db", "sqlite:///%s" % db)
+    import json
+
+    doc = json.loads(as_json.stdout)
+    orphans = {t["name"]: t["rows"] for t in doc["tables"] if t["orphan"]}
+    assert orphans == {"legacy_parent": 3, "legacy_child": 2}
+
+
+def test_models_prints_importable_django_models(with_orphans):
+    db, _ = with_orphans
+    r = run("models", "--db", "sqlite:///%s" % db, "legacy_parent", "legacy_child", "child_labels")
+    assert r.returncode == 0, r.stderr
+    src = r.stdout
+    assert "managed = False" in src and "db_table = 'legacy_child'" in src
+    assert "models.ForeignKey('LegacyParent'" in src
+    assert "db_column='class'" in src and "db_column='2nd'" in src  # not valid Python names
+    compile(src, "models.py", "exec")
+    missing = run("models", "--db", "sqlite:///%s" % db, "no_such_table")
+    assert missing.returncode == 1 and "no_such_table" in missing.stderr
+
+
+def test_plan_and_apply_drop_orphans_in_dependency_order_with_backup_and_report(with_orphans, tmp_path):
+    db, desired = with_orphans
+    url = "sqlite:///%s" % db
+    plan = run("plan", "--desired", str(desired), "--db", url, "--drop-tables", "legacy_parent,legacy_child")
+    assert plan.returncode == 3, plan.stderr
+    # the referencing table goes first, and the plan says how much data each drop loses
+    assert plan.stdout.index('DROP TABLE "legacy_child"') < plan.stdout.index('DROP TABLE "legacy_parent"')
+    assert "touches 3 row(s)" in plan.stdout and "touches 2 row(s)" in plan.stdout
+    assert rows_of(db, "SELECT count(*) FROM legacy_parent") == [(3,)]
+
+    backup, report, html = tmp_path / "before.db", tmp_path / "run.json", tmp_path / "run.html"
+    r = run("apply", "--desired", str(desired), "--db", url, "--auto-approve", "--retries", "2",
+            "--drop-tables", "legacy_parent,legacy_child", "--backup", str(backup),
+            "--report-json", str(report), "--report-html", str(html))
+    assert r.returncode == 0, r.stdout + r.stderr
+    names = {n for (n,) in rows_of(db, "SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    assert "legacy_parent" not in names and "legacy_child" not in names
+    import json
+
+    doc = json.loads(report.read_text())
+    drops = [o for o in doc["operations"] if o["kind"] == "drop_table"]
+    assert [(o["table"], o["status"], o["affected"]) for o in drops] == [
+        ("legacy_child", "applied", 2), ("legacy_parent", "applied", 3)]
+    assert "legacy_parent" in html.read_text() and "<script" not in html.read_text()
+
+    # the backup holds the rows as they were; restored into an empty file, every row is back
+    restored = tmp_path / "restored.db"
+    rr = run("restore", "--db", "sqlite:///%s" % restored, str(backup))
+    assert rr.returncode == 0, rr.stderr
+    assert rows_of(restored, 'SELECT * FROM "legacy_child" ORDER BY 1') == [(1, 1, "x", 5), (2, 3, None, None)]
+    assert rows_of(restored, 'SELECT * FROM "legacy_parent" ORDER BY 1') == [(1, "a"), (2, "b"), (3, "c")]
+    again = run("restore", "--db", "sqlite:///%s" % restored, str(backup))
+    assert again.returncode == 1 and "empty" in again.stderr  # never over existing tables
+
+
+def test_backup_refuses_to_overwrite_and_a_failed_backup_changes_nothing(with_orphans, tmp_path):
+    db, desired = with_orphans
+    url = "sqlite:///%s" % db
+    first = tmp_path / "b.db"
+    assert run("backup", "--db", url, str(first)).returncode == 0
+    again = run("backup", "--db", url, str(first))
+    assert again.returncode == 1 and str(first) in again.stderr
+    before = schema_of(db)
+    r = run("apply", "--desired", str(desired), "--db", url, "--auto-approve",
+            "--backup", str(tmp_path / "no" / "such" / "dir" / "b.db"))
+    assert r.returncode == 1 and "backup failed" in r.stderr
+    assert schema_of(db) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", "--desired", "x.sql", "--db", "sqlite:///x.db", "--backup", "b.db"],
+    ["apply", "--desired", "x.sql", "--db", "sqlite:///x.db", "--retries", "many"],
+    ["apply", "--desired", "x.sql", "--db", "sqlite:///x.db", "--lock-timeout", "-5"],
+    ["inspect", "--db", "sqlite:///x.db", "--report-json", "r.json"],
+    ["models", "--db", "sqlite:///x.db"],
+    ["backup", "--db", "sqlite:///x.db"],
+    ["restore", "--db", "sqlite:///x.db", "a", "b"],
+    ["orphans", "--db", "sqlite:///x.db"],
+])
+def test_usage_errors_of_the_new_commands_exit_2(args):
+    r = run(*args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr
+
+
+def test_postgres_backup_and_restore_keep_every_row_without_showing_the_password(pg_server, pg_drifted,
+                                                                                 tmp_path):
+    url, name, _ = pg_drifted
+    dump = tmp_path / "dump.sql"
+    b = run("backup", "--db", url, str(dump))
+    assert b.returncode == 0, b.stderr
+    no_password(b)
+    assert PG_PASSWORD not in dump.read_text()
+    pg_query(pg_server, "postgres", 'CREATE DATABASE "%s_copy" OWNER dbsync_pw' % name)
+    copy_url = url.replace("/%s?" % name, "/%s_copy?" % name)
+    r = run("restore", "--db", copy_url, str(dump))
+    assert r.returncode == 0, r.stderr
+    no_password(r)
+    q = 'SELECT * FROM "author" ORDER BY 1'
+    assert pg_query(pg_server, name + "_copy", q) == pg_query(pg_server, name, q)

@@ -1,0 +1,47 @@
+/* What the files of the dbsync CLI share. Printing and exit codes only. */
+#ifndef DBSYNC_CLI_H
+#define DBSYNC_CLI_H
+
+#include "dbsync/dbsync.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PENDING = 3 };
+
+typedef struct cli_args {
+	const char *command;
+	const char *desired_path;
+	const char *db_url;
+	const char *metadata_path;
+	const char *schema;
+	const char *backup_path;       /* apply: back up here first */
+	const char *report_json;       /* plan/apply: write the JSON report here */
+	const char *report_html;       /* plan/apply: write the HTML report here */
+	const char *drop_tables;       /* apply/plan: comma-separated orphans to drop */
+	int drop_columns;
+	int dry_run;
+	int auto_approve;
+	int quiet;
+	int retries;                   /* apply: retries of transient failures */
+	int lock_timeout_ms;           /* apply: -1 for the engine's default */
+	int rename_tables;             /* rename a clearly matching old table */
+	int keep_table_case;           /* do not rename case-mismatched tables */
+	char **names;                  /* positional arguments after the command */
+	int n_names;
+} cli_args;
+
+int cli_report_error(dbsync_ctx *ctx, const char *what);
+/* The URL with readonly=1 and schema=NAME added; malloc'd, NULL on OOM. */
+char *cli_connection_url(const cli_args *a, int readonly);
+/* Read a whole file ('-' is stdin), NUL-terminated; NULL on failure. */
+char *cli_read_file(const char *path, size_t *len_out);
+/* Open the URL; on failure prints the error and returns NULL. */
+dbsync_conn *cli_open(dbsync_ctx *ctx, const cli_args *a, int readonly);
+
+/* cli_more.c: commands beyond plan/apply/inspect, and the reports. */
+int cli_cmd_orphans(dbsync_ctx *ctx, const cli_args *a);
+int cli_cmd_models(dbsync_ctx *ctx, const cli_args *a);
+int cli_cmd_backup(dbsync_ctx *ctx, const cli_args *a, int restore);
+/* Write the reports a->report_json / a->report_html ask for; EXIT_OK or EXIT_FAIL. */
+int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, dbsync_conn *conn,
+	const char *mode);
+
+#endif
