@@ -69,7 +69,8 @@ def write_backup(conn, alias, settings, out):
         n += 1
         path = f"{base}-{n}{ext}"
     try:
-        method = conn.backup(path, method=settings["BACKUP_METHOD"])
+        with out.backup_progress(path):
+            method = conn.backup(path, method=settings["BACKUP_METHOD"])
     except Error as e:
         raise CommandError(
             f"backup of '{alias}' failed: {scrub_password(alias, str(e))}\n"

@@ -6,7 +6,9 @@ Everything goes through the command's OutputWrappers and style, so --no-color,
 """
 
 import contextlib
+import glob
 import os
+import threading
 import time
 
 _MARKERS = {
@@ -23,7 +25,8 @@ _ASCII_MARKERS = {
     "refused": "xx",
     "failed": "xx",
 }
-_RISK_NOTES = {"data_loss": " [data loss]", "locking": " [rewrites table]"}
+# The engine tags every operation safe, locking or data_loss; safe ones carry no note.
+_RISK_NOTES = {"data_loss": " [data loss]", "locking": " [locking]"}
 
 # Per-model status: (marker, ASCII marker, text).
 _MODEL_MARKERS = {
@@ -34,6 +37,9 @@ _MODEL_MARKERS = {
 
 # A run with at least this many operations to apply gets a progress bar (on a terminal).
 PROGRESS_MIN_OPS = 5
+# A backup still running after this many seconds gets a progress line (on a terminal):
+# a quick one would only flicker.
+BACKUP_PROGRESS_AFTER_S = 0.5
 
 
 def wants_color(settings, options, environ=None):
@@ -257,8 +263,7 @@ class Printer:
         """Keyword arguments for Connection.apply: a progress bar on a terminal
         when the run has many operations; nothing when output is not a terminal."""
         total = plan.pending_count
-        if (self.verbosity < 1 or total < PROGRESS_MIN_OPS or not self.stdout.isatty()
-                or not _apply_takes_progress()):
+        if self.verbosity < 1 or total < PROGRESS_MIN_OPS or not self.stdout.isatty():
             yield {}
             return
         bar = _ProgressBar(self.stdout)
@@ -266,6 +271,23 @@ class Printer:
             yield {"progress": bar.update}
         finally:
             bar.close()
+
+    @contextlib.contextmanager
+    def backup_progress(self, path):
+        """Around Connection.backup(path), which runs without the GIL: on a terminal,
+        once the backup has taken a moment, a line redrawn in place with the bytes
+        written so far and the time taken. Nothing when output is not a terminal."""
+        if self.verbosity < 1 or not self.stdout.isatty():
+            yield
+            return
+        ticker = _BackupTicker(self.stdout, path)
+        thread = threading.Thread(target=ticker.run, name="dbsync-backup-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            ticker.stop.set()
+            thread.join()
 
     def summary(self, counts, *, applied=False):
         """One line: what ran (or would run), what was skipped, what was refused."""
@@ -287,14 +309,6 @@ class Printer:
             self.stderr.write(
                 f"{plural(counts['refused'], 'change')} refused to protect data: "
                 f"see the reasons above.", self.style.ERROR)
-
-
-def _apply_takes_progress():
-    # Connection.apply grew its progress callback with the retries work; an
-    # extension built before it simply gets no bar.
-    from . import _engine
-
-    return "progress" in (_engine.Connection.apply.__doc__ or "")
 
 
 class _ProgressBar:
@@ -324,5 +338,49 @@ class _ProgressBar:
 
     def close(self):
         if self.shown:
+            self.stdout.write("\r\x1b[2K", ending="")
+            self.stdout.flush()
+
+
+class _BackupTicker:
+    """A backup's size is not known before it is written, so the bar is a block
+    moving back and forth: [---###------] backing up: 12.4 MB, 3.2 s."""
+
+    WIDTH = 30
+    BLOCK = 6
+
+    def __init__(self, stdout, path):
+        self.stdout = stdout
+        # the engine writes <path>.partial-XXXXXX and links it to <path> when complete
+        self.pattern = glob.escape(os.fspath(path)) + ".partial-*"
+        self.stop = threading.Event()
+
+    def _written(self):
+        total = 0
+        for name in glob.glob(self.pattern):
+            try:
+                total += os.path.getsize(name)
+            except OSError:  # renamed or removed meanwhile
+                pass
+        return total
+
+    def run(self):
+        start = time.monotonic()
+        if self.stop.wait(BACKUP_PROGRESS_AFTER_S):
+            return
+        step, shown = 0, False
+        span = self.WIDTH - self.BLOCK
+        while not self.stop.is_set():
+            at = step % (2 * span)
+            at = at if at <= span else 2 * span - at
+            bar = "-" * at + "#" * self.BLOCK + "-" * (span - at)
+            size = self._written() / 1e6
+            self.stdout.write(f"\r\x1b[2K[{bar}] backing up: {size:.1f} MB, "
+                              f"{time.monotonic() - start:.1f} s", ending="")
+            self.stdout.flush()
+            shown = True
+            step += 1
+            self.stop.wait(0.1)
+        if shown:
             self.stdout.write("\r\x1b[2K", ending="")
             self.stdout.flush()

@@ -221,8 +221,9 @@ int dbs_my_order_fk_index_drops(dbs_planner *p)
 		const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
 		if ((rc = added_key_serving(p, W, need, &add)))
 			break;
-		bool same_name = add && stage_has(p, DBS_STAGE_ADD_INDEX, index ? DBSYNC_OP_ADD_INDEX :
-			DBSYNC_OP_ADD_CONSTRAINT, L->name, op->object);
+		/* an index and a unique key share one namespace */
+		bool same_name = add && (stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, op->object) ||
+			stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_CONSTRAINT, L->name, op->object));
 		if (add && !same_name) {
 			rc = defer_drop(p, i);
 			continue;

@@ -355,6 +355,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(inventory_tells_orphans_views_and_sizes, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(inventory_without_dbstat_reports_the_file_size, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(inventory_costs_a_fixed_number_of_queries_plus_one_per_orphan,
 			ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(table_json_details_and_missing_table, ctx_setup, ctx_teardown),

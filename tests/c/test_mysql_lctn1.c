@@ -193,6 +193,20 @@ static void mixed_case_changes_converge(void **state)
 	dbsync_conn_close(conn);
 }
 
+/* The server folds letters beyond ASCII too: `Ärger` is stored `ärger`. */
+static void non_ascii_names_fold_too(void **state)
+{
+	NEED();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = fresh(ctx);
+	exec_ok(ctx, conn, "CREATE TABLE `\xc3\x84rger Tab` (`id` integer NOT NULL PRIMARY KEY)");
+	assert_int_equal(count(ctx, conn, "SELECT count(*) FROM information_schema.TABLES "
+		"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '\xc3\xa4rger tab'"), 1);
+	assert_plans_nothing(ctx, conn, "CREATE TABLE `\xc3\x84rger Tab` (`id` integer NOT NULL PRIMARY KEY);", 1);
+	assert_plans_nothing(ctx, conn, "CREATE TABLE `\xc3\xa4rger tab` (`id` integer NOT NULL PRIMARY KEY);", 1);
+	dbsync_conn_close(conn);
+}
+
 /* Owned names are compared as the server compares them: `abcd` is the
  * model's `ABCD`, neither an orphan nor a case mismatch. */
 static void folded_tables_are_owned_not_orphans(void **state)
@@ -238,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(upper_model_matches_the_folded_table, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mixed_case_changes_converge, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(folded_tables_are_owned_not_orphans, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(non_ascii_names_fold_too, ctx_setup, ctx_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

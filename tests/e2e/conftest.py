@@ -24,6 +24,7 @@ import os
 import signal
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,13 @@ def _setup_django():
 
 _prefer_installed_package()
 _setup_django()
+
+# manage.py run in a subprocess by a test: its backups and reports go to a
+# directory of this session (testproject/settings.py reads the variable), never
+# into the source tree. Set only now, so this process's settings stay as they are.
+_SUBPROCESS_OUTPUT = tempfile.mkdtemp(prefix="dbsync-e2e-output-")
+os.environ["DBSYNC_E2E_OUTPUT_DIR"] = _SUBPROCESS_OUTPUT
+atexit.register(shutil.rmtree, _SUBPROCESS_OUTPUT, True)
 
 try:
     from django_dbsync import _engine  # noqa: F401

@@ -185,6 +185,52 @@ def test_pg_failing_tool_masks_the_password_and_changes_nothing(pg_filled, tmp_p
     assert not [f for f in os.listdir(tmp_path / "backups")]
 
 
+FAKE_MYSQLDUMP = """#!/bin/sh
+echo "ARGV: $*"
+for a in "$@"; do
+  case "$a" in --defaults-extra-file=*) f="${a#--defaults-extra-file=}";
+    echo "OPTFILE-MODE: $(stat -c %a "$f")"; sed 's/^/OPTFILE: /' "$f";; esac
+done
+echo "ENV-MYSQL_PWD: ${MYSQL_PWD:-}"
+"""
+
+
+def test_my_tool_gets_the_password_by_option_file_never_argv(my_filled, tmp_path, monkeypatch):
+    """manage.py dbsync on MariaDB as a user with a password: mysqldump gets it in a
+    private option file, not on its command line nor in MYSQL_PWD, and no output
+    shows it."""
+    from conftest import use_database
+
+    _drift(my_filled)
+    password = "b4ckup-Secret-93e1"
+    my_filled.execute("CREATE USER IF NOT EXISTS 'dbsync_backup'@'localhost' IDENTIFIED BY '%s'" % password,
+                      "GRANT ALL ON *.* TO 'dbsync_backup'@'localhost'")
+    settings = my_filled.settings_dict()
+    settings.update(USER="dbsync_backup", PASSWORD=password)
+    fake = tmp_path / "fakebin"
+    fake.mkdir()
+    for name in ("mysqldump", "mariadb-dump"):
+        (fake / name).write_text(FAKE_MYSQLDUMP)
+        (fake / name).chmod(0o700)
+    monkeypatch.setenv("PATH", "%s:%s" % (fake, os.environ.get("PATH", "")))
+    previous = use_database("default", settings)
+    try:
+        with override_settings(DJANGO_DBSYNC=_settings(tmp_path)):
+            r = s.dbsync("--auto-approve", "-v", "3")
+    finally:
+        use_database("default", previous)
+    assert r.code == 0, r.text
+    assert password not in r.text
+    text = open(_written(r)).read()
+    argv = next(line for line in text.splitlines() if line.startswith("ARGV: "))
+    assert password not in argv and "--defaults-extra-file=" in argv
+    assert "ENV-MYSQL_PWD: " in text.splitlines() and "OPTFILE-MODE: 600" in text
+    assert 'OPTFILE: password="%s"' % password in text
+    # the option file is gone once the dump is written
+    optfile = argv.split("--defaults-extra-file=", 1)[1].split()[0]
+    assert not os.path.exists(optfile)
+
+
 def test_manage_py_backup_prints_the_path(filled_db, tmp_path):
     import subprocess
 

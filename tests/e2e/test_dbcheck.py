@@ -145,3 +145,40 @@ def test_table_details(db_migrated):
     for word in ("body", "notebook_id", "pinned", "notes_notebook"):
         assert word in r.out
     assert dbcheck("--table", "no_such_table").code == 2
+
+
+DETAIL_DDL = (
+    "CREATE TABLE detail_t (id integer NOT NULL PRIMARY KEY, label varchar(20) NOT NULL DEFAULT 'unnamed', "
+    "qty integer NULL, memo_id bigint NULL, CONSTRAINT detail_qty_positive CHECK (qty > 0), "
+    "CONSTRAINT detail_label_qty_uniq UNIQUE (label, qty), "
+    "CONSTRAINT detail_memo_fk FOREIGN KEY (memo_id) REFERENCES notes_memo (id))",
+    "CREATE INDEX detail_qty_idx ON detail_t (qty)",
+    "INSERT INTO detail_t (id, label, qty) VALUES (1, 'a', 1), (2, 'b', 2)",
+)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_table_details_name_everything(db_migrated):
+    """--table shows columns, types, null, defaults, indexes, constraints,
+    foreign keys, row count and size, each naming what it found."""
+    s.execute(db_migrated, *DETAIL_DDL)
+    r = dbcheck("--table", "detail_t")
+    assert r.code == 0, r.text
+    lines = [line.strip() for line in r.out.splitlines()]
+    assert "Table detail_t:" in lines and "rows: 2" in lines, r.out
+    size = [line for line in lines if line.startswith("bytes: ")]
+    assert size and int(size[0].split()[1]) > 0, r.out
+    columns = {line.split(",")[0]: line for line in lines if line.startswith("name=")}
+    assert columns["name=id"].startswith("name=id, type=") and "null" not in columns["name=id"]
+    label = columns["name=label"]
+    assert "varchar(20)" in label or "character varying(20)" in label, r.out
+    assert "default='unnamed'" in label and ", null" not in label, r.out
+    assert columns["name=qty"].endswith(", null") and columns["name=memo_id"].endswith(", null"), r.out
+    assert "name=detail_label_qty_uniq, columns=(label, qty)" in lines, r.out
+    assert columns["name=detail_qty_positive"].startswith("name=detail_qty_positive, expr="), r.out
+    assert "qty" in columns["name=detail_qty_positive"] and "> 0" in columns["name=detail_qty_positive"]
+    assert "name=detail_qty_idx, parts=(column=qty)" in lines, r.out
+    fk = columns["name=detail_memo_fk"]
+    assert "columns=(memo_id), ref_table=notes_memo, ref_columns=(id)" in fk, r.out
+    primary = lines[lines.index("primary_key:") + 1]
+    assert primary == "id", r.out

@@ -26,6 +26,10 @@ ODD_READ = {"sqlite": "12 EUR", "postgresql": "(1,2)", "mysql": "blue"}
 
 
 def create_tables(db):
+    from django.contrib.auth.models import User
+
+    ann = User.objects.create(username="ann")
+    s.close_connections()
     b = s.backend_of(db)
     digits, kw, space = qi(db, "2nd name"), qi(db, "def"), qi(db, "home town")
     stamp = "timestamp NULL DEFAULT NULL"
@@ -35,14 +39,14 @@ def create_tables(db):
         db,
         f"CREATE TABLE gen_owner (id integer NOT NULL PRIMARY KEY, {digits} varchar(20) NULL, "
         f"{kw} integer NOT NULL DEFAULT 4, {space} varchar(30) NULL, colour {ODD_TYPE[b]} NULL, "
-        f"touched {stamp})",
+        f"touched {stamp}, made_by_id integer NULL, FOREIGN KEY (made_by_id) REFERENCES auth_user (id))",
         "CREATE TABLE gen_profile (id integer NOT NULL PRIMARY KEY, owner_id integer NOT NULL UNIQUE, "
         "bio varchar(50) NULL, FOREIGN KEY (owner_id) REFERENCES gen_owner (id))",
         "CREATE TABLE gen_membership (owner_id integer NOT NULL, slot integer NOT NULL, "
         "role varchar(10) NOT NULL DEFAULT 'member', PRIMARY KEY (owner_id, slot), "
         "FOREIGN KEY (owner_id) REFERENCES gen_owner (id))",
-        f"INSERT INTO gen_owner (id, {digits}, {kw}, {space}, colour) VALUES "
-        f"(1, 'second', 4, 'Lyon', {ODD_VALUE[b]}), (2, NULL, 5, NULL, NULL)",
+        f"INSERT INTO gen_owner (id, {digits}, {kw}, {space}, colour, made_by_id) VALUES "
+        f"(1, 'second', 4, 'Lyon', {ODD_VALUE[b]}, {ann.pk}), (2, NULL, 5, NULL, NULL, NULL)",
         "INSERT INTO gen_profile (id, owner_id, bio) VALUES (1, 2, 'hello')",
         "INSERT INTO gen_membership (owner_id, slot, role) VALUES (1, 1, 'lead'), (1, 2, 'member'), "
         "(2, 1, 'member')",
@@ -114,6 +118,10 @@ def test_generated_file_header_and_fields(db_migrated, tmp_path, backend):
     for table in ("gen_owner", "gen_profile", "gen_membership"):
         assert f"        managed = False\n        db_table = '{table}'\n" in source, source
 
+    # a key into an installed model (of an app dbsync excludes): a ForeignKey to it
+    assert field_line(source, "made_by") == (
+        "made_by = models.ForeignKey('auth.User', models.DO_NOTHING, related_name='+', null=True, blank=True)")
+
     touched = field_line(source, "touched")
     if backend == "mysql":
         assert touched.startswith("touched = models.DateTimeField(auto_now=True"), touched
@@ -137,7 +145,8 @@ def test_generated_file_checks_and_reads_rows(db_migrated, tmp_path, backend):
         "print(json.dumps({'owners': owners, 'members': members,\n"
         "                  'lead': [lead.owner.home_town, lead.role],\n"
         "                  'profile': [profile.owner.def_field, profile.bio],\n"
-        "                  'reverse': GenOwner.objects.get(id=2).genprofile.bio}))\n"))
+        "                  'reverse': GenOwner.objects.get(id=2).genprofile.bio,\n"
+        "                  'made_by': GenOwner.objects.get(id=1).made_by.username}))\n"))
     got = json.loads(out.strip().splitlines()[-1])
     assert got == {
         "owners": [[1, "second", 4, "Lyon", ODD_READ[backend]], [2, None, 5, None, None]],
@@ -145,4 +154,5 @@ def test_generated_file_checks_and_reads_rows(db_migrated, tmp_path, backend):
         "lead": ["Lyon", "lead"],
         "profile": [5, "hello"],
         "reverse": "hello",
+        "made_by": "ann",
     }

@@ -43,6 +43,29 @@ def test_show_orphaned_lists_orphans_with_rows_and_size(db_migrated):
     assert set(ORPHANS) <= set(s.user_tables(db_migrated))
 
 
+SIZE_SQL = {
+    # what each server itself says a table occupies, indexes included
+    "sqlite": "SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema m ON m.name = d.name "
+              "WHERE m.tbl_name = 'legacy_parent'",
+    "postgresql": "SELECT pg_total_relation_size('legacy_parent')",
+    "mysql": "SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES "
+             "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'legacy_parent'",
+}
+SIZE_METHOD = {"sqlite": "dbstat", "postgresql": "pg_total_relation_size", "mysql": "information_schema"}
+
+
+def test_orphan_sizes_are_the_servers_own(db_migrated, backend):
+    from django_dbsync import orphans
+
+    create_orphans(db_migrated)
+    s.close_connections()
+    inv = orphans.inventory("default")
+    assert inv["size_method"] == SIZE_METHOD[backend]
+    parent = [t for t in inv["tables"] if t["name"] == "legacy_parent"][0]
+    assert parent["orphan"] and parent["rows"] == 3
+    assert parent["bytes"] == s.fetch(db_migrated, SIZE_SQL[backend])[0][0] > 0, parent
+
+
 def test_orphans_shown_at_the_end_of_a_normal_run(db_migrated):
     create_orphans(db_migrated)
     run = s.dbsync("--auto-approve")
@@ -74,6 +97,32 @@ def test_drop_orphaned_asks_and_refuses_without_a_terminal(db_migrated):
     # it showed what it would drop, with row counts, before asking
     assert _lines_naming(run.out, "DROP legacy_parent (3 rows)"), run.out
     assert set(ORPHANS) <= set(s.user_tables(db_migrated))
+
+
+class _Terminal:
+    """A stdin that says it is a terminal; input() is patched separately."""
+
+    def isatty(self):
+        return True
+
+
+def test_drop_orphaned_asks_on_a_terminal(db_migrated, monkeypatch):
+    create_orphans(db_migrated)
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("builtins.input", lambda *a: next(answers))
+    declined = s.dbsync("--drop-orphaned")
+    assert declined.code == 0, declined.text
+    shown = [line.strip() for line in declined.out.splitlines() if line.strip().startswith("DROP ")]
+    assert shown == ["DROP legacy_grandchild (1 row)", "DROP legacy_child (2 rows)",
+                     "DROP legacy_parent (3 rows)"], declined.out
+    assert "Drop 3 tables from 'default'? Their rows are lost. [y/N]" in declined.out
+    assert "Cancelled: nothing was dropped." in declined.out
+    assert set(ORPHANS) <= set(s.user_tables(db_migrated))
+    accepted = s.dbsync("--drop-orphaned")
+    assert accepted.code == 0, accepted.text
+    assert "Dropped 3 tables: legacy_grandchild, legacy_child, legacy_parent" in accepted.out
+    assert not set(ORPHANS) & set(s.user_tables(db_migrated))
 
 
 def test_drop_orphaned_drops_the_chain_in_order_and_nothing_else(db_filled):

@@ -154,6 +154,56 @@ def test_engine_counts_dropped_tables_and_columns(db_empty):
     assert [op["affected"] for op in off.ops] == [None] * len(off.ops)
 
 
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+def test_every_operation_is_tagged_safe_locking_or_data_loss(db_migrated, backend, tmp_path):
+    """An added column is safe, a dropped one data loss, and an index build locks
+    writers out on PostgreSQL and MariaDB (SQLite locks the whole file for any
+    write anyway): in the report of the run and in the plan dbsync prints."""
+    import json
+
+    db = db_migrated
+    q = (lambda n: "`%s`" % n) if s.is_my(db) else (lambda n: '"%s"' % n)
+    _drop_index(db)
+    s.execute(db, "ALTER TABLE %s ADD COLUMN %s varchar(20) NULL" % (q("catalog_tag"), q("legacy_code")),
+              "ALTER TABLE %s DROP COLUMN %s" % (q("catalog_supplier"), q("website")))
+    with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMNS": True, "REPORT_OUTPUT_DIR": str(tmp_path)}):
+        run = s.dbsync("--dry-run", "--report", "json")
+    assert run.code == 0, run.text
+    [path] = tmp_path.glob("dbsync-default-*.json")
+    risks = {(op["kind"], op["object"]): op["risk"] for op in json.loads(path.read_text())["operations"]}
+    index = "safe" if backend == "sqlite" else "locking"
+    assert risks == {("add_column", "website"): "safe", ("drop_column", "legacy_code"): "data_loss",
+                     ("add_index", "product_released_idx"): index}, risks
+    plan = run.out.split("-- SQL that would run", 1)[0]
+    [add] = [line for line in plan.splitlines() if "`website`" in line]
+    [drop] = [line for line in plan.splitlines() if "`legacy_code`" in line]
+    [build] = [line for line in plan.splitlines() if "product_released_idx" in line]
+    assert "[" not in add and drop.endswith(" [data loss: 0 non-null values]"), plan
+    assert build.endswith(" [locking]") == (index == "locking"), plan
+
+
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+def test_real_counts_are_shown_with_thousands_separators(db_migrated):
+    """The issue's own numbers, counted on live rows: 1,204 non-null values in a
+    dropped column (through manage.py dbsync), 3,301 rows in a dropped table."""
+    db = db_migrated
+    q = (lambda n: "`%s`" % n) if s.is_my(db) else (lambda n: '"%s"' % n)
+    tags = ", ".join("('bulk-%d', %s)" % (i, "'x'" if i < 1204 else "NULL") for i in range(1250))
+    s.execute(db, "ALTER TABLE %s ADD COLUMN %s varchar(20) NULL" % (q("catalog_tag"), q("legacy_code")),
+              "INSERT INTO %s (%s, %s) VALUES %s" % (q("catalog_tag"), q("name"), q("legacy_code"), tags),
+              "CREATE TABLE %s (id integer PRIMARY KEY)" % q("old_rows"),
+              "INSERT INTO %s VALUES %s" % (q("old_rows"), ", ".join("(%d)" % i for i in range(3301))))
+    with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMNS": True}):
+        run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "drops column `legacy_code` of `catalog_tag`, which holds 1,204 non-null values" in run.out, run.out
+    assert "legacy_code" not in s.column_names(db, "catalog_tag")
+
+    plan = s.engine_plan(db, "", drop_tables=["old_rows"])
+    [drop] = [op for op in plan.ops if op["kind"] == "drop_table"]
+    assert data_loss_text(drop) == "drops table `old_rows` with 3,301 rows"
+
+
 def test_counts_are_written_with_thousands_separators():
     drop_col = {"kind": "drop_column", "risk": "data_loss", "table": "t", "object": "x", "affected": 1204,
                 "summary": ""}
@@ -206,12 +256,18 @@ def test_colored_output_false_and_no_color_env(migrated_db, monkeypatch):
 
 
 def _on_a_terminal(db, *args, env=None):
-    """manage.py dbsync with stdout on a pseudo-terminal: (exit code, what the terminal got)."""
+    """manage.py dbsync with stdout on a pseudo-terminal: (exit code, what the terminal got).
+    `db` is a SQLite file or a PostgreSQL database of the session server."""
+    import json
     import pty
 
     master, slave = pty.openpty()
-    full_env = dict(os.environ, DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(db.with_suffix(".other")),
-                    COLUMNS="200", **(env or {}))
+    if isinstance(db, Path):
+        where = dict(DBSYNC_E2E_DB=str(db), DBSYNC_E2E_OTHER_DB=str(db.with_suffix(".other")))
+    else:
+        settings = {k: v for k, v in db.settings_dict().items() if k != "ENGINE"}
+        where = dict(DBSYNC_E2E_PG=json.dumps(settings))
+    full_env = dict(os.environ, COLUMNS="200", **where, **(env or {}))
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     if not env or "NO_COLOR" not in env:
         full_env.pop("NO_COLOR", None)
@@ -262,10 +318,6 @@ def test_no_progress_bar_when_output_is_not_a_terminal(dbfile):
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_progress_bar_on_a_terminal(dbfile):
-    from django_dbsync import _engine
-
-    if "progress" not in (_engine.Connection.apply.__doc__ or ""):
-        pytest.skip("this engine build has no progress callback on Connection.apply")
     code, screen = _on_a_terminal(dbfile, "--auto-approve", "--no-color")
     assert code == 0, screen
     total = len(s.model_tables(*s.PROJECT_APPS))
@@ -274,3 +326,49 @@ def test_progress_bar_on_a_terminal(dbfile):
     assert all(int(t) >= total for _, _, t in bars)  # at least one create per table
     assert bars[-1][0] == "#" * len(bars[-1][0]) and bars[-1][1] == bars[-1][2]  # it ends full
     assert "Applied:" in screen and set(s.model_tables(*s.PROJECT_APPS)) <= set(s.user_tables(dbfile))
+
+
+SLOW_PG_DUMP = """#!/bin/sh
+echo "-- a dump that takes its time"
+sleep 1.5
+echo "-- done"
+"""
+
+
+def _slow_pg_dump(tmp_path):
+    """A pg_dump on PATH that takes 1.5 s: a long backup. Returns the new PATH."""
+    fake = tmp_path / "slowbin"
+    fake.mkdir()
+    tool = fake / "pg_dump"
+    tool.write_text(SLOW_PG_DUMP)
+    tool.chmod(0o700)
+    return "%s:%s" % (fake, os.environ.get("PATH", ""))
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_long_backup_shows_progress_on_a_terminal(pg_migrated, tmp_path):
+    import json
+
+    _drop_index(pg_migrated)
+    backups = tmp_path / "backups"
+    conf = json.dumps({"BACKUP_BEFORE_SYNC": True, "BACKUP_DIR": str(backups)})
+    code, screen = _on_a_terminal(pg_migrated, "--auto-approve", "--no-color",
+                                  env={"PATH": _slow_pg_dump(tmp_path), "DBSYNC_E2E_SETTINGS": conf})
+    assert code == 0, screen
+    ticks = re.findall(r"\r\x1b\[2K\[([#-]+)\] backing up: (\d+\.\d) MB, (\d+\.\d) s", screen)
+    assert len(ticks) >= 3, repr(screen[:2000])
+    assert len({bar for bar, _, _ in ticks}) > 1  # the block moves
+    assert float(ticks[-1][2]) >= 1.0
+    assert screen.index("backing up:") < screen.index("Backup written:") < screen.index("Applied:")
+    [written] = os.listdir(backups)
+    assert "a dump that takes its time" in (backups / written).read_text()
+
+
+def test_long_backup_shows_no_progress_when_not_a_terminal(pg_migrated, tmp_path, monkeypatch):
+    _drop_index(pg_migrated)
+    monkeypatch.setenv("PATH", _slow_pg_dump(tmp_path))
+    with override_settings(DJANGO_DBSYNC={"BACKUP_BEFORE_SYNC": True, "BACKUP_DIR": str(tmp_path / "b")}):
+        run = s.dbsync("--auto-approve")
+    assert run.code == 0, run.text
+    assert "Backup written:" in run.out
+    assert "\r" not in run.out + run.err and "backing up" not in run.out + run.err

@@ -4,7 +4,8 @@ PostgreSQL and MariaDB.
 The JSON report is validated against docs/report.schema.json with the
 `jsonschema` package; the HTML report is opened in headless Chromium (Debian's
 `chromium`), its text checked from the rendered DOM, and a screenshot kept
-(the path is printed; DBSYNC_E2E_ARTIFACTS chooses the directory). No report
+(the path is printed: build/e2e-artifacts/django<major>/ unless
+DBSYNC_E2E_ARTIFACTS chooses another directory). No report
 file and no output holds the database password.
 """
 import json
@@ -69,11 +70,45 @@ def _browser(html_path, *args):
     return proc.stdout
 
 
-def _artifacts(tmp_path):
+def _artifacts():
+    """Where screenshots are kept for a CI log to point at: DBSYNC_E2E_ARTIFACTS, else
+    build/e2e-artifacts/django<major> of the repository (ignored by git), one
+    folder per Django version since both suites run."""
+    import django
+
     where = os.environ.get("DBSYNC_E2E_ARTIFACTS")
-    path = Path(where) if where else tmp_path
+    path = Path(where) if where else REPO / "build" / "e2e-artifacts" / ("django%d" % django.VERSION[0])
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+PROBE = """<!doctype html><meta charset="utf-8"><iframe id="page" src="%s"></iframe><pre id="out"></pre>
+<script>
+document.getElementById("page").onload = function () {
+  var rows = [];
+  this.contentDocument.querySelectorAll(".badge").forEach(function (b) {
+    var st = getComputedStyle(b);
+    rows.push(b.textContent.trim() + "|" + st.color + "|" + st.backgroundColor);
+  });
+  document.getElementById("out").textContent = rows.join("\\n");
+};
+</script>"""
+
+
+def _badge_colours(html_path):
+    """The colours Chromium computes for each risk/status badge of the page:
+    {text: {(colour, background)}}; a probe page frames the report and reads them."""
+    import html
+
+    probe = Path(html_path).with_name("colour-probe.html")
+    probe.write_text(PROBE % html.escape(Path(html_path).name))
+    dom = _browser(probe, "--allow-file-access-from-files", "--dump-dom")
+    out = html.unescape(dom.split('<pre id="out">', 1)[1].split("</pre>", 1)[0])
+    found = {}
+    for line in filter(None, out.splitlines()):
+        text, colour, background = line.split("|")
+        found.setdefault(text, set()).add((colour, background))
+    return found
 
 
 def _visible_text(dom):
@@ -137,7 +172,14 @@ def test_reports_of_an_applied_run(db_filled, tmp_path, capsys):
     assert "data loss" in text and "applied" in text
     assert "database default" in " ".join(text.split())
     assert "legacy_audit" in text.split("Orphaned tables")[1] and "v_tag_names" in text.split("Views")[-1]
-    shot = _artifacts(tmp_path) / ("report-%s.png" % s.backend_of(db))
+    # risk and status by colour as well as by word, as the browser draws them
+    colours = _badge_colours(html_path)
+    assert {"data loss", "applied"} <= set(colours), colours
+    assert len(colours["data loss"]) == 1 and len(colours["applied"]) == 1, colours
+    plain = ("rgb(0, 0, 0)", "rgba(0, 0, 0, 0)")
+    assert colours["data loss"] != colours["applied"]
+    assert all(c not in plain for pair in colours["data loss"] | colours["applied"] for c in pair), colours
+    shot = _artifacts() / ("report-%s.png" % s.backend_of(db))
     _browser(html_path, "--screenshot=%s" % shot, "--window-size=1200,1600")
     assert shot.stat().st_size > 10_000
     with capsys.disabled():

@@ -44,6 +44,14 @@ if os.environ.get("DBSYNC_E2E_MY"):
 # DBSYNC_E2E_SETTINGS: DJANGO_DBSYNC for a subprocess test (a JSON object).
 if os.environ.get("DBSYNC_E2E_SETTINGS"):
     DJANGO_DBSYNC = json.loads(os.environ["DBSYNC_E2E_SETTINGS"])
+# DBSYNC_E2E_OUTPUT_DIR: set by the e2e conftest for the manage.py subprocesses
+# of a test run, so their backups and reports land there and not in the source
+# tree (BACKUP_BEFORE_SYNC is on by default).
+if os.environ.get("DBSYNC_E2E_OUTPUT_DIR"):
+    _out = os.environ["DBSYNC_E2E_OUTPUT_DIR"]
+    DJANGO_DBSYNC = dict(globals().get("DJANGO_DBSYNC", {}))
+    DJANGO_DBSYNC.setdefault("BACKUP_DIR", os.path.join(_out, "backups"))
+    DJANGO_DBSYNC.setdefault("REPORT_OUTPUT_DIR", os.path.join(_out, "reports"))
 
 # notes.Oddity cannot be built on MySQL/MariaDB (see the router); no effect elsewhere.
 DATABASE_ROUTERS = ["testproject.routers.NoOddityOnMySQL"]
