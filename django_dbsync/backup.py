@@ -53,7 +53,8 @@ def backup_path(settings, alias, vendor, now=None):
 
 def write_backup(conn, alias, settings, out):
     """Back up the database before it is changed; CommandError (and nothing
-    changed) when the backup cannot be written."""
+    changed) when the backup cannot be written. `out` is the command's
+    output.Printer (it draws the progress line of a long backup on a terminal)."""
     path = backup_path(settings, alias, conn.vendor)
     directory = os.path.dirname(path) or "."
     try:

@@ -504,6 +504,7 @@ const dbs_backend dbs_backend_mysql = {
 	.apply_begin = my_apply_begin,
 	.apply_end = my_apply_end,
 	.normalize_desired = dbs_my_normalize_desired,
+	.normalize_desired_some = dbs_my_normalize_desired_some,
 	.script_prologue = my_script_prologue,
 	.script_epilogue = my_script_epilogue,
 	.ddl_autocommits = true,

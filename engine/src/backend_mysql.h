@@ -63,6 +63,10 @@ const char *dbs_my_column_default(dbs_arena *a, bool mariadb_quoting, const char
  * catalog queries, and the database dropped on every path. */
 int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired);
+/* The same for the desired tables only[] marks, the others copied as parsed
+ * (backend.h: normalize_desired_some). */
+int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const bool *only);
 
 /* lower_case_table_names of the connection's server (see dbs_my_conn). */
 int dbs_my_lower_case_table_names(const dbsync_conn *conn);

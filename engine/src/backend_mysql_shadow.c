@@ -30,6 +30,7 @@
 
 #include "backend_mysql.h"
 #include "buf.h"
+#include "ddl_split.h"
 #include "ctx.h"
 #include "dialect.h"
 
@@ -156,8 +157,10 @@ static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
 	dbsync_ctx_free(scratch);
 }
 
-int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
-	const dbsync_schema *desired)
+/* Run `ddl` (the desired DDL, or the statements of some of its tables) in
+ * the shadow database and read it back. */
+static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const char *ddl, size_t ddl_len)
 {
 	dbs_my_conn *mc = conn->impl;
 	dbs_buf key = DBS_BUF_INIT;
@@ -167,17 +170,13 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 	bool made = false;
 	int rc;
 	*out = NULL;
-	if (!desired->source_ddl)
-		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes the desired schema by "
-			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
-			"instead of building it in code");
 	if ((rc = conn->backend->query_int64(&id, ctx, conn, "SELECT CONNECTION_ID()")))
 		goto cleanup;
 	if ((rc = query_two(ctx, conn, "SELECT @@character_set_database, @@collation_database", charset, collation)))
 		goto cleanup;
 	/* the server's reading depends on the DDL and the database's defaults */
 	dbs_buf_printf(&key, "%s %s\n", charset, collation);
-	dbs_buf_put(&key, desired->source_ddl, desired->source_ddl_len);
+	dbs_buf_put(&key, ddl, ddl_len);
 	if (mc->shadow_key && dbs_buf_ok(&key) && strcmp(mc->shadow_key, dbs_buf_cstr(&key)) == 0) {
 		rc = copy_schema(out, ctx, mc->shadow_result);
 		goto cleanup;
@@ -202,8 +201,7 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 		rc = shadow_denied(ctx, name);
 		goto cleanup;
 	}
-	if (desired->source_ddl && desired->source_ddl_len &&
-	    (rc = conn->backend->exec(ctx, conn, desired->source_ddl))) {
+	if (ddl_len && (rc = conn->backend->exec(ctx, conn, ddl))) {
 		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s", name);
 		goto cleanup;
 	}
@@ -224,5 +222,97 @@ cleanup:
 	dbs_buf_free(&sql);
 	dbs_buf_free(&shadow_q);
 	dbs_buf_free(&key);
+	return rc;
+}
+
+int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired)
+{
+	*out = NULL;
+	if (!desired->source_ddl)
+		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes the desired schema by "
+			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
+			"instead of building it in code");
+	return normalize(out, ctx, conn, desired, desired->source_ddl, desired->source_ddl_len);
+}
+
+/* Whether desired table `name` is one only[] marks. */
+static bool marked(const dbsync_schema *desired, const bool *only, const char *name)
+{
+	for (size_t i = 0; name && i < desired->tables.n; i++)
+		if (strcmp(desired->tables.items[i]->name, name) == 0)
+			return only[i];
+	return false;
+}
+
+/*
+ * The shadow for the marked tables only: their statements (foreign key checks
+ * are off in the shadow, so a reference to a table left out is accepted, as
+ * one to a model outside the selection is), the others copied as parsed.
+ * A statement that belongs to no table and may need one sends everything
+ * through the shadow instead.
+ */
+int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const bool *only)
+{
+	dbs_arena a;
+	dbs_ddl_stmts stmts = { 0 };
+	dbs_buf ddl = DBS_BUF_INIT;
+	dbsync_schema *part = NULL, *all = NULL;
+	bool whole = false;
+	int rc;
+	*out = NULL;
+	if (!desired->source_ddl)
+		return dbs_my_normalize_desired(out, ctx, conn, desired);
+	dbs_arena_init(&a);
+	if ((rc = dbs_split_ddl(&stmts, &a, ctx, desired)))
+		goto cleanup;
+	for (size_t i = 0; i < stmts.n && !whole; i++) {
+		const dbs_ddl_stmt *st = &stmts.items[i];
+		if (!st->owner && !st->independent)
+			whole = true;
+		else if (st->independent || marked(desired, only, st->owner)) {
+			dbs_buf_put(&ddl, st->text, st->len);
+			dbs_buf_puts(&ddl, ";\n");
+		}
+	}
+	if (whole) {
+		rc = dbs_my_normalize_desired(out, ctx, conn, desired);
+		goto cleanup;
+	}
+	if (!dbs_buf_ok(&ddl)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	if ((rc = normalize(&part, ctx, conn, desired, dbs_buf_cstr(&ddl), ddl.len)))
+		goto cleanup;
+	if (!(all = dbs_schema_new(MY))) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < desired->tables.n && !rc && !whole; i++) {
+		const dbs_table *t = desired->tables.items[i];
+		const dbs_table *from = only[i] ? dbs_schema_find_table(part, t->name) : t;
+		/* not found: the server folded the name beyond ASCII case
+		 * (lower_case_table_names=1 and a non-ASCII name); the whole
+		 * shadow gives every table as the server spells it */
+		if (!from)
+			whole = true;
+		else if (!dbs_schema_copy_table(all, from))
+			rc = dbs_error_oom(ctx);
+	}
+	if (!rc && whole) {
+		rc = dbs_my_normalize_desired(out, ctx, conn, desired);
+		goto cleanup;
+	}
+	if (!rc) {
+		*out = all;
+		all = NULL;
+	}
+cleanup:
+	dbsync_schema_free(all);
+	dbsync_schema_free(part);
+	dbs_buf_free(&ddl);
+	dbs_arena_free(&a);
 	return rc;
 }

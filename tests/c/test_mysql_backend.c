@@ -552,6 +552,54 @@ static void test_catalog_queries_constant(void **state)
 	assert_int_equal(q10, DBS_MY_CATALOG_QUERIES);
 }
 
+/* The planner sends through the shadow database only the tables the parser's
+ * canonical forms find missing or different: a database in sync costs the
+ * catalog read alone, a drifted table one shadow run of that table, and the
+ * plan fixes exactly it. */
+static void test_shadow_only_for_tables_that_differ(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	static const char ddl[] =
+		"CREATE TABLE `sub_a` (`id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY, `name` varchar(100) NOT NULL "
+		"UNIQUE, `price` numeric(10, 2) NOT NULL, `qty` integer NOT NULL CHECK (`qty` >= 0), `flag` bool NOT "
+		"NULL, `u` integer UNSIGNED NOT NULL, `d` double precision NULL, `created` datetime(6) NOT NULL, "
+		"`notes` longtext NULL);\n"
+		"CREATE TABLE `sub_b` (`id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY, `a_id` bigint NOT NULL);\n"
+		"ALTER TABLE `sub_b` ADD CONSTRAINT `sub_b_a_id_fk` FOREIGN KEY (`a_id`) REFERENCES `sub_a` (`id`);\n"
+		"CREATE INDEX `sub_b_a_idx` ON `sub_b` (`a_id`);\n";
+	dbsync_conn *conn = open_db(ctx, "dbsync_test");
+	if (dbsync_conn_exec(ctx, conn, "CREATE DATABASE dbsync_subset") || dbsync_conn_exec(ctx, conn, "USE dbsync_subset"))
+		fail_msg("%s", dbsync_ctx_error(ctx)->message);
+	dbsync_conn_close(conn);
+	conn = open_db(ctx, "dbsync_subset");
+	if (dbsync_conn_exec(ctx, conn, ddl))
+		fail_msg("%s", dbsync_ctx_error(ctx)->message);
+	dbsync_schema *desired = NULL;
+	assert_int_equal(dbsync_schema_parse(&desired, ctx, DBSYNC_DIALECT_MYSQL, ddl, strlen(ddl)), 0);
+	dbsync_plan *plan = NULL;
+	dbsync_conn_reset_counters(conn);
+	assert_int_equal(dbsync_plan_compute(&plan, ctx, conn, desired, NULL), 0);
+	assert_int_equal(dbsync_plan_op_count(plan), 0);
+	assert_int_equal(dbsync_conn_catalog_queries(conn), DBS_MY_CATALOG_QUERIES);
+	dbsync_plan_free(plan);
+
+	/* sub_b loses its index (the foreign key keeps one of its own) */
+	if (dbsync_conn_exec(ctx, conn, "ALTER TABLE `sub_b` ADD INDEX `tmp_a` (`a_id`), DROP INDEX `sub_b_a_idx`"))
+		fail_msg("%s", dbsync_ctx_error(ctx)->message);
+	dbsync_conn_reset_counters(conn);
+	assert_int_equal(dbsync_plan_compute(&plan, ctx, conn, desired, NULL), 0);
+	assert_int_equal(dbsync_conn_catalog_queries(conn), 2 * DBS_MY_CATALOG_QUERIES);
+	assert_true(dbsync_plan_pending_count(plan) >= 1);
+	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++)
+		assert_string_equal(dbsync_plan_op(plan, i)->table, "sub_b");
+	assert_int_equal(dbsync_plan_apply(ctx, conn, plan, NULL), 0);
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
+	if (dbsync_conn_exec(ctx, conn, "DROP DATABASE dbsync_subset"))
+		fail_msg("%s", dbsync_ctx_error(ctx)->message);
+	dbsync_conn_close(conn);
+}
+
 /* MariaDB (10.2.7+) and MySQL 8 spell COLUMN_DEFAULT and COLUMN_TYPE
  * differently; each pair below must read as one model. No MySQL 8 server
  * can be had here, so its spellings are the catalog values it documents. */
@@ -759,6 +807,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_introspect_django_schema, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_tables_differing_in_case_stay_apart, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_queries_constant, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_only_for_tables_that_differ, ctx_setup, ctx_teardown),
 		cmocka_unit_test(test_mariadb_and_mysql_spellings_agree),
 		cmocka_unit_test_setup_teardown(test_exec_errors_carry_errno_and_sqlstate, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_connection_is_econnect, ctx_setup, ctx_teardown),

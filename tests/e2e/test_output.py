@@ -1,7 +1,8 @@
 """Terminal output: the header, a status per model, colour rules (--no-color,
---force-color, NO_COLOR, COLORED_OUTPUT), verbosity 0 and 3, data-loss
-warnings with counts, refusal without approval, and the progress bar (only on
-a terminal: a pseudo-terminal test shows it, the captured runs never do).
+--force-color, NO_COLOR, COLORED_OUTPUT), verbosity 0 and 3, the risk tag of
+every operation, data-loss warnings with counts, refusal without approval, and
+the progress bars of applying and of a long backup (only on a terminal: a
+pseudo-terminal test shows them, the captured runs never do).
 
 Data-aware tests run on SQLite, PostgreSQL and MariaDB.
 """

@@ -221,3 +221,7 @@ def test_permanent_failure_is_not_retried_and_shows_the_database_error(db_filled
     [line] = [line for line in r.err.splitlines() if ": 1 attempt, last error " in line]
     assert code in line and words in line, r.err
     assert "attempts" not in r.err, r.err
+    # verbosity 0 prints errors only: the failure, nothing else
+    quiet = s.dbsync("--auto-approve", "-rf", verbosity=0)
+    assert quiet.code == 2 and quiet.out == "", quiet.text
+    assert [ln for ln in quiet.err.splitlines() if ": 1 attempt, last error " in ln], quiet.err
