@@ -335,6 +335,10 @@ build:;
 	}
 	dbsync_risk risk = diff & (DBS_COL_TYPE | DBS_COL_NOT_NULL | DBS_COL_GENERATED | DBS_COL_COLLATION)
 		? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE;
+	/* a plain column becoming generated: its stored values are replaced */
+	bool replaces = (diff & DBS_COL_GENERATED) && wc->generated_expr && !lc->generated_expr;
+	if (replaces)
+		risk = DBSYNC_RISK_DATA_LOSS;
 	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, diff ? DBSYNC_OP_ALTER_COLUMN : DBSYNC_OP_COMMENT, risk,
 		L->name, wc->name);
 	if (!op)
@@ -358,6 +362,9 @@ build:;
 		goto cleanup;
 	if (!p->plan->opts.alter_columns)
 		rc = dbs_op_skip(p, op, "AUTO_ALTER_COLUMNS is off");
+	else if (replaces && !p->plan->opts.drop_columns)
+		rc = dbs_op_skip(p, op, "AUTO_DROP_COLUMNS is off: the column's values would be replaced by the "
+			"generated ones");
 cleanup:
 	dbs_buf_free(&b);
 	return rc;
