@@ -5,11 +5,12 @@ case mismatches, name conflicts), the table list and row counts, one table's
 details (Connection.table_json). This module chooses, counts and prints.
 """
 
+import contextlib
 import json
 
 from django.core.management.base import CommandError
 
-from django_dbsync import renames
+from django_dbsync import backup, renames
 from django_dbsync.desired import Selection
 from django_dbsync.engine import Error
 from django_dbsync.output import count_statuses, plural
@@ -57,6 +58,14 @@ class Report:
 
     def heading(self, text):
         self.stdout.write(text, self.style.MIGRATE_HEADING)
+
+    def info(self, text, style=None):
+        self.line(text, style)
+
+    @contextlib.contextmanager
+    def backup_progress(self, path):
+        # dbcheck draws no progress line: the backup's path is printed once written
+        yield
 
     def problem(self, text):
         self.problems += 1
@@ -207,8 +216,10 @@ def fix(rep, conn, desired, settings, alias):
     rep.heading(f"Fixing '{alias}': {plural(len(pending), 'safe change')}")
     if not pending:
         return
+    # BACKUP_BEFORE_SYNC and the retry settings hold for --fix as for dbsync
+    apply_kwargs = backup.before_apply(conn, alias, settings, {}, rep)
     try:
-        conn.apply(fix_plan)
+        conn.apply(fix_plan, **apply_kwargs)
     except Error as e:
         raise CommandError(f"--fix failed on '{alias}': {e}") from None
     for op in fix_plan.ops:

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.management.base import CommandError
 
+from . import backup
 from .engine import Error, open_connection, scrub_password
 from .output import count_statuses, plural
 
@@ -178,12 +179,12 @@ def run(cmd, conn, alias, settings, selection, options, out, dry_run):
     if options.get("report_views"):
         _report_views(cmd, conn, alias, settings, out, inv, already_listed=options.get("list_views"))
     if options.get("drop_orphaned"):
-        failed |= _drop(cmd, conn, alias, out, found, options, dry_run)
+        failed |= _drop(cmd, conn, alias, settings, out, found, options, dry_run)
     if failed:
         raise SystemExit(1)
 
 
-def _drop(cmd, conn, alias, out, found, options, dry_run):
+def _drop(cmd, conn, alias, settings, out, found, options, dry_run):
     if not found:
         out.info("No orphaned tables: nothing to drop.", cmd.style.SUCCESS)
         return False
@@ -212,8 +213,10 @@ def _drop(cmd, conn, alias, out, found, options, dry_run):
     if not options.get("auto_approve") and not _confirm(cmd, counts["pending"], alias):
         out.info("Cancelled: nothing was dropped.", cmd.style.WARNING)
         return counts["refused"] > 0
+    # the data about to go is what a backup is for (BACKUP_BEFORE_SYNC, --backup)
+    apply_kwargs = backup.before_apply(conn, alias, settings, options, out)
     try:
-        conn.apply(plan)
+        conn.apply(plan, **apply_kwargs)
     except Error as e:
         raise CommandError(f"dropping orphaned tables of '{alias}' failed: "
                            f"{scrub_password(alias, str(e))}") from None

@@ -182,3 +182,22 @@ def test_table_details_name_everything(db_migrated):
     assert "columns=(memo_id), ref_table=notes_memo, ref_columns=(id)" in fk, r.out
     primary = lines[lines.index("primary_key:") + 1]
     assert primary == "id", r.out
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_fix_backs_up_first_when_backups_are_on(db_migrated, tmp_path):
+    import re
+
+    s.execute(db_migrated, "DROP TABLE %s" % qi(db_migrated, "notes_reminder"))
+    backups = tmp_path / "backups"
+    with override_settings(DJANGO_DBSYNC={"BACKUP_BEFORE_SYNC": True, "BACKUP_DIR": str(backups)}):
+        r = dbcheck("--fix")
+    m = re.search(r"Backup written: (\S+)", r.out)
+    assert m, r.text
+    assert r.out.index("Backup written") < r.out.index("applied: create table `notes_reminder`"), r.out
+    assert len(list(backups.iterdir())) == 1
+    # and none when there is nothing to fix
+    with override_settings(DJANGO_DBSYNC={"BACKUP_BEFORE_SYNC": True, "BACKUP_DIR": str(backups)}):
+        r = dbcheck("--fix")
+    assert "Backup written" not in r.out, r.text
+    assert len(list(backups.iterdir())) == 1

@@ -208,3 +208,31 @@ def test_a_model_table_in_another_letter_case_is_not_an_orphan(db_migrated):
     assert "No orphaned tables." in run.out, run.out
     dry = s.dbsync("--drop-orphaned", "--dry-run", verbosity=0)
     assert dry.code == 0 and "DROP" not in dry.out.upper(), dry.text
+
+
+def test_drop_orphaned_backs_up_first_and_the_backup_holds_the_orphans(db_filled, tmp_path):
+    """Dropping orphans is the data loss a backup is for: BACKUP_BEFORE_SYNC holds
+    for --drop-orphaned as for a sync, and the backup still has their rows."""
+    import re
+
+    create_orphans(db_filled)
+    parent = s.snapshot_rows(db_filled, ["legacy_parent"])
+    backups = tmp_path / "backups"
+    with override_settings(DJANGO_DBSYNC={"BACKUP_BEFORE_SYNC": True, "BACKUP_DIR": str(backups)}):
+        run = s.dbsync("--drop-orphaned", "--auto-approve")
+    assert run.code == 0, run.text
+    m = re.search(r"Backup written: (\S+)", run.out)
+    assert m, run.out
+    assert run.out.index("Backup written") < run.out.index("Dropped 3 tables"), run.out
+    assert [p.name for p in backups.iterdir()] == [m.group(1).rsplit("/", 1)[-1]]
+    if not s.is_server(db_filled):
+        import sqlite3
+
+        con = sqlite3.connect(m.group(1))
+        try:
+            assert con.execute('SELECT count(*) FROM "legacy_parent"').fetchone()[0] == len(
+                parent["legacy_parent"][1])
+        finally:
+            con.close()
+    else:
+        assert "legacy_parent" in open(m.group(1), encoding="utf-8", errors="replace").read()

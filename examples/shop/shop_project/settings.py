@@ -29,4 +29,7 @@ DJANGO_DBSYNC = {
     # Dropping a column destroys its data, so it is off unless asked for;
     # demo.sh turns it on for one run to show both behaviours.
     "AUTO_DROP_COLUMNS": os.environ.get("SHOP_DROP_COLUMNS") == "1",
+    # Backups (BACKUP_BEFORE_SYNC is on by default) go beside the database file,
+    # so a run on a database elsewhere (the tests' SHOP_DB) leaves nothing here.
+    "BACKUP_DIR": Path(DATABASES["default"]["NAME"]).parent / "dbsync_backups",
 }
