@@ -27,12 +27,6 @@
 
 #define MYD DBSYNC_DIALECT_MYSQL
 
-static const test_server_kind mariadb_server = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-myc-XXXXXX",
-	.url_prefix = "mysql://",
-};
 static test_server server;
 static char server_socket[256];
 
@@ -249,7 +243,7 @@ static void django_fixture_no_op_and_from_empty(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&server, &mariadb_server))
+	if (test_server_start(&server, &TEST_MARIADB_SERVER))
 		return -1;
 	if (server.absent)
 		return 0;

@@ -26,14 +26,6 @@
 
 #define PGD DBSYNC_DIALECT_POSTGRES
 
-static const test_server_kind pg_server = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pgc-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3,
-	.absent_hint = "apt-get install postgresql",
-};
 static test_server server;
 
 /* ---- plain libpq, for what the engine must not be trusted with ---- */
@@ -377,7 +369,7 @@ static void risk_tags(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	return test_server_start(&server, &pg_server);
+	return test_server_start(&server, &TEST_PG_SERVER);
 }
 
 static int group_teardown(void **state)

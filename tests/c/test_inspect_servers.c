@@ -17,20 +17,6 @@
 #include "dbsync/dbsync.h"
 #include "test_support.h"
 
-static const test_server_kind pg_kind = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pg-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3,
-	.absent_hint = "apt-get install postgresql",
-};
-static const test_server_kind my_kind = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-my-XXXXXX",
-	.url_prefix = "mysql://",
-};
 #define PG_PASSWORD "Inspect-Pw-55a1" /* given to pg-server.sh for dbsync_pw */
 static test_server pg, my;
 static bool have_pg, have_my;
@@ -39,13 +25,13 @@ static int group_setup(void **state)
 {
 	(void)state;
 	setenv("DBSYNC_PG_PASSWORD", PG_PASSWORD, 1);
-	if (getenv(pg_kind.script_env)) {
-		if (test_server_start(&pg, &pg_kind))
+	if (getenv(TEST_PG_SERVER.script_env)) {
+		if (test_server_start(&pg, &TEST_PG_SERVER))
 			return -1;
 		have_pg = !pg.absent;
 	}
-	if (getenv(my_kind.script_env)) {
-		if (test_server_start(&my, &my_kind))
+	if (getenv(TEST_MARIADB_SERVER.script_env)) {
+		if (test_server_start(&my, &TEST_MARIADB_SERVER))
 			return -1;
 		have_my = !my.absent;
 	}
@@ -56,9 +42,9 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	int rc = 0;
-	if (getenv(pg_kind.script_env) && test_server_stop(&pg))
+	if (getenv(TEST_PG_SERVER.script_env) && test_server_stop(&pg))
 		rc = -1;
-	if (getenv(my_kind.script_env) && test_server_stop(&my))
+	if (getenv(TEST_MARIADB_SERVER.script_env) && test_server_stop(&my))
 		rc = -1;
 	return rc;
 }

@@ -23,19 +23,13 @@
 #define WRONG_PASSWORD "Wr0ng-Secret-9f3b"
 #define RIGHT_PASSWORD "dbsync-secret-pw" /* set by mariadb-server.sh */
 
-static const test_server_kind mariadb_server = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-my-XXXXXX",
-	.url_prefix = "mysql://",
-};
 static test_server server;
 static char server_socket[256];
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&server, &mariadb_server))
+	if (test_server_start(&server, &TEST_MARIADB_SERVER))
 		return -1;
 	const char *sock = strstr(server.url, "unix_socket=");
 	if (!sock) {

@@ -28,22 +28,16 @@ static bool started;
 static char sock[256];
 static int seq;
 
-static const test_server_kind my_kind = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-my-XXXXXX",
-	.url_prefix = "mysql://",
-};
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (!getenv(my_kind.script_env)) {
+	if (!getenv(TEST_MARIADB_SERVER.script_env)) {
 		server.absent = true;
 		return 0;
 	}
 	setenv("DBSYNC_MARIADB_SERVER_OPTIONS", "--lower-case-table-names=1", 1);
-	int rc = test_server_start(&server, &my_kind);
+	int rc = test_server_start(&server, &TEST_MARIADB_SERVER);
 	unsetenv("DBSYNC_MARIADB_SERVER_OPTIONS");
 	if (rc)
 		return -1;

@@ -25,21 +25,13 @@
 #define RIGHT_PASSWORD "Pg-Right-Secret-41c7" /* given to pg-server.sh for dbsync_pw */
 #define WRONG_PASSWORD "Wr0ng-Secret-9f3b"
 
-static const test_server_kind pg_server = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pg-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3, /* pg-server.sh: no server binaries */
-	.absent_hint = "apt-get install postgresql",
-};
 static test_server server;
 
 static int group_setup(void **state)
 {
 	(void)state;
 	setenv("DBSYNC_PG_PASSWORD", RIGHT_PASSWORD, 1);
-	return test_server_start(&server, &pg_server);
+	return test_server_start(&server, &TEST_PG_SERVER);
 }
 
 static int group_teardown(void **state)

@@ -21,20 +21,12 @@
 #include "model.h"
 #include "test_support.h"
 
-static const test_server_kind pg_server = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pgs-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3, /* pg-server.sh: no server binaries */
-	.absent_hint = "apt-get install postgresql",
-};
 static test_server server;
 
 static int group_setup(void **state)
 {
 	(void)state;
-	return test_server_start(&server, &pg_server);
+	return test_server_start(&server, &TEST_PG_SERVER);
 }
 
 static int group_teardown(void **state)

@@ -38,37 +38,23 @@ static target sqlite_target = { .dialect = DBSYNC_DIALECT_SQLITE, .name = "sqlit
 static target pg_target = { .dialect = DBSYNC_DIALECT_POSTGRES, .name = "postgresql" };
 static target my_target = { .dialect = DBSYNC_DIALECT_MYSQL, .name = "mysql" };
 
-static const test_server_kind pg_kind = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pg-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3,
-	.absent_hint = "apt-get install postgresql",
-};
-static const test_server_kind my_kind = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-my-XXXXXX",
-	.url_prefix = "mysql://",
-};
-
+#if defined(DBSYNC_HAVE_POSTGRES) || defined(DBSYNC_HAVE_MYSQL)
 static int start_server(target *t)
 {
 	if (t->dialect == DBSYNC_DIALECT_POSTGRES) {
 		setenv("DBSYNC_PG_PASSWORD", "Pg-Right-Secret-41c7", 1);
-		if (!getenv(pg_kind.script_env)) {
+		if (!getenv(TEST_PG_SERVER.script_env)) {
 			t->server.absent = true;
 			return 0;
 		}
-		if (test_server_start(&t->server, &pg_kind))
+		if (test_server_start(&t->server, &TEST_PG_SERVER))
 			return -1;
 	} else {
-		if (!getenv(my_kind.script_env)) {
+		if (!getenv(TEST_MARIADB_SERVER.script_env)) {
 			t->server.absent = true;
 			return 0;
 		}
-		if (test_server_start(&t->server, &my_kind))
+		if (test_server_start(&t->server, &TEST_MARIADB_SERVER))
 			return -1;
 		const char *sock = strstr(t->server.url, "unix_socket=");
 		if (!sock)
@@ -78,6 +64,7 @@ static int start_server(target *t)
 	t->started = !t->server.absent;
 	return 0;
 }
+#endif
 
 static int group_setup(void **state)
 {

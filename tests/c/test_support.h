@@ -83,6 +83,25 @@ typedef struct test_server_kind {
 	const char *absent_hint;   /* how to install one */
 } test_server_kind;
 
+/* The two servers the tests start: scripts/pg-server.sh (exit status 3 when
+ * no PostgreSQL is installed) and scripts/mariadb-server.sh. meson.build
+ * names the scripts in the environment. Defined here so every test binary
+ * starts them the same way. */
+static const test_server_kind TEST_PG_SERVER = {
+	.name = "PostgreSQL",
+	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
+	.dir_template = "/tmp/dbsync-pg-XXXXXX",
+	.url_prefix = "postgresql:///dbsync_test?host=",
+	.absent_status = 3,
+	.absent_hint = "apt-get install postgresql",
+};
+static const test_server_kind TEST_MARIADB_SERVER = {
+	.name = "MariaDB",
+	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
+	.dir_template = "/tmp/dbsync-my-XXXXXX",
+	.url_prefix = "mysql://",
+};
+
 typedef struct test_server {
 	const char *script;
 	char dir[64];
