@@ -225,6 +225,28 @@ cleanup:
 	return rc;
 }
 
+/* The shadow's tables in desired's order, as the subset below and the
+ * PostgreSQL shadow give them, so a plan's order does not depend on how much
+ * went through the shadow. Tables the server renamed beyond ASCII case
+ * (lower_case_table_names=1 and non-ASCII names) keep the catalog's order. */
+static int in_desired_order(dbsync_schema *s, const dbsync_schema *desired)
+{
+	size_t n = s->tables.n, k = 0;
+	dbs_table **items = n ? dbs_arena_alloc(&s->arena, n * sizeof *items) : NULL;
+	if (n && !items)
+		return 0; /* only the order is lost */
+	for (size_t i = 0; i < desired->tables.n && k < n; i++) {
+		dbs_table *t = dbs_schema_find_table(s, desired->tables.items[i]->name);
+		if (!t)
+			return 0;
+		items[k++] = t;
+	}
+	if (k != n)
+		return 0;
+	memcpy(s->tables.items, items, n * sizeof *items);
+	return 0;
+}
+
 int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired)
 {
@@ -233,7 +255,8 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes the desired schema by "
 			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
 			"instead of building it in code");
-	return normalize(out, ctx, conn, desired, desired->source_ddl, desired->source_ddl_len);
+	int rc = normalize(out, ctx, conn, desired, desired->source_ddl, desired->source_ddl_len);
+	return rc ? rc : in_desired_order(*out, desired);
 }
 
 /* Whether desired table `name` is one only[] marks. */
