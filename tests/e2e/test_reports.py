@@ -90,6 +90,9 @@ document.getElementById("page").onload = function () {
     var st = getComputedStyle(b);
     rows.push(b.textContent.trim() + "|" + st.color + "|" + st.backgroundColor);
   });
+  this.contentWindow.performance.getEntriesByType("resource").forEach(function (e) {
+    rows.push("fetched|" + e.name + "|");
+  });
   document.getElementById("out").textContent = rows.join("\\n");
 };
 </script>"""
@@ -97,7 +100,8 @@ document.getElementById("page").onload = function () {
 
 def _badge_colours(html_path):
     """The colours Chromium computes for each risk/status badge of the page:
-    {text: {(colour, background)}}; a probe page frames the report and reads them."""
+    {text: {(colour, background)}}; a probe page frames the report and reads them.
+    Anything the page fetched (stylesheet, font, image, script) shows up as 'fetched'."""
     import html
 
     probe = Path(html_path).with_name("colour-probe.html")
@@ -174,6 +178,7 @@ def test_reports_of_an_applied_run(db_filled, tmp_path, capsys):
     assert "legacy_audit" in text.split("Orphaned tables")[1] and "v_tag_names" in text.split("Views")[-1]
     # risk and status by colour as well as by word, as the browser draws them
     colours = _badge_colours(html_path)
+    assert "fetched" not in colours, colours["fetched"]  # self-contained: nothing loaded besides the page
     assert {"data loss", "applied"} <= set(colours), colours
     assert len(colours["data loss"]) == 1 and len(colours["applied"]) == 1, colours
     plain = ("rgb(0, 0, 0)", "rgba(0, 0, 0, 0)")
