@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from . import backup
 from .engine import Error, open_connection, scrub_password
-from .output import count_statuses, plural
+from .output import count_statuses, data_loss_text, plural
 
 ACTIONS = ("show_orphaned", "drop_orphaned", "generate_orphaned_models", "list_views", "report_views")
 
@@ -204,8 +204,8 @@ def _drop(cmd, conn, alias, settings, out, found, options, dry_run):
     out.info("Orphaned tables to drop (in this order):", cmd.style.MIGRATE_HEADING)
     for op in ops:
         if op["status"] == "pending":
-            rows = "? rows" if op["affected"] is None or op["affected"] < 0 else plural(op["affected"], "row")
-            out.info(f"  DROP {op['table']} ({rows})", cmd.style.WARNING)
+            text = data_loss_text(op) or f"drops table `{op['table']}` (rows not counted)"
+            out.info(f"  {text}", cmd.style.WARNING)
     _refusals(cmd, ops)
     if counts["pending"] == 0:
         out.info("Nothing to drop.")

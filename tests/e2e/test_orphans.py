@@ -95,7 +95,7 @@ def test_drop_orphaned_asks_and_refuses_without_a_terminal(db_migrated):
     run = s.dbsync("--drop-orphaned")
     assert run.code == 2 and "not a terminal" in run.err, run.text
     # it showed what it would drop, with row counts, before asking
-    assert _lines_naming(run.out, "DROP legacy_parent (3 rows)"), run.out
+    assert _lines_naming(run.out, "drops table `legacy_parent` with 3 rows"), run.out
     assert set(ORPHANS) <= set(s.user_tables(db_migrated))
 
 
@@ -113,9 +113,9 @@ def test_drop_orphaned_asks_on_a_terminal(db_migrated, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda *a: next(answers))
     declined = s.dbsync("--drop-orphaned")
     assert declined.code == 0, declined.text
-    shown = [line.strip() for line in declined.out.splitlines() if line.strip().startswith("DROP ")]
-    assert shown == ["DROP legacy_grandchild (1 row)", "DROP legacy_child (2 rows)",
-                     "DROP legacy_parent (3 rows)"], declined.out
+    shown = [line.strip() for line in declined.out.splitlines() if line.strip().startswith("drops table")]
+    assert shown == ["drops table `legacy_grandchild` with 1 row", "drops table `legacy_child` with 2 rows",
+                     "drops table `legacy_parent` with 3 rows"], declined.out
     assert "Drop 3 tables from 'default'? Their rows are lost. [y/N]" in declined.out
     assert "Cancelled: nothing was dropped." in declined.out
     assert set(ORPHANS) <= set(s.user_tables(db_migrated))
