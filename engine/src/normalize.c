@@ -212,6 +212,125 @@ static int normalize_index(norm *n, dbsync_schema *s, dbs_table *t, dbs_index *i
 	return 0;
 }
 
+/* Whether `cols` lead the columns of an index InnoDB can use for a foreign
+ * key (whole columns, no prefix, no expression). */
+static bool index_leads(const dbs_index *ix, const dbs_str_vec *cols)
+{
+	if (ix->parts.n < cols->n || ix->where_expr)
+		return false;
+	for (size_t i = 0; i < cols->n; i++) {
+		const dbs_index_part *part = &ix->parts.items[i];
+		if (!part->column || part->prefix_len || !dbs_ascii_ieq(part->column, cols->items[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool key_leads(const dbs_constraint *k, const dbs_str_vec *cols)
+{
+	if ((k->kind != DBS_CON_PRIMARY && k->kind != DBS_CON_UNIQUE) || k->cols.n < cols->n)
+		return false;
+	for (size_t i = 0; i < cols->n; i++)
+		if (!dbs_ascii_ieq(k->cols.items[i], cols->items[i]))
+			return false;
+	return true;
+}
+
+/*
+ * MySQL (InnoDB) gives a foreign key whose columns lead no index an index of
+ * its own, named after the constraint (after its first column when it has no
+ * name), and drops it again when another index can serve. Django's MySQL DDL
+ * relies on that instead of creating the index, so a parsed table holds it
+ * too, as the catalog will. Idempotent: a table read from the catalog
+ * already has it.
+ */
+static int mysql_fk_indexes(norm *n, dbsync_schema *s, dbs_table *t)
+{
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *fk = t->constraints.items[i];
+		if (fk->kind != DBS_CON_FOREIGN || !fk->cols.n)
+			continue;
+		bool served = false;
+		for (size_t j = 0; j < t->indexes.n && !served; j++)
+			served = index_leads(t->indexes.items[j], &fk->cols);
+		for (size_t j = 0; j < t->constraints.n && !served; j++)
+			served = key_leads(t->constraints.items[j], &fk->cols);
+		if (served)
+			continue;
+		dbs_index *ix = dbs_table_add_index(s, t, fk->name ? fk->name : fk->cols.items[0]);
+		if (!ix)
+			return -1;
+		for (size_t c = 0; c < fk->cols.n; c++) {
+			dbs_index_part part = { .column = fk->cols.items[c] };
+			if (DBS_VEC_PUSH(&s->arena, &ix->parts, part))
+				return -1;
+		}
+		if (normalize_index(n, s, t, ix))
+			return -1;
+	}
+	return 0;
+}
+
+/* MySQL stores a quoted number or a bit-value literal given as the default
+ * of a numeric column as the number ('1' or b'1' on a tinyint(1) reads back
+ * as 1; Django writes a boolean db_default as b'1'). */
+static int unquote_numeric_default(dbs_arena *a, dbs_column *c)
+{
+	static const char *const numeric[] = { "tinyint", "smallint", "mediumint", "int", "bigint", "decimal",
+		"float", "double" };
+	const char *v = c->default_expr;
+	if (!v || !c->type)
+		return 0;
+	bool bits = strncmp(v, "B '", 3) == 0;   /* b'1', a bit-value literal, as canonical text */
+	if (bits)
+		v += 2;
+	if (v[0] != '\'')
+		return 0;
+	size_t base = strcspn(c->type, "( ");
+	bool is_numeric = false;
+	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0] && !is_numeric; i++)
+		is_numeric = strlen(numeric[i]) == base && strncmp(numeric[i], c->type, base) == 0;
+	if (!is_numeric)
+		return 0;
+	size_t n = strlen(v), i = 1, digits = 0;
+	if (bits) {
+		/* b'101' is the number 5 */
+		unsigned long long value = 0;
+		for (; i < n - 1 && (v[i] == '0' || v[i] == '1') && i <= 63; i++)
+			value = value * 2 + (unsigned)(v[i] - '0');
+		if (n < 3 || i != n - 1 || v[n - 1] != '\'')
+			return 0;
+		const char *num = dbs_arena_printf(a, "%llu", value);
+		if (!num)
+			return -1;
+		c->default_expr = num;
+		return 0;
+	}
+	/* '-12', '3.50': a sign, digits, at most one point with digits after it */
+	if (n < 3 || v[n - 1] != '\'')
+		return 0;
+	if (v[i] == '-')
+		i++;
+	for (; i < n - 1 && v[i] >= '0' && v[i] <= '9'; i++)
+		digits++;
+	if (i < n - 1 && v[i] == '.') {
+		size_t frac = 0;
+		for (i++; i < n - 1 && v[i] >= '0' && v[i] <= '9'; i++)
+			frac++;
+		if (!frac)
+			return 0;
+	}
+	if (!digits || i != n - 1)
+		return 0;
+	char *bare = dbs_arena_alloc(a, n - 1);
+	if (!bare)
+		return -1;
+	memcpy(bare, v + 1, n - 2);
+	bare[n - 2] = '\0';
+	c->default_expr = bare;
+	return 0;
+}
+
 static int normalize_table(norm *n, dbsync_schema *s, dbs_table *t)
 {
 	dbs_arena *a = &s->arena;
@@ -224,6 +343,8 @@ static int normalize_table(norm *n, dbsync_schema *s, dbs_table *t)
 		/* a column without a default already defaults to NULL */
 		if (c->default_expr && strcmp(c->default_expr, "NULL") == 0)
 			c->default_expr = NULL;
+		if (d == DBSYNC_DIALECT_MYSQL && unquote_numeric_default(a, c))
+			return -1;
 	}
 	dbs_constraint *pk = dbs_table_primary_key(t);
 	for (size_t i = 0; i < t->constraints.n; i++) {
@@ -251,6 +372,8 @@ static int normalize_table(norm *n, dbsync_schema *s, dbs_table *t)
 	for (size_t i = 0; i < t->indexes.n; i++)
 		if (normalize_index(n, s, t, t->indexes.items[i]))
 			return -1;
+	if (d == DBSYNC_DIALECT_MYSQL && mysql_fk_indexes(n, s, t))
+		return -1;
 	return 0;
 }
 

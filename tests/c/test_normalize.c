@@ -314,6 +314,52 @@ static const char *visible(char *s)
 }
 
 /* Idempotence as a property: random token soup in every dialect. */
+/* MySQL: the names COLUMN_TYPE prints, numbers and bit literals given as
+ * quoted defaults of numeric columns, and the index InnoDB adds for a
+ * foreign key no index serves, so a parsed table equals what the catalog
+ * will read back. */
+static void test_mysql_rules(void **state)
+{
+	(void)state;
+	dbsync_ctx *ctx;
+	assert_int_equal(dbsync_ctx_new(&ctx), 0);
+	static const char ddl[] =
+		"CREATE TABLE `p` (`id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY);\n"
+		"CREATE TABLE `c` (`id` integer NOT NULL PRIMARY KEY, `on` bool DEFAULT b'1' NOT NULL, "
+		"`n` integer DEFAULT '-12' NOT NULL, `price` numeric(8, 2) DEFAULT '3.50' NULL, "
+		"`code` varchar(5) DEFAULT '7' NULL, `f` double precision NULL, `p_id` bigint NULL, "
+		"`q_id` bigint NULL, `r_id` bigint NULL);\n"
+		"ALTER TABLE `c` ADD CONSTRAINT `c_p_fk` FOREIGN KEY (`p_id`) REFERENCES `p` (`id`);\n"
+		"ALTER TABLE `c` ADD CONSTRAINT `c_q_fk` FOREIGN KEY (`q_id`) REFERENCES `p` (`id`);\n"
+		"CREATE INDEX `c_q_r` ON `c` (`q_id`, `r_id`);\n"
+		"ALTER TABLE `c` ADD CONSTRAINT `c_id_fk` FOREIGN KEY (`id`) REFERENCES `p` (`id`);\n";
+	dbsync_schema *s = NULL;
+	assert_int_equal(dbsync_schema_parse(&s, ctx, DBSYNC_DIALECT_MYSQL, ddl, strlen(ddl)), 0);
+	dbs_table *c = dbs_schema_find_table(s, "c");
+	assert_string_equal(dbs_table_find_column(s, c, "on")->type, "tinyint(1)");
+	assert_string_equal(dbs_table_find_column(s, c, "on")->default_expr, "1");
+	assert_string_equal(dbs_table_find_column(s, c, "n")->type, "int");
+	assert_string_equal(dbs_table_find_column(s, c, "n")->default_expr, "-12");
+	assert_string_equal(dbs_table_find_column(s, c, "price")->type, "decimal(8,2)");
+	assert_string_equal(dbs_table_find_column(s, c, "price")->default_expr, "3.50");
+	assert_string_equal(dbs_table_find_column(s, c, "code")->default_expr, "'7'"); /* text stays text */
+	assert_string_equal(dbs_table_find_column(s, c, "f")->type, "double");
+	/* c_p_fk gets its index; c_q_fk is served by c_q_r, c_id_fk by the primary key */
+	assert_int_equal(c->indexes.n, 2);
+	dbs_table *owner = NULL;
+	dbs_index *ix = dbs_schema_find_index(s, "c_p_fk", &owner);
+	assert_non_null(ix);
+	assert_ptr_equal(owner, c);
+	assert_int_equal(ix->parts.n, 1);
+	assert_string_equal(ix->parts.items[0].column, "p_id");
+	assert_false(ix->unique);
+	/* idempotent: normalizing again adds nothing */
+	assert_int_equal(dbs_schema_normalize(s, ctx), 0);
+	assert_int_equal(c->indexes.n, 2);
+	dbsync_schema_free(s);
+	dbsync_ctx_free(ctx);
+}
+
 static void test_canon_idempotent_on_random_input(void **state)
 {
 	(void)state;
@@ -372,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_type_canon),
 		cmocka_unit_test(test_schema_rules),
 		cmocka_unit_test(test_primary_key_nullability),
+		cmocka_unit_test(test_mysql_rules),
 		cmocka_unit_test(test_canon_idempotent_on_random_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
