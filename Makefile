@@ -8,7 +8,7 @@ VENV6 := .venv/django6
 MESON := $(VENV52)/bin/meson
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
-.PHONY: all bench bench-pg bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
+.PHONY: all bench bench-pg bench-mysql bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
 
 all: build
 
@@ -58,6 +58,10 @@ bench: build
 bench-pg: build
 	$(MESON) compile -C build/c bench_catalog
 	bench/pg_catalog.sh build/c/bench_catalog
+
+bench-mysql: build
+	$(MESON) compile -C build/c bench_catalog
+	bench/mysql_catalog.sh build/c/bench_catalog
 
 # Django-level ratios on PostgreSQL: against the original django-dbsync and migrate.
 bench-django: deps
