@@ -263,21 +263,13 @@ static void sqlite_backup_failure_leaves_no_file(void **state)
 /* ---- PostgreSQL ---- */
 
 #ifdef DBSYNC_HAVE_POSTGRES
-static const test_server_kind pg_kind = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pg-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3,
-	.absent_hint = "apt-get install postgresql",
-};
 static test_server pg;
 
 static int pg_setup(void **state)
 {
 	(void)state;
 	setenv("DBSYNC_PG_PASSWORD", PG_PASSWORD, 1);
-	return test_server_start(&pg, &pg_kind);
+	return test_server_start(&pg, &TEST_PG_SERVER);
 }
 
 static int pg_teardown(void **state)
@@ -438,19 +430,13 @@ static void pg_tool_gets_password_by_environment_only(void **state)
 /* ---- MariaDB ---- */
 
 #ifdef DBSYNC_HAVE_MYSQL
-static const test_server_kind my_kind = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-my-XXXXXX",
-	.url_prefix = "mysql://",
-};
 static test_server my;
 static char my_sock_path[256];
 
 static int my_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&my, &my_kind))
+	if (test_server_start(&my, &TEST_MARIADB_SERVER))
 		return -1;
 	const char *sock = strstr(my.url, "unix_socket=");
 	if (!sock)

@@ -398,14 +398,6 @@ static const backend_case sqlite_case = {
 #endif
 
 #ifdef DBSYNC_HAVE_POSTGRES
-static const test_server_kind pg_kind = {
-	.name = "PostgreSQL",
-	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-pg-XXXXXX",
-	.url_prefix = "postgresql:///dbsync_test?host=",
-	.absent_status = 3,
-	.absent_hint = "apt-get install postgresql",
-};
 static test_server pg;
 
 static dbsync_conn *pg_open(dbsync_ctx *ctx)
@@ -445,7 +437,7 @@ static int pg_setup(void **state)
 {
 	current = &pg_case;
 	(void)state;
-	return test_server_start(&pg, &pg_kind);
+	return test_server_start(&pg, &TEST_PG_SERVER);
 }
 
 static int pg_teardown(void **state)
@@ -456,12 +448,6 @@ static int pg_teardown(void **state)
 #endif
 
 #ifdef DBSYNC_HAVE_MYSQL
-static const test_server_kind my_kind = {
-	.name = "MariaDB",
-	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
-	.dir_template = "/tmp/dbsync-my-XXXXXX",
-	.url_prefix = "mysql://",
-};
 static test_server my;
 
 static dbsync_conn *my_open(dbsync_ctx *ctx)
@@ -499,7 +485,7 @@ static int my_setup(void **state)
 {
 	current = &my_case;
 	(void)state;
-	return test_server_start(&my, &my_kind);
+	return test_server_start(&my, &TEST_MARIADB_SERVER);
 }
 
 static int my_teardown(void **state)
