@@ -528,3 +528,23 @@ def column_names(path, table):
         return [r[1] for r in con.execute("PRAGMA table_xinfo(%s)" % q(table))]
     finally:
         con.close()
+
+
+def runs_a_password_could_leak_from(apply_verbosity=2):
+    """Every kind of run that prints the target or SQL: a check, dry runs at the
+    highest and lowest verbosity, an apply, a check at verbosity 2, and an error.
+    Callers assert the secret appears in none (assert_not_shown)."""
+    return [
+        dbsync("--check"),
+        dbsync("--dry-run", verbosity=3),
+        dbsync("--dry-run", verbosity=0),
+        dbsync("--auto-approve", verbosity=apply_verbosity),
+        dbsync("--check", verbosity=2),
+        dbsync("--include-apps", "no_such_app"),
+    ]
+
+
+def assert_not_shown(secret, runs):
+    for run in runs:
+        assert secret not in run.text, run.text
+        assert secret not in str(run.error or "")
