@@ -18,34 +18,39 @@ static const struct type_synonym {
 	dbsync_dialect dialect;
 	const char *from;
 	const char *to;
+	bool whole;                  /* only the whole type: "time", not "time(3)" */
 } type_synonyms[] = {
+	/* PostgreSQL prints modifiers inside these names ("time(3) without time
+	 * zone"), so only the bare names are rewritten */
+	{ DBSYNC_DIALECT_POSTGRES, "time", "time without time zone", true },
+	{ DBSYNC_DIALECT_POSTGRES, "timestamp", "timestamp without time zone", true },
 	/* PostgreSQL: the names format_type() prints, so a parsed table the server
 	 * would read back unchanged compares equal without a shadow schema. Only
 	 * names whose modifiers print in the same place ("varchar(20)" is
 	 * "character varying(20)"; "timestamp(3)" is not "timestamp without time
-	 * zone(3)", so timestamps are left to the shadow). */
-	{ DBSYNC_DIALECT_POSTGRES, "varchar", "character varying" },
-	{ DBSYNC_DIALECT_POSTGRES, "char", "character" },
-	{ DBSYNC_DIALECT_POSTGRES, "bpchar", "character" },
-	{ DBSYNC_DIALECT_POSTGRES, "int", "integer" },
-	{ DBSYNC_DIALECT_POSTGRES, "int4", "integer" },
-	{ DBSYNC_DIALECT_POSTGRES, "int8", "bigint" },
-	{ DBSYNC_DIALECT_POSTGRES, "int2", "smallint" },
-	{ DBSYNC_DIALECT_POSTGRES, "bool", "boolean" },
-	{ DBSYNC_DIALECT_POSTGRES, "float8", "double precision" },
-	{ DBSYNC_DIALECT_POSTGRES, "float4", "real" },
-	{ DBSYNC_DIALECT_POSTGRES, "decimal", "numeric" },
-	{ DBSYNC_DIALECT_POSTGRES, "timestamptz", "timestamp with time zone" },
-	{ DBSYNC_DIALECT_POSTGRES, "timetz", "time with time zone" },
+	 * zone(3)", so those are whole-name entries above). */
+	{ DBSYNC_DIALECT_POSTGRES, "varchar", "character varying", false },
+	{ DBSYNC_DIALECT_POSTGRES, "char", "character", false },
+	{ DBSYNC_DIALECT_POSTGRES, "bpchar", "character", false },
+	{ DBSYNC_DIALECT_POSTGRES, "int", "integer", false },
+	{ DBSYNC_DIALECT_POSTGRES, "int4", "integer", false },
+	{ DBSYNC_DIALECT_POSTGRES, "int8", "bigint", false },
+	{ DBSYNC_DIALECT_POSTGRES, "int2", "smallint", false },
+	{ DBSYNC_DIALECT_POSTGRES, "bool", "boolean", false },
+	{ DBSYNC_DIALECT_POSTGRES, "float8", "double precision", false },
+	{ DBSYNC_DIALECT_POSTGRES, "float4", "real", false },
+	{ DBSYNC_DIALECT_POSTGRES, "decimal", "numeric", false },
+	{ DBSYNC_DIALECT_POSTGRES, "timestamptz", "timestamp with time zone", true },
+	{ DBSYNC_DIALECT_POSTGRES, "timetz", "time with time zone", true },
 	/* MySQL/MariaDB: the names COLUMN_TYPE shows */
-	{ DBSYNC_DIALECT_MYSQL, "integer", "int" },
-	{ DBSYNC_DIALECT_MYSQL, "numeric", "decimal" },
-	{ DBSYNC_DIALECT_MYSQL, "dec", "decimal" },
-	{ DBSYNC_DIALECT_MYSQL, "fixed", "decimal" },
-	{ DBSYNC_DIALECT_MYSQL, "double precision", "double" },
-	{ DBSYNC_DIALECT_MYSQL, "real", "double" },
-	{ DBSYNC_DIALECT_MYSQL, "bool", "tinyint(1)" },
-	{ DBSYNC_DIALECT_MYSQL, "boolean", "tinyint(1)" },
+	{ DBSYNC_DIALECT_MYSQL, "integer", "int", false },
+	{ DBSYNC_DIALECT_MYSQL, "numeric", "decimal", false },
+	{ DBSYNC_DIALECT_MYSQL, "dec", "decimal", false },
+	{ DBSYNC_DIALECT_MYSQL, "fixed", "decimal", false },
+	{ DBSYNC_DIALECT_MYSQL, "double precision", "double", false },
+	{ DBSYNC_DIALECT_MYSQL, "real", "double", false },
+	{ DBSYNC_DIALECT_MYSQL, "bool", "tinyint(1)", false },
+	{ DBSYNC_DIALECT_MYSQL, "boolean", "tinyint(1)", false },
 };
 
 /* A synonym names the leading words of the canonical type: "integer" in
@@ -57,7 +62,7 @@ static const char *apply_synonym(dbs_arena *a, dbsync_dialect d, const char *typ
 		if (ts->dialect != d)
 			continue;
 		size_t n = strlen(ts->from);
-		if (strncmp(ts->from, type, n) != 0 || (type[n] && type[n] != '(' && type[n] != ' '))
+		if (strncmp(ts->from, type, n) != 0 || (type[n] && (ts->whole || (type[n] != '(' && type[n] != ' '))))
 			continue;
 		return dbs_arena_printf(a, "%s%s", ts->to, type + n);
 	}
