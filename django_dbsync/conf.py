@@ -36,11 +36,6 @@ DEFAULTS = {
     "BACKUP_METHOD": "auto",
 }
 
-# Keys accepted (and type-checked) now whose feature arrives later. The value
-# names that feature; docs/django.md says the same.
-NOT_YET_ACTIVE = {
-}
-
 _BOOL_KEYS = {
     "AUTO_CREATE_TABLES", "AUTO_ADD_COLUMNS", "AUTO_DROP_COLUMNS", "AUTO_RENAME_TABLES",
     "AUTO_FIX_TABLE_CASE", "BACKUP_BEFORE_SYNC", "DRY_RUN_MODE", "GENERATE_HTML_REPORT",
