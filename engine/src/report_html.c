@@ -166,7 +166,10 @@ static void op_row(html *h, json_t *op)
 {
 	const char *status = css_word(str(op, "status"), statuses, 5);
 	put(h, "<tr><td>");
-	value(h, json_object_get(op, "index"));
+	/* people count steps from 1; the JSON keeps the plan's 0-based index */
+	json_t *index = json_object_get(op, "index");
+	if (json_is_integer(index))
+		dbs_buf_printf(&h->b, "%" JSON_INTEGER_FORMAT, json_integer_value(index) + 1);
 	put(h, "</td><td>");
 	esc(h, str(op, "summary"));
 	put(h, "<div class=\"note\">");
