@@ -223,46 +223,27 @@ class MyDb:
     def django_schema(self, tables=None):
         """{table: {"columns": {...}, "constraints": [...]}} from Django's own
         MySQL introspection, shaped like e2e_support.django_schema."""
-        from django.db import connections
         from django.db.backends.mysql.base import DatabaseWrapper
+        from e2e_support import server_django_schema
 
-        settings_dict = connections.configure_settings({"default": self.settings_dict()})["default"]
-        wrapper = DatabaseWrapper(settings_dict, alias="e2e_introspect")
-        connections["e2e_introspect"] = wrapper
-        try:
-            with wrapper.cursor() as cursor:
-                intro = wrapper.introspection
-                result = {}
-                for info in intro.get_table_list(cursor):
-                    table = info.name
-                    if info.type != "t" or (tables is not None and table not in tables):
-                        continue
-                    cols = {}
-                    for f in intro.get_table_description(cursor, table):
-                        cols[f.name] = {
-                            "type": intro.get_field_type(f.type_code, f),
-                            "size": f.internal_size, "precision": f.precision, "scale": f.scale,
-                            "null": bool(f.null_ok), "default": f.default, "extra": f.extra,
-                            "unsigned": f.is_unsigned, "json": f.has_json_constraint,
-                            "collation": f.collation, "comment": f.comment,
-                        }
-                    cons = []
-                    for name, c in intro.get_constraints(cursor, table).items():
-                        fk = c.get("foreign_key")
-                        label = name
-                        # Django numbers the checks it finds unnamed in reading order, and a
-                        # single-column UNIQUE may carry either of two names (_unique_label).
-                        if name.startswith("__unnamed_constraint_") or (
-                                c["unique"] and not c["primary_key"] and _unique_label(name, c["columns"]) is None):
-                            label = None
-                        cons.append((label, tuple(c["columns"]), bool(c["primary_key"]), bool(c["unique"]),
-                                     tuple(fk) if fk else None, bool(c["check"]), bool(c["index"]),
-                                     c.get("type"), tuple(c.get("orders") or ())))
-                    result[table] = {"columns": cols, "constraints": sorted(cons, key=repr)}
-                return result
-        finally:
-            wrapper.close()
-            del connections["e2e_introspect"]
+        def column(intro, f):
+            return {
+                "type": intro.get_field_type(f.type_code, f),
+                "size": f.internal_size, "precision": f.precision, "scale": f.scale,
+                "null": bool(f.null_ok), "default": f.default, "extra": f.extra,
+                "unsigned": f.is_unsigned, "json": f.has_json_constraint,
+                "collation": f.collation, "comment": f.comment,
+            }
+
+        def label(name, c):
+            # Django numbers the checks it finds unnamed in reading order, and a
+            # single-column UNIQUE may carry either of two names (_unique_label).
+            if name.startswith("__unnamed_constraint_") or (
+                    c["unique"] and not c["primary_key"] and _unique_label(name, c["columns"]) is None):
+                return None
+            return name
+
+        return server_django_schema(DatabaseWrapper, self.settings_dict(), tables, column, label)
 
     def without_inline_unique_renames(self, ops, target):
         """`ops` less the drop/add pairs that only rename a single-column UNIQUE

@@ -276,45 +276,26 @@ class PgDb:
     def django_schema(self, tables=None):
         """{table: {"columns": {...}, "constraints": [...]}} from Django's own
         PostgreSQL introspection, shaped like e2e_support.django_schema."""
-        from django.db import connections
         from django.db.backends.postgresql.base import DatabaseWrapper
+        from e2e_support import server_django_schema
 
-        # configure_settings fills in the keys a project may leave out (OPTIONS, TIME_ZONE, ...)
-        settings_dict = connections.configure_settings({"default": self.settings_dict()})["default"]
-        wrapper = DatabaseWrapper(settings_dict, alias="e2e_introspect")
-        connections["e2e_introspect"] = wrapper
-        try:
-            with wrapper.cursor() as cursor:
-                intro = wrapper.introspection
-                result = {}
-                for info in intro.get_table_list(cursor):
-                    table = info.name
-                    if info.type != "t" or (tables is not None and table not in tables):
-                        continue
-                    cols = {}
-                    for f in intro.get_table_description(cursor, table):
-                        cols[f.name] = {
-                            "type": intro.get_field_type(f.type_code, f),
-                            "size": f.internal_size, "precision": f.precision, "scale": f.scale,
-                            "null": bool(f.null_ok), "default": f.default, "pk_autofield": f.is_autofield,
-                            "collation": f.collation,
-                        }
-                    cons = []
-                    for name, c in intro.get_constraints(cursor, table).items():
-                        fk = c.get("foreign_key")
-                        label = name
-                        if c["primary_key"] or (c["unique"] and not c["index"] and len(c["columns"]) == 1
-                                                and name.endswith(("_key", "_uniq"))) or \
-                                (c["check"] and name.endswith("_check")):
-                            label = None
-                        cons.append((label, tuple(c["columns"]), bool(c["primary_key"]), bool(c["unique"]),
-                                     tuple(fk) if fk else None, bool(c["check"]), bool(c["index"]),
-                                     c.get("type"), tuple(c.get("orders") or ())))
-                    result[table] = {"columns": cols, "constraints": sorted(cons, key=repr)}
-                return result
-        finally:
-            wrapper.close()
-            del connections["e2e_introspect"]
+        def column(intro, f):
+            return {
+                "type": intro.get_field_type(f.type_code, f),
+                "size": f.internal_size, "precision": f.precision, "scale": f.scale,
+                "null": bool(f.null_ok), "default": f.default, "pk_autofield": f.is_autofield,
+                "collation": f.collation,
+            }
+
+        def label(name, c):
+            # names the server gives keys and checks written without one
+            if c["primary_key"] or (c["unique"] and not c["index"] and len(c["columns"]) == 1
+                                    and name.endswith(("_key", "_uniq"))) or \
+                    (c["check"] and name.endswith("_check")):
+                return None
+            return name
+
+        return server_django_schema(DatabaseWrapper, self.settings_dict(), tables, column, label)
 
     # --- the engine ----------------------------------------------------------------
 

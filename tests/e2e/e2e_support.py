@@ -290,6 +290,37 @@ def django_schema(path, tables=None):
         del connections["e2e_introspect"]
 
 
+def server_django_schema(wrapper_class, settings_dict, tables, column, label):
+    """django_schema for a server database: Django's own introspection through a
+    connection of `wrapper_class`. `column(intro, f)` gives the facts compared for
+    a column; `label(name, c)` the name a constraint is compared by (None when
+    the server or Django invents it)."""
+    # configure_settings fills in the keys a project may leave out (OPTIONS, TIME_ZONE, ...)
+    settings_dict = connections.configure_settings({"default": settings_dict})["default"]
+    wrapper = wrapper_class(settings_dict, alias="e2e_introspect")
+    connections["e2e_introspect"] = wrapper
+    try:
+        with wrapper.cursor() as cursor:
+            intro = wrapper.introspection
+            result = {}
+            for info in intro.get_table_list(cursor):
+                table = info.name
+                if info.type != "t" or (tables is not None and table not in tables):
+                    continue
+                cols = {f.name: column(intro, f) for f in intro.get_table_description(cursor, table)}
+                cons = []
+                for name, c in intro.get_constraints(cursor, table).items():
+                    fk = c.get("foreign_key")
+                    cons.append((label(name, c), tuple(c["columns"]), bool(c["primary_key"]), bool(c["unique"]),
+                                 tuple(fk) if fk else None, bool(c["check"]), bool(c["index"]),
+                                 c.get("type"), tuple(c.get("orders") or ())))
+                result[table] = {"columns": cols, "constraints": sorted(cons, key=repr)}
+            return result
+    finally:
+        wrapper.close()
+        del connections["e2e_introspect"]
+
+
 def sqlite_facts(path, tables=None):
     """What Django's introspection leaves out, as SQLite's pragmas report it:
     partial-index predicates, index column order/collation, generated-column
