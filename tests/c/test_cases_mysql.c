@@ -173,22 +173,6 @@ static const server_case_backend my_cases = {
 	.after_plan = assert_no_shadow,
 };
 
-static char *read_fixture(const char *file)
-{
-	const char *root = getenv("DBSYNC_CASES_DIR");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../c/fixtures/%s", root ? root : "tests/cases", file);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = calloc(1, (size_t)n + 1);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return s;
-}
 
 /* The DDL Django 5.2 emits for MySQL, executed for real, then planned
  * against itself: nothing may differ. Then the same from an empty database:
@@ -198,7 +182,7 @@ static void django_fixture_no_op_and_from_empty(void **state)
 	(void)state;
 	if (server.absent)
 		skip();
-	char *ddl = read_fixture("django52_mysql.sql");
+	char *ddl = test_read_fixture("django52_mysql.sql", NULL);
 	dbsync_ctx *ctx = NULL;
 	assert_int_equal(dbsync_ctx_new(&ctx), 0);
 	fresh_db("django_built");

@@ -19,29 +19,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "parse.h"
-
-static char *read_fixture(const char *name, size_t *len)
-{
-	char path[4096];
-	const char *cases = getenv("DBSYNC_CASES_DIR");
-	if (cases)
-		snprintf(path, sizeof path, "%s/../c/fixtures/%s", cases, name);
-	else
-		snprintf(path, sizeof path, "tests/c/fixtures/%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
+#include "test_support.h"
 
 #define S(x) ((x) ? (x) : "-")
 
@@ -160,7 +138,7 @@ static void test_django_fixture(void **state)
 {
 	(void)state;
 	size_t len;
-	char *sql = read_fixture("django52_sqlite.sql", &len);
+	char *sql = test_read_fixture("django52_sqlite.sql", &len);
 	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
 	assert_int_equal(s->tables.n, 5);
 
@@ -279,7 +257,7 @@ static void test_django_fixture_more(void **state)
 {
 	(void)state;
 	size_t len;
-	char *sql = read_fixture("django52_sqlite_more.sql", &len);
+	char *sql = test_read_fixture("django52_sqlite_more.sql", &len);
 	assert_sqlite_accepts(sql);
 	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
 	assert_int_equal(s->tables.n, 1);
@@ -315,8 +293,8 @@ static void test_django6_fixture(void **state)
 {
 	(void)state;
 	size_t len, len52;
-	char *sql = read_fixture("django61_sqlite.sql", &len);
-	char *sql52 = read_fixture("django52_sqlite.sql", &len52);
+	char *sql = test_read_fixture("django61_sqlite.sql", &len);
+	char *sql52 = test_read_fixture("django52_sqlite.sql", &len52);
 	assert_sqlite_accepts(sql);
 	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
 	dbsync_schema *s52 = parse_ok(DBSYNC_DIALECT_SQLITE, sql52, len52);
@@ -343,7 +321,7 @@ static void test_django6_fixture(void **state)
 static void roundtrip_through_sqlite(const char *fixture)
 {
 	size_t len;
-	char *sql = read_fixture(fixture, &len);
+	char *sql = test_read_fixture(fixture, &len);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	char *err = NULL;
@@ -424,8 +402,8 @@ static void test_migrated_database_matches_collect_sql(void **state)
 {
 	(void)state;
 	size_t len, mlen;
-	char *sql = read_fixture("django52_sqlite.sql", &len);
-	char *msql = read_fixture("django52_sqlite_migrated.sql", &mlen);
+	char *sql = test_read_fixture("django52_sqlite.sql", &len);
+	char *msql = test_read_fixture("django52_sqlite_migrated.sql", &mlen);
 	assert_sqlite_accepts(msql);
 	dbsync_schema *want = parse_ok(DBSYNC_DIALECT_SQLITE, sql, len);
 	dbsync_schema *got = parse_ok(DBSYNC_DIALECT_SQLITE, msql, mlen);
@@ -948,7 +926,7 @@ static void test_every_prefix(void **state)
 	assert_true(bad > 100); /* most cuts are errors */
 
 	size_t flen;
-	char *fixture = read_fixture("django52_sqlite.sql", &flen);
+	char *fixture = test_read_fixture("django52_sqlite.sql", &flen);
 	for (size_t n = 0; n < flen; n += 7) {
 		char *copy = malloc(n ? n : 1);
 		assert_non_null(copy);

@@ -58,26 +58,6 @@ static dbsync_conn *fresh_schema(dbsync_ctx *ctx, const char *name)
 	return open_db(ctx, name);
 }
 
-static char *read_fixture(const char *name, size_t *len)
-{
-	const char *cases = getenv("DBSYNC_CASES_DIR");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../c/fixtures/%s", cases ? cases : "tests/cases", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static dbsync_schema *parse_ok(dbsync_ctx *ctx, const char *sql, size_t len)
 {
 	dbsync_schema *s = NULL;
@@ -258,7 +238,7 @@ static void django_ddl_shows_no_difference(void **state)
 	dbsync_ctx *ctx = *state;
 	NEED_SERVER();
 	size_t len;
-	char *sql = read_fixture("django52_postgres.sql", &len);
+	char *sql = test_read_fixture("django52_postgres.sql", &len);
 	dbsync_conn *conn = fresh_schema(ctx, "dj52");
 	exec_ok(ctx, conn, sql);
 	dbsync_schema *desired = parse_ok(ctx, sql, len);
@@ -321,8 +301,8 @@ static void migrate_built_database_shows_no_difference(void **state)
 	dbsync_ctx *ctx = *state;
 	NEED_SERVER();
 	size_t len, mig_len;
-	char *sql = read_fixture("django52_postgres.sql", &len);
-	char *mig = read_fixture("django52_postgres_migrate.sql", &mig_len);
+	char *sql = test_read_fixture("django52_postgres.sql", &len);
+	char *mig = test_read_fixture("django52_postgres_migrate.sql", &mig_len);
 	dbsync_conn *conn = fresh_schema(ctx, "dj52mig");
 	exec_ok(ctx, conn, mig);
 	dbsync_schema *desired = parse_ok(ctx, sql, len);
@@ -351,8 +331,8 @@ static void references_outside_the_selection(void **state)
 	dbsync_ctx *ctx = *state;
 	NEED_SERVER();
 	size_t len, shop_len;
-	char *all = read_fixture("django52_postgres.sql", &len);
-	char *shop = read_fixture("django52_postgres_shop.sql", &shop_len);
+	char *all = test_read_fixture("django52_postgres.sql", &len);
+	char *shop = test_read_fixture("django52_postgres_shop.sql", &shop_len);
 	dbsync_conn *conn = fresh_schema(ctx, "dj52shop");
 	exec_ok(ctx, conn, all);
 	dbsync_schema *desired = parse_ok(ctx, shop, shop_len);
@@ -715,7 +695,7 @@ static void small_chunks_same_result(void **state)
 	dbsync_ctx *ctx = *state;
 	NEED_SERVER();
 	size_t len;
-	char *sql = read_fixture("django52_postgres.sql", &len);
+	char *sql = test_read_fixture("django52_postgres.sql", &len);
 	dbsync_conn *conn = fresh_schema(ctx, "dj52chunk");
 	exec_ok(ctx, conn, sql);
 	dbsync_schema *desired = parse_ok(ctx, sql, len);

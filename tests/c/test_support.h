@@ -70,6 +70,32 @@ static inline const char *db_path(const char *file)
 	return path;
 }
 
+/* ---- fixtures ---- */
+
+/* The whole of tests/c/fixtures/<name>, NUL-terminated (caller frees); its
+ * length in *len when len is not NULL. Found from DBSYNC_CASES_DIR, which
+ * meson test sets, else from the source root. */
+static inline char *test_read_fixture(const char *name, size_t *len)
+{
+	const char *cases = getenv("DBSYNC_CASES_DIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/../c/fixtures/%s", cases ? cases : "tests/cases", name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
 /* ---- a throwaway server, started once per test binary by a script ---- */
 
 /* What differs between the servers; the script is called as
