@@ -22,14 +22,15 @@
 	"AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
 
 static const char q_objects[] =
-	"SELECT type, name, tbl_name, sql FROM sqlite_schema "
+	"SELECT type, name, tbl_name, sql, 0 FROM sqlite_schema "
 	"WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 /* From 3.37 SQLite also tells the shadow tables of FTS/R-Tree apart: they
- * belong to their virtual table, not to the schema a model describes. */
+ * belong to their virtual table, not to the schema a model describes, so
+ * they are recorded as such (schema->vtables), never read as tables. */
 static const char q_objects_337[] =
-	"SELECT type, name, tbl_name, sql FROM sqlite_schema "
-	"WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN "
-	"(SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow')";
+	"SELECT type, name, tbl_name, sql, name IN "
+	"(SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow') "
+	"FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 static const char q_columns[] =
 	"SELECT m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden "
 	"FROM sqlite_schema m JOIN pragma_table_xinfo(m.name, 'main') p "
@@ -62,6 +63,7 @@ typedef struct sq_intro {
 	/* facts the pragmas have but no model field can hold before normalize */
 	DBS_VEC(dbs_column *) generated;   /* hidden 2 (virtual) or 3 (stored) */
 	DBS_VEC(dbs_index *) partial;
+	DBS_VEC(dbs_vtable) vtables;       /* virtual and shadow tables, for schema->vtables */
 } sq_intro;
 
 typedef int (*row_fn)(sq_intro *in, sqlite3_stmt *st);
@@ -112,6 +114,47 @@ static dbs_table *row_table(sq_intro *in, sqlite3_stmt *st)
 	return in->cur;
 }
 
+/* The module a CREATE VIRTUAL TABLE names ("fts5"), lower-case; "" when the
+ * text has no USING (it always has). NULL on OOM. */
+static const char *vtable_module(dbs_arena *a, const char *sql)
+{
+	const char *p = sql;
+	for (; *p; p++)
+		if (strncasecmp(p, "USING", 5) == 0 && (p == sql || strchr(" \t\n\r\"`]", p[-1])) &&
+		    strchr(" \t\n\r", p[5]))
+			break;
+	if (!*p)
+		return dbs_arena_strdup(a, "");
+	for (p += 5; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
+		;
+	size_t n = strcspn(p, " \t\n\r(");
+	char *m = dbs_arena_strndup(a, p, n);
+	for (char *q = m; q && *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q + 32);
+	return m;
+}
+
+/* A shadow table's owner: the longest virtual table name it starts with,
+ * followed by '_' (FTS5 "t_data", R*Tree "t_node"). */
+static void find_owners(sq_intro *in)
+{
+	for (size_t i = 0; i < in->vtables.n; i++) {
+		dbs_vtable *sh = &in->vtables.items[i];
+		if (sh->module)
+			continue;
+		size_t best = 0;
+		for (size_t j = 0; j < in->vtables.n; j++) {
+			const dbs_vtable *v = &in->vtables.items[j];
+			size_t n = strlen(v->name);
+			if (v->module && n > best && strncasecmp(sh->name, v->name, n) == 0 && sh->name[n] == '_') {
+				sh->owner = v->name;
+				best = n;
+			}
+		}
+	}
+}
+
 static int on_object(sq_intro *in, sqlite3_stmt *st)
 {
 	dbs_arena *a = &in->ps->arena;
@@ -119,7 +162,14 @@ static int on_object(sq_intro *in, sqlite3_stmt *st)
 	if (!o.type || !o.name || !o.tbl_name)
 		return -1;
 	if (strcmp(o.type, "table") == 0) {
-		if (!o.sql || strncasecmp(o.sql, "CREATE VIRTUAL TABLE", 20) == 0)
+		bool is_virtual = o.sql && strncasecmp(o.sql, "CREATE VIRTUAL TABLE", 20) == 0;
+		if (is_virtual || sqlite3_column_int(st, 4)) {
+			dbs_vtable v = { o.name, is_virtual ? vtable_module(a, o.sql) : NULL, NULL };
+			if (is_virtual && !v.module)
+				return -1;
+			return DBS_VEC_PUSH(a, &in->vtables, v);
+		}
+		if (!o.sql)
 			return 0;
 		dbs_table *t = dbs_schema_add_table(in->ps, o.name);
 		if (!t)
@@ -255,6 +305,7 @@ static int read_catalog(dbsync_ctx *ctx, dbsync_conn *conn, sq_intro *in)
 	const char *q1 = sqlite3_libversion_number() >= 3037000 ? q_objects_337 : q_objects;
 	if ((rc = run_query(ctx, conn, q1, in, on_object)))
 		return rc;
+	find_owners(in);
 	if ((rc = run_query(ctx, conn, q_columns, in, on_column)))
 		return rc;
 	in->cur = NULL;
@@ -437,6 +488,14 @@ static int reconcile(dbsync_schema *s, const sq_intro *in)
 		/* a trigger on a view has no table here: views are rebuilt by nobody */
 		dbs_table *t = dbs_schema_find_table(s, o->tbl_name);
 		if (t && !dbs_table_add_trigger(s, t, o->name, o->sql))
+			return -1;
+	}
+	for (size_t j = 0; j < in->vtables.n; j++) {
+		const dbs_vtable *v = &in->vtables.items[j];
+		dbs_vtable c = { dbs_arena_strdup(&s->arena, v->name), dbs_arena_strdup(&s->arena, v->module),
+			dbs_arena_strdup(&s->arena, v->owner) };
+		if (!c.name || (v->module && !c.module) || (v->owner && !c.owner) ||
+		    DBS_VEC_PUSH(&s->arena, &s->vtables, c))
 			return -1;
 	}
 	for (size_t j = 0; j < in->objects.n; j++) {

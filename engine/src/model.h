@@ -99,6 +99,14 @@ typedef struct dbs_table {
 	const char *source_sql;      /* the CREATE statement as read (introspection), or NULL */
 } dbs_table;
 
+/* SQLite: a virtual table, or a shadow table that stores one's data. Neither
+ * is a table a model can describe; see plan_unmanaged.c. Live side only. */
+typedef struct dbs_vtable {
+	const char *name;
+	const char *module;          /* virtual: "fts5", "rtree", ...; shadow: NULL */
+	const char *owner;           /* shadow: its virtual table, or NULL when unknown */
+} dbs_vtable;
+
 typedef struct dbs_view {
 	const char *name;
 	const char *definition;      /* SELECT text as stored */
@@ -109,6 +117,7 @@ struct dbsync_schema {
 	dbsync_dialect dialect;
 	DBS_VEC(dbs_table *) tables;
 	DBS_VEC(dbs_view *) views;
+	DBS_VEC(dbs_vtable) vtables;  /* live side, SQLite: virtual and shadow tables */
 	/* The DDL text a parsed schema came from (dbsync_schema_parse keeps it), or
 	 * NULL for an introspected one. PostgreSQL runs it in a shadow schema so the
 	 * server itself normalizes the desired side (see backend.h normalize_desired). */
@@ -154,6 +163,8 @@ void dbs_schema_forget_invented_names(dbsync_schema *normalized, dbsync_schema *
 /* A hash of everything the diff compares (tables, columns, constraints, indexes,
  * comments), to tell whether a database changed between two reads. */
 uint64_t dbs_schema_fingerprint(const dbsync_schema *s);
+/* Copy an index (deep) into table `t` of schema `s`; returns the copy. */
+dbs_index *dbs_table_copy_index(dbsync_schema *s, dbs_table *t, const dbs_index *src);
 /* Copy a table (deep) from one schema into another; returns the copy. */
 dbs_table *dbs_schema_copy_table(dbsync_schema *dst, const dbs_table *src);
 

@@ -12,6 +12,7 @@
 #include "plan_drop.h" /* inspect: orphaned tables */
 #include "plan_rename.h"
 #include "plan_counts.h"
+#include "plan_unmanaged.h"
 #include "render.h"
 #include "topo.h"
 
@@ -270,6 +271,9 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	/* renames: table renames first; the live tables are renamed in memory for the diff */
 	if ((rc = dbs_plan_renames(&p)))
 		goto cleanup;
+	/* unmanaged: what no model could declare is kept (or, drop_unmanaged, listed for dropping) */
+	if ((rc = dbs_plan_unmanaged(&p)))
+		goto cleanup;
 	if ((rc = dbs_diff_schemas(&p.diff, ctx, p.live, p.want)))
 		goto cleanup;
 	switch (desired->dialect) {
@@ -297,7 +301,7 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if (rc || (rc = collect_stages(&p)))
 		goto cleanup;
 	/* reports: data-loss counts, once every stage holds its operations */
-	if ((rc = dbs_plan_count_data_loss(&p)))
+	if ((rc = dbs_plan_count_data_loss(&p)) || (rc = dbs_plan_unmanaged_risks(&p)))
 		goto cleanup;
 	if (!dbs_buf_ok(&p.tmp)) {
 		rc = dbs_error_oom(ctx);
@@ -311,6 +315,7 @@ cleanup:
 	dbs_metadata_free(p.md);
 	dbsync_schema_free(p.live);
 	dbsync_schema_free(normalized);
+	dbsync_schema_free(p.kept);
 	dbs_buf_free(&p.tmp);
 	return rc;
 }

@@ -47,6 +47,9 @@ typedef struct dbs_planner {
 	/* renames (plan_rename.c): desired tables whose operations wait for a rename
 	 * that is declined or refused; their operations are skipped after planning */
 	dbs_str_vec held_tables;
+	/* plan_unmanaged.c: the desired schema with what no model could declare
+	 * kept from the live one (p->want points to it when it differs); owned */
+	dbsync_schema *kept;
 } dbs_planner;
 
 /* A new operation at the end of `stage`, status PENDING; NULL on OOM. `table`

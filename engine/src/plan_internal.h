@@ -19,6 +19,8 @@ struct dbsync_plan {
 	/* the live schema the plan was computed from: apply reads the catalog
 	 * again under the sync lock and refuses a plan made for another state */
 	uint64_t live_fingerprint;
+	/* plan_unmanaged.c: what no model could declare, kept or dropped */
+	DBS_VEC(dbsync_unmanaged) unmanaged;
 };
 
 #endif

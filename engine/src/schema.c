@@ -264,6 +264,27 @@ static int copy_strvec(dbs_arena *a, dbs_str_vec *dst, const dbs_str_vec *src)
 
 #define DUP(field) (dst->field = dbs_arena_strdup(a, src->field), (src->field && !dst->field))
 
+dbs_index *dbs_table_copy_index(dbsync_schema *s, dbs_table *t, const dbs_index *src)
+{
+	dbs_arena *a = &s->arena;
+	dbs_index *dst = dbs_table_add_index(s, t, src->name);
+	if (!dst)
+		return NULL;
+	dst->unique = src->unique;
+	if (DUP(where_expr) || DUP(method) || DUP(comment) || copy_strvec(a, &dst->include, &src->include))
+		return NULL;
+	for (size_t j = 0; j < src->parts.n; j++) {
+		dbs_index_part p = src->parts.items[j];
+		p.column = dbs_arena_strdup(a, p.column);
+		p.expr = dbs_arena_strdup(a, p.expr);
+		p.collation = dbs_arena_strdup(a, p.collation);
+		p.opclass = dbs_arena_strdup(a, p.opclass);
+		if (DBS_VEC_PUSH(a, &dst->parts, p))
+			return NULL;
+	}
+	return dst;
+}
+
 dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 {
 	dbs_arena *a = &s->arena;
@@ -300,24 +321,9 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 	for (size_t i = 0; i < st->triggers.n; i++)
 		if (!dbs_table_add_trigger(s, t, st->triggers.items[i]->name, st->triggers.items[i]->sql))
 			return NULL;
-	for (size_t i = 0; i < st->indexes.n; i++) {
-		const dbs_index *src = st->indexes.items[i];
-		dbs_index *dst = dbs_table_add_index(s, t, src->name);
-		if (!dst)
+	for (size_t i = 0; i < st->indexes.n; i++)
+		if (!dbs_table_copy_index(s, t, st->indexes.items[i]))
 			return NULL;
-		dst->unique = src->unique;
-		if (DUP(where_expr) || DUP(method) || DUP(comment) || copy_strvec(a, &dst->include, &src->include))
-			return NULL;
-		for (size_t j = 0; j < src->parts.n; j++) {
-			dbs_index_part p = src->parts.items[j];
-			p.column = dbs_arena_strdup(a, p.column);
-			p.expr = dbs_arena_strdup(a, p.expr);
-			p.collation = dbs_arena_strdup(a, p.collation);
-			p.opclass = dbs_arena_strdup(a, p.opclass);
-			if (DBS_VEC_PUSH(a, &dst->parts, p))
-				return NULL;
-		}
-	}
 	return t;
 }
 

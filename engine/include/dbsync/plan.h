@@ -78,6 +78,28 @@ typedef struct dbsync_op {
 	int error_native;         /**< backend error number of `error`, 0 when none */
 } dbsync_op;
 
+/** What kind of object no model could declare (see docs/unmanaged.md). */
+typedef enum dbsync_unmanaged_kind {
+	DBSYNC_UNMANAGED_INDEX = 1,      /**< an index of a kind Django cannot write (FULLTEXT, SPATIAL, prefix, other methods) */
+	DBSYNC_UNMANAGED_COLLATION,      /**< a column collation the model's field does not name */
+	DBSYNC_UNMANAGED_VIRTUAL_TABLE,  /**< SQLite: a virtual table (FTS5, R*Tree, ...) */
+	DBSYNC_UNMANAGED_SHADOW_TABLE,   /**< SQLite: a table that stores a virtual table's data */
+	DBSYNC_UNMANAGED_TRIGGER         /**< a trigger on a table a model describes */
+} dbsync_unmanaged_kind;
+
+/**
+ * An object in the live database that no model could declare, found while
+ * planning: kept and listed, or (drop_unmanaged) removed by an operation of
+ * the plan. Everything it points to belongs to the plan.
+ */
+typedef struct dbsync_unmanaged {
+	dbsync_unmanaged_kind kind;
+	const char *table;    /**< the table it belongs to (a virtual or shadow table: its own name) */
+	const char *object;   /**< index, trigger or column name; NULL for a table */
+	const char *detail;   /**< what it is, for people: "FULLTEXT (title, body)", "COLLATE \"C\"", "fts5" */
+	int dropped;          /**< 1 when an operation of the plan removes it (drop_unmanaged) */
+} dbsync_unmanaged;
+
 /** Options for dbsync_plan_compute. Initialize with DBSYNC_PLAN_OPTIONS_INIT. */
 typedef struct dbsync_plan_options {
 	unsigned int version;
@@ -141,11 +163,21 @@ typedef struct dbsync_plan_options {
 	 * to dbsync_conn_catalog_queries; default 1.
 	 */
 	int count_data_loss;
+	/* Since version 3. */
+	/**
+	 * What no model could declare (see dbsync_unmanaged) is kept by default
+	 * (0): the plan leaves it alone and lists it. 1 removes it like any other
+	 * difference (an index no model has is dropped, a collation the field does
+	 * not name is reset), each such operation risk DATA_LOSS so it needs the
+	 * same approval as other destructive changes. Virtual tables and their
+	 * shadow tables are never dropped or replaced either way.
+	 */
+	int drop_unmanaged;
 } dbsync_plan_options;
 
-#define DBSYNC_PLAN_OPTIONS_VERSION 2
+#define DBSYNC_PLAN_OPTIONS_VERSION 3
 #define DBSYNC_PLAN_OPTIONS_INIT { DBSYNC_PLAN_OPTIONS_VERSION, 1, 1, 0, 1, 1, NULL, \
-	1, 0, NULL, 0, NULL, 0, 1 }
+	1, 0, NULL, 0, NULL, 0, 1, 0 }
 
 /** A plan: ordered operations. Owns everything in it. */
 typedef struct dbsync_plan dbsync_plan;
@@ -165,6 +197,15 @@ DBSYNC_EXTERN(size_t) dbsync_plan_op_count(const dbsync_plan *plan);
 
 /** Operation `i`, or NULL when out of range. */
 DBSYNC_EXTERN(const dbsync_op *) dbsync_plan_op(const dbsync_plan *plan, size_t i);
+
+/** Number of unmanaged objects the plan found (kept or dropped). */
+DBSYNC_EXTERN(size_t) dbsync_plan_unmanaged_count(const dbsync_plan *plan);
+
+/** Unmanaged object `i`, in table order, or NULL when out of range. */
+DBSYNC_EXTERN(const dbsync_unmanaged *) dbsync_plan_unmanaged(const dbsync_plan *plan, size_t i);
+
+/** Name of an unmanaged kind ("index", "collation", "virtual_table", "shadow_table", "trigger"). */
+DBSYNC_EXTERN(const char *) dbsync_unmanaged_kind_name(dbsync_unmanaged_kind kind);
 
 /** Number of operations with status PENDING. */
 DBSYNC_EXTERN(size_t) dbsync_plan_pending_count(const dbsync_plan *plan);
