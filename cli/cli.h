@@ -17,6 +17,7 @@ typedef struct cli_args {
 	const char *report_html;       /* plan/apply: write the HTML report here */
 	const char *drop_tables;       /* apply/plan: comma-separated orphans to drop */
 	int drop_columns;
+	int drop_unmanaged;
 	int dry_run;
 	int auto_approve;
 	int quiet;

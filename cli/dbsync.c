@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"                      current schema, the first of search_path)\n"
 	"  --metadata FILE     JSON metadata (defaults to fill existing rows; see docs)\n"
 	"  --drop-columns      drop columns the desired schema does not have (data loss)\n"
+	"  --drop-unmanaged    also remove what no model could declare (FULLTEXT and other\n"
+	"                      index kinds, undeclared collations); see docs/unmanaged.md\n"
 	"  --drop-tables T,U   drop these live tables (orphans), referencing ones first (data loss)\n"
 	"  --rename-tables     rename a table that clearly is a missing table's old name\n"
 	"                      instead of creating it empty (see docs/renames-and-dbcheck.md)\n"
@@ -265,6 +267,22 @@ static void print_plan(const dbsync_plan *plan)
 	}
 }
 
+/* What no model could declare: kept (the default) or dropped by the plan. */
+static void print_unmanaged(const dbsync_plan *plan)
+{
+	size_t n = dbsync_plan_unmanaged_count(plan);
+	if (n)
+		printf("Unmanaged (no model could declare these):\n");
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unmanaged *u = dbsync_plan_unmanaged(plan, i);
+		printf("  %s %s `%s`", u->dropped ? "drops" : "keeps", dbsync_unmanaged_kind_name(u->kind),
+			u->object ? u->object : u->table);
+		if (u->object)
+			printf(" of `%s`", u->table);
+		printf("%s%s\n", u->detail ? ": " : "", u->detail ? u->detail : "");
+	}
+}
+
 static size_t count_status(const dbsync_plan *plan, dbsync_op_status status)
 {
 	size_t c = 0;
@@ -355,6 +373,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	}
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	opts.drop_columns = a->drop_columns;
+	opts.drop_unmanaged = a->drop_unmanaged;
 	opts.metadata_json = metadata;
 	opts.auto_rename_tables = a->rename_tables;
 	opts.auto_fix_table_case = !a->keep_table_case;
@@ -378,6 +397,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 			printf("No changes: the database matches the desired schema.\n");
 		else
 			print_plan(plan);
+		print_unmanaged(plan);
 	}
 	if (!apply || a->dry_run) {
 		if (pending) {
@@ -453,6 +473,7 @@ int main(int argc, char **argv)
 		{ "lock-timeout", required_argument, NULL, 'L' },
 		{ "rename-tables", no_argument, NULL, 'R' },
 		{ "keep-table-case", no_argument, NULL, 'K' },
+		{ "drop-unmanaged", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cli_args a = { 0 };
@@ -488,6 +509,7 @@ int main(int argc, char **argv)
 		case 'T': a.drop_tables = optarg; break;
 		case 'R': a.rename_tables = 1; break;
 		case 'K': a.keep_table_case = 1; break;
+		case 'U': a.drop_unmanaged = 1; break;
 		case 'r':
 		case 'L': {
 			char *end;

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django_dbsync import backup, renames
 from django_dbsync.desired import Selection
 from django_dbsync.engine import Error
-from django_dbsync.output import count_statuses, plural
+from django_dbsync.output import count_statuses, plural, unmanaged_text
 
 
 class CheckSelection(Selection):
@@ -38,6 +38,7 @@ def plan(conn, desired, settings, *, safe_only=False):
             create_tables=settings["AUTO_CREATE_TABLES"],
             add_columns=settings["AUTO_ADD_COLUMNS"],
             drop_columns=False if safe_only else settings["AUTO_DROP_COLUMNS"],
+            drop_unmanaged=False if safe_only else settings["DROP_UNMANAGED"],
             **renames.plan_options(settings),
         )
     except Error as e:
@@ -90,7 +91,7 @@ def _ops_by_table(desired, ops):
     return groups
 
 
-def summary(rep, conn, desired, ops):
+def summary(rep, conn, desired, ops, unmanaged=()):
     live = conn.table_names()
     live_lower = {t.lower() for t in live}
     missing = [t for t in desired.tables if t.lower() not in live_lower]
@@ -108,6 +109,10 @@ def summary(rep, conn, desired, ops):
     conflicts = renames.name_conflicts(ops)
     rep.line(f"  table-name case mismatches: {len(mismatches)}")
     rep.line(f"  table-name conflicts: {len(conflicts)}")
+    # unmanaged: listed, never a problem by themselves (docs/unmanaged.md)
+    rep.line(f"  unmanaged objects (no model could declare them): {len(unmanaged)}")
+    for item in unmanaged:
+        rep.line(f"    {unmanaged_text(item)}")
     if rep.verbose:
         rep.line("  rows per model table:")
         for table in desired.tables:

@@ -34,12 +34,15 @@ DEFAULTS = {
     "BACKUP_DIR": "dbsync_backups/",
     "LOCK_TIMEOUT_MS": 5000,
     "BACKUP_METHOD": "auto",
+    # What no model could declare (FULLTEXT indexes, collations a migration set, ...) is
+    # kept; True removes it, with approval (docs/unmanaged.md).
+    "DROP_UNMANAGED": False,
 }
 
 _BOOL_KEYS = {
     "AUTO_CREATE_TABLES", "AUTO_ADD_COLUMNS", "AUTO_DROP_COLUMNS", "AUTO_RENAME_TABLES",
     "AUTO_FIX_TABLE_CASE", "BACKUP_BEFORE_SYNC", "DRY_RUN_MODE", "GENERATE_HTML_REPORT",
-    "SHOW_ORPHANED_TABLES", "COLORED_OUTPUT", "RETRY_FAILED_OPERATIONS",
+    "SHOW_ORPHANED_TABLES", "COLORED_OUTPUT", "RETRY_FAILED_OPERATIONS", "DROP_UNMANAGED",
 }
 _LIST_KEYS = {"EXCLUDE_APPS", "EXCLUDE_TABLES"}
 

@@ -77,6 +77,15 @@ def data_loss_text(op):
     return f"{op['summary']}: {thousands(n)} {'row or value' if n == 1 else 'rows or values'}"
 
 
+def unmanaged_text(item):
+    """One line for an unmanaged object: "keeps index `fulltext_body` of `t`: FULLTEXT (body)"."""
+    name = item["object"] or item["table"]
+    where = f" of `{item['table']}`" if item["object"] else ""
+    what = f": {item['detail']}" if item["detail"] else ""
+    verb = "drops" if item["dropped"] else "keeps"
+    return f"{verb} {item['kind'].replace('_', ' ')} `{name}`{where}{what}"
+
+
 def _can_encode(stream, text):
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
@@ -202,6 +211,16 @@ class Printer:
         attempts = op.get("attempts") or 0
         tries = f", {attempts} attempts" if attempts > 1 else ""
         self.stdout.write(f"      -- {op.get('elapsed_ms') or 0:.1f} ms{tries}")
+
+    def unmanaged(self, items):
+        """What no model could declare: kept (listed) or, with DROP_UNMANAGED, dropped."""
+        if not items or self.verbosity < 1:
+            return
+        self.stdout.write("Unmanaged (no model could declare these; docs/unmanaged.md):",
+                          self.style.MIGRATE_LABEL)
+        for item in items:
+            self.stdout.write("  " + unmanaged_text(item),
+                              self.style.WARNING if item["dropped"] else None)
 
     def data_loss_warnings(self, ops):
         """Before asking: what each pending data-loss operation destroys, with its count."""

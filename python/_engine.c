@@ -432,13 +432,14 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 {
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
 		"drop_columns", "alter_columns", "sync_indexes", "auto_fix_table_case",
-		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", NULL };
+		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", "drop_unmanaged", NULL };
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOp:plan", kwlist, &desired_obj,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOpp:plan", kwlist, &desired_obj,
 			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
 			&opts.alter_columns, &opts.sync_indexes, &opts.auto_fix_table_case,
-			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss))
+			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss,
+			&opts.drop_unmanaged))
 		return NULL;
 	Py_ssize_t desired_len;
 	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
@@ -620,7 +621,7 @@ static PyMethodDef Connection_methods[] = {
 	  "plan(desired_sql, metadata_json=None, *, create_tables=True, add_columns=True,\n"
 	  "     drop_columns=False, alter_columns=True, sync_indexes=True,\n"
 	  "     auto_fix_table_case=True, auto_rename_tables=False, approved_renames=None,\n"
-	  "     drop_tables=None, count_data_loss=True)\n--\n\n"
+	  "     drop_tables=None, count_data_loss=True, drop_unmanaged=False)\n--\n\n"
 	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
 	  "bring the database in line with it." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
@@ -774,6 +775,32 @@ static PyObject *Plan_get_ops(PlanObject *self, void *Py_UNUSED(closure))
 	return list;
 }
 
+/* What no model could declare (docs/unmanaged.md), as dicts: kind, table,
+ * object, detail, dropped. */
+static PyObject *Plan_get_unmanaged(PlanObject *self, void *Py_UNUSED(closure))
+{
+	if (!plan_ready(self))
+		return NULL;
+	size_t n = dbsync_plan_unmanaged_count(self->plan);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unmanaged *u = dbsync_plan_unmanaged(self->plan, i);
+		PyObject *d = PyDict_New();
+		if (!d || dict_set_str(d, "kind", dbsync_unmanaged_kind_name(u->kind)) < 0 ||
+		    dict_set_str(d, "table", u->table) < 0 || dict_set_str(d, "object", u->object) < 0 ||
+		    dict_set_str(d, "detail", u->detail) < 0 ||
+		    dict_set_obj(d, "dropped", PyBool_FromLong(u->dropped)) < 0) {
+			Py_XDECREF(d);
+			Py_DECREF(list);
+			return NULL;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+	}
+	return list;
+}
+
 static PyObject *Plan_get_pending_count(PlanObject *self, void *Py_UNUSED(closure))
 {
 	if (!plan_ready(self))
@@ -814,6 +841,8 @@ static PyGetSetDef Plan_getset[] = {
 	{ "ops", (getter)Plan_get_ops, NULL,
 	  "operations as dicts: kind, risk, status, table, object, summary, detail, reason, sql", NULL },
 	{ "pending_count", (getter)Plan_get_pending_count, NULL, "number of pending operations", NULL },
+	{ "unmanaged", (getter)Plan_get_unmanaged, NULL,
+	  "what no model could declare, as dicts: kind, table, object, detail, dropped", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

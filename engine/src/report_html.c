@@ -300,6 +300,36 @@ static void skipped(html *h, json_t *report)
 	put(h, "</section>");
 }
 
+/* What no model could declare, kept or dropped (docs/unmanaged.md). */
+static void unmanaged(html *h, json_t *report)
+{
+	json_t *list = json_object_get(report, "unmanaged");
+	size_t i;
+	json_t *u;
+	put(h, "<section id=\"unmanaged\"><h2>Unmanaged objects</h2>");
+	if (!json_array_size(list))
+		put(h, "<p class=\"note\">None: the models describe everything in the synced tables.</p>");
+	else
+		put(h, "<table><tr><th>Kind</th><th>Table</th><th>Object</th><th>What</th><th>Action</th></tr>");
+	json_array_foreach(list, i, u) {
+		bool dropped = str(u, "action") && strcmp(str(u, "action"), "dropped") == 0;
+		put(h, "<tr><td>");
+		esc(h, str(u, "kind"));
+		put(h, "</td><td><code>");
+		esc(h, str(u, "table"));
+		put(h, "</code></td><td><code>");
+		esc(h, str(u, "object"));
+		put(h, "</code></td><td>");
+		esc(h, str(u, "detail"));
+		put(h, "</td><td>");
+		badge(h, "status", dropped ? "failed" : "applied", dropped ? "dropped" : "kept");
+		put(h, "</td></tr>");
+	}
+	if (json_array_size(list))
+		put(h, "</table>");
+	put(h, "</section>");
+}
+
 static void orphans_and_views(html *h, json_t *report)
 {
 	json_t *orphans = json_object_get(report, "orphans"), *views = json_object_get(report, "views");
@@ -419,6 +449,7 @@ int dbsync_report_html(char **out, dbsync_ctx *ctx, const char *report_json)
 	summary(&h, report);
 	operations(&h, report);
 	skipped(&h, report);
+	unmanaged(&h, report);
 	orphans_and_views(&h, report);
 	put(&h, "</main><footer>report_version ");
 	value(&h, json_object_get(report, "report_version"));

@@ -19,6 +19,7 @@
 /* Context keys the engine fills itself; the caller's values are not taken. */
 static const char *const engine_keys[] = {
 	"report_version", "engine", "operations", "skipped_destructive", "orphans", "views", "totals",
+	"unmanaged",
 	"inventory_read",
 };
 
@@ -176,6 +177,25 @@ static void operations_json(json_t *report, const dbsync_plan *plan, json_t *mod
 	json_object_set_new(report, "skipped_destructive", skipped);
 }
 
+/* What no model could declare: kept, or dropped by the plan (drop_unmanaged). */
+static void unmanaged_json(json_t *report, const dbsync_plan *plan, json_t *totals)
+{
+	json_t *list = json_array();
+	size_t n = dbsync_plan_unmanaged_count(plan);
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unmanaged *u = dbsync_plan_unmanaged(plan, i);
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(dbsync_unmanaged_kind_name(u->kind)));
+		json_object_set_new(o, "table", dbs_json_text(u->table));
+		json_object_set_new(o, "object", dbs_json_opt(u->object));
+		json_object_set_new(o, "detail", dbs_json_opt(u->detail));
+		json_object_set_new(o, "action", json_string(u->dropped ? "dropped" : "kept"));
+		json_array_append_new(list, o);
+	}
+	json_object_set_new(totals, "unmanaged", json_integer((json_int_t)n));
+	json_object_set_new(report, "unmanaged", list);
+}
+
 int dbsync_report_json(char **out, dbsync_ctx *ctx, const dbsync_plan *plan, dbsync_conn *conn,
 	const char *context_json)
 {
@@ -216,6 +236,7 @@ int dbsync_report_json(char **out, dbsync_ctx *ctx, const dbsync_plan *plan, dbs
 		json_object_set_new(report, "selection", json_object());
 	json_t *totals = json_object();
 	operations_json(report, plan, json_object_get(given, "models"), totals);
+	unmanaged_json(report, plan, totals);
 	json_t *inventory = json_object_get(given, "inventory");
 	/* an empty list of orphans means "none" only when the inventory was read */
 	json_object_set_new(report, "inventory_read", json_boolean(json_is_object(inventory)));

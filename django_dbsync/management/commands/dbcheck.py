@@ -92,9 +92,10 @@ class Command(BaseCommand):
             raise CommandError("no model tables selected: check --include-apps / --include-tables")
         if options["fix"]:
             check.fix(rep, conn, desired, settings, alias)
-        ops = check.plan(conn, desired, settings).ops
+        full = check.plan(conn, desired, settings)
+        ops = full.ops
         if not any(chosen):
-            check.summary(rep, conn, desired, ops)
+            check.summary(rep, conn, desired, ops, full.unmanaged)
             return
         if options["compare_models"]:
             check.compare_models(rep, desired, ops)

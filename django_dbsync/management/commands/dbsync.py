@@ -115,6 +115,11 @@ class Command(BaseCommand):
             help="Print the exact SQL of the table renames that wait for you (case fixes, old "
                  "names, conflicts) with short instructions, and change nothing.",
         )
+        parser.add_argument(
+            "--drop-unmanaged", action="store_true",
+            help="Also remove what no model could declare (FULLTEXT and other index kinds, "
+                 "collations the fields do not name); DROP_UNMANAGED. See docs/unmanaged.md.",
+        )
         run_backup.add_arguments(parser)  # backups / retries: --backup, --retry-failed, --max-retries
         parser.add_argument(
             "--report", choices=run_report.REPORT_CHOICES,
@@ -129,6 +134,8 @@ class Command(BaseCommand):
         notes = []
         settings = conf.get_settings(alias, report=notes.append)
         self._settings = settings  # backups / retries read it in _act
+        if options["drop_unmanaged"]:
+            settings["DROP_UNMANAGED"] = True
         if not wants_color(settings, options):
             self.style = no_style()
             self.stderr.style_func = None
@@ -204,6 +211,7 @@ class Command(BaseCommand):
                 create_tables=settings["AUTO_CREATE_TABLES"],
                 add_columns=settings["AUTO_ADD_COLUMNS"],
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
+                drop_unmanaged=settings["DROP_UNMANAGED"],
                 **renames.plan_options(settings, approved),
             )
         except Error as e:
@@ -218,8 +226,10 @@ class Command(BaseCommand):
         counts = count_statuses(ops)
         if not ops:
             out.info("No changes: the database matches the models.", self.style.SUCCESS)
+            out.unmanaged(plan.unmanaged)
             return
         out.plan(ops)
+        out.unmanaged(plan.unmanaged)
         try:
             self._act(conn, plan, alias, out, options, dry_run, counts)
         finally:
