@@ -217,12 +217,44 @@ static const dbs_index *find_index(dbsync_dialect d, const dbs_table *t, const c
 	return NULL;
 }
 
+/* A live index no desired index claims by name, equal in definition to
+ * desired index `wx` that has no live namesake, is the same index under
+ * another name: Django names its indexes after the table, so a table a
+ * migration renamed (AlterModelTable) keeps the old names, and Django itself
+ * sees no difference. Pair each such desired index with one live index. */
+static const dbs_index *same_under_other_name(dbsync_dialect d, const dbs_table *L, const dbs_table *W,
+	const dbs_index *wx, const bool *taken)
+{
+	for (size_t i = 0; i < L->indexes.n; i++) {
+		const dbs_index *lx = L->indexes.items[i];
+		if (taken[i] || is_internal_index(d, lx) || find_index(d, W, lx->name) ||
+		    !dbs_index_equal(d, lx, wx))
+			continue;
+		return lx;
+	}
+	return NULL;
+}
+
 static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
 {
 	const dbs_table *L = td->live, *W = td->want;
+	bool *taken = dbs_arena_alloc(&d->arena, L->indexes.n + 1);
+	const dbs_index **renamed = dbs_arena_alloc(&d->arena, (W->indexes.n + 1) * sizeof *renamed);
+	if (!taken || !renamed)
+		return -1;
+	for (size_t i = 0; i < W->indexes.n; i++) {
+		const dbs_index *wx = W->indexes.items[i];
+		if (find_index(d->dialect, L, wx->name))
+			continue;
+		const dbs_index *lx = same_under_other_name(d->dialect, L, W, wx, taken);
+		for (size_t j = 0; lx && j < L->indexes.n; j++)
+			if (L->indexes.items[j] == lx)
+				taken[j] = true;
+		renamed[i] = lx;
+	}
 	for (size_t i = 0; i < L->indexes.n; i++) {
 		const dbs_index *lx = L->indexes.items[i];
-		if (is_internal_index(d->dialect, lx))
+		if (taken[i] || is_internal_index(d->dialect, lx))
 			continue;
 		const dbs_index *wx = find_index(d->dialect, W, lx->name);
 		if (wx && dbs_index_equal(d->dialect, lx, wx))
@@ -233,6 +265,8 @@ static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
 	}
 	for (size_t i = 0; i < W->indexes.n; i++) {
 		const dbs_index *wx = W->indexes.items[i];
+		if (renamed[i])
+			continue;
 		const dbs_index *lx = find_index(d->dialect, L, wx->name);
 		if (lx && dbs_index_equal(d->dialect, lx, wx))
 			continue;
