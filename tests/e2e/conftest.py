@@ -21,7 +21,6 @@ needs a migrated one migrates it itself (MariaDB has no database templates).
 import atexit
 import importlib
 import os
-import signal
 import shutil
 import sys
 import tempfile
@@ -96,6 +95,7 @@ except ImportError as exc:  # pragma: no cover - environment problem, reported c
 from django.conf import settings  # noqa: E402
 from django.db import connections  # noqa: E402
 
+import e2e_servers  # noqa: E402
 import e2e_support as s  # noqa: E402
 
 
@@ -170,30 +170,6 @@ def use_database(alias, settings_dict):
     return previous
 
 
-def _session_server(module, cls):
-    """Start ONE throwaway server for the session and stop it (its directory
-    removed) at the end, also on failure: a generator for a session fixture."""
-    try:
-        server = cls.start()
-    except module.ServerUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    # SIGTERM (a CI timeout, kill) would end pytest without teardown: make it
-    # an interrupt, which pytest unwinds through the fixtures' finalizers.
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt("SIGTERM")
-
-    signal.signal(signal.SIGTERM, interrupt)
-    atexit.register(server.stop)  # any other way out of the interpreter
-    try:
-        yield server
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
-        atexit.unregister(server.stop)
-
-
 def _migrated_template(server, django_db_blocker):
     """One database on `server` built by `migrate`."""
     db = server.new_database(prefix="e2e_migrated")
@@ -211,7 +187,7 @@ def pg_server():
     """ONE throwaway PostgreSQL for the session (scripts/pg-server.sh)."""
     import e2e_pg
 
-    yield from _session_server(e2e_pg, e2e_pg.PgServer)
+    yield from e2e_servers.session_server(e2e_pg, e2e_pg.PgServer)
 
 
 @pytest.fixture(scope="session")
@@ -237,7 +213,7 @@ def my_server():
     """ONE throwaway MariaDB for the session (scripts/mariadb-server.sh)."""
     import e2e_my
 
-    yield from _session_server(e2e_my, e2e_my.MyServer)
+    yield from e2e_servers.session_server(e2e_my, e2e_my.MyServer)
 
 
 @pytest.fixture(scope="session")

@@ -113,7 +113,7 @@ OSCAR = [
     "django_tables2",
 ]
 
-INSTALLED_APPS = ["corpussmoke", "django_dbsync"] + WAGTAIL + ALLAUTH + OSCAR + ["reversion"] + DJANGO_CONTRIB
+INSTALLED_APPS = ["corpussmoke.apps.CorpusSmokeConfig", "django_dbsync"] + WAGTAIL + ALLAUTH + OSCAR + ["reversion"] + DJANGO_CONTRIB
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
