@@ -233,6 +233,65 @@ static void test_bad_inputs(void **state)
 	assert_int_equal(dbsync_plan_pending_count(f->plan), 1);
 }
 
+static const dbsync_unmanaged *find_unmanaged(const dbsync_plan *plan, dbsync_unmanaged_kind kind,
+	const char *table)
+{
+	for (size_t i = 0; i < dbsync_plan_unmanaged_count(plan); i++) {
+		const dbsync_unmanaged *u = dbsync_plan_unmanaged(plan, i);
+		if (u->kind == kind && strcmp(u->table, table) == 0)
+			return u;
+	}
+	return NULL;
+}
+
+/* What no model could declare is listed on the plan and kept (docs/unmanaged.md):
+ * a virtual table a model names is not created, its shadow tables are not
+ * tables, a trigger and a collation the field does not name stay. */
+static void test_unmanaged_listed_and_kept(void **state)
+{
+	fixture *f = *state;
+	prepare(f,
+		"CREATE TABLE entry (id integer PRIMARY KEY, path text COLLATE NOCASE NOT NULL);"
+		"CREATE VIRTUAL TABLE entry_fts USING fts5(title);"
+		"CREATE TRIGGER entry_ins AFTER INSERT ON entry BEGIN SELECT 1; END;",
+		"CREATE TABLE \"entry\" (\"id\" integer NOT NULL PRIMARY KEY, \"path\" text NOT NULL);"
+		"CREATE TABLE \"entry_fts\" (\"rowid\" integer NOT NULL PRIMARY KEY, \"title\" text NOT NULL);");
+	assert_int_equal(dbsync_plan_compute(&f->plan, f->ctx, f->conn, f->want, NULL), 0);
+	assert_int_equal(dbsync_plan_op_count(f->plan), 0);
+	assert_int_equal(dbsync_plan_unmanaged_count(f->plan), 8); /* fts5, 5 shadow tables, collation, trigger */
+	const dbsync_unmanaged *v = find_unmanaged(f->plan, DBSYNC_UNMANAGED_VIRTUAL_TABLE, "entry_fts");
+	assert_non_null(v);
+	assert_string_equal(v->detail, "USING fts5");
+	assert_null(v->object);
+	const dbsync_unmanaged *sh = find_unmanaged(f->plan, DBSYNC_UNMANAGED_SHADOW_TABLE, "entry_fts_data");
+	assert_non_null(sh);
+	assert_string_equal(sh->detail, "stores `entry_fts`");
+	const dbsync_unmanaged *c = find_unmanaged(f->plan, DBSYNC_UNMANAGED_COLLATION, "entry");
+	assert_non_null(c);
+	assert_string_equal(c->object, "path");
+	assert_string_equal(c->detail, "COLLATE NOCASE");
+	assert_int_equal(c->dropped, 0);
+	const dbsync_unmanaged *t = find_unmanaged(f->plan, DBSYNC_UNMANAGED_TRIGGER, "entry");
+	assert_non_null(t);
+	assert_string_equal(t->object, "entry_ins");
+	assert_null(dbsync_plan_unmanaged(f->plan, 8));
+	assert_string_equal(dbsync_unmanaged_kind_name(DBSYNC_UNMANAGED_SHADOW_TABLE), "shadow_table");
+
+	/* drop_unmanaged: the collation goes, by a rebuild that needs approval */
+	dbsync_plan_free(f->plan);
+	f->plan = NULL;
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	opts.drop_unmanaged = 1;
+	assert_int_equal(dbsync_plan_compute(&f->plan, f->ctx, f->conn, f->want, &opts), 0);
+	assert_int_equal(dbsync_plan_op_count(f->plan), 1);
+	const dbsync_op *op = dbsync_plan_op(f->plan, 0);
+	assert_int_equal(op->kind, DBSYNC_OP_REBUILD_TABLE);
+	assert_int_equal(op->risk, DBSYNC_RISK_DATA_LOSS);
+	assert_int_equal(find_unmanaged(f->plan, DBSYNC_UNMANAGED_COLLATION, "entry")->dropped, 1);
+	assert_int_equal(find_unmanaged(f->plan, DBSYNC_UNMANAGED_VIRTUAL_TABLE, "entry_fts")->dropped, 0);
+	assert_int_equal(dbsync_plan_apply(f->ctx, f->conn, f->plan, NULL), 0);
+}
+
 static void test_metadata_defaults(void **state)
 {
 	(void)state;
@@ -278,6 +337,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switches_off_are_skipped_with_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
 		cmocka_unit_test(test_metadata_defaults),
+		cmocka_unit_test_setup_teardown(test_unmanaged_listed_and_kept, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
