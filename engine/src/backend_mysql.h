@@ -41,7 +41,7 @@ int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what);
  * whatever the number of tables (one fewer on a server without CHECK
  * constraints: MariaDB before 10.2, MySQL before 8.0.16). */
 int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
-#define DBS_MY_CATALOG_QUERIES 5
+#define DBS_MY_CATALOG_QUERIES 6
 
 /* True when the server has information_schema.CHECK_CONSTRAINTS. */
 bool dbs_my_has_checks(const dbs_my_conn *mc);

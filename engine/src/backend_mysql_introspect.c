@@ -68,6 +68,12 @@ static const char q_fkeys[] =
 	"SELECT TABLE_NAME, CONSTRAINT_NAME, 0, NULL, REFERENCED_TABLE_NAME, NULL, UPDATE_RULE, DELETE_RULE "
 	"FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
 	"ORDER BY 1, 2, 3";
+/* Triggers no model declares (unmanaged, docs/unmanaged.md): listed, never
+ * changed. Rows show only for what the user may see (TRIGGER privilege). */
+static const char q_triggers[] =
+	"SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION) "
+	"FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() "
+	"ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME";
 /* MariaDB names CHECKs per table and says whether one was written on a
  * column (LEVEL, 10.5.10+); MySQL names them per schema and keeps the table
  * in TABLE_CONSTRAINTS. */
@@ -529,6 +535,15 @@ static int fold_mariadb_json(my_intro *in, dbs_table *t)
 	return 0;
 }
 
+static int on_trigger(my_intro *in, MYSQL_ROW row, const unsigned long *len)
+{
+	dbs_table *t = row_table(in, row);
+	if (!t || !row[1])
+		return 0;
+	const char *name = col(in, row, len, 1), *what = col(in, row, len, 2);
+	return name && dbs_table_add_trigger(in->s, t, name, what ? what : "") ? 0 : -1;
+}
+
 static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 {
 	const dbs_my_conn *mc = in->mc;
@@ -548,6 +563,8 @@ static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 		if (indexes_to_constraints(in, in->s->tables.items[i]))
 			return dbs_error_oom(ctx);
 	if ((rc = run_query(ctx, conn, q_fkeys, in, on_fkey)))
+		return rc;
+	if ((rc = run_query(ctx, conn, q_triggers, in, on_trigger)))
 		return rc;
 	if (dbs_my_has_checks(mc)) {
 		if (mc->mariadb)

@@ -34,7 +34,7 @@ int dbs_pg_error(dbsync_ctx *ctx, dbsync_conn *conn, const PGresult *res, const 
  * DBS_PG_INTROSPECT_ROUND_TRIPS round trip, counted in conn->catalog_queries
  * (one more to roll back after an error). */
 int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
-#define DBS_PG_CATALOG_QUERIES 4
+#define DBS_PG_CATALOG_QUERIES 5
 #define DBS_PG_INTROSPECT_ROUND_TRIPS 1
 
 /* The same read for schema `nspname`. With shadow_of (the synced schema) set,

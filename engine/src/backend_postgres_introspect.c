@@ -106,6 +106,16 @@ static const char q_indexes[] =
 	"WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid AND k.contype IN ('p','u','x')) "
 	"ORDER BY i.indrelid, ic.relname";
 
+/* Triggers no model declares (unmanaged, docs/unmanaged.md): listed, never
+ * changed; the constraint triggers of foreign keys are internal. */
+static const char q_triggers[] =
+	"SELECT tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) "
+	"FROM pg_catalog.pg_trigger tg "
+	"JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE " OWN_TABLES " AND NOT tg.tgisinternal "
+	"ORDER BY tg.tgrelid, tg.tgname";
+
 /* A table read by the table query, found again by its oid in the others. */
 typedef struct pg_rel {
 	unsigned oid;
@@ -457,14 +467,23 @@ static int on_index(pg_intro *in, const PGresult *res, int row)
 	return PQgetisnull(res, row, 6) ? 0 : index_parts(in, r, ix, PQgetvalue(res, row, 6));
 }
 
+static int on_trigger(pg_intro *in, const PGresult *res, int row)
+{
+	pg_rel *r = row_rel(in, res, row);
+	if (!r)
+		return ROW_CHANGED;
+	return dbs_table_add_trigger(in->s, r->t, PQgetvalue(res, row, 1), PQgetvalue(res, row, 2)) ? 0 : ROW_OOM;
+}
+
 /* The catalog queries, in the order they are read, for this server. */
 typedef struct catalog_queries {
 	char cols[sizeof q_columns + 32], idx[sizeof q_indexes + 32];
 	const char *sql[DBS_PG_CATALOG_QUERIES];
 } catalog_queries;
 
-static const char *const query_what[DBS_PG_CATALOG_QUERIES] = { "tables", "columns", "constraints", "indexes" };
-static const row_fn query_fn[DBS_PG_CATALOG_QUERIES] = { on_table, on_column, on_constraint, on_index };
+static const char *const query_what[DBS_PG_CATALOG_QUERIES] = { "tables", "columns", "constraints", "indexes",
+	"triggers" };
+static const row_fn query_fn[DBS_PG_CATALOG_QUERIES] = { on_table, on_column, on_constraint, on_index, on_trigger };
 
 static void catalog_queries_for(catalog_queries *q, int server_num)
 {
@@ -474,6 +493,7 @@ static void catalog_queries_for(catalog_queries *q, int server_num)
 	q->sql[1] = q->cols;
 	q->sql[2] = q_constraints;
 	q->sql[3] = q->idx;
+	q->sql[4] = q_triggers;
 }
 
 /* Rels are found by oid from the second query on. */

@@ -217,18 +217,35 @@ static const dbs_index *find_index(dbsync_dialect d, const dbs_table *t, const c
 	return NULL;
 }
 
+/* Django's own index names: "<table>_<columns>_<8 hex digits>", "_like"
+ * after them for PostgreSQL's pattern-ops twin. */
+static bool django_generated_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 5 && strcmp(name + n - 5, "_like") == 0)
+		n -= 5;
+	if (n < 10 || name[n - 9] != '_')
+		return false;
+	for (size_t i = n - 8; i < n; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
 /* A live index no desired index claims by name, equal in definition to
- * desired index `wx` that has no live namesake, is the same index under
- * another name: Django names its indexes after the table, so a table a
- * migration renamed (AlterModelTable) keeps the old names, and Django itself
- * sees no difference. Pair each such desired index with one live index. */
+ * desired index `wx` that has no live namesake, both names made by Django, is
+ * the same index: Django derives those names from the table, so a table a
+ * migration renamed (AlterModelTable) keeps the old ones, and Django itself
+ * sees no difference. A name given by hand still counts. */
 static const dbs_index *same_under_other_name(dbsync_dialect d, const dbs_table *L, const dbs_table *W,
 	const dbs_index *wx, const bool *taken)
 {
+	if (!django_generated_name(wx->name))
+		return NULL;
 	for (size_t i = 0; i < L->indexes.n; i++) {
 		const dbs_index *lx = L->indexes.items[i];
-		if (taken[i] || is_internal_index(d, lx) || find_index(d, W, lx->name) ||
-		    !dbs_index_equal(d, lx, wx))
+		if (taken[i] || is_internal_index(d, lx) || !django_generated_name(lx->name) ||
+		    find_index(d, W, lx->name) || !dbs_index_equal(d, lx, wx))
 			continue;
 		return lx;
 	}
