@@ -31,7 +31,6 @@ import e2e_my  # noqa: E402
 import e2e_pg  # noqa: E402
 import e2e_servers  # noqa: E402
 
-BACKENDS = ("sqlite", "postgresql", "mysql")
 # Long steps of the corpus, recorded for the README's numbers (-s shows them).
 TIMINGS = {}
 
