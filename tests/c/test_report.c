@@ -284,6 +284,44 @@ static bool tag_has(const char *html, const char *what)
 	return false;
 }
 
+/* What no model could declare: the JSON lists it (kind, table, object,
+ * detail, action) and counts it; the HTML shows it in its own section. */
+static void test_unmanaged_in_both_reports(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_file(ctx, "unmanaged.db");
+	dbsync_schema *desired = NULL;
+	exec_ok(ctx, conn, "CREATE TABLE entry (id integer PRIMARY KEY, path text COLLATE NOCASE NOT NULL);"
+		"CREATE VIRTUAL TABLE entry_fts USING fts5(title);");
+	dbsync_plan *plan = plan_for(ctx, conn, &desired,
+		"CREATE TABLE \"entry\" (\"id\" integer NOT NULL PRIMARY KEY, \"path\" text NOT NULL);", 0, 1);
+	char *text = NULL, *html = NULL;
+	assert_int_equal(dbsync_report_json(&text, ctx, plan, conn, NULL), 0);
+	json_error_t err;
+	json_t *j = json_loads(text, 0, &err);
+	assert_non_null(j);
+	json_t *list = json_object_get(j, "unmanaged");
+	assert_int_equal(json_array_size(list), 7); /* fts5, 5 shadow tables, the collation */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "totals"), "unmanaged")), 7);
+	json_t *last = json_array_get(list, 6);
+	assert_string_equal(json_string_value(json_object_get(last, "kind")), "collation");
+	assert_string_equal(json_string_value(json_object_get(last, "table")), "entry");
+	assert_string_equal(json_string_value(json_object_get(last, "object")), "path");
+	assert_string_equal(json_string_value(json_object_get(last, "detail")), "COLLATE NOCASE");
+	assert_string_equal(json_string_value(json_object_get(last, "action")), "kept");
+	assert_true(json_is_null(json_object_get(json_array_get(list, 0), "object")));
+	assert_int_equal(dbsync_report_html(&html, ctx, text), 0);
+	assert_non_null(strstr(html, "<h2>Unmanaged objects</h2>"));
+	assert_non_null(strstr(html, "<code>entry_fts_docsize</code>"));
+	assert_non_null(strstr(html, "COLLATE NOCASE"));
+	json_decref(j);
+	dbsync_free(text);
+	dbsync_free(html);
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
+	dbsync_conn_close(conn);
+}
+
 static void test_html_escapes_everything(void **state)
 {
 	dbsync_ctx *ctx = *state;
@@ -351,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dropped_table_rows_are_counted, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_report_shape, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8_names_stay_valid_json, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_unmanaged_in_both_reports, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_html_escapes_everything, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_html_rejects_what_is_not_a_report, ctx_setup, ctx_teardown),
 	};
