@@ -96,9 +96,17 @@ def sqlite_migrated_template(tmp_path_factory):
     return corpus
 
 
+def general_ci(db):
+    """MariaDB's own default collation for utf8mb4: wagtail's data migrations
+    compare columns with casts in the connection's collation (general_ci), and
+    the e2e suite's databases are unicode_ci ("Illegal mix of collations")."""
+    db.execute("ALTER DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci" % db.name, db=None)
+    return db
+
+
 @pytest.fixture(scope="session")
 def my_migrated_template(corpus_my_server):
-    db = corpus_my_server.new_database(prefix="corpus_template")
+    db = general_ci(corpus_my_server.new_database(prefix="corpus_template"))
     corpus = Corpus("mysql", db.settings_dict(), db)
     corpus.manage("migrate", "-v0")
     return corpus
@@ -133,6 +141,8 @@ def new_corpus(request, backend, tmp_path, name):
     server = request.getfixturevalue("corpus_pg_server" if backend == "postgresql" else "corpus_my_server")
     db = server.new_database(prefix="corpus")
     request.addfinalizer(db.drop)
+    if backend == "mysql":
+        general_ci(db)
     return Corpus(backend, db.settings_dict(), db)
 
 
