@@ -64,23 +64,39 @@ static int lex_all(dbsync_dialect d, const char *text, size_t len, tokvec *out)
 	}
 }
 
-enum { KW_OP = 1, KW_VALUE = 2 };
+/* Words of the expression grammar. They stay bare (upper case): quoting one
+ * would turn it into a column name ("now() AT TIME ZONE 'utc'" must not
+ * become "now() "at" "time" ZONE 'utc'"). KW_OP words take an operand after
+ * them (a sign there is unary), KW_VALUE words end one; KW_TYPE words also
+ * continue a type name after '::' or CAST's AS, where they stay lower case
+ * ("::timestamp with time zone", "::double precision"). */
+enum { KW_OP = 1, KW_VALUE = 2, KW_TYPE = 4 };
 
 static const struct { const char *word; int flags; } keywords[] = {
-	{ "ALL", KW_OP }, { "AND", KW_OP }, { "ANY", KW_OP }, { "ARRAY", KW_OP }, { "AS", KW_OP },
-	{ "ASC", KW_OP }, { "BETWEEN", KW_OP }, { "BY", KW_OP }, { "CASE", KW_OP }, { "COLLATE", KW_OP },
+	{ "ALL", KW_OP }, { "AND", KW_OP }, { "ANY", KW_OP }, { "ARRAY", KW_OP | KW_TYPE }, { "AS", KW_OP },
+	{ "ASC", KW_OP }, { "ASYMMETRIC", KW_OP }, { "AT", KW_OP }, { "BETWEEN", KW_OP }, { "BOTH", KW_OP },
+	{ "BY", KW_OP }, { "CASE", KW_OP }, { "CHARACTER", KW_OP | KW_TYPE }, { "COLLATE", KW_OP },
 	{ "CURRENT_DATE", KW_VALUE }, { "CURRENT_TIME", KW_VALUE }, { "CURRENT_TIMESTAMP", KW_VALUE },
-	{ "CURRENT_USER", KW_VALUE }, { "DESC", KW_OP }, { "DISTINCT", KW_OP }, { "DIV", KW_OP },
-	{ "ELSE", KW_OP }, { "END", KW_VALUE }, { "ESCAPE", KW_OP }, { "EXCEPT", KW_OP }, { "EXISTS", KW_OP },
-	{ "FALSE", KW_VALUE }, { "FROM", KW_OP }, { "GLOB", KW_OP }, { "GROUP", KW_OP }, { "HAVING", KW_OP },
-	{ "ILIKE", KW_OP }, { "IN", KW_OP }, { "INTERSECT", KW_OP }, { "INTERVAL", KW_OP }, { "IS", KW_OP },
-	{ "ISNULL", KW_VALUE }, { "JOIN", KW_OP }, { "LIKE", KW_OP }, { "LIMIT", KW_OP },
-	{ "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE }, { "MATCH", KW_OP }, { "NOT", KW_OP },
+	{ "CURRENT_USER", KW_VALUE }, { "DAY", KW_VALUE | KW_TYPE }, { "DESC", KW_OP }, { "DISTINCT", KW_OP },
+	{ "DIV", KW_OP }, { "DOUBLE", KW_OP | KW_TYPE }, { "ELSE", KW_OP }, { "END", KW_VALUE },
+	{ "ESCAPE", KW_OP }, { "EXCEPT", KW_OP }, { "EXISTS", KW_OP }, { "FALSE", KW_VALUE },
+	{ "FILTER", KW_OP }, { "FOR", KW_OP }, { "FROM", KW_OP }, { "GLOB", KW_OP }, { "GROUP", KW_OP },
+	{ "HAVING", KW_OP }, { "HOUR", KW_VALUE | KW_TYPE }, { "ILIKE", KW_OP }, { "IN", KW_OP },
+	{ "INTERSECT", KW_OP }, { "INTERVAL", KW_OP | KW_TYPE }, { "IS", KW_OP }, { "ISNULL", KW_VALUE },
+	{ "JOIN", KW_OP }, { "LEADING", KW_OP }, { "LIKE", KW_OP }, { "LIMIT", KW_OP }, { "LOCAL", KW_VALUE },
+	{ "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE }, { "MATCH", KW_OP },
+	{ "MINUTE", KW_VALUE | KW_TYPE }, { "MONTH", KW_VALUE | KW_TYPE }, { "NOT", KW_OP },
 	{ "NOTNULL", KW_VALUE }, { "NULL", KW_VALUE }, { "NULLS", KW_OP }, { "OFFSET", KW_OP }, { "ON", KW_OP },
-	{ "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP }, { "REGEXP", KW_OP }, { "RLIKE", KW_OP },
-	{ "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE }, { "SIMILAR", KW_OP }, { "SOME", KW_OP },
-	{ "THEN", KW_OP }, { "TRUE", KW_VALUE }, { "UNION", KW_OP }, { "UNKNOWN", KW_VALUE },
-	{ "USING", KW_OP }, { "VALUES", KW_OP }, { "WHEN", KW_OP }, { "WHERE", KW_OP }, { "XOR", KW_OP },
+	{ "OPERATOR", KW_OP }, { "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP }, { "OVERLAPS", KW_OP },
+	{ "PARTITION", KW_OP }, { "PLACING", KW_OP }, { "PRECISION", KW_OP | KW_TYPE }, { "REGEXP", KW_OP },
+	{ "RLIKE", KW_OP }, { "SECOND", KW_VALUE | KW_TYPE }, { "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE },
+	{ "SIMILAR", KW_OP }, { "SOME", KW_OP }, { "SYMMETRIC", KW_OP }, { "THEN", KW_OP },
+	{ "TIME", KW_OP | KW_TYPE }, { "TIMESTAMP", KW_OP | KW_TYPE }, { "TO", KW_OP | KW_TYPE },
+	{ "TRAILING", KW_OP }, { "TRUE", KW_VALUE }, { "UESCAPE", KW_OP }, { "UNION", KW_OP },
+	{ "UNKNOWN", KW_VALUE }, { "USING", KW_OP }, { "VALUES", KW_OP }, { "VARYING", KW_OP | KW_TYPE },
+	{ "WHEN", KW_OP }, { "WHERE", KW_OP }, { "WITH", KW_OP | KW_TYPE }, { "WITHIN", KW_OP },
+	{ "WITHOUT", KW_OP | KW_TYPE }, { "XOR", KW_OP }, { "YEAR", KW_VALUE | KW_TYPE },
+	{ "ZONE", KW_OP | KW_TYPE },
 };
 
 static int keyword_flags(const dbs_token *t)
@@ -201,7 +217,7 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	bool collation = st->after_collate;
 	st->after_collate = false;
 	if (st->type_depth >= 0 && st->depth <= st->type_depth) {
-		bool type_tok = (t->kind == DBS_TK_WORD && !keyword_flags(t)) ||
+		bool type_tok = (t->kind == DBS_TK_WORD && (!keyword_flags(t) || (keyword_flags(t) & KW_TYPE))) ||
 			(t->kind == DBS_TK_LPAREN && st->prev == C_TYPE) ||
 			(t->kind == DBS_TK_RPAREN && st->depth > st->type_depth) ||
 			is_op(t, "[") || is_op(t, "]");
@@ -211,7 +227,7 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	switch (t->kind) {
 	case DBS_TK_WORD: {
 		int kw = keyword_flags(t);
-		bool type_word = !kw && (st->type_depth >= 0 || in_cast_type(st));
+		bool type_word = (!kw || (kw & KW_TYPE)) && (st->type_depth >= 0 || in_cast_type(st));
 		if (type_word) {
 			put_case(out, t->start, t->len, false);
 			return C_TYPE;
@@ -374,6 +390,30 @@ static bool plain_words(const char *v)
 	return !start;
 }
 
+/* PostgreSQL: a quoted type name is looked up in the catalog as written,
+ * while some bare names are SQL grammar with a meaning of their own: bare
+ * char is character(1), "char" a one-byte type; bare bit is bit(1), "bit"
+ * any length; "integer" is no type at all. Such a name keeps its quotes, and
+ * so does one the server would quote (upper case, spaces): only a quoted name
+ * that means the same written bare loses them. */
+static bool pg_quoted_type_is_bare(const char *v)
+{
+	static const char *const grammar[] = {
+		"char", "character", "bit", "int", "integer", "smallint", "bigint", "real", "float", "double",
+		"precision", "decimal", "dec", "boolean", "nchar", "national", "varying", "with", "without",
+		"zone", "array", "setof",
+	};
+	if (!*v || (*v >= '0' && *v <= '9'))
+		return false;
+	for (const char *c = v; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	for (size_t i = 0; i < sizeof grammar / sizeof grammar[0]; i++)
+		if (strcmp(v, grammar[i]) == 0)
+			return false;
+	return true;
+}
+
 static bool wordish(dbs_tok_kind k)
 {
 	return k == DBS_TK_WORD || k == DBS_TK_QUOTED || k == DBS_TK_NUMBER || k == DBS_TK_STRING;
@@ -408,11 +448,17 @@ int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t 
 			if (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) {
 				dbs_buf val = DBS_BUF_INIT;
 				dbs_tok_value(&val, t, d);
-				if (t->kind == DBS_TK_QUOTED && !plain_words(dbs_buf_cstr(&val))) {
-					dbs_buf_clear(&val); /* e.g. SQLite's [] or a name with quotes in it */
-					dbs_buf_put(&val, t->start, t->len);
+				if (t->kind == DBS_TK_QUOTED && d == DBSYNC_DIALECT_POSTGRES &&
+				    !pg_quoted_type_is_bare(dbs_buf_cstr(&val))) {
+					/* case and quotes as the catalog name needs them */
+					dbs_quote_ident(out, d, dbs_buf_cstr(&val));
+				} else {
+					if (t->kind == DBS_TK_QUOTED && !plain_words(dbs_buf_cstr(&val))) {
+						dbs_buf_clear(&val); /* e.g. SQLite's [] or a name with quotes in it */
+						dbs_buf_put(&val, t->start, t->len);
+					}
+					put_case(out, dbs_buf_cstr(&val), val.len, false);
 				}
-				put_case(out, dbs_buf_cstr(&val), val.len, false);
 				if (!dbs_buf_ok(&val))
 					out->oom = true;
 				dbs_buf_free(&val);

@@ -399,10 +399,15 @@ static int parse_type(dbs_parser *p, dbs_column *col, const char *context)
 			if (dbs_p_balanced(p, &s, &e, context))
 				return p->rc;
 			end = p->prev.start + p->prev.len;
-		} else if (t->kind == DBS_TK_OP && t->len == 1 && *t->start == '[' && end != start &&
-			   dbs_p_peek(p, 1)->kind == DBS_TK_OP && *dbs_p_peek(p, 1)->start == ']') {
+		} else if (t->kind == DBS_TK_OP && t->len == 1 && *t->start == '[' && end != start) {
+			/* an array: [] or [size] (the size is accepted and not enforced) */
 			dbs_p_next(p);
-			end = dbs_p_peek(p, 0)->start + 1;
+			if (dbs_p_peek(p, 0)->kind == DBS_TK_NUMBER)
+				dbs_p_next(p);
+			const dbs_token *close = dbs_p_peek(p, 0);
+			if (close->kind != DBS_TK_OP || close->len != 1 || *close->start != ']')
+				return dbs_p_error(p, NULL, "expected ']' in the array type %s", context);
+			end = close->start + 1;
 			dbs_p_next(p);
 		} else {
 			break;

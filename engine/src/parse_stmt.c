@@ -48,6 +48,21 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 	memset(&part, 0, sizeof part);
 	if (n == 0)
 		return dbs_p_error(p, NULL, "expected a column or expression in %s", context);
+	if (p->part_ops) {
+		/* EXCLUDE: element WITH operator; the operator may be several tokens
+		 * (OPERATOR(pg_catalog.=)) and is kept as written, without spaces */
+		size_t w = n;
+		while (w > 0 && !dbs_tok_is(&tk[w - 1], "WITH"))
+			w--;
+		if (w < 2 || w == n)
+			return dbs_p_error(p, NULL, "expected element WITH operator in %s", context);
+		dbs_buf_clear(&p->scratch);
+		for (size_t i = w; i < n; i++)
+			dbs_buf_put(&p->scratch, tk[i].start, tk[i].len);
+		if (!dbs_buf_ok(&p->scratch) || !(part.op = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
+			return dbs_p_oom(p);
+		n = w - 1;
+	}
 	if (n >= 3 && dbs_tok_is(&tk[n - 2], "NULLS") && (dbs_tok_is(&tk[n - 1], "FIRST") || dbs_tok_is(&tk[n - 1], "LAST")))
 		n -= 2;
 	if (n >= 2 && (dbs_tok_is(&tk[n - 1], "ASC") || dbs_tok_is(&tk[n - 1], "DESC"))) {
@@ -170,6 +185,54 @@ static dbs_index *find_index_on(dbs_parser *p, const dbs_table *t, const char *n
 	return NULL;
 }
 
+int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
+{
+	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
+		return p->rc;
+	dbs_buf b = DBS_BUF_INIT;
+	do {
+		const dbs_token *k = dbs_p_peek(p, 0);
+		if (k->kind != DBS_TK_WORD && k->kind != DBS_TK_QUOTED) {
+			dbs_buf_free(&b);
+			return dbs_p_error(p, NULL, "expected a storage parameter name in %s", context);
+		}
+		if (b.len)
+			dbs_buf_puts(&b, ", ");
+		dbs_tok_value(&b, k, DBSYNC_DIALECT_POSTGRES);
+		dbs_p_next(p);
+		const dbs_token *eq = dbs_p_peek(p, 0);
+		dbs_buf_putc(&b, '=');
+		if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=') {
+			dbs_p_next(p);
+			const dbs_token *v = dbs_p_peek(p, 0);
+			bool sign = v->kind == DBS_TK_OP && v->len == 1 && (*v->start == '-' || *v->start == '+');
+			if (sign) {
+				dbs_buf_putc(&b, *v->start);
+				dbs_p_next(p);
+				v = dbs_p_peek(p, 0);
+			}
+			if (v->kind == DBS_TK_NUMBER || (!sign && (v->kind == DBS_TK_WORD || v->kind == DBS_TK_STRING ||
+			    v->kind == DBS_TK_QUOTED))) {
+				dbs_tok_value(&b, v, DBSYNC_DIALECT_POSTGRES);
+				dbs_p_next(p);
+			} else {
+				dbs_buf_free(&b);
+				return dbs_p_error(p, NULL, "expected a value after '=' in %s", context);
+			}
+		} else {
+			dbs_buf_puts(&b, "on"); /* a name alone is true */
+		}
+	} while (!p->rc && dbs_p_accept_kind(p, DBS_TK_COMMA));
+	if (!p->rc && dbs_p_expect_kind(p, DBS_TK_RPAREN, context)) {
+		dbs_buf_free(&b);
+		return p->rc;
+	}
+	if (!dbs_buf_ok(&b) || !(*out = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&b))))
+		dbs_p_oom(p);
+	dbs_buf_free(&b);
+	return p->rc;
+}
+
 /* Options after the column list; WHERE ends the statement. */
 static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context)
 {
@@ -183,16 +246,15 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 			dbs_p_next(p);
 			dbs_p_name_list(p, &ix->include, false, NULL, context);
 		} else if (dbs_p_accept(p, "NULLS")) {
-			dbs_p_accept(p, "NOT");
+			ix->nulls_not_distinct = dbs_p_accept(p, "NOT");
 			dbs_p_expect_kw(p, "DISTINCT", context);
-		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			const char *s, *e;
+		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "WITH") &&
+			   dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
 			dbs_p_next(p);
-			dbs_p_next(p);
-			dbs_p_balanced(p, &s, &e, context);
-		} else if (dbs_p_accept(p, "TABLESPACE")) {
-			const char *ignored;
-			dbs_p_name(p, &ignored, "a tablespace name");
+			dbs_p_storage_params(p, &ix->options, context);
+		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "TABLESPACE")) {
+			return dbs_p_error(p, NULL, "TABLESPACE is not supported in %s: dbsync does not move indexes "
+				"between tablespaces; leave it out", context);
 		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
 			dbs_p_skip_statement(p); /* USING, COMMENT, ALGORITHM, LOCK, VISIBLE...: not modeled */
 		} else {

@@ -180,6 +180,8 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 			dbs_buf_putc(out, ' ');
 			put_references(out, d, k);
 			break;
+		case DBS_CON_EXCLUDE:
+			break; /* never inline */
 		}
 	}
 }
@@ -189,8 +191,13 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	dbs_quote_ident(out, d, c->name);
 	if (c->type)
 		dbs_buf_printf(out, " %s", c->type);
-	if (c->collation)
+	if (c->collation && d == DBSYNC_DIALECT_POSTGRES) {
+		/* PostgreSQL collations are catalog names ("C", "de-DE-x-icu"): quoted */
+		dbs_buf_puts(out, " COLLATE ");
+		dbs_quote_ident(out, d, c->collation);
+	} else if (c->collation) {
 		dbs_buf_printf(out, " COLLATE %s", c->collation);
+	}
 	if (c->default_expr) {
 		if (dbs_expr_is_literal(c->default_expr, true))
 			dbs_buf_printf(out, " DEFAULT %s", c->default_expr);
@@ -230,7 +237,8 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, " UNIQUE ");
+		dbs_buf_puts(out, k->nulls_not_distinct && d == DBSYNC_DIALECT_POSTGRES ? " UNIQUE NULLS NOT DISTINCT "
+			: " UNIQUE ");
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_CHECK:
@@ -241,8 +249,15 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 		put_ident_list(out, d, &k->cols);
 		dbs_buf_putc(out, ' ');
 		put_references(out, d, k);
+		return; /* its deferrability is part of REFERENCES */
+	case DBS_CON_EXCLUDE:
+		dbs_buf_putc(out, ' ');
+		if (k->exclude)
+			dbs_render_exclude(out, k->exclude);
 		break;
 	}
+	if (k->deferrable && d == DBSYNC_DIALECT_POSTGRES && k->kind != DBS_CON_CHECK)
+		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 }
 
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
@@ -277,15 +292,10 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
-int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+/* "(part, ...)" of an index or an exclusion constraint (parts with an operator). */
+static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
-	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
-	dbs_quote_ident(out, d, ix->name);
-	dbs_buf_puts(out, " ON ");
-	dbs_quote_ident(out, d, t->name);
-	if (ix->method && d == DBSYNC_DIALECT_POSTGRES)
-		dbs_buf_printf(out, " USING %s", ix->method);
-	dbs_buf_puts(out, " (");
+	dbs_buf_puts(out, "(");
 	for (size_t i = 0; i < ix->parts.n; i++) {
 		const dbs_index_part *p = &ix->parts.items[i];
 		if (i)
@@ -307,14 +317,51 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 			dbs_buf_printf(out, " %s", p->opclass);
 		if (p->desc)
 			dbs_buf_puts(out, " DESC");
+		if (p->op)
+			dbs_buf_printf(out, " WITH %s", p->op);
 	}
 	dbs_buf_putc(out, ')');
+}
+
+/* What follows the parts, in the order PostgreSQL's grammar wants them. */
+static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
+{
 	if (ix->include.n) {
 		dbs_buf_puts(out, " INCLUDE ");
 		put_ident_list(out, d, &ix->include);
 	}
+	if (ix->nulls_not_distinct && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_puts(out, " NULLS NOT DISTINCT");
+	if (ix->options && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_printf(out, " WITH (%s)", ix->options);
+}
+
+int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+{
+	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	dbs_quote_ident(out, d, ix->name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, d, t->name);
+	if (ix->method && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_printf(out, " USING %s", ix->method);
+	dbs_buf_putc(out, ' ');
+	put_index_parts(out, d, ix);
+	put_index_params(out, d, ix);
 	if (ix->where_expr)
 		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
+{
+	dbs_buf_puts(out, "EXCLUDE");
+	if (ex->method)
+		dbs_buf_printf(out, " USING %s", ex->method);
+	dbs_buf_putc(out, ' ');
+	put_index_parts(out, DBSYNC_DIALECT_POSTGRES, ex);
+	put_index_params(out, DBSYNC_DIALECT_POSTGRES, ex);
+	if (ex->where_expr)
+		dbs_buf_printf(out, " WHERE (%s)", ex->where_expr);
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 

@@ -65,8 +65,16 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 		put_names(out, &k->cols);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, "UNIQUE ");
+		dbs_buf_puts(out, k->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
 		put_names(out, &k->cols);
+		if (k->deferrable)
+			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		break;
+	case DBS_CON_EXCLUDE:
+		if (k->exclude)
+			dbs_render_exclude(out, k->exclude);
+		if (k->deferrable)
+			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
