@@ -107,7 +107,11 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix)
 {
 	char context[300];
-	snprintf(context, sizeof context, "the column list of index \"%s\" on table \"%s\"", ix->name, t->name);
+	if (p->part_ops)
+		snprintf(context, sizeof context, "the elements of exclusion constraint \"%s\" of table \"%s\"", ix->name,
+			t->name);
+	else
+		snprintf(context, sizeof context, "the column list of index \"%s\" on table \"%s\"", ix->name, t->name);
 	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
 		return p->rc;
 	for (;;) {
@@ -455,6 +459,47 @@ int dbs_p_drop(dbs_parser *p)
 	return p->rc;
 }
 
+/* The text after IS: a string, or NULL (*text NULL). */
+static int comment_text(dbs_parser *p, const char **text)
+{
+	*text = NULL;
+	if (dbs_p_expect_kw(p, "IS", "in COMMENT ON"))
+		return p->rc;
+	const dbs_token *v = dbs_p_peek(p, 0);
+	if (v->kind == DBS_TK_STRING || v->kind == DBS_TK_DOLLAR) {
+		if (!(*text = tok_name(p, v)))
+			return p->rc;
+	} else if (!dbs_tok_is(v, "NULL")) {
+		return dbs_p_error(p, NULL, "expected a string or NULL after IS in COMMENT ON");
+	}
+	dbs_p_next(p);
+	return p->rc;
+}
+
+/* COMMENT ON CONSTRAINT c ON [schema.]t IS 'text' | NULL (PostgreSQL). */
+static int comment_on_constraint(dbs_parser *p)
+{
+	dbs_p_next(p); /* CONSTRAINT */
+	const dbs_token at = *dbs_p_peek(p, 0);
+	const char *cname, *tname, *text;
+	if (dbs_p_name(p, &cname, "a constraint name after COMMENT ON CONSTRAINT") ||
+	    dbs_p_expect_kw(p, "ON", "after the constraint name in COMMENT ON CONSTRAINT") ||
+	    dbs_p_qualified_name(p, &tname, "a table name in COMMENT ON CONSTRAINT") || comment_text(p, &text))
+		return p->rc;
+	dbs_table *t = dbs_schema_find_table(p->s, tname);
+	if (!t)
+		return dbs_p_error(p, &at, "COMMENT ON CONSTRAINT \"%s\" of unknown table \"%s\"", cname, tname);
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		dbs_constraint *k = t->constraints.items[i];
+		if (k->name && dbs_name_eq(p->s->dialect, k->name, cname)) {
+			k->comment = text;
+			return p->rc;
+		}
+	}
+	return dbs_p_error(p, &at, "COMMENT ON unknown constraint \"%s\" of table \"%s\" (name it in CREATE TABLE "
+		"or ALTER TABLE ADD CONSTRAINT)", cname, tname);
+}
+
 /* COMMENT ON TABLE t | COLUMN t.c | INDEX i IS 'text' | NULL. */
 int dbs_p_comment(dbs_parser *p)
 {
@@ -463,6 +508,8 @@ int dbs_p_comment(dbs_parser *p)
 	const dbs_token *kind = dbs_p_peek(p, 0);
 	int what = dbs_tok_is(kind, "TABLE") ? 1 : dbs_tok_is(kind, "COLUMN") ? 2 : dbs_tok_is(kind, "INDEX") ? 3 : 0;
 	snprintf(p->stmt, sizeof p->stmt, "COMMENT ON %.*s", (int)(kind->len > 40 ? 40 : kind->len), kind->start);
+	if (dbs_tok_is(kind, "CONSTRAINT"))
+		return comment_on_constraint(p);
 	if (!what) {
 		dbs_p_skip_statement(p);
 		return p->rc;
@@ -479,17 +526,9 @@ int dbs_p_comment(dbs_parser *p)
 			return dbs_p_error(p, &p->prev, "too many name parts in COMMENT ON");
 		parts[n++] = part;
 	} while (dbs_p_accept_kind(p, DBS_TK_DOT));
-	if (dbs_p_expect_kw(p, "IS", "in COMMENT ON"))
+	const char *text;
+	if (comment_text(p, &text))
 		return p->rc;
-	const char *text = NULL;
-	const dbs_token *v = dbs_p_peek(p, 0);
-	if (v->kind == DBS_TK_STRING || v->kind == DBS_TK_DOLLAR) {
-		if (!(text = tok_name(p, v)))
-			return p->rc;
-	} else if (!dbs_tok_is(v, "NULL")) {
-		return dbs_p_error(p, NULL, "expected a string or NULL after IS in COMMENT ON");
-	}
-	dbs_p_next(p);
 	if (what == 3) {
 		dbs_table *t = NULL;
 		dbs_index *ix = dbs_schema_find_index(p->s, parts[n - 1], &t);

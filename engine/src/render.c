@@ -365,6 +365,38 @@ int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
+/* PostgreSQL keeps comments apart from the objects (MySQL's are inline):
+ * COMMENT ON for the table, its columns, constraints and indexes. */
+static void put_pg_comments(dbs_buf *b, const dbs_table *t)
+{
+	if (t->comment) {
+		dbs_pg_render_comment(b, "TABLE", t->name, NULL, t->comment);
+		dbs_buf_puts(b, ";\n");
+	}
+	for (size_t i = 0; i < t->columns.n; i++)
+		if (t->columns.items[i]->comment) {
+			dbs_pg_render_comment(b, "COLUMN", t->name, t->columns.items[i]->name, t->columns.items[i]->comment);
+			dbs_buf_puts(b, ";\n");
+		}
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (!k->comment || !k->name)
+			continue;
+		dbs_buf_puts(b, "COMMENT ON CONSTRAINT ");
+		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, k->name);
+		dbs_buf_puts(b, " ON ");
+		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, t->name);
+		dbs_buf_puts(b, " IS ");
+		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, k->comment);
+		dbs_buf_puts(b, ";\n");
+	}
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (t->indexes.items[i]->comment) {
+			dbs_pg_render_comment(b, "INDEX", t->indexes.items[i]->name, NULL, t->indexes.items[i]->comment);
+			dbs_buf_puts(b, ";\n");
+		}
+}
+
 int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schema)
 {
 	int rc = 0;
@@ -392,6 +424,9 @@ int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schem
 			dbs_render_create_index(&b, schema->dialect, order[i], order[i]->indexes.items[j]);
 			dbs_buf_puts(&b, ";\n");
 		}
+	if (schema->dialect == DBSYNC_DIALECT_POSTGRES)
+		for (size_t i = 0; i < n; i++)
+			put_pg_comments(&b, order[i]);
 	for (size_t i = 0; i < schema->views.n; i++) {
 		const dbs_view *v = schema->views.items[i];
 		dbs_buf_puts(&b, "CREATE VIEW ");

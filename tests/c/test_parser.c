@@ -699,7 +699,8 @@ static void test_views_comments_and_index_options(void **state)
 	const char *pg =
 		"CREATE TABLE t (a int, b text, c jsonb);\n"
 		"CREATE INDEX CONCURRENTLY IF NOT EXISTS t_c ON ONLY public.t USING GIN (c) WITH (fastupdate = off);\n"
-		"CREATE UNIQUE INDEX t_ab ON t USING btree (a) INCLUDE (b) NULLS NOT DISTINCT TABLESPACE fast WHERE a > 0;\n"
+		"CREATE UNIQUE INDEX t_ab ON t USING btree (a) INCLUDE (b) NULLS NOT DISTINCT WITH (FILLFACTOR = 70, "
+		"deduplicate_items = 'false') WHERE a > 0;\n"
 		"CREATE INDEX t_b ON t (b COLLATE \"C\" text_pattern_ops DESC NULLS LAST);\n"
 		"CREATE VIEW v1 AS SELECT a FROM t;\n"
 		"CREATE OR REPLACE VIEW v1 (x) WITH (security_barrier) AS SELECT a + 1 FROM t;\n"
@@ -721,6 +722,9 @@ static void test_views_comments_and_index_options(void **state)
 	assert_string_equal(ab->include.items[0], "b");
 	assert_string_equal(ab->where_expr, "\"a\" > 0");
 	assert_string_equal(ab->comment, "it's");
+	assert_true(ab->nulls_not_distinct);
+	/* storage parameters sorted by name, a boolean's spellings as on/off */
+	assert_string_equal(ab->options, "deduplicate_items=off, fillfactor=70");
 	dbs_index *tb = index_named(s, "t_b");
 	assert_string_equal(tb->parts.items[0].column, "b");
 	assert_string_equal(tb->parts.items[0].collation, "C");
@@ -772,7 +776,9 @@ static void test_statement_errors_name_objects(void **state)
 	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON COLUMN t IS 'x'", "needs table.column");
 	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON COLUMN a.b.c.d IS 'x'", "too many name parts");
 	expect_error_in(pg, "CREATE TABLE t (a int); COMMENT ON TABLE t IS 42", "expected a string or NULL");
-	expect_error_in(pg, "CREATE TABLE t (a int, EXCLUDE USING gist (a WITH =))", "expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY in a constraint of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int, EXCLUDE USING gist (a))", "expected element WITH operator in the elements of exclusion constraint \"\" of table \"t\"");
+	expect_error_in(pg, "CREATE TABLE t (a int, CONSTRAINT x EXCLUDE USING gist (b WITH =))", "constraint \"x\" of table \"t\" names unknown column \"b\"");
+	expect_error_in(pg, "CREATE TABLE t (a int); CREATE INDEX i ON t (a) TABLESPACE fast", "TABLESPACE is not supported in index \"i\" on table \"t\"");
 	expect_error_in(pg, "CREATE TABLE t (a int); ALTER TABLE t ALTER COLUMN z SET DEFAULT 1", "unknown column \"z\" in table \"t\"");
 	expect_error_in(pg, "CREATE TABLE t (a int); ALTER TABLE t ALTER COLUMN a SET STATISTICS 5", "unsupported ALTER COLUMN action for column \"a\" of table \"t\"");
 	expect_error_in(pg, "CREATE TABLE t (a int DEFAULT (1 + ", "missing ')' for column \"a\" of table \"t\"");
