@@ -72,7 +72,7 @@ static const char q_constraints[] =
 	"JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num) END, "
 	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred, "
 	"CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, "
-	"%s, dc.description "
+	"%s, dc.description, co.connoinherit "
 	"FROM pg_catalog.pg_constraint co "
 	"JOIN pg_catalog.pg_class c ON c.oid = co.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -406,6 +406,7 @@ static int on_constraint(pg_intro *in, const PGresult *res, int row)
 		/* conkey lists the columns a CHECK mentions, which the model does not
 		 * keep: whether it was written on a column is not in the catalog */
 		const char *e = field(in, res, row, 4);
+		k->no_inherit = field_true(res, row, 17);
 		return e && (k->check_expr = expr(in, e)) ? 0 : ROW_OOM;
 	}
 	if ((rc = key_names(in, &k->cols, r, PQgetvalue(res, row, 3))))

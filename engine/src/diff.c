@@ -101,7 +101,8 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 			a->nulls_not_distinct == b->nulls_not_distinct && a->deferrable == b->deferrable &&
 			a->initially_deferred == b->initially_deferred;
 	case DBS_CON_CHECK:
-		return names_compatible(d, a, b) && dbs_str_eq(a->check_expr, b->check_expr);
+		return names_compatible(d, a, b) && dbs_str_eq(a->check_expr, b->check_expr) &&
+			a->no_inherit == b->no_inherit;
 	case DBS_CON_FOREIGN:
 		return dbs_names_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
 			ref_cols_eq(d, a, b) && action_eq(a->on_delete, b->on_delete) &&

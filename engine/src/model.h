@@ -63,6 +63,7 @@ typedef struct dbs_constraint {
 	bool initially_deferred;
 	bool pk_autoincrement;       /* SQLite: PRIMARY KEY ... AUTOINCREMENT */
 	bool nulls_not_distinct;     /* UNIQUE NULLS NOT DISTINCT (PostgreSQL 15) */
+	bool no_inherit;             /* CHECK ... NO INHERIT (PostgreSQL) */
 	/* EXCLUDE: method, parts (each with its operator), INCLUDE and WHERE, as an
 	 * index has them; the index's name is unused */
 	struct dbs_index *exclude;

@@ -95,6 +95,8 @@ int dbs_p_references(dbs_parser *p, dbs_constraint *c);
 /* [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE], or INITIALLY ... alone, into
  * c (may be NULL). True when there was one. */
 bool dbs_p_deferrable(dbs_parser *p, dbs_constraint *c);
+/* PostgreSQL's NO INHERIT after a CHECK, into c (may be NULL). */
+bool dbs_p_no_inherit(dbs_parser *p, dbs_constraint *c);
 /* ON CONFLICT <resolution> (SQLite): accepted, not modeled. */
 int dbs_p_conflict_clause(dbs_parser *p);
 dbs_constraint *dbs_p_new_constraint(dbs_parser *p, dbs_table *t, dbs_con_kind kind, const char *name);

@@ -153,6 +153,8 @@ static int rest_of_statement(dbs_parser *p, const char **start, const char **end
 			return p->rc;
 		if (t->kind == DBS_TK_EOF || (t->kind == DBS_TK_SEMI && depth == 0))
 			break;
+		if (t->kind == DBS_TK_SEMI) /* the statement cannot end inside parentheses */
+			return dbs_p_error(p, t, "missing ')' before ';' in %s", context);
 		if (t->kind == DBS_TK_LPAREN) {
 			depth++;
 		} else if (t->kind == DBS_TK_RPAREN && --depth < 0) {
@@ -237,6 +239,41 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 	return p->rc;
 }
 
+/* The name PostgreSQL gives an index created without one (ChooseIndexName):
+ * table, column names (or "expr"), "idx", joined by '_', the first two parts
+ * cut so the whole fits 63 bytes; a number is added while the name is taken.
+ * Counting bytes may cut a multibyte character the server would keep whole;
+ * the shadow's reading then names such an index as the server did. */
+static const char *default_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix)
+{
+	char cols[256] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < ix->parts.n && n < sizeof cols - 1; i++) {
+		const char *c = ix->parts.items[i].column ? ix->parts.items[i].column : "expr";
+		n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", i ? "_" : "", c);
+	}
+	if (n >= sizeof cols)
+		n = sizeof cols - 1;
+	for (int k = 0; k < 1000; k++) {
+		char label[16];
+		snprintf(label, sizeof label, k ? "idx%d" : "idx", k);
+		size_t tl = strlen(t->name), cl = n, ll = strlen(label);
+		/* makeObjectName: shorten the longer of the two names first */
+		while (tl + cl + ll + 2 > 63) {
+			if (tl > cl)
+				tl--;
+			else
+				cl--;
+		}
+		char *name = dbs_arena_printf(&p->s->arena, "%.*s_%.*s_%s", (int)tl, t->name, (int)cl, cols, label);
+		if (!name)
+			return NULL;
+		if (!find_index_on(p, t, name))
+			return name;
+	}
+	return NULL;
+}
+
 /* Options after the column list; WHERE ends the statement. */
 static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context)
 {
@@ -246,6 +283,8 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 			if (rest_of_statement(p, &s, &e, context))
 				return p->rc;
 			ix->where_expr = dbs_p_expr(p, s, e);
+			if (ix->where_expr && !*ix->where_expr)
+				return dbs_p_error(p, &p->prev, "empty WHERE () in %s", context);
 		} else if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
 			dbs_p_next(p);
 			dbs_p_name_list(p, &ix->include, false, NULL, context);
@@ -276,9 +315,14 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	bool ine;
 	if (if_not_exists(p, &ine))
 		return p->rc;
-	const char *name, *tname;
+	const char *name = NULL, *tname;
 	const dbs_token name_at = *dbs_p_peek(p, 0);
-	if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
+	/* PostgreSQL names an unnamed index itself ("CREATE INDEX ON t (a)"):
+	 * the name is chosen once the columns are known */
+	bool unnamed = p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "ON") && !dbs_p_at(p, 1, "ON");
+	if (unnamed)
+		name = "";
+	else if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "CREATE INDEX \"%s\"", name);
 	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_accept(p, "USING"))
@@ -306,6 +350,8 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 		return dbs_p_oom(p);
 	ix->unique = unique;
 	ix->method = method;
+	if (dbs_p_sqlite(p) && dbs_p_at(p, 0, "USING"))
+		return dbs_p_error(p, NULL, "SQLite has no index methods: leave USING out of index \"%s\"", name);
 	if (dbs_p_accept(p, "USING")) {
 		const char *m;
 		if (dbs_p_name(p, &m, "an index method after USING"))
@@ -321,6 +367,8 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	snprintf(context, sizeof context, "index \"%s\" on table \"%s\"", name, t->name);
 	if (dbs_p_index_parts(p, t, ix))
 		return p->rc;
+	if (unnamed && !(ix->name = default_index_name(p, t, ix)))
+		return dbs_p_oom(p);
 	for (size_t i = 0; i < ix->parts.n; i++)
 		if (ix->parts.items[i].column && !dbs_table_find_column(p->s, t, ix->parts.items[i].column))
 			return dbs_p_error(p, &name_at, "index \"%s\" names unknown column \"%s\" of table \"%s\"", name,
@@ -503,6 +551,8 @@ static int comment_on_constraint(dbs_parser *p)
 /* COMMENT ON TABLE t | COLUMN t.c | INDEX i IS 'text' | NULL. */
 int dbs_p_comment(dbs_parser *p)
 {
+	if (dbs_p_sqlite(p))
+		return dbs_p_error(p, NULL, "SQLite has no COMMENT ON: comments cannot be stored there");
 	dbs_p_next(p); /* COMMENT */
 	dbs_p_next(p); /* ON */
 	const dbs_token *kind = dbs_p_peek(p, 0);

@@ -175,6 +175,8 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 			break;
 		case DBS_CON_CHECK:
 			dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
+			if (k->no_inherit && d == DBSYNC_DIALECT_POSTGRES)
+				dbs_buf_puts(out, " NO INHERIT");
 			break;
 		case DBS_CON_FOREIGN:
 			dbs_buf_putc(out, ' ');
@@ -243,6 +245,8 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
+		if (k->no_inherit && d == DBSYNC_DIALECT_POSTGRES)
+			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
 		dbs_buf_puts(out, " FOREIGN KEY ");

@@ -78,6 +78,8 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
+		if (k->no_inherit)
+			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
 		dbs_buf_puts(out, "FOREIGN KEY ");

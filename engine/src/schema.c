@@ -401,7 +401,7 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 			h = fp_strs(fp_str(fp_str(h, k->check_expr), k->ref_table), &k->cols);
 			h = fp_strs(fp_str(fp_str(h, k->on_delete), k->on_update), &k->ref_cols);
 			h = fp_int(h, (k->deferrable ? 1 : 0) | (k->initially_deferred ? 2 : 0) |
-				(k->nulls_not_distinct ? 4 : 0));
+				(k->nulls_not_distinct ? 4 : 0) | (k->no_inherit ? 8 : 0));
 			h = fp_str(h, k->comment);
 			if (k->exclude)
 				h = fp_index(h, k->exclude);
