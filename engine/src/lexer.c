@@ -354,6 +354,11 @@ int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
 		return 0;
 	}
 	if (is_ident_start(c)) {
+		if (pg && lower(c) == 'u' && c1 == '&' && peekc(lx, 2) == '\'') {
+			/* U&'d\0061t': a string with Unicode escapes, kept as written */
+			t->kind = DBS_TK_STRING;
+			return scan_quoted(lx, t, 2, '\'', false, "unterminated string literal");
+		}
 		if (c1 == '\'') {
 			int lc = lower(c);
 			if (lc == 'x' || (pg && lc == 'b')) {

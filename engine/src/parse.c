@@ -204,6 +204,8 @@ int dbs_p_balanced(dbs_parser *p, const char **start, const char **end, const ch
 			return p->rc;
 		if (t->kind == DBS_TK_EOF)
 			return dbs_p_error(p, t, "missing ')' in %s", context);
+		if (t->kind == DBS_TK_SEMI) /* a statement cannot end inside parentheses */
+			return dbs_p_error(p, t, "missing ')' before ';' in %s", context);
 		if (t->kind == DBS_TK_LPAREN) {
 			depth++;
 		} else if (t->kind == DBS_TK_RPAREN && --depth == 0) {

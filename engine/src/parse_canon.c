@@ -18,7 +18,7 @@
  *  - after '::' (PostgreSQL casts) type words stay bare and lower case;
  *  - strings, numbers and parameters as written (MySQL "..." strings become
  *    '...'), X'..' blobs upper case, != becomes <>, SQLite's == becomes =, a
- *    unary + before a number is dropped;
+ *    unary + before a number is dropped (not in PostgreSQL, which prints it);
  *  - one space between tokens, none after '(' '[' '.' '::' or a unary sign,
  *    none before ')' ']' ',' '.' '::' '[', unless the two would lex as one;
  *  - parentheses around the whole expression are dropped, repeatedly.
@@ -310,8 +310,11 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 		enum cls pr = st->prev;
 		bool unary = pr == C_NONE || pr == C_LPAREN || pr == C_COMMA || pr == C_OP || pr == C_UNARY ||
 			pr == C_LBRACK || pr == C_KEYWORD || pr == C_DCOLON;
-		if (unary && pr != C_UNARY && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER)
-			return C_NONE; /* +1 is 1 (but "- +1" keeps it: dropping would make "-1" next time) */
+		/* +1 is 1 (but "- +1" keeps it: dropping would make "-1" next time);
+		 * PostgreSQL keeps the operator, and prints it */
+		if (unary && pr != C_UNARY && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER &&
+		    st->d != DBSYNC_DIALECT_POSTGRES)
+			return C_NONE;
 		dbs_buf_putc(out, *t->start);
 		return unary ? C_UNARY : C_OP;
 	}
