@@ -161,7 +161,8 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 	bool fk = k->kind == DBS_CON_FOREIGN;
 	/* keys build an index; a check or foreign key added to a table that
 	 * exists scans its rows under a lock that blocks other sessions' writes */
-	bool locking = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE || pt != NULL;
+	bool locking = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE || k->kind == DBS_CON_EXCLUDE ||
+		pt != NULL;
 	dbs_constraint src = dbs_pg_source_constraint(p, table, k);
 	dbs_op_build *op = dbs_pg_op_on(p, fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
 		fk ? DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT,
