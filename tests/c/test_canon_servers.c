@@ -1,11 +1,12 @@
 /*
- * The parser's canonical forms against a real PostgreSQL server (started once
- * for this binary by scripts/pg-server.sh), over a corpus of types and
- * expressions:
+ * The parser's canonical forms against real servers (PostgreSQL and MariaDB,
+ * each started once for this binary by scripts/pg-server.sh and
+ * scripts/mariadb-server.sh), over a corpus of types and expressions:
  *
  *  - injective: whenever two inputs canonicalise to the same text, the server
- *    prints them the same (format_type of the column; pg_get_expr of the
- *    default or check). A canonical form that merges two different things
+ *    prints them the same (PostgreSQL: format_type of the column, pg_get_expr
+ *    of the default or check; MariaDB: information_schema's COLUMN_TYPE,
+ *    COLUMN_DEFAULT and CHECK_CLAUSE). A canonical form that merges two different things
  *    makes a real difference look like "No changes" (the one-byte "char" and
  *    char, which is character(1), once did);
  *  - renderable: the canonical text, put back into DDL, runs on the server
@@ -24,68 +25,109 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 
+#include "backend_mysql.h"
+#include "backend_postgres.h"
 #include "buf.h"
+#include "ctx.h"
 #include "dbsync/dbsync.h"
 #include "model.h"
 #include "test_support.h"
 
-static test_server server;
-static PGconn *pg;
+static test_server pg_server, my_server;
+/* the server the running test talks to */
+static dbsync_ctx *ctx;
+static dbsync_conn *conn;
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&server, &TEST_PG_SERVER) || server.absent) {
-		fprintf(stderr, "the PostgreSQL test server is required\n");
+	if (test_server_start(&pg_server, &TEST_PG_SERVER) || pg_server.absent ||
+	    test_server_start(&my_server, &TEST_MARIADB_SERVER)) {
+		fprintf(stderr, "the PostgreSQL and MariaDB test servers are required\n");
 		return -1;
 	}
-	char conninfo[256];
-	snprintf(conninfo, sizeof conninfo, "dbname=dbsync_test user=dbsync host=%s", server.dir);
-	pg = PQconnectdb(conninfo);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		fprintf(stderr, "cannot connect: %s\n", PQerrorMessage(pg));
-		return -1;
-	}
-	PGresult *r = PQexec(pg, "CREATE EXTENSION hstore; CREATE EXTENSION citext");
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		fprintf(stderr, "CREATE EXTENSION failed: %s\n", PQerrorMessage(pg));
-	PQclear(r);
-	return ok ? 0 : -1;
+	return dbsync_ctx_new(&ctx);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	PQfinish(pg);
-	return test_server_stop(&server);
+	dbsync_ctx_free(ctx);
+	int a = test_server_stop(&pg_server), b = test_server_stop(&my_server);
+	return a || b ? -1 : 0;
+}
+
+static int use_server(const test_server *srv, const char *setup)
+{
+	if (dbsync_conn_open_url(&conn, ctx, srv->url)) {
+		fprintf(stderr, "cannot connect to %s: %s\n", srv->url, dbsync_ctx_error(ctx)->message);
+		return -1;
+	}
+	if (setup && dbsync_conn_exec(ctx, conn, setup)) {
+		fprintf(stderr, "%s: %s\n", setup, dbsync_ctx_error(ctx)->message);
+		return -1;
+	}
+	return 0;
+}
+
+static int use_pg(void **state)
+{
+	(void)state;
+	return use_server(&pg_server, "CREATE EXTENSION IF NOT EXISTS hstore; CREATE EXTENSION IF NOT EXISTS citext");
+}
+
+static int use_mariadb(void **state)
+{
+	(void)state;
+	return use_server(&my_server, NULL);
+}
+
+static int close_server(void **state)
+{
+	(void)state;
+	dbsync_conn_close(conn);
+	conn = NULL;
+	return 0;
+}
+
+static dbsync_dialect dialect(void)
+{
+	return dbsync_conn_dialect(conn);
 }
 
 /* Run sql; NULL on success, else the server's message (static storage). */
 static const char *exec_sql(const char *sql)
 {
 	static char msg[512];
-	PGresult *r = PQexec(pg, sql);
-	ExecStatusType st = PQresultStatus(r);
-	const char *err = NULL;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
-		err = msg;
-	}
-	PQclear(r);
-	return err;
+	if (!dbsync_conn_exec(ctx, conn, sql))
+		return NULL;
+	snprintf(msg, sizeof msg, "%s", dbsync_ctx_error(ctx)->message);
+	return msg;
 }
 
-/* The one value a query returns, malloc'd. */
+/* The one value a query returns, malloc'd ("NULL" for SQL NULL). */
 static char *query_value(const char *sql)
 {
-	PGresult *r = PQexec(pg, sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	char *v = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	char *v = NULL;
+	if (dialect() == DBSYNC_DIALECT_POSTGRES) {
+		PGresult *r = PQexec(dbs_pg_handle(conn), sql);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+			fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+		v = strdup(PQgetisnull(r, 0, 0) ? "NULL" : PQgetvalue(r, 0, 0));
+		PQclear(r);
+	} else {
+		MYSQL *db = dbs_my_db(conn);
+		if (mysql_query(db, sql))
+			fail_msg("%s: %s", sql, mysql_error(db));
+		MYSQL_RES *res = mysql_store_result(db);
+		MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+		if (!row)
+			fail_msg("%s: no row", sql);
+		v = strdup(row[0] ? row[0] : "NULL");
+		mysql_free_result(res);
+	}
+	assert_non_null(v);
 	return v;
 }
 
@@ -93,8 +135,10 @@ static char *query_value(const char *sql)
 typedef enum { K_TYPE, K_CHECK, K_DEFAULT } kind;
 
 /* The table every expression may use. */
-#define COLUMNS "a integer, \"A\" integer, \"year\" integer, b text, ts timestamp with time zone, d date, " \
+#define PG_COLUMNS "a integer, \"A\" integer, \"year\" integer, b text, ts timestamp with time zone, d date, " \
 	"n numeric, f double precision, arr integer[], iv interval, ch \"char\""
+#define MY_COLUMNS "a integer, `year` integer, b varchar(50), ts datetime, d date, n decimal(10,2), f double, " \
+	"j longtext"
 
 /* DDL for one object made from `frag`: a column of type frag, a check, or a
  * default of a column of type `dtype`. */
@@ -104,7 +148,8 @@ static void ddl(dbs_buf *b, kind k, const char *table, const char *frag, const c
 	if (k == K_TYPE)
 		dbs_buf_printf(b, "CREATE TABLE %s (c %s)", table, frag);
 	else if (k == K_CHECK)
-		dbs_buf_printf(b, "CREATE TABLE %s (" COLUMNS ", CONSTRAINT k CHECK (%s))", table, frag);
+		dbs_buf_printf(b, "CREATE TABLE %s (%s, CONSTRAINT k CHECK (%s))", table,
+			dialect() == DBSYNC_DIALECT_POSTGRES ? PG_COLUMNS : MY_COLUMNS, frag);
 	else
 		dbs_buf_printf(b, "CREATE TABLE %s (c %s DEFAULT (%s))", table, dtype, frag); /* as the planner writes it */
 }
@@ -120,7 +165,14 @@ static char *server_print(kind k, const char *frag, const char *dtype, const cha
 	char *out = NULL;
 	if (!(*err = exec_sql(dbs_buf_cstr(&b)))) {
 		dbs_buf_clear(&b);
-		if (k == K_TYPE)
+		if (dialect() == DBSYNC_DIALECT_MYSQL && k == K_CHECK)
+			dbs_buf_printf(&b, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+				"WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = '%s' AND CONSTRAINT_NAME = 'k'", table);
+		else if (dialect() == DBSYNC_DIALECT_MYSQL)
+			dbs_buf_printf(&b, "SELECT %s FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+				"AND TABLE_NAME = '%s' AND COLUMN_NAME = 'c'", k == K_TYPE ? "COLUMN_TYPE" : "COLUMN_DEFAULT",
+				table);
+		else if (k == K_TYPE)
 			dbs_buf_printf(&b, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
 				"WHERE attrelid = '%s'::regclass AND attname = 'c'", table);
 		else if (k == K_CHECK)
@@ -140,18 +192,18 @@ static char *canonical(kind k, const char *frag, const char *dtype)
 {
 	dbs_buf b = DBS_BUF_INIT;
 	ddl(&b, k, "t", frag, dtype);
-	dbsync_ctx *ctx;
-	assert_int_equal(dbsync_ctx_new(&ctx), 0);
+	dbsync_ctx *pctx;
+	assert_int_equal(dbsync_ctx_new(&pctx), 0);
 	dbsync_schema *s = NULL;
-	if (dbsync_schema_parse(&s, ctx, DBSYNC_DIALECT_POSTGRES, b.ptr, b.len))
-		fail_msg("the parser refuses %s: %s", dbs_buf_cstr(&b), dbsync_ctx_error(ctx)->message);
+	if (dbsync_schema_parse(&s, pctx, dialect(), b.ptr, b.len))
+		fail_msg("the parser refuses %s: %s", dbs_buf_cstr(&b), dbsync_ctx_error(pctx)->message);
 	const dbs_table *t = s->tables.items[0];
 	const char *c = k == K_TYPE ? t->columns.items[0]->type
 		: k == K_DEFAULT ? t->columns.items[0]->default_expr
 		: t->constraints.items[t->constraints.n - 1]->check_expr;
 	char *copy = strdup(c ? c : "");
 	dbsync_schema_free(s);
-	dbsync_ctx_free(ctx);
+	dbsync_ctx_free(pctx);
 	dbs_buf_free(&b);
 	return copy;
 }
@@ -194,7 +246,7 @@ static size_t check_corpus(kind k, entry *e, size_t n)
 	return n;
 }
 
-static void types(void **state)
+static void pg_types(void **state)
 {
 	(void)state;
 	static const char *const corpus[] = {
@@ -221,7 +273,7 @@ static void types(void **state)
 	assert_int_equal(check_corpus(K_TYPE, e, sizeof corpus / sizeof corpus[0]), sizeof corpus / sizeof corpus[0]);
 }
 
-static void checks(void **state)
+static void pg_checks(void **state)
 {
 	(void)state;
 	static const char *const corpus[] = {
@@ -258,7 +310,7 @@ static void checks(void **state)
 	assert_int_equal(check_corpus(K_CHECK, e, sizeof corpus / sizeof corpus[0]), sizeof corpus / sizeof corpus[0]);
 }
 
-static void defaults(void **state)
+static void pg_defaults(void **state)
 {
 	(void)state;
 	static const struct { const char *expr, *type; } corpus[] = {
@@ -289,12 +341,76 @@ static void defaults(void **state)
 		sizeof corpus / sizeof corpus[0]);
 }
 
+static void my_types(void **state)
+{
+	(void)state;
+	static const char *const corpus[] = {
+		"int", "integer", "int(11)", "int unsigned", "integer unsigned", "tinyint(1)", "bool", "boolean",
+		"smallint", "mediumint", "bigint", "bigint unsigned", "decimal", "decimal(10,2)", "numeric(10, 2)",
+		"dec(5,2)", "fixed(5,2)", "float", "double", "double precision", "real", "char", "char(1)",
+		"char(10)", "varchar(10)", "VARCHAR (10)", "text", "longtext", "mediumtext", "blob", "longblob",
+		"binary(4)", "varbinary(10)", "date", "datetime", "datetime(6)", "timestamp", "timestamp(3)", "time",
+		"time(6)", "year", "json", "bit", "bit(3)", "enum('a','b')", "set('a','b')", "uuid",
+	};
+	entry e[sizeof corpus / sizeof corpus[0]];
+	memset(e, 0, sizeof e);
+	for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++)
+		e[i].text = corpus[i];
+	assert_int_equal(check_corpus(K_TYPE, e, sizeof corpus / sizeof corpus[0]), sizeof corpus / sizeof corpus[0]);
+}
+
+static void my_checks(void **state)
+{
+	(void)state;
+	static const char *const corpus[] = {
+		"a > 0", "`a` > 0", "(a > 0)", "`year` > 0", "a >= 0 AND a < 10", "a BETWEEN 1 AND 5",
+		"a NOT BETWEEN 1 AND 5", "b LIKE 'x%'", "b NOT LIKE 'x%'", "b LIKE \"x%\"", "b REGEXP '^a'",
+		"b NOT REGEXP '^a'", "a IN (1, 2)", "a NOT IN (1, 2)", "a <> 1", "a != 1", "NOT (a > 1)",
+		"a IS NULL OR a > 0", "b IS NOT NULL", "length(b) < 10", "LENGTH(b) < 10", "char_length(b) < 10",
+		"upper(b) = b", "b = 'it''s'", "concat(b, 'x') = 'ax'", "json_valid(j)", "j IS NULL OR json_valid(j)",
+		"CASE WHEN a > 1 THEN 1 ELSE 0 END = 1", "d > '2020-01-01'", "ts > '2020-01-01 00:00:00'",
+		"EXTRACT(YEAR FROM d) > 2000", "d < '2020-01-01' + INTERVAL 1 DAY", "d < DATE_ADD('2020-01-01', INTERVAL 1 YEAR)",
+		"n > 1.5", "a > -1", "a % 2 = 0", "a DIV 2 > 0", "a * -1 < 0", "f > 4.5", "b COLLATE utf8mb4_bin = 'a'",
+		"CAST(a AS CHAR) = '1'", "CAST(b AS SIGNED) > 0", "a IS NOT TRUE", "COALESCE(a, 0) >= 0",
+		"b <=> 'x'", "a XOR a > 0",
+	};
+	entry e[sizeof corpus / sizeof corpus[0]];
+	memset(e, 0, sizeof e);
+	for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++)
+		e[i].text = corpus[i];
+	assert_int_equal(check_corpus(K_CHECK, e, sizeof corpus / sizeof corpus[0]), sizeof corpus / sizeof corpus[0]);
+}
+
+static void my_defaults(void **state)
+{
+	(void)state;
+	static const struct { const char *expr, *type; } corpus[] = {
+		{ "0", "int" }, { "-1", "int" }, { "'1'", "int" }, { "(1 + 2)", "int" }, { "'x'", "varchar(10)" },
+		{ "\"x\"", "varchar(10)" }, { "'it''s'", "varchar(10)" }, { "''", "varchar(10)" },
+		{ "CURRENT_TIMESTAMP", "datetime" }, { "CURRENT_TIMESTAMP(6)", "datetime(6)" }, { "now()", "datetime" },
+		{ "b'1'", "tinyint(1)" }, { "1", "tinyint(1)" }, { "true", "tinyint(1)" }, { "1.5", "decimal(5,2)" },
+		{ "'1.50'", "decimal(5,2)" }, { "(CURRENT_DATE + INTERVAL 1 DAY)", "date" }, { "'{}'", "longtext" },
+		{ "(lower('X'))", "varchar(10)" },
+	};
+	entry e[sizeof corpus / sizeof corpus[0]];
+	memset(e, 0, sizeof e);
+	for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
+		e[i].text = corpus[i].expr;
+		e[i].dtype = corpus[i].type;
+	}
+	assert_int_equal(check_corpus(K_DEFAULT, e, sizeof corpus / sizeof corpus[0]),
+		sizeof corpus / sizeof corpus[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(types),
-		cmocka_unit_test(checks),
-		cmocka_unit_test(defaults),
+		cmocka_unit_test_setup_teardown(pg_types, use_pg, close_server),
+		cmocka_unit_test_setup_teardown(pg_checks, use_pg, close_server),
+		cmocka_unit_test_setup_teardown(pg_defaults, use_pg, close_server),
+		cmocka_unit_test_setup_teardown(my_types, use_mariadb, close_server),
+		cmocka_unit_test_setup_teardown(my_checks, use_mariadb, close_server),
+		cmocka_unit_test_setup_teardown(my_defaults, use_mariadb, close_server),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
