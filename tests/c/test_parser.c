@@ -865,6 +865,7 @@ static void test_unsupported_clauses_are_errors(void **state)
 	expect_error_in(pg, "CREATE TABLE t (a int CHECK (a > 0; DROP TABLE t))", "missing ')' before ';'");
 	expect_error_in(pg, "CREATE TABLE t (a int, EXCLUDE USING gist (a WITH =) USING INDEX TABLESPACE x)",
 		"USING INDEX TABLESPACE is not supported");
+	expect_error_in(pg, "CREATE UNLOGGED TABLE t (a int)", "CREATE UNLOGGED TABLE is not supported");
 	expect_error_in(pg, "CREATE TABLE t (a int[8)", "expected ']' in the array type for column \"a\" of table \"t\"");
 }
 
