@@ -386,12 +386,7 @@ static void put_pg_comments(dbs_buf *b, const dbs_table *t)
 		const dbs_constraint *k = t->constraints.items[i];
 		if (!k->comment || !k->name)
 			continue;
-		dbs_buf_puts(b, "COMMENT ON CONSTRAINT ");
-		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, k->name);
-		dbs_buf_puts(b, " ON ");
-		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, t->name);
-		dbs_buf_puts(b, " IS ");
-		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, k->comment);
+		dbs_pg_render_constraint_comment(b, t->name, k->name, k->comment);
 		dbs_buf_puts(b, ";\n");
 	}
 	for (size_t i = 0; i < t->indexes.n; i++)

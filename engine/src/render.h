@@ -30,6 +30,8 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k);
 int dbs_pg_render_create_index(dbs_buf *out, const char *table, const dbs_index *ix);
 int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, const char *column,
 	const char *text);
+/* COMMENT ON CONSTRAINT "name" ON "table" IS 'text' (NULL: IS NULL). */
+int dbs_pg_render_constraint_comment(dbs_buf *out, const char *table, const char *name, const char *text);
 /* A default expression after DEFAULT: bare when a literal, else parenthesized. */
 void dbs_pg_put_default(dbs_buf *out, const char *expr);
 
