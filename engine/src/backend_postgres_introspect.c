@@ -105,7 +105,7 @@ static const char q_indexes[] =
 	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.k - 1] "
 	"LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[s.k - 1] "
 	"LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = i.indcollation[s.k - 1]) "
-	", pg_catalog.array_to_string(ic.reloptions, ','), %s "
+	", pg_catalog.array_to_json(ic.reloptions), %s "
 	"FROM pg_catalog.pg_index i "
 	"JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
 	"JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
@@ -480,6 +480,32 @@ static int index_parts(pg_intro *in, const pg_rel *r, dbs_index *ix, const char 
 	return rc;
 }
 
+/* reloptions, a JSON array of "name=value", into ix->options. */
+static int storage_params(pg_intro *in, dbs_index *ix, const char *text)
+{
+	json_t *arr = json_loads(text, JSON_DECODE_ANY, NULL);
+	int rc = json_is_array(arr) ? 0 : ROW_CHANGED;
+	dbs_buf b = DBS_BUF_INIT, key = DBS_BUF_INIT;
+	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
+		const char *item = json_string_value(json_array_get(arr, i));
+		const char *eq = item ? strchr(item, '=') : NULL;
+		if (!eq) {
+			rc = ROW_CHANGED;
+			break;
+		}
+		dbs_buf_clear(&key);
+		dbs_buf_put(&key, item, (size_t)(eq - item));
+		dbs_put_option(&b, dbs_buf_cstr(&key), eq + 1);
+	}
+	if (!rc && b.len && !(dbs_buf_ok(&b) && dbs_buf_ok(&key) &&
+	    (ix->options = dbs_arena_strdup(&in->s->arena, dbs_buf_cstr(&b)))))
+		rc = ROW_OOM;
+	dbs_buf_free(&b);
+	dbs_buf_free(&key);
+	json_decref(arr);
+	return rc;
+}
+
 static int on_index(pg_intro *in, const PGresult *res, int row)
 {
 	pg_rel *r = row_rel(in, res, row);
@@ -496,8 +522,9 @@ static int on_index(pg_intro *in, const PGresult *res, int row)
 		return ROW_OOM;
 	if (!PQgetisnull(res, row, 5) && !(ix->comment = field(in, res, row, 5)))
 		return ROW_OOM;
-	if (!PQgetisnull(res, row, 7) && PQgetlength(res, row, 7) && !(ix->options = field(in, res, row, 7)))
-		return ROW_OOM;
+	int rc = PQgetisnull(res, row, 7) ? 0 : storage_params(in, ix, PQgetvalue(res, row, 7));
+	if (rc)
+		return rc;
 	ix->nulls_not_distinct = field_true(res, row, 8);
 	return PQgetisnull(res, row, 6) ? 0 : index_parts(in, r, ix, PQgetvalue(res, row, 6));
 }

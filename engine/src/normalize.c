@@ -264,11 +264,32 @@ static bool is_bool_option(const char *key)
 	return false;
 }
 
-/* Index storage parameters, as the parser or the catalog's reloptions give
- * them ("fastupdate=off, fillfactor=70", "FILLFACTOR=70"), into one text:
- * names lower case, sorted; a boolean's spellings (true, on, yes, 1) as on or
- * off, what the server accepts for them all; a value that is not a plain
- * word or number quoted, so the text renders into WITH (...) as it is. */
+static bool plain_option_value(const char *v)
+{
+	if (!*v)
+		return false;
+	for (const char *c = v; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+		      *c == '.' || *c == '-'))
+			return false;
+	return true;
+}
+
+int dbs_put_option(dbs_buf *b, const char *key, const char *value)
+{
+	if (b->len)
+		dbs_buf_puts(b, ", ");
+	dbs_buf_printf(b, "%s=", key);
+	if (plain_option_value(value))
+		return dbs_buf_puts(b, value);
+	return dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, value);
+}
+
+/* Index storage parameters as dbs_put_option wrote them (from the parser or
+ * the catalog's reloptions: "fastupdate=off, FILLFACTOR=70") into one text:
+ * names lower case, sorted by name; a boolean's spellings (true, on, yes, 1)
+ * as on or off, which the server takes for them all. A quoted value stays as
+ * it is, so the rule is idempotent. */
 static int canon_options(norm *n, const char **opts)
 {
 	if (!*opts)
@@ -278,31 +299,42 @@ static int canon_options(norm *n, const char **opts)
 		return -1;
 	option_kv kv[64];
 	size_t count = 0;
-	for (char *item = copy; item && *item && count < 64;) {
-		char *next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		while (*item == ' ')
-			item++;
-		char *eq = strchr(item, '=');
-		kv[count].key = item;
-		kv[count].value = eq ? eq + 1 : (char *)"on";
-		if (eq)
-			*eq = '\0';
-		for (char *c = item; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + 32);
-		if (is_bool_option(item)) {
-			const char *v = kv[count].value;
+	for (char *c = copy; *c && count < 64;) {
+		while (*c == ' ' || *c == ',')
+			c++;
+		if (!*c)
+			break;
+		kv[count].key = c;
+		c += strcspn(c, "=,");
+		kv[count].value = (char *)"on"; /* a name alone is true */
+		if (*c == '=') {
+			*c++ = '\0';
+			kv[count].value = c;
+			if (*c == '\'') {
+				/* a quoted literal, '' inside it */
+				for (c++; *c && !(c[0] == '\'' && c[1] != '\''); c += c[0] == '\'' ? 2 : 1)
+					;
+				if (*c)
+					c++;
+			} else {
+				c += strcspn(c, ",");
+			}
+		}
+		if (*c)
+			*c++ = '\0';
+		for (char *k = kv[count].key; *k; k++)
+			if (*k >= 'A' && *k <= 'Z')
+				*k = (char)(*k + 32);
+		const char *v = kv[count].value;
+		if (is_bool_option(kv[count].key)) {
 			if (dbs_ascii_ieq(v, "true") || dbs_ascii_ieq(v, "on") || dbs_ascii_ieq(v, "yes") || strcmp(v, "1") == 0)
 				kv[count].value = (char *)"on";
 			else if (dbs_ascii_ieq(v, "false") || dbs_ascii_ieq(v, "off") || dbs_ascii_ieq(v, "no") ||
 				 strcmp(v, "0") == 0)
 				kv[count].value = (char *)"off";
 		}
-		if (*item)
+		if (*kv[count].key)
 			count++;
-		item = next;
 	}
 	if (count == 0) {
 		*opts = NULL;
@@ -310,17 +342,8 @@ static int canon_options(norm *n, const char **opts)
 	}
 	qsort(kv, count, sizeof kv[0], cmp_option);
 	dbs_buf_clear(&n->buf);
-	for (size_t i = 0; i < count; i++) {
-		bool plain = *kv[i].value != '\0';
-		for (const char *c = kv[i].value; *c && plain; c++)
-			plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-				*c == '_' || *c == '.' || *c == '-';
-		dbs_buf_printf(&n->buf, "%s%s=", i ? ", " : "", kv[i].key);
-		if (plain)
-			dbs_buf_puts(&n->buf, kv[i].value);
-		else
-			dbs_quote_literal(&n->buf, DBSYNC_DIALECT_POSTGRES, kv[i].value);
-	}
+	for (size_t i = 0; i < count; i++)
+		dbs_buf_printf(&n->buf, "%s%s=%s", i ? ", " : "", kv[i].key, kv[i].value);
 	if (!dbs_buf_ok(&n->buf))
 		return -1;
 	return keep_or_copy(n, opts);

@@ -195,47 +195,47 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 {
 	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
 		return p->rc;
-	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf list = DBS_BUF_INIT, key = DBS_BUF_INIT, value = DBS_BUF_INIT;
 	do {
 		const dbs_token *k = dbs_p_peek(p, 0);
 		if (k->kind != DBS_TK_WORD && k->kind != DBS_TK_QUOTED) {
-			dbs_buf_free(&b);
-			return dbs_p_error(p, NULL, "expected a storage parameter name in %s", context);
+			dbs_p_error(p, NULL, "expected a storage parameter name in %s", context);
+			break;
 		}
-		if (b.len)
-			dbs_buf_puts(&b, ", ");
-		dbs_tok_value(&b, k, DBSYNC_DIALECT_POSTGRES);
+		dbs_buf_clear(&key);
+		dbs_buf_clear(&value);
+		dbs_tok_value(&key, k, DBSYNC_DIALECT_POSTGRES);
 		dbs_p_next(p);
 		const dbs_token *eq = dbs_p_peek(p, 0);
-		dbs_buf_putc(&b, '=');
 		if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=') {
 			dbs_p_next(p);
 			const dbs_token *v = dbs_p_peek(p, 0);
 			bool sign = v->kind == DBS_TK_OP && v->len == 1 && (*v->start == '-' || *v->start == '+');
 			if (sign) {
-				dbs_buf_putc(&b, *v->start);
+				dbs_buf_putc(&value, *v->start);
 				dbs_p_next(p);
 				v = dbs_p_peek(p, 0);
 			}
-			if (v->kind == DBS_TK_NUMBER || (!sign && (v->kind == DBS_TK_WORD || v->kind == DBS_TK_STRING ||
-			    v->kind == DBS_TK_QUOTED))) {
-				dbs_tok_value(&b, v, DBSYNC_DIALECT_POSTGRES);
-				dbs_p_next(p);
-			} else {
-				dbs_buf_free(&b);
-				return dbs_p_error(p, NULL, "expected a value after '=' in %s", context);
+			if (v->kind != DBS_TK_NUMBER && (sign || (v->kind != DBS_TK_WORD && v->kind != DBS_TK_STRING &&
+			    v->kind != DBS_TK_QUOTED))) {
+				dbs_p_error(p, NULL, "expected a value after '=' in %s", context);
+				break;
 			}
+			dbs_tok_value(&value, v, DBSYNC_DIALECT_POSTGRES);
+			dbs_p_next(p);
 		} else {
-			dbs_buf_puts(&b, "on"); /* a name alone is true */
+			dbs_buf_puts(&value, "on"); /* a name alone is true */
 		}
-	} while (!p->rc && dbs_p_accept_kind(p, DBS_TK_COMMA));
-	if (!p->rc && dbs_p_expect_kind(p, DBS_TK_RPAREN, context)) {
-		dbs_buf_free(&b);
-		return p->rc;
+		dbs_put_option(&list, dbs_buf_cstr(&key), dbs_buf_cstr(&value));
+	} while (dbs_p_accept_kind(p, DBS_TK_COMMA));
+	if (!p->rc && !dbs_p_expect_kind(p, DBS_TK_RPAREN, context)) {
+		if (!dbs_buf_ok(&list) || !dbs_buf_ok(&key) || !dbs_buf_ok(&value) ||
+		    !(*out = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&list))))
+			dbs_p_oom(p);
 	}
-	if (!dbs_buf_ok(&b) || !(*out = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&b))))
-		dbs_p_oom(p);
-	dbs_buf_free(&b);
+	dbs_buf_free(&list);
+	dbs_buf_free(&key);
+	dbs_buf_free(&value);
 	return p->rc;
 }
 

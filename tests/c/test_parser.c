@@ -804,6 +804,7 @@ static void test_pg_contrib_forms(void **state)
 		"CONSTRAINT \"u\" UNIQUE NULLS NOT DISTINCT (\"id\", \"room\"), "
 		"CONSTRAINT \"k\" CHECK (\"room\" > 0) NO INHERIT);\n"
 		"CREATE INDEX ON e (room); CREATE INDEX ON e (room, (room + 1));\n"
+		"CREATE INDEX e_opts ON e USING gist (span) WITH (FILLFACTOR = 70, x = 'a, b''c', buffering);\n"
 		"CREATE TABLE empty ();";
 	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg, strlen(pg));
 	assert_string_equal(column(s, "e", "eight")->type, "integer[]");
@@ -833,6 +834,14 @@ static void test_pg_contrib_forms(void **state)
 	assert_non_null(index_named(s, "e_room_idx"));
 	assert_non_null(index_named(s, "e_room_expr_idx"));
 	assert_int_equal(table(s, "empty")->columns.n, 0);
+	/* storage parameters: sorted, a name alone is on, odd values quoted; idempotent */
+	const char *opts = "buffering=on, fillfactor=70, x='a, b''c'";
+	assert_string_equal(index_named(s, "e_opts")->options, opts);
+	dbsync_ctx *ctx;
+	assert_int_equal(dbsync_ctx_new(&ctx), 0);
+	assert_int_equal(dbs_schema_normalize(s, ctx), 0);
+	dbsync_ctx_free(ctx);
+	assert_string_equal(index_named(s, "e_opts")->options, opts);
 	dbsync_schema_free(s);
 
 	/* MySQL: the table comment is read, other table options are not compared */
