@@ -376,8 +376,13 @@ static int exclusion(pg_intro *in, pg_rel *r, const PGresult *res, int row)
 	dbs_quote_ident(&sql, DBSYNC_DIALECT_POSTGRES, name);
 	dbs_buf_printf(&sql, " %s", unqualify(in, PQgetvalue(res, row, 14)));
 	int rc = dbs_buf_ok(&sql) ? 0 : ROW_OOM;
-	if (!rc && dbs_parse_into(in->s, in->ctx, sql.ptr, sql.len))
+	if (!rc && dbs_parse_into(in->s, in->ctx, sql.ptr, sql.len)) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", dbsync_ctx_error(in->ctx)->message);
+		dbs_error(in->ctx, DBSYNC_EDB, "cannot read exclusion constraint \"%s\" of table \"%s\" (%s): %s", name,
+			r->t->name, PQgetvalue(res, row, 14), why);
 		rc = ROW_UNREADABLE;
+	}
 	dbs_buf_free(&sql);
 	if (rc || !r->t->constraints.n)
 		return rc;
