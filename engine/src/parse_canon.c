@@ -69,43 +69,46 @@ static int lex_all(dbsync_dialect d, const char *text, size_t len, tokvec *out)
  * become "now() "at" "time" ZONE 'utc'"). KW_OP words take an operand after
  * them (a sign there is unary), KW_VALUE words end one; KW_TYPE words also
  * continue a type name after '::' or CAST's AS, where they stay lower case
- * ("::timestamp with time zone", "::double precision"). */
-enum { KW_OP = 1, KW_VALUE = 2, KW_TYPE = 4 };
+ * ("::timestamp with time zone", "::double precision"). KW_NS words are no
+ * keywords of SQLite's expressions, where they stay identifiers: there no
+ * server prints the desired side back, so "year" and year must stay equal. */
+enum { KW_OP = 1, KW_VALUE = 2, KW_TYPE = 4, KW_NS = 8 };
 
 static const struct { const char *word; int flags; } keywords[] = {
 	{ "ALL", KW_OP }, { "AND", KW_OP }, { "ANY", KW_OP }, { "ARRAY", KW_OP | KW_TYPE }, { "AS", KW_OP },
-	{ "ASC", KW_OP }, { "ASYMMETRIC", KW_OP }, { "AT", KW_OP }, { "BETWEEN", KW_OP }, { "BOTH", KW_OP },
-	{ "BY", KW_OP }, { "CASE", KW_OP }, { "CHARACTER", KW_OP | KW_TYPE }, { "COLLATE", KW_OP },
-	{ "CURRENT_DATE", KW_VALUE }, { "CURRENT_TIME", KW_VALUE }, { "CURRENT_TIMESTAMP", KW_VALUE },
-	{ "CURRENT_USER", KW_VALUE }, { "DAY", KW_VALUE | KW_TYPE }, { "DESC", KW_OP }, { "DISTINCT", KW_OP },
-	{ "DIV", KW_OP }, { "DOUBLE", KW_OP | KW_TYPE }, { "ELSE", KW_OP }, { "END", KW_VALUE },
-	{ "ESCAPE", KW_OP }, { "EXCEPT", KW_OP }, { "EXISTS", KW_OP }, { "FALSE", KW_VALUE },
-	{ "FILTER", KW_OP }, { "FOR", KW_OP }, { "FROM", KW_OP }, { "GLOB", KW_OP }, { "GROUP", KW_OP },
-	{ "HAVING", KW_OP }, { "HOUR", KW_VALUE | KW_TYPE }, { "ILIKE", KW_OP }, { "IN", KW_OP },
-	{ "INTERSECT", KW_OP }, { "INTERVAL", KW_OP | KW_TYPE }, { "IS", KW_OP }, { "ISNULL", KW_VALUE },
-	{ "JOIN", KW_OP }, { "LEADING", KW_OP }, { "LIKE", KW_OP }, { "LIMIT", KW_OP }, { "LOCAL", KW_VALUE },
-	{ "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE }, { "MATCH", KW_OP },
-	{ "MINUTE", KW_VALUE | KW_TYPE }, { "MONTH", KW_VALUE | KW_TYPE }, { "NOT", KW_OP },
-	{ "NOTNULL", KW_VALUE }, { "NULL", KW_VALUE }, { "NULLS", KW_OP }, { "OFFSET", KW_OP }, { "ON", KW_OP },
-	{ "OPERATOR", KW_OP }, { "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP }, { "OVERLAPS", KW_OP },
-	{ "PARTITION", KW_OP }, { "PLACING", KW_OP }, { "PRECISION", KW_OP | KW_TYPE }, { "REGEXP", KW_OP },
-	{ "RLIKE", KW_OP }, { "SECOND", KW_VALUE | KW_TYPE }, { "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE },
-	{ "SIMILAR", KW_OP }, { "SOME", KW_OP }, { "SYMMETRIC", KW_OP }, { "THEN", KW_OP },
-	{ "TIME", KW_OP | KW_TYPE }, { "TIMESTAMP", KW_OP | KW_TYPE }, { "TO", KW_OP | KW_TYPE },
-	{ "TRAILING", KW_OP }, { "TRUE", KW_VALUE }, { "UESCAPE", KW_OP }, { "UNION", KW_OP },
-	{ "UNKNOWN", KW_VALUE }, { "USING", KW_OP }, { "VALUES", KW_OP }, { "VARYING", KW_OP | KW_TYPE },
-	{ "WHEN", KW_OP }, { "WHERE", KW_OP }, { "WITH", KW_OP | KW_TYPE }, { "WITHIN", KW_OP },
-	{ "WITHOUT", KW_OP | KW_TYPE }, { "XOR", KW_OP }, { "YEAR", KW_VALUE | KW_TYPE },
-	{ "ZONE", KW_OP | KW_TYPE },
+	{ "ASC", KW_OP }, { "ASYMMETRIC", KW_OP | KW_NS }, { "AT", KW_OP | KW_NS }, { "BETWEEN", KW_OP },
+	{ "BOTH", KW_OP | KW_NS }, { "BY", KW_OP }, { "CASE", KW_OP }, { "CHARACTER", KW_OP | KW_TYPE | KW_NS },
+	{ "COLLATE", KW_OP }, { "CURRENT_DATE", KW_VALUE }, { "CURRENT_TIME", KW_VALUE },
+	{ "CURRENT_TIMESTAMP", KW_VALUE }, { "CURRENT_USER", KW_VALUE }, { "DAY", KW_VALUE | KW_TYPE | KW_NS },
+	{ "DESC", KW_OP }, { "DISTINCT", KW_OP }, { "DIV", KW_OP }, { "DOUBLE", KW_OP | KW_TYPE | KW_NS },
+	{ "ELSE", KW_OP }, { "END", KW_VALUE }, { "ESCAPE", KW_OP }, { "EXCEPT", KW_OP }, { "EXISTS", KW_OP },
+	{ "FALSE", KW_VALUE }, { "FILTER", KW_OP }, { "FOR", KW_OP | KW_NS }, { "FROM", KW_OP }, { "GLOB", KW_OP },
+	{ "GROUP", KW_OP }, { "HAVING", KW_OP }, { "HOUR", KW_VALUE | KW_TYPE | KW_NS }, { "ILIKE", KW_OP },
+	{ "IN", KW_OP }, { "INTERSECT", KW_OP }, { "INTERVAL", KW_OP | KW_TYPE }, { "IS", KW_OP },
+	{ "ISNULL", KW_VALUE }, { "JOIN", KW_OP }, { "LEADING", KW_OP | KW_NS }, { "LIKE", KW_OP },
+	{ "LIMIT", KW_OP }, { "LOCAL", KW_VALUE | KW_NS }, { "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE },
+	{ "MATCH", KW_OP }, { "MINUTE", KW_VALUE | KW_TYPE | KW_NS }, { "MONTH", KW_VALUE | KW_TYPE | KW_NS },
+	{ "NOT", KW_OP }, { "NOTNULL", KW_VALUE }, { "NULL", KW_VALUE }, { "NULLS", KW_OP }, { "OFFSET", KW_OP },
+	{ "ON", KW_OP }, { "OPERATOR", KW_OP | KW_NS }, { "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP },
+	{ "OVERLAPS", KW_OP | KW_NS }, { "PARTITION", KW_OP }, { "PLACING", KW_OP | KW_NS },
+	{ "PRECISION", KW_OP | KW_TYPE | KW_NS }, { "REGEXP", KW_OP }, { "RLIKE", KW_OP },
+	{ "SECOND", KW_VALUE | KW_TYPE | KW_NS }, { "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE },
+	{ "SIMILAR", KW_OP }, { "SOME", KW_OP }, { "SYMMETRIC", KW_OP | KW_NS }, { "THEN", KW_OP },
+	{ "TIME", KW_OP | KW_TYPE | KW_NS }, { "TIMESTAMP", KW_OP | KW_TYPE | KW_NS },
+	{ "TO", KW_OP | KW_TYPE | KW_NS }, { "TRAILING", KW_OP | KW_NS }, { "TRUE", KW_VALUE },
+	{ "UESCAPE", KW_OP | KW_NS }, { "UNION", KW_OP }, { "UNKNOWN", KW_VALUE }, { "USING", KW_OP },
+	{ "VALUES", KW_OP }, { "VARYING", KW_OP | KW_TYPE | KW_NS }, { "WHEN", KW_OP }, { "WHERE", KW_OP },
+	{ "WITH", KW_OP | KW_TYPE | KW_NS }, { "WITHIN", KW_OP | KW_NS }, { "WITHOUT", KW_OP | KW_TYPE | KW_NS },
+	{ "XOR", KW_OP }, { "YEAR", KW_VALUE | KW_TYPE | KW_NS }, { "ZONE", KW_OP | KW_TYPE | KW_NS },
 };
 
-static int keyword_flags(const dbs_token *t)
+static int keyword_flags(const dbs_token *t, dbsync_dialect d)
 {
 	if (t->kind != DBS_TK_WORD)
 		return 0;
 	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
 		if (dbs_span_eq_ci(t->start, t->len, keywords[i].word))
-			return keywords[i].flags;
+			return d == DBSYNC_DIALECT_SQLITE && (keywords[i].flags & KW_NS) ? 0 : keywords[i].flags;
 	return 0;
 }
 
@@ -217,7 +220,8 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	bool collation = st->after_collate;
 	st->after_collate = false;
 	if (st->type_depth >= 0 && st->depth <= st->type_depth) {
-		bool type_tok = (t->kind == DBS_TK_WORD && (!keyword_flags(t) || (keyword_flags(t) & KW_TYPE))) ||
+		int kwf = keyword_flags(t, st->d);
+		bool type_tok = (t->kind == DBS_TK_WORD && (!kwf || (kwf & KW_TYPE))) ||
 			(t->kind == DBS_TK_LPAREN && st->prev == C_TYPE) ||
 			(t->kind == DBS_TK_RPAREN && st->depth > st->type_depth) ||
 			is_op(t, "[") || is_op(t, "]");
@@ -226,7 +230,7 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	}
 	switch (t->kind) {
 	case DBS_TK_WORD: {
-		int kw = keyword_flags(t);
+		int kw = keyword_flags(t, st->d);
 		bool type_word = (!kw || (kw & KW_TYPE)) && (st->type_depth >= 0 || in_cast_type(st));
 		if (type_word) {
 			put_case(out, t->start, t->len, false);

@@ -844,6 +844,13 @@ static void test_pg_contrib_forms(void **state)
 	assert_string_equal(index_named(s, "e_opts")->options, opts);
 	dbsync_schema_free(s);
 
+	/* SQLite has no AT TIME ZONE or EXTRACT(YEAR ...): year stays a column there */
+	const char *sq = "CREATE TABLE s (year int CHECK (year > 0), at int CHECK (\"at\" > 0));";
+	s = parse_ok(DBSYNC_DIALECT_SQLITE, sq, strlen(sq));
+	assert_string_equal(constraint(s, "s", DBS_CON_CHECK, 0)->check_expr, "\"year\" > 0");
+	assert_string_equal(constraint(s, "s", DBS_CON_CHECK, 1)->check_expr, "\"at\" > 0");
+	dbsync_schema_free(s);
+
 	/* MySQL: the table comment is read, other table options are not compared */
 	const char *my = "CREATE TABLE `t` (`a` int) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin "
 		"COMMENT='it''s t' AUTO_INCREMENT=5, ROW_FORMAT=DYNAMIC;";
