@@ -38,6 +38,12 @@ static inline sqlite3 *dbs_sq_db(const dbsync_conn *conn)
  * with the extended result code as native_code. `what` says what was being done. */
 int dbs_sq_error(dbsync_ctx *ctx, dbsync_conn *conn, int rc, const char *what);
 
+/* A read-only connection met a hot journal (SQLITE_READONLY_ROLLBACK) in the
+ * database `name`: roll it back through a short read-write connection when
+ * this process may write the file and its directory, else record what to do.
+ * backend_sqlite_journal.c. */
+int dbs_sq_roll_back_hot_journal(dbsync_ctx *ctx, const char *name, int timeout_ms);
+
 /* How much of the catalog introspection trusts the parser. */
 enum {
 	DBS_SQ_PARSE = 0,        /* parse every CREATE statement, pragma rows correct it */
