@@ -101,8 +101,10 @@ def normalized(text, acct, outdir):
     text = text.replace(str(outdir), "<out>")
     if isinstance(acct, ro.SqliteAccount):
         text = text.replace(str(acct.dir), "<dir>")
-    if getattr(acct, "user", None):
-        text = re.sub(r"\b%s\b" % re.escape(acct.user), "<user>", text)
+    user = getattr(acct, "user", None) or ("root" if isinstance(acct, ro.MyOwner) else None)
+    if user:  # as the URLs and the servers' messages spell it
+        for spelling in ("//%s@", "user=%s", "'%s'@"):
+            text = text.replace(spelling % user, spelling % "<user>")
     return re.sub(r"\d{8}[-_T]?\d{6}(\.\d+)?", "<time>", text)
 
 
@@ -154,7 +156,16 @@ def test_every_read_only_mode_works_for_a_reader_and_changes_nothing(db_filled, 
         reader = run_as(db, True, str(desired))
     finally:
         shutil.rmtree(desired_dir, ignore_errors=True)
+    if backend == "mysql":
+        # MariaDB shows a view's definition only to a user with SHOW VIEW, a
+        # right the reader lacks (docs/readonly.md): inspect says so instead
+        # of printing a broken CREATE VIEW, and that is the one difference
+        no_definition = r"-- view \1: the server showed this user no definition (MySQL and MariaDB show " \
+                        r"it only with the SHOW VIEW privilege)"
+        owner = [(name, code, re.sub(r"(?m)^CREATE VIEW (`legacy_totals`) AS .*;$", no_definition, text)
+                  if name == "inspect" else text) for name, code, text in owner]
     # the reader sees exactly what the owner sees
-    for mine, theirs in zip(reader, owner):
-        assert mine == theirs, "%s differs for the reader:\n%s" % (mine[0], "\n".join(difflib.unified_diff(
-            theirs[2].splitlines(), mine[2].splitlines(), "owner", "reader", lineterm="")))
+    differ = ["%s:\n%s" % (mine[0], "\n".join(difflib.unified_diff(
+        theirs[2].splitlines(), mine[2].splitlines(), "owner", "reader", lineterm="")))
+        for mine, theirs in zip(reader, owner) if mine != theirs]
+    assert not differ, "the reader's answers differ from the owner's:\n" + "\n".join(differ)
