@@ -178,8 +178,10 @@ static int sq_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	static const char first[] = "SELECT count(*) FROM sqlite_schema;"
 		"PRAGMA foreign_keys=ON;PRAGMA legacy_alter_table=OFF";
 	rc = sq_exec(ctx, conn, first);
-	if (rc && conn->readonly && dbsync_ctx_error(ctx)->native_code == SQLITE_READONLY_ROLLBACK) {
-		/* a killed writer's hot journal: read again once it is rolled back */
+	if (rc && dbsync_ctx_error(ctx)->native_code == SQLITE_READONLY_ROLLBACK) {
+		/* a killed writer's hot journal that this connection may not roll
+		 * back (it is read-only, or the file is not ours to write): read
+		 * again once it is rolled back, or say what to do */
 		if ((rc = dbs_sq_roll_back_hot_journal(ctx, name, timeout_ms)))
 			goto cleanup;
 		rc = sq_exec(ctx, conn, first);

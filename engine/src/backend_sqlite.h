@@ -38,9 +38,10 @@ static inline sqlite3 *dbs_sq_db(const dbsync_conn *conn)
  * with the extended result code as native_code. `what` says what was being done. */
 int dbs_sq_error(dbsync_ctx *ctx, dbsync_conn *conn, int rc, const char *what);
 
-/* A read-only connection met a hot journal (SQLITE_READONLY_ROLLBACK) in the
- * database `name`: roll it back through a short read-write connection when
- * this process may write the file and its directory, else record what to do.
+/* A connection met a hot journal it may not roll back (SQLITE_READONLY_ROLLBACK:
+ * it is read-only, or SQLite opened the file read-only) in the database `name`:
+ * roll it back through a short read-write connection when this process may
+ * write the file and its directory, else record what to do.
  * backend_sqlite_journal.c. */
 int dbs_sq_roll_back_hot_journal(dbsync_ctx *ctx, const char *name, int timeout_ms);
 

@@ -1,5 +1,5 @@
 /*
- * A hot journal met by a read-only connection.
+ * A hot journal met by a connection that may not roll it back.
  *
  * A writer that stops inside a transaction (a crash, SIGKILL, power loss) in
  * rollback-journal mode leaves the database file partly written and, next to

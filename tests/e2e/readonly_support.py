@@ -97,6 +97,17 @@ def desired_sql(db):
         s.close_connections()
 
 
+def desired_file(db):
+    """desired_sql(db) in a file every user may read (a fresh 0755 directory
+    of /tmp: pytest's tmp_path is 0700). The caller removes its directory."""
+    d = Path(tempfile.mkdtemp(prefix="dbsync-ro-desired-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    path = d / "schema.sql"
+    path.write_text(desired_sql(db))
+    os.chmod(path, 0o644)
+    return path
+
+
 # --- accounts that may only read --------------------------------------------------
 
 class PgReader:

@@ -15,11 +15,8 @@ SQLite: the file's sha256 and the directory's listing, so no -journal, -wal or
 answers as the owner.
 """
 import difflib
-import os
 import re
 import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -146,16 +143,12 @@ def run_as(db, reader, desired, source=None):
 def test_every_read_only_mode_works_for_a_reader_and_changes_nothing(db_filled, backend):
     db = db_filled
     ro.drift(db)
-    desired_dir = Path(tempfile.mkdtemp(prefix="dbsync-ro-desired-", dir="/tmp"))
+    desired = ro.desired_file(db)
     try:
-        os.chmod(desired_dir, 0o755)
-        desired = desired_dir / "schema.sql"
-        desired.write_text(ro.desired_sql(db))
-        os.chmod(desired, 0o644)
         owner = run_as(db, False, str(desired))
         reader = run_as(db, True, str(desired))
     finally:
-        shutil.rmtree(desired_dir, ignore_errors=True)
+        shutil.rmtree(desired.parent, ignore_errors=True)
     if backend == "mysql":
         # MariaDB shows a view's definition only to a user with SHOW VIEW, a
         # right the reader lacks (docs/readonly.md): inspect says so instead
