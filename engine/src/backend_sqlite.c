@@ -186,6 +186,10 @@ static int sq_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 			goto cleanup;
 		rc = sq_exec(ctx, conn, first);
 	}
+	if (rc && dbsync_ctx_error(ctx)->native_code == SQLITE_READONLY_DIRECTORY && dbs_sq_is_wal(name)) {
+		rc = dbs_sq_wal_unreadable(ctx, name);
+		goto cleanup;
+	}
 	if (rc) {
 		const dbsync_error *e = dbsync_ctx_error(ctx);
 		if (rc != DBSYNC_ELOCKED)

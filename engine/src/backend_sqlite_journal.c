@@ -14,6 +14,10 @@
  * lets a short read-write connection do it when this process may write the
  * file and its directory (the journal is deleted afterwards), and otherwise
  * stops with what to do instead of SQLite's bare message.
+ *
+ * A WAL-mode database is read through its -wal and -shm files, which exist
+ * only while some connection has it open; a reader that may not create them
+ * in the directory gets SQLITE_READONLY_DIRECTORY, explained the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,4 +90,25 @@ int dbs_sq_roll_back_hot_journal(dbsync_ctx *ctx, const char *name, int timeout_
 	}
 	sqlite3_close_v2(db);
 	return 0;
+}
+
+bool dbs_sq_is_wal(const char *name)
+{
+	/* the header's read and write versions (bytes 18 and 19) are 2 in WAL mode */
+	unsigned char header[20];
+	FILE *f = strncmp(name, "file:", 5) == 0 ? NULL : fopen(name, "rb");
+	bool wal = f && fread(header, 1, sizeof header, f) == sizeof header && header[18] == 2 && header[19] == 2;
+	if (f)
+		fclose(f);
+	return wal;
+}
+
+int dbs_sq_wal_unreadable(dbsync_ctx *ctx, const char *name)
+{
+	return dbs_error_db(ctx, DBSYNC_ECONNECT, NULL, SQLITE_READONLY_DIRECTORY,
+		"cannot read the SQLite database '%s': it is in WAL mode, and SQLite reads such a database only "
+		"through its -wal and -shm files, which exist only while a connection has it open and which this "
+		"user may not create in its directory. Run dbsync as a user who may create files there, or while "
+		"the application holds the database open, or switch the database to the rollback journal (as its "
+		"owner: `sqlite3 %s 'PRAGMA journal_mode=DELETE'`)", name, name);
 }

@@ -162,3 +162,42 @@ def test_every_read_only_mode_works_for_a_reader_and_changes_nothing(db_filled, 
         theirs[2].splitlines(), mine[2].splitlines(), "owner", "reader", lineterm="")))
         for mine, theirs in zip(reader, owner) if mine != theirs]
     assert not differ, "the reader's answers differ from the owner's:\n" + "\n".join(differ)
+
+
+def test_a_wal_database_the_reader_cannot_open_says_why_and_changes_nothing(filled_db):
+    """SQLite reads a WAL-mode database only through its -wal and -shm files,
+    which exist while some connection has it open: a reader that may not
+    create them is told so (not "attempt to write a readonly database"), and
+    reads it while the application holds it open."""
+    import sqlite3
+
+    ro.drift(filled_db)
+    con = sqlite3.connect(filled_db)
+    assert con.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    con.close()
+    desired = ro.desired_file(filled_db)
+    acct = ro.account(filled_db, True)
+    outdir = ro.output_dir_for(acct)
+    try:
+        before = ro.snapshot(filled_db, acct)
+        assert before["files"] == ["app.sqlite3"]
+        rc, out, err = ro.run_cli(acct, "plan", "--desired", str(desired), "--db", acct.url())
+        (django,) = ro.run_django(acct, [["dbsync", "--dry-run", "--no-color"]], outdir)
+        for code, text in ((rc, out + err), (django["code"], django["out"] + django["err"])):
+            assert code == 1, text
+            assert "it is in WAL mode" in text and "may not create in its directory" in text, text
+            assert "sqlite3 %s 'PRAGMA journal_mode=DELETE'" % acct.path in text, text
+        assert ro.snapshot(filled_db, acct) == before
+        # while the application has it open, the -wal and -shm files exist
+        app = sqlite3.connect(acct.path)
+        try:
+            app.execute("SELECT count(*) FROM catalog_tag").fetchone()
+            rc, out, err = ro.run_cli(acct, "plan", "--desired", str(desired), "--db", acct.url())
+            assert rc == 3 and "catalog_productdetail" in out, out + err
+        finally:
+            app.close()
+        assert ro.snapshot(filled_db, acct) == before
+    finally:
+        acct.drop()
+        shutil.rmtree(outdir, ignore_errors=True)
+        shutil.rmtree(desired.parent, ignore_errors=True)
