@@ -71,7 +71,8 @@ int dbs_sq_roll_back_hot_journal(dbsync_ctx *ctx, const char *name, int timeout_
 	int rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
 	if (rc == SQLITE_OK && sqlite3_db_readonly(db, "main") == 1) {
 		sqlite3_close_v2(db);
-		return cannot_roll_back(ctx, name, uri, "SQLite opens the file only read-only (a read-only mount?)");
+		return cannot_roll_back(ctx, name, uri,
+			"SQLite opens the file only read-only (a read-only mount?)");
 	}
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(db, 1);
