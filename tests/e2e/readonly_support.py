@@ -18,7 +18,6 @@ The accounts (docs/readonly.md says the same to users):
   directory and grants no right to write anything. The CLI runs get no
   capability at all.
 """
-import hashlib
 import json
 import os
 import pwd
@@ -357,8 +356,9 @@ def _my_catalog(db):
     """information_schema's rows of the database: tables (with creation and
     last-update times, which any write or rebuild moves), columns, indexes,
     constraints, views, triggers."""
-    where = "WHERE table_schema = %s"
-    q = lambda sql, where=where: db.query(sql + " " + where + " ORDER BY 1, 2, 3", (db.name,))  # noqa: E731
+    def q(sql, where="WHERE table_schema = %s"):
+        return db.query(sql + " " + where + " ORDER BY 1, 2, 3", (db.name,))
+
     return {
         "tables": q("SELECT table_name, table_type, engine, create_time, update_time, auto_increment, "
                     "table_collation, row_format, create_options, table_comment FROM information_schema.tables"),
@@ -366,7 +366,8 @@ def _my_catalog(db):
                      "column_default, extra, collation_name, generation_expression FROM information_schema.columns"),
         "statistics": q("SELECT table_name, index_name, seq_in_index, column_name, non_unique, sub_part, "
                         "index_type FROM information_schema.statistics"),
-        "constraints": q("SELECT table_name, constraint_name, constraint_type FROM information_schema.table_constraints"),
+        "constraints": q("SELECT table_name, constraint_name, constraint_type "
+                         "FROM information_schema.table_constraints"),
         "checks": q("SELECT table_name, constraint_name, check_clause FROM information_schema.check_constraints",
                     "WHERE constraint_schema = %s"),
         "references": q("SELECT table_name, constraint_name, referenced_table_name, update_rule, delete_rule "

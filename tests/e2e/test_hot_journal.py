@@ -13,6 +13,7 @@ directory it rolls the journal back and answers from the last committed state;
 as a user who may not (nobody, on a root-owned file), it fails saying what to
 do, changes no byte, and works once that advice was followed.
 """
+import os
 import shlex
 import shutil
 import sqlite3

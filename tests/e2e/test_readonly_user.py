@@ -17,6 +17,7 @@ answers as the owner.
 import difflib
 import re
 import shutil
+import sqlite3
 
 import pytest
 
@@ -169,8 +170,6 @@ def test_a_wal_database_the_reader_cannot_open_says_why_and_changes_nothing(fill
     which exist while some connection has it open: a reader that may not
     create them is told so (not "attempt to write a readonly database"), and
     reads it while the application holds it open."""
-    import sqlite3
-
     ro.drift(filled_db)
     con = sqlite3.connect(filled_db)
     assert con.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
