@@ -40,6 +40,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
+	char journal[160];
+	snprintf(journal, sizeof journal, "%s-journal", f->path);
+	unlink(journal); /* left by a failed hot journal test */
 	unlink(f->path);
 	rmdir(f->dir);
 	dbsync_ctx_free(f->ctx);
