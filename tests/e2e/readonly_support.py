@@ -234,10 +234,14 @@ class SqliteAccount:
         self.path = self.dir / "app.sqlite3"
         shutil.copyfile(source, self.path)
         os.chmod(self.path, 0o644)
-        if reader:  # nobody really cannot write it
+        if reader:  # the runs really are nobody's, and nobody really cannot write the file
+            who = subprocess.run(AS_NOBODY + ["id", "-u"], capture_output=True, text=True)
+            assert who.stdout.strip() == str(NOBODY.pw_uid), \
+                "cannot run as nobody (setpriv needs root): %s" % (who.stdout + who.stderr)
             probe = subprocess.run(AS_NOBODY + ["sh", "-c", 'echo x >> "$0"', str(self.path)],
                                    capture_output=True, text=True)
-            assert probe.returncode != 0, "nobody could write %s" % self.path
+            assert probe.returncode != 0 and "Permission denied" in probe.stderr, \
+                "nobody could write %s" % self.path
 
     def url(self):
         return "sqlite:///%s" % self.path
