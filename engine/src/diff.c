@@ -225,19 +225,31 @@ static const dbs_index *find_index(dbsync_dialect d, const dbs_table *t, const c
 	return NULL;
 }
 
-/* Django's own index names: "<table>_<columns>_<8 hex digits>", "_like"
- * after them for PostgreSQL's pattern-ops twin. */
-static bool django_generated_name(const char *name)
+/* "_" and 8 lower-case hex digits end name[0..n). */
+static bool hash_suffix(const char *name, size_t n)
 {
-	size_t n = strlen(name);
-	if (n > 5 && strcmp(name + n - 5, "_like") == 0)
-		n -= 5;
 	if (n < 10 || name[n - 9] != '_')
 		return false;
 	for (size_t i = n - 8; i < n; i++)
 		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
 			return false;
 	return true;
+}
+
+/* Django's own index names: "<table>_<columns>_<8 hex digits>", "_like"
+ * after them for PostgreSQL's pattern-ops twin; on MySQL the index InnoDB
+ * makes for a foreign key takes the key's name, "<...>_<8 hex>_fk_<...>". */
+static bool django_generated_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 5 && strcmp(name + n - 5, "_like") == 0)
+		n -= 5;
+	if (hash_suffix(name, n))
+		return true;
+	for (const char *fk = strstr(name, "_fk_"); fk; fk = strstr(fk + 1, "_fk_"))
+		if (hash_suffix(name, (size_t)(fk - name)))
+			return true;
+	return false;
 }
 
 /* A live index no desired index claims by name, equal in definition to
