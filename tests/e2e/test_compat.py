@@ -30,11 +30,11 @@ PROJECT = ("catalog", "notes")
 
 # --- running a command both ways ------------------------------------------------------
 
-def run(how, db, command, argv, settings):
+def run(how, db, command, argv, settings, other=None):
     """(exit code, stdout, stderr) of `manage.py <command> argv` with DJANGO_DBSYNC =
     settings. A CommandError is code 1 with 'CommandError: ...' on stderr both ways."""
     if how == "manage.py":
-        env = dict(_env(db), DBSYNC_E2E_SETTINGS=json.dumps(settings))
+        env = dict(_env(db, other), DBSYNC_E2E_SETTINGS=json.dumps(settings))
         env.pop("NO_COLOR", None)
         proc = subprocess.run([sys.executable, "manage.py", command, *argv], cwd=HERE, env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
@@ -512,3 +512,19 @@ def test_show_progress_false_draws_no_progress_bar(db_empty):
                                         {"SHOW_PROGRESS": show, "BACKUP_BEFORE_SYNC": False})})
         assert code == 0 and "Done: " in term, term
         assert (full_bar in term) == show, term
+
+
+@pytest.mark.parametrize("how", HOW)
+@pytest.mark.parametrize("argv", [["--database=other", "--auto-approve"], ["-d", "other", "-aa"]],
+                         ids=["database=", "-d"])
+def test_database_option_syncs_that_alias_only(dbfiles, how, argv, tmp_path):
+    """README: `dbsync --database=secondary`. Two SQLite aliases; only the one named is synced."""
+    default, other = dbfiles
+    s.execute(default, "CREATE TABLE keep_me (id integer PRIMARY KEY)")
+    before = s.schema_rows(default)
+    settings = {"BACKUP_BEFORE_SYNC": False, "REPORT_OUTPUT_DIR": str(tmp_path / "reports")}
+    r = run(how, default, "dbsync", argv, settings, other=other)
+    assert r.code == 0, r.text
+    assert "database 'other'" in r.out.splitlines()[0], r.out
+    assert set(s.user_tables(other)) - {"sqlite_sequence"} == project_tables(*PROJECT)
+    assert s.schema_rows(default) == before
