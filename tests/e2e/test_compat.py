@@ -20,6 +20,7 @@ from django.test import override_settings
 
 import e2e_support as s
 from test_options import _env
+from test_postgres import pw_db  # noqa: F401  (a fixture: the database with a password)
 from test_renames import NOTEBOOK, SHOUTED, qi, rename_by_hand
 
 HERE = Path(__file__).resolve().parent
@@ -528,3 +529,30 @@ def test_database_option_syncs_that_alias_only(dbfiles, how, argv, tmp_path):
     assert "database 'other'" in r.out.splitlines()[0], r.out
     assert set(s.user_tables(other)) - {"sqlite_sequence"} == project_tables(*PROJECT)
     assert s.schema_rows(default) == before
+
+
+def test_txt_log_never_holds_the_password(pw_db, tmp_path):
+    """PostgreSQL with a password: every kind of run saved with --txt-log (dry run at -v 3,
+    an apply at -v 3, an error), in-process and through manage.py; no file holds it."""
+    db, settings_dict = pw_db
+    password = settings_dict["PASSWORD"]
+    assert password
+    drop_detail(db)
+    settings = {"BACKUP_BEFORE_SYNC": False, "REPORT_OUTPUT_DIR": str(tmp_path)}
+    env = dict(os.environ, DBSYNC_E2E_PG=json.dumps({k: v for k, v in settings_dict.items() if k != "ENGINE"}),
+               DBSYNC_E2E_SETTINGS=json.dumps(settings))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    runs = [["-dr", "-v", "3"], ["-ia", "no_such_app"], ["-aa", "-v", "3"]]
+    for n, argv in enumerate(runs):
+        name = "in-process-%d.txt" % n
+        run("call_command", db, "dbsync", argv + ["-tl", name], settings)
+        name = "manage-py-%d.txt" % n
+        subprocess.run([sys.executable, "manage.py", "dbsync", *argv, "-tl", name], cwd=HERE, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+    logs = sorted(tmp_path.glob("*.txt"))
+    assert len(logs) == 2 * len(runs), logs
+    texts = [p.read_text() for p in logs]
+    assert all(password not in t for t in texts)
+    assert sum("CommandError: No installed app with label 'no_such_app'" in t for t in texts) == 2, texts
+    assert sum("create table `catalog_productdetail`" in t for t in texts) >= 3, texts
+    assert "catalog_productdetail" in tables(db)
