@@ -9,6 +9,8 @@
 # it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
 # can prove that a password never shows up in a message.
 #
+# Exit codes: 0 ok, 1 failure, 3 no MariaDB server binaries installed.
+#
 # DBSYNC_MARIADB_SERVER_OPTIONS (optional): extra server options, split on
 # spaces, given to both the bootstrap and the server, for settings fixed at
 # install time such as --lower-case-table-names=1.
@@ -37,7 +39,7 @@ find_prog() {
 		done
 	done
 	echo "$0: none of '$*' found: install Debian's mariadb-server" >&2
-	exit 1
+	exit 3
 }
 
 # The client talks to the socket only; ~/.my.cnf and /etc/mysql must not
