@@ -27,7 +27,9 @@ _names = itertools.count(1)
 
 
 class ServerUnavailable(RuntimeError):
-    pass
+    def __init__(self, message, not_installed=False):
+        super().__init__(message)
+        self.not_installed = not_installed  # the server binaries are missing (exit 3)
 
 
 def qi(name):
@@ -53,7 +55,7 @@ class MyServer:
             subprocess.run(["sh", str(SCRIPT), "stop", server_dir], capture_output=True, timeout=120)
             raise ServerUnavailable("scripts/mariadb-server.sh start failed (exit %d): %s -- run "
                                     "scripts/deps.sh system (Debian's mariadb-server)"
-                                    % (proc.returncode, proc.stderr))
+                                    % (proc.returncode, proc.stderr), not_installed=proc.returncode == 3)
         url = urlsplit(proc.stdout.strip().splitlines()[-1])
         return cls(dir=server_dir, socket=parse_qs(url.query)["unix_socket"][0])
 
