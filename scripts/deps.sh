@@ -5,9 +5,11 @@
 #                                     (and pytest, psycopg, mysqlclient, meson-python)
 set -euo pipefail
 
-# Build: pkg-config, the C libraries and headers. Tests: sqlite3, and throwaway
-# PostgreSQL and MariaDB servers that the tests start themselves.
-DEBIAN_PACKAGES=(pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev python3-dev
+# Build: a C compiler, pkg-config, the C libraries and headers, venv for the
+# virtualenvs (meson and ninja come from PyPI into them). Tests: sqlite3, and
+# throwaway PostgreSQL and MariaDB servers that the tests start themselves.
+DEBIAN_PACKAGES=(gcc libc6-dev pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev
+	python3-dev python3-venv
 	libpq-dev postgresql libmariadb-dev mariadb-server
 	chromium)  # reports: the e2e suite renders the HTML report in headless Chromium
 
