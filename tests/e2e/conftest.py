@@ -16,7 +16,13 @@ MariaDB (the tests that parametrize `backend` with e2e_support.ALL_BACKENDS):
 ONE throwaway server for the session (scripts/mariadb-server.sh, stopped at the
 end whatever happens), a template built by `migrate` that tests only read, and
 a fresh database per test (CREATE DATABASE, dropped afterwards); a test that
-needs a migrated one migrates it itself (MariaDB has no database templates).
+needs a migrated one gets a server-side copy of the template (MariaDB has no
+database templates: e2e_my.MyDb.copy_tables; test_fixtures.py proves the copy
+equals a migrate-built database).
+
+A server that cannot start fails the tests that need it; only
+DBSYNC_ALLOW_MISSING_SERVERS=1 (never set by CI) skips them when the server
+is not installed at all.
 """
 import atexit
 import importlib
