@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV52 := .venv/django52
 VENV6 := .venv/django6
-PYTEST_FLAGS ?= -q -p no:cacheprovider
+PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=15
 
 # Development and CI builds: every backend required (a missing -dev package
 # stops the build naming it) and warnings are errors. A user's `pip install .`
