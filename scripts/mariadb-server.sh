@@ -85,14 +85,18 @@ start() {
 	fi
 
 	# Settings for speed on a disposable server: small buffers, no binary log,
-	# no durability (nothing here outlives the test run). Its own tmpdir: big
-	# catalog reads spill to disk, and a shared /tmp gets cleaned by others.
+	# no durability (nothing here outlives the test run), and every table in
+	# the system tablespace: the tests create and drop thousands of tables,
+	# and a file per table made each CREATE/DROP cost a file system round
+	# (the MariaDB half of the e2e safety tests: 97 s -> 53 s on a loaded
+	# 2-core machine). Its own tmpdir: big catalog reads spill to disk, and a
+	# shared /tmp gets cleaned by others.
 	"$SERVER" --no-defaults $run_as --datadir="$dir/data" --socket="$sock" \
 		--skip-networking --pid-file="$dir/mysqld.pid" --log-error="$dir/err.log" \
 		--tmpdir="$dir/tmp" \
 		--skip-name-resolve --skip-log-bin --performance-schema=OFF \
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
-		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-file-per-table=0 \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 		${DBSYNC_MARIADB_SERVER_OPTIONS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$dir/launcher.pid"
