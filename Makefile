@@ -20,7 +20,7 @@ MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
 # venv's meson-python, meson and ninja (faster than fetching them per build);
 # pip without it (build isolation) works as well, as a user would run it.
 pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolation \
-	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),-Csetup-args=$(o)) .
+	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
 .PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 build test test-c test-c-sanitize \
 	test-py test-py-django52 test-py-django6 demo clean

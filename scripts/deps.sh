@@ -40,6 +40,9 @@ venv() {
 		echo "deps: creating $dir with $("$py" --version 2>&1)"
 		"$py" -m venv "$dir"
 	fi
+	# pip >= 23.1: the Makefile passes several --config-settings=setup-args=...
+	# (older pips, such as Debian 12's 23.0, keep only the last one)
+	"$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade 'pip>=23.1'
 	# psycopg: Django's PostgreSQL driver, for the end-to-end suite's PostgreSQL half
 	# (the binary wheel bundles libpq; the engine links Debian's libpq-dev).
 	# mysqlclient: Django's MySQL/MariaDB driver, for the MariaDB half; it builds
