@@ -59,7 +59,13 @@ test-py-django6: deps-django6 build
 
 test-py: test-py-django52 test-py-django6
 
-test: test-c test-c-sanitize test-py
+# The suites share nothing (own build directories, virtualenvs, servers and
+# temporary directories) and mostly wait on their servers: two at a time,
+# each one's output printed whole when it ends. A failure stops after the
+# pair it is in; make's exit status says so.
+test:
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
 
 demo: deps
 	$(call pip_install,$(VENV52))
