@@ -13,8 +13,10 @@ PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=15
 # stops the build naming it) and warnings are errors. A user's `pip install .`
 # gets neither: see meson.build.
 DEV_OPTIONS := -Dwerror=true -Dsqlite=enabled -Dpostgres=enabled -Dmysql=enabled
-# meson with the tools of virtualenv $(1) on PATH
-with_venv = PATH="$(CURDIR)/$(1)/bin:$$PATH"
+# The tools of virtualenv $(1) first on PATH. MAKEFLAGS cleared: under
+# `make -j` it names a jobserver whose descriptors these commands do not get,
+# and PyPI's ninja then complains that it cannot use it.
+with_venv = MAKEFLAGS= PATH="$(CURDIR)/$(1)/bin:$$PATH"
 MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
 # Install the project into virtualenv $(1). --no-build-isolation reuses the
 # venv's meson-python, meson and ninja (faster than fetching them per build);
