@@ -27,10 +27,6 @@ def dbcheck(*args):
     return s.Result(code, out.getvalue(), err.getvalue())
 
 
-def has_table_details():
-    return hasattr(s.engine().Connection, "table_json")
-
-
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_clean_database_exits_0_on_every_check(db_migrated):
     for args in ([], ["--compare-models"], ["--check-case-mismatches"], ["--check-name-conflicts"],
@@ -134,8 +130,6 @@ def test_database_option(dbfiles):
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_table_details(db_migrated):
-    if not has_table_details():
-        pytest.skip("the engine's table details (Connection.table_json) are not in this build")
     from notes.models import Notebook
 
     Notebook.objects.create(title="one")

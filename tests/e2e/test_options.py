@@ -184,7 +184,6 @@ def _manage_on_a_terminal(answer, db):
 
 
 @every_backend
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_prompt_on_a_terminal_applies_only_on_yes(db_filled):
     filled_db = db_filled
     _drift(filled_db)
