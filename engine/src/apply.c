@@ -308,6 +308,13 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 		return dbs_error(ctx, DBSYNC_EINVALID,
 			"%s was opened read-only (for a dry run or a check): it cannot apply a plan",
 			dbsync_conn_describe(conn));
+	if (plan->fills.n) {
+		const dbsync_fill *f = &plan->fills.items[0];
+		return dbs_error(ctx, DBSYNC_EINVALID, "the plan waits for the default of %s%s%s (column \"%s\" of \"%s\")"
+			"%s: plan again with the value as the column's \"default\" in the metadata",
+			f->model ? f->model : f->table, ".", f->field ? f->field : f->column, f->column, f->table,
+			plan->fills.n > 1 ? " and others" : "");
+	}
 	if (opts->verify && !plan->desired)
 		return dbs_error(ctx, DBSYNC_EINVALID, "cannot verify: the plan has no desired schema");
 	apply_run r = { .ctx = ctx, .conn = conn, .plan = plan, .opts = opts, .be = conn->backend };

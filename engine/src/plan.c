@@ -325,6 +325,16 @@ const dbsync_op *dbsync_plan_op(const dbsync_plan *plan, size_t i)
 	return plan && i < plan->ops.n ? plan->ops.items[i] : NULL;
 }
 
+size_t dbsync_plan_fill_count(const dbsync_plan *plan)
+{
+	return plan ? plan->fills.n : 0;
+}
+
+const dbsync_fill *dbsync_plan_fill(const dbsync_plan *plan, size_t i)
+{
+	return plan && i < plan->fills.n ? &plan->fills.items[i] : NULL;
+}
+
 size_t dbsync_plan_pending_count(const dbsync_plan *plan)
 {
 	size_t n = 0;
