@@ -20,6 +20,7 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_depend.h"
 #include "plan_fill.h"
 #include "plan_mysql.h"
 #include "render.h"
@@ -158,16 +159,8 @@ const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const db
 int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, const char *label,
 	dbsync_op_kind kind, const char *column)
 {
-	dbs_op_build *op = dbs_planner_op(p, kind == DBSYNC_OP_ADD_FOREIGN_KEY ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
-		kind, DBSYNC_RISK_SAFE, table, object);
-	if (!op)
-		return dbs_error_oom(p->ctx);
-	if (!label)
-		return dbs_error_oom(p->ctx);
-	int rc = dbs_op_summary(p, op, "add %s to `%s`", label, table);
-	if (rc || (rc = dbs_op_skip(p, op, "")))
-		return rc;
-	return dbs_op_reason(p, op, "column \"%s\" of \"%s\" is not added by this run", column, table);
+	return dbs_plan_dependent(p, kind == DBSYNC_OP_ADD_FOREIGN_KEY ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX, kind,
+		table, object, label, column);
 }
 
 static int count_where(dbs_planner *p, const char *table, const char *column, const char *cond, int64_t *out)

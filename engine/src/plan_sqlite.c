@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_build.h"
+#include "plan_depend.h"
 #include "plan_fill.h"
 #include "plan_sqlite.h"
 #include "render.h"
@@ -267,8 +268,9 @@ static int on_constraint(table_plan *tp, const dbs_change *ch)
 		col_state *cs = state_named(tp, k->cols.items[i]);
 		if (!cs)
 			continue;
-		if (add && !cs->live && !cs->include)
-			return 0; /* the column itself is skipped or refused */
+		if (add && !cs->live && !cs->include) /* the column itself is skipped or refused */
+			return dbs_plan_dependent(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_CONSTRAINT, tp->L->name, k->name,
+				dbs_arena_strdup(&p->plan->arena, dbs_sqlite_describe_constraint(tp, k)), cs->want->name);
 		if (add && !cs->live && cs->simple_add && k->inline_col)
 			return 0; /* written in the ADD COLUMN definition */
 		if (!add && !cs->want)
@@ -341,6 +343,18 @@ static int index_op(table_plan *tp, const dbs_change *ch, bool skipped)
 		dbs_planner_label(p, tp->W->name, NULL))))
 		return rc;
 	return skipped ? dbs_op_skip(p, op, "sync_indexes is off") : 0;
+}
+
+/* The first column of `ix` that is desired, missing live and not added, or NULL. */
+static const char *absent_column(table_plan *tp, const dbs_index *ix)
+{
+	for (size_t i = 0; i < ix->parts.n; i++) {
+		const char *c = ix->parts.items[i].column;
+		col_state *cs = c ? state_named(tp, c) : NULL;
+		if (cs && cs->want && !cs->live && !cs->include)
+			return cs->want->name;
+	}
+	return NULL;
 }
 
 static int simple_ops(table_plan *tp)
@@ -426,11 +440,19 @@ static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 		rc = dbs_sqlite_rebuild_op(&tp);
 	else
 		rc = simple_ops(&tp);
-	/* a rebuild re-creates the desired indexes itself when indexes are synced */
+	/* a rebuild re-creates the desired indexes itself when indexes are synced,
+	 * leaving out those over a column it does not add: they share its fate */
 	for (size_t i = 0; i < td->changes.n && !rc; i++) {
 		const dbs_change *ch = &td->changes.items[i];
 		if (ch->kind != DBS_CH_ADD_INDEX && ch->kind != DBS_CH_DROP_INDEX)
 			continue;
+		const char *absent = ch->kind == DBS_CH_ADD_INDEX ? absent_column(&tp, ch->want_ix) : NULL;
+		if (absent) {
+			const char *what = dbs_arena_printf(&p->plan->arena, "index `%s`", ch->want_ix->name);
+			rc = dbs_plan_dependent(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, tp.L->name, ch->want_ix->name,
+				what, absent);
+			continue;
+		}
 		if (tp.rebuild && p->plan->opts.sync_indexes)
 			continue;
 		rc = index_op(&tp, ch, !p->plan->opts.sync_indexes);
