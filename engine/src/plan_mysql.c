@@ -23,6 +23,7 @@
 #include "plan_depend.h"
 #include "plan_fill.h"
 #include "plan_mysql.h"
+#include "plan_isolate.h"
 #include "render.h"
 
 static const char *plural(int64_t n)
@@ -486,7 +487,7 @@ int dbs_plan_mysql(dbs_planner *p)
 	int rc = 0;
 	for (size_t i = 0; i < p->diff.tables.n && !rc; i++) {
 		const dbs_table_diff *td = p->diff.tables.items[i];
-		rc = td->live ? plan_table(p, td) : create_table(p, td->want);
+		rc = td->live ? dbs_plan_isolated(p, td, plan_table) : create_table(p, td->want);
 	}
 	for (size_t i = 0; i < p->want->tables.n && !rc; i++) {
 		const dbs_table *W = p->want->tables.items[i];

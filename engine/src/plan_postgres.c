@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_postgres.h"
+#include "plan_isolate.h"
 #include "render.h"
 
 /* ---- helpers ---- */
@@ -295,7 +296,7 @@ int dbs_plan_postgres(dbs_planner *p)
 	int rc = 0;
 	for (size_t i = 0; i < p->diff.tables.n && !rc; i++) {
 		const dbs_table_diff *td = p->diff.tables.items[i];
-		rc = td->live ? plan_table(p, td) : create_table(p, td->want);
+		rc = td->live ? dbs_plan_isolated(p, td, plan_table) : create_table(p, td->want);
 	}
 	if (!rc)
 		rc = dbs_pg_rebuild_dependent_fks(p);

@@ -14,6 +14,7 @@
 #include "plan_depend.h"
 #include "plan_fill.h"
 #include "plan_sqlite.h"
+#include "plan_isolate.h"
 #include "render.h"
 
 #define D DBSYNC_DIALECT_SQLITE
@@ -469,7 +470,7 @@ int dbs_plan_sqlite_tables(dbs_planner *p)
 		const dbs_table_diff *td = p->diff.tables.items[i];
 		if (!td->live)
 			continue;
-		int rc = plan_table(p, td);
+		int rc = dbs_plan_isolated(p, td, plan_table);
 		if (rc)
 			return rc;
 	}

@@ -33,7 +33,12 @@ typedef enum dbsync_op_kind {
 	DBSYNC_OP_DROP_FOREIGN_KEY,
 	DBSYNC_OP_ADD_INDEX,
 	DBSYNC_OP_DROP_INDEX,
-	DBSYNC_OP_COMMENT
+	DBSYNC_OP_COMMENT,
+	/**
+	 * Since 0.3: a table the engine could not read or plan, skipped with
+	 * nothing done to it; always REFUSED, `reason` holds the error.
+	 */
+	DBSYNC_OP_SKIP_TABLE
 } dbsync_op_kind;
 
 /** Where an operation stands. */
