@@ -20,16 +20,21 @@ static int skip_table(dbs_planner *p, const char *table, const char *what, const
 
 int dbs_plan_skip_unreadable(dbs_planner *p)
 {
+	/* every desired table whose live table is unreadable is named, whether or
+	 * not the diff (from what could be read of it) sees a difference */
+	for (size_t i = 0; i < p->want->tables.n; i++) {
+		const dbs_table *L = dbs_schema_find_table(p->live, p->want->tables.items[i]->name);
+		if (!L || !L->unreadable)
+			continue;
+		int rc = skip_table(p, L->name, "the engine cannot read this table", L->unreadable);
+		if (rc)
+			return rc;
+	}
 	size_t keep = 0;
 	for (size_t i = 0; i < p->diff.tables.n; i++) {
 		dbs_table_diff *td = p->diff.tables.items[i];
-		if (!td->live || !td->live->unreadable) {
+		if (!td->live || !td->live->unreadable)
 			p->diff.tables.items[keep++] = td;
-			continue;
-		}
-		int rc = skip_table(p, td->live->name, "the engine cannot read this table", td->live->unreadable);
-		if (rc)
-			return rc;
 	}
 	p->diff.tables.n = keep;
 	return 0;
