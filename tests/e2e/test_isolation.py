@@ -1,7 +1,7 @@
 """One table never aborts the whole run.
 
 A table the engine cannot read (SQLite: its stored DDL does not parse) or plan
-(PostgreSQL: the user may not SELECT it, and adding a NOT NULL column needs
+(PostgreSQL and MariaDB: the user may not SELECT it, and adding a NOT NULL column needs
 its row count) is reported with its error and skipped, nothing done to it;
 the other tables still sync, and the exit status says something was skipped.
 """
@@ -60,3 +60,33 @@ def test_pg_table_the_user_may_not_select_is_skipped(pg_filled):
     assert "permission denied" in run.text, run.text
     assert "product_released_idx" in s.index_names(pg_filled, "catalog_product")
     assert "email" not in s.column_names(pg_filled, "catalog_supplier")
+
+
+def test_my_table_the_user_may_not_select_is_skipped(my_filled):
+    from conftest import use_database
+
+    user, password = "dbsync_nosel", "n0sel-Secret-61c4"
+    db = my_filled
+    db.execute("DROP INDEX `product_released_idx` ON `catalog_product`",
+               "ALTER TABLE `catalog_supplier` DROP COLUMN `email`")
+    # every right on the database but SELECT, which it has on every table but
+    # catalog_supplier; and the scratch databases the server reads the desired schema in
+    db.execute("CREATE USER IF NOT EXISTS '%s'@'localhost' IDENTIFIED BY '%s'" % (user, password),
+               "GRANT ALTER, CREATE, DROP, INDEX, INSERT, UPDATE, DELETE, REFERENCES ON `%s`.* TO '%s'@'localhost'"
+               % (db.name, user), db=None)
+    for (table,) in db.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"):
+        if table != "catalog_supplier":
+            db.execute("GRANT SELECT ON `%s`.`%s` TO '%s'@'localhost'" % (db.name, table, user), db=None)
+    db.execute("GRANT CREATE, DROP, ALTER, INDEX, REFERENCES ON `dbsync\\_shadow\\_%%`.* TO '%s'@'localhost'"
+               % user, db=None)
+    settings = dict(db.settings_dict(), USER=user, PASSWORD=password)
+    previous = use_database("default", settings)
+    try:
+        run = s.dbsync("--auto-approve")
+    finally:
+        use_database("default", previous)
+    assert run.code == 1, "a run that skipped a table must say so in its exit status:\n" + run.text
+    assert "skip table `catalog_supplier`" in run.text, run.text
+    assert "SELECT command denied" in run.text, run.text
+    assert "product_released_idx" in s.index_names(db, "catalog_product")
+    assert "email" not in s.column_names(db, "catalog_supplier")
