@@ -50,12 +50,7 @@ void dbs_my_alter(dbs_buf *b, const char *table)
 
 const char *dbs_my_field_ref(dbs_planner *p, const char *table, const char *column)
 {
-	const char *model = dbs_metadata_model(p->md, table);
-	const char *field = dbs_metadata_field(p->md, table, column);
-	if (!model || !field)
-		return "";
-	const char *s = dbs_arena_printf(&p->plan->arena, " (field %s.%s)", model, field);
-	return s ? s : "";
+	return dbs_planner_field_ref(p, table, column);
 }
 
 int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object,

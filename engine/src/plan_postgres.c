@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_postgres.h"
+#include "plan_fill.h"
 #include "plan_isolate.h"
 #include "render.h"
 
@@ -72,12 +73,7 @@ void dbs_pg_alter_prefix(pg_table *pt)
 
 const char *dbs_pg_field_ref(pg_table *pt, const char *column)
 {
-	const char *model = dbs_metadata_model(pt->p->md, pt->W->name);
-	const char *field = dbs_metadata_field(pt->p->md, pt->W->name, column);
-	if (!model || !field)
-		return "";
-	const char *s = dbs_arena_printf(&pt->p->plan->arena, " (field %s.%s)", model, field);
-	return s ? s : "";
+	return dbs_planner_field_ref(pt->p, pt->W->name, column);
 }
 
 bool dbs_pg_has_name(const dbs_str_vec *v, const char *name)
