@@ -6,6 +6,7 @@ and index names are Django's, for the vendor of the target database. Nothing
 here compares schemas or writes SQL.
 """
 
+import copy
 import datetime
 import decimal
 import fnmatch
@@ -229,7 +230,7 @@ def _fills_existing_rows(field):
     return not field.null and field.blank and field.empty_strings_allowed
 
 
-def _table_metadata(model, editor):
+def _table_metadata(model):
     meta = model._meta
     columns = {}
     for field in meta.local_concrete_fields:
@@ -237,20 +238,31 @@ def _table_metadata(model, editor):
             continue
         entry = {"field": field.name, "class": type(field).__name__}
         if _fills_existing_rows(field):
-            value = _json_value(editor.effective_default(field))
-            if value is not _MISSING:
-                entry["default"] = value
+            # Only a mark: the value is computed when a plan being applied asks
+            # for it (Desired.metadata_with_fills). A callable default may query
+            # the database or have side effects, so it never runs here.
+            entry["has_default"] = True
         columns[field.column] = entry
     return {"app_label": meta.app_label, "model": meta.label, "columns": columns}
+
+
+def _lookup(mapping, name):
+    """mapping[name], else the entry whose key equals name ignoring ASCII case,
+    as the engine matches metadata names."""
+    if name in mapping:
+        return mapping[name]
+    folded = name.lower()
+    return next((v for k, v in mapping.items() if k.lower() == folded), None)
 
 
 class Desired:
     """The desired schema of the selected models: DDL, metadata and table names."""
 
-    def __init__(self, sql, metadata, models):
+    def __init__(self, sql, metadata, models, alias=None):
         self.sql = sql
         self.metadata = metadata
         self.models = models
+        self.alias = alias
 
     @property
     def metadata_json(self):
@@ -259,6 +271,31 @@ class Desired:
     @property
     def tables(self):
         return list(self.metadata["tables"])
+
+    def metadata_with_fills(self, fills):
+        """The metadata JSON with the values of the defaults a plan waits for
+        (plan.fills), each computed now as Django's add_field computes it.
+        Call it only when applying: this runs the fields' default callables.
+        A value with no faithful JSON form leaves the column without a usable
+        default, so the engine refuses the change with the row count."""
+        metadata = copy.deepcopy(self.metadata)
+        connection = connections[self.alias]
+        editor = connection.SchemaEditorClass(connection, collect_sql=True, atomic=False)
+        models = {m._meta.db_table: m for m in self.models}
+        for fill in fills:
+            model = _lookup(models, fill["table"])
+            table = _lookup(metadata["tables"], fill["table"])
+            entry = table and _lookup(table["columns"], fill["column"])
+            field = model and next((f for f in model._meta.local_concrete_fields
+                                    if f.column and f.column.lower() == fill["column"].lower()), None)
+            if entry is None or field is None:
+                continue  # not ours: the engine keeps waiting and apply refuses the plan
+            value = _json_value(editor.effective_default(field))
+            if value is _MISSING:
+                entry["has_default"] = False
+            else:
+                entry["default"] = value
+        return json.dumps(metadata, sort_keys=True)
 
 
 def build_desired(alias, selection):
@@ -271,6 +308,6 @@ def build_desired(alias, selection):
             editor.create_model(model)
     tables = {}
     for model in created:
-        tables[model._meta.db_table] = _table_metadata(model, editor)
+        tables[model._meta.db_table] = _table_metadata(model)
     sql = "\n".join(str(s) for s in editor.collected_sql)
-    return Desired(sql, {"tables": tables}, created)
+    return Desired(sql, {"tables": tables}, created, alias)

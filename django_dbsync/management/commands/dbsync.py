@@ -230,11 +230,12 @@ class Command(BaseCommand):
             finally:
                 conn.close()
 
-    def _plan(self, conn, desired, settings, approved=()):
+    def _plan(self, conn, desired, settings, approved=(), metadata_json=None):
+        self._replan = lambda metadata: self._plan(conn, desired, settings, approved, metadata)
         try:
             return conn.plan(
                 desired.sql,
-                desired.metadata_json,
+                metadata_json or desired.metadata_json,
                 create_tables=settings["AUTO_CREATE_TABLES"],
                 add_columns=settings["AUTO_ADD_COLUMNS"],
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
@@ -255,7 +256,8 @@ class Command(BaseCommand):
             return
         out.plan(ops)
         try:
-            self._act(conn, plan, alias, out, options, dry_run, counts)
+            plan = self._act(conn, plan, alias, out, options, dry_run, counts)
+            counts = count_statuses(plan.ops)
         finally:
             # Refused changes are easy to miss above a long plan: say it last, on stderr.
             out.refused_note(counts)
@@ -277,14 +279,15 @@ class Command(BaseCommand):
             raise SystemExit(1)
         if dry_run:
             out.info("Dry run: nothing was changed.")
-            return
+            return plan
         if counts["pending"] == 0:
             out.info("Nothing to apply.")
-            return
+            return plan
         out.data_loss_warnings(plan.ops)
         if not options["auto_approve"] and not self._confirm(counts["pending"], alias):
             out.info("Cancelled: nothing was changed.", self.style.WARNING)
-            return
+            return plan
+        plan = self._fill(plan, out)
         if run_backup.wants_backup(self._settings, options):  # a failed backup stops here
             # reports: the report names the backup file
             self._report_run.backup = run_backup.write_backup(conn, alias, self._settings, out)
@@ -309,6 +312,23 @@ class Command(BaseCommand):
         out.info("Applied:", self.style.MIGRATE_HEADING)
         out.applied(ops)
         out.summary(count_statuses(ops), applied=True)
+        return plan
+
+    def _fill(self, plan, out):
+        """The plan to apply: when it waits for fields' defaults (NOT NULL columns
+        added to tables with rows), their values are computed now, and only now,
+        and the engine plans again with them."""
+        fills = plan.fills
+        if not fills:
+            return plan
+        desired = self._report_run.desired
+        filled = self._replan(desired.metadata_with_fills(fills))
+        before = {(op["table"], op["object"]) for op in plan.ops if op["status"] == "refused"}
+        for op in filled.ops:
+            if op["status"] == "refused" and (op["table"], op["object"]) not in before:
+                out.info(f"Refused: {op['summary']}: {op['reason']}", self.style.ERROR)
+        self._report_run.plan = filled
+        return filled
 
     def _print_script(self, plan, out):
         script = plan.script()
