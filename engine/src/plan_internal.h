@@ -21,6 +21,8 @@ struct dbsync_plan {
 	uint64_t live_fingerprint;
 	/* plan_unmanaged.c: what no model could declare, kept or dropped */
 	DBS_VEC(dbsync_unmanaged) unmanaged;
+	/* fills that wait for a value the caller computes when applying (plan_fill.c) */
+	DBS_VEC(dbsync_fill) fills;
 };
 
 #endif

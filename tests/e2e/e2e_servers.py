@@ -2,6 +2,7 @@
 and the real-app corpus (tests/corpus/conftest.py): started once, stopped at
 the end of the session whatever happens."""
 import atexit
+import os
 import signal
 
 import pytest
@@ -13,6 +14,10 @@ def session_server(module, cls):
     try:
         server = cls.start()
     except module.ServerUnavailable as exc:
+        # A missing server fails: a skipped test proves nothing. Only an
+        # explicit DBSYNC_ALLOW_MISSING_SERVERS=1 (never set by CI) skips.
+        if exc.not_installed and os.environ.get("DBSYNC_ALLOW_MISSING_SERVERS") == "1":
+            pytest.skip("%s (DBSYNC_ALLOW_MISSING_SERVERS=1)" % exc)
         pytest.fail(str(exc), pytrace=False)
     # SIGTERM (a CI timeout, kill) would end pytest without teardown: make it
     # an interrupt, which pytest unwinds through the fixtures' finalizers.
