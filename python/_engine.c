@@ -818,7 +818,10 @@ static PyObject *Plan_get_unmanaged(PlanObject *self, void *Py_UNUSED(closure))
 			Py_DECREF(list);
 			return NULL;
 		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+		if (PyList_SetItem(list, (Py_ssize_t)i, d) < 0) { /* steals d; the limited API has no PyList_SET_ITEM */
+			Py_DECREF(list);
+			return NULL;
+		}
 	}
 	return list;
 }
