@@ -8,7 +8,7 @@ VENV6 := .venv/django6
 MESON := $(VENV52)/bin/meson
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
-.PHONY: all bench bench-pg bench-mysql bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
+.PHONY: all bench bench-pg bench-mysql bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean wheel test-wheel
 
 all: build
 
@@ -42,7 +42,7 @@ test-py-django6: deps build
 
 test-py: test-py-django52 test-py-django6
 
-test: test-c test-c-sanitize test-py
+test: test-c test-c-sanitize test-py test-wheel
 
 demo: deps
 	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
@@ -67,3 +67,13 @@ bench-mysql: build
 bench-django: deps
 	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
 	bench/django_compare.sh 2000
+
+# wheel: the binary wheel (abi3, manylinux, client libraries bundled) in dist/; see README.
+wheel: deps
+	scripts/wheel.sh
+
+# wheel: build it, install it into fresh venvs (Python 3.10 and 3.12) and sync on all backends.
+test-wheel: deps
+	whl="$$(scripts/wheel.sh)"; \
+	.venv/wheel-tools/bin/python -m pip install -q --disable-pip-version-check 'pytest>=8'; \
+	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py
