@@ -5,9 +5,15 @@
  * longtext + json_valid CHECK on MariaDB, the table's default collation on
  * every text column, defaults requoted, CHECK expressions reprinted
  * (`x` >= 0 becomes `x` >= 0 with the server's spacing and backticks), FK
- * indexes the server adds on its own... Instead the desired DDL runs in a
- * throwaway database and is read back with the very catalog queries that
+ * indexes the server adds on its own... Instead the desired tables are made
+ * in a throwaway database and read back with the very catalog queries that
  * read the live one, so both sides come from the same printer.
+ *
+ * What runs there is never the user's text: it is the engine's rendering of
+ * the parsed model (ddl_split.c: CREATE TABLE and CREATE INDEX, names
+ * unqualified, each checked to be one plain statement), so no statement of a
+ * desired file (USE, DROP, a DELETE naming the live database) can reach the
+ * server; the parser refuses those outright.
  *
  * MySQL DDL is not transactional: the shadow is a real database
  * (`dbsync_shadow_<connection id>`), made with the live database's default
@@ -157,8 +163,8 @@ static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
 	dbsync_ctx_free(scratch);
 }
 
-/* Run `ddl` (the desired DDL, or the statements of some of its tables) in
- * the shadow database and read it back. */
+/* Run `ddl` (the rendered statements of the desired tables, or of some of
+ * them) in the shadow database and read it back. */
 static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const char *ddl, size_t ddl_len)
 {
@@ -247,39 +253,49 @@ static int in_desired_order(dbsync_schema *s, const dbsync_schema *desired)
 	return 0;
 }
 
+/* The rendered statements of the tables only[] marks (all when NULL), joined. */
+static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
+	const bool *only)
+{
+	const dbs_my_conn *mc = conn->impl;
+	dbs_arena a;
+	dbs_ddl_stmts stmts = { 0 };
+	dbs_arena_init(&a);
+	int rc = dbs_render_shadow_ddl(&stmts, &a, ctx, desired, only, mc->dbname);
+	for (size_t i = 0; !rc && i < stmts.n; i++) {
+		dbs_buf_put(ddl, stmts.items[i].text, stmts.items[i].len);
+		dbs_buf_puts(ddl, ";\n");
+	}
+	if (!rc && !dbs_buf_ok(ddl))
+		rc = dbs_error_oom(ctx);
+	dbs_arena_free(&a);
+	return rc;
+}
+
 int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired)
 {
 	*out = NULL;
 	if (!desired->source_ddl)
-		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes the desired schema by "
-			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
+		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes only a desired schema the "
+			"parser read (canonical forms, source lines): parse it from DDL (dbsync_schema_parse) "
 			"instead of building it in code");
-	int rc = normalize(out, ctx, conn, desired, desired->source_ddl, desired->source_ddl_len);
+	dbs_buf ddl = DBS_BUF_INIT;
+	int rc = render(&ddl, ctx, conn, desired, NULL);
+	if (!rc)
+		rc = normalize(out, ctx, conn, desired, dbs_buf_cstr(&ddl), ddl.len);
+	dbs_buf_free(&ddl);
 	return rc ? rc : in_desired_order(*out, desired);
 }
 
-/* Whether desired table `name` is one only[] marks. */
-static bool marked(const dbsync_schema *desired, const bool *only, const char *name)
-{
-	for (size_t i = 0; name && i < desired->tables.n; i++)
-		if (strcmp(desired->tables.items[i]->name, name) == 0)
-			return only[i];
-	return false;
-}
-
 /*
- * The shadow for the marked tables only: their statements (foreign key checks
- * are off in the shadow, so a reference to a table left out is accepted, as
- * one to a model outside the selection is), the others copied as parsed.
- * A statement that belongs to no table and may need one sends everything
- * through the shadow instead.
+ * The shadow for the marked tables only (foreign key checks are off in the
+ * shadow, so a reference to a table left out is accepted, as one to a model
+ * outside the selection is), the others copied as parsed.
  */
 int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const bool *only)
 {
-	dbs_arena a;
-	dbs_ddl_stmts stmts = { 0 };
 	dbs_buf ddl = DBS_BUF_INIT;
 	dbsync_schema *part = NULL, *all = NULL;
 	bool whole = false;
@@ -287,26 +303,8 @@ int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 	*out = NULL;
 	if (!desired->source_ddl)
 		return dbs_my_normalize_desired(out, ctx, conn, desired);
-	dbs_arena_init(&a);
-	if ((rc = dbs_split_ddl(&stmts, &a, ctx, desired)))
+	if ((rc = render(&ddl, ctx, conn, desired, only)))
 		goto cleanup;
-	for (size_t i = 0; i < stmts.n && !whole; i++) {
-		const dbs_ddl_stmt *st = &stmts.items[i];
-		if (!st->owner && !st->independent)
-			whole = true;
-		else if (st->independent || marked(desired, only, st->owner)) {
-			dbs_buf_put(&ddl, st->text, st->len);
-			dbs_buf_puts(&ddl, ";\n");
-		}
-	}
-	if (whole) {
-		rc = dbs_my_normalize_desired(out, ctx, conn, desired);
-		goto cleanup;
-	}
-	if (!dbs_buf_ok(&ddl)) {
-		rc = dbs_error_oom(ctx);
-		goto cleanup;
-	}
 	if ((rc = normalize(&part, ctx, conn, desired, dbs_buf_cstr(&ddl), ddl.len)))
 		goto cleanup;
 	if (!(all = dbs_schema_new(MY))) {
@@ -336,6 +334,5 @@ cleanup:
 	dbsync_schema_free(all);
 	dbsync_schema_free(part);
 	dbs_buf_free(&ddl);
-	dbs_arena_free(&a);
 	return rc;
 }

@@ -1,214 +1,239 @@
 /*
- * The desired DDL as statements, each with the table it belongs to, so a
- * shadow (PostgreSQL's schema, MySQL's database) can run the statements of
- * some tables only: a schema too big for one transaction's locks in several
- * scripts, or just the tables the parser finds different. Only the first few
- * tokens of a statement say what it is (CREATE TABLE t, ALTER TABLE t, CREATE
- * INDEX ... ON t, COMMENT ON ... t), plus every name after REFERENCES.
+ * The DDL a shadow (PostgreSQL's schema, MySQL's database) runs to let the
+ * server spell the desired tables: rendered here from the parsed model, one
+ * statement per record with the table it belongs to, so a shadow can run the
+ * statements of some tables only (a schema too big for one transaction's
+ * locks in several scripts, or just the tables the parser finds different).
+ *
+ * The user's text never reaches a server: a desired file is read by the
+ * parser, which refuses whatever is not schema DDL, and the shadow gets what
+ * the engine itself renders from the model, the same renderers the plans use.
+ * As a last guard, every rendered statement must lex back as one plain
+ * statement (dbs_shadow_stmt_is_plain), so no expression, name or comment
+ * text carried in the model can end it and start another.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "ddl_split.h"
 #include "buf.h"
 #include "ctx.h"
+#include "dialect.h"
 #include "lexer.h"
+#include "render.h"
 
-#define HEAD 12 /* tokens kept from the start of a statement */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
-typedef struct splitter {
+/* A MySQL string ends at the same quote whether or not the server reads
+ * backslash escapes (sql_mode NO_BACKSLASH_ESCAPES) or takes "..." for a name
+ * (ANSI_QUOTES): only then can no session mode cut it short. */
+static bool mysql_string_unambiguous(const dbs_token *t)
+{
+	size_t i = 0;
+	while (i < t->len && t->start[i] != '\'' && t->start[i] != '"')
+		i++; /* a prefix: N'..', _utf8mb4'..' */
+	if (i >= t->len)
+		return false;
+	char q = t->start[i];
+	for (i++; i < t->len; i++) {
+		if (t->start[i] != q)
+			continue;
+		if (i + 1 < t->len && t->start[i + 1] == q) {
+			i++;
+			continue;
+		}
+		break;
+	}
+	return i == t->len - 1;
+}
+
+bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len)
+{
+	dbs_lexer lx;
+	dbs_token t;
+	const char *prev_end = text;
+	size_t n = 0;
+	dbs_lex_init(&lx, d, text, len);
+	for (;;) {
+		if (dbs_lex_next(&lx, &t))
+			return false;
+		if (t.kind == DBS_TK_EOF)
+			break;
+		for (const char *c = prev_end; c < t.start; c++)
+			if (!is_space(*c))
+				return false; /* a comment, or a MySQL executable one */
+		if (t.kind == DBS_TK_SEMI)
+			return false;
+		if (d == DBSYNC_DIALECT_MYSQL && t.kind == DBS_TK_STRING && !mysql_string_unambiguous(&t))
+			return false;
+		prev_end = t.start + t.len;
+		n++;
+	}
+	for (const char *c = prev_end; c < text + len; c++)
+		if (!is_space(*c))
+			return false;
+	return n > 0;
+}
+
+typedef struct renderer {
 	dbs_arena *a;
+	dbsync_ctx *ctx;
 	dbsync_dialect d;
-	const dbsync_schema *desired;
-	dbs_token head[HEAD];
-	size_t n;                    /* tokens in the statement so far */
-	dbs_token last, skip;
-	bool has_skip;
-	int ref_state;               /* 1: a name is due after REFERENCES; 2: one came, a '.' may follow */
-	dbs_str_vec refs;
+	const char *synced;          /* the schema (database) synced, or NULL */
+	dbs_ddl_stmts *out;
 	dbs_buf b;
-} splitter;
+} renderer;
 
-static bool is_tx_control(const dbs_token *t)
+/* `t` as the shadow makes it: a foreign key written with the synced schema
+ * (public.parent) references the shadow's own table, so the schema goes; one
+ * into another schema keeps it. A shallow copy in r->a when anything changes. */
+static const dbs_table *local_table(renderer *r, const dbs_table *t)
 {
-	static const char *const words[] = { "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
-		"SAVEPOINT", "RELEASE", "PREPARE" };
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (dbs_tok_is(t, words[i]))
-			return true;
-	return false;
-}
-
-static bool is(const splitter *sp, size_t i, const char *kw)
-{
-	return i < sp->n && i < HEAD && dbs_tok_is(&sp->head[i], kw);
-}
-
-static const char *name_of(splitter *sp, const dbs_token *t)
-{
-	if (t->kind != DBS_TK_WORD && t->kind != DBS_TK_QUOTED)
+	bool any = false;
+	for (size_t i = 0; i < t->constraints.n && !any; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		any = k->ref_schema && r->synced && strcmp(k->ref_schema, r->synced) == 0;
+	}
+	if (!any)
+		return t;
+	dbs_table *copy = dbs_arena_alloc(r->a, sizeof *copy);
+	if (!copy)
 		return NULL;
-	dbs_buf_clear(&sp->b);
-	if (dbs_tok_value(&sp->b, t, sp->d))
-		return NULL;
-	return dbs_arena_strdup(sp->a, dbs_buf_cstr(&sp->b));
-}
-
-/* The last part of the dotted name at head[i] ("s"."t" -> t), or NULL. */
-static const char *dotted_last(splitter *sp, size_t i)
-{
-	while (i + 2 < sp->n && i + 2 < HEAD && sp->head[i + 1].kind == DBS_TK_DOT)
-		i += 2;
-	return i < sp->n && i < HEAD ? name_of(sp, &sp->head[i]) : NULL;
-}
-
-/* COMMENT ON COLUMN [s.]t.c: the part before the last. */
-static const char *column_table(splitter *sp, size_t i)
-{
-	size_t last = i;
-	while (last + 2 < sp->n && last + 2 < HEAD && sp->head[last + 1].kind == DBS_TK_DOT)
-		last += 2;
-	return last >= i + 2 ? name_of(sp, &sp->head[last - 2]) : NULL;
-}
-
-/* The index after the first ON among the head tokens, past ONLY. */
-static size_t after_on(const splitter *sp, size_t from)
-{
-	for (size_t i = from; i < sp->n && i < HEAD; i++)
-		if (dbs_tok_is(&sp->head[i], "ON"))
-			return is(sp, i + 1, "ONLY") ? i + 2 : i + 1;
-	return HEAD;
-}
-
-static void classify(splitter *sp, dbs_ddl_stmt *st)
-{
-	size_t i;
-	if (is(sp, 0, "CREATE")) {
-		for (i = 1; is(sp, i, "GLOBAL") || is(sp, i, "LOCAL") || is(sp, i, "TEMP") ||
-			    is(sp, i, "TEMPORARY") || is(sp, i, "UNLOGGED"); i++)
-			;
-		if (is(sp, i, "TABLE")) {
-			i++;
-			if (is(sp, i, "IF"))
-				i += 3;
-			st->owner = dotted_last(sp, i);
-			st->creates = st->owner != NULL;
-			return;
+	*copy = *t;
+	memset(&copy->constraints, 0, sizeof copy->constraints);
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		dbs_constraint *c = (dbs_constraint *)k;
+		if (k->ref_schema && r->synced && strcmp(k->ref_schema, r->synced) == 0) {
+			if (!(c = dbs_arena_alloc(r->a, sizeof *c)))
+				return NULL;
+			*c = *k;
+			c->ref_schema = NULL;
 		}
-		if (is(sp, 1, "INDEX") || (is(sp, 1, "UNIQUE") && is(sp, 2, "INDEX"))) {
-			st->owner = dotted_last(sp, after_on(sp, 2));
-			return;
-		}
-		size_t k = is(sp, 1, "OR") && is(sp, 2, "REPLACE") ? 3 : 1;
-		st->independent = is(sp, k, "SEQUENCE") || is(sp, k, "TYPE") || is(sp, k, "DOMAIN") ||
-			is(sp, k, "FUNCTION") || is(sp, k, "EXTENSION") || is(sp, k, "COLLATION");
-		return;
+		if (DBS_VEC_PUSH(r->a, &copy->constraints, c))
+			return NULL;
 	}
-	if (is(sp, 0, "ALTER") && is(sp, 1, "TABLE")) {
-		i = 2;
-		if (is(sp, i, "IF"))
-			i += 2;
-		if (is(sp, i, "ONLY"))
-			i++;
-		st->owner = dotted_last(sp, i);
-		return;
-	}
-	if (is(sp, 0, "COMMENT") && is(sp, 1, "ON")) {
-		if (is(sp, 2, "TABLE")) {
-			st->owner = dotted_last(sp, 3);
-		} else if (is(sp, 2, "COLUMN")) {
-			st->owner = column_table(sp, 3);
-		} else if (is(sp, 2, "CONSTRAINT")) {
-			st->owner = dotted_last(sp, after_on(sp, 4));
-		} else if (is(sp, 2, "INDEX")) {
-			const char *ix = dotted_last(sp, 3);
-			dbs_table *t = NULL;
-			if (ix && dbs_schema_find_index((dbsync_schema *)sp->desired, ix, &t))
-				st->owner = t->name;
-		}
-		return;
-	}
-	st->independent = is(sp, 0, "SET");
+	return copy;
 }
 
-/* A name after REFERENCES, qualified or not: the last part counts. */
-static int note_ref(splitter *sp, const dbs_token *t)
+/* The statement in r->b, for table t, as a record. */
+static int push(renderer *r, const dbs_table *t, bool creates, const char *ref)
 {
-	if (sp->ref_state == 2 && t->kind == DBS_TK_DOT) {
-		sp->ref_state = 1;
-		sp->refs.n--; /* the schema part */
-		return 0;
+	if (!dbs_buf_ok(&r->b))
+		return dbs_error_oom(r->ctx);
+	if (!dbs_shadow_stmt_is_plain(r->d, dbs_buf_cstr(&r->b), r->b.len)) {
+		size_t n = r->b.len > 160 ? 160 : r->b.len;
+		return dbs_error(r->ctx, DBSYNC_EINVALID, "table \"%s\" of the desired schema does not render as one "
+			"plain SQL statement (a name, type, expression or comment in it would end the statement or "
+			"hide text), so it is not run in a shadow: %.*s%s", t->name, (int)n, dbs_buf_cstr(&r->b),
+			n < r->b.len ? "..." : "");
 	}
-	if (sp->ref_state == 1) {
-		const char *name = name_of(sp, t);
-		sp->ref_state = name ? 2 : 0;
-		return name && DBS_VEC_PUSH(sp->a, &sp->refs, name) ? -1 : 0;
-	}
-	sp->ref_state = dbs_tok_is(t, "REFERENCES") ? 1 : 0;
+	dbs_ddl_stmt st = { .line = t->line, .owner = t->name, .creates = creates };
+	st.len = r->b.len;
+	st.text = dbs_arena_strndup(r->a, dbs_buf_cstr(&r->b), r->b.len);
+	dbs_buf_clear(&r->b);
+	if (!st.text || (ref && DBS_VEC_PUSH(r->a, &st.refs, ref)) || DBS_VEC_PUSH(r->a, r->out, st))
+		return dbs_error_oom(r->ctx);
 	return 0;
 }
 
-static int end_statement(splitter *sp, dbs_ddl_stmts *out)
+static int comment(renderer *r, const dbs_table *t, const char *what, const char *name, const char *column,
+	const char *text)
 {
-	const dbs_token *first = &sp->head[0];
-	bool drop = is_tx_control(first) ||
-		(is(sp, 0, "SET") && (is(sp, 1, "search_path") || is(sp, 1, "SCHEMA") ||
-		((is(sp, 1, "LOCAL") || is(sp, 1, "SESSION")) && (is(sp, 2, "search_path") || is(sp, 2, "SCHEMA")))));
-	if (drop)
+	if (!text)
 		return 0;
-	dbs_ddl_stmt st = { .text = first->start, .line = first->line, .refs = sp->refs };
-	st.len = (size_t)(sp->last.start + sp->last.len - first->start);
-	if (sp->has_skip) {
-		st.skip = sp->skip.start;
-		st.skip_len = sp->skip.len;
-	}
-	classify(sp, &st);
-	if (!dbs_buf_ok(&sp->b))
-		return -1;
-	return DBS_VEC_PUSH(sp->a, out, st);
+	dbs_pg_render_comment(&r->b, what, name, column, text);
+	return push(r, t, false, NULL);
 }
 
-int dbs_split_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired)
+/* PostgreSQL: the table without its foreign keys, its indexes, its comments. */
+static int pg_table(renderer *r, const dbs_table *t)
 {
-	splitter sp = { .a = a, .d = desired->dialect, .desired = desired, .b = DBS_BUF_INIT };
-	dbs_lexer lx;
-	dbs_token tok;
-	int rc = 0;
-	dbs_lex_init(&lx, sp.d, desired->source_ddl, desired->source_ddl_len);
-	for (;;) {
-		if (dbs_lex_next(&lx, &tok)) {
-			rc = dbs_error_parse(ctx, lx.err_line, lx.err_col, "the desired DDL does not lex: %s", lx.err);
-			break;
-		}
-		if (tok.kind == DBS_TK_SEMI || tok.kind == DBS_TK_EOF) {
-			if (sp.n && end_statement(&sp, out)) {
-				rc = dbs_error_oom(ctx);
-				break;
-			}
-			if (tok.kind == DBS_TK_EOF)
-				break;
-			sp.n = 0;
-			sp.has_skip = false;
-			sp.ref_state = 0;
-			memset(&sp.refs, 0, sizeof sp.refs);
-			continue;
-		}
-		if (sp.n < HEAD)
-			sp.head[sp.n] = tok;
-		/* CREATE [UNIQUE] INDEX CONCURRENTLY: not allowed in a transaction */
-		if (dbs_tok_is(&tok, "CONCURRENTLY") && is(&sp, 0, "CREATE") &&
-		    ((sp.n == 2 && is(&sp, 1, "INDEX")) || (sp.n == 3 && is(&sp, 1, "UNIQUE") && is(&sp, 2, "INDEX")))) {
-			sp.skip = tok;
-			sp.has_skip = true;
-		}
-		if (note_ref(&sp, &tok)) {
-			rc = dbs_error_oom(ctx);
-			break;
-		}
-		sp.last = tok;
-		sp.n++;
+	int rc;
+	dbs_pg_render_create_table(&r->b, t);
+	if ((rc = push(r, t, true, NULL)))
+		return rc;
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		dbs_pg_render_create_index(&r->b, t->name, t->indexes.items[i]);
+		if ((rc = push(r, t, false, NULL)))
+			return rc;
 	}
-	dbs_buf_free(&sp.b);
+	if ((rc = comment(r, t, "TABLE", t->name, NULL, t->comment)))
+		return rc;
+	for (size_t i = 0; i < t->columns.n; i++) {
+		const dbs_column *c = t->columns.items[i];
+		if ((rc = comment(r, t, "COLUMN", t->name, c->name, c->comment)))
+			return rc;
+	}
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		const dbs_index *ix = t->indexes.items[i];
+		if ((rc = comment(r, t, "INDEX", ix->name, NULL, ix->comment)))
+			return rc;
+	}
+	return 0;
+}
+
+static int pg_foreign_keys(renderer *r, const dbs_table *t)
+{
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (k->kind != DBS_CON_FOREIGN)
+			continue;
+		dbs_buf_puts(&r->b, "ALTER TABLE ");
+		dbs_quote_ident(&r->b, DBSYNC_DIALECT_POSTGRES, t->name);
+		dbs_buf_puts(&r->b, " ADD ");
+		dbs_pg_render_constraint(&r->b, k);
+		int rc = push(r, t, false, k->ref_table);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* MySQL: the table with its keys and comments (foreign key checks are off in
+ * the shadow, so order does not matter), then its indexes. */
+static int my_table(renderer *r, const dbs_table *t)
+{
+	int rc;
+	dbs_render_create_table(&r->b, DBSYNC_DIALECT_MYSQL, t);
+	if ((rc = push(r, t, true, NULL)))
+		return rc;
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		dbs_render_create_index(&r->b, DBSYNC_DIALECT_MYSQL, t, t->indexes.items[i]);
+		if ((rc = push(r, t, false, NULL)))
+			return rc;
+	}
+	return 0;
+}
+
+int dbs_render_shadow_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired,
+	const bool *only, const char *synced)
+{
+	renderer r = { .a = a, .ctx = ctx, .d = desired->dialect, .synced = synced, .out = out, .b = DBS_BUF_INIT };
+	int rc = 0;
+	for (size_t i = 0; i < desired->tables.n && !rc; i++) {
+		if (only && !only[i])
+			continue;
+		const dbs_table *t = local_table(&r, desired->tables.items[i]);
+		if (!t)
+			rc = dbs_error_oom(ctx);
+		else if (r.d == DBSYNC_DIALECT_POSTGRES)
+			rc = pg_table(&r, t);
+		else if (r.d == DBSYNC_DIALECT_MYSQL)
+			rc = my_table(&r, t);
+		else
+			rc = dbs_error(ctx, DBSYNC_EINVALID, "no shadow renders %s DDL", dbsync_dialect_name(r.d));
+	}
+	/* PostgreSQL: foreign keys once every table of the script exists */
+	for (size_t i = 0; i < desired->tables.n && !rc && r.d == DBSYNC_DIALECT_POSTGRES; i++) {
+		const dbs_table *t = only && !only[i] ? NULL : local_table(&r, desired->tables.items[i]);
+		if (t)
+			rc = pg_foreign_keys(&r, t);
+		else if (!only || only[i])
+			rc = dbs_error_oom(ctx);
+	}
+	dbs_buf_free(&r.b);
 	return rc;
 }
-

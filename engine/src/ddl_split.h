@@ -1,4 +1,4 @@
-/* The desired DDL as statements, each with the table it belongs to (ddl_split.c). */
+/* The DDL a shadow runs, rendered by the engine from the parsed model (ddl_split.c). */
 #ifndef DBS_DDL_SPLIT_H
 #define DBS_DDL_SPLIT_H
 
@@ -10,24 +10,38 @@
 #include "model.h"
 
 typedef struct dbs_ddl_stmt {
-	const char *text;            /* in desired->source_ddl */
+	const char *text;            /* engine-rendered, one statement, no ';' */
 	size_t len;
-	int line;
-	const char *skip;            /* a token left out (PostgreSQL's CONCURRENTLY), or NULL */
+	int line;                    /* the line of its table's CREATE TABLE in the desired file */
+	const char *skip;            /* a token left out of text, or NULL (rendered DDL has none) */
 	size_t skip_len;
-	const char *owner;           /* the table it creates or changes, or NULL */
+	const char *owner;           /* the table it creates or changes */
 	bool creates;                /* CREATE TABLE owner */
-	bool independent;            /* no owner, and needs no table: runs in every script */
-	dbs_str_vec refs;            /* the tables named after REFERENCES */
+	bool independent;            /* needs no table and runs in every script (rendered DDL has none) */
+	dbs_str_vec refs;            /* the tables its foreign key references */
 	int chunk;                   /* PostgreSQL: the script it runs in, its owner's */
 } dbs_ddl_stmt;
 
 typedef DBS_VEC(dbs_ddl_stmt) dbs_ddl_stmts;
 
-/* desired->source_ddl (in desired's dialect) as statements, leaving out what
- * would end a shadow's transaction (BEGIN, COMMIT, ...) and SET search_path /
- * SET SCHEMA, which would send the tables elsewhere (the parser ignores both
- * too). */
-int dbs_split_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired);
+/*
+ * The statements a shadow runs for the tables of `desired` (all of them, or
+ * those only[] marks when only is not NULL), rendered from the parsed model
+ * and never taken from the user's text: per table its CREATE TABLE, its
+ * CREATE INDEX statements and (PostgreSQL) its COMMENT ON statements, names
+ * unqualified (a foreign key written with `synced`, the schema or database
+ * synced, references the shadow's table; one into another schema keeps its
+ * schema); then (PostgreSQL) every foreign key as ALTER TABLE ... ADD, so
+ * tables may come in any order. Each statement is checked to lex as exactly
+ * one statement with nothing between its tokens but spaces (no ';', no
+ * comment, no string the server could end elsewhere): a desired schema
+ * whose rendering would not be one plain statement is refused, naming the
+ * table. Text lives in `a`.
+ */
+int dbs_render_shadow_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired,
+	const bool *only, const char *synced);
+
+/* True when `text` lexes (in dialect d) as one statement as described above. */
+bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len);
 
 #endif

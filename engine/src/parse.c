@@ -1,8 +1,9 @@
 /*
  * DDL scripts: the token window, shared helpers and the statement dispatcher.
  * CREATE/ALTER TABLE live in parse_table.c, column definitions in parse_column.c,
- * CREATE INDEX/VIEW, DROP and COMMENT ON in parse_stmt.c, canonical text in
- * parse_canon.c. Nothing recurses: nesting is counted, so deep input is safe.
+ * CREATE INDEX/VIEW and COMMENT ON in parse_stmt.c, canonical text in
+ * parse_canon.c, what is not schema DDL (refused, or an allowed preamble) in
+ * parse_script.c. Nothing recurses: nesting is counted, so deep input is safe.
  */
 #include "parse.h"
 
@@ -149,15 +150,26 @@ int dbs_p_name(dbs_parser *p, const char **out, const char *what)
 	return p->rc;
 }
 
-int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what)
+int dbs_p_qualified_name_in(dbs_parser *p, const char **schema, const char **out, const char *what)
 {
+	*schema = NULL;
 	if (dbs_p_name(p, out, what))
 		return p->rc;
 	if (dbs_p_peek(p, 0)->kind == DBS_TK_DOT) {
 		dbs_p_next(p);
+		*schema = *out;
 		return dbs_p_name(p, out, what);
 	}
 	return p->rc;
+}
+
+int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what)
+{
+	const char *schema;
+	const dbs_token at = *dbs_p_peek(p, 0);
+	if (dbs_p_qualified_name_in(p, &schema, out, what) || !schema)
+		return p->rc;
+	return dbs_p_note_schema(p, schema, &at);
 }
 
 int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, bool *autoinc, const char *context)
@@ -296,16 +308,14 @@ static int skip_block_statement(dbs_parser *p)
 	}
 }
 
-static const char *const skipped_statements[] = {
-	"PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "INSERT", "UPDATE",
-	"DELETE", "REPLACE", "UPSERT", "SET", "SELECT", "WITH", "VALUES", "ANALYZE", "VACUUM", "REINDEX",
-	"ATTACH", "DETACH", "EXPLAIN", "GRANT", "REVOKE", "USE", "LOCK", "UNLOCK", "START", "SHOW",
-	"DO", "CALL", "TRUNCATE", "RESET", "DISCARD", "NOTIFY", "LISTEN", "DECLARE",
+/* CREATE and ALTER of these are refused: they act outside the schema synced. */
+static const char *const refused_objects[] = {
+	"DATABASE", "SCHEMA", "ROLE", "USER", "GROUP", "SYSTEM", "TABLESPACE", "DEFAULT",
 };
 
 /* Objects the model does not hold; their CREATE statements are skipped. */
 static const char *const skipped_objects[] = {
-	"VIRTUAL", "SEQUENCE", "EXTENSION", "TYPE", "DOMAIN", "SCHEMA", "DATABASE", "ROLE", "USER",
+	"VIRTUAL", "SEQUENCE", "EXTENSION", "TYPE", "DOMAIN",
 	"AGGREGATE", "COLLATION", "CAST", "OPERATOR", "POLICY", "PUBLICATION", "SUBSCRIPTION",
 	"STATISTICS", "EVENT", "SERVER", "TABLESPACE", "RULE", "LANGUAGE", "CONVERSION", "TEXT",
 	"FOREIGN", "MATERIALIZED",
@@ -344,8 +354,14 @@ static int parse_create(dbs_parser *p)
 			dbs_p_skip_statement(p); /* a temporary table is no part of the stored schema */
 			return p->rc;
 		}
-		return dbs_p_create_table(p);
+		size_t before = p->s->tables.n;
+		int rc = dbs_p_create_table(p);
+		if (!rc && p->s->tables.n > before)
+			p->s->tables.items[p->s->tables.n - 1]->line = create.line;
+		return rc;
 	}
+	if (WORD_IN(t, refused_objects))
+		return dbs_p_refuse(p, &create, "it creates a database, schema or role, not a table of the schema synced");
 	if (dbs_tok_is(t, "INDEX"))
 		return dbs_p_create_index(p, unique, method);
 	if (dbs_tok_is(t, "VIEW"))
@@ -370,18 +386,16 @@ static int parse_statement(dbs_parser *p)
 	if (dbs_tok_is(t, "ALTER")) {
 		if (dbs_p_at(p, 1, "TABLE"))
 			return dbs_p_alter_table(p);
+		if (WORD_IN(dbs_p_peek(p, 1), refused_objects)) {
+			const dbs_token first = *t;
+			return dbs_p_refuse(p, &first, "it changes a database, schema, role or the server");
+		}
 		dbs_p_skip_statement(p); /* ALTER SEQUENCE / INDEX / ... change nothing we model */
 		return p->rc;
 	}
-	if (dbs_tok_is(t, "DROP"))
-		return dbs_p_drop(p);
 	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON"))
 		return dbs_p_comment(p);
-	if (WORD_IN(t, skipped_statements)) {
-		dbs_p_skip_statement(p);
-		return p->rc;
-	}
-	return dbs_p_error(p, t, "unknown statement");
+	return dbs_p_other_statement(p);
 }
 
 int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t len)

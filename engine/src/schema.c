@@ -293,7 +293,7 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		*dst = *src;
 		memset(&dst->cols, 0, sizeof dst->cols);
 		memset(&dst->ref_cols, 0, sizeof dst->ref_cols);
-		if (DUP(name) || DUP(check_expr) || DUP(ref_table) || DUP(on_delete) || DUP(on_update) ||
+		if (DUP(name) || DUP(check_expr) || DUP(ref_table) || DUP(ref_schema) || DUP(on_delete) || DUP(on_update) ||
 		    copy_strvec(a, &dst->cols, &src->cols) || copy_strvec(a, &dst->ref_cols, &src->ref_cols))
 			return NULL;
 	}
