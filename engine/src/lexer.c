@@ -104,6 +104,21 @@ static bool exec_comment_opens(dbs_lexer *lx)
 	return true;
 }
 
+/* At a backslash starting a line: pg_dump's "\\restrict KEY" or
+ * "\\unrestrict KEY" (psql meta-commands guarding the dump's restore, no
+ * part of any schema), read as a comment line. Any other backslash command
+ * stays an unexpected character. */
+static bool psql_restrict(const dbs_lexer *lx)
+{
+	static const char *const cmds[] = { "\\restrict ", "\\unrestrict " };
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(cmds[i]);
+		if (n <= left(lx) && memcmp(lx->p, cmds[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Whitespace and comments. PostgreSQL block comments nest; the others do not. */
 static int skip_space(dbs_lexer *lx)
 {
@@ -112,6 +127,9 @@ static int skip_space(dbs_lexer *lx)
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			advance(lx, 1);
 		} else if ((c == '-' && peekc(lx, 1) == '-') || (c == '#' && lx->dialect == DBSYNC_DIALECT_MYSQL)) {
+			while (lx->p < lx->end && *lx->p != '\n')
+				advance(lx, 1);
+		} else if (c == '\\' && lx->dialect == DBSYNC_DIALECT_POSTGRES && lx->col == 1 && psql_restrict(lx)) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				advance(lx, 1);
 		} else if (c == '*' && peekc(lx, 1) == '/' && lx->in_exec_comment) {

@@ -325,7 +325,13 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 		} else if (dbs_p_accept(p, "DEFAULT")) {
 			dbs_p_default(p, col, context);
 		} else if (dbs_p_accept(p, "COLLATE")) {
-			dbs_p_name(p, &col->collation, "a collation name after COLLATE");
+			/* pg_dump writes pg_catalog."C": the catalog's collations are the
+			 * ones a bare name finds */
+			if (!dbs_p_name(p, &col->collation, "a collation name after COLLATE") &&
+			    dbs_p_peek(p, 0)->kind == DBS_TK_DOT && strcmp(col->collation, "pg_catalog") == 0) {
+				dbs_p_next(p);
+				dbs_p_name(p, &col->collation, "a collation name after COLLATE");
+			}
 		} else if (dbs_p_accept(p, "REFERENCES")) {
 			last_fk = inline_constraint(p, t, col, DBS_CON_FOREIGN, cname);
 			if (!last_fk)

@@ -117,8 +117,35 @@ static int check_key_columns(dbs_parser *p, const dbs_table *t, size_t from, con
 /* Table options after the closing parenthesis. */
 static int parse_table_options(dbs_parser *p, dbs_table *t)
 {
+	if (dbs_p_mysql(p)) {
+		/* COMMENT= is kept (the shadows render it); ENGINE=, CHARSET=... are not modeled */
+		int depth = 0;
+		for (;;) {
+			const dbs_token *t0 = dbs_p_peek(p, 0);
+			if (p->rc || t0->kind == DBS_TK_EOF || (t0->kind == DBS_TK_SEMI && depth <= 0))
+				return p->rc;
+			if (depth == 0 && dbs_tok_is(t0, "COMMENT")) {
+				dbs_p_next(p);
+				const dbs_token *eq = dbs_p_peek(p, 0);
+				if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
+					dbs_p_next(p);
+				const dbs_token *str = dbs_p_peek(p, 0);
+				if (str->kind != DBS_TK_STRING)
+					return dbs_p_error(p, NULL, "expected a string after COMMENT of table \"%s\"", t->name);
+				dbs_buf_clear(&p->scratch);
+				if (dbs_tok_value(&p->scratch, str, p->s->dialect) ||
+				    !(t->comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
+					return dbs_p_oom(p);
+			} else if (t0->kind == DBS_TK_LPAREN) {
+				depth++;
+			} else if (t0->kind == DBS_TK_RPAREN) {
+				depth--;
+			}
+			dbs_p_next(p);
+		}
+	}
 	if (!dbs_p_sqlite(p)) {
-		dbs_p_skip_statement(p); /* ENGINE=, WITH (...), TABLESPACE ...: not modeled */
+		dbs_p_skip_statement(p); /* WITH (...), TABLESPACE ...: not modeled */
 		return p->rc;
 	}
 	if (!dbs_p_at(p, 0, "WITHOUT") && !dbs_p_at(p, 0, "STRICT"))
@@ -313,6 +340,10 @@ int dbs_p_alter_table(dbs_parser *p)
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "ALTER TABLE \"%s\"", name);
 	dbs_table *t = dbs_schema_find_table(p->s, name);
+	if (!t && dbs_p_at(p, 0, "OWNER") && dbs_p_at(p, 1, "TO")) {
+		dbs_p_skip_statement(p); /* pg_dump: ALTER TABLE <sequence> OWNER TO: ownership is not modeled */
+		return p->rc;
+	}
 	if (!t)
 		return dbs_p_error(p, &at, "ALTER TABLE of unknown table \"%s\"", name);
 	if (dbs_p_touch(p, t))
