@@ -126,6 +126,7 @@ struct dbsync_schema {
 	const char *source_ddl;
 	size_t source_ddl_len;
 	DBS_VEC(dbs_qualifier) qualifiers; /* parsed: every schema the script names, once */
+	DBS_VEC(dbsync_unhandled) unhandled; /* parsed: statements about objects the model does not hold */
 	/* name lookup: open addressing over tables, rebuilt when stale */
 	dbs_table **hash;
 	size_t hash_cap;

@@ -313,12 +313,12 @@ static const char *const refused_objects[] = {
 	"DATABASE", "SCHEMA", "ROLE", "USER", "GROUP", "SYSTEM", "TABLESPACE", "DEFAULT",
 };
 
-/* Objects the model does not hold; their CREATE statements are skipped. */
-static const char *const skipped_objects[] = {
+/* Objects the model does not hold: their statements are listed as not handled. */
+static const char *const unhandled_objects[] = {
 	"VIRTUAL", "SEQUENCE", "EXTENSION", "TYPE", "DOMAIN",
 	"AGGREGATE", "COLLATION", "CAST", "OPERATOR", "POLICY", "PUBLICATION", "SUBSCRIPTION",
-	"STATISTICS", "EVENT", "SERVER", "TABLESPACE", "RULE", "LANGUAGE", "CONVERSION", "TEXT",
-	"FOREIGN", "MATERIALIZED",
+	"STATISTICS", "EVENT", "SERVER", "RULE", "LANGUAGE", "CONVERSION", "TEXT",
+	"FOREIGN", "MATERIALIZED", "TRANSFORM", "ACCESS",
 };
 
 static bool word_in(const dbs_token *t, const char *const *list, size_t n)
@@ -331,6 +331,82 @@ static bool word_in(const dbs_token *t, const char *const *list, size_t n)
 
 #define WORD_IN(t, list) word_in((t), (list), sizeof (list) / sizeof (list)[0])
 
+/* Words that continue an object kind: MATERIALIZED VIEW, TEXT SEARCH PARSER... */
+static const char *const kind_words[] = {
+	"VIEW", "TABLE", "TRIGGER", "CLASS", "FAMILY", "SEARCH", "DATA", "WRAPPER", "PARSER", "DICTIONARY",
+	"TEMPLATE", "CONFIGURATION", "MAPPING", "METHOD",
+};
+
+/*
+ * A statement about an object the model does not hold: recorded as not
+ * handled (kind, name, line) and skipped, never silently. `kind` holds the
+ * words read so far ("CREATE", "ALTER", "COMMENT ON"); the current token is
+ * the object's kind word. Bodies between BEGIN and END are skipped whole.
+ */
+static int not_handled(dbs_parser *p, const dbs_token *first, const char *kind)
+{
+	dbs_buf k = DBS_BUF_INIT;
+	dbs_buf_puts(&k, kind);
+	bool block = false;
+	do {
+		const dbs_token *w = dbs_p_peek(p, 0);
+		block = block || dbs_tok_is(w, "TRIGGER") || dbs_tok_is(w, "FUNCTION") || dbs_tok_is(w, "PROCEDURE") ||
+			dbs_tok_is(w, "EVENT");
+		dbs_buf_putc(&k, ' ');
+		for (size_t i = 0; i < w->len; i++)
+			dbs_buf_putc(&k, (char)(w->start[i] >= 'a' && w->start[i] <= 'z' ? w->start[i] - 32 : w->start[i]));
+		dbs_p_next(p);
+	} while (dbs_p_peek(p, 0)->kind == DBS_TK_WORD && WORD_IN(dbs_p_peek(p, 0), kind_words));
+	if (dbs_p_at(p, 0, "IF")) {
+		dbs_p_next(p);
+		dbs_p_accept(p, "NOT");
+		dbs_p_accept(p, "EXISTS");
+	}
+	const char *name = "";
+	if (dbs_p_at_name(p)) {
+		dbs_p_name(p, &name, "a name");
+		while (!p->rc && dbs_p_peek(p, 0)->kind == DBS_TK_DOT && (dbs_p_next(p), dbs_p_at_name(p)))
+			dbs_p_name(p, &name, "a name");
+	}
+	dbsync_unhandled u = { .kind = dbs_buf_ok(&k) ? dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&k)) : NULL,
+		.name = name, .line = first->line };
+	dbs_buf_free(&k);
+	if (!u.kind || DBS_VEC_PUSH(&p->s->arena, &p->s->unhandled, u))
+		return dbs_p_oom(p);
+	if (p->rc)
+		return p->rc;
+	if (block)
+		return skip_block_statement(p);
+	dbs_p_skip_statement(p);
+	return p->rc;
+}
+
+/* MySQL: CREATE [ALGORITHM = x] [DEFINER = user[@host]] [SQL SECURITY x] VIEW/TRIGGER/...
+ * (how dumps write them): the clauses name no schema object and are skipped. */
+static void skip_mysql_create_clauses(dbs_parser *p)
+{
+	for (;;) {
+		if ((dbs_p_at(p, 0, "ALGORITHM") || dbs_p_at(p, 0, "DEFINER")) && dbs_p_peek(p, 1)->kind == DBS_TK_OP) {
+			dbs_p_next(p);
+			dbs_p_next(p);
+			dbs_p_next(p);
+			const dbs_token *at = dbs_p_peek(p, 0);
+			if (at->kind == DBS_TK_OP && at->len == 1 && at->start[0] == '@') {
+				dbs_p_next(p);
+				dbs_p_next(p);
+			} else if (at->kind == DBS_TK_PARAM && at->start[0] == '@') {
+				dbs_p_next(p);
+			}
+		} else if (dbs_p_at(p, 0, "SQL") && dbs_p_at(p, 1, "SECURITY")) {
+			dbs_p_next(p);
+			dbs_p_next(p);
+			dbs_p_next(p);
+		} else {
+			return;
+		}
+	}
+}
+
 static int parse_create(dbs_parser *p)
 {
 	const dbs_token create = *dbs_p_peek(p, 0);
@@ -338,7 +414,14 @@ static int parse_create(dbs_parser *p)
 	bool or_replace = dbs_p_accept(p, "OR");
 	if (or_replace && dbs_p_expect_kw(p, "REPLACE", "after CREATE OR"))
 		return p->rc;
-	bool temp = dbs_p_accept(p, "TEMP") || dbs_p_accept(p, "TEMPORARY");
+	if (dbs_p_mysql(p))
+		skip_mysql_create_clauses(p);
+	const dbs_token *temp_at = dbs_p_peek(p, 0);
+	bool temp = dbs_tok_is(temp_at, "TEMP") || dbs_tok_is(temp_at, "TEMPORARY");
+	if (temp && (dbs_p_at(p, 1, "TABLE") || dbs_p_at(p, 1, "VIEW")))
+		return not_handled(p, &create, "CREATE"); /* no part of the stored schema */
+	if (temp)
+		dbs_p_next(p);
 	bool unique = dbs_p_accept(p, "UNIQUE");
 	const char *method = NULL;
 	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && (dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {
@@ -350,10 +433,6 @@ static int parse_create(dbs_parser *p)
 		return dbs_p_error(p, NULL, "expected INDEX after CREATE UNIQUE");
 	snprintf(p->stmt, sizeof p->stmt, "CREATE %.*s", (int)(t->len > 40 ? 40 : t->len), t->start);
 	if (dbs_tok_is(t, "TABLE")) {
-		if (temp) {
-			dbs_p_skip_statement(p); /* a temporary table is no part of the stored schema */
-			return p->rc;
-		}
 		size_t before = p->s->tables.n;
 		int rc = dbs_p_create_table(p);
 		if (!rc && p->s->tables.n > before)
@@ -366,12 +445,9 @@ static int parse_create(dbs_parser *p)
 		return dbs_p_create_index(p, unique, method);
 	if (dbs_tok_is(t, "VIEW"))
 		return dbs_p_create_view(p, temp, or_replace);
-	if (dbs_tok_is(t, "TRIGGER") || dbs_tok_is(t, "FUNCTION") || dbs_tok_is(t, "PROCEDURE"))
-		return skip_block_statement(p);
-	if (WORD_IN(t, skipped_objects)) {
-		dbs_p_skip_statement(p);
-		return p->rc;
-	}
+	if (dbs_tok_is(t, "TRIGGER") || dbs_tok_is(t, "FUNCTION") || dbs_tok_is(t, "PROCEDURE") ||
+	    (dbs_tok_is(t, "CONSTRAINT") && dbs_p_at(p, 1, "TRIGGER")) || WORD_IN(t, unhandled_objects))
+		return not_handled(p, &create, "CREATE");
 	return dbs_p_error(p, &create, "unsupported CREATE statement");
 }
 
@@ -390,11 +466,23 @@ static int parse_statement(dbs_parser *p)
 			const dbs_token first = *t;
 			return dbs_p_refuse(p, &first, "it changes a database, schema, role or the server");
 		}
-		dbs_p_skip_statement(p); /* ALTER SEQUENCE / INDEX / ... change nothing we model */
-		return p->rc;
+		const dbs_token first = *t;
+		dbs_p_next(p);
+		if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
+			return dbs_p_error(p, NULL, "expected what to ALTER");
+		return not_handled(p, &first, "ALTER"); /* ALTER SEQUENCE / INDEX / FUNCTION ... */
 	}
-	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON"))
-		return dbs_p_comment(p);
+	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON")) {
+		const dbs_token *what = dbs_p_peek(p, 2);
+		if (dbs_tok_is(what, "TABLE") || dbs_tok_is(what, "COLUMN") || dbs_tok_is(what, "INDEX"))
+			return dbs_p_comment(p);
+		const dbs_token first = *t;
+		dbs_p_next(p);
+		dbs_p_next(p);
+		if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
+			return dbs_p_error(p, NULL, "expected what to COMMENT ON");
+		return not_handled(p, &first, "COMMENT ON");
+	}
 	return dbs_p_other_statement(p);
 }
 

@@ -382,6 +382,16 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 	return h;
 }
 
+size_t dbsync_schema_unhandled_count(const dbsync_schema *schema)
+{
+	return schema ? schema->unhandled.n : 0;
+}
+
+const dbsync_unhandled *dbsync_schema_unhandled(const dbsync_schema *schema, size_t i)
+{
+	return schema && i < schema->unhandled.n ? &schema->unhandled.items[i] : NULL;
+}
+
 size_t dbsync_schema_table_count(const dbsync_schema *schema)
 {
 	return schema->tables.n;

@@ -887,6 +887,72 @@ static void test_not_schema_ddl_refused(void **state)
 		"\"temp\" names another database");
 }
 
+/* Objects the model does not hold are listed through the public API (kind,
+ * name, line), in script order, never silently skipped. */
+static void expect_unhandled(const dbsync_schema *s, const char *const *want, size_t n)
+{
+	if (dbsync_schema_unhandled_count(s) != n)
+		fail_msg("%zu statements not handled, want %zu", dbsync_schema_unhandled_count(s), n);
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unhandled *u = dbsync_schema_unhandled(s, i);
+		char got[200];
+		snprintf(got, sizeof got, "%d %s %s", u->line, u->kind, u->name);
+		assert_string_equal(got, want[i]);
+	}
+	assert_null(dbsync_schema_unhandled(s, n));
+}
+
+static void test_unhandled_statements_are_listed(void **state)
+{
+	(void)state;
+	static const char pg[] =
+		"CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\n"
+		"CREATE TYPE public.mood AS ENUM ('sad', 'ok');\n"
+		"CREATE SEQUENCE public.t_id_seq AS integer START WITH 1;\n"
+		"CREATE TABLE t (id integer DEFAULT nextval('t_id_seq'), m text);\n"
+		"CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$;\n"
+		"CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n"
+		"CREATE MATERIALIZED VIEW mv AS SELECT 1;\n"
+		"CREATE POLICY p ON t USING (true);\n"
+		"ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;\n"
+		"COMMENT ON EXTENSION citext IS 'x';\n"
+		"CREATE TEMP TABLE scratch (x int);\n"
+		"CREATE OR REPLACE RULE r AS ON INSERT TO t DO NOTHING;\n"
+		"CREATE DOMAIN d AS int;";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg, strlen(pg));
+	static const char *const want_pg[] = { "1 CREATE EXTENSION citext", "2 CREATE TYPE mood",
+		"3 CREATE SEQUENCE t_id_seq", "5 CREATE FUNCTION f", "6 CREATE TRIGGER trg",
+		"7 CREATE MATERIALIZED VIEW mv", "8 CREATE POLICY p", "9 ALTER SEQUENCE t_id_seq",
+		"10 COMMENT ON EXTENSION citext", "11 CREATE TEMP TABLE scratch", "12 CREATE RULE r", "13 CREATE DOMAIN d" };
+	expect_unhandled(s, want_pg, sizeof want_pg / sizeof want_pg[0]);
+	assert_int_equal(dbsync_schema_table_count(s), 1);
+	dbsync_schema_free(s);
+
+	static const char my[] =
+		"CREATE TABLE t (id int);\n"
+		"/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER trg BEFORE INSERT ON t "
+		"FOR EACH ROW BEGIN SET NEW.id = CASE WHEN NEW.id IS NULL THEN 0 ELSE NEW.id END; END */;\n"
+		"CREATE DEFINER='root'@'%' PROCEDURE p() BEGIN SELECT 1; END;\n"
+		"CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;\n"
+		"/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ "
+		"/*!50001 VIEW `v` AS select 1 AS `one` */;";
+	s = parse_ok(DBSYNC_DIALECT_MYSQL, my, strlen(my));
+	static const char *const want_my[] = { "2 CREATE TRIGGER trg", "3 CREATE PROCEDURE p", "4 CREATE EVENT e" };
+	expect_unhandled(s, want_my, 3);
+	assert_int_equal(s->views.n, 1);
+	dbsync_schema_free(s);
+
+	static const char sq[] =
+		"CREATE TABLE t (id int);\n"
+		"CREATE VIRTUAL TABLE fts USING fts5(body);\n"
+		"CREATE TRIGGER IF NOT EXISTS trg AFTER INSERT ON t BEGIN UPDATE t SET id = CASE WHEN 1 THEN 2 END; END;";
+	s = parse_ok(DBSYNC_DIALECT_SQLITE, sq, strlen(sq));
+	static const char *const want_sq[] = { "2 CREATE VIRTUAL TABLE fts", "3 CREATE TRIGGER trg" };
+	expect_unhandled(s, want_sq, 2);
+	dbsync_schema_free(s);
+	assert_int_equal(dbsync_schema_unhandled_count(NULL), 0);
+}
+
 static void test_pg_alter_column_forms(void **state)
 {
 	(void)state;
@@ -1110,6 +1176,7 @@ int main(void)
 		cmocka_unit_test(test_statement_errors_name_objects),
 		cmocka_unit_test(test_pg_alter_column_forms),
 		cmocka_unit_test(test_not_schema_ddl_refused),
+		cmocka_unit_test(test_unhandled_statements_are_listed),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_mutations_and_garbage),

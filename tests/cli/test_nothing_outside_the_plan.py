@@ -294,7 +294,12 @@ def test_pg_dump_schema_only_reads_back_as_no_changes(pg_server, live_pg, tmp_pa
     desired = tmp_path / "dump.sql"
     desired.write_text(dump.stdout)
     before = pg_state(pg_server, name)
+    # the sequences pg_dump writes on their own are listed, never silently skipped
     r = run("plan", "--desired", str(desired), "--db", url)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Not handled" in r.stdout and "CREATE SEQUENCE keep_id_seq" in r.stdout, r.stdout
+    assert "--ignore-unsupported" in r.stderr
+    r = run("plan", "--ignore-unsupported", "--desired", str(desired), "--db", url)
     assert r.returncode == 0 and "No changes" in r.stdout, r.stdout + r.stderr
     # the same names qualified with another schema are refused, naming it
     pg(pg_server, name, "CREATE SCHEMA other")
@@ -319,3 +324,18 @@ def test_pg_hostile_identifiers_round_trip(pg_server, live_pg, tmp_path):
         ("'); DROP TABLE keep; --",)]
     r = run("plan", "--desired", str(desired), "--db", url)
     assert r.returncode == 0 and "No changes" in r.stdout, r.stdout + r.stderr
+
+
+# --- the Python binding -------------------------------------------------------
+
+def test_binding_lists_unhandled_statements_and_refuses_what_is_not_ddl():
+    from django_dbsync import _engine
+
+    sql = "CREATE TABLE t (id int);\nCREATE SEQUENCE s;\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n"
+    assert _engine.unhandled_statements("postgresql", sql) == [("CREATE SEQUENCE", "s", 2),
+                                                               ("CREATE TRIGGER", "tr", 3)]
+    assert _engine.unhandled_statements("sqlite", "CREATE TABLE t (id int);") == []
+    with pytest.raises(_engine.Error) as err:
+        _engine.unhandled_statements("mysql", "CREATE TABLE t (id int);\nDELETE FROM live_db.keep;")
+    assert err.value.code_name == "EPARSE" and err.value.line == 2
+    assert "DELETE FROM live_db.keep" in str(err.value)
