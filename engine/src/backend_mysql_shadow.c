@@ -42,11 +42,16 @@
 
 #define MY DBSYNC_DIALECT_MYSQL
 
-/* Two strings of one row, copied into out (each up to 64 bytes). */
-static int query_two(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, char a[64], char b[64])
+/* The database's default charset and collation (each up to 64 bytes), and
+ * whether the session reads strings another way than the engine's lexer
+ * (sql_mode NO_BACKSLASH_ESCAPES or ANSI_QUOTES), in one round trip. */
+static int query_defaults(dbsync_ctx *ctx, dbsync_conn *conn, char a[64], char b[64], bool *odd_strings)
 {
+	static const char sql[] = "SELECT @@character_set_database, @@collation_database, "
+		"@@SESSION.sql_mode REGEXP 'NO_BACKSLASH_ESCAPES|ANSI_QUOTES'";
 	MYSQL *db = dbs_my_db(conn);
 	a[0] = b[0] = '\0';
+	*odd_strings = true;
 	if (mysql_real_query(db, sql, strlen(sql)))
 		return dbs_my_error(ctx, conn, "reading the database's default charset");
 	MYSQL_RES *res = mysql_store_result(db);
@@ -57,6 +62,8 @@ static int query_two(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, char a
 		snprintf(a, 64, "%s", row[0]);
 	if (row && row[1])
 		snprintf(b, 64, "%s", row[1]);
+	if (row && row[2])
+		*odd_strings = strcmp(row[2], "0") != 0;
 	mysql_free_result(res);
 	return 0;
 }
@@ -163,23 +170,30 @@ static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
 	dbsync_ctx_free(scratch);
 }
 
-/* Run `ddl` (the rendered statements of the desired tables, or of some of
- * them) in the shadow database and read it back. */
+static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
+	const bool *only, bool odd_strings);
+
+/* Make the desired tables (those only[] marks, all when NULL), as the engine
+ * renders them, in the shadow database and read them back. */
 static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
-	const dbsync_schema *desired, const char *ddl, size_t ddl_len)
+	const dbsync_schema *desired, const bool *only)
 {
 	dbs_my_conn *mc = conn->impl;
-	dbs_buf key = DBS_BUF_INIT;
+	dbs_buf key = DBS_BUF_INIT, ddl_buf = DBS_BUF_INIT;
 	char charset[64], collation[64], name[64];
 	int64_t id = 0;
 	dbs_buf sql = DBS_BUF_INIT, shadow_q = DBS_BUF_INIT;
-	bool made = false;
+	bool made = false, odd_strings;
 	int rc;
 	*out = NULL;
 	if ((rc = conn->backend->query_int64(&id, ctx, conn, "SELECT CONNECTION_ID()")))
 		goto cleanup;
-	if ((rc = query_two(ctx, conn, "SELECT @@character_set_database, @@collation_database", charset, collation)))
+	if ((rc = query_defaults(ctx, conn, charset, collation, &odd_strings)))
 		goto cleanup;
+	if ((rc = render(&ddl_buf, ctx, conn, desired, only, odd_strings)))
+		goto cleanup;
+	const char *ddl = dbs_buf_cstr(&ddl_buf);
+	size_t ddl_len = ddl_buf.len;
 	/* the server's reading depends on the DDL and the database's defaults */
 	dbs_buf_printf(&key, "%s %s\n", charset, collation);
 	dbs_buf_put(&key, ddl, ddl_len);
@@ -228,6 +242,7 @@ cleanup:
 	dbs_buf_free(&sql);
 	dbs_buf_free(&shadow_q);
 	dbs_buf_free(&key);
+	dbs_buf_free(&ddl_buf);
 	return rc;
 }
 
@@ -253,15 +268,17 @@ static int in_desired_order(dbsync_schema *s, const dbsync_schema *desired)
 	return 0;
 }
 
-/* The rendered statements of the tables only[] marks (all when NULL), joined. */
+/* The rendered statements of the tables only[] marks (all when NULL), joined.
+ * A session whose sql_mode reads strings otherwise than the engine's lexer
+ * gets no string whose end depends on it. */
 static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
-	const bool *only)
+	const bool *only, bool odd_strings)
 {
 	const dbs_my_conn *mc = conn->impl;
 	dbs_arena a;
 	dbs_ddl_stmts stmts = { 0 };
 	dbs_arena_init(&a);
-	int rc = dbs_render_shadow_ddl(&stmts, &a, ctx, desired, only, mc->dbname);
+	int rc = dbs_render_shadow_ddl(&stmts, &a, ctx, desired, only, mc->dbname, odd_strings);
 	for (size_t i = 0; !rc && i < stmts.n; i++) {
 		dbs_buf_put(ddl, stmts.items[i].text, stmts.items[i].len);
 		dbs_buf_puts(ddl, ";\n");
@@ -280,11 +297,7 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes only a desired schema the "
 			"parser read (canonical forms, source lines): parse it from DDL (dbsync_schema_parse) "
 			"instead of building it in code");
-	dbs_buf ddl = DBS_BUF_INIT;
-	int rc = render(&ddl, ctx, conn, desired, NULL);
-	if (!rc)
-		rc = normalize(out, ctx, conn, desired, dbs_buf_cstr(&ddl), ddl.len);
-	dbs_buf_free(&ddl);
+	int rc = normalize(out, ctx, conn, desired, NULL);
 	return rc ? rc : in_desired_order(*out, desired);
 }
 
@@ -296,16 +309,13 @@ int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *
 int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const bool *only)
 {
-	dbs_buf ddl = DBS_BUF_INIT;
 	dbsync_schema *part = NULL, *all = NULL;
 	bool whole = false;
 	int rc;
 	*out = NULL;
 	if (!desired->source_ddl)
 		return dbs_my_normalize_desired(out, ctx, conn, desired);
-	if ((rc = render(&ddl, ctx, conn, desired, only)))
-		goto cleanup;
-	if ((rc = normalize(&part, ctx, conn, desired, dbs_buf_cstr(&ddl), ddl.len)))
+	if ((rc = normalize(&part, ctx, conn, desired, only)))
 		goto cleanup;
 	if (!(all = dbs_schema_new(MY))) {
 		rc = dbs_error_oom(ctx);
@@ -333,6 +343,5 @@ int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 cleanup:
 	dbsync_schema_free(all);
 	dbsync_schema_free(part);
-	dbs_buf_free(&ddl);
 	return rc;
 }

@@ -498,7 +498,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	}
 	snprintf(sh.name, sizeof sh.name, "dbsync_shadow_%d_%u", PQbackendPID(pc->pg), ++pc->shadow_seq);
-	if ((rc = collect_refs(&sh)) || (rc = dbs_render_shadow_ddl(&sh.stmts, &sh.tmp, ctx, desired, NULL, pc->schema)))
+	if ((rc = collect_refs(&sh)) || (rc = dbs_render_shadow_ddl(&sh.stmts, &sh.tmp, ctx, desired, NULL, pc->schema, false)))
 		goto cleanup;
 	size_t per = pc->shadow_chunk ? pc->shadow_chunk : DBS_PG_SHADOW_CHUNK;
 	int n_chunks = only ? dbs_pg_chunk_some(&sh.stmts, desired, only, per) : -1;

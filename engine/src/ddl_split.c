@@ -28,7 +28,8 @@ static bool is_space(char c)
 
 /* A MySQL string ends at the same quote whether or not the server reads
  * backslash escapes (sql_mode NO_BACKSLASH_ESCAPES) or takes "..." for a name
- * (ANSI_QUOTES): only then can no session mode cut it short. */
+ * (ANSI_QUOTES). Asked only of a session in such a mode: elsewhere the server
+ * reads strings as the engine's lexer does. */
 static bool mysql_string_unambiguous(const dbs_token *t)
 {
 	size_t i = 0;
@@ -49,7 +50,7 @@ static bool mysql_string_unambiguous(const dbs_token *t)
 	return i == t->len - 1;
 }
 
-bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len)
+bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len, bool odd_strings)
 {
 	dbs_lexer lx;
 	dbs_token t;
@@ -66,7 +67,7 @@ bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len)
 				return false; /* a comment, or a MySQL executable one */
 		if (t.kind == DBS_TK_SEMI)
 			return false;
-		if (d == DBSYNC_DIALECT_MYSQL && t.kind == DBS_TK_STRING && !mysql_string_unambiguous(&t))
+		if (odd_strings && d == DBSYNC_DIALECT_MYSQL && t.kind == DBS_TK_STRING && !mysql_string_unambiguous(&t))
 			return false;
 		prev_end = t.start + t.len;
 		n++;
@@ -82,6 +83,7 @@ typedef struct renderer {
 	dbsync_ctx *ctx;
 	dbsync_dialect d;
 	const char *synced;          /* the schema (database) synced, or NULL */
+	bool odd_strings;            /* MySQL: the session may end a string elsewhere */
 	dbs_ddl_stmts *out;
 	dbs_buf b;
 } renderer;
@@ -123,7 +125,7 @@ static int push(renderer *r, const dbs_table *t, bool creates, const char *ref)
 {
 	if (!dbs_buf_ok(&r->b))
 		return dbs_error_oom(r->ctx);
-	if (!dbs_shadow_stmt_is_plain(r->d, dbs_buf_cstr(&r->b), r->b.len)) {
+	if (!dbs_shadow_stmt_is_plain(r->d, dbs_buf_cstr(&r->b), r->b.len, r->odd_strings)) {
 		size_t n = r->b.len > 160 ? 160 : r->b.len;
 		return dbs_error(r->ctx, DBSYNC_EINVALID, "table \"%s\" of the desired schema does not render as one "
 			"plain SQL statement (a name, type, expression or comment in it would end the statement or "
@@ -209,9 +211,10 @@ static int my_table(renderer *r, const dbs_table *t)
 }
 
 int dbs_render_shadow_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired,
-	const bool *only, const char *synced)
+	const bool *only, const char *synced, bool odd_strings)
 {
-	renderer r = { .a = a, .ctx = ctx, .d = desired->dialect, .synced = synced, .out = out, .b = DBS_BUF_INIT };
+	renderer r = { .a = a, .ctx = ctx, .d = desired->dialect, .synced = synced, .odd_strings = odd_strings,
+		.out = out, .b = DBS_BUF_INIT };
 	int rc = 0;
 	for (size_t i = 0; i < desired->tables.n && !rc; i++) {
 		if (only && !only[i])

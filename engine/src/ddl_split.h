@@ -34,14 +34,17 @@ typedef DBS_VEC(dbs_ddl_stmt) dbs_ddl_stmts;
  * schema); then (PostgreSQL) every foreign key as ALTER TABLE ... ADD, so
  * tables may come in any order. Each statement is checked to lex as exactly
  * one statement with nothing between its tokens but spaces (no ';', no
- * comment, no string the server could end elsewhere): a desired schema
+ * comment, no string the server could end elsewhere, see odd_strings): a desired schema
  * whose rendering would not be one plain statement is refused, naming the
  * table. Text lives in `a`.
  */
 int dbs_render_shadow_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired,
-	const bool *only, const char *synced);
+	const bool *only, const char *synced, bool odd_strings);
 
-/* True when `text` lexes (in dialect d) as one statement as described above. */
-bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len);
+/* True when `text` lexes (in dialect d) as one statement as described above.
+ * With odd_strings (a MySQL session in sql_mode NO_BACKSLASH_ESCAPES or
+ * ANSI_QUOTES, which reads strings otherwise than the engine's lexer), a
+ * string whose end would move under that mode makes it false too. */
+bool dbs_shadow_stmt_is_plain(dbsync_dialect d, const char *text, size_t len, bool odd_strings);
 
 #endif

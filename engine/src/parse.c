@@ -321,15 +321,6 @@ static const char *const unhandled_objects[] = {
 	"FOREIGN", "MATERIALIZED", "TRANSFORM", "ACCESS",
 };
 
-static bool word_in(const dbs_token *t, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (dbs_tok_is(t, list[i]))
-			return true;
-	return false;
-}
-
-#define WORD_IN(t, list) word_in((t), (list), sizeof (list) / sizeof (list)[0])
 
 /* Words that continue an object kind: MATERIALIZED VIEW, TEXT SEARCH PARSER... */
 static const char *const kind_words[] = {
@@ -356,7 +347,7 @@ static int not_handled(dbs_parser *p, const dbs_token *first, const char *kind)
 		for (size_t i = 0; i < w->len; i++)
 			dbs_buf_putc(&k, (char)(w->start[i] >= 'a' && w->start[i] <= 'z' ? w->start[i] - 32 : w->start[i]));
 		dbs_p_next(p);
-	} while (dbs_p_peek(p, 0)->kind == DBS_TK_WORD && WORD_IN(dbs_p_peek(p, 0), kind_words));
+	} while (dbs_p_peek(p, 0)->kind == DBS_TK_WORD && DBS_WORD_IN(dbs_p_peek(p, 0), kind_words));
 	if (dbs_p_at(p, 0, "IF")) {
 		dbs_p_next(p);
 		dbs_p_accept(p, "NOT");
@@ -439,14 +430,14 @@ static int parse_create(dbs_parser *p)
 			p->s->tables.items[p->s->tables.n - 1]->line = create.line;
 		return rc;
 	}
-	if (WORD_IN(t, refused_objects))
+	if (DBS_WORD_IN(t, refused_objects))
 		return dbs_p_refuse(p, &create, "it creates a database, schema or role, not a table of the schema synced");
 	if (dbs_tok_is(t, "INDEX"))
 		return dbs_p_create_index(p, unique, method);
 	if (dbs_tok_is(t, "VIEW"))
 		return dbs_p_create_view(p, temp, or_replace);
 	if (dbs_tok_is(t, "TRIGGER") || dbs_tok_is(t, "FUNCTION") || dbs_tok_is(t, "PROCEDURE") ||
-	    (dbs_tok_is(t, "CONSTRAINT") && dbs_p_at(p, 1, "TRIGGER")) || WORD_IN(t, unhandled_objects))
+	    (dbs_tok_is(t, "CONSTRAINT") && dbs_p_at(p, 1, "TRIGGER")) || DBS_WORD_IN(t, unhandled_objects))
 		return not_handled(p, &create, "CREATE");
 	return dbs_p_error(p, &create, "unsupported CREATE statement");
 }
@@ -462,7 +453,7 @@ static int parse_statement(dbs_parser *p)
 	if (dbs_tok_is(t, "ALTER")) {
 		if (dbs_p_at(p, 1, "TABLE"))
 			return dbs_p_alter_table(p);
-		if (WORD_IN(dbs_p_peek(p, 1), refused_objects)) {
+		if (DBS_WORD_IN(dbs_p_peek(p, 1), refused_objects)) {
 			const dbs_token first = *t;
 			return dbs_p_refuse(p, &first, "it changes a database, schema, role or the server");
 		}

@@ -83,6 +83,17 @@ int dbs_p_note_schema(dbs_parser *p, const char *schema, const dbs_token *at);
 /* Skip to the ';' (or end) that ends this statement, parentheses balanced. */
 void dbs_p_skip_statement(dbs_parser *p);
 
+/* True when `t` is one of the n keywords of `list`; DBS_WORD_IN counts an array. */
+static inline bool dbs_word_in(const dbs_token *t, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dbs_tok_is(t, list[i]))
+			return true;
+	return false;
+}
+
+#define DBS_WORD_IN(t, list) dbs_word_in((t), (list), sizeof (list) / sizeof (list)[0])
+
 static inline bool dbs_p_mysql(const dbs_parser *p)
 {
 	return p->s->dialect == DBSYNC_DIALECT_MYSQL;

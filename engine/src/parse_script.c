@@ -24,15 +24,6 @@
 #include "parse.h"
 #include "parse_internal.h"
 
-static bool word_in(const dbs_token *t, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (dbs_tok_is(t, list[i]))
-			return true;
-	return false;
-}
-
-#define WORD_IN(t, list) word_in((t), (list), sizeof (list) / sizeof (list)[0])
 
 /* The statement's first words as written, for the message: from its first
  * token to the end of its line, ';' or 60 bytes. */
@@ -65,11 +56,11 @@ static const char *reason(const dbs_token *t)
 	static const char *const query[] = { "SELECT", "WITH", "VALUES", "TABLE", "CALL", "DO", "EXPLAIN",
 		"EXECUTE", "PREPARE", "DEALLOCATE", "SHOW", "DESCRIBE", "DESC", "ANALYZE", "ANALYSE" };
 	static const char *const access[] = { "GRANT", "REVOKE", "REASSIGN", "SECURITY" };
-	if (WORD_IN(t, dml))
+	if (DBS_WORD_IN(t, dml))
 		return "it changes data";
-	if (WORD_IN(t, query))
+	if (DBS_WORD_IN(t, query))
 		return "it runs a query or code";
-	if (WORD_IN(t, access))
+	if (DBS_WORD_IN(t, access))
 		return "it changes privileges";
 	if (dbs_tok_is(t, "USE") || dbs_tok_is(t, "ATTACH") || dbs_tok_is(t, "DETACH"))
 		return "it switches or attaches a database";
@@ -141,7 +132,7 @@ static int pg_set(dbs_parser *p, const dbs_token *first)
 	if (dbs_p_at(p, 1, "SESSION") || dbs_p_at(p, 1, "LOCAL"))
 		k = 2;
 	const dbs_token *name = dbs_p_peek(p, k);
-	if (name->kind != DBS_TK_WORD || !WORD_IN(name, pg_settings))
+	if (name->kind != DBS_TK_WORD || !DBS_WORD_IN(name, pg_settings))
 		return dbs_p_refuse(p, first, reason(first));
 	bool path = dbs_tok_is(name, "search_path");
 	const dbs_token *eq = dbs_p_peek(p, k + 1);
@@ -210,7 +201,7 @@ static bool my_target(dbs_parser *p)
 			if (!dbs_span_eq_ci(v->start, v->len, "@session") && !dbs_span_eq_ci(v->start, v->len, "@local"))
 				return false;
 			const dbs_token *name = dbs_p_peek(p, 3);
-			if (!WORD_IN(name, my_settings))
+			if (!DBS_WORD_IN(name, my_settings))
 				return false;
 			for (int i = 0; i < 4; i++)
 				dbs_p_next(p);
@@ -228,13 +219,13 @@ static bool my_target(dbs_parser *p)
 		return false;
 	}
 	if (dbs_tok_is(t, "SESSION") || dbs_tok_is(t, "LOCAL")) {
-		if (!WORD_IN(dbs_p_peek(p, 1), my_settings))
+		if (!DBS_WORD_IN(dbs_p_peek(p, 1), my_settings))
 			return false;
 		dbs_p_next(p);
 		dbs_p_next(p);
 		return true;
 	}
-	if (t->kind == DBS_TK_WORD && WORD_IN(t, my_settings)) {
+	if (t->kind == DBS_TK_WORD && DBS_WORD_IN(t, my_settings)) {
 		dbs_p_next(p);
 		return true;
 	}

@@ -163,7 +163,7 @@ def test_mysql_hostile_identifiers_round_trip(my_server, live_my, tmp_path):
         "CREATE TABLE kid (id int PRIMARY KEY, keep_id int, name text, KEY kid_keep (keep_id), "
         "FULLTEXT KEY kid_ft (name), CONSTRAINT kid_fk FOREIGN KEY (keep_id) REFERENCES keep (id) ON DELETE CASCADE);\n"
         "CREATE TABLE `we``ird;\"t` (`c'ol; DROP TABLE keep; --` int DEFAULT 1 COMMENT '\\'); DROP TABLE keep; --',"
-        " `k` int, KEY `i``x;` (`k`));\n")
+        " `k` int, `z` varchar(20) DEFAULT 'it\\'s; \\\\', KEY `i``x;` (`k`));\n")
     r = run("apply", "--auto-approve", "--desired", str(desired), "--db", url)
     assert r.returncode == 0, r.stdout + r.stderr
     assert my(my_server, "SELECT COUNT(*) FROM keep", name) == [(3,)]
