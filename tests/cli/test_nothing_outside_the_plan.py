@@ -339,3 +339,31 @@ def test_binding_lists_unhandled_statements_and_refuses_what_is_not_ddl():
         _engine.unhandled_statements("mysql", "CREATE TABLE t (id int);\nDELETE FROM live_db.keep;")
     assert err.value.code_name == "EPARSE" and err.value.line == 2
     assert "DELETE FROM live_db.keep" in str(err.value)
+
+
+# --- not handled: listed, never "in sync" ---------------------------------------
+
+def test_unhandled_statements_are_listed_and_block_plan_and_apply_unless_ignored(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    sqlite3.connect(db).close()
+    desired = tmp_path / "desired.sql"
+    desired.write_text("CREATE TABLE t (id integer PRIMARY KEY, v text);\n"
+                       "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN UPDATE t SET v = 'x'; END;\n"
+                       "CREATE VIRTUAL TABLE fts USING fts5(v);\n")
+    url = "sqlite:///%s" % db
+    for args in (["plan"], ["apply", "--dry-run"], ["apply", "--auto-approve"]):
+        r = run(*args, "--desired", str(desired), "--db", url)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "Not handled" in r.stdout, r.stdout
+        assert "line 2: CREATE TRIGGER t_audit" in r.stdout and "line 3: CREATE VIRTUAL TABLE fts" in r.stdout
+        assert "--ignore-unsupported" in r.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+    r = run("apply", "--auto-approve", "--ignore-unsupported", "--desired", str(desired), "--db", url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run("plan", "--ignore-unsupported", "--desired", str(desired), "--db", url)
+    assert r.returncode == 0 and "No changes to what dbsync handles" in r.stdout, r.stdout + r.stderr
+    with sqlite3.connect(db) as con:
+        assert [n for (n,) in con.execute("SELECT name FROM sqlite_master ORDER BY name")] == ["t"]
