@@ -10,7 +10,7 @@
  * read the live one, so both sides come from the same printer.
  *
  * What runs there is never the user's text: it is the engine's rendering of
- * the parsed model (ddl_split.c: CREATE TABLE and CREATE INDEX, names
+ * the parsed model (shadow_ddl.c: CREATE TABLE and CREATE INDEX, names
  * unqualified, each checked to be one plain statement), so no statement of a
  * desired file (USE, DROP, a DELETE naming the live database) can reach the
  * server; the parser refuses those outright.
@@ -36,7 +36,7 @@
 
 #include "backend_mysql.h"
 #include "buf.h"
-#include "ddl_split.h"
+#include "shadow_ddl.h"
 #include "ctx.h"
 #include "dialect.h"
 

@@ -8,7 +8,7 @@
  * (or a savepoint of the caller's) that is always rolled back.
  *
  * "The desired DDL" below is never the user's text: it is what the engine
- * renders from the parsed model (ddl_split.c: CREATE TABLE, CREATE INDEX,
+ * renders from the parsed model (shadow_ddl.c: CREATE TABLE, CREATE INDEX,
  * COMMENT ON, then the foreign keys as ALTER TABLE ... ADD), names
  * unqualified, each statement checked to be one plain statement, so nothing
  * a desired file says can run here (a function call, COPY ... TO PROGRAM,

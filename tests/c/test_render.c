@@ -13,7 +13,7 @@
 #include "ctx.h"
 #include "model.h"
 #include "model_build.h"
-#include "ddl_split.h"
+#include "shadow_ddl.h"
 #include "render.h"
 
 #define SQ DBSYNC_DIALECT_SQLITE

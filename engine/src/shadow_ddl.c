@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "ddl_split.h"
+#include "shadow_ddl.h"
 #include "buf.h"
 #include "ctx.h"
 #include "dialect.h"

@@ -1,6 +1,6 @@
-/* The DDL a shadow runs, rendered by the engine from the parsed model (ddl_split.c). */
-#ifndef DBS_DDL_SPLIT_H
-#define DBS_DDL_SPLIT_H
+/* The DDL a shadow runs, rendered by the engine from the parsed model (shadow_ddl.c). */
+#ifndef DBS_SHADOW_DDL_H
+#define DBS_SHADOW_DDL_H
 
 #include <stdbool.h>
 #include <stddef.h>
