@@ -131,7 +131,12 @@ int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context)
 
 bool dbs_p_at_name(dbs_parser *p)
 {
-	const dbs_token *t = dbs_p_peek(p, 0);
+	return dbs_p_at_name_k(p, 0);
+}
+
+bool dbs_p_at_name_k(dbs_parser *p, size_t k)
+{
+	const dbs_token *t = dbs_p_peek(p, k);
 	return t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED ||
 		(t->kind == DBS_TK_STRING && p->s->dialect == DBSYNC_DIALECT_SQLITE);
 }
@@ -398,6 +403,35 @@ static void skip_mysql_create_clauses(dbs_parser *p)
 	}
 }
 
+/* PostgreSQL: CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] and
+ * ALTER SCHEMA name OWNER TO role, as pg_dump writes them for the schema it
+ * dumps: the schema is recorded (planning refuses one that is not the schema
+ * synced) and the statement changes nothing of it. The current token is SCHEMA.
+ * Anything more (CREATE SCHEMA ... CREATE TABLE ...) is refused. */
+static int schema_statement(dbs_parser *p)
+{
+	const dbs_token first = p->prev;
+	dbs_p_next(p); /* SCHEMA */
+	if (dbs_p_at(p, 0, "IF")) {
+		dbs_p_next(p);
+		dbs_p_accept(p, "NOT");
+		dbs_p_accept(p, "EXISTS");
+	}
+	const dbs_token at = *dbs_p_peek(p, 0);
+	const char *name;
+	if (dbs_p_name(p, &name, "a schema name") || dbs_p_note_schema(p, name, &at))
+		return p->rc;
+	if (dbs_p_accept(p, "AUTHORIZATION") || (dbs_p_accept(p, "OWNER") && !dbs_p_expect_kw(p, "TO", "after OWNER"))) {
+		const char *role;
+		if (dbs_p_name(p, &role, "a role name"))
+			return p->rc;
+	}
+	const dbs_tok_kind k = dbs_p_peek(p, 0)->kind;
+	if (k != DBS_TK_SEMI && k != DBS_TK_EOF)
+		return dbs_p_refuse(p, &first, "a schema's own statements are not read; write them on their own");
+	return p->rc;
+}
+
 static int parse_create(dbs_parser *p)
 {
 	const dbs_token create = *dbs_p_peek(p, 0);
@@ -430,6 +464,8 @@ static int parse_create(dbs_parser *p)
 			p->s->tables.items[p->s->tables.n - 1]->line = create.line;
 		return rc;
 	}
+	if (dbs_tok_is(t, "SCHEMA") && !dbs_p_mysql(p) && !or_replace && !temp)
+		return schema_statement(p);
 	if (DBS_WORD_IN(t, refused_objects))
 		return dbs_p_refuse(p, &create, "it creates a database, schema or role, not a table of the schema synced");
 	if (dbs_tok_is(t, "INDEX"))
@@ -453,6 +489,11 @@ static int parse_statement(dbs_parser *p)
 	if (dbs_tok_is(t, "ALTER")) {
 		if (dbs_p_at(p, 1, "TABLE"))
 			return dbs_p_alter_table(p);
+		if (dbs_p_at(p, 1, "SCHEMA") && p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at_name_k(p, 2) &&
+		    (dbs_p_at(p, 3, "OWNER") || dbs_p_peek(p, 3)->kind == DBS_TK_SEMI || dbs_p_peek(p, 3)->kind == DBS_TK_EOF)) {
+			dbs_p_next(p); /* ALTER */
+			return schema_statement(p);
+		}
 		if (DBS_WORD_IN(dbs_p_peek(p, 1), refused_objects)) {
 			const dbs_token first = *t;
 			return dbs_p_refuse(p, &first, "it changes a database, schema, role or the server");

@@ -49,6 +49,8 @@ int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context);
 /* True when the current token can be a name (word, quoted identifier, and in
  * SQLite also a string). */
 bool dbs_p_at_name(dbs_parser *p);
+/* The same for the token k places ahead. */
+bool dbs_p_at_name_k(dbs_parser *p, size_t k);
 /* Consume a name into the schema arena; `what` describes it for the error. */
 int dbs_p_name(dbs_parser *p, const char **out, const char *what);
 /* [schema.]name of an object the script makes or changes: the model has one

@@ -809,7 +809,9 @@ static void test_not_schema_ddl_refused(void **state)
 		{ DBSYNC_DIALECT_POSTGRES, "MERGE INTO keep USING x ON true WHEN MATCHED THEN DELETE", "changes data" },
 		{ DBSYNC_DIALECT_POSTGRES, "ALTER SYSTEM SET fsync = off", "server" },
 		{ DBSYNC_DIALECT_POSTGRES, "ALTER ROLE x SUPERUSER", "role" },
-		{ DBSYNC_DIALECT_POSTGRES, "CREATE SCHEMA other", "schema" },
+		{ DBSYNC_DIALECT_POSTGRES, "CREATE SCHEMA other CREATE TABLE x (id int)", "schema's own statements" },
+		{ DBSYNC_DIALECT_POSTGRES, "ALTER SCHEMA other RENAME TO x", "changes a database, schema" },
+		{ DBSYNC_DIALECT_MYSQL, "CREATE SCHEMA other", "creates a database" },
 		{ DBSYNC_DIALECT_POSTGRES, "SET ROLE postgres", "setting" },
 		{ DBSYNC_DIALECT_POSTGRES, "SET session_replication_role = replica", "setting" },
 		{ DBSYNC_DIALECT_POSTGRES, "SELECT pg_catalog.set_config('search_path', 'x', false)", "query or code" },
@@ -854,13 +856,16 @@ static void test_not_schema_ddl_refused(void **state)
 		"SET xmloption = content;\nSET client_min_messages = warning;\nSET row_security = off;\n"
 		"SET default_tablespace = '';\nSET default_table_access_method = heap;\n"
 		"BEGIN;\nCREATE TABLE public.t (id integer);\nCOMMIT;\nSTART TRANSACTION;\nEND;\n"
-		"SET search_path TO app, pg_catalog;";
+		"SET search_path TO app, pg_catalog;\nCREATE SCHEMA IF NOT EXISTS app AUTHORIZATION x;\n"
+		"ALTER SCHEMA app OWNER TO x;\nCREATE SCHEMA other;";
 	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg_dump, strlen(pg_dump));
 	assert_int_equal(s->tables.n, 1);
-	assert_int_equal(s->qualifiers.n, 2);
+	assert_int_equal(s->qualifiers.n, 3);
 	assert_string_equal(s->qualifiers.items[0].schema, "public");
 	assert_int_equal(s->qualifiers.items[0].line, 14);
 	assert_string_equal(s->qualifiers.items[1].schema, "app");
+	assert_string_equal(s->qualifiers.items[2].schema, "other");
+	assert_int_equal(s->qualifiers.items[2].line, 21);
 	dbsync_schema_free(s);
 	static const char my_dump[] =
 		"/*M!999999\\- enable the sandbox mode */\n"

@@ -309,6 +309,26 @@ def test_pg_dump_schema_only_reads_back_as_no_changes(pg_server, live_pg, tmp_pa
     assert pg_state(pg_server, name)[:3] == before[:3]
 
 
+def test_pg_dump_of_another_schema_plans_against_that_schema_only(pg_server, live_pg, tmp_path):
+    url, name = live_pg
+    pg(pg_server, name, "CREATE SCHEMA app; CREATE TABLE app.t (id integer PRIMARY KEY, n text NOT NULL);"
+                        "CREATE INDEX t_n ON app.t (n)")
+    dump = subprocess.run(["pg_dump", "--schema-only", "-h", pg_server, "-U", "dbsync", "-n", "app", name],
+                          capture_output=True, text=True, timeout=60)
+    assert dump.returncode == 0, dump.stderr
+    assert "CREATE SCHEMA app;" in dump.stdout and "app.t" in dump.stdout
+    desired = tmp_path / "dump.sql"
+    desired.write_text(dump.stdout)
+    before = pg_state(pg_server, name)
+    r = run("plan", "--desired", str(desired), "--db", url, "--schema", "app")
+    assert r.returncode == 0 and "No changes" in r.stdout, r.stdout + r.stderr
+    # against public it names schema "app": refused, nothing made in public
+    for args in (["plan"], ["apply", "--auto-approve"]):
+        r = run(*args, "--desired", str(desired), "--db", url)
+        assert r.returncode == 1 and 'schema "app"' in r.stderr, r.stdout + r.stderr
+    assert pg_state(pg_server, name)[:3] == before[:3]
+
+
 def test_pg_hostile_identifiers_round_trip(pg_server, live_pg, tmp_path):
     url, name = live_pg
     desired = tmp_path / "desired.sql"
