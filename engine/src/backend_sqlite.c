@@ -175,8 +175,21 @@ static int sq_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	sqlite3_busy_timeout(sc->db, timeout_ms);
 	/* Reading the schema makes a file that is not a database fail here, not
 	 * later. The pragmas are the ones Django sets on each of its connections. */
-	rc = sq_exec(ctx, conn, "SELECT count(*) FROM sqlite_schema;"
-		"PRAGMA foreign_keys=ON;PRAGMA legacy_alter_table=OFF");
+	static const char first[] = "SELECT count(*) FROM sqlite_schema;"
+		"PRAGMA foreign_keys=ON;PRAGMA legacy_alter_table=OFF";
+	rc = sq_exec(ctx, conn, first);
+	if (rc && dbsync_ctx_error(ctx)->native_code == SQLITE_READONLY_ROLLBACK) {
+		/* a killed writer's hot journal that this connection may not roll
+		 * back (it is read-only, or the file is not ours to write): read
+		 * again once it is rolled back, or say what to do */
+		if ((rc = dbs_sq_roll_back_hot_journal(ctx, name, timeout_ms)))
+			goto cleanup;
+		rc = sq_exec(ctx, conn, first);
+	}
+	if (rc && dbsync_ctx_error(ctx)->native_code == SQLITE_READONLY_DIRECTORY && dbs_sq_is_wal(name)) {
+		rc = dbs_sq_wal_unreadable(ctx, name);
+		goto cleanup;
+	}
 	if (rc) {
 		const dbsync_error *e = dbsync_ctx_error(ctx);
 		if (rc != DBSYNC_ELOCKED)

@@ -38,6 +38,18 @@ static inline sqlite3 *dbs_sq_db(const dbsync_conn *conn)
  * with the extended result code as native_code. `what` says what was being done. */
 int dbs_sq_error(dbsync_ctx *ctx, dbsync_conn *conn, int rc, const char *what);
 
+/* A connection met a hot journal it may not roll back (SQLITE_READONLY_ROLLBACK:
+ * it is read-only, or SQLite opened the file read-only) in the database `name`:
+ * roll it back through a short read-write connection when this process may
+ * write the file and its directory, else record what to do.
+ * backend_sqlite_journal.c. */
+int dbs_sq_roll_back_hot_journal(dbsync_ctx *ctx, const char *name, int timeout_ms);
+/* Whether the database file `name` (a plain path) is in WAL mode, and why such
+ * a database cannot be read by this process (SQLITE_READONLY_DIRECTORY: it may
+ * not create the -wal and -shm files). */
+bool dbs_sq_is_wal(const char *name);
+int dbs_sq_wal_unreadable(dbsync_ctx *ctx, const char *name);
+
 /* How much of the catalog introspection trusts the parser. */
 enum {
 	DBS_SQ_PARSE = 0,        /* parse every CREATE statement, pragma rows correct it */

@@ -377,9 +377,17 @@ int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schem
 		}
 	for (size_t i = 0; i < schema->views.n; i++) {
 		const dbs_view *v = schema->views.items[i];
+		if (!v->definition || !*v->definition) {
+			/* never "CREATE VIEW v AS ;": say why the definition is missing */
+			dbs_buf_puts(&b, "-- view ");
+			dbs_quote_ident(&b, schema->dialect, v->name);
+			dbs_buf_puts(&b, ": the server showed this user no definition (MySQL and MariaDB show it "
+				"only with the SHOW VIEW privilege)\n");
+			continue;
+		}
 		dbs_buf_puts(&b, "CREATE VIEW ");
 		dbs_quote_ident(&b, schema->dialect, v->name);
-		dbs_buf_printf(&b, " AS %s;\n", v->definition ? v->definition : "");
+		dbs_buf_printf(&b, " AS %s;\n", v->definition);
 	}
 	*out = dbs_buf_detach(&b);
 	if (!*out)

@@ -150,9 +150,11 @@ class Command(BaseCommand):
         # The engine connects first: wrong credentials or an unreachable server
         # are then reported by the engine, without the password, before Django's
         # own connection (which the PostgreSQL schema editor opens) can fail
-        # with a driver traceback.
+        # with a driver traceback. Only a run that may change something opens
+        # a connection that can write: the listings of orphans and views read.
         conn = open_connection(alias, readonly=dry_run or options["check"]
-                               or options["suggest_manual_commands"])
+                               or options["suggest_manual_commands"]
+                               or (orphans.requested(options) and not options["drop_orphaned"]))
         run = self._report_run = run_report.RunReport(alias, settings, options, selection, dry_run)
         try:
             if not options["skip_checks"]:
