@@ -35,6 +35,7 @@ typedef struct dbs_column {
 	bool autoincrement;          /* SQLite AUTOINCREMENT, MySQL AUTO_INCREMENT */
 	const char *identity;        /* PostgreSQL: "ALWAYS" or "BY DEFAULT", else NULL */
 	const char *collation;       /* COLLATE name, or NULL */
+	const char *charset;         /* MySQL, parsed: CHARACTER SET name, or NULL (the shadow renders it) */
 	const char *comment;         /* or NULL */
 	const char *on_update_expr;  /* MySQL ON UPDATE expression (CURRENT_TIMESTAMP(6)), or NULL */
 } dbs_column;

@@ -375,10 +375,10 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 				return p->rc;
 		} else if (dbs_p_mysql(p) && (dbs_p_at(p, 0, "CHARSET") ||
 			   (dbs_p_at(p, 0, "CHARACTER") && dbs_p_at(p, 1, "SET")))) {
-			const char *ignored;
+			/* kept: without COLLATE it decides the column's collation */
 			dbs_p_accept(p, "CHARACTER");
 			dbs_p_next(p); /* SET or CHARSET */
-			dbs_p_name(p, &ignored, "a character set name");
+			dbs_p_name(p, &col->charset, "a character set name");
 		} else if (dbs_p_mysql(p) && (dbs_p_accept(p, "VISIBLE") || dbs_p_accept(p, "INVISIBLE"))) {
 			/* not modeled */
 		} else if (cname) {

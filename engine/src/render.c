@@ -206,6 +206,10 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	dbs_quote_ident(out, d, c->name);
 	if (c->type)
 		dbs_buf_printf(out, " %s", c->type);
+	if (c->charset && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " CHARACTER SET ");
+		put_word(out, d, c->charset);
+	}
 	if (c->collation) {
 		dbs_buf_puts(out, " COLLATE ");
 		put_word(out, d, c->collation);

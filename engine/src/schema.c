@@ -282,7 +282,7 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		*dst = *src;
 		dst->name = dbs_arena_strdup(a, src->name);
 		if (!dst->name || DUP(type) || DUP(default_expr) || DUP(generated_expr) || DUP(identity) ||
-		    DUP(collation) || DUP(comment) || DUP(on_update_expr))
+		    DUP(collation) || DUP(charset) || DUP(comment) || DUP(on_update_expr))
 			return NULL;
 	}
 	for (size_t i = 0; i < st->constraints.n; i++) {

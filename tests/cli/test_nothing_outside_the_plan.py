@@ -154,6 +154,18 @@ def test_mysql_shadow_runs_only_engine_rendered_sql(my_server, live_my, tmp_path
     assert not [d for (d,) in my(my_server, "SHOW DATABASES") if d.startswith("dbsync_shadow")]
 
 
+def test_mysql_column_character_set_reaches_the_shadow(my_server, live_my, tmp_path):
+    """A column's CHARACTER SET without COLLATE decides its collation: the
+    rendered table carries it, so a live latin1 column is no false difference."""
+    url, name = live_my
+    my(my_server, "CREATE TABLE cs (id int PRIMARY KEY, a varchar(10) CHARACTER SET latin1)", name)
+    desired = tmp_path / "desired.sql"
+    desired.write_text("CREATE TABLE cs (id int PRIMARY KEY, a varchar(10) CHARACTER SET latin1, b int);\n")
+    r = run("plan", "--desired", str(desired), "--db", url)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "add column `b`" in r.stdout and "MODIFY" not in r.stdout, r.stdout
+
+
 def test_mysql_hostile_identifiers_round_trip(my_server, live_my, tmp_path):
     url, name = live_my
     desired = tmp_path / "desired.sql"
