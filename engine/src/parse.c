@@ -221,6 +221,8 @@ int dbs_p_balanced(dbs_parser *p, const char **start, const char **end, const ch
 			return p->rc;
 		if (t->kind == DBS_TK_EOF)
 			return dbs_p_error(p, t, "missing ')' in %s", context);
+		if (t->kind == DBS_TK_SEMI) /* a statement cannot end inside parentheses */
+			return dbs_p_error(p, t, "missing ')' before ';' in %s", context);
 		if (t->kind == DBS_TK_LPAREN) {
 			depth++;
 		} else if (t->kind == DBS_TK_RPAREN && --depth == 0) {
@@ -447,6 +449,9 @@ static int parse_create(dbs_parser *p)
 		return not_handled(p, &create, "CREATE"); /* no part of the stored schema */
 	if (temp)
 		dbs_p_next(p);
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "UNLOGGED"))
+		return dbs_p_error(p, NULL, "CREATE UNLOGGED TABLE is not supported: whether a table is logged is not "
+			"managed; write CREATE TABLE");
 	bool unique = dbs_p_accept(p, "UNIQUE");
 	const char *method = NULL;
 	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && (dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {
@@ -506,7 +511,8 @@ static int parse_statement(dbs_parser *p)
 	}
 	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON")) {
 		const dbs_token *what = dbs_p_peek(p, 2);
-		if (dbs_tok_is(what, "TABLE") || dbs_tok_is(what, "COLUMN") || dbs_tok_is(what, "INDEX"))
+		if (dbs_tok_is(what, "TABLE") || dbs_tok_is(what, "COLUMN") || dbs_tok_is(what, "INDEX") ||
+		    dbs_tok_is(what, "CONSTRAINT") || dbs_p_sqlite(p))
 			return dbs_p_comment(p);
 		const dbs_token first = *t;
 		dbs_p_next(p);
