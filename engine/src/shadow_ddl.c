@@ -150,6 +150,14 @@ static int comment(renderer *r, const dbs_table *t, const char *what, const char
 	return push(r, t, false, NULL);
 }
 
+static int constraint_comment(renderer *r, const dbs_table *t, const dbs_constraint *k)
+{
+	if (!k->comment || !k->name)
+		return 0;
+	dbs_pg_render_constraint_comment(&r->b, t->name, k->name, k->comment);
+	return push(r, t, false, NULL);
+}
+
 /* PostgreSQL: the table without its foreign keys, its indexes, its comments. */
 static int pg_table(renderer *r, const dbs_table *t)
 {
@@ -174,6 +182,10 @@ static int pg_table(renderer *r, const dbs_table *t)
 		if ((rc = comment(r, t, "INDEX", ix->name, NULL, ix->comment)))
 			return rc;
 	}
+	/* a foreign key's comment follows it, in the second pass */
+	for (size_t i = 0; i < t->constraints.n; i++)
+		if (t->constraints.items[i]->kind != DBS_CON_FOREIGN && (rc = constraint_comment(r, t, t->constraints.items[i])))
+			return rc;
 	return 0;
 }
 
@@ -188,7 +200,7 @@ static int pg_foreign_keys(renderer *r, const dbs_table *t)
 		dbs_buf_puts(&r->b, " ADD ");
 		dbs_pg_render_constraint(&r->b, k);
 		int rc = push(r, t, false, k->ref_table);
-		if (rc)
+		if (rc || (rc = constraint_comment(r, t, k)))
 			return rc;
 	}
 	return 0;
