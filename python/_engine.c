@@ -828,7 +828,10 @@ static PyObject *Plan_get_fills(PlanObject *self, void *Py_UNUSED(closure))
 			Py_DECREF(list);
 			return f ? NULL : raise_error(DBSYNC_ERROR, "plan fill out of range", NULL, 0, 0, 0);
 		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+		if (PyList_SetItem(list, (Py_ssize_t)i, d)) { /* steals d */
+			Py_DECREF(list);
+			return NULL;
+		}
 	}
 	return list;
 }
