@@ -342,7 +342,13 @@ static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 
 int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
 {
-	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	/* MySQL spells its full-text and spatial index types as a kind of index */
+	bool my_kind = d == DBSYNC_DIALECT_MYSQL && ix->method &&
+		(strcmp(ix->method, "fulltext") == 0 || strcmp(ix->method, "spatial") == 0);
+	if (my_kind)
+		dbs_buf_puts(out, strcmp(ix->method, "fulltext") == 0 ? "CREATE FULLTEXT INDEX " : "CREATE SPATIAL INDEX ");
+	else
+		dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
 	dbs_quote_ident(out, d, ix->name);
 	dbs_buf_puts(out, " ON ");
 	dbs_quote_ident(out, d, t->name);
