@@ -367,7 +367,7 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 				return dbs_p_oom(p);
 			dbs_p_next(p);
 		} else if (dbs_p_mysql(p) && dbs_p_at(p, 0, "ON") && dbs_p_at(p, 1, "UPDATE")) {
-			/* ON UPDATE CURRENT_TIMESTAMP[(n)]: not modeled yet */
+			/* ON UPDATE CURRENT_TIMESTAMP[(n)]: the shadow reads it back (normalize_desired) */
 			dbs_p_next(p);
 			dbs_p_next(p);
 			dbs_p_next(p);
