@@ -57,9 +57,9 @@ static inline char *case_trim_dup(const char *s, size_t n)
 static inline int case_set_option(case_file *cf, const char *word, char *err, size_t errn)
 {
 	static const char *const keys[] = { "create_tables", "add_columns", "drop_columns", "alter_columns",
-		"sync_indexes" };
+		"sync_indexes", "keep_extra_indexes" };
 	int *fields[] = { &cf->opts.create_tables, &cf->opts.add_columns, &cf->opts.drop_columns,
-		&cf->opts.alter_columns, &cf->opts.sync_indexes };
+		&cf->opts.alter_columns, &cf->opts.sync_indexes, &cf->opts.keep_extra_indexes };
 	const char *eq = strchr(word, '=');
 	for (size_t i = 0; eq && i < sizeof keys / sizeof *keys; i++)
 		if (strlen(keys[i]) == (size_t)(eq - word) && strncmp(word, keys[i], (size_t)(eq - word)) == 0) {
