@@ -48,6 +48,21 @@ static const char *fk_label(dbs_planner *p, const dbs_table *from, const dbs_con
 	return dbs_buf_cstr(b);
 }
 
+/* The table drops (from `before` on in their stage) go ahead of the stage's
+ * key and index drops: a dropped table's foreign keys go with it, so a
+ * primary key it references can then be dropped (MySQL errno 150 when the
+ * key went first). */
+static void drops_first(dbs_planner *p, size_t before)
+{
+	dbs_op_build **items = p->stages[DBS_STAGE_DROP_INDEX].items;
+	size_t n = p->stages[DBS_STAGE_DROP_INDEX].n;
+	for (size_t moved = 0; moved < n - before; moved++) {
+		dbs_op_build *b = items[before + moved];
+		memmove(&items[moved + 1], &items[moved], before * sizeof *items);
+		items[moved] = b;
+	}
+}
+
 /* Whether this plan drops foreign key k of `from` for good (a pending drop,
  * not added again): the kept table then no longer references anything
  * through it once the drops run (DBS_STAGE_DROP_FK comes first). */
@@ -218,8 +233,11 @@ int dbs_plan_drop_tables(dbs_planner *p)
 	}
 	if ((rc = refuse_referenced(p, &ds)))
 		goto cleanup;
+	size_t before = p->stages[DBS_STAGE_DROP_INDEX].n;
 	for (size_t i = 0; i < ds.n && !rc; i++)
 		rc = plan_one(p, &ds, i, &fk_off);
+	if (!rc)
+		drops_first(p, before);
 	if (fk_off)
 		p->plan->foreign_keys_off = true;
 cleanup:

@@ -149,6 +149,16 @@ static const dbs_str_vec *needs_on(const dbs_planner *p, const dbs_table *owner,
 
 /* The first foreign key (staying through the drops) that the key being
  * dropped serves and nothing else kept does; NULL when none. */
+/* A table the caller drops (drop_tables): its keys go with it, before the
+ * stage's key drops (plan_drop.c puts table drops first). */
+static bool dropped_table(const dbs_planner *p, const char *table)
+{
+	for (size_t i = 0; i < p->plan->opts.n_drop_tables; i++)
+		if (p->plan->opts.drop_tables[i] && dbs_name_eq(MY, p->plan->opts.drop_tables[i], table))
+			return true;
+	return false;
+}
+
 static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dropped,
 	const dbs_table **owner_out, const dbs_constraint **fk_out, const dbs_str_vec **need_out)
 {
@@ -157,7 +167,7 @@ static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dr
 		const dbs_table *owner = p->live->tables.items[t];
 		for (size_t j = 0; j < owner->constraints.n; j++) {
 			const dbs_constraint *fk = owner->constraints.items[j];
-			if (fk->kind != DBS_CON_FOREIGN || !fk->name ||
+			if (fk->kind != DBS_CON_FOREIGN || !fk->name || dropped_table(p, owner->name) ||
 			    stage_has(p, DBS_STAGE_DROP_FK, DBSYNC_OP_DROP_FOREIGN_KEY, owner->name, fk->name))
 				continue;
 			const dbs_str_vec *need = needs_on(p, owner, fk, L->name);
