@@ -775,6 +775,28 @@ static PyObject *Plan_get_ops(PlanObject *self, void *Py_UNUSED(closure))
 	return list;
 }
 
+/* fills: the defaults the plan waits for, as dicts: table, column, model, field */
+static PyObject *Plan_get_fills(PlanObject *self, void *Py_UNUSED(closure))
+{
+	if (!plan_ready(self))
+		return NULL;
+	size_t n = dbsync_plan_fill_count(self->plan);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_fill *f = dbsync_plan_fill(self->plan, i);
+		PyObject *d = f ? Py_BuildValue("{s:s,s:s,s:z,s:z}", "table", f->table, "column", f->column,
+			"model", f->model, "field", f->field) : NULL;
+		if (!d) {
+			Py_DECREF(list);
+			return f ? NULL : raise_error(DBSYNC_ERROR, "plan fill out of range", NULL, 0, 0, 0);
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+	}
+	return list;
+}
+
 static PyObject *Plan_get_pending_count(PlanObject *self, void *Py_UNUSED(closure))
 {
 	if (!plan_ready(self))
@@ -815,6 +837,9 @@ static PyGetSetDef Plan_getset[] = {
 	{ "ops", (getter)Plan_get_ops, NULL,
 	  "operations as dicts: kind, risk, status, table, object, summary, detail, reason, sql", NULL },
 	{ "pending_count", (getter)Plan_get_pending_count, NULL, "number of pending operations", NULL },
+	{ "fills", (getter)Plan_get_fills, NULL,
+	  "defaults the plan waits for (metadata \"has_default\" without \"default\"), as dicts: "
+	  "table, column, model, field; plan again with their values before applying", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
