@@ -25,7 +25,7 @@ pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolatio
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
 .PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 build test test-c test-c-sanitize \
-	test-py test-py-django52 test-py-django6 demo clean
+	test-py test-py-django52 test-py-django6 demo clean wheel test-wheel
 
 all: build
 
@@ -66,7 +66,7 @@ test-py: test-py-django52 test-py-django6
 # each one's output printed whole when it ends. A failure stops after the
 # pair it is in; make's exit status says so.
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
 
 demo: deps
@@ -92,3 +92,13 @@ bench-mysql: build
 bench-django: deps
 	$(call pip_install,$(VENV52))
 	bench/django_compare.sh 2000
+
+# wheel: the binary wheel (abi3, manylinux, client libraries bundled) in dist/; see README.
+wheel: deps
+	scripts/wheel.sh
+
+# wheel: build it, install it into fresh venvs (Python 3.10 and 3.12) and sync on all backends.
+test-wheel: deps
+	whl="$$(scripts/wheel.sh)"; \
+	.venv/wheel-tools/bin/python -m pip install -q --disable-pip-version-check 'pytest>=8'; \
+	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py

@@ -48,7 +48,7 @@ venv() {
 	# mysqlclient: Django's MySQL/MariaDB driver, for the MariaDB half; it builds
 	# from source against libmariadb-dev, found through pkg-config (system installs both).
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
-		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja \
+		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.3' ninja \
 		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1' \
 		'jsonschema>=4.18'  # reports: the JSON report is validated against docs/report.schema.json
 }
