@@ -43,6 +43,8 @@ static const char usage_text[] =
 	"  --rename-tables     rename a table that clearly is a missing table's old name\n"
 	"                      instead of creating it empty (see docs/renames-and-dbcheck.md)\n"
 	"  --keep-table-case   do not rename a table whose name differs only in letter case\n"
+	"  --keep-extra-indexes  keep indexes and constraints the desired schema does not have\n"
+	"                      (listed as skipped with their DROP SQL)\n"
 	"  --ignore-unsupported  plan/apply: go ahead although the desired file has statements\n"
 	"                      dbsync does not handle (triggers, functions, sequences, types...,\n"
 	"                      listed as \"Not handled\"); without it plan/apply exit 1 on them\n"
@@ -378,6 +380,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	opts.metadata_json = metadata;
 	opts.auto_rename_tables = a->rename_tables;
 	opts.auto_fix_table_case = !a->keep_table_case;
+	opts.keep_extra_indexes = a->keep_extra_indexes;
 	if (a->drop_tables && !(drops = split_names(a->drop_tables, &drops_buf, &opts.n_drop_tables))) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
@@ -448,9 +451,19 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	if (a->lock_timeout_ms >= 0)
 		aopts.lock_timeout_ms = (unsigned)a->lock_timeout_ms;
 	int arc = dbsync_plan_apply(ctx, conn, plan, &aopts);
-	if (arc)
-		cli_report_error(ctx, "apply failed, nothing was committed where the database allows it");
-	else
+	if (arc) {
+		/* an operation is APPLIED only once committed: say exactly what stays */
+		size_t committed = count_status(plan, DBSYNC_STATUS_APPLIED);
+		char what[96];
+		if (committed)
+			snprintf(what, sizeof what, "apply failed after committing %zu change(s)", committed);
+		cli_report_error(ctx, committed ? what : "apply failed, nothing was committed");
+		for (size_t i = 0; committed && i < dbsync_plan_op_count(plan); i++) {
+			const dbsync_op *op = dbsync_plan_op(plan, i);
+			if (op->status == DBSYNC_STATUS_APPLIED)
+				fprintf(stderr, "  committed: %s\n", op->summary ? op->summary : "?");
+		}
+	} else
 		printf("Applied %zu change(s); %zu skipped, %zu refused.\n", count_status(plan, DBSYNC_STATUS_APPLIED),
 			count_status(plan, DBSYNC_STATUS_SKIPPED), count_status(plan, DBSYNC_STATUS_REFUSED));
 	/* the report records a failed run too, with the error of the failed step */
@@ -493,6 +506,7 @@ int main(int argc, char **argv)
 		{ "lock-timeout", required_argument, NULL, 'L' },
 		{ "rename-tables", no_argument, NULL, 'R' },
 		{ "keep-table-case", no_argument, NULL, 'K' },
+		{ "keep-extra-indexes", no_argument, NULL, 'X' },
 		{ "ignore-unsupported", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -529,6 +543,7 @@ int main(int argc, char **argv)
 		case 'T': a.drop_tables = optarg; break;
 		case 'R': a.rename_tables = 1; break;
 		case 'K': a.keep_table_case = 1; break;
+		case 'X': a.keep_extra_indexes = 1; break;
 		case 'U': a.ignore_unsupported = 1; break;
 		case 'r':
 		case 'L': {

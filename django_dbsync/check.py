@@ -38,6 +38,7 @@ def plan(conn, desired, settings, *, safe_only=False):
             create_tables=settings["AUTO_CREATE_TABLES"],
             add_columns=settings["AUTO_ADD_COLUMNS"],
             drop_columns=False if safe_only else settings["AUTO_DROP_COLUMNS"],
+            keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
             **renames.plan_options(settings),
         )
     except Error as e:

@@ -465,13 +465,14 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 {
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
 		"drop_columns", "alter_columns", "sync_indexes", "auto_fix_table_case",
-		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", NULL };
+		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", "keep_extra_indexes", NULL };
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOp:plan", kwlist, &desired_obj,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOpp:plan", kwlist, &desired_obj,
 			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
 			&opts.alter_columns, &opts.sync_indexes, &opts.auto_fix_table_case,
-			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss))
+			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss,
+			&opts.keep_extra_indexes))
 		return NULL;
 	Py_ssize_t desired_len;
 	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
@@ -645,7 +646,7 @@ static PyMethodDef Connection_methods[] = {
 	  "plan(desired_sql, metadata_json=None, *, create_tables=True, add_columns=True,\n"
 	  "     drop_columns=False, alter_columns=True, sync_indexes=True,\n"
 	  "     auto_fix_table_case=True, auto_rename_tables=False, approved_renames=None,\n"
-	  "     drop_tables=None, count_data_loss=True)\n--\n\n"
+	  "     drop_tables=None, count_data_loss=True, keep_extra_indexes=False)\n--\n\n"
 	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
 	  "bring the database in line with it." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,

@@ -320,6 +320,9 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if (!rc)
 		rc = dbs_plan_renames_finish(&p);
 	/* inspect: orphaned tables the caller chose to drop */
+	/* before the orphan drops: a kept foreign key still references its table */
+	if (!rc)
+		rc = dbs_plan_keep_extra(&p);
 	if (!rc)
 		rc = dbs_plan_drop_tables(&p);
 	if (rc || (rc = collect_stages(&p)))

@@ -230,6 +230,11 @@ void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *par
 		bool declared = false;
 		for (size_t j = 0; j < parsed->constraints.n && !declared; j++)
 			declared = k->name && dbs_str_eq(parsed->constraints.items[j]->name, k->name);
+		/* MySQL reads a unique index back as a UNIQUE constraint: the name
+		 * of CREATE UNIQUE INDEX was declared too */
+		for (size_t j = 0; j < parsed->indexes.n && !declared; j++)
+			declared = k->name && k->kind == DBS_CON_UNIQUE && parsed->indexes.items[j]->unique &&
+				dbs_str_eq(parsed->indexes.items[j]->name, k->name);
 		if (!declared)
 			k->name = NULL;
 	}

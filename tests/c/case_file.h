@@ -25,6 +25,7 @@ typedef struct case_file {
 	char *rows_expect;   /* ... and its expected lines */
 	bool reverse;
 	dbsync_plan_options opts;
+	char **drop_tables;  /* drop_table=NAME options, as opts.drop_tables */
 	char *text;          /* the whole file */
 } case_file;
 
@@ -39,6 +40,9 @@ static inline void case_file_free(case_file *cf)
 	free(cf->replaced);
 	free(cf->rows_query);
 	free(cf->rows_expect);
+	for (size_t i = 0; i < cf->opts.n_drop_tables; i++)
+		free(cf->drop_tables[i]);
+	free(cf->drop_tables);
 	free(cf->text);
 	memset(cf, 0, sizeof *cf);
 }
@@ -57,10 +61,21 @@ static inline char *case_trim_dup(const char *s, size_t n)
 static inline int case_set_option(case_file *cf, const char *word, char *err, size_t errn)
 {
 	static const char *const keys[] = { "create_tables", "add_columns", "drop_columns", "alter_columns",
-		"sync_indexes" };
+		"sync_indexes", "keep_extra_indexes" };
 	int *fields[] = { &cf->opts.create_tables, &cf->opts.add_columns, &cf->opts.drop_columns,
-		&cf->opts.alter_columns, &cf->opts.sync_indexes };
+		&cf->opts.alter_columns, &cf->opts.sync_indexes, &cf->opts.keep_extra_indexes };
 	const char *eq = strchr(word, '=');
+	if (eq && (size_t)(eq - word) == strlen("drop_table") && strncmp(word, "drop_table", 10) == 0) {
+		char **v = realloc(cf->drop_tables, (cf->opts.n_drop_tables + 1) * sizeof *v);
+		if (!v)
+			return -1;
+		cf->drop_tables = v;
+		if (!(v[cf->opts.n_drop_tables] = strdup(eq + 1)))
+			return -1;
+		cf->opts.n_drop_tables++;
+		cf->opts.drop_tables = (const char *const *)cf->drop_tables;
+		return 0;
+	}
 	for (size_t i = 0; eq && i < sizeof keys / sizeof *keys; i++)
 		if (strlen(keys[i]) == (size_t)(eq - word) && strncmp(word, keys[i], (size_t)(eq - word)) == 0) {
 			*fields[i] = atoi(eq + 1);

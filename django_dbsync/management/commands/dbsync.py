@@ -239,6 +239,7 @@ class Command(BaseCommand):
                 create_tables=settings["AUTO_CREATE_TABLES"],
                 add_columns=settings["AUTO_ADD_COLUMNS"],
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
+                keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
                 **renames.plan_options(settings, approved),
             )
         except Error as e:

@@ -153,11 +153,18 @@ typedef struct dbsync_plan_options {
 	 * to dbsync_conn_catalog_queries; default 1.
 	 */
 	int count_data_loss;
+	/**
+	 * Keep indexes, constraints and foreign keys the desired schema does not
+	 * have: their drops are planned as SKIPPED, SQL shown (default 0: they
+	 * are dropped when sync_indexes is on). A drop making way for a desired
+	 * object of the same name still runs.
+	 */
+	int keep_extra_indexes;
 } dbsync_plan_options;
 
 #define DBSYNC_PLAN_OPTIONS_VERSION 2
 #define DBSYNC_PLAN_OPTIONS_INIT { DBSYNC_PLAN_OPTIONS_VERSION, 1, 1, 0, 1, 1, NULL, \
-	1, 0, NULL, 0, NULL, 0, 1 }
+	1, 0, NULL, 0, NULL, 0, 1, 0 }
 
 /** A plan: ordered operations. Owns everything in it. */
 typedef struct dbsync_plan dbsync_plan;
