@@ -18,6 +18,8 @@ typedef struct case_file {
 	char *current;       /* SQL run on the fresh database, or NULL */
 	char *desired;       /* DDL of the desired schema */
 	char *expect;        /* expected lines, blank lines removed, each ending in '\n' */
+	char *expect_older;  /* what a server older than older_than (a major) plans instead, or NULL */
+	int older_than;
 	char *metadata;      /* one line of JSON, or NULL */
 	char *filled;        /* "table.column ..." whose NULLs may become a fill value */
 	char *replaced;      /* "table.column ..." whose values a data-loss change may replace */
@@ -34,6 +36,7 @@ static inline void case_file_free(case_file *cf)
 	free(cf->current);
 	free(cf->desired);
 	free(cf->expect);
+	free(cf->expect_older);
 	free(cf->metadata);
 	free(cf->filled);
 	free(cf->replaced);
@@ -118,7 +121,7 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 		static const struct { const char *tag; int id; } tags[] = {
 			{ "-- case:", 0 }, { "-- options:", 1 }, { "-- metadata:", 2 }, { "-- filled:", 3 },
 			{ "-- reverse:", 4 }, { "-- current:", 5 }, { "-- desired:", 6 }, { "-- expect:", 7 },
-			{ "-- rows-after:", 8 }, { "-- replaced:", 9 },
+			{ "-- rows-after:", 8 }, { "-- replaced:", 9 }, { "-- expect-before-major:", 10 },
 		};
 		int id = -1;
 		size_t tl = 0;
@@ -149,6 +152,11 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 			case 7: section = &cf->expect; blank_skip = true; break;
 			case 8: rows = true; break;
 			case 9: cf->replaced = value; value = NULL; break;
+			case 10:
+				cf->older_than = atoi(value);
+				section = &cf->expect_older;
+				blank_skip = true;
+				break;
 			}
 			free(value);
 		} else if (rows) {

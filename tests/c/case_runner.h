@@ -136,9 +136,12 @@ static inline void case_plan_apply_replan(const case_file *cf, dbsync_ctx *ctx, 
 	if (after_plan)
 		after_plan(cf->name);
 	char *got = plan_lines(plan);
-	if (!lines_match(cf->expect, got)) {
+	/* an older server may lack a statement: the case says what it plans instead */
+	const char *expect = cf->expect_older && atoi(dbsync_conn_server_version(conn)) < cf->older_than
+		? cf->expect_older : cf->expect;
+	if (!lines_match(expect, got)) {
 		/* cmocka truncates long messages; the statements go out whole */
-		fprintf(stderr, "%s: statements differ\n--- expected\n%s--- got\n%s", cf->name, cf->expect, got);
+		fprintf(stderr, "%s: statements differ\n--- expected\n%s--- got\n%s", cf->name, expect, got);
 		fail_msg("%s: statements differ", cf->name);
 	}
 	free(got);
