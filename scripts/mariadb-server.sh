@@ -9,6 +9,11 @@
 # it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
 # can prove that a password never shows up in a message.
 #
+# DBSYNC_MYSQL_BINDIR (optional): a directory searched first for the server,
+# install and client programs, e.g. another MariaDB release unpacked there.
+# (MySQL 8's mysqld is set up differently, with --initialize-insecure; it is
+# not supported here, see docs/versions.md.)
+#
 # DBSYNC_MARIADB_SERVER_OPTIONS (optional): extra server options, split on
 # spaces, given to both the bootstrap and the server, for settings fixed at
 # install time such as --lower-case-table-names=1.
@@ -24,6 +29,12 @@ cmd=$1
 dir=$2
 
 find_prog() {
+	for p in "$@"; do
+		if [ -n "${DBSYNC_MYSQL_BINDIR:-}" ] && [ -x "$DBSYNC_MYSQL_BINDIR/$p" ]; then
+			echo "$DBSYNC_MYSQL_BINDIR/$p"
+			return 0
+		fi
+	done
 	for p in "$@"; do
 		if command -v "$p" >/dev/null 2>&1; then
 			command -v "$p"
