@@ -10,9 +10,9 @@
 # can prove that a password never shows up in a message.
 #
 # DBSYNC_MYSQL_BINDIR (optional): a directory searched first for the server,
-# install and client programs, e.g. another MariaDB release unpacked there.
-# (MySQL 8's mysqld is set up differently, with --initialize-insecure; it is
-# not supported here, see docs/versions.md.)
+# install and client programs. Only Debian's MariaDB has been run through it:
+# no other MariaDB or MySQL build is obtainable here (docs/versions.md), and
+# MySQL 8's mysqld would need --initialize-insecure instead of mariadb-install-db.
 #
 # DBSYNC_MARIADB_SERVER_OPTIONS (optional): extra server options, split on
 # spaces, given to both the bootstrap and the server, for settings fixed at
