@@ -57,8 +57,11 @@ static const char q_columns[] =
 	"ORDER BY a.attrelid, a.attnum";
 
 /* Key columns come as attribute numbers, named from the columns already
- * read; only a reference to a table this read does not cover (another
- * schema, a partition) has its names looked up by the server. */
+ * read; an exclusion constraint comes as the server prints it and is read by
+ * the DDL parser. %s: whether a unique key treats NULLs as equal
+ * (indnullsnotdistinct, PostgreSQL 15; false before). Only a reference to
+ * a table this read does not cover (another schema, a partition) has its
+ * names looked up by the server. */
 static const char q_constraints[] =
 	"SELECT co.conrelid, co.conname, co.contype, co.conkey, "
 	"CASE WHEN co.contype = 'c' THEN pg_catalog.pg_get_expr(co.conbin, co.conrelid) END, "
@@ -67,16 +70,22 @@ static const char q_constraints[] =
 	"(SELECT pg_catalog.json_agg(a.attname ORDER BY k.i) "
 	"FROM pg_catalog.unnest(co.confkey) WITH ORDINALITY k(num, i) "
 	"JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num) END, "
-	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred "
+	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred, "
+	"CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, "
+	"%s, dc.description, co.connoinherit "
 	"FROM pg_catalog.pg_constraint co "
 	"JOIN pg_catalog.pg_class c ON c.oid = co.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"LEFT JOIN pg_catalog.pg_class fc ON fc.oid = co.confrelid "
 	"LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace "
-	"WHERE " OWN_TABLES " AND co.contype IN ('p','u','c','f') "
+	"LEFT JOIN pg_catalog.pg_description dc ON dc.objoid = co.oid "
+	"AND dc.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND dc.objsubid = 0 "
+	"WHERE " OWN_TABLES " AND co.contype IN ('p','u','c','f','x') "
 	"ORDER BY co.conrelid, co.contype <> 'p', co.conname";
 
-/* Indexes that back a constraint are that constraint's business. Each part
+/* Indexes that back a constraint are that constraint's business. Storage
+ * parameters come as "name=value,..." (reloptions); the last %s is
+ * indnullsnotdistinct as above. Each part
  * is [attnum, expression, included, desc, opclass, collation]; opclass and
  * collation only where they differ from the default, as pg_get_indexdef
  * prints them. Only key columns have indclass / indoption / indcollation
@@ -96,6 +105,7 @@ static const char q_indexes[] =
 	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.k - 1] "
 	"LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[s.k - 1] "
 	"LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = i.indcollation[s.k - 1]) "
+	", pg_catalog.array_to_json(ic.reloptions), %s "
 	"FROM pg_catalog.pg_index i "
 	"JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
 	"JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
@@ -133,7 +143,7 @@ typedef struct pg_intro {
 /* Row handlers return 0, ROW_OOM, or ROW_CHANGED when a row names a table or
  * column the earlier queries did not see (only possible when introspect runs
  * inside the caller's read-committed transaction). */
-enum { ROW_OOM = -1, ROW_CHANGED = -2 };
+enum { ROW_OOM = -1, ROW_CHANGED = -2, ROW_UNREADABLE = -3 /* the error is on ctx */ };
 
 typedef int (*row_fn)(pg_intro *in, const PGresult *res, int row);
 
@@ -218,6 +228,8 @@ static int consume(pg_intro *in, const PGresult *res, const char *what, row_fn f
 		int r = fn(in, res, i);
 		if (r == ROW_OOM)
 			rc = dbs_error_oom(in->ctx);
+		else if (r == ROW_UNREADABLE)
+			rc = dbsync_ctx_error(in->ctx)->code;
 		else if (r == ROW_CHANGED)
 			rc = dbs_error(in->ctx, DBSYNC_EDB, "the catalog of schema \"%s\" changed while it was "
 				"read (%s); read it again outside a transaction", in->schema, what);
@@ -351,6 +363,35 @@ static const char *fk_action(int code)
 	}
 }
 
+/* An exclusion constraint: pg_get_constraintdef's text, read by the DDL
+ * parser as "ALTER TABLE t ADD CONSTRAINT name <text>" so both sides of a
+ * comparison come from one reader. */
+static int exclusion(pg_intro *in, pg_rel *r, const PGresult *res, int row)
+{
+	const char *name = PQgetvalue(res, row, 1);
+	dbs_buf sql = DBS_BUF_INIT;
+	dbs_buf_puts(&sql, "ALTER TABLE ");
+	dbs_quote_ident(&sql, DBSYNC_DIALECT_POSTGRES, r->t->name);
+	dbs_buf_puts(&sql, " ADD CONSTRAINT ");
+	dbs_quote_ident(&sql, DBSYNC_DIALECT_POSTGRES, name);
+	dbs_buf_printf(&sql, " %s", unqualify(in, PQgetvalue(res, row, 14)));
+	int rc = dbs_buf_ok(&sql) ? 0 : ROW_OOM;
+	if (!rc && dbs_parse_into(in->s, in->ctx, sql.ptr, sql.len)) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", dbsync_ctx_error(in->ctx)->message);
+		dbs_error(in->ctx, DBSYNC_EDB, "cannot read exclusion constraint \"%s\" of table \"%s\" (%s): %s", name,
+			r->t->name, PQgetvalue(res, row, 14), why);
+		rc = ROW_UNREADABLE;
+	}
+	dbs_buf_free(&sql);
+	if (rc || !r->t->constraints.n)
+		return rc;
+	dbs_constraint *k = r->t->constraints.items[r->t->constraints.n - 1];
+	if (!PQgetisnull(res, row, 16) && !(k->comment = field(in, res, row, 16)))
+		return ROW_OOM;
+	return 0;
+}
+
 static int on_constraint(pg_intro *in, const PGresult *res, int row)
 {
 	pg_rel *r = row_rel(in, res, row);
@@ -359,20 +400,26 @@ static int on_constraint(pg_intro *in, const PGresult *res, int row)
 	int type = field_char(res, row, 2), rc;
 	dbs_con_kind kind = type == 'p' ? DBS_CON_PRIMARY : type == 'u' ? DBS_CON_UNIQUE
 		: type == 'c' ? DBS_CON_CHECK : DBS_CON_FOREIGN;
+	if (type == 'x')
+		return exclusion(in, r, res, row);
 	dbs_constraint *k = dbs_table_add_constraint(in->s, r->t, kind);
 	if (!k || !(k->name = field(in, res, row, 1)))
+		return ROW_OOM;
+	if (!PQgetisnull(res, row, 16) && !(k->comment = field(in, res, row, 16)))
 		return ROW_OOM;
 	if (kind == DBS_CON_CHECK) {
 		/* conkey lists the columns a CHECK mentions, which the model does not
 		 * keep: whether it was written on a column is not in the catalog */
 		const char *e = field(in, res, row, 4);
+		k->no_inherit = field_true(res, row, 17);
 		return e && (k->check_expr = expr(in, e)) ? 0 : ROW_OOM;
 	}
 	if ((rc = key_names(in, &k->cols, r, PQgetvalue(res, row, 3))))
 		return rc;
-	/* Django: UniqueConstraint(deferrable=...) */
+	/* Django: UniqueConstraint(deferrable=..., nulls_distinct=False) */
 	k->deferrable = field_true(res, row, 12);
 	k->initially_deferred = field_true(res, row, 13);
+	k->nulls_not_distinct = field_true(res, row, 15);
 	if (kind != DBS_CON_FOREIGN)
 		return 0;
 	const char *ref = PQgetvalue(res, row, 6), *nsp = PQgetvalue(res, row, 7);
@@ -438,6 +485,32 @@ static int index_parts(pg_intro *in, const pg_rel *r, dbs_index *ix, const char 
 	return rc;
 }
 
+/* reloptions, a JSON array of "name=value", into ix->options. */
+static int storage_params(pg_intro *in, dbs_index *ix, const char *text)
+{
+	json_t *arr = json_loads(text, JSON_DECODE_ANY, NULL);
+	int rc = json_is_array(arr) ? 0 : ROW_CHANGED;
+	dbs_buf b = DBS_BUF_INIT, key = DBS_BUF_INIT;
+	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
+		const char *item = json_string_value(json_array_get(arr, i));
+		const char *eq = item ? strchr(item, '=') : NULL;
+		if (!eq) {
+			rc = ROW_CHANGED;
+			break;
+		}
+		dbs_buf_clear(&key);
+		dbs_buf_put(&key, item, (size_t)(eq - item));
+		dbs_put_option(&b, dbs_buf_cstr(&key), eq + 1);
+	}
+	if (!rc && b.len && !(dbs_buf_ok(&b) && dbs_buf_ok(&key) &&
+	    (ix->options = dbs_arena_strdup(&in->s->arena, dbs_buf_cstr(&b)))))
+		rc = ROW_OOM;
+	dbs_buf_free(&b);
+	dbs_buf_free(&key);
+	json_decref(arr);
+	return rc;
+}
+
 static int on_index(pg_intro *in, const PGresult *res, int row)
 {
 	pg_rel *r = row_rel(in, res, row);
@@ -454,12 +527,16 @@ static int on_index(pg_intro *in, const PGresult *res, int row)
 		return ROW_OOM;
 	if (!PQgetisnull(res, row, 5) && !(ix->comment = field(in, res, row, 5)))
 		return ROW_OOM;
+	int rc = PQgetisnull(res, row, 7) ? 0 : storage_params(in, ix, PQgetvalue(res, row, 7));
+	if (rc)
+		return rc;
+	ix->nulls_not_distinct = field_true(res, row, 8);
 	return PQgetisnull(res, row, 6) ? 0 : index_parts(in, r, ix, PQgetvalue(res, row, 6));
 }
 
 /* The catalog queries, in the order they are read, for this server. */
 typedef struct catalog_queries {
-	char cols[sizeof q_columns + 32], idx[sizeof q_indexes + 32];
+	char cols[sizeof q_columns + 32], cons[sizeof q_constraints + 160], idx[sizeof q_indexes + 64];
 	const char *sql[DBS_PG_CATALOG_QUERIES];
 } catalog_queries;
 
@@ -469,10 +546,14 @@ static const row_fn query_fn[DBS_PG_CATALOG_QUERIES] = { on_table, on_column, on
 static void catalog_queries_for(catalog_queries *q, int server_num)
 {
 	snprintf(q->cols, sizeof q->cols, q_columns, server_num >= 120000 ? "a.attgenerated" : "''::\"char\"");
-	snprintf(q->idx, sizeof q->idx, q_indexes, server_num >= 110000 ? "i.indnkeyatts" : "i.indnatts");
+	bool nnd = server_num >= 150000;
+	snprintf(q->cons, sizeof q->cons, q_constraints, nnd ? "CASE WHEN co.contype = 'u' THEN (SELECT "
+		"ci.indnullsnotdistinct FROM pg_catalog.pg_index ci WHERE ci.indexrelid = co.conindid) END" : "false");
+	snprintf(q->idx, sizeof q->idx, q_indexes, server_num >= 110000 ? "i.indnkeyatts" : "i.indnatts",
+		nnd ? "i.indnullsnotdistinct" : "false");
 	q->sql[0] = q_tables;
 	q->sql[1] = q->cols;
-	q->sql[2] = q_constraints;
+	q->sql[2] = q->cons;
 	q->sql[3] = q->idx;
 }
 

@@ -97,13 +97,20 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 	case DBS_CON_PRIMARY:
 		return dbs_names_eq(d, &a->cols, &b->cols);
 	case DBS_CON_UNIQUE:
-		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols);
+		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols) &&
+			a->nulls_not_distinct == b->nulls_not_distinct && a->deferrable == b->deferrable &&
+			a->initially_deferred == b->initially_deferred;
 	case DBS_CON_CHECK:
-		return names_compatible(d, a, b) && dbs_str_eq(a->check_expr, b->check_expr);
+		return names_compatible(d, a, b) && dbs_str_eq(a->check_expr, b->check_expr) &&
+			a->no_inherit == b->no_inherit;
 	case DBS_CON_FOREIGN:
 		return dbs_names_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
 			ref_cols_eq(d, a, b) && action_eq(a->on_delete, b->on_delete) &&
 			action_eq(a->on_update, b->on_update) && a->deferrable == b->deferrable &&
+			a->initially_deferred == b->initially_deferred;
+	case DBS_CON_EXCLUDE:
+		return names_compatible(d, a, b) && a->exclude && b->exclude &&
+			dbs_index_equal(d, a->exclude, b->exclude) && a->deferrable == b->deferrable &&
 			a->initially_deferred == b->initially_deferred;
 	}
 	return false;
@@ -121,13 +128,14 @@ static bool method_eq(const char *a, const char *b)
 bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 {
 	if (a->unique != b->unique || a->parts.n != b->parts.n || !dbs_str_eq(a->where_expr, b->where_expr) ||
-	    !method_eq(a->method, b->method) || !dbs_names_eq(d, &a->include, &b->include))
+	    !method_eq(a->method, b->method) || !dbs_names_eq(d, &a->include, &b->include) ||
+	    !dbs_str_eq(a->options, b->options) || a->nulls_not_distinct != b->nulls_not_distinct)
 		return false;
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
 		if (!dbs_name_eq(d, p->column, q->column) || !dbs_str_eq(p->expr, q->expr) || p->desc != q->desc ||
 		    !dbs_ascii_ieq(p->collation, q->collation) || !dbs_ascii_ieq(p->opclass, q->opclass) ||
-		    p->prefix_len != q->prefix_len)
+		    p->prefix_len != q->prefix_len || !dbs_str_eq(p->op, q->op))
 			return false;
 	}
 	return true;

@@ -10,6 +10,7 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "render.h"
 #include "inspect_internal.h"
 #include "dbsync/inspect.h"
 #ifdef DBSYNC_HAVE_MYSQL
@@ -255,6 +256,14 @@ static json_t *constraint_json(const dbs_constraint *k)
 	set(e, "name", str_or_null(k->name), &oom);
 	if (k->kind == DBS_CON_CHECK) {
 		set(e, "expr", str_or_null(k->check_expr), &oom);
+	} else if (k->kind == DBS_CON_EXCLUDE) {
+		/* the definition as the DDL writes it: EXCLUDE USING gist (...) ... */
+		dbs_buf b = DBS_BUF_INIT;
+		if (k->exclude)
+			dbs_render_exclude(&b, k->exclude);
+		set(e, "definition", dbs_buf_ok(&b) ? json_string(dbs_buf_cstr(&b)) : NULL, &oom);
+		dbs_buf_free(&b);
+		set(e, "deferrable", json_boolean(k->deferrable), &oom);
 	} else {
 		set(e, "columns", name_list(&k->cols), &oom);
 	}
@@ -264,6 +273,9 @@ static json_t *constraint_json(const dbs_constraint *k)
 		set(e, "on_delete", json_string(k->on_delete ? k->on_delete : "NO ACTION"), &oom);
 		set(e, "on_update", json_string(k->on_update ? k->on_update : "NO ACTION"), &oom);
 	}
+	if (k->kind == DBS_CON_UNIQUE)
+		set(e, "nulls_distinct", json_boolean(!k->nulls_not_distinct), &oom);
+	set(e, "comment", str_or_null(k->comment), &oom);
 	if (oom) {
 		json_decref(e);
 		return NULL;
@@ -285,6 +297,8 @@ static json_t *index_json(const dbs_index *x)
 		set(pe, "column", str_or_null(p->column), &oom);
 		set(pe, "expr", str_or_null(p->expr), &oom);
 		set(pe, "desc", json_boolean(p->desc), &oom);
+		set(pe, "opclass", str_or_null(p->opclass), &oom);
+		set(pe, "collation", str_or_null(p->collation), &oom);
 	}
 	if (oom) {
 		json_decref(e);
@@ -296,6 +310,9 @@ static json_t *index_json(const dbs_index *x)
 	set(e, "parts", parts, &oom);
 	set(e, "where", str_or_null(x->where_expr), &oom);
 	set(e, "method", str_or_null(x->method), &oom);
+	set(e, "include", name_list(&x->include), &oom);
+	set(e, "options", str_or_null(x->options), &oom);
+	set(e, "comment", str_or_null(x->comment), &oom);
 	if (oom) {
 		json_decref(e);
 		return NULL;
@@ -306,8 +323,8 @@ static json_t *index_json(const dbs_index *x)
 static void table_details(json_t *root, const dbs_table *t, bool *oom)
 {
 	json_t *cols = json_array(), *uniques = json_array(), *checks = json_array();
-	json_t *fks = json_array(), *idx = json_array(), *pk = json_null();
-	if (!cols || !uniques || !checks || !fks || !idx)
+	json_t *fks = json_array(), *idx = json_array(), *pk = json_null(), *excl = json_array();
+	if (!cols || !uniques || !checks || !fks || !idx || !excl)
 		*oom = true;
 	for (size_t i = 0; !*oom && i < t->columns.n; i++)
 		if (json_array_append_new(cols, column_json(t->columns.items[i])))
@@ -320,7 +337,8 @@ static void table_details(json_t *root, const dbs_table *t, bool *oom)
 				*oom = true;
 			continue;
 		}
-		json_t *target = k->kind == DBS_CON_UNIQUE ? uniques : k->kind == DBS_CON_CHECK ? checks : fks;
+		json_t *target = k->kind == DBS_CON_UNIQUE ? uniques : k->kind == DBS_CON_CHECK ? checks
+			: k->kind == DBS_CON_EXCLUDE ? excl : fks;
 		if (json_array_append_new(target, constraint_json(k)))
 			*oom = true;
 	}
@@ -333,6 +351,7 @@ static void table_details(json_t *root, const dbs_table *t, bool *oom)
 	set(root, "checks", checks, oom);
 	set(root, "indexes", idx, oom);
 	set(root, "foreign_keys", fks, oom);
+	set(root, "exclusions", excl, oom);
 	set(root, "comment", str_or_null(t->comment), oom);
 }
 

@@ -209,13 +209,46 @@ static int scan_dollar(dbs_lexer *lx, dbs_token *t)
 }
 
 static const char *const multi_ops[] = {
-	"->>", "#>>", "!~*",
+	"<=>", "->>", "#>>", "!~*",
 	"||", "::", "<=", ">=", "<>", "!=", "==", "<<", ">>", "->", "@>", "<@", "&&",
 	"#>", "?|", "?&", "~*", "!~", "~~", ":=", "=>",
 };
 
+/* PostgreSQL's rule (scan.l): the longest run of operator characters, cut
+ * before a comment start; a run of two or more may end in + or - only when
+ * it holds one of ~ ! @ # % ^ & | ?, else those are cut off ("=-1" is "="
+ * then "-1", "-|-" and "!~~*" are one operator each). */
+static size_t pg_op_len(const dbs_lexer *lx)
+{
+	static const char op_chars[] = "+-*/<>=~!@#%^&|?"; /* the server adds `, which no operator uses */
+	size_t n = 0;
+	while (n < left(lx) && lx->p[n] && strchr(op_chars, lx->p[n])) {
+		if (n > 0 && ((lx->p[n - 1] == '-' && lx->p[n] == '-') || (lx->p[n - 1] == '/' && lx->p[n] == '*'))) {
+			n--;
+			break;
+		}
+		n++;
+	}
+	bool special = false;
+	for (size_t i = 0; i < n && !special; i++)
+		special = strchr("~!@#%^&|?", lx->p[i]) != NULL;
+	if (n > 1 && !special)
+		while (n > 1 && (lx->p[n - 1] == '+' || lx->p[n - 1] == '-'))
+			n--;
+	return n;
+}
+
 static int scan_op(dbs_lexer *lx, dbs_token *t)
 {
+	if (lx->dialect == DBSYNC_DIALECT_POSTGRES && !(peekc(lx, 0) == ':' && peekc(lx, 1) == ':')) {
+		size_t n = pg_op_len(lx);
+		if (n > 0) {
+			t->kind = DBS_TK_OP;
+			t->len = n;
+			advance(lx, n);
+			return 0;
+		}
+	}
 	for (size_t k = 0; k < sizeof multi_ops / sizeof multi_ops[0]; k++) {
 		size_t n = strlen(multi_ops[k]);
 		if (n <= left(lx) && memcmp(lx->p, multi_ops[k], n) == 0) {
@@ -321,6 +354,11 @@ int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
 		return 0;
 	}
 	if (is_ident_start(c)) {
+		if (pg && lower(c) == 'u' && c1 == '&' && peekc(lx, 2) == '\'') {
+			/* U&'d\0061t': a string with Unicode escapes, kept as written */
+			t->kind = DBS_TK_STRING;
+			return scan_quoted(lx, t, 2, '\'', false, "unterminated string literal");
+		}
 		if (c1 == '\'') {
 			int lc = lower(c);
 			if (lc == 'x' || (pg && lc == 'b')) {

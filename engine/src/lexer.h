@@ -3,7 +3,10 @@
  * reads a byte span (not NUL-terminated), skips whitespace and comments, and
  * knows each dialect's quoting: "ident" (SQLite, PostgreSQL), `ident` (MySQL and
  * SQLite), [ident] (SQLite), 'string' with '' escapes (MySQL also \-escapes),
- * X'blob', $tag$dollar$tag$ (PostgreSQL). Tokens point into the source.
+ * X'blob', $tag$dollar$tag$ and U&'string' (PostgreSQL). PostgreSQL operators
+ * are read as the server reads them (the longest run of operator characters:
+ * "!~~", "-|-"); the other dialects know a fixed list. Tokens point into the
+ * source.
  */
 #ifndef DBS_LEXER_H
 #define DBS_LEXER_H

@@ -43,8 +43,11 @@ typedef enum dbs_con_kind {
 	DBS_CON_PRIMARY = 1,
 	DBS_CON_UNIQUE,
 	DBS_CON_CHECK,
-	DBS_CON_FOREIGN
+	DBS_CON_FOREIGN,
+	DBS_CON_EXCLUDE              /* PostgreSQL EXCLUDE USING method (elem WITH op, ...) */
 } dbs_con_kind;
+
+struct dbs_index;
 
 typedef struct dbs_constraint {
 	dbs_con_kind kind;
@@ -59,6 +62,12 @@ typedef struct dbs_constraint {
 	bool deferrable;
 	bool initially_deferred;
 	bool pk_autoincrement;       /* SQLite: PRIMARY KEY ... AUTOINCREMENT */
+	bool nulls_not_distinct;     /* UNIQUE NULLS NOT DISTINCT (PostgreSQL 15) */
+	bool no_inherit;             /* CHECK ... NO INHERIT (PostgreSQL) */
+	/* EXCLUDE: method, parts (each with its operator), INCLUDE and WHERE, as an
+	 * index has them; the index's name is unused */
+	struct dbs_index *exclude;
+	const char *comment;         /* PostgreSQL COMMENT ON CONSTRAINT, or NULL */
 } dbs_constraint;
 
 typedef struct dbs_index_part {
@@ -68,6 +77,7 @@ typedef struct dbs_index_part {
 	const char *collation;       /* or NULL */
 	const char *opclass;         /* PostgreSQL operator class, or NULL */
 	int prefix_len;              /* MySQL prefix length, 0 when none */
+	const char *op;              /* exclusion constraints: the operator after WITH, else NULL */
 } dbs_index_part;
 
 typedef struct dbs_index {
@@ -78,6 +88,10 @@ typedef struct dbs_index {
 	const char *method;          /* "btree", "gin", ... NULL = default */
 	dbs_str_vec include;         /* INCLUDE columns */
 	const char *comment;
+	/* PostgreSQL storage parameters, canonical: "key=value" sorted by key,
+	 * joined by ", " (fastupdate=off, fillfactor=70); NULL when none */
+	const char *options;
+	bool nulls_not_distinct;     /* NULLS NOT DISTINCT (PostgreSQL 15) */
 } dbs_index;
 
 /* A trigger as the database stores it. Not part of the desired schema (Django

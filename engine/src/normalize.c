@@ -3,9 +3,11 @@
  * catalog, so the diff can compare with strcmp and finds no false differences.
  * Every rule is idempotent; each says why it holds.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctx.h"
+#include "dialect.h"
 #include "lexer.h"
 #include "parse.h"
 #include "parse_internal.h"
@@ -31,7 +33,11 @@ static const struct type_synonym {
 	 * zone(3)", so those are whole-name entries above). */
 	{ DBSYNC_DIALECT_POSTGRES, "varchar", "character varying", false },
 	{ DBSYNC_DIALECT_POSTGRES, "char", "character", false },
-	{ DBSYNC_DIALECT_POSTGRES, "bpchar", "character", false },
+	{ DBSYNC_DIALECT_POSTGRES, "dec", "numeric", false },
+	{ DBSYNC_DIALECT_POSTGRES, "varbit", "bit varying", false },
+	{ DBSYNC_DIALECT_POSTGRES, "national character", "character", false },
+	{ DBSYNC_DIALECT_POSTGRES, "national char", "character", false },
+	{ DBSYNC_DIALECT_POSTGRES, "nchar", "character", false },
 	{ DBSYNC_DIALECT_POSTGRES, "int", "integer", false },
 	{ DBSYNC_DIALECT_POSTGRES, "int4", "integer", false },
 	{ DBSYNC_DIALECT_POSTGRES, "int8", "bigint", false },
@@ -67,6 +73,51 @@ static const char *apply_synonym(dbs_arena *a, dbsync_dialect d, const char *typ
 		return dbs_arena_printf(a, "%s%s", ts->to, type + n);
 	}
 	return type;
+}
+
+/* PostgreSQL spellings whose meaning a prefix rule cannot give: the length
+ * a bare char or bit has (character(1), bit(1); bpchar alone is unlimited and
+ * prints as bpchar), float(p) by its precision, and arrays, whose sizes and
+ * dimensions the server accepts and forgets ("integer[8]", "integer[][]",
+ * "integer ARRAY[4]" are all "integer[]"). Synonyms apply to the element type. */
+static const char *pg_type_meaning(dbs_arena *a, const char *type)
+{
+	size_t n = strlen(type), base = n;
+	const char *quote = strrchr(type, '"');
+	const char *bracket = strchr(quote ? quote : type, '[');
+	bool array = false;
+	if (n > 6 && strcmp(type + n - 6, " array") == 0) {
+		base = n - 6;
+		array = true;
+	} else if (bracket) {
+		base = (size_t)(bracket - type);
+		array = true;
+		if (base > 6 && strncmp(type + base - 6, " array", 6) == 0)
+			base -= 6;
+	}
+	char *elem = dbs_arena_strndup(a, type, base);
+	const char *b = elem ? apply_synonym(a, DBSYNC_DIALECT_POSTGRES, elem) : NULL;
+	if (!b)
+		return NULL;
+	const char *meant = b;
+	if (strcmp(b, "character") == 0 || strcmp(b, "bit") == 0) {
+		meant = dbs_arena_printf(a, "%s(1)", b);
+	} else if (strncmp(b, "bpchar(", 7) == 0) {
+		meant = dbs_arena_printf(a, "character%s", b + 6);
+	} else if (strcmp(b, "float") == 0) {
+		meant = "double precision";
+	} else if (strncmp(b, "float(", 6) == 0) {
+		/* float(1) to float(24) is real, up to 53 double precision */
+		char *end = NULL;
+		long bits = strtol(b + 6, &end, 10);
+		if (end && strcmp(end, ")") == 0 && bits >= 1 && bits <= 53)
+			meant = bits <= 24 ? "real" : "double precision";
+	}
+	if (!meant)
+		return NULL;
+	if (!array)
+		return strcmp(meant, type) == 0 ? type : meant;
+	return dbs_arena_printf(a, "%s[]", meant);
 }
 
 /* Scratch space for one normalize pass: canonical text is built here and only
@@ -112,7 +163,8 @@ static int canon_type(norm *n, const char **type)
 	}
 	if (keep_or_copy(n, type))
 		return -1;
-	const char *c = apply_synonym(n->a, n->d, *type);
+	const char *c = n->d == DBSYNC_DIALECT_POSTGRES ? pg_type_meaning(n->a, *type)
+		: apply_synonym(n->a, n->d, *type);
 	if (!c)
 		return -1;
 	*type = c;
@@ -194,6 +246,109 @@ static int expr_part_to_column(dbs_arena *a, dbsync_dialect d, dbs_index_part *p
 	return 0;
 }
 
+typedef struct option_kv {
+	char *key, *value;
+} option_kv;
+
+static int cmp_option(const void *x, const void *y)
+{
+	return strcmp(((const option_kv *)x)->key, ((const option_kv *)y)->key);
+}
+
+static bool is_bool_option(const char *key)
+{
+	static const char *const names[] = { "fastupdate", "autosummarize", "deduplicate_items" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(key, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool plain_option_value(const char *v)
+{
+	if (!*v)
+		return false;
+	for (const char *c = v; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+		      *c == '.' || *c == '-'))
+			return false;
+	return true;
+}
+
+int dbs_put_option(dbs_buf *b, const char *key, const char *value)
+{
+	if (b->len)
+		dbs_buf_puts(b, ", ");
+	dbs_buf_printf(b, "%s=", key);
+	if (plain_option_value(value))
+		return dbs_buf_puts(b, value);
+	return dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, value);
+}
+
+/* Index storage parameters as dbs_put_option wrote them (from the parser or
+ * the catalog's reloptions: "fastupdate=off, FILLFACTOR=70") into one text:
+ * names lower case, sorted by name; a boolean's spellings (true, on, yes, 1)
+ * as on or off, which the server takes for them all. A quoted value stays as
+ * it is, so the rule is idempotent. */
+static int canon_options(norm *n, const char **opts)
+{
+	if (!*opts)
+		return 0;
+	char *copy = dbs_arena_strdup(n->a, *opts);
+	if (!copy)
+		return -1;
+	option_kv kv[64];
+	size_t count = 0;
+	for (char *c = copy; *c && count < 64;) {
+		while (*c == ' ' || *c == ',')
+			c++;
+		if (!*c)
+			break;
+		kv[count].key = c;
+		c += strcspn(c, "=,");
+		kv[count].value = (char *)"on"; /* a name alone is true */
+		if (*c == '=') {
+			*c++ = '\0';
+			kv[count].value = c;
+			if (*c == '\'') {
+				/* a quoted literal, '' inside it */
+				for (c++; *c && !(c[0] == '\'' && c[1] != '\''); c += c[0] == '\'' ? 2 : 1)
+					;
+				if (*c)
+					c++;
+			} else {
+				c += strcspn(c, ",");
+			}
+		}
+		if (*c)
+			*c++ = '\0';
+		for (char *k = kv[count].key; *k; k++)
+			if (*k >= 'A' && *k <= 'Z')
+				*k = (char)(*k + 32);
+		const char *v = kv[count].value;
+		if (is_bool_option(kv[count].key)) {
+			if (dbs_ascii_ieq(v, "true") || dbs_ascii_ieq(v, "on") || dbs_ascii_ieq(v, "yes") || strcmp(v, "1") == 0)
+				kv[count].value = (char *)"on";
+			else if (dbs_ascii_ieq(v, "false") || dbs_ascii_ieq(v, "off") || dbs_ascii_ieq(v, "no") ||
+				 strcmp(v, "0") == 0)
+				kv[count].value = (char *)"off";
+		}
+		if (*kv[count].key)
+			count++;
+	}
+	if (count == 0) {
+		*opts = NULL;
+		return 0;
+	}
+	qsort(kv, count, sizeof kv[0], cmp_option);
+	dbs_buf_clear(&n->buf);
+	for (size_t i = 0; i < count; i++)
+		dbs_buf_printf(&n->buf, "%s%s=%s", i ? ", " : "", kv[i].key, kv[i].value);
+	if (!dbs_buf_ok(&n->buf))
+		return -1;
+	return keep_or_copy(n, opts);
+}
+
 static int normalize_index(norm *n, dbsync_schema *s, dbs_table *t, dbs_index *ix)
 {
 	dbs_arena *a = &s->arena;
@@ -209,7 +364,7 @@ static int normalize_index(norm *n, dbsync_schema *s, dbs_table *t, dbs_index *i
 		if (canon_collation(a, s->dialect, &part->collation, dflt))
 			return -1;
 	}
-	if (canon_expr(n, &ix->where_expr))
+	if (canon_expr(n, &ix->where_expr) || canon_options(n, &ix->options))
 		return -1;
 	/* btree is every dialect's default access method */
 	if (ix->method && (strcmp(ix->method, "btree") == 0 || strcmp(ix->method, "BTREE") == 0))
@@ -359,6 +514,8 @@ static int normalize_table(norm *n, dbsync_schema *s, dbs_table *t)
 		/* INITIALLY DEFERRED needs DEFERRABLE; without it nothing is deferred */
 		if (!k->deferrable)
 			k->initially_deferred = false;
+		if (k->exclude && normalize_index(n, s, t, k->exclude))
+			return -1;
 	}
 	for (size_t i = 0; i < t->columns.n; i++) {
 		dbs_column *c = t->columns.items[i];

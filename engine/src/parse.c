@@ -204,6 +204,8 @@ int dbs_p_balanced(dbs_parser *p, const char **start, const char **end, const ch
 			return p->rc;
 		if (t->kind == DBS_TK_EOF)
 			return dbs_p_error(p, t, "missing ')' in %s", context);
+		if (t->kind == DBS_TK_SEMI) /* a statement cannot end inside parentheses */
+			return dbs_p_error(p, t, "missing ')' before ';' in %s", context);
 		if (t->kind == DBS_TK_LPAREN) {
 			depth++;
 		} else if (t->kind == DBS_TK_RPAREN && --depth == 0) {
@@ -329,6 +331,9 @@ static int parse_create(dbs_parser *p)
 	if (or_replace && dbs_p_expect_kw(p, "REPLACE", "after CREATE OR"))
 		return p->rc;
 	bool temp = dbs_p_accept(p, "TEMP") || dbs_p_accept(p, "TEMPORARY");
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "UNLOGGED"))
+		return dbs_p_error(p, NULL, "CREATE UNLOGGED TABLE is not supported: whether a table is logged is not "
+			"managed; write CREATE TABLE");
 	bool unique = dbs_p_accept(p, "UNIQUE");
 	const char *method = NULL;
 	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && (dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {

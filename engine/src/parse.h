@@ -5,6 +5,7 @@
 #ifndef DBS_PARSE_H
 #define DBS_PARSE_H
 
+#include "buf.h"
 #include "model.h"
 
 /* Parse a script of DDL statements into `s` (in s->dialect), adding tables,
@@ -24,6 +25,12 @@ const char *dbs_expr_canon(dbs_arena *a, dbsync_dialect d, const char *text, siz
  * "decimal(10,2)", "INTEGER  UNSIGNED" -> "integer unsigned"). NULL for NULL or
  * blank text (no type), and on OOM. */
 const char *dbs_type_canon(dbs_arena *a, dbsync_dialect d, const char *text, size_t len);
+
+/* Append one PostgreSQL storage parameter to a list being built ("a=1,
+ * b='x y'"): ", " first unless b is empty; a value that is not a plain word
+ * or number is quoted. dbs_schema_normalize makes such a list canonical.
+ * Returns 0 or -1 (OOM). */
+int dbs_put_option(dbs_buf *b, const char *key, const char *value);
 
 /* Bring a schema (parsed or introspected) to canonical form in place: types,
  * expressions, ON DELETE/UPDATE spellings, dialect synonyms. Idempotent. */

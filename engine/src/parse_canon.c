@@ -18,7 +18,7 @@
  *  - after '::' (PostgreSQL casts) type words stay bare and lower case;
  *  - strings, numbers and parameters as written (MySQL "..." strings become
  *    '...'), X'..' blobs upper case, != becomes <>, SQLite's == becomes =, a
- *    unary + before a number is dropped;
+ *    unary + before a number is dropped (not in PostgreSQL, which prints it);
  *  - one space between tokens, none after '(' '[' '.' '::' or a unary sign,
  *    none before ')' ']' ',' '.' '::' '[', unless the two would lex as one;
  *  - parentheses around the whole expression are dropped, repeatedly.
@@ -64,32 +64,51 @@ static int lex_all(dbsync_dialect d, const char *text, size_t len, tokvec *out)
 	}
 }
 
-enum { KW_OP = 1, KW_VALUE = 2 };
+/* Words of the expression grammar. They stay bare (upper case): quoting one
+ * would turn it into a column name ("now() AT TIME ZONE 'utc'" must not
+ * become "now() "at" "time" ZONE 'utc'"). KW_OP words take an operand after
+ * them (a sign there is unary), KW_VALUE words end one; KW_TYPE words also
+ * continue a type name after '::' or CAST's AS, where they stay lower case
+ * ("::timestamp with time zone", "::double precision"). KW_NS words are no
+ * keywords of SQLite's expressions, where they stay identifiers: there no
+ * server prints the desired side back, so "year" and year must stay equal. */
+enum { KW_OP = 1, KW_VALUE = 2, KW_TYPE = 4, KW_NS = 8 };
 
 static const struct { const char *word; int flags; } keywords[] = {
-	{ "ALL", KW_OP }, { "AND", KW_OP }, { "ANY", KW_OP }, { "ARRAY", KW_OP }, { "AS", KW_OP },
-	{ "ASC", KW_OP }, { "BETWEEN", KW_OP }, { "BY", KW_OP }, { "CASE", KW_OP }, { "COLLATE", KW_OP },
-	{ "CURRENT_DATE", KW_VALUE }, { "CURRENT_TIME", KW_VALUE }, { "CURRENT_TIMESTAMP", KW_VALUE },
-	{ "CURRENT_USER", KW_VALUE }, { "DESC", KW_OP }, { "DISTINCT", KW_OP }, { "DIV", KW_OP },
+	{ "ALL", KW_OP }, { "AND", KW_OP }, { "ANY", KW_OP }, { "ARRAY", KW_OP | KW_TYPE }, { "AS", KW_OP },
+	{ "ASC", KW_OP }, { "ASYMMETRIC", KW_OP | KW_NS }, { "AT", KW_OP | KW_NS }, { "BETWEEN", KW_OP },
+	{ "BOTH", KW_OP | KW_NS }, { "BY", KW_OP }, { "CASE", KW_OP }, { "CHARACTER", KW_OP | KW_TYPE | KW_NS },
+	{ "COLLATE", KW_OP }, { "CURRENT_DATE", KW_VALUE }, { "CURRENT_TIME", KW_VALUE },
+	{ "CURRENT_TIMESTAMP", KW_VALUE }, { "CURRENT_USER", KW_VALUE }, { "DAY", KW_VALUE | KW_TYPE | KW_NS },
+	{ "DESC", KW_OP }, { "DISTINCT", KW_OP }, { "DIV", KW_OP }, { "DOUBLE", KW_OP | KW_TYPE | KW_NS },
 	{ "ELSE", KW_OP }, { "END", KW_VALUE }, { "ESCAPE", KW_OP }, { "EXCEPT", KW_OP }, { "EXISTS", KW_OP },
-	{ "FALSE", KW_VALUE }, { "FROM", KW_OP }, { "GLOB", KW_OP }, { "GROUP", KW_OP }, { "HAVING", KW_OP },
-	{ "ILIKE", KW_OP }, { "IN", KW_OP }, { "INTERSECT", KW_OP }, { "INTERVAL", KW_OP }, { "IS", KW_OP },
-	{ "ISNULL", KW_VALUE }, { "JOIN", KW_OP }, { "LIKE", KW_OP }, { "LIMIT", KW_OP },
-	{ "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE }, { "MATCH", KW_OP }, { "NOT", KW_OP },
-	{ "NOTNULL", KW_VALUE }, { "NULL", KW_VALUE }, { "NULLS", KW_OP }, { "OFFSET", KW_OP }, { "ON", KW_OP },
-	{ "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP }, { "REGEXP", KW_OP }, { "RLIKE", KW_OP },
-	{ "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE }, { "SIMILAR", KW_OP }, { "SOME", KW_OP },
-	{ "THEN", KW_OP }, { "TRUE", KW_VALUE }, { "UNION", KW_OP }, { "UNKNOWN", KW_VALUE },
-	{ "USING", KW_OP }, { "VALUES", KW_OP }, { "WHEN", KW_OP }, { "WHERE", KW_OP }, { "XOR", KW_OP },
+	{ "FALSE", KW_VALUE }, { "FILTER", KW_OP }, { "FOR", KW_OP | KW_NS }, { "FROM", KW_OP }, { "GLOB", KW_OP },
+	{ "GROUP", KW_OP }, { "HAVING", KW_OP }, { "HOUR", KW_VALUE | KW_TYPE | KW_NS }, { "ILIKE", KW_OP },
+	{ "IN", KW_OP }, { "INTERSECT", KW_OP }, { "INTERVAL", KW_OP | KW_TYPE }, { "IS", KW_OP },
+	{ "ISNULL", KW_VALUE }, { "JOIN", KW_OP }, { "LEADING", KW_OP | KW_NS }, { "LIKE", KW_OP },
+	{ "LIMIT", KW_OP }, { "LOCAL", KW_VALUE | KW_NS }, { "LOCALTIME", KW_VALUE }, { "LOCALTIMESTAMP", KW_VALUE },
+	{ "MATCH", KW_OP }, { "MINUTE", KW_VALUE | KW_TYPE | KW_NS }, { "MONTH", KW_VALUE | KW_TYPE | KW_NS },
+	{ "NOT", KW_OP }, { "NOTNULL", KW_VALUE }, { "NULL", KW_VALUE }, { "NULLS", KW_OP }, { "OFFSET", KW_OP },
+	{ "ON", KW_OP }, { "OPERATOR", KW_OP | KW_NS }, { "OR", KW_OP }, { "ORDER", KW_OP }, { "OVER", KW_OP },
+	{ "OVERLAPS", KW_OP | KW_NS }, { "PARTITION", KW_OP }, { "PLACING", KW_OP | KW_NS },
+	{ "PRECISION", KW_OP | KW_TYPE | KW_NS }, { "REGEXP", KW_OP }, { "RLIKE", KW_OP },
+	{ "SECOND", KW_VALUE | KW_TYPE | KW_NS }, { "SELECT", KW_OP }, { "SESSION_USER", KW_VALUE },
+	{ "SIMILAR", KW_OP }, { "SOME", KW_OP }, { "SYMMETRIC", KW_OP | KW_NS }, { "THEN", KW_OP },
+	{ "TIME", KW_OP | KW_TYPE | KW_NS }, { "TIMESTAMP", KW_OP | KW_TYPE | KW_NS },
+	{ "TO", KW_OP | KW_TYPE | KW_NS }, { "TRAILING", KW_OP | KW_NS }, { "TRUE", KW_VALUE },
+	{ "UESCAPE", KW_OP | KW_NS }, { "UNION", KW_OP }, { "UNKNOWN", KW_VALUE }, { "USING", KW_OP },
+	{ "VALUES", KW_OP }, { "VARYING", KW_OP | KW_TYPE | KW_NS }, { "WHEN", KW_OP }, { "WHERE", KW_OP },
+	{ "WITH", KW_OP | KW_TYPE | KW_NS }, { "WITHIN", KW_OP | KW_NS }, { "WITHOUT", KW_OP | KW_TYPE | KW_NS },
+	{ "XOR", KW_OP }, { "YEAR", KW_VALUE | KW_TYPE | KW_NS }, { "ZONE", KW_OP | KW_TYPE | KW_NS },
 };
 
-static int keyword_flags(const dbs_token *t)
+static int keyword_flags(const dbs_token *t, dbsync_dialect d)
 {
 	if (t->kind != DBS_TK_WORD)
 		return 0;
 	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
 		if (dbs_span_eq_ci(t->start, t->len, keywords[i].word))
-			return keywords[i].flags;
+			return d == DBSYNC_DIALECT_SQLITE && (keywords[i].flags & KW_NS) ? 0 : keywords[i].flags;
 	return 0;
 }
 
@@ -201,7 +220,8 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	bool collation = st->after_collate;
 	st->after_collate = false;
 	if (st->type_depth >= 0 && st->depth <= st->type_depth) {
-		bool type_tok = (t->kind == DBS_TK_WORD && !keyword_flags(t)) ||
+		int kwf = keyword_flags(t, st->d);
+		bool type_tok = (t->kind == DBS_TK_WORD && (!kwf || (kwf & KW_TYPE))) ||
 			(t->kind == DBS_TK_LPAREN && st->prev == C_TYPE) ||
 			(t->kind == DBS_TK_RPAREN && st->depth > st->type_depth) ||
 			is_op(t, "[") || is_op(t, "]");
@@ -210,8 +230,8 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	}
 	switch (t->kind) {
 	case DBS_TK_WORD: {
-		int kw = keyword_flags(t);
-		bool type_word = !kw && (st->type_depth >= 0 || in_cast_type(st));
+		int kw = keyword_flags(t, st->d);
+		bool type_word = (!kw || (kw & KW_TYPE)) && (st->type_depth >= 0 || in_cast_type(st));
 		if (type_word) {
 			put_case(out, t->start, t->len, false);
 			return C_TYPE;
@@ -294,8 +314,11 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 		enum cls pr = st->prev;
 		bool unary = pr == C_NONE || pr == C_LPAREN || pr == C_COMMA || pr == C_OP || pr == C_UNARY ||
 			pr == C_LBRACK || pr == C_KEYWORD || pr == C_DCOLON;
-		if (unary && pr != C_UNARY && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER)
-			return C_NONE; /* +1 is 1 (but "- +1" keeps it: dropping would make "-1" next time) */
+		/* +1 is 1 (but "- +1" keeps it: dropping would make "-1" next time);
+		 * PostgreSQL keeps the operator, and prints it */
+		if (unary && pr != C_UNARY && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER &&
+		    st->d != DBSYNC_DIALECT_POSTGRES)
+			return C_NONE;
 		dbs_buf_putc(out, *t->start);
 		return unary ? C_UNARY : C_OP;
 	}
@@ -374,6 +397,30 @@ static bool plain_words(const char *v)
 	return !start;
 }
 
+/* PostgreSQL: a quoted type name is looked up in the catalog as written,
+ * while some bare names are SQL grammar with a meaning of their own: bare
+ * char is character(1), "char" a one-byte type; bare bit is bit(1), "bit"
+ * any length; "integer" is no type at all. Such a name keeps its quotes, and
+ * so does one the server would quote (upper case, spaces): only a quoted name
+ * that means the same written bare loses them. */
+static bool pg_quoted_type_is_bare(const char *v)
+{
+	static const char *const grammar[] = {
+		"char", "character", "bit", "int", "integer", "smallint", "bigint", "real", "float", "double",
+		"precision", "decimal", "dec", "boolean", "nchar", "national", "varying", "with", "without",
+		"zone", "array", "setof",
+	};
+	if (!*v || (*v >= '0' && *v <= '9'))
+		return false;
+	for (const char *c = v; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	for (size_t i = 0; i < sizeof grammar / sizeof grammar[0]; i++)
+		if (strcmp(v, grammar[i]) == 0)
+			return false;
+	return true;
+}
+
 static bool wordish(dbs_tok_kind k)
 {
 	return k == DBS_TK_WORD || k == DBS_TK_QUOTED || k == DBS_TK_NUMBER || k == DBS_TK_STRING;
@@ -408,11 +455,17 @@ int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t 
 			if (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) {
 				dbs_buf val = DBS_BUF_INIT;
 				dbs_tok_value(&val, t, d);
-				if (t->kind == DBS_TK_QUOTED && !plain_words(dbs_buf_cstr(&val))) {
-					dbs_buf_clear(&val); /* e.g. SQLite's [] or a name with quotes in it */
-					dbs_buf_put(&val, t->start, t->len);
+				if (t->kind == DBS_TK_QUOTED && d == DBSYNC_DIALECT_POSTGRES &&
+				    !pg_quoted_type_is_bare(dbs_buf_cstr(&val))) {
+					/* case and quotes as the catalog name needs them */
+					dbs_quote_ident(out, d, dbs_buf_cstr(&val));
+				} else {
+					if (t->kind == DBS_TK_QUOTED && !plain_words(dbs_buf_cstr(&val))) {
+						dbs_buf_clear(&val); /* e.g. SQLite's [] or a name with quotes in it */
+						dbs_buf_put(&val, t->start, t->len);
+					}
+					put_case(out, dbs_buf_cstr(&val), val.len, false);
 				}
-				put_case(out, dbs_buf_cstr(&val), val.len, false);
 				if (!dbs_buf_ok(&val))
 					out->oom = true;
 				dbs_buf_free(&val);

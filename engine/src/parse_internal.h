@@ -26,6 +26,7 @@ typedef struct dbs_parser {
 	/* tokens of one index part, analysed from its end */
 	dbs_token *toks;
 	size_t toks_n, toks_cap;
+	bool part_ops;             /* index parts end in WITH <operator> (EXCLUDE) */
 	/* tables created or changed by this parse, to normalize at the end */
 	dbs_table **touched;
 	size_t touched_n, touched_cap;
@@ -94,6 +95,8 @@ int dbs_p_references(dbs_parser *p, dbs_constraint *c);
 /* [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE], or INITIALLY ... alone, into
  * c (may be NULL). True when there was one. */
 bool dbs_p_deferrable(dbs_parser *p, dbs_constraint *c);
+/* PostgreSQL's NO INHERIT after a CHECK, into c (may be NULL). */
+bool dbs_p_no_inherit(dbs_parser *p, dbs_constraint *c);
 /* ON CONFLICT <resolution> (SQLite): accepted, not modeled. */
 int dbs_p_conflict_clause(dbs_parser *p);
 dbs_constraint *dbs_p_new_constraint(dbs_parser *p, dbs_table *t, dbs_con_kind kind, const char *name);
@@ -117,5 +120,8 @@ int dbs_p_drop(dbs_parser *p);
 int dbs_p_comment(dbs_parser *p);
 /* "( part, ... )" of an index on table `t` into ix->parts. */
 int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix);
+/* PostgreSQL storage parameters "( name [= value], ... )" after WITH, into
+ * *out as "name=value, ..." (normalize.c makes it canonical). */
+int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context);
 
 #endif

@@ -48,6 +48,21 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 	memset(&part, 0, sizeof part);
 	if (n == 0)
 		return dbs_p_error(p, NULL, "expected a column or expression in %s", context);
+	if (p->part_ops) {
+		/* EXCLUDE: element WITH operator; the operator may be several tokens
+		 * (OPERATOR(pg_catalog.=)) and is kept as written, without spaces */
+		size_t w = n;
+		while (w > 0 && !dbs_tok_is(&tk[w - 1], "WITH"))
+			w--;
+		if (w < 2 || w == n)
+			return dbs_p_error(p, NULL, "expected element WITH operator in %s", context);
+		dbs_buf_clear(&p->scratch);
+		for (size_t i = w; i < n; i++)
+			dbs_buf_put(&p->scratch, tk[i].start, tk[i].len);
+		if (!dbs_buf_ok(&p->scratch) || !(part.op = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
+			return dbs_p_oom(p);
+		n = w - 1;
+	}
 	if (n >= 3 && dbs_tok_is(&tk[n - 2], "NULLS") && (dbs_tok_is(&tk[n - 1], "FIRST") || dbs_tok_is(&tk[n - 1], "LAST")))
 		n -= 2;
 	if (n >= 2 && (dbs_tok_is(&tk[n - 1], "ASC") || dbs_tok_is(&tk[n - 1], "DESC"))) {
@@ -92,7 +107,11 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix)
 {
 	char context[300];
-	snprintf(context, sizeof context, "the column list of index \"%s\" on table \"%s\"", ix->name, t->name);
+	if (p->part_ops)
+		snprintf(context, sizeof context, "the elements of exclusion constraint \"%s\" of table \"%s\"", ix->name,
+			t->name);
+	else
+		snprintf(context, sizeof context, "the column list of index \"%s\" on table \"%s\"", ix->name, t->name);
 	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
 		return p->rc;
 	for (;;) {
@@ -134,6 +153,8 @@ static int rest_of_statement(dbs_parser *p, const char **start, const char **end
 			return p->rc;
 		if (t->kind == DBS_TK_EOF || (t->kind == DBS_TK_SEMI && depth == 0))
 			break;
+		if (t->kind == DBS_TK_SEMI) /* the statement cannot end inside parentheses */
+			return dbs_p_error(p, t, "missing ')' before ';' in %s", context);
 		if (t->kind == DBS_TK_LPAREN) {
 			depth++;
 		} else if (t->kind == DBS_TK_RPAREN && --depth < 0) {
@@ -170,6 +191,89 @@ static dbs_index *find_index_on(dbs_parser *p, const dbs_table *t, const char *n
 	return NULL;
 }
 
+int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
+{
+	if (dbs_p_expect_kind(p, DBS_TK_LPAREN, context))
+		return p->rc;
+	dbs_buf list = DBS_BUF_INIT, key = DBS_BUF_INIT, value = DBS_BUF_INIT;
+	do {
+		const dbs_token *k = dbs_p_peek(p, 0);
+		if (k->kind != DBS_TK_WORD && k->kind != DBS_TK_QUOTED) {
+			dbs_p_error(p, NULL, "expected a storage parameter name in %s", context);
+			break;
+		}
+		dbs_buf_clear(&key);
+		dbs_buf_clear(&value);
+		dbs_tok_value(&key, k, DBSYNC_DIALECT_POSTGRES);
+		dbs_p_next(p);
+		const dbs_token *eq = dbs_p_peek(p, 0);
+		if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=') {
+			dbs_p_next(p);
+			const dbs_token *v = dbs_p_peek(p, 0);
+			bool sign = v->kind == DBS_TK_OP && v->len == 1 && (*v->start == '-' || *v->start == '+');
+			if (sign) {
+				dbs_buf_putc(&value, *v->start);
+				dbs_p_next(p);
+				v = dbs_p_peek(p, 0);
+			}
+			if (v->kind != DBS_TK_NUMBER && (sign || (v->kind != DBS_TK_WORD && v->kind != DBS_TK_STRING &&
+			    v->kind != DBS_TK_QUOTED))) {
+				dbs_p_error(p, NULL, "expected a value after '=' in %s", context);
+				break;
+			}
+			dbs_tok_value(&value, v, DBSYNC_DIALECT_POSTGRES);
+			dbs_p_next(p);
+		} else {
+			dbs_buf_puts(&value, "on"); /* a name alone is true */
+		}
+		dbs_put_option(&list, dbs_buf_cstr(&key), dbs_buf_cstr(&value));
+	} while (dbs_p_accept_kind(p, DBS_TK_COMMA));
+	if (!p->rc && !dbs_p_expect_kind(p, DBS_TK_RPAREN, context)) {
+		if (!dbs_buf_ok(&list) || !dbs_buf_ok(&key) || !dbs_buf_ok(&value) ||
+		    !(*out = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&list))))
+			dbs_p_oom(p);
+	}
+	dbs_buf_free(&list);
+	dbs_buf_free(&key);
+	dbs_buf_free(&value);
+	return p->rc;
+}
+
+/* The name PostgreSQL gives an index created without one (ChooseIndexName):
+ * table, column names (or "expr"), "idx", joined by '_', the first two parts
+ * cut so the whole fits 63 bytes; a number is added while the name is taken.
+ * Counting bytes may cut a multibyte character the server would keep whole;
+ * the shadow's reading then names such an index as the server did. */
+static const char *default_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix)
+{
+	char cols[256] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < ix->parts.n && n < sizeof cols - 1; i++) {
+		const char *c = ix->parts.items[i].column ? ix->parts.items[i].column : "expr";
+		n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", i ? "_" : "", c);
+	}
+	if (n >= sizeof cols)
+		n = sizeof cols - 1;
+	for (int k = 0; k < 1000; k++) {
+		char label[16];
+		snprintf(label, sizeof label, k ? "idx%d" : "idx", k);
+		size_t tl = strlen(t->name), cl = n, ll = strlen(label);
+		/* makeObjectName: shorten the longer of the two names first */
+		while (tl + cl + ll + 2 > 63) {
+			if (tl > cl)
+				tl--;
+			else
+				cl--;
+		}
+		char *name = dbs_arena_printf(&p->s->arena, "%.*s_%.*s_%s", (int)tl, t->name, (int)cl, cols, label);
+		if (!name)
+			return NULL;
+		if (!find_index_on(p, t, name))
+			return name;
+	}
+	return NULL;
+}
+
 /* Options after the column list; WHERE ends the statement. */
 static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context)
 {
@@ -179,20 +283,21 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 			if (rest_of_statement(p, &s, &e, context))
 				return p->rc;
 			ix->where_expr = dbs_p_expr(p, s, e);
+			if (ix->where_expr && !*ix->where_expr)
+				return dbs_p_error(p, &p->prev, "empty WHERE () in %s", context);
 		} else if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
 			dbs_p_next(p);
 			dbs_p_name_list(p, &ix->include, false, NULL, context);
 		} else if (dbs_p_accept(p, "NULLS")) {
-			dbs_p_accept(p, "NOT");
+			ix->nulls_not_distinct = dbs_p_accept(p, "NOT");
 			dbs_p_expect_kw(p, "DISTINCT", context);
-		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			const char *s, *e;
+		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "WITH") &&
+			   dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
 			dbs_p_next(p);
-			dbs_p_next(p);
-			dbs_p_balanced(p, &s, &e, context);
-		} else if (dbs_p_accept(p, "TABLESPACE")) {
-			const char *ignored;
-			dbs_p_name(p, &ignored, "a tablespace name");
+			dbs_p_storage_params(p, &ix->options, context);
+		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "TABLESPACE")) {
+			return dbs_p_error(p, NULL, "TABLESPACE is not supported in %s: dbsync does not move indexes "
+				"between tablespaces; leave it out", context);
 		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
 			dbs_p_skip_statement(p); /* USING, COMMENT, ALGORITHM, LOCK, VISIBLE...: not modeled */
 		} else {
@@ -210,9 +315,14 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	bool ine;
 	if (if_not_exists(p, &ine))
 		return p->rc;
-	const char *name, *tname;
+	const char *name = NULL, *tname;
 	const dbs_token name_at = *dbs_p_peek(p, 0);
-	if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
+	/* PostgreSQL names an unnamed index itself ("CREATE INDEX ON t (a)"):
+	 * the name is chosen once the columns are known */
+	bool unnamed = p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "ON") && !dbs_p_at(p, 1, "ON");
+	if (unnamed)
+		name = "";
+	else if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "CREATE INDEX \"%s\"", name);
 	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_accept(p, "USING"))
@@ -240,6 +350,8 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 		return dbs_p_oom(p);
 	ix->unique = unique;
 	ix->method = method;
+	if (dbs_p_sqlite(p) && dbs_p_at(p, 0, "USING"))
+		return dbs_p_error(p, NULL, "SQLite has no index methods: leave USING out of index \"%s\"", name);
 	if (dbs_p_accept(p, "USING")) {
 		const char *m;
 		if (dbs_p_name(p, &m, "an index method after USING"))
@@ -255,6 +367,8 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	snprintf(context, sizeof context, "index \"%s\" on table \"%s\"", name, t->name);
 	if (dbs_p_index_parts(p, t, ix))
 		return p->rc;
+	if (unnamed && !(ix->name = default_index_name(p, t, ix)))
+		return dbs_p_oom(p);
 	for (size_t i = 0; i < ix->parts.n; i++)
 		if (ix->parts.items[i].column && !dbs_table_find_column(p->s, t, ix->parts.items[i].column))
 			return dbs_p_error(p, &name_at, "index \"%s\" names unknown column \"%s\" of table \"%s\"", name,
@@ -393,14 +507,59 @@ int dbs_p_drop(dbs_parser *p)
 	return p->rc;
 }
 
+/* The text after IS: a string, or NULL (*text NULL). */
+static int comment_text(dbs_parser *p, const char **text)
+{
+	*text = NULL;
+	if (dbs_p_expect_kw(p, "IS", "in COMMENT ON"))
+		return p->rc;
+	const dbs_token *v = dbs_p_peek(p, 0);
+	if (v->kind == DBS_TK_STRING || v->kind == DBS_TK_DOLLAR) {
+		if (!(*text = tok_name(p, v)))
+			return p->rc;
+	} else if (!dbs_tok_is(v, "NULL")) {
+		return dbs_p_error(p, NULL, "expected a string or NULL after IS in COMMENT ON");
+	}
+	dbs_p_next(p);
+	return p->rc;
+}
+
+/* COMMENT ON CONSTRAINT c ON [schema.]t IS 'text' | NULL (PostgreSQL). */
+static int comment_on_constraint(dbs_parser *p)
+{
+	dbs_p_next(p); /* CONSTRAINT */
+	const dbs_token at = *dbs_p_peek(p, 0);
+	const char *cname, *tname, *text;
+	if (dbs_p_name(p, &cname, "a constraint name after COMMENT ON CONSTRAINT") ||
+	    dbs_p_expect_kw(p, "ON", "after the constraint name in COMMENT ON CONSTRAINT") ||
+	    dbs_p_qualified_name(p, &tname, "a table name in COMMENT ON CONSTRAINT") || comment_text(p, &text))
+		return p->rc;
+	dbs_table *t = dbs_schema_find_table(p->s, tname);
+	if (!t)
+		return dbs_p_error(p, &at, "COMMENT ON CONSTRAINT \"%s\" of unknown table \"%s\"", cname, tname);
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		dbs_constraint *k = t->constraints.items[i];
+		if (k->name && dbs_name_eq(p->s->dialect, k->name, cname)) {
+			k->comment = text;
+			return p->rc;
+		}
+	}
+	return dbs_p_error(p, &at, "COMMENT ON unknown constraint \"%s\" of table \"%s\" (name it in CREATE TABLE "
+		"or ALTER TABLE ADD CONSTRAINT)", cname, tname);
+}
+
 /* COMMENT ON TABLE t | COLUMN t.c | INDEX i IS 'text' | NULL. */
 int dbs_p_comment(dbs_parser *p)
 {
+	if (dbs_p_sqlite(p))
+		return dbs_p_error(p, NULL, "SQLite has no COMMENT ON: comments cannot be stored there");
 	dbs_p_next(p); /* COMMENT */
 	dbs_p_next(p); /* ON */
 	const dbs_token *kind = dbs_p_peek(p, 0);
 	int what = dbs_tok_is(kind, "TABLE") ? 1 : dbs_tok_is(kind, "COLUMN") ? 2 : dbs_tok_is(kind, "INDEX") ? 3 : 0;
 	snprintf(p->stmt, sizeof p->stmt, "COMMENT ON %.*s", (int)(kind->len > 40 ? 40 : kind->len), kind->start);
+	if (dbs_tok_is(kind, "CONSTRAINT"))
+		return comment_on_constraint(p);
 	if (!what) {
 		dbs_p_skip_statement(p);
 		return p->rc;
@@ -417,17 +576,9 @@ int dbs_p_comment(dbs_parser *p)
 			return dbs_p_error(p, &p->prev, "too many name parts in COMMENT ON");
 		parts[n++] = part;
 	} while (dbs_p_accept_kind(p, DBS_TK_DOT));
-	if (dbs_p_expect_kw(p, "IS", "in COMMENT ON"))
+	const char *text;
+	if (comment_text(p, &text))
 		return p->rc;
-	const char *text = NULL;
-	const dbs_token *v = dbs_p_peek(p, 0);
-	if (v->kind == DBS_TK_STRING || v->kind == DBS_TK_DOLLAR) {
-		if (!(text = tok_name(p, v)))
-			return p->rc;
-	} else if (!dbs_tok_is(v, "NULL")) {
-		return dbs_p_error(p, NULL, "expected a string or NULL after IS in COMMENT ON");
-	}
-	dbs_p_next(p);
 	if (what == 3) {
 		dbs_table *t = NULL;
 		dbs_index *ix = dbs_schema_find_index(p->s, parts[n - 1], &t);

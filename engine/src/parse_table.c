@@ -15,6 +15,49 @@ static bool at_table_constraint(dbs_parser *p)
 		dbs_tok_is(t, "FULLTEXT") || dbs_tok_is(t, "SPATIAL"));
 }
 
+/* After EXCLUDE (PostgreSQL): [USING method] (element WITH op, ...)
+ * [INCLUDE (cols)] [WITH (params)] [WHERE (predicate)] [deferrable]. */
+static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const char *context)
+{
+	dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_EXCLUDE, cname);
+	dbs_index *ex = c ? dbs_arena_alloc(&p->s->arena, sizeof *ex) : NULL;
+	if (!ex)
+		return dbs_p_oom(p);
+	memset(ex, 0, sizeof *ex);
+	ex->name = cname ? cname : "";
+	c->exclude = ex;
+	if (dbs_p_accept(p, "USING")) {
+		const char *m;
+		if (dbs_p_name(p, &m, "an index method after EXCLUDE USING"))
+			return p->rc;
+		ex->method = m;
+	}
+	p->part_ops = true;
+	dbs_p_index_parts(p, t, ex);
+	p->part_ops = false;
+	for (size_t i = 0; !p->rc && i < ex->parts.n; i++)
+		if (ex->parts.items[i].column && !dbs_table_find_column(p->s, t, ex->parts.items[i].column))
+			return dbs_p_error(p, NULL, "%s names unknown column \"%s\"", context, ex->parts.items[i].column);
+	while (!p->rc) {
+		if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+			dbs_p_next(p);
+			dbs_p_name_list(p, &ex->include, false, NULL, context);
+		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+			dbs_p_next(p);
+			dbs_p_storage_params(p, &ex->options, context);
+		} else if (dbs_p_accept(p, "WHERE")) {
+			ex->where_expr = dbs_p_paren_expr(p, context);
+		} else if (dbs_p_at(p, 0, "USING") && dbs_p_at(p, 1, "INDEX")) {
+			return dbs_p_error(p, NULL, "USING INDEX TABLESPACE is not supported in %s: leave it out", context);
+		} else {
+			break;
+		}
+	}
+	if (!p->rc)
+		dbs_p_deferrable(p, c);
+	return p->rc;
+}
+
 static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 {
 	const char *cname = NULL;
@@ -55,7 +98,14 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 				return p->rc;
 		}
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_UNIQUE, cname);
-		if (!c || dbs_p_name_list(p, &c->cols, true, NULL, list_ctx))
+		if (!c)
+			return p->rc;
+		if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept(p, "NULLS")) {
+			c->nulls_not_distinct = dbs_p_accept(p, "NOT");
+			if (dbs_p_expect_kw(p, "DISTINCT", context))
+				return p->rc;
+		}
+		if (dbs_p_name_list(p, &c->cols, true, NULL, list_ctx))
 			return p->rc;
 		dbs_p_conflict_clause(p);
 		/* Django: UniqueConstraint(deferrable=...) */
@@ -66,6 +116,7 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		if (!c)
 			return p->rc;
 		c->check_expr = dbs_p_paren_expr(p, context);
+		dbs_p_no_inherit(p, c);
 	} else if (dbs_p_accept(p, "FOREIGN")) {
 		if (dbs_p_expect_kw(p, "KEY", "after FOREIGN"))
 			return p->rc;
@@ -75,6 +126,8 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		if (!c || dbs_p_name_list(p, &c->cols, false, NULL, list_ctx) ||
 		    dbs_p_expect_kw(p, "REFERENCES", context) || dbs_p_references(p, c))
 			return p->rc;
+	} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept(p, "EXCLUDE")) {
+		return parse_exclude(p, t, cname, context);
 	} else if (!cname && dbs_p_mysql(p) && (dbs_p_at(p, 0, "KEY") || dbs_p_at(p, 0, "INDEX") ||
 			dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {
 		const char *method = dbs_p_at(p, 0, "FULLTEXT") ? "fulltext" : dbs_p_at(p, 0, "SPATIAL") ? "spatial" : NULL;
@@ -114,13 +167,86 @@ static int check_key_columns(dbs_parser *p, const dbs_table *t, size_t from, con
 	return p->rc;
 }
 
+/* PostgreSQL: what may follow the column list. None is modeled, and each
+ * changes what the table is, so each is an error naming the clause (and
+ * docs/parser.md says so) rather than a table synced without it. */
+static int pg_table_options(dbs_parser *p, const dbs_table *t)
+{
+	static const struct { const char *w1, *w2, *what; } clauses[] = {
+		{ "PARTITION", "BY", "PARTITION BY: partitioned tables are not managed" },
+		{ "INHERITS", NULL, "INHERITS: table inheritance is not managed" },
+		{ "WITH", NULL, "WITH (storage parameters): table storage parameters are not managed" },
+		{ "WITHOUT", "OIDS", "WITHOUT OIDS: leave it out (it is the only behaviour since PostgreSQL 12)" },
+		{ "TABLESPACE", NULL, "TABLESPACE: tablespaces are not managed" },
+		{ "USING", NULL, "USING (table access method): access methods are not managed" },
+		{ "ON", "COMMIT", "ON COMMIT: temporary tables are not managed" },
+	};
+	for (size_t i = 0; i < sizeof clauses / sizeof clauses[0]; i++)
+		if (dbs_p_at(p, 0, clauses[i].w1) && (!clauses[i].w2 || dbs_p_at(p, 1, clauses[i].w2)))
+			return dbs_p_error(p, NULL, "table \"%s\" uses %s", t->name, clauses[i].what);
+	return p->rc; /* the caller reports anything else instead of ';' */
+}
+
+/* MySQL: [=] value after a table option's name. */
+static int mysql_option_value(dbs_parser *p, const dbs_table *t, const dbs_token **value)
+{
+	const dbs_token *eq = dbs_p_peek(p, 0);
+	if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
+		dbs_p_next(p);
+	*value = dbs_p_peek(p, 0);
+	if ((*value)->kind != DBS_TK_WORD && (*value)->kind != DBS_TK_STRING && (*value)->kind != DBS_TK_NUMBER &&
+	    (*value)->kind != DBS_TK_QUOTED)
+		return dbs_p_error(p, NULL, "expected a value for a table option of table \"%s\"", t->name);
+	return p->rc;
+}
+
+/* MySQL table options: COMMENT is modeled; ENGINE, character set, collation,
+ * AUTO_INCREMENT, ROW_FORMAT and the other storage options are read and not
+ * compared (docs/parser.md); PARTITION BY is an error. */
+static int mysql_table_options(dbs_parser *p, dbs_table *t)
+{
+	while (!p->rc) {
+		dbs_p_accept_kind(p, DBS_TK_COMMA);
+		const dbs_token *w = dbs_p_peek(p, 0);
+		if (w->kind != DBS_TK_WORD)
+			return p->rc;
+		if (dbs_tok_is(w, "PARTITION"))
+			return dbs_p_error(p, NULL, "table \"%s\" uses PARTITION BY: partitioned tables are not managed",
+				t->name);
+		const dbs_token *value;
+		if (dbs_tok_is(w, "COMMENT")) {
+			dbs_p_next(p);
+			if (mysql_option_value(p, t, &value))
+				return p->rc;
+			if (value->kind != DBS_TK_STRING)
+				return dbs_p_error(p, NULL, "expected a string after COMMENT of table \"%s\"", t->name);
+			dbs_buf_clear(&p->scratch);
+			dbs_tok_value(&p->scratch, value, p->s->dialect);
+			if (!(t->comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
+				return dbs_p_oom(p);
+			dbs_p_next(p);
+			continue;
+		}
+		/* DEFAULT CHARSET=x, CHARACTER SET x, DEFAULT COLLATE=x, ENGINE=x ... */
+		dbs_p_accept(p, "DEFAULT");
+		if (dbs_p_accept(p, "CHARACTER"))
+			dbs_p_expect_kw(p, "SET", "after CHARACTER");
+		else
+			dbs_p_next(p);
+		if (p->rc || mysql_option_value(p, t, &value))
+			return p->rc;
+		dbs_p_next(p);
+	}
+	return p->rc;
+}
+
 /* Table options after the closing parenthesis. */
 static int parse_table_options(dbs_parser *p, dbs_table *t)
 {
-	if (!dbs_p_sqlite(p)) {
-		dbs_p_skip_statement(p); /* ENGINE=, WITH (...), TABLESPACE ...: not modeled */
-		return p->rc;
-	}
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES)
+		return pg_table_options(p, t);
+	if (dbs_p_mysql(p))
+		return mysql_table_options(p, t);
 	if (!dbs_p_at(p, 0, "WITHOUT") && !dbs_p_at(p, 0, "STRICT"))
 		return p->rc; /* the caller reports what follows instead of ';' */
 	for (;;) {
@@ -171,7 +297,9 @@ int dbs_p_create_table(dbs_parser *p)
 	if (dbs_p_touch(p, t))
 		return p->rc;
 	bool constraint_last = false;
-	for (;;) {
+	/* PostgreSQL allows a table without columns */
+	bool empty = p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept_kind(p, DBS_TK_RPAREN);
+	for (; !empty;) {
 		constraint_last = at_table_constraint(p);
 		if (constraint_last ? parse_table_constraint(p, t) : dbs_p_column_def(p, t))
 			return p->rc;
@@ -187,7 +315,7 @@ int dbs_p_create_table(dbs_parser *p)
 		return dbs_p_error(p, NULL, "expected ',' or ')' after column \"%s\" of table \"%s\"",
 			t->columns.items[t->columns.n - 1]->name, name);
 	}
-	if (t->columns.n == 0)
+	if (t->columns.n == 0 && !empty)
 		return dbs_p_error(p, &at, "table \"%s\" has no columns", name);
 	if (check_key_columns(p, t, 0, &at))
 		return p->rc;

@@ -62,6 +62,8 @@ static void render_constraint(dbs_buf *b, const dbs_constraint *k)
 		if (k->on_update)
 			dbs_buf_printf(b, " ON UPDATE %s", k->on_update);
 		break;
+	case DBS_CON_EXCLUDE: /* PostgreSQL only */
+		break;
 	}
 }
 
@@ -144,6 +146,7 @@ static const char *bad_rows(dbs_con_kind kind, int64_t n)
 	case DBS_CON_CHECK:
 		return n == 1 ? "row breaking it" : "rows breaking it";
 	case DBS_CON_FOREIGN:
+	case DBS_CON_EXCLUDE: /* PostgreSQL only */
 		break;
 	}
 	return n == 1 ? "row without a referenced row" : "rows without a referenced row";
@@ -257,6 +260,8 @@ int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L
 		case DBS_CON_FOREIGN:
 			rc = count_orphans(p, L->name, k, &bad);
 			break;
+		case DBS_CON_EXCLUDE: /* PostgreSQL only */
+			break;
 		}
 		/* a table-level CHECK over a column this plan adds */
 		if (rc && dbsync_ctx_error(p->ctx)->native_code == 1054)
@@ -304,6 +309,8 @@ int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constra
 	case DBS_CON_FOREIGN:
 		dbs_buf_puts(&b, "DROP FOREIGN KEY ");
 		dbs_quote_ident(&b, MY, k->name ? k->name : "");
+		break;
+	case DBS_CON_EXCLUDE: /* PostgreSQL only */
 		break;
 	}
 	rc = dbs_my_put(p, op, &b);

@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_postgres.h"
+#include "diff.h"
 #include "render.h"
 
 /* ---- helpers ---- */
@@ -170,6 +171,49 @@ static int comment_op(dbs_planner *p, const char *what, const char *table, const
 	return dbs_op_summary(p, op, "%s comment of table `%s`", text ? "set" : "remove", table);
 }
 
+/* The comment of an index or a named constraint that exists and stays (one
+ * created by this plan carries its comment in its own operation). */
+static int object_comment_op(dbs_planner *p, const char *table, const char *what, const char *name,
+	const char *text)
+{
+	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_COMMENT, DBSYNC_OP_COMMENT, DBSYNC_RISK_SAFE, table, name);
+	dbs_buf b = DBS_BUF_INIT;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	if (strcmp(what, "INDEX") == 0)
+		dbs_pg_render_comment(&b, "INDEX", name, NULL, text);
+	else
+		dbs_pg_render_constraint_comment(&b, table, name, text);
+	int rc = dbs_pg_put_buf(p, op, &b);
+	dbs_buf_free(&b);
+	return rc ? rc : dbs_op_summary(p, op, "%s comment of %s `%s` of `%s`", text ? "set" : "remove",
+		strcmp(what, "INDEX") == 0 ? "index" : "constraint", name, table);
+}
+
+static int plan_object_comments(dbs_planner *p, const dbs_table *L, const dbs_table *W)
+{
+	int rc = 0;
+	for (size_t i = 0; i < W->indexes.n && !rc; i++) {
+		const dbs_index *wx = W->indexes.items[i], *lx = NULL;
+		for (size_t j = 0; j < L->indexes.n && !lx; j++)
+			if (strcmp(L->indexes.items[j]->name, wx->name) == 0 &&
+			    dbs_index_equal(DBSYNC_DIALECT_POSTGRES, L->indexes.items[j], wx))
+				lx = L->indexes.items[j];
+		if (lx && !dbs_str_eq(lx->comment, wx->comment))
+			rc = object_comment_op(p, L->name, "INDEX", wx->name, wx->comment);
+	}
+	for (size_t i = 0; i < W->constraints.n && !rc; i++) {
+		const dbs_constraint *wk = W->constraints.items[i], *lk = NULL;
+		for (size_t j = 0; wk->name && j < L->constraints.n && !lk; j++)
+			if (L->constraints.items[j]->name && strcmp(L->constraints.items[j]->name, wk->name) == 0 &&
+			    dbs_constraint_equal(DBSYNC_DIALECT_POSTGRES, L->constraints.items[j], wk))
+				lk = L->constraints.items[j];
+		if (lk && !dbs_str_eq(lk->comment, wk->comment))
+			rc = object_comment_op(p, L->name, "CONSTRAINT", wk->name, wk->comment);
+	}
+	return rc;
+}
+
 static int plan_comments(pg_table *pt)
 {
 	dbs_planner *p = pt->p;
@@ -187,7 +231,7 @@ static int plan_comments(pg_table *pt)
 		if ((rc = comment_op(p, "COLUMN", pt->L->name, wc->name, wc->comment)))
 			return rc;
 	}
-	return 0;
+	return plan_object_comments(p, pt->L, pt->W);
 }
 
 /* ---- tables ---- */
@@ -234,7 +278,21 @@ static int create_table(dbs_planner *p, const dbs_table *t)
 	if ((rc = render_new_table(p, &b, t)) || (rc = dbs_pg_put_buf(p, op, &b)))
 		goto cleanup;
 	for (size_t i = 0; i < t->indexes.n; i++) {
-		dbs_pg_render_create_index(&b, t->name, dbs_pg_source_index(p, t->name, t->indexes.items[i]));
+		const dbs_index *ix = t->indexes.items[i];
+		dbs_pg_render_create_index(&b, t->name, dbs_pg_source_index(p, t->name, ix));
+		if ((rc = dbs_pg_put_buf(p, op, &b)))
+			goto cleanup;
+		if (ix->comment) {
+			dbs_pg_render_comment(&b, "INDEX", ix->name, NULL, ix->comment);
+			if ((rc = dbs_pg_put_buf(p, op, &b)))
+				goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (!k->comment || !k->name || k->kind == DBS_CON_FOREIGN)
+			continue; /* a foreign key is added later, with its comment */
+		dbs_pg_render_constraint_comment(&b, t->name, k->name, k->comment);
 		if ((rc = dbs_pg_put_buf(p, op, &b)))
 			goto cleanup;
 	}

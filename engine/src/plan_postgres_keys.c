@@ -26,6 +26,7 @@ static const char *kind_word(dbs_con_kind k)
 	case DBS_CON_UNIQUE: return "unique constraint";
 	case DBS_CON_CHECK: return "check constraint";
 	case DBS_CON_FOREIGN: return "foreign key";
+	case DBS_CON_EXCLUDE: return "exclusion constraint";
 	}
 	return "constraint";
 }
@@ -123,6 +124,11 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 	case DBS_CON_FOREIGN:
 		*what = " row that reference";
 		return dbs_pg_count_orphans(p, pt->L->name, k, out);
+	case DBS_CON_EXCLUDE:
+		/* pairs of rows in conflict take the operator classes to count;
+		 * the server checks them when the constraint is added, in the
+		 * plan's transaction */
+		return 0;
 	}
 	return 0;
 }
@@ -155,7 +161,8 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 	bool fk = k->kind == DBS_CON_FOREIGN;
 	/* keys build an index; a check or foreign key added to a table that
 	 * exists scans its rows under a lock that blocks other sessions' writes */
-	bool locking = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE || pt != NULL;
+	bool locking = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE || k->kind == DBS_CON_EXCLUDE ||
+		pt != NULL;
 	dbs_constraint src = dbs_pg_source_constraint(p, table, k);
 	dbs_op_build *op = dbs_pg_op_on(p, fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
 		fk ? DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT,
@@ -166,6 +173,15 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 	if ((rc = dbs_op_summary(p, op, "add %s %s to `%s`", kind_word(k->kind), con_label(p, k), table)) ||
 	    (rc = add_constraint_sql(p, op, table, &src)))
 		return rc;
+	if (k->comment && k->name) {
+		/* with the constraint, so a skipped or refused one takes it along */
+		dbs_buf b = DBS_BUF_INIT;
+		dbs_pg_render_constraint_comment(&b, table, k->name, k->comment);
+		rc = dbs_pg_put_buf(p, op, &b);
+		dbs_buf_free(&b);
+		if (rc)
+			return rc;
+	}
 	if (skipped)
 		return dbs_op_skip(p, op, skip_reason);
 	if (!pt)
@@ -209,16 +225,18 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 		add ? DBSYNC_OP_ADD_INDEX : DBSYNC_OP_DROP_INDEX, add ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table,
 		ix->name);
 	dbs_buf b = DBS_BUF_INIT;
-	int rc;
+	int rc = 0;
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	if (add) {
 		dbs_pg_render_create_index(&b, table, dbs_pg_source_index(p, pt->W->name, ix));
+		if (ix->comment && !(rc = dbs_pg_put_buf(p, op, &b)))
+			dbs_pg_render_comment(&b, "INDEX", ix->name, NULL, ix->comment);
 	} else {
 		dbs_buf_puts(&b, "DROP INDEX ");
 		dbs_quote_ident(&b, PG, ix->name);
 	}
-	rc = dbs_pg_put_buf(p, op, &b);
+	rc = rc ? rc : dbs_pg_put_buf(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "%s index `%s` %s `%s`%s%s", add ? "create" : "drop", ix->name,
 		add ? "on" : "from", table, ch->redefined ? " (definition changed)" : "",

@@ -84,6 +84,8 @@ const char *dbs_sqlite_describe_constraint(table_plan *tp, const dbs_constraint 
 		if (k->on_delete)
 			dbs_buf_printf(b, " ON DELETE %s", k->on_delete);
 		break;
+	case DBS_CON_EXCLUDE: /* PostgreSQL only */
+		break;
 	}
 	return dbs_buf_cstr(b);
 }

@@ -175,11 +175,15 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 			break;
 		case DBS_CON_CHECK:
 			dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
+			if (k->no_inherit && d == DBSYNC_DIALECT_POSTGRES)
+				dbs_buf_puts(out, " NO INHERIT");
 			break;
 		case DBS_CON_FOREIGN:
 			dbs_buf_putc(out, ' ');
 			put_references(out, d, k);
 			break;
+		case DBS_CON_EXCLUDE:
+			break; /* never inline */
 		}
 	}
 }
@@ -189,8 +193,13 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	dbs_quote_ident(out, d, c->name);
 	if (c->type)
 		dbs_buf_printf(out, " %s", c->type);
-	if (c->collation)
+	if (c->collation && d == DBSYNC_DIALECT_POSTGRES) {
+		/* PostgreSQL collations are catalog names ("C", "de-DE-x-icu"): quoted */
+		dbs_buf_puts(out, " COLLATE ");
+		dbs_quote_ident(out, d, c->collation);
+	} else if (c->collation) {
 		dbs_buf_printf(out, " COLLATE %s", c->collation);
+	}
 	if (c->default_expr) {
 		if (dbs_expr_is_literal(c->default_expr, true))
 			dbs_buf_printf(out, " DEFAULT %s", c->default_expr);
@@ -230,19 +239,29 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, " UNIQUE ");
+		dbs_buf_puts(out, k->nulls_not_distinct && d == DBSYNC_DIALECT_POSTGRES ? " UNIQUE NULLS NOT DISTINCT "
+			: " UNIQUE ");
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
+		if (k->no_inherit && d == DBSYNC_DIALECT_POSTGRES)
+			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
 		dbs_buf_puts(out, " FOREIGN KEY ");
 		put_ident_list(out, d, &k->cols);
 		dbs_buf_putc(out, ' ');
 		put_references(out, d, k);
+		return; /* its deferrability is part of REFERENCES */
+	case DBS_CON_EXCLUDE:
+		dbs_buf_putc(out, ' ');
+		if (k->exclude)
+			dbs_render_exclude(out, k->exclude);
 		break;
 	}
+	if (k->deferrable && d == DBSYNC_DIALECT_POSTGRES && k->kind != DBS_CON_CHECK)
+		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 }
 
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
@@ -277,15 +296,10 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
-int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+/* "(part, ...)" of an index or an exclusion constraint (parts with an operator). */
+static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
-	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
-	dbs_quote_ident(out, d, ix->name);
-	dbs_buf_puts(out, " ON ");
-	dbs_quote_ident(out, d, t->name);
-	if (ix->method && d == DBSYNC_DIALECT_POSTGRES)
-		dbs_buf_printf(out, " USING %s", ix->method);
-	dbs_buf_puts(out, " (");
+	dbs_buf_puts(out, "(");
 	for (size_t i = 0; i < ix->parts.n; i++) {
 		const dbs_index_part *p = &ix->parts.items[i];
 		if (i)
@@ -307,15 +321,79 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 			dbs_buf_printf(out, " %s", p->opclass);
 		if (p->desc)
 			dbs_buf_puts(out, " DESC");
+		if (p->op)
+			dbs_buf_printf(out, " WITH %s", p->op);
 	}
 	dbs_buf_putc(out, ')');
+}
+
+/* What follows the parts, in the order PostgreSQL's grammar wants them. */
+static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
+{
 	if (ix->include.n) {
 		dbs_buf_puts(out, " INCLUDE ");
 		put_ident_list(out, d, &ix->include);
 	}
+	if (ix->nulls_not_distinct && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_puts(out, " NULLS NOT DISTINCT");
+	if (ix->options && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_printf(out, " WITH (%s)", ix->options);
+}
+
+int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+{
+	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	dbs_quote_ident(out, d, ix->name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, d, t->name);
+	if (ix->method && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_printf(out, " USING %s", ix->method);
+	dbs_buf_putc(out, ' ');
+	put_index_parts(out, d, ix);
+	put_index_params(out, d, ix);
 	if (ix->where_expr)
 		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
+{
+	dbs_buf_puts(out, "EXCLUDE");
+	if (ex->method)
+		dbs_buf_printf(out, " USING %s", ex->method);
+	dbs_buf_putc(out, ' ');
+	put_index_parts(out, DBSYNC_DIALECT_POSTGRES, ex);
+	put_index_params(out, DBSYNC_DIALECT_POSTGRES, ex);
+	if (ex->where_expr)
+		dbs_buf_printf(out, " WHERE (%s)", ex->where_expr);
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+/* PostgreSQL keeps comments apart from the objects (MySQL's are inline):
+ * COMMENT ON for the table, its columns, constraints and indexes. */
+static void put_pg_comments(dbs_buf *b, const dbs_table *t)
+{
+	if (t->comment) {
+		dbs_pg_render_comment(b, "TABLE", t->name, NULL, t->comment);
+		dbs_buf_puts(b, ";\n");
+	}
+	for (size_t i = 0; i < t->columns.n; i++)
+		if (t->columns.items[i]->comment) {
+			dbs_pg_render_comment(b, "COLUMN", t->name, t->columns.items[i]->name, t->columns.items[i]->comment);
+			dbs_buf_puts(b, ";\n");
+		}
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (!k->comment || !k->name)
+			continue;
+		dbs_pg_render_constraint_comment(b, t->name, k->name, k->comment);
+		dbs_buf_puts(b, ";\n");
+	}
+	for (size_t i = 0; i < t->indexes.n; i++)
+		if (t->indexes.items[i]->comment) {
+			dbs_pg_render_comment(b, "INDEX", t->indexes.items[i]->name, NULL, t->indexes.items[i]->comment);
+			dbs_buf_puts(b, ";\n");
+		}
 }
 
 int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schema)
@@ -345,6 +423,9 @@ int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schem
 			dbs_render_create_index(&b, schema->dialect, order[i], order[i]->indexes.items[j]);
 			dbs_buf_puts(&b, ";\n");
 		}
+	if (schema->dialect == DBSYNC_DIALECT_POSTGRES)
+		for (size_t i = 0; i < n; i++)
+			put_pg_comments(&b, order[i]);
 	for (size_t i = 0; i < schema->views.n; i++) {
 		const dbs_view *v = schema->views.items[i];
 		if (!v->definition || !*v->definition) {

@@ -9,6 +9,9 @@
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t);
 /* CREATE [UNIQUE] INDEX for index `ix` of table `t` (no trailing ';'). */
 int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix);
+/* PostgreSQL: "EXCLUDE USING method (part WITH op, ...) [INCLUDE (...)]
+ * [WITH (...)] [WHERE (...)]" of an exclusion constraint's index-like body. */
+int dbs_render_exclude(dbs_buf *out, const dbs_index *ex);
 /* One column definition as in CREATE TABLE / ADD COLUMN: "name" type NOT NULL ... */
 int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c);
 /* True when canonical expression `e` is a bare literal (number, string, blob,
@@ -27,6 +30,8 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k);
 int dbs_pg_render_create_index(dbs_buf *out, const char *table, const dbs_index *ix);
 int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, const char *column,
 	const char *text);
+/* COMMENT ON CONSTRAINT "name" ON "table" IS 'text' (NULL: IS NULL). */
+int dbs_pg_render_constraint_comment(dbs_buf *out, const char *table, const char *name, const char *text);
 /* A default expression after DEFAULT: bare when a literal, else parenthesized. */
 void dbs_pg_put_default(dbs_buf *out, const char *expr);
 

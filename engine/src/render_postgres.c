@@ -65,11 +65,21 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 		put_names(out, &k->cols);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, "UNIQUE ");
+		dbs_buf_puts(out, k->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
 		put_names(out, &k->cols);
+		if (k->deferrable)
+			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		break;
+	case DBS_CON_EXCLUDE:
+		if (k->exclude)
+			dbs_render_exclude(out, k->exclude);
+		if (k->deferrable)
+			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
+		if (k->no_inherit)
+			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
 		dbs_buf_puts(out, "FOREIGN KEY ");
@@ -117,6 +127,20 @@ int dbs_pg_render_create_index(dbs_buf *out, const char *table, const dbs_index 
 	/* the shared renderer needs only the table's name */
 	dbs_table named = { .name = table };
 	return dbs_render_create_index(out, PG, &named, ix);
+}
+
+int dbs_pg_render_constraint_comment(dbs_buf *out, const char *table, const char *name, const char *text)
+{
+	dbs_buf_puts(out, "COMMENT ON CONSTRAINT ");
+	dbs_quote_ident(out, PG, name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, PG, table);
+	dbs_buf_puts(out, " IS ");
+	if (text)
+		dbs_quote_literal(out, PG, text);
+	else
+		dbs_buf_puts(out, "NULL");
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
 int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, const char *column,

@@ -264,6 +264,27 @@ static int copy_strvec(dbs_arena *a, dbs_str_vec *dst, const dbs_str_vec *src)
 
 #define DUP(field) (dst->field = dbs_arena_strdup(a, src->field), (src->field && !dst->field))
 
+/* What follows the name of an index (or of an exclusion constraint's body). */
+static int copy_index_body(dbs_arena *a, dbs_index *dst, const dbs_index *src)
+{
+	dst->unique = src->unique;
+	dst->nulls_not_distinct = src->nulls_not_distinct;
+	if (DUP(where_expr) || DUP(method) || DUP(comment) || DUP(options) ||
+	    copy_strvec(a, &dst->include, &src->include))
+		return -1;
+	for (size_t j = 0; j < src->parts.n; j++) {
+		dbs_index_part p = src->parts.items[j];
+		p.column = dbs_arena_strdup(a, p.column);
+		p.expr = dbs_arena_strdup(a, p.expr);
+		p.collation = dbs_arena_strdup(a, p.collation);
+		p.opclass = dbs_arena_strdup(a, p.opclass);
+		p.op = dbs_arena_strdup(a, p.op);
+		if (DBS_VEC_PUSH(a, &dst->parts, p))
+			return -1;
+	}
+	return 0;
+}
+
 dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 {
 	dbs_arena *a = &s->arena;
@@ -294,8 +315,18 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		memset(&dst->cols, 0, sizeof dst->cols);
 		memset(&dst->ref_cols, 0, sizeof dst->ref_cols);
 		if (DUP(name) || DUP(check_expr) || DUP(ref_table) || DUP(on_delete) || DUP(on_update) ||
-		    copy_strvec(a, &dst->cols, &src->cols) || copy_strvec(a, &dst->ref_cols, &src->ref_cols))
+		    DUP(comment) || copy_strvec(a, &dst->cols, &src->cols) || copy_strvec(a, &dst->ref_cols, &src->ref_cols))
 			return NULL;
+		if (src->exclude) {
+			dbs_index *ex = dbs_arena_alloc(a, sizeof *ex);
+			if (!ex)
+				return NULL;
+			memset(ex, 0, sizeof *ex);
+			ex->name = dst->name ? dst->name : "";
+			if (copy_index_body(a, ex, src->exclude))
+				return NULL;
+			dst->exclude = ex;
+		}
 	}
 	for (size_t i = 0; i < st->triggers.n; i++)
 		if (!dbs_table_add_trigger(s, t, st->triggers.items[i]->name, st->triggers.items[i]->sql))
@@ -305,18 +336,8 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		dbs_index *dst = dbs_table_add_index(s, t, src->name);
 		if (!dst)
 			return NULL;
-		dst->unique = src->unique;
-		if (DUP(where_expr) || DUP(method) || DUP(comment) || copy_strvec(a, &dst->include, &src->include))
+		if (copy_index_body(a, dst, src))
 			return NULL;
-		for (size_t j = 0; j < src->parts.n; j++) {
-			dbs_index_part p = src->parts.items[j];
-			p.column = dbs_arena_strdup(a, p.column);
-			p.expr = dbs_arena_strdup(a, p.expr);
-			p.collation = dbs_arena_strdup(a, p.collation);
-			p.opclass = dbs_arena_strdup(a, p.opclass);
-			if (DBS_VEC_PUSH(a, &dst->parts, p))
-				return NULL;
-		}
 	}
 	return t;
 }
@@ -346,6 +367,19 @@ static uint64_t fp_strs(uint64_t h, const dbs_str_vec *v)
 	return h;
 }
 
+static uint64_t fp_index(uint64_t h, const dbs_index *x)
+{
+	h = fp_str(fp_str(fp_str(fp_int(h, x->unique), x->name), x->where_expr), x->method);
+	h = fp_int(fp_str(fp_str(h, x->options), x->comment), x->nulls_not_distinct);
+	h = fp_strs(h, &x->include);
+	for (size_t k = 0; k < x->parts.n; k++) {
+		const dbs_index_part *pt = &x->parts.items[k];
+		h = fp_str(fp_str(fp_str(fp_str(h, pt->column), pt->expr), pt->collation), pt->opclass);
+		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 2 + (pt->desc ? 1 : 0));
+	}
+	return h;
+}
+
 uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -366,18 +400,14 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 			h = fp_str(fp_int(h, k->kind), k->name);
 			h = fp_strs(fp_str(fp_str(h, k->check_expr), k->ref_table), &k->cols);
 			h = fp_strs(fp_str(fp_str(h, k->on_delete), k->on_update), &k->ref_cols);
-			h = fp_int(h, (k->deferrable ? 1 : 0) | (k->initially_deferred ? 2 : 0));
+			h = fp_int(h, (k->deferrable ? 1 : 0) | (k->initially_deferred ? 2 : 0) |
+				(k->nulls_not_distinct ? 4 : 0) | (k->no_inherit ? 8 : 0));
+			h = fp_str(h, k->comment);
+			if (k->exclude)
+				h = fp_index(h, k->exclude);
 		}
-		for (size_t j = 0; j < t->indexes.n; j++) {
-			const dbs_index *x = t->indexes.items[j];
-			h = fp_str(fp_str(fp_str(fp_int(h, x->unique), x->name), x->where_expr), x->method);
-			h = fp_strs(h, &x->include);
-			for (size_t k = 0; k < x->parts.n; k++) {
-				const dbs_index_part *pt = &x->parts.items[k];
-				h = fp_str(fp_str(fp_str(fp_str(h, pt->column), pt->expr), pt->collation), pt->opclass);
-				h = fp_int(h, pt->prefix_len * 2 + (pt->desc ? 1 : 0));
-			}
-		}
+		for (size_t j = 0; j < t->indexes.n; j++)
+			h = fp_index(h, t->indexes.items[j]);
 	}
 	return h;
 }

@@ -399,6 +399,65 @@ static void pg_engine_dump_restores_every_row(void **state)
 	dbsync_conn_close(src);
 }
 
+/* Collations (quoted: "C", "de-DE-x-icu") and comments on tables, columns,
+ * constraints and indexes survive the engine's own dump: restored into an
+ * empty database, the catalogs read the same. */
+static const char pg_collation_fixture[] =
+	"CREATE TABLE page (id integer PRIMARY KEY, path varchar(255) COLLATE \"C\" NOT NULL,"
+	" title text COLLATE \"de-DE-x-icu\", span tstzrange,"
+	" CONSTRAINT page_title_len CHECK (length(title) < 100),"
+	" CONSTRAINT page_span_excl EXCLUDE USING gist (span WITH &&) WHERE (id > 0));"
+	"CREATE INDEX page_path ON page (path COLLATE \"POSIX\" text_pattern_ops);"
+	"CREATE INDEX page_title_brin ON page USING brin (id) WITH (pages_per_range = 16);"
+	"COMMENT ON TABLE page IS 'Pages, it''s a tree';"
+	"COMMENT ON COLUMN page.path IS 'materialized path';"
+	"COMMENT ON CONSTRAINT page_title_len ON page IS 'short titles';"
+	"COMMENT ON CONSTRAINT page_pkey ON page IS 'the key';"
+	"COMMENT ON INDEX page_path IS 'prefix search';"
+	"INSERT INTO page VALUES (1, '0001', 'Straße', '[2024-01-01,2024-01-02)'), (2, '00010001', 'Ä', NULL);";
+
+static const char *const pg_collation_digests[] = {
+	"SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod) || ':' || coalesce(collname, '-'), '|'"
+	" ORDER BY attnum) FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation"
+	" WHERE attrelid = 'page'::regclass AND attnum > 0",
+	"SELECT string_agg(coalesce(c.relname, k.conname) || ':' || d.objsubid || ':' || d.description, '|'"
+	" ORDER BY coalesce(c.relname, k.conname), d.objsubid) FROM pg_description d LEFT JOIN pg_class c ON d.classoid = 'pg_class'::regclass"
+	" AND c.oid = d.objoid LEFT JOIN pg_constraint k ON d.classoid = 'pg_constraint'::regclass"
+	" AND k.oid = d.objoid WHERE coalesce(c.relnamespace, k.connamespace) = 'public'::regnamespace",
+	"SELECT string_agg(indexname || ':' || indexdef, '|' ORDER BY indexname) FROM pg_indexes"
+	" WHERE schemaname = 'public'",
+	"SELECT string_agg(conname || ':' || pg_get_constraintdef(oid), '|' ORDER BY conname) FROM pg_constraint"
+	" WHERE connamespace = 'public'::regnamespace",
+	"SELECT string_agg(p::text, '|' ORDER BY path) FROM page p",
+};
+
+static void pg_engine_dump_keeps_collations_and_comments(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	if (pg.absent)
+		fail_msg("the PostgreSQL test server is required");
+	dbsync_conn *admin = pg_open(ctx, "dbsync_test", "dbsync", NULL);
+	exec_ok(ctx, admin, "CREATE DATABASE coll_src");
+	exec_ok(ctx, admin, "CREATE DATABASE coll_dst");
+	dbsync_conn *src = pg_open(ctx, "coll_src", "dbsync", NULL);
+	exec_ok(ctx, src, pg_collation_fixture);
+	char bpath[512];
+	snprintf(bpath, sizeof bpath, "%s", db_path("pg-collations.sql"));
+	assert_int_equal(backup_ok(ctx, src, bpath, DBSYNC_BACKUP_ENGINE), DBSYNC_BACKUP_ENGINE);
+	char *text = slurp(bpath);
+	assert_non_null(strstr(text, "COLLATE \"de-DE-x-icu\""));
+	assert_non_null(strstr(text, "COMMENT ON CONSTRAINT \"page_title_len\" ON \"page\" IS 'short titles'"));
+	free(text);
+	dbsync_conn *dst = pg_open(ctx, "coll_dst", "dbsync", NULL);
+	if (dbsync_conn_restore(ctx, dst, bpath))
+		fail_msg("restore failed: %s", dbsync_ctx_error(ctx)->message);
+	for (size_t i = 0; i < sizeof pg_collation_digests / sizeof pg_collation_digests[0]; i++)
+		assert_same(src, dst, pg_collation_digests[i]);
+	dbsync_conn_close(dst);
+	dbsync_conn_close(src);
+	dbsync_conn_close(admin);
+}
+
 static void pg_tool_gets_password_by_environment_only(void **state)
 {
 	dbsync_ctx *ctx = *state;
@@ -611,6 +670,7 @@ int main(void)
 	const struct CMUnitTest pg_tests[] = {
 		cmocka_unit_test_setup_teardown(pg_tool_backup_restores_every_row, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(pg_engine_dump_restores_every_row, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(pg_engine_dump_keeps_collations_and_comments, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(pg_tool_gets_password_by_environment_only, ctx_setup, ctx_teardown),
 	};
 	failed += cmocka_run_group_tests_name("postgresql", pg_tests, pg_setup, pg_teardown);

@@ -61,8 +61,10 @@ DBSYNC_EXTERN(int) dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsyn
 
 /**
  * One table in detail, as JSON: columns (name, type, null, default, generated,
- * comment), primary key, unique constraints, checks, indexes, foreign keys,
- * comment, row count and size in bytes ("kind": "table"). A view gives its
+ * comment), primary key, unique constraints, checks, indexes (with INCLUDE
+ * columns, storage parameters, comment), foreign keys, exclusion constraints
+ * (PostgreSQL: "exclusions", each with its "definition"), comment, row count
+ * and size in bytes ("kind": "table"). A view gives its
  * columns and row count ("kind": "view"). DBSYNC_EINVALID naming the table when
  * it does not exist.
  */
