@@ -26,6 +26,8 @@ majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(12 13 14 15 16 17 18)
 
 mkdir -p "$OUT"
+# the CLI too: the pytest suites run $BUILD/dbsync
+$MESON compile -C "$BUILD" >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
 summary=$OUT/summary.txt
 printf '%-6s %-10s %-24s %s\n' major server suite "passed/failed" >"$summary"
 status=0
