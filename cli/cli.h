@@ -4,7 +4,9 @@
 
 #include "dbsync/dbsync.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PENDING = 3 };
+/* EXIT_REFUSED: apply ran, but refused changes (a table skipped with its
+ * error among them) leave the database different from the desired schema */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PENDING = 3, EXIT_REFUSED = 4 };
 
 typedef struct cli_args {
 	const char *command;

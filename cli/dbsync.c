@@ -19,6 +19,7 @@ static const char usage_text[] =
 	"commands:\n"
 	"  plan     --desired FILE --db URL   show what would change (exit 3 when changes are pending)\n"
 	"  apply    --desired FILE --db URL   apply the changes [--dry-run] [--auto-approve]\n"
+	"                                     (exit 4 when refused changes or skipped tables remain)\n"
 	"  inspect  --db URL                  print the live schema as DDL\n"
 	"  orphans  --desired FILE --db URL   list tables the desired schema does not have (rows,\n"
 	"                                     size) and the views ([--quiet]: the inventory as JSON)\n"
@@ -392,6 +393,8 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	}
 	if (!pending) {
 		rc = cli_write_reports(ctx, a, plan, conn, "apply");
+		if (rc == EXIT_OK && count_status(plan, DBSYNC_STATUS_REFUSED))
+			rc = EXIT_REFUSED;
 		goto cleanup;
 	}
 	if (!a->auto_approve && !confirm(pending))
@@ -419,6 +422,8 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	rc = cli_write_reports(ctx, a, plan, conn, "apply");
 	if (arc)
 		rc = EXIT_FAIL;
+	else if (rc == EXIT_OK && count_status(plan, DBSYNC_STATUS_REFUSED))
+		rc = EXIT_REFUSED;
 cleanup:
 	free(drops);
 	free(drops_buf);

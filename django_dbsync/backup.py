@@ -16,7 +16,7 @@ from django_dbsync.engine import Error, scrub_password
 
 def add_arguments(parser):
     parser.add_argument(
-        "--backup", action="store_true",
+        "--backup", "-b", action="store_true",
         help="Write a backup of the database to BACKUP_DIR before changing it "
              "(BACKUP_BEFORE_SYNC does this on every run that changes the database).",
     )

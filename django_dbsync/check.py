@@ -10,7 +10,7 @@ import json
 
 from django.core.management.base import CommandError
 
-from django_dbsync import backup, renames
+from django_dbsync import backup, renames, table_view
 from django_dbsync.desired import Selection
 from django_dbsync.engine import Error
 from django_dbsync.output import count_statuses, plural
@@ -47,17 +47,20 @@ def plan(conn, desired, settings, *, safe_only=False):
 class Report:
     """Writes findings and remembers whether any is a problem."""
 
-    def __init__(self, stdout, style, verbose):
+    def __init__(self, stdout, style, verbosity):
         self.stdout = stdout
         self.style = style
-        self.verbose = verbose
+        # Django's -v: 0 only the problems, 1 the findings, 2 (--verbose) the details too.
+        self.verbosity = verbosity
+        self.verbose = verbosity >= 2
         self.problems = 0
 
     def line(self, text="", style=None):
-        self.stdout.write(text, style)
+        if self.verbosity >= 1:
+            self.stdout.write(text, style)
 
     def heading(self, text):
-        self.stdout.write(text, self.style.MIGRATE_HEADING)
+        self.line(text, self.style.MIGRATE_HEADING)
 
     def info(self, text, style=None):
         self.line(text, style)
@@ -164,41 +167,17 @@ def name_conflicts(rep, ops):
         rep.line("  none.", rep.style.SUCCESS)
 
 
-def _inline(value):
-    if isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
-            if item in (None, False, [], {}, ""):
-                continue
-            parts.append(key if item is True else f"{key}={_inline(item)}")
-        return ", ".join(parts)
-    if isinstance(value, list):
-        return "(" + ", ".join(_inline(v) for v in value) + ")"
-    return str(value)
-
-
 def table_details(rep, conn, table):
-    """One table as the engine describes it (Connection.table_json)."""
-    reader = getattr(conn, "table_json", None)
-    if reader is None:
-        raise CommandError("--table needs the engine's table details (Connection.table_json), "
-                           "which this build of django-dbsync does not have")
+    """One table as the engine describes it (Connection.table_json), laid out like
+    psql's \\d by table_view. Printed at every verbosity: it is what was asked for."""
     try:
-        data = json.loads(reader(table))
+        data = json.loads(conn.table_json(table))
     except Error as e:
         raise CommandError(str(e)) from None
-    rep.heading(f"Table {data.get('name', table)}:")
-    for key, value in data.items():
-        if key in ("name", "version"):
-            continue
-        if isinstance(value, list):
-            rep.line(f"  {key}: {'none' if not value else ''}".rstrip())
-            for item in value:
-                rep.line(f"    {_inline(item)}")
-        elif isinstance(value, dict):
-            rep.line(f"  {key}: {_inline(value) or 'none'}")
-        else:
-            rep.line(f"  {key}: {'-' if value is None else value}")
+    title, *rest = table_view.lines(data)
+    rep.stdout.write(title, rep.style.MIGRATE_HEADING)
+    for text in rest:
+        rep.stdout.write(text)
 
 
 def fix(rep, conn, desired, settings, alias):

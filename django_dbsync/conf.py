@@ -1,14 +1,21 @@
 """The DJANGO_DBSYNC settings: defaults, validation and per-database overrides.
 
 get_settings(alias) merges, in order: DEFAULTS <- settings.DJANGO_DBSYNC <-
-DJANGO_DBSYNC["CUSTOM_DATABASES"][alias]. Unknown keys are warned about (they
-are most often typos of a real key, which then silently keeps its default);
-values of the wrong type stop the command with a CommandError naming the key.
+DJANGO_DBSYNC["CUSTOM_DATABASES"][alias]. problems() validates the dict once
+for Django's system check framework (django_dbsync/checks.py turns each into a
+checks message with its id, so `manage.py check` reports it and
+SILENCED_SYSTEM_CHECKS can silence a warning); get_settings refuses to return
+settings while one of them is an error, so no command runs on a wrong value.
+
+A user's DJANGO_DBSYNC from django-dbsync 1.x works unchanged: every key of
+1.2.6 is either live here or listed in NO_MEANING, which gets a note instead
+of the unknown-key warning.
 """
 
 import difflib
 import os
-import warnings
+import re
+from collections import namedtuple
 
 from django.conf import settings as django_settings
 from django.core.management.base import CommandError
@@ -34,43 +41,59 @@ DEFAULTS = {
     "BACKUP_DIR": "dbsync_backups/",
     "LOCK_TIMEOUT_MS": 5000,
     "BACKUP_METHOD": "auto",
+    # django-dbsync 1.x keys (regexes, re.match) and output switches.
+    "EXCLUDE_APP_PATTERNS": [],
+    "EXCLUDE_TABLE_PATTERNS": [],
+    "VERBOSE_LOGGING": False,
+    "DEBUG_MODE": False,
+    "SHOW_PROGRESS": True,
+}
+
+# Keys of django-dbsync 1.x that mean nothing here, with why: accepted with a
+# note (django_dbsync.I001), never the unknown-key warning. A value listed in
+# the pair is the one that matches what this app does anyway (no note).
+NO_MEANING = {
+    "VERSION": (None, "the version shown is the installed package's own (manage.py dbsync --version)"),
+    "DISABLE_INFO_LOGGING": (True, "django-dbsync writes no log through Python's logging; what "
+                                   "it does is its terminal output (-v, VERBOSE_LOGGING, --txt-log)"),
 }
 
 _BOOL_KEYS = {
     "AUTO_CREATE_TABLES", "AUTO_ADD_COLUMNS", "AUTO_DROP_COLUMNS", "AUTO_RENAME_TABLES",
     "AUTO_FIX_TABLE_CASE", "BACKUP_BEFORE_SYNC", "DRY_RUN_MODE", "GENERATE_HTML_REPORT",
     "SHOW_ORPHANED_TABLES", "COLORED_OUTPUT", "RETRY_FAILED_OPERATIONS",
+    "VERBOSE_LOGGING", "DEBUG_MODE", "SHOW_PROGRESS",
 }
-_LIST_KEYS = {"EXCLUDE_APPS", "EXCLUDE_TABLES"}
+_LIST_KEYS = {"EXCLUDE_APPS", "EXCLUDE_TABLES", "EXCLUDE_APP_PATTERNS", "EXCLUDE_TABLE_PATTERNS"}
+_REGEX_KEYS = {"EXCLUDE_APP_PATTERNS", "EXCLUDE_TABLE_PATTERNS"}
 
 # Keys that choose the database; inside a per-database override they cannot apply.
 _TOP_LEVEL_ONLY = {"DEFAULT_DATABASE", "CUSTOM_DATABASES"}
 
-
-class DbsyncSettingsWarning(UserWarning):
-    """A DJANGO_DBSYNC setting that is ignored: unknown, or misplaced."""
+# One finding about DJANGO_DBSYNC: level is "error", "warning" or "info"; id the
+# system check id (django_dbsync.E001 ...), see checks.py.
+Problem = namedtuple("Problem", "level id msg hint")
 
 
 def _raw():
+    """settings.DJANGO_DBSYNC, or {} when unset; None when it is not a dict."""
     value = getattr(django_settings, "DJANGO_DBSYNC", None)
     if value is None:
         return {}
-    if not isinstance(value, dict):
-        raise CommandError(
-            f"settings.DJANGO_DBSYNC must be a dict, not {type(value).__name__}"
-        )
-    return value
+    return value if isinstance(value, dict) else None
 
 
-def _unknown_key_message(where, key):
-    text = f"{where}: unknown setting {key!r} is ignored"
-    close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
+def _unknown_key(where, key):
+    hint = None
+    close = difflib.get_close_matches(str(key), list(DEFAULTS) + list(NO_MEANING), n=1)
     if close:
-        text += f" (did you mean {close[0]!r}?)"
-    return text
+        hint = f"Did you mean {close[0]!r}?"
+    return Problem("warning", "django_dbsync.W001",
+                   f"{where}: unknown setting {key!r} is ignored.", hint)
 
 
-def _check_type(where, key, value):
+def _expected(key, value):
+    """What `key` must hold, when `value` is not that; None when it is fine."""
     if key in _BOOL_KEYS:
         ok, expected = isinstance(value, bool), "True or False"
     elif key in _LIST_KEYS:
@@ -93,52 +116,89 @@ def _check_type(where, key, value):
         )
         expected = "None or a dict mapping database aliases to dicts of settings"
     else:
+        return None
+    return None if ok else expected
+
+
+def _value_problems(where, key, value):
+    expected = _expected(key, value)
+    if expected is not None:
+        yield Problem("error", "django_dbsync.E002",
+                      f"{where}[{key!r}] must be {expected}, not {value!r}.", None)
         return
-    if not ok:
-        raise CommandError(f"{where}[{key!r}] must be {expected}, not {value!r}")
+    if key in _REGEX_KEYS:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                yield Problem("error", "django_dbsync.E003",
+                              f"{where}[{key!r}]: {pattern!r} is not a valid regular expression: {e}.",
+                              "Patterns are Python regular expressions matched with re.match, "
+                              "as in django-dbsync 1.x.")
 
 
-def check_settings():
-    """Validate DJANGO_DBSYNC; return the warning messages (unknown or misplaced keys).
+def _no_meaning(where, key, value):
+    matching, why = NO_MEANING[key]
+    if matching is not None and value == matching:
+        return
+    yield Problem("info", "django_dbsync.I001",
+                  f"{where}[{key!r}] (a django-dbsync 1.x setting) has no effect here: {why}.", None)
 
-    Raises CommandError for a value of the wrong type.
-    """
+
+def _key_problems(where, key, value, *, override=False):
+    if key in NO_MEANING:
+        yield from _no_meaning(where, key, value)
+    elif key not in DEFAULTS:
+        yield _unknown_key(where, key)
+    elif override and key in _TOP_LEVEL_ONLY:
+        yield Problem("warning", "django_dbsync.W003",
+                      f"{where}: {key!r} has no effect inside a per-database override.", None)
+    else:
+        yield from _value_problems(where, key, value)
+
+
+def problems():
+    """Every finding about DJANGO_DBSYNC, as Problem tuples, errors first."""
     raw = _raw()
-    messages = []
+    if raw is None:
+        value = django_settings.DJANGO_DBSYNC
+        return [Problem("error", "django_dbsync.E001",
+                        f"settings.DJANGO_DBSYNC must be a dict, not {type(value).__name__}.", None)]
+    found = []
     for key, value in raw.items():
-        if key not in DEFAULTS:
-            messages.append(_unknown_key_message("DJANGO_DBSYNC", key))
-            continue
-        _check_type("DJANGO_DBSYNC", key, value)
-    custom = raw.get("CUSTOM_DATABASES") or {}
-    for alias, overrides in custom.items():
-        where = f"DJANGO_DBSYNC['CUSTOM_DATABASES'][{alias!r}]"
-        if alias not in django_settings.DATABASES:
-            messages.append(
-                f"DJANGO_DBSYNC['CUSTOM_DATABASES']: {alias!r} is not a database alias "
-                f"in DATABASES; its overrides are ignored"
-            )
-        for key, value in overrides.items():
-            if key not in DEFAULTS:
-                messages.append(_unknown_key_message(where, key))
-            elif key in _TOP_LEVEL_ONLY:
-                messages.append(f"{where}: {key!r} has no effect inside a per-database override")
-            else:
-                _check_type(where, key, value)
-    return messages
+        found.extend(_key_problems("DJANGO_DBSYNC", key, value))
+    custom = raw.get("CUSTOM_DATABASES")
+    if isinstance(custom, dict):
+        for alias, overrides in custom.items():
+            where = f"DJANGO_DBSYNC['CUSTOM_DATABASES'][{alias!r}]"
+            if alias not in django_settings.DATABASES:
+                found.append(Problem(
+                    "warning", "django_dbsync.W002",
+                    f"DJANGO_DBSYNC['CUSTOM_DATABASES']: {alias!r} is not a database alias in "
+                    f"DATABASES; its overrides are ignored.", None))
+            if isinstance(overrides, dict):
+                for key, value in overrides.items():
+                    found.extend(_key_problems(where, key, value, override=True))
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(found, key=lambda p: order[p.level])
 
 
-def get_settings(alias=None, report=None):
+def _refuse_on_error():
+    errors = [p for p in problems() if p.level == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more: manage.py check lists them)" if len(errors) > 1 else ""
+        raise CommandError(f"{first.msg.rstrip('.')}{more} [{first.id}]")
+
+
+def get_settings(alias=None):
     """The effective settings for database `alias` (DEFAULT_DATABASE when None).
 
-    Every warning is raised through warnings.warn(DbsyncSettingsWarning) and also
-    handed to `report` (a callable taking the message) when given, so a command
-    can show it on its own stderr.
+    Raises CommandError when DJANGO_DBSYNC holds an error (a wrong type, an
+    invalid regular expression): the commands refuse to run on it, even with
+    --skip-checks. Warnings and notes are the system checks' to show.
     """
-    for message in check_settings():
-        warnings.warn(message, DbsyncSettingsWarning, stacklevel=2)
-        if report is not None:
-            report(message)
+    _refuse_on_error()
     raw = _raw()
     merged = {key: _copy(value) for key, value in DEFAULTS.items()}
     merged.update({k: _copy(v) for k, v in raw.items() if k in DEFAULTS})
@@ -153,9 +213,8 @@ def get_settings(alias=None, report=None):
 
 def default_database():
     """The alias the command uses without --database."""
-    value = _raw().get("DEFAULT_DATABASE", DEFAULTS["DEFAULT_DATABASE"])
-    _check_type("DJANGO_DBSYNC", "DEFAULT_DATABASE", value)
-    return value
+    _refuse_on_error()
+    return _raw().get("DEFAULT_DATABASE", DEFAULTS["DEFAULT_DATABASE"])
 
 
 def _copy(value):

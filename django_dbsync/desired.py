@@ -6,11 +6,13 @@ and index names are Django's, for the vendor of the target database. Nothing
 here compares schemas or writes SQL.
 """
 
+import copy
 import datetime
 import decimal
 import fnmatch
 import json
 import math
+import re
 import uuid
 
 from django.apps import apps
@@ -20,21 +22,60 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
 class Selection:
-    """The options that choose apps and tables, from settings and the command line."""
+    """The options that choose apps and tables, from settings and the command line.
+
+    Two syntaxes, fixed by where a value comes from (as in django-dbsync 1.x):
+    - patterns (EXCLUDE_APP_PATTERNS, EXCLUDE_TABLE_PATTERNS and the
+      --exclude-*-patterns options) are Python regular expressions tried with
+      re.match: anchored at the start of the name only, case-sensitive;
+    - EXCLUDE_TABLES holds table names, compared ignoring letter case (the
+      same table on most backends); an entry holding *, ? or [ is an fnmatch
+      glob, which this project accepted before it took the 1.x regexes.
+    An invalid regular expression is a CommandError naming it, never skipped.
+    """
 
     def __init__(self, settings, *, include_apps=(), exclude_apps=(), exclude_app_patterns=(),
                  exclude_table_patterns=(), no_restriction=False):
         self.include_apps = list(include_apps)
         self.exclude_apps = list(exclude_apps)
         self.exclude_app_patterns = list(exclude_app_patterns)
-        self.table_patterns = list(exclude_table_patterns) + list(settings["EXCLUDE_TABLES"])
+        self.settings_app_patterns = list(settings.get("EXCLUDE_APP_PATTERNS", ()))
+        self.exclude_table_regexes = (list(settings.get("EXCLUDE_TABLE_PATTERNS", ()))
+                                      + list(exclude_table_patterns))
+        self.exclude_tables = list(settings["EXCLUDE_TABLES"])
+        # Every table rule as written, for reports.
+        self.table_patterns = self.exclude_table_regexes + self.exclude_tables
         self.no_restriction = no_restriction
         self.settings_exclude_apps = list(settings["EXCLUDE_APPS"])
+        self._app_res = [compile_pattern(p, "app pattern") for p in self.exclude_app_patterns]
+        self._settings_app_res = [compile_pattern(p, "EXCLUDE_APP_PATTERNS pattern")
+                                  for p in self.settings_app_patterns]
+        self._table_res = [compile_pattern(p, "table pattern") for p in self.exclude_table_regexes]
+        self._names = {t.lower() for t in self.exclude_tables if not _is_glob(t)}
+        self._globs = [t.lower() for t in self.exclude_tables if _is_glob(t)]
 
     def table_excluded(self, table):
-        # Case-insensitive, because table names are case-insensitive on most backends.
+        if any(r.match(table) for r in self._table_res):
+            return True
         name = table.lower()
-        return any(fnmatch.fnmatchcase(name, p.lower()) for p in self.table_patterns)
+        return name in self._names or any(fnmatch.fnmatchcase(name, g) for g in self._globs)
+
+    def app_excluded_by_pattern(self, label, *, settings_too=True):
+        res = self._app_res + (self._settings_app_res if settings_too else [])
+        return any(r.match(label) for r in res)
+
+
+def _is_glob(entry):
+    return any(c in entry for c in "*?[")
+
+
+def compile_pattern(pattern, what="pattern"):
+    """re.compile with a CommandError naming the pattern when it is invalid."""
+    try:
+        return re.compile(pattern)
+    except (re.error, TypeError) as e:
+        raise CommandError(f"invalid {what} {pattern!r}: {e} (patterns are Python regular "
+                           f"expressions, matched with re.match)") from None
 
 
 def _app_config(label):
@@ -48,9 +89,19 @@ def _names_app(entries, config):
     return config.label in entries or config.name in entries
 
 
+def unknown_app_labels(labels):
+    """The labels among `labels` that name no installed app."""
+    known = {c.label for c in apps.get_app_configs()}
+    return [label for label in labels if label not in known]
+
+
 def select_app_configs(selection):
-    """The installed apps to sync, in INSTALLED_APPS order."""
-    for label in selection.include_apps + selection.exclude_apps:
+    """The installed apps to sync, in INSTALLED_APPS order.
+
+    An unknown label in include_apps is an error (it would sync nothing); in
+    exclude_apps it excludes nothing, as in django-dbsync 1.x (the command says so).
+    """
+    for label in selection.include_apps:
         _app_config(label)
     chosen = []
     for config in apps.get_app_configs():
@@ -59,13 +110,17 @@ def select_app_configs(selection):
             if config.label not in selection.include_apps:
                 continue
         elif not selection.no_restriction:
+            # The default exclusions: settings, and Django's own apps.
             if _names_app(selection.settings_exclude_apps, config):
+                continue
+            if selection.app_excluded_by_pattern(config.label):
                 continue
             if config.name.startswith("django.contrib."):
                 continue
+        # What the command line excludes always holds.
         if config.label in selection.exclude_apps:
             continue
-        if any(fnmatch.fnmatchcase(config.label, p) for p in selection.exclude_app_patterns):
+        if selection.app_excluded_by_pattern(config.label, settings_too=False):
             continue
         chosen.append(config)
     return chosen
@@ -175,7 +230,7 @@ def _fills_existing_rows(field):
     return not field.null and field.blank and field.empty_strings_allowed
 
 
-def _table_metadata(model, editor):
+def _table_metadata(model):
     meta = model._meta
     columns = {}
     for field in meta.local_concrete_fields:
@@ -183,20 +238,31 @@ def _table_metadata(model, editor):
             continue
         entry = {"field": field.name, "class": type(field).__name__}
         if _fills_existing_rows(field):
-            value = _json_value(editor.effective_default(field))
-            if value is not _MISSING:
-                entry["default"] = value
+            # Only a mark: the value is computed when a plan being applied asks
+            # for it (Desired.metadata_with_fills). A callable default may query
+            # the database or have side effects, so it never runs here.
+            entry["has_default"] = True
         columns[field.column] = entry
     return {"app_label": meta.app_label, "model": meta.label, "columns": columns}
+
+
+def _lookup(mapping, name):
+    """mapping[name], else the entry whose key equals name ignoring ASCII case,
+    as the engine matches metadata names."""
+    if name in mapping:
+        return mapping[name]
+    folded = name.lower()
+    return next((v for k, v in mapping.items() if k.lower() == folded), None)
 
 
 class Desired:
     """The desired schema of the selected models: DDL, metadata and table names."""
 
-    def __init__(self, sql, metadata, models):
+    def __init__(self, sql, metadata, models, alias=None):
         self.sql = sql
         self.metadata = metadata
         self.models = models
+        self.alias = alias
 
     @property
     def metadata_json(self):
@@ -205,6 +271,31 @@ class Desired:
     @property
     def tables(self):
         return list(self.metadata["tables"])
+
+    def metadata_with_fills(self, fills):
+        """The metadata JSON with the values of the defaults a plan waits for
+        (plan.fills), each computed now as Django's add_field computes it.
+        Call it only when applying: this runs the fields' default callables.
+        A value with no faithful JSON form leaves the column without a usable
+        default, so the engine refuses the change with the row count."""
+        metadata = copy.deepcopy(self.metadata)
+        connection = connections[self.alias]
+        editor = connection.SchemaEditorClass(connection, collect_sql=True, atomic=False)
+        models = {m._meta.db_table: m for m in self.models}
+        for fill in fills:
+            model = _lookup(models, fill["table"])
+            table = _lookup(metadata["tables"], fill["table"])
+            entry = table and _lookup(table["columns"], fill["column"])
+            field = model and next((f for f in model._meta.local_concrete_fields
+                                    if f.column and f.column.lower() == fill["column"].lower()), None)
+            if entry is None or field is None:
+                continue  # not ours: the engine keeps waiting and apply refuses the plan
+            value = _json_value(editor.effective_default(field))
+            if value is _MISSING:
+                entry["has_default"] = False
+            else:
+                entry["default"] = value
+        return json.dumps(metadata, sort_keys=True)
 
 
 def build_desired(alias, selection):
@@ -217,6 +308,6 @@ def build_desired(alias, selection):
             editor.create_model(model)
     tables = {}
     for model in created:
-        tables[model._meta.db_table] = _table_metadata(model, editor)
+        tables[model._meta.db_table] = _table_metadata(model)
     sql = "\n".join(str(s) for s in editor.collected_sql)
-    return Desired(sql, {"tables": tables}, created)
+    return Desired(sql, {"tables": tables}, created, alias)

@@ -29,24 +29,24 @@ NOT_A_TERMINAL = (
 def add_arguments(parser):
     """The command-line options of this part, for `manage.py dbsync`."""
     parser.add_argument(
-        "--show-orphaned", action="store_true",
+        "--show-orphaned", "-so", action="store_true",
         help="List the tables no installed model owns, with row counts and sizes; change nothing.",
     )
     parser.add_argument(
-        "--drop-orphaned", action="store_true",
+        "--drop-orphaned", "-do", action="store_true",
         help="Drop the orphaned tables in foreign-key order after showing them and asking "
              "(or with --auto-approve); with --dry-run, print the exact SQL only.",
     )
     parser.add_argument(
-        "--generate-orphaned-models", action="store_true",
+        "--generate-orphaned-models", "-gom", action="store_true",
         help="Write unmanaged Django models for the orphaned tables to REPORT_OUTPUT_DIR and print the path.",
     )
     parser.add_argument(
-        "--list-views", action="store_true",
+        "--list-views", "-lv", action="store_true",
         help="List the database's views with their column count; invalid views get an error line.",
     )
     parser.add_argument(
-        "--report-views", action="store_true",
+        "--report-views", "-rv", action="store_true",
         help="Write read-only, unmanaged Django models for the views to REPORT_OUTPUT_DIR and print the path.",
     )
 

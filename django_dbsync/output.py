@@ -98,8 +98,9 @@ def plural(n, word):
 
 
 class Printer:
-    def __init__(self, stdout, stderr, style, verbosity):
+    def __init__(self, stdout, stderr, style, verbosity, show_progress=True):
         self.stdout = stdout
+        self.show_progress = show_progress  # SHOW_PROGRESS: False draws no progress line
         self.stderr = stderr
         self.style = style
         self.verbosity = verbosity
@@ -263,7 +264,8 @@ class Printer:
         """Keyword arguments for Connection.apply: a progress bar on a terminal
         when the run has many operations; nothing when output is not a terminal."""
         total = plan.pending_count
-        if self.verbosity < 1 or total < PROGRESS_MIN_OPS or not self.stdout.isatty():
+        if (not self.show_progress or self.verbosity < 1 or total < PROGRESS_MIN_OPS
+                or not self.stdout.isatty()):
             yield {}
             return
         bar = _ProgressBar(self.stdout)
@@ -277,7 +279,7 @@ class Printer:
         """Around Connection.backup(path), which runs without the GIL: on a terminal,
         once the backup has taken a moment, a line redrawn in place with the bytes
         written so far and the time taken. Nothing when output is not a terminal."""
-        if self.verbosity < 1 or not self.stdout.isatty():
+        if not self.show_progress or self.verbosity < 1 or not self.stdout.isatty():
             yield
             return
         ticker = _BackupTicker(self.stdout, path)

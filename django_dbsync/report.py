@@ -111,7 +111,7 @@ class RunReport:
         data = {
             "include_apps": list(sel.include_apps),
             "exclude_apps": list(sel.exclude_apps) + list(sel.settings_exclude_apps),
-            "exclude_app_patterns": list(sel.exclude_app_patterns),
+            "exclude_app_patterns": list(sel.exclude_app_patterns) + list(sel.settings_app_patterns),
             "exclude_table_patterns": list(sel.table_patterns),
             "no_restriction": bool(sel.no_restriction),
         }

@@ -5,9 +5,11 @@
 #                                     (and pytest, psycopg, mysqlclient, meson-python)
 set -euo pipefail
 
-# Build: pkg-config, the C libraries and headers. Tests: sqlite3, and throwaway
-# PostgreSQL and MariaDB servers that the tests start themselves.
-DEBIAN_PACKAGES=(pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev python3-dev
+# Build: a C compiler, pkg-config, the C libraries and headers, venv for the
+# virtualenvs (meson and ninja come from PyPI into them). Tests: sqlite3, and
+# throwaway PostgreSQL and MariaDB servers that the tests start themselves.
+DEBIAN_PACKAGES=(gcc libc6-dev pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev
+	python3-dev python3-venv
 	libpq-dev postgresql libmariadb-dev mariadb-server
 	chromium)  # reports: the e2e suite renders the HTML report in headless Chromium
 
@@ -38,12 +40,15 @@ venv() {
 		echo "deps: creating $dir with $("$py" --version 2>&1)"
 		"$py" -m venv "$dir"
 	fi
+	# pip >= 23.1: the Makefile passes several --config-settings=setup-args=...
+	# (older pips, such as Debian 12's 23.0, keep only the last one)
+	"$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade 'pip>=23.1'
 	# psycopg: Django's PostgreSQL driver, for the end-to-end suite's PostgreSQL half
 	# (the binary wheel bundles libpq; the engine links Debian's libpq-dev).
 	# mysqlclient: Django's MySQL/MariaDB driver, for the MariaDB half; it builds
 	# from source against libmariadb-dev, found through pkg-config (system installs both).
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
-		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja \
+		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.3' ninja \
 		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1' \
 		'jsonschema>=4.18'  # reports: the JSON report is validated against docs/report.schema.json
 }

@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "buf.h"
 #include "ctx.h"
+#include "dialect.h"
 #include "plan_internal.h"
 #include "retry.h"
 
@@ -83,6 +84,10 @@ static int verify(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan)
 	dbsync_plan_free(again);
 	return rc;
 }
+
+/* How long a lost session's statement may still run on the server before
+ * apply gives up telling whether it was applied. */
+#define SETTLE_WAIT_MS 600000u
 
 typedef struct apply_run {
 	dbsync_ctx *ctx;
@@ -234,15 +239,84 @@ static int resume_session(apply_run *r)
 	return rc;
 }
 
-static int run_statement(apply_run *r, dbsync_op *op, const char *sql, double *t0)
+/* Whether the fresh plan still has something pending for what `op` does. */
+static bool still_pending(const dbsync_plan *fresh, dbsync_dialect d, const dbsync_op *op)
 {
+	for (size_t i = 0; i < fresh->ops.n; i++) {
+		const dbsync_op *o = fresh->ops.items[i];
+		if (o->status != DBSYNC_STATUS_PENDING || !dbs_name_eq(d, o->table, op->table))
+			continue;
+		if (op->object ? o->object && dbs_name_eq(d, o->object, op->object) : !o->object && o->kind == op->kind)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The connection was lost while `op` ran its last statement, and the server
+ * may have finished it anyway (DDL commits on the server, not when the client
+ * hears of it). Reconnect, wait until the old session has ended, read the
+ * catalog again by planning anew, and tell in *applied. An error (on r->ctx,
+ * with the one that caused it) when that cannot be known.
+ */
+static int settle_lost(apply_run *r, const dbsync_op *op, uint64_t old_session, bool *applied)
+{
+	dbsync_ctx *scratch = NULL;
+	dbsync_plan *fresh = NULL;
+	if (dbsync_ctx_new(&scratch))
+		return dbs_error_oom(r->ctx);
+	int rc = dbs_reconnect(scratch, r->conn);
+	if (!rc)
+		rc = dbs_wait_session_gone(scratch, r->conn, old_session, SETTLE_WAIT_MS);
+	if (!rc)
+		rc = dbsync_plan_compute(&fresh, scratch, r->conn, r->plan->desired, &r->plan->opts);
+	if (rc) {
+		dbs_error_prefix(r->ctx, "whether it was applied is not known (%s)", dbsync_ctx_error(scratch)->message);
+		rc = dbsync_ctx_error(r->ctx)->code ? dbsync_ctx_error(r->ctx)->code : DBSYNC_ECONNECT;
+	} else {
+		*applied = !still_pending(fresh, r->plan->dialect, op);
+	}
+	dbsync_plan_free(fresh);
+	dbsync_ctx_free(scratch);
+	return rc;
+}
+
+static int run_statement(apply_run *r, dbsync_op *op, size_t j, double *t0)
+{
+	const char *sql = op->sql[j];
 	for (int retry = 1;; retry++) {
+		uint64_t session = dbs_session_id(r->conn);
 		int rc = r->be->exec(r->ctx, r->conn, sql);
 		if (!rc)
 			return 0;
 		bool lost = dbs_retry_classify(r->conn, dbsync_ctx_error(r->ctx)) == DBS_RETRY_RECONNECT;
 		/* the error stays on the op: it is what a retry got past */
 		record_error(r, op);
+		if (lost && r->plan->desired) {
+			/* the op's effect is visible in the catalog only once its last statement ran */
+			bool applied = false;
+			if (j + 1 == op->n_sql && (rc = settle_lost(r, op, session, &applied)))
+				return rc;
+			if (applied) {
+				dbsync_ctx_clear_error(r->ctx);
+				/* the server finished it: applied, the lost connection noted on the op */
+				return resume_session(r);
+			}
+			if (j + 1 == op->n_sql)
+				dbs_error_prefix(r->ctx, "after reconnecting, the catalog shows it was not applied");
+			if (j + 1 == op->n_sql && !(r->cancelled || retry > r->opts->max_retries)) {
+				/* reconnected already: only the backoff is left before running it again */
+				dbs_sleep_ms(dbs_backoff_delay_ms(&r->backoff, retry));
+				if ((rc = resume_session(r)))
+					return rc;
+				dbsync_ctx_clear_error(r->ctx);
+				op->attempts++;
+				*t0 = dbs_now_ms();
+				continue;
+			}
+			if (j + 1 == op->n_sql)
+				return rc;
+		}
 		if (!should_retry(r, retry))
 			return rc;
 		if (lost && (rc = resume_session(r)))
@@ -272,7 +346,7 @@ static int apply_autocommit(apply_run *r)
 		op->attempts = 1;
 		double t0 = dbs_now_ms();
 		for (size_t j = 0; j < op->n_sql && !rc; j++)
-			rc = run_statement(r, op, op->sql[j], &t0);
+			rc = run_statement(r, op, j, &t0);
 		op->elapsed_ms = dbs_now_ms() - t0;
 		if (rc) {
 			failed(r, op);
@@ -308,6 +382,13 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 		return dbs_error(ctx, DBSYNC_EINVALID,
 			"%s was opened read-only (for a dry run or a check): it cannot apply a plan",
 			dbsync_conn_describe(conn));
+	if (plan->fills.n) {
+		const dbsync_fill *f = &plan->fills.items[0];
+		return dbs_error(ctx, DBSYNC_EINVALID, "the plan waits for the default of %s%s%s (column \"%s\" of \"%s\")"
+			"%s: plan again with the value as the column's \"default\" in the metadata",
+			f->model ? f->model : f->table, ".", f->field ? f->field : f->column, f->column, f->table,
+			plan->fills.n > 1 ? " and others" : "");
+	}
 	if (opts->verify && !plan->desired)
 		return dbs_error(ctx, DBSYNC_EINVALID, "cannot verify: the plan has no desired schema");
 	apply_run r = { .ctx = ctx, .conn = conn, .plan = plan, .opts = opts, .be = conn->backend };

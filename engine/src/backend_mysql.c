@@ -15,6 +15,9 @@
 #include <strings.h>
 
 #include "backend_mysql.h"
+#ifdef DBSYNC_MYSQL_BUNDLED_PLUGINS
+#include "bundled_path.h"
+#endif
 #include "ctx.h"
 #include "lexer.h"
 #include "plan_internal.h"
@@ -196,6 +199,17 @@ static int set_options(MYSQL *db, const dbs_params *params, const my_params *mp)
 		my_bool on = 1;
 		rc |= mysql_optionsv(db, MYSQL_OPT_SSL_ENFORCE, &on);
 	}
+#ifdef DBSYNC_MYSQL_BUNDLED_PLUGINS
+	/* A binary wheel ships the connector's auth plugins (caching_sha2_password,
+	 * client_ed25519, ...), loaded at run time: point it at them, unless the
+	 * user's MARIADB_PLUGIN_DIR says otherwise. The connector copies the path. */
+	if (!getenv("MARIADB_PLUGIN_DIR")) {
+		char *dir = dbs_bundled_path(DBSYNC_MYSQL_BUNDLED_PLUGINS);
+		if (dir)
+			rc |= mysql_optionsv(db, MYSQL_PLUGIN_DIR, dir);
+		free(dir);
+	}
+#endif
 	return rc;
 }
 

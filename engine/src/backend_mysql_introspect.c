@@ -431,6 +431,27 @@ static int on_fkey(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 	return 0;
 }
 
+/* The one column of `t` that `clause` names (as `col`), or NULL when it names
+ * none or several. */
+static dbs_column *column_of_clause(dbs_table *t, const char *clause)
+{
+	dbs_column *found = NULL;
+	dbs_buf q = DBS_BUF_INIT;
+	for (size_t i = 0; i < t->columns.n; i++) {
+		dbs_buf_clear(&q);
+		dbs_quote_ident(&q, DBSYNC_DIALECT_MYSQL, t->columns.items[i]->name);
+		if (!dbs_buf_ok(&q) || !strstr(clause, dbs_buf_cstr(&q)))
+			continue;
+		if (found) {
+			found = NULL;
+			break;
+		}
+		found = t->columns.items[i];
+	}
+	dbs_buf_free(&q);
+	return found;
+}
+
 static int on_check(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 {
 	dbs_table *t = row_table(in, row);
@@ -446,6 +467,11 @@ static int on_check(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 		in->mc->mariadb && dbs_table_find_column(in->s, t, k->name) != NULL;
 	if (column_level) {
 		dbs_column *c = dbs_table_find_column(in->s, t, k->name);
+		/* the name is the column's when the CHECK was made: after a RENAME
+		 * COLUMN (wagtail's content_json -> content) it names no column, and
+		 * the clause, which can only speak of its own column, tells which */
+		if (!c && row[3])
+			c = column_of_clause(t, row[2]);
 		k->inline_col = c != NULL;
 		if (c && DBS_VEC_PUSH(a, &k->cols, c->name))
 			return -1;

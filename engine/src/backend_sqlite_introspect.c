@@ -266,14 +266,24 @@ static int read_catalog(dbsync_ctx *ctx, dbsync_conn *conn, sq_intro *in)
 
 /* ---- parsing the stored CREATE statements ---- */
 
-static int parse_text(dbsync_schema *s, const char *sql)
+/* Parse `sql` into `s`; on a parse error, *why (when given) is its message,
+ * in s's arena. */
+static int parse_text_why(dbsync_schema *s, const char *sql, const char **why)
 {
 	dbsync_ctx *scratch = NULL;
 	if (dbsync_ctx_new(&scratch))
 		return DBSYNC_ENOMEM;
 	int rc = dbs_parse_into(s, scratch, sql, strlen(sql));
+	if (rc && why)
+		*why = dbs_arena_printf(&s->arena, "its stored DDL cannot be parsed (%s)",
+			dbsync_ctx_error(scratch)->message ? dbsync_ctx_error(scratch)->message : "?");
 	dbsync_ctx_free(scratch);
 	return rc;
+}
+
+static int parse_text(dbsync_schema *s, const char *sql)
+{
+	return parse_text_why(s, sql, NULL);
 }
 
 /* Every table, then every index, then every view, as one script: one parse
@@ -363,11 +373,16 @@ static int parse_each(dbsync_schema *s, const sq_intro *in)
 		if (!one)
 			return -1;
 		dbs_table *src = NULL;
-		if (parse_text(one, p->source_sql) == 0 && one->tables.n == 1 &&
+		const char *why = NULL;
+		if (parse_text_why(one, p->source_sql, &why) == 0 && one->tables.n == 1 &&
 		    strcmp(one->tables.items[0]->name, p->name) == 0)
 			src = one->tables.items[0];
-		/* a table from the pragma model brings its indexes along */
+		/* a table from the pragma model brings its indexes along; one whose
+		 * DDL does not parse is kept so that nothing plans to create it, and
+		 * marked: the pragmas alone miss its checks, so it is not planned */
 		dbs_table *t = dbs_schema_copy_table(s, src ? src : p);
+		if (t && !src && why && !(t->unreadable = dbs_arena_strdup(&s->arena, why)))
+			t = NULL;
 		dbsync_schema_free(one);
 		if (!t)
 			return -1;

@@ -192,7 +192,14 @@ int dbs_run_tool(dbsync_ctx *ctx, char *const argv[], const char *const *drop_pr
 	const dbs_env_var *vars, size_t n_vars, int in_fd, int out_fd, const char *secret,
 	const char *what)
 {
-	int rc = 0, pipefd[2] = { -1, -1 }, null_fd = -1;
+	return dbs_run_tool_fd(ctx, argv, drop_prefixes, vars, n_vars, in_fd, out_fd, -1, secret, what);
+}
+
+int dbs_run_tool_fd(dbsync_ctx *ctx, char *const argv[], const char *const *drop_prefixes,
+	const dbs_env_var *vars, size_t n_vars, int in_fd, int out_fd, int pass_fd, const char *secret,
+	const char *what)
+{
+	int rc = 0, pipefd[2] = { -1, -1 }, null_fd = -1, moved_fd = -1;
 	char **owned = NULL, **env = NULL;
 	posix_spawn_file_actions_t fa;
 	bool fa_ready = false;
@@ -217,6 +224,14 @@ int dbs_run_tool(dbsync_ctx *ctx, char *const argv[], const char *const *drop_pr
 	/* only fds 0-2: the tool must not hold the pipe open past its own stderr */
 	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
 	posix_spawn_file_actions_addclose(&fa, pipefd[1]);
+	/* last, so no close above can take it; from another fd, because dup2 onto
+	 * itself would keep its close-on-exec flag */
+	if (pass_fd >= 0 && pass_fd == DBS_TOOL_PASS_FD && (moved_fd = fcntl(pass_fd, F_DUPFD_CLOEXEC, 10)) < 0) {
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot run %s: %s", what, strerror(errno));
+		goto cleanup;
+	}
+	if (pass_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, moved_fd >= 0 ? moved_fd : pass_fd, DBS_TOOL_PASS_FD);
 	int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
 	if (e != 0) {
 		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot run %s (%s): %s", what, argv[0], strerror(e));
@@ -259,6 +274,8 @@ cleanup:
 			close(pipefd[i]);
 	if (null_fd >= 0)
 		close(null_fd);
+	if (moved_fd >= 0)
+		close(moved_fd);
 	for (size_t i = 0; owned && owned[i]; i++) {
 		/* the password may sit in one of them: wipe before freeing */
 		memset(owned[i], 0, strlen(owned[i]));

@@ -47,6 +47,13 @@ int dbs_run_tool(dbsync_ctx *ctx, char *const argv[], const char *const *drop_pr
 	const dbs_env_var *vars, size_t n_vars, int in_fd, int out_fd, const char *secret,
 	const char *what);
 
+/* dbs_run_tool, and `pass_fd` (unless -1) becomes the child's fd
+ * DBS_TOOL_PASS_FD: how a secret reaches a tool without touching the disk. */
+#define DBS_TOOL_PASS_FD 3
+int dbs_run_tool_fd(dbsync_ctx *ctx, char *const argv[], const char *const *drop_prefixes,
+	const dbs_env_var *vars, size_t n_vars, int in_fd, int out_fd, int pass_fd, const char *secret,
+	const char *what);
+
 /* Whether the file at `path` starts with DBS_ENGINE_DUMP_MAGIC: 1 or 0, or
  * a negative code when it cannot be read (error on ctx). */
 int dbs_is_engine_dump(dbsync_ctx *ctx, const char *path);

@@ -1,12 +1,15 @@
 /*
  * MySQL/MariaDB backups with mysqldump (mariadb-dump), restores with the
  * mysql (mariadb) client. Both read the connection's host, user and password
- * from a private option file (a 0700 directory holding a 0600 file, removed
- * afterwards) named by --defaults-extra-file: never from the command line,
- * which any user of the machine can read.
+ * from an option file that exists only in memory (a memfd, mode 0600, given
+ * to the child as fd 3 and named by --defaults-extra-file=/dev/fd/3): never
+ * from the command line, which any user of the machine can read, and never
+ * from a file on disk, which a killed run would leave behind.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +27,8 @@
 static const char *const my_env_prefixes[] = { "MYSQL_", "MARIADB_", NULL };
 
 typedef struct opt_file {
-	char dir[64];
-	char path[96];
-	char arg[128];
+	int fd;          /* the memfd, or -1 */
+	char arg[64];
 } opt_file;
 
 /* Option file values in double quotes, with the escapes the client's
@@ -49,32 +51,21 @@ static void put_value(dbs_buf *b, const char *v)
 
 static void opt_file_remove(opt_file *o)
 {
-	if (o->path[0])
-		unlink(o->path);
-	if (o->dir[0])
-		rmdir(o->dir);
-	o->path[0] = o->dir[0] = '\0';
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
 }
 
 static int opt_file_write(opt_file *o, dbsync_ctx *ctx, dbsync_conn *conn)
 {
 	MYSQL *db = dbs_my_db(conn);
-	const char *tmp = getenv("TMPDIR");
-	int fd = -1, rc = 0;
+	int rc = 0;
 	dbs_buf b = DBS_BUF_INIT;
-	memset(o, 0, sizeof *o);
-	if (!tmp || !*tmp || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(o->dir, sizeof o->dir, "%s/dbsync-XXXXXX", tmp);
-	if (!mkdtemp(o->dir)) {
-		o->dir[0] = '\0';
-		return dbs_error(ctx, DBSYNC_ERROR, "cannot create a private directory in %s: %s", tmp, strerror(errno));
-	}
-	snprintf(o->path, sizeof o->path, "%s/client.cnf", o->dir);
-	snprintf(o->arg, sizeof o->arg, "--defaults-extra-file=%s", o->path);
-	fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write an option file in %s: %s", o->dir, strerror(errno));
+	o->fd = memfd_create("dbsync-client-options", MFD_CLOEXEC);
+	snprintf(o->arg, sizeof o->arg, "--defaults-extra-file=/dev/fd/%d", DBS_TOOL_PASS_FD);
+	/* the client ignores a world-writable option file, and a memfd starts as 0777 */
+	if (o->fd < 0 || fchmod(o->fd, 0600) != 0) {
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot make an in-memory option file: %s", strerror(errno));
 		goto cleanup;
 	}
 	dbs_buf_puts(&b, "[client]\n");
@@ -102,14 +93,12 @@ static int opt_file_write(opt_file *o, dbsync_ctx *ctx, dbsync_conn *conn)
 		rc = dbs_error_oom(ctx);
 		goto cleanup;
 	}
-	if (write(fd, b.ptr, b.len) != (ssize_t)b.len)
-		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write an option file in %s: %s", o->dir, strerror(errno));
+	if (write(o->fd, b.ptr, b.len) != (ssize_t)b.len)
+		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write an in-memory option file: %s", strerror(errno));
 cleanup:
 	if (b.ptr)
 		memset(b.ptr, 0, b.len);
 	dbs_buf_free(&b);
-	if (fd >= 0)
-		close(fd);
 	if (rc)
 		opt_file_remove(o);
 	return rc;
@@ -132,7 +121,7 @@ int dbs_my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, cons
 	 * consistent snapshot of InnoDB tables without locking out writers */
 	char *argv[] = { (char *)tool, o.arg, "--single-transaction", "--skip-lock-tables", "--hex-blob",
 		"--no-tablespaces", "--routines", "--triggers", mc->dbname, NULL };
-	rc = dbs_run_tool(ctx, argv, my_env_prefixes, NULL, 0, -1, f->fd, dbs_my_db(conn)->passwd,
+	rc = dbs_run_tool_fd(ctx, argv, my_env_prefixes, NULL, 0, -1, f->fd, o.fd, dbs_my_db(conn)->passwd,
 		"mysqldump");
 	opt_file_remove(&o);
 	return rc;
@@ -141,8 +130,7 @@ int dbs_my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, cons
 int dbs_my_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 {
 	dbs_my_conn *mc = conn->impl;
-	opt_file o;
-	memset(&o, 0, sizeof o);
+	opt_file o = { .fd = -1 };
 	int in_fd = -1, rc = 0;
 	char *client = find_first("mariadb", "mysql");
 	if (!client) {
@@ -157,7 +145,7 @@ int dbs_my_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 	if ((rc = opt_file_write(&o, ctx, conn)))
 		goto cleanup;
 	char *argv[] = { client, o.arg, "--batch", "--binary-mode", mc->dbname, NULL };
-	rc = dbs_run_tool(ctx, argv, my_env_prefixes, NULL, 0, in_fd, -1, dbs_my_db(conn)->passwd,
+	rc = dbs_run_tool_fd(ctx, argv, my_env_prefixes, NULL, 0, in_fd, -1, o.fd, dbs_my_db(conn)->passwd,
 		"the mysql client");
 cleanup:
 	opt_file_remove(&o);

@@ -102,6 +102,12 @@ bool dbs_metadata_has_default(const dbs_metadata *md, const char *table, const c
 	return json_object_get(column_obj(md, table, column), "default") != NULL;
 }
 
+bool dbs_metadata_default_deferred(const dbs_metadata *md, const char *table, const char *column)
+{
+	json_t *col = column_obj(md, table, column);
+	return json_is_true(json_object_get(col, "has_default")) && !json_object_get(col, "default");
+}
+
 int dbs_metadata_default_sql(dbs_buf *out, const dbs_metadata *md, dbsync_dialect d,
 	const char *table, const char *column)
 {

@@ -1,6 +1,7 @@
 /*
  * The Django side's metadata record (format in dbsync/plan.h): model labels,
- * field names and classes, and Python defaults used to fill existing rows.
+ * field names and classes, and the defaults that fill existing rows (given, or
+ * marked as computed by the caller only when applying).
  */
 #ifndef DBS_METADATA_H
 #define DBS_METADATA_H
@@ -24,6 +25,10 @@ const char *dbs_metadata_model(const dbs_metadata *md, const char *table);
 const char *dbs_metadata_field(const dbs_metadata *md, const char *table, const char *column);
 const char *dbs_metadata_class(const dbs_metadata *md, const char *table, const char *column);
 bool dbs_metadata_has_default(const dbs_metadata *md, const char *table, const char *column);
+
+/* The field has a default whose value the caller computes only when applying:
+ * "has_default": true and no "default" (the plan lists it, dbsync_plan_fill). */
+bool dbs_metadata_default_deferred(const dbs_metadata *md, const char *table, const char *column);
 
 /* Append the column's default as a SQL literal of dialect `d`. Returns 1 when
  * written, 0 when the column has no default, DBSYNC_ENOMEM on OOM. */

@@ -111,6 +111,9 @@ typedef struct dbs_table {
 	bool without_rowid;          /* SQLite */
 	bool strict;                 /* SQLite */
 	const char *source_sql;      /* the CREATE statement as read (introspection), or NULL */
+	/* introspection: why the engine could not read the table (its stored DDL
+	 * does not parse, ...); the planner skips it (plan_isolate.c). NULL when read. */
+	const char *unreadable;
 } dbs_table;
 
 typedef struct dbs_view {

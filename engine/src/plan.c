@@ -12,6 +12,7 @@
 #include "plan_drop.h" /* inspect: orphaned tables */
 #include "plan_rename.h"
 #include "plan_counts.h"
+#include "plan_isolate.h"
 #include "render.h"
 #include "topo.h"
 
@@ -272,6 +273,9 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	if ((rc = dbs_diff_schemas(&p.diff, ctx, p.live, p.want)))
 		goto cleanup;
+	/* tables the engine could not read are skipped, named in the plan */
+	if ((rc = dbs_plan_skip_unreadable(&p)))
+		goto cleanup;
 	switch (desired->dialect) {
 	case DBSYNC_DIALECT_SQLITE:
 		if (!(rc = dbs_plan_create_tables(&p)))
@@ -325,6 +329,16 @@ const dbsync_op *dbsync_plan_op(const dbsync_plan *plan, size_t i)
 	return plan && i < plan->ops.n ? plan->ops.items[i] : NULL;
 }
 
+size_t dbsync_plan_fill_count(const dbsync_plan *plan)
+{
+	return plan ? plan->fills.n : 0;
+}
+
+const dbsync_fill *dbsync_plan_fill(const dbsync_plan *plan, size_t i)
+{
+	return plan && i < plan->fills.n ? &plan->fills.items[i] : NULL;
+}
+
 size_t dbsync_plan_pending_count(const dbsync_plan *plan)
 {
 	size_t n = 0;
@@ -359,6 +373,7 @@ const char *dbsync_op_kind_name(dbsync_op_kind kind)
 	case DBSYNC_OP_ADD_INDEX: return "add_index";
 	case DBSYNC_OP_DROP_INDEX: return "drop_index";
 	case DBSYNC_OP_COMMENT: return "comment";
+	case DBSYNC_OP_SKIP_TABLE: return "skip_table";
 	}
 	return "unknown";
 }

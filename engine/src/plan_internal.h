@@ -19,6 +19,8 @@ struct dbsync_plan {
 	/* the live schema the plan was computed from: apply reads the catalog
 	 * again under the sync lock and refuses a plan made for another state */
 	uint64_t live_fingerprint;
+	/* fills that wait for a value the caller computes when applying (plan_fill.c) */
+	DBS_VEC(dbsync_fill) fills;
 };
 
 #endif

@@ -20,7 +20,10 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_depend.h"
+#include "plan_fill.h"
 #include "plan_mysql.h"
+#include "plan_isolate.h"
 #include "render.h"
 
 static const char *plural(int64_t n)
@@ -47,12 +50,7 @@ void dbs_my_alter(dbs_buf *b, const char *table)
 
 const char *dbs_my_field_ref(dbs_planner *p, const char *table, const char *column)
 {
-	const char *model = dbs_metadata_model(p->md, table);
-	const char *field = dbs_metadata_field(p->md, table, column);
-	if (!model || !field)
-		return "";
-	const char *s = dbs_arena_printf(&p->plan->arena, " (field %s.%s)", model, field);
-	return s ? s : "";
+	return dbs_planner_field_ref(p, table, column);
 }
 
 int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object,
@@ -157,27 +155,8 @@ const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const db
 int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, const char *label,
 	dbsync_op_kind kind, const char *column)
 {
-	dbs_op_build *op = dbs_planner_op(p, kind == DBSYNC_OP_ADD_FOREIGN_KEY ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
-		kind, DBSYNC_RISK_SAFE, table, object);
-	if (!op)
-		return dbs_error_oom(p->ctx);
-	if (!label)
-		return dbs_error_oom(p->ctx);
-	int rc = dbs_op_summary(p, op, "add %s to `%s`", label, table);
-	if (rc || (rc = dbs_op_skip(p, op, "")))
-		return rc;
-	return dbs_op_reason(p, op, "column \"%s\" of \"%s\" is not added by this run", column, table);
-}
-
-static int metadata_fill(dbs_planner *p, const char *table, const char *column, const char **out)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	*out = NULL;
-	int r = dbs_metadata_default_sql(&b, p->md, MY, table, column);
-	if (r == 1 && dbs_buf_ok(&b) && strcmp(dbs_buf_cstr(&b), "NULL") != 0)
-		*out = dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&b));
-	dbs_buf_free(&b);
-	return r < 0 ? dbs_error_oom(p->ctx) : 0;
+	return dbs_plan_dependent(p, kind == DBSYNC_OP_ADD_FOREIGN_KEY ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX, kind,
+		table, object, label, column);
 }
 
 static int count_where(dbs_planner *p, const char *table, const char *column, const char *cond, int64_t *out)
@@ -210,17 +189,19 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 	bool needs_fill = c->not_null && !c->default_expr && !c->generated_expr && !c->autoincrement;
 	if (p->plan->opts.add_columns && needs_fill) {
 		int64_t rows;
-		if ((rc = count_where(p, L->name, NULL, NULL, &rows)) || (rc = metadata_fill(p, W->name, c->name, &fill)))
+		dbs_fill_kind kind = DBS_FILL_NONE;
+		if ((rc = count_where(p, L->name, NULL, NULL, &rows)))
 			return rc;
-		if (rows == 0)
-			fill = NULL;
-		else if (!fill) {
-			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s is NOT NULL without a default and "
-				"\"%s\" has %" PRId64 " row%s: give the field a default or make it nullable", c->name, L->name,
-				dbs_my_field_ref(p, W->name, c->name), L->name, rows, plural(rows));
+		if (rows > 0 && (rc = dbs_fill_for(p, W->name, c->name, &kind, &fill)))
+			return rc;
+		if (rows > 0 && kind == DBS_FILL_NONE) {
+			const char *why = dbs_fill_refusal(p, L->name, W->name, c->name, rows, false);
 			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, L->name, c->name, summary, why)
 				: dbs_error_oom(p->ctx);
 		}
+		if (kind == DBS_FILL_DEFERRED &&
+		    !(summary = dbs_arena_printf(a, "%s, existing rows filled from the field's default", summary)))
+			return dbs_error_oom(p->ctx);
 	}
 	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, DBSYNC_RISK_SAFE, L->name, c->name);
 	if (!op)
@@ -308,12 +289,14 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 		if (nulls > 0) {
 			if (wc->default_expr)
 				fill = dbs_expr_is_literal(wc->default_expr, false) ? wc->default_expr : NULL;
-			if (!fill && (rc = metadata_fill(p, W->name, wc->name, &fill)))
+			dbs_fill_kind kind = DBS_FILL_VALUE;
+			if (!fill && (rc = dbs_fill_for(p, W->name, wc->name, &kind, &fill)))
 				return rc;
+			if (kind == DBS_FILL_DEFERRED &&
+			    !(summary = dbs_arena_printf(a, "%s, NULLs filled from the field's default", summary)))
+				return dbs_error_oom(p->ctx);
 			if (!fill) {
-				const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " NULL value%s and no "
-					"default to fill them: give the field a default or keep it nullable", wc->name, L->name,
-					dbs_my_field_ref(p, W->name, wc->name), nulls, plural(nulls));
+				const char *why = dbs_fill_refusal(p, L->name, W->name, wc->name, nulls, true);
 				return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary,
 					why) : dbs_error_oom(p->ctx);
 			}
@@ -499,7 +482,7 @@ int dbs_plan_mysql(dbs_planner *p)
 	int rc = 0;
 	for (size_t i = 0; i < p->diff.tables.n && !rc; i++) {
 		const dbs_table_diff *td = p->diff.tables.items[i];
-		rc = td->live ? plan_table(p, td) : create_table(p, td->want);
+		rc = td->live ? dbs_plan_isolated(p, td, plan_table) : create_table(p, td->want);
 	}
 	for (size_t i = 0; i < p->want->tables.n && !rc; i++) {
 		const dbs_table *W = p->want->tables.items[i];

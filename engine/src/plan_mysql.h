@@ -47,7 +47,8 @@ int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, co
 /* The first of `cols` the live table lacks and this plan does not add
  * (its ADD COLUMN was refused or skipped), or NULL. */
 const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const dbs_str_vec *cols);
-/* A SKIPPED operation for a key or index over such a column. */
+/* An operation for a key or index over such a column, with the column's fate
+ * (plan_depend.h: REFUSED with a refused column, else SKIPPED). */
 int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object, const char *label,
 	dbsync_op_kind kind, const char *column);
 

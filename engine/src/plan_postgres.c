@@ -17,6 +17,8 @@
 #include "dialect.h"
 #include "plan_postgres.h"
 #include "diff.h"
+#include "plan_fill.h"
+#include "plan_isolate.h"
 #include "render.h"
 
 /* ---- helpers ---- */
@@ -72,12 +74,7 @@ void dbs_pg_alter_prefix(pg_table *pt)
 
 const char *dbs_pg_field_ref(pg_table *pt, const char *column)
 {
-	const char *model = dbs_metadata_model(pt->p->md, pt->W->name);
-	const char *field = dbs_metadata_field(pt->p->md, pt->W->name, column);
-	if (!model || !field)
-		return "";
-	const char *s = dbs_arena_printf(&pt->p->plan->arena, " (field %s.%s)", model, field);
-	return s ? s : "";
+	return dbs_planner_field_ref(pt->p, pt->W->name, column);
 }
 
 bool dbs_pg_has_name(const dbs_str_vec *v, const char *name)
@@ -353,7 +350,7 @@ int dbs_plan_postgres(dbs_planner *p)
 	int rc = 0;
 	for (size_t i = 0; i < p->diff.tables.n && !rc; i++) {
 		const dbs_table_diff *td = p->diff.tables.items[i];
-		rc = td->live ? plan_table(p, td) : create_table(p, td->want);
+		rc = td->live ? dbs_plan_isolated(p, td, plan_table) : create_table(p, td->want);
 	}
 	if (!rc)
 		rc = dbs_pg_rebuild_dependent_fks(p);

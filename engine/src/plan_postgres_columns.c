@@ -10,24 +10,13 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_fill.h"
 #include "plan_postgres.h"
 #include "render.h"
 
 static const char *plural(int64_t n)
 {
 	return n == 1 ? "" : "s";
-}
-
-static const char *metadata_fill(pg_table *pt, const char *column)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	const char *s = NULL;
-	/* a default of None fills nothing: the column would still hold NULLs */
-	if (dbs_metadata_default_sql(&b, pt->p->md, PG, pt->W->name, column) == 1 &&
-	    strcmp(dbs_buf_cstr(&b), "NULL") != 0)
-		s = dbs_arena_strdup(&pt->p->plan->arena, dbs_buf_cstr(&b));
-	dbs_buf_free(&b);
-	return s;
 }
 
 static void alter_column(pg_table *pt, const char *column)
@@ -63,14 +52,18 @@ static int add_column(pg_table *pt, const dbs_column *c)
 		int64_t rows;
 		if ((rc = dbs_pg_count_rows(pt, &rows)))
 			return rc;
-		if (rows > 0 && !(fill = metadata_fill(pt, c->name))) {
+		dbs_fill_kind kind = DBS_FILL_NONE;
+		if (rows > 0 && (rc = dbs_fill_for(p, pt->W->name, c->name, &kind, &fill)))
+			return rc;
+		if (rows > 0 && kind == DBS_FILL_NONE) {
 			if (DBS_VEC_PUSH(a, &pt->absent, c->name))
 				return dbs_error_oom(p->ctx);
-			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s is NOT NULL without a default and "
-				"\"%s\" has %" PRId64 " row%s: give the field a default or make it nullable", c->name,
-				pt->L->name, dbs_pg_field_ref(pt, c->name), pt->L->name, rows, plural(rows));
+			const char *why = dbs_fill_refusal(p, pt->L->name, pt->W->name, c->name, rows, false);
 			return why ? refuse(pt, DBSYNC_OP_ADD_COLUMN, c->name, summary, why) : dbs_error_oom(p->ctx);
 		}
+		if (kind == DBS_FILL_DEFERRED &&
+		    !(summary = dbs_arena_printf(a, "%s, existing rows filled from the field's default", summary)))
+			return dbs_error_oom(p->ctx);
 	}
 	dbs_op_build *op = dbs_pg_op(pt, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, DBSYNC_RISK_SAFE, c->name);
 	if (!op)
@@ -194,17 +187,21 @@ static int tighten(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const d
 	if (counted && (rc = dbs_pg_count_nulls(p, pt->L->name, lc->name, &nulls)))
 		return rc;
 	if (nulls > 0) {
-		const char *fill = wc->default_expr ? "DEFAULT" : metadata_fill(pt, wc->name);
+		const char *fill = wc->default_expr ? "DEFAULT" : NULL;
+		dbs_fill_kind kind = DBS_FILL_VALUE;
+		if (!fill && (rc = dbs_fill_for(p, pt->W->name, wc->name, &kind, &fill)))
+			return rc;
 		if (!fill) {
 			const char *summary = dbs_arena_printf(&p->plan->arena, "make column `%s` of `%s` NOT NULL%s",
 				wc->name, pt->L->name, dbs_planner_label(p, pt->W->name, wc->name));
-			const char *why = dbs_arena_printf(&p->plan->arena, "column \"%s\" of \"%s\"%s has %" PRId64
-				" NULL value%s and no default to fill them: give the field a default or keep it nullable",
-				wc->name, pt->L->name, dbs_pg_field_ref(pt, wc->name), nulls, plural(nulls));
+			const char *why = dbs_fill_refusal(p, pt->L->name, pt->W->name, wc->name, nulls, true);
 			if (!summary || !why)
 				return dbs_error_oom(p->ctx);
 			return refuse(pt, DBSYNC_OP_ALTER_COLUMN, wc->name, summary, why);
 		}
+		if (kind == DBS_FILL_DEFERRED &&
+		    (rc = dbs_op_detail(p, op, "NULLs filled from the field's default when applying")))
+			return rc;
 		dbs_buf_clear(&pt->sql);
 		dbs_buf_puts(&pt->sql, "UPDATE ");
 		dbs_quote_ident(&pt->sql, PG, pt->L->name);

@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_depend.h"
 #include "plan_postgres.h"
 #include "render.h"
 
@@ -286,12 +287,23 @@ static bool index_on_extra(const pg_table *pt, const dbs_index *ix)
 	return false;
 }
 
-static bool uses_absent(const pg_table *pt, const dbs_str_vec *cols)
+/* The first column of `cols` this plan does not add, or NULL. */
+static const char *absent_of(const pg_table *pt, const dbs_str_vec *cols)
 {
 	for (size_t i = 0; i < cols->n; i++)
 		if (dbs_pg_has_name(&pt->absent, cols->items[i]))
-			return true;
-	return false;
+			return cols->items[i];
+	return NULL;
+}
+
+/* A key or index over a column this plan does not add shares its fate. */
+static int dependent(pg_table *pt, dbsync_op_kind kind, const char *object, const char *column)
+{
+	dbs_planner *p = pt->p;
+	const char *what = dbs_arena_printf(&p->plan->arena, "%s `%s`", kind == DBSYNC_OP_ADD_INDEX ? "index" :
+		kind == DBSYNC_OP_ADD_FOREIGN_KEY ? "foreign key" : "constraint", object);
+	return dbs_plan_dependent(p, kind == DBSYNC_OP_ADD_FOREIGN_KEY ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX, kind,
+		pt->L->name, object, what, column);
 }
 
 int dbs_pg_plan_keys(pg_table *pt)
@@ -302,22 +314,26 @@ int dbs_pg_plan_keys(pg_table *pt)
 		const dbs_change *ch = &pt->td->changes.items[i];
 		int rc = 0;
 		switch (ch->kind) {
-		case DBS_CH_ADD_CONSTRAINT:
-			if (!uses_absent(pt, &ch->want_con->cols))
+		case DBS_CH_ADD_CONSTRAINT: {
+			const char *absent = absent_of(pt, &ch->want_con->cols);
+			if (absent)
+				rc = dependent(pt, ch->want_con->kind == DBS_CON_FOREIGN ? DBSYNC_OP_ADD_FOREIGN_KEY :
+					DBSYNC_OP_ADD_CONSTRAINT, ch->want_con->name, absent);
+			else
 				rc = dbs_pg_add_constraint(p, pt, pt->L->name, ch->want_con, off, "sync_indexes is off");
 			break;
+		}
 		case DBS_CH_DROP_CONSTRAINT:
 			if (!on_extra_columns(pt, &ch->live_con->cols))
 				rc = drop_constraint(p, pt->L->name, ch->live_con, off, NULL);
 			break;
 		case DBS_CH_ADD_INDEX: {
-			bool absent = false;
-			for (size_t j = 0; j < ch->want_ix->parts.n; j++) {
+			const char *absent = NULL;
+			for (size_t j = 0; j < ch->want_ix->parts.n && !absent; j++) {
 				const char *c = ch->want_ix->parts.items[j].column;
-				absent = absent || (c && dbs_pg_has_name(&pt->absent, c));
+				absent = c && dbs_pg_has_name(&pt->absent, c) ? c : NULL;
 			}
-			if (!absent)
-				rc = index_op(p, pt, ch);
+			rc = absent ? dependent(pt, DBSYNC_OP_ADD_INDEX, ch->want_ix->name, absent) : index_op(p, pt, ch);
 			break;
 		}
 		case DBS_CH_DROP_INDEX:

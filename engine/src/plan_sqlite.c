@@ -11,7 +11,10 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_build.h"
+#include "plan_depend.h"
+#include "plan_fill.h"
 #include "plan_sqlite.h"
+#include "plan_isolate.h"
 #include "render.h"
 
 #define D DBSYNC_DIALECT_SQLITE
@@ -32,17 +35,6 @@ static col_state *state_named(table_plan *tp, const char *name)
 			return &tp->cols[i];
 	}
 	return NULL;
-}
-
-/* "(field app.Model.c)" for refusals, "" when the metadata does not know it */
-static const char *field_ref(table_plan *tp, const char *column)
-{
-	const char *model = dbs_metadata_model(tp->p->md, tp->W->name);
-	const char *field = dbs_metadata_field(tp->p->md, tp->W->name, column);
-	if (!model || !field)
-		return "";
-	const char *s = dbs_arena_printf(&tp->p->plan->arena, " (field %s.%s)", model, field);
-	return s ? s : "";
 }
 
 static int count_query(table_plan *tp, int64_t *out, const char *null_column)
@@ -71,17 +63,6 @@ static int table_rows(table_plan *tp, int64_t *out)
 	}
 	*out = tp->rows;
 	return 0;
-}
-
-/* The metadata default as a literal, in the plan arena; NULL when none. */
-static const char *metadata_fill(table_plan *tp, const char *column)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	const char *s = NULL;
-	if (dbs_metadata_default_sql(&b, tp->p->md, D, tp->W->name, column) == 1)
-		s = dbs_arena_strdup(&tp->p->plan->arena, dbs_buf_cstr(&b));
-	dbs_buf_free(&b);
-	return s;
 }
 
 static int render_add_column(table_plan *tp, const dbs_column *c, dbs_buf *out)
@@ -121,29 +102,31 @@ static int on_add_column(table_plan *tp, const dbs_change *ch)
 		return dbs_op_summary(p, op, "add column `%s` to `%s`%s", c->name, tp->L->name, label);
 	}
 	if (c->not_null && !c->default_expr && !c->generated_expr) {
-		cs->fill = metadata_fill(tp, c->name);
-		if (!cs->fill) {
-			int64_t rows;
-			if ((rc = table_rows(tp, &rows)))
+		int64_t rows;
+		if ((rc = table_rows(tp, &rows)))
+			return rc;
+		dbs_fill_kind kind = DBS_FILL_NONE;
+		if (rows > 0 && (rc = dbs_fill_for(p, tp->W->name, c->name, &kind, &cs->fill)))
+			return rc;
+		if (rows > 0 && kind == DBS_FILL_NONE) {
+			dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN,
+				DBSYNC_RISK_SAFE, tp->L->name, c->name);
+			const char *why = dbs_fill_refusal(p, tp->L->name, tp->W->name, c->name, rows, false);
+			if (!op || !why)
+				return dbs_error_oom(p->ctx);
+			op->op.status = DBSYNC_STATUS_REFUSED;
+			if ((rc = dbs_op_summary(p, op, "add column `%s` to `%s`%s", c->name, tp->L->name, label)))
 				return rc;
-			if (rows > 0) {
-				dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN,
-					DBSYNC_RISK_SAFE, tp->L->name, c->name);
-				if (!op)
-					return dbs_error_oom(p->ctx);
-				op->op.status = DBSYNC_STATUS_REFUSED;
-				if ((rc = dbs_op_summary(p, op, "add column `%s` to `%s`%s", c->name, tp->L->name, label)))
-					return rc;
-				return dbs_op_reason(p, op, "column \"%s\" of \"%s\"%s is NOT NULL without a default and "
-					"\"%s\" has %" PRId64 " row%s: give the field a default or make it nullable",
-					c->name, tp->L->name, field_ref(tp, c->name), tp->L->name, rows, rows == 1 ? "" : "s");
-			}
+			return dbs_op_reason(p, op, "%s", why);
 		}
+		cs->fill_deferred = kind == DBS_FILL_DEFERRED;
 	}
 	cs->include = true;
 	cs->simple_add = dbs_sqlite_can_add_column(tp, c);
 	if (!cs->simple_add)
 		tp->rebuild = true;
+	if (cs->fill_deferred)
+		return dbs_sqlite_note(tp, "add column `%s`, existing rows filled from the field's default", c->name);
 	if (cs->fill)
 		return dbs_sqlite_note(tp, "add column `%s`, existing rows get %s", c->name, cs->fill);
 	return dbs_sqlite_note(tp, "add column `%s`", c->name);
@@ -229,11 +212,15 @@ static int on_alter_column(table_plan *tp, const dbs_change *ch)
 		!dbs_is_rowid_alias(D, tp->W, wc);
 	if (tightens) {
 		const char *fill = NULL;
+		dbs_fill_kind kind = DBS_FILL_VALUE;
+		int64_t nulls = 0;
 		if (wc->default_expr)
 			fill = dbs_expr_is_literal(wc->default_expr, true) ? wc->default_expr
 				: dbs_arena_printf(&p->plan->arena, "(%s)", wc->default_expr);
-		else
-			fill = metadata_fill(tp, wc->name);
+		else if ((rc = count_query(tp, &nulls, lc->name)))
+			return rc;
+		else if (nulls > 0 && (rc = dbs_fill_for(p, tp->W->name, wc->name, &kind, &fill)))
+			return rc;
 		if (fill) {
 			dbs_buf_clear(&tp->sql);
 			dbs_buf_puts(&tp->sql, "COALESCE(");
@@ -242,32 +229,29 @@ static int on_alter_column(table_plan *tp, const dbs_change *ch)
 			cs->fill = dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&tp->sql));
 			if (!cs->fill || !dbs_buf_ok(&tp->sql))
 				return dbs_error_oom(p->ctx);
-		} else {
-			int64_t nulls;
-			if ((rc = count_query(tp, &nulls, lc->name)))
+		} else if (nulls > 0) {
+			cs->keep_null = true;
+			dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN,
+				DBSYNC_RISK_LOCKING, tp->L->name, wc->name);
+			const char *why = dbs_fill_refusal(p, tp->L->name, tp->W->name, wc->name, nulls, true);
+			if (!op || !why)
+				return dbs_error_oom(p->ctx);
+			op->op.status = DBSYNC_STATUS_REFUSED;
+			if ((rc = dbs_op_summary(p, op, "make column `%s` of `%s` NOT NULL%s", wc->name,
+				tp->L->name, dbs_planner_label(p, tp->W->name, wc->name))))
 				return rc;
-			if (nulls > 0) {
-				cs->keep_null = true;
-				dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN,
-					DBSYNC_RISK_LOCKING, tp->L->name, wc->name);
-				if (!op)
-					return dbs_error_oom(p->ctx);
-				op->op.status = DBSYNC_STATUS_REFUSED;
-				if ((rc = dbs_op_summary(p, op, "make column `%s` of `%s` NOT NULL%s", wc->name,
-					tp->L->name, dbs_planner_label(p, tp->W->name, wc->name))))
-					return rc;
-				if ((rc = dbs_op_reason(p, op, "column \"%s\" of \"%s\"%s has %" PRId64 " NULL value%s and "
-					"no default to fill them: give the field a default or keep it nullable",
-					wc->name, tp->L->name, field_ref(tp, wc->name), nulls, nulls == 1 ? "" : "s")))
-					return rc;
-				diff &= ~(unsigned)DBS_COL_NOT_NULL;
-				if (!diff)
-					return 0;
-			}
+			if ((rc = dbs_op_reason(p, op, "%s", why)))
+				return rc;
+			diff &= ~(unsigned)DBS_COL_NOT_NULL;
+			if (!diff)
+				return 0;
 		}
+		cs->fill_deferred = kind == DBS_FILL_DEFERRED;
 	}
 	tp->rebuild = true;
 	dbs_sqlite_describe_col_diff(tp, lc, wc, diff);
+	if (cs->fill_deferred)
+		return dbs_sqlite_note(tp, "NULLs in `%s` filled from the field's default", wc->name);
 	if (cs->fill)
 		return dbs_sqlite_note(tp, "NULLs in `%s` become %s", wc->name, cs->fill);
 	return dbs_buf_ok(&tp->detail) ? 0 : dbs_error_oom(p->ctx);
@@ -285,8 +269,9 @@ static int on_constraint(table_plan *tp, const dbs_change *ch)
 		col_state *cs = state_named(tp, k->cols.items[i]);
 		if (!cs)
 			continue;
-		if (add && !cs->live && !cs->include)
-			return 0; /* the column itself is skipped or refused */
+		if (add && !cs->live && !cs->include) /* the column itself is skipped or refused */
+			return dbs_plan_dependent(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_CONSTRAINT, tp->L->name, k->name,
+				dbs_arena_strdup(&p->plan->arena, dbs_sqlite_describe_constraint(tp, k)), cs->want->name);
 		if (add && !cs->live && cs->simple_add && k->inline_col)
 			return 0; /* written in the ADD COLUMN definition */
 		if (!add && !cs->want)
@@ -359,6 +344,18 @@ static int index_op(table_plan *tp, const dbs_change *ch, bool skipped)
 		dbs_planner_label(p, tp->W->name, NULL))))
 		return rc;
 	return skipped ? dbs_op_skip(p, op, "sync_indexes is off") : 0;
+}
+
+/* The first column of `ix` that is desired, missing live and not added, or NULL. */
+static const char *absent_column(table_plan *tp, const dbs_index *ix)
+{
+	for (size_t i = 0; i < ix->parts.n; i++) {
+		const char *c = ix->parts.items[i].column;
+		col_state *cs = c ? state_named(tp, c) : NULL;
+		if (cs && cs->want && !cs->live && !cs->include)
+			return cs->want->name;
+	}
+	return NULL;
 }
 
 static int simple_ops(table_plan *tp)
@@ -444,11 +441,19 @@ static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 		rc = dbs_sqlite_rebuild_op(&tp);
 	else
 		rc = simple_ops(&tp);
-	/* a rebuild re-creates the desired indexes itself when indexes are synced */
+	/* a rebuild re-creates the desired indexes itself when indexes are synced,
+	 * leaving out those over a column it does not add: they share its fate */
 	for (size_t i = 0; i < td->changes.n && !rc; i++) {
 		const dbs_change *ch = &td->changes.items[i];
 		if (ch->kind != DBS_CH_ADD_INDEX && ch->kind != DBS_CH_DROP_INDEX)
 			continue;
+		const char *absent = ch->kind == DBS_CH_ADD_INDEX ? absent_column(&tp, ch->want_ix) : NULL;
+		if (absent) {
+			const char *what = dbs_arena_printf(&p->plan->arena, "index `%s`", ch->want_ix->name);
+			rc = dbs_plan_dependent(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, tp.L->name, ch->want_ix->name,
+				what, absent);
+			continue;
+		}
 		if (tp.rebuild && p->plan->opts.sync_indexes)
 			continue;
 		rc = index_op(&tp, ch, !p->plan->opts.sync_indexes);
@@ -465,7 +470,7 @@ int dbs_plan_sqlite_tables(dbs_planner *p)
 		const dbs_table_diff *td = p->diff.tables.items[i];
 		if (!td->live)
 			continue;
-		int rc = plan_table(p, td);
+		int rc = dbs_plan_isolated(p, td, plan_table);
 		if (rc)
 			return rc;
 	}

@@ -14,6 +14,7 @@ typedef struct col_state {
 	bool live_def;            /* keep the live definition (extra column, or altering is off) */
 	bool keep_null;           /* NOT NULL refused: the column stays nullable */
 	const char *fill;         /* SELECT expression: a literal for a new column, COALESCE(...) for NULLs */
+	bool fill_deferred;       /* the fill waits for a value computed when applying (plan_fill.h) */
 	bool simple_add;          /* ALTER TABLE ADD COLUMN can do it */
 	bool drop;                /* an extra column being dropped */
 	bool simple_drop;         /* ALTER TABLE DROP COLUMN can do it */

@@ -191,6 +191,37 @@ int dbs_reconnect(dbsync_ctx *ctx, dbsync_conn *conn)
 	}
 }
 
+uint64_t dbs_session_id(dbsync_conn *conn)
+{
+#ifdef DBSYNC_HAVE_MYSQL
+	if (conn->dialect == DBSYNC_DIALECT_MYSQL)
+		return mysql_thread_id(dbs_my_db(conn));
+#endif
+	(void)conn;
+	return 0;
+}
+
+int dbs_wait_session_gone(dbsync_ctx *ctx, dbsync_conn *conn, uint64_t old_id, unsigned max_ms)
+{
+	if (!old_id || conn->dialect != DBSYNC_DIALECT_MYSQL)
+		return 0;
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %" PRIu64, old_id);
+	double until = dbs_now_ms() + max_ms;
+	for (;;) {
+		int64_t n = 0;
+		int rc = conn->backend->query_int64(&n, ctx, conn, sql);
+		if (rc)
+			return rc;
+		if (n == 0)
+			return 0;
+		if (dbs_now_ms() >= until)
+			return dbs_error(ctx, DBSYNC_ERROR, "the server is still running the statement of the lost "
+				"session %" PRIu64 " after %u s: its outcome is not known yet", old_id, max_ms / 1000);
+		dbs_sleep_ms(100);
+	}
+}
+
 int dbs_retake_apply_lock(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan)
 {
 #ifdef DBSYNC_HAVE_MYSQL

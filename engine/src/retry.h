@@ -54,6 +54,17 @@ int dbs_lock_wait_before(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms, dbs_lo
 int dbs_lock_wait_in_tx(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms);
 void dbs_lock_wait_after(dbsync_conn *conn, dbs_lock_wait *lw);
 
+/* The server's id of the connection's session (MySQL's connection id), 0
+ * where the backend has none to offer. Read it before the connection is lost:
+ * a reconnect gives a new one. */
+uint64_t dbs_session_id(dbsync_conn *conn);
+
+/* After a reconnect: wait until the server has ended session `old_id` (a
+ * statement it was running may still be finishing), at most `max_ms`. 0 when
+ * it is gone (or the backend has no sessions to wait for), DBSYNC_ETIMEOUT
+ * style DBSYNC_ERROR on ctx when it still runs. */
+int dbs_wait_session_gone(dbsync_ctx *ctx, dbsync_conn *conn, uint64_t old_id, unsigned max_ms);
+
 /* MySQL, after a reconnect in the middle of an apply: the session lost the
  * dbsync lock with the connection; take it again. */
 int dbs_retake_apply_lock(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan);

@@ -295,6 +295,7 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 	t->without_rowid = st->without_rowid;
 	t->strict = st->strict;
 	t->source_sql = dbs_arena_strdup(a, st->source_sql);
+	t->unreadable = st->unreadable ? dbs_arena_strdup(a, st->unreadable) : NULL;
 	for (size_t i = 0; i < st->columns.n; i++) {
 		const dbs_column *src = st->columns.items[i];
 		dbs_column *dst = dbs_table_add_column(s, t, src->name);

@@ -133,7 +133,7 @@ static const apply_parking my_parking_lot = {
 	.desired = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `note` longtext NULL);\n"
 		"CREATE TABLE `tag` (`id` integer NOT NULL PRIMARY KEY);\n",
 	.locked_message = "another dbsync run",
-	.wait_rounds = 250,
+	.wait_rounds = 3000, /* a bound against a hang (60 s), not an expected time */
 	.park = my_park,
 	.waiting = my_waiting,
 	.release = my_release,

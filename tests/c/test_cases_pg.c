@@ -300,7 +300,7 @@ static const apply_parking pg_parking_lot = {
 	.desired = "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY, \"note\" text NULL);\n"
 		"CREATE TABLE \"tag\" (\"id\" integer NOT NULL PRIMARY KEY);\n",
 	.locked_message = "another dbsync run holds the lock",
-	.wait_rounds = 200,
+	.wait_rounds = 3000, /* a bound against a hang (60 s), not an expected time */
 	.park = pg_park,
 	.waiting = pg_waiting,
 	.release = pg_release,

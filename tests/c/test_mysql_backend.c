@@ -1,6 +1,7 @@
 /* The MySQL/MariaDB backend against a real, throwaway MariaDB server
  * (scripts/mariadb-server.sh, started once for this binary): connecting
  * without leaking passwords, bulk introspection, statements, the sync lock. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -732,6 +734,98 @@ static void test_lost_connection_is_econnect(void **state)
 	dbsync_conn_close(killer);
 }
 
+/* ---- a connection lost while a statement runs ---- */
+
+/* The other side of test_lost_connection_during_alter: it waits until the
+ * victim's ALTER waits for the metadata lock `holder` keeps, cuts the
+ * victim's socket (the server sees nothing of it until it answers), and lets
+ * the ALTER go on. No cmocka assertion here: they are not thread-safe. */
+typedef struct cutter {
+	dbsync_conn *victim, *holder, *watch;
+	unsigned long victim_id;
+	int cut;
+} cutter;
+
+static void *cut_while_waiting(void *arg)
+{
+	cutter *c = arg;
+	dbsync_ctx *ctx = NULL;
+	char sql[256];
+	if (dbsync_ctx_new(&ctx))
+		return NULL;
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %lu "
+		"AND INFO LIKE 'ALTER TABLE%%' AND STATE = 'Waiting for table metadata lock'", c->victim_id);
+	for (int i = 0; i < 1200 && !c->cut; i++) {
+		int64_t n = 0;
+		if (c->watch->backend->query_int64(&n, ctx, c->watch, sql))
+			break;
+		if (n == 1) {
+			shutdown((int)mysql_get_socket(dbs_my_db(c->victim)), SHUT_RDWR);
+			c->cut = 1;
+			break;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+	}
+	dbsync_conn_exec(ctx, c->holder, "COMMIT");
+	dbsync_ctx_free(ctx);
+	return NULL;
+}
+
+/* The client loses its connection while the server runs its ALTER, which
+ * the server may finish: apply reconnects, reads the catalog again and
+ * reports what really happened, APPLIED when the server finished it. */
+static void test_lost_connection_during_alter(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_lost; CREATE DATABASE dbsync_lost");
+	dbsync_conn *conn = open_db(ctx, "dbsync_lost");
+	cutter c = { .victim = conn, .holder = open_db(ctx, "dbsync_lost"), .watch = open_db(ctx, "dbsync_lost") };
+	exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY, `qty` int NOT NULL)");
+	exec_ok(ctx, conn, "INSERT INTO `item` SELECT seq, seq FROM seq_1_to_1000");
+	dbsync_schema *want = NULL;
+	const char *want_sql = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `qty` bigint NOT NULL);";
+	assert_int_equal(dbsync_schema_parse(&want, ctx, DBSYNC_DIALECT_MYSQL, want_sql, strlen(want_sql)), 0);
+	dbsync_plan *plan = NULL;
+	assert_int_equal(dbsync_plan_compute(&plan, ctx, conn, want, NULL), 0);
+	assert_int_equal(dbsync_plan_pending_count(plan), 1);
+	/* the holder's open transaction keeps a metadata lock the ALTER must wait for */
+	exec_ok(ctx, c.holder, "BEGIN");
+	assert_int_equal(query_int(ctx, c.holder, "SELECT COUNT(*) FROM `item`"), 1000);
+	c.victim_id = mysql_thread_id(dbs_my_db(conn));
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, cut_while_waiting, &c), 0);
+	dbsync_apply_options ao = DBSYNC_APPLY_OPTIONS_INIT;
+	ao.lock_timeout_ms = 120000;
+	int rc = dbsync_plan_apply(ctx, conn, plan, &ao);
+	pthread_join(th, NULL);
+	assert_int_equal(c.cut, 1);
+	const dbsync_op *op = dbsync_plan_op(plan, 0);
+	/* whatever the server did, the report says it */
+	const char *type_sql = "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dbsync_lost' "
+		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'qty' AND DATA_TYPE = 'bigint'";
+	bool altered = query_int(ctx, c.watch, type_sql) == 1;
+	assert_non_null(op->error); /* the lost connection stays on record */
+	if (altered) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(op->status, DBSYNC_STATUS_APPLIED);
+	} else {
+		assert_int_not_equal(rc, 0);
+		assert_int_equal(op->status, DBSYNC_STATUS_FAILED);
+		assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "the catalog shows it was not applied"));
+	}
+	fprintf(stderr, "lost connection during ALTER: the server %s it\n", altered ? "finished" : "abandoned");
+	assert_true(altered); /* MariaDB finishes a statement whose client is gone */
+	assert_int_equal(query_int(ctx, c.watch, "SELECT COUNT(*) FROM dbsync_lost.item"), 1000);
+	dbsync_plan_free(plan);
+	dbsync_schema_free(want);
+	dbsync_conn_close(c.holder);
+	dbsync_conn_close(c.watch);
+	dbsync_conn_close(conn);
+	exec_ok(ctx, root, "DROP DATABASE dbsync_lost");
+	dbsync_conn_close(root);
+}
+
 /* ---- the sync lock ---- */
 
 static void test_second_run_is_locked_out(void **state)
@@ -765,8 +859,9 @@ static void test_second_run_is_locked_out(void **state)
 	/* a run's lock dies with its connection, so a crashed run blocks nobody */
 	assert_int_equal(be->apply_begin(ctx, first, NULL), 0);
 	dbsync_conn_close(first);
-	/* the server ends the closed session on its own time: wait for it */
-	for (int i = 0; i < 200 && query_int(ctx, observer,
+	/* the server ends the closed session on its own time: wait until the lock
+	 * is free (60 s is a bound against a hang, not an expected time) */
+	for (int i = 0; i < 1200 && query_int(ctx, observer,
 		"SELECT IS_FREE_LOCK('django-dbsync:dbsync_test')") != 1; i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
 	assert_int_equal(be->apply_begin(ctx, second, NULL), 0);
@@ -805,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_mariadb_and_mysql_spellings_agree),
 		cmocka_unit_test_setup_teardown(test_exec_errors_carry_errno_and_sqlstate, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_connection_is_econnect, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_connection_during_alter, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_second_run_is_locked_out, ctx_setup, ctx_teardown),
 		cmocka_unit_test(test_script_frames_show_the_lock),
 	};

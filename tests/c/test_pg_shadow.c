@@ -23,10 +23,17 @@
 
 static test_server server;
 
+/* One script of 500 chain tables (round_trips_do_not_grow) takes about
+ * 6,000 locks: the shared server gets a lock table that holds them by its
+ * settings (256 x its 72 backends), not by spare shared memory. */
 static int group_setup(void **state)
 {
 	(void)state;
-	return test_server_start(&server, &TEST_PG_SERVER);
+	if (setenv("DBSYNC_PG_EXTRA_CONF", "max_locks_per_transaction = 256\n", 1))
+		return -1;
+	int started = test_server_start(&server, &TEST_PG_SERVER);
+	unsetenv("DBSYNC_PG_EXTRA_CONF");
+	return started;
 }
 
 static int group_teardown(void **state)
@@ -37,25 +44,30 @@ static int group_teardown(void **state)
 
 #define NEED_SERVER() do { if (server.absent) skip(); } while (0)
 
-static dbsync_conn *open_db(dbsync_ctx *ctx, const char *schema)
+static dbsync_conn *open_db_on(const test_server *srv, dbsync_ctx *ctx, const char *schema)
 {
 	const char *keys[] = { "name", "user", "host", "schema" };
-	const char *vals[] = { "dbsync_test", "dbsync", server.dir, schema };
+	const char *vals[] = { "dbsync_test", "dbsync", srv->dir, schema };
 	dbsync_conn *conn = NULL;
 	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, schema ? 4 : 3))
 		fail_msg("cannot connect to the test server: %s", dbsync_ctx_error(ctx)->message);
 	return conn;
 }
 
-/* A fresh schema `name`, and a connection syncing it. */
-static dbsync_conn *fresh_schema(dbsync_ctx *ctx, const char *name)
+/* A fresh schema `name` on `srv`, and a connection syncing it. */
+static dbsync_conn *fresh_schema_on(const test_server *srv, dbsync_ctx *ctx, const char *name)
 {
-	dbsync_conn *conn = open_db(ctx, NULL);
+	dbsync_conn *conn = open_db_on(srv, ctx, NULL);
 	char sql[256];
 	snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS \"%s\" CASCADE; CREATE SCHEMA \"%s\"", name, name);
 	exec_ok(ctx, conn, sql);
 	dbsync_conn_close(conn);
-	return open_db(ctx, name);
+	return open_db_on(srv, ctx, name);
+}
+
+static dbsync_conn *fresh_schema(dbsync_ctx *ctx, const char *name)
+{
+	return fresh_schema_on(&server, ctx, name);
 }
 
 static dbsync_schema *parse_ok(dbsync_ctx *ctx, const char *sql, size_t len)
@@ -576,13 +588,14 @@ static char *many_tables(int n)
 	return dbs_buf_detach(&b);
 }
 
-/* The same tables made live a hundred at a time, as migrations would. */
-static void make_chain(dbsync_ctx *ctx, dbsync_conn *conn, int n)
+/* The same tables made live `batch` at a time, as migrations would: one
+ * transaction holds a lock per relation it makes. */
+static void make_chain(dbsync_ctx *ctx, dbsync_conn *conn, int n, int batch)
 {
 	dbs_buf b = DBS_BUF_INIT;
 	for (int i = 0; i < n; i++) {
 		chain_table(&b, i);
-		if (i % 100 == 99 || i == n - 1) {
+		if (i % batch == batch - 1 || i == n - 1) {
 			assert_true(dbs_buf_ok(&b));
 			exec_ok(ctx, conn, dbs_buf_cstr(&b));
 			dbs_buf_clear(&b);
@@ -591,13 +604,13 @@ static void make_chain(dbsync_ctx *ctx, dbsync_conn *conn, int n)
 	dbs_buf_free(&b);
 }
 
-/* Dropped a hundred at a time too: one transaction could not lock them all. */
-static void drop_chain(dbsync_ctx *ctx, dbsync_conn *conn, int n)
+/* Dropped `batch` at a time too, for the same reason. */
+static void drop_chain(dbsync_ctx *ctx, dbsync_conn *conn, int n, int batch)
 {
 	dbs_buf b = DBS_BUF_INIT;
 	for (int i = n - 1; i >= 0; i--) {
 		dbs_buf_printf(&b, "%s\"t%d\"", b.len ? ", " : "DROP TABLE ", i);
-		if (i % 100 == 0) {
+		if (i % batch == 0) {
 			dbs_buf_puts(&b, " CASCADE");
 			assert_true(dbs_buf_ok(&b));
 			exec_ok(ctx, conn, dbs_buf_cstr(&b));
@@ -643,6 +656,48 @@ static void round_trips_do_not_grow(void **state)
 	assert_int_equal(shadow_round_trips(ctx, 500, 0), (500 + DBS_PG_SHADOW_CHUNK - 1) / DBS_PG_SHADOW_CHUNK);
 }
 
+/* A server of its own whose lock table is tiny and fixed by its settings:
+ * max_locks_per_transaction 10 times 8 backends (5 connections, one
+ * autovacuum worker, one background worker, the launcher) is 80 nominal
+ * slots, and the shared memory it may borrow beyond them is set by the same
+ * settings (huge pages off: no rounding up to the machine's page size). One
+ * table of the chain takes about 12 locks; measured on PostgreSQL 15, 40
+ * tables (about 490 locks) fit in one transaction and 80 do not. */
+static const char TINY_LOCKS_CONF[] =
+	"max_connections = 5\n"
+	"max_locks_per_transaction = 10\n"
+	"max_prepared_transactions = 0\n"
+	"max_pred_locks_per_transaction = 10\n"
+	"autovacuum_max_workers = 1\n"
+	"max_worker_processes = 1\n"
+	"max_wal_senders = 0\n"
+	"huge_pages = off\n"
+	"shared_buffers = 8MB\n";
+#define TINY_CHUNK 10     /* tables per script: about 130 locks, well inside */
+#define TINY_TABLES 300   /* tables in all: about 3,600 locks, far beyond */
+
+static test_server tiny;  /* started and stopped around the one test that uses it */
+
+static int tiny_setup(void **state)
+{
+	if (ctx_setup(state))
+		return -1;
+	if (server.absent)
+		return 0;  /* no PostgreSQL and DBSYNC_ALLOW_MISSING_SERVERS=1: the test skips */
+	if (setenv("DBSYNC_PG_EXTRA_CONF", TINY_LOCKS_CONF, 1))
+		return -1;
+	int started = test_server_start(&tiny, &TEST_PG_SERVER);
+	unsetenv("DBSYNC_PG_EXTRA_CONF");
+	return started == 0 && !tiny.absent ? 0 : -1;
+}
+
+static int tiny_teardown(void **state)
+{
+	int stopped = server.absent ? 0 : test_server_stop(&tiny);
+	ctx_teardown(state);
+	return stopped;
+}
+
 /* Every relation made in a transaction holds a lock to its end: a schema
  * with more tables than the server's lock table holds goes in several
  * scripts, one round trip each, with the same result; in one script it fails
@@ -651,54 +706,36 @@ static void more_tables_than_locks(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	NEED_SERVER();
-	dbsync_conn *conn = fresh_schema(ctx, "many");
+	dbsync_conn *conn = fresh_schema_on(&tiny, ctx, "many");
+	assert_int_equal(query(ctx, conn, "SELECT current_setting('max_locks_per_transaction')::int"), 10);
 	exec_ok(ctx, conn, "CREATE TABLE outside0 (id bigint PRIMARY KEY)");
-	int64_t slots = query(ctx, conn, "SELECT current_setting('max_locks_per_transaction')::int * "
-		"(current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)");
-	/* each table of many_tables makes 4 relations (itself, its key's index,
-	 * its identity sequence, its other index). The lock table takes slack
-	 * from spare shared memory, which differs between majors (12 and 13 hold
-	 * more than twice the nominal size): start at twice it and double until
-	 * one script fails, at most 8 times the nominal size. */
-	int n = (int)(slots / 2) + 50;
-	char *ddl = NULL;
-	dbsync_schema *desired = NULL, *norm = NULL;
+	const int n = TINY_TABLES;
+	char *ddl = many_tables(n);
+	make_chain(ctx, conn, n, TINY_CHUNK);
+	dbsync_schema *desired = parse_ok(ctx, ddl, strlen(ddl));
 	int64_t before = leftovers(ctx, conn);
-	for (int tries = 0;; tries++) {
-		ddl = many_tables(n);
-		desired = parse_ok(ctx, ddl, strlen(ddl));
-		((dbs_pg_conn *)conn->impl)->shadow_chunk = (size_t)n;
-		norm = NULL;
-		int rc = conn->backend->normalize_desired(&norm, ctx, conn, desired);
-		if (rc == DBSYNC_EDB)
-			break;
-		assert_int_equal(rc, DBSYNC_OK);
-		assert_true(tries < 2);
-		dbsync_schema_free(norm);
-		dbsync_schema_free(desired);
-		free(ddl);
-		n *= 2;
-	}
-	assert_null(norm);
-	assert_string_equal(dbsync_ctx_error(ctx)->sqlstate, "53200");
-	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "max_locks_per_transaction"));
-	assert_int_equal(leftovers(ctx, conn), before);
-
-	((dbs_pg_conn *)conn->impl)->shadow_chunk = 0;
-	make_chain(ctx, conn, n);
-	before = leftovers(ctx, conn);
+	((dbs_pg_conn *)conn->impl)->shadow_chunk = TINY_CHUNK;
 	dbsync_conn_reset_counters(conn);
-	norm = shadow_ok(ctx, conn, desired);
-	assert_int_equal(dbsync_conn_catalog_queries(conn), (n + DBS_PG_SHADOW_CHUNK - 1) / DBS_PG_SHADOW_CHUNK);
+	dbsync_schema *norm = shadow_ok(ctx, conn, desired);
+	/* one round trip per chunk: 30 scripts of 10 tables */
+	assert_int_equal(dbsync_conn_catalog_queries(conn), n / TINY_CHUNK);
 	assert_int_equal(leftovers(ctx, conn), before);
 	assert_int_equal(norm->tables.n, (size_t)n);
 	dbsync_schema *live = introspect_ok(ctx, conn);
 	assert_same(ctx, norm, live);
 	dbsync_schema_free(live);
 	dbsync_schema_free(norm);
+
+	((dbs_pg_conn *)conn->impl)->shadow_chunk = (size_t)n;
+	norm = NULL;
+	assert_int_equal(conn->backend->normalize_desired(&norm, ctx, conn, desired), DBSYNC_EDB);
+	assert_null(norm);
+	assert_string_equal(dbsync_ctx_error(ctx)->sqlstate, "53200");
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "max_locks_per_transaction"));
+	assert_int_equal(leftovers(ctx, conn), before);
 	dbsync_schema_free(desired);
 	free(ddl);
-	drop_chain(ctx, conn, n);
+	drop_chain(ctx, conn, n, TINY_CHUNK);
 	exec_ok(ctx, conn, "DROP SCHEMA many CASCADE");
 	dbsync_conn_close(conn);
 }
@@ -829,7 +866,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(role_without_create_schema, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(broken_ddl_fails_clearly, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(round_trips_do_not_grow, ctx_setup, ctx_teardown),
-		cmocka_unit_test_setup_teardown(more_tables_than_locks, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(more_tables_than_locks, tiny_setup, tiny_teardown),
 		cmocka_unit_test_setup_teardown(small_chunks_same_result, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(only_different_tables_go_through_the_shadow, ctx_setup, ctx_teardown),
 	};

@@ -30,7 +30,9 @@ _names = itertools.count(1)
 
 
 class ServerUnavailable(RuntimeError):
-    pass
+    def __init__(self, message, not_installed=False):
+        super().__init__(message)
+        self.not_installed = not_installed  # the server binaries are missing (exit 3)
 
 
 @dataclass
@@ -58,7 +60,7 @@ class PgServer:
                 os.rmdir(server_dir)
             raise ServerUnavailable("scripts/pg-server.sh start failed (exit %d): %s%s" % (
                 proc.returncode, proc.stderr, " -- run scripts/deps.sh system (Debian's postgresql)"
-                if proc.returncode == 3 else ""))
+                if proc.returncode == 3 else ""), not_installed=proc.returncode == 3)
         url = urlsplit(proc.stdout.strip().splitlines()[-1])
         query = parse_qs(url.query)
         return cls(dir=server_dir, host=query["host"][0], user=query["user"][0], password=password)

@@ -4,6 +4,7 @@ and every row compared with the original; a failing backup stops the run before
 any change; passwords reach pg_dump through its environment and never show up
 in output or in the backup file.
 """
+import json
 import os
 import re
 import stat
@@ -189,7 +190,7 @@ FAKE_MYSQLDUMP = """#!/bin/sh
 echo "ARGV: $*"
 for a in "$@"; do
   case "$a" in --defaults-extra-file=*) f="${a#--defaults-extra-file=}";
-    echo "OPTFILE-MODE: $(stat -c %a "$f")"; sed 's/^/OPTFILE: /' "$f";; esac
+    echo "OPTFILE-MODE: $(stat -L -c %a "$f")"; sed 's/^/OPTFILE: /' "$f";; esac
 done
 echo "ENV-MYSQL_PWD: ${MYSQL_PWD:-}"
 """
@@ -226,9 +227,78 @@ def test_my_tool_gets_the_password_by_option_file_never_argv(my_filled, tmp_path
     assert password not in argv and "--defaults-extra-file=" in argv
     assert "ENV-MYSQL_PWD: " in text.splitlines() and "OPTFILE-MODE: 600" in text
     assert 'OPTFILE: password="%s"' % password in text
-    # the option file is gone once the dump is written
-    optfile = argv.split("--defaults-extra-file=", 1)[1].split()[0]
-    assert not os.path.exists(optfile)
+    # the option file exists only in memory, as the tool's inherited fd 3
+    assert argv.split("--defaults-extra-file=", 1)[1].split()[0] == "/dev/fd/3"
+
+
+SLOW_MYSQLDUMP = """#!/bin/sh
+for a in "$@"; do
+  case "$a" in --defaults-extra-file=*) f="${a#--defaults-extra-file=}";
+    grep -c password= "$f" > "$DBSYNC_TEST_MARK.tmp"; mv "$DBSYNC_TEST_MARK.tmp" "$DBSYNC_TEST_MARK";; esac
+done
+echo "-- a dump that never ends"
+exec sleep 600
+"""
+
+
+def _files_holding(root, secret):
+    found = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, "rb") as f:
+                    if secret.encode() in f.read():
+                        found.append(path)
+            except OSError:
+                pass
+    return found
+
+
+def test_my_sigkilled_backup_leaves_no_credential_on_disk(my_filled, tmp_path):
+    """manage.py dbsync --backup killed with SIGKILL while mysqldump runs: no file
+    under TMPDIR or BACKUP_DIR holds the password (the tool's option file lives
+    only in memory)."""
+    import signal
+    import subprocess
+    import time
+
+    _drift(my_filled)
+    password = "k1lled-Secret-5d2a"
+    my_filled.execute("CREATE USER IF NOT EXISTS 'dbsync_killed'@'localhost' IDENTIFIED BY '%s'" % password,
+                      "GRANT ALL ON *.* TO 'dbsync_killed'@'localhost'")
+    settings = {k: v for k, v in my_filled.settings_dict().items() if k != "ENGINE"}
+    settings.update(USER="dbsync_killed", PASSWORD=password)
+    fake, tmpdir, backups = tmp_path / "fakebin", tmp_path / "tmp", tmp_path / "backups"
+    for d in (fake, tmpdir, backups):
+        d.mkdir()
+    for name in ("mysqldump", "mariadb-dump"):
+        (fake / name).write_text(SLOW_MYSQLDUMP)
+        (fake / name).chmod(0o700)
+    mark = tmp_path / "dump-started"
+    env = dict(os.environ, DBSYNC_E2E_MY=json.dumps(settings), TMPDIR=str(tmpdir), DBSYNC_TEST_MARK=str(mark),
+               PATH="%s:%s" % (fake, os.environ.get("PATH", "")),
+               DBSYNC_E2E_SETTINGS=json.dumps(_settings(tmp_path)))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.Popen([sys.executable, "manage.py", "dbsync", "--auto-approve", "--no-color"],
+                            cwd=os.path.dirname(os.path.abspath(__file__)), env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        # the dump tool has read its option file: the run is in the middle of the backup
+        deadline = time.monotonic() + 120
+        while not mark.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert mark.exists(), "the backup tool never started:\n" + (proc.stdout.read().decode()
+                                                                    if proc.poll() is not None else "")
+        assert mark.read_text().strip() == "1", "the tool was given the password in its option file"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert _files_holding(tmpdir, password) == []
+    assert _files_holding(backups, password) == []
+    assert _files_holding(tmp_path, password) == []
 
 
 def test_manage_py_backup_prints_the_path(filled_db, tmp_path):

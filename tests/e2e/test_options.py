@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -185,7 +184,6 @@ def _manage_on_a_terminal(answer, db):
 
 
 @every_backend
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_prompt_on_a_terminal_applies_only_on_yes(db_filled):
     filled_db = db_filled
     _drift(filled_db)
@@ -339,22 +337,19 @@ def test_excluded_tables_are_left_alone(db_filled):
 # --- settings --------------------------------------------------------------------
 
 def test_unknown_setting_key_warns_naming_it(migrated_db):
-    from django_dbsync.conf import DbsyncSettingsWarning
-
+    """The system check (django_dbsync.W001) runs before the sync and names the key."""
     with override_settings(DJANGO_DBSYNC={"AUTO_DROP_COLUMN": True}):
-        with pytest.warns(DbsyncSettingsWarning, match="AUTO_DROP_COLUMN"):
-            run = s.dbsync("--check")
+        run = s.dbsync("--check", skip_checks=False)  # call_command skips checks by default
     assert run.code == 0, run.text
-    assert "AUTO_DROP_COLUMN" in run.err, run.err
+    assert "(django_dbsync.W001)" in run.err and "'AUTO_DROP_COLUMN'" in run.err, run.err
+    assert "Did you mean 'AUTO_DROP_COLUMNS'?" in run.err, run.err
 
 
 def test_unknown_key_in_a_database_override_warns_naming_it(migrated_db):
-    from django_dbsync.conf import DbsyncSettingsWarning
-
     with override_settings(DJANGO_DBSYNC={"CUSTOM_DATABASES": {"other": {"EXCLUDE_TABLE": ["x"]}}}):
-        with pytest.warns(DbsyncSettingsWarning, match="EXCLUDE_TABLE"):
-            run = s.dbsync("--check")
+        run = s.dbsync("--check", skip_checks=False)
     assert run.code == 0, run.text
+    assert "(django_dbsync.W001)" in run.err and "'EXCLUDE_TABLE'" in run.err, run.err
 
 
 def test_setting_of_the_wrong_type_is_a_clear_error(migrated_db):
@@ -366,8 +361,6 @@ def test_setting_of_the_wrong_type_is_a_clear_error(migrated_db):
 
 
 def test_known_keys_do_not_warn(migrated_db):
-    from django_dbsync.conf import DbsyncSettingsWarning
-
     every_key = {
         "DEFAULT_DATABASE": "default", "CUSTOM_DATABASES": None, "AUTO_CREATE_TABLES": True,
         "AUTO_ADD_COLUMNS": True, "AUTO_DROP_COLUMNS": False, "AUTO_RENAME_TABLES": False,
@@ -376,10 +369,10 @@ def test_known_keys_do_not_warn(migrated_db):
         "GENERATE_HTML_REPORT": False, "REPORT_OUTPUT_DIR": "dbsync_reports/", "SHOW_ORPHANED_TABLES": True,
         "COLORED_OUTPUT": True, "RETRY_FAILED_OPERATIONS": False, "MAX_RETRY_ATTEMPTS": 3,
     }
-    with override_settings(DJANGO_DBSYNC=every_key), warnings.catch_warnings():
-        warnings.simplefilter("error", DbsyncSettingsWarning)
-        run = s.dbsync("--check")
+    with override_settings(DJANGO_DBSYNC=every_key):
+        run = s.dbsync("--check", skip_checks=False)
     assert run.code == 0, run.text
+    assert "django_dbsync." not in run.err, run.err
 
 
 def test_custom_databases_override_applies_to_its_alias_only(dbfiles, migrate_template):

@@ -74,7 +74,10 @@ def test_a_refused_change_shows_its_model_as_failed(db_filled):
             sql, ', "email" varchar(254) NOT NULL UNIQUE', ""))
     run = s.dbsync("--auto-approve")
     assert run.code == 1, run.text
-    assert _model_line(run, "catalog.Supplier") == "❌ catalog.Supplier: 1 refused"
+    # the column, and what is over it refused with it: its UNIQUE (and on
+    # PostgreSQL the varchar_pattern_ops index Django adds for it)
+    refused = 3 if s.is_pg(db) else 2
+    assert _model_line(run, "catalog.Supplier") == "❌ catalog.Supplier: %d refused" % refused
 
 
 def test_dry_run_shows_pending_models(migrated_db):
@@ -298,7 +301,6 @@ def _on_a_terminal(db, *args, env=None):
     return code, b"".join(chunks).decode("utf-8", "replace")
 
 
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_colour_on_a_terminal_follows_no_color_and_the_flags(migrated_db):
     _drop_index(migrated_db)
     code, screen = _on_a_terminal(migrated_db, "--dry-run")
@@ -317,7 +319,6 @@ def test_no_progress_bar_when_output_is_not_a_terminal(dbfile):
     assert "\r" not in run.out + run.err and "[#" not in run.out + run.err
 
 
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_progress_bar_on_a_terminal(dbfile):
     code, screen = _on_a_terminal(dbfile, "--auto-approve", "--no-color")
     assert code == 0, screen
@@ -346,7 +347,6 @@ def _slow_pg_dump(tmp_path):
     return "%s:%s" % (fake, os.environ.get("PATH", ""))
 
 
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_long_backup_shows_progress_on_a_terminal(pg_migrated, tmp_path):
     import json
 

@@ -9,15 +9,9 @@ from django.core.management.color import no_style
 from django.db import DatabaseError
 
 from django_dbsync import check, conf
+from django_dbsync.cli_args import add_list_option, split_names
 from django_dbsync.desired import build_desired
 from django_dbsync.engine import connection_params, open_connection, scrub_password
-
-
-def _split_lists(values):
-    items = []
-    for value in values or ():
-        items.extend(part.strip() for part in value.split(",") if part.strip())
-    return items
 
 
 class Command(BaseCommand):
@@ -29,7 +23,7 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--database", help="Database alias to check (default: DEFAULT_DATABASE).")
+        parser.add_argument("--database", "-d", help="Database alias to check (default: DEFAULT_DATABASE).")
         parser.add_argument("--table", metavar="NAME",
                             help="Show one table: columns, types, null, defaults, indexes, "
                                  "constraints, foreign keys, row count, size.")
@@ -40,30 +34,31 @@ class Command(BaseCommand):
         parser.add_argument("--check-name-conflicts", action="store_true",
                             help="Model tables with several spellings in the database.")
         parser.add_argument("--verbose", action="store_true",
-                            help="More detail: row counts, tables in sync, reasons, rename SQL.")
+                            help="The same as -v 2: also row counts, tables in sync, reasons, rename "
+                                 "SQL. (-v 0 prints only the problems.)")
         parser.add_argument("--fix", action="store_true",
                             help="Apply the safe changes dbsync would apply; never a destructive one.")
-        parser.add_argument("--include-apps", action="append", metavar="LABELS",
-                            help="Check only these apps (comma-separated; may be repeated).")
-        parser.add_argument("--include-tables", action="append", metavar="TABLES",
-                            help="Check only these model tables (comma-separated; may be repeated).")
+        lists = "space- or comma-separated, or the option repeated"
+        add_list_option(parser, "--include-apps", metavar="LABEL",
+                        help=f"Check only these apps ({lists}).")
+        add_list_option(parser, "--include-tables", metavar="TABLE",
+                        help=f"Check only these model tables ({lists}).")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args, **options):
         alias = options["database"] or conf.default_database()
-        notes = []
-        settings = conf.get_settings(alias, report=notes.append)
+        settings = conf.get_settings(alias)  # refuses on a DJANGO_DBSYNC error
         if not settings["COLORED_OUTPUT"] and not options.get("force_color"):
             self.style = no_style()
-        for message in notes:
-            self.stderr.write(f"Warning: {message}", self.style.WARNING)
         connection_params(alias)
         selection = check.CheckSelection(
             settings,
-            include_apps=_split_lists(options["include_apps"]),
-            include_tables=_split_lists(options["include_tables"]),
+            include_apps=split_names(options["include_apps"]),
+            include_tables=split_names(options["include_tables"]),
         )
-        rep = check.Report(self.stdout, self.style, options["verbose"] or options["verbosity"] >= 2)
+        # Django's convention: --verbose is -v 2; -v 0 leaves only the problems.
+        verbosity = max(options["verbosity"], 2) if options["verbose"] else options["verbosity"]
+        rep = check.Report(self.stdout, self.style, verbosity)
         conn = open_connection(alias, readonly=not options["fix"])
         try:
             if not options["skip_checks"]:
@@ -74,7 +69,8 @@ class Command(BaseCommand):
         if rep.problems:
             self.stderr.write(f"dbcheck: problems found in '{alias}'.", self.style.ERROR)
             raise SystemExit(1)
-        self.stdout.write(f"dbcheck: '{alias}' is clean.", self.style.SUCCESS)
+        if verbosity >= 1:
+            self.stdout.write(f"dbcheck: '{alias}' is clean.", self.style.SUCCESS)
 
     def _run(self, rep, conn, alias, settings, selection, options):
         if options["table"]:

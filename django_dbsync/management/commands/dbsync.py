@@ -22,19 +22,14 @@ from django_dbsync import orphans
 from django_dbsync import backup as run_backup
 from django_dbsync import mysql as mysql_apply
 from django_dbsync.output import wants_color
+from django_dbsync import txtlog
+from django_dbsync.cli_args import add_list_option, split_names, split_patterns
+from django_dbsync.desired import unknown_app_labels
 
 NOT_A_TERMINAL = (
     "refusing to change the database without confirmation: stdin is not a terminal; "
     "re-run with --auto-approve (or --dry-run to preview)"
 )
-
-
-def _split_lists(values):
-    """Flatten repeated, comma-separated option values."""
-    items = []
-    for value in values or ():
-        items.extend(part.strip() for part in value.split(",") if part.strip())
-    return items
 
 
 def _build_desired(alias, selection):
@@ -71,79 +66,116 @@ class Command(BaseCommand):
         return f"django-dbsync {__version__} ({version_string()})"
 
     def add_arguments(self, parser):
+        # The short aliases and list forms are django-dbsync 1.x's own, so its
+        # users' command lines run unchanged (docs/migrating-from-1.x.md).
         parser.add_argument(
-            "--database",
+            "--database", "-d",
             help="Database alias to sync (default: DJANGO_DBSYNC['DEFAULT_DATABASE'], 'default').",
         )
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run", "-dr", action="store_true",
             help="Print the exact SQL that would run and change nothing.",
         )
         parser.add_argument(
-            "--auto-approve", action="store_true",
+            "--auto-approve", "-aa", action="store_true",
             help="Apply without asking for confirmation.",
         )
         parser.add_argument(
             "--check", action="store_true",
             help="Change nothing; exit with status 1 when the database differs from the models.",
         )
-        parser.add_argument(
-            "--include-apps", action="append", metavar="LABELS",
-            help="Sync only these apps (comma-separated labels; may be repeated).",
+        lists = "space- or comma-separated, or the option repeated"
+        add_list_option(
+            parser, "--include-apps", "-ia", metavar="LABEL",
+            help=f"Sync only these apps (labels; {lists}). Naming an app includes it even if "
+                 f"a default exclusion would leave it out.",
+        )
+        add_list_option(
+            parser, "--exclude-apps", "-ea", metavar="LABEL",
+            help=f"Leave these apps out (labels; {lists}).",
+        )
+        patterns = ("Python regular expressions tried with re.match (from the start of the name, "
+                    f"case-sensitive), as in django-dbsync 1.x; {lists} (a comma inside (), [] "
+                    "or {} belongs to the pattern)")
+        add_list_option(
+            parser, "--exclude-app-patterns", "-eap", metavar="REGEX",
+            help=f"Leave out apps whose label matches: {patterns}. Added to EXCLUDE_APP_PATTERNS.",
+        )
+        add_list_option(
+            parser, "--exclude-table-patterns", "-etp", metavar="REGEX",
+            help=f"Leave out tables whose name matches: {patterns}. Added to EXCLUDE_TABLE_PATTERNS "
+                 f"and EXCLUDE_TABLES.",
         )
         parser.add_argument(
-            "--exclude-apps", action="append", metavar="LABELS",
-            help="Leave these apps out (comma-separated labels; may be repeated).",
-        )
-        parser.add_argument(
-            "--exclude-app-patterns", action="append", metavar="PATTERNS",
-            help="Leave out apps whose label matches these fnmatch patterns (comma-separated).",
-        )
-        parser.add_argument(
-            "--exclude-table-patterns", action="append", metavar="PATTERNS",
-            help="Leave out tables matching these fnmatch patterns (comma-separated), "
-                 "in addition to EXCLUDE_TABLES.",
-        )
-        parser.add_argument(
-            "--no-restriction", action="store_true",
-            help="Include every installed app, Django's own and EXCLUDE_APPS too.",
+            "--no-restriction", "-nr", action="store_true",
+            help="Lift the default app exclusions: Django's own apps, EXCLUDE_APPS and "
+                 "EXCLUDE_APP_PATTERNS. Exclusions given on the command line still apply.",
         )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         orphans.add_arguments(parser)  # inspect: orphaned tables and views
         parser.add_argument(
-            "--suggest-manual-commands", action="store_true",
+            "--suggest-manual-commands", "-smc", action="store_true",
             help="Print the exact SQL of the table renames that wait for you (case fixes, old "
                  "names, conflicts) with short instructions, and change nothing.",
         )
         run_backup.add_arguments(parser)  # backups / retries: --backup, --retry-failed, --max-retries
         parser.add_argument(
-            "--report", choices=run_report.REPORT_CHOICES,
+            "--report", "-r", choices=run_report.REPORT_CHOICES,
             help="Write a JSON and/or HTML report of the run to REPORT_OUTPUT_DIR and print the paths "
                  "(GENERATE_HTML_REPORT adds the HTML one to every run).",
         )
+        parser.add_argument(
+            "--txt-log", "-tl", metavar="FILE",
+            help="Also save the terminal output to a text file, without colour codes (a bare "
+                 "file name goes into REPORT_OUTPUT_DIR).",
+        )
+        # None unless -v is given, so VERBOSE_LOGGING / DEBUG_MODE can choose the default.
+        parser.set_defaults(verbosity=None)
 
     def handle(self, *args, **options):
-        verbosity = options["verbosity"]
-
         alias = options["database"] or conf.default_database()
-        notes = []
-        settings = conf.get_settings(alias, report=notes.append)
+        settings = conf.get_settings(alias)  # refuses on a DJANGO_DBSYNC error
+        if not options.get("txt_log"):
+            return self._handle(alias, settings, options)
+        path = txtlog.log_path(options["txt_log"], settings["REPORT_OUTPUT_DIR"])
+        with txtlog.teed(self, path) as log_only:
+            try:
+                result = self._handle(alias, settings, options)
+            except CommandError as e:
+                # manage.py prints it after handle() returns: the log gets it here
+                log_only(f"CommandError: {e}")
+                raise
+            except SystemExit as e:
+                log_only(f"exit status {e.code}")
+                raise
+        if options["verbosity"] != 0:  # -v 0 --dry-run prints the script alone
+            self.stdout.write(f"Terminal output saved to: {path}")
+        return result
+
+    def _handle(self, alias, settings, options):
+        verbosity = options["verbosity"]
+        if verbosity is None:  # no -v: DEBUG_MODE shows everything, VERBOSE_LOGGING the details
+            verbosity = 3 if settings["DEBUG_MODE"] else 2 if settings["VERBOSE_LOGGING"] else 1
+            options = dict(options, verbosity=verbosity)
         self._settings = settings  # backups / retries read it in _act
         if not wants_color(settings, options):
             self.style = no_style()
             self.stderr.style_func = None
-        for message in notes:
-            self.stderr.write(f"Warning: {message}", self.style.WARNING)
         # Fails early on an unknown alias, an unsupported vendor or in-memory SQLite.
         connection_params(alias)
-        out = Printer(self.stdout, self.stderr, self.style, verbosity)
+        out = Printer(self.stdout, self.stderr, self.style, verbosity,
+                      show_progress=settings["SHOW_PROGRESS"])
 
+        exclude_apps = split_names(options["exclude_apps"])
+        for label in unknown_app_labels(exclude_apps):
+            # django-dbsync 1.x ignored these silently; say it, and go on
+            out.warning(f"--exclude-apps: no installed app has the label '{label}'; nothing to exclude.")
         selection = Selection(
             settings,
-            include_apps=_split_lists(options["include_apps"]),
-            exclude_apps=_split_lists(options["exclude_apps"]),
-            exclude_app_patterns=_split_lists(options["exclude_app_patterns"]),
-            exclude_table_patterns=_split_lists(options["exclude_table_patterns"]),
+            include_apps=split_names(options["include_apps"]),
+            exclude_apps=exclude_apps,
+            exclude_app_patterns=split_patterns(options["exclude_app_patterns"]),
+            exclude_table_patterns=split_patterns(options["exclude_table_patterns"]),
             no_restriction=options["no_restriction"],
         )
         dry_run = options["dry_run"] or settings["DRY_RUN_MODE"]
@@ -198,11 +230,12 @@ class Command(BaseCommand):
             finally:
                 conn.close()
 
-    def _plan(self, conn, desired, settings, approved=()):
+    def _plan(self, conn, desired, settings, approved=(), metadata_json=None):
+        self._replan = lambda metadata: self._plan(conn, desired, settings, approved, metadata)
         try:
             return conn.plan(
                 desired.sql,
-                desired.metadata_json,
+                metadata_json or desired.metadata_json,
                 create_tables=settings["AUTO_CREATE_TABLES"],
                 add_columns=settings["AUTO_ADD_COLUMNS"],
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
@@ -223,7 +256,8 @@ class Command(BaseCommand):
             return
         out.plan(ops)
         try:
-            self._act(conn, plan, alias, out, options, dry_run, counts)
+            plan = self._act(conn, plan, alias, out, options, dry_run, counts)
+            counts = count_statuses(plan.ops)
         finally:
             # Refused changes are easy to miss above a long plan: say it last, on stderr.
             out.refused_note(counts)
@@ -245,14 +279,15 @@ class Command(BaseCommand):
             raise SystemExit(1)
         if dry_run:
             out.info("Dry run: nothing was changed.")
-            return
+            return plan
         if counts["pending"] == 0:
             out.info("Nothing to apply.")
-            return
+            return plan
         out.data_loss_warnings(plan.ops)
         if not options["auto_approve"] and not self._confirm(counts["pending"], alias):
             out.info("Cancelled: nothing was changed.", self.style.WARNING)
-            return
+            return plan
+        plan = self._fill(plan, out)
         if run_backup.wants_backup(self._settings, options):  # a failed backup stops here
             # reports: the report names the backup file
             self._report_run.backup = run_backup.write_backup(conn, alias, self._settings, out)
@@ -277,6 +312,23 @@ class Command(BaseCommand):
         out.info("Applied:", self.style.MIGRATE_HEADING)
         out.applied(ops)
         out.summary(count_statuses(ops), applied=True)
+        return plan
+
+    def _fill(self, plan, out):
+        """The plan to apply: when it waits for fields' defaults (NOT NULL columns
+        added to tables with rows), their values are computed now, and only now,
+        and the engine plans again with them."""
+        fills = plan.fills
+        if not fills:
+            return plan
+        desired = self._report_run.desired
+        filled = self._replan(desired.metadata_with_fills(fills))
+        before = {(op["table"], op["object"]) for op in plan.ops if op["status"] == "refused"}
+        for op in filled.ops:
+            if op["status"] == "refused" and (op["table"], op["object"]) not in before:
+                out.info(f"Refused: {op['summary']}: {op['reason']}", self.style.ERROR)
+        self._report_run.plan = filled
+        return filled
 
     def _print_script(self, plan, out):
         script = plan.script()

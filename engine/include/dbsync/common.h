@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dbsync/version.h" /* DBSYNC_VERSION, generated from meson.build */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -14,9 +16,6 @@ extern "C" {
 #else
 #define DBSYNC_EXTERN(type) type
 #endif
-
-/** Library version, "MAJOR.MINOR.PATCH". */
-#define DBSYNC_VERSION "0.1.0"
 
 /** Return codes: 0 is success, every error is negative. */
 typedef enum dbsync_error_code {

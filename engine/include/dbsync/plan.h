@@ -33,7 +33,12 @@ typedef enum dbsync_op_kind {
 	DBSYNC_OP_DROP_FOREIGN_KEY,
 	DBSYNC_OP_ADD_INDEX,
 	DBSYNC_OP_DROP_INDEX,
-	DBSYNC_OP_COMMENT
+	DBSYNC_OP_COMMENT,
+	/**
+	 * Since 0.3: a table the engine could not read or plan, skipped with
+	 * nothing done to it; always REFUSED, `reason` holds the error.
+	 */
+	DBSYNC_OP_SKIP_TABLE
 } dbsync_op_kind;
 
 /** Where an operation stands. */
@@ -90,8 +95,15 @@ typedef struct dbsync_plan_options {
 	 * Optional JSON describing the desired tables, as the Django side writes it:
 	 * {"tables": {"<table>": {"app_label": "...", "model": "app.Model",
 	 *   "columns": {"<column>": {"field": "...", "class": "CharField",
-	 *   "default": <JSON value, present only when the field has one>}}}}}
-	 * The default fills existing rows when a NOT NULL column is added.
+	 *   "default": <JSON value, present only when the field has one>,
+	 *   "has_default": true}}}}}
+	 * The default fills existing rows when a NOT NULL column is added to a
+	 * table with rows, or made NOT NULL while it holds NULLs; a default of
+	 * null, or none, fills nothing and the change is REFUSED with the count.
+	 * "has_default" without "default" says the field has a default that the
+	 * caller computes only when applying (it may run code): the plan then
+	 * lists the fill (dbsync_plan_fill) and its SQL shows a placeholder;
+	 * plan again with the value as "default" before applying.
 	 */
 	const char *metadata_json;
 	/* Since version 2. */
@@ -165,6 +177,30 @@ DBSYNC_EXTERN(size_t) dbsync_plan_op_count(const dbsync_plan *plan);
 
 /** Operation `i`, or NULL when out of range. */
 DBSYNC_EXTERN(const dbsync_op *) dbsync_plan_op(const dbsync_plan *plan, size_t i);
+
+/**
+ * A value the plan waits for (since 0.3): a NOT NULL column added to a table
+ * with rows, or made NOT NULL while it holds NULLs, whose field has a default
+ * the caller computes only when applying (metadata "has_default" without
+ * "default"). Strings belong to the plan; model and field are NULL when the
+ * metadata does not name them.
+ */
+typedef struct dbsync_fill {
+	const char *table;    /**< the desired table */
+	const char *column;
+	const char *model;    /**< "app.Model", or NULL */
+	const char *field;    /**< the field's name, or NULL */
+} dbsync_fill;
+
+/**
+ * Number of fills the plan waits for. While it is not 0, dbsync_plan_apply
+ * refuses the plan (DBSYNC_EINVALID, naming the fields): plan again with each
+ * value as the column's "default" in the metadata.
+ */
+DBSYNC_EXTERN(size_t) dbsync_plan_fill_count(const dbsync_plan *plan);
+
+/** Fill `i`, or NULL when out of range. */
+DBSYNC_EXTERN(const dbsync_fill *) dbsync_plan_fill(const dbsync_plan *plan, size_t i);
 
 /** Number of operations with status PENDING. */
 DBSYNC_EXTERN(size_t) dbsync_plan_pending_count(const dbsync_plan *plan);

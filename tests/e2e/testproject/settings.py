@@ -47,7 +47,9 @@ if os.environ.get("DBSYNC_E2E_SETTINGS"):
 # DBSYNC_E2E_OUTPUT_DIR: set by the e2e conftest for the manage.py subprocesses
 # of a test run, so their backups and reports land there and not in the source
 # tree (BACKUP_BEFORE_SYNC is on by default).
-if os.environ.get("DBSYNC_E2E_OUTPUT_DIR"):
+# DBSYNC_E2E_SILENCED: SILENCED_SYSTEM_CHECKS for a subprocess test (a JSON list).
+SILENCED_SYSTEM_CHECKS = json.loads(os.environ.get("DBSYNC_E2E_SILENCED", "[]"))
+if os.environ.get("DBSYNC_E2E_OUTPUT_DIR") and isinstance(globals().get("DJANGO_DBSYNC", {}), dict):
     _out = os.environ["DBSYNC_E2E_OUTPUT_DIR"]
     DJANGO_DBSYNC = dict(globals().get("DJANGO_DBSYNC", {}))
     DJANGO_DBSYNC.setdefault("BACKUP_DIR", os.path.join(_out, "backups"))
