@@ -9,14 +9,12 @@
 # it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
 # can prove that a password never shows up in a message.
 #
-<<<<<<< HEAD
 # DBSYNC_MYSQL_BINDIR (optional): a directory searched first for the server,
 # install and client programs. Only Debian's MariaDB has been run through it:
 # no other MariaDB or MySQL build is obtainable here (docs/versions.md), and
 # MySQL 8's mysqld would need --initialize-insecure instead of mariadb-install-db.
-=======
+#
 # Exit codes: 0 ok, 1 failure, 3 no MariaDB server binaries installed.
->>>>>>> main
 #
 # DBSYNC_MARIADB_SERVER_OPTIONS (optional): extra server options, split on
 # spaces, given to both the bootstrap and the server, for settings fixed at
