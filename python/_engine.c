@@ -943,12 +943,56 @@ static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
 	return conn_wrap(ConnectionType, conn);
 }
 
+/* unhandled_statements(dialect, sql): what a desired script holds that the
+ * engine does not handle (triggers, functions, sequences...), as (kind, name,
+ * line) tuples in script order; the parser's error for a script it refuses. */
+static PyObject *mod_unhandled_statements(PyObject *Py_UNUSED(mod), PyObject *args)
+{
+	const char *dialect_name, *sql;
+	Py_ssize_t len;
+	dbsync_dialect d;
+	if (!PyArg_ParseTuple(args, "ss#:unhandled_statements", &dialect_name, &sql, &len))
+		return NULL;
+	if (dbsync_dialect_from_name(&d, dialect_name))
+		return raise_invalid("unknown dialect");
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	dbsync_schema *s = NULL;
+	PyObject *out = NULL;
+	int rc = dbsync_schema_parse(&s, ctx, d, sql, (size_t)len);
+	if (rc) {
+		raise_ctx(ctx, rc);
+		goto done;
+	}
+	size_t n = dbsync_schema_unhandled_count(s);
+	if (!(out = PyList_New((Py_ssize_t)n)))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unhandled *u = dbsync_schema_unhandled(s, i);
+		PyObject *item = Py_BuildValue("(ssi)", u->kind, u->name, u->line);
+		if (!item || PyList_SetItem(out, (Py_ssize_t)i, item) < 0) {
+			Py_CLEAR(out);
+			break;
+		}
+	}
+done:
+	dbsync_schema_free(s);
+	dbsync_ctx_free(ctx);
+	return out;
+}
+
 static PyMethodDef module_methods[] = {
 	{ "version", mod_version, METH_NOARGS, "version()\n--\n\nThe libdbsync version." },
 	{ "backends", mod_backends, METH_NOARGS,
 	  "backends()\n--\n\nNames of the database backends compiled in." },
 	{ "connect_url", mod_connect_url, METH_O,
 	  "connect_url(url)\n--\n\nOpen a Connection from a URL such as sqlite:///file.db." },
+	{ "unhandled_statements", mod_unhandled_statements, METH_VARARGS,
+	  "unhandled_statements(dialect, sql)\n--\n\n"
+	  "The statements of a desired DDL script the engine does not handle (triggers,\n"
+	  "functions, sequences, types...): a list of (kind, name, line) tuples. Raises\n"
+	  "the parser's error for a script that is not schema DDL." },
 	/* inspect: */
 	/* renames / dbcheck: */
 	/* backup / retries: */

@@ -508,6 +508,12 @@ static int my_script_epilogue(dbs_buf *out, const dbsync_plan *plan)
 	return dbs_buf_printf(out, "%s;\n", sql_release_lock);
 }
 
+/* The schema (database) synced, for the planner's check of qualified names. */
+static const char *dbs_my_synced_namespace(const dbsync_conn *conn)
+{
+	return ((const dbs_my_conn *)conn->impl)->dbname;
+}
+
 const dbs_backend dbs_backend_mysql = {
 	.dialect = DBSYNC_DIALECT_MYSQL,
 	.open = my_open,
@@ -518,6 +524,7 @@ const dbs_backend dbs_backend_mysql = {
 	.apply_begin = my_apply_begin,
 	.apply_end = my_apply_end,
 	.normalize_desired = dbs_my_normalize_desired,
+	.synced_namespace = dbs_my_synced_namespace,
 	.normalize_desired_some = dbs_my_normalize_desired_some,
 	.script_prologue = my_script_prologue,
 	.script_epilogue = my_script_epilogue,

@@ -441,6 +441,10 @@ int dbs_p_alter_table(dbs_parser *p)
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "ALTER TABLE \"%s\"", name);
 	dbs_table *t = dbs_schema_find_table(p->s, name);
+	if (!t && dbs_p_at(p, 0, "OWNER") && dbs_p_at(p, 1, "TO")) {
+		dbs_p_skip_statement(p); /* pg_dump: ALTER TABLE <sequence> OWNER TO: ownership is not modeled */
+		return p->rc;
+	}
 	if (!t)
 		return dbs_p_error(p, &at, "ALTER TABLE of unknown table \"%s\"", name);
 	if (dbs_p_touch(p, t))

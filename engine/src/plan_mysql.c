@@ -68,10 +68,8 @@ int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *ta
 void dbs_my_column_def(dbs_buf *b, const dbs_column *c)
 {
 	static const dbs_table bare;
+	/* MODIFY rewrites the whole column: what it leaves out (ON UPDATE too) is gone */
 	dbs_render_column_def(b, MY, &bare, c);
-	/* MODIFY rewrites the whole column: what it leaves out is gone */
-	if (c->on_update_expr)
-		dbs_buf_printf(b, " ON UPDATE %s", c->on_update_expr);
 }
 
 void dbs_my_kept_checks(dbs_buf *b, const dbs_planner *p, const dbs_table *L, const dbs_table *W, const char *column)
