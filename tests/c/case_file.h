@@ -18,6 +18,9 @@ typedef struct case_file {
 	char *current;       /* SQL run on the fresh database, or NULL */
 	char *desired;       /* DDL of the desired schema */
 	char *expect;        /* expected lines, blank lines removed, each ending in '\n' */
+	char *expect_older;  /* what a server older than older_than (a major) plans instead, or NULL */
+	int older_than;
+	int needs_major;     /* the case's DDL needs this server major: an older one must refuse it */
 	char *metadata;      /* one line of JSON, or NULL */
 	char *filled;        /* "table.column ..." whose NULLs may become a fill value */
 	char *replaced;      /* "table.column ..." whose values a data-loss change may replace */
@@ -35,6 +38,7 @@ static inline void case_file_free(case_file *cf)
 	free(cf->current);
 	free(cf->desired);
 	free(cf->expect);
+	free(cf->expect_older);
 	free(cf->metadata);
 	free(cf->filled);
 	free(cf->replaced);
@@ -133,7 +137,8 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 		static const struct { const char *tag; int id; } tags[] = {
 			{ "-- case:", 0 }, { "-- options:", 1 }, { "-- metadata:", 2 }, { "-- filled:", 3 },
 			{ "-- reverse:", 4 }, { "-- current:", 5 }, { "-- desired:", 6 }, { "-- expect:", 7 },
-			{ "-- rows-after:", 8 }, { "-- replaced:", 9 },
+			{ "-- rows-after:", 8 }, { "-- replaced:", 9 }, { "-- expect-before-major:", 10 },
+			{ "-- needs-major:", 11 },
 		};
 		int id = -1;
 		size_t tl = 0;
@@ -164,6 +169,12 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 			case 7: section = &cf->expect; blank_skip = true; break;
 			case 8: rows = true; break;
 			case 9: cf->replaced = value; value = NULL; break;
+			case 11: cf->needs_major = atoi(value); break;
+			case 10:
+				cf->older_than = atoi(value);
+				section = &cf->expect_older;
+				blank_skip = true;
+				break;
 			}
 			free(value);
 		} else if (rows) {
