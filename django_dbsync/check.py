@@ -39,6 +39,7 @@ def plan(conn, desired, settings, *, safe_only=False):
             add_columns=settings["AUTO_ADD_COLUMNS"],
             drop_columns=False if safe_only else settings["AUTO_DROP_COLUMNS"],
             drop_unmanaged=False if safe_only else settings["DROP_UNMANAGED"],
+            keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
             **renames.plan_options(settings),
         )
     except Error as e:

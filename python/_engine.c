@@ -6,10 +6,6 @@
  * touch a database runs with the GIL released. Each call gets its own
  * dbsync_ctx, so errors never leak between calls or threads.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <structmember.h>
-
 #include <string.h>
 
 #include "_engine.h"
@@ -18,6 +14,8 @@ PyMODINIT_FUNC PyInit__engine(void);
 
 /* Set once at module init, never changed afterwards. */
 PyObject *EngineError;
+PyTypeObject *ConnectionType;
+PyTypeObject *PlanType;
 
 /* ---------- errors ---------- */
 
@@ -83,7 +81,7 @@ PyObject *raise_error(int code, const char *message, const char *sqlstate,
 	PyObject *msg = text(message);
 	if (!msg)
 		return NULL;
-	PyObject *exc = PyObject_CallOneArg(EngineError, msg);
+	PyObject *exc = PyObject_CallFunctionObjArgs(EngineError, msg, NULL);
 	Py_DECREF(msg);
 	if (!exc)
 		return NULL;
@@ -116,6 +114,18 @@ PyObject *raise_invalid(const char *message)
 	return raise_error(DBSYNC_EINVALID, message, NULL, 0, 0, 0);
 }
 
+/* Raise TypeError "<what> must be <expected>, not <obj's type>"; returns NULL.
+ * (The limited API hides tp_name: the type's __name__ is asked for instead.) */
+PyObject *raise_type(const char *what, const char *expected, PyObject *obj)
+{
+	PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__name__");
+	if (name) {
+		PyErr_Format(PyExc_TypeError, "%s must be %s, not %.100U", what, expected, name);
+		Py_DECREF(name);
+	}
+	return NULL;
+}
+
 dbsync_ctx *new_ctx(void)
 {
 	dbsync_ctx *ctx = NULL;
@@ -143,7 +153,7 @@ int ctx_done(dbsync_ctx *ctx, int rc)
 const char *cstring_arg(PyObject *obj, const char *what)
 {
 	if (!PyUnicode_Check(obj)) {
-		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(obj)->tp_name);
+		raise_type(what, "str", obj);
 		return NULL;
 	}
 	Py_ssize_t len;
@@ -161,33 +171,56 @@ int str_array_from(str_array *out, PyObject *obj, const char *what)
 {
 	out->items = NULL;
 	out->n = 0;
-	out->seq = NULL;
 	if (obj == Py_None)
 		return 0;
 	if (PyUnicode_Check(obj)) {
 		PyErr_Format(PyExc_TypeError, "%s must be a sequence of str, not a str", what);
 		return -1;
 	}
-	out->seq = PySequence_Fast(obj, "a sequence of str is expected");
-	if (!out->seq)
+	/* A private list: the caller's object may change while we read it. */
+	PyObject *list = PySequence_List(obj);
+	if (!list) {
+		if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+			PyErr_Clear();
+			raise_type(what, "a sequence of str", obj);
+		}
 		return -1;
-	Py_ssize_t n = PySequence_Fast_GET_SIZE(out->seq);
-	out->items = PyMem_Calloc(n ? (size_t)n : 1, sizeof *out->items);
-	if (!out->items) {
-		str_array_clear(out);
+	}
+	Py_ssize_t n = PyList_Size(list);
+	const char **utf8 = PyMem_Calloc(n ? (size_t)n : 1, sizeof *utf8);
+	size_t *lens = PyMem_Calloc(n ? (size_t)n : 1, sizeof *lens);
+	size_t bytes = 0;
+	int rc = -1;
+	if (!utf8 || !lens) {
 		PyErr_NoMemory();
-		return -1;
+		goto done;
 	}
 	for (Py_ssize_t i = 0; i < n; i++) {
-		const char *item = cstring_arg(PySequence_Fast_GET_ITEM(out->seq, i), what);
-		if (!item) {
-			str_array_clear(out);
-			return -1;
-		}
-		out->items[i] = item;
+		if (!(utf8[i] = cstring_arg(PyList_GetItem(list, i), what)))
+			goto done;
+		lens[i] = strlen(utf8[i]) + 1;
+		bytes += lens[i];
+	}
+	/* One block the array owns: n pointers, then the strings they point to. */
+	char *block = PyMem_Malloc(((size_t)n ? (size_t)n : 1) * sizeof(char *) + bytes);
+	if (!block) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	out->items = (const char **)(void *)block;
+	char *dst = block + ((size_t)n ? (size_t)n : 1) * sizeof(char *);
+	for (Py_ssize_t i = 0; i < n; i++) {
+		memcpy(dst, utf8[i], lens[i]);
+		out->items[i] = dst;
+		dst += lens[i];
 	}
 	out->n = (size_t)n;
-	return 0;
+	rc = 0;
+done:
+	PyMem_Free(utf8);
+	PyMem_Free(lens);
+	Py_DECREF(list);
+	return rc;
 }
 
 void str_array_clear(str_array *a)
@@ -195,7 +228,6 @@ void str_array_clear(str_array *a)
 	PyMem_Free((void *)a->items);
 	a->items = NULL;
 	a->n = 0;
-	Py_CLEAR(a->seq);
 }
 
 /* ---------- Connection ---------- */
@@ -227,7 +259,7 @@ dbsync_conn *conn_get(ConnectionObject *self)
 /* A Connection owning conn; conn is closed if that fails. */
 static PyObject *conn_wrap(PyTypeObject *type, dbsync_conn *conn)
 {
-	ConnectionObject *self = (ConnectionObject *)type->tp_alloc(type, 0);
+	ConnectionObject *self = PyObject_New(ConnectionObject, type);
 	if (!self) {
 		dbsync_conn_close(conn);
 		return NULL;
@@ -244,10 +276,8 @@ PyObject *table_name_list(const dbsync_schema *schema)
 	PyObject *list = PyList_New((Py_ssize_t)n);
 	for (size_t i = 0; list && i < n; i++) {
 		PyObject *name = text(dbsync_schema_table_name(schema, i));
-		if (!name)
+		if (!name || PyList_SetItem(list, (Py_ssize_t)i, name) < 0)  /* steals name */
 			Py_CLEAR(list);
-		else
-			PyList_SET_ITEM(list, (Py_ssize_t)i, name);
 	}
 	return list;
 }
@@ -296,7 +326,7 @@ static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kw
 	items = PyDict_Items(params);
 	if (!items)
 		goto cleanup;
-	Py_ssize_t n = PyList_GET_SIZE(items);
+	Py_ssize_t n = PyList_Size(items);
 	keys = PyMem_Calloc((size_t)n + 1, sizeof *keys);
 	values = PyMem_Calloc((size_t)n + 1, sizeof *values);
 	if (!keys || !values) {
@@ -304,14 +334,15 @@ static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kw
 		goto cleanup;
 	}
 	for (Py_ssize_t i = 0; i < n; i++) {
-		PyObject *pair = PyList_GET_ITEM(items, i);
-		keys[i] = cstring_arg(PyTuple_GET_ITEM(pair, 0), "a connection parameter name");
+		PyObject *pair = PyList_GetItem(items, i);
+		keys[i] = cstring_arg(PyTuple_GetItem(pair, 0), "a connection parameter name");
 		if (!keys[i])
 			goto cleanup;
-		PyObject *v = PyTuple_GET_ITEM(pair, 1);
+		PyObject *v = PyTuple_GetItem(pair, 1);
 		if (!PyUnicode_Check(v)) {
-			PyErr_Format(PyExc_TypeError, "connection parameter '%s' must be str, not %.100s",
-				keys[i], Py_TYPE(v)->tp_name);
+			char what[160];
+			PyOS_snprintf(what, sizeof what, "connection parameter '%.100s'", keys[i]);
+			raise_type(what, "str", v);
 			goto cleanup;
 		}
 		values[i] = cstring_arg(v, "a connection parameter value");
@@ -337,9 +368,11 @@ cleanup:
 
 static void Connection_dealloc(ConnectionObject *self)
 {
+	PyTypeObject *type = Py_TYPE(self);
 	dbsync_conn_close(self->conn);
 	self->conn = NULL;
-	Py_TYPE(self)->tp_free((PyObject *)self);
+	PyObject_Free(self);
+	Py_DECREF(type);  /* instances of heap types hold their type */
 }
 
 static PyObject *Connection_close(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
@@ -432,14 +465,14 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 {
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
 		"drop_columns", "alter_columns", "sync_indexes", "auto_fix_table_case",
-		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", "drop_unmanaged", NULL };
+		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", "drop_unmanaged", "keep_extra_indexes", NULL };
 	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
 	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOpp:plan", kwlist, &desired_obj,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOppp:plan", kwlist, &desired_obj,
 			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
 			&opts.alter_columns, &opts.sync_indexes, &opts.auto_fix_table_case,
 			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss,
-			&opts.drop_unmanaged))
+			&opts.drop_unmanaged, &opts.keep_extra_indexes))
 		return NULL;
 	Py_ssize_t desired_len;
 	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
@@ -465,7 +498,7 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 		c.rc = dbsync_schema_parse(&desired, c.ctx, dbsync_conn_dialect(c.conn), desired_sql,
 			(size_t)desired_len);
 		if (c.rc == 0) c.rc = dbsync_plan_compute(&plan, c.ctx, c.conn, desired, &opts));
-	p = call_end(&c) ? PyObject_New(PlanObject, &PlanType) : NULL;
+	p = call_end(&c) ? PyObject_New(PlanObject, PlanType) : NULL;
 	if (!p) {
 		dbsync_plan_free(plan);
 		dbsync_schema_free(desired); /* only after the plan that borrows it */
@@ -488,13 +521,16 @@ static PyObject *op_to_dict(const dbsync_op *op);
  * to be raised when the call returns. */
 typedef struct {
 	PyObject *callable;
-	PyObject *exc, *exc_type, *exc_tb;   /* exc_type/exc_tb: before Python 3.12 only */
+	int failed;
+	/* the exception as PyErr_Fetch gives it: the limited API of 3.10 has no
+	 * PyErr_GetRaisedException */
+	PyObject *exc_type, *exc, *exc_tb;
 } py_progress;
 
 static int progress_trampoline(void *user, size_t done, size_t total, const dbsync_op *op, int finished)
 {
 	py_progress *pp = user;
-	if (pp->exc)
+	if (pp->failed)
 		return 1;
 	PyGILState_STATE g = PyGILState_Ensure();
 	int stop = 0;
@@ -503,13 +539,8 @@ static int progress_trampoline(void *user, size_t done, size_t total, const dbsy
 		finished ? Py_True : Py_False) : NULL;
 	Py_XDECREF(d);
 	if (!r) {
-#if PY_VERSION_HEX >= 0x030C0000
-		pp->exc = PyErr_GetRaisedException();
-#else
 		PyErr_Fetch(&pp->exc_type, &pp->exc, &pp->exc_tb);
-		if (!pp->exc)
-			pp->exc = Py_NewRef(Py_None);
-#endif
+		pp->failed = 1;
 		stop = 1;
 	}
 	Py_XDECREF(r);
@@ -524,8 +555,8 @@ static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObje
 	dbsync_apply_options opts = DBSYNC_APPLY_OPTIONS_INIT;
 	PlanObject *p;
 	PyObject *progress = Py_None;
-	py_progress pp = { NULL, NULL, NULL, NULL };
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p$iIIIO:apply", kwlist, &PlanType, &p, &opts.verify,
+	py_progress pp = { NULL, 0, NULL, NULL, NULL };
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p$iIIIO:apply", kwlist, PlanType, &p, &opts.verify,
 			&opts.max_retries, &opts.retry_base_ms, &opts.retry_max_ms, &opts.lock_timeout_ms, &progress))
 		return NULL;
 	if (opts.max_retries < 0)
@@ -550,16 +581,10 @@ static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObje
 	WITHOUT_GIL(self->busy, c.rc = dbsync_plan_apply(c.ctx, c.conn, p->plan, &opts));
 	p->busy = 0;
 	int ok = call_end(&c);
-	if (pp.exc) {
+	if (pp.failed) {
 		/* the callback's own exception says more than "cancelled" */
 		PyErr_Clear();
-#if PY_VERSION_HEX >= 0x030C0000
-		PyErr_SetRaisedException(pp.exc);
-#else
-		if (pp.exc == Py_None)
-			Py_CLEAR(pp.exc);
 		PyErr_Restore(pp.exc_type, pp.exc, pp.exc_tb);
-#endif
 		return NULL;
 	}
 	return ok ? Py_NewRef(Py_None) : NULL;
@@ -621,7 +646,8 @@ static PyMethodDef Connection_methods[] = {
 	  "plan(desired_sql, metadata_json=None, *, create_tables=True, add_columns=True,\n"
 	  "     drop_columns=False, alter_columns=True, sync_indexes=True,\n"
 	  "     auto_fix_table_case=True, auto_rename_tables=False, approved_renames=None,\n"
-	  "     drop_tables=None, count_data_loss=True, drop_unmanaged=False)\n--\n\n"
+	  "     drop_tables=None, count_data_loss=True, drop_unmanaged=False,\n"
+	  "     keep_extra_indexes=False)\n--\n\n"
 	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
 	  "bring the database in line with it." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
@@ -667,29 +693,35 @@ static PyGetSetDef Connection_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-PyTypeObject ConnectionType = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "django_dbsync._engine.Connection",
-	.tp_basicsize = sizeof(ConnectionObject),
-	.tp_dealloc = (destructor)Connection_dealloc,
-	.tp_repr = (reprfunc)Connection_repr,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "Connection(vendor, params)\n--\n\n"
+static PyType_Slot Connection_slots[] = {
+	{ Py_tp_dealloc, (void *)Connection_dealloc },
+	{ Py_tp_repr, (void *)Connection_repr },
+	{ Py_tp_doc, (void *)"Connection(vendor, params)\n--\n\n"
 		"A connection to one database. vendor is 'sqlite', 'postgresql' or 'mysql';\n"
-		"params maps str to str: name, user, password, host, port and backend options.",
-	.tp_methods = Connection_methods,
-	.tp_getset = Connection_getset,
-	.tp_new = Connection_new,
+		"params maps str to str: name, user, password, host, port and backend options." },
+	{ Py_tp_methods, Connection_methods },
+	{ Py_tp_getset, Connection_getset },
+	{ Py_tp_new, (void *)Connection_new },
+	{ 0, NULL }
+};
+
+static PyType_Spec Connection_spec = {
+	.name = "django_dbsync._engine.Connection",
+	.basicsize = sizeof(ConnectionObject),
+	.flags = Py_TPFLAGS_DEFAULT,
+	.slots = Connection_slots,
 };
 
 /* ---------- Plan ---------- */
 
 static void Plan_dealloc(PlanObject *self)
 {
+	PyTypeObject *type = Py_TYPE(self);
 	dbsync_plan_free(self->plan);
 	dbsync_schema_free(self->desired); /* only after the plan that borrows it */
 	Py_XDECREF(self->connection);
 	PyObject_Free(self);
+	Py_DECREF(type);  /* instances of heap types hold their type */
 }
 
 static int dict_set_str(PyObject *d, const char *key, const char *value)
@@ -735,7 +767,10 @@ static PyObject *op_to_dict(const dbsync_op *op)
 			Py_DECREF(sql);
 			goto fail;
 		}
-		PyList_SET_ITEM(sql, (Py_ssize_t)i, s);
+		if (PyList_SetItem(sql, (Py_ssize_t)i, s) < 0) {  /* steals s */
+			Py_DECREF(sql);
+			goto fail;
+		}
 	}
 	int rc = PyDict_SetItemString(d, "sql", sql);
 	Py_DECREF(sql);
@@ -770,7 +805,10 @@ static PyObject *Plan_get_ops(PlanObject *self, void *Py_UNUSED(closure))
 			Py_DECREF(list);
 			return op ? NULL : raise_error(DBSYNC_ERROR, "plan operation out of range", NULL, 0, 0, 0);
 		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+		if (PyList_SetItem(list, (Py_ssize_t)i, d) < 0) {  /* steals d */
+			Py_DECREF(list);
+			return NULL;
+		}
 	}
 	return list;
 }
@@ -792,7 +830,10 @@ static PyObject *Plan_get_fills(PlanObject *self, void *Py_UNUSED(closure))
 			Py_DECREF(list);
 			return f ? NULL : raise_error(DBSYNC_ERROR, "plan fill out of range", NULL, 0, 0, 0);
 		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+		if (PyList_SetItem(list, (Py_ssize_t)i, d)) { /* steals d */
+			Py_DECREF(list);
+			return NULL;
+		}
 	}
 	return list;
 }
@@ -874,17 +915,21 @@ static PyGetSetDef Plan_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-PyTypeObject PlanType = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "django_dbsync._engine.Plan",
-	.tp_basicsize = sizeof(PlanObject),
-	.tp_dealloc = (destructor)Plan_dealloc,
-	.tp_repr = (reprfunc)Plan_repr,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "A plan of operations, made by Connection.plan().",
-	.tp_methods = Plan_methods,
-	.tp_getset = Plan_getset,
-	/* no tp_new: plans come only from Connection.plan() */
+static PyType_Slot Plan_slots[] = {
+	{ Py_tp_dealloc, (void *)Plan_dealloc },
+	{ Py_tp_repr, (void *)Plan_repr },
+	{ Py_tp_doc, (void *)"A plan of operations, made by Connection.plan()." },
+	{ Py_tp_methods, Plan_methods },
+	{ Py_tp_getset, Plan_getset },
+	{ 0, NULL }
+};
+
+static PyType_Spec Plan_spec = {
+	.name = "django_dbsync._engine.Plan",
+	.basicsize = sizeof(PlanObject),
+	/* plans come only from Connection.plan() */
+	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+	.slots = Plan_slots,
 };
 
 /* ---------- module ---------- */
@@ -931,7 +976,46 @@ static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
 		dbsync_conn_close(conn);
 		return NULL;
 	}
-	return conn_wrap(&ConnectionType, conn);
+	return conn_wrap(ConnectionType, conn);
+}
+
+/* unhandled_statements(dialect, sql): what a desired script holds that the
+ * engine does not handle (triggers, functions, sequences...), as (kind, name,
+ * line) tuples in script order; the parser's error for a script it refuses. */
+static PyObject *mod_unhandled_statements(PyObject *Py_UNUSED(mod), PyObject *args)
+{
+	const char *dialect_name, *sql;
+	Py_ssize_t len;
+	dbsync_dialect d;
+	if (!PyArg_ParseTuple(args, "ss#:unhandled_statements", &dialect_name, &sql, &len))
+		return NULL;
+	if (dbsync_dialect_from_name(&d, dialect_name))
+		return raise_invalid("unknown dialect");
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	dbsync_schema *s = NULL;
+	PyObject *out = NULL;
+	int rc = dbsync_schema_parse(&s, ctx, d, sql, (size_t)len);
+	if (rc) {
+		raise_ctx(ctx, rc);
+		goto done;
+	}
+	size_t n = dbsync_schema_unhandled_count(s);
+	if (!(out = PyList_New((Py_ssize_t)n)))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		const dbsync_unhandled *u = dbsync_schema_unhandled(s, i);
+		PyObject *item = Py_BuildValue("(ssi)", u->kind, u->name, u->line);
+		if (!item || PyList_SetItem(out, (Py_ssize_t)i, item) < 0) {
+			Py_CLEAR(out);
+			break;
+		}
+	}
+done:
+	dbsync_schema_free(s);
+	dbsync_ctx_free(ctx);
+	return out;
 }
 
 static PyMethodDef module_methods[] = {
@@ -940,6 +1024,11 @@ static PyMethodDef module_methods[] = {
 	  "backends()\n--\n\nNames of the database backends compiled in." },
 	{ "connect_url", mod_connect_url, METH_O,
 	  "connect_url(url)\n--\n\nOpen a Connection from a URL such as sqlite:///file.db." },
+	{ "unhandled_statements", mod_unhandled_statements, METH_VARARGS,
+	  "unhandled_statements(dialect, sql)\n--\n\n"
+	  "The statements of a desired DDL script the engine does not handle (triggers,\n"
+	  "functions, sequences, types...): a list of (kind, name, line) tuples. Raises\n"
+	  "the parser's error for a script that is not schema DDL." },
 	/* inspect: */
 	/* renames / dbcheck: */
 	/* backup / retries: */
@@ -987,7 +1076,9 @@ PyMODINIT_FUNC PyInit__engine(void)
 		{ "EREFUSED", DBSYNC_EREFUSED }, { "ECONNECT", DBSYNC_ECONNECT },
 		{ "ESTALE", DBSYNC_ESTALE },
 	};
-	if (PyType_Ready(&ConnectionType) < 0 || PyType_Ready(&PlanType) < 0)
+	if (!ConnectionType && !(ConnectionType = (PyTypeObject *)PyType_FromSpec(&Connection_spec)))
+		return NULL;
+	if (!PlanType && !(PlanType = (PyTypeObject *)PyType_FromSpec(&Plan_spec)))
 		return NULL;
 	PyObject *m = PyModule_Create(&engine_module);
 	if (!m)
@@ -995,8 +1086,8 @@ PyMODINIT_FUNC PyInit__engine(void)
 	if (!EngineError && !(EngineError = make_error_class()))
 		goto fail;
 	if (PyModule_AddObjectRef(m, "Error", EngineError) < 0 ||
-	    PyModule_AddObjectRef(m, "Connection", (PyObject *)&ConnectionType) < 0 ||
-	    PyModule_AddObjectRef(m, "Plan", (PyObject *)&PlanType) < 0 ||
+	    PyModule_AddObjectRef(m, "Connection", (PyObject *)ConnectionType) < 0 ||
+	    PyModule_AddObjectRef(m, "Plan", (PyObject *)PlanType) < 0 ||
 	    PyModule_AddStringConstant(m, "__version__", dbsync_version()) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)

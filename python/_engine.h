@@ -3,6 +3,11 @@
  * layouts and the helpers every engine call goes through. _engine.c holds the
  * module, Connection and Plan; _engine_<part>.c files add methods to them
  * (declared at the end of this file, listed in the method tables of _engine.c).
+ *
+ * The extension uses only the CPython limited API (meson.build sets
+ * Py_LIMITED_API to 3.10), so one binary serves every Python from 3.10 on:
+ * no object internals, no access macros such as PyList_GET_ITEM, types made
+ * with PyType_FromSpec at module init.
  */
 #ifndef DBSYNC_PY_ENGINE_H
 #define DBSYNC_PY_ENGINE_H
@@ -15,8 +20,9 @@
 /* Set once at module init, never changed afterwards. */
 extern PyObject *EngineError;
 
-extern PyTypeObject ConnectionType;
-extern PyTypeObject PlanType;
+/* Heap types made at module init (the module is initialised once per process). */
+extern PyTypeObject *ConnectionType;
+extern PyTypeObject *PlanType;
 
 typedef struct {
 	PyObject_HEAD
@@ -62,6 +68,7 @@ PyObject *raise_error(int code, const char *message, const char *sqlstate,
 	int native_code, int line, int column);
 PyObject *raise_ctx(dbsync_ctx *ctx, int rc);
 PyObject *raise_invalid(const char *message);
+PyObject *raise_type(const char *what, const char *expected, PyObject *obj);
 dbsync_ctx *new_ctx(void);
 int ctx_done(dbsync_ctx *ctx, int rc);
 const char *cstring_arg(PyObject *obj, const char *what);
@@ -72,13 +79,13 @@ int call_end(engine_call *c);
 PyObject *table_name_list(const dbsync_schema *schema);
 
 /*
- * A Python sequence of str as a C array of UTF-8 pointers, valid while the
- * array lives (it holds a reference to the sequence). None gives n == 0.
+ * A Python sequence of str as a C array of UTF-8 strings that the array owns:
+ * the bytes are copied, so the engine may read them without the GIL while
+ * another thread changes the caller's list. None gives n == 0.
  */
 typedef struct {
-	const char **items;
+	const char **items;  /* one block: the pointers, then the strings */
 	size_t n;
-	PyObject *seq;
 } str_array;
 
 /* 0, or -1 with an exception set (TypeError names `what`). */

@@ -33,7 +33,7 @@ PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kw
 		return raise_invalid("method must be 'auto', 'engine' or 'tool'");
 	}
 	opts.method = methods[i].method;
-	const char *path = PyBytes_AS_STRING(path_obj);
+	const char *path = PyBytes_AsString(path_obj);
 	dbsync_backup_method used = DBSYNC_BACKUP_AUTO;
 	engine_call c;
 	if (!call_begin(&c, self)) {
@@ -55,7 +55,7 @@ PyObject *Connection_restore(ConnectionObject *self, PyObject *arg)
 		Py_DECREF(path_obj);
 		return NULL;
 	}
-	const char *path = PyBytes_AS_STRING(path_obj);
+	const char *path = PyBytes_AsString(path_obj);
 	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_restore(c.ctx, c.conn, path));
 	Py_DECREF(path_obj);
 	return call_end(&c) ? Py_NewRef(Py_None) : NULL;

@@ -9,7 +9,7 @@
  * closed connection still has everything but the server version. */
 static dbsync_conn *idle_conn(PyObject *connection)
 {
-	if (!connection || !PyObject_TypeCheck(connection, &ConnectionType))
+	if (!connection || !PyObject_TypeCheck(connection, ConnectionType))
 		return NULL;
 	ConnectionObject *c = (ConnectionObject *)connection;
 	return c->busy ? NULL : c->conn;
@@ -48,11 +48,8 @@ PyObject *mod_report_json(PyObject *module, PyObject *args, PyObject *kwds)
 	(void)module;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OO:report_json", kwlist, &context_obj, &connection))
 		return NULL;
-	if (connection != Py_None && !PyObject_TypeCheck(connection, &ConnectionType)) {
-		PyErr_Format(PyExc_TypeError, "connection must be a Connection or None, not %.100s",
-			Py_TYPE(connection)->tp_name);
-		return NULL;
-	}
+	if (connection != Py_None && !PyObject_TypeCheck(connection, ConnectionType))
+		return raise_type("connection", "a Connection or None", connection);
 	return report(NULL, connection == Py_None ? NULL : idle_conn(connection), context_obj);
 }
 

@@ -48,10 +48,9 @@ venv() {
 	# mysqlclient: Django's MySQL/MariaDB driver, for the MariaDB half; it builds
 	# from source against libmariadb-dev, found through pkg-config (system installs both).
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
-		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.1' ninja \
+		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.3' ninja \
 		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1' \
 		'jsonschema>=4.18'  # reports: the JSON report is validated against docs/report.schema.json
-	"$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../tests/corpus/requirements-django$("$dir/bin/python" -c 'import django; print("52" if django.VERSION[0] == 5 else django.VERSION[0])').txt"  # the real-app corpus (tests/corpus/README.md)
 }
 
 # The interpreter for a Python minor version: PATH first, then pyenv's versions.

@@ -9,6 +9,11 @@
 # it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
 # can prove that a password never shows up in a message.
 #
+# DBSYNC_MYSQL_BINDIR (optional): a directory searched first for the server,
+# install and client programs. Only Debian's MariaDB has been run through it:
+# no other MariaDB or MySQL build is obtainable here (docs/versions.md), and
+# MySQL 8's mysqld would need --initialize-insecure instead of mariadb-install-db.
+#
 # Exit codes: 0 ok, 1 failure, 3 no MariaDB server binaries installed.
 #
 # DBSYNC_MARIADB_SERVER_OPTIONS (optional): extra server options, split on
@@ -26,6 +31,12 @@ cmd=$1
 dir=$2
 
 find_prog() {
+	for p in "$@"; do
+		if [ -n "${DBSYNC_MYSQL_BINDIR:-}" ] && [ -x "$DBSYNC_MYSQL_BINDIR/$p" ]; then
+			echo "$DBSYNC_MYSQL_BINDIR/$p"
+			return 0
+		fi
+	done
 	for p in "$@"; do
 		if command -v "$p" >/dev/null 2>&1; then
 			command -v "$p"

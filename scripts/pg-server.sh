@@ -13,6 +13,10 @@
 # DBSYNC_PG_EXTRA_CONF: more postgresql.conf lines (benchmarks raise
 # max_locks_per_transaction with it).
 #
+# DBSYNC_PG_BINDIR (or PG_BINDIR): the server binaries to use, e.g. a major
+# installed by scripts/servers.sh for `make test-matrix`. A bin directory
+# without psql (the npm builds ship none) uses the system psql.
+#
 # Exit codes: 0 ok, 1 failure, 3 no PostgreSQL server binaries installed
 # (install Debian's postgresql package).
 set -eu
@@ -33,10 +37,14 @@ usage() {
 	exit 2
 }
 
-# The server binaries: $PG_BINDIR, then pg_config, then the newest Debian major.
+# The server binaries: $DBSYNC_PG_BINDIR or $PG_BINDIR, then pg_config, then
+# the newest Debian major. A named directory without initdb is an error, not
+# a silent fall back to another version.
 find_bindir() {
-	if [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/initdb" ]; then
-		echo "$PG_BINDIR"
+	want=${DBSYNC_PG_BINDIR:-${PG_BINDIR:-}}
+	if [ -n "$want" ]; then
+		[ -x "$want/initdb" ] || die "no initdb in DBSYNC_PG_BINDIR=$want"
+		echo "$want"
 		return 0
 	fi
 	if command -v pg_config >/dev/null 2>&1; then
@@ -141,11 +149,13 @@ EOF
 		cat "$dir/server.log" >&2 2>/dev/null || true
 		die "the server in $dir/data did not start"
 	}
+	psql=$bindir/psql
+	[ -x "$psql" ] || psql=$(command -v psql) || die "no psql in $bindir nor on PATH"
 	pw=${DBSYNC_PG_PASSWORD:-dbsync-test-secret}
 	# psql interpolates :'pw' as a literal only in scripts, not in -c
 	printf '%s\n' "CREATE DATABASE $DBNAME;" "CREATE ROLE $PW_ROLE LOGIN PASSWORD :'pw';" \
 		"GRANT ALL ON DATABASE $DBNAME TO $PW_ROLE;" |
-		as_owner "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -v pw="$pw" \
+		as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -v pw="$pw" \
 			-h "$dir" -U "$SUPERUSER" -d postgres >/dev/null || {
 		as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
 		die "cannot create the database $DBNAME"

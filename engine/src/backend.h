@@ -46,9 +46,10 @@ typedef struct dbs_backend {
 	/* Optional (NULL where the parser's canonical forms suffice). Give the
 	 * desired schema the server's own spelling of types, defaults, checks and
 	 * index definitions, so a database built from the same DDL shows no
-	 * difference: run desired->source_ddl in a throwaway schema inside a
-	 * transaction that is rolled back, and read it with the same catalog
-	 * queries. *out is a new schema (tables named as in desired) the caller frees. */
+	 * difference: make the desired tables, as the engine renders them from
+	 * the parsed model (never desired->source_ddl), in a throwaway schema
+	 * inside a transaction that is rolled back, and read them with the same
+	 * catalog queries. *out is a new schema (tables named as in desired) the caller frees. */
 	int (*normalize_desired)(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		const dbsync_schema *desired);
 	/* Optional: the same for the desired tables only[] marks (desired's
@@ -57,6 +58,9 @@ typedef struct dbs_backend {
 	 * database in sync costs no shadow at all. */
 	int (*normalize_desired_some)(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		const dbsync_schema *desired, const bool *only);
+	/* Optional: the schema (PostgreSQL) or database (MySQL) this connection
+	 * syncs, so planning can refuse desired DDL that names another one. */
+	const char *(*synced_namespace)(const dbsync_conn *conn);
 	/* The text equivalents of apply_begin / apply_end for dry-run scripts. */
 	int (*script_prologue)(dbs_buf *out, const dbsync_plan *plan);
 	int (*script_epilogue)(dbs_buf *out, const dbsync_plan *plan);
@@ -75,6 +79,9 @@ struct dbsync_conn {
 	void *impl;
 	char *describe;
 	char *server_version;
+	/* PostgreSQL's server_version_num (e.g. 120022), for planning statements
+	 * older servers lack; 0 on other backends */
+	int server_num;
 	uint64_t catalog_queries;
 	/* opened with readonly=1: the backend must not write, apply refuses */
 	bool readonly;

@@ -15,6 +15,9 @@
 #include <strings.h>
 
 #include "backend_mysql.h"
+#ifdef DBSYNC_MYSQL_BUNDLED_PLUGINS
+#include "bundled_path.h"
+#endif
 #include "ctx.h"
 #include "lexer.h"
 #include "plan_internal.h"
@@ -196,6 +199,17 @@ static int set_options(MYSQL *db, const dbs_params *params, const my_params *mp)
 		my_bool on = 1;
 		rc |= mysql_optionsv(db, MYSQL_OPT_SSL_ENFORCE, &on);
 	}
+#ifdef DBSYNC_MYSQL_BUNDLED_PLUGINS
+	/* A binary wheel ships the connector's auth plugins (caching_sha2_password,
+	 * client_ed25519, ...), loaded at run time: point it at them, unless the
+	 * user's MARIADB_PLUGIN_DIR says otherwise. The connector copies the path. */
+	if (!getenv("MARIADB_PLUGIN_DIR")) {
+		char *dir = dbs_bundled_path(DBSYNC_MYSQL_BUNDLED_PLUGINS);
+		if (dir)
+			rc |= mysql_optionsv(db, MYSQL_PLUGIN_DIR, dir);
+		free(dir);
+	}
+#endif
 	return rc;
 }
 
@@ -494,6 +508,12 @@ static int my_script_epilogue(dbs_buf *out, const dbsync_plan *plan)
 	return dbs_buf_printf(out, "%s;\n", sql_release_lock);
 }
 
+/* The schema (database) synced, for the planner's check of qualified names. */
+static const char *dbs_my_synced_namespace(const dbsync_conn *conn)
+{
+	return ((const dbs_my_conn *)conn->impl)->dbname;
+}
+
 const dbs_backend dbs_backend_mysql = {
 	.dialect = DBSYNC_DIALECT_MYSQL,
 	.open = my_open,
@@ -504,6 +524,7 @@ const dbs_backend dbs_backend_mysql = {
 	.apply_begin = my_apply_begin,
 	.apply_end = my_apply_end,
 	.normalize_desired = dbs_my_normalize_desired,
+	.synced_namespace = dbs_my_synced_namespace,
 	.normalize_desired_some = dbs_my_normalize_desired_some,
 	.script_prologue = my_script_prologue,
 	.script_epilogue = my_script_epilogue,

@@ -5,9 +5,15 @@
  * longtext + json_valid CHECK on MariaDB, the table's default collation on
  * every text column, defaults requoted, CHECK expressions reprinted
  * (`x` >= 0 becomes `x` >= 0 with the server's spacing and backticks), FK
- * indexes the server adds on its own... Instead the desired DDL runs in a
- * throwaway database and is read back with the very catalog queries that
+ * indexes the server adds on its own... Instead the desired tables are made
+ * in a throwaway database and read back with the very catalog queries that
  * read the live one, so both sides come from the same printer.
+ *
+ * What runs there is never the user's text: it is the engine's rendering of
+ * the parsed model (shadow_ddl.c: CREATE TABLE and CREATE INDEX, names
+ * unqualified, each checked to be one plain statement), so no statement of a
+ * desired file (USE, DROP, a DELETE naming the live database) can reach the
+ * server; the parser refuses those outright.
  *
  * MySQL DDL is not transactional: the shadow is a real database
  * (`dbsync_shadow_<connection id>`), made with the live database's default
@@ -30,17 +36,22 @@
 
 #include "backend_mysql.h"
 #include "buf.h"
-#include "ddl_split.h"
+#include "shadow_ddl.h"
 #include "ctx.h"
 #include "dialect.h"
 
 #define MY DBSYNC_DIALECT_MYSQL
 
-/* Two strings of one row, copied into out (each up to 64 bytes). */
-static int query_two(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, char a[64], char b[64])
+/* The database's default charset and collation (each up to 64 bytes), and
+ * whether the session reads strings another way than the engine's lexer
+ * (sql_mode NO_BACKSLASH_ESCAPES or ANSI_QUOTES), in one round trip. */
+static int query_defaults(dbsync_ctx *ctx, dbsync_conn *conn, char a[64], char b[64], bool *odd_strings)
 {
+	static const char sql[] = "SELECT @@character_set_database, @@collation_database, "
+		"@@SESSION.sql_mode REGEXP 'NO_BACKSLASH_ESCAPES|ANSI_QUOTES'";
 	MYSQL *db = dbs_my_db(conn);
 	a[0] = b[0] = '\0';
+	*odd_strings = true;
 	if (mysql_real_query(db, sql, strlen(sql)))
 		return dbs_my_error(ctx, conn, "reading the database's default charset");
 	MYSQL_RES *res = mysql_store_result(db);
@@ -51,6 +62,8 @@ static int query_two(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, char a
 		snprintf(a, 64, "%s", row[0]);
 	if (row && row[1])
 		snprintf(b, 64, "%s", row[1]);
+	if (row && row[2])
+		*odd_strings = strcmp(row[2], "0") != 0;
 	mysql_free_result(res);
 	return 0;
 }
@@ -157,23 +170,30 @@ static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
 	dbsync_ctx_free(scratch);
 }
 
-/* Run `ddl` (the desired DDL, or the statements of some of its tables) in
- * the shadow database and read it back. */
+static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
+	const bool *only, bool odd_strings);
+
+/* Make the desired tables (those only[] marks, all when NULL), as the engine
+ * renders them, in the shadow database and read them back. */
 static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
-	const dbsync_schema *desired, const char *ddl, size_t ddl_len)
+	const dbsync_schema *desired, const bool *only)
 {
 	dbs_my_conn *mc = conn->impl;
-	dbs_buf key = DBS_BUF_INIT;
+	dbs_buf key = DBS_BUF_INIT, ddl_buf = DBS_BUF_INIT;
 	char charset[64], collation[64], name[64];
 	int64_t id = 0;
 	dbs_buf sql = DBS_BUF_INIT, shadow_q = DBS_BUF_INIT;
-	bool made = false;
+	bool made = false, odd_strings;
 	int rc;
 	*out = NULL;
 	if ((rc = conn->backend->query_int64(&id, ctx, conn, "SELECT CONNECTION_ID()")))
 		goto cleanup;
-	if ((rc = query_two(ctx, conn, "SELECT @@character_set_database, @@collation_database", charset, collation)))
+	if ((rc = query_defaults(ctx, conn, charset, collation, &odd_strings)))
 		goto cleanup;
+	if ((rc = render(&ddl_buf, ctx, conn, desired, only, odd_strings)))
+		goto cleanup;
+	const char *ddl = dbs_buf_cstr(&ddl_buf);
+	size_t ddl_len = ddl_buf.len;
 	/* the server's reading depends on the DDL and the database's defaults */
 	dbs_buf_printf(&key, "%s %s\n", charset, collation);
 	dbs_buf_put(&key, ddl, ddl_len);
@@ -222,6 +242,7 @@ cleanup:
 	dbs_buf_free(&sql);
 	dbs_buf_free(&shadow_q);
 	dbs_buf_free(&key);
+	dbs_buf_free(&ddl_buf);
 	return rc;
 }
 
@@ -247,67 +268,54 @@ static int in_desired_order(dbsync_schema *s, const dbsync_schema *desired)
 	return 0;
 }
 
+/* The rendered statements of the tables only[] marks (all when NULL), joined.
+ * A session whose sql_mode reads strings otherwise than the engine's lexer
+ * gets no string whose end depends on it. */
+static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
+	const bool *only, bool odd_strings)
+{
+	const dbs_my_conn *mc = conn->impl;
+	dbs_arena a;
+	dbs_ddl_stmts stmts = { 0 };
+	dbs_arena_init(&a);
+	int rc = dbs_render_shadow_ddl(&stmts, &a, ctx, desired, only, mc->dbname, odd_strings);
+	for (size_t i = 0; !rc && i < stmts.n; i++) {
+		dbs_buf_put(ddl, stmts.items[i].text, stmts.items[i].len);
+		dbs_buf_puts(ddl, ";\n");
+	}
+	if (!rc && !dbs_buf_ok(ddl))
+		rc = dbs_error_oom(ctx);
+	dbs_arena_free(&a);
+	return rc;
+}
+
 int dbs_my_normalize_desired(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired)
 {
 	*out = NULL;
 	if (!desired->source_ddl)
-		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes the desired schema by "
-			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
+		return dbs_error(ctx, DBSYNC_EINVALID, "the MySQL backend normalizes only a desired schema the "
+			"parser read (canonical forms, source lines): parse it from DDL (dbsync_schema_parse) "
 			"instead of building it in code");
-	int rc = normalize(out, ctx, conn, desired, desired->source_ddl, desired->source_ddl_len);
+	int rc = normalize(out, ctx, conn, desired, NULL);
 	return rc ? rc : in_desired_order(*out, desired);
 }
 
-/* Whether desired table `name` is one only[] marks. */
-static bool marked(const dbsync_schema *desired, const bool *only, const char *name)
-{
-	for (size_t i = 0; name && i < desired->tables.n; i++)
-		if (strcmp(desired->tables.items[i]->name, name) == 0)
-			return only[i];
-	return false;
-}
-
 /*
- * The shadow for the marked tables only: their statements (foreign key checks
- * are off in the shadow, so a reference to a table left out is accepted, as
- * one to a model outside the selection is), the others copied as parsed.
- * A statement that belongs to no table and may need one sends everything
- * through the shadow instead.
+ * The shadow for the marked tables only (foreign key checks are off in the
+ * shadow, so a reference to a table left out is accepted, as one to a model
+ * outside the selection is), the others copied as parsed.
  */
 int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const bool *only)
 {
-	dbs_arena a;
-	dbs_ddl_stmts stmts = { 0 };
-	dbs_buf ddl = DBS_BUF_INIT;
 	dbsync_schema *part = NULL, *all = NULL;
 	bool whole = false;
 	int rc;
 	*out = NULL;
 	if (!desired->source_ddl)
 		return dbs_my_normalize_desired(out, ctx, conn, desired);
-	dbs_arena_init(&a);
-	if ((rc = dbs_split_ddl(&stmts, &a, ctx, desired)))
-		goto cleanup;
-	for (size_t i = 0; i < stmts.n && !whole; i++) {
-		const dbs_ddl_stmt *st = &stmts.items[i];
-		if (!st->owner && !st->independent)
-			whole = true;
-		else if (st->independent || marked(desired, only, st->owner)) {
-			dbs_buf_put(&ddl, st->text, st->len);
-			dbs_buf_puts(&ddl, ";\n");
-		}
-	}
-	if (whole) {
-		rc = dbs_my_normalize_desired(out, ctx, conn, desired);
-		goto cleanup;
-	}
-	if (!dbs_buf_ok(&ddl)) {
-		rc = dbs_error_oom(ctx);
-		goto cleanup;
-	}
-	if ((rc = normalize(&part, ctx, conn, desired, dbs_buf_cstr(&ddl), ddl.len)))
+	if ((rc = normalize(&part, ctx, conn, desired, only)))
 		goto cleanup;
 	if (!(all = dbs_schema_new(MY))) {
 		rc = dbs_error_oom(ctx);
@@ -335,7 +343,5 @@ int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 cleanup:
 	dbsync_schema_free(all);
 	dbsync_schema_free(part);
-	dbs_buf_free(&ddl);
-	dbs_arena_free(&a);
 	return rc;
 }

@@ -301,7 +301,7 @@ static int pg_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 		goto cleanup;
 	}
 	PQsetNoticeProcessor(pc->pg, quiet_notices, NULL);
-	pc->server_num = PQserverVersion(pc->pg);
+	pc->server_num = conn->server_num = PQserverVersion(pc->pg);
 	const char *ver = PQparameterStatus(pc->pg, "server_version");
 	conn->describe = describe(pc->pg);
 	conn->server_version = xstrdup(ver ? ver : "");
@@ -474,12 +474,19 @@ static int pg_script_epilogue(dbs_buf *out, const dbsync_plan *plan)
 	return dbs_buf_puts(out, "COMMIT;\n");
 }
 
+/* The schema (database) synced, for the planner's check of qualified names. */
+static const char *dbs_pg_synced_namespace(const dbsync_conn *conn)
+{
+	return ((const dbs_pg_conn *)conn->impl)->schema;
+}
+
 const dbs_backend dbs_backend_postgres = {
 	.dialect = DBSYNC_DIALECT_POSTGRES,
 	.open = pg_open,
 	.close = pg_close,
 	.introspect = dbs_pg_introspect,
 	.normalize_desired = dbs_pg_normalize_desired,
+	.synced_namespace = dbs_pg_synced_namespace,
 	.normalize_desired_some = dbs_pg_normalize_desired_some,
 	.exec = pg_exec,
 	.query_int64 = pg_query_int64,

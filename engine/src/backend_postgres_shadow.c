@@ -7,6 +7,15 @@
  * same printer. Nothing of it survives: it all happens inside a transaction
  * (or a savepoint of the caller's) that is always rolled back.
  *
+ * "The desired DDL" below is never the user's text: it is what the engine
+ * renders from the parsed model (shadow_ddl.c: CREATE TABLE, CREATE INDEX,
+ * COMMENT ON, then the foreign keys as ALTER TABLE ... ADD), names
+ * unqualified, each statement checked to be one plain statement, so nothing
+ * a desired file says can run here (a function call, COPY ... TO PROGRAM,
+ * a DELETE): the parser refuses what is not schema DDL, and what it reads is
+ * only ever rendered. The script reads strings with standard_conforming_strings
+ * on, as the engine's lexer does.
+ *
  * One round trip, up to DBS_PG_SHADOW_CHUNK tables: a single script of
  *   BEGIN; CREATE SCHEMA; search_path with the shadow first;
  *   copies of the tables the DDL references without creating them;
@@ -150,14 +159,8 @@ static void put_stand_ins(shadow *sh)
 
 static void put_stmt(shadow *sh, const dbs_ddl_stmt *st)
 {
-	dbs_buf *b = &sh->script;
-	if (st->skip) {
-		dbs_buf_put(b, st->text, (size_t)(st->skip - st->text));
-		dbs_buf_put(b, st->skip + st->skip_len, st->len - (size_t)(st->skip - st->text) - st->skip_len);
-	} else {
-		dbs_buf_put(b, st->text, st->len);
-	}
-	dbs_buf_puts(b, ";\n");
+	dbs_buf_put(&sh->script, st->text, st->len);
+	dbs_buf_puts(&sh->script, ";\n");
 }
 
 /* The whole script, with the statements emit[] marks (all when NULL). */
@@ -182,7 +185,8 @@ static int build(shadow *sh, const bool *emit)
 	dbs_buf_puts(b, "SELECT pg_catalog.set_config('search_path', ");
 	put_shadow_ident_literal(sh);
 	dbs_buf_puts(b, " || CASE WHEN pg_catalog.current_setting('search_path') = '' THEN '' "
-		"ELSE ', ' || pg_catalog.current_setting('search_path') END, true);\n");
+		"ELSE ', ' || pg_catalog.current_setting('search_path') END, true), "
+		"pg_catalog.set_config('standard_conforming_strings', 'on', true);\n");
 	n++;
 	sh->stub_at = -1;
 	if (sh->refs.n) {
@@ -337,8 +341,8 @@ static int report(shadow *sh)
 		size_t n = 0;
 		while (n < st->len && n < EXCERPT && st->text[n] != '\n')
 			n++;
-		snprintf(what, sizeof what, "the desired DDL failed in a shadow schema, at line %d: "
-			"statement \"%.*s%s\"", st->line, (int)n, st->text, n < st->len ? "..." : "");
+		snprintf(what, sizeof what, "the desired DDL failed in a shadow schema, at line %d (table \"%s\"): "
+			"statement as rendered \"%.*s%s\"", st->line, st->owner, (int)n, st->text, n < st->len ? "..." : "");
 	} else {
 		snprintf(what, sizeof what, "reading the shadow schema failed");
 	}
@@ -382,8 +386,7 @@ static int keep_desired(shadow *sh, dbsync_schema *s)
 		const char *name = d->tables.items[i]->name;
 		if (!(items[i] = dbs_schema_find_table(s, name)))
 			return dbs_error(sh->ctx, DBSYNC_EINVALID, "table \"%s\" of the desired schema was not "
-				"created by its DDL in a shadow schema (a schema-qualified name, or a SET of "
-				"search_path in the DDL, sends it elsewhere)", name);
+				"created in the shadow schema", name);
 	}
 	s->tables.items = items;
 	s->tables.n = s->tables.cap = d->tables.n;
@@ -473,8 +476,8 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	*out = NULL;
 	dbs_arena_init(&sh.tmp);
 	if (!desired->source_ddl) {
-		rc = dbs_error(ctx, DBSYNC_EINVALID, "the PostgreSQL backend normalizes the desired schema by "
-			"running its DDL, and this schema has none: parse it from DDL (dbsync_schema_parse) "
+		rc = dbs_error(ctx, DBSYNC_EINVALID, "the PostgreSQL backend normalizes only a desired schema "
+			"the parser read (canonical forms, source lines): parse it from DDL (dbsync_schema_parse) "
 			"instead of building it in code");
 		goto cleanup;
 	}
@@ -495,7 +498,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	}
 	snprintf(sh.name, sizeof sh.name, "dbsync_shadow_%d_%u", PQbackendPID(pc->pg), ++pc->shadow_seq);
-	if ((rc = collect_refs(&sh)) || (rc = dbs_split_ddl(&sh.stmts, &sh.tmp, ctx, desired)))
+	if ((rc = collect_refs(&sh)) || (rc = dbs_render_shadow_ddl(&sh.stmts, &sh.tmp, ctx, desired, NULL, pc->schema, false)))
 		goto cleanup;
 	size_t per = pc->shadow_chunk ? pc->shadow_chunk : DBS_PG_SHADOW_CHUNK;
 	int n_chunks = only ? dbs_pg_chunk_some(&sh.stmts, desired, only, per) : -1;

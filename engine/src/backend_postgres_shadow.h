@@ -7,7 +7,7 @@
 
 #include "arena.h"
 #include "dbsync/common.h"
-#include "ddl_split.h"
+#include "shadow_ddl.h"
 #include "model.h"
 
 /* Desired tables per shadow script when the DDL has more: each table the

@@ -1,7 +1,7 @@
 /*
  * Splitting the desired DDL into scripts small enough for the server's lock
  * table (see backend_postgres_shadow.h): the statements come from
- * dbs_split_ddl (ddl_split.c).
+ * dbs_render_shadow_ddl (shadow_ddl.c), rendered from the parsed model.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -379,6 +379,15 @@ int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 		if (tool) {
 			rc = dbs_pg_backup_tool(ctx, conn, &f, tool);
 			used = DBSYNC_BACKUP_TOOL;
+			/* pg_dump refuses a server of a newer major than its own: unless
+			 * the tool was asked for, the engine's dump takes its place */
+			if (rc == DBSYNC_ERROR && opts->method == DBSYNC_BACKUP_AUTO &&
+			    strstr(dbsync_ctx_error(ctx)->message, "server version mismatch") &&
+			    lseek(f.fd, 0, SEEK_SET) == 0 && ftruncate(f.fd, 0) == 0) {
+				dbsync_ctx_clear_error(ctx);
+				rc = engine_dump_to(ctx, conn, &f);
+				used = DBSYNC_BACKUP_ENGINE;
+			}
 		} else
 			rc = engine_dump_to(ctx, conn, &f);
 		break;

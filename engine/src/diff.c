@@ -57,7 +57,9 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 	bool want_nn = want->not_null || dbs_is_rowid_alias(d, want_t, want);
 	if (live_nn != want_nn)
 		diff |= DBS_COL_NOT_NULL;
-	if (!dbs_str_eq(live->default_expr, want->default_expr))
+	/* MySQL's ON UPDATE CURRENT_TIMESTAMP goes with the default (MODIFY
+	 * COLUMN writes both); no other dialect reads one */
+	if (!dbs_str_eq(live->default_expr, want->default_expr) || !dbs_str_eq(live->on_update_expr, want->on_update_expr))
 		diff |= DBS_COL_DEFAULT;
 	if (!dbs_str_eq(live->generated_expr, want->generated_expr) ||
 	    (want->generated_expr && live->generated_stored != want->generated_stored))

@@ -35,6 +35,8 @@ void dbs_lex_init(dbs_lexer *lx, dbsync_dialect d, const char *src, size_t len)
 	lx->end = src + len;
 	lx->line = 1;
 	lx->col = 1;
+	lx->in_exec_comment = false;
+	lx->exec_line = lx->exec_col = 0;
 	lx->err = NULL;
 	lx->err_line = lx->err_col = 0;
 }
@@ -72,6 +74,51 @@ static int fail(dbs_lexer *lx, int line, int col, const char *msg)
 	return -1;
 }
 
+/* At the start of a block comment: a MySQL executable comment (bang, an
+ * optional M before it, an optional version after it) whose version a server
+ * may have is opened (its opening consumed, its text then lexed as code).
+ * False for every other comment. */
+static bool exec_comment_opens(dbs_lexer *lx)
+{
+	if (lx->dialect != DBSYNC_DIALECT_MYSQL || lx->in_exec_comment)
+		return false;
+	size_t i = 2;
+	if (peekc(lx, i) == 'M')
+		i++;
+	if (peekc(lx, i) != '!')
+		return false;
+	i++;
+	long version = 0;
+	size_t digits = 0;
+	while (digits < 6 && peekc(lx, i) >= 0 && is_digit((unsigned char)peekc(lx, i))) {
+		version = version * 10 + (peekc(lx, i) - '0');
+		i++;
+		digits++;
+	}
+	if (digits == 6 && version >= 900000)
+		return false; /* no server runs it: an ordinary comment */
+	lx->exec_line = lx->line;
+	lx->exec_col = lx->col;
+	lx->in_exec_comment = true;
+	advance(lx, i);
+	return true;
+}
+
+/* At a backslash starting a line: pg_dump's "\\restrict KEY" or
+ * "\\unrestrict KEY" (psql meta-commands guarding the dump's restore, no
+ * part of any schema), read as a comment line. Any other backslash command
+ * stays an unexpected character. */
+static bool psql_restrict(const dbs_lexer *lx)
+{
+	static const char *const cmds[] = { "\\restrict ", "\\unrestrict " };
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(cmds[i]);
+		if (n <= left(lx) && memcmp(lx->p, cmds[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Whitespace and comments. PostgreSQL block comments nest; the others do not. */
 static int skip_space(dbs_lexer *lx)
 {
@@ -82,6 +129,14 @@ static int skip_space(dbs_lexer *lx)
 		} else if ((c == '-' && peekc(lx, 1) == '-') || (c == '#' && lx->dialect == DBSYNC_DIALECT_MYSQL)) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				advance(lx, 1);
+		} else if (c == '\\' && lx->dialect == DBSYNC_DIALECT_POSTGRES && lx->col == 1 && psql_restrict(lx)) {
+			while (lx->p < lx->end && *lx->p != '\n')
+				advance(lx, 1);
+		} else if (c == '*' && peekc(lx, 1) == '/' && lx->in_exec_comment) {
+			lx->in_exec_comment = false;
+			advance(lx, 2);
+		} else if (c == '/' && peekc(lx, 1) == '*' && exec_comment_opens(lx)) {
+			continue;
 		} else if (c == '/' && peekc(lx, 1) == '*') {
 			int line = lx->line, col = lx->col, depth = 1;
 			advance(lx, 2);
@@ -278,8 +333,11 @@ int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
 	t->col = lx->col;
 	t->len = 0;
 	t->kind = DBS_TK_EOF;
-	if (lx->p >= lx->end)
+	if (lx->p >= lx->end) {
+		if (lx->in_exec_comment)
+			return fail(lx, lx->exec_line, lx->exec_col, "unterminated /*! comment");
 		return 0;
+	}
 	bool sqlite = lx->dialect == DBSYNC_DIALECT_SQLITE;
 	bool mysql = lx->dialect == DBSYNC_DIALECT_MYSQL;
 	bool pg = lx->dialect == DBSYNC_DIALECT_POSTGRES;

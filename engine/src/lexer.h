@@ -7,6 +7,14 @@
  * are read as the server reads them (the longest run of operator characters:
  * "!~~", "-|-"); the other dialects know a fixed list. Tokens point into the
  * source.
+ *
+ * MySQL's executable comments ("/" "*!" ... "*" "/", with or without a version
+ * as in "/" "*!50001", and MariaDB's "/" "*M!") are read as code, as the server
+ * reads them, whatever the version they name: what a dump hides in them is
+ * parsed like the rest, so nothing in them can slip past the parser. Only a
+ * version no server has reached (900000 and above, as in MariaDB's sandbox
+ * line "/" "*M!999999\\- enable the sandbox mode" for its own client) stays a
+ * comment.
  */
 #ifndef DBS_LEXER_H
 #define DBS_LEXER_H
@@ -48,6 +56,8 @@ typedef struct dbs_lexer {
 	const char *end;
 	int line;
 	int col;
+	bool in_exec_comment;        /* inside a MySQL executable comment: its closing ends it */
+	int exec_line, exec_col;     /* where it opened */
 	/* set when dbs_lex_next fails */
 	const char *err;
 	int err_line;

@@ -35,6 +35,7 @@ typedef struct dbs_column {
 	bool autoincrement;          /* SQLite AUTOINCREMENT, MySQL AUTO_INCREMENT */
 	const char *identity;        /* PostgreSQL: "ALWAYS" or "BY DEFAULT", else NULL */
 	const char *collation;       /* COLLATE name, or NULL */
+	const char *charset;         /* MySQL, parsed: CHARACTER SET name, or NULL (the shadow renders it) */
 	const char *comment;         /* or NULL */
 	const char *on_update_expr;  /* MySQL ON UPDATE expression (CURRENT_TIMESTAMP(6)), or NULL */
 } dbs_column;
@@ -56,6 +57,7 @@ typedef struct dbs_constraint {
 	dbs_str_vec cols;            /* PRIMARY/UNIQUE/FOREIGN: local columns; CHECK: the column for an inline check, else empty */
 	const char *check_expr;      /* CHECK */
 	const char *ref_table;       /* FOREIGN */
+	const char *ref_schema;      /* FOREIGN, parsed: the schema (database) written before ref_table, or NULL */
 	dbs_str_vec ref_cols;        /* FOREIGN; empty means the referenced primary key */
 	const char *on_delete;       /* FOREIGN: "CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT"; NULL = NO ACTION */
 	const char *on_update;
@@ -114,6 +116,7 @@ typedef struct dbs_table {
 	/* introspection: why the engine could not read the table (its stored DDL
 	 * does not parse, ...); the planner skips it (plan_isolate.c). NULL when read. */
 	const char *unreadable;
+	int line;                    /* parsed: the line of its CREATE TABLE, for messages; else 0 */
 } dbs_table;
 
 /* SQLite: a virtual table, or a shadow table that stores one's data. Neither
@@ -129,6 +132,14 @@ typedef struct dbs_view {
 	const char *definition;      /* SELECT text as stored */
 } dbs_view;
 
+/* A schema (PostgreSQL) or database (MySQL) a parsed script names: a
+ * qualified name's qualifier or SET search_path's. The parser cannot know the
+ * schema synced; planning refuses a script naming another one. */
+typedef struct dbs_qualifier {
+	const char *schema;
+	int line;                    /* where it first appears */
+} dbs_qualifier;
+
 struct dbsync_schema {
 	dbs_arena arena;
 	dbsync_dialect dialect;
@@ -136,10 +147,13 @@ struct dbsync_schema {
 	DBS_VEC(dbs_view *) views;
 	DBS_VEC(dbs_vtable) vtables;  /* live side, SQLite: virtual and shadow tables */
 	/* The DDL text a parsed schema came from (dbsync_schema_parse keeps it), or
-	 * NULL for an introspected one. PostgreSQL runs it in a shadow schema so the
-	 * server itself normalizes the desired side (see backend.h normalize_desired). */
+	 * NULL for an introspected one. Kept for the record only: the shadows
+	 * (backend.h normalize_desired) never run it, they run the DDL the engine
+	 * renders from the parsed model (shadow_ddl.c). */
 	const char *source_ddl;
 	size_t source_ddl_len;
+	DBS_VEC(dbs_qualifier) qualifiers; /* parsed: every schema the script names, once */
+	DBS_VEC(dbsync_unhandled) unhandled; /* parsed: statements about objects the model does not hold */
 	/* name lookup: open addressing over tables, rebuilt when stale */
 	dbs_table **hash;
 	size_t hash_cap;

@@ -1,8 +1,9 @@
 /*
  * DDL scripts: the token window, shared helpers and the statement dispatcher.
  * CREATE/ALTER TABLE live in parse_table.c, column definitions in parse_column.c,
- * CREATE INDEX/VIEW, DROP and COMMENT ON in parse_stmt.c, canonical text in
- * parse_canon.c. Nothing recurses: nesting is counted, so deep input is safe.
+ * CREATE INDEX/VIEW and COMMENT ON in parse_stmt.c, canonical text in
+ * parse_canon.c, what is not schema DDL (refused, or an allowed preamble) in
+ * parse_script.c. Nothing recurses: nesting is counted, so deep input is safe.
  */
 #include "parse.h"
 
@@ -130,7 +131,12 @@ int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context)
 
 bool dbs_p_at_name(dbs_parser *p)
 {
-	const dbs_token *t = dbs_p_peek(p, 0);
+	return dbs_p_at_name_k(p, 0);
+}
+
+bool dbs_p_at_name_k(dbs_parser *p, size_t k)
+{
+	const dbs_token *t = dbs_p_peek(p, k);
 	return t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED ||
 		(t->kind == DBS_TK_STRING && p->s->dialect == DBSYNC_DIALECT_SQLITE);
 }
@@ -149,15 +155,26 @@ int dbs_p_name(dbs_parser *p, const char **out, const char *what)
 	return p->rc;
 }
 
-int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what)
+int dbs_p_qualified_name_in(dbs_parser *p, const char **schema, const char **out, const char *what)
 {
+	*schema = NULL;
 	if (dbs_p_name(p, out, what))
 		return p->rc;
 	if (dbs_p_peek(p, 0)->kind == DBS_TK_DOT) {
 		dbs_p_next(p);
+		*schema = *out;
 		return dbs_p_name(p, out, what);
 	}
 	return p->rc;
+}
+
+int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what)
+{
+	const char *schema;
+	const dbs_token at = *dbs_p_peek(p, 0);
+	if (dbs_p_qualified_name_in(p, &schema, out, what) || !schema)
+		return p->rc;
+	return dbs_p_note_schema(p, schema, &at);
 }
 
 int dbs_p_name_list(dbs_parser *p, dbs_str_vec *v, bool allow_order, bool *autoinc, const char *context)
@@ -298,30 +315,124 @@ static int skip_block_statement(dbs_parser *p)
 	}
 }
 
-static const char *const skipped_statements[] = {
-	"PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "INSERT", "UPDATE",
-	"DELETE", "REPLACE", "UPSERT", "SET", "SELECT", "WITH", "VALUES", "ANALYZE", "VACUUM", "REINDEX",
-	"ATTACH", "DETACH", "EXPLAIN", "GRANT", "REVOKE", "USE", "LOCK", "UNLOCK", "START", "SHOW",
-	"DO", "CALL", "TRUNCATE", "RESET", "DISCARD", "NOTIFY", "LISTEN", "DECLARE",
+/* CREATE and ALTER of these are refused: they act outside the schema synced. */
+static const char *const refused_objects[] = {
+	"DATABASE", "SCHEMA", "ROLE", "USER", "GROUP", "SYSTEM", "TABLESPACE", "DEFAULT",
 };
 
-/* Objects the model does not hold; their CREATE statements are skipped. */
-static const char *const skipped_objects[] = {
-	"VIRTUAL", "SEQUENCE", "EXTENSION", "TYPE", "DOMAIN", "SCHEMA", "DATABASE", "ROLE", "USER",
+/* Objects the model does not hold: their statements are listed as not handled. */
+static const char *const unhandled_objects[] = {
+	"VIRTUAL", "SEQUENCE", "EXTENSION", "TYPE", "DOMAIN",
 	"AGGREGATE", "COLLATION", "CAST", "OPERATOR", "POLICY", "PUBLICATION", "SUBSCRIPTION",
-	"STATISTICS", "EVENT", "SERVER", "TABLESPACE", "RULE", "LANGUAGE", "CONVERSION", "TEXT",
-	"FOREIGN", "MATERIALIZED",
+	"STATISTICS", "EVENT", "SERVER", "RULE", "LANGUAGE", "CONVERSION", "TEXT",
+	"FOREIGN", "MATERIALIZED", "TRANSFORM", "ACCESS",
 };
 
-static bool word_in(const dbs_token *t, const char *const *list, size_t n)
+
+/* Words that continue an object kind: MATERIALIZED VIEW, TEXT SEARCH PARSER... */
+static const char *const kind_words[] = {
+	"VIEW", "TABLE", "TRIGGER", "CLASS", "FAMILY", "SEARCH", "DATA", "WRAPPER", "PARSER", "DICTIONARY",
+	"TEMPLATE", "CONFIGURATION", "MAPPING", "METHOD",
+};
+
+/*
+ * A statement about an object the model does not hold: recorded as not
+ * handled (kind, name, line) and skipped, never silently. `kind` holds the
+ * words read so far ("CREATE", "ALTER", "COMMENT ON"); the current token is
+ * the object's kind word. Bodies between BEGIN and END are skipped whole.
+ */
+static int not_handled(dbs_parser *p, const dbs_token *first, const char *kind)
 {
-	for (size_t i = 0; i < n; i++)
-		if (dbs_tok_is(t, list[i]))
-			return true;
-	return false;
+	dbs_buf k = DBS_BUF_INIT;
+	dbs_buf_puts(&k, kind);
+	bool block = false;
+	do {
+		const dbs_token *w = dbs_p_peek(p, 0);
+		block = block || dbs_tok_is(w, "TRIGGER") || dbs_tok_is(w, "FUNCTION") || dbs_tok_is(w, "PROCEDURE") ||
+			dbs_tok_is(w, "EVENT");
+		dbs_buf_putc(&k, ' ');
+		for (size_t i = 0; i < w->len; i++)
+			dbs_buf_putc(&k, (char)(w->start[i] >= 'a' && w->start[i] <= 'z' ? w->start[i] - 32 : w->start[i]));
+		dbs_p_next(p);
+	} while (dbs_p_peek(p, 0)->kind == DBS_TK_WORD && DBS_WORD_IN(dbs_p_peek(p, 0), kind_words));
+	if (dbs_p_at(p, 0, "IF")) {
+		dbs_p_next(p);
+		dbs_p_accept(p, "NOT");
+		dbs_p_accept(p, "EXISTS");
+	}
+	const char *name = "";
+	if (dbs_p_at_name(p)) {
+		dbs_p_name(p, &name, "a name");
+		while (!p->rc && dbs_p_peek(p, 0)->kind == DBS_TK_DOT && (dbs_p_next(p), dbs_p_at_name(p)))
+			dbs_p_name(p, &name, "a name");
+	}
+	dbsync_unhandled u = { .kind = dbs_buf_ok(&k) ? dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&k)) : NULL,
+		.name = name, .line = first->line };
+	dbs_buf_free(&k);
+	if (!u.kind || DBS_VEC_PUSH(&p->s->arena, &p->s->unhandled, u))
+		return dbs_p_oom(p);
+	if (p->rc)
+		return p->rc;
+	if (block)
+		return skip_block_statement(p);
+	dbs_p_skip_statement(p);
+	return p->rc;
 }
 
-#define WORD_IN(t, list) word_in((t), (list), sizeof (list) / sizeof (list)[0])
+/* MySQL: CREATE [ALGORITHM = x] [DEFINER = user[@host]] [SQL SECURITY x] VIEW/TRIGGER/...
+ * (how dumps write them): the clauses name no schema object and are skipped. */
+static void skip_mysql_create_clauses(dbs_parser *p)
+{
+	for (;;) {
+		if ((dbs_p_at(p, 0, "ALGORITHM") || dbs_p_at(p, 0, "DEFINER")) && dbs_p_peek(p, 1)->kind == DBS_TK_OP) {
+			dbs_p_next(p);
+			dbs_p_next(p);
+			dbs_p_next(p);
+			const dbs_token *at = dbs_p_peek(p, 0);
+			if (at->kind == DBS_TK_OP && at->len == 1 && at->start[0] == '@') {
+				dbs_p_next(p);
+				dbs_p_next(p);
+			} else if (at->kind == DBS_TK_PARAM && at->start[0] == '@') {
+				dbs_p_next(p);
+			}
+		} else if (dbs_p_at(p, 0, "SQL") && dbs_p_at(p, 1, "SECURITY")) {
+			dbs_p_next(p);
+			dbs_p_next(p);
+			dbs_p_next(p);
+		} else {
+			return;
+		}
+	}
+}
+
+/* PostgreSQL: CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] and
+ * ALTER SCHEMA name OWNER TO role, as pg_dump writes them for the schema it
+ * dumps: the schema is recorded (planning refuses one that is not the schema
+ * synced) and the statement changes nothing of it. The current token is SCHEMA.
+ * Anything more (CREATE SCHEMA ... CREATE TABLE ...) is refused. */
+static int schema_statement(dbs_parser *p)
+{
+	const dbs_token first = p->prev;
+	dbs_p_next(p); /* SCHEMA */
+	if (dbs_p_at(p, 0, "IF")) {
+		dbs_p_next(p);
+		dbs_p_accept(p, "NOT");
+		dbs_p_accept(p, "EXISTS");
+	}
+	const dbs_token at = *dbs_p_peek(p, 0);
+	const char *name;
+	if (dbs_p_name(p, &name, "a schema name") || dbs_p_note_schema(p, name, &at))
+		return p->rc;
+	if (dbs_p_accept(p, "AUTHORIZATION") || (dbs_p_accept(p, "OWNER") && !dbs_p_expect_kw(p, "TO", "after OWNER"))) {
+		const char *role;
+		if (dbs_p_name(p, &role, "a role name"))
+			return p->rc;
+	}
+	const dbs_tok_kind k = dbs_p_peek(p, 0)->kind;
+	if (k != DBS_TK_SEMI && k != DBS_TK_EOF)
+		return dbs_p_refuse(p, &first, "a schema's own statements are not read; write them on their own");
+	return p->rc;
+}
 
 static int parse_create(dbs_parser *p)
 {
@@ -330,7 +441,14 @@ static int parse_create(dbs_parser *p)
 	bool or_replace = dbs_p_accept(p, "OR");
 	if (or_replace && dbs_p_expect_kw(p, "REPLACE", "after CREATE OR"))
 		return p->rc;
-	bool temp = dbs_p_accept(p, "TEMP") || dbs_p_accept(p, "TEMPORARY");
+	if (dbs_p_mysql(p))
+		skip_mysql_create_clauses(p);
+	const dbs_token *temp_at = dbs_p_peek(p, 0);
+	bool temp = dbs_tok_is(temp_at, "TEMP") || dbs_tok_is(temp_at, "TEMPORARY");
+	if (temp && (dbs_p_at(p, 1, "TABLE") || dbs_p_at(p, 1, "VIEW")))
+		return not_handled(p, &create, "CREATE"); /* no part of the stored schema */
+	if (temp)
+		dbs_p_next(p);
 	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "UNLOGGED"))
 		return dbs_p_error(p, NULL, "CREATE UNLOGGED TABLE is not supported: whether a table is logged is not "
 			"managed; write CREATE TABLE");
@@ -345,22 +463,23 @@ static int parse_create(dbs_parser *p)
 		return dbs_p_error(p, NULL, "expected INDEX after CREATE UNIQUE");
 	snprintf(p->stmt, sizeof p->stmt, "CREATE %.*s", (int)(t->len > 40 ? 40 : t->len), t->start);
 	if (dbs_tok_is(t, "TABLE")) {
-		if (temp) {
-			dbs_p_skip_statement(p); /* a temporary table is no part of the stored schema */
-			return p->rc;
-		}
-		return dbs_p_create_table(p);
+		size_t before = p->s->tables.n;
+		int rc = dbs_p_create_table(p);
+		if (!rc && p->s->tables.n > before)
+			p->s->tables.items[p->s->tables.n - 1]->line = create.line;
+		return rc;
 	}
+	if (dbs_tok_is(t, "SCHEMA") && !dbs_p_mysql(p) && !or_replace && !temp)
+		return schema_statement(p);
+	if (DBS_WORD_IN(t, refused_objects))
+		return dbs_p_refuse(p, &create, "it creates a database, schema or role, not a table of the schema synced");
 	if (dbs_tok_is(t, "INDEX"))
 		return dbs_p_create_index(p, unique, method);
 	if (dbs_tok_is(t, "VIEW"))
 		return dbs_p_create_view(p, temp, or_replace);
-	if (dbs_tok_is(t, "TRIGGER") || dbs_tok_is(t, "FUNCTION") || dbs_tok_is(t, "PROCEDURE"))
-		return skip_block_statement(p);
-	if (WORD_IN(t, skipped_objects)) {
-		dbs_p_skip_statement(p);
-		return p->rc;
-	}
+	if (dbs_tok_is(t, "TRIGGER") || dbs_tok_is(t, "FUNCTION") || dbs_tok_is(t, "PROCEDURE") ||
+	    (dbs_tok_is(t, "CONSTRAINT") && dbs_p_at(p, 1, "TRIGGER")) || DBS_WORD_IN(t, unhandled_objects))
+		return not_handled(p, &create, "CREATE");
 	return dbs_p_error(p, &create, "unsupported CREATE statement");
 }
 
@@ -375,18 +494,34 @@ static int parse_statement(dbs_parser *p)
 	if (dbs_tok_is(t, "ALTER")) {
 		if (dbs_p_at(p, 1, "TABLE"))
 			return dbs_p_alter_table(p);
-		dbs_p_skip_statement(p); /* ALTER SEQUENCE / INDEX / ... change nothing we model */
-		return p->rc;
+		if (dbs_p_at(p, 1, "SCHEMA") && p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at_name_k(p, 2) &&
+		    (dbs_p_at(p, 3, "OWNER") || dbs_p_peek(p, 3)->kind == DBS_TK_SEMI || dbs_p_peek(p, 3)->kind == DBS_TK_EOF)) {
+			dbs_p_next(p); /* ALTER */
+			return schema_statement(p);
+		}
+		if (DBS_WORD_IN(dbs_p_peek(p, 1), refused_objects)) {
+			const dbs_token first = *t;
+			return dbs_p_refuse(p, &first, "it changes a database, schema, role or the server");
+		}
+		const dbs_token first = *t;
+		dbs_p_next(p);
+		if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
+			return dbs_p_error(p, NULL, "expected what to ALTER");
+		return not_handled(p, &first, "ALTER"); /* ALTER SEQUENCE / INDEX / FUNCTION ... */
 	}
-	if (dbs_tok_is(t, "DROP"))
-		return dbs_p_drop(p);
-	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON"))
-		return dbs_p_comment(p);
-	if (WORD_IN(t, skipped_statements)) {
-		dbs_p_skip_statement(p);
-		return p->rc;
+	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON")) {
+		const dbs_token *what = dbs_p_peek(p, 2);
+		if (dbs_tok_is(what, "TABLE") || dbs_tok_is(what, "COLUMN") || dbs_tok_is(what, "INDEX") ||
+		    dbs_tok_is(what, "CONSTRAINT") || dbs_p_sqlite(p))
+			return dbs_p_comment(p);
+		const dbs_token first = *t;
+		dbs_p_next(p);
+		dbs_p_next(p);
+		if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
+			return dbs_p_error(p, NULL, "expected what to COMMENT ON");
+		return not_handled(p, &first, "COMMENT ON");
 	}
-	return dbs_p_error(p, t, "unknown statement");
+	return dbs_p_other_statement(p);
 }
 
 int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t len)

@@ -9,8 +9,9 @@
 #include "model.h"
 
 /* Parse a script of DDL statements into `s` (in s->dialect), adding tables,
- * columns, constraints, indexes, comments and views. Statements that carry no
- * schema (SET, BEGIN, COMMIT, PRAGMA, INSERT...) are skipped. On malformed input
+ * columns, constraints, indexes, comments and views. Statements that are not
+ * schema DDL (DML, DROP, USE, GRANT, SET, queries...) are refused with
+ * DBSYNC_EPARSE, except the preamble dumps carry (parse_script.c). On malformed input
  * returns DBSYNC_EPARSE with line/column on ctx; `s` may then hold a partial
  * result and should be freed. On success the tables it created or changed are
  * normalized (dbs_table_normalize); other tables of `s` are left as they were. */

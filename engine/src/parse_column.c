@@ -97,7 +97,7 @@ bool dbs_p_deferrable(dbs_parser *p, dbs_constraint *c)
 /* After REFERENCES: table [(cols)] then actions, MATCH and deferrability in any order. */
 int dbs_p_references(dbs_parser *p, dbs_constraint *c)
 {
-	if (dbs_p_qualified_name(p, &c->ref_table, "the referenced table name after REFERENCES"))
+	if (dbs_p_qualified_name_in(p, &c->ref_schema, &c->ref_table, "the referenced table name after REFERENCES"))
 		return p->rc;
 	if (dbs_p_peek(p, 0)->kind == DBS_TK_LPAREN) {
 		char context[240];
@@ -339,7 +339,13 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 		} else if (dbs_p_accept(p, "DEFAULT")) {
 			dbs_p_default(p, col, context);
 		} else if (dbs_p_accept(p, "COLLATE")) {
-			dbs_p_name(p, &col->collation, "a collation name after COLLATE");
+			/* pg_dump writes pg_catalog."C": the catalog's collations are the
+			 * ones a bare name finds */
+			if (!dbs_p_name(p, &col->collation, "a collation name after COLLATE") &&
+			    dbs_p_peek(p, 0)->kind == DBS_TK_DOT && strcmp(col->collation, "pg_catalog") == 0) {
+				dbs_p_next(p);
+				dbs_p_name(p, &col->collation, "a collation name after COLLATE");
+			}
 		} else if (dbs_p_accept(p, "REFERENCES")) {
 			last_fk = inline_constraint(p, t, col, DBS_CON_FOREIGN, cname);
 			if (!last_fk)
@@ -367,20 +373,26 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 				return dbs_p_oom(p);
 			dbs_p_next(p);
 		} else if (dbs_p_mysql(p) && dbs_p_at(p, 0, "ON") && dbs_p_at(p, 1, "UPDATE")) {
-			/* ON UPDATE CURRENT_TIMESTAMP[(n)]: not modeled yet */
+			/* ON UPDATE CURRENT_TIMESTAMP[(n)], kept so the shadow's rendering has it */
 			dbs_p_next(p);
 			dbs_p_next(p);
+			const dbs_token now = *dbs_p_peek(p, 0);
+			const char *end = now.start + now.len;
 			dbs_p_next(p);
 			if (dbs_p_accept_kind(p, DBS_TK_LPAREN)) {
 				const char *s, *e;
-				dbs_p_balanced(p, &s, &e, context);
+				if (dbs_p_balanced(p, &s, &e, context))
+					return p->rc;
+				end = p->prev.start + p->prev.len;
 			}
+			if (!(col->on_update_expr = dbs_p_expr(p, now.start, end)))
+				return p->rc;
 		} else if (dbs_p_mysql(p) && (dbs_p_at(p, 0, "CHARSET") ||
 			   (dbs_p_at(p, 0, "CHARACTER") && dbs_p_at(p, 1, "SET")))) {
-			const char *ignored;
+			/* kept: without COLLATE it decides the column's collation */
 			dbs_p_accept(p, "CHARACTER");
 			dbs_p_next(p); /* SET or CHARSET */
-			dbs_p_name(p, &ignored, "a character set name");
+			dbs_p_name(p, &col->charset, "a character set name");
 		} else if (dbs_p_mysql(p) && (dbs_p_accept(p, "VISIBLE") || dbs_p_accept(p, "INVISIBLE"))) {
 			/* not modeled */
 		} else if (cname) {

@@ -50,10 +50,17 @@ int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context);
 /* True when the current token can be a name (word, quoted identifier, and in
  * SQLite also a string). */
 bool dbs_p_at_name(dbs_parser *p);
+/* The same for the token k places ahead. */
+bool dbs_p_at_name_k(dbs_parser *p, size_t k);
 /* Consume a name into the schema arena; `what` describes it for the error. */
 int dbs_p_name(dbs_parser *p, const char **out, const char *what);
-/* [schema.]name: the schema part is dropped (the model has one namespace). */
+/* [schema.]name of an object the script makes or changes: the model has one
+ * namespace, so the schema part is recorded (dbs_p_note_schema: planning
+ * refuses one that is not the schema synced) and dropped. */
 int dbs_p_qualified_name(dbs_parser *p, const char **out, const char *what);
+/* [schema.]name with the schema part returned (NULL when none), not recorded:
+ * a foreign key may reference a table of another schema. */
+int dbs_p_qualified_name_in(dbs_parser *p, const char **schema, const char **out, const char *what);
 /* "( name, name ... )" into `v`; index-style ASC/DESC/COLLATE after a name are
  * accepted and dropped when allow_order. With `autoinc`, SQLite's
  * "PRIMARY KEY (id AUTOINCREMENT)" is accepted and reported there. */
@@ -67,8 +74,28 @@ const char *dbs_p_expr(dbs_parser *p, const char *start, const char *end);
 /* Note that a table changed, so it is normalized at the end. */
 int dbs_p_touch(dbs_parser *p, dbs_table *t);
 
+/* parse_script.c: a statement that is not CREATE, ALTER TABLE or COMMENT ON:
+ * one of the accepted-and-ignored preamble statements (consumed), or refused. */
+int dbs_p_other_statement(dbs_parser *p);
+/* Refuse the statement starting at `first` as not schema DDL, naming its line
+ * and first words; `why` says what it would do. Returns p->rc. */
+int dbs_p_refuse(dbs_parser *p, const dbs_token *first, const char *why);
+/* Record a schema the script names (checked against the synced one at plan time). */
+int dbs_p_note_schema(dbs_parser *p, const char *schema, const dbs_token *at);
+
 /* Skip to the ';' (or end) that ends this statement, parentheses balanced. */
 void dbs_p_skip_statement(dbs_parser *p);
+
+/* True when `t` is one of the n keywords of `list`; DBS_WORD_IN counts an array. */
+static inline bool dbs_word_in(const dbs_token *t, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dbs_tok_is(t, list[i]))
+			return true;
+	return false;
+}
+
+#define DBS_WORD_IN(t, list) dbs_word_in((t), (list), sizeof (list) / sizeof (list)[0])
 
 static inline bool dbs_p_mysql(const dbs_parser *p)
 {
@@ -113,10 +140,9 @@ int dbs_p_generated(dbs_parser *p, dbs_column *col, const char *context);
 int dbs_p_create_table(dbs_parser *p);
 int dbs_p_alter_table(dbs_parser *p);
 
-/* parse_stmt.c: the current token is INDEX / VIEW / DROP / COMMENT. */
+/* parse_stmt.c: the current token is INDEX / VIEW / COMMENT. */
 int dbs_p_create_index(dbs_parser *p, bool unique, const char *method);
 int dbs_p_create_view(dbs_parser *p, bool temp, bool or_replace);
-int dbs_p_drop(dbs_parser *p);
 int dbs_p_comment(dbs_parser *p);
 /* "( part, ... )" of an index on table `t` into ix->parts. */
 int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix);

@@ -1,4 +1,4 @@
-/* CREATE INDEX, CREATE VIEW, DROP and COMMENT ON. */
+/* CREATE INDEX, CREATE VIEW and COMMENT ON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,87 +426,6 @@ int dbs_p_create_view(dbs_parser *p, bool temp, bool or_replace)
 	return p->rc;
 }
 
-static void remove_table(dbsync_schema *s, const dbs_table *t)
-{
-	for (size_t i = 0; i < s->tables.n; i++) {
-		if (s->tables.items[i] != t)
-			continue;
-		memmove(&s->tables.items[i], &s->tables.items[i + 1], (s->tables.n - i - 1) * sizeof t);
-		s->tables.n--;
-		s->hash_n = (size_t)-1; /* the name hash is stale even if a table is added next */
-		return;
-	}
-}
-
-static void remove_index(dbs_table *t, const dbs_index *ix)
-{
-	for (size_t i = 0; i < t->indexes.n; i++) {
-		if (t->indexes.items[i] != ix)
-			continue;
-		memmove(&t->indexes.items[i], &t->indexes.items[i + 1], (t->indexes.n - i - 1) * sizeof ix);
-		t->indexes.n--;
-		return;
-	}
-}
-
-static void remove_view(dbsync_schema *s, const char *name)
-{
-	for (size_t i = 0; i < s->views.n; i++) {
-		if (!dbs_name_eq(s->dialect, s->views.items[i]->name, name))
-			continue;
-		memmove(&s->views.items[i], &s->views.items[i + 1], (s->views.n - i - 1) * sizeof s->views.items[0]);
-		s->views.n--;
-		return;
-	}
-}
-
-/* DROP TABLE / VIEW / INDEX take the object out, so a script reads in order;
- * dropping something the script never created is fine (it may exist live). */
-int dbs_p_drop(dbs_parser *p)
-{
-	dbs_p_next(p); /* DROP */
-	const dbs_token *kind = dbs_p_peek(p, 0);
-	int what = dbs_tok_is(kind, "TABLE") ? 1 : dbs_tok_is(kind, "VIEW") ? 2 : dbs_tok_is(kind, "INDEX") ? 3 : 0;
-	snprintf(p->stmt, sizeof p->stmt, "DROP %.*s", (int)(kind->len > 40 ? 40 : kind->len), kind->start);
-	if (!what) {
-		dbs_p_skip_statement(p);
-		return p->rc;
-	}
-	dbs_p_next(p);
-	if (what == 3 && p->s->dialect == DBSYNC_DIALECT_POSTGRES)
-		dbs_p_accept(p, "CONCURRENTLY");
-	if (dbs_p_at(p, 0, "IF") && dbs_p_at(p, 1, "EXISTS")) {
-		dbs_p_next(p);
-		dbs_p_next(p);
-	}
-	do {
-		const char *name;
-		if (dbs_p_qualified_name(p, &name, "a name after DROP"))
-			return p->rc;
-		if (what == 1) {
-			dbs_table *t = dbs_schema_find_table(p->s, name);
-			if (t)
-				remove_table(p->s, t);
-		} else if (what == 2) {
-			remove_view(p->s, name);
-		} else {
-			dbs_table *t = NULL;
-			if (dbs_p_accept(p, "ON")) { /* MySQL: DROP INDEX i ON t */
-				const char *tname;
-				if (dbs_p_qualified_name(p, &tname, "a table name after ON"))
-					return p->rc;
-				t = dbs_schema_find_table(p->s, tname);
-			}
-			dbs_index *ix = t ? find_index_on(p, t, name) : dbs_schema_find_index(p->s, name, &t);
-			if (ix)
-				remove_index(t, ix);
-		}
-	} while (dbs_p_accept_kind(p, DBS_TK_COMMA));
-	if (!dbs_p_accept(p, "CASCADE"))
-		dbs_p_accept(p, "RESTRICT");
-	return p->rc;
-}
-
 /* The text after IS: a string, or NULL (*text NULL). */
 static int comment_text(dbs_parser *p, const char **text)
 {
@@ -576,6 +495,9 @@ int dbs_p_comment(dbs_parser *p)
 			return dbs_p_error(p, &p->prev, "too many name parts in COMMENT ON");
 		parts[n++] = part;
 	} while (dbs_p_accept_kind(p, DBS_TK_DOT));
+	/* [schema.]table[.column] / [schema.]index: the schema is recorded */
+	if (n == (what == 2 ? 3u : 2u) && dbs_p_note_schema(p, parts[0], &at))
+		return p->rc;
 	const char *text;
 	if (comment_text(p, &text))
 		return p->rc;

@@ -58,6 +58,41 @@ static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const c
 	return p->rc;
 }
 
+/* MySQL index options after a key's column list, in the forms SHOW CREATE
+ * TABLE and people write: USING BTREE|HASH|RTREE, COMMENT 'text',
+ * KEY_BLOCK_SIZE [=] n, WITH PARSER name, VISIBLE, INVISIBLE, IGNORED and
+ * NOT IGNORED. None changes what the key holds; the server reads them
+ * (the shadow compares what it keeps), so they are read and not modeled. */
+static int mysql_key_options(dbs_parser *p, const char *context)
+{
+	while (!p->rc) {
+		if (dbs_p_accept(p, "USING") || dbs_p_accept(p, "COMMENT")) {
+			const dbs_token *v = dbs_p_peek(p, 0);
+			if (v->kind != DBS_TK_WORD && v->kind != DBS_TK_STRING)
+				return dbs_p_error(p, NULL, "expected an index type or a string in %s", context);
+			dbs_p_next(p);
+		} else if (dbs_p_accept(p, "KEY_BLOCK_SIZE")) {
+			const dbs_token *eq = dbs_p_peek(p, 0);
+			if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
+				dbs_p_next(p);
+			if (dbs_p_expect_kind(p, DBS_TK_NUMBER, context))
+				return p->rc;
+		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_at(p, 1, "PARSER")) {
+			dbs_p_next(p);
+			dbs_p_next(p);
+			const char *parser;
+			if (dbs_p_name(p, &parser, "a parser name after WITH PARSER"))
+				return p->rc;
+		} else if (dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "IGNORED")) {
+			dbs_p_next(p);
+			dbs_p_next(p);
+		} else if (!dbs_p_accept(p, "VISIBLE") && !dbs_p_accept(p, "INVISIBLE") && !dbs_p_accept(p, "IGNORED")) {
+			break;
+		}
+	}
+	return p->rc;
+}
+
 static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 {
 	const char *cname = NULL;
@@ -88,7 +123,9 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			c->pk_autoincrement = col->autoincrement = true;
 		}
 		dbs_p_conflict_clause(p);
-		if (!dbs_p_mysql(p))
+		if (dbs_p_mysql(p))
+			mysql_key_options(p, context);
+		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "UNIQUE")) {
 		if (dbs_p_mysql(p)) {
@@ -100,6 +137,8 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_UNIQUE, cname);
 		if (!c)
 			return p->rc;
+		if (dbs_p_mysql(p) && dbs_p_accept(p, "USING"))
+			dbs_p_next(p);
 		if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept(p, "NULLS")) {
 			c->nulls_not_distinct = dbs_p_accept(p, "NOT");
 			if (dbs_p_expect_kw(p, "DISTINCT", context))
@@ -109,7 +148,9 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			return p->rc;
 		dbs_p_conflict_clause(p);
 		/* Django: UniqueConstraint(deferrable=...) */
-		if (!dbs_p_mysql(p))
+		if (dbs_p_mysql(p))
+			mysql_key_options(p, context);
+		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "CHECK")) {
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_CHECK, cname);
@@ -141,7 +182,11 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		if (!ix)
 			return dbs_p_oom(p);
 		ix->method = method;
-		return dbs_p_index_parts(p, t, ix);
+		if (!method && dbs_p_accept(p, "USING"))
+			dbs_p_next(p);
+		if (dbs_p_index_parts(p, t, ix))
+			return p->rc;
+		return mysql_key_options(p, context);
 	} else {
 		return dbs_p_error(p, NULL, "expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY in %s", context);
 	}
@@ -441,6 +486,10 @@ int dbs_p_alter_table(dbs_parser *p)
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "ALTER TABLE \"%s\"", name);
 	dbs_table *t = dbs_schema_find_table(p->s, name);
+	if (!t && dbs_p_at(p, 0, "OWNER") && dbs_p_at(p, 1, "TO")) {
+		dbs_p_skip_statement(p); /* pg_dump: ALTER TABLE <sequence> OWNER TO: ownership is not modeled */
+		return p->rc;
+	}
 	if (!t)
 		return dbs_p_error(p, &at, "ALTER TABLE of unknown table \"%s\"", name);
 	if (dbs_p_touch(p, t))

@@ -231,6 +231,28 @@ static int normalize_want(dbs_planner *p, dbsync_schema **out)
 	return rc;
 }
 
+/* The parser reads [schema.]name and SET search_path without knowing the
+ * schema synced: a desired schema naming another one is refused here, so an
+ * object it names there is never silently made (or looked for) in this one. */
+static int check_qualifiers(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired)
+{
+	const char *synced = conn->backend->synced_namespace ? conn->backend->synced_namespace(conn) : NULL;
+	if (!synced)
+		return 0;
+	for (size_t i = 0; i < desired->qualifiers.n; i++) {
+		const dbs_qualifier *q = &desired->qualifiers.items[i];
+		if (strcmp(q->schema, synced) != 0)
+			return dbs_error(ctx, DBSYNC_EINVALID, "line %d of the desired schema names %s \"%s\", but %s "
+				"syncs %s \"%s\": a desired schema describes only the %s synced; write its names "
+				"unqualified or qualified with \"%s\"%s", q->line,
+				conn->dialect == DBSYNC_DIALECT_MYSQL ? "database" : "schema", q->schema, conn->describe,
+				conn->dialect == DBSYNC_DIALECT_MYSQL ? "database" : "schema", synced,
+				conn->dialect == DBSYNC_DIALECT_MYSQL ? "database" : "schema", synced,
+				conn->dialect == DBSYNC_DIALECT_MYSQL ? "" : " (or choose the schema with --schema)");
+	}
+	return 0;
+}
+
 int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const dbsync_plan_options *opts)
 {
@@ -243,6 +265,8 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if (desired->dialect != conn->dialect)
 		return dbs_error(ctx, DBSYNC_EINVALID, "the desired schema is %s but the database is %s",
 			dbsync_dialect_name(desired->dialect), dbsync_dialect_name(conn->dialect));
+	if ((rc = check_qualifiers(ctx, conn, desired)))
+		return rc;
 	p.ctx = ctx;
 	p.conn = conn;
 	p.want = desired;
@@ -300,6 +324,9 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if (!rc)
 		rc = dbs_plan_renames_finish(&p);
 	/* inspect: orphaned tables the caller chose to drop */
+	/* before the orphan drops: a kept foreign key still references its table */
+	if (!rc)
+		rc = dbs_plan_keep_extra(&p);
 	if (!rc)
 		rc = dbs_plan_drop_tables(&p);
 	if (rc || (rc = collect_stages(&p)))

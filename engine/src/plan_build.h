@@ -72,6 +72,10 @@ const char *dbs_planner_label(dbs_planner *p, const char *table, const char *col
 /* CREATE_TABLE operations for every missing desired table, referenced tables first. */
 int dbs_plan_create_tables(dbs_planner *p);
 
+/* keep_extra_indexes: drops of indexes and constraints the desired schema
+ * does not have become SKIPPED (plan_keep.c). */
+int dbs_plan_keep_extra(dbs_planner *p);
+
 /* Dialect planners: the changes of existing tables. */
 int dbs_plan_sqlite_tables(dbs_planner *p);
 /* PostgreSQL: every change, missing tables included (plan_postgres.c). */

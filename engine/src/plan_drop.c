@@ -48,6 +48,40 @@ static const char *fk_label(dbs_planner *p, const dbs_table *from, const dbs_con
 	return dbs_buf_cstr(b);
 }
 
+/* The table drops (from `before` on in their stage) go ahead of the stage's
+ * key and index drops: a dropped table's foreign keys go with it, so a
+ * primary key it references can then be dropped (MySQL errno 150 when the
+ * key went first). */
+static void drops_first(dbs_planner *p, size_t before)
+{
+	dbs_op_build **items = p->stages[DBS_STAGE_DROP_INDEX].items;
+	size_t n = p->stages[DBS_STAGE_DROP_INDEX].n;
+	for (size_t moved = 0; moved < n - before; moved++) {
+		dbs_op_build *b = items[before + moved];
+		memmove(&items[moved + 1], &items[moved], before * sizeof *items);
+		items[moved] = b;
+	}
+}
+
+/* Whether this plan drops foreign key k of `from` for good (a pending drop,
+ * not added again): the kept table then no longer references anything
+ * through it once the drops run (DBS_STAGE_DROP_FK comes first). */
+static bool plan_drops_fk(const dbs_planner *p, const dbs_table *from, const dbs_constraint *k)
+{
+	bool dropped = false;
+	for (int s = 0; s < DBS_STAGE_COUNT; s++)
+		for (size_t i = 0; i < p->stages[s].n; i++) {
+			const dbsync_op *op = &p->stages[s].items[i]->op;
+			if (!k->name || !op->object || !op->table || strcmp(op->table, from->name) != 0 ||
+			    strcmp(op->object, k->name) != 0)
+				continue;
+			if (op->kind == DBSYNC_OP_ADD_FOREIGN_KEY)
+				return false;
+			dropped |= op->kind == DBSYNC_OP_DROP_FOREIGN_KEY && op->status == DBSYNC_STATUS_PENDING;
+		}
+	return dropped;
+}
+
 /* Refuse every drop that a kept table still references, until nothing
  * changes: a refused table is kept too, so what it references stays. */
 static int refuse_referenced(dbs_planner *p, drop_set *ds)
@@ -65,6 +99,8 @@ static int refuse_referenced(dbs_planner *p, drop_set *ds)
 				const dbs_table *to = ref_target(p->live, k);
 				size_t ti = to && to != from ? find_drop(ds, to) : (size_t)-1;
 				if (ti == (size_t)-1 || ds->refused[ti])
+					continue;
+				if (fi == (size_t)-1 && plan_drops_fk(p, from, k))
 					continue;
 				ds->refused[ti] = true;
 				changed = true;
@@ -197,8 +233,11 @@ int dbs_plan_drop_tables(dbs_planner *p)
 	}
 	if ((rc = refuse_referenced(p, &ds)))
 		goto cleanup;
+	size_t before = p->stages[DBS_STAGE_DROP_INDEX].n;
 	for (size_t i = 0; i < ds.n && !rc; i++)
 		rc = plan_one(p, &ds, i, &fk_off);
+	if (!rc)
+		drops_first(p, before);
 	if (fk_off)
 		p->plan->foreign_keys_off = true;
 cleanup:

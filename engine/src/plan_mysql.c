@@ -68,10 +68,8 @@ int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *ta
 void dbs_my_column_def(dbs_buf *b, const dbs_column *c)
 {
 	static const dbs_table bare;
+	/* MODIFY rewrites the whole column: what it leaves out (ON UPDATE too) is gone */
 	dbs_render_column_def(b, MY, &bare, c);
-	/* MODIFY rewrites the whole column: what it leaves out is gone */
-	if (c->on_update_expr)
-		dbs_buf_printf(b, " ON UPDATE %s", c->on_update_expr);
 }
 
 void dbs_my_kept_checks(dbs_buf *b, const dbs_planner *p, const dbs_table *L, const dbs_table *W, const char *column)
@@ -110,6 +108,20 @@ bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, cons
 {
 	return p->plan->opts.alter_columns && lc && wc->autoincrement && !lc->autoincrement &&
 		!dbs_my_key_leads(L, lc->name);
+}
+
+const dbs_constraint *dbs_my_key_of_new_autoinc(const dbs_planner *p, const dbs_table *L, const dbs_table *W,
+	const dbs_column *wc)
+{
+	if (!wc->autoincrement || dbs_table_find_column(p->live, L, wc->name))
+		return NULL;
+	for (size_t i = 0; i < W->constraints.n; i++) {
+		const dbs_constraint *k = W->constraints.items[i];
+		if ((k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) && k->cols.n &&
+		    dbs_name_eq(MY, k->cols.items[0], wc->name))
+			return k;
+	}
+	return NULL;
 }
 
 const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs_table *L, const char *column)
@@ -227,6 +239,16 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 		dbs_buf_puts(&b, "MODIFY COLUMN ");
 	}
 	dbs_my_column_def(&b, c);
+	const dbs_constraint *key = dbs_my_key_of_new_autoinc(p, L, W, c);
+	if (key) {
+		dbs_buf_puts(&b, ", ADD ");
+		dbs_my_render_constraint(&b, key);
+		if (!(summary = dbs_arena_printf(a, "%s with its %s", summary, key->kind == DBS_CON_PRIMARY ?
+			"primary key" : "unique key"))) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+	}
 	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
 		goto cleanup;
 	if (!p->plan->opts.add_columns)
@@ -252,6 +274,21 @@ static int drop_column(dbs_planner *p, const dbs_table *L, const dbs_column *c)
 	if (rc || (rc = dbs_op_summary(p, op, "drop column `%s` from `%s` (no model has it)", c->name, L->name)))
 		return rc;
 	return p->plan->opts.drop_columns ? 0 : dbs_op_skip(p, op, "AUTO_DROP_COLUMNS is off");
+}
+
+/* A column added again goes back where the desired table has it: after the
+ * desired column before it when the live table has that one, else FIRST. */
+static void put_position(dbs_buf *b, dbs_planner *p, const dbs_table *L, const dbs_table *W, const dbs_column *wc)
+{
+	const dbs_column *prev = NULL;
+	for (size_t i = 0; i < W->columns.n && W->columns.items[i] != wc; i++)
+		prev = W->columns.items[i];
+	if (!prev) {
+		dbs_buf_puts(b, " FIRST");
+	} else if (dbs_table_find_column(p->live, L, prev->name)) {
+		dbs_buf_puts(b, " AFTER ");
+		dbs_quote_ident(b, MY, prev->name);
+	}
 }
 
 /* MODIFY COLUMN with the full desired definition, after filling NULLs when
@@ -320,6 +357,13 @@ build:;
 		? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE;
 	/* a plain column becoming generated: its stored values are replaced */
 	bool replaces = (diff & DBS_COL_GENERATED) && wc->generated_expr && !lc->generated_expr;
+	/* MySQL and MariaDB refuse (error 1907) to MODIFY a column into or out of
+	 * VIRTUAL, or between VIRTUAL and STORED: it is dropped and added again,
+	 * which loses the values of a plain column on either side */
+	bool lv = lc->generated_expr && !lc->generated_stored, wv = wc->generated_expr && !wc->generated_stored;
+	bool readd = (diff & DBS_COL_GENERATED) && (lv || wv) && (!lc->generated_expr || !wc->generated_expr || lv != wv);
+	if (readd && !wc->generated_expr)
+		replaces = true; /* the computed values become NULL or the default */
 	if (replaces)
 		risk = DBSYNC_RISK_DATA_LOSS;
 	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, diff ? DBSYNC_OP_ALTER_COLUMN : DBSYNC_OP_COMMENT, risk,
@@ -338,16 +382,31 @@ build:;
 			goto cleanup;
 	}
 	dbs_my_alter(&b, L->name);
-	dbs_buf_puts(&b, "MODIFY COLUMN ");
-	dbs_my_column_def(&b, wc);
-	dbs_my_kept_checks(&b, p, L, W, wc->name);
+	if (readd) {
+		dbs_buf_puts(&b, "DROP COLUMN ");
+		dbs_quote_ident(&b, MY, lc->name);
+		dbs_buf_puts(&b, ", ADD COLUMN ");
+		dbs_my_column_def(&b, wc);
+		dbs_my_kept_checks(&b, p, L, W, wc->name);
+		put_position(&b, p, L, W, wc);
+		summary = dbs_arena_printf(a, "drop and re-add column `%s` of `%s`%s (MySQL cannot change whether a "
+			"column is virtual in place)", wc->name, L->name, dbs_planner_label(p, W->name, wc->name));
+		if (!summary) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+	} else {
+		dbs_buf_puts(&b, "MODIFY COLUMN ");
+		dbs_my_column_def(&b, wc);
+		dbs_my_kept_checks(&b, p, L, W, wc->name);
+	}
 	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
 		goto cleanup;
 	if (!p->plan->opts.alter_columns)
 		rc = dbs_op_skip(p, op, "AUTO_ALTER_COLUMNS is off");
 	else if (replaces && !p->plan->opts.drop_columns)
-		rc = dbs_op_skip(p, op, "AUTO_DROP_COLUMNS is off: the column's values would be replaced by the "
-			"generated ones");
+		rc = dbs_op_skip(p, op, wc->generated_expr ? "AUTO_DROP_COLUMNS is off: the column's values would be "
+			"replaced by the generated ones" : "AUTO_DROP_COLUMNS is off: the column's computed values would be lost");
 cleanup:
 	dbs_buf_free(&b);
 	return rc;

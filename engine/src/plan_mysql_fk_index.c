@@ -10,7 +10,9 @@
  */
 #include <string.h>
 
+#include "backend_mysql.h"
 #include "ctx.h"
+#include "dialect.h"
 #include "plan_mysql.h"
 
 /* Whether cols lead the key's columns in order (all of them usable whole). */
@@ -147,6 +149,16 @@ static const dbs_str_vec *needs_on(const dbs_planner *p, const dbs_table *owner,
 
 /* The first foreign key (staying through the drops) that the key being
  * dropped serves and nothing else kept does; NULL when none. */
+/* A table the caller drops (drop_tables): its keys go with it, before the
+ * stage's key drops (plan_drop.c puts table drops first). */
+static bool dropped_table(const dbs_planner *p, const char *table)
+{
+	for (size_t i = 0; i < p->plan->opts.n_drop_tables; i++)
+		if (p->plan->opts.drop_tables[i] && dbs_name_eq(MY, p->plan->opts.drop_tables[i], table))
+			return true;
+	return false;
+}
+
 static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dropped,
 	const dbs_table **owner_out, const dbs_constraint **fk_out, const dbs_str_vec **need_out)
 {
@@ -155,7 +167,7 @@ static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dr
 		const dbs_table *owner = p->live->tables.items[t];
 		for (size_t j = 0; j < owner->constraints.n; j++) {
 			const dbs_constraint *fk = owner->constraints.items[j];
-			if (fk->kind != DBS_CON_FOREIGN || !fk->name ||
+			if (fk->kind != DBS_CON_FOREIGN || !fk->name || dropped_table(p, owner->name) ||
 			    stage_has(p, DBS_STAGE_DROP_FK, DBSYNC_OP_DROP_FOREIGN_KEY, owner->name, fk->name))
 				continue;
 			const dbs_str_vec *need = needs_on(p, owner, fk, L->name);
@@ -197,6 +209,40 @@ static int defer_drop(dbs_planner *p, size_t i)
 	return DBS_VEC_PUSH(&p->plan->arena, &p->stages[DBS_STAGE_ADD_INDEX], b) ? dbs_error_oom(p->ctx) : 0;
 }
 
+/* The index InnoDB made for fk on its own (named after the key, on exactly
+ * its columns): adding another index that serves the key makes the server
+ * drop it (MySQL and MariaDB alike), so a DROP after that addition would
+ * fail with error 1091. */
+static bool implicit_fk_index(const dbs_planner *p, const char *index, const dbs_constraint *fk,
+	const dbs_str_vec *cols)
+{
+	const dbs_my_conn *mc = p->conn->impl;
+	if (!mc->mariadb || !dbs_name_eq(MY, index, fk->name) || cols->n != fk->cols.n)
+		return false;
+	return leads(&fk->cols, cols);
+}
+
+/* MariaDB's DROP INDEX IF EXISTS: the drop runs when the server kept the
+ * index, and is a no-op when it already dropped it. */
+static int drop_if_exists(dbs_planner *p, dbs_op_build *b, const char *table)
+{
+	dbs_buf sql = DBS_BUF_INIT;
+	dbs_buf_puts(&sql, "DROP INDEX IF EXISTS ");
+	dbs_quote_ident(&sql, MY, b->op.object);
+	dbs_buf_puts(&sql, " ON ");
+	dbs_quote_ident(&sql, MY, table);
+	const char *s = dbs_buf_ok(&sql) ? dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&sql)) : NULL;
+	dbs_buf_free(&sql);
+	if (!s)
+		return dbs_error_oom(p->ctx);
+	b->sql.n = 0;
+	if (DBS_VEC_PUSH(&p->plan->arena, &b->sql, s))
+		return dbs_error_oom(p->ctx);
+	b->op.sql = b->sql.items;
+	b->op.n_sql = b->sql.n;
+	return 0;
+}
+
 int dbs_my_order_fk_index_drops(dbs_planner *p)
 {
 	/* deferred drops leave the vector: walk the drops as they were */
@@ -225,7 +271,10 @@ int dbs_my_order_fk_index_drops(dbs_planner *p)
 		bool same_name = add && (stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, op->object) ||
 			stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_CONSTRAINT, L->name, op->object));
 		if (add && !same_name) {
-			rc = defer_drop(p, i);
+			if (index && implicit_fk_index(p, op->object, fk, &cols))
+				rc = drop_if_exists(p, b, L->name);
+			if (!rc)
+				rc = defer_drop(p, i);
 			continue;
 		}
 		i++;

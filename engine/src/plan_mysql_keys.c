@@ -29,7 +29,7 @@ static void put_names(dbs_buf *b, const dbs_str_vec *v)
 	dbs_buf_putc(b, ')');
 }
 
-static void render_constraint(dbs_buf *b, const dbs_constraint *k)
+void dbs_my_render_constraint(dbs_buf *b, const dbs_constraint *k)
 {
 	if (k->name && k->kind != DBS_CON_PRIMARY) {
 		dbs_buf_puts(b, "CONSTRAINT ");
@@ -211,7 +211,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 		dbs_buf_printf(&b, " CHECK (%s)", k->check_expr);
 	} else {
 		dbs_buf_puts(&b, "ADD ");
-		render_constraint(&b, k);
+		dbs_my_render_constraint(&b, k);
 	}
 	const dbs_column *lead = L && k->cols.n && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) ?
 		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
@@ -240,6 +240,9 @@ int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L
 {
 	int64_t bad = 0;
 	int rc = 0;
+	const dbs_column *lead = L && k->cols.n ? dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
+	if (lead && dbs_my_key_of_new_autoinc(p, L, W, lead) == k)
+		return 0; /* added with its column (add_column) */
 	const char *missing = L ? dbs_my_unplanned_column(p, L, &k->cols) : NULL;
 	if (missing)
 		return dbs_my_skip_for_column(p, L->name, k->name, con_label(p, k), k->kind == DBS_CON_FOREIGN ?

@@ -94,6 +94,15 @@ static const dbs_table *source_table(const dbs_planner *p, const char *table)
 	return dbs_schema_find_table((dbsync_schema *)p->plan->desired, table);
 }
 
+static bool is_serial(const char *type)
+{
+	static const char *const names[] = { "serial", "bigserial", "smallserial", "serial2", "serial4", "serial8" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (dbs_ascii_ieq(type, names[i]))
+			return true;
+	return false;
+}
+
 dbs_column dbs_pg_source_column(const dbs_planner *p, const char *table, const dbs_column *w)
 {
 	dbs_column c = *w;
@@ -101,6 +110,13 @@ dbs_column dbs_pg_source_column(const dbs_planner *p, const char *table, const d
 	const dbs_column *src = t ? dbs_table_find_column(p->plan->desired, t, w->name) : NULL;
 	if (src && !src->default_expr == !w->default_expr)
 		c.default_expr = src->default_expr;
+	/* serial, bigserial, smallserial: the server read them back as an integer
+	 * with nextval() of a sequence that does not exist yet; written as the
+	 * user wrote them, CREATE TABLE and ADD COLUMN make and own it */
+	if (src && src->type && !src->default_expr && w->default_expr && is_serial(src->type)) {
+		c.type = src->type;
+		c.default_expr = NULL;
+	}
 	if (src && !src->generated_expr == !w->generated_expr)
 		c.generated_expr = src->generated_expr;
 	return c;

@@ -279,6 +279,13 @@ static int alter(pg_table *pt, const dbs_change *ch)
 			return rc;
 		return on || op->op.status != DBSYNC_STATUS_PENDING ? 0 : dbs_op_skip(p, op, "alter_columns is off");
 	}
+	if ((diff & DBS_COL_GENERATED) && lc->generated_expr && p->conn && p->conn->server_num &&
+	    p->conn->server_num < 130000) {
+		/* dropping and adding the column would lose its values */
+		op->op.status = DBSYNC_STATUS_REFUSED;
+		return dbs_op_reason(p, op, "PostgreSQL %s cannot make a generated column ordinary and keep "
+			"its values (ALTER COLUMN ... DROP EXPRESSION needs PostgreSQL 13)", p->conn->server_version);
+	}
 	if ((diff & DBS_COL_GENERATED) && lc->generated_expr) {
 		alter_column(pt, wc->name);
 		dbs_buf_puts(&pt->sql, "DROP EXPRESSION");

@@ -94,6 +94,19 @@ bool dbs_expr_is_literal(const char *e, bool allow_current)
 		is_word(e, "CURRENT_TIMESTAMP"));
 }
 
+/* A collation, index method or operator class: bare when a plain word (as
+ * the catalogs print them), quoted otherwise, so no name can end a clause. */
+static void put_word(dbs_buf *out, dbsync_dialect d, const char *w)
+{
+	bool plain = *w != '\0';
+	for (const char *c = w; *c && plain; c++)
+		plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
+	if (plain)
+		dbs_buf_puts(out, w);
+	else
+		dbs_quote_ident(out, d, w);
+}
+
 static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 {
 	dbs_buf_putc(out, '(');
@@ -117,6 +130,10 @@ static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constr
 static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
 	dbs_buf_puts(out, "REFERENCES ");
+	if (k->ref_schema) {
+		dbs_quote_ident(out, d, k->ref_schema);
+		dbs_buf_putc(out, '.');
+	}
 	dbs_quote_ident(out, d, k->ref_table);
 	if (k->ref_cols.n) {
 		dbs_buf_putc(out, ' ');
@@ -193,12 +210,17 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	dbs_quote_ident(out, d, c->name);
 	if (c->type)
 		dbs_buf_printf(out, " %s", c->type);
+	if (c->charset && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " CHARACTER SET ");
+		put_word(out, d, c->charset);
+	}
 	if (c->collation && d == DBSYNC_DIALECT_POSTGRES) {
 		/* PostgreSQL collations are catalog names ("C", "de-DE-x-icu"): quoted */
 		dbs_buf_puts(out, " COLLATE ");
 		dbs_quote_ident(out, d, c->collation);
 	} else if (c->collation) {
-		dbs_buf_printf(out, " COLLATE %s", c->collation);
+		dbs_buf_puts(out, " COLLATE ");
+		put_word(out, d, c->collation);
 	}
 	if (c->default_expr) {
 		if (dbs_expr_is_literal(c->default_expr, true))
@@ -226,6 +248,8 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, c->comment);
 	}
+	if (c->on_update_expr && d == DBSYNC_DIALECT_MYSQL)
+		dbs_buf_printf(out, " ON UPDATE %s", c->on_update_expr);
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
@@ -315,10 +339,13 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 			dbs_buf_puts(out, " COLLATE ");
 			dbs_quote_ident(out, d, p->collation);
 		} else if (p->collation) {
-			dbs_buf_printf(out, " COLLATE %s", p->collation);
+			dbs_buf_puts(out, " COLLATE ");
+			put_word(out, d, p->collation);
 		}
-		if (p->opclass)
-			dbs_buf_printf(out, " %s", p->opclass);
+		if (p->opclass) {
+			dbs_buf_putc(out, ' ');
+			put_word(out, d, p->opclass);
+		}
 		if (p->desc)
 			dbs_buf_puts(out, " DESC");
 		if (p->op)
@@ -342,12 +369,18 @@ static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 
 int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
 {
-	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	/* MySQL's FULLTEXT and SPATIAL are index kinds, not methods */
+	bool my_kind = d == DBSYNC_DIALECT_MYSQL && ix->method &&
+		(strcmp(ix->method, "fulltext") == 0 || strcmp(ix->method, "spatial") == 0);
+	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : my_kind && ix->method[0] == 'f' ?
+		"CREATE FULLTEXT INDEX " : my_kind ? "CREATE SPATIAL INDEX " : "CREATE INDEX ");
 	dbs_quote_ident(out, d, ix->name);
 	dbs_buf_puts(out, " ON ");
 	dbs_quote_ident(out, d, t->name);
-	if (ix->method && d == DBSYNC_DIALECT_POSTGRES)
-		dbs_buf_printf(out, " USING %s", ix->method);
+	if (ix->method && d == DBSYNC_DIALECT_POSTGRES) {
+		dbs_buf_puts(out, " USING ");
+		put_word(out, d, ix->method);
+	}
 	dbs_buf_putc(out, ' ');
 	put_index_parts(out, d, ix);
 	put_index_params(out, d, ix);
@@ -359,8 +392,10 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
 {
 	dbs_buf_puts(out, "EXCLUDE");
-	if (ex->method)
-		dbs_buf_printf(out, " USING %s", ex->method);
+	if (ex->method) {
+		dbs_buf_puts(out, " USING ");
+		put_word(out, DBSYNC_DIALECT_POSTGRES, ex->method);
+	}
 	dbs_buf_putc(out, ' ');
 	put_index_parts(out, DBSYNC_DIALECT_POSTGRES, ex);
 	put_index_params(out, DBSYNC_DIALECT_POSTGRES, ex);

@@ -52,6 +52,12 @@ int dbs_pg_render_column_def(dbs_buf *out, const dbs_column *c)
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
+static void put_deferrable(dbs_buf *out, const dbs_constraint *k)
+{
+	if (k->deferrable)
+		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+}
+
 int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 {
 	if (k->name) {
@@ -63,18 +69,17 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 	case DBS_CON_PRIMARY:
 		dbs_buf_puts(out, "PRIMARY KEY ");
 		put_names(out, &k->cols);
+		put_deferrable(out, k);
 		break;
 	case DBS_CON_UNIQUE:
 		dbs_buf_puts(out, k->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
 		put_names(out, &k->cols);
-		if (k->deferrable)
-			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		put_deferrable(out, k);
 		break;
 	case DBS_CON_EXCLUDE:
 		if (k->exclude)
 			dbs_render_exclude(out, k->exclude);
-		if (k->deferrable)
-			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		put_deferrable(out, k);
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
@@ -85,6 +90,10 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 		dbs_buf_puts(out, "FOREIGN KEY ");
 		put_names(out, &k->cols);
 		dbs_buf_puts(out, " REFERENCES ");
+		if (k->ref_schema) {
+			dbs_quote_ident(out, PG, k->ref_schema);
+			dbs_buf_putc(out, '.');
+		}
 		dbs_quote_ident(out, PG, k->ref_table);
 		if (k->ref_cols.n) {
 			dbs_buf_putc(out, ' ');
@@ -94,8 +103,7 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 			dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 		if (k->on_update)
 			dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
-		if (k->deferrable)
-			dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		put_deferrable(out, k);
 		break;
 	}
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;

@@ -230,6 +230,11 @@ void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *par
 		bool declared = false;
 		for (size_t j = 0; j < parsed->constraints.n && !declared; j++)
 			declared = k->name && dbs_str_eq(parsed->constraints.items[j]->name, k->name);
+		/* MySQL reads a unique index back as a UNIQUE constraint: the name
+		 * of CREATE UNIQUE INDEX was declared too */
+		for (size_t j = 0; j < parsed->indexes.n && !declared; j++)
+			declared = k->name && k->kind == DBS_CON_UNIQUE && parsed->indexes.items[j]->unique &&
+				dbs_str_eq(parsed->indexes.items[j]->name, k->name);
 		if (!declared)
 			k->name = NULL;
 	}
@@ -310,7 +315,7 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		*dst = *src;
 		dst->name = dbs_arena_strdup(a, src->name);
 		if (!dst->name || DUP(type) || DUP(default_expr) || DUP(generated_expr) || DUP(identity) ||
-		    DUP(collation) || DUP(comment) || DUP(on_update_expr))
+		    DUP(collation) || DUP(charset) || DUP(comment) || DUP(on_update_expr))
 			return NULL;
 	}
 	for (size_t i = 0; i < st->constraints.n; i++) {
@@ -321,7 +326,7 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		*dst = *src;
 		memset(&dst->cols, 0, sizeof dst->cols);
 		memset(&dst->ref_cols, 0, sizeof dst->ref_cols);
-		if (DUP(name) || DUP(check_expr) || DUP(ref_table) || DUP(on_delete) || DUP(on_update) ||
+		if (DUP(name) || DUP(check_expr) || DUP(ref_table) || DUP(ref_schema) || DUP(on_delete) || DUP(on_update) ||
 		    DUP(comment) || copy_strvec(a, &dst->cols, &src->cols) || copy_strvec(a, &dst->ref_cols, &src->ref_cols))
 			return NULL;
 		if (src->exclude) {
@@ -412,6 +417,16 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 			h = fp_index(h, t->indexes.items[j]);
 	}
 	return h;
+}
+
+size_t dbsync_schema_unhandled_count(const dbsync_schema *schema)
+{
+	return schema ? schema->unhandled.n : 0;
+}
+
+const dbsync_unhandled *dbsync_schema_unhandled(const dbsync_schema *schema, size_t i)
+{
+	return schema && i < schema->unhandled.n ? &schema->unhandled.items[i] : NULL;
 }
 
 size_t dbsync_schema_table_count(const dbsync_schema *schema)

@@ -18,6 +18,9 @@ typedef struct case_file {
 	char *current;       /* SQL run on the fresh database, or NULL */
 	char *desired;       /* DDL of the desired schema */
 	char *expect;        /* expected lines, blank lines removed, each ending in '\n' */
+	char *expect_older;  /* what a server older than older_than (a major) plans instead, or NULL */
+	int older_than;
+	int needs_major;     /* the case's DDL needs this server major: an older one must refuse it */
 	char *metadata;      /* one line of JSON, or NULL */
 	char *filled;        /* "table.column ..." whose NULLs may become a fill value */
 	char *replaced;      /* "table.column ..." whose values a data-loss change may replace */
@@ -25,6 +28,7 @@ typedef struct case_file {
 	char *rows_expect;   /* ... and its expected lines */
 	bool reverse;
 	dbsync_plan_options opts;
+	char **drop_tables;  /* drop_table=NAME options, as opts.drop_tables */
 	char *text;          /* the whole file */
 } case_file;
 
@@ -34,11 +38,15 @@ static inline void case_file_free(case_file *cf)
 	free(cf->current);
 	free(cf->desired);
 	free(cf->expect);
+	free(cf->expect_older);
 	free(cf->metadata);
 	free(cf->filled);
 	free(cf->replaced);
 	free(cf->rows_query);
 	free(cf->rows_expect);
+	for (size_t i = 0; i < cf->opts.n_drop_tables; i++)
+		free(cf->drop_tables[i]);
+	free(cf->drop_tables);
 	free(cf->text);
 	memset(cf, 0, sizeof *cf);
 }
@@ -57,10 +65,21 @@ static inline char *case_trim_dup(const char *s, size_t n)
 static inline int case_set_option(case_file *cf, const char *word, char *err, size_t errn)
 {
 	static const char *const keys[] = { "create_tables", "add_columns", "drop_columns", "alter_columns",
-		"sync_indexes", "drop_unmanaged" };
+		"sync_indexes", "drop_unmanaged", "keep_extra_indexes" };
 	int *fields[] = { &cf->opts.create_tables, &cf->opts.add_columns, &cf->opts.drop_columns,
-		&cf->opts.alter_columns, &cf->opts.sync_indexes, &cf->opts.drop_unmanaged };
+		&cf->opts.alter_columns, &cf->opts.sync_indexes, &cf->opts.drop_unmanaged, &cf->opts.keep_extra_indexes };
 	const char *eq = strchr(word, '=');
+	if (eq && (size_t)(eq - word) == strlen("drop_table") && strncmp(word, "drop_table", 10) == 0) {
+		char **v = realloc(cf->drop_tables, (cf->opts.n_drop_tables + 1) * sizeof *v);
+		if (!v)
+			return -1;
+		cf->drop_tables = v;
+		if (!(v[cf->opts.n_drop_tables] = strdup(eq + 1)))
+			return -1;
+		cf->opts.n_drop_tables++;
+		cf->opts.drop_tables = (const char *const *)cf->drop_tables;
+		return 0;
+	}
 	for (size_t i = 0; eq && i < sizeof keys / sizeof *keys; i++)
 		if (strlen(keys[i]) == (size_t)(eq - word) && strncmp(word, keys[i], (size_t)(eq - word)) == 0) {
 			*fields[i] = atoi(eq + 1);
@@ -118,7 +137,8 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 		static const struct { const char *tag; int id; } tags[] = {
 			{ "-- case:", 0 }, { "-- options:", 1 }, { "-- metadata:", 2 }, { "-- filled:", 3 },
 			{ "-- reverse:", 4 }, { "-- current:", 5 }, { "-- desired:", 6 }, { "-- expect:", 7 },
-			{ "-- rows-after:", 8 }, { "-- replaced:", 9 },
+			{ "-- rows-after:", 8 }, { "-- replaced:", 9 }, { "-- expect-before-major:", 10 },
+			{ "-- needs-major:", 11 },
 		};
 		int id = -1;
 		size_t tl = 0;
@@ -149,6 +169,12 @@ static inline int case_file_load(case_file *cf, const char *path, char *err, siz
 			case 7: section = &cf->expect; blank_skip = true; break;
 			case 8: rows = true; break;
 			case 9: cf->replaced = value; value = NULL; break;
+			case 11: cf->needs_major = atoi(value); break;
+			case 10:
+				cf->older_than = atoi(value);
+				section = &cf->expect_older;
+				blank_skip = true;
+				break;
 			}
 			free(value);
 		} else if (rows) {

@@ -136,9 +136,12 @@ static inline void case_plan_apply_replan(const case_file *cf, dbsync_ctx *ctx, 
 	if (after_plan)
 		after_plan(cf->name);
 	char *got = plan_lines(plan);
-	if (!lines_match(cf->expect, got)) {
+	/* an older server may lack a statement: the case says what it plans instead */
+	const char *expect = cf->expect_older && atoi(dbsync_conn_server_version(conn)) < cf->older_than
+		? cf->expect_older : cf->expect;
+	if (!lines_match(expect, got)) {
 		/* cmocka truncates long messages; the statements go out whole */
-		fprintf(stderr, "%s: statements differ\n--- expected\n%s--- got\n%s", cf->name, cf->expect, got);
+		fprintf(stderr, "%s: statements differ\n--- expected\n%s--- got\n%s", cf->name, expect, got);
 		fail_msg("%s: statements differ", cf->name);
 	}
 	free(got);
@@ -221,6 +224,11 @@ static inline void assert_text_rows_survived(const case_file *cf, const char *be
 		size_t j = 0;
 		while (j < a.n && !(strncmp(a.lines[j], "table ", 6) == 0 && strcmp(a.lines[j] + 6, name) == 0))
 			j++;
+		bool chosen = false; /* a table the case drops (drop_table=) may go, with its rows */
+		for (size_t k = 0; k < cf->opts.n_drop_tables; k++)
+			chosen |= strcmp(cf->opts.drop_tables[k], name) == 0;
+		if (j == a.n && chosen)
+			continue;
 		if (j == a.n)
 			fail_msg("%s: table %s disappeared", cf->name, name);
 		char *bcols[64], *acols[64], *atypes[64] = { 0 };
@@ -354,6 +362,25 @@ static inline void server_case_run(void **state)
 	dbsync_ctx *ctx = NULL;
 	assert_int_equal(dbsync_ctx_new(&ctx), 0);
 	dbsync_conn *conn = b->open(ctx, sc->db);
+	if (atoi(dbsync_conn_server_version(conn)) < cf.needs_major) {
+		/* an older server lacks the case's types or syntax: its DDL must fail
+		 * there with the server's error, in `current` or in planning (the
+		 * shadow), never be taken as something else */
+		dbsync_schema *d = parse_or_fail(ctx, b->dialect, cf.name, cf.desired);
+		dbsync_plan *plan = NULL;
+		bool failed = (cf.current && dbsync_conn_exec(ctx, conn, cf.current)) ||
+			dbsync_plan_compute(&plan, ctx, conn, d, &cf.opts);
+		if (!failed)
+			fail_msg("%s: runs on server %s: its needs-major %d is too high", cf.name,
+				dbsync_conn_server_version(conn), cf.needs_major);
+		assert_true(dbsync_ctx_error(ctx)->message[0] != '\0');
+		dbsync_plan_free(plan);
+		dbsync_schema_free(d);
+		dbsync_conn_close(conn);
+		dbsync_ctx_free(ctx);
+		case_file_free(&cf);
+		return;
+	}
 	current_or_fail(&cf, ctx, conn);
 	dbsync_schema *desired = parse_or_fail(ctx, b->dialect, cf.name, cf.desired);
 	char *before = b->dump_rows(sc->db);

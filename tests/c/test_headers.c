@@ -48,12 +48,33 @@ static void test_dialect_names(void **state)
 	assert_string_equal(dbsync_dialect_name(DBSYNC_DIALECT_POSTGRES), "postgresql");
 }
 
+/* Statements the model does not hold are listed through the public API. */
+static void test_unhandled_statements(void **state)
+{
+	(void)state;
+	dbsync_ctx *ctx = NULL;
+	assert_int_equal(dbsync_ctx_new(&ctx), 0);
+	static const char sql[] = "CREATE TABLE t (id int);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;";
+	dbsync_schema *s = NULL;
+	assert_int_equal(dbsync_schema_parse(&s, ctx, DBSYNC_DIALECT_SQLITE, sql, strlen(sql)), 0);
+	assert_int_equal(dbsync_schema_unhandled_count(s), 1);
+	const dbsync_unhandled *u = dbsync_schema_unhandled(s, 0);
+	assert_non_null(u);
+	assert_string_equal(u->kind, "CREATE TRIGGER");
+	assert_string_equal(u->name, "tr");
+	assert_int_equal(u->line, 2);
+	assert_null(dbsync_schema_unhandled(s, 1));
+	dbsync_schema_free(s);
+	dbsync_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version_and_ctx),
 		cmocka_unit_test(test_malformed_url_hides_password),
 		cmocka_unit_test(test_dialect_names),
+		cmocka_unit_test(test_unhandled_statements),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,6 +93,23 @@ static void test_dialect_quoting(void **state)
 	check_tokens(DBSYNC_DIALECT_SQLITE, "/* a /* b */ c */", sq, 3);
 }
 
+/* MySQL executable comments are code (the server runs them): a statement
+ * hidden in one is a statement; only a version no server reaches stays a
+ * comment, and in the other dialects they are plain comments. */
+static void test_mysql_executable_comments(void **state)
+{
+	(void)state;
+	const expect_tok my[] = { { DBS_TK_WORD, "SET", 1, 10 }, { DBS_TK_WORD, "NAMES", 1, 14 },
+		{ DBS_TK_WORD, "utf8mb4", 1, 20 }, { DBS_TK_SEMI, ";", 1, 30 }, { DBS_TK_WORD, "DROP", 2, 4 },
+		{ DBS_TK_WORD, "TABLE", 2, 9 }, { DBS_TK_WORD, "keep", 2, 15 }, { DBS_TK_SEMI, ";", 2, 22 },
+		{ DBS_TK_WORD, "x", 3, 11 }, { DBS_TK_WORD, "y", 4, 1 } };
+	check_tokens(DBSYNC_DIALECT_MYSQL, "/*!40101 SET NAMES utf8mb4 */;\n/*!DROP TABLE keep */;\n"
+		"/*M!100100x*/ /*M!999999\\- enable the sandbox mode */\ny", my, 10);
+	const expect_tok pg[] = { { DBS_TK_WORD, "a", 1, 25 } };
+	check_tokens(DBSYNC_DIALECT_POSTGRES, "/*!40101 DROP TABLE x */a", pg, 1);
+	check_tokens(DBSYNC_DIALECT_SQLITE, "/*!40101 DROP TABLE x */a", pg, 1);
+}
+
 static void expect_error(dbsync_dialect d, const char *src, size_t len, const char *msg, int line, int col)
 {
 	dbs_lexer lx;
@@ -122,6 +139,7 @@ static void test_errors(void **state)
 	expect_error(DBSYNC_DIALECT_SQLITE, "X'ab", 4, "unterminated blob", 1, 1);
 	expect_error(DBSYNC_DIALECT_POSTGRES, "$q$ body", 8, "unterminated dollar-quoted", 1, 1);
 	expect_error(DBSYNC_DIALECT_POSTGRES, "/* a /* b */", 12, "unterminated /* comment", 1, 1);
+	expect_error(DBSYNC_DIALECT_MYSQL, "a /*!50001 DROP TABLE x", 23, "unterminated /*! comment", 1, 3);
 	expect_error(DBSYNC_DIALECT_POSTGRES, "`x`", 3, "unexpected character", 1, 1);
 	expect_error(DBSYNC_DIALECT_SQLITE, "a \\ b", 5, "unexpected character", 1, 3);
 	expect_error(DBSYNC_DIALECT_SQLITE, "a {", 3, "unexpected character", 1, 3);
@@ -182,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_every_kind_sqlite),
 		cmocka_unit_test(test_comments_and_positions),
 		cmocka_unit_test(test_dialect_quoting),
+		cmocka_unit_test(test_mysql_executable_comments),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_token_values),
 		cmocka_unit_test(test_keyword_match),

@@ -13,6 +13,7 @@
 #include "ctx.h"
 #include "model.h"
 #include "model_build.h"
+#include "shadow_ddl.h"
 #include "render.h"
 
 #define SQ DBSYNC_DIALECT_SQLITE
@@ -288,6 +289,31 @@ static void test_round_trip_through_parser(void **state)
 	dbsync_schema_free(s);
 }
 
+/* The shadows' last guard: a rendered statement must lex back as one plain
+ * statement, so nothing carried in the model can end it or hide text. */
+static void test_shadow_statements_are_plain(void **state)
+{
+	(void)state;
+	const dbsync_dialect PG = DBSYNC_DIALECT_POSTGRES, MY = DBSYNC_DIALECT_MYSQL;
+#define PLAIN(d, text, odd) dbs_shadow_stmt_is_plain((d), (text), strlen(text), (odd))
+	assert_true(PLAIN(PG, "CREATE TABLE \"a;b\" (\"x\" text DEFAULT 'it''s; DROP TABLE t')", false));
+	assert_true(PLAIN(PG, "CREATE TABLE t (x text DEFAULT $q$;$q$)", false));
+	assert_false(PLAIN(PG, "CREATE TABLE t (x int); DELETE FROM keep", false));
+	assert_false(PLAIN(PG, "CREATE TABLE t (x int) -- hidden", false));
+	assert_false(PLAIN(PG, "CREATE TABLE t (x int /* hidden */)", false));
+	assert_false(PLAIN(PG, "CREATE TABLE t (x int DEFAULT 'open", false));
+	assert_false(PLAIN(PG, "   ", false));
+	assert_true(PLAIN(MY, "CREATE TABLE `a``;` (`x` varchar(5) DEFAULT 'it\\'s')", false));
+	assert_false(PLAIN(MY, "CREATE TABLE t (x int /*!50001 , y int */)", false));
+	assert_false(PLAIN(MY, "CREATE TABLE t (x int) # hidden", false));
+	/* a session in NO_BACKSLASH_ESCAPES / ANSI_QUOTES would end these strings
+	 * elsewhere: refused there, and only there */
+	assert_false(PLAIN(MY, "CREATE TABLE t (x varchar(5) DEFAULT 'it\\'s; DROP TABLE keep; -- ')", true));
+	assert_false(PLAIN(MY, "CREATE TABLE t (x varchar(5) COMMENT \"a\\\"b\")", true));
+	assert_true(PLAIN(MY, "CREATE TABLE t (x varchar(5) DEFAULT 'it''s' COMMENT 'c\\\\')", true));
+#undef PLAIN
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_schema_to_sql_runs_in_sqlite),
 		cmocka_unit_test(test_topological_order_and_cycles),
 		cmocka_unit_test(test_hostile_identifiers_are_quoted),
+		cmocka_unit_test(test_shadow_statements_are_plain),
 		cmocka_unit_test(test_table_level_constraints_and_options),
 		cmocka_unit_test(test_mysql_keys_table_level),
 		cmocka_unit_test(test_literal_classifier),

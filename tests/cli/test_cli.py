@@ -486,3 +486,43 @@ def test_postgres_backup_and_restore_keep_every_row_without_showing_the_password
     no_password(r)
     q = 'SELECT * FROM "author" ORDER BY 1'
     assert pg_query(pg_server, name + "_copy", q) == pg_query(pg_server, name, q)
+
+
+# ---- an orphan drop and the plan's own foreign key drops (issue 14) ----
+
+DEPARTMENTS = """
+CREATE TABLE "departments" ("id" integer PRIMARY KEY, "name" text);
+CREATE TABLE "employees" ("id" integer PRIMARY KEY,
+    "dept_id" integer CONSTRAINT "emp_dept" REFERENCES "departments" ("id"), "name" text);
+INSERT INTO "departments" VALUES (1, 'ops');
+INSERT INTO "employees" VALUES (1, 1, 'Ada'), (2, NULL, 'Bob');
+"""
+
+
+def test_postgres_orphan_drop_waits_for_the_plans_own_foreign_key_drop(pg_server, pg_drifted, tmp_path):
+    url, name, _ = pg_drifted
+    pg_query(pg_server, name, "DROP TABLE IF EXISTS book, author CASCADE")
+    pg_query(pg_server, name, "SET ROLE dbsync_pw;" + DEPARTMENTS)  # the URL's role owns them
+    desired = tmp_path / "employees.sql"
+    desired.write_text('CREATE TABLE "employees" ("id" integer PRIMARY KEY, "dept_id" integer, "name" text);\n')
+    before = pg_schema(pg_server, name)
+
+    # keeping extra keys keeps the reference: the table drop is refused at plan time, nothing runs
+    kept = run("apply", "--auto-approve", "--desired", str(desired), "--db", url, "--drop-tables", "departments",
+               "--keep-extra-indexes")
+    assert kept.returncode == 4, kept.stdout + kept.stderr  # a refused change remains
+    assert "skipped drop foreign key `emp_dept`" in kept.stdout and "refused drop orphaned table" in kept.stdout
+    assert pg_schema(pg_server, name) == before
+
+    # the plan drops the key itself: the table drop is decided pending, after it, and both commit
+    plan = run("plan", "--desired", str(desired), "--db", url, "--drop-tables", "departments")
+    assert plan.returncode == 3 and "refused" not in plan.stdout, plan.stdout + plan.stderr
+    assert plan.stdout.index('DROP CONSTRAINT "emp_dept"') < plan.stdout.index('DROP TABLE "departments"')
+    applied = run("apply", "--auto-approve", "--desired", str(desired), "--db", url, "--drop-tables", "departments")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Applied 2 change(s); 0 skipped, 0 refused." in applied.stdout
+    assert pg_query(pg_server, name, "SELECT to_regclass('departments') IS NULL") == [(True,)]
+    assert pg_query(pg_server, name, 'SELECT "id", "dept_id", "name" FROM "employees" ORDER BY 1') == [
+        (1, 1, "Ada"), (2, None, "Bob")]
+    assert run("plan", "--desired", str(desired), "--db", url).returncode == 0
+    no_password(kept, plan, applied)

@@ -445,3 +445,15 @@ def test_manage_py_no_color_when_piped(db_filled):
     assert ANSI not in proc.stdout
     forced = _manage("--dry-run", "--force-color", db=filled_db)
     assert ANSI in forced.stdout
+
+
+def test_keep_extra_indexes_setting_keeps_an_index_no_model_declares(migrated_db):
+    s.execute(migrated_db, 'CREATE INDEX "catalog_tag_extra_idx" ON "catalog_tag" ("id")')
+    with override_settings(DJANGO_DBSYNC={"KEEP_EXTRA_INDEXES": True, "BACKUP_BEFORE_SYNC": False}):
+        kept = s.dbsync("--auto-approve")
+    assert kept.code == 0, kept.text
+    assert "catalog_tag_extra_idx" in s.index_names(migrated_db, "catalog_tag")
+    assert "KEEP_EXTRA_INDEXES is on" in kept.text and 'DROP INDEX "catalog_tag_extra_idx"' in kept.text
+    dropped = s.dbsync("--auto-approve")  # the default drops what no model declares
+    assert dropped.code == 0, dropped.text
+    assert "catalog_tag_extra_idx" not in s.index_names(migrated_db, "catalog_tag")

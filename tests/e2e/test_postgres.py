@@ -35,17 +35,26 @@ def _drift(db):
                "UPDATE \"catalog_tag\" SET \"legacy_code\" = 'x' || \"id\"")
 
 
-def _manage(settings_dict, *args, timeout=120):
+def _manage(settings_dict, *args, timeout=120, dbsync_settings=None):
     return subprocess.Popen(
         [sys.executable, "manage.py", "dbsync", "--no-color", *args], cwd=HERE,
-        env=_env(settings_dict), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        env=_env(settings_dict, dbsync_settings), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
 
 
-def _env(settings_dict):
+def _env(settings_dict, dbsync_settings=None):
     env = dict(os.environ, DBSYNC_E2E_PG=json.dumps({k: v for k, v in settings_dict.items() if k != "ENGINE"}))
+    if dbsync_settings is not None:
+        env["DBSYNC_E2E_SETTINGS"] = json.dumps(dbsync_settings)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
+
+
+# A run parked behind the test's table lock waits for as long as the test
+# holds it (0: the server's own lock_timeout, none), not LOCK_TIMEOUT_MS's
+# 5 s: on a loaded machine starting run B took longer than that, A gave up
+# and the test saw no lock held.
+PARKED = {"LOCK_TIMEOUT_MS": 0}
 
 
 def _finish(proc, timeout=120):
@@ -239,13 +248,13 @@ def test_two_concurrent_runs_do_not_interleave(pg_filled, pg_template):
         # EXCLUSIVE lets the catalog reads and SELECTs of planning through and
         # stops CREATE INDEX / ALTER TABLE on the table until released.
         blocker.execute('LOCK TABLE "catalog_product" IN EXCLUSIVE MODE')
-        run_a = _manage(settings_dict, "--auto-approve")
+        run_a = _manage(settings_dict, "--auto-approve", dbsync_settings=PARKED)
         _wait_for(db, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                       "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()",
                   "run A to hold the advisory lock", run_a)
         _wait_for(db, waiting, "run A to wait for the table", run_a)
 
-        run_b = _manage(settings_dict, "--auto-approve")
+        run_b = _manage(settings_dict, "--auto-approve", dbsync_settings=PARKED)
         # B either ends (the lock message) or waits behind A's locks. Only
         # pg_stat_activity is read meanwhile: a catalog read of the locked
         # table would queue behind A like B does.

@@ -247,6 +247,7 @@ class Command(BaseCommand):
                 add_columns=settings["AUTO_ADD_COLUMNS"],
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
                 drop_unmanaged=settings["DROP_UNMANAGED"],
+                keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
                 **renames.plan_options(settings, approved),
             )
         except Error as e:

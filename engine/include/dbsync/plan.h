@@ -185,6 +185,13 @@ typedef struct dbsync_plan_options {
 	 * shadow tables are never dropped or replaced either way.
 	 */
 	int drop_unmanaged;
+	/** Since version 3.
+	 * Keep indexes, constraints and foreign keys the desired schema does not
+	 * have: their drops are planned as SKIPPED, SQL shown (default 0: they
+	 * are dropped when sync_indexes is on). A drop making way for a desired
+	 * object of the same name still runs.
+	 */
+	int keep_extra_indexes;
 } dbsync_plan_options;
 
 #define DBSYNC_PLAN_OPTIONS_VERSION 3
