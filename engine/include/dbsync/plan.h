@@ -196,7 +196,7 @@ typedef struct dbsync_plan_options {
 
 #define DBSYNC_PLAN_OPTIONS_VERSION 3
 #define DBSYNC_PLAN_OPTIONS_INIT { DBSYNC_PLAN_OPTIONS_VERSION, 1, 1, 0, 1, 1, NULL, \
-	1, 0, NULL, 0, NULL, 0, 1, 0 }
+	1, 0, NULL, 0, NULL, 0, 1, 0, 0 }
 
 /** A plan: ordered operations. Owns everything in it. */
 typedef struct dbsync_plan dbsync_plan;
