@@ -18,12 +18,14 @@ PY=${WHEEL_PY:-$(scripts/deps.sh find-python 3.10)} || {
 	echo "wheel.sh: Python 3.10 not found (the abi3 wheel is built with the oldest Python it serves)" >&2
 	exit 1
 }
+# stdout carries only the wheel's path (the Makefile reads it): everything else goes to stderr
+exec 3>&1 1>&2
 TOOLS=.venv/wheel-tools
 DIST=${WHEEL_DIST:-dist}
 BUILD=build/wheel
 
 if [ ! -x "$TOOLS/bin/python" ]; then
-	echo "wheel.sh: creating $TOOLS with $("$PY" --version 2>&1)"
+	echo "wheel.sh: creating $TOOLS with $("$PY" --version 2>&1)" >&2
 	"$PY" -m venv "$TOOLS"
 fi
 "$TOOLS/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip  # -C needs pip >= 23.1
@@ -50,4 +52,4 @@ name=$(basename "$whl")
 # auditwheel keeps the name up to the platform tag and replaces that
 out=$(ls -t "$DIST/${name%-linux_*}"-*manylinux*.whl | head -n 1)
 echo "wheel.sh: $(du -h "$out" | cut -f1) $out" >&2
-echo "$out"
+echo "$out" >&3
