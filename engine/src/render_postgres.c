@@ -137,18 +137,24 @@ int dbs_pg_render_create_index(dbs_buf *out, const char *table, const dbs_index 
 	return dbs_render_create_index(out, PG, &named, ix);
 }
 
-int dbs_pg_render_constraint_comment(dbs_buf *out, const char *table, const char *name, const char *text)
+/* " IS 'text'" (NULL: " IS NULL"), the end of every COMMENT ON. */
+static int put_comment_text(dbs_buf *out, const char *text)
 {
-	dbs_buf_puts(out, "COMMENT ON CONSTRAINT ");
-	dbs_quote_ident(out, PG, name);
-	dbs_buf_puts(out, " ON ");
-	dbs_quote_ident(out, PG, table);
 	dbs_buf_puts(out, " IS ");
 	if (text)
 		dbs_quote_literal(out, PG, text);
 	else
 		dbs_buf_puts(out, "NULL");
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
+int dbs_pg_render_constraint_comment(dbs_buf *out, const char *table, const char *name, const char *text)
+{
+	dbs_buf_puts(out, "COMMENT ON CONSTRAINT ");
+	dbs_quote_ident(out, PG, name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, PG, table);
+	return put_comment_text(out, text);
 }
 
 int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, const char *column,
@@ -160,10 +166,5 @@ int dbs_pg_render_comment(dbs_buf *out, const char *what, const char *table, con
 		dbs_buf_putc(out, '.');
 		dbs_quote_ident(out, PG, column);
 	}
-	dbs_buf_puts(out, " IS ");
-	if (text)
-		dbs_quote_literal(out, PG, text);
-	else
-		dbs_buf_puts(out, "NULL");
-	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+	return put_comment_text(out, text);
 }
