@@ -68,8 +68,14 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 		diff |= DBS_COL_AUTOINCREMENT;
 	if (!dbs_ascii_ieq(live->collation, want->collation))
 		diff |= DBS_COL_COLLATION;
-	if (!dbs_ascii_ieq(live->identity, want->identity))
+	if (!dbs_ascii_ieq(live->identity, want->identity) ||
+	    (want->identity && !dbs_str_eq(live->identity_options, want->identity_options)))
 		diff |= DBS_COL_IDENTITY;
+	/* a serial's sequence keeps its type when the column changes its own; an
+	 * identity's follows the column (the server sees to it) */
+	if (live->sequence_type && want->sequence_type && !live->identity && !want->identity &&
+	    strcmp(live->sequence_type, want->sequence_type) != 0)
+		diff |= DBS_COL_SEQUENCE;
 	return diff;
 }
 
@@ -109,7 +115,7 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 		return dbs_names_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
 			ref_cols_eq(d, a, b) && action_eq(a->on_delete, b->on_delete) &&
 			action_eq(a->on_update, b->on_update) && a->deferrable == b->deferrable &&
-			a->initially_deferred == b->initially_deferred;
+			a->initially_deferred == b->initially_deferred && a->match_full == b->match_full;
 	case DBS_CON_EXCLUDE:
 		return names_compatible(d, a, b) && a->exclude && b->exclude &&
 			dbs_index_equal(d, a->exclude, b->exclude) && a->deferrable == b->deferrable &&

@@ -29,7 +29,8 @@ enum {
 	DBS_COL_GENERATED = 1u << 3,
 	DBS_COL_AUTOINCREMENT = 1u << 4,
 	DBS_COL_COLLATION = 1u << 5,
-	DBS_COL_IDENTITY = 1u << 6
+	DBS_COL_IDENTITY = 1u << 6,       /* identity kind or its sequence options */
+	DBS_COL_SEQUENCE = 1u << 7        /* the type of a serial's own sequence */
 };
 
 typedef struct dbs_change {

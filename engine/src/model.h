@@ -34,6 +34,16 @@ typedef struct dbs_column {
 	bool generated_stored;       /* STORED (else VIRTUAL) */
 	bool autoincrement;          /* SQLite AUTOINCREMENT, MySQL AUTO_INCREMENT */
 	const char *identity;        /* PostgreSQL: "ALWAYS" or "BY DEFAULT", else NULL */
+	/* PostgreSQL identity sequence options that differ from the defaults, in
+	 * the canonical form of pg_identity.h ("START WITH -200 INCREMENT BY 10
+	 * MINVALUE -500"), or NULL. Parsed: the options as written, minus SEQUENCE
+	 * NAME (the shadow reads them back canonical). */
+	const char *identity_options;
+	/* PostgreSQL, introspection only: the sequence the column owns (a serial's
+	 * or an identity's) as SQL (quoted; qualified when in another schema), and
+	 * its type as format_type() prints it; NULL when none. */
+	const char *sequence;
+	const char *sequence_type;
 	const char *collation;       /* COLLATE name, or NULL */
 	const char *charset;         /* MySQL, parsed: CHARACTER SET name, or NULL (the shadow renders it) */
 	const char *comment;         /* or NULL */
@@ -63,6 +73,7 @@ typedef struct dbs_constraint {
 	const char *on_update;
 	bool deferrable;
 	bool initially_deferred;
+	bool match_full;             /* FOREIGN, PostgreSQL: MATCH FULL (MATCH SIMPLE is the default) */
 	bool pk_autoincrement;       /* SQLite: PRIMARY KEY ... AUTOINCREMENT */
 	bool nulls_not_distinct;     /* UNIQUE NULLS NOT DISTINCT (PostgreSQL 15) */
 	bool no_inherit;             /* CHECK ... NO INHERIT (PostgreSQL) */

@@ -12,6 +12,7 @@
 #include "dialect.h"
 #include "plan_fill.h"
 #include "plan_postgres.h"
+#include "pg_identity.h"
 #include "render.h"
 
 static const char *plural(int64_t n)
@@ -237,14 +238,30 @@ static int set_default(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 	return dbs_pg_put(pt, op);
 }
 
-/* Identity added to a column with rows: its sequence must start past them. */
+/* Clauses were appended from `from` on, each with a leading space; the
+ * first's is one too many after "ALTER COLUMN c ". */
+static void drop_first_space(dbs_buf *b, size_t from)
+{
+	if (b->len > from && b->ptr[from] == ' ') {
+		memmove(b->ptr + from, b->ptr + from + 1, b->len - from - 1);
+		b->len--;
+		b->ptr[b->len] = '\0';
+	}
+}
+
+/* Identity added to a column with rows: its sequence must start past them
+ * (unless its options choose a start). */
 static int add_identity(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 {
 	int rc;
 	alter_column(pt, wc->name);
 	dbs_buf_printf(&pt->sql, "ADD GENERATED %s AS IDENTITY", wc->identity);
+	if (wc->identity_options)
+		dbs_buf_printf(&pt->sql, " (%s)", wc->identity_options);
 	if ((rc = dbs_pg_put(pt, op)))
 		return rc;
+	if (wc->identity_options)
+		return 0; /* a chosen start is kept; rows past it are the user's to mind */
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_quote_ident(&q, PG, pt->L->name);
 	dbs_buf_puts(&pt->sql, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(");
@@ -310,6 +327,12 @@ static int alter(pg_table *pt, const dbs_change *ch)
 	}
 	if (retype && (rc = type_change(pt, op, lc, wc, diff, on)))
 		return rc;
+	if ((diff & DBS_COL_SEQUENCE) && lc->sequence) {
+		/* serial -> bigserial: the sequence must count as far as the column */
+		dbs_buf_printf(&pt->sql, "ALTER SEQUENCE %s AS %s", lc->sequence, wc->sequence_type);
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
 	if ((diff & DBS_COL_DEFAULT) && (wc->default_expr || !default_first) && !wc->identity &&
 	    (rc = set_default(pt, op, wc)))
 		return rc;
@@ -323,8 +346,13 @@ static int alter(pg_table *pt, const dbs_change *ch)
 	}
 	if (identity_change && wc->identity) {
 		if (lc->identity) {
+			/* kind and stored options in one statement; the position stays */
 			alter_column(pt, wc->name);
-			dbs_buf_printf(&pt->sql, "SET GENERATED %s", wc->identity);
+			size_t before = pt->sql.len;
+			if (!dbs_ascii_ieq(lc->identity, wc->identity))
+				dbs_buf_printf(&pt->sql, " SET GENERATED %s", wc->identity);
+			dbs_pg_identity_sets(&pt->sql, lc->identity_options, wc->identity_options);
+			drop_first_space(&pt->sql, before);
 			rc = dbs_pg_put(pt, op);
 		} else {
 			rc = add_identity(pt, op, wc);

@@ -139,6 +139,8 @@ static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint 
 		dbs_buf_putc(out, ' ');
 		put_ident_list(out, d, &k->ref_cols);
 	}
+	if (k->match_full && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_puts(out, " MATCH FULL");
 	if (k->on_delete)
 		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 	if (k->on_update)
@@ -230,6 +232,8 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	}
 	if (c->identity)
 		dbs_buf_printf(out, " GENERATED %s AS IDENTITY", c->identity);
+	if (c->identity && c->identity_options)
+		dbs_buf_printf(out, " (%s)", c->identity_options);
 	if (c->generated_expr) {
 		dbs_buf_printf(out, " GENERATED ALWAYS AS (%s) %s", c->generated_expr,
 			c->generated_stored ? "STORED" : "VIRTUAL");
