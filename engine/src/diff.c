@@ -193,20 +193,69 @@ static int diff_columns(dbs_diff *d, dbs_table_diff *td, const dbsync_schema *li
 	return 0;
 }
 
-/* Constraints pair up one to one; what is left on either side is a change. */
+static bool django_generated_name(const char *name);
+
+/* PostgreSQL renames a constraint or an index in place, so there a name
+ * given on both sides counts, foreign keys included; except two names both
+ * made by Django, which derives them from the table (a renamed table keeps
+ * the old ones, and Django sees no difference). */
+static bool pg_names_match(const char *live, const char *want)
+{
+	return !live || !want || strcmp(live, want) == 0 ||
+		(django_generated_name(live) && django_generated_name(want));
+}
+
+/* Definition equality, names aside. */
+static bool equal_but_name(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+{
+	dbs_constraint x = *a, y = *b;
+	x.name = y.name = NULL;
+	return dbs_constraint_equal(d, &x, &y);
+}
+
+/* Constraints pair up one to one; what is left on either side is a change.
+ * On PostgreSQL a desired named constraint whose definition is left over on
+ * the live side under another name is that one renamed. */
 static int diff_constraints(dbs_diff *d, dbs_table_diff *td)
 {
 	const dbs_table *L = td->live, *W = td->want;
+	bool pg = d->dialect == DBSYNC_DIALECT_POSTGRES;
 	bool *used = dbs_arena_alloc(&d->arena, L->constraints.n + 1);
-	if (!used)
+	const dbs_constraint **renamed = dbs_arena_alloc(&d->arena, (W->constraints.n + 1) * sizeof *renamed);
+	if (!used || !renamed)
+		return -1;
+	bool *paired = dbs_arena_alloc(&d->arena, W->constraints.n + 1);
+	if (!paired)
 		return -1;
 	for (size_t i = 0; i < W->constraints.n; i++) {
 		const dbs_constraint *wk = W->constraints.items[i];
-		bool found = false;
-		for (size_t j = 0; j < L->constraints.n && !found; j++)
-			if (!used[j] && dbs_constraint_equal(d->dialect, L->constraints.items[j], wk))
-				used[j] = found = true;
-		if (found)
+		for (size_t j = 0; j < L->constraints.n && !paired[i]; j++) {
+			const dbs_constraint *lk = L->constraints.items[j];
+			if (!used[j] && dbs_constraint_equal(d->dialect, lk, wk) &&
+			    (!pg || wk->kind != DBS_CON_FOREIGN || pg_names_match(lk->name, wk->name)))
+				used[j] = paired[i] = true;
+		}
+	}
+	for (size_t i = 0; pg && i < W->constraints.n; i++) {
+		const dbs_constraint *wk = W->constraints.items[i];
+		if (paired[i] || !wk->name || wk->kind == DBS_CON_PRIMARY)
+			continue;
+		for (size_t j = 0; j < L->constraints.n && !renamed[i]; j++) {
+			const dbs_constraint *lk = L->constraints.items[j];
+			if (!used[j] && lk->name && equal_but_name(d->dialect, lk, wk)) {
+				used[j] = paired[i] = true;
+				renamed[i] = lk;
+			}
+		}
+	}
+	for (size_t i = 0; i < W->constraints.n; i++) {
+		const dbs_constraint *wk = W->constraints.items[i];
+		if (renamed[i]) {
+			dbs_change ch = { .kind = DBS_CH_RENAME_CONSTRAINT, .live_con = renamed[i], .want_con = wk };
+			if (push(d, td, ch))
+				return -1;
+		}
+		if (paired[i])
 			continue;
 		dbs_change ch = { .kind = DBS_CH_ADD_CONSTRAINT, .want_con = wk };
 		if (push(d, td, ch))
@@ -297,6 +346,23 @@ static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
 				taken[j] = true;
 		renamed[i] = lx;
 	}
+	/* PostgreSQL: a live index no desired index names, equal to a desired one
+	 * no live index names, is that one under its old name: ALTER INDEX RENAME */
+	for (size_t i = 0; d->dialect == DBSYNC_DIALECT_POSTGRES && i < W->indexes.n; i++) {
+		const dbs_index *wx = W->indexes.items[i];
+		if (renamed[i] || find_index(d->dialect, L, wx->name))
+			continue;
+		for (size_t j = 0; j < L->indexes.n && !renamed[i]; j++) {
+			const dbs_index *lx = L->indexes.items[j];
+			if (taken[j] || find_index(d->dialect, W, lx->name) || !dbs_index_equal(d->dialect, lx, wx))
+				continue;
+			taken[j] = true;
+			renamed[i] = lx;
+			dbs_change ch = { .kind = DBS_CH_RENAME_INDEX, .live_ix = lx, .want_ix = wx };
+			if (push(d, td, ch))
+				return -1;
+		}
+	}
 	for (size_t i = 0; i < L->indexes.n; i++) {
 		const dbs_index *lx = L->indexes.items[i];
 		if (taken[i] || is_internal_index(d->dialect, lx))
@@ -379,6 +445,8 @@ const char *dbs_change_kind_name(dbs_change_kind k)
 	case DBS_CH_ADD_INDEX: return "add_index";
 	case DBS_CH_DROP_INDEX: return "drop_index";
 	case DBS_CH_TABLE_OPTIONS: return "table_options";
+	case DBS_CH_RENAME_CONSTRAINT: return "rename_constraint";
+	case DBS_CH_RENAME_INDEX: return "rename_index";
 	}
 	return "?";
 }

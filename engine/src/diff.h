@@ -18,7 +18,10 @@ typedef enum dbs_change_kind {
 	DBS_CH_DROP_CONSTRAINT,   /* live_con has no desired equal */
 	DBS_CH_ADD_INDEX,         /* want_ix missing (or redefined: `redefined`) */
 	DBS_CH_DROP_INDEX,        /* live_ix not desired (or redefined) */
-	DBS_CH_TABLE_OPTIONS      /* WITHOUT ROWID / STRICT differ */
+	DBS_CH_TABLE_OPTIONS,     /* WITHOUT ROWID / STRICT differ */
+	/* PostgreSQL: live_con / live_ix is want_con / want_ix under another name */
+	DBS_CH_RENAME_CONSTRAINT,
+	DBS_CH_RENAME_INDEX
 } dbs_change_kind;
 
 /* What differs between two columns of the same name (bit set). */

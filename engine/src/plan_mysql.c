@@ -498,6 +498,8 @@ static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 			rc = dbs_my_drop_index(p, L, ch->live_ix);
 			break;
 		case DBS_CH_TABLE_OPTIONS:
+		case DBS_CH_RENAME_CONSTRAINT: /* PostgreSQL only (diff.c) */
+		case DBS_CH_RENAME_INDEX:
 			break;
 		}
 	}

@@ -215,6 +215,48 @@ static int drop_constraint(dbs_planner *p, const char *table, const dbs_constrai
 	return skipped ? dbs_op_skip(p, op, "sync_indexes is off") : 0;
 }
 
+/* ---- renames ---- */
+
+/* A constraint or index the desired schema has under another name: renamed
+ * in place (the index behind a key follows its constraint), its comment set
+ * when that differs too. */
+static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
+{
+	bool con = ch->kind == DBS_CH_RENAME_CONSTRAINT;
+	const char *from = con ? ch->live_con->name : ch->live_ix->name;
+	const char *to = con ? ch->want_con->name : ch->want_ix->name;
+	const char *table = pt->L->name;
+	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_RENAME_KEYS, con ? DBSYNC_OP_RENAME_CONSTRAINT : DBSYNC_OP_RENAME_INDEX,
+		DBSYNC_RISK_SAFE, table, to);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_buf b = DBS_BUF_INIT;
+	if (con) {
+		dbs_pg_alter_table(&b, table);
+		dbs_buf_puts(&b, "RENAME CONSTRAINT ");
+	} else {
+		dbs_buf_puts(&b, "ALTER INDEX ");
+	}
+	dbs_quote_ident(&b, PG, from);
+	dbs_buf_puts(&b, con ? " TO " : " RENAME TO ");
+	dbs_quote_ident(&b, PG, to);
+	int rc = dbs_pg_put_buf(p, op, &b);
+	const char *live_comment = con ? ch->live_con->comment : ch->live_ix->comment;
+	const char *want_comment = con ? ch->want_con->comment : ch->want_ix->comment;
+	if (!rc && !dbs_str_eq(live_comment, want_comment)) {
+		if (con)
+			dbs_pg_render_constraint_comment(&b, table, to, want_comment);
+		else
+			dbs_pg_render_comment(&b, "INDEX", to, NULL, want_comment);
+		rc = dbs_pg_put_buf(p, op, &b);
+	}
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "rename %s `%s` of `%s` to `%s`",
+		con ? kind_word(ch->live_con->kind) : "index", from, table, to)))
+		return rc;
+	return p->plan->opts.sync_indexes ? 0 : dbs_op_skip(p, op, "sync_indexes is off");
+}
+
 /* ---- indexes ---- */
 
 static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
@@ -339,6 +381,10 @@ int dbs_pg_plan_keys(pg_table *pt)
 		case DBS_CH_DROP_INDEX:
 			if (!index_on_extra(pt, ch->live_ix))
 				rc = index_op(p, pt, ch);
+			break;
+		case DBS_CH_RENAME_CONSTRAINT:
+		case DBS_CH_RENAME_INDEX:
+			rc = rename_op(p, pt, ch);
 			break;
 		default:
 			break;
