@@ -250,7 +250,7 @@ static void drop_first_space(dbs_buf *b, size_t from)
 }
 
 /* Identity added to a column with rows: its sequence must start past them
- * (unless its options choose a start). */
+ * (unless its options choose a start: START WITH). */
 static int add_identity(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 {
 	int rc;
@@ -260,7 +260,7 @@ static int add_identity(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 		dbs_buf_printf(&pt->sql, " (%s)", wc->identity_options);
 	if ((rc = dbs_pg_put(pt, op)))
 		return rc;
-	if (wc->identity_options)
+	if (wc->identity_options && strstr(wc->identity_options, "START WITH"))
 		return 0; /* a chosen start is kept; rows past it are the user's to mind */
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_quote_ident(&q, PG, pt->L->name);
