@@ -116,8 +116,8 @@ void dbs_pg_identity_sets(dbs_buf *b, const char *live, const char *want)
 	else if (!w.has_max && (l.has_max || flip))
 		dbs_buf_puts(b, " SET NO MAXVALUE");
 	/* START WITH left out means the first value in the increment's direction */
-	bool start_default_moves = flip || l.has_min != w.has_min || l.min != w.min || l.has_max != w.has_max ||
-		l.max != w.max;
+	bool start_default_moves = flip || (up ? l.has_min != w.has_min || l.min != w.min
+		: l.has_max != w.has_max || l.max != w.max);
 	if (w.has_start && (!l.has_start || l.start != w.start || start_default_moves)) {
 		dbs_buf_printf(b, " SET START WITH %" PRId64, w.start);
 	} else if (!w.has_start && (l.has_start || start_default_moves)) {
@@ -128,4 +128,18 @@ void dbs_pg_identity_sets(dbs_buf *b, const char *live, const char *want)
 		dbs_buf_printf(b, " SET CACHE %" PRId64, w.cache);
 	if (l.cycle != w.cycle)
 		dbs_buf_puts(b, w.cycle ? " SET CYCLE" : " SET NO CYCLE");
+}
+
+void dbs_pg_identity_values(const char *type, const char *options, dbs_pg_seq *out)
+{
+	opts o = read_opts(options);
+	int64_t lo, hi;
+	type_bounds(type, &lo, &hi);
+	bool up = o.increment > 0;
+	out->increment = o.increment;
+	out->min = o.has_min ? o.min : up ? 1 : lo;
+	out->max = o.has_max ? o.max : up ? hi : -1;
+	out->start = o.has_start ? o.start : up ? out->min : out->max;
+	out->cache = o.cache;
+	out->cycle = o.cycle;
 }

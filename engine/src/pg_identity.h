@@ -38,4 +38,8 @@ const char *dbs_pg_identity_canon(dbs_arena *a, const char *type, const dbs_pg_s
  * when the two agree. */
 void dbs_pg_identity_sets(dbs_buf *b, const char *live, const char *want);
 
+/* The values the options give a sequence of type `type` (defaults filled in):
+ * its range, start and increment. */
+void dbs_pg_identity_values(const char *type, const char *options, dbs_pg_seq *out);
+
 #endif

@@ -249,6 +249,54 @@ static void drop_first_space(dbs_buf *b, size_t from)
 	}
 }
 
+static int query_int(dbs_planner *p, dbs_buf *q, int64_t *out)
+{
+	int rc = dbs_buf_ok(q) ? p->conn->backend->query_int64(out, p->ctx, p->conn, dbs_buf_cstr(q))
+			       : dbs_error_oom(p->ctx);
+	dbs_buf_free(q);
+	return rc;
+}
+
+/* New identity options whose range leaves out the live sequence's position
+ * fail (the server checks it). Then, and only then, the sequence restarts:
+ * at the new START WITH, or past the rows when they reach beyond it (counted
+ * now), so no value it hands out is one the column holds. Appends
+ * " RESTART WITH n" to the ALTER COLUMN being written; the rows decide nothing
+ * else, the server refuses a restart outside the new range itself. */
+static int restart_if_outside(pg_table *pt, const dbs_column *lc, const dbs_column *wc)
+{
+	dbs_planner *p = pt->p;
+	if (!p->conn || !lc->sequence)
+		return 0;
+	dbs_pg_seq want;
+	dbs_pg_identity_values(wc->type, wc->identity_options, &want);
+	dbs_buf q = DBS_BUF_INIT;
+	int64_t last;
+	dbs_buf_printf(&q, "SELECT last_value FROM %s", lc->sequence);
+	int rc = query_int(p, &q, &last);
+	if (rc || (last >= want.min && last <= want.max))
+		return rc;
+	bool up = want.increment > 0;
+	int64_t edge = 0, rows = 0;
+	if ((rc = dbs_pg_count_rows(pt, &rows)))
+		return rc;
+	int64_t at = want.start;
+	if (rows > 0) {
+		dbs_buf_printf(&q, "SELECT %s(", up ? "max" : "min");
+		dbs_quote_ident(&q, PG, lc->name);
+		dbs_buf_puts(&q, ")::bigint FROM ");
+		dbs_quote_ident(&q, PG, pt->L->name);
+		if ((rc = query_int(p, &q, &edge)))
+			return rc;
+		if (up && edge >= at && edge < INT64_MAX)
+			at = edge + 1;
+		else if (!up && edge <= at && edge > INT64_MIN)
+			at = edge - 1;
+	}
+	dbs_buf_printf(&pt->sql, " RESTART WITH %" PRId64, at);
+	return 0;
+}
+
 /* Identity added to a column with rows: its sequence must start past them
  * (unless its options choose a start: START WITH). */
 static int add_identity(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
@@ -352,8 +400,9 @@ static int alter(pg_table *pt, const dbs_change *ch)
 			if (!dbs_ascii_ieq(lc->identity, wc->identity))
 				dbs_buf_printf(&pt->sql, " SET GENERATED %s", wc->identity);
 			dbs_pg_identity_sets(&pt->sql, lc->identity_options, wc->identity_options);
+			rc = restart_if_outside(pt, lc, wc);
 			drop_first_space(&pt->sql, before);
-			rc = dbs_pg_put(pt, op);
+			rc = rc ? rc : dbs_pg_put(pt, op);
 		} else {
 			rc = add_identity(pt, op, wc);
 		}
