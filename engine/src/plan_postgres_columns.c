@@ -225,11 +225,44 @@ static int tighten(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const d
 	return dbs_pg_put(pt, op);
 }
 
+/* An existing column becomes serial (bigserial, ...): the server makes the
+ * sequence only in CREATE TABLE and ADD COLUMN, so the plan makes it, as the
+ * shadow named and typed it, owned by the column, set past the rows, and
+ * then the column's default. */
+static int make_serial(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
+{
+	int rc;
+	dbs_buf_printf(&pt->sql, "CREATE SEQUENCE %s AS %s OWNED BY ", wc->sequence, wc->sequence_type);
+	dbs_quote_ident(&pt->sql, PG, pt->L->name);
+	dbs_buf_putc(&pt->sql, '.');
+	dbs_quote_ident(&pt->sql, PG, wc->name);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	dbs_buf_puts(&pt->sql, "SELECT pg_catalog.setval(");
+	dbs_quote_literal(&pt->sql, PG, wc->sequence);
+	dbs_buf_puts(&pt->sql, ", COALESCE(max(");
+	dbs_quote_ident(&pt->sql, PG, wc->name);
+	dbs_buf_puts(&pt->sql, "), 0) + 1, false) FROM ");
+	dbs_quote_ident(&pt->sql, PG, pt->L->name);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	alter_column(pt, wc->name);
+	dbs_buf_puts(&pt->sql, "SET DEFAULT ");
+	dbs_pg_put_default(&pt->sql, wc->default_expr);
+	return dbs_pg_put(pt, op);
+}
+
 static int set_default(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 {
+	dbs_column src = dbs_pg_source_column(pt->p, pt->W->name, wc);
+	if (wc->default_expr && !src.default_expr) {
+		/* written serial: the server's nextval() of the sequence it owns */
+		if (wc->sequence && wc->sequence_type)
+			return make_serial(pt, op, wc);
+		src.default_expr = wc->default_expr;
+	}
 	alter_column(pt, wc->name);
 	if (wc->default_expr) {
-		dbs_column src = dbs_pg_source_column(pt->p, pt->W->name, wc);
 		dbs_buf_puts(&pt->sql, "SET DEFAULT ");
 		dbs_pg_put_default(&pt->sql, src.default_expr);
 	} else {
