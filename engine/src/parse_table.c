@@ -245,9 +245,9 @@ static int mysql_option_value(dbs_parser *p, const dbs_table *t, const dbs_token
 	return p->rc;
 }
 
-/* MySQL table options: COMMENT is modeled; ENGINE, character set, collation,
- * AUTO_INCREMENT, ROW_FORMAT and the other storage options are read and not
- * compared (docs/parser.md); PARTITION BY is an error. */
+/* MySQL table options: COMMENT and the default character set and collation
+ * are modeled; ENGINE, AUTO_INCREMENT, ROW_FORMAT and the other storage
+ * options are read and not compared (docs/parser.md); PARTITION BY is an error. */
 static int mysql_table_options(dbs_parser *p, dbs_table *t)
 {
 	while (!p->rc) {
@@ -274,12 +274,32 @@ static int mysql_table_options(dbs_parser *p, dbs_table *t)
 		}
 		/* DEFAULT CHARSET=x, CHARACTER SET x, DEFAULT COLLATE=x, ENGINE=x ... */
 		dbs_p_accept(p, "DEFAULT");
-		if (dbs_p_accept(p, "CHARACTER"))
+		const char **into = NULL;
+		if (dbs_p_accept(p, "CHARACTER")) {
 			dbs_p_expect_kw(p, "SET", "after CHARACTER");
-		else
+			into = &t->charset;
+		} else {
+			w = dbs_p_peek(p, 0);
+			if (dbs_tok_is(w, "CHARSET"))
+				into = &t->charset;
+			else if (dbs_tok_is(w, "COLLATE"))
+				into = &t->collation;
 			dbs_p_next(p);
+		}
 		if (p->rc || mysql_option_value(p, t, &value))
 			return p->rc;
+		if (into) {
+			/* names are case-insensitive: kept lower case, as the catalog has them */
+			dbs_buf_clear(&p->scratch);
+			dbs_tok_value(&p->scratch, value, p->s->dialect);
+			char *v = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch));
+			if (!v)
+				return dbs_p_oom(p);
+			for (char *c = v; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+			*into = v;
+		}
 		dbs_p_next(p);
 	}
 	return p->rc;
