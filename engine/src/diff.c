@@ -177,6 +177,10 @@ bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 	    !method_eq(a->method, b->method) || !dbs_names_eq(d, &a->include, &b->include) ||
 	    !dbs_str_eq(a->options, b->options) || a->nulls_not_distinct != b->nulls_not_distinct)
 		return false;
+	/* MySQL keeps an index's comment in its definition (no ALTER changes it);
+	 * PostgreSQL's COMMENT ON INDEX is planned on its own */
+	if (d == DBSYNC_DIALECT_MYSQL && !dbs_str_eq(a->comment, b->comment))
+		return false;
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
 		if (!dbs_name_eq(d, p->column, q->column) || !dbs_str_eq(p->expr, q->expr) || p->desc != q->desc ||

@@ -298,8 +298,10 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "TABLESPACE")) {
 			return dbs_p_error(p, NULL, "TABLESPACE is not supported in %s: dbsync does not move indexes "
 				"between tablespaces; leave it out", context);
+		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_at(p, 0, "COMMENT")) {
+			dbs_p_mysql_key_options(p, context, &ix->comment);
 		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
-			dbs_p_skip_statement(p); /* USING, COMMENT, ALGORITHM, LOCK, VISIBLE...: not modeled */
+			dbs_p_skip_statement(p); /* USING, ALGORITHM, LOCK, VISIBLE...: not modeled */
 		} else {
 			break;
 		}

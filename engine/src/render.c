@@ -394,6 +394,10 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 	put_index_params(out, d, ix);
 	if (ix->where_expr)
 		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
+	if (ix->comment && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " COMMENT ");
+		dbs_quote_literal(out, d, ix->comment);
+	}
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
