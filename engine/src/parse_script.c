@@ -295,6 +295,11 @@ static bool my_dump_drop(dbs_parser *p)
 		}
 		if (dbs_p_name(p, &d.name, "a name"))
 			return true;
+		/* a table the file made before would be removed, not replaced */
+		if (!view && dbs_schema_find_table(p->s, d.name)) {
+			dbs_p_refuse(p, &first, reason(&first));
+			return true;
+		}
 		if (DBS_VEC_PUSH(&p->s->arena, &p->drops, d)) {
 			dbs_p_oom(p);
 			return true;
