@@ -184,6 +184,7 @@ bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
 		if (!dbs_name_eq(d, p->column, q->column) || !dbs_str_eq(p->expr, q->expr) || p->desc != q->desc ||
+		    p->nulls_reversed != q->nulls_reversed ||
 		    !dbs_ascii_ieq(p->collation, q->collation) || !dbs_ascii_ieq(p->opclass, q->opclass) ||
 		    p->prefix_len != q->prefix_len || !dbs_str_eq(p->op, q->op))
 			return false;

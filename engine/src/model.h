@@ -76,6 +76,9 @@ typedef struct dbs_index_part {
 	const char *column;          /* or NULL for an expression */
 	const char *expr;            /* canonical expression, or NULL */
 	bool desc;
+	/* PostgreSQL: NULLS FIRST on an ascending part, NULLS LAST on a
+	 * descending one (the other order is each direction's default) */
+	bool nulls_reversed;
 	const char *collation;       /* or NULL */
 	const char *opclass;         /* PostgreSQL operator class, or NULL */
 	int prefix_len;              /* MySQL prefix length, 0 when none */

@@ -356,6 +356,8 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 		}
 		if (p->desc)
 			dbs_buf_puts(out, " DESC");
+		if (p->nulls_reversed && d == DBSYNC_DIALECT_POSTGRES)
+			dbs_buf_puts(out, p->desc ? " NULLS LAST" : " NULLS FIRST");
 		if (p->op)
 			dbs_buf_printf(out, " WITH %s", p->op);
 	}

@@ -385,7 +385,7 @@ static uint64_t fp_index(uint64_t h, const dbs_index *x)
 	for (size_t k = 0; k < x->parts.n; k++) {
 		const dbs_index_part *pt = &x->parts.items[k];
 		h = fp_str(fp_str(fp_str(fp_str(h, pt->column), pt->expr), pt->collation), pt->opclass);
-		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 2 + (pt->desc ? 1 : 0));
+		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 4 + (pt->desc ? 1 : 0) + (pt->nulls_reversed ? 2 : 0));
 	}
 	return h;
 }
