@@ -16,7 +16,8 @@
  *  - MySQL: a dump's SET NAMES / CHARACTER SET and SET of user variables
  *    (@saved_cs_client, @OLD_SQL_MODE...) and of the session variables listed
  *    in my_settings below, with plain values (no parentheses: no call, no
- *    subquery).
+ *    subquery); mariadb-dump's DROP TABLE/VIEW/SEQUENCE IF EXISTS of what the
+ *    file creates next, and its DO SETVAL (listed as not handled).
  */
 #include <stdio.h>
 #include <string.h>
