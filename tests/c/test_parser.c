@@ -1036,6 +1036,34 @@ static void test_unhandled_statements_are_listed(void **state)
 }
 
 /* What django.contrib.postgres writes, and PostgreSQL forms people write. */
+/* pg_dump writes a user type qualified ("public.mood"): read as the bare
+ * name, its schema noted like a table's; an index part's NULLS order is kept
+ * only where it is not its direction's default. */
+static void test_pg_dump_type_and_nulls_order(void **state)
+{
+	(void)state;
+	static const char pg[] =
+		"CREATE TABLE public.t (a public.mood, b pg_catalog.int4, c \"public\".\"Mood\"[], d integer);\n"
+		"CREATE INDEX t_a ON public.t (a NULLS FIRST, b DESC NULLS LAST, c ASC NULLS LAST, d DESC NULLS FIRST);";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg, strlen(pg));
+	assert_string_equal(column(s, "t", "a")->type, "mood");
+	assert_string_equal(column(s, "t", "b")->type, "integer");
+	assert_string_equal(column(s, "t", "c")->type, "\"Mood\"[]");
+	assert_int_equal(s->qualifiers.n, 1);
+	assert_string_equal(s->qualifiers.items[0].schema, "public");
+	dbs_index *ix = index_named(s, "t_a");
+	assert_true(ix->parts.items[0].nulls_reversed);
+	assert_true(ix->parts.items[1].nulls_reversed);
+	assert_false(ix->parts.items[2].nulls_reversed);
+	assert_false(ix->parts.items[3].nulls_reversed);
+	dbsync_schema_free(s);
+	static const char other[] = "CREATE TABLE t (a other.mood);";
+	s = parse_ok(DBSYNC_DIALECT_POSTGRES, other, strlen(other));
+	assert_int_equal(s->qualifiers.n, 1);
+	assert_string_equal(s->qualifiers.items[0].schema, "other");
+	dbsync_schema_free(s);
+}
+
 static void test_pg_contrib_forms(void **state)
 {
 	(void)state;
@@ -1357,6 +1385,7 @@ int main(void)
 		cmocka_unit_test(test_mysql_dump_idioms),
 		cmocka_unit_test(test_sqlite_schema_internal_tables),
 		cmocka_unit_test(test_pg_contrib_forms),
+		cmocka_unit_test(test_pg_dump_type_and_nulls_order),
 		cmocka_unit_test(test_unsupported_clauses_are_errors),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_every_prefix),
