@@ -320,6 +320,21 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 				: dbs_error_oom(p->ctx);
 		}
 	}
+	if ((diff & DBS_COL_COLLATION) && lc->type && wc->type) {
+		/* the collation the column gets: its own, else its table's (diff.c) */
+		const char *coll = wc->collation ? wc->collation : W->charset ? dbs_my_want_table_collation(L, W)
+			: L->collation;
+		int64_t lost = -1;
+		if ((rc = dbs_my_count_charset_loss(p, L->name, lc->name, coll, &lost)))
+			return rc;
+		if (lost > 0) {
+			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " value%s that the "
+				"character set of %s cannot hold: converting it would turn those characters into '?'", wc->name,
+				L->name, dbs_my_field_ref(p, W->name, wc->name), lost, plural(lost), coll);
+			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
+				: dbs_error_oom(p->ctx);
+		}
+	}
 	if (wc->not_null && !lc->not_null && !wc->generated_expr) {
 		if ((rc = count_where(p, L->name, lc->name, "IS NULL", &nulls)))
 			return rc;
