@@ -49,8 +49,6 @@ bool dbs_column_autoincrement(dbsync_dialect d, const dbs_table *t, const dbs_co
 
 const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want)
 {
-	if (!want->charset)
-		return NULL;
 	if (want->collation_implied && dbs_ascii_ieq(live->charset, want->charset))
 		return live->collation;
 	return want->collation;
@@ -58,8 +56,9 @@ const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *
 
 bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want)
 {
-	return want->charset && (!dbs_ascii_ieq(live->charset, want->charset) ||
-		!dbs_ascii_ieq(live->collation, dbs_my_want_table_collation(live, want)));
+	const char *coll = dbs_my_want_table_collation(live, want);
+	return (want->charset && !dbs_ascii_ieq(live->charset, want->charset)) ||
+		(coll && !dbs_ascii_ieq(live->collation, coll));
 }
 
 /* MySQL types that carry a collation (the catalog's COLLATION_NAME). */
@@ -82,7 +81,7 @@ static bool collation_eq(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 	const dbs_table *want_t, const dbs_column *want)
 {
 	const char *l = live->collation, *w = want->collation;
-	if (d == DBSYNC_DIALECT_MYSQL && want_t->charset) {
+	if (d == DBSYNC_DIALECT_MYSQL && (want_t->charset || want_t->collation)) {
 		if (!l && my_type_collates(live->type))
 			l = live_t->collation;
 		if (!w && my_type_collates(want->type))

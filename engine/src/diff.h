@@ -76,7 +76,8 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b);
 
 /* MySQL: the default collation the desired table asks of the live one, or
- * NULL when its DDL names none (model.h), and whether the two differ. */
+ * NULL when its DDL names none (model.h), and whether the two tables' default
+ * charset or collation differ (never when the desired one names neither). */
 const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want);
 bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want);
 

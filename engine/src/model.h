@@ -120,7 +120,8 @@ typedef struct dbs_table {
 	 * them when the DDL names a charset or a collation; both NULL when it names
 	 * neither, which means "the database's default" and is never compared.
 	 * `collation_implied`: the DDL named only the charset, so `collation` is
-	 * that charset's default and is compared only when the charsets differ. */
+	 * that charset's default (NULL as parsed) and is compared only when the
+	 * charsets differ. */
 	const char *charset;
 	const char *collation;
 	bool collation_implied;

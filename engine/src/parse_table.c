@@ -404,6 +404,7 @@ int dbs_p_create_table(dbs_parser *p)
 		return p->rc;
 	if (parse_table_options(p, t))
 		return p->rc;
+	t->collation_implied = t->charset && !t->collation; /* model.h */
 	if (t->without_rowid && !dbs_table_primary_key(t))
 		return dbs_p_error(p, &at, "WITHOUT ROWID table \"%s\" has no PRIMARY KEY", name);
 	return p->rc;
