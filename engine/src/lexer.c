@@ -38,6 +38,7 @@ void dbs_lex_init(dbs_lexer *lx, dbsync_dialect d, const char *src, size_t len)
 	lx->in_exec_comment = false;
 	lx->exec_line = lx->exec_col = 0;
 	lx->delim_len = 0;
+	lx->stmt_start = true;
 	lx->err = NULL;
 	lx->err_line = lx->err_col = 0;
 }
@@ -120,14 +121,15 @@ static bool psql_restrict(const dbs_lexer *lx)
 	return false;
 }
 
-/* At the start of a line: the mysql client's "DELIMITER xx" (any case; the
+/* At the start of a line between statements: the mysql client's "DELIMITER xx" (any case; the
  * delimiter runs to the next blank). Sets it (";" back to the default) and
  * consumes the line. */
 static bool mysql_delimiter(dbs_lexer *lx)
 {
 	static const char kw[] = "delimiter";
 	size_t n = sizeof kw - 1;
-	if (lx->dialect != DBSYNC_DIALECT_MYSQL || lx->col != 1 || lx->in_exec_comment || left(lx) <= n + 1)
+	if (lx->dialect != DBSYNC_DIALECT_MYSQL || lx->col != 1 || !lx->stmt_start || lx->in_exec_comment ||
+	    left(lx) <= n + 1)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (lower((unsigned char)lx->p[i]) != kw[i])
@@ -354,7 +356,7 @@ static int scan_op(dbs_lexer *lx, dbs_token *t)
 	return fail(lx, t->line, t->col, "unexpected character");
 }
 
-int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
+static int lex_one(dbs_lexer *lx, dbs_token *t)
 {
 	if (lx->err)
 		return -1;
@@ -480,6 +482,13 @@ int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
 		return 0;
 	}
 	return scan_op(lx, t);
+}
+
+int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
+{
+	int rc = lex_one(lx, t);
+	lx->stmt_start = !rc && (t->kind == DBS_TK_SEMI || t->kind == DBS_TK_EOF);
+	return rc;
 }
 
 const char *dbs_tok_kind_name(dbs_tok_kind k)

@@ -64,6 +64,7 @@ typedef struct dbs_lexer {
 	 * statement (DBS_TK_SEMI) and ';' is plain punctuation (DBS_TK_OP) */
 	char delim[16];
 	size_t delim_len;            /* 0: ';' as usual */
+	bool stmt_start;             /* no token since the last statement's end */
 	/* set when dbs_lex_next fails */
 	const char *err;
 	int err_line;

@@ -951,6 +951,13 @@ static void test_mysql_dump_idioms(void **state)
 	assert_non_null(strstr(s->views.items[0]->definition, "from `t`"));
 	dbsync_schema_free(s);
 
+	/* DELIMITER is a command only between statements: here it is a column */
+	static const char column_named[] = "CREATE TABLE d (\ndelimiter int,\nx int);";
+	s = parse_ok(DBSYNC_DIALECT_MYSQL, column_named, strlen(column_named));
+	assert_int_equal(s->tables.items[0]->columns.n, 2);
+	assert_string_equal(s->tables.items[0]->columns.items[0]->name, "delimiter");
+	dbsync_schema_free(s);
+
 	static const char *const refused[] = {
 		"DROP TABLE IF EXISTS `gone`;\nCREATE TABLE t (id int);",
 		"CREATE TABLE t (id int);\nDROP TABLE IF EXISTS t;",
