@@ -153,7 +153,9 @@ def test_sqlite_schema_dump_round_trip(tmp_path):
 
     empty = tmp_path / "empty.db"
     apply_to_empty(dump, "sqlite:///" + str(empty), expected)
-    assert sqlite_catalog(empty) == sqlite_catalog(db)
+    built = sqlite_catalog(empty)
+    assert built == sqlite_catalog(db)
+    assert built["book"][3] == (1, 0) and built["tagged"][3] == (0, 1)  # WITHOUT ROWID, STRICT
 
 
 # --- MariaDB -------------------------------------------------------------------
@@ -287,7 +289,12 @@ def test_mariadb_schema_dump_round_trip(my_server, tmp_path, drop_tables):
     plan_both_ways(dump, url % (rich, my_server), MY_NOT_HANDLED, lambda: my_catalog(my_server, rich))
 
     apply_to_empty(dump, url % (empty, my_server), MY_NOT_HANDLED)
-    assert my_catalog(my_server, empty) == my_catalog(my_server, rich)
+    built = my_catalog(my_server, empty)
+    assert built == my_catalog(my_server, rich)
+    assert ("legacy", "InnoDB", "latin1_swedish_ci", "") in built["tables"]
+    assert {(i[1], i[7], i[8]) for i in built["indexes"]} >= {("author_bio", "FULLTEXT", ""),
+                                                              ("place_spot", "SPATIAL", ""),
+                                                              ("book_title", "BTREE", "by title")}
 
 
 # --- PostgreSQL ----------------------------------------------------------------
@@ -343,6 +350,7 @@ CREATE INDEX author_created ON author (created DESC, name);
 CREATE INDEX author_meta ON author USING gin (meta);
 CREATE INDEX cyc_b_code_nulls ON cyc_b (code NULLS FIRST);
 COMMENT ON INDEX book_cheap IS 'cheap books';
+COMMENT ON CONSTRAINT book_isbn_key ON book IS 'one book per isbn';
 CREATE VIEW book_titles AS SELECT id, title FROM book;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.title := trim(NEW.title); RETURN NEW; END $$;
 CREATE TRIGGER book_touch BEFORE UPDATE ON book FOR EACH ROW EXECUTE FUNCTION touch();
@@ -394,6 +402,9 @@ def pg_catalog(server, db):
                          "ORDER BY 1, 2" % rel),
         "comments": q("SELECT c.relname, d.objsubid, d.description FROM pg_description d JOIN pg_class c "
                       "ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass WHERE %s ORDER BY 1, 2" % rel),
+        "constraint_comments": q("SELECT c.relname, k.conname, d.description FROM pg_description d "
+                                 "JOIN pg_constraint k ON k.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass "
+                                 "JOIN pg_class c ON c.oid = k.conrelid WHERE %s ORDER BY 1, 2" % rel),
     }
 
 
@@ -412,4 +423,10 @@ def test_postgres_schema_dump_round_trip(pg_server, tmp_path):
 
     pg(pg_server, "rt_empty", PG_PREREQUISITES)
     apply_to_empty(dump, url % "rt_empty", PG_NOT_HANDLED)
-    assert pg_catalog(pg_server, "rt_empty") == pg_catalog(pg_server, "rt_rich")
+    built = pg_catalog(pg_server, "rt_empty")
+    assert built == pg_catalog(pg_server, "rt_rich")
+    assert ("cyc_b", "cyc_b_code_nulls", "CREATE INDEX cyc_b_code_nulls ON public.cyc_b USING btree (code NULLS FIRST)") \
+        in built["indexes"]
+    assert built["constraint_comments"] == [("book", "book_isbn_key", "one book per isbn")]
+    assert {(c[0], c[2], c[11]) for c in built["columns"] if c[10] == "YES"} == {("author", "id", "BY DEFAULT"),
+                                                                                ("book", "id", "ALWAYS")}
