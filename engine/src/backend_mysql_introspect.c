@@ -586,16 +586,16 @@ static int on_trigger(my_intro *in, MYSQL_ROW row, const unsigned long *len)
  * know the tables' CHECKs, so nothing is planned from a guess. */
 static int refuse_blind_checks(dbsync_ctx *ctx, dbsync_conn *conn, const my_intro *in)
 {
-	if (in->checks_shown || !in->extras.n)
+	if (in->checks_shown || !in->s->tables.n)
 		return 0;
 	const char *db = in->mc->dbname ? in->mc->dbname : "the database";
 	char more[48] = "";
-	if (in->extras.n > 1)
-		snprintf(more, sizeof more, " (and %zu more)", in->extras.n - 1);
+	if (in->s->tables.n > 1)
+		snprintf(more, sizeof more, " (and %zu more)", in->s->tables.n - 1);
 	return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "cannot read the CHECK constraints of table `%s`%s on %s: "
 		"MariaDB shows them only to a user with a privilege on the whole database, and this user's grants on `%s` "
 		"are table-level only; grant SELECT on the database (GRANT SELECT ON `%s`.* TO ...) instead of on "
-		"each table", in->extras.items[0].t->name, more, conn->describe, db, db);
+		"each table", in->s->tables.items[0]->name, more, conn->describe, db, db);
 }
 
 static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
