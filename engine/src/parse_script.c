@@ -307,7 +307,10 @@ static bool my_dump_drop(dbs_parser *p)
 		}
 		for (size_t i = 0; view && i < p->s->views.n; i++)
 			if (dbs_name_eq(p->s->dialect, p->s->views.items[i]->name, d.name)) {
-				p->s->views.items[i] = p->s->views.items[--p->s->views.n];
+				/* the others keep their order */
+				memmove(&p->s->views.items[i], &p->s->views.items[i + 1],
+					(p->s->views.n - i - 1) * sizeof *p->s->views.items);
+				p->s->views.n--;
 				break;
 			}
 		if (!dbs_p_accept_kind(p, DBS_TK_COMMA))

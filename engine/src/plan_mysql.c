@@ -322,8 +322,8 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 	}
 	if ((diff & DBS_COL_COLLATION) && lc->type && wc->type) {
 		/* the collation the column gets: its own, else its table's (diff.c) */
-		const char *coll = wc->collation ? wc->collation : W->charset ? dbs_my_want_table_collation(L, W)
-			: L->collation;
+		const char *coll = wc->collation ? wc->collation
+			: W->charset || W->collation ? dbs_my_want_table_collation(L, W) : L->collation;
 		int64_t lost = -1;
 		if ((rc = dbs_my_count_charset_loss(p, L->name, lc->name, coll, &lost)))
 			return rc;
@@ -495,8 +495,11 @@ static int table_charset(dbs_planner *p, const dbs_table *L, const dbs_table *W)
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	dbs_my_alter(&b, L->name);
-	dbs_buf_puts(&b, "DEFAULT CHARACTER SET ");
-	dbs_render_word(&b, MY, W->charset);
+	dbs_buf_puts(&b, "DEFAULT");
+	if (W->charset) { /* the shadow reads both back; a table taken as parsed may name only COLLATE= */
+		dbs_buf_puts(&b, " CHARACTER SET ");
+		dbs_render_word(&b, MY, W->charset);
+	}
 	if (coll) {
 		dbs_buf_puts(&b, " COLLATE ");
 		dbs_render_word(&b, MY, coll);
@@ -504,7 +507,8 @@ static int table_charset(dbs_planner *p, const dbs_table *L, const dbs_table *W)
 	int rc = dbs_my_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "set the default charset of table `%s` to %s (collation %s; was %s, %s)",
-		L->name, W->charset, coll ? coll : "its default", L->charset ? L->charset : "?",
+		L->name, W->charset ? W->charset : "that of its collation", coll ? coll : "its default",
+		L->charset ? L->charset : "?",
 		L->collation ? L->collation : "?")))
 		return rc;
 	return p->plan->opts.alter_columns ? 0 : dbs_op_skip(p, op, "AUTO_ALTER_COLUMNS is off");
