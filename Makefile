@@ -71,7 +71,7 @@ test-py: test-py-django52 test-py-django6
 # once, each one's output printed whole when it ends; make's exit status says
 # whether any failed. On an idle 2-core machine the C suites and the wheel end
 # within the first minutes and the two Python suites (two workers each) set the
-# total: docs/architecture.md, "Tests", has the measured times.
+# total (docs/architecture.md, "Running the tests").
 test:
 	$(MAKE) --no-print-directory --output-sync=target -j5 \
 		test-c test-c-sanitize test-wheel test-py-django52 test-py-django6

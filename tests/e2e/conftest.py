@@ -20,6 +20,9 @@ needs a migrated one gets a server-side copy of the template (MariaDB has no
 database templates: e2e_my.MyDb.copy_tables; test_fixtures.py proves the copy
 equals a migrate-built database).
 
+Under pytest-xdist (`make test` runs two workers) each worker is a session of
+its own: its own servers, templates and temporary directories.
+
 A server that cannot start fails the tests that need it; only
 DBSYNC_ALLOW_MISSING_SERVERS=1 (never set by CI) skips them when the server
 is not installed at all.
