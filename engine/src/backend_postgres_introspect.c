@@ -90,7 +90,9 @@ static const char q_constraints[] =
 /* Indexes that back a constraint are that constraint's business. Storage
  * parameters come as "name=value,..." (reloptions); the last %s is
  * indnullsnotdistinct as above. Each part
- * is [attnum, expression, included, desc, opclass, collation]; opclass and
+ * is [attnum, expression, included, desc, opclass, collation, nulls reversed
+ * (NULLS FIRST ascending or NULLS LAST descending: indoption bits 1 and 2
+ * differ)]; opclass and
  * collation only where they differ from the default, as pg_get_indexdef
  * prints them. Only key columns have indclass / indoption / indcollation
  * entries. %s: indnkeyatts, which PostgreSQL 11 added (indnatts before). */
@@ -103,7 +105,8 @@ static const char q_indexes[] =
 	"s.k > %s, "
 	"COALESCE(i.indoption[s.k - 1] & 1 = 1, false), "
 	"CASE WHEN NOT opc.opcdefault THEN opc.opcname END, "
-	"CASE WHEN i.indcollation[s.k - 1] NOT IN (0, COALESCE(a.attcollation, 100)) THEN coll.collname END"
+	"CASE WHEN i.indcollation[s.k - 1] NOT IN (0, COALESCE(a.attcollation, 100)) THEN coll.collname END, "
+	"COALESCE(i.indoption[s.k - 1] & 3 IN (1, 2), false)"
 	") ORDER BY s.k) "
 	"FROM pg_catalog.generate_series(1, i.indnatts) s(k) "
 	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.k - 1] "
@@ -489,6 +492,7 @@ static int index_parts(pg_intro *in, const pg_rel *r, dbs_index *ix, const char 
 			rc = (part.column = part_column(r, json_array_get(p, 0))) ? 0 : ROW_CHANGED;
 		}
 		part.desc = json_is_true(json_array_get(p, 3));
+		part.nulls_reversed = json_is_true(json_array_get(p, 6));
 		if (!rc && json_is_string(opc) && !(part.opclass = json_str(in, opc)))
 			rc = ROW_OOM;
 		if (!rc && json_is_string(coll) && !(part.collation = json_str(in, coll)))

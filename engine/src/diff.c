@@ -47,6 +47,49 @@ bool dbs_column_autoincrement(dbsync_dialect d, const dbs_table *t, const dbs_co
 	return pk && pk->pk_autoincrement && pk->cols.n == 1 && dbs_name_eq(d, pk->cols.items[0], c->name);
 }
 
+const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want)
+{
+	if (want->collation_implied && dbs_ascii_ieq(live->charset, want->charset))
+		return live->collation;
+	return want->collation;
+}
+
+bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want)
+{
+	const char *coll = dbs_my_want_table_collation(live, want);
+	return (want->charset && !dbs_ascii_ieq(live->charset, want->charset)) ||
+		(coll && !dbs_ascii_ieq(live->collation, coll));
+}
+
+/* MySQL types that carry a collation (the catalog's COLLATION_NAME). */
+static bool my_type_collates(const char *type)
+{
+	static const char *const kinds[] = { "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum",
+		"set" };
+	for (size_t i = 0; type && i < sizeof kinds / sizeof *kinds; i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncmp(type, kinds[i], n) == 0 && (type[n] == '\0' || type[n] == '(' || type[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* A column's collation is read relative to its table's (NULL: the table's).
+ * When the desired table names its own, they are compared as the server
+ * applies them: a column that names none takes its table's. */
+static bool collation_eq(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
+	const dbs_table *want_t, const dbs_column *want)
+{
+	const char *l = live->collation, *w = want->collation;
+	if (d == DBSYNC_DIALECT_MYSQL && (want_t->charset || want_t->collation)) {
+		if (!l && my_type_collates(live->type))
+			l = live_t->collation;
+		if (!w && my_type_collates(want->type))
+			w = dbs_my_want_table_collation(live_t, want_t);
+	}
+	return dbs_ascii_ieq(l, w);
+}
+
 unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
 	const dbs_table *want_t, const dbs_column *want)
 {
@@ -68,7 +111,7 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 		diff |= DBS_COL_GENERATED;
 	if (dbs_column_autoincrement(d, live_t, live) != dbs_column_autoincrement(d, want_t, want))
 		diff |= DBS_COL_AUTOINCREMENT;
-	if (!dbs_ascii_ieq(live->collation, want->collation))
+	if (!collation_eq(d, live_t, live, want_t, want))
 		diff |= DBS_COL_COLLATION;
 	if (!dbs_ascii_ieq(live->identity, want->identity))
 		diff |= DBS_COL_IDENTITY;
@@ -135,9 +178,14 @@ bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 	    !method_eq(a->method, b->method) || !dbs_names_eq(d, &a->include, &b->include) ||
 	    !dbs_str_eq(a->options, b->options) || a->nulls_not_distinct != b->nulls_not_distinct)
 		return false;
+	/* MySQL keeps an index's comment in its definition (no ALTER changes it);
+	 * PostgreSQL's COMMENT ON INDEX is planned on its own */
+	if (d == DBSYNC_DIALECT_MYSQL && !dbs_str_eq(a->comment, b->comment))
+		return false;
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
 		if (!dbs_name_eq(d, p->column, q->column) || !dbs_str_eq(p->expr, q->expr) || p->desc != q->desc ||
+		    p->nulls_reversed != q->nulls_reversed ||
 		    !dbs_ascii_ieq(p->collation, q->collation) || !dbs_ascii_ieq(p->opclass, q->opclass) ||
 		    p->prefix_len != q->prefix_len || !dbs_str_eq(p->op, q->op))
 			return false;
@@ -331,6 +379,13 @@ int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const 
 		td->want = W;
 		td->live = dbs_schema_find_table(live, W->name);
 		if (td->live) {
+			/* MySQL: the table's default charset changes before a column
+			 * that takes it is added or modified */
+			if (out->dialect == DBSYNC_DIALECT_MYSQL && dbs_my_table_charset_differs(td->live, W)) {
+				dbs_change ch = { .kind = DBS_CH_TABLE_OPTIONS };
+				if (push(out, td, ch))
+					return dbs_error_oom(ctx);
+			}
 			if (diff_columns(out, td, live, want) || diff_constraints(out, td) || diff_indexes(out, td))
 				return dbs_error_oom(ctx);
 			if (td->live->without_rowid != W->without_rowid || td->live->strict != W->strict) {

@@ -18,7 +18,7 @@ typedef enum dbs_change_kind {
 	DBS_CH_DROP_CONSTRAINT,   /* live_con has no desired equal */
 	DBS_CH_ADD_INDEX,         /* want_ix missing (or redefined: `redefined`) */
 	DBS_CH_DROP_INDEX,        /* live_ix not desired (or redefined) */
-	DBS_CH_TABLE_OPTIONS      /* WITHOUT ROWID / STRICT differ */
+	DBS_CH_TABLE_OPTIONS      /* WITHOUT ROWID / STRICT differ; MySQL: the default charset/collation */
 } dbs_change_kind;
 
 /* What differs between two columns of the same name (bit set). */
@@ -74,6 +74,12 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
  * and never for PRIMARY KEY / FOREIGN KEY) and of two indexes (name excluded). */
 bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b);
 bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b);
+
+/* MySQL: the default collation the desired table asks of the live one, or
+ * NULL when its DDL names none (model.h), and whether the two tables' default
+ * charset or collation differ (never when the desired one names neither). */
+const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want);
+bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want);
 
 /* True when `c` is the column of a rowid table's one-column INTEGER PRIMARY KEY
  * (SQLite: an alias of the rowid, never NULL, whatever its declaration says). */

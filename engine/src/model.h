@@ -77,6 +77,9 @@ typedef struct dbs_index_part {
 	const char *column;          /* or NULL for an expression */
 	const char *expr;            /* canonical expression, or NULL */
 	bool desc;
+	/* PostgreSQL: NULLS FIRST on an ascending part, NULLS LAST on a
+	 * descending one (the other order is each direction's default) */
+	bool nulls_reversed;
 	const char *collation;       /* or NULL */
 	const char *opclass;         /* PostgreSQL operator class, or NULL */
 	int prefix_len;              /* MySQL prefix length, 0 when none */
@@ -113,6 +116,16 @@ typedef struct dbs_table {
 	const char *comment;
 	bool without_rowid;          /* SQLite */
 	bool strict;                 /* SQLite */
+	/* MySQL: the table's default character set and collation (what a column
+	 * that names none takes). Live: the catalog's. Desired: as the shadow read
+	 * them when the DDL names a charset or a collation; both NULL when it names
+	 * neither, which means "the database's default" and is never compared.
+	 * `collation_implied`: the DDL named only the charset, so `collation` is
+	 * that charset's default (NULL as parsed) and is compared only when the
+	 * charsets differ. */
+	const char *charset;
+	const char *collation;
+	bool collation_implied;
 	const char *source_sql;      /* the CREATE statement as read (introspection), or NULL */
 	/* introspection: why the engine could not read the table (its stored DDL
 	 * does not parse, ...); the planner skips it (plan_isolate.c). NULL when read. */

@@ -412,6 +412,21 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 static int parse_type(dbs_parser *p, dbs_column *col, const char *context)
 {
 	const dbs_token *t = dbs_p_peek(p, 0);
+	/* PostgreSQL: pg_dump qualifies a type of the schema dumped
+	 * ("public.mood"): read as the bare name, the schema checked like a table
+	 * name's; pg_catalog's are the built-in types */
+	dbs_tok_kind k2 = dbs_p_peek(p, 2)->kind;
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) &&
+	    dbs_p_peek(p, 1)->kind == DBS_TK_DOT && (k2 == DBS_TK_WORD || k2 == DBS_TK_QUOTED)) {
+		const dbs_token at = *t;
+		const char *schema;
+		if (dbs_p_name(p, &schema, "a schema name"))
+			return p->rc;
+		dbs_p_next(p); /* . */
+		if (strcmp(schema, "pg_catalog") != 0 && dbs_p_note_schema(p, schema, &at))
+			return p->rc;
+		t = dbs_p_peek(p, 0);
+	}
 	const char *start = t->start, *end = t->start;
 	for (;;) {
 		t = dbs_p_peek(p, 0);

@@ -305,6 +305,9 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 	t->comment = dbs_arena_strdup(a, st->comment);
 	t->without_rowid = st->without_rowid;
 	t->strict = st->strict;
+	t->charset = dbs_arena_strdup(a, st->charset);
+	t->collation = dbs_arena_strdup(a, st->collation);
+	t->collation_implied = st->collation_implied;
 	t->source_sql = dbs_arena_strdup(a, st->source_sql);
 	t->unreadable = st->unreadable ? dbs_arena_strdup(a, st->unreadable) : NULL;
 	for (size_t i = 0; i < st->columns.n; i++) {
@@ -382,7 +385,7 @@ static uint64_t fp_index(uint64_t h, const dbs_index *x)
 	for (size_t k = 0; k < x->parts.n; k++) {
 		const dbs_index_part *pt = &x->parts.items[k];
 		h = fp_str(fp_str(fp_str(fp_str(h, pt->column), pt->expr), pt->collation), pt->opclass);
-		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 2 + (pt->desc ? 1 : 0));
+		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 4 + (pt->desc ? 1 : 0) + (pt->nulls_reversed ? 2 : 0));
 	}
 	return h;
 }
@@ -395,6 +398,7 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 		const dbs_table *t = s->tables.items[i];
 		h = fp_str(fp_str(h, t->name), t->comment);
 		h = fp_int(h, (t->without_rowid ? 1 : 0) | (t->strict ? 2 : 0));
+		h = fp_str(fp_str(h, t->charset), t->collation);
 		for (size_t j = 0; j < t->columns.n; j++) {
 			const dbs_column *c = t->columns.items[j];
 			h = fp_str(fp_str(fp_str(h, c->name), c->type), c->default_expr);
