@@ -5,6 +5,11 @@
 #   pg-server.sh start DIR   initdb, start, create the database dbsync_test;
 #                            the last line of stdout is its URL
 #   pg-server.sh stop DIR    stop the server (immediate) and remove DIR
+#   pg-server.sh createdb DIR NAME   in the running server: the database NAME
+#                            and the role NAME_pw (password $DBSYNC_PG_PASSWORD),
+#                            so programs sharing one server never share a
+#                            database; the last line of stdout is its URL
+#   pg-server.sh dropdb DIR NAME     drop them again (idempotent)
 #
 # The data directory is in memory when /dev/shm is a tmpfs, else DIR/data
 # (scripts/server-memdir.sh says why and how to keep it on disk).
@@ -37,7 +42,7 @@ die() {
 }
 
 usage() {
-	echo "usage: pg-server.sh start|stop DIR" >&2
+	echo "usage: pg-server.sh start|stop DIR | createdb|dropdb DIR NAME" >&2
 	exit 2
 }
 
@@ -188,9 +193,56 @@ stop() {
 	rm -rf "$dir"
 }
 
-[ $# -eq 2 ] || usage
-case $1 in
-start) start "$2" ;;
-stop) stop "$2" ;;
+# psql as the superuser on the server in DIR, reading SQL from stdin.
+server_psql() {
+	dir=$1
+	shift
+	[ -e "$dir/$MARKER" ] || die "$dir was not made by pg-server.sh start"
+	bindir=$(find_bindir) || die "no PostgreSQL binaries found"
+	psql=$bindir/psql
+	[ -x "$psql" ] || psql=$(command -v psql) || die "no psql in $bindir nor on PATH"
+	as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$SUPERUSER" -d postgres "$@" >/dev/null
+}
+
+# NAME becomes an SQL identifier unquoted: lower-case letters, digits, _ only.
+check_name() {
+	case $1 in
+	'' | *[!a-z0-9_]*) die "the database name must be lower-case letters, digits and _: $1" ;;
+	esac
+}
+
+createdb() {
+	dir=$(cd "$1" && pwd -P) || die "no directory $1"
+	check_name "$2"
+	pw=${DBSYNC_PG_PASSWORD:-dbsync-test-secret}
+	printf '%s\n' "CREATE DATABASE $2;" "CREATE ROLE ${2}_pw LOGIN PASSWORD :'pw';" \
+		"GRANT ALL ON DATABASE $2 TO ${2}_pw;" | server_psql "$dir" -v pw="$pw" ||
+		die "cannot create the database $2"
+	echo "postgresql:///$2?host=$dir&user=$SUPERUSER"
+}
+
+dropdb() {
+	dir=$(cd "$1" && pwd -P) || die "no directory $1"
+	check_name "$2"
+	# FORCE: a test that failed midway may leave a connection open
+	printf '%s\n' "SET client_min_messages = warning;" "DROP DATABASE IF EXISTS $2 WITH (FORCE);" "DROP ROLE IF EXISTS ${2}_pw;" |
+		server_psql "$dir" || die "cannot drop the database $2"
+}
+
+case $# in
+2)
+	case $1 in
+	start) start "$2" ;;
+	stop) stop "$2" ;;
+	*) usage ;;
+	esac
+	;;
+3)
+	case $1 in
+	createdb) createdb "$2" "$3" ;;
+	dropdb) dropdb "$2" "$3" ;;
+	*) usage ;;
+	esac
+	;;
 *) usage ;;
 esac
