@@ -7,7 +7,8 @@
 #   scripts/mariadb-server.sh createdb DIR NAME   in the running server: the
 #       database NAME and the user NAME_pw (password `dbsync-secret-pw`), so
 #       programs sharing one server never share a database; prints its URL last
-#   scripts/mariadb-server.sh dropdb DIR NAME     drops them again (idempotent)
+#   scripts/mariadb-server.sh dropdb DIR NAME     drops them again, and every
+#       database named NAME__* (a program's extra ones); idempotent
 #
 # The data and temporary directories are in memory when /dev/shm is a tmpfs,
 # else under DIR (scripts/server-memdir.sh says why and how to keep them on disk).
@@ -204,7 +205,13 @@ createdb() {
 
 dropdb() {
 	name_db
-	client -e "DROP DATABASE IF EXISTS $name; DROP USER IF EXISTS '${name}_pw'@'localhost';"
+	# its extra databases: NAME__*, where _ is no wildcard
+	extra=$(client -N -B -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA
+		WHERE LEFT(SCHEMA_NAME, CHAR_LENGTH('${name}__')) = '${name}__'")
+	for db in $name $extra; do
+		client -e "DROP DATABASE IF EXISTS \`$db\`"
+	done
+	client -e "DROP USER IF EXISTS '${name}_pw'@'localhost';"
 }
 
 case "$cmd" in

@@ -9,7 +9,8 @@
 #                            and the role NAME_pw (password $DBSYNC_PG_PASSWORD),
 #                            so programs sharing one server never share a
 #                            database; the last line of stdout is its URL
-#   pg-server.sh dropdb DIR NAME     drop them again (idempotent)
+#   pg-server.sh dropdb DIR NAME     drop them again, and every database named
+#                            NAME__* (a program's extra ones); idempotent
 #
 # The data directory is in memory when /dev/shm is a tmpfs, else DIR/data
 # (scripts/server-memdir.sh says why and how to keep it on disk).
@@ -197,7 +198,8 @@ stop() {
 	rm -rf "$dir"
 }
 
-# psql as the superuser on the server in DIR, reading SQL from stdin.
+# psql as the superuser on the server in DIR, reading SQL from stdin; what
+# it prints goes to stdout only with -At (a query's rows).
 server_psql() {
 	dir=$1
 	shift
@@ -205,7 +207,10 @@ server_psql() {
 	bindir=$(find_bindir) || die "no PostgreSQL binaries found"
 	psql=$bindir/psql
 	[ -x "$psql" ] || psql=$(command -v psql) || die "no psql in $bindir nor on PATH"
-	as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$SUPERUSER" -d postgres "$@" >/dev/null
+	case ${1:-} in
+	-At) as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$SUPERUSER" -d postgres "$@" ;;
+	*) as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$SUPERUSER" -d postgres "$@" >/dev/null ;;
+	esac
 }
 
 # NAME becomes an SQL identifier unquoted: lower-case letters, digits, _ only.
@@ -230,10 +235,15 @@ dropdb() {
 	check_name "$2"
 	# a test that failed midway may leave a connection open (no DROP DATABASE
 	# ... WITH (FORCE): PostgreSQL 12 of `make test-matrix` lacks it)
-	printf '%s\n' "SET client_min_messages = warning;" \
-		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$2';" \
-		"DROP DATABASE IF EXISTS $2;" "DROP ROLE IF EXISTS ${2}_pw;" |
-		server_psql "$dir" || die "cannot drop the database $2"
+	# its extra databases: NAME__*, where _ is no wildcard
+	extra=$(echo "SELECT datname FROM pg_database WHERE starts_with(datname, '${2}__')" |
+		server_psql "$dir" -At) || die "cannot list the databases of $2"
+	for db in $2 $extra; do
+		printf '%s\n' "SET client_min_messages = warning;" \
+			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db';" \
+			"DROP DATABASE IF EXISTS \"$db\";"
+	done | server_psql "$dir" || die "cannot drop the database $2"
+	echo "DROP ROLE IF EXISTS ${2}_pw;" | server_psql "$dir" || die "cannot drop the role ${2}_pw"
 }
 
 case $# in

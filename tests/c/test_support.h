@@ -284,7 +284,16 @@ fail:
 	return -1;
 }
 
-/* Stop the server; on the shared one, drop this program's database only:
+/* The name of an extra database of this program, "<srv->db>__<suffix>", in
+ * out: the scripts' dropdb drops it with srv->db, and no other program on
+ * the shared server uses it. */
+static inline void test_server_extra_db(char *out, size_t cap, const test_server *srv, const char *suffix)
+{
+	if (snprintf(out, cap, "%s__%s", srv->db, suffix) >= (int)cap)
+		fail_msg("the database name %s__%s is too long", srv->db, suffix);
+}
+
+/* Stop the server; on the shared one, drop this program's databases only:
  * 0, or -1. */
 static inline int test_server_stop(const test_server *srv)
 {
