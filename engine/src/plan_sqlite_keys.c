@@ -187,11 +187,20 @@ static int refuse_table(dbs_planner *p, const dbs_table *kept, const dbs_constra
 	return refuse_new_references(p, ref, reason);
 }
 
+/* A table the caller chose to drop (drop_tables) takes its foreign keys along. */
+static bool dropped(const dbs_planner *p, const char *table)
+{
+	for (size_t i = 0; i < p->plan->opts.n_drop_tables; i++)
+		if (dbs_name_eq(D, p->plan->opts.drop_tables[i], table))
+			return true;
+	return false;
+}
+
 int dbs_sqlite_refuse_under_kept_fks(dbs_planner *p)
 {
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		if (dbs_schema_find_table((dbsync_schema *)p->want, t->name))
+		if (dbs_schema_find_table((dbsync_schema *)p->want, t->name) || dropped(p, t->name))
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
