@@ -7,7 +7,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV52 := .venv/django52
 VENV6 := .venv/django6
-PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=15
+# The Python suites run in PYTEST_WORKERS worker processes (pytest-xdist), each
+# with its own throwaway servers: a test spends most of its time waiting on a
+# server (CREATE DATABASE, catalog reads, a manage.py start), so two workers
+# per suite overlap that waiting. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=15 -n $(PYTEST_WORKERS)
 
 # Development and CI builds: every backend required (a missing -dev package
 # stops the build naming it) and warnings are errors. A user's `pip install .`
@@ -62,12 +67,14 @@ test-py-django6: deps-django6 build
 test-py: test-py-django52 test-py-django6
 
 # The suites share nothing (own build directories, virtualenvs, servers and
-# temporary directories) and mostly wait on their servers: two at a time,
-# each one's output printed whole when it ends. A failure stops after the
-# pair it is in; make's exit status says so.
+# temporary directories) and mostly wait on their servers, so all five run at
+# once, each one's output printed whole when it ends; make's exit status says
+# whether any failed. On an idle 2-core machine the C suites and the wheel end
+# within the first minutes and the two Python suites (two workers each) set the
+# total (docs/architecture.md, "Running the tests").
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
+	$(MAKE) --no-print-directory --output-sync=target -j5 \
+		test-c test-c-sanitize test-wheel test-py-django52 test-py-django6
 
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
 # proofs on every major 12..18, servers from the npm registry (docs/versions.md).
