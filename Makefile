@@ -110,8 +110,9 @@ test-wheel: deps
 	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py
 
 # The real-app corpus (tests/corpus/README.md): wagtail, allauth, oscar, reversion and
-# django.contrib built by migrate on SQLite, PostgreSQL and MariaDB. Slow (each backend
-# migrates about 150 tables of real apps), so it is not part of `make test` yet.
+# django.contrib built by migrate on SQLite, PostgreSQL and MariaDB. Most of its time is
+# that migrate, once per backend (about 150 tables of real apps); every test then works
+# on a copy, and Django starts once per backend (tests/corpus/worker.py).
 test-corpus: deps build
 	$(VENV52)/bin/python -m pip install -q --disable-pip-version-check -r tests/corpus/requirements-django52.txt
 	$(call pip_install,$(VENV52))

@@ -105,9 +105,10 @@ def backend(request):
     return request.param
 
 
-def test_migrate_built_database_is_left_alone_and_the_apps_still_work(corpus_migrated, backend):
+def test_migrate_built_database_is_left_alone_and_the_apps_still_work(corpus_migrated, backend, corpus_sizes):
     corpus = corpus_migrated
     before = corpus.schema_rows()
+    corpus_sizes[(backend, "built by migrate")] = corpus.size()
 
     # a. the only difference is oscar's real one; everything else is in sync
     check, report = run_report(corpus, "--check")
@@ -200,12 +201,14 @@ def test_drop_unmanaged_asks_for_it(corpus_migrated, backend):
         assert all(risks[name] == "data_loss" for _, _, name in expected), risks
 
 
-def test_empty_database_built_by_dbsync_equals_create_model_reference(corpus_empty, corpus_reference, backend):
+def test_empty_database_built_by_dbsync_equals_create_model_reference(corpus_empty, corpus_reference, backend,
+                                                                      corpus_sizes):
     # every model, Django's own apps too: the reference has them all
     run = corpus_empty.manage("dbsync", "--auto-approve", "--no-restriction", check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     corpus_reference.manage("corpus_reference")
     built, reference = corpus_empty.schema_rows(), corpus_reference.schema_rows()
+    corpus_sizes[(backend, "built by dbsync")] = corpus_empty.size()
     if backend == "sqlite":
         # the stored CREATE text is each writer's own spelling: compare what
         # SQLite derived from it instead (engine inspect is the same reader for both)
