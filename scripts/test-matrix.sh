@@ -53,7 +53,9 @@ py_counts() {
 for m in "${majors[@]}"; do
 	bindir=$(scripts/servers.sh pg "$m") || { status=1; echo "PostgreSQL $m: install failed" >>"$summary"; continue; }
 	ver=$("$bindir/postgres" --version | awk '{print $3}')
-	export DBSYNC_PG_BINDIR=$ROOT/${bindir#"$ROOT"/}
+	# servers.sh prints an absolute path (DBSYNC_SERVERS_DIR may lie outside the tree)
+	case $bindir in /*) ;; *) bindir=$ROOT/$bindir ;; esac
+	export DBSYNC_PG_BINDIR=$bindir
 	echo "== PostgreSQL $ver ($bindir)"
 	log=$OUT/pg$m-c.log
 	$MESON test -C "$BUILD" --print-errorlogs "${C_TESTS[@]}" >"$log" 2>&1 || status=1

@@ -77,10 +77,19 @@ static const char q_triggers[] =
 /* MariaDB names CHECKs per table and says whether one was written on a
  * column (LEVEL, 10.5.10+); MySQL names them per schema and keeps the table
  * in TABLE_CONSTRAINTS. */
+/* MariaDB shows CHECK_CONSTRAINTS rows only to a user with a privilege on
+ * the whole database (the scratch database's CREATE is enough) or SELECT on
+ * every database: with table-level grants alone the view is empty, and a table's CHECKs would look absent and be planned again.
+ * The second part of the query returns one row without a table name when the
+ * user has such a grant (SCHEMA_PRIVILEGES holds the grant's database pattern,
+ * which LIKE matches as the server does), in the same round trip. */
 static const char q_checks_mariadb[] =
 	"SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, %s "
 	"FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
-	"ORDER BY TABLE_NAME, CONSTRAINT_NAME";
+	"UNION ALL SELECT NULL, NULL, NULL, NULL FROM DUAL WHERE EXISTS (SELECT 1 FROM "
+	"information_schema.SCHEMA_PRIVILEGES WHERE DATABASE() LIKE TABLE_SCHEMA) "
+	"OR EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT') "
+	"ORDER BY 1, 2";
 static const char q_checks_mysql[] =
 	"SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, NULL "
 	"FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc "
@@ -101,6 +110,7 @@ typedef struct my_intro {
 	dbs_table *cur;
 	dbs_index *cur_index;
 	dbs_constraint *cur_con;
+	bool checks_shown;              /* MariaDB: the user may see CHECK_CONSTRAINTS */
 } my_intro;
 
 typedef int (*row_fn)(my_intro *in, MYSQL_ROW row, const unsigned long *len);
@@ -461,6 +471,10 @@ static dbs_column *column_of_clause(dbs_table *t, const char *clause)
 
 static int on_check(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 {
+	if (!row[0] && !row[1]) {
+		in->checks_shown = true; /* see q_checks_mariadb */
+		return 0;
+	}
 	dbs_table *t = row_table(in, row);
 	if (!t || !row[1] || !row[2])
 		return 0;
@@ -571,6 +585,22 @@ static int on_trigger(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 	return name && dbs_table_add_trigger(in->s, t, name, what ? what : "") ? 0 : -1;
 }
 
+/* A user who may not see CHECK_CONSTRAINTS (see q_checks_mariadb) cannot
+ * know the tables' CHECKs, so nothing is planned from a guess. */
+static int refuse_blind_checks(dbsync_ctx *ctx, dbsync_conn *conn, const my_intro *in)
+{
+	if (in->checks_shown || !in->extras.n)
+		return 0;
+	const char *db = in->mc->dbname ? in->mc->dbname : "the database";
+	char more[48] = "";
+	if (in->extras.n > 1)
+		snprintf(more, sizeof more, " (and %zu more)", in->extras.n - 1);
+	return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "cannot read the CHECK constraints of table `%s`%s on %s: "
+		"MariaDB shows them only to a user with a privilege on the whole database, and this user's grants on `%s` "
+		"are table-level only; grant SELECT on the database (GRANT SELECT ON `%s`.* TO ...) instead of on "
+		"each table", in->extras.items[0].t->name, more, conn->describe, db, db);
+}
+
 static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 {
 	const dbs_my_conn *mc = in->mc;
@@ -596,7 +626,8 @@ static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 	if (dbs_my_has_checks(mc)) {
 		if (mc->mariadb)
 			snprintf(sql, sizeof sql, q_checks_mariadb, mc->version >= 100510 ? "LEVEL" : "NULL");
-		if ((rc = run_query(ctx, conn, mc->mariadb ? sql : q_checks_mysql, in, on_check)))
+		if ((rc = run_query(ctx, conn, mc->mariadb ? sql : q_checks_mysql, in, on_check)) ||
+		    (mc->mariadb && (rc = refuse_blind_checks(ctx, conn, in))))
 			return rc;
 	}
 	for (size_t i = 0; i < in->s->tables.n; i++) {

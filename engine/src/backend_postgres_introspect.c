@@ -41,11 +41,15 @@ static const char q_tables[] =
 	"WHERE n.nspname = $1 AND (c.relkind = 'v' OR c.relkind IN ('r','p') AND NOT c.relispartition) "
 	"ORDER BY c.relname";
 
-/* %s: attgenerated, which PostgreSQL 12 added ('' before) */
+/* %s: attgenerated, which PostgreSQL 12 added ('' before); %s: whether the
+ * column's NOT NULL is NOT VALID. PostgreSQL 18 keeps each NOT NULL as a
+ * constraint (contype 'n': named, read only here, never as a CHECK) that may
+ * be NOT VALID: attnotnull is set, new NULLs are refused, yet old rows may
+ * still hold NULLs. */
 static const char q_columns[] =
 	"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
 	"a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, %s, "
-	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description "
+	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description, %s "
 	"FROM pg_catalog.pg_attribute a "
 	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -308,6 +312,7 @@ static int on_column(pg_intro *in, const PGresult *res, int row)
 	if (!type || !(c->type = dbs_type_canon(a, DBSYNC_DIALECT_POSTGRES, type, strlen(type))))
 		return ROW_OOM;
 	c->not_null = field_true(res, row, 4);
+	c->not_null_not_valid = field_true(res, row, 10);
 	const char *dflt = field(in, res, row, 5);
 	if (!dflt && !PQgetisnull(res, row, 5))
 		return ROW_OOM;
@@ -552,9 +557,15 @@ static int on_trigger(pg_intro *in, const PGresult *res, int row)
 	return dbs_table_add_trigger(in->s, r->t, PQgetvalue(res, row, 1), PQgetvalue(res, row, 2)) ? 0 : ROW_OOM;
 }
 
+/* PostgreSQL 18: the column's NOT NULL constraint is NOT VALID */
+static const char q_notnull_not_valid[] =
+	"EXISTS (SELECT FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid "
+	"AND nn.contype = 'n' AND nn.conkey[1] = a.attnum AND NOT nn.convalidated)";
+
 /* The catalog queries, in the order they are read, for this server. */
 typedef struct catalog_queries {
-	char cols[sizeof q_columns + 32], cons[sizeof q_constraints + 160], idx[sizeof q_indexes + 64];
+	char cols[sizeof q_columns + sizeof q_notnull_not_valid + 32], cons[sizeof q_constraints + 160],
+		idx[sizeof q_indexes + 64];
 	const char *sql[DBS_PG_CATALOG_QUERIES];
 } catalog_queries;
 
@@ -564,7 +575,8 @@ static const row_fn query_fn[DBS_PG_CATALOG_QUERIES] = { on_table, on_column, on
 
 static void catalog_queries_for(catalog_queries *q, int server_num)
 {
-	snprintf(q->cols, sizeof q->cols, q_columns, server_num >= 120000 ? "a.attgenerated" : "''::\"char\"");
+	snprintf(q->cols, sizeof q->cols, q_columns, server_num >= 120000 ? "a.attgenerated" : "''::\"char\"",
+		server_num >= 180000 ? q_notnull_not_valid : "false");
 	bool nnd = server_num >= 150000;
 	snprintf(q->cons, sizeof q->cons, q_constraints, nnd ? "CASE WHEN co.contype = 'u' THEN (SELECT "
 		"ci.indnullsnotdistinct FROM pg_catalog.pg_index ci WHERE ci.indexrelid = co.conindid) END" : "false");

@@ -55,7 +55,9 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 		diff |= DBS_COL_TYPE;
 	bool live_nn = live->not_null || dbs_is_rowid_alias(d, live_t, live);
 	bool want_nn = want->not_null || dbs_is_rowid_alias(d, want_t, want);
-	if (live_nn != want_nn)
+	/* an unvalidated NOT NULL is neither: SET NOT NULL validates it (old
+	 * NULLs counted first), DROP NOT NULL removes it */
+	if (live_nn != want_nn || live->not_null_not_valid)
 		diff |= DBS_COL_NOT_NULL;
 	/* MySQL's ON UPDATE CURRENT_TIMESTAMP goes with the default (MODIFY
 	 * COLUMN writes both); no other dialect reads one */

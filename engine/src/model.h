@@ -29,6 +29,7 @@ typedef struct dbs_column {
 	const char *name;
 	const char *type;            /* canonical declared type, or NULL */
 	bool not_null;
+	bool not_null_not_valid;     /* PostgreSQL 18, live: NOT NULL ... NOT VALID (old rows may hold NULLs) */
 	const char *default_expr;    /* canonical expression, or NULL */
 	const char *generated_expr;  /* GENERATED ALWAYS AS (expr), or NULL */
 	bool generated_stored;       /* STORED (else VIRTUAL) */

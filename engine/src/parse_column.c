@@ -303,6 +303,9 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 			dbs_p_next(p);
 			col->not_null = true;
 			dbs_p_conflict_clause(p);
+			/* PostgreSQL 18 keeps NOT NULL as a named constraint that may be
+			 * NO INHERIT; only the nullability is modeled (docs/parser.md) */
+			dbs_p_no_inherit(p, NULL);
 		} else if (dbs_p_accept(p, "NULL")) {
 			col->not_null = false;
 			dbs_p_conflict_clause(p);

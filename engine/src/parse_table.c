@@ -11,6 +11,9 @@ static bool at_table_constraint(dbs_parser *p)
 	if (dbs_tok_is(t, "CONSTRAINT") || dbs_tok_is(t, "PRIMARY") || dbs_tok_is(t, "UNIQUE") ||
 	    dbs_tok_is(t, "CHECK") || dbs_tok_is(t, "FOREIGN") || dbs_tok_is(t, "EXCLUDE"))
 		return true;
+	/* PostgreSQL 18's NOT NULL col (NOT is reserved: no column has that name) */
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_tok_is(t, "NOT") && dbs_p_at(p, 1, "NULL"))
+		return true;
 	return dbs_p_mysql(p) && (dbs_tok_is(t, "KEY") || dbs_tok_is(t, "INDEX") ||
 		dbs_tok_is(t, "FULLTEXT") || dbs_tok_is(t, "SPATIAL"));
 }
@@ -167,6 +170,20 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		if (!c || dbs_p_name_list(p, &c->cols, false, NULL, list_ctx) ||
 		    dbs_p_expect_kw(p, "REFERENCES", context) || dbs_p_references(p, c))
 			return p->rc;
+	} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "NULL")) {
+		/* PostgreSQL 18's table constraint NOT NULL col: the column's
+		 * nullability (its name and NO INHERIT are not modeled) */
+		dbs_p_next(p);
+		dbs_p_next(p);
+		const dbs_token at_col = *dbs_p_peek(p, 0);
+		const char *cn = NULL;
+		if (dbs_p_name(p, &cn, "a column name after NOT NULL"))
+			return p->rc;
+		dbs_column *col = dbs_table_find_column(p->s, t, cn);
+		if (!col)
+			return dbs_p_error(p, &at_col, "%s names column \"%s\", which no column before it defines", context, cn);
+		col->not_null = true;
+		dbs_p_no_inherit(p, NULL);
 	} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept(p, "EXCLUDE")) {
 		return parse_exclude(p, t, cname, context);
 	} else if (!cname && dbs_p_mysql(p) && (dbs_p_at(p, 0, "KEY") || dbs_p_at(p, 0, "INDEX") ||

@@ -223,6 +223,11 @@ class PgDb:
             return None
         if definition.startswith("UNIQUE (") and definition.count(",") == 0 and name.endswith("_uniq"):
             return None
+        # PostgreSQL 18 keeps every NOT NULL as a constraint named when the
+        # column is made (<table>_<column>_not_null) and not renamed with it:
+        # a migrate-built table keeps a renamed field's old column name there
+        if definition.startswith("NOT NULL ") and name.endswith("_not_null"):
+            return None
         return name
 
     def without_inline_unique_renames(self, ops, target):
@@ -290,10 +295,15 @@ class PgDb:
             }
 
         def label(name, c):
-            # names the server gives keys and checks written without one
+            # names the server gives keys and checks written without one, and
+            # PostgreSQL 18's NOT NULL constraints (see _constraint_label); the
+            # nullability itself is compared with the columns
             if c["primary_key"] or (c["unique"] and not c["index"] and len(c["columns"]) == 1
                                     and name.endswith(("_key", "_uniq"))) or \
                     (c["check"] and name.endswith("_check")):
+                return None
+            if not (c["unique"] or c["check"] or c["index"] or c.get("foreign_key")) and \
+                    len(c["columns"]) == 1 and name.endswith("_not_null"):
                 return None
             return name
 
