@@ -64,9 +64,13 @@ test-py: test-py-django52 test-py-django6
 # The suites share nothing (own build directories, virtualenvs, servers and
 # temporary directories) and mostly wait on their servers: two at a time,
 # each one's output printed whole when it ends. A failure stops after the
-# pair it is in; make's exit status says so.
+# pair it is in; make's exit status says so. CORPUS=1 adds the real-app corpus
+# to the first group (it installs into the Django 5.2 venv, so never next to
+# test-py-django52).
+CORPUS ?= 0
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-c test-c-sanitize test-wheel \
+		$(if $(filter 1,$(CORPUS)),test-corpus)
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-py-django52 test-py-django6
 
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
