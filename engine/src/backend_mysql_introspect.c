@@ -16,7 +16,8 @@
  *    null default, MySQL 8 gives the bare value and flags expressions with
  *    DEFAULT_GENERATED; both end as canonical expressions, strings quoted,
  *    no default_expr for NULL; current_timestamp() reads as CURRENT_TIMESTAMP;
- *  - a column's collation is kept only where it differs from its table's;
+ *  - a column's collation is kept only where it differs from its table's,
+ *    whose own default charset and collation the table carries;
  *  - a unique index over whole columns (no prefix, no expression, ascending)
  *    is a UNIQUE constraint, since MySQL has no other kind; one named after
  *    its only column is marked inline (how MySQL names an inline UNIQUE).
@@ -38,9 +39,11 @@
 #include "parse.h"
 
 static const char q_tables[] =
-	"SELECT t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, v.VIEW_DEFINITION "
+	"SELECT t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, v.VIEW_DEFINITION, "
+	"co.CHARACTER_SET_NAME "
 	"FROM information_schema.TABLES t LEFT JOIN information_schema.VIEWS v "
 	"ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME "
+	"LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = t.TABLE_COLLATION "
 	"WHERE t.TABLE_SCHEMA = DATABASE() "
 	"AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW') "
 	"ORDER BY t.TABLE_NAME";
@@ -97,16 +100,9 @@ static const char q_checks_mysql[] =
 	"WHERE tc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' "
 	"ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
-/* What a table row carries that the model has no place for. */
-typedef struct my_table_extra {
-	dbs_table *t;
-	const char *collation;        /* the table's default collation */
-} my_table_extra;
-
 typedef struct my_intro {
 	dbsync_schema *s;
 	const dbs_my_conn *mc;
-	DBS_VEC(my_table_extra) extras; /* parallel to s->tables */
 	dbs_table *cur;
 	dbs_index *cur_index;
 	dbs_constraint *cur_con;
@@ -194,8 +190,9 @@ static int on_table(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 		return -1;
 	if (!empty(row[2]) && !(t->comment = col(in, row, len, 2)))
 		return -1;
-	my_table_extra x = { t, col(in, row, len, 3) };
-	return DBS_VEC_PUSH(&in->s->arena, &in->extras, x);
+	if ((row[3] && !(t->collation = col(in, row, len, 3))) || (row[5] && !(t->charset = col(in, row, len, 5))))
+		return -1;
+	return 0;
 }
 
 static bool is_int_type(const char *dt)
@@ -589,16 +586,16 @@ static int on_trigger(my_intro *in, MYSQL_ROW row, const unsigned long *len)
  * know the tables' CHECKs, so nothing is planned from a guess. */
 static int refuse_blind_checks(dbsync_ctx *ctx, dbsync_conn *conn, const my_intro *in)
 {
-	if (in->checks_shown || !in->extras.n)
+	if (in->checks_shown || !in->s->tables.n)
 		return 0;
 	const char *db = in->mc->dbname ? in->mc->dbname : "the database";
 	char more[48] = "";
-	if (in->extras.n > 1)
-		snprintf(more, sizeof more, " (and %zu more)", in->extras.n - 1);
+	if (in->s->tables.n > 1)
+		snprintf(more, sizeof more, " (and %zu more)", in->s->tables.n - 1);
 	return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "cannot read the CHECK constraints of table `%s`%s on %s: "
 		"MariaDB shows them only to a user with a privilege on the whole database, and this user's grants on `%s` "
 		"are table-level only; grant SELECT on the database (GRANT SELECT ON `%s`.* TO ...) instead of on "
-		"each table", in->extras.items[0].t->name, more, conn->describe, db, db);
+		"each table", in->s->tables.items[0]->name, more, conn->describe, db, db);
 }
 
 static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
@@ -632,7 +629,7 @@ static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 	}
 	for (size_t i = 0; i < in->s->tables.n; i++) {
 		dbs_table *t = in->s->tables.items[i];
-		const char *table_coll = in->extras.items[i].collation;
+		const char *table_coll = t->collation;
 		for (size_t j = 0; j < t->columns.n; j++) {
 			dbs_column *c = t->columns.items[j];
 			if (c->collation && table_coll && strcmp(c->collation, table_coll) == 0)

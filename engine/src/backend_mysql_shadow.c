@@ -173,6 +173,24 @@ static void remember(dbs_my_conn *mc, dbs_buf *key, const dbsync_schema *result)
 static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired,
 	const bool *only, bool odd_strings);
 
+/* A table whose DDL names no charset nor collation takes the database's
+ * default, whatever it is: nothing to compare (model.h). One naming only the
+ * charset got that charset's default collation, compared only with another
+ * charset. */
+static void forget_unnamed_charsets(dbsync_schema *normalized, const dbsync_schema *desired)
+{
+	for (size_t i = 0; i < normalized->tables.n; i++) {
+		dbs_table *t = normalized->tables.items[i];
+		const dbs_table *parsed = dbs_schema_find_table((dbsync_schema *)desired, t->name);
+		if (!parsed || (!parsed->charset && !parsed->collation)) {
+			t->charset = NULL;
+			t->collation = NULL;
+		} else {
+			t->collation_implied = !parsed->collation;
+		}
+	}
+}
+
 /* Make the desired tables (those only[] marks, all when NULL), as the engine
  * renders them, in the shadow database and read them back. */
 static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
@@ -228,6 +246,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if (!(rc = dbs_my_introspect(out, ctx, conn))) {
 		/* the desired schema is not changed: only its name hash is (re)built */
 		dbs_schema_forget_invented_names(*out, (dbsync_schema *)desired);
+		forget_unnamed_charsets(*out, desired);
 		remember(mc, &key, *out);
 	}
 cleanup:

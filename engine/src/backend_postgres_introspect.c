@@ -23,6 +23,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "parse.h"
+#include "pg_identity.h"
 
 /* Partitions belong to their parent; the model has no place for them. */
 #define OWN_TABLES \
@@ -41,6 +42,21 @@ static const char q_tables[] =
 	"WHERE n.nspname = $1 AND (c.relkind = 'v' OR c.relkind IN ('r','p') AND NOT c.relispartition) "
 	"ORDER BY c.relname";
 
+/* The sequence a column owns: a serial's (dependency 'a', OWNED BY) or an
+ * identity's ('i'), named unqualified in the schema read, with its type and
+ * options (pg_sequence, PostgreSQL 10). */
+#define SEQUENCE_OWNED \
+	"LEFT JOIN LATERAL (SELECT CASE WHEN sn.nspname = $1 THEN pg_catalog.quote_ident(sc.relname) " \
+	"ELSE pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sc.relname) END AS name, " \
+	"pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, " \
+	"s.seqcache, s.seqcycle FROM pg_catalog.pg_depend dep " \
+	"JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid " \
+	"JOIN pg_catalog.pg_class sc ON sc.oid = s.seqrelid " \
+	"JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace " \
+	"WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
+	"AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.refobjid = a.attrelid " \
+	"AND dep.refobjsubid = a.attnum AND dep.deptype IN ('a','i') ORDER BY sc.relname LIMIT 1) sq ON true "
+
 /* %s: attgenerated, which PostgreSQL 12 added ('' before); %s: whether the
  * column's NOT NULL is NOT VALID. PostgreSQL 18 keeps each NOT NULL as a
  * constraint (contype 'n': named, read only here, never as a CHECK) that may
@@ -49,7 +65,8 @@ static const char q_tables[] =
 static const char q_columns[] =
 	"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
 	"a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, %s, "
-	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description, %s "
+	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description, %s, "
+	"sq.name, sq.type, sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle "
 	"FROM pg_catalog.pg_attribute a "
 	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -57,6 +74,7 @@ static const char q_columns[] =
 	"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 	"LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
 	DESCRIPTION("ds", "a.attrelid", "a.attnum")
+	SEQUENCE_OWNED
 	"WHERE " OWN_TABLES " AND a.attnum > 0 AND NOT a.attisdropped "
 	"ORDER BY a.attrelid, a.attnum";
 
@@ -76,7 +94,7 @@ static const char q_constraints[] =
 	"JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num) END, "
 	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred, "
 	"CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, "
-	"%s, dc.description, co.connoinherit "
+	"%s, dc.description, co.connoinherit, co.confmatchtype "
 	"FROM pg_catalog.pg_constraint co "
 	"JOIN pg_catalog.pg_class c ON c.oid = co.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -90,7 +108,9 @@ static const char q_constraints[] =
 /* Indexes that back a constraint are that constraint's business. Storage
  * parameters come as "name=value,..." (reloptions); the last %s is
  * indnullsnotdistinct as above. Each part
- * is [attnum, expression, included, desc, opclass, collation]; opclass and
+ * is [attnum, expression, included, desc, opclass, collation, nulls reversed
+ * (NULLS FIRST ascending or NULLS LAST descending: indoption bits 1 and 2
+ * differ)]; opclass and
  * collation only where they differ from the default, as pg_get_indexdef
  * prints them. Only key columns have indclass / indoption / indcollation
  * entries. %s: indnkeyatts, which PostgreSQL 11 added (indnatts before). */
@@ -103,7 +123,8 @@ static const char q_indexes[] =
 	"s.k > %s, "
 	"COALESCE(i.indoption[s.k - 1] & 1 = 1, false), "
 	"CASE WHEN NOT opc.opcdefault THEN opc.opcname END, "
-	"CASE WHEN i.indcollation[s.k - 1] NOT IN (0, COALESCE(a.attcollation, 100)) THEN coll.collname END"
+	"CASE WHEN i.indcollation[s.k - 1] NOT IN (0, COALESCE(a.attcollation, 100)) THEN coll.collname END, "
+	"COALESCE(i.indoption[s.k - 1] & 3 IN (1, 2), false)"
 	") ORDER BY s.k) "
 	"FROM pg_catalog.generate_series(1, i.indnatts) s(k) "
 	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.k - 1] "
@@ -297,6 +318,26 @@ static int on_table(pg_intro *in, const PGresult *res, int row)
 	return DBS_VEC_PUSH(&in->tmp, &in->rels, r) ? ROW_OOM : 0;
 }
 
+/* Columns 11..18 of the column query: the sequence the column owns. */
+static int owned_sequence(pg_intro *in, dbs_column *c, const PGresult *res, int row)
+{
+	if (!(c->sequence = field(in, res, row, 11)) || !(c->sequence_type = field(in, res, row, 12)))
+		return ROW_OOM;
+	if (!c->identity)
+		return 0;
+	dbs_pg_seq seq = {
+		.start = strtoll(PQgetvalue(res, row, 13), NULL, 10),
+		.increment = strtoll(PQgetvalue(res, row, 14), NULL, 10),
+		.min = strtoll(PQgetvalue(res, row, 15), NULL, 10),
+		.max = strtoll(PQgetvalue(res, row, 16), NULL, 10),
+		.cache = strtoll(PQgetvalue(res, row, 17), NULL, 10),
+		.cycle = field_true(res, row, 18),
+	};
+	bool oom = false;
+	c->identity_options = dbs_pg_identity_canon(&in->s->arena, c->sequence_type, &seq, &oom);
+	return oom ? ROW_OOM : 0;
+}
+
 static int on_column(pg_intro *in, const PGresult *res, int row)
 {
 	dbs_arena *a = &in->s->arena;
@@ -332,7 +373,7 @@ static int on_column(pg_intro *in, const PGresult *res, int row)
 		return ROW_OOM;
 	if (!PQgetisnull(res, row, 9) && !(c->comment = field(in, res, row, 9)))
 		return ROW_OOM;
-	return 0;
+	return PQgetisnull(res, row, 11) ? 0 : owned_sequence(in, c, res, row);
 }
 
 /* "{1,3}" (an int2[] as text) into names of r's columns. */
@@ -437,6 +478,7 @@ static int on_constraint(pg_intro *in, const PGresult *res, int row)
 	k->nulls_not_distinct = field_true(res, row, 15);
 	if (kind != DBS_CON_FOREIGN)
 		return 0;
+	k->match_full = field_char(res, row, 18) == 'f';
 	const char *ref = PQgetvalue(res, row, 6), *nsp = PQgetvalue(res, row, 7);
 	bool local = strcmp(nsp, in->schema) == 0 || (in->home && strcmp(nsp, in->home) == 0);
 	k->ref_table = local ? dbs_arena_strdup(&in->s->arena, ref)
@@ -489,6 +531,7 @@ static int index_parts(pg_intro *in, const pg_rel *r, dbs_index *ix, const char 
 			rc = (part.column = part_column(r, json_array_get(p, 0))) ? 0 : ROW_CHANGED;
 		}
 		part.desc = json_is_true(json_array_get(p, 3));
+		part.nulls_reversed = json_is_true(json_array_get(p, 6));
 		if (!rc && json_is_string(opc) && !(part.opclass = json_str(in, opc)))
 			rc = ROW_OOM;
 		if (!rc && json_is_string(coll) && !(part.collation = json_str(in, coll)))

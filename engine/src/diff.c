@@ -47,6 +47,49 @@ bool dbs_column_autoincrement(dbsync_dialect d, const dbs_table *t, const dbs_co
 	return pk && pk->pk_autoincrement && pk->cols.n == 1 && dbs_name_eq(d, pk->cols.items[0], c->name);
 }
 
+const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want)
+{
+	if (want->collation_implied && dbs_ascii_ieq(live->charset, want->charset))
+		return live->collation;
+	return want->collation;
+}
+
+bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want)
+{
+	const char *coll = dbs_my_want_table_collation(live, want);
+	return (want->charset && !dbs_ascii_ieq(live->charset, want->charset)) ||
+		(coll && !dbs_ascii_ieq(live->collation, coll));
+}
+
+/* MySQL types that carry a collation (the catalog's COLLATION_NAME). */
+static bool my_type_collates(const char *type)
+{
+	static const char *const kinds[] = { "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum",
+		"set" };
+	for (size_t i = 0; type && i < sizeof kinds / sizeof *kinds; i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncmp(type, kinds[i], n) == 0 && (type[n] == '\0' || type[n] == '(' || type[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* A column's collation is read relative to its table's (NULL: the table's).
+ * When the desired table names its own, they are compared as the server
+ * applies them: a column that names none takes its table's. */
+static bool collation_eq(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
+	const dbs_table *want_t, const dbs_column *want)
+{
+	const char *l = live->collation, *w = want->collation;
+	if (d == DBSYNC_DIALECT_MYSQL && (want_t->charset || want_t->collation)) {
+		if (!l && my_type_collates(live->type))
+			l = live_t->collation;
+		if (!w && my_type_collates(want->type))
+			w = dbs_my_want_table_collation(live_t, want_t);
+	}
+	return dbs_ascii_ieq(l, w);
+}
+
 unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
 	const dbs_table *want_t, const dbs_column *want)
 {
@@ -68,10 +111,16 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 		diff |= DBS_COL_GENERATED;
 	if (dbs_column_autoincrement(d, live_t, live) != dbs_column_autoincrement(d, want_t, want))
 		diff |= DBS_COL_AUTOINCREMENT;
-	if (!dbs_ascii_ieq(live->collation, want->collation))
+	if (!collation_eq(d, live_t, live, want_t, want))
 		diff |= DBS_COL_COLLATION;
-	if (!dbs_ascii_ieq(live->identity, want->identity))
+	if (!dbs_ascii_ieq(live->identity, want->identity) ||
+	    (want->identity && !dbs_str_eq(live->identity_options, want->identity_options)))
 		diff |= DBS_COL_IDENTITY;
+	/* a serial's sequence keeps its type when the column changes its own; an
+	 * identity's follows the column (the server sees to it) */
+	if (live->sequence_type && want->sequence_type && !live->identity && !want->identity &&
+	    strcmp(live->sequence_type, want->sequence_type) != 0)
+		diff |= DBS_COL_SEQUENCE;
 	return diff;
 }
 
@@ -111,7 +160,7 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 		return dbs_names_eq(d, &a->cols, &b->cols) && dbs_name_eq(d, a->ref_table, b->ref_table) &&
 			ref_cols_eq(d, a, b) && action_eq(a->on_delete, b->on_delete) &&
 			action_eq(a->on_update, b->on_update) && a->deferrable == b->deferrable &&
-			a->initially_deferred == b->initially_deferred;
+			a->initially_deferred == b->initially_deferred && a->match_full == b->match_full;
 	case DBS_CON_EXCLUDE:
 		return names_compatible(d, a, b) && a->exclude && b->exclude &&
 			dbs_index_equal(d, a->exclude, b->exclude) && a->deferrable == b->deferrable &&
@@ -135,9 +184,14 @@ bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 	    !method_eq(a->method, b->method) || !dbs_names_eq(d, &a->include, &b->include) ||
 	    !dbs_str_eq(a->options, b->options) || a->nulls_not_distinct != b->nulls_not_distinct)
 		return false;
+	/* MySQL keeps an index's comment in its definition (no ALTER changes it);
+	 * PostgreSQL's COMMENT ON INDEX is planned on its own */
+	if (d == DBSYNC_DIALECT_MYSQL && !dbs_str_eq(a->comment, b->comment))
+		return false;
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
 		if (!dbs_name_eq(d, p->column, q->column) || !dbs_str_eq(p->expr, q->expr) || p->desc != q->desc ||
+		    p->nulls_reversed != q->nulls_reversed ||
 		    !dbs_ascii_ieq(p->collation, q->collation) || !dbs_ascii_ieq(p->opclass, q->opclass) ||
 		    p->prefix_len != q->prefix_len || !dbs_str_eq(p->op, q->op))
 			return false;
@@ -189,20 +243,69 @@ static int diff_columns(dbs_diff *d, dbs_table_diff *td, const dbsync_schema *li
 	return 0;
 }
 
-/* Constraints pair up one to one; what is left on either side is a change. */
+static bool django_generated_name(const char *name);
+
+/* PostgreSQL renames a constraint or an index in place, so there a name
+ * given on both sides counts, foreign keys included; except two names both
+ * made by Django, which derives them from the table (a renamed table keeps
+ * the old ones, and Django sees no difference). */
+static bool pg_names_match(const char *live, const char *want)
+{
+	return !live || !want || strcmp(live, want) == 0 ||
+		(django_generated_name(live) && django_generated_name(want));
+}
+
+/* Definition equality, names aside. */
+static bool equal_but_name(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+{
+	dbs_constraint x = *a, y = *b;
+	x.name = y.name = NULL;
+	return dbs_constraint_equal(d, &x, &y);
+}
+
+/* Constraints pair up one to one; what is left on either side is a change.
+ * On PostgreSQL a desired named constraint whose definition is left over on
+ * the live side under another name is that one renamed. */
 static int diff_constraints(dbs_diff *d, dbs_table_diff *td)
 {
 	const dbs_table *L = td->live, *W = td->want;
+	bool pg = d->dialect == DBSYNC_DIALECT_POSTGRES;
 	bool *used = dbs_arena_alloc(&d->arena, L->constraints.n + 1);
-	if (!used)
+	const dbs_constraint **renamed = dbs_arena_alloc(&d->arena, (W->constraints.n + 1) * sizeof *renamed);
+	if (!used || !renamed)
+		return -1;
+	bool *paired = dbs_arena_alloc(&d->arena, W->constraints.n + 1);
+	if (!paired)
 		return -1;
 	for (size_t i = 0; i < W->constraints.n; i++) {
 		const dbs_constraint *wk = W->constraints.items[i];
-		bool found = false;
-		for (size_t j = 0; j < L->constraints.n && !found; j++)
-			if (!used[j] && dbs_constraint_equal(d->dialect, L->constraints.items[j], wk))
-				used[j] = found = true;
-		if (found)
+		for (size_t j = 0; j < L->constraints.n && !paired[i]; j++) {
+			const dbs_constraint *lk = L->constraints.items[j];
+			if (!used[j] && dbs_constraint_equal(d->dialect, lk, wk) &&
+			    (!pg || wk->kind != DBS_CON_FOREIGN || pg_names_match(lk->name, wk->name)))
+				used[j] = paired[i] = true;
+		}
+	}
+	for (size_t i = 0; pg && i < W->constraints.n; i++) {
+		const dbs_constraint *wk = W->constraints.items[i];
+		if (paired[i] || !wk->name || wk->kind == DBS_CON_PRIMARY)
+			continue;
+		for (size_t j = 0; j < L->constraints.n && !renamed[i]; j++) {
+			const dbs_constraint *lk = L->constraints.items[j];
+			if (!used[j] && lk->name && equal_but_name(d->dialect, lk, wk)) {
+				used[j] = paired[i] = true;
+				renamed[i] = lk;
+			}
+		}
+	}
+	for (size_t i = 0; i < W->constraints.n; i++) {
+		const dbs_constraint *wk = W->constraints.items[i];
+		if (renamed[i]) {
+			dbs_change ch = { .kind = DBS_CH_RENAME_CONSTRAINT, .live_con = renamed[i], .want_con = wk };
+			if (push(d, td, ch))
+				return -1;
+		}
+		if (paired[i])
 			continue;
 		dbs_change ch = { .kind = DBS_CH_ADD_CONSTRAINT, .want_con = wk };
 		if (push(d, td, ch))
@@ -293,6 +396,23 @@ static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
 				taken[j] = true;
 		renamed[i] = lx;
 	}
+	/* PostgreSQL: a live index no desired index names, equal to a desired one
+	 * no live index names, is that one under its old name: ALTER INDEX RENAME */
+	for (size_t i = 0; d->dialect == DBSYNC_DIALECT_POSTGRES && i < W->indexes.n; i++) {
+		const dbs_index *wx = W->indexes.items[i];
+		if (renamed[i] || find_index(d->dialect, L, wx->name))
+			continue;
+		for (size_t j = 0; j < L->indexes.n && !renamed[i]; j++) {
+			const dbs_index *lx = L->indexes.items[j];
+			if (taken[j] || find_index(d->dialect, W, lx->name) || !dbs_index_equal(d->dialect, lx, wx))
+				continue;
+			taken[j] = true;
+			renamed[i] = lx;
+			dbs_change ch = { .kind = DBS_CH_RENAME_INDEX, .live_ix = lx, .want_ix = wx };
+			if (push(d, td, ch))
+				return -1;
+		}
+	}
 	for (size_t i = 0; i < L->indexes.n; i++) {
 		const dbs_index *lx = L->indexes.items[i];
 		if (taken[i] || is_internal_index(d->dialect, lx))
@@ -331,6 +451,13 @@ int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const 
 		td->want = W;
 		td->live = dbs_schema_find_table(live, W->name);
 		if (td->live) {
+			/* MySQL: the table's default charset changes before a column
+			 * that takes it is added or modified */
+			if (out->dialect == DBSYNC_DIALECT_MYSQL && dbs_my_table_charset_differs(td->live, W)) {
+				dbs_change ch = { .kind = DBS_CH_TABLE_OPTIONS };
+				if (push(out, td, ch))
+					return dbs_error_oom(ctx);
+			}
 			if (diff_columns(out, td, live, want) || diff_constraints(out, td) || diff_indexes(out, td))
 				return dbs_error_oom(ctx);
 			if (td->live->without_rowid != W->without_rowid || td->live->strict != W->strict) {
@@ -375,6 +502,8 @@ const char *dbs_change_kind_name(dbs_change_kind k)
 	case DBS_CH_ADD_INDEX: return "add_index";
 	case DBS_CH_DROP_INDEX: return "drop_index";
 	case DBS_CH_TABLE_OPTIONS: return "table_options";
+	case DBS_CH_RENAME_CONSTRAINT: return "rename_constraint";
+	case DBS_CH_RENAME_INDEX: return "rename_index";
 	}
 	return "?";
 }

@@ -18,7 +18,10 @@ typedef enum dbs_change_kind {
 	DBS_CH_DROP_CONSTRAINT,   /* live_con has no desired equal */
 	DBS_CH_ADD_INDEX,         /* want_ix missing (or redefined: `redefined`) */
 	DBS_CH_DROP_INDEX,        /* live_ix not desired (or redefined) */
-	DBS_CH_TABLE_OPTIONS      /* WITHOUT ROWID / STRICT differ */
+	DBS_CH_TABLE_OPTIONS,     /* WITHOUT ROWID / STRICT differ; MySQL: the default charset/collation */
+	/* PostgreSQL: live_con / live_ix is want_con / want_ix under another name */
+	DBS_CH_RENAME_CONSTRAINT,
+	DBS_CH_RENAME_INDEX
 } dbs_change_kind;
 
 /* What differs between two columns of the same name (bit set). */
@@ -29,7 +32,8 @@ enum {
 	DBS_COL_GENERATED = 1u << 3,
 	DBS_COL_AUTOINCREMENT = 1u << 4,
 	DBS_COL_COLLATION = 1u << 5,
-	DBS_COL_IDENTITY = 1u << 6
+	DBS_COL_IDENTITY = 1u << 6,       /* identity kind or its sequence options */
+	DBS_COL_SEQUENCE = 1u << 7        /* the type of a serial's own sequence */
 };
 
 typedef struct dbs_change {
@@ -74,6 +78,12 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
  * and never for PRIMARY KEY / FOREIGN KEY) and of two indexes (name excluded). */
 bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b);
 bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b);
+
+/* MySQL: the default collation the desired table asks of the live one, or
+ * NULL when its DDL names none (model.h), and whether the two tables' default
+ * charset or collation differ (never when the desired one names neither). */
+const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want);
+bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want);
 
 /* True when `c` is the column of a rowid table's one-column INTEGER PRIMARY KEY
  * (SQLite: an alias of the rowid, never NULL, whatever its declaration says). */

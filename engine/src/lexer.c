@@ -37,6 +37,8 @@ void dbs_lex_init(dbs_lexer *lx, dbsync_dialect d, const char *src, size_t len)
 	lx->col = 1;
 	lx->in_exec_comment = false;
 	lx->exec_line = lx->exec_col = 0;
+	lx->delim_len = 0;
+	lx->stmt_start = true;
 	lx->err = NULL;
 	lx->err_line = lx->err_col = 0;
 }
@@ -119,6 +121,36 @@ static bool psql_restrict(const dbs_lexer *lx)
 	return false;
 }
 
+/* At the start of a line between statements: the mysql client's "DELIMITER xx" (any case; the
+ * delimiter runs to the next blank). Sets it (";" back to the default) and
+ * consumes the line. */
+static bool mysql_delimiter(dbs_lexer *lx)
+{
+	static const char kw[] = "delimiter";
+	size_t n = sizeof kw - 1;
+	if (lx->dialect != DBSYNC_DIALECT_MYSQL || lx->col != 1 || !lx->stmt_start || lx->in_exec_comment ||
+	    left(lx) <= n + 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)lx->p[i]) != kw[i])
+			return false;
+	if (lx->p[n] != ' ' && lx->p[n] != '\t')
+		return false;
+	const char *d = lx->p + n;
+	while (d < lx->end && (*d == ' ' || *d == '\t'))
+		d++;
+	size_t len = 0;
+	while (d + len < lx->end && d[len] != ' ' && d[len] != '\t' && d[len] != '\n' && d[len] != '\r')
+		len++;
+	if (len == 0 || len >= sizeof lx->delim)
+		return false;
+	memcpy(lx->delim, d, len);
+	lx->delim_len = len == 1 && d[0] == ';' ? 0 : len;
+	while (lx->p < lx->end && *lx->p != '\n')
+		advance(lx, 1);
+	return true;
+}
+
 /* Whitespace and comments. PostgreSQL block comments nest; the others do not. */
 static int skip_space(dbs_lexer *lx)
 {
@@ -129,6 +161,8 @@ static int skip_space(dbs_lexer *lx)
 		} else if ((c == '-' && peekc(lx, 1) == '-') || (c == '#' && lx->dialect == DBSYNC_DIALECT_MYSQL)) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				advance(lx, 1);
+		} else if ((c == 'D' || c == 'd') && mysql_delimiter(lx)) {
+			continue;
 		} else if (c == '\\' && lx->dialect == DBSYNC_DIALECT_POSTGRES && lx->col == 1 && psql_restrict(lx)) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				advance(lx, 1);
@@ -322,7 +356,7 @@ static int scan_op(dbs_lexer *lx, dbs_token *t)
 	return fail(lx, t->line, t->col, "unexpected character");
 }
 
-int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
+static int lex_one(dbs_lexer *lx, dbs_token *t)
 {
 	if (lx->err)
 		return -1;
@@ -343,11 +377,22 @@ int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
 	bool pg = lx->dialect == DBSYNC_DIALECT_POSTGRES;
 	unsigned char c = (unsigned char)*lx->p;
 	int c1 = peekc(lx, 1);
+	if (lx->delim_len && lx->delim_len <= left(lx) && memcmp(lx->p, lx->delim, lx->delim_len) == 0) {
+		t->kind = DBS_TK_SEMI;
+		t->len = lx->delim_len;
+		advance(lx, lx->delim_len);
+		return 0;
+	}
 	switch (c) {
 	case '(': t->kind = DBS_TK_LPAREN; t->len = 1; advance(lx, 1); return 0;
 	case ')': t->kind = DBS_TK_RPAREN; t->len = 1; advance(lx, 1); return 0;
 	case ',': t->kind = DBS_TK_COMMA; t->len = 1; advance(lx, 1); return 0;
-	case ';': t->kind = DBS_TK_SEMI; t->len = 1; advance(lx, 1); return 0;
+	case ';':
+		/* plain punctuation inside a DELIMITER block (a body's statements) */
+		t->kind = lx->delim_len ? DBS_TK_OP : DBS_TK_SEMI;
+		t->len = 1;
+		advance(lx, 1);
+		return 0;
 	case '\'':
 		t->kind = DBS_TK_STRING;
 		return scan_quoted(lx, t, 0, '\'', mysql, "unterminated string literal");
@@ -437,6 +482,13 @@ int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
 		return 0;
 	}
 	return scan_op(lx, t);
+}
+
+int dbs_lex_next(dbs_lexer *lx, dbs_token *t)
+{
+	int rc = lex_one(lx, t);
+	lx->stmt_start = !rc && (t->kind == DBS_TK_SEMI || t->kind == DBS_TK_EOF);
+	return rc;
 }
 
 const char *dbs_tok_kind_name(dbs_tok_kind k)

@@ -14,7 +14,8 @@
  * parsed like the rest, so nothing in them can slip past the parser. Only a
  * version no server has reached (900000 and above, as in MariaDB's sandbox
  * line "/" "*M!999999\\- enable the sandbox mode" for its own client) stays a
- * comment.
+ * comment. A "DELIMITER xx" line (the mysql client's command, as dumps of
+ * triggers and routines carry it) changes what ends a statement.
  */
 #ifndef DBS_LEXER_H
 #define DBS_LEXER_H
@@ -58,6 +59,12 @@ typedef struct dbs_lexer {
 	int col;
 	bool in_exec_comment;        /* inside a MySQL executable comment: its closing ends it */
 	int exec_line, exec_col;     /* where it opened */
+	/* MySQL: the statement delimiter a dump's "DELIMITER ;;" line set (a
+	 * mysql client command, read as a comment line): while set, it ends a
+	 * statement (DBS_TK_SEMI) and ';' is plain punctuation (DBS_TK_OP) */
+	char delim[16];
+	size_t delim_len;            /* 0: ';' as usual */
+	bool stmt_start;             /* no token since the last statement's end */
 	/* set when dbs_lex_next fails */
 	const char *err;
 	int err_line;

@@ -35,6 +35,16 @@ typedef struct dbs_column {
 	bool generated_stored;       /* STORED (else VIRTUAL) */
 	bool autoincrement;          /* SQLite AUTOINCREMENT, MySQL AUTO_INCREMENT */
 	const char *identity;        /* PostgreSQL: "ALWAYS" or "BY DEFAULT", else NULL */
+	/* PostgreSQL identity sequence options that differ from the defaults, in
+	 * the canonical form of pg_identity.h ("START WITH -200 INCREMENT BY 10
+	 * MINVALUE -500"), or NULL. Parsed: the options as written, minus SEQUENCE
+	 * NAME (the shadow reads them back canonical). */
+	const char *identity_options;
+	/* PostgreSQL, introspection only: the sequence the column owns (a serial's
+	 * or an identity's) as SQL (quoted; qualified when in another schema), and
+	 * its type as format_type() prints it; NULL when none. */
+	const char *sequence;
+	const char *sequence_type;
 	const char *collation;       /* COLLATE name, or NULL */
 	const char *charset;         /* MySQL, parsed: CHARACTER SET name, or NULL (the shadow renders it) */
 	const char *comment;         /* or NULL */
@@ -64,6 +74,7 @@ typedef struct dbs_constraint {
 	const char *on_update;
 	bool deferrable;
 	bool initially_deferred;
+	bool match_full;             /* FOREIGN, PostgreSQL: MATCH FULL (MATCH SIMPLE is the default) */
 	bool pk_autoincrement;       /* SQLite: PRIMARY KEY ... AUTOINCREMENT */
 	bool nulls_not_distinct;     /* UNIQUE NULLS NOT DISTINCT (PostgreSQL 15) */
 	bool no_inherit;             /* CHECK ... NO INHERIT (PostgreSQL) */
@@ -77,6 +88,9 @@ typedef struct dbs_index_part {
 	const char *column;          /* or NULL for an expression */
 	const char *expr;            /* canonical expression, or NULL */
 	bool desc;
+	/* PostgreSQL: NULLS FIRST on an ascending part, NULLS LAST on a
+	 * descending one (the other order is each direction's default) */
+	bool nulls_reversed;
 	const char *collation;       /* or NULL */
 	const char *opclass;         /* PostgreSQL operator class, or NULL */
 	int prefix_len;              /* MySQL prefix length, 0 when none */
@@ -113,6 +127,16 @@ typedef struct dbs_table {
 	const char *comment;
 	bool without_rowid;          /* SQLite */
 	bool strict;                 /* SQLite */
+	/* MySQL: the table's default character set and collation (what a column
+	 * that names none takes). Live: the catalog's. Desired: as the shadow read
+	 * them when the DDL names a charset or a collation; both NULL when it names
+	 * neither, which means "the database's default" and is never compared.
+	 * `collation_implied`: the DDL named only the charset, so `collation` is
+	 * that charset's default (NULL as parsed) and is compared only when the
+	 * charsets differ. */
+	const char *charset;
+	const char *collation;
+	bool collation_implied;
 	const char *source_sql;      /* the CREATE statement as read (introspection), or NULL */
 	/* introspection: why the engine could not read the table (its stored DDL
 	 * does not parse, ...); the planner skips it (plan_isolate.c). NULL when read. */

@@ -549,6 +549,8 @@ int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t le
 			break;
 		}
 	}
+	if (!p.rc)
+		dbs_p_check_drops(&p);
 	for (size_t i = 0; !p.rc && i < p.touched_n; i++)
 		if (dbs_table_normalize(s, p.touched[i]))
 			dbs_p_oom(&p);

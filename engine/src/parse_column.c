@@ -114,6 +114,11 @@ int dbs_p_references(dbs_parser *p, dbs_constraint *c)
 		} else if (dbs_p_accept(p, "MATCH")) {
 			if (dbs_p_peek(p, 0)->kind != DBS_TK_WORD)
 				return dbs_p_error(p, NULL, "expected a match type after MATCH in %s", p->stmt);
+			/* PostgreSQL enforces MATCH FULL; MySQL and SQLite read and ignore any */
+			if (dbs_p_at(p, 0, "FULL") && p->s->dialect == DBSYNC_DIALECT_POSTGRES)
+				c->match_full = true;
+			else if (dbs_p_at(p, 0, "PARTIAL") && p->s->dialect == DBSYNC_DIALECT_POSTGRES)
+				return dbs_p_error(p, NULL, "MATCH PARTIAL is not implemented by PostgreSQL, in %s", p->stmt);
 			dbs_p_next(p);
 		} else if (!dbs_p_deferrable(p, c)) {
 			break;
@@ -260,6 +265,74 @@ int dbs_p_default(dbs_parser *p, dbs_column *col, const char *context)
 	return dbs_p_sqlite(p) ? parse_default_sqlite(p, col, context) : parse_default_expr(p, col, context);
 }
 
+/* An optionally signed integer of a sequence option, appended to b. */
+static int option_number(dbs_parser *p, dbs_buf *b, const char *option, const char *context)
+{
+	const dbs_token *t = dbs_p_peek(p, 0);
+	if (t->kind == DBS_TK_OP && t->len == 1 && (*t->start == '-' || *t->start == '+')) {
+		if (*t->start == '-')
+			dbs_buf_putc(b, '-');
+		dbs_p_next(p);
+		t = dbs_p_peek(p, 0);
+	}
+	if (t->kind != DBS_TK_NUMBER || memchr(t->start, '.', t->len) || memchr(t->start, 'e', t->len) ||
+	    memchr(t->start, 'E', t->len))
+		return dbs_p_error(p, NULL, "expected an integer after %s in the identity options %s", option, context);
+	dbs_buf_put(b, t->start, t->len);
+	dbs_p_next(p);
+	return p->rc;
+}
+
+/* The sequence options of an identity, after its "(": kept as written in a
+ * fixed spelling (START WITH n, INCREMENT BY n, MINVALUE n, ...) for the
+ * shadow, which reads them back canonical (pg_identity.h). SEQUENCE NAME is
+ * read and not kept: the sequence's name is not compared. NO MINVALUE, NO
+ * MAXVALUE and NO CYCLE are the defaults. */
+static int identity_options(dbs_parser *p, dbs_column *col, const char *context)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	while (!p->rc && !dbs_p_accept_kind(p, DBS_TK_RPAREN)) {
+		size_t mark = b.len;
+		if (b.len)
+			dbs_buf_putc(&b, ' ');
+		if (dbs_p_accept(p, "SEQUENCE")) {
+			const char *ignored;
+			b.len = mark;
+			if (!dbs_p_expect_kw(p, "NAME", context))
+				dbs_p_qualified_name(p, &ignored, "the sequence name after SEQUENCE NAME");
+		} else if (dbs_p_accept(p, "START")) {
+			dbs_p_accept(p, "WITH");
+			dbs_buf_puts(&b, "START WITH ");
+			option_number(p, &b, "START WITH", context);
+		} else if (dbs_p_accept(p, "INCREMENT")) {
+			dbs_p_accept(p, "BY");
+			dbs_buf_puts(&b, "INCREMENT BY ");
+			option_number(p, &b, "INCREMENT BY", context);
+		} else if (dbs_p_at(p, 0, "MINVALUE") || dbs_p_at(p, 0, "MAXVALUE") || dbs_p_at(p, 0, "CACHE")) {
+			const char *word = dbs_p_at(p, 0, "MINVALUE") ? "MINVALUE" : dbs_p_at(p, 0, "MAXVALUE") ? "MAXVALUE" : "CACHE";
+			dbs_p_next(p);
+			dbs_buf_printf(&b, "%s ", word);
+			option_number(p, &b, word, context);
+		} else if (dbs_p_accept(p, "CYCLE")) {
+			dbs_buf_puts(&b, "CYCLE");
+		} else if (dbs_p_accept(p, "NO")) {
+			b.len = mark;
+			if (!dbs_p_accept(p, "MINVALUE") && !dbs_p_accept(p, "MAXVALUE") && !dbs_p_accept(p, "CYCLE"))
+				dbs_p_error(p, NULL, "expected MINVALUE, MAXVALUE or CYCLE after NO in the identity options %s",
+					context);
+		} else {
+			dbs_p_error(p, NULL, "unsupported identity option %s (START WITH, INCREMENT BY, MINVALUE, MAXVALUE, "
+				"CACHE, CYCLE and SEQUENCE NAME are read)", context);
+		}
+	}
+	if (!p->rc && b.len && !(col->identity_options = dbs_arena_strndup(&p->s->arena, b.ptr, b.len)))
+		dbs_p_oom(p);
+	if (!p->rc && !dbs_buf_ok(&b))
+		dbs_p_oom(p);
+	dbs_buf_free(&b);
+	return p->rc;
+}
+
 /* GENERATED ... after the word GENERATED was consumed (or AS directly). */
 int dbs_p_generated(dbs_parser *p, dbs_column *col, const char *context)
 {
@@ -281,10 +354,8 @@ int dbs_p_generated(dbs_parser *p, dbs_column *col, const char *context)
 			return p->rc;
 		}
 	}
-	if (dbs_p_accept_kind(p, DBS_TK_LPAREN)) { /* sequence options */
-		const char *s, *e;
-		dbs_p_balanced(p, &s, &e, context);
-	}
+	if (dbs_p_accept_kind(p, DBS_TK_LPAREN))
+		identity_options(p, col, context);
 	return p->rc;
 }
 
@@ -412,6 +483,21 @@ static int parse_column_constraints(dbs_parser *p, dbs_table *t, dbs_column *col
 static int parse_type(dbs_parser *p, dbs_column *col, const char *context)
 {
 	const dbs_token *t = dbs_p_peek(p, 0);
+	/* PostgreSQL: pg_dump qualifies a type of the schema dumped
+	 * ("public.mood"): read as the bare name, the schema checked like a table
+	 * name's; pg_catalog's are the built-in types */
+	dbs_tok_kind k2 = dbs_p_peek(p, 2)->kind;
+	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) &&
+	    dbs_p_peek(p, 1)->kind == DBS_TK_DOT && (k2 == DBS_TK_WORD || k2 == DBS_TK_QUOTED)) {
+		const dbs_token at = *t;
+		const char *schema;
+		if (dbs_p_name(p, &schema, "a schema name"))
+			return p->rc;
+		dbs_p_next(p); /* . */
+		if (strcmp(schema, "pg_catalog") != 0 && dbs_p_note_schema(p, schema, &at))
+			return p->rc;
+		t = dbs_p_peek(p, 0);
+	}
 	const char *start = t->start, *end = t->start;
 	for (;;) {
 		t = dbs_p_peek(p, 0);

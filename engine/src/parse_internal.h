@@ -30,6 +30,9 @@ typedef struct dbs_parser {
 	/* tables created or changed by this parse, to normalize at the end */
 	dbs_table **touched;
 	size_t touched_n, touched_cap;
+	/* MySQL: a dump's DROP TABLE/VIEW/SEQUENCE IF EXISTS, accepted only when
+	 * the file creates the object afterwards (dbs_p_check_drops) */
+	DBS_VEC(struct dbs_p_drop { const char *name; dbs_token at; /* its DROP */ }) drops;
 } dbs_parser;
 
 /* The token k places ahead (k < DBS_LOOKAHEAD); EOF after the end or an error. */
@@ -54,6 +57,11 @@ bool dbs_p_at_name(dbs_parser *p);
 bool dbs_p_at_name_k(dbs_parser *p, size_t k);
 /* Consume a name into the schema arena; `what` describes it for the error. */
 int dbs_p_name(dbs_parser *p, const char **out, const char *what);
+/* MySQL: USING, COMMENT, KEY_BLOCK_SIZE... after a key's columns (parse_table.c);
+ * an index's COMMENT goes to *comment when comment is not NULL. */
+int dbs_p_mysql_key_options(dbs_parser *p, const char *context, const char **comment);
+/* At the end of a script: refuse a DROP whose object the script does not create. */
+int dbs_p_check_drops(dbs_parser *p);
 /* [schema.]name of an object the script makes or changes: the model has one
  * namespace, so the schema part is recorded (dbs_p_note_schema: planning
  * refuses one that is not the schema synced) and dropped. */

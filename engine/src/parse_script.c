@@ -16,7 +16,8 @@
  *  - MySQL: a dump's SET NAMES / CHARACTER SET and SET of user variables
  *    (@saved_cs_client, @OLD_SQL_MODE...) and of the session variables listed
  *    in my_settings below, with plain values (no parentheses: no call, no
- *    subquery).
+ *    subquery); mariadb-dump's DROP TABLE/VIEW/SEQUENCE IF EXISTS of what the
+ *    file creates next, and its DO SETVAL (listed as not handled).
  */
 #include <stdio.h>
 #include <string.h>
@@ -266,6 +267,100 @@ static int my_set(dbs_parser *p, const dbs_token *first)
 	}
 }
 
+/*
+ * mariadb-dump writes "DROP TABLE IF EXISTS t" (and VIEW, SEQUENCE) before
+ * creating each object: in a schema file that is how the object is replaced,
+ * never removed. Such a DROP of plain names is read as that when the file
+ * creates every name afterwards (checked at the end, dbs_p_check_drops); a
+ * view the file defined before is forgotten, as the server would, so the
+ * dump's placeholder view gives way to the real one. Returns false, having
+ * consumed nothing, for any other DROP (refused as before).
+ */
+static bool my_dump_drop(dbs_parser *p)
+{
+	const dbs_token first = *dbs_p_peek(p, 0);
+	const dbs_token *kind = dbs_p_peek(p, 1);
+	if (!(dbs_tok_is(kind, "TABLE") || dbs_tok_is(kind, "VIEW") || dbs_tok_is(kind, "SEQUENCE")) ||
+	    !dbs_p_at(p, 2, "IF") || !dbs_p_at(p, 3, "EXISTS"))
+		return false;
+	bool view = dbs_tok_is(kind, "VIEW");
+	for (size_t i = 0; i < 4; i++)
+		dbs_p_next(p);
+	while (!p->rc) {
+		struct dbs_p_drop d = { .at = first };
+		dbs_tok_kind nk = dbs_p_peek(p, 0)->kind, after = dbs_p_peek(p, 1)->kind;
+		/* a plain name; anything qualified or more (CASCADE) is no dump's */
+		if ((nk != DBS_TK_WORD && nk != DBS_TK_QUOTED) || (after != DBS_TK_COMMA && !at_end(p, 1))) {
+			dbs_p_refuse(p, &first, reason(&first));
+			return true;
+		}
+		if (dbs_p_name(p, &d.name, "a name"))
+			return true;
+		/* a table the file made before would be removed, not replaced */
+		if (!view && dbs_schema_find_table(p->s, d.name)) {
+			dbs_p_refuse(p, &first, reason(&first));
+			return true;
+		}
+		if (DBS_VEC_PUSH(&p->s->arena, &p->drops, d)) {
+			dbs_p_oom(p);
+			return true;
+		}
+		for (size_t i = 0; view && i < p->s->views.n; i++)
+			if (dbs_name_eq(p->s->dialect, p->s->views.items[i]->name, d.name)) {
+				/* the others keep their order */
+				memmove(&p->s->views.items[i], &p->s->views.items[i + 1],
+					(p->s->views.n - i - 1) * sizeof *p->s->views.items);
+				p->s->views.n--;
+				break;
+			}
+		if (!dbs_p_accept_kind(p, DBS_TK_COMMA))
+			break;
+	}
+	return true;
+}
+
+/* mariadb-dump's "DO SETVAL(seq, n, 0)" after a CREATE SEQUENCE: the
+ * sequence's position, listed as not handled like the sequence. */
+static bool my_dump_setval(dbs_parser *p, const dbs_token *first)
+{
+	if (!dbs_p_at(p, 1, "SETVAL") || dbs_p_peek(p, 2)->kind != DBS_TK_LPAREN)
+		return false;
+	const dbs_token *n = dbs_p_peek(p, 3);
+	if (n->kind != DBS_TK_WORD && n->kind != DBS_TK_QUOTED)
+		return false;
+	dbs_p_next(p);
+	dbs_p_next(p);
+	dbs_p_next(p);
+	const char *name;
+	if (dbs_p_name(p, &name, "a sequence name"))
+		return true;
+	dbsync_unhandled u = { .kind = "DO SETVAL", .name = name, .line = first->line };
+	if (DBS_VEC_PUSH(&p->s->arena, &p->s->unhandled, u)) {
+		dbs_p_oom(p);
+		return true;
+	}
+	dbs_p_skip_statement(p);
+	return true;
+}
+
+int dbs_p_check_drops(dbs_parser *p)
+{
+	dbsync_schema *s = p->s;
+	for (size_t i = 0; i < p->drops.n && !p->rc; i++) {
+		const struct dbs_p_drop *d = &p->drops.items[i];
+		bool made = dbs_schema_find_table(s, d->name) != NULL;
+		for (size_t j = 0; !made && j < s->views.n; j++)
+			made = dbs_name_eq(s->dialect, s->views.items[j]->name, d->name);
+		for (size_t j = 0; !made && j < s->unhandled.n; j++)
+			made = strncmp(s->unhandled.items[j].kind, "CREATE ", 7) == 0 &&
+				dbs_name_eq(s->dialect, s->unhandled.items[j].name, d->name);
+		if (!made)
+			return dbs_p_refuse(p, &d->at, "it drops something the file does not create again; a desired "
+				"schema says what exists, and what it leaves out is dropped only through the drop options");
+	}
+	return p->rc;
+}
+
 int dbs_p_other_statement(dbs_parser *p)
 {
 	const dbs_token first = *dbs_p_peek(p, 0);
@@ -284,6 +379,10 @@ int dbs_p_other_statement(dbs_parser *p)
 	case DBSYNC_DIALECT_MYSQL:
 		if (dbs_tok_is(&first, "SET"))
 			return my_set(p, &first);
+		if (dbs_tok_is(&first, "DROP") && my_dump_drop(p))
+			return p->rc;
+		if (dbs_tok_is(&first, "DO") && my_dump_setval(p, &first))
+			return p->rc;
 		break;
 	case DBSYNC_DIALECT_SQLITE:
 		if (dbs_tok_is(&first, "PRAGMA") && dbs_p_at(p, 1, "foreign_keys")) {

@@ -63,12 +63,16 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 			return dbs_p_oom(p);
 		n = w - 1;
 	}
-	if (n >= 3 && dbs_tok_is(&tk[n - 2], "NULLS") && (dbs_tok_is(&tk[n - 1], "FIRST") || dbs_tok_is(&tk[n - 1], "LAST")))
+	int nulls = 0; /* 'F'irst, 'L'ast, or 0 when not written */
+	if (n >= 3 && dbs_tok_is(&tk[n - 2], "NULLS") && (dbs_tok_is(&tk[n - 1], "FIRST") || dbs_tok_is(&tk[n - 1], "LAST"))) {
+		nulls = dbs_tok_is(&tk[n - 1], "FIRST") ? 'F' : 'L';
 		n -= 2;
+	}
 	if (n >= 2 && (dbs_tok_is(&tk[n - 1], "ASC") || dbs_tok_is(&tk[n - 1], "DESC"))) {
 		part.desc = dbs_tok_is(&tk[n - 1], "DESC");
 		n--;
 	}
+	part.nulls_reversed = p->s->dialect == DBSYNC_DIALECT_POSTGRES && nulls == (part.desc ? 'L' : 'F');
 	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && n >= 2 && tk[n - 1].kind == DBS_TK_WORD &&
 	    (is_name_tok(p, &tk[n - 2]) || tk[n - 2].kind == DBS_TK_RPAREN) && !dbs_tok_is(&tk[n - 2], "COLLATE")) {
 		if (!(part.opclass = tok_name(p, &tk[n - 1])))
@@ -298,8 +302,10 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "TABLESPACE")) {
 			return dbs_p_error(p, NULL, "TABLESPACE is not supported in %s: dbsync does not move indexes "
 				"between tablespaces; leave it out", context);
+		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_at(p, 0, "COMMENT")) {
+			dbs_p_mysql_key_options(p, context, &ix->comment);
 		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
-			dbs_p_skip_statement(p); /* USING, COMMENT, ALGORITHM, LOCK, VISIBLE...: not modeled */
+			dbs_p_skip_statement(p); /* USING, ALGORITHM, LOCK, VISIBLE...: not modeled */
 		} else {
 			break;
 		}

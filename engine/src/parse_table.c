@@ -1,6 +1,7 @@
 /* CREATE TABLE and ALTER TABLE: the table body, table constraints and options. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parse.h"
 #include "parse_internal.h"
@@ -64,15 +65,25 @@ static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const c
 /* MySQL index options after a key's column list, in the forms SHOW CREATE
  * TABLE and people write: USING BTREE|HASH|RTREE, COMMENT 'text',
  * KEY_BLOCK_SIZE [=] n, WITH PARSER name, VISIBLE, INVISIBLE, IGNORED and
- * NOT IGNORED. None changes what the key holds; the server reads them
- * (the shadow compares what it keeps), so they are read and not modeled. */
-static int mysql_key_options(dbs_parser *p, const char *context)
+ * NOT IGNORED. None changes what the key holds. An index's COMMENT is kept
+ * in `*comment` (compared, docs/mysql.md); a PRIMARY or UNIQUE key's
+ * (comment NULL) and the rest are read and not modeled. */
+int dbs_p_mysql_key_options(dbs_parser *p, const char *context, const char **comment)
 {
 	while (!p->rc) {
+		bool is_comment = dbs_p_at(p, 0, "COMMENT");
 		if (dbs_p_accept(p, "USING") || dbs_p_accept(p, "COMMENT")) {
 			const dbs_token *v = dbs_p_peek(p, 0);
 			if (v->kind != DBS_TK_WORD && v->kind != DBS_TK_STRING)
 				return dbs_p_error(p, NULL, "expected an index type or a string in %s", context);
+			if (is_comment && comment && v->kind == DBS_TK_STRING) {
+				dbs_buf_clear(&p->scratch);
+				dbs_tok_value(&p->scratch, v, p->s->dialect);
+				if (!(*comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
+					return dbs_p_oom(p);
+				if (!**comment)
+					*comment = NULL; /* COMMENT '' is no comment, as the catalog has it */
+			}
 			dbs_p_next(p);
 		} else if (dbs_p_accept(p, "KEY_BLOCK_SIZE")) {
 			const dbs_token *eq = dbs_p_peek(p, 0);
@@ -127,7 +138,7 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		}
 		dbs_p_conflict_clause(p);
 		if (dbs_p_mysql(p))
-			mysql_key_options(p, context);
+			dbs_p_mysql_key_options(p, context, NULL);
 		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "UNIQUE")) {
@@ -152,7 +163,7 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		dbs_p_conflict_clause(p);
 		/* Django: UniqueConstraint(deferrable=...) */
 		if (dbs_p_mysql(p))
-			mysql_key_options(p, context);
+			dbs_p_mysql_key_options(p, context, NULL);
 		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "CHECK")) {
@@ -203,7 +214,7 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			dbs_p_next(p);
 		if (dbs_p_index_parts(p, t, ix))
 			return p->rc;
-		return mysql_key_options(p, context);
+		return dbs_p_mysql_key_options(p, context, &ix->comment);
 	} else {
 		return dbs_p_error(p, NULL, "expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY in %s", context);
 	}
@@ -262,9 +273,9 @@ static int mysql_option_value(dbs_parser *p, const dbs_table *t, const dbs_token
 	return p->rc;
 }
 
-/* MySQL table options: COMMENT is modeled; ENGINE, character set, collation,
- * AUTO_INCREMENT, ROW_FORMAT and the other storage options are read and not
- * compared (docs/parser.md); PARTITION BY is an error. */
+/* MySQL table options: COMMENT and the default character set and collation
+ * are modeled; ENGINE, AUTO_INCREMENT, ROW_FORMAT and the other storage
+ * options are read and not compared (docs/parser.md); PARTITION BY is an error. */
 static int mysql_table_options(dbs_parser *p, dbs_table *t)
 {
 	while (!p->rc) {
@@ -291,12 +302,32 @@ static int mysql_table_options(dbs_parser *p, dbs_table *t)
 		}
 		/* DEFAULT CHARSET=x, CHARACTER SET x, DEFAULT COLLATE=x, ENGINE=x ... */
 		dbs_p_accept(p, "DEFAULT");
-		if (dbs_p_accept(p, "CHARACTER"))
+		const char **into = NULL;
+		if (dbs_p_accept(p, "CHARACTER")) {
 			dbs_p_expect_kw(p, "SET", "after CHARACTER");
-		else
+			into = &t->charset;
+		} else {
+			w = dbs_p_peek(p, 0);
+			if (dbs_tok_is(w, "CHARSET"))
+				into = &t->charset;
+			else if (dbs_tok_is(w, "COLLATE"))
+				into = &t->collation;
 			dbs_p_next(p);
+		}
 		if (p->rc || mysql_option_value(p, t, &value))
 			return p->rc;
+		if (into) {
+			/* names are case-insensitive: kept lower case, as the catalog has them */
+			dbs_buf_clear(&p->scratch);
+			dbs_tok_value(&p->scratch, value, p->s->dialect);
+			char *v = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch));
+			if (!v)
+				return dbs_p_oom(p);
+			for (char *c = v; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+			*into = v;
+		}
 		dbs_p_next(p);
 	}
 	return p->rc;
@@ -340,6 +371,13 @@ int dbs_p_create_table(dbs_parser *p)
 	if (dbs_p_qualified_name(p, &name, "a table name after CREATE TABLE"))
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "CREATE TABLE \"%s\"", name);
+	/* SQLite's own tables (sqlite_sequence, sqlite_stat1): `.schema` prints
+	 * them, SQLite makes them itself and lets nobody else (the introspection
+	 * skips them too) */
+	if (dbs_p_sqlite(p) && strncasecmp(name, "sqlite_", 7) == 0) {
+		dbs_p_skip_statement(p);
+		return p->rc;
+	}
 	if (dbs_schema_find_table(p->s, name)) {
 		if (if_not_exists) {
 			dbs_p_skip_statement(p);
@@ -383,6 +421,7 @@ int dbs_p_create_table(dbs_parser *p)
 		return p->rc;
 	if (parse_table_options(p, t))
 		return p->rc;
+	t->collation_implied = t->charset && !t->collation; /* model.h */
 	if (t->without_rowid && !dbs_table_primary_key(t))
 		return dbs_p_error(p, &at, "WITHOUT ROWID table \"%s\" has no PRIMARY KEY", name);
 	return p->rc;

@@ -406,6 +406,8 @@ const char *dbsync_op_kind_name(dbsync_op_kind kind)
 	case DBSYNC_OP_DROP_INDEX: return "drop_index";
 	case DBSYNC_OP_COMMENT: return "comment";
 	case DBSYNC_OP_SKIP_TABLE: return "skip_table";
+	case DBSYNC_OP_RENAME_CONSTRAINT: return "rename_constraint";
+	case DBSYNC_OP_RENAME_INDEX: return "rename_index";
 	}
 	return "unknown";
 }

@@ -20,6 +20,7 @@ enum {
 	DBS_STAGE_RENAME,              /* renames: table renames (case fixes, old names) before anything names the table */
 	DBS_STAGE_DROP_FK,             /* PostgreSQL: foreign keys go before what they reference changes */
 	DBS_STAGE_DROP_INDEX,
+	DBS_STAGE_RENAME_KEYS,         /* PostgreSQL: constraints and indexes renamed, once dropped ones free their names */
 	DBS_STAGE_CREATE_TABLE,
 	DBS_STAGE_ALTER,
 	DBS_STAGE_ADD_INDEX,

@@ -320,6 +320,21 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 				: dbs_error_oom(p->ctx);
 		}
 	}
+	if ((diff & DBS_COL_COLLATION) && lc->type && wc->type) {
+		/* the collation the column gets: its own, else its table's (diff.c) */
+		const char *coll = wc->collation ? wc->collation
+			: W->charset || W->collation ? dbs_my_want_table_collation(L, W) : L->collation;
+		int64_t lost = -1;
+		if ((rc = dbs_my_count_charset_loss(p, L->name, lc->name, coll, &lost)))
+			return rc;
+		if (lost > 0) {
+			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " value%s that the "
+				"character set of %s cannot hold: converting it would turn those characters into '?'", wc->name,
+				L->name, dbs_my_field_ref(p, W->name, wc->name), lost, plural(lost), coll);
+			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
+				: dbs_error_oom(p->ctx);
+		}
+	}
 	if (wc->not_null && !lc->not_null && !wc->generated_expr) {
 		if ((rc = count_where(p, L->name, lc->name, "IS NULL", &nulls)))
 			return rc;
@@ -469,6 +484,36 @@ cleanup:
 	return rc;
 }
 
+/* The table's default charset and collation: what a column that names none
+ * takes from now on. The columns keep their own; those the desired table
+ * wants converted differ on their own (diff.c) and are modified after this. */
+static int table_charset(dbs_planner *p, const dbs_table *L, const dbs_table *W)
+{
+	const char *coll = dbs_my_want_table_collation(L, W);
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, DBSYNC_RISK_SAFE, L->name, NULL);
+	dbs_buf b = DBS_BUF_INIT;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_my_alter(&b, L->name);
+	dbs_buf_puts(&b, "DEFAULT");
+	if (W->charset) { /* the shadow reads both back; a table taken as parsed may name only COLLATE= */
+		dbs_buf_puts(&b, " CHARACTER SET ");
+		dbs_render_word(&b, MY, W->charset);
+	}
+	if (coll) {
+		dbs_buf_puts(&b, " COLLATE ");
+		dbs_render_word(&b, MY, coll);
+	}
+	int rc = dbs_my_put(p, op, &b);
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "set the default charset of table `%s` to %s (collation %s; was %s, %s)",
+		L->name, W->charset ? W->charset : "that of its collation", coll ? coll : "its default",
+		L->charset ? L->charset : "?",
+		L->collation ? L->collation : "?")))
+		return rc;
+	return p->plan->opts.alter_columns ? 0 : dbs_op_skip(p, op, "AUTO_ALTER_COLUMNS is off");
+}
+
 static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 {
 	const dbs_table *L = td->live, *W = td->want;
@@ -498,6 +543,10 @@ static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 			rc = dbs_my_drop_index(p, L, ch->live_ix);
 			break;
 		case DBS_CH_TABLE_OPTIONS:
+			rc = table_charset(p, L, W);
+			break;
+		case DBS_CH_RENAME_CONSTRAINT: /* PostgreSQL only (diff.c) */
+		case DBS_CH_RENAME_INDEX:
 			break;
 		}
 	}

@@ -51,6 +51,12 @@ int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out);
 int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
 	int64_t *out, const char **what);
 
+/* Values of `column` that the charset of collation `coll` cannot hold (a
+ * conversion would make them '?'): *out = -1 when no query ran (a Unicode
+ * target, or a name that is not a plain word), else the count. */
+int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *column, const char *coll,
+	int64_t *out);
+
 /* The first of `cols` the live table lacks and this plan does not add
  * (its ADD COLUMN was refused or skipped), or NULL. */
 const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const dbs_str_vec *cols);

@@ -474,6 +474,31 @@ static bool decimal_ps(const char *type, long *prec, long *scale)
 	return true;
 }
 
+int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *column, const char *coll,
+	int64_t *out)
+{
+	*out = -1;
+	/* a collation's name starts with its charset's ("latin1_swedish_ci") */
+	size_t n = strcspn(coll ? coll : "", "_");
+	if (!coll || n == 0 || n > 32 || (n == 7 && strncmp(coll, "utf8mb4", 7) == 0))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((coll[i] >= 'a' && coll[i] <= 'z') || (coll[i] >= '0' && coll[i] <= '9')))
+			return 0;
+	dbs_buf b = DBS_BUF_INIT, q = DBS_BUF_INIT;
+	dbs_quote_ident(&q, MY, column);
+	const char *c = dbs_buf_cstr(&q);
+	/* both sides in utf8mb4, which holds every character, compared byte for byte */
+	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
+	dbs_quote_ident(&b, MY, table);
+	dbs_buf_printf(&b, " WHERE %s IS NOT NULL AND CONVERT(CONVERT(%s USING %.*s) USING utf8mb4) COLLATE utf8mb4_bin "
+		"<> CONVERT(%s USING utf8mb4) COLLATE utf8mb4_bin", c, c, (int)n, coll, c);
+	int rc = dbs_buf_ok(&b) && dbs_buf_ok(&q) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
+	dbs_buf_free(&b);
+	dbs_buf_free(&q);
+	return rc;
+}
+
 int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
 	int64_t *out, const char **what)
 {

@@ -12,6 +12,7 @@
 #include "dialect.h"
 #include "plan_fill.h"
 #include "plan_postgres.h"
+#include "pg_identity.h"
 #include "render.h"
 
 static const char *plural(int64_t n)
@@ -224,11 +225,44 @@ static int tighten(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const d
 	return dbs_pg_put(pt, op);
 }
 
+/* An existing column becomes serial (bigserial, ...): the server makes the
+ * sequence only in CREATE TABLE and ADD COLUMN, so the plan makes it, as the
+ * shadow named and typed it, owned by the column, set past the rows, and
+ * then the column's default. */
+static int make_serial(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
+{
+	int rc;
+	dbs_buf_printf(&pt->sql, "CREATE SEQUENCE %s AS %s OWNED BY ", wc->sequence, wc->sequence_type);
+	dbs_quote_ident(&pt->sql, PG, pt->L->name);
+	dbs_buf_putc(&pt->sql, '.');
+	dbs_quote_ident(&pt->sql, PG, wc->name);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	dbs_buf_puts(&pt->sql, "SELECT pg_catalog.setval(");
+	dbs_quote_literal(&pt->sql, PG, wc->sequence);
+	dbs_buf_puts(&pt->sql, ", COALESCE(max(");
+	dbs_quote_ident(&pt->sql, PG, wc->name);
+	dbs_buf_puts(&pt->sql, "), 0) + 1, false) FROM ");
+	dbs_quote_ident(&pt->sql, PG, pt->L->name);
+	if ((rc = dbs_pg_put(pt, op)))
+		return rc;
+	alter_column(pt, wc->name);
+	dbs_buf_puts(&pt->sql, "SET DEFAULT ");
+	dbs_pg_put_default(&pt->sql, wc->default_expr);
+	return dbs_pg_put(pt, op);
+}
+
 static int set_default(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 {
+	dbs_column src = dbs_pg_source_column(pt->p, pt->W->name, wc);
+	if (wc->default_expr && !src.default_expr) {
+		/* written serial: the server's nextval() of the sequence it owns */
+		if (wc->sequence && wc->sequence_type)
+			return make_serial(pt, op, wc);
+		src.default_expr = wc->default_expr;
+	}
 	alter_column(pt, wc->name);
 	if (wc->default_expr) {
-		dbs_column src = dbs_pg_source_column(pt->p, pt->W->name, wc);
 		dbs_buf_puts(&pt->sql, "SET DEFAULT ");
 		dbs_pg_put_default(&pt->sql, src.default_expr);
 	} else {
@@ -237,14 +271,78 @@ static int set_default(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 	return dbs_pg_put(pt, op);
 }
 
-/* Identity added to a column with rows: its sequence must start past them. */
+/* Clauses were appended from `from` on, each with a leading space; the
+ * first's is one too many after "ALTER COLUMN c ". */
+static void drop_first_space(dbs_buf *b, size_t from)
+{
+	if (b->len > from && b->ptr[from] == ' ') {
+		memmove(b->ptr + from, b->ptr + from + 1, b->len - from - 1);
+		b->len--;
+		b->ptr[b->len] = '\0';
+	}
+}
+
+static int query_int(dbs_planner *p, dbs_buf *q, int64_t *out)
+{
+	int rc = dbs_buf_ok(q) ? p->conn->backend->query_int64(out, p->ctx, p->conn, dbs_buf_cstr(q))
+			       : dbs_error_oom(p->ctx);
+	dbs_buf_free(q);
+	return rc;
+}
+
+/* New identity options whose range leaves out the live sequence's position
+ * fail (the server checks it). Then, and only then, the sequence restarts:
+ * at the new START WITH, or past the rows when they reach beyond it (counted
+ * now), so no value it hands out is one the column holds. Appends
+ * " RESTART WITH n" to the ALTER COLUMN being written; the rows decide nothing
+ * else, the server refuses a restart outside the new range itself. */
+static int restart_if_outside(pg_table *pt, const dbs_column *lc, const dbs_column *wc)
+{
+	dbs_planner *p = pt->p;
+	if (!p->conn || !lc->sequence)
+		return 0;
+	dbs_pg_seq want;
+	dbs_pg_identity_values(wc->type, wc->identity_options, &want);
+	dbs_buf q = DBS_BUF_INIT;
+	int64_t last;
+	dbs_buf_printf(&q, "SELECT last_value FROM %s", lc->sequence);
+	int rc = query_int(p, &q, &last);
+	if (rc || (last >= want.min && last <= want.max))
+		return rc;
+	bool up = want.increment > 0;
+	int64_t edge = 0, rows = 0;
+	if ((rc = dbs_pg_count_rows(pt, &rows)))
+		return rc;
+	int64_t at = want.start;
+	if (rows > 0) {
+		dbs_buf_printf(&q, "SELECT %s(", up ? "max" : "min");
+		dbs_quote_ident(&q, PG, lc->name);
+		dbs_buf_puts(&q, ")::bigint FROM ");
+		dbs_quote_ident(&q, PG, pt->L->name);
+		if ((rc = query_int(p, &q, &edge)))
+			return rc;
+		if (up && edge >= at && edge < INT64_MAX)
+			at = edge + 1;
+		else if (!up && edge <= at && edge > INT64_MIN)
+			at = edge - 1;
+	}
+	dbs_buf_printf(&pt->sql, " RESTART WITH %" PRId64, at);
+	return 0;
+}
+
+/* Identity added to a column with rows: its sequence must start past them
+ * (unless its options choose a start: START WITH). */
 static int add_identity(pg_table *pt, dbs_op_build *op, const dbs_column *wc)
 {
 	int rc;
 	alter_column(pt, wc->name);
 	dbs_buf_printf(&pt->sql, "ADD GENERATED %s AS IDENTITY", wc->identity);
+	if (wc->identity_options)
+		dbs_buf_printf(&pt->sql, " (%s)", wc->identity_options);
 	if ((rc = dbs_pg_put(pt, op)))
 		return rc;
+	if (wc->identity_options && strstr(wc->identity_options, "START WITH"))
+		return 0; /* a chosen start is kept; rows past it are the user's to mind */
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_quote_ident(&q, PG, pt->L->name);
 	dbs_buf_puts(&pt->sql, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(");
@@ -310,6 +408,12 @@ static int alter(pg_table *pt, const dbs_change *ch)
 	}
 	if (retype && (rc = type_change(pt, op, lc, wc, diff, on)))
 		return rc;
+	if ((diff & DBS_COL_SEQUENCE) && lc->sequence) {
+		/* serial -> bigserial: the sequence must count as far as the column */
+		dbs_buf_printf(&pt->sql, "ALTER SEQUENCE %s AS %s", lc->sequence, wc->sequence_type);
+		if ((rc = dbs_pg_put(pt, op)))
+			return rc;
+	}
 	if ((diff & DBS_COL_DEFAULT) && (wc->default_expr || !default_first) && !wc->identity &&
 	    (rc = set_default(pt, op, wc)))
 		return rc;
@@ -323,9 +427,15 @@ static int alter(pg_table *pt, const dbs_change *ch)
 	}
 	if (identity_change && wc->identity) {
 		if (lc->identity) {
+			/* kind and stored options in one statement; the position stays */
 			alter_column(pt, wc->name);
-			dbs_buf_printf(&pt->sql, "SET GENERATED %s", wc->identity);
-			rc = dbs_pg_put(pt, op);
+			size_t before = pt->sql.len;
+			if (!dbs_ascii_ieq(lc->identity, wc->identity))
+				dbs_buf_printf(&pt->sql, " SET GENERATED %s", wc->identity);
+			dbs_pg_identity_sets(&pt->sql, lc->identity_options, wc->identity_options);
+			rc = restart_if_outside(pt, lc, wc);
+			drop_first_space(&pt->sql, before);
+			rc = rc ? rc : dbs_pg_put(pt, op);
 		} else {
 			rc = add_identity(pt, op, wc);
 		}

@@ -215,6 +215,48 @@ static int drop_constraint(dbs_planner *p, const char *table, const dbs_constrai
 	return skipped ? dbs_op_skip(p, op, "sync_indexes is off") : 0;
 }
 
+/* ---- renames ---- */
+
+/* A constraint or index the desired schema has under another name: renamed
+ * in place (the index behind a key follows its constraint), its comment set
+ * when that differs too. */
+static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
+{
+	bool con = ch->kind == DBS_CH_RENAME_CONSTRAINT;
+	const char *from = con ? ch->live_con->name : ch->live_ix->name;
+	const char *to = con ? ch->want_con->name : ch->want_ix->name;
+	const char *table = pt->L->name;
+	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_RENAME_KEYS, con ? DBSYNC_OP_RENAME_CONSTRAINT : DBSYNC_OP_RENAME_INDEX,
+		DBSYNC_RISK_SAFE, table, to);
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	dbs_buf b = DBS_BUF_INIT;
+	if (con) {
+		dbs_pg_alter_table(&b, table);
+		dbs_buf_puts(&b, "RENAME CONSTRAINT ");
+	} else {
+		dbs_buf_puts(&b, "ALTER INDEX ");
+	}
+	dbs_quote_ident(&b, PG, from);
+	dbs_buf_puts(&b, con ? " TO " : " RENAME TO ");
+	dbs_quote_ident(&b, PG, to);
+	int rc = dbs_pg_put_buf(p, op, &b);
+	const char *live_comment = con ? ch->live_con->comment : ch->live_ix->comment;
+	const char *want_comment = con ? ch->want_con->comment : ch->want_ix->comment;
+	if (!rc && !dbs_str_eq(live_comment, want_comment)) {
+		if (con)
+			dbs_pg_render_constraint_comment(&b, table, to, want_comment);
+		else
+			dbs_pg_render_comment(&b, "INDEX", to, NULL, want_comment);
+		rc = dbs_pg_put_buf(p, op, &b);
+	}
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "rename %s `%s` of `%s` to `%s`",
+		con ? kind_word(ch->live_con->kind) : "index", from, table, to)))
+		return rc;
+	return p->plan->opts.sync_indexes ? 0 : dbs_op_skip(p, op, "sync_indexes is off");
+}
+
 /* ---- indexes ---- */
 
 static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
@@ -340,6 +382,10 @@ int dbs_pg_plan_keys(pg_table *pt)
 			if (!index_on_extra(pt, ch->live_ix))
 				rc = index_op(p, pt, ch);
 			break;
+		case DBS_CH_RENAME_CONSTRAINT:
+		case DBS_CH_RENAME_INDEX:
+			rc = rename_op(p, pt, ch);
+			break;
 		default:
 			break;
 		}
@@ -351,6 +397,17 @@ int dbs_pg_plan_keys(pg_table *pt)
 
 /* ---- foreign keys whose key changes under them ---- */
 
+static bool index_has_column(const dbs_index *ix, const char *col)
+{
+	for (size_t i = 0; i < ix->parts.n; i++)
+		if (ix->parts.items[i].column && strcmp(ix->parts.items[i].column, col) == 0)
+			return true;
+	return false;
+}
+
+/* Whether column `col` of `table` changes type, is dropped, or loses a key
+ * (unique or primary constraint, unique index) over it: a foreign key that
+ * references it (or is on it) would be in the way (2BP01). */
 static bool key_col_retyped(const dbs_diff *d, const char *table, const char *col)
 {
 	const dbs_table_diff *td = dbs_diff_find(d, table);
@@ -359,8 +416,45 @@ static bool key_col_retyped(const dbs_diff *d, const char *table, const char *co
 		if (ch->kind == DBS_CH_ALTER_COLUMN && (ch->col_diff & DBS_COL_TYPE) &&
 		    strcmp(ch->live_col->name, col) == 0)
 			return true;
+		if (ch->kind == DBS_CH_DROP_COLUMN && strcmp(ch->live_col->name, col) == 0)
+			return true;
 		if (ch->kind == DBS_CH_DROP_CONSTRAINT && ch->live_con->kind != DBS_CON_FOREIGN &&
 		    ch->live_con->kind != DBS_CON_CHECK && dbs_pg_has_name(&ch->live_con->cols, col))
+			return true;
+		if (ch->kind == DBS_CH_DROP_INDEX && ch->live_ix->unique && index_has_column(ch->live_ix, col))
+			return true;
+	}
+	return false;
+}
+
+/* Whether desired table `table` has a key a foreign key over `cols` can
+ * reference: a primary key, a unique constraint or a plain unique index on
+ * exactly those columns (the referenced primary key when `cols` is empty). */
+static bool key_survives(const dbsync_schema *want, const char *table, const dbs_str_vec *cols)
+{
+	const dbs_table *t = dbs_schema_find_table((dbsync_schema *)want, table);
+	if (!t)
+		return false;
+	for (size_t i = 0; i < t->constraints.n; i++) {
+		const dbs_constraint *k = t->constraints.items[i];
+		if (k->kind == DBS_CON_PRIMARY && !cols->n)
+			return true;
+		if ((k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) && k->cols.n == cols->n) {
+			size_t hit = 0;
+			for (size_t c = 0; c < cols->n; c++)
+				hit += dbs_pg_has_name(&k->cols, cols->items[c]);
+			if (hit == cols->n)
+				return true;
+		}
+	}
+	for (size_t i = 0; i < t->indexes.n; i++) {
+		const dbs_index *ix = t->indexes.items[i];
+		if (!ix->unique || ix->where_expr || ix->parts.n != cols->n || !cols->n)
+			continue;
+		size_t hit = 0;
+		for (size_t c = 0; c < cols->n; c++)
+			hit += index_has_column(ix, cols->items[c]);
+		if (hit == cols->n)
 			return true;
 	}
 	return false;
@@ -375,28 +469,92 @@ static bool diff_drops(const dbs_diff *d, const char *table, const dbs_constrain
 	return false;
 }
 
+/* A foreign key of a table the desired schema does not have (left alone)
+ * references a key this plan takes away for good. Nothing of the referenced
+ * table changes then (its key and column changes hang together: a primary key
+ * moved, columns tightened for it), nor do the foreign keys added to
+ * reference it: all are refused, naming the foreign key in the way, before
+ * anything runs, instead of failing at apply with 2BP01. */
+static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_constraint *k)
+{
+	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`, which the desired "
+		"schema does not have (so it is left alone), depends on a key of `%s` that this change removes",
+		k->name, t->name, k->ref_table);
+	if (!reason)
+		return dbs_error_oom(p->ctx);
+	/* an added foreign key names the table it references as " REFERENCES <table>" */
+	dbs_buf refs = DBS_BUF_INIT;
+	dbs_buf_puts(&refs, " REFERENCES ");
+	dbs_quote_ident(&refs, PG, k->ref_table);
+	if (!dbs_buf_ok(&refs)) {
+		dbs_buf_free(&refs);
+		return dbs_error_oom(p->ctx);
+	}
+	const char *needle = dbs_buf_cstr(&refs);
+	size_t len = strlen(needle);
+	for (int s = 0; s < DBS_STAGE_COUNT; s++)
+		for (size_t i = 0; i < p->stages[s].n; i++) {
+			dbs_op_build *op = p->stages[s].items[i];
+			bool hit = op->op.table && strcmp(op->op.table, k->ref_table) == 0 &&
+				op->op.kind != DBSYNC_OP_COMMENT;
+			for (size_t q = 0; !hit && op->op.kind == DBSYNC_OP_ADD_FOREIGN_KEY && q < op->sql.n; q++) {
+				const char *at = strstr(op->sql.items[q], needle);
+				hit = at && (at[len] == ' ' || at[len] == '\0');
+			}
+			if (hit && op->op.status != DBSYNC_STATUS_REFUSED) {
+				op->op.status = DBSYNC_STATUS_REFUSED;
+				op->op.reason = reason;
+			}
+		}
+	dbs_buf_free(&refs);
+	return 0;
+}
+
 /* A foreign key whose own or referenced columns change type, or whose
  * referenced key is replaced, is dropped before and added back after, as
  * Django's alter_field does. */
+/* Whether the key columns of foreign key k (of table t) or the ones it
+ * references change under it. */
+static bool fk_moves(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept)
+{
+	bool moves = false;
+	for (size_t c = 0; c < k->cols.n && !moves && !kept; c++)
+		moves = key_col_retyped(&p->diff, t->name, k->cols.items[c]);
+	for (size_t c = 0; c < k->ref_cols.n && !moves; c++)
+		moves = key_col_retyped(&p->diff, k->ref_table, k->ref_cols.items[c]);
+	return moves;
+}
+
 int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 {
 	if (!p->plan->opts.sync_indexes || !p->plan->opts.alter_columns)
 		return 0;
+	/* first the tables whose key changes a table left alone is in the way of:
+	 * nothing of theirs changes, so nothing moves under their foreign keys */
+	dbs_str_vec blocked = { 0 };
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		if (!dbs_schema_find_table((dbsync_schema *)p->want, t->name))
+		if (dbs_schema_find_table((dbsync_schema *)p->want, t->name))
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || diff_drops(&p->diff, t->name, k))
+			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !fk_moves(p, t, k, true) ||
+			    key_survives(p->want, k->ref_table, &k->ref_cols))
 				continue;
-			bool moves = false;
-			for (size_t c = 0; c < k->cols.n && !moves; c++)
-				moves = key_col_retyped(&p->diff, t->name, k->cols.items[c]);
-			for (size_t c = 0; c < k->ref_cols.n && !moves; c++)
-				moves = key_col_retyped(&p->diff, k->ref_table, k->ref_cols.items[c]);
-			if (!moves)
+			int rc = refuse_under_kept_fk(p, t, k);
+			if (rc || (rc = DBS_VEC_PUSH(&p->plan->arena, &blocked, k->ref_table) ? dbs_error_oom(p->ctx) : 0))
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < p->live->tables.n; i++) {
+		const dbs_table *t = p->live->tables.items[i];
+		bool kept = !dbs_schema_find_table((dbsync_schema *)p->want, t->name);
+		for (size_t j = 0; j < t->constraints.n; j++) {
+			const dbs_constraint *k = t->constraints.items[j];
+			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || diff_drops(&p->diff, t->name, k) ||
+			    dbs_pg_has_name(&blocked, k->ref_table) || !fk_moves(p, t, k, kept))
 				continue;
+			/* a table left alone gets its key back: the key it needs is there again */
 			int rc = drop_constraint(p, t->name, k, false, " (its key changes; added back after)");
 			if (rc || (rc = dbs_pg_add_constraint(p, NULL, t->name, k, false, NULL)))
 				return rc;
@@ -404,4 +562,3 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 	}
 	return 0;
 }
-

@@ -432,7 +432,9 @@ static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 		case DBS_CH_DROP_CONSTRAINT: rc = on_constraint(&tp, ch); break;
 		case DBS_CH_TABLE_OPTIONS: rc = on_table_options(&tp); break;
 		case DBS_CH_ADD_INDEX:
-		case DBS_CH_DROP_INDEX: break;
+		case DBS_CH_DROP_INDEX:
+		case DBS_CH_RENAME_CONSTRAINT: /* PostgreSQL only (diff.c) */
+		case DBS_CH_RENAME_INDEX: break;
 		}
 	}
 	if (rc)

@@ -96,7 +96,7 @@ bool dbs_expr_is_literal(const char *e, bool allow_current)
 
 /* A collation, index method or operator class: bare when a plain word (as
  * the catalogs print them), quoted otherwise, so no name can end a clause. */
-static void put_word(dbs_buf *out, dbsync_dialect d, const char *w)
+void dbs_render_word(dbs_buf *out, dbsync_dialect d, const char *w)
 {
 	bool plain = *w != '\0';
 	for (const char *c = w; *c && plain; c++)
@@ -139,6 +139,8 @@ static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint 
 		dbs_buf_putc(out, ' ');
 		put_ident_list(out, d, &k->ref_cols);
 	}
+	if (k->match_full && d == DBSYNC_DIALECT_POSTGRES)
+		dbs_buf_puts(out, " MATCH FULL");
 	if (k->on_delete)
 		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 	if (k->on_update)
@@ -212,7 +214,7 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 		dbs_buf_printf(out, " %s", c->type);
 	if (c->charset && d == DBSYNC_DIALECT_MYSQL) {
 		dbs_buf_puts(out, " CHARACTER SET ");
-		put_word(out, d, c->charset);
+		dbs_render_word(out, d, c->charset);
 	}
 	if (c->collation && d == DBSYNC_DIALECT_POSTGRES) {
 		/* PostgreSQL collations are catalog names ("C", "de-DE-x-icu"): quoted */
@@ -220,7 +222,7 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 		dbs_quote_ident(out, d, c->collation);
 	} else if (c->collation) {
 		dbs_buf_puts(out, " COLLATE ");
-		put_word(out, d, c->collation);
+		dbs_render_word(out, d, c->collation);
 	}
 	if (c->default_expr) {
 		if (dbs_expr_is_literal(c->default_expr, true))
@@ -230,6 +232,8 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	}
 	if (c->identity)
 		dbs_buf_printf(out, " GENERATED %s AS IDENTITY", c->identity);
+	if (c->identity && c->identity_options)
+		dbs_buf_printf(out, " (%s)", c->identity_options);
 	if (c->generated_expr) {
 		dbs_buf_printf(out, " GENERATED ALWAYS AS (%s) %s", c->generated_expr,
 			c->generated_stored ? "STORED" : "VIRTUAL");
@@ -313,6 +317,14 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 		dbs_buf_puts(out, " WITHOUT ROWID");
 	if (t->strict)
 		dbs_buf_puts(out, t->without_rowid ? ", STRICT" : " STRICT");
+	if (t->charset && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " DEFAULT CHARSET=");
+		dbs_render_word(out, d, t->charset);
+	}
+	if (t->collation && !t->collation_implied && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " COLLATE=");
+		dbs_render_word(out, d, t->collation);
+	}
 	if (t->comment && d == DBSYNC_DIALECT_MYSQL) {
 		dbs_buf_puts(out, " COMMENT=");
 		dbs_quote_literal(out, d, t->comment);
@@ -340,14 +352,16 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 			dbs_quote_ident(out, d, p->collation);
 		} else if (p->collation) {
 			dbs_buf_puts(out, " COLLATE ");
-			put_word(out, d, p->collation);
+			dbs_render_word(out, d, p->collation);
 		}
 		if (p->opclass) {
 			dbs_buf_putc(out, ' ');
-			put_word(out, d, p->opclass);
+			dbs_render_word(out, d, p->opclass);
 		}
 		if (p->desc)
 			dbs_buf_puts(out, " DESC");
+		if (p->nulls_reversed && d == DBSYNC_DIALECT_POSTGRES)
+			dbs_buf_puts(out, p->desc ? " NULLS LAST" : " NULLS FIRST");
 		if (p->op)
 			dbs_buf_printf(out, " WITH %s", p->op);
 	}
@@ -379,13 +393,17 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 	dbs_quote_ident(out, d, t->name);
 	if (ix->method && d == DBSYNC_DIALECT_POSTGRES) {
 		dbs_buf_puts(out, " USING ");
-		put_word(out, d, ix->method);
+		dbs_render_word(out, d, ix->method);
 	}
 	dbs_buf_putc(out, ' ');
 	put_index_parts(out, d, ix);
 	put_index_params(out, d, ix);
 	if (ix->where_expr)
 		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
+	if (ix->comment && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_puts(out, " COMMENT ");
+		dbs_quote_literal(out, d, ix->comment);
+	}
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
@@ -394,7 +412,7 @@ int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
 	dbs_buf_puts(out, "EXCLUDE");
 	if (ex->method) {
 		dbs_buf_puts(out, " USING ");
-		put_word(out, DBSYNC_DIALECT_POSTGRES, ex->method);
+		dbs_render_word(out, DBSYNC_DIALECT_POSTGRES, ex->method);
 	}
 	dbs_buf_putc(out, ' ');
 	put_index_parts(out, DBSYNC_DIALECT_POSTGRES, ex);

@@ -13,6 +13,8 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
  * [WITH (...)] [WHERE (...)]" of an exclusion constraint's index-like body. */
 int dbs_render_exclude(dbs_buf *out, const dbs_index *ex);
 /* One column definition as in CREATE TABLE / ADD COLUMN: "name" type NOT NULL ... */
+/* A charset, collation, index method or operator class: bare when a plain word, quoted otherwise. */
+void dbs_render_word(dbs_buf *out, dbsync_dialect d, const char *w);
 int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c);
 /* True when canonical expression `e` is a bare literal (number, string, blob,
  * NULL, TRUE, FALSE; CURRENT_* too when allow_current), i.e. a constant that

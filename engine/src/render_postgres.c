@@ -47,6 +47,8 @@ int dbs_pg_render_column_def(dbs_buf *out, const dbs_column *c)
 		dbs_buf_printf(out, " GENERATED ALWAYS AS (%s) STORED", c->generated_expr);
 	else if (c->identity)
 		dbs_buf_printf(out, " GENERATED %s AS IDENTITY", c->identity);
+	if (c->identity && !c->generated_expr && c->identity_options)
+		dbs_buf_printf(out, " (%s)", c->identity_options);
 	if (c->not_null)
 		dbs_buf_puts(out, " NOT NULL");
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
@@ -99,6 +101,8 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 			dbs_buf_putc(out, ' ');
 			put_names(out, &k->ref_cols);
 		}
+		if (k->match_full)
+			dbs_buf_puts(out, " MATCH FULL");
 		if (k->on_delete)
 			dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 		if (k->on_update)

@@ -305,6 +305,9 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 	t->comment = dbs_arena_strdup(a, st->comment);
 	t->without_rowid = st->without_rowid;
 	t->strict = st->strict;
+	t->charset = dbs_arena_strdup(a, st->charset);
+	t->collation = dbs_arena_strdup(a, st->collation);
+	t->collation_implied = st->collation_implied;
 	t->source_sql = dbs_arena_strdup(a, st->source_sql);
 	t->unreadable = st->unreadable ? dbs_arena_strdup(a, st->unreadable) : NULL;
 	for (size_t i = 0; i < st->columns.n; i++) {
@@ -315,7 +318,8 @@ dbs_table *dbs_schema_copy_table(dbsync_schema *s, const dbs_table *st)
 		*dst = *src;
 		dst->name = dbs_arena_strdup(a, src->name);
 		if (!dst->name || DUP(type) || DUP(default_expr) || DUP(generated_expr) || DUP(identity) ||
-		    DUP(collation) || DUP(charset) || DUP(comment) || DUP(on_update_expr))
+		    DUP(identity_options) || DUP(sequence) || DUP(sequence_type) || DUP(collation) || DUP(charset) ||
+		    DUP(comment) || DUP(on_update_expr))
 			return NULL;
 	}
 	for (size_t i = 0; i < st->constraints.n; i++) {
@@ -382,7 +386,7 @@ static uint64_t fp_index(uint64_t h, const dbs_index *x)
 	for (size_t k = 0; k < x->parts.n; k++) {
 		const dbs_index_part *pt = &x->parts.items[k];
 		h = fp_str(fp_str(fp_str(fp_str(h, pt->column), pt->expr), pt->collation), pt->opclass);
-		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 2 + (pt->desc ? 1 : 0));
+		h = fp_int(fp_str(h, pt->op), pt->prefix_len * 4 + (pt->desc ? 1 : 0) + (pt->nulls_reversed ? 2 : 0));
 	}
 	return h;
 }
@@ -395,11 +399,13 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 		const dbs_table *t = s->tables.items[i];
 		h = fp_str(fp_str(h, t->name), t->comment);
 		h = fp_int(h, (t->without_rowid ? 1 : 0) | (t->strict ? 2 : 0));
+		h = fp_str(fp_str(h, t->charset), t->collation);
 		for (size_t j = 0; j < t->columns.n; j++) {
 			const dbs_column *c = t->columns.items[j];
 			h = fp_str(fp_str(fp_str(h, c->name), c->type), c->default_expr);
 			h = fp_str(fp_str(fp_str(h, c->generated_expr), c->identity), c->collation);
 			h = fp_str(fp_str(h, c->comment), c->on_update_expr);
+			h = fp_str(fp_str(h, c->identity_options), c->sequence_type);
 			h = fp_int(h, (c->not_null ? 1 : 0) | (c->generated_stored ? 2 : 0) | (c->autoincrement ? 4 : 0));
 		}
 		for (size_t j = 0; j < t->constraints.n; j++) {
@@ -408,7 +414,7 @@ uint64_t dbs_schema_fingerprint(const dbsync_schema *s)
 			h = fp_strs(fp_str(fp_str(h, k->check_expr), k->ref_table), &k->cols);
 			h = fp_strs(fp_str(fp_str(h, k->on_delete), k->on_update), &k->ref_cols);
 			h = fp_int(h, (k->deferrable ? 1 : 0) | (k->initially_deferred ? 2 : 0) |
-				(k->nulls_not_distinct ? 4 : 0) | (k->no_inherit ? 8 : 0));
+				(k->nulls_not_distinct ? 4 : 0) | (k->no_inherit ? 8 : 0) | (k->match_full ? 16 : 0));
 			h = fp_str(h, k->comment);
 			if (k->exclude)
 				h = fp_index(h, k->exclude);

@@ -913,6 +913,84 @@ static void expect_unhandled(const dbsync_schema *s, const char *const *want, si
 	assert_null(dbsync_schema_unhandled(s, n));
 }
 
+/* What mariadb-dump --no-data writes around its tables reads as the schema:
+ * DROP ... IF EXISTS of what the file creates next, the placeholder view
+ * replaced by the real one, DELIMITER blocks, DO SETVAL listed; a DROP of
+ * anything the file does not create stays refused. */
+static void test_mysql_dump_idioms(void **state)
+{
+	(void)state;
+	static const char dump[] =
+		"/*M!999999\\- enable the sandbox mode */\n"
+		"DROP SEQUENCE IF EXISTS `seq`;\n"
+		"CREATE SEQUENCE `seq` start with 1 increment by 1 cache 1000 nocycle ENGINE=InnoDB;\n"
+		"DO SETVAL(`seq`, 1, 0);\n"
+		"DROP TABLE IF EXISTS `t`;\n"
+		"CREATE TABLE `t` (`id` int NOT NULL, `a` int, PRIMARY KEY (`id`), KEY `t_a` (`a`) USING BTREE COMMENT 'by a')"
+		" ENGINE=InnoDB DEFAULT CHARSET=Latin1 COLLATE latin1_bin;\n"
+		"DELIMITER ;;\n"
+		"/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER trg BEFORE INSERT ON t "
+		"FOR EACH ROW BEGIN SET NEW.a = 1; SET NEW.a = 2; END */;;\n"
+		"DELIMITER ;\n"
+		"DROP TABLE IF EXISTS `v`;\n"
+		"/*!50001 DROP VIEW IF EXISTS `v`*/;\n"
+		"/*!50001 CREATE VIEW `v` AS SELECT 1 AS `id` */;\n"
+		"/*!50001 DROP VIEW IF EXISTS `v`*/;\n"
+		"/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ "
+		"/*!50001 VIEW `v` AS select `t`.`id` AS `id` from `t` */;\n";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_MYSQL, dump, strlen(dump));
+	static const char *const want[] = { "3 CREATE SEQUENCE seq", "4 DO SETVAL seq", "8 CREATE TRIGGER trg" };
+	expect_unhandled(s, want, sizeof want / sizeof want[0]);
+	assert_int_equal(s->tables.n, 1);
+	const dbs_table *t = s->tables.items[0];
+	assert_string_equal(t->charset, "latin1");
+	assert_string_equal(t->collation, "latin1_bin");
+	assert_int_equal(t->indexes.n, 1);
+	assert_string_equal(t->indexes.items[0]->comment, "by a");
+	assert_int_equal(s->views.n, 1);
+	assert_non_null(strstr(s->views.items[0]->definition, "from `t`"));
+	dbsync_schema_free(s);
+
+	/* DELIMITER is a command only between statements: here it is a column */
+	static const char column_named[] = "CREATE TABLE d (\ndelimiter int,\nx int);";
+	s = parse_ok(DBSYNC_DIALECT_MYSQL, column_named, strlen(column_named));
+	assert_int_equal(s->tables.items[0]->columns.n, 2);
+	assert_string_equal(s->tables.items[0]->columns.items[0]->name, "delimiter");
+	dbsync_schema_free(s);
+
+	static const char *const refused[] = {
+		"DROP TABLE IF EXISTS `gone`;\nCREATE TABLE t (id int);",
+		"CREATE TABLE t (id int);\nDROP TABLE IF EXISTS t;",
+		"CREATE TABLE t (id int);\nDROP TABLE IF EXISTS other.t;",
+		"CREATE TABLE t (id int);\nDROP TABLE IF EXISTS t CASCADE;",
+		"CREATE TABLE t (id int);\nDROP TABLE t;",
+		"CREATE TABLE t (id int);\nDROP VIEW IF EXISTS v;",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		dbsync_ctx *ctx;
+		assert_int_equal(dbsync_ctx_new(&ctx), 0);
+		dbsync_schema *r = NULL;
+		if (dbsync_schema_parse(&r, ctx, DBSYNC_DIALECT_MYSQL, refused[i], strlen(refused[i])) != DBSYNC_EPARSE)
+			fail_msg("accepted: %s", refused[i]);
+		if (!strstr(dbsync_ctx_error(ctx)->message, "not schema DDL") ||
+		    !strstr(dbsync_ctx_error(ctx)->message, "\"DROP "))
+			fail_msg("%s: message \"%s\"", refused[i], dbsync_ctx_error(ctx)->message);
+		dbsync_ctx_free(ctx);
+	}
+}
+
+/* sqlite3's .schema prints SQLite's own sqlite_sequence; it is not a table to create. */
+static void test_sqlite_schema_internal_tables(void **state)
+{
+	(void)state;
+	static const char sql[] = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);\n"
+		"CREATE TABLE sqlite_sequence(name,seq);\nCREATE TABLE sqlite_stat1(tbl,idx,stat);";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_SQLITE, sql, strlen(sql));
+	assert_int_equal(s->tables.n, 1);
+	assert_int_equal(dbsync_schema_unhandled_count(s), 0);
+	dbsync_schema_free(s);
+}
+
 static void test_unhandled_statements_are_listed(void **state)
 {
 	(void)state;
@@ -965,6 +1043,34 @@ static void test_unhandled_statements_are_listed(void **state)
 }
 
 /* What django.contrib.postgres writes, and PostgreSQL forms people write. */
+/* pg_dump writes a user type qualified ("public.mood"): read as the bare
+ * name, its schema noted like a table's; an index part's NULLS order is kept
+ * only where it is not its direction's default. */
+static void test_pg_dump_type_and_nulls_order(void **state)
+{
+	(void)state;
+	static const char pg[] =
+		"CREATE TABLE public.t (a public.mood, b pg_catalog.int4, c \"public\".\"Mood\"[], d integer);\n"
+		"CREATE INDEX t_a ON public.t (a NULLS FIRST, b DESC NULLS LAST, c ASC NULLS LAST, d DESC NULLS FIRST);";
+	dbsync_schema *s = parse_ok(DBSYNC_DIALECT_POSTGRES, pg, strlen(pg));
+	assert_string_equal(column(s, "t", "a")->type, "mood");
+	assert_string_equal(column(s, "t", "b")->type, "integer");
+	assert_string_equal(column(s, "t", "c")->type, "\"Mood\"[]");
+	assert_int_equal(s->qualifiers.n, 1);
+	assert_string_equal(s->qualifiers.items[0].schema, "public");
+	dbs_index *ix = index_named(s, "t_a");
+	assert_true(ix->parts.items[0].nulls_reversed);
+	assert_true(ix->parts.items[1].nulls_reversed);
+	assert_false(ix->parts.items[2].nulls_reversed);
+	assert_false(ix->parts.items[3].nulls_reversed);
+	dbsync_schema_free(s);
+	static const char other[] = "CREATE TABLE t (a other.mood);";
+	s = parse_ok(DBSYNC_DIALECT_POSTGRES, other, strlen(other));
+	assert_int_equal(s->qualifiers.n, 1);
+	assert_string_equal(s->qualifiers.items[0].schema, "other");
+	dbsync_schema_free(s);
+}
+
 static void test_pg_contrib_forms(void **state)
 {
 	(void)state;
@@ -1283,7 +1389,10 @@ int main(void)
 		cmocka_unit_test(test_pg_alter_column_forms),
 		cmocka_unit_test(test_not_schema_ddl_refused),
 		cmocka_unit_test(test_unhandled_statements_are_listed),
+		cmocka_unit_test(test_mysql_dump_idioms),
+		cmocka_unit_test(test_sqlite_schema_internal_tables),
 		cmocka_unit_test(test_pg_contrib_forms),
+		cmocka_unit_test(test_pg_dump_type_and_nulls_order),
 		cmocka_unit_test(test_unsupported_clauses_are_errors),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_every_prefix),

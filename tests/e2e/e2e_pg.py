@@ -237,7 +237,8 @@ class PgDb:
         create_model writes the constraint inline and unnamed (the server calls
         it <table>_<column>_key) while a field made unique by a later migration
         gets Django's hashed _uniq name. Read back as DDL the name is explicit,
-        so the engine rightly sees a rename; Django's own schema sees none."""
+        so the engine rightly sees a rename (a rename_constraint operation, or
+        a drop/add pair); Django's own schema sees none."""
         def inline_def(db, table, name):
             rows = db.query("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
                             "AND conname = %s AND contype = 'u'", (qname(table), name))
@@ -245,12 +246,22 @@ class PgDb:
                 return rows[0][0]
             return None
 
+        def renamed_from(op):
+            # ALTER TABLE "t" RENAME CONSTRAINT "old" TO "new": the old name
+            head = op["sql"][0].split(" RENAME CONSTRAINT ", 1)[1]
+            return head[1:head.index('" TO "')].replace('""', '"')
+
         drops = {(op["table"], inline_def(target, op["table"], op["object"])): op for op in ops
                  if op["kind"] == "drop_constraint"}
         adds = {(op["table"], inline_def(self, op["table"], op["object"])): op for op in ops
                 if op["kind"] == "add_constraint"}
         paired = {id(drops[k]) for k in drops if k[1] and k in adds} | \
                  {id(adds[k]) for k in adds if k[1] and k in drops}
+        # the engine renames a constraint whose definition is unchanged in place
+        paired |= {id(op) for op in ops if op["kind"] == "rename_constraint" and
+                   inline_def(self, op["table"], op["object"]) is not None and
+                   inline_def(self, op["table"], op["object"]) ==
+                   inline_def(target, op["table"], renamed_from(op))}
         return [op for op in ops if id(op) not in paired]
 
     def snapshot_rows(self, tables=None):

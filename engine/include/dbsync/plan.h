@@ -38,7 +38,14 @@ typedef enum dbsync_op_kind {
 	 * Since 0.3: a table the engine could not read or plan, skipped with
 	 * nothing done to it; always REFUSED, `reason` holds the error.
 	 */
-	DBSYNC_OP_SKIP_TABLE
+	DBSYNC_OP_SKIP_TABLE,
+	/**
+	 * Since 2.0: PostgreSQL, a constraint or index whose definition is the
+	 * desired one under another name: ALTER TABLE ... RENAME CONSTRAINT,
+	 * ALTER INDEX ... RENAME TO. `object` is the new name.
+	 */
+	DBSYNC_OP_RENAME_CONSTRAINT,
+	DBSYNC_OP_RENAME_INDEX
 } dbsync_op_kind;
 
 /** Where an operation stands. */
