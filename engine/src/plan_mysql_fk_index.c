@@ -5,8 +5,11 @@
  * and indexes before it adds the new ones, so a drop that would leave a
  * foreign key without an index is moved after the additions when one of
  * them serves the key, or, when that addition reuses the dropped name (a
- * changed definition), the foreign key is dropped first and added back last.
- * With nothing left to serve the key the drop is skipped with the reason.
+ * changed definition) or is a new primary key (which cannot join the old
+ * one, error 1068), the foreign key is dropped first and added back last.
+ * With nothing left to serve the key the drop is skipped with the reason, or,
+ * where skipping it is not enough (a table left alone still needs the key, or
+ * a new primary key comes), the referenced table's changes are refused.
  */
 #include <string.h>
 
