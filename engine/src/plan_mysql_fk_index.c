@@ -195,19 +195,6 @@ static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dr
 	return 0;
 }
 
-/* Whether a new primary key is added to `table`: the old one's drop cannot
- * wait for it (error 1068, multiple primary keys). */
-static bool primary_key_added(const dbs_planner *p, const char *table)
-{
-	for (size_t i = 0; i < p->stages[DBS_STAGE_ADD_INDEX].n; i++) {
-		const dbs_op_build *b = p->stages[DBS_STAGE_ADD_INDEX].items[i];
-		if (b->op.kind == DBSYNC_OP_ADD_CONSTRAINT && b->op.status == DBSYNC_STATUS_PENDING && b->key &&
-		    b->key->kind == DBS_CON_PRIMARY && dbs_name_eq(MY, b->op.table, table))
-			return true;
-	}
-	return false;
-}
-
 /* Drop fk first and add it back last, as for a type change of its columns; a
  * table the desired schema leaves alone gets its own key back. */
 static int rebuild_fk(dbs_planner *p, const dbs_table *owner, const dbs_constraint *fk)
@@ -352,9 +339,10 @@ int dbs_my_order_fk_index_drops(dbs_planner *p)
 		/* an index and a unique key share one namespace */
 		bool same_name = add && (stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, op->object) ||
 			stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_CONSTRAINT, L->name, op->object));
-		/* a primary key's drop cannot wait for the new one's addition */
-		bool pk_moves = !index && dbs_ascii_ieq(op->object ? op->object : "PRIMARY", "PRIMARY") &&
-			primary_key_added(p, L->name);
+		/* a primary key's drop cannot wait for the addition of the new one
+		 * (error 1068), in this stage or with a new AUTO_INCREMENT column */
+		bool pk_moves = !index && dbs_ascii_ieq(op->object ? op->object : "PRIMARY", "PRIMARY") && W &&
+			dbs_table_primary_key(W);
 		if (add && !same_name && !pk_moves) {
 			if (index && implicit_fk_index(p, op->object, fk, &cols))
 				rc = drop_if_exists(p, b, L->name);
