@@ -2,7 +2,7 @@
 # Install what building and testing need, on a fresh Debian machine.
 #   scripts/deps.sh system          Debian packages (needs root; skipped when all are present)
 #   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
-#                                     (and pytest, psycopg, mysqlclient, meson-python)
+#                                     (and pytest, pytest-xdist, psycopg, mysqlclient, meson-python)
 set -euo pipefail
 
 # Build: a C compiler, pkg-config, the C libraries and headers, venv for the
@@ -47,8 +47,10 @@ venv() {
 	# (the binary wheel bundles libpq; the engine links Debian's libpq-dev).
 	# mysqlclient: Django's MySQL/MariaDB driver, for the MariaDB half; it builds
 	# from source against libmariadb-dev, found through pkg-config (system installs both).
+	# pytest-xdist: the Python suites run in worker processes (Makefile PYTEST_WORKERS),
+	# pinned so that how a suite is split does not change under it.
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
-		"$spec" 'pytest>=8' 'pytest-django>=4.9' Pillow 'meson-python>=0.15' 'meson>=1.3' ninja \
+		"$spec" 'pytest>=8' 'pytest-django>=4.9' 'pytest-xdist==3.8.0' Pillow 'meson-python>=0.15' 'meson>=1.3' ninja \
 		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1' \
 		'jsonschema>=4.18'  # reports: the JSON report is validated against docs/report.schema.json
 }

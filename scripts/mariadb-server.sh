@@ -5,6 +5,9 @@
 #   scripts/mariadb-server.sh start DIR   prints the URL to use as the last line
 #   scripts/mariadb-server.sh stop DIR    kills it and removes DIR (idempotent)
 #
+# The data and temporary directories are in memory when /dev/shm is a tmpfs,
+# else under DIR (scripts/server-memdir.sh says why and how to keep them on disk).
+#
 # Besides `dbsync_test` (reached as root without a password over the socket),
 # it creates the user `dbsync_pw` with password `dbsync-secret-pw`, so tests
 # can prove that a password never shows up in a message.
@@ -29,6 +32,7 @@ usage() {
 [ $# -eq 2 ] || usage
 cmd=$1
 dir=$2
+. "$(dirname "$0")/server-memdir.sh"
 
 find_prog() {
 	for p in "$@"; do
@@ -63,9 +67,20 @@ start() {
 	INSTALL_DB=$(find_prog mariadb-install-db mysql_install_db)
 	SERVER=$(find_prog mariadbd mysqld)
 	CLIENT=$(find_prog mariadb mysql)
-	mkdir -p "$dir/tmp"
+	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	sock="$dir/mysql.sock"
+	[ ! -e "$dir/data" ] && [ ! -e "$dir/$MEMDIR_NOTE" ] || {
+		echo "$0: $dir holds a server already: stop it first" >&2
+		exit 1
+	}
+	home=$dir
+	if mem=$(memdir_create "$dir" my); then
+		home=$mem
+	fi
+	data=$home/data
+	tmp=$home/tmp
+	mkdir -p "$tmp"
 	# sun_path holds 108 bytes; a longer path fails later with a vague error
 	if [ ${#sock} -gt 100 ]; then
 		echo "$0: socket path too long for a unix socket: $sock" >&2
@@ -80,14 +95,14 @@ start() {
 	# suites starting servers at once beside a sanitizer build) a bootstrap was
 	# seen to fail once; a second try from an empty data directory is cheap.
 	install_db() {
-		"$INSTALL_DB" --no-defaults $run_as --datadir="$dir/data" --tmpdir="$dir/tmp" \
+		"$INSTALL_DB" --no-defaults $run_as --datadir="$data" --tmpdir="$tmp" \
 			--auth-root-authentication-method=normal --skip-test-db \
 			--skip-name-resolve ${DBSYNC_MARIADB_SERVER_OPTIONS:-} >"$dir/install.log" 2>&1
 	}
 	if ! install_db; then
 		echo "$0: mariadb-install-db failed, trying once more; its log:" >&2
 		tail -n 20 "$dir/install.log" >&2
-		rm -rf "$dir/data"
+		rm -rf "$data"
 		if ! install_db; then
 			echo "$0: mariadb-install-db failed again:" >&2
 			tail -n 20 "$dir/install.log" >&2
@@ -102,9 +117,9 @@ start() {
 	# (the MariaDB half of the e2e safety tests: 97 s -> 53 s on a loaded
 	# 2-core machine). Its own tmpdir: big catalog reads spill to disk, and a
 	# shared /tmp gets cleaned by others.
-	"$SERVER" --no-defaults $run_as --datadir="$dir/data" --socket="$sock" \
+	"$SERVER" --no-defaults $run_as --datadir="$data" --socket="$sock" \
 		--skip-networking --pid-file="$dir/mysqld.pid" --log-error="$dir/err.log" \
-		--tmpdir="$dir/tmp" \
+		--tmpdir="$tmp" \
 		--skip-name-resolve --skip-log-bin --performance-schema=OFF \
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
 		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-file-per-table=0 \
@@ -151,6 +166,7 @@ stop() {
 			done
 		fi
 	done
+	memdir_remove "$dir"
 	rm -rf "$dir"
 }
 

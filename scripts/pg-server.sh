@@ -2,9 +2,12 @@
 # A throwaway PostgreSQL server for tests: a private data directory, a unix
 # socket in that directory and no TCP listener, so runs never collide.
 #
-#   pg-server.sh start DIR   initdb into DIR/data, start, create the database
-#                            dbsync_test; the last line of stdout is its URL
+#   pg-server.sh start DIR   initdb, start, create the database dbsync_test;
+#                            the last line of stdout is its URL
 #   pg-server.sh stop DIR    stop the server (immediate) and remove DIR
+#
+# The data directory is in memory when /dev/shm is a tmpfs, else DIR/data
+# (scripts/server-memdir.sh says why and how to keep it on disk).
 #
 # Besides the trusted superuser (dbsync), a role dbsync_pw logs in only with
 # the password $DBSYNC_PG_PASSWORD (scram-sha-256), so tests can prove that a
@@ -26,6 +29,7 @@ PW_ROLE=dbsync_pw
 DBNAME=dbsync_test
 RUN_AS=dbsync-test
 MARKER=.dbsync-pg-server
+. "$(dirname "$0")/server-memdir.sh"
 
 die() {
 	echo "pg-server.sh: $*" >&2
@@ -106,7 +110,7 @@ start() {
 	}
 	mkdir -p "$dir" || die "cannot create $dir"
 	dir=$(cd "$dir" && pwd -P)
-	[ ! -e "$dir/data" ] || die "$dir/data already exists: stop that server first"
+	[ ! -e "$dir/data" ] && [ ! -e "$dir/$MEMDIR_NOTE" ] || die "$dir holds a server already: stop it first"
 	case $dir in
 	*"'"* | *'"'* | *' '*) die "the directory path must not contain quotes or spaces: $dir" ;;
 	esac
@@ -114,15 +118,19 @@ start() {
 	[ ${#dir} -le 80 ] || die "the directory path is too long for a unix socket: $dir"
 	: >"$dir/$MARKER"
 	ensure_user
+	data=$dir/data
+	if mem=$(memdir_create "$dir" pg); then
+		data=$mem/data
+	fi
 	if [ "$(id -u)" -eq 0 ]; then
-		chown "$RUN_AS" "$dir" || die "cannot give $dir to $RUN_AS"
+		chown "$RUN_AS" "$dir" ${mem:+"$mem"} || die "cannot give $dir to $RUN_AS"
 	fi
 	cd "$dir"
-	as_owner "$bindir/initdb" --pgdata="$dir/data" --username="$SUPERUSER" \
+	as_owner "$bindir/initdb" --pgdata="$data" --username="$SUPERUSER" \
 		--auth-local=trust --auth-host=reject --encoding=UTF8 --locale=C --no-sync \
 		>"$dir/initdb.log" 2>&1 || {
 		cat "$dir/initdb.log" >&2
-		die "initdb failed in $dir/data"
+		die "initdb failed in $data"
 	}
 	# first match wins: the password role must not fall through to trust
 	cat >"$dir/pg_hba.conf" <<EOF
@@ -144,10 +152,10 @@ EOF
 	if [ "$(id -u)" -eq 0 ]; then
 		chown "$RUN_AS" "$dir/pg_hba.conf" "$dir/extra.conf"
 	fi
-	echo "include '$dir/extra.conf'" | as_owner sh -c "cat >>'$dir/data/postgresql.conf'"
-	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null || {
+	echo "include '$dir/extra.conf'" | as_owner sh -c "cat >>'$data/postgresql.conf'"
+	as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null || {
 		cat "$dir/server.log" >&2 2>/dev/null || true
-		die "the server in $dir/data did not start"
+		die "the server in $data did not start"
 	}
 	psql=$bindir/psql
 	[ -x "$psql" ] || psql=$(command -v psql) || die "no psql in $bindir nor on PATH"
@@ -157,7 +165,7 @@ EOF
 		"GRANT ALL ON DATABASE $DBNAME TO $PW_ROLE;" |
 		as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -v pw="$pw" \
 			-h "$dir" -U "$SUPERUSER" -d postgres >/dev/null || {
-		as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+		as_owner "$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
 		die "cannot create the database $DBNAME"
 	}
 	echo "postgresql:///$DBNAME?host=$dir&user=$SUPERUSER"
@@ -168,10 +176,15 @@ stop() {
 	[ -d "$dir" ] || return 0
 	# never remove a directory this script did not set up
 	[ -e "$dir/$MARKER" ] || die "$dir was not made by pg-server.sh start; not touching it"
-	if [ -f "$dir/data/postmaster.pid" ]; then
-		bindir=$(find_bindir) || die "no PostgreSQL server binaries to stop $dir/data with"
-		(cd "$dir" && as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1) || true
+	data=$dir/data
+	if mem=$(memdir_of "$dir"); then
+		data=$mem/data
 	fi
+	if [ -f "$data/postmaster.pid" ]; then
+		bindir=$(find_bindir) || die "no PostgreSQL server binaries to stop $data with"
+		(cd "$dir" && as_owner "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1) || true
+	fi
+	memdir_remove "$dir"
 	rm -rf "$dir"
 }
 

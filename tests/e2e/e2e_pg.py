@@ -72,13 +72,18 @@ class PgServer:
         return psycopg.connect(host=self.host, user=self.user, dbname="postgres", autocommit=True)
 
     def new_database(self, template=None, prefix="e2e"):
+        """A fresh database: a copy of `template` (a PgDb, with no connection
+        open), else of the server's template1."""
         name = "%s_%d_%d" % (prefix, os.getpid(), next(_names))
         with self.admin() as con:
-            if template is None:
-                con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            else:
-                con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name), sql.Identifier(template.name)))
+            # A copy file by file: a few hundred files, most of them the
+            # catalogs every database has. PostgreSQL 15's default instead
+            # writes each page through the WAL, which cost 3 times the server
+            # CPU for these small databases (20 copies of a 40-table database
+            # on a tmpfs: 1.5 s against 0.5 s). Older servers only copy files.
+            strategy = sql.SQL(" STRATEGY FILE_COPY") if con.info.server_version >= 150000 else sql.SQL("")
+            con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
+                sql.Identifier(name), sql.Identifier(template.name if template else "template1"), strategy))
         return PgDb(self, name)
 
 

@@ -1,8 +1,9 @@
 """Retries through manage.py dbsync (--retry-failed / -rf, --max-retries / -mr,
 RETRY_FAILED_OPERATIONS, MAX_RETRY_ATTEMPTS), on SQLite, PostgreSQL and
 MariaDB: another connection holds a lock on the table dbsync must change and
-lets it go a little later; with retries the run gets through, without them it
-fails and names the failed operation, its attempts and the database's error.
+lets it go only once dbsync's first attempt has failed on it (never after a
+fixed delay); with retries the run gets through, without them it fails and
+names the failed operation, its attempts and the database's error.
 A permanent failure (the database refuses the change itself) is tried once
 only, even with retries on, and shown with the database's code and message.
 """
@@ -32,34 +33,23 @@ def _drift(db):
 # How long one statement of dbsync waits for a lock (MariaDB counts lock waits
 # in whole seconds).
 LOCK_TIMEOUT_MS = {"sqlite": 200, "postgresql": 200, "mysql": 1000}
-# SQLite cannot show who waits: its lock is simply held this long, well past
-# the first attempt's busy timeout (200 ms) and short of 6 backed-off retries.
-SQLITE_HOLD = 1.0
 
-WAITERS = {
-    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
-    "mysql": "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%'",
-}
+# Who waits for a table's metadata lock on MariaDB.
+MY_WAITERS = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%'"
 
 
 def _release_after_first_wait(db, release, done):
-    """On PostgreSQL and MariaDB: release the lock once dbsync's statement has
-    waited for it and given up (a waiter seen, then gone): so the run is sure
-    to fail once, and a retry then finds the table free."""
-    if s.is_pg(db):
-        mon = db.connect()
-        count = lambda: mon.execute(WAITERS["postgresql"]).fetchone()[0]  # noqa: E731
-    else:
-        mon = db.server.connect()
-        cur = mon.cursor()
-
-        def count():
-            cur.execute(WAITERS["mysql"])
-            return cur.fetchone()[0]
-    seen, deadline = False, time.monotonic() + 30
+    """On MariaDB, where each DDL statement is retried by itself (no progress
+    callback between its attempts): release the lock once dbsync's statement
+    has waited for it and given up (a waiter seen, then gone), so the run is
+    sure to fail once and a retry then finds the table free."""
+    mon = db.server.connect()
+    cur = mon.cursor()
+    seen = False
     try:
-        while time.monotonic() < deadline and not done.is_set():
-            waiting = count() > 0
+        while not done.is_set():
+            cur.execute(MY_WAITERS)
+            waiting = cur.fetchone()[0] > 0
             if waiting:
                 seen = True
             elif seen:
@@ -70,10 +60,40 @@ def _release_after_first_wait(db, release, done):
         release()
 
 
+def _on_second_attempt(monkeypatch, release):
+    """Where the plan runs in one transaction (SQLite, PostgreSQL), dbsync tells
+    itself when its first attempt failed: the progress callback of
+    Connection.apply (which the command passes only on a terminal, given here)
+    is called before the first operation of each attempt; its second call
+    means the first attempt failed, and `release` runs then, before that
+    operation runs again."""
+    from django_dbsync import output
+
+    starts = []
+
+    def hook(done, total, op, finished):
+        if not finished and done == 0:
+            starts.append(op["summary"])
+            if len(starts) == 2:
+                release()
+
+    @contextlib.contextmanager
+    def progress(self, plan):
+        yield {"progress": hook}
+
+    monkeypatch.setattr(output.Printer, "progress", progress)
+
+
 @contextlib.contextmanager
-def lock_held(db):
-    """Another connection that read the table in an open transaction (SQLite: a
-    write transaction), committed from another thread a little later."""
+def lock_held(db, monkeypatch=None):
+    """Another connection that read the table in an open transaction, committed
+    only once dbsync's first attempt has failed on it, never after a delay:
+    with `monkeypatch`, on SQLite and PostgreSQL when dbsync starts its second
+    attempt (_on_second_attempt), on MariaDB when dbsync's statement was seen
+    waiting and then gone. On SQLite the reader keeps dbsync's COMMIT from
+    getting the file to itself. Without `monkeypatch` the lock is held for the
+    whole run, and on SQLite it is a write transaction: dbsync's BEGIN
+    IMMEDIATE cannot get past it at all."""
     if s.is_pg(db):
         con = db.connect(autocommit=False)
         con.execute("SELECT count(*) FROM %s" % qi(db, TABLE)).fetchall()
@@ -85,18 +105,27 @@ def lock_held(db):
         cur.fetchall()
     else:
         con = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
-        con.execute("BEGIN IMMEDIATE")
+        if monkeypatch is None:
+            con.execute("BEGIN IMMEDIATE")
+        else:
+            # a reader's shared lock lets dbsync begin and change the table but
+            # not commit: in a rollback journal the writer needs the file alone
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
+            con.execute("BEGIN")
+            con.execute("SELECT count(*) FROM %s" % qi(db, TABLE)).fetchall()
     done = threading.Event()
-    if s.is_server(db):
+    thread = None
+    if monkeypatch is not None and s.is_my(db):
         thread = threading.Thread(target=_release_after_first_wait, args=(db, con.commit, done))
-    else:
-        thread = threading.Timer(SQLITE_HOLD, con.commit)
-    thread.start()
+        thread.start()
+    elif monkeypatch is not None:
+        _on_second_attempt(monkeypatch, con.commit)
     try:
         yield
     finally:
         done.set()
-        thread.join()
+        if thread:
+            thread.join()
         con.close()
 
 
@@ -108,11 +137,11 @@ def _settings(backend, **extra):
 
 @pytest.mark.parametrize("backend", s.ALL_BACKENDS)
 @pytest.mark.parametrize("flags", [("--retry-failed",), ("-rf", "-mr", "6"), ()])
-def test_lock_held_by_another_connection_is_retried_until_released(db_filled, backend, flags):
+def test_lock_held_by_another_connection_is_retried_until_released(db_filled, backend, flags, monkeypatch):
     _drift(db_filled)
     # no flag: the settings ask for retries
     conf = _settings(backend, RETRY_FAILED_OPERATIONS=not flags, MAX_RETRY_ATTEMPTS=6)
-    with override_settings(DJANGO_DBSYNC=conf), lock_held(db_filled):
+    with override_settings(DJANGO_DBSYNC=conf), lock_held(db_filled, monkeypatch):
         r = s.dbsync("--auto-approve", "-v", "3", *flags)
     assert r.code == 0, r.text
     assert COLUMN in s.column_names(db_filled, TABLE)
