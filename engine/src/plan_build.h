@@ -32,6 +32,9 @@ enum {
 typedef struct dbs_op_build {
 	dbsync_op op;                  /* first: the plan holds &build->op */
 	DBS_VEC(const char *) sql;
+	/* MySQL: the constraint an addition adds (an unnamed one has no object
+	 * name to find it by); NULL for other operations */
+	const dbs_constraint *key;
 } dbs_op_build;
 
 typedef struct dbs_planner {

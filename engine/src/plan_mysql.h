@@ -83,7 +83,8 @@ int dbs_my_rebuild_dependent_fks(dbs_planner *p);
 
 /* plan_mysql_fk_index.c. After every operation is planned: a drop of the
  * last index serving a foreign key that stays is moved after the addition of
- * its replacement, the key rebuilt around it, or skipped (InnoDB error 1553). */
+ * its replacement, the key rebuilt around it, or skipped (InnoDB error 1553);
+ * a key a table left alone still needs refuses its table's changes. */
 int dbs_my_order_fk_index_drops(dbs_planner *p);
 
 #endif

@@ -205,6 +205,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 	int rc;
 	if (!op)
 		return dbs_error_oom(p->ctx);
+	op->key = k;
 	dbs_my_alter(&b, table);
 	const dbs_column *c = k->kind == DBS_CON_CHECK && k->inline_col && k->cols.n == 1 && L ?
 		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
