@@ -7,6 +7,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV52 := .venv/django52
 VENV6 := .venv/django6
+# The real-app corpus (tests/corpus) has a virtualenv of its own: its apps
+# (wagtail, oscar, ...) stay out of the suites' venvs, and it runs beside them.
+VENVC := .venv/corpus
 # The Python suites run in PYTEST_WORKERS worker processes (pytest-xdist), each
 # with its own throwaway servers: a test spends most of its time waiting on a
 # server (CREATE DATABASE, catalog reads, a manage.py start), so two workers
@@ -29,7 +32,7 @@ MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
 pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolation \
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
-.PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 build test test-c test-c-sanitize \
+.PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
 	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus
 
 all: build
@@ -41,6 +44,10 @@ deps:
 # Django 6 needs Python >= 3.12.
 deps-django6: deps
 	scripts/deps.sh venv $(VENV6) "$$(scripts/deps.sh find-python 3.12)" 'Django>=6,<7'
+
+# The corpus: Django 5.2 on Python 3.11, plus the pinned apps (test-corpus).
+deps-corpus: deps
+	scripts/deps.sh venv $(VENVC) "$$(scripts/deps.sh find-python 3.11)" 'Django>=5.2,<5.3'
 
 build: deps
 	[ -d build/c ] || $(MESON) setup build/c -Dpython=disabled -Dtests=enabled $(DEV_OPTIONS)
@@ -67,14 +74,17 @@ test-py-django6: deps-django6 build
 test-py: test-py-django52 test-py-django6
 
 # The suites share nothing (own build directories, virtualenvs, servers and
-# temporary directories) and mostly wait on their servers, so all five run at
+# temporary directories) and mostly wait on their servers, so all six run at
 # once, each one's output printed whole when it ends; make's exit status says
 # whether any failed. On an idle 2-core machine the C suites and the wheel end
-# within the first minutes and the two Python suites (two workers each) set the
-# total (docs/architecture.md, "Running the tests").
+# within the first minutes and the Python suites (two workers each) and the
+# real-app corpus set the total (docs/architecture.md, "Running the tests").
+# CORPUS=0 leaves the corpus out (it is in by default, and in CI).
+CORPUS ?= 1
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j5 \
-		test-c test-c-sanitize test-wheel test-py-django52 test-py-django6
+	$(MAKE) --no-print-directory --output-sync=target -j6 \
+		test-c test-c-sanitize test-wheel test-py-django52 test-py-django6 \
+		$(if $(filter 1,$(CORPUS)),test-corpus)
 
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
 # proofs on every major 12..18, servers from the npm registry (docs/versions.md).
@@ -117,9 +127,11 @@ test-wheel: deps
 	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py
 
 # The real-app corpus (tests/corpus/README.md): wagtail, allauth, oscar, reversion and
-# django.contrib built by migrate on SQLite, PostgreSQL and MariaDB. Slow (each backend
-# migrates about 150 tables of real apps), so it is not part of `make test` yet.
-test-corpus: deps build
-	$(VENV52)/bin/python -m pip install -q --disable-pip-version-check -r tests/corpus/requirements-django52.txt
-	$(call pip_install,$(VENV52))
-	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENV52)/bin/pytest $(PYTEST_FLAGS) tests/corpus
+# django.contrib built by migrate on SQLite, PostgreSQL and MariaDB. Most of its time is
+# that migrate, once per backend (about 150 tables of real apps); every test then works
+# on a copy, and Django starts once per backend (tests/corpus/worker.py). One process:
+# its session fixture already migrates the three backends at once.
+test-corpus: deps-corpus build
+	$(VENVC)/bin/python -m pip install -q --disable-pip-version-check -r tests/corpus/requirements-django52.txt
+	$(call pip_install,$(VENVC))
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENVC)/bin/pytest -q -p no:cacheprovider --durations=15 -n 0 tests/corpus

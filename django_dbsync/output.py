@@ -223,6 +223,18 @@ class Printer:
             self.stdout.write("  " + unmanaged_text(item),
                               self.style.WARNING if item["dropped"] else None)
 
+    def unhandled(self, items):
+        """Statements of the models' DDL the engine does not handle, as the CLI
+        lists them: (kind, name, line), line in the DDL -v 3 prints."""
+        if not items:
+            return
+        # shown even at -v 0 (on stderr there): a run must never look in sync
+        # while part of the DDL was not looked at
+        write = self.stdout.write if self.verbosity >= 1 else self.stderr.write
+        write("Not handled (dbsync neither creates nor compares these):", self.style.WARNING)
+        for kind, name, line in items:
+            write(f"  line {line}: {kind}{' ' if name else ''}{name}", self.style.WARNING)
+
     def data_loss_warnings(self, ops):
         """Before asking: what each pending data-loss operation destroys, with its count."""
         pending = [op for op in ops if op["status"] == "pending" and op["risk"] == "data_loss"]

@@ -903,6 +903,13 @@ static PyMethodDef Plan_methods[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+static PyObject *unhandled_list(const dbsync_schema *s);
+
+static PyObject *Plan_get_unhandled(PlanObject *self, void *Py_UNUSED(closure))
+{
+	return plan_ready(self) ? unhandled_list(self->desired) : NULL;
+}
+
 static PyGetSetDef Plan_getset[] = {
 	{ "ops", (getter)Plan_get_ops, NULL,
 	  "operations as dicts: kind, risk, status, table, object, summary, detail, reason, sql", NULL },
@@ -912,6 +919,9 @@ static PyGetSetDef Plan_getset[] = {
 	  "table, column, model, field; plan again with their values before applying", NULL },
 	{ "unmanaged", (getter)Plan_get_unmanaged, NULL,
 	  "what no model could declare, as dicts: kind, table, object, detail, dropped", NULL },
+	{ "unhandled", (getter)Plan_get_unhandled, NULL,
+	  "statements of the desired DDL the engine does not handle (neither creates nor compares), "
+	  "as (kind, name, line) tuples; as unhandled_statements() gives them", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -979,6 +989,22 @@ static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
 	return conn_wrap(ConnectionType, conn);
 }
 
+/* The statements of parsed desired schema `s` the engine does not handle
+ * (triggers, functions, sequences...), as (kind, name, line) tuples in
+ * script order. */
+static PyObject *unhandled_list(const dbsync_schema *s)
+{
+	size_t n = dbsync_schema_unhandled_count(s);
+	PyObject *out = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; out && i < n; i++) {
+		const dbsync_unhandled *u = dbsync_schema_unhandled(s, i);
+		PyObject *item = Py_BuildValue("(ssi)", u->kind, u->name, u->line);
+		if (!item || PyList_SetItem(out, (Py_ssize_t)i, item) < 0)
+			Py_CLEAR(out);
+	}
+	return out;
+}
+
 /* unhandled_statements(dialect, sql): what a desired script holds that the
  * engine does not handle (triggers, functions, sequences...), as (kind, name,
  * line) tuples in script order; the parser's error for a script it refuses. */
@@ -1001,17 +1027,7 @@ static PyObject *mod_unhandled_statements(PyObject *Py_UNUSED(mod), PyObject *ar
 		raise_ctx(ctx, rc);
 		goto done;
 	}
-	size_t n = dbsync_schema_unhandled_count(s);
-	if (!(out = PyList_New((Py_ssize_t)n)))
-		goto done;
-	for (size_t i = 0; i < n; i++) {
-		const dbsync_unhandled *u = dbsync_schema_unhandled(s, i);
-		PyObject *item = Py_BuildValue("(ssi)", u->kind, u->name, u->line);
-		if (!item || PyList_SetItem(out, (Py_ssize_t)i, item) < 0) {
-			Py_CLEAR(out);
-			break;
-		}
-	}
+	out = unhandled_list(s);
 done:
 	dbsync_schema_free(s);
 	dbsync_ctx_free(ctx);

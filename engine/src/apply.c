@@ -239,14 +239,20 @@ static int resume_session(apply_run *r)
 	return rc;
 }
 
+/* Whether fresh operation `o` works on what `op` does: the same table and object. */
+static bool same_work(dbsync_dialect d, const dbsync_op *o, const dbsync_op *op)
+{
+	if (!dbs_name_eq(d, o->table, op->table))
+		return false;
+	return op->object ? o->object && dbs_name_eq(d, o->object, op->object) : !o->object && o->kind == op->kind;
+}
+
 /* Whether the fresh plan still has something pending for what `op` does. */
 static bool still_pending(const dbsync_plan *fresh, dbsync_dialect d, const dbsync_op *op)
 {
 	for (size_t i = 0; i < fresh->ops.n; i++) {
 		const dbsync_op *o = fresh->ops.items[i];
-		if (o->status != DBSYNC_STATUS_PENDING || !dbs_name_eq(d, o->table, op->table))
-			continue;
-		if (op->object ? o->object && dbs_name_eq(d, o->object, op->object) : !o->object && o->kind == op->kind)
+		if (o->status == DBSYNC_STATUS_PENDING && same_work(d, o, op))
 			return true;
 	}
 	return false;
@@ -281,7 +287,79 @@ static int settle_lost(apply_run *r, const dbsync_op *op, uint64_t old_session, 
 	return rc;
 }
 
-static int run_statement(apply_run *r, dbsync_op *op, size_t j, double *t0)
+/*
+ * The connection was lost while `op` ran statement j, not its last one: the
+ * server may have finished that statement, and MySQL commits each, so the op
+ * may be half done. The statement alone cannot tell, but the catalog tells
+ * what is left: plan anew, and the fresh plan's operations on the same table
+ * and object are the rest of `op`, whichever statement the server got to.
+ * None left: *applied. Some, all pending, and a retry allowed: they run now,
+ * in place of the old statements, and then *applied. Else an error (on r->ctx,
+ * after the one that caused it) that names what the catalog shows is left.
+ */
+static int settle_midway(apply_run *r, dbsync_op *op, size_t j, uint64_t old_session, int retry, bool *applied)
+{
+	dbsync_dialect d = r->plan->dialect;
+	dbsync_ctx *scratch = NULL;
+	dbsync_plan *fresh = NULL;
+	dbs_buf left = DBS_BUF_INIT;
+	bool runnable = !r->cancelled && retry <= r->opts->max_retries;
+	*applied = false;
+	if (dbsync_ctx_new(&scratch))
+		return dbs_error_oom(r->ctx);
+	int rc = dbs_reconnect(scratch, r->conn);
+	if (!rc)
+		rc = dbs_wait_session_gone(scratch, r->conn, old_session, SETTLE_WAIT_MS);
+	if (!rc)
+		rc = dbsync_plan_compute(&fresh, scratch, r->conn, r->plan->desired, &r->plan->opts);
+	if (rc) {
+		dbs_error_prefix(r->ctx, "statement %zu of %zu; how much of it was applied is not known (%s)", j + 1,
+			op->n_sql, dbsync_ctx_error(scratch)->message);
+		goto failed;
+	}
+	for (size_t i = 0; i < fresh->ops.n; i++) {
+		const dbsync_op *o = fresh->ops.items[i];
+		if (!same_work(d, o, op))
+			continue;
+		dbs_buf_printf(&left, "%s%s%s", left.len ? "; " : "", o->summary,
+			o->status == DBSYNC_STATUS_PENDING ? "" : " (refused or skipped now)");
+		runnable = runnable && o->status == DBSYNC_STATUS_PENDING;
+	}
+	if (!dbs_buf_ok(&left)) {
+		rc = dbs_error_oom(r->ctx);
+		goto done;
+	}
+	if (left.len && !runnable) {
+		dbs_error_prefix(r->ctx, "statement %zu of %zu; after reconnecting, the catalog shows this much of it is "
+			"left: %s", j + 1, op->n_sql, dbs_buf_cstr(&left));
+		goto failed;
+	}
+	if (left.len)
+		dbs_sleep_ms(dbs_backoff_delay_ms(&r->backoff, retry));
+	if ((rc = resume_session(r)))
+		goto done;
+	dbsync_ctx_clear_error(r->ctx);
+	if (left.len)
+		op->attempts++;
+	for (size_t i = 0; i < fresh->ops.n && !rc; i++) {
+		const dbsync_op *o = fresh->ops.items[i];
+		for (size_t k = 0; same_work(d, o, op) && k < o->n_sql && !rc; k++)
+			rc = r->be->exec(r->ctx, r->conn, o->sql[k]);
+	}
+	if (rc)
+		dbs_error_prefix(r->ctx, "finishing what the catalog showed was left after a lost connection");
+	*applied = !rc;
+	goto done;
+failed:
+	rc = dbsync_ctx_error(r->ctx)->code ? dbsync_ctx_error(r->ctx)->code : DBSYNC_ECONNECT;
+done:
+	dbs_buf_free(&left);
+	dbsync_plan_free(fresh);
+	dbsync_ctx_free(scratch);
+	return rc;
+}
+
+static int run_statement(apply_run *r, dbsync_op *op, size_t j, double *t0, bool *rest_done)
 {
 	const char *sql = op->sql[j];
 	for (int retry = 1;; retry++) {
@@ -292,30 +370,36 @@ static int run_statement(apply_run *r, dbsync_op *op, size_t j, double *t0)
 		bool lost = dbs_retry_classify(r->conn, dbsync_ctx_error(r->ctx)) == DBS_RETRY_RECONNECT;
 		/* the error stays on the op: it is what a retry got past */
 		record_error(r, op);
-		if (lost && r->plan->desired) {
-			/* the op's effect is visible in the catalog only once its last statement ran */
+		if (lost && r->plan->desired && j + 1 < op->n_sql) {
+			/* lost midway: the catalog says what is left of the op */
 			bool applied = false;
-			if (j + 1 == op->n_sql && (rc = settle_lost(r, op, session, &applied)))
+			if ((rc = settle_midway(r, op, j, session, retry, &applied)))
 				return rc;
+			*rest_done = applied;
+			return 0;
+		}
+		if (lost && r->plan->desired) {
+			/* its last statement: the catalog shows whether the op is done */
+			bool applied = false;
+			int settled = settle_lost(r, op, session, &applied);
+			if (settled)
+				return settled;
 			if (applied) {
 				dbsync_ctx_clear_error(r->ctx);
 				/* the server finished it: applied, the lost connection noted on the op */
 				return resume_session(r);
 			}
-			if (j + 1 == op->n_sql)
-				dbs_error_prefix(r->ctx, "after reconnecting, the catalog shows it was not applied");
-			if (j + 1 == op->n_sql && !(r->cancelled || retry > r->opts->max_retries)) {
-				/* reconnected already: only the backoff is left before running it again */
-				dbs_sleep_ms(dbs_backoff_delay_ms(&r->backoff, retry));
-				if ((rc = resume_session(r)))
-					return rc;
-				dbsync_ctx_clear_error(r->ctx);
-				op->attempts++;
-				*t0 = dbs_now_ms();
-				continue;
-			}
-			if (j + 1 == op->n_sql)
+			dbs_error_prefix(r->ctx, "after reconnecting, the catalog shows it was not applied");
+			if (r->cancelled || retry > r->opts->max_retries)
 				return rc;
+			/* reconnected already: only the backoff is left before running it again */
+			dbs_sleep_ms(dbs_backoff_delay_ms(&r->backoff, retry));
+			if ((rc = resume_session(r)))
+				return rc;
+			dbsync_ctx_clear_error(r->ctx);
+			op->attempts++;
+			*t0 = dbs_now_ms();
+			continue;
 		}
 		if (!should_retry(r, retry))
 			return rc;
@@ -345,8 +429,9 @@ static int apply_autocommit(apply_run *r)
 			break;
 		op->attempts = 1;
 		double t0 = dbs_now_ms();
-		for (size_t j = 0; j < op->n_sql && !rc; j++)
-			rc = run_statement(r, op, j, &t0);
+		bool rest_done = false;
+		for (size_t j = 0; j < op->n_sql && !rc && !rest_done; j++)
+			rc = run_statement(r, op, j, &t0, &rest_done);
 		op->elapsed_ms = dbs_now_ms() - t0;
 		if (rc) {
 			failed(r, op);

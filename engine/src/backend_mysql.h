@@ -39,9 +39,18 @@ int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what);
 
 /* The backend's introspect. Runs DBS_MY_CATALOG_QUERIES catalog queries,
  * whatever the number of tables (one fewer on a server without CHECK
- * constraints: MariaDB before 10.2, MySQL before 8.0.16). */
+ * constraints: MariaDB before 10.2, MySQL before 8.0.16), plus one per table
+ * with foreign keys for a user the server hides their actions from
+ * (dbs_my_fk_actions_from_ddl). */
 int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
 #define DBS_MY_CATALOG_QUERIES 6
+
+/* For a user the server shows no REFERENTIAL_CONSTRAINTS rows (MariaDB:
+ * SELECT alone on the database): set the actions of table t's `fkeys`
+ * foreign keys from SHOW CREATE TABLE, one more catalog query per such
+ * table. Fails, naming the table and the grant, when not all are found. */
+int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema *s, dbs_table *t,
+	size_t fkeys);
 
 /* True when the server has information_schema.CHECK_CONSTRAINTS. */
 bool dbs_my_has_checks(const dbs_my_conn *mc);

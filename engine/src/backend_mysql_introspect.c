@@ -107,6 +107,9 @@ typedef struct my_intro {
 	dbs_index *cur_index;
 	dbs_constraint *cur_con;
 	bool checks_shown;              /* MariaDB: the user may see CHECK_CONSTRAINTS */
+	/* tables with a foreign key whose rule row was not shown (see
+	 * backend_mysql_fk_actions.c), each once */
+	DBS_VEC(dbs_table *) rules_hidden;
 } my_intro;
 
 typedef int (*row_fn)(my_intro *in, MYSQL_ROW row, const unsigned long *len);
@@ -430,6 +433,12 @@ static int on_fkey(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 		if (!k && (!(k = dbs_table_add_constraint(in->s, t, DBS_CON_FOREIGN)) ||
 		           !(k->name = col(in, row, len, 1)) || !(k->ref_table = col(in, row, len, 4))))
 			return -1;
+		/* the rule row sorts first (position 0): a key first met on a
+		 * column row came without its actions */
+		bool hidden = strcmp(row[2], "0") != 0;
+		if (hidden && (!in->rules_hidden.n || in->rules_hidden.items[in->rules_hidden.n - 1] != t) &&
+		    DBS_VEC_PUSH(a, &in->rules_hidden, t))
+			return -1;
 		in->cur_con = k;
 	}
 	if (strcmp(row[2], "0") == 0) {
@@ -529,6 +538,7 @@ static int indexes_to_constraints(my_intro *in, dbs_table *t)
 				return -1;
 			if (!primary)
 				k->name = ix->name;
+			k->comment = ix->comment; /* compared, as an index's is */
 			for (size_t j = 0; j < ix->parts.n; j++)
 				if (DBS_VEC_PUSH(a, &k->cols, ix->parts.items[j].column))
 					return -1;
@@ -618,6 +628,14 @@ static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 			return dbs_error_oom(ctx);
 	if ((rc = run_query(ctx, conn, q_fkeys, in, on_fkey)))
 		return rc;
+	for (size_t i = 0; i < in->rules_hidden.n; i++) {
+		dbs_table *t = in->rules_hidden.items[i];
+		size_t fkeys = 0;
+		for (size_t j = 0; j < t->constraints.n; j++)
+			fkeys += t->constraints.items[j]->kind == DBS_CON_FOREIGN;
+		if ((rc = dbs_my_fk_actions_from_ddl(ctx, conn, in->s, t, fkeys)))
+			return rc;
+	}
 	if ((rc = run_query(ctx, conn, q_triggers, in, on_trigger)))
 		return rc;
 	if (dbs_my_has_checks(mc)) {

@@ -544,17 +544,38 @@ static int put_escape(dbs_buf *out, char c)
 	}
 }
 
+/* PostgreSQL cuts every identifier, quoted or not, to NAMEDATALEN - 1 bytes
+ * (63) and never inside a character (truncate_identifier): Django's explicit
+ * names may be longer (taggit's 64-byte unique constraint), and the server
+ * keeps them cut. Read as the server stores them, the desired name is the
+ * live one and the shadow's. UTF-8 is assumed, as for the whole DDL. */
+#define DBS_PG_NAME_MAX 63
+
+static int clip_pg_identifier(dbs_buf *out, size_t from)
+{
+	if (!dbs_buf_ok(out))
+		return -1;
+	if (out->len - from > DBS_PG_NAME_MAX) {
+		size_t len = from + DBS_PG_NAME_MAX;
+		while (len > from && ((unsigned char)out->ptr[len] & 0xC0) == 0x80)
+			len--; /* the byte after the cut continues a character: drop it whole */
+		out->len = len;
+		out->ptr[len] = '\0';
+	}
+	return 0;
+}
+
 int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d)
 {
 	const char *s = t->start;
-	size_t n = t->len;
+	size_t n = t->len, from = out->len;
 	switch (t->kind) {
 	case DBS_TK_WORD:
 		if (d != DBSYNC_DIALECT_POSTGRES)
 			return dbs_buf_put(out, s, n);
 		for (size_t i = 0; i < n; i++)
 			dbs_buf_putc(out, (char)lower((unsigned char)s[i]));
-		return dbs_buf_ok(out) ? 0 : -1;
+		return clip_pg_identifier(out, from);
 	case DBS_TK_DOLLAR: {
 		size_t tag = 1;
 		while (tag < n && s[tag] != '$')
@@ -581,6 +602,8 @@ int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d)
 				i++;
 			dbs_buf_putc(out, s[i]);
 		}
+		if (t->kind == DBS_TK_QUOTED && d == DBSYNC_DIALECT_POSTGRES)
+			return clip_pg_identifier(out, from);
 		return dbs_buf_ok(out) ? 0 : -1;
 	}
 	default:

@@ -86,7 +86,8 @@ bool dbs_tok_is(const dbs_token *t, const char *kw);
 
 /* Append the value of a word, quoted identifier or string token with its quotes
  * removed and escapes undone ("a""b" -> a"b). Bare words are appended as written,
- * except in PostgreSQL, which folds them to lower case. Returns 0 or -1 (OOM). */
+ * except in PostgreSQL, which folds them to lower case; PostgreSQL identifiers are
+ * cut to 63 bytes as the server cuts them. Returns 0 or -1 (OOM). */
 int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d);
 
 /* Narrow v[*lo, *hi) to drop parentheses that enclose all of it, repeatedly:

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -180,6 +181,32 @@ static void test_token_values(void **state)
 	check_value(DBSYNC_DIALECT_SQLITE, "N'nat'", "nat");
 }
 
+/* PostgreSQL keeps 63 bytes of an identifier, never cutting a character;
+ * strings and the other dialects keep every byte. */
+static void test_postgres_identifiers_cut_at_63_bytes(void **state)
+{
+	(void)state;
+	const char *n63 = "n12345678901234567890123456789012345678901234567890123456789xyz";
+	char src[128];
+	snprintf(src, sizeof src, "\"%sZZ\"", n63); /* 65 bytes: the last two go */
+	check_value(DBSYNC_DIALECT_POSTGRES, src, n63);
+	snprintf(src, sizeof src, "%sZZ", n63); /* a bare word: folded, then cut */
+	check_value(DBSYNC_DIALECT_POSTGRES, src, n63);
+	/* 62 bytes, then a 2-byte character over the limit: it goes whole */
+	snprintf(src, sizeof src, "\"%.62s\xc3\xa9\"", n63);
+	char want[64];
+	snprintf(want, sizeof want, "%.62s", n63);
+	check_value(DBSYNC_DIALECT_POSTGRES, src, want);
+	snprintf(src, sizeof src, "'%sZZ'", n63);
+	char whole[80];
+	snprintf(whole, sizeof whole, "%sZZ", n63);
+	check_value(DBSYNC_DIALECT_POSTGRES, src, whole);
+	snprintf(src, sizeof src, "`%sZZ`", n63);
+	check_value(DBSYNC_DIALECT_MYSQL, src, whole);
+	snprintf(src, sizeof src, "\"%sZZ\"", n63);
+	check_value(DBSYNC_DIALECT_SQLITE, src, whole);
+}
+
 static void test_keyword_match(void **state)
 {
 	(void)state;
@@ -203,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_mysql_executable_comments),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_token_values),
+		cmocka_unit_test(test_postgres_identifiers_cut_at_63_bytes),
 		cmocka_unit_test(test_keyword_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

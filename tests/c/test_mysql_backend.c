@@ -855,6 +855,75 @@ static void test_lost_connection_during_alter(void **state)
 	dbsync_conn_close(root);
 }
 
+/* The connection is lost while the first of an op's three statements runs
+ * (a NOT NULL column added to a table with rows: add it nullable, fill it,
+ * make it NOT NULL), and the server finishes that statement. The statement
+ * alone cannot say how far the op got; the re-read catalog can: without
+ * retries the op fails naming what is left of it, with one retry that rest
+ * runs and the op is applied, its column filled and NOT NULL. */
+static void test_lost_connection_midway(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	const char *want_sql = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `qty` int NOT NULL, "
+		"`note` int NOT NULL);";
+	const char *meta = "{\"tables\": {\"item\": {\"columns\": {\"note\": {\"default\": 7}}}}}";
+#define NOTE_SQL(nullable) "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dbsync_lost' " \
+		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'note' AND IS_NULLABLE = '" nullable "'"
+	for (int retries = 0; retries <= 1; retries++) {
+		exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_lost; CREATE DATABASE dbsync_lost");
+		dbsync_conn *conn = open_db(ctx, "dbsync_lost");
+		cutter c = { .victim = conn, .holder = open_db(ctx, "dbsync_lost"), .watch = open_db(ctx, "dbsync_lost") };
+		exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY, `qty` int NOT NULL)");
+		exec_ok(ctx, conn, "INSERT INTO `item` SELECT seq, seq FROM seq_1_to_1000");
+		dbsync_schema *want = NULL;
+		assert_int_equal(dbsync_schema_parse(&want, ctx, DBSYNC_DIALECT_MYSQL, want_sql, strlen(want_sql)), 0);
+		dbsync_plan_options po = DBSYNC_PLAN_OPTIONS_INIT;
+		po.metadata_json = meta;
+		dbsync_plan *plan = NULL;
+		assert_int_equal(dbsync_plan_compute(&plan, ctx, conn, want, &po), 0);
+		assert_int_equal(dbsync_plan_pending_count(plan), 1);
+		const dbsync_op *op = dbsync_plan_op(plan, 0);
+		assert_int_equal(op->n_sql, 3);
+		exec_ok(ctx, c.holder, "BEGIN");
+		assert_int_equal(query_int(ctx, c.holder, "SELECT COUNT(*) FROM `item`"), 1000);
+		c.victim_id = mysql_thread_id(dbs_my_db(conn));
+		pthread_t th;
+		assert_int_equal(pthread_create(&th, NULL, cut_while_waiting, &c), 0);
+		dbsync_apply_options ao = DBSYNC_APPLY_OPTIONS_INIT;
+		ao.lock_timeout_ms = 120000;
+		ao.max_retries = retries;
+		ao.retry_base_ms = 1;
+		int rc = dbsync_plan_apply(ctx, conn, plan, &ao);
+		pthread_join(th, NULL);
+		assert_int_equal(c.cut, 1);
+		assert_non_null(op->error); /* the lost connection stays on record */
+		if (!retries) {
+			/* the server added the column (nullable): the first statement ran */
+			assert_int_equal(query_int(ctx, c.watch, NOTE_SQL("YES")), 1);
+			assert_int_not_equal(rc, 0);
+			assert_int_equal(op->status, DBSYNC_STATUS_FAILED);
+			assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "statement 1 of 3; after reconnecting, the "
+				"catalog shows this much of it is left: modify column `note` of `item`"));
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(op->status, DBSYNC_STATUS_APPLIED);
+			assert_int_equal(op->attempts, 2);
+			assert_int_equal(query_int(ctx, c.watch, NOTE_SQL("NO")), 1);
+			assert_int_equal(query_int(ctx, c.watch, "SELECT COUNT(*) FROM dbsync_lost.item WHERE note = 7"), 1000);
+		}
+		dbsync_ctx_clear_error(ctx);
+		dbsync_plan_free(plan);
+		dbsync_schema_free(want);
+		dbsync_conn_close(c.holder);
+		dbsync_conn_close(c.watch);
+		dbsync_conn_close(conn);
+	}
+#undef NOTE_SQL
+	exec_ok(ctx, root, "DROP DATABASE dbsync_lost");
+	dbsync_conn_close(root);
+}
+
 /* ---- the sync lock ---- */
 
 static void test_second_run_is_locked_out(void **state)
@@ -930,6 +999,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_errors_carry_errno_and_sqlstate, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_connection_is_econnect, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_connection_during_alter, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_connection_midway, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_second_run_is_locked_out, ctx_setup, ctx_teardown),
 		cmocka_unit_test(test_script_frames_show_the_lock),
 	};

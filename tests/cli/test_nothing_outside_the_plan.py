@@ -77,8 +77,9 @@ def live_my(my_server):
 def my_state(socket, name):
     """Every table's SHOW CREATE TABLE and row count, and the databases present."""
     tables = [r[0] for r in my(socket, "SHOW TABLES", name)]
-    return ([my(socket, "SHOW CREATE TABLE `%s`" % t, name) for t in tables],
-            [my(socket, "SELECT COUNT(*) FROM `%s`" % t, name) for t in tables],
+    quoted = ["`%s`" % t.replace("`", "``") for t in tables]
+    return ([my(socket, "SHOW CREATE TABLE %s" % t, name) for t in quoted],
+            [my(socket, "SELECT COUNT(*) FROM %s" % t, name) for t in quoted],
             sorted(r[0] for r in my(socket, "SHOW DATABASES")))
 
 

@@ -119,6 +119,11 @@ class Command(BaseCommand):
                  "names, conflicts) with short instructions, and change nothing.",
         )
         parser.add_argument(
+            "--ignore-unsupported", action="store_true",
+            help="Go ahead although the models' DDL holds statements the engine does not handle "
+                 "(listed as 'Not handled'); without it such a run changes nothing and exits 1.",
+        )
+        parser.add_argument(
             "--drop-unmanaged", action="store_true",
             help="Also remove what no model could declare (FULLTEXT and other index kinds, "
                  "collations the fields do not name); DROP_UNMANAGED. See docs/unmanaged.md.",
@@ -260,12 +265,16 @@ class Command(BaseCommand):
     def _run(self, conn, plan, alias, out, options, dry_run):
         ops = plan.ops
         counts = count_statuses(ops)
+        unhandled = plan.unhandled
         if not ops:
-            out.info("No changes: the database matches the models.", self.style.SUCCESS)
+            out.info("No changes to what dbsync handles." if unhandled
+                     else "No changes: the database matches the models.", self.style.SUCCESS)
             out.unmanaged(plan.unmanaged)
+            self._refuse_unhandled(plan, unhandled, out, options, dry_run)
             return
         out.plan(ops)
         out.unmanaged(plan.unmanaged)
+        self._refuse_unhandled(plan, unhandled, out, options, dry_run)
         try:
             plan = self._act(conn, plan, alias, out, options, dry_run, counts)
             counts = count_statuses(plan.ops)
@@ -276,6 +285,22 @@ class Command(BaseCommand):
             # What was safe is applied, but the database still differs from the
             # models: a deploy script must notice, as it would a failed migrate.
             raise SystemExit(1)
+
+    def _refuse_unhandled(self, plan, unhandled, out, options, dry_run):
+        """List what the engine does not handle and, unless --ignore-unsupported,
+        stop before anything is applied, as the CLI does (issue 14): a run never
+        ends "in sync" while part of the desired DDL was not looked at."""
+        out.unhandled(unhandled)
+        if not unhandled or options["ignore_unsupported"]:
+            return
+        if dry_run and plan.pending_count:
+            self._print_script(plan, out)
+        raise CommandError(
+            f"{plural(len(unhandled), 'statement')} of the models' DDL "
+            f"{'is' if len(unhandled) == 1 else 'are'} not handled (listed above): dbsync neither "
+            f"creates nor compares {'it' if len(unhandled) == 1 else 'them'}; pass --ignore-unsupported "
+            f"to {'plan' if dry_run or options['check'] else 'apply'} without "
+            f"{'it' if len(unhandled) == 1 else 'them'}")
 
     def _act(self, conn, plan, alias, out, options, dry_run, counts):
         # --check with DRY_RUN_MODE alone stays quiet; --check --dry-run shows the SQL.

@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "catalog",
     "notes",
 ]
+# DBSYNC_E2E_EXTRA_APPS: apps only one subprocess test installs (a JSON list),
+# such as `unhandled` (test_unhandled.py).
+INSTALLED_APPS += json.loads(os.environ.get("DBSYNC_E2E_EXTRA_APPS", "[]"))
 
 _tmp = tempfile.gettempdir()
 DATABASES = {
