@@ -864,16 +864,20 @@ static void test_lost_connection_during_alter(void **state)
 static void test_lost_connection_midway(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	dbsync_conn *root = open_db(ctx, server.db);
+	char sql[1024], note_yes[1024], note_no[1024];
+#define NOTE_SQL "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '%s' " \
+		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'note' AND IS_NULLABLE = '%s'"
+	sqlf(note_yes, NOTE_SQL, db_lost, "YES");
+	sqlf(note_no, NOTE_SQL, db_lost, "NO");
+#undef NOTE_SQL
 	const char *want_sql = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `qty` int NOT NULL, "
 		"`note` int NOT NULL);";
 	const char *meta = "{\"tables\": {\"item\": {\"columns\": {\"note\": {\"default\": 7}}}}}";
-#define NOTE_SQL(nullable) "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dbsync_lost' " \
-		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'note' AND IS_NULLABLE = '" nullable "'"
 	for (int retries = 0; retries <= 1; retries++) {
-		exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_lost; CREATE DATABASE dbsync_lost");
-		dbsync_conn *conn = open_db(ctx, "dbsync_lost");
-		cutter c = { .victim = conn, .holder = open_db(ctx, "dbsync_lost"), .watch = open_db(ctx, "dbsync_lost") };
+		exec_ok(ctx, root, sqlf(sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db_lost, db_lost));
+		dbsync_conn *conn = open_db(ctx, db_lost);
+		cutter c = { .victim = conn, .holder = open_db(ctx, db_lost), .watch = open_db(ctx, db_lost) };
 		exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY, `qty` int NOT NULL)");
 		exec_ok(ctx, conn, "INSERT INTO `item` SELECT seq, seq FROM seq_1_to_1000");
 		dbsync_schema *want = NULL;
@@ -900,7 +904,7 @@ static void test_lost_connection_midway(void **state)
 		assert_non_null(op->error); /* the lost connection stays on record */
 		if (!retries) {
 			/* the server added the column (nullable): the first statement ran */
-			assert_int_equal(query_int(ctx, c.watch, NOTE_SQL("YES")), 1);
+			assert_int_equal(query_int(ctx, c.watch, note_yes), 1);
 			assert_int_not_equal(rc, 0);
 			assert_int_equal(op->status, DBSYNC_STATUS_FAILED);
 			assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "statement 1 of 3; after reconnecting, the "
@@ -909,8 +913,9 @@ static void test_lost_connection_midway(void **state)
 			assert_int_equal(rc, 0);
 			assert_int_equal(op->status, DBSYNC_STATUS_APPLIED);
 			assert_int_equal(op->attempts, 2);
-			assert_int_equal(query_int(ctx, c.watch, NOTE_SQL("NO")), 1);
-			assert_int_equal(query_int(ctx, c.watch, "SELECT COUNT(*) FROM dbsync_lost.item WHERE note = 7"), 1000);
+			assert_int_equal(query_int(ctx, c.watch, note_no), 1);
+			assert_int_equal(query_int(ctx, c.watch, sqlf(sql, "SELECT COUNT(*) FROM %s.item WHERE note = 7", db_lost)),
+				1000);
 		}
 		dbsync_ctx_clear_error(ctx);
 		dbsync_plan_free(plan);
@@ -919,8 +924,7 @@ static void test_lost_connection_midway(void **state)
 		dbsync_conn_close(c.watch);
 		dbsync_conn_close(conn);
 	}
-#undef NOTE_SQL
-	exec_ok(ctx, root, "DROP DATABASE dbsync_lost");
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE %s", db_lost));
 	dbsync_conn_close(root);
 }
 
