@@ -54,6 +54,8 @@ build: deps
 	$(MESON) compile -C build/c
 
 # C unit tests and the engine's data cases, then again under ASan + UBSan.
+# Each suite shares one PostgreSQL and one MariaDB server among its programs
+# (scripts/with-test-servers.sh); `meson test` alone makes each start its own.
 test-c: build
 	scripts/with-test-servers.sh $(MESON) test -C build/c --print-errorlogs
 
