@@ -57,12 +57,12 @@ build: deps
 # Each suite shares one PostgreSQL and one MariaDB server among its programs
 # (scripts/with-test-servers.sh); `meson test` alone makes each start its own.
 test-c: build
-	scripts/with-test-servers.sh $(MESON) test -C build/c --print-errorlogs
+	scripts/with-test-servers.sh env $(MESON) test -C build/c --print-errorlogs
 
 test-c-sanitize: deps
 	[ -d build/sanitize ] || $(MESON) setup build/sanitize -Dpython=disabled -Dtests=enabled $(DEV_OPTIONS) \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-	scripts/with-test-servers.sh $(MESON) test -C build/sanitize --print-errorlogs
+	scripts/with-test-servers.sh env $(MESON) test -C build/sanitize --print-errorlogs
 
 # End-to-end: Django 5.2 LTS on Python 3.11, and the newest Django 6 on Python 3.12.
 test-py-django52: deps build
