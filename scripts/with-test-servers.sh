@@ -56,6 +56,15 @@ start_server "$scripts/mariadb-server.sh" "$my_dir" || my_dir=
 [ -z "$pg_dir" ] || export DBSYNC_PG_SERVER_DIR="$pg_dir"
 [ -z "$my_dir" ] || export DBSYNC_MARIADB_SERVER_DIR="$my_dir"
 
+# The command runs in the background so that a signal to this script is
+# handled at once (a shell runs its traps only after a foreground command
+# ends): the command gets a SIGTERM (a background job ignores SIGINT), then
+# the servers are stopped.
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; exit 130' INT
+trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
+trap 'kill -HUP "$child" 2>/dev/null; exit 129' HUP
 st=0
-"$@" || st=$?
+wait "$child" || st=$?
 exit "$st"
