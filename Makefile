@@ -15,7 +15,10 @@ VENVC := .venv/corpus
 # server (CREATE DATABASE, catalog reads, a manage.py start), so two workers
 # per suite overlap that waiting. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=15 -n $(PYTEST_WORKERS)
+# PYTEST_ONE: the flags of a pytest run in one process (the wheel check's venv
+# has no pytest-xdist; the corpus migrates its three backends at once itself).
+PYTEST_ONE := -q -p no:cacheprovider --durations=15
+PYTEST_FLAGS ?= $(PYTEST_ONE) -n $(PYTEST_WORKERS)
 
 # Development and CI builds: every backend required (a missing -dev package
 # stops the build naming it) and warnings are errors. A user's `pip install .`
@@ -126,7 +129,7 @@ wheel: deps
 test-wheel: deps
 	whl="$$(scripts/wheel.sh)"; \
 	.venv/wheel-tools/bin/python -m pip install -q --disable-pip-version-check 'pytest>=8'; \
-	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_FLAGS) tests/wheel/wheel_check.py
+	DBSYNC_WHEEL="$$whl" .venv/wheel-tools/bin/pytest $(PYTEST_ONE) tests/wheel/wheel_check.py
 
 # The real-app corpus (tests/corpus/README.md): wagtail, allauth, oscar, reversion and
 # django.contrib built by migrate on SQLite, PostgreSQL and MariaDB. Most of its time is
@@ -136,4 +139,4 @@ test-wheel: deps
 test-corpus: deps-corpus build
 	$(VENVC)/bin/python -m pip install -q --disable-pip-version-check -r tests/corpus/requirements-django52.txt
 	$(call pip_install,$(VENVC))
-	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENVC)/bin/pytest -q -p no:cacheprovider --durations=15 -n 0 tests/corpus
+	DBSYNC_CLI=$(CURDIR)/build/c/dbsync $(VENVC)/bin/pytest $(PYTEST_ONE) -n 0 tests/corpus
