@@ -538,6 +538,7 @@ static int indexes_to_constraints(my_intro *in, dbs_table *t)
 				return -1;
 			if (!primary)
 				k->name = ix->name;
+			k->comment = ix->comment; /* compared, as an index's is */
 			for (size_t j = 0; j < ix->parts.n; j++)
 				if (DBS_VEC_PUSH(a, &k->cols, ix->parts.items[j].column))
 					return -1;

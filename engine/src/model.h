@@ -81,7 +81,7 @@ typedef struct dbs_constraint {
 	/* EXCLUDE: method, parts (each with its operator), INCLUDE and WHERE, as an
 	 * index has them; the index's name is unused */
 	struct dbs_index *exclude;
-	const char *comment;         /* PostgreSQL COMMENT ON CONSTRAINT, or NULL */
+	const char *comment;         /* PostgreSQL COMMENT ON CONSTRAINT, MySQL key COMMENT, or NULL */
 } dbs_constraint;
 
 typedef struct dbs_index_part {

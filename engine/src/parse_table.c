@@ -65,9 +65,9 @@ static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const c
 /* MySQL index options after a key's column list, in the forms SHOW CREATE
  * TABLE and people write: USING BTREE|HASH|RTREE, COMMENT 'text',
  * KEY_BLOCK_SIZE [=] n, WITH PARSER name, VISIBLE, INVISIBLE, IGNORED and
- * NOT IGNORED. None changes what the key holds. An index's COMMENT is kept
- * in `*comment` (compared, docs/mysql.md); a PRIMARY or UNIQUE key's
- * (comment NULL) and the rest are read and not modeled. */
+ * NOT IGNORED. None changes what the key holds. The COMMENT of an index, a
+ * PRIMARY KEY or a UNIQUE key is kept in `*comment` (compared,
+ * docs/mysql.md); the rest are read and not modeled. */
 int dbs_p_mysql_key_options(dbs_parser *p, const char *context, const char **comment)
 {
 	while (!p->rc) {
@@ -138,7 +138,7 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		}
 		dbs_p_conflict_clause(p);
 		if (dbs_p_mysql(p))
-			dbs_p_mysql_key_options(p, context, NULL);
+			dbs_p_mysql_key_options(p, context, &c->comment);
 		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "UNIQUE")) {
@@ -163,7 +163,7 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		dbs_p_conflict_clause(p);
 		/* Django: UniqueConstraint(deferrable=...) */
 		if (dbs_p_mysql(p))
-			dbs_p_mysql_key_options(p, context, NULL);
+			dbs_p_mysql_key_options(p, context, &c->comment);
 		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "CHECK")) {

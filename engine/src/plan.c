@@ -308,6 +308,8 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	case DBSYNC_DIALECT_SQLITE:
 		if (!(rc = dbs_plan_create_tables(&p)))
 			rc = dbs_plan_sqlite_tables(&p);
+		if (!rc)
+			rc = dbs_sqlite_refuse_under_kept_fks(&p);
 		break;
 	case DBSYNC_DIALECT_POSTGRES:
 		rc = dbs_plan_postgres(&p);

@@ -32,6 +32,9 @@ enum {
 typedef struct dbs_op_build {
 	dbsync_op op;                  /* first: the plan holds &build->op */
 	DBS_VEC(const char *) sql;
+	/* MySQL: the constraint an addition adds (an unnamed one has no object
+	 * name to find it by); NULL for other operations */
+	const dbs_constraint *key;
 } dbs_op_build;
 
 typedef struct dbs_planner {
@@ -79,6 +82,9 @@ int dbs_plan_keep_extra(dbs_planner *p);
 
 /* Dialect planners: the changes of existing tables. */
 int dbs_plan_sqlite_tables(dbs_planner *p);
+/* plan_sqlite_keys.c, after planning the tables: refuse, naming the foreign
+ * key, the changes that take away a key a left-alone table references. */
+int dbs_sqlite_refuse_under_kept_fks(dbs_planner *p);
 /* PostgreSQL: every change, missing tables included (plan_postgres.c). */
 int dbs_plan_postgres(dbs_planner *p);
 /* MySQL/MariaDB: every change, missing tables included (plan_mysql.c). */

@@ -531,11 +531,15 @@ static int plan_table(dbs_planner *p, const dbs_table_diff *td)
 			rc = modify_column(p, L, W, ch->live_col, ch->want_col, ch->col_diff);
 			break;
 		case DBS_CH_ADD_CONSTRAINT:
-			rc = dbs_my_add_constraint(p, W, L, ch->want_con, false);
+			/* a key whose comment alone changes goes with its drop */
+			if (!dbs_my_recommented_key(td, ch->want_con))
+				rc = dbs_my_add_constraint(p, W, L, ch->want_con, false);
 			break;
-		case DBS_CH_DROP_CONSTRAINT:
-			rc = dbs_my_drop_constraint(p, L, ch->live_con);
+		case DBS_CH_DROP_CONSTRAINT: {
+			const dbs_constraint *wk = dbs_my_recommented_key(td, ch->live_con);
+			rc = wk ? dbs_my_recomment_key(p, L, ch->live_con, wk) : dbs_my_drop_constraint(p, L, ch->live_con);
 			break;
+		}
 		case DBS_CH_ADD_INDEX:
 			rc = dbs_my_add_index(p, W, L, ch->want_ix);
 			break;

@@ -72,13 +72,19 @@ int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object
 int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_constraint *k,
 	bool skipped);
 int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constraint *k);
+/* A PRIMARY KEY or UNIQUE key of the diff `td` (live or desired) whose
+ * counterpart differs from it in its COMMENT alone: that counterpart, or NULL.
+ * Such a pair is planned as one re-creation (dbs_my_recomment_key). */
+const dbs_constraint *dbs_my_recommented_key(const dbs_table_diff *td, const dbs_constraint *k);
+int dbs_my_recomment_key(dbs_planner *p, const dbs_table *L, const dbs_constraint *lk, const dbs_constraint *wk);
 int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_index *ix);
 int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix);
 int dbs_my_rebuild_dependent_fks(dbs_planner *p);
 
 /* plan_mysql_fk_index.c. After every operation is planned: a drop of the
  * last index serving a foreign key that stays is moved after the addition of
- * its replacement, the key rebuilt around it, or skipped (InnoDB error 1553). */
+ * its replacement, the key rebuilt around it, or skipped (InnoDB error 1553);
+ * a key a table left alone still needs refuses its table's changes. */
 int dbs_my_order_fk_index_drops(dbs_planner *p);
 
 #endif

@@ -5,8 +5,11 @@
  * and indexes before it adds the new ones, so a drop that would leave a
  * foreign key without an index is moved after the additions when one of
  * them serves the key, or, when that addition reuses the dropped name (a
- * changed definition), the foreign key is dropped first and added back last.
- * With nothing left to serve the key the drop is skipped with the reason.
+ * changed definition) or is a new primary key (which cannot join the old
+ * one, error 1068), the foreign key is dropped first and added back last.
+ * With nothing left to serve the key the drop is skipped with the reason, or,
+ * where skipping it is not enough (a table left alone still needs the key, or
+ * a new primary key comes), the referenced table's changes are refused.
  */
 #include <string.h>
 
@@ -111,11 +114,15 @@ static int added_key_serving(dbs_planner *p, const dbs_table *W, const dbs_str_v
 		const dbsync_op *op = &add->op;
 		bool index = op->kind == DBSYNC_OP_ADD_INDEX;
 		dbs_str_vec kc;
-		int rc;
+		int rc = 0;
 		if ((!index && op->kind != DBSYNC_OP_ADD_CONSTRAINT) || op->status != DBSYNC_STATUS_PENDING ||
 		    !dbs_name_eq(MY, op->table, W->name))
 			continue;
-		if (key_cols(p, W, op->object, index, &kc, &rc) && leads(cols, &kc))
+		if (!index && add->key)
+			kc = add->key->cols;
+		else if (!key_cols(p, W, op->object, index, &kc, &rc))
+			kc.n = 0;
+		if (!rc && leads(cols, &kc))
 			*out = add;
 		if (rc)
 			return rc;
@@ -188,14 +195,76 @@ static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dr
 	return 0;
 }
 
-/* Drop fk first and add it back last, as for a type change of its columns. */
+/* Drop fk first and add it back last, as for a type change of its columns; a
+ * table the desired schema leaves alone gets its own key back. */
 static int rebuild_fk(dbs_planner *p, const dbs_table *owner, const dbs_constraint *fk)
 {
 	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, owner->name);
 	int rc = dbs_my_drop_constraint(p, owner, fk);
-	if (rc || !W)
-		return rc;
-	return dbs_my_add_constraint(p, W, owner, fk, false);
+	return rc ? rc : dbs_my_add_constraint(p, W ? W : owner, owner, fk, false);
+}
+
+/* Foreign key fk of `owner` needs a key of `table` that this plan takes away
+ * for good, and the drop cannot just be left out: the owner is a table the
+ * desired schema leaves alone, or a new primary key would clash with the
+ * kept one. MySQL commits every statement as it runs, so this is decided
+ * before anything runs: nothing of `table` changes (its key and column
+ * changes hang together), nor does a foreign key added to reference it (with
+ * the drop of the one it replaces), all refused naming fk. */
+static int refuse_table(dbs_planner *p, const char *table, const dbs_table *owner, const dbs_constraint *fk)
+{
+	bool alone = !dbs_schema_find_table((dbsync_schema *)p->want, owner->name);
+	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`%s depends on a key of "
+		"`%s` that this change removes", fk->name, owner->name, alone ? ", which the desired schema does not "
+		"have (so it is left alone)," : "", table);
+	if (!reason)
+		return dbs_error_oom(p->ctx);
+	for (int s = 0; s < DBS_STAGE_COUNT; s++)
+		for (size_t i = 0; i < p->stages[s].n; i++) {
+			dbs_op_build *b = p->stages[s].items[i];
+			const dbsync_op *op = &b->op;
+			bool refs = op->kind == DBSYNC_OP_ADD_FOREIGN_KEY && b->key && b->key->ref_table &&
+				dbs_name_eq(MY, b->key->ref_table, table);
+			if (op->status == DBSYNC_STATUS_REFUSED || !(refs || (op->table && op->kind != DBSYNC_OP_COMMENT &&
+			    dbs_name_eq(MY, op->table, table))))
+				continue;
+			b->op.status = DBSYNC_STATUS_REFUSED;
+			b->op.reason = reason;
+			for (size_t j = 0; refs && j < p->stages[DBS_STAGE_DROP_FK].n; j++) {
+				dbs_op_build *d = p->stages[DBS_STAGE_DROP_FK].items[j];
+				if (op_is(d, DBSYNC_OP_DROP_FOREIGN_KEY, op->table, op->object)) {
+					d->op.status = DBSYNC_STATUS_REFUSED;
+					d->op.reason = reason;
+				}
+			}
+		}
+	return 0;
+}
+
+/* Keep every foreign key that drop b of key `cols` of L is in the way of
+ * valid, starting with fk (of owner, needing `need`): rebuilt around the
+ * key that replaces it, or, with none, the drop skipped, or the table's
+ * changes refused when skipping it is not enough. */
+static int settle_fks(dbs_planner *p, dbs_op_build *b, const dbs_table *L, const dbs_str_vec *cols, bool pk_moves,
+	const dbs_table *owner, const dbs_constraint *fk, const dbs_str_vec *need)
+{
+	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+	int rc = 0;
+	while (!rc && fk && b->op.status == DBSYNC_STATUS_PENDING) {
+		const dbs_op_build *add = NULL;
+		if ((rc = added_key_serving(p, W, need, &add)))
+			break;
+		if (add)
+			rc = rebuild_fk(p, owner, fk);
+		else if (pk_moves || !dbs_schema_find_table((dbsync_schema *)p->want, owner->name))
+			rc = refuse_table(p, L->name, owner, fk);
+		else if (!(rc = dbs_op_skip(p, b, "")))
+			rc = dbs_op_reason(p, b, "foreign key \"%s\" of \"%s\" needs it and no other index of \"%s\" "
+				"serves it", fk->name, owner->name, L->name);
+		if (!rc && b->op.status == DBSYNC_STATUS_PENDING)
+			rc = orphaned_fk(p, L, cols, &owner, &fk, &need);
+	}
+	return rc;
 }
 
 /* Move drop i of DROP_INDEX to the end of ADD_INDEX. */
@@ -270,7 +339,11 @@ int dbs_my_order_fk_index_drops(dbs_planner *p)
 		/* an index and a unique key share one namespace */
 		bool same_name = add && (stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, op->object) ||
 			stage_has(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_CONSTRAINT, L->name, op->object));
-		if (add && !same_name) {
+		/* a primary key's drop cannot wait for the addition of the new one
+		 * (error 1068), in this stage or with a new AUTO_INCREMENT column */
+		bool pk_moves = !index && dbs_ascii_ieq(op->object ? op->object : "PRIMARY", "PRIMARY") && W &&
+			dbs_table_primary_key(W);
+		if (add && !same_name && !pk_moves) {
 			if (index && implicit_fk_index(p, op->object, fk, &cols))
 				rc = drop_if_exists(p, b, L->name);
 			if (!rc)
@@ -278,12 +351,7 @@ int dbs_my_order_fk_index_drops(dbs_planner *p)
 			continue;
 		}
 		i++;
-		if (add) {
-			rc = rebuild_fk(p, owner, fk);
-		} else if (!(rc = dbs_op_skip(p, b, ""))) {
-			rc = dbs_op_reason(p, b, "foreign key \"%s\" of \"%s\" needs it and no other index of \"%s\" serves it",
-				fk->name, owner->name, L->name);
-		}
+		rc = settle_fks(p, b, L, &cols, pk_moves, owner, fk, need);
 	}
 	return rc;
 }

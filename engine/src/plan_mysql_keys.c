@@ -65,6 +65,10 @@ void dbs_my_render_constraint(dbs_buf *b, const dbs_constraint *k)
 	case DBS_CON_EXCLUDE: /* PostgreSQL only */
 		break;
 	}
+	if (k->comment && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
+		dbs_buf_puts(b, " COMMENT ");
+		dbs_quote_literal(b, MY, k->comment);
+	}
 }
 
 /* Groups of rows sharing a value in cols (NULLs never clash). */
@@ -201,6 +205,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 	int rc;
 	if (!op)
 		return dbs_error_oom(p->ctx);
+	op->key = k;
 	dbs_my_alter(&b, table);
 	const dbs_column *c = k->kind == DBS_CON_CHECK && k->inline_col && k->cols.n == 1 && L ?
 		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
@@ -320,6 +325,54 @@ int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constra
 	dbs_buf_free(&b);
 	return rc ? rc : dbs_op_summary(p, op, "drop %s `%s` of `%s`", fk ? "foreign key" : "constraint",
 		k->name ? k->name : "PRIMARY", L->name);
+}
+
+const dbs_constraint *dbs_my_recommented_key(const dbs_table_diff *td, const dbs_constraint *k)
+{
+	if (k->kind != DBS_CON_PRIMARY && k->kind != DBS_CON_UNIQUE)
+		return NULL;
+	bool live = false;
+	for (size_t i = 0; i < td->changes.n; i++)
+		live |= td->changes.items[i].kind == DBS_CH_DROP_CONSTRAINT && td->changes.items[i].live_con == k;
+	for (size_t i = 0; i < td->changes.n; i++) {
+		const dbs_change *ch = &td->changes.items[i];
+		const dbs_constraint *other = live ? ch->want_con : ch->live_con;
+		if (ch->kind != (live ? DBS_CH_ADD_CONSTRAINT : DBS_CH_DROP_CONSTRAINT) || other->kind != k->kind ||
+		    dbs_str_eq(other->comment, k->comment) ||
+		    (k->kind == DBS_CON_UNIQUE && (!k->name || !other->name || !dbs_name_eq(MY, k->name, other->name))))
+			continue;
+		dbs_constraint same = *other;
+		same.comment = k->comment;
+		if (dbs_constraint_equal(MY, &same, k))
+			return other;
+	}
+	return NULL;
+}
+
+int dbs_my_recomment_key(dbs_planner *p, const dbs_table *L, const dbs_constraint *lk, const dbs_constraint *wk)
+{
+	bool pk = lk->kind == DBS_CON_PRIMARY;
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_CONSTRAINT, DBSYNC_RISK_LOCKING, L->name,
+		pk ? "PRIMARY" : wk->name);
+	dbs_buf b = DBS_BUF_INIT;
+	if (!op)
+		return dbs_error_oom(p->ctx);
+	/* one statement: the key is never missing (nor an AUTO_INCREMENT column's only key) */
+	dbs_my_alter(&b, L->name);
+	if (pk) {
+		dbs_buf_puts(&b, "DROP PRIMARY KEY");
+	} else {
+		dbs_buf_puts(&b, "DROP INDEX ");
+		dbs_quote_ident(&b, MY, lk->name);
+	}
+	dbs_buf_puts(&b, ", ADD ");
+	dbs_my_render_constraint(&b, wk);
+	int rc = dbs_my_put(p, op, &b);
+	dbs_buf_free(&b);
+	if (rc || (rc = dbs_op_summary(p, op, "%s comment of %s `%s` of `%s` (re-creates the key)",
+		wk->comment ? "set" : "remove", pk ? "primary key" : "unique key", pk ? "PRIMARY" : wk->name, L->name)))
+		return rc;
+	return p->plan->opts.sync_indexes ? 0 : dbs_op_skip(p, op, "sync_indexes is off");
 }
 
 int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, const dbs_index *ix)

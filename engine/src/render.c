@@ -163,7 +163,8 @@ static bool renders_inline(dbsync_dialect d, const dbs_table *t, const dbs_const
 {
 	/* MySQL takes no constraint name on a column-level key, and parses but
 	 * ignores a column-level REFERENCES: those go table-level */
-	if (d == DBSYNC_DIALECT_MYSQL && ((k->name && k->kind != DBS_CON_PRIMARY) || k->kind == DBS_CON_FOREIGN))
+	if (d == DBSYNC_DIALECT_MYSQL && ((k->name && k->kind != DBS_CON_PRIMARY) || k->kind == DBS_CON_FOREIGN ||
+	    k->comment)) /* a column-level key takes no COMMENT either (that would be the column's) */
 		return false;
 	if (k->inline_col)
 		return k->cols.n == 1;
@@ -290,6 +291,10 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 	}
 	if (k->deferrable && d == DBSYNC_DIALECT_POSTGRES && k->kind != DBS_CON_CHECK)
 		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+	if (k->comment && d == DBSYNC_DIALECT_MYSQL && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
+		dbs_buf_puts(out, " COMMENT ");
+		dbs_quote_literal(out, d, k->comment);
+	}
 }
 
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
