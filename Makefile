@@ -54,13 +54,15 @@ build: deps
 	$(MESON) compile -C build/c
 
 # C unit tests and the engine's data cases, then again under ASan + UBSan.
+# Each suite shares one PostgreSQL and one MariaDB server among its programs
+# (scripts/with-test-servers.sh); `meson test` alone makes each start its own.
 test-c: build
-	$(MESON) test -C build/c --print-errorlogs
+	scripts/with-test-servers.sh env $(MESON) test -C build/c --print-errorlogs
 
 test-c-sanitize: deps
 	[ -d build/sanitize ] || $(MESON) setup build/sanitize -Dpython=disabled -Dtests=enabled $(DEV_OPTIONS) \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-	$(MESON) test -C build/sanitize --print-errorlogs
+	scripts/with-test-servers.sh env $(MESON) test -C build/sanitize --print-errorlogs
 
 # End-to-end: Django 5.2 LTS on Python 3.11, and the newest Django 6 on Python 3.12.
 test-py-django52: deps build

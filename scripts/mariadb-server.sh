@@ -4,6 +4,11 @@
 #
 #   scripts/mariadb-server.sh start DIR   prints the URL to use as the last line
 #   scripts/mariadb-server.sh stop DIR    kills it and removes DIR (idempotent)
+#   scripts/mariadb-server.sh createdb DIR NAME   in the running server: the
+#       database NAME and the user NAME_pw (password `dbsync-secret-pw`), so
+#       programs sharing one server never share a database; prints its URL last
+#   scripts/mariadb-server.sh dropdb DIR NAME     drops them again, and every
+#       database named NAME__* (a program's extra ones); idempotent
 #
 # The data and temporary directories are in memory when /dev/shm is a tmpfs,
 # else under DIR (scripts/server-memdir.sh says why and how to keep them on disk).
@@ -25,13 +30,17 @@
 set -eu
 
 usage() {
-	echo "usage: $0 start|stop DIR" >&2
+	echo "usage: $0 start|stop DIR | createdb|dropdb DIR NAME" >&2
 	exit 2
 }
 
-[ $# -eq 2 ] || usage
+case $#:${1:-} in
+2:start | 2:stop | 3:createdb | 3:dropdb) ;;
+*) usage ;;
+esac
 cmd=$1
 dir=$2
+name=${3:-}
 . "$(dirname "$0")/server-memdir.sh"
 
 find_prog() {
@@ -170,8 +179,44 @@ stop() {
 	rm -rf "$dir"
 }
 
+# NAME goes into SQL unquoted: lower-case letters, digits and _ only.
+name_db() {
+	case $name in
+	'' | *[!a-z0-9_]*)
+		echo "$0: the database name must be lower-case letters, digits and _: $name" >&2
+		exit 1
+		;;
+	esac
+	[ -S "$dir/mysql.sock" ] || {
+		echo "$0: no running server in $dir" >&2
+		exit 1
+	}
+	CLIENT=$(find_prog mariadb mysql)
+}
+
+createdb() {
+	name_db
+	dir=$(cd "$dir" && pwd)
+	client -e "CREATE DATABASE $name CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		CREATE USER '${name}_pw'@'localhost' IDENTIFIED BY 'dbsync-secret-pw';
+		GRANT ALL ON $name.* TO '${name}_pw'@'localhost';"
+	echo "mysql://root@localhost/$name?unix_socket=$dir/mysql.sock"
+}
+
+dropdb() {
+	name_db
+	# its extra databases: NAME__*, where _ is no wildcard
+	extra=$(client -N -B -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA
+		WHERE LEFT(SCHEMA_NAME, CHAR_LENGTH('${name}__')) = '${name}__'")
+	for db in $name $extra; do
+		client -e "DROP DATABASE IF EXISTS \`$db\`"
+	done
+	client -e "DROP USER IF EXISTS '${name}_pw'@'localhost';"
+}
+
 case "$cmd" in
 start) start ;;
 stop) stop ;;
-*) usage ;;
+createdb) createdb ;;
+dropdb) dropdb ;;
 esac

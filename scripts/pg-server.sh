@@ -5,13 +5,20 @@
 #   pg-server.sh start DIR   initdb, start, create the database dbsync_test;
 #                            the last line of stdout is its URL
 #   pg-server.sh stop DIR    stop the server (immediate) and remove DIR
+#   pg-server.sh createdb DIR NAME   in the running server: the database NAME
+#                            and the role NAME_pw (password $DBSYNC_PG_PASSWORD),
+#                            so programs sharing one server never share a
+#                            database; the last line of stdout is its URL
+#   pg-server.sh dropdb DIR NAME     drop them again, and every database named
+#                            NAME__* (a program's extra ones); idempotent
 #
 # The data directory is in memory when /dev/shm is a tmpfs, else DIR/data
 # (scripts/server-memdir.sh says why and how to keep it on disk).
 #
 # Besides the trusted superuser (dbsync), a role dbsync_pw logs in only with
 # the password $DBSYNC_PG_PASSWORD (scram-sha-256), so tests can prove that a
-# password never leaks into a message.
+# password never leaks into a message; so do the roles `createdb` makes, as
+# members of the group dbsync_pw_roles.
 #
 # DBSYNC_PG_EXTRA_CONF: more postgresql.conf lines (benchmarks raise
 # max_locks_per_transaction with it).
@@ -26,6 +33,7 @@ set -eu
 
 SUPERUSER=dbsync
 PW_ROLE=dbsync_pw
+PW_GROUP=dbsync_pw_roles
 DBNAME=dbsync_test
 RUN_AS=dbsync-test
 MARKER=.dbsync-pg-server
@@ -37,7 +45,7 @@ die() {
 }
 
 usage() {
-	echo "usage: pg-server.sh start|stop DIR" >&2
+	echo "usage: pg-server.sh start|stop DIR | createdb|dropdb DIR NAME" >&2
 	exit 2
 }
 
@@ -135,6 +143,7 @@ start() {
 	# first match wins: the password role must not fall through to trust
 	cat >"$dir/pg_hba.conf" <<EOF
 local all $PW_ROLE scram-sha-256
+local all +$PW_GROUP scram-sha-256
 local all all trust
 EOF
 	cat >"$dir/extra.conf" <<EOF
@@ -162,6 +171,7 @@ EOF
 	pw=${DBSYNC_PG_PASSWORD:-dbsync-test-secret}
 	# psql interpolates :'pw' as a literal only in scripts, not in -c
 	printf '%s\n' "CREATE DATABASE $DBNAME;" "CREATE ROLE $PW_ROLE LOGIN PASSWORD :'pw';" \
+		"CREATE ROLE $PW_GROUP NOLOGIN;" \
 		"GRANT ALL ON DATABASE $DBNAME TO $PW_ROLE;" |
 		as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -v pw="$pw" \
 			-h "$dir" -U "$SUPERUSER" -d postgres >/dev/null || {
@@ -188,9 +198,68 @@ stop() {
 	rm -rf "$dir"
 }
 
-[ $# -eq 2 ] || usage
-case $1 in
-start) start "$2" ;;
-stop) stop "$2" ;;
+# psql as the superuser on the server in DIR, reading SQL from stdin; what
+# it prints goes to stdout only with -At (a query's rows).
+server_psql() {
+	dir=$1
+	shift
+	[ -e "$dir/$MARKER" ] || die "$dir was not made by pg-server.sh start"
+	bindir=$(find_bindir) || die "no PostgreSQL binaries found"
+	psql=$bindir/psql
+	[ -x "$psql" ] || psql=$(command -v psql) || die "no psql in $bindir nor on PATH"
+	case ${1:-} in
+	-At) as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$SUPERUSER" -d postgres "$@" ;;
+	*) as_owner "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$SUPERUSER" -d postgres "$@" >/dev/null ;;
+	esac
+}
+
+# NAME becomes an SQL identifier unquoted: lower-case letters, digits, _ only.
+check_name() {
+	case $1 in
+	'' | *[!a-z0-9_]*) die "the database name must be lower-case letters, digits and _: $1" ;;
+	esac
+}
+
+createdb() {
+	dir=$(cd "$1" && pwd -P) || die "no directory $1"
+	check_name "$2"
+	pw=${DBSYNC_PG_PASSWORD:-dbsync-test-secret}
+	printf '%s\n' "CREATE DATABASE $2;" "CREATE ROLE ${2}_pw LOGIN PASSWORD :'pw' IN ROLE $PW_GROUP;" \
+		"GRANT ALL ON DATABASE $2 TO ${2}_pw;" | server_psql "$dir" -v pw="$pw" ||
+		die "cannot create the database $2"
+	echo "postgresql:///$2?host=$dir&user=$SUPERUSER"
+}
+
+dropdb() {
+	dir=$(cd "$1" && pwd -P) || die "no directory $1"
+	check_name "$2"
+	# a test that failed midway may leave a connection open (no DROP DATABASE
+	# ... WITH (FORCE): PostgreSQL 12 of `make test-matrix` lacks it)
+	# its extra databases: NAME__*, where _ is no wildcard
+	extra=$(echo "SELECT datname FROM pg_database WHERE starts_with(datname, '${2}__')" |
+		server_psql "$dir" -At) || die "cannot list the databases of $2"
+	for db in $2 $extra; do
+		printf '%s\n' "SET client_min_messages = warning;" \
+			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db';" \
+			"DROP DATABASE IF EXISTS \"$db\";"
+	done | server_psql "$dir" || die "cannot drop the database $2"
+	echo "DROP ROLE IF EXISTS ${2}_pw;" | server_psql "$dir" || die "cannot drop the role ${2}_pw"
+}
+
+case $# in
+2)
+	case $1 in
+	start) start "$2" ;;
+	stop) stop "$2" ;;
+	*) usage ;;
+	esac
+	;;
+3)
+	case $1 in
+	createdb) createdb "$2" "$3" ;;
+	dropdb) dropdb "$2" "$3" ;;
+	*) usage ;;
+	esac
+	;;
 *) usage ;;
 esac

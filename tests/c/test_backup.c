@@ -269,7 +269,7 @@ static int pg_setup(void **state)
 {
 	(void)state;
 	setenv("DBSYNC_PG_PASSWORD", PG_PASSWORD, 1);
-	return test_server_start(&pg, &TEST_PG_SERVER);
+	return test_server_open_db(&pg, &TEST_PG_SERVER);
 }
 
 static int pg_teardown(void **state)
@@ -319,10 +319,11 @@ static const char *const pg_digests[] = {
 	" WHERE connamespace = 'public'::regnamespace",
 };
 
-static void pg_restore_and_compare(dbsync_ctx *ctx, dbsync_conn *src, const char *bpath, const char *target)
+static void pg_restore_and_compare(dbsync_ctx *ctx, dbsync_conn *src, const char *bpath, const char *suffix)
 {
-	char sql[128];
-	dbsync_conn *admin = pg_open(ctx, "dbsync_test", "dbsync", NULL);
+	char sql[160], target[64];
+	test_server_extra_db(target, sizeof target, &pg, suffix);
+	dbsync_conn *admin = pg_open(ctx, pg.db, "dbsync", NULL);
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s", target);
 	exec_ok(ctx, admin, sql);
 	dbsync_conn *dst = pg_open(ctx, target, "dbsync", NULL);
@@ -349,10 +350,12 @@ static void pg_fixture_once(dbsync_ctx *ctx)
 	static bool done;
 	if (done)
 		return;
-	dbsync_conn *c = pg_open(ctx, "dbsync_test", "dbsync", NULL);
+	dbsync_conn *c = pg_open(ctx, pg.db, "dbsync", NULL);
 	exec_ok(ctx, c, pg_fixture);
-	exec_ok(ctx, c, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO dbsync_pw;"
-		"GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO dbsync_pw");
+	char sql[320];
+	snprintf(sql, sizeof sql, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s;"
+		"GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO %s", pg.pw_user, pg.pw_user);
+	exec_ok(ctx, c, sql);
 	dbsync_conn_close(c);
 	done = true;
 }
@@ -368,7 +371,7 @@ static void pg_tool_backup_restores_every_row(void **state)
 		fail_msg("pg_dump not found (Debian's postgresql brings it): this test cannot prove the tool backup");
 	free(tool);
 	/* the password role: pg_dump can only log in through PGPASSWORD */
-	dbsync_conn *src = pg_open(ctx, "dbsync_test", "dbsync_pw", PG_PASSWORD);
+	dbsync_conn *src = pg_open(ctx, pg.db, pg.pw_user, PG_PASSWORD);
 	char bpath[512];
 	snprintf(bpath, sizeof bpath, "%s", db_path("pg-tool.sql"));
 	assert_int_equal(backup_ok(ctx, src, bpath, DBSYNC_BACKUP_TOOL), DBSYNC_BACKUP_TOOL);
@@ -387,7 +390,7 @@ static void pg_engine_dump_restores_every_row(void **state)
 	if (pg.absent)
 		skip();
 	pg_fixture_once(ctx);
-	dbsync_conn *src = pg_open(ctx, "dbsync_test", "dbsync", NULL);
+	dbsync_conn *src = pg_open(ctx, pg.db, "dbsync", NULL);
 	char bpath[512];
 	snprintf(bpath, sizeof bpath, "%s", db_path("pg-engine.sql"));
 	assert_int_equal(backup_ok(ctx, src, bpath, DBSYNC_BACKUP_ENGINE), DBSYNC_BACKUP_ENGINE);
@@ -436,10 +439,15 @@ static void pg_engine_dump_keeps_collations_and_comments(void **state)
 	dbsync_ctx *ctx = *state;
 	if (pg.absent)
 		fail_msg("the PostgreSQL test server is required");
-	dbsync_conn *admin = pg_open(ctx, "dbsync_test", "dbsync", NULL);
-	exec_ok(ctx, admin, "CREATE DATABASE coll_src");
-	exec_ok(ctx, admin, "CREATE DATABASE coll_dst");
-	dbsync_conn *src = pg_open(ctx, "coll_src", "dbsync", NULL);
+	dbsync_conn *admin = pg_open(ctx, pg.db, "dbsync", NULL);
+	char coll_src[64], coll_dst[64], sql[100];
+	test_server_extra_db(coll_src, sizeof coll_src, &pg, "coll_src");
+	test_server_extra_db(coll_dst, sizeof coll_dst, &pg, "coll_dst");
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", coll_src);
+	exec_ok(ctx, admin, sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", coll_dst);
+	exec_ok(ctx, admin, sql);
+	dbsync_conn *src = pg_open(ctx, coll_src, "dbsync", NULL);
 	exec_ok(ctx, src, pg_collation_fixture);
 	char bpath[512];
 	snprintf(bpath, sizeof bpath, "%s", db_path("pg-collations.sql"));
@@ -448,7 +456,7 @@ static void pg_engine_dump_keeps_collations_and_comments(void **state)
 	assert_non_null(strstr(text, "COLLATE \"de-DE-x-icu\""));
 	assert_non_null(strstr(text, "COMMENT ON CONSTRAINT \"page_title_len\" ON \"page\" IS 'short titles'"));
 	free(text);
-	dbsync_conn *dst = pg_open(ctx, "coll_dst", "dbsync", NULL);
+	dbsync_conn *dst = pg_open(ctx, coll_dst, "dbsync", NULL);
 	if (dbsync_conn_restore(ctx, dst, bpath))
 		fail_msg("restore failed: %s", dbsync_ctx_error(ctx)->message);
 	for (size_t i = 0; i < sizeof pg_collation_digests / sizeof pg_collation_digests[0]; i++)
@@ -463,7 +471,7 @@ static void pg_tool_gets_password_by_environment_only(void **state)
 	dbsync_ctx *ctx = *state;
 	if (pg.absent)
 		skip();
-	dbsync_conn *src = pg_open(ctx, "dbsync_test", "dbsync_pw", PG_PASSWORD);
+	dbsync_conn *src = pg_open(ctx, pg.db, pg.pw_user, PG_PASSWORD);
 	make_fake_tools();
 	use_fake_path(true);
 	char bpath[512];
@@ -480,7 +488,9 @@ static void pg_tool_gets_password_by_environment_only(void **state)
 	assert_non_null(strstr(argv_line, "--no-password"));
 	*eol = '\n';
 	assert_non_null(strstr(text, "PGPASSWORD=" PG_PASSWORD));
-	assert_non_null(strstr(text, "PGUSER=dbsync_pw"));
+	char want[100];
+	snprintf(want, sizeof want, "PGUSER=%s", pg.pw_user);
+	assert_non_null(strstr(text, want));
 	free(text);
 	dbsync_conn_close(src);
 }
@@ -495,7 +505,7 @@ static char my_sock_path[256];
 static int my_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&my, &TEST_MARIADB_SERVER))
+	if (test_server_open_db(&my, &TEST_MARIADB_SERVER))
 		return -1;
 	const char *sock = strstr(my.url, "unix_socket=");
 	if (!sock)
@@ -553,16 +563,17 @@ static void my_fixture_once(dbsync_ctx *ctx)
 	static bool done;
 	if (done)
 		return;
-	dbsync_conn *c = my_open(ctx, "dbsync_test", "root", NULL);
+	dbsync_conn *c = my_open(ctx, my.db, "root", NULL);
 	exec_ok(ctx, c, my_fixture);
 	dbsync_conn_close(c);
 	done = true;
 }
 
-static void my_restore_and_compare(dbsync_ctx *ctx, dbsync_conn *src, const char *bpath, const char *target)
+static void my_restore_and_compare(dbsync_ctx *ctx, dbsync_conn *src, const char *bpath, const char *suffix)
 {
-	char sql[160];
-	dbsync_conn *admin = my_open(ctx, "dbsync_test", "root", NULL);
+	char sql[160], target[64];
+	test_server_extra_db(target, sizeof target, &my, suffix);
+	dbsync_conn *admin = my_open(ctx, my.db, "root", NULL);
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", target);
 	exec_ok(ctx, admin, sql);
 	dbsync_conn *dst = my_open(ctx, target, "root", NULL);
@@ -590,7 +601,7 @@ static void my_tool_backup_restores_every_row(void **state)
 	if (!tool)
 		fail_msg("mysqldump not found (Debian's mariadb-server brings it): this test cannot prove the tool backup");
 	free(tool);
-	dbsync_conn *src = my_open(ctx, "dbsync_test", "dbsync_pw", MY_PASSWORD);
+	dbsync_conn *src = my_open(ctx, my.db, my.pw_user, MY_PASSWORD);
 	char bpath[512];
 	snprintf(bpath, sizeof bpath, "%s", db_path("my-tool.sql"));
 	assert_int_equal(backup_ok(ctx, src, bpath, DBSYNC_BACKUP_AUTO), DBSYNC_BACKUP_TOOL);
@@ -606,7 +617,7 @@ static void my_engine_dump_restores_every_row(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	my_fixture_once(ctx);
-	dbsync_conn *src = my_open(ctx, "dbsync_test", "root", NULL);
+	dbsync_conn *src = my_open(ctx, my.db, "root", NULL);
 	char bpath[512];
 	snprintf(bpath, sizeof bpath, "%s", db_path("my-engine.sql"));
 	assert_int_equal(backup_ok(ctx, src, bpath, DBSYNC_BACKUP_ENGINE), DBSYNC_BACKUP_ENGINE);
@@ -617,7 +628,7 @@ static void my_engine_dump_restores_every_row(void **state)
 static void my_tool_gets_password_by_private_option_file(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *src = my_open(ctx, "dbsync_test", "dbsync_pw", MY_PASSWORD);
+	dbsync_conn *src = my_open(ctx, my.db, my.pw_user, MY_PASSWORD);
 	make_fake_tools();
 	use_fake_path(true);
 	int rc = dbsync_conn_backup(ctx, src, db_path("my-fake.sql"), NULL, NULL);
@@ -643,7 +654,9 @@ static void my_tool_gets_password_by_private_option_file(void **state)
 	*eol = '\n';
 	assert_non_null(strstr(text, "MODE: 600"));
 	assert_non_null(strstr(text, "password=\"" MY_PASSWORD "\""));
-	assert_non_null(strstr(text, "user=\"dbsync_pw\""));
+	char want[100];
+	snprintf(want, sizeof want, "user=\"%s\"", my.pw_user);
+	assert_non_null(strstr(text, want));
 	free(text);
 	dbsync_conn_close(src);
 }

@@ -42,8 +42,8 @@ static dbsync_conn *conn;
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&pg_server, &TEST_PG_SERVER) || pg_server.absent ||
-	    test_server_start(&my_server, &TEST_MARIADB_SERVER)) {
+	if (test_server_open_db(&pg_server, &TEST_PG_SERVER) || pg_server.absent ||
+	    test_server_open_db(&my_server, &TEST_MARIADB_SERVER)) {
 		fprintf(stderr, "the PostgreSQL and MariaDB test servers are required\n");
 		return -1;
 	}

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <mysql.h>
 
+#include "backend.h"
 #include "case_file.h"
 #include "case_runner.h"
 #include "dbsync/dbsync.h"
@@ -29,6 +30,38 @@
 
 static test_server server;
 static char server_socket[256];
+
+/* The server may be the suite's shared one: a case's database `name` is
+ * this program's extra database "<server.db>__<name>" (in out, 64 bytes). */
+static const char *my_db(const char *name, char *out)
+{
+	test_server_extra_db(out, 64, &server, name);
+	return out;
+}
+
+/* The connection ids of every engine connection this program opened: a
+ * shadow database is named after the id of the connection that planned, and
+ * other programs on a shared server plan at the same time, so only these
+ * shadows are this program's to check. */
+static struct {
+	long long *ids;
+	size_t n, cap;
+} our_conns;
+
+static void track_conn(dbsync_ctx *ctx, dbsync_conn *conn)
+{
+	int64_t id = 0;
+	if (conn->backend->query_int64(&id, ctx, conn, "SELECT CONNECTION_ID()"))
+		fail_msg("CONNECTION_ID(): %s", dbsync_ctx_error(ctx)->message);
+	if (our_conns.n == our_conns.cap) {
+		size_t cap = our_conns.cap ? 2 * our_conns.cap : 64;
+		long long *ids = realloc(our_conns.ids, cap * sizeof *ids);
+		assert_non_null(ids);
+		our_conns.ids = ids;
+		our_conns.cap = cap;
+	}
+	our_conns.ids[our_conns.n++] = (long long)id;
+}
 
 /* ---- plain Connector/C, for what the engine must not be trusted with ---- */
 
@@ -54,8 +87,10 @@ static void admin_exec(MYSQL *m, const char *sql)
 		fail_msg("%s: %s", sql, mysql_error(m));
 }
 
-static void fresh_db(const char *db)
+static void fresh_db(const char *name)
 {
+	char db[64];
+	my_db(name, db);
 	MYSQL *m = admin(NULL);
 	char sql[256];
 	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s`", db, db);
@@ -63,21 +98,24 @@ static void fresh_db(const char *db)
 	mysql_close(m);
 }
 
-static dbsync_conn *open_db(dbsync_ctx *ctx, const char *db)
+static dbsync_conn *open_db(dbsync_ctx *ctx, const char *name)
 {
+	char db[64];
 	const char *keys[] = { "name", "user", "unix_socket" };
-	const char *vals[] = { db, "root", server_socket };
+	const char *vals[] = { my_db(name, db), "root", server_socket };
 	dbsync_conn *conn = NULL;
 	if (dbsync_conn_open_params(&conn, ctx, MYD, keys, vals, 3))
 		fail_msg("open %s: %s", db, dbsync_ctx_error(ctx)->message);
+	track_conn(ctx, conn);
 	return conn;
 }
 
 /* Every table as text: "table t", a header of columns, then the rows by the
  * first column, NULL as \N. Generated columns are computed, not data. */
-static char *dump_rows(const char *db)
+static char *dump_rows(const char *name)
 {
-	MYSQL *m = admin(db);
+	char db[64];
+	MYSQL *m = admin(my_db(name, db));
 	char *out = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&out, &len);
@@ -126,9 +164,10 @@ static void assert_rows_survived(const case_file *cf, const char *before_text, c
 	assert_text_rows_survived(cf, before_text, after_text, false, my_filled_ok);
 }
 
-static void assert_query_lines(const case_file *cf, const char *db, const char *query)
+static void assert_query_lines(const case_file *cf, const char *name, const char *query)
 {
-	MYSQL *m = admin(db);
+	char db[64];
+	MYSQL *m = admin(my_db(name, db));
 	if (mysql_query(m, query))
 		fail_msg("%s: rows-after query failed: %s", cf->name, mysql_error(m));
 	MYSQL_RES *res = mysql_store_result(m);
@@ -147,12 +186,20 @@ static void assert_query_lines(const case_file *cf, const char *db, const char *
 	assert_rows_after(cf, got);
 }
 
-/* No shadow database may outlive a plan. */
+/* No shadow database of this program's connections may outlive a plan. */
 static void assert_no_shadow(const char *name)
 {
 	MYSQL *m = admin(NULL);
-	if (mysql_query(m, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'dbsync\\_shadow\\_%'"))
+	size_t cap = 128 + 40 * our_conns.n, len = 0;
+	char *sql = malloc(cap);
+	assert_non_null(sql);
+	len += (size_t)snprintf(sql, cap, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (''");
+	for (size_t i = 0; i < our_conns.n; i++)
+		len += (size_t)snprintf(sql + len, cap - len, ", 'dbsync_shadow_%lld'", our_conns.ids[i]);
+	snprintf(sql + len, cap - len, ")");
+	if (mysql_query(m, sql))
 		fail_msg("%s", mysql_error(m));
+	free(sql);
 	MYSQL_RES *r = mysql_store_result(m);
 	MYSQL_ROW row = mysql_fetch_row(r);
 	if (strcmp(row[0], "0") != 0)
@@ -227,7 +274,7 @@ static void django_fixture_no_op_and_from_empty(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&server, &TEST_MARIADB_SERVER))
+	if (test_server_open_db(&server, &TEST_MARIADB_SERVER))
 		return -1;
 	if (server.absent)
 		return 0;
@@ -243,6 +290,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
+	free(our_conns.ids);
 	return test_server_stop(&server);
 }
 

@@ -90,8 +90,12 @@ static void failure_mid_plan_reported_and_rerun_converges(void **state)
 
 static bool someone_waits(MYSQL *m)
 {
-	if (mysql_query(m, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE "
-		"'Waiting for table metadata lock%' AND INFO LIKE 'ALTER TABLE%'"))
+	/* in this program's databases only: other programs may share the server */
+	char sql[320];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE "
+		"'Waiting for table metadata lock%%' AND INFO LIKE 'ALTER TABLE%%' "
+		"AND LEFT(DB, CHAR_LENGTH('%s__')) = '%s__'", server.db, server.db);
+	if (mysql_query(m, sql))
 		fail_msg("%s", mysql_error(m));
 	MYSQL_RES *r = mysql_store_result(m);
 	MYSQL_ROW row = mysql_fetch_row(r);
@@ -105,10 +109,11 @@ typedef struct my_parking {
 } my_parking;
 
 /* A table lock the first apply waits on, after it took GET_LOCK. */
-static void *my_park(const char *db)
+static void *my_park(const char *name)
 {
+	char db[64];
 	my_parking *p = malloc(sizeof *p);
-	p->blocker = admin(db);
+	p->blocker = admin(my_db(name, db));
 	p->watch = admin(NULL);
 	admin_exec(p->blocker, "LOCK TABLES `item` WRITE");
 	return p;
@@ -188,10 +193,12 @@ static void readonly_connection_plans_but_never_writes(void **state)
 	exec_ok(ctx, rw, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY); INSERT INTO `item` VALUES (1)");
 	dbsync_conn_close(rw);
 	const char *keys[] = { "name", "user", "unix_socket", "readonly" };
-	const char *vals[] = { db, "root", server_socket, "1" };
+	char real_db[64];
+	const char *vals[] = { my_db(db, real_db), "root", server_socket, "1" };
 	dbsync_conn *ro = NULL;
 	if (dbsync_conn_open_params(&ro, ctx, MYD, keys, vals, 4))
 		fail_msg("open read-only: %s", dbsync_ctx_error(ctx)->message);
+	track_conn(ctx, ro);
 	static const char desired_sql[] =
 		"CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `note` bool NULL);\n"
 		"CREATE TABLE `tag` (`id` integer NOT NULL PRIMARY KEY);\n";

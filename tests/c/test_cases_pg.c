@@ -67,7 +67,7 @@ static void fresh_schema(const char *schema)
 static dbsync_conn *open_schema(dbsync_ctx *ctx, const char *schema)
 {
 	const char *keys[] = { "name", "user", "host", "schema" };
-	const char *vals[] = { "dbsync_test", "dbsync", server.dir, schema };
+	const char *vals[] = { server.db, "dbsync", server.dir, schema };
 	dbsync_conn *conn = NULL;
 	if (dbsync_conn_open_params(&conn, ctx, PGD, keys, vals, 4))
 		fail_msg("open: %s", dbsync_ctx_error(ctx)->message);
@@ -255,11 +255,12 @@ static void failure_mid_plan_changes_nothing(void **state)
 
 /* ---- two applies at once ---- */
 
-/* Whether a backend of our schema waits on a lock (the first apply, parked). */
+/* Whether a backend of our database waits on a lock (the first apply,
+ * parked); other programs share the server. */
 static bool someone_waits(PGconn *pg)
 {
 	PGresult *res = PQexec(pg, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-		"AND query LIKE 'ALTER TABLE%'");
+		"AND query LIKE 'ALTER TABLE%' AND datname = current_database()");
 	bool yes = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "0") != 0;
 	PQclear(res);
 	return yes;
@@ -369,7 +370,7 @@ static void risk_tags(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&server, &TEST_PG_SERVER) || server.absent)
+	if (test_server_open_db(&server, &TEST_PG_SERVER) || server.absent)
 		return -1;
 	/* django.contrib.postgres's types and index methods, from Debian's
 	 * postgresql-contrib, in public: every case's search_path ends there */

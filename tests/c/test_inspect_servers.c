@@ -17,7 +17,7 @@
 #include "dbsync/dbsync.h"
 #include "test_support.h"
 
-#define PG_PASSWORD "Inspect-Pw-55a1" /* given to pg-server.sh for dbsync_pw */
+#define PG_PASSWORD "Inspect-Pw-55a1" /* given to pg-server.sh for pg.pw_user */
 static test_server pg, my;
 static bool have_pg, have_my;
 
@@ -26,12 +26,12 @@ static int group_setup(void **state)
 	(void)state;
 	setenv("DBSYNC_PG_PASSWORD", PG_PASSWORD, 1);
 	if (getenv(TEST_PG_SERVER.script_env)) {
-		if (test_server_start(&pg, &TEST_PG_SERVER))
+		if (test_server_open_db(&pg, &TEST_PG_SERVER))
 			return -1;
 		have_pg = !pg.absent;
 	}
 	if (getenv(TEST_MARIADB_SERVER.script_env)) {
-		if (test_server_start(&my, &TEST_MARIADB_SERVER))
+		if (test_server_open_db(&my, &TEST_MARIADB_SERVER))
 			return -1;
 		have_my = !my.absent;
 	}
@@ -189,10 +189,11 @@ static void postgres_unreadable_view_is_listed_not_fatal(void **state)
 	dbsync_conn *admin = open_url(ctx, pg.url);
 	exec_ok(ctx, admin, "DROP VIEW IF EXISTS secret_view; DROP VIEW IF EXISTS open_view; "
 		"DROP TABLE IF EXISTS secret_t; CREATE TABLE secret_t (id integer PRIMARY KEY); "
-		"CREATE VIEW secret_view AS SELECT id FROM secret_t; CREATE VIEW open_view AS SELECT 1 AS one; "
-		"GRANT SELECT ON open_view TO dbsync_pw");
-	char url[600];
-	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s", PG_PASSWORD, pg.dir);
+		"CREATE VIEW secret_view AS SELECT id FROM secret_t; CREATE VIEW open_view AS SELECT 1 AS one");
+	char sql[128], url[600];
+	snprintf(sql, sizeof sql, "GRANT SELECT ON open_view TO %s", pg.pw_user);
+	exec_ok(ctx, admin, sql);
+	snprintf(url, sizeof url, "postgresql://%s:%s@/%s?host=%s", pg.pw_user, PG_PASSWORD, pg.db, pg.dir);
 	dbsync_conn *conn = open_url(ctx, url);
 	uint64_t q;
 	json_t *doc = inventory(ctx, conn, NULL, 0, &q);

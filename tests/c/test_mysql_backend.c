@@ -27,12 +27,20 @@
 
 static test_server server;
 static char server_socket[256];
+/* the extra databases the tests make: this program's own on a shared server */
+static char db_intro[64], db_case[64], db_subset[64], db_lost[64], db_q10[64], db_q500[64];
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (test_server_start(&server, &TEST_MARIADB_SERVER))
+	if (test_server_open_db(&server, &TEST_MARIADB_SERVER))
 		return -1;
+	test_server_extra_db(db_intro, sizeof db_intro, &server, "intro");
+	test_server_extra_db(db_case, sizeof db_case, &server, "case");
+	test_server_extra_db(db_subset, sizeof db_subset, &server, "subset");
+	test_server_extra_db(db_lost, sizeof db_lost, &server, "lost");
+	test_server_extra_db(db_q10, sizeof db_q10, &server, "q10");
+	test_server_extra_db(db_q500, sizeof db_q500, &server, "q500");
 	const char *sock = strstr(server.url, "unix_socket=");
 	if (!sock) {
 		test_server_stop(&server);
@@ -76,6 +84,18 @@ static int64_t query_int(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 	return v;
 }
 
+/* SQL that names this program's databases, printed into out (1024 bytes). */
+__attribute__((format(printf, 2, 3))) static const char *sqlf(char *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, 1024, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= 1024)
+		fail_msg("SQL too long: %s", fmt);
+	return out;
+}
+
 /* ---- connecting ---- */
 
 static void test_connect_and_describe(void **state)
@@ -84,7 +104,7 @@ static void test_connect_and_describe(void **state)
 	dbsync_conn *conn = open_url(ctx, server.url);
 	assert_int_equal(dbsync_conn_dialect(conn), DBSYNC_DIALECT_MYSQL);
 	char want[600];
-	snprintf(want, sizeof want, "mysql://root@localhost/dbsync_test?unix_socket=%s", server_socket);
+	snprintf(want, sizeof want, "mysql://root@localhost/%s?unix_socket=%s", server.db, server_socket);
 	assert_string_equal(dbsync_conn_describe(conn), want);
 	assert_non_null(strstr(dbsync_conn_server_version(conn), "MariaDB"));
 	assert_true(((dbs_my_conn *)conn->impl)->mariadb);
@@ -101,13 +121,15 @@ static void test_password_user_connects_without_showing_it(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	char url[700];
-	snprintf(url, sizeof url, "mysql://dbsync_pw:%s@localhost:3306/dbsync_test?unix_socket=%s",
-		RIGHT_PASSWORD, server_socket);
+	snprintf(url, sizeof url, "mysql://%s:%s@localhost:3306/%s?unix_socket=%s",
+		server.pw_user, RIGHT_PASSWORD, server.db, server_socket);
 	dbsync_conn *conn = open_url(ctx, url);
 	const char *d = dbsync_conn_describe(conn);
 	assert_null(strstr(d, RIGHT_PASSWORD));
-	assert_non_null(strstr(d, "mysql://dbsync_pw@localhost:3306/dbsync_test"));
-	assert_int_equal(query_int(ctx, conn, "SELECT CURRENT_USER() = 'dbsync_pw@localhost'"), 1);
+	char want[200], sql[1024];
+	snprintf(want, sizeof want, "mysql://%s@localhost:3306/%s", server.pw_user, server.db);
+	assert_non_null(strstr(d, want));
+	assert_int_equal(query_int(ctx, conn, sqlf(sql, "SELECT CURRENT_USER() = '%s@localhost'", server.pw_user)), 1);
 	dbsync_conn_close(conn);
 }
 
@@ -115,8 +137,8 @@ static void test_wrong_password_is_econnect_without_the_password(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	char url[700];
-	snprintf(url, sizeof url, "mysql://dbsync_pw:%s@localhost/dbsync_test?unix_socket=%s",
-		WRONG_PASSWORD, server_socket);
+	snprintf(url, sizeof url, "mysql://%s:%s@localhost/%s?unix_socket=%s",
+		server.pw_user, WRONG_PASSWORD, server.db, server_socket);
 	dbsync_conn *conn = NULL;
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), DBSYNC_ECONNECT);
 	assert_null(conn);
@@ -124,20 +146,20 @@ static void test_wrong_password_is_econnect_without_the_password(void **state)
 	assert_int_equal(e->code, DBSYNC_ECONNECT);
 	assert_int_equal(e->native_code, 1045); /* ER_ACCESS_DENIED_ERROR */
 	assert_string_equal(e->sqlstate, "28000");
-	assert_non_null(strstr(e->message, "dbsync_pw"));
+	assert_non_null(strstr(e->message, server.pw_user));
 	assert_non_null(strstr(e->message, "Access denied"));
 	assert_null(strstr(e->message, WRONG_PASSWORD));
 
 	/* the same through parameters, as the Django binding passes them */
 	const char *keys[] = { "name", "user", "password", "unix_socket" };
-	const char *vals[] = { "dbsync_test", "dbsync_pw", WRONG_PASSWORD, server_socket };
+	const char *vals[] = { server.db, server.pw_user, WRONG_PASSWORD, server_socket };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 4),
 		DBSYNC_ECONNECT);
 	assert_null(strstr(dbsync_ctx_error(ctx)->message, WRONG_PASSWORD));
 
 	/* no server on the socket at all */
 	const char *nkeys[] = { "name", "user", "password", "unix_socket" };
-	const char *nvals[] = { "dbsync_test", "root", WRONG_PASSWORD, "/nonexistent/dbsync.sock" };
+	const char *nvals[] = { server.db, "root", WRONG_PASSWORD, "/nonexistent/dbsync.sock" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, nkeys, nvals, 4),
 		DBSYNC_ECONNECT);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "/nonexistent/dbsync.sock"));
@@ -151,8 +173,8 @@ static void test_shadow_without_its_grant_names_the_grant(void **state)
 	dbsync_ctx *ctx = *state;
 	static const char ddl[] = "CREATE TABLE `shadow_probe` (`id` integer NOT NULL PRIMARY KEY);";
 	char url[700];
-	snprintf(url, sizeof url, "mysql://dbsync_pw:%s@localhost/dbsync_test?unix_socket=%s", RIGHT_PASSWORD,
-		server_socket);
+	snprintf(url, sizeof url, "mysql://%s:%s@localhost/%s?unix_socket=%s", server.pw_user, RIGHT_PASSWORD,
+		server.db, server_socket);
 	dbsync_conn *conn = open_url(ctx, url);
 	dbsync_schema *desired = NULL;
 	dbsync_plan *plan = NULL;
@@ -173,7 +195,7 @@ static void test_bad_options_are_einvalid(void **state)
 	dbsync_ctx *ctx = *state;
 	dbsync_conn *conn = NULL;
 	const char *keys[] = { "name", "user", "sslmode" };
-	const char *vals[] = { "dbsync_test", "root", "require" };
+	const char *vals[] = { server.db, "root", "require" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 3),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'sslmode'"));
@@ -184,13 +206,13 @@ static void test_bad_options_are_einvalid(void **state)
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'bogus_opt'"));
 
 	const char *pkeys[] = { "name", "port" };
-	const char *pvals[] = { "dbsync_test", "70000" };
+	const char *pvals[] = { server.db, "70000" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, pkeys, pvals, 2),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "port"));
 
 	const char *ckeys[] = { "name", "charset" };
-	const char *cvals[] = { "dbsync_test", "latin1" };
+	const char *cvals[] = { server.db, "latin1" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, ckeys, cvals, 2),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "latin1"));
@@ -207,18 +229,19 @@ static void test_options_reach_the_connector(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	/* an option file, as Django's OPTIONS['read_default_file'] names one */
-	char cnf[128];
-	snprintf(cnf, sizeof cnf, "%s/client.cnf", server.dir);
+	char cnf[160];
+	snprintf(cnf, sizeof cnf, "%s/%s.cnf", server.dir, server.db);
 	FILE *f = fopen(cnf, "w");
 	assert_non_null(f);
-	fprintf(f, "[client]\nsocket=%s\nuser=dbsync_pw\npassword=%s\n", server_socket, RIGHT_PASSWORD);
+	fprintf(f, "[client]\nsocket=%s\nuser=%s\npassword=%s\n", server_socket, server.pw_user, RIGHT_PASSWORD);
 	fclose(f);
 	const char *keys[] = { "name", "read_default_file", "init_command" };
-	const char *vals[] = { "dbsync_test", cnf, "SET @dbsync_probe = 7" };
+	const char *vals[] = { server.db, cnf, "SET @dbsync_probe = 7" };
 	dbsync_conn *conn = NULL;
 	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 3))
 		fail_msg("cannot connect through %s: %s", cnf, dbsync_ctx_error(ctx)->message);
-	assert_int_equal(query_int(ctx, conn, "SELECT CURRENT_USER() = 'dbsync_pw@localhost'"), 1);
+	char sql[1024];
+	assert_int_equal(query_int(ctx, conn, sqlf(sql, "SELECT CURRENT_USER() = '%s@localhost'", server.pw_user)), 1);
 	assert_int_equal(query_int(ctx, conn, "SELECT @dbsync_probe"), 7);
 	assert_null(strstr(dbsync_conn_describe(conn), RIGHT_PASSWORD));
 	dbsync_conn_close(conn);
@@ -415,10 +438,11 @@ static void check_book(dbsync_schema *s, dbs_table *b)
 static void test_introspect_django_schema(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *root = open_db(ctx, "dbsync_test");
-	exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_intro; CREATE DATABASE dbsync_intro "
-		"CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
-	dbsync_conn *conn = open_db(ctx, "dbsync_intro");
+	dbsync_conn *root = open_db(ctx, server.db);
+	char sql[1024];
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s "
+		"CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", db_intro, db_intro));
+	dbsync_conn *conn = open_db(ctx, db_intro);
 	exec_ok(ctx, conn, django_schema);
 
 	dbsync_schema *s = NULL;
@@ -441,7 +465,7 @@ static void test_introspect_django_schema(void **state)
 	check_book(s, b);
 	dbsync_schema_free(s);
 
-	exec_ok(ctx, root, "DROP DATABASE dbsync_intro");
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE %s", db_intro));
 	dbsync_conn_close(conn);
 	dbsync_conn_close(root);
 }
@@ -451,9 +475,10 @@ static void test_introspect_django_schema(void **state)
 static void test_tables_differing_in_case_stay_apart(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *root = open_db(ctx, "dbsync_test");
-	exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_case; CREATE DATABASE dbsync_case");
-	dbsync_conn *conn = open_db(ctx, "dbsync_case");
+	dbsync_conn *root = open_db(ctx, server.db);
+	char sql[1024];
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db_case, db_case));
+	dbsync_conn *conn = open_db(ctx, db_case);
 	exec_ok(ctx, conn,
 		"CREATE TABLE `Foo` (a int PRIMARY KEY, b int, UNIQUE KEY u (b));"
 		"CREATE TABLE `foo` (x int, y int, z int, KEY u (z), CONSTRAINT fk FOREIGN KEY (x) REFERENCES `Foo` (a));");
@@ -481,7 +506,7 @@ static void test_tables_differing_in_case_stay_apart(void **state)
 	assert_string_equal(fk->ref_table, "Foo");
 	assert_null(find_con(upper, DBS_CON_FOREIGN, NULL));
 	dbsync_schema_free(s);
-	exec_ok(ctx, root, "DROP DATABASE dbsync_case");
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE %s", db_case));
 	dbsync_conn_close(conn);
 	dbsync_conn_close(root);
 }
@@ -506,7 +531,7 @@ static void make_tables(dbsync_ctx *ctx, dbsync_conn *conn, int n)
 
 static uint64_t introspect_count(dbsync_ctx *ctx, const char *db, int n_tables)
 {
-	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	dbsync_conn *root = open_db(ctx, server.db);
 	char sql[256];
 	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db, db);
 	exec_ok(ctx, root, sql);
@@ -542,8 +567,8 @@ static uint64_t introspect_count(dbsync_ctx *ctx, const char *db, int n_tables)
 static void test_catalog_queries_constant(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	uint64_t q10 = introspect_count(ctx, "dbsync_q10", 10);
-	uint64_t q500 = introspect_count(ctx, "dbsync_q500", 500);
+	uint64_t q10 = introspect_count(ctx, db_q10, 10);
+	uint64_t q500 = introspect_count(ctx, db_q500, 500);
 	assert_int_equal(q10, q500);
 	assert_int_equal(q10, DBS_MY_CATALOG_QUERIES);
 }
@@ -563,11 +588,13 @@ static void test_shadow_only_for_tables_that_differ(void **state)
 		"CREATE TABLE `sub_b` (`id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY, `a_id` bigint NOT NULL);\n"
 		"ALTER TABLE `sub_b` ADD CONSTRAINT `sub_b_a_id_fk` FOREIGN KEY (`a_id`) REFERENCES `sub_a` (`id`);\n"
 		"CREATE INDEX `sub_b_a_idx` ON `sub_b` (`a_id`);\n";
-	dbsync_conn *conn = open_db(ctx, "dbsync_test");
-	if (dbsync_conn_exec(ctx, conn, "CREATE DATABASE dbsync_subset") || dbsync_conn_exec(ctx, conn, "USE dbsync_subset"))
+	dbsync_conn *conn = open_db(ctx, server.db);
+	char sql[1024];
+	if (dbsync_conn_exec(ctx, conn, sqlf(sql, "CREATE DATABASE %s", db_subset)) ||
+	    dbsync_conn_exec(ctx, conn, sqlf(sql, "USE %s", db_subset)))
 		fail_msg("%s", dbsync_ctx_error(ctx)->message);
 	dbsync_conn_close(conn);
-	conn = open_db(ctx, "dbsync_subset");
+	conn = open_db(ctx, db_subset);
 	if (dbsync_conn_exec(ctx, conn, ddl))
 		fail_msg("%s", dbsync_ctx_error(ctx)->message);
 	dbsync_schema *desired = NULL;
@@ -591,7 +618,7 @@ static void test_shadow_only_for_tables_that_differ(void **state)
 	assert_int_equal(dbsync_plan_apply(ctx, conn, plan, NULL), 0);
 	dbsync_plan_free(plan);
 	dbsync_schema_free(desired);
-	if (dbsync_conn_exec(ctx, conn, "DROP DATABASE dbsync_subset"))
+	if (dbsync_conn_exec(ctx, conn, sqlf(sql, "DROP DATABASE %s", db_subset)))
 		fail_msg("%s", dbsync_ctx_error(ctx)->message);
 	dbsync_conn_close(conn);
 }
@@ -672,7 +699,7 @@ static void test_mariadb_and_mysql_spellings_agree(void **state)
 static void test_exec_errors_carry_errno_and_sqlstate(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *conn = open_db(ctx, "dbsync_test");
+	dbsync_conn *conn = open_db(ctx, server.db);
 	assert_int_equal(dbsync_conn_exec(ctx, conn, "SELECT * FROM no_such_table"), DBSYNC_EDB);
 	const dbsync_error *e = dbsync_ctx_error(ctx);
 	assert_int_equal(e->native_code, 1146); /* ER_NO_SUCH_TABLE */
@@ -722,8 +749,8 @@ static void test_exec_errors_carry_errno_and_sqlstate(void **state)
 static void test_lost_connection_is_econnect(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *victim = open_db(ctx, "dbsync_test");
-	dbsync_conn *killer = open_db(ctx, "dbsync_test");
+	dbsync_conn *victim = open_db(ctx, server.db);
+	dbsync_conn *killer = open_db(ctx, server.db);
 	char sql[64];
 	snprintf(sql, sizeof sql, "KILL %lld", (long long)query_int(ctx, victim, "SELECT CONNECTION_ID()"));
 	exec_ok(ctx, killer, sql);
@@ -777,10 +804,11 @@ static void *cut_while_waiting(void *arg)
 static void test_lost_connection_during_alter(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *root = open_db(ctx, "dbsync_test");
-	exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_lost; CREATE DATABASE dbsync_lost");
-	dbsync_conn *conn = open_db(ctx, "dbsync_lost");
-	cutter c = { .victim = conn, .holder = open_db(ctx, "dbsync_lost"), .watch = open_db(ctx, "dbsync_lost") };
+	dbsync_conn *root = open_db(ctx, server.db);
+	char sql[1024];
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db_lost, db_lost));
+	dbsync_conn *conn = open_db(ctx, db_lost);
+	cutter c = { .victim = conn, .holder = open_db(ctx, db_lost), .watch = open_db(ctx, db_lost) };
 	exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY, `qty` int NOT NULL)");
 	exec_ok(ctx, conn, "INSERT INTO `item` SELECT seq, seq FROM seq_1_to_1000");
 	dbsync_schema *want = NULL;
@@ -802,8 +830,9 @@ static void test_lost_connection_during_alter(void **state)
 	assert_int_equal(c.cut, 1);
 	const dbsync_op *op = dbsync_plan_op(plan, 0);
 	/* whatever the server did, the report says it */
-	const char *type_sql = "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dbsync_lost' "
-		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'qty' AND DATA_TYPE = 'bigint'";
+	char type_sql[1024];
+	sqlf(type_sql, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '%s' "
+		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'qty' AND DATA_TYPE = 'bigint'", db_lost);
 	bool altered = query_int(ctx, c.watch, type_sql) == 1;
 	assert_non_null(op->error); /* the lost connection stays on record */
 	if (altered) {
@@ -816,13 +845,13 @@ static void test_lost_connection_during_alter(void **state)
 	}
 	fprintf(stderr, "lost connection during ALTER: the server %s it\n", altered ? "finished" : "abandoned");
 	assert_true(altered); /* MariaDB finishes a statement whose client is gone */
-	assert_int_equal(query_int(ctx, c.watch, "SELECT COUNT(*) FROM dbsync_lost.item"), 1000);
+	assert_int_equal(query_int(ctx, c.watch, sqlf(sql, "SELECT COUNT(*) FROM %s.item", db_lost)), 1000);
 	dbsync_plan_free(plan);
 	dbsync_schema_free(want);
 	dbsync_conn_close(c.holder);
 	dbsync_conn_close(c.watch);
 	dbsync_conn_close(conn);
-	exec_ok(ctx, root, "DROP DATABASE dbsync_lost");
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE %s", db_lost));
 	dbsync_conn_close(root);
 }
 
@@ -835,16 +864,20 @@ static void test_lost_connection_during_alter(void **state)
 static void test_lost_connection_midway(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *root = open_db(ctx, "dbsync_test");
+	dbsync_conn *root = open_db(ctx, server.db);
+	char sql[1024], note_yes[1024], note_no[1024];
+#define NOTE_SQL "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '%s' " \
+		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'note' AND IS_NULLABLE = '%s'"
+	sqlf(note_yes, NOTE_SQL, db_lost, "YES");
+	sqlf(note_no, NOTE_SQL, db_lost, "NO");
+#undef NOTE_SQL
 	const char *want_sql = "CREATE TABLE `item` (`id` integer NOT NULL PRIMARY KEY, `qty` int NOT NULL, "
 		"`note` int NOT NULL);";
 	const char *meta = "{\"tables\": {\"item\": {\"columns\": {\"note\": {\"default\": 7}}}}}";
-#define NOTE_SQL(nullable) "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dbsync_lost' " \
-		"AND TABLE_NAME = 'item' AND COLUMN_NAME = 'note' AND IS_NULLABLE = '" nullable "'"
 	for (int retries = 0; retries <= 1; retries++) {
-		exec_ok(ctx, root, "DROP DATABASE IF EXISTS dbsync_lost; CREATE DATABASE dbsync_lost");
-		dbsync_conn *conn = open_db(ctx, "dbsync_lost");
-		cutter c = { .victim = conn, .holder = open_db(ctx, "dbsync_lost"), .watch = open_db(ctx, "dbsync_lost") };
+		exec_ok(ctx, root, sqlf(sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db_lost, db_lost));
+		dbsync_conn *conn = open_db(ctx, db_lost);
+		cutter c = { .victim = conn, .holder = open_db(ctx, db_lost), .watch = open_db(ctx, db_lost) };
 		exec_ok(ctx, conn, "CREATE TABLE `item` (`id` int NOT NULL PRIMARY KEY, `qty` int NOT NULL)");
 		exec_ok(ctx, conn, "INSERT INTO `item` SELECT seq, seq FROM seq_1_to_1000");
 		dbsync_schema *want = NULL;
@@ -871,7 +904,7 @@ static void test_lost_connection_midway(void **state)
 		assert_non_null(op->error); /* the lost connection stays on record */
 		if (!retries) {
 			/* the server added the column (nullable): the first statement ran */
-			assert_int_equal(query_int(ctx, c.watch, NOTE_SQL("YES")), 1);
+			assert_int_equal(query_int(ctx, c.watch, note_yes), 1);
 			assert_int_not_equal(rc, 0);
 			assert_int_equal(op->status, DBSYNC_STATUS_FAILED);
 			assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "statement 1 of 3; after reconnecting, the "
@@ -880,8 +913,9 @@ static void test_lost_connection_midway(void **state)
 			assert_int_equal(rc, 0);
 			assert_int_equal(op->status, DBSYNC_STATUS_APPLIED);
 			assert_int_equal(op->attempts, 2);
-			assert_int_equal(query_int(ctx, c.watch, NOTE_SQL("NO")), 1);
-			assert_int_equal(query_int(ctx, c.watch, "SELECT COUNT(*) FROM dbsync_lost.item WHERE note = 7"), 1000);
+			assert_int_equal(query_int(ctx, c.watch, note_no), 1);
+			assert_int_equal(query_int(ctx, c.watch, sqlf(sql, "SELECT COUNT(*) FROM %s.item WHERE note = 7", db_lost)),
+				1000);
 		}
 		dbsync_ctx_clear_error(ctx);
 		dbsync_plan_free(plan);
@@ -890,8 +924,7 @@ static void test_lost_connection_midway(void **state)
 		dbsync_conn_close(c.watch);
 		dbsync_conn_close(conn);
 	}
-#undef NOTE_SQL
-	exec_ok(ctx, root, "DROP DATABASE dbsync_lost");
+	exec_ok(ctx, root, sqlf(sql, "DROP DATABASE %s", db_lost));
 	dbsync_conn_close(root);
 }
 
@@ -900,38 +933,38 @@ static void test_lost_connection_midway(void **state)
 static void test_second_run_is_locked_out(void **state)
 {
 	dbsync_ctx *ctx = *state;
-	dbsync_conn *first = open_db(ctx, "dbsync_test");
-	dbsync_conn *second = open_db(ctx, "dbsync_test");
-	dbsync_conn *observer = open_db(ctx, "dbsync_test");
+	dbsync_conn *first = open_db(ctx, server.db);
+	dbsync_conn *second = open_db(ctx, server.db);
+	dbsync_conn *observer = open_db(ctx, server.db);
 	const dbs_backend *be = first->backend;
 	assert_true(be->ddl_autocommits);
+	char used[1024], unused[1024], is_free[1024];
+	sqlf(used, "SELECT IS_USED_LOCK('django-dbsync:%s') IS NOT NULL", server.db);
+	sqlf(unused, "SELECT IS_USED_LOCK('django-dbsync:%s') IS NULL", server.db);
+	sqlf(is_free, "SELECT IS_FREE_LOCK('django-dbsync:%s')", server.db);
 
 	assert_int_equal(be->apply_begin(ctx, first, NULL), 0);
-	assert_int_equal(query_int(ctx, observer,
-		"SELECT IS_USED_LOCK('django-dbsync:dbsync_test') IS NOT NULL"), 1);
+	assert_int_equal(query_int(ctx, observer, used), 1);
 	assert_int_equal(be->apply_begin(ctx, second, NULL), DBSYNC_ELOCKED);
-	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "dbsync_test"));
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, server.db));
 	/* one run per connection, too */
 	assert_int_equal(be->apply_begin(ctx, first, NULL), DBSYNC_EINVALID);
 
 	assert_int_equal(be->apply_end(ctx, first, NULL, 1), 0);
-	assert_int_equal(query_int(ctx, observer,
-		"SELECT IS_USED_LOCK('django-dbsync:dbsync_test') IS NULL"), 1);
+	assert_int_equal(query_int(ctx, observer, unused), 1);
 	assert_int_equal(be->apply_begin(ctx, second, NULL), 0);
 	/* a failed run (commit=0) releases the lock and keeps the error it had */
 	dbs_error_db(ctx, DBSYNC_EDB, "42S02", 1146, "the step's own error");
 	assert_int_equal(be->apply_end(ctx, second, NULL, 0), 0);
 	assert_string_equal(dbsync_ctx_error(ctx)->message, "the step's own error");
-	assert_int_equal(query_int(ctx, observer,
-		"SELECT IS_USED_LOCK('django-dbsync:dbsync_test') IS NULL"), 1);
+	assert_int_equal(query_int(ctx, observer, unused), 1);
 
 	/* a run's lock dies with its connection, so a crashed run blocks nobody */
 	assert_int_equal(be->apply_begin(ctx, first, NULL), 0);
 	dbsync_conn_close(first);
 	/* the server ends the closed session on its own time: wait until the lock
 	 * is free (60 s is a bound against a hang, not an expected time) */
-	for (int i = 0; i < 1200 && query_int(ctx, observer,
-		"SELECT IS_FREE_LOCK('django-dbsync:dbsync_test')") != 1; i++)
+	for (int i = 0; i < 1200 && query_int(ctx, observer, is_free) != 1; i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
 	assert_int_equal(be->apply_begin(ctx, second, NULL), 0);
 	assert_int_equal(be->apply_end(ctx, second, NULL, 1), 0);

@@ -22,7 +22,7 @@
 #include "plan_internal.h"
 #include "test_support.h"
 
-#define RIGHT_PASSWORD "Pg-Right-Secret-41c7" /* given to pg-server.sh for dbsync_pw */
+#define RIGHT_PASSWORD "Pg-Right-Secret-41c7" /* given to pg-server.sh for server.pw_user */
 #define WRONG_PASSWORD "Wr0ng-Secret-9f3b"
 
 static test_server server;
@@ -31,7 +31,7 @@ static int group_setup(void **state)
 {
 	(void)state;
 	setenv("DBSYNC_PG_PASSWORD", RIGHT_PASSWORD, 1);
-	return test_server_start(&server, &TEST_PG_SERVER);
+	return test_server_open_db(&server, &TEST_PG_SERVER);
 }
 
 static int group_teardown(void **state)
@@ -47,7 +47,7 @@ static int group_teardown(void **state)
 static dbsync_conn *open_db(dbsync_ctx *ctx, const char *schema)
 {
 	const char *keys[] = { "name", "user", "host", "port", "connect_timeout", "schema" };
-	const char *vals[] = { "dbsync_test", "dbsync", server.dir, "", "10", schema };
+	const char *vals[] = { server.db, "dbsync", server.dir, "", "10", schema };
 	dbsync_conn *conn = NULL;
 	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, schema ? 6 : 5))
 		fail_msg("cannot connect to the test server: %s", dbsync_ctx_error(ctx)->message);
@@ -70,7 +70,7 @@ static void connect_and_describe(void **state)
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, server.url), 0);
 	assert_int_equal(dbsync_conn_dialect(conn), DBSYNC_DIALECT_POSTGRES);
 	char want[256];
-	snprintf(want, sizeof want, "postgresql://dbsync@/dbsync_test?host=%s&port=5432", server.dir);
+	snprintf(want, sizeof want, "postgresql://dbsync@/%s?host=%s&port=5432", server.db, server.dir);
 	assert_string_equal(dbsync_conn_describe(conn), want);
 	const char *ver = dbsync_conn_server_version(conn);
 	assert_true(ver[0] >= '1' && ver[0] <= '9');
@@ -79,14 +79,15 @@ static void connect_and_describe(void **state)
 
 	/* the password role, through a URL with the password in it */
 	char url[512];
-	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s&application_name=t",
-		RIGHT_PASSWORD, server.dir);
+	snprintf(url, sizeof url, "postgresql://%s:%s@/%s?host=%s&application_name=t",
+		server.pw_user, RIGHT_PASSWORD, server.db, server.dir);
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), 0);
-	assert_non_null(strstr(dbsync_conn_describe(conn), "postgresql://dbsync_pw@/dbsync_test"));
+	snprintf(want, sizeof want, "postgresql://%s@/%s", server.pw_user, server.db);
+	assert_non_null(strstr(dbsync_conn_describe(conn), want));
 	assert_null(strstr(dbsync_conn_describe(conn), RIGHT_PASSWORD));
 	int64_t v = 0;
 	assert_int_equal(conn->backend->query_int64(&v, ctx, conn,
-		"SELECT count(*) FROM pg_stat_activity WHERE application_name = 't'"), 0);
+		"SELECT count(*) FROM pg_stat_activity WHERE application_name = 't' AND datname = current_database()"), 0);
 	assert_true(v >= 1);
 	dbsync_conn_close(conn);
 }
@@ -97,17 +98,18 @@ static void wrong_password_never_leaks(void **state)
 	NEED_SERVER();
 	dbsync_conn *conn = NULL;
 	const char *keys[] = { "name", "user", "password", "host" };
-	const char *vals[] = { "dbsync_test", "dbsync_pw", WRONG_PASSWORD, server.dir };
+	const char *vals[] = { server.db, server.pw_user, WRONG_PASSWORD, server.dir };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, 4),
 		DBSYNC_ECONNECT);
 	assert_null(conn);
 	const char *msg = dbsync_ctx_error(ctx)->message;
-	assert_non_null(strstr(msg, "dbsync_pw"));
+	assert_non_null(strstr(msg, server.pw_user));
 	assert_non_null(strstr(msg, "password authentication failed"));
 	assert_null(strstr(msg, WRONG_PASSWORD));
 
 	char url[512];
-	snprintf(url, sizeof url, "postgresql://dbsync_pw:%s@/dbsync_test?host=%s", WRONG_PASSWORD, server.dir);
+	snprintf(url, sizeof url, "postgresql://%s:%s@/%s?host=%s", server.pw_user, WRONG_PASSWORD, server.db,
+		server.dir);
 	assert_int_equal(dbsync_conn_open_url(&conn, ctx, url), DBSYNC_ECONNECT);
 	assert_null(strstr(dbsync_ctx_error(ctx)->message, WRONG_PASSWORD));
 
@@ -128,13 +130,13 @@ static void unknown_option_and_schema(void **state)
 	NEED_SERVER();
 	dbsync_conn *conn = NULL;
 	const char *keys[] = { "name", "host", "sslmod" };
-	const char *vals[] = { "dbsync_test", server.dir, "disable" };
+	const char *vals[] = { server.db, server.dir, "disable" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, 3),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "'sslmod'"));
 
 	const char *keys2[] = { "name", "user", "host", "schema" };
-	const char *vals2[] = { "dbsync_test", "dbsync", server.dir, "no_such_schema" };
+	const char *vals2[] = { server.db, "dbsync", server.dir, "no_such_schema" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys2, vals2, 4),
 		DBSYNC_EINVALID);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "\"no_such_schema\""));
@@ -145,7 +147,7 @@ static void unknown_option_and_schema(void **state)
 		"CREATE TABLE IF NOT EXISTS \"Other Schema\".only_here (id int)");
 	dbsync_conn_close(conn);
 	const char *keys3[] = { "name", "user", "host", "options" };
-	const char *vals3[] = { "dbsync_test", "dbsync", server.dir, "-c search_path=\"Other\\ Schema\",public" };
+	const char *vals3[] = { server.db, "dbsync", server.dir, "-c search_path=\"Other\\ Schema\",public" };
 	assert_int_equal(dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_POSTGRES, keys3, vals3, 4), 0);
 	assert_string_equal(((dbs_pg_conn *)conn->impl)->schema, "Other Schema");
 	dbsync_schema *s = introspect_ok(ctx, conn);
@@ -537,7 +539,7 @@ static void advisory_lock_keeps_runs_apart(void **state)
 	assert_int_equal(be->apply_begin(ctx, b, &plan), DBSYNC_ELOCKED);
 	const char *msg = dbsync_ctx_error(ctx)->message;
 	assert_non_null(strstr(msg, "another dbsync run holds the lock"));
-	assert_non_null(strstr(msg, "dbsync_test"));
+	assert_non_null(strstr(msg, server.db));
 	assert_int_equal(PQtransactionStatus(dbs_pg_handle(b)), PQTRANS_IDLE);
 
 	/* a second begin on the same connection is refused, not nested */
@@ -629,7 +631,7 @@ static void readonly_connection_plans_but_never_writes(void **state)
 	exec_ok(ctx, rw, "DROP SCHEMA IF EXISTS ro_test CASCADE; CREATE SCHEMA ro_test;"
 		"CREATE TABLE ro_test.item (id bigint PRIMARY KEY, name varchar(20) NOT NULL)");
 	const char *keys[] = { "name", "user", "host", "schema", "readonly" };
-	const char *vals[] = { "dbsync_test", "dbsync", server.dir, "ro_test", "1" };
+	const char *vals[] = { server.db, "dbsync", server.dir, "ro_test", "1" };
 	dbsync_conn *ro = NULL;
 	assert_int_equal(dbsync_conn_open_params(&ro, ctx, DBSYNC_DIALECT_POSTGRES, keys, vals, 5), 0);
 	assert_int_equal(dbsync_conn_exec(ctx, ro, "CREATE TABLE ro_test.nope (a int)"), DBSYNC_EDB);

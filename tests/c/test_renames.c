@@ -47,14 +47,14 @@ static int start_server(target *t)
 			t->server.absent = true;
 			return 0;
 		}
-		if (test_server_start(&t->server, &TEST_PG_SERVER))
+		if (test_server_open_db(&t->server, &TEST_PG_SERVER))
 			return -1;
 	} else {
 		if (!getenv(TEST_MARIADB_SERVER.script_env)) {
 			t->server.absent = true;
 			return 0;
 		}
-		if (test_server_start(&t->server, &TEST_MARIADB_SERVER))
+		if (test_server_open_db(&t->server, &TEST_MARIADB_SERVER))
 			return -1;
 		const char *sock = strstr(t->server.url, "unix_socket=");
 		if (!sock)
@@ -97,12 +97,17 @@ static int group_teardown(void **state)
 }
 
 /* A connection to a new, empty database (SQLite file, PostgreSQL schema,
- * MariaDB database). */
+ * MariaDB database: an extra one of this program, the server may be shared). */
 static dbsync_conn *fresh(dbsync_ctx *ctx, target *t)
 {
 	dbsync_conn *conn = NULL;
 	char name[64];
 	snprintf(name, sizeof name, "renames_%d", ++t->seq);
+	if (t->dialect == DBSYNC_DIALECT_MYSQL) {
+		char base[64];
+		snprintf(base, sizeof base, "%s", name);
+		test_server_extra_db(name, sizeof name, &t->server, base);
+	}
 	if (t->dialect == DBSYNC_DIALECT_SQLITE) {
 		char file[80];
 		snprintf(file, sizeof file, "%s.db", name);
@@ -114,7 +119,7 @@ static dbsync_conn *fresh(dbsync_ctx *ctx, target *t)
 	}
 	if (t->dialect == DBSYNC_DIALECT_POSTGRES) {
 		const char *keys[] = { "name", "user", "host", "schema" };
-		const char *vals[] = { "dbsync_test", "dbsync", t->server.dir, "public" };
+		const char *vals[] = { t->server.db, "dbsync", t->server.dir, "public" };
 		if (dbsync_conn_open_params(&conn, ctx, t->dialect, keys, vals, 3))
 			fail_msg("open: %s", dbsync_ctx_error(ctx)->message);
 		char sql[200];

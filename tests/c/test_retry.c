@@ -455,7 +455,7 @@ static int pg_setup(void **state)
 {
 	current = &pg_case;
 	(void)state;
-	return test_server_start(&pg, &TEST_PG_SERVER);
+	return test_server_open_db(&pg, &TEST_PG_SERVER);
 }
 
 static int pg_teardown(void **state)
@@ -510,7 +510,7 @@ static int my_setup(void **state)
 {
 	current = &my_case;
 	(void)state;
-	return test_server_start(&my, &TEST_MARIADB_SERVER);
+	return test_server_open_db(&my, &TEST_MARIADB_SERVER);
 }
 
 static int my_teardown(void **state)

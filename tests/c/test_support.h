@@ -99,10 +99,12 @@ static inline char *test_read_fixture(const char *name, size_t *len)
 /* ---- a throwaway server, started once per test binary by a script ---- */
 
 /* What differs between the servers; the script is called as
- * `script start|stop DIR` and prints the server's URL last on start. */
+ * `script start|stop DIR` and prints the server's URL last on start, and as
+ * `script createdb|dropdb DIR NAME` for a database of one program. */
 typedef struct test_server_kind {
 	const char *name;          /* for messages: "PostgreSQL" */
 	const char *script_env;    /* the variable naming the script */
+	const char *dir_env;       /* the variable naming the suite's shared server, if any */
 	const char *dir_template;  /* for mkdtemp: the server's own directory */
 	const char *url_prefix;    /* what the printed URL must start with */
 	int absent_status;         /* the script's exit status for "no server installed", or 0 */
@@ -116,6 +118,7 @@ typedef struct test_server_kind {
 static const test_server_kind TEST_PG_SERVER = {
 	.name = "PostgreSQL",
 	.script_env = "DBSYNC_PG_SERVER_SCRIPT",
+	.dir_env = "DBSYNC_PG_SERVER_DIR",
 	.dir_template = "/tmp/dbsync-pg-XXXXXX",
 	.url_prefix = "postgresql:///dbsync_test?host=",
 	.absent_status = 3,
@@ -124,6 +127,7 @@ static const test_server_kind TEST_PG_SERVER = {
 static const test_server_kind TEST_MARIADB_SERVER = {
 	.name = "MariaDB",
 	.script_env = "DBSYNC_MARIADB_SERVER_SCRIPT",
+	.dir_env = "DBSYNC_MARIADB_SERVER_DIR",
 	.dir_template = "/tmp/dbsync-my-XXXXXX",
 	.url_prefix = "mysql://",
 	.absent_status = 3,
@@ -135,14 +139,20 @@ typedef struct test_server {
 	char dir[64];
 	char url[512];
 	bool absent;               /* not installed and DBSYNC_ALLOW_MISSING_SERVERS=1: tests skip */
+	bool shared;               /* the suite's server (test_server_open_db): only db is this program's */
+	char db[64];               /* test_server_open_db: this program's database... */
+	char pw_user[80];          /* ...and the user who logs in with a password */
 } test_server;
 
-/* Run the script with `verb`; the last line of its stdout goes to last_line.
- * Returns its exit status, or -1. */
-static inline int test_server_run(const test_server *srv, const char *verb, char *last_line, size_t cap)
+/* Run the script with `verb` on the server's directory, and `name` when not
+ * NULL; the last line of its stdout goes to last_line. Returns its exit
+ * status, or -1. */
+static inline int test_server_run_on(const test_server *srv, const char *verb, const char *name,
+	char *last_line, size_t cap)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "'%s' %s '%s'", srv->script, verb, srv->dir);
+	snprintf(cmd, sizeof cmd, "'%s' %s '%s'%s%s", srv->script, verb, srv->dir, name ? " " : "",
+		name ? name : "");
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -159,6 +169,11 @@ static inline int test_server_run(const test_server *srv, const char *verb, char
 			last_line[--n] = '\0';
 	}
 	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static inline int test_server_run(const test_server *srv, const char *verb, char *last_line, size_t cap)
+{
+	return test_server_run_on(srv, verb, NULL, last_line, cap);
 }
 
 /* Start the server: 0 when it runs (srv->url is set), or when it is not
@@ -199,11 +214,93 @@ static inline int test_server_start(test_server *srv, const test_server_kind *ki
 	return 0;
 }
 
-/* Stop the server: 0, or -1. */
+/* This program's name (the file /proc/self/exe names) as a database name,
+ * lower-case letters, digits and _: "test_backup". 0, or -1. */
+static inline int test_program_db_name(char *out, size_t cap)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	const char *base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	size_t len = strlen(base);
+	if (!len || len >= cap)
+		return -1;
+	for (size_t i = 0; i <= len; i++) {
+		char c = base[i];
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a')
+			: ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\0') ? c : '_';
+	}
+	return 0;
+}
+
+/* A database of this program's own, named after it (srv->db), with a user
+ * srv->pw_user who logs in with the test password (PostgreSQL: the
+ * DBSYNC_PG_PASSWORD the program set; MariaDB: dbsync-secret-pw); srv->url
+ * reaches it as the superuser. On the suite's shared server when the
+ * variable kind->dir_env names one (scripts/with-test-servers.sh), so the
+ * programs of a suite share one server and still run in parallel; else on a
+ * server of its own, as test_server_start. 0, or -1 with the reason on
+ * stderr; srv->absent as test_server_start. */
+static inline int test_server_open_db(test_server *srv, const test_server_kind *kind)
+{
+	const char *shared = getenv(kind->dir_env);
+	if (shared && *shared) {
+		memset(srv, 0, sizeof *srv);
+		srv->script = getenv(kind->script_env);
+		if (!srv->script || !*srv->script) {
+			fprintf(stderr, "%s is not set (run through meson test)\n", kind->script_env);
+			return -1;
+		}
+		if (snprintf(srv->dir, sizeof srv->dir, "%s", shared) >= (int)sizeof srv->dir) {
+			fprintf(stderr, "%s is too long: %s\n", kind->dir_env, shared);
+			return -1;
+		}
+		srv->shared = true;
+	} else if (test_server_start(srv, kind) || srv->absent) {
+		return srv->absent ? 0 : -1;
+	}
+	if (test_program_db_name(srv->db, sizeof srv->db)) {
+		fprintf(stderr, "cannot name a database after this program\n");
+		goto fail;
+	}
+	snprintf(srv->pw_user, sizeof srv->pw_user, "%s_pw", srv->db);
+	/* a run that crashed may have left its database on the shared server */
+	if (srv->shared && test_server_run_on(srv, "dropdb", srv->db, NULL, 0) != 0)
+		goto fail;
+	char want[96];
+	snprintf(want, sizeof want, "/%s?", srv->db);
+	if (test_server_run_on(srv, "createdb", srv->db, srv->url, sizeof srv->url) != 0 ||
+	    !strstr(srv->url, want)) {
+		fprintf(stderr, "could not create the database %s on the %s test server\n", srv->db, kind->name);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (!srv->shared)
+		test_server_run(srv, "stop", NULL, 0);
+	return -1;
+}
+
+/* The name of an extra database of this program, "<srv->db>__<suffix>", in
+ * out: the scripts' dropdb drops it with srv->db, and no other program on
+ * the shared server uses it. */
+static inline void test_server_extra_db(char *out, size_t cap, const test_server *srv, const char *suffix)
+{
+	if (snprintf(out, cap, "%s__%s", srv->db, suffix) >= (int)cap)
+		fail_msg("the database name %s__%s is too long", srv->db, suffix);
+}
+
+/* Stop the server; on the shared one, drop this program's databases only:
+ * 0, or -1. */
 static inline int test_server_stop(const test_server *srv)
 {
 	if (srv->absent)
 		return 0;
+	if (srv->shared)
+		return test_server_run_on(srv, "dropdb", srv->db, NULL, 0) == 0 ? 0 : -1;
 	return test_server_run(srv, "stop", NULL, 0) == 0 ? 0 : -1;
 }
 
