@@ -15,6 +15,7 @@ SQLite: the file's sha256 and the directory's listing, so no -journal, -wal or
 answers as the owner.
 """
 import difflib
+import os
 import re
 import shutil
 import sqlite3
@@ -196,6 +197,40 @@ def test_a_wal_database_the_reader_cannot_open_says_why_and_changes_nothing(fill
         finally:
             app.close()
         assert ro.snapshot(filled_db, acct) == before
+    finally:
+        acct.drop()
+        shutil.rmtree(outdir, ignore_errors=True)
+        shutil.rmtree(desired.parent, ignore_errors=True)
+
+
+def test_a_missing_sqlite_database_stays_missing(migrated_db):
+    """A read-only run against a SQLite file that does not exist yet creates
+    nothing, though the account could create it: Python's sqlite3 (Django's
+    own connection, opened by the system checks and the schema editor) and
+    the engine both create a missing file on connect unless told not to. The
+    plans are honest: every model table is created."""
+    acct = ro.account(migrated_db, False)
+    acct.path.unlink()
+    outdir = ro.output_dir_for(acct)
+    desired = ro.desired_file(migrated_db)
+    try:
+        expect_cli = {"plan": (3, "create table `catalog_tag`"), "apply": (0, "create table `catalog_tag`"),
+                      "inspect": (0, ""), "orphans": (0, "No orphaned tables"),
+                      "models": (1, 'no table or view named "legacy_orders"')}
+        for args, _, _ in cli_commands(str(desired), acct.url()):
+            rc, out, err = ro.run_cli(acct, *args)
+            code, word = expect_cli[args[0]]
+            assert (rc, word in out + err) == (code, True), "dbsync %s: exit %s\n%s%s" % (args[0], rc, out, err)
+            assert not acct.path.exists(), "dbsync %s created %s" % (args[0], acct.path)
+        for run in ro.run_django(acct, DJANGO_COMMANDS, outdir):
+            text = run["out"] + run["err"]
+            assert run["code"] in (0, 1), "%s: exit %s\n%s" % (" ".join(run["argv"]), run["code"], text)
+            if run["argv"][:2] in (["dbsync", "--dry-run"], ["dbsync", "--check"]):
+                assert "does not exist yet" in text and "creates nothing" in text, text
+                assert "CREATE TABLE \"catalog_tag\"" in text or run["argv"][1] == "--check", text
+            if run["argv"][:2] == ["dbcheck", "--no-color"]:
+                assert run["code"] == 1 and "tables in the database: 0" in text, text
+        assert os.listdir(acct.dir) == [], "a read-only run left %s behind" % os.listdir(acct.dir)
     finally:
         acct.drop()
         shutil.rmtree(outdir, ignore_errors=True)

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import DatabaseError
 
-from django_dbsync import check, conf
+from django_dbsync import absent_sqlite, check, conf
 from django_dbsync.cli_args import add_list_option, split_names
 from django_dbsync.desired import build_desired
 from django_dbsync.engine import connection_params, open_connection, scrub_password
@@ -61,9 +61,11 @@ class Command(BaseCommand):
         rep = check.Report(self.stdout, self.style, verbosity)
         conn = open_connection(alias, readonly=not options["fix"])
         try:
-            if not options["skip_checks"]:
-                self.check(databases=[alias])
-            self._run(rep, conn, alias, settings, selection, options)
+            # Django's connection must not create a missing SQLite file either
+            with absent_sqlite.left_absent(alias, not options["fix"]):
+                if not options["skip_checks"]:
+                    self.check(databases=[alias])
+                self._run(rep, conn, alias, settings, selection, options)
         finally:
             conn.close()
         if rep.problems:

@@ -20,6 +20,7 @@ from django_dbsync import report as run_report
 from django_dbsync import renames
 from django_dbsync import orphans
 from django_dbsync import backup as run_backup
+from django_dbsync import absent_sqlite
 from django_dbsync import mysql as mysql_apply
 from django_dbsync.output import wants_color
 from django_dbsync import txtlog
@@ -196,9 +197,14 @@ class Command(BaseCommand):
         # own connection (which the PostgreSQL schema editor opens) can fail
         # with a driver traceback. Only a run that may change something opens
         # a connection that can write: the listings of orphans and views read.
-        conn = open_connection(alias, readonly=dry_run or options["check"]
-                               or options["suggest_manual_commands"]
-                               or (orphans.requested(options) and not options["drop_orphaned"]))
+        readonly = (dry_run or options["check"] or options["suggest_manual_commands"]
+                    or (orphans.requested(options) and not options["drop_orphaned"]))
+        conn = open_connection(alias, readonly=readonly)
+        # Django's connection must not create a missing SQLite file either
+        with absent_sqlite.left_absent(alias, readonly) as absent:
+            self._sync(conn, alias, settings, selection, options, out, dry_run, verbosity, absent)
+
+    def _sync(self, conn, alias, settings, selection, options, out, dry_run, verbosity, absent):
         run = self._report_run = run_report.RunReport(alias, settings, options, selection, dry_run)
         try:
             if not options["skip_checks"]:
@@ -212,6 +218,9 @@ class Command(BaseCommand):
                 f"django-dbsync {__version__} {out.dot} database '{alias}' ({conn.describe})",
                 self.style.MIGRATE_HEADING,
             )
+            if absent:
+                out.info(f"The SQLite database file {absent} does not exist yet: planned as an "
+                         f"empty database; this read-only run creates nothing.", self.style.WARNING)
             apps_used = sorted({m._meta.app_label for m in desired.models})
             out.detail(f"Selected {plural(len(desired.tables), 'table')} "
                        f"(apps: {', '.join(apps_used) or 'none'})")
