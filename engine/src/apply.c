@@ -265,17 +265,33 @@ static bool still_pending(const dbsync_plan *fresh, dbsync_dialect d, const dbsy
  * catalog again by planning anew, and tell in *applied. An error (on r->ctx,
  * with the one that caused it) when that cannot be known.
  */
+/*
+ * After a lost connection: reconnect, wait until the server has ended the old
+ * session (its last statement finished or rolled back), then plan anew from
+ * the catalog into *fresh. Errors go on *scratch (a context of its own, so the
+ * run's error stays what caused the loss); the caller frees both. When no
+ * context can be made, *scratch stays NULL and the error is on r->ctx.
+ */
+static int replan_after_loss(apply_run *r, uint64_t old_session, dbsync_ctx **scratch, dbsync_plan **fresh)
+{
+	*fresh = NULL;
+	if (dbsync_ctx_new(scratch))
+		return dbs_error_oom(r->ctx);
+	int rc = dbs_reconnect(*scratch, r->conn);
+	if (!rc)
+		rc = dbs_wait_session_gone(*scratch, r->conn, old_session, SETTLE_WAIT_MS);
+	if (!rc)
+		rc = dbsync_plan_compute(fresh, *scratch, r->conn, r->plan->desired, &r->plan->opts);
+	return rc;
+}
+
 static int settle_lost(apply_run *r, const dbsync_op *op, uint64_t old_session, bool *applied)
 {
 	dbsync_ctx *scratch = NULL;
 	dbsync_plan *fresh = NULL;
-	if (dbsync_ctx_new(&scratch))
-		return dbs_error_oom(r->ctx);
-	int rc = dbs_reconnect(scratch, r->conn);
-	if (!rc)
-		rc = dbs_wait_session_gone(scratch, r->conn, old_session, SETTLE_WAIT_MS);
-	if (!rc)
-		rc = dbsync_plan_compute(&fresh, scratch, r->conn, r->plan->desired, &r->plan->opts);
+	int rc = replan_after_loss(r, old_session, &scratch, &fresh);
+	if (!scratch)
+		return rc;
 	if (rc) {
 		dbs_error_prefix(r->ctx, "whether it was applied is not known (%s)", dbsync_ctx_error(scratch)->message);
 		rc = dbsync_ctx_error(r->ctx)->code ? dbsync_ctx_error(r->ctx)->code : DBSYNC_ECONNECT;
@@ -305,13 +321,9 @@ static int settle_midway(apply_run *r, dbsync_op *op, size_t j, uint64_t old_ses
 	dbs_buf left = DBS_BUF_INIT;
 	bool runnable = !r->cancelled && retry <= r->opts->max_retries;
 	*applied = false;
-	if (dbsync_ctx_new(&scratch))
-		return dbs_error_oom(r->ctx);
-	int rc = dbs_reconnect(scratch, r->conn);
-	if (!rc)
-		rc = dbs_wait_session_gone(scratch, r->conn, old_session, SETTLE_WAIT_MS);
-	if (!rc)
-		rc = dbsync_plan_compute(&fresh, scratch, r->conn, r->plan->desired, &r->plan->opts);
+	int rc = replan_after_loss(r, old_session, &scratch, &fresh);
+	if (!scratch)
+		return rc;
 	if (rc) {
 		dbs_error_prefix(r->ctx, "statement %zu of %zu; how much of it was applied is not known (%s)", j + 1,
 			op->n_sql, dbsync_ctx_error(scratch)->message);
