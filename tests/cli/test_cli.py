@@ -188,7 +188,6 @@ def test_plan_and_dry_run_never_create_a_missing_database(tmp_path, drifted):
 
 # --- PostgreSQL, against a throwaway server (scripts/pg-server.sh) -------------------------
 
-PG_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pg-server.sh"
 PG_PASSWORD = "cli-" + os.urandom(9).hex()
 
 PG_DESIRED = """
@@ -217,21 +216,6 @@ CREATE TABLE "author" (
 );
 INSERT INTO "author" ("name", "nickname") VALUES ('Ursula', 'UKL'), ('Italo', NULL);
 """
-
-
-@pytest.fixture(scope="module")
-def pg_server(tmp_path_factory):
-    """One throwaway PostgreSQL server for this module, stopped whatever happens."""
-    import tempfile
-
-    directory = tempfile.mkdtemp(prefix="dbsync-cli-pg-", dir="/tmp")  # short: a unix socket lives there
-    proc = subprocess.run(["sh", str(PG_SCRIPT), "start", directory], capture_output=True, text=True,
-                          timeout=180, env=dict(os.environ, DBSYNC_PG_PASSWORD=PG_PASSWORD))
-    try:
-        assert proc.returncode == 0, "scripts/pg-server.sh start failed:\n" + proc.stderr
-        yield directory
-    finally:
-        subprocess.run(["sh", str(PG_SCRIPT), "stop", directory], capture_output=True, timeout=120)
 
 
 _pg_dbs = iter(range(1, 1000))

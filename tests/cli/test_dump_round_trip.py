@@ -25,16 +25,12 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = os.environ.get("DBSYNC_CLI") or str(REPO / "build" / "c" / "dbsync")
-MY_SCRIPT = REPO / "scripts" / "mariadb-server.sh"
-PG_SCRIPT = REPO / "scripts" / "pg-server.sh"
 
 
 def run(*args):
@@ -214,18 +210,6 @@ MY_RICH = [
 MY_NOT_HANDLED = [("CREATE SEQUENCE", "ticket_seq"), ("DO SETVAL", "ticket_seq"), ("CREATE TRIGGER", "book_touch")]
 
 
-@pytest.fixture(scope="module")
-def my_server():
-    """One throwaway MariaDB for this module: its socket."""
-    directory = tempfile.mkdtemp(prefix="dbsync-rt-my-", dir="/tmp")
-    proc = subprocess.run(["sh", str(MY_SCRIPT), "start", directory], capture_output=True, text=True, timeout=180)
-    try:
-        assert proc.returncode == 0, "scripts/mariadb-server.sh start failed:\n" + proc.stderr
-        yield parse_qs(urlsplit(proc.stdout.strip().splitlines()[-1]).query)["unix_socket"][0]
-    finally:
-        subprocess.run(["sh", str(MY_SCRIPT), "stop", directory], capture_output=True, timeout=120)
-
-
 def my(socket, db, *statements):
     import MySQLdb
 
@@ -363,18 +347,6 @@ PG_NOT_HANDLED = [
 # what the tables need of that list, made natively in the empty database
 PG_PREREQUISITES = ("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE SEQUENCE ticket_seq; "
                     "CREATE SEQUENCE cyc_a_id_seq; CREATE SEQUENCE cyc_b_id_seq;")
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    """One throwaway PostgreSQL for this module: its socket directory."""
-    directory = tempfile.mkdtemp(prefix="dbsync-rt-pg-", dir="/tmp")
-    proc = subprocess.run(["sh", str(PG_SCRIPT), "start", directory], capture_output=True, text=True, timeout=180)
-    try:
-        assert proc.returncode == 0, "scripts/pg-server.sh start failed:\n" + proc.stderr
-        yield directory
-    finally:
-        subprocess.run(["sh", str(PG_SCRIPT), "stop", directory], capture_output=True, timeout=120)
 
 
 def pg(server, db, sql):

@@ -6,7 +6,7 @@ database the same plan finds no changes. Against a real throwaway MariaDB.
 """
 import pytest
 
-from test_nothing_outside_the_plan import my, my_server, my_state, run  # noqa: F401 (fixture)
+from test_nothing_outside_the_plan import my, my_state, run  # my_server comes from conftest.py
 
 PASSWORD = "tg-pw-5e1f"
 DDL = """\

@@ -8,16 +8,12 @@ cannot reach the live database, the shadow receives only SQL the engine rendered
 """
 import os
 import subprocess
-import tempfile
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = os.environ.get("DBSYNC_CLI") or str(REPO / "build" / "c" / "dbsync")
-MY_SCRIPT = REPO / "scripts" / "mariadb-server.sh"
-PG_SCRIPT = REPO / "scripts" / "pg-server.sh"
 
 
 def run(*args):
@@ -25,19 +21,6 @@ def run(*args):
 
 
 # --- MariaDB ------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def my_server():
-    """One throwaway MariaDB for this module: (socket, server dir)."""
-    directory = tempfile.mkdtemp(prefix="dbsync-h4-my-", dir="/tmp")
-    proc = subprocess.run(["sh", str(MY_SCRIPT), "start", directory], capture_output=True, text=True, timeout=180)
-    try:
-        assert proc.returncode == 0, "scripts/mariadb-server.sh start failed:\n" + proc.stderr
-        url = urlsplit(proc.stdout.strip().splitlines()[-1])
-        yield parse_qs(url.query)["unix_socket"][0]
-    finally:
-        subprocess.run(["sh", str(MY_SCRIPT), "stop", directory], capture_output=True, timeout=120)
-
 
 def my(socket, sql, db=None):
     import MySQLdb
@@ -202,18 +185,6 @@ def test_mysql_name_qualified_with_another_database_is_refused(my_server, live_m
 
 
 # --- PostgreSQL ---------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def pg_server():
-    """One throwaway PostgreSQL for this module: its directory (socket and server.log live there)."""
-    directory = tempfile.mkdtemp(prefix="dbsync-h4-pg-", dir="/tmp")
-    proc = subprocess.run(["sh", str(PG_SCRIPT), "start", directory], capture_output=True, text=True, timeout=180)
-    try:
-        assert proc.returncode == 0, "scripts/pg-server.sh start failed:\n" + proc.stderr
-        yield directory
-    finally:
-        subprocess.run(["sh", str(PG_SCRIPT), "stop", directory], capture_output=True, timeout=120)
-
 
 def pg(server, name, sql):
     import psycopg
