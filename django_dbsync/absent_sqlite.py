@@ -1,7 +1,7 @@
 """A read-only run against a SQLite database file that does not exist yet leaves it absent.
 
 The engine plans such a run against an empty database and creates nothing
-(engine/src/backend_sqlite.c). Django's own connection to the same alias is
+(engine/src/sqlite/backend_sqlite.c). Django's own connection to the same alias is
 another matter: the system checks (a JSONField asks whether SQLite supports
 JSON) and the schema editor that renders the models' DDL open it, and
 Python's sqlite3 creates a missing file on connect, so `dbsync --check` left an
