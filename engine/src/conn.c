@@ -6,38 +6,12 @@
 #include "ctx.h"
 #include "dialect.h"
 
-const dbs_backend *dbs_backend_for(dbsync_dialect d)
-{
-	switch (d) {
-#ifdef DBSYNC_HAVE_SQLITE
-	case DBSYNC_DIALECT_SQLITE: return &dbs_backend_sqlite;
-#endif
-#ifdef DBSYNC_HAVE_POSTGRES
-	case DBSYNC_DIALECT_POSTGRES: return &dbs_backend_postgres;
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL: return &dbs_backend_mysql;
-#endif
-	default: return NULL;
-	}
-}
-
 const char *dbs_params_get(const dbs_params *p, const char *key)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->keys[i], key) == 0)
 			return p->values[i];
 	return NULL;
-}
-
-static const char *missing_backend_hint(dbsync_dialect d)
-{
-	switch (d) {
-	case DBSYNC_DIALECT_SQLITE: return "install libsqlite3-dev and rebuild";
-	case DBSYNC_DIALECT_POSTGRES: return "install libpq-dev (Debian) and rebuild";
-	case DBSYNC_DIALECT_MYSQL: return "install libmariadb-dev (Debian) and rebuild";
-	}
-	return "rebuild with its client library";
 }
 
 int dbsync_conn_open_params(dbsync_conn **out, dbsync_ctx *ctx, dbsync_dialect dialect,
@@ -51,7 +25,7 @@ int dbsync_conn_open_params(dbsync_conn **out, dbsync_ctx *ctx, dbsync_dialect d
 	if (!be)
 		return dbs_error(ctx, DBSYNC_EUNSUPPORTED,
 			"the %s backend was not compiled into libdbsync: %s", dname,
-			missing_backend_hint(dialect));
+			dbs_dialect_info_for(dialect)->missing_backend_hint);
 	/* "readonly" is ours, not the backend's: take it out of what the backend sees */
 	bool readonly = false;
 	const char **bkeys = calloc(n + 1, sizeof *bkeys), **bvalues = calloc(n + 1, sizeof *bvalues);

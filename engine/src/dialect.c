@@ -6,7 +6,8 @@
 
 int dbs_quote_ident(dbs_buf *out, dbsync_dialect d, const char *name)
 {
-	char q = d == DBSYNC_DIALECT_MYSQL ? '`' : '"';
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	char q = info ? info->ident_quote : '"';
 	dbs_buf_putc(out, q);
 	for (const char *p = name; *p; p++) {
 		if (*p == q)
@@ -18,11 +19,13 @@ int dbs_quote_ident(dbs_buf *out, dbsync_dialect d, const char *name)
 
 int dbs_quote_literal(dbs_buf *out, dbsync_dialect d, const char *s)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	bool backslash = info && info->literal_doubles_backslash;
 	dbs_buf_putc(out, '\'');
 	for (const char *p = s; *p; p++) {
 		if (*p == '\'')
 			dbs_buf_putc(out, '\'');
-		else if (*p == '\\' && d == DBSYNC_DIALECT_MYSQL)
+		else if (*p == '\\' && backslash)
 			dbs_buf_putc(out, '\\');
 		dbs_buf_putc(out, *p);
 	}
@@ -31,26 +34,22 @@ int dbs_quote_literal(dbs_buf *out, dbsync_dialect d, const char *s)
 
 const char *dbsync_dialect_name(dbsync_dialect dialect)
 {
-	switch (dialect) {
-	case DBSYNC_DIALECT_SQLITE: return "sqlite";
-	case DBSYNC_DIALECT_POSTGRES: return "postgresql";
-	case DBSYNC_DIALECT_MYSQL: return "mysql";
-	}
-	return NULL;
+	const dbs_dialect_info *info = dbs_dialect_info_for(dialect);
+	return info ? info->name : NULL;
 }
 
 int dbsync_dialect_from_name(dbsync_dialect *out, const char *name)
 {
-	static const struct { const char *name; dbsync_dialect d; } names[] = {
-		{ "sqlite", DBSYNC_DIALECT_SQLITE }, { "sqlite3", DBSYNC_DIALECT_SQLITE },
-		{ "postgresql", DBSYNC_DIALECT_POSTGRES }, { "postgres", DBSYNC_DIALECT_POSTGRES },
-		{ "mysql", DBSYNC_DIALECT_MYSQL }, { "mariadb", DBSYNC_DIALECT_MYSQL },
-	};
-	for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(name, names[i].name) == 0) {
-			*out = names[i].d;
+	const dbs_dialect_info *info;
+	for (size_t i = 0; name && (info = dbs_dialect_at(i)); i++) {
+		bool match = strcmp(name, info->name) == 0;
+		for (const char *const *a = info->aliases; !match && a && *a; a++)
+			match = strcmp(name, *a) == 0;
+		if (match) {
+			*out = info->dialect;
 			return 0;
 		}
+	}
 	return DBSYNC_EINVALID;
 }
 

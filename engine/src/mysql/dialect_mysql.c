@@ -1,0 +1,13 @@
+/* MySQL/MariaDB's data table for the dialect-neutral core (see dialect.h). */
+#include "dialect.h"
+
+static const char *const aliases[] = { "mariadb", NULL };
+
+const dbs_dialect_info dbs_dialect_mysql = {
+	.dialect = DBSYNC_DIALECT_MYSQL,
+	.name = "mysql",
+	.aliases = aliases,
+	.missing_backend_hint = "install libmariadb-dev (Debian) and rebuild",
+	.ident_quote = '`',
+	.literal_doubles_backslash = true,
+};

@@ -1,0 +1,13 @@
+/* PostgreSQL's data table for the dialect-neutral core (see dialect.h). */
+#include "dialect.h"
+
+static const char *const aliases[] = { "postgres", NULL };
+
+const dbs_dialect_info dbs_dialect_postgres = {
+	.dialect = DBSYNC_DIALECT_POSTGRES,
+	.name = "postgresql",
+	.aliases = aliases,
+	.missing_backend_hint = "install libpq-dev (Debian) and rebuild",
+	.ident_quote = '"',
+	.literal_doubles_backslash = false,
+};
