@@ -10,4 +10,8 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.missing_backend_hint = "install libmariadb-dev (Debian) and rebuild",
 	.ident_quote = '`',
 	.literal_doubles_backslash = true,
+	/* parser (lexer, statements): */
+	/* canonical forms, normalize, rendering: */
+	/* planner: */
+	/* model generation: */
 };

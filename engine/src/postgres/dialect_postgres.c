@@ -10,4 +10,8 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.missing_backend_hint = "install libpq-dev (Debian) and rebuild",
 	.ident_quote = '"',
 	.literal_doubles_backslash = false,
+	/* parser (lexer, statements): */
+	/* canonical forms, normalize, rendering: */
+	/* planner: */
+	/* model generation: */
 };

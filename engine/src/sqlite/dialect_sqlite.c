@@ -10,4 +10,8 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.missing_backend_hint = "install libsqlite3-dev and rebuild",
 	.ident_quote = '"',
 	.literal_doubles_backslash = false,
+	/* parser (lexer, statements): */
+	/* canonical forms, normalize, rendering: */
+	/* planner: */
+	/* model generation: */
 };
