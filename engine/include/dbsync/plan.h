@@ -88,6 +88,12 @@ typedef struct dbsync_op {
 	const char *error;        /**< last error when FAILED (or after a retried failure), else NULL */
 	char error_sqlstate[6];   /**< SQLSTATE of `error`, "" when none */
 	int error_native;         /**< backend error number of `error`, 0 when none */
+	/**
+	 * `affected` is the catalog's estimate of the rows of the table
+	 * (count_data_loss DBSYNC_COUNT_ESTIMATE: for a column, an upper bound
+	 * of its values), not a count; 0 when counted or not known.
+	 */
+	int affected_estimated;
 } dbsync_op;
 
 /** What kind of object no model could declare (see docs/unmanaged.md). */
@@ -178,8 +184,12 @@ typedef struct dbsync_plan_options {
 	size_t n_drop_tables;
 	/**
 	 * Count the data each data-loss operation touches (dbsync_op.affected):
-	 * one COUNT query per dropped table or column, data reads that do not add
-	 * to dbsync_conn_catalog_queries; default 1.
+	 * DBSYNC_COUNT_EXACT (1, the default) runs one COUNT query per dropped
+	 * table or column, data reads that do not add to
+	 * dbsync_conn_catalog_queries; DBSYNC_COUNT_ESTIMATE reads the catalog's
+	 * row estimates instead (a fixed number of catalog queries, no table
+	 * read: for read-only checks), marking each dbsync_op.affected_estimated;
+	 * DBSYNC_COUNT_OFF (0) counts nothing. Any other non-zero value is EXACT.
 	 */
 	int count_data_loss;
 	/* Since version 3. */

@@ -80,4 +80,9 @@ int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 /* lower_case_table_names of the connection's server (see dbs_my_conn). */
 int dbs_my_lower_case_table_names(const dbsync_conn *conn);
 
+/* The backend's inspect slot (inspect_mysql.c): views, sizes, row estimates. */
+struct dbs_insp;
+int dbs_insp_mysql(struct dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	unsigned what);
+
 #endif
