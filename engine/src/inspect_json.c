@@ -142,7 +142,11 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 		bool orphan = !owned && !case_of;
 		int64_t rows = -1, bytes = -1;
 		json_t *rows_error = json_null();
-		if (orphan && o->sizes) {
+		/* an estimate costs no query: every table gets one */
+		bool estimated = o->rows == DBSYNC_COUNT_ESTIMATE;
+		if (estimated)
+			rows = dbs_insp_rows(in, live->dialect, t->name);
+		if (orphan && o->sizes && !estimated) {
 			/* a table the role may not read still belongs in the list */
 			int rc = count_rows(&rows, ctx, conn, t->name, in, o->rows);
 			if (rc == DBSYNC_EDB) {
@@ -152,8 +156,9 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 			} else if (rc) {
 				return rc;
 			}
-			bytes = dbs_insp_bytes(in, live->dialect, t->name);
 		}
+		if (orphan && o->sizes)
+			bytes = dbs_insp_bytes(in, live->dialect, t->name);
 		json_t *e = json_object();
 		if (!e || json_array_append_new(arr, e)) {
 			json_decref(rows_error);
@@ -164,7 +169,7 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 		set(e, "orphan", json_boolean(orphan), &oom);
 		set(e, "case_of", str_or_null(case_of), &oom);
 		set(e, "rows", size_or_null(rows), &oom);
-		set(e, "rows_estimated", json_boolean(orphan && o->sizes && o->rows == DBSYNC_COUNT_ESTIMATE), &oom);
+		set(e, "rows_estimated", json_boolean(estimated), &oom);
 		set(e, "rows_error", rows_error, &oom);
 		set(e, "bytes", size_or_null(bytes), &oom);
 		set(e, "columns", json_integer((json_int_t)t->columns.n), &oom);
@@ -212,7 +217,7 @@ int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	o.rows = o.rows == DBSYNC_COUNT_ESTIMATE ? DBSYNC_COUNT_ESTIMATE : DBSYNC_COUNT_EXACT;
 	opts = &o;
 	unsigned what = (opts->views ? DBS_INSP_VIEWS : 0) | (opts->sizes ? DBS_INSP_SIZES : 0) |
-		(opts->sizes && opts->rows == DBSYNC_COUNT_ESTIMATE ? DBS_INSP_ROWS : 0);
+		(opts->rows == DBSYNC_COUNT_ESTIMATE ? DBS_INSP_ROWS : 0);
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
 		goto cleanup;
 	if ((rc = dbs_insp_read(&in, ctx, conn, live, what)))
@@ -230,7 +235,8 @@ int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	set(root, "version", json_integer(1), &oom);
 	set(root, "dialect", json_string(dbsync_dialect_name(conn->dialect)), &oom);
 	set(root, "size_method", str_or_null(in.size_method), &oom);
-	set(root, "rows_method", opts->sizes ? rows_method(&in, opts->rows) : json_null(), &oom);
+	set(root, "rows_method", opts->sizes || opts->rows == DBSYNC_COUNT_ESTIMATE ? rows_method(&in, opts->rows)
+		: json_null(), &oom);
 	set(root, "database_bytes", size_or_null(in.database_bytes), &oom);
 	set(root, "tables", tables, &oom);
 	tables = NULL;

@@ -33,9 +33,10 @@ typedef struct dbsync_inventory_options {
 	int views;   /**< list views with their column count and validity (default 1) */
 	/* Since version 2. */
 	/**
-	 * How orphans' rows are counted when `sizes` is on: DBSYNC_COUNT_EXACT
-	 * (the default, and for version 1 callers: one COUNT per orphan) or
-	 * DBSYNC_COUNT_ESTIMATE (the catalog's estimate: no table is read).
+	 * How rows are counted: DBSYNC_COUNT_EXACT (the default, and for
+	 * version 1 callers: one COUNT per orphan, when `sizes` is on) or
+	 * DBSYNC_COUNT_ESTIMATE (the catalog's estimate of every table, sizes
+	 * or not: no table is read).
 	 */
 	int rows;
 } dbsync_inventory_options;
@@ -57,7 +58,8 @@ typedef struct dbsync_inventory_options {
  *              "references": ["other_table", ...]}],   (FK targets)
  *  "views":  [{"name": "...", "columns": N|null, "valid": true|false,
  *              "error": "message naming the view"|null}]}
- * rows/bytes are filled for orphans when opts->sizes (bytes: PostgreSQL
+ * rows/bytes are filled for orphans when opts->sizes (rows of every table
+ * with DBSYNC_COUNT_ESTIMATE, sizes or not; bytes: PostgreSQL
  * pg_total_relation_size, MySQL data+index length, SQLite dbstat; null where
  * SQLite has no dbstat). An invalid view never makes this fail: it is listed
  * with its error (PostgreSQL: a view the role may not read, or one that fails
