@@ -235,7 +235,8 @@ int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 	if (dbsync_dialect_from_name(&d, scheme))
 		return dbs_error(ctx, DBSYNC_EINVALID, "unknown database URL scheme '%s'", scheme);
 	const char *rest = colon + 1;
-	if (d == DBSYNC_DIALECT_SQLITE) {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	if (info->url_is_file_path) {
 		const char *path;
 		if (strncmp(rest, "///", 3) == 0)
 			path = rest + 3;
@@ -246,7 +247,8 @@ int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 		const char *q = strchr(path, '?');
 		size_t plen = q ? (size_t)(q - path) : strlen(path);
 		if (plen == 0)
-			return dbs_error(ctx, DBSYNC_EINVALID, "sqlite URL has no file path: use sqlite:///file.db");
+			return dbs_error(ctx, DBSYNC_EINVALID, "%s URL has no file path: use %s:///file.db",
+				info->name, info->name);
 		if (kv_add(&kv, xstrndup("name", 4), pct_decode(path, plen, 0)))
 			goto bad;
 		if (q) {
@@ -285,6 +287,13 @@ void dbsync_conn_close(dbsync_conn *conn)
 	free(conn->describe);
 	free(conn->server_version);
 	free(conn);
+}
+
+dbs_name_case dbs_conn_name_case(const dbsync_conn *conn)
+{
+	if (conn->backend->table_name_case)
+		return conn->backend->table_name_case(conn);
+	return dbs_dialect_info_for(conn->dialect)->table_name_case;
 }
 
 dbsync_dialect dbsync_conn_dialect(const dbsync_conn *conn)

@@ -19,6 +19,13 @@
 
 struct dbs_backend;
 
+/* How a server treats the letter case of table names. */
+typedef enum dbs_name_case {
+	DBS_NAMES_EXACT,       /* `abcd` and `ABCD` are two tables (PostgreSQL, MySQL lower_case_table_names=0) */
+	DBS_NAMES_PRESERVED,   /* stored as written, compared ignoring case (SQLite, MySQL 2) */
+	DBS_NAMES_FOLDED       /* stored lower-case; the case of a name means nothing (MySQL 1) */
+} dbs_name_case;
+
 typedef struct dbs_dialect_info {
 	dbsync_dialect dialect;
 	/* canonical name (dbsync_dialect_name) and the other names accepted for
@@ -35,6 +42,30 @@ typedef struct dbs_dialect_info {
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* renames and runtime: */
+	/* Renaming a table: two "%s", the quoted old then new name (what
+	 * Django's schema editors call sql_rename_table). */
+	const char *rename_table_sql;
+	/* The case rule of table names, where the backend does not read the
+	 * server's own (dbs_backend.table_name_case). */
+	dbs_name_case table_name_case;
+	/* Put around each rename when the plan also rebuilds a table, or NULL:
+	 * SQLite applies rebuilds with legacy_alter_table on, under which a
+	 * rename would leave REFERENCES, views and triggers naming the old table. */
+	const char *rename_beside_rebuild_before, *rename_beside_rebuild_after;
+	/* The URL names a file (sqlite:///app.db), not a server (scheme://host/db). */
+	bool url_is_file_path;
+	/* Errors worth another attempt (dbsync_error_is_transient), by SQLSTATE
+	 * (a two-character entry stands for its whole class; NULL-terminated)
+	 * and native error number (0-terminated); never by message text. */
+	const char *const *transient_sqlstates;
+	const int *transient_native_codes;
+	/* Of those, the ones that mean the connection is gone: reconnect first. */
+	const char *const *lost_sqlstates;
+	const int *lost_native_codes;
+	/* The bits of a native code the lists compare, 0 for all: SQLite's
+	 * extended result codes keep the primary code in the low byte. */
+	int native_code_mask;
 } dbs_dialect_info;
 
 /* The data table of a dialect (every known dialect has one, compiled in or

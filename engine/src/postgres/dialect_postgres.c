@@ -14,4 +14,10 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* renames and runtime: */
+	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",
+	.table_name_case = DBS_NAMES_EXACT,
+	/* deadlock, lock not available, serialization failure, connection exceptions */
+	.transient_sqlstates = (const char *const[]){ "40P01", "55P03", "40001", "08", NULL },
+	.lost_sqlstates = (const char *const[]){ "08", NULL },
 };

@@ -14,4 +14,13 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* renames and runtime: */
+	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",
+	.table_name_case = DBS_NAMES_PRESERVED,
+	.rename_beside_rebuild_before = "PRAGMA legacy_alter_table=OFF",
+	.rename_beside_rebuild_after = "PRAGMA legacy_alter_table=ON",
+	.url_is_file_path = true,
+	/* SQLITE_BUSY, SQLITE_LOCKED: the primary codes of the extended ones */
+	.transient_native_codes = (const int[]){ 5, 6, 0 },
+	.native_code_mask = 0xff,
 };
