@@ -372,7 +372,7 @@ int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 		tool = choose_tool(ops, opts->method, &absent);
 		if (absent)
 			return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no %s on PATH for a tool backup of %s",
-				ops->dump_tools_label, dbsync_conn_describe(conn));
+				ops->dump_tools_label ? ops->dump_tools_label : "dump tool", dbsync_conn_describe(conn));
 	}
 	if ((rc = dbs_out_open(&f, ctx, path))) {
 		free(tool);

@@ -210,6 +210,27 @@ static int parse_server_url(kv_list *kv, const char *rest)
 	return 0;
 }
 
+/* The URL has no scheme: say which ones there are, as the registry lists
+ * them ("sqlite:, postgresql:// or mysql://"). */
+static int no_scheme(dbsync_ctx *ctx)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	size_t n = 0;
+	while (dbs_dialect_at(n))
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		const dbs_dialect_info *info = dbs_dialect_at(i);
+		if (i)
+			dbs_buf_puts(&b, i + 1 == n ? " or " : ", ");
+		dbs_buf_printf(&b, "%s:%s", info->name, info->url_is_file_path ? "" : "//");
+	}
+	int rc = dbs_buf_ok(&b)
+		? dbs_error(ctx, DBSYNC_EINVALID, "database URL must start with %s", dbs_buf_cstr(&b))
+		: dbs_error_oom(ctx);
+	dbs_buf_free(&b);
+	return rc;
+}
+
 int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 {
 	*out = NULL;
@@ -222,8 +243,7 @@ int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 	char scheme[32];
 	size_t slen = colon ? (size_t)(colon - url) : 0;
 	if (!colon || slen == 0 || slen >= sizeof scheme)
-		return dbs_error(ctx, DBSYNC_EINVALID,
-			"database URL must start with sqlite:, postgresql:// or mysql://");
+		return no_scheme(ctx);
 	memcpy(scheme, url, slen);
 	scheme[slen] = '\0';
 	for (char *p = scheme; *p; p++)

@@ -318,7 +318,8 @@ const dbs_backup_ops dbs_my_backup_ops = {
 	.dump_tools_label = "mysqldump / mariadb-dump",
 	.tool_backup = my_backup_tool,
 	.tool_restore = my_restore_tool,
-	/* the rows come in table order, not in the order of their foreign keys */
+	/* foreign keys unchecked while loading: a cycle of them has no order
+	 * in which every parent comes first */
 	.dump_prologue = "SET FOREIGN_KEY_CHECKS = 0;\n",
 	.dump_epilogue = "SET FOREIGN_KEY_CHECKS = 1;\n",
 	.dump_rows = my_dump_rows,
