@@ -311,10 +311,8 @@ static int my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema
 	return rc;
 }
 
-static const char *const my_dump_tools[] = { "mariadb-dump", "mysqldump", NULL };
-
 const dbs_backup_ops dbs_my_backup_ops = {
-	.dump_tools = my_dump_tools,
+	.dump_tools = (const char *const[]){ "mariadb-dump", "mysqldump", NULL },
 	.dump_tools_label = "mysqldump / mariadb-dump",
 	.tool_backup = my_backup_tool,
 	.tool_restore = my_restore_tool,

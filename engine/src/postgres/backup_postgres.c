@@ -256,10 +256,8 @@ cleanup:
 	return rc;
 }
 
-static const char *const pg_dump_tools[] = { "pg_dump", NULL };
-
 const dbs_backup_ops dbs_pg_backup_ops = {
-	.dump_tools = pg_dump_tools,
+	.dump_tools = (const char *const[]){ "pg_dump", NULL },
 	.dump_tools_label = "pg_dump",
 	.tool_backup = pg_backup_tool,
 	.tool_restore = pg_restore_tool,
