@@ -1,0 +1,21 @@
+/* PostgreSQL's parser data and hooks (dialect.h's parser block). */
+#ifndef DBS_PARSE_POSTGRES_H
+#define DBS_PARSE_POSTGRES_H
+
+#include <stdbool.h>
+
+struct dbs_parser;
+struct dbs_table;
+struct dbs_token;
+
+/* psql meta-commands pg_dump writes around a dump (restore guards), read as comment lines */
+extern const char *const dbs_pg_line_commands[];
+/* Bare type names that are SQL grammar with a meaning of their own: bare
+ * char is character(1), "char" a one-byte type; bare bit is bit(1), "bit"
+ * any length; "integer" is no type at all. */
+extern const char *const dbs_pg_type_grammar_words[];
+
+int dbs_pg_table_options(struct dbs_parser *p, struct dbs_table *t);
+bool dbs_pg_preamble(struct dbs_parser *p, const struct dbs_token *first);
+
+#endif
