@@ -8,16 +8,19 @@
  * sqlmigrate always carry it and it changes no schema (docs/desired-ddl.md):
  *  - transaction wrappers: BEGIN [TRANSACTION|WORK], START TRANSACTION,
  *    COMMIT [TRANSACTION|WORK], END [TRANSACTION|WORK];
- *  - PostgreSQL: pg_dump's session preamble (SET of the settings listed in
- *    pg_settings below, SELECT pg_catalog.set_config('search_path', '', false))
+ *  - each dialect's dump preamble, read by its preamble_statement hook
+ *    (dialect.h) in <dialect>/parse_<dialect>.c:
+ *    PostgreSQL: pg_dump's session preamble (SET of the settings listed in
+ *    pg_settings, SELECT pg_catalog.set_config('search_path', '', false))
  *    and SET search_path, whose schemas are recorded and checked at plan time
  *    against the schema synced (another schema is refused there);
- *  - SQLite: PRAGMA foreign_keys = ON|OFF|0|1;
- *  - MySQL: a dump's SET NAMES / CHARACTER SET and SET of user variables
+ *    SQLite: PRAGMA foreign_keys = ON|OFF|0|1;
+ *    MySQL: a dump's SET NAMES / CHARACTER SET and SET of user variables
  *    (@saved_cs_client, @OLD_SQL_MODE...) and of the session variables listed
- *    in my_settings below, with plain values (no parentheses: no call, no
+ *    in my_settings, with plain values (no parentheses: no call, no
  *    subquery); mariadb-dump's DROP TABLE/VIEW/SEQUENCE IF EXISTS of what the
- *    file creates next, and its DO SETVAL (listed as not handled).
+ *    file creates next (checked here, dbs_p_check_drops), and its DO SETVAL
+ *    (listed as not handled).
  */
 #include <stdio.h>
 #include <string.h>

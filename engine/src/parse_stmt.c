@@ -239,7 +239,8 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 
 /* The name PostgreSQL gives an index created without one (ChooseIndexName):
  * table, column names (or "expr"), "idx", joined by '_', the first two parts
- * cut so the whole fits 63 bytes; a number is added while the name is taken.
+ * cut so the whole fits the dialect's identifier limit (63 bytes); a number
+ * is added while the name is taken.
  * Counting bytes may cut a multibyte character the server would keep whole;
  * the shadow's reading then names such an index as the server did. */
 static const char *default_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix)
@@ -255,9 +256,9 @@ static const char *default_index_name(dbs_parser *p, const dbs_table *t, const d
 	for (int k = 0; k < 1000; k++) {
 		char label[16];
 		snprintf(label, sizeof label, k ? "idx%d" : "idx", k);
-		size_t tl = strlen(t->name), cl = n, ll = strlen(label);
+		size_t tl = strlen(t->name), cl = n, ll = strlen(label), max = p->dl->ident_max_bytes;
 		/* makeObjectName: shorten the longer of the two names first */
-		while (tl + cl + ll + 2 > 63) {
+		while (max && tl + cl + ll + 2 > max && tl + cl > 0) {
 			if (tl > cl)
 				tl--;
 			else
