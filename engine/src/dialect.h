@@ -21,6 +21,7 @@ struct dbs_backend;
 struct dbs_parser;
 struct dbs_token;
 struct dbs_column;
+struct dbs_index;
 struct dbs_table;
 
 typedef struct dbs_dialect_info {
@@ -88,7 +89,6 @@ typedef struct dbs_dialect_info {
 	bool match_enforced;           /* MATCH FULL is kept, MATCH PARTIAL refused; else MATCH is read and ignored */
 	bool no_inherit;               /* NO INHERIT after CHECK and NOT NULL */
 	bool not_null_constraints;     /* NOT NULL col as a table constraint */
-	bool exclude_constraints;      /* EXCLUDE [USING m] (element WITH op, ...) */
 	bool not_valid;                /* NOT VALID after a table constraint */
 	bool unique_nulls_distinct;    /* UNIQUE NULLS [NOT] DISTINCT (cols) in a table */
 	/* KEY/INDEX [name] (cols) inside CREATE TABLE, UNIQUE KEY|INDEX [name],
@@ -99,7 +99,6 @@ typedef struct dbs_dialect_info {
 	 * method in lower case; NULL-terminated, NULL for none */
 	const char *const *index_kind_words;
 	bool concurrent_indexes;       /* CREATE INDEX CONCURRENTLY */
-	bool unnamed_indexes;          /* CREATE INDEX ON t (...): named by the server's rule */
 	bool index_nulls_order;        /* NULLS FIRST/LAST of an index part is kept */
 	bool operator_classes;         /* a word after an index part names its operator class */
 	bool prefix_lengths;           /* col(n) in an index is a prefix of the column */
@@ -118,6 +117,12 @@ typedef struct dbs_dialect_info {
 	/* options after a key's or index's columns (COMMENT into *comment); in
 	 * the dialects without them a key takes the deferrable clause instead */
 	int (*key_options)(struct dbs_parser *p, const char *context, const char **comment);
+	/* a table constraint of the dialect's own (EXCLUDE ...), named `name`
+	 * (NULL: unnamed): true when one was read */
+	bool (*table_constraint)(struct dbs_parser *p, struct dbs_table *t, const char *name, const char *context);
+	/* the name the server gives CREATE INDEX ON t (...), once the index's
+	 * parts are known (NULL: an index needs a name) */
+	const char *(*unnamed_index_name)(struct dbs_parser *p, const struct dbs_table *t, const struct dbs_index *ix);
 	/* what may follow CREATE TABLE's column list; returns p->rc */
 	int (*table_options)(struct dbs_parser *p, struct dbs_table *t);
 	/* an ALTER TABLE action of the dialect's own: true when one was read */

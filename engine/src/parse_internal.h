@@ -163,6 +163,8 @@ int dbs_p_alter_table(dbs_parser *p);
 int dbs_p_create_index(dbs_parser *p, bool unique, const char *method);
 int dbs_p_create_view(dbs_parser *p, bool temp, bool or_replace);
 int dbs_p_comment(dbs_parser *p);
+/* The index of `t` named `name` (the dialect's name comparison), or NULL. */
+dbs_index *dbs_p_find_index_on(dbs_parser *p, const dbs_table *t, const char *name);
 /* "( part, ... )" of an index on table `t` into ix->parts. */
 int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix);
 /* PostgreSQL storage parameters "( name [= value], ... )" after WITH, into

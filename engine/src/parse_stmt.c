@@ -181,7 +181,7 @@ static int if_not_exists(dbs_parser *p, bool *out)
 	return p->rc;
 }
 
-static dbs_index *find_index_on(dbs_parser *p, const dbs_table *t, const char *name)
+dbs_index *dbs_p_find_index_on(dbs_parser *p, const dbs_table *t, const char *name)
 {
 	for (size_t i = 0; i < t->indexes.n; i++)
 		if (dbs_name_eq(p->s->dialect, t->indexes.items[i]->name, name))
@@ -237,42 +237,6 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 	return p->rc;
 }
 
-/* The name PostgreSQL gives an index created without one (ChooseIndexName):
- * table, column names (or "expr"), "idx", joined by '_', the first two parts
- * cut so the whole fits the dialect's identifier limit (63 bytes); a number
- * is added while the name is taken.
- * Counting bytes may cut a multibyte character the server would keep whole;
- * the shadow's reading then names such an index as the server did. */
-static const char *default_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix)
-{
-	char cols[256] = "";
-	size_t n = 0;
-	for (size_t i = 0; i < ix->parts.n && n < sizeof cols - 1; i++) {
-		const char *c = ix->parts.items[i].column ? ix->parts.items[i].column : "expr";
-		n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", i ? "_" : "", c);
-	}
-	if (n >= sizeof cols)
-		n = sizeof cols - 1;
-	for (int k = 0; k < 1000; k++) {
-		char label[16];
-		snprintf(label, sizeof label, k ? "idx%d" : "idx", k);
-		size_t tl = strlen(t->name), cl = n, ll = strlen(label), max = p->dl->ident_max_bytes;
-		/* makeObjectName: shorten the longer of the two names first */
-		while (max && tl + cl + ll + 2 > max && tl + cl > 0) {
-			if (tl > cl)
-				tl--;
-			else
-				cl--;
-		}
-		char *name = dbs_arena_printf(&p->s->arena, "%.*s_%.*s_%s", (int)tl, t->name, (int)cl, cols, label);
-		if (!name)
-			return NULL;
-		if (!find_index_on(p, t, name))
-			return name;
-	}
-	return NULL;
-}
-
 /* Options after the column list; WHERE ends the statement. */
 static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context)
 {
@@ -318,9 +282,9 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 		return p->rc;
 	const char *name = NULL, *tname;
 	const dbs_token name_at = *dbs_p_peek(p, 0);
-	/* PostgreSQL names an unnamed index itself ("CREATE INDEX ON t (a)"):
-	 * the name is chosen once the columns are known */
-	bool unnamed = p->dl->unnamed_indexes && dbs_p_at(p, 0, "ON") && !dbs_p_at(p, 1, "ON");
+	/* where the server names an unnamed index itself ("CREATE INDEX ON t
+	 * (a)", PostgreSQL), the name is chosen once the columns are known */
+	bool unnamed = p->dl->unnamed_index_name && dbs_p_at(p, 0, "ON") && !dbs_p_at(p, 1, "ON");
 	if (unnamed)
 		name = "";
 	else if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
@@ -339,7 +303,7 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	dbs_table *t = dbs_schema_find_table(p->s, tname);
 	if (!t)
 		return dbs_p_error(p, &at, "index \"%s\" is on unknown table \"%s\"", name, tname);
-	if (find_index_on(p, t, name)) {
+	if (dbs_p_find_index_on(p, t, name)) {
 		if (ine) {
 			dbs_p_skip_statement(p);
 			return p->rc;
@@ -368,7 +332,7 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	snprintf(context, sizeof context, "index \"%s\" on table \"%s\"", name, t->name);
 	if (dbs_p_index_parts(p, t, ix))
 		return p->rc;
-	if (unnamed && !(ix->name = default_index_name(p, t, ix)))
+	if (unnamed && !(ix->name = p->dl->unnamed_index_name(p, t, ix)))
 		return dbs_p_oom(p);
 	for (size_t i = 0; i < ix->parts.n; i++)
 		if (ix->parts.items[i].column && !dbs_table_find_column(p->s, t, ix->parts.items[i].column))

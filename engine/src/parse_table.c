@@ -26,49 +26,6 @@ static bool at_table_constraint(dbs_parser *p)
 	return at_key_definition(p);
 }
 
-/* After EXCLUDE (PostgreSQL): [USING method] (element WITH op, ...)
- * [INCLUDE (cols)] [WITH (params)] [WHERE (predicate)] [deferrable]. */
-static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const char *context)
-{
-	dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_EXCLUDE, cname);
-	dbs_index *ex = c ? dbs_arena_alloc(&p->s->arena, sizeof *ex) : NULL;
-	if (!ex)
-		return dbs_p_oom(p);
-	memset(ex, 0, sizeof *ex);
-	ex->name = cname ? cname : "";
-	c->exclude = ex;
-	if (dbs_p_accept(p, "USING")) {
-		const char *m;
-		if (dbs_p_name(p, &m, "an index method after EXCLUDE USING"))
-			return p->rc;
-		ex->method = m;
-	}
-	p->part_ops = true;
-	dbs_p_index_parts(p, t, ex);
-	p->part_ops = false;
-	for (size_t i = 0; !p->rc && i < ex->parts.n; i++)
-		if (ex->parts.items[i].column && !dbs_table_find_column(p->s, t, ex->parts.items[i].column))
-			return dbs_p_error(p, NULL, "%s names unknown column \"%s\"", context, ex->parts.items[i].column);
-	while (!p->rc) {
-		if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			dbs_p_next(p);
-			dbs_p_name_list(p, &ex->include, false, NULL, context);
-		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			dbs_p_next(p);
-			dbs_p_storage_params(p, &ex->options, context);
-		} else if (dbs_p_accept(p, "WHERE")) {
-			ex->where_expr = dbs_p_paren_expr(p, context);
-		} else if (dbs_p_at(p, 0, "USING") && dbs_p_at(p, 1, "INDEX")) {
-			return dbs_p_error(p, NULL, "USING INDEX TABLESPACE is not supported in %s: leave it out", context);
-		} else {
-			break;
-		}
-	}
-	if (!p->rc)
-		dbs_p_deferrable(p, c);
-	return p->rc;
-}
-
 static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 {
 	const char *cname = NULL;
@@ -157,8 +114,8 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			return dbs_p_error(p, &at_col, "%s names column \"%s\", which no column before it defines", context, cn);
 		col->not_null = true;
 		dbs_p_no_inherit(p, NULL);
-	} else if (p->dl->exclude_constraints && dbs_p_accept(p, "EXCLUDE")) {
-		return parse_exclude(p, t, cname, context);
+	} else if (p->dl->table_constraint && p->dl->table_constraint(p, t, cname, context)) {
+		return p->rc; /* the dialect's own (PostgreSQL's EXCLUDE) */
 	} else if (!cname && at_key_definition(p)) {
 		const char *method = dbs_p_index_kind(p);
 		if (p->rc)

@@ -1,11 +1,13 @@
 /*
- * PostgreSQL's own grammar for the parser (dialect.h's hooks): what may
- * follow CREATE TABLE's column list, and pg_dump's session preamble (SET of
+ * PostgreSQL's own grammar for the parser (dialect.h's hooks): EXCLUDE
+ * constraints, the name of an index created without one, what may follow
+ * CREATE TABLE's column list, and pg_dump's session preamble (SET of
  * the settings listed in pg_set, SELECT pg_catalog.set_config('search_path',
  * '', false)). The rest of PostgreSQL's syntax is data in dialect_postgres.c.
  */
 #include "parse_postgres.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "parse_internal.h"
@@ -17,6 +19,92 @@ const char *const dbs_pg_type_grammar_words[] = {
 	"precision", "decimal", "dec", "boolean", "nchar", "national", "varying", "with", "without",
 	"zone", "array", "setof", NULL,
 };
+
+/* After EXCLUDE: [USING method] (element WITH op, ...)
+ * [INCLUDE (cols)] [WITH (params)] [WHERE (predicate)] [deferrable]. */
+static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const char *context)
+{
+	dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_EXCLUDE, cname);
+	dbs_index *ex = c ? dbs_arena_alloc(&p->s->arena, sizeof *ex) : NULL;
+	if (!ex)
+		return dbs_p_oom(p);
+	memset(ex, 0, sizeof *ex);
+	ex->name = cname ? cname : "";
+	c->exclude = ex;
+	if (dbs_p_accept(p, "USING")) {
+		const char *m;
+		if (dbs_p_name(p, &m, "an index method after EXCLUDE USING"))
+			return p->rc;
+		ex->method = m;
+	}
+	p->part_ops = true;
+	dbs_p_index_parts(p, t, ex);
+	p->part_ops = false;
+	for (size_t i = 0; !p->rc && i < ex->parts.n; i++)
+		if (ex->parts.items[i].column && !dbs_table_find_column(p->s, t, ex->parts.items[i].column))
+			return dbs_p_error(p, NULL, "%s names unknown column \"%s\"", context, ex->parts.items[i].column);
+	while (!p->rc) {
+		if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+			dbs_p_next(p);
+			dbs_p_name_list(p, &ex->include, false, NULL, context);
+		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
+			dbs_p_next(p);
+			dbs_p_storage_params(p, &ex->options, context);
+		} else if (dbs_p_accept(p, "WHERE")) {
+			ex->where_expr = dbs_p_paren_expr(p, context);
+		} else if (dbs_p_at(p, 0, "USING") && dbs_p_at(p, 1, "INDEX")) {
+			return dbs_p_error(p, NULL, "USING INDEX TABLESPACE is not supported in %s: leave it out", context);
+		} else {
+			break;
+		}
+	}
+	if (!p->rc)
+		dbs_p_deferrable(p, c);
+	return p->rc;
+}
+
+bool dbs_pg_table_constraint(dbs_parser *p, dbs_table *t, const char *name, const char *context)
+{
+	if (!dbs_p_accept(p, "EXCLUDE"))
+		return false;
+	parse_exclude(p, t, name, context);
+	return true;
+}
+
+/* The name PostgreSQL gives an index created without one (ChooseIndexName):
+ * table, column names (or "expr"), "idx", joined by '_', the first two parts
+ * cut so the whole fits 63 bytes; a number is added while the name is taken.
+ * Counting bytes may cut a multibyte character the server would keep whole;
+ * the shadow's reading then names such an index as the server did. */
+const char *dbs_pg_unnamed_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix)
+{
+	char cols[256] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < ix->parts.n && n < sizeof cols - 1; i++) {
+		const char *c = ix->parts.items[i].column ? ix->parts.items[i].column : "expr";
+		n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", i ? "_" : "", c);
+	}
+	if (n >= sizeof cols)
+		n = sizeof cols - 1;
+	for (int k = 0; k < 1000; k++) {
+		char label[16];
+		snprintf(label, sizeof label, k ? "idx%d" : "idx", k);
+		size_t tl = strlen(t->name), cl = n, ll = strlen(label);
+		/* makeObjectName: shorten the longer of the two names first */
+		while (tl + cl + ll + 2 > 63) {
+			if (tl > cl)
+				tl--;
+			else
+				cl--;
+		}
+		char *name = dbs_arena_printf(&p->s->arena, "%.*s_%.*s_%s", (int)tl, t->name, (int)cl, cols, label);
+		if (!name)
+			return NULL;
+		if (!dbs_p_find_index_on(p, t, name))
+			return name;
+	}
+	return NULL;
+}
 
 /* What may follow CREATE TABLE's column list. None is modeled, and each
  * changes what the table is, so each is an error naming the clause (and

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+struct dbs_index;
 struct dbs_parser;
 struct dbs_table;
 struct dbs_token;
@@ -15,6 +16,8 @@ extern const char *const dbs_pg_line_commands[];
  * any length; "integer" is no type at all. */
 extern const char *const dbs_pg_type_grammar_words[];
 
+bool dbs_pg_table_constraint(struct dbs_parser *p, struct dbs_table *t, const char *name, const char *context);
+const char *dbs_pg_unnamed_index_name(struct dbs_parser *p, const struct dbs_table *t, const struct dbs_index *ix);
 int dbs_pg_table_options(struct dbs_parser *p, struct dbs_table *t);
 bool dbs_pg_preamble(struct dbs_parser *p, const struct dbs_token *first);
 
