@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "parse_internal.h"
-
 const char *const dbs_my_index_kind_words[] = { "FULLTEXT", "SPATIAL", NULL };
 
 const char *const dbs_my_column_attribute_words[] = {

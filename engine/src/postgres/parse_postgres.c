@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "parse_internal.h"
-
 const char *const dbs_pg_line_commands[] = { "\\restrict ", "\\unrestrict ", NULL };
 
 const char *const dbs_pg_type_grammar_words[] = {

@@ -2,12 +2,7 @@
 #ifndef DBS_PARSE_POSTGRES_H
 #define DBS_PARSE_POSTGRES_H
 
-#include <stdbool.h>
-
-struct dbs_index;
-struct dbs_parser;
-struct dbs_table;
-struct dbs_token;
+#include "parse_internal.h"
 
 /* psql meta-commands pg_dump writes around a dump (restore guards), read as comment lines */
 extern const char *const dbs_pg_line_commands[];
@@ -16,9 +11,9 @@ extern const char *const dbs_pg_line_commands[];
  * any length; "integer" is no type at all. */
 extern const char *const dbs_pg_type_grammar_words[];
 
-bool dbs_pg_table_constraint(struct dbs_parser *p, struct dbs_table *t, const char *name, const char *context);
-const char *dbs_pg_unnamed_index_name(struct dbs_parser *p, const struct dbs_table *t, const struct dbs_index *ix);
-int dbs_pg_table_options(struct dbs_parser *p, struct dbs_table *t);
-bool dbs_pg_preamble(struct dbs_parser *p, const struct dbs_token *first);
+bool dbs_pg_table_constraint(dbs_parser *p, dbs_table *t, const char *name, const char *context);
+const char *dbs_pg_unnamed_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix);
+int dbs_pg_table_options(dbs_parser *p, dbs_table *t);
+bool dbs_pg_preamble(dbs_parser *p, const dbs_token *first);
 
 #endif

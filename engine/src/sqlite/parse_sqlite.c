@@ -6,8 +6,6 @@
  */
 #include "parse_sqlite.h"
 
-#include "parse_internal.h"
-
 int dbs_sqlite_table_options(dbs_parser *p, dbs_table *t)
 {
 	if (!dbs_p_at(p, 0, "WITHOUT") && !dbs_p_at(p, 0, "STRICT"))

@@ -2,13 +2,9 @@
 #ifndef DBS_PARSE_SQLITE_H
 #define DBS_PARSE_SQLITE_H
 
-#include <stdbool.h>
+#include "parse_internal.h"
 
-struct dbs_parser;
-struct dbs_table;
-struct dbs_token;
-
-int dbs_sqlite_table_options(struct dbs_parser *p, struct dbs_table *t);
-bool dbs_sqlite_preamble(struct dbs_parser *p, const struct dbs_token *first);
+int dbs_sqlite_table_options(dbs_parser *p, dbs_table *t);
+bool dbs_sqlite_preamble(dbs_parser *p, const dbs_token *first);
 
 #endif
