@@ -37,6 +37,7 @@ typedef struct dbs_dialect_info {
 	/* string literals double backslashes too (MySQL) */
 	bool literal_doubles_backslash;
 	/* parser (lexer, statements): */
+	/* (false, 0 and NULL everywhere read the syntax every dialect shares) */
 	/* tokens (lexer.c): the quoting, comments and literals the dialect reads */
 	bool backtick_idents;          /* `ident` */
 	bool bracket_idents;           /* [ident] */
@@ -47,7 +48,7 @@ typedef struct dbs_dialect_info {
 	bool unicode_strings;          /* U&'..' */
 	bool dollar_quotes;            /* $tag$..$tag$ strings ($1 stays a parameter) */
 	bool numbered_params;          /* ?NNN */
-	const char *named_param_starts; /* characters that open a named parameter (":@"), "" for none */
+	const char *named_param_starts; /* characters that open a named parameter (":@"), NULL for none */
 	bool hash_comments;            /* # starts a comment line */
 	bool nested_block_comments;    /* a block comment inside one nests */
 	bool exec_comments;            /* executable comments (bang after the opening) read as code */

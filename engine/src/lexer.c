@@ -31,7 +31,7 @@ static int lower(int c)
 }
 
 /* A value that is no dialect reads as the common core: "ident", 'string', -- and block comments. */
-static const dbs_dialect_info no_dialect = { .ident_quote = '"', .named_param_starts = "" };
+static const dbs_dialect_info no_dialect = { .ident_quote = '"' };
 
 const dbs_dialect_info *dbs_lex_dialect(dbsync_dialect d)
 {
@@ -448,7 +448,8 @@ static int lex_one(dbs_lexer *lx, dbs_token *t)
 		break;
 	case ':':
 	case '@':
-		if (c1 >= 0 && is_ident_start((unsigned char)c1) && strchr(dl->named_param_starts, c)) {
+		if (c1 >= 0 && is_ident_start((unsigned char)c1) && dl->named_param_starts &&
+		    strchr(dl->named_param_starts, c)) {
 			size_t i = 1;
 			while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]))
 				i++;

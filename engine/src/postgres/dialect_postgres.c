@@ -16,7 +16,6 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.bit_strings = true,
 	.unicode_strings = true,
 	.dollar_quotes = true,
-	.named_param_starts = "",
 	.nested_block_comments = true,
 	.comment_line_commands = dbs_pg_line_commands,
 	.operators_longest_run = true,
