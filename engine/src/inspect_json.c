@@ -35,7 +35,6 @@ static int count_rows(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn, const ch
 	return dbsync_conn_count_rows(out, ctx, conn, table);
 }
 
-
 /* Jansson returns -1 on OOM everywhere; one flag collects them. */
 static void set(json_t *obj, const char *key, json_t *value, bool *oom)
 {
