@@ -45,8 +45,8 @@ static const char usage_text[] =
 	"  --rename-tables     rename a table that clearly is a missing table's old name\n"
 	"                      instead of creating it empty (see docs/renames-and-dbcheck.md)\n"
 	"  --keep-table-case   do not rename a table whose name differs only in letter case\n"
-	"  --exact-counts      plan, orphans: count rows (one COUNT per table, which reads it)\n"
-	"                      instead of showing the catalog's estimate; apply always counts\n"
+	"  --exact-counts      orphans: count rows (one COUNT per table, which reads it)\n"
+	"                      instead of showing the catalog's estimate (plan and apply count)\n"
 	"  --keep-extra-indexes  keep indexes and constraints the desired schema does not have\n"
 	"                      (listed as skipped with their DROP SQL)\n"
 	"  --ignore-unsupported  plan/apply: go ahead although the desired file has statements\n"
@@ -256,8 +256,7 @@ static void print_indented(const char *text, const char *indent)
 	}
 }
 
-/* estimated: the plan was asked for the catalog's estimates (DBSYNC_COUNT_ESTIMATE) */
-static void print_plan(const dbsync_plan *plan, int estimated)
+static void print_plan(const dbsync_plan *plan)
 {
 	size_t n = dbsync_plan_op_count(plan);
 	for (size_t i = 0; i < n; i++) {
@@ -265,14 +264,9 @@ static void print_plan(const dbsync_plan *plan, int estimated)
 		printf("%s %s [%s]\n", op_marker(op), op->summary, dbsync_risk_name(op->risk));
 		if (op->detail)
 			print_indented(op->detail, "    ");
-		if (op->affected >= 0 && op->affected_estimated)
-			printf("    touches %s~%lld row(s) (estimate%s)\n", op->kind == DBSYNC_OP_DROP_TABLE ? "" : "up to ",
-				(long long)op->affected, op->kind == DBSYNC_OP_DROP_TABLE ? "" : " of the table's rows");
-		else if (op->affected >= 0)
+		if (op->affected >= 0)
 			printf("    touches %lld %s\n", (long long)op->affected,
 				op->kind == DBSYNC_OP_DROP_TABLE ? "row(s)" : "non-null value(s)");
-		else if (estimated && op->risk == DBSYNC_RISK_DATA_LOSS && op->status != DBSYNC_STATUS_REFUSED)
-			printf("    touches: not counted (the catalog has no estimate; --exact-counts counts)\n");
 		if (op->reason)
 			printf("    reason: %s\n", op->reason);
 		if (op->status == DBSYNC_STATUS_SKIPPED || op->status == DBSYNC_STATUS_REFUSED) {
@@ -408,9 +402,6 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	opts.auto_rename_tables = a->rename_tables;
 	opts.auto_fix_table_case = !a->keep_table_case;
 	opts.keep_extra_indexes = a->keep_extra_indexes;
-	/* a plan only looks: the catalog's estimates, no table read; an apply
-	 * (a dry run too: it shows what the apply would do) counts */
-	opts.count_data_loss = apply || a->exact_counts ? DBSYNC_COUNT_EXACT : DBSYNC_COUNT_ESTIMATE;
 	if (a->drop_tables && !(drops = split_names(a->drop_tables, &drops_buf, &opts.n_drop_tables))) {
 		fprintf(stderr, "dbsync: out of memory\n");
 		goto cleanup;
@@ -432,7 +423,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 			printf(unhandled ? "No changes to what dbsync handles.\n"
 				: "No changes: the database matches the desired schema.\n");
 		else
-			print_plan(plan, opts.count_data_loss == DBSYNC_COUNT_ESTIMATE);
+			print_plan(plan);
 		print_unmanaged(plan);
 	}
 	print_unhandled(a->quiet ? stderr : stdout, desired);
@@ -624,8 +615,9 @@ int main(int argc, char **argv)
 		return usage_error("--dry-run and --auto-approve belong to 'apply', not 'plan'", NULL);
 	if (!is_apply && (a.backup_path || a.retries || a.lock_timeout_ms >= 0))
 		return usage_error("--backup, --retries and --lock-timeout belong to 'apply'", NULL);
-	if (!is_plan && !is_orphans && a.exact_counts)
-		return usage_error("--exact-counts belongs to 'plan' and 'orphans' ('apply' always counts)", NULL);
+	/* plan previews an apply, so it counts what each drop loses exactly, like apply */
+	if (!is_orphans && a.exact_counts)
+		return usage_error("--exact-counts belongs to 'orphans' ('plan' and 'apply' always count)", NULL);
 	if (!is_plan && !is_apply && (a.report_json || a.report_html || a.drop_tables))
 		return usage_error("--report-json, --report-html and --drop-tables belong to 'plan' and 'apply'", NULL);
 

@@ -1,8 +1,9 @@
-"""`dbsync plan` and `dbsync orphans` only look: they show the catalog's row
-estimates (SQLite: what ANALYZE left in sqlite_stat1), say so, and read no
-table; --exact-counts counts. The orphan's root page is overwritten, so any
-read of its rows fails ("database disk image is malformed") while the schema
-still reads: a plan or listing that counted would show that error."""
+"""`dbsync orphans` only looks: it shows the catalog's row estimates (SQLite:
+what ANALYZE left in sqlite_stat1), says so, and reads no table;
+--exact-counts counts. `dbsync plan` previews an apply, so it counts exactly.
+The orphan's root page is overwritten, so any read of its rows fails
+("database disk image is malformed") while the schema still reads: a listing
+that counted would show that error."""
 import json
 import sqlite3
 
@@ -39,11 +40,8 @@ def trapped(tmp_path):
     return make
 
 
-def test_plan_and_orphans_show_estimates_and_read_no_table(trapped):
+def test_orphans_show_estimates_and_read_no_table(trapped):
     url, desired = trapped(analyze=True)
-    plan = run("plan", "--desired", desired, "--db", url, "--drop-tables", "old")
-    assert plan.returncode == 3, plan.stderr
-    assert "    touches ~3 row(s) (estimate)\n" in plan.stdout, plan.stdout
     orphans = run("orphans", "--desired", desired, "--db", url)
     assert orphans.returncode == 0, orphans.stderr
     assert "  old: ~3 row(s) (estimate), " in orphans.stdout, orphans.stdout
@@ -55,19 +53,19 @@ def test_plan_and_orphans_show_estimates_and_read_no_table(trapped):
 
 def test_without_statistics_the_rows_are_unknown_not_counted(trapped):
     url, desired = trapped(analyze=False)
-    plan = run("plan", "--desired", desired, "--db", url, "--drop-tables", "old")
-    assert plan.returncode == 3, plan.stderr
-    assert "touches: not counted (the catalog has no estimate; --exact-counts counts)" in plan.stdout
     orphans = run("orphans", "--desired", desired, "--db", url)
+    assert orphans.returncode == 0, orphans.stderr
     assert "  old: rows unknown (the catalog has no estimate; --exact-counts counts them), " in orphans.stdout
 
 
-def test_exact_counts_read_the_table(trapped):
-    """The trap sees a count: the proofs above could fail."""
+def test_exact_counts_and_plan_read_the_table(trapped):
+    """The trap sees a count: the proofs above could fail. A plan counts what
+    a drop loses, as the apply it previews would."""
     url, desired = trapped(analyze=True)
-    plan = run("plan", "--exact-counts", "--desired", desired, "--db", url, "--drop-tables", "old")
-    assert plan.returncode == 1 and "malformed" in plan.stderr, plan.stdout + plan.stderr
     orphans = run("orphans", "--exact-counts", "--desired", desired, "--db", url)
     assert "malformed" in orphans.stdout, orphans.stdout
-    usage = run("apply", "--exact-counts", "--desired", desired, "--db", url)
-    assert usage.returncode == 2 and "--exact-counts belongs to 'plan' and 'orphans'" in usage.stderr
+    plan = run("plan", "--desired", desired, "--db", url, "--drop-tables", "old")
+    assert plan.returncode == 1 and "malformed" in plan.stderr, plan.stdout + plan.stderr
+    for command in ("plan", "apply"):
+        usage = run(command, "--exact-counts", "--desired", desired, "--db", url)
+        assert usage.returncode == 2 and "--exact-counts belongs to 'orphans'" in usage.stderr, usage.stderr
