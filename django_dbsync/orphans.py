@@ -154,13 +154,15 @@ def _write_orphans(cmd, out, found, inv):
         out.info(f"  (this SQLite build has no dbstat: the whole file is {human_size(inv['database_bytes'])})")
 
 
-def show_at_end(cmd, conn, alias, settings, selection, out):
-    """SHOW_ORPHANED_TABLES: the orphans after a normal run, in a few lines."""
+def show_at_end(cmd, conn, alias, settings, selection, out, *, estimate=False):
+    """SHOW_ORPHANED_TABLES: the orphans after a normal run, in a few lines.
+    estimate (--check): the catalog's row estimates, no table read; a run that
+    may apply, or previews one, counts them."""
     if not settings["SHOW_ORPHANED_TABLES"] or out.verbosity < 1:
         return
     try:
-        # a listing, not an approval: the catalog's estimates, no table read
-        inv = json.loads(conn.inventory(owned_tables(), sizes=True, views=False, rows="estimate"))
+        inv = json.loads(conn.inventory(owned_tables(), sizes=True, views=False,
+                                        rows="estimate" if estimate else True))
     except Error as e:
         out.warning(f"could not list orphaned tables: {scrub_password(alias, str(e))}")
         return

@@ -249,7 +249,8 @@ class Command(BaseCommand):
             run.plan = plan
             out.detail(f"catalog queries: {conn.catalog_queries}")
             self._run(conn, plan, alias, out, options, dry_run)
-            orphans.show_at_end(self, conn, alias, settings, selection, out)  # SHOW_ORPHANED_TABLES
+            orphans.show_at_end(self, conn, alias, settings, selection, out,  # SHOW_ORPHANED_TABLES
+                                estimate=options["check"] and not options["exact_counts"])
         finally:
             try:
                 # model statuses and reports, whatever the run ended with
