@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django_dbsync import backup, renames, table_view
 from django_dbsync.desired import Selection
 from django_dbsync.engine import Error
-from django_dbsync.output import count_statuses, plural, unmanaged_text
+from django_dbsync.output import count_statuses, plural, unmanaged_text, unprobed_text
 
 
 class CheckSelection(Selection):
@@ -163,7 +163,7 @@ def compare_models(rep, desired, ops):
         rep.problem(f"  {label} ({table}): {state}")
         for op in table_ops:
             note = "" if op["status"] == "pending" else f" [{op['status']}]"
-            rep.line(f"      {op['summary']}{note}")
+            rep.line(f"      {op['summary']}{note}{unprobed_text(op, 'dbcheck')}")
             if rep.verbose and op.get("reason"):
                 rep.line(f"        reason: {op['reason']}")
     for op in groups.get(None, []):

@@ -64,6 +64,12 @@ def estimate_text(n, *, of_table=True):
     return text if of_table else f"up to {text[:-1]} of the table's rows)"
 
 
+def unprobed_text(op, where="--check"):
+    """A check reads no table, so it did not count the rows this operation was
+    planned on (the engine's `unprobed`); the apply does, first."""
+    return f" (not probed in {where}: apply checks first)" if op.get("unprobed") else ""
+
+
 def data_loss_text(op):
     """'drops column `x` of `t`, which holds 1,204 non-null values' and the like,
     from the count the engine made at plan time; None when it did not count.
@@ -161,7 +167,7 @@ class Printer:
             unit = ("row" if n == 1 else "rows") if op["kind"] == "drop_table" else \
                 ("non-null value" if n == 1 else "non-null values")
             risk = f" [data loss: {thousands(n)} {unit}]"
-        return f"  {self.markers.get(status, '?')} {label}{op['summary']}{risk}"
+        return f"  {self.markers.get(status, '?')} {label}{op['summary']}{risk}{unprobed_text(op)}"
 
     def _write_op(self, op, show_sql):
         status = op["status"]

@@ -799,6 +799,7 @@ static PyObject *op_to_dict(const dbsync_op *op)
 	if (dict_set_obj(d, "affected", op->affected >= 0 ? PyLong_FromLongLong(op->affected)
 			: Py_NewRef(Py_None)) < 0 ||
 	    dict_set_obj(d, "affected_estimated", PyBool_FromLong(op->affected >= 0 && op->affected_estimated)) < 0 ||
+	    dict_set_obj(d, "unprobed", PyBool_FromLong(op->unprobed)) < 0 ||
 	    dict_set_obj(d, "attempts", PyLong_FromLong(op->attempts)) < 0 ||
 	    dict_set_obj(d, "elapsed_ms", PyFloat_FromDouble(op->elapsed_ms)) < 0 ||
 	    dict_set_str(d, "error", op->error) < 0 ||

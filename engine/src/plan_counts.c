@@ -14,6 +14,7 @@
 #include "dialect.h"
 #include "inspect_internal.h"
 #include "plan_counts.h"
+#include "plan_probe.h"
 
 /* COUNT(column) counts the non-null values; COUNT(*) the rows. */
 static int count(dbs_planner *p, const char *table, const char *column, int64_t *out)
@@ -158,13 +159,12 @@ static int estimate_all(dbs_planner *p)
 			any = counted(p->stages[s].items[i]);
 	if (!any)
 		return 0;
-	dbs_insp in;
-	int rc = dbs_insp_read(&in, p->ctx, p->conn, p->live, DBS_INSP_ROWS);
+	const dbs_insp *in;
+	int rc = dbs_probe_estimates(p, &in);
 	for (int s = 0; !rc && s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++)
 			if (counted(p->stages[s].items[i]))
-				estimate_op(p, &in, &p->stages[s].items[i]->op);
-	dbs_insp_free(&in);
+				estimate_op(p, in, &p->stages[s].items[i]->op);
 	return rc;
 }
 
@@ -173,8 +173,11 @@ int dbs_plan_count_data_loss(dbs_planner *p)
 	int mode = p->plan->opts.count_data_loss;
 	if (!mode || !p->conn)
 		return 0;
-	if (mode == DBSYNC_COUNT_ESTIMATE)
-		return estimate_all(p);
+	if (mode == DBSYNC_COUNT_ESTIMATE) {
+		/* the pre-flight counts a check did not run are marked here, once planning is done */
+		int rc = dbs_probe_mark(p);
+		return rc ? rc : estimate_all(p);
+	}
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
 			dbs_op_build *b = p->stages[s].items[i];

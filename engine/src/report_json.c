@@ -81,6 +81,7 @@ static json_t *op_json(size_t index, const dbsync_op *op, json_t *models)
 	json_object_set_new(o, "status", json_string(dbsync_status_name(op->status)));
 	json_object_set_new(o, "affected", op->affected >= 0 ? json_integer(op->affected) : json_null());
 	json_object_set_new(o, "affected_estimated", json_boolean(op->affected >= 0 && op->affected_estimated));
+	json_object_set_new(o, "unprobed", json_boolean(op->unprobed));
 	json_object_set_new(o, "attempts", json_integer(op->attempts));
 	json_object_set_new(o, "elapsed_ms", json_real(op->elapsed_ms >= 0 ? op->elapsed_ms : 0));
 	json_object_set_new(o, "error", op_error(op));

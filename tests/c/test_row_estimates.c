@@ -10,7 +10,10 @@
  * - MariaDB: another session holds the tables under LOCK TABLES ... WRITE,
  *   so a read would wait, and with lock_wait_timeout = 1 fail.
  * Each server also shows the watch works: counting exactly is seen (SQLite,
- * PostgreSQL) or fails on the lock (MariaDB: error 1205, lock wait timeout). */
+ * PostgreSQL) or fails on the lock (MariaDB: error 1205, lock wait timeout).
+ * The planner's pre-flight "is the table empty?" (a NOT NULL column without a
+ * default added to `app_grow`) reads the estimate too in a check, and marks
+ * the operation unprobed; before an apply it counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,14 +71,20 @@ static dbsync_conn *open_url(dbsync_ctx *ctx, const char *url)
 }
 
 /* The scenario on every server: `app_keep` (a model table that loses its
- * column x) and `old` (an orphan the plan drops), with rows. */
-static const char desired_ddl[] = "CREATE TABLE app_keep (id integer NOT NULL PRIMARY KEY);";
+ * column x), `app_grow` (one that gains a NOT NULL column without a default,
+ * which only an empty table can take) and `old` (an orphan the plan drops),
+ * with rows. */
+static const char desired_ddl[] = "CREATE TABLE app_keep (id integer NOT NULL PRIMARY KEY);"
+	"CREATE TABLE app_grow (id integer NOT NULL PRIMARY KEY, y integer NOT NULL);";
 
 static void scenario(dbsync_ctx *ctx, dbsync_conn *conn)
 {
 	exec_ok(ctx, conn, "DROP TABLE IF EXISTS old");
 	exec_ok(ctx, conn, "DROP TABLE IF EXISTS app_keep");
+	exec_ok(ctx, conn, "DROP TABLE IF EXISTS app_grow");
 	exec_ok(ctx, conn, "CREATE TABLE app_keep (id integer NOT NULL PRIMARY KEY, x integer NULL)");
+	exec_ok(ctx, conn, "CREATE TABLE app_grow (id integer NOT NULL PRIMARY KEY)");
+	exec_ok(ctx, conn, "INSERT INTO app_grow (id) VALUES (1), (2)");
 	exec_ok(ctx, conn, "CREATE TABLE old (id integer NOT NULL PRIMARY KEY, v varchar(10) NULL)");
 	exec_ok(ctx, conn, "INSERT INTO app_keep (id, x) VALUES (1, 10), (2, NULL)");
 	exec_ok(ctx, conn, "INSERT INTO old (id, v) VALUES (1, 'a'), (2, 'b'), (3, NULL)");
@@ -83,10 +92,10 @@ static void scenario(dbsync_ctx *ctx, dbsync_conn *conn)
 
 static json_t *inventory(dbsync_ctx *ctx, dbsync_conn *conn, int rows)
 {
-	static const char *const owned[] = { "app_keep" };
+	static const char *const owned[] = { "app_keep", "app_grow" };
 	dbsync_inventory_options o = DBSYNC_INVENTORY_OPTIONS_INIT;
 	o.owned = owned;
-	o.n_owned = 1;
+	o.n_owned = 2;
 	o.views = 0;
 	o.rows = rows;
 	char *text = NULL;
@@ -115,6 +124,53 @@ static const dbsync_op *op_of(const dbsync_plan *plan, dbsync_op_kind kind)
 		if (dbsync_plan_op(plan, i)->kind == kind)
 			return dbsync_plan_op(plan, i);
 	return NULL;
+}
+
+/* The operation adding app_grow.y: the first ADD_COLUMN or REBUILD_TABLE of app_grow. */
+static const dbsync_op *grow_op(const dbsync_plan *plan)
+{
+	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++) {
+		const dbsync_op *op = dbsync_plan_op(plan, i);
+		if ((op->kind == DBSYNC_OP_ADD_COLUMN || op->kind == DBSYNC_OP_REBUILD_TABLE) &&
+		    strcmp(op->table, "app_grow") == 0)
+			return op;
+	}
+	fail_msg("no operation adds app_grow.y");
+	return NULL;
+}
+
+/* A check's app_grow.y: refused on the estimate of its rows, said to be one,
+ * or, where the catalog has none (grow_rows -1), planned as for an empty
+ * table; unprobed either way. */
+static void assert_grow_unprobed(const dbsync_plan *plan, int64_t grow_rows)
+{
+	const dbsync_op *grow = grow_op(plan);
+	assert_int_equal(grow->unprobed, 1);
+	if (grow_rows < 0) {
+		assert_int_equal(grow->status, DBSYNC_STATUS_PENDING);
+		return;
+	}
+	assert_int_equal(grow->status, DBSYNC_STATUS_REFUSED);
+	assert_non_null(strstr(grow->reason, "has 2 rows"));
+	assert_non_null(strstr(grow->reason, "(rows: the catalog's estimate, not counted)"));
+}
+
+/* Before an apply the rows are counted: refused, with the count, probed. */
+static void test_grow_counted(dbsync_ctx *ctx, dbsync_conn *conn)
+{
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	dbsync_plan_options po = DBSYNC_PLAN_OPTIONS_INIT;
+	if (dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), desired_ddl, strlen(desired_ddl)) ||
+	    dbsync_plan_compute(&plan, ctx, conn, desired, &po))
+		fail_msg("plan: %s", dbsync_ctx_error(ctx)->message);
+	const dbsync_op *grow = grow_op(plan);
+	assert_int_equal(grow->unprobed, 0);
+	assert_int_equal(grow->status, DBSYNC_STATUS_REFUSED);
+	assert_non_null(strstr(grow->reason, "has 2 rows"));
+	assert_null(strstr(grow->reason, "estimate"));
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
 }
 
 /* What a read-only check does, all with estimates; `rows` is the estimate
@@ -174,6 +230,7 @@ static void check_with_estimates(dbsync_ctx *ctx, dbsync_conn *conn, int64_t old
 	assert_int_equal(col->affected, old_rows < 0 ? -1 : keep_rows);
 	assert_int_equal(drop->affected_estimated, old_rows >= 0);
 	assert_int_equal(col->affected_estimated, old_rows >= 0);
+	assert_grow_unprobed(plan, old_rows < 0 ? -1 : 2);
 	dbsync_plan_free(plan);
 	dbsync_schema_free(desired);
 }
@@ -189,7 +246,8 @@ static int watch_reads(void *arg, int action, const char *table, const char *col
 	(void)column;
 	(void)db;
 	(void)trigger;
-	if (action == SQLITE_READ && table && (strcmp(table, "old") == 0 || strcmp(table, "app_keep") == 0))
+	if (action == SQLITE_READ && table &&
+	    (strcmp(table, "old") == 0 || strcmp(table, "app_keep") == 0 || strcmp(table, "app_grow") == 0))
 		reads_of_tables++;
 	return SQLITE_OK;
 }
@@ -220,6 +278,9 @@ static void test_sqlite_reads_no_table(void **state)
 	assert_true(json_is_false(json_object_get(named(doc, "old"), "rows_estimated")));
 	json_decref(doc);
 	assert_true(reads_of_tables > 0);
+	reads_of_tables = 0;
+	test_grow_counted(ctx, conn);
+	assert_true(reads_of_tables > 0);
 	dbsync_conn_close(conn);
 }
 
@@ -231,7 +292,7 @@ static int64_t pg_scans(dbsync_ctx *ctx, dbsync_conn *observer)
 	exec_ok(ctx, observer, "SELECT pg_catalog.pg_stat_clear_snapshot()");
 	if (observer->backend->query_int64(&n, ctx, observer,
 			"SELECT COALESCE(SUM(seq_scan + COALESCE(idx_scan, 0)), -1)::bigint FROM pg_catalog.pg_stat_user_tables "
-			"WHERE relname IN ('old', 'app_keep')"))
+			"WHERE relname IN ('old', 'app_keep', 'app_grow')"))
 		fail_msg("reading pg_stat_user_tables: %s", dbsync_ctx_error(ctx)->message);
 	return n;
 }
@@ -246,7 +307,7 @@ static void test_postgres_scans_no_table(void **state)
 		fail_msg("pg_stat_force_next_flush needs PostgreSQL 15 or later");
 	scenario(ctx, conn);
 	/* what VACUUM/ANALYZE keep in pg_class.reltuples: exact on tables this small */
-	exec_ok(ctx, conn, "ANALYZE old; ANALYZE app_keep");
+	exec_ok(ctx, conn, "ANALYZE old; ANALYZE app_keep; ANALYZE app_grow");
 	exec_ok(ctx, conn, "SELECT pg_catalog.pg_stat_force_next_flush()");
 	int64_t before = pg_scans(ctx, observer);
 	assert_true(before >= 0);
@@ -259,7 +320,11 @@ static void test_postgres_scans_no_table(void **state)
 	/* the watch sees a count */
 	json_decref(inventory(ctx, conn, DBSYNC_COUNT_EXACT));
 	exec_ok(ctx, conn, "SELECT pg_catalog.pg_stat_force_next_flush()");
-	assert_true(pg_scans(ctx, observer) > before);
+	int64_t counted = pg_scans(ctx, observer);
+	assert_true(counted > before);
+	test_grow_counted(ctx, conn);
+	exec_ok(ctx, conn, "SELECT pg_catalog.pg_stat_force_next_flush()");
+	assert_true(pg_scans(ctx, observer) > counted);
 	dbsync_conn_close(observer);
 	dbsync_conn_close(conn);
 }
@@ -274,8 +339,8 @@ static void test_mariadb_waits_on_no_table(void **state)
 	dbsync_conn *conn = open_url(ctx, my.url), *holder = open_url(ctx, my.url);
 	scenario(ctx, conn);
 	/* InnoDB's statistics, recomputed: exact on tables this small */
-	exec_ok(ctx, conn, "ANALYZE TABLE old, app_keep");
-	exec_ok(ctx, holder, "LOCK TABLES old WRITE, app_keep WRITE");
+	exec_ok(ctx, conn, "ANALYZE TABLE old, app_keep, app_grow");
+	exec_ok(ctx, holder, "LOCK TABLES old WRITE, app_keep WRITE, app_grow WRITE");
 	/* a read would wait for the holder: make it fail instead of hang */
 	exec_ok(ctx, conn, "SET SESSION lock_wait_timeout = 1");
 
@@ -288,7 +353,17 @@ static void test_mariadb_waits_on_no_table(void **state)
 	assert_true(json_is_null(json_object_get(old, "rows")));
 	assert_non_null(strstr(json_string_value(json_object_get(old, "rows_error")), "error 1205"));
 	json_decref(doc);
+	/* and a plan before an apply counts app_grow's rows: it fails on the lock */
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	dbsync_plan_options po = DBSYNC_PLAN_OPTIONS_INIT;
+	if (dbsync_schema_parse(&desired, ctx, DBSYNC_DIALECT_MYSQL, desired_ddl, strlen(desired_ddl)))
+		fail_msg("parse: %s", dbsync_ctx_error(ctx)->message);
+	assert_int_not_equal(dbsync_plan_compute(&plan, ctx, conn, desired, &po), 0);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "1205"));
+	dbsync_schema_free(desired);
 	exec_ok(ctx, holder, "UNLOCK TABLES");
+	test_grow_counted(ctx, conn);
 	dbsync_conn_close(holder);
 	dbsync_conn_close(conn);
 }

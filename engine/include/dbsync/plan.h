@@ -94,6 +94,13 @@ typedef struct dbsync_op {
 	 * of its values), not a count; 0 when counted or not known.
 	 */
 	int affected_estimated;
+	/**
+	 * A pre-flight count this operation was planned on did not run: a
+	 * read-only check (count_data_loss DBSYNC_COUNT_ESTIMATE) reads no table,
+	 * so it planned from the catalog's row estimate of the table (none: as
+	 * for an empty table). The apply counts first; 0 when counted.
+	 */
+	int unprobed;
 } dbsync_op;
 
 /** What kind of object no model could declare (see docs/unmanaged.md). */
@@ -188,7 +195,9 @@ typedef struct dbsync_plan_options {
 	 * table or column, data reads that do not add to
 	 * dbsync_conn_catalog_queries; DBSYNC_COUNT_ESTIMATE reads the catalog's
 	 * row estimates instead (a fixed number of catalog queries, no table
-	 * read: for read-only checks), marking each dbsync_op.affected_estimated;
+	 * read: for read-only checks), marking each dbsync_op.affected_estimated,
+	 * and then the pre-flight count "is the table empty?" (a NOT NULL column
+	 * without a default) reads the estimate too, marking dbsync_op.unprobed;
 	 * DBSYNC_COUNT_OFF (0) counts nothing. Any other non-zero value is EXACT.
 	 */
 	int count_data_loss;

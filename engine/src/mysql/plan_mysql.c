@@ -24,6 +24,7 @@
 #include "plan_fill.h"
 #include "plan_mysql.h"
 #include "plan_isolate.h"
+#include "plan_probe.h"
 #include "render.h"
 
 static const char *plural(int64_t n)
@@ -202,7 +203,7 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 	if (p->plan->opts.add_columns && needs_fill) {
 		int64_t rows;
 		dbs_fill_kind kind = DBS_FILL_NONE;
-		if ((rc = count_where(p, L->name, NULL, NULL, &rows)))
+		if ((rc = dbs_probe_table_rows(p, L->name, &rows)))
 			return rc;
 		if (rows > 0 && (rc = dbs_fill_for(p, W->name, c->name, &kind, &fill)))
 			return rc;

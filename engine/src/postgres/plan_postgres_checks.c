@@ -20,6 +20,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_postgres.h"
+#include "plan_probe.h"
 
 static int run_count(dbs_planner *p, dbs_buf *q, int64_t *out)
 {
@@ -32,7 +33,7 @@ static int run_count(dbs_planner *p, dbs_buf *q, int64_t *out)
 int dbs_pg_count_rows(pg_table *pt, int64_t *out)
 {
 	if (pt->rows < 0) {
-		int rc = dbsync_conn_count_rows(&pt->rows, pt->p->ctx, pt->p->conn, pt->L->name);
+		int rc = dbs_probe_table_rows(pt->p, pt->L->name, &pt->rows);
 		if (rc)
 			return rc;
 	}

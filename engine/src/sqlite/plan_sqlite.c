@@ -15,6 +15,7 @@
 #include "plan_fill.h"
 #include "plan_sqlite.h"
 #include "plan_isolate.h"
+#include "plan_probe.h"
 #include "render.h"
 
 #define D DBSYNC_DIALECT_SQLITE
@@ -41,7 +42,7 @@ static int count_query(table_plan *tp, int64_t *out, const char *null_column)
 {
 	dbs_planner *p = tp->p;
 	if (!null_column)
-		return dbsync_conn_count_rows(out, p->ctx, p->conn, tp->L->name);
+		return dbs_probe_table_rows(p, tp->L->name, out);
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_buf_puts(&q, "SELECT COUNT(*) FROM ");
 	dbs_quote_ident(&q, D, tp->L->name);
