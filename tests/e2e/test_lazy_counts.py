@@ -10,7 +10,9 @@ numbers they show are the catalog's estimates, said to be estimates, and
 - MariaDB: another session holds the tables under LOCK TABLES ... WRITE, and
   lock_wait_timeout is short, so a read fails instead of waiting.
 
-The same watch then sees --exact-counts read them, so it can tell.
+The same watch then sees --exact-counts read them, so it can tell. The
+planner's "is the table empty?" before adding a NOT NULL column without a
+default reads the estimate too in a check, and says the apply counts first.
 """
 import contextlib
 import time
@@ -59,7 +61,7 @@ def _corrupt_root_pages(path, tables):
             f.write(b"\xff")  # no b-tree page type: every read of the table fails
 
 
-def _pg_scans(con):
+def _pg_scans(con, tables):
     """seq_scan + idx_scan of the watched tables, once no other client session
     of the database is left (each flushed its statistics as it ended)."""
     for _ in range(600):
@@ -72,18 +74,18 @@ def _pg_scans(con):
         pytest.fail("other sessions of the database did not end")
     con.execute("SELECT pg_stat_clear_snapshot()")
     return con.execute("SELECT sum(seq_scan + coalesce(idx_scan, 0)) FROM pg_stat_user_tables "
-                       "WHERE relname = ANY(%s)", (list(WATCHED),)).fetchone()[0]
+                       "WHERE relname = ANY(%s)", (list(tables),)).fetchone()[0]
 
 
 @contextlib.contextmanager
-def watched(db):
+def watched(db, tables=WATCHED):
     """The tables cannot be read unseen while inside; yields a function that
     tells whether they were read (PostgreSQL; the others fail a read)."""
     if s.is_pg(db):
         con = db.connect()
         try:
-            before = _pg_scans(con)
-            yield lambda: _pg_scans(con) != before
+            before = _pg_scans(con, tables)
+            yield lambda: _pg_scans(con, tables) != before
         finally:
             con.close()
     elif s.is_my(db):
@@ -91,13 +93,13 @@ def watched(db):
         try:
             cur = holder.cursor()
             cur.execute("SET GLOBAL lock_wait_timeout = 2")  # the engine's new sessions
-            cur.execute("LOCK TABLES `legacy_trap` WRITE, `catalog_tag` WRITE")
+            cur.execute("LOCK TABLES " + ", ".join("`%s` WRITE" % t for t in tables))
             yield lambda: False
         finally:
             holder.cursor().execute("SET GLOBAL lock_wait_timeout = DEFAULT")
             holder.close()
     else:
-        _corrupt_root_pages(db, WATCHED)
+        _corrupt_root_pages(db, tables)
         yield lambda: False
 
 
@@ -136,3 +138,30 @@ def test_exact_counts_read_the_tables(db_filled):
             r = dbcheck("--verbose", "--exact-counts")
             assert r.code == 2 and "counting the values of column \"legacy_code\"" in r.err, r.text
             assert ("error 1205" if s.is_my(db) else "malformed") in r.err, r.text
+
+
+def drop_supplier_email(db):
+    """catalog_supplier (with rows) loses its NOT NULL email, which has no
+    default: only an empty table could take it back."""
+    if s.is_server(db):
+        s.execute(db, "ALTER TABLE %s DROP COLUMN %s" % (_q(db, "catalog_supplier"), _q(db, "email")))
+    else:
+        s.rebuild_table(db, "catalog_supplier", lambda sql: s.replace_once(
+            sql, ', "email" varchar(254) NOT NULL UNIQUE', ""))
+    if s.is_my(db):
+        s.execute(db, "ANALYZE TABLE `catalog_supplier`")
+    else:
+        s.execute(db, 'ANALYZE "catalog_supplier"')
+
+
+@pytest.mark.parametrize("backend", s.ALL_BACKENDS)
+def test_check_plans_a_not_null_addition_on_the_estimate(db_filled):
+    db = db_filled
+    drop_supplier_email(db)
+    with watched(db, ("catalog_supplier",)) as was_read:
+        check = s.dbsync("--check", "-v", "2")
+        assert not was_read()
+    assert check.code == 1, check.text
+    (add,) = [line for line in check.out.splitlines() if "add column `email` to `catalog_supplier`" in line]
+    assert add.endswith(" (not probed in --check: apply checks first)"), check.out
+    assert "(rows: the catalog's estimate, not counted)" in check.text, check.text
