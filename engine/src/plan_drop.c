@@ -211,7 +211,7 @@ int dbs_plan_drop_tables(dbs_planner *p)
 		if (!name)
 			continue;
 		/* a model's table is never an orphan, whatever the caller says */
-		if (dbs_schema_find_table((dbsync_schema *)p->plan->desired, name)) {
+		if (dbs_schema_find_table(p->plan->desired, name)) {
 			rc = dbs_error(p->ctx, DBSYNC_EINVALID, "table \"%s\" belongs to a model: it is not "
 				"an orphan and will not be dropped", name);
 			goto cleanup;
