@@ -15,13 +15,12 @@ static size_t folded_hash(const char *s)
 	return h;
 }
 
-static void put(dbs_name_slot *slots, size_t cap, const char *name, size_t at)
+static void put(dbs_name_slot *slots, size_t cap, dbs_name_slot s)
 {
-	size_t j = folded_hash(name) & (cap - 1);
+	size_t j = s.hash & (cap - 1);
 	while (slots[j].name)
 		j = (j + 1) & (cap - 1);
-	slots[j].name = name;
-	slots[j].at = at;
+	slots[j] = s;
 }
 
 int dbs_name_index_add(dbs_name_index *ix, const char *name, size_t at)
@@ -34,12 +33,12 @@ int dbs_name_index_add(dbs_name_index *ix, const char *name, size_t at)
 			return -1;
 		for (size_t i = 0; i < ix->cap; i++)
 			if (ix->slots[i].name)
-				put(slots, cap, ix->slots[i].name, ix->slots[i].at);
+				put(slots, cap, ix->slots[i]);
 		free(ix->slots);
 		ix->slots = slots;
 		ix->cap = cap;
 	}
-	put(ix->slots, ix->cap, name, at);
+	put(ix->slots, ix->cap, (dbs_name_slot){ name, at, folded_hash(name) });
 	ix->n++;
 	return 0;
 }
@@ -48,9 +47,11 @@ size_t dbs_name_index_find(const dbs_name_index *ix, dbsync_dialect d, const cha
 {
 	if (!ix->cap || !name)
 		return DBS_NAME_NONE;
-	size_t exact = DBS_NAME_NONE, loose = DBS_NAME_NONE;
-	for (size_t j = folded_hash(name) & (ix->cap - 1); ix->slots[j].name; j = (j + 1) & (ix->cap - 1)) {
+	size_t exact = DBS_NAME_NONE, loose = DBS_NAME_NONE, h = folded_hash(name);
+	for (size_t j = h & (ix->cap - 1); ix->slots[j].name; j = (j + 1) & (ix->cap - 1)) {
 		const dbs_name_slot *s = &ix->slots[j];
+		if (s->hash != h)
+			continue;
 		if (s->at < exact && strcmp(s->name, name) == 0)
 			exact = s->at;
 		else if (s->at < loose && dbs_name_eq(d, s->name, name))

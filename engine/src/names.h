@@ -16,6 +16,7 @@
 typedef struct dbs_name_slot {
 	const char *name;            /* NULL: empty */
 	size_t at;
+	size_t hash;                 /* of the folded name: most other names on a chain differ here */
 } dbs_name_slot;
 
 typedef struct dbs_name_index {
