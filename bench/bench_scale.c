@@ -103,51 +103,44 @@ static int run_size(dbsync_ctx *ctx, int n, int live, timings *t)
 	dbsync_schema *desired = NULL;
 	dbsync_conn *conn = NULL;
 	dbsync_plan *plan = NULL;
-	int rc = 1;
 	if (!ddl)
-		goto cleanup;
-	double t0 = cpu_ms();
-	if (dbsync_schema_parse(&desired, ctx, DBSYNC_DIALECT_SQLITE, ddl, strlen(ddl))) {
-		fail(ctx, "parse", n);
-		goto cleanup;
-	}
-	double t1 = cpu_ms();
-	if (dbsync_schema_to_sql(&sql, ctx, desired)) {
-		fail(ctx, "render", n);
-		goto cleanup;
-	}
-	double t2 = cpu_ms();
-	if (dbsync_conn_open_url(&conn, ctx, "sqlite:///:memory:")) {
-		fail(ctx, "connect", n);
-		goto cleanup;
-	}
-	double t3 = cpu_ms();
-	if (dbsync_plan_compute(&plan, ctx, conn, desired, NULL)) {
-		fail(ctx, "plan", n);
-		goto cleanup;
-	}
-	double t4 = cpu_ms();
-	if (dbsync_plan_script(&script, ctx, plan)) {
-		fail(ctx, "script", n);
-		goto cleanup;
-	}
-	double t5 = cpu_ms();
-	*t = (timings){ t1 - t0, t2 - t1, t4 - t3, t5 - t4, 0 };
-	if (dbsync_plan_op_count(plan) != (size_t)n) {
+		return 1;
+	/* each step runs once the one before succeeded; `step` names the failing one */
+	const char *step = "parse";
+	double at[5];
+	at[0] = cpu_ms();
+	int rc = dbsync_schema_parse(&desired, ctx, DBSYNC_DIALECT_SQLITE, ddl, strlen(ddl));
+	at[1] = cpu_ms();
+	if (!rc && (step = "render"))
+		rc = dbsync_schema_to_sql(&sql, ctx, desired);
+	at[2] = cpu_ms();
+	if (!rc && (step = "connect"))
+		rc = dbsync_conn_open_url(&conn, ctx, "sqlite:///:memory:");
+	at[3] = cpu_ms(); /* connecting is not measured */
+	if (!rc && (step = "plan"))
+		rc = dbsync_plan_compute(&plan, ctx, conn, desired, NULL);
+	at[4] = cpu_ms();
+	if (!rc && (step = "script"))
+		rc = dbsync_plan_script(&script, ctx, plan);
+	*t = (timings){ at[1] - at[0], at[2] - at[1], at[4] - at[3], cpu_ms() - at[4], 0 };
+	if (rc) {
+		rc = fail(ctx, step, n);
+	} else if (dbsync_plan_op_count(plan) != (size_t)n) {
 		fprintf(stderr, "bench_scale: %d tables: the plan has %zu operations, expected %d\n", n,
 			dbsync_plan_op_count(plan), n);
-		goto cleanup;
+		rc = 1;
+	} else {
+		/* the chain must come out in dependency order: the last table created last */
+		char last[64];
+		snprintf(last, sizeof last, "CREATE TABLE \"app_model%d\"", n - 1);
+		const char *found = strstr(sql, last);
+		if (!found || strstr(found + 1, "CREATE TABLE")) {
+			fprintf(stderr, "bench_scale: %d tables: the rendered schema is not in dependency order\n", n);
+			rc = 1;
+		}
 	}
-	/* the chain must come out in dependency order: the last table created last */
-	char last[64];
-	snprintf(last, sizeof last, "CREATE TABLE \"app_model%d\"", n - 1);
-	const char *at = strstr(sql, last);
-	if (!at || strstr(at + 1, "CREATE TABLE")) {
-		fprintf(stderr, "bench_scale: %d tables: the rendered schema is not in dependency order\n", n);
-		goto cleanup;
-	}
-	rc = live ? run_live(ctx, desired, n, &t->live) : 0;
-cleanup:
+	if (!rc && live)
+		rc = run_live(ctx, desired, n, &t->live);
 	dbsync_plan_free(plan);
 	dbsync_conn_close(conn);
 	dbsync_schema_free(desired);
