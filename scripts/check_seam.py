@@ -319,6 +319,8 @@ def main():
             where = ", ".join(where[:3]) + (", ..." if len(where) > 3 else "")
             if f in core and f != f"{SRC}/registry.c":
                 why = "NOT EXPECTED: the core (listed below)"
+            elif any(f.startswith(o.dir + "/") for o in dialects):
+                why = "NOT EXPECTED: another dialect's folder (listed below)"
             print(f"  {f} ({len(hits)}: {where}): {why or 'NOT EXPECTED'}")
             if why is None:
                 problems.append(f"{f}:{hits[0][0]}: names {d.folder} ({hits[0][1]}) and is not in "
