@@ -7,9 +7,10 @@
 # one the checklist does not expect. scripts/check_seam.py says exactly what
 # it counts.
 #
-#   scripts/check-seam.sh [BUILD_DIR]   (default build/c, from `make build`:
-#                                        the folders' symbols are read from
-#                                        their object files with nm)
+#   scripts/check-seam.sh [--root DIR] [BUILD_DIR]
+#       BUILD_DIR: default build/c, from `make build` (the folders' symbols
+#       are read from their object files with nm); --root: check a copy of
+#       the tree in DIR instead of this one (its test does)
 #
 # Exit codes: 0 the seam holds, 1 it does not (the list says where).
 set -eu

@@ -186,13 +186,18 @@ class Dialect:
 
 
 def objects_of(build_dir):
-    """Source path (relative to ROOT) -> object file, from compile_commands.json."""
+    """Source path (relative to the source root) -> object file, from
+    compile_commands.json. Relative to the build's own source root, so a
+    copy of the tree (its test, tests/tools) can be checked with the build
+    of the original."""
     path = os.path.join(build_dir, "compile_commands.json")
-    if not os.path.exists(path):
+    info = os.path.join(build_dir, "meson-info", "meson-info.json")
+    if not os.path.exists(path) or not os.path.exists(info):
         sys.exit(f"check-seam: no {path}: build first (make build)")
+    source_root = json.load(open(info))["directories"]["source"]
     objects = {}
     for e in json.load(open(path)):
-        src = os.path.relpath(os.path.normpath(os.path.join(e["directory"], e["file"])), ROOT)
+        src = os.path.relpath(os.path.normpath(os.path.join(e["directory"], e["file"])), source_root)
         objects[src] = os.path.join(e["directory"], e["output"])
     return objects
 
@@ -262,8 +267,14 @@ def expected_why(path):
     return None
 
 
-def main():
-    build_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/c"))
+def main(argv):
+    global ROOT
+    if len(argv) > 1 and argv[0] == "--root":
+        ROOT = os.path.abspath(argv[1])
+        argv = argv[2:]
+    if len(argv) > 1:
+        sys.exit("usage: check-seam.sh [--root DIR] [BUILD_DIR]")
+    build_dir = os.path.abspath(argv[0] if argv else os.path.join(ROOT, "build/c"))
     objects = objects_of(build_dir)
     folders = sorted(f for f in os.listdir(os.path.join(ROOT, SRC))
                      if os.path.isfile(os.path.join(ROOT, SRC, f, f"dialect_{f}.c")))
@@ -356,4 +367,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
