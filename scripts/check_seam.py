@@ -211,7 +211,7 @@ def mentions(path, text, d):
         raw = text.split("\n")
         for no, line in enumerate(strip_c_comments(text).split("\n"), 1):
             m = INCLUDE.match(raw[no - 1])
-            if m and os.path.basename(m.group(2)) in d.headers and m.group(1) == '"':
+            if m and os.path.basename(m.group(2)) in d.headers:
                 found.append((no, f"includes {m.group(2)}"))
                 continue
             for w in sorted(set(d.c_word.findall(line))):
