@@ -12,6 +12,14 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.literal_doubles_backslash = false,
 	/* parser (lexer, statements): */
 	/* canonical forms, normalize, rendering: */
+	.default_collation = "BINARY",
+	.pk_implies_not_null = false,
+	.rowid_alias_type = "integer",
+	.internal_index_prefix = "sqlite_autoindex_",
+	.literal_true = "1",
+	.literal_false = "0",
+	.pk_autoincrement_keyword = "AUTOINCREMENT",
+	.fk_deferrable = true,
 	/* planner: */
 	/* model generation: */
 };
