@@ -113,7 +113,7 @@ static bool ref_cols_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_con
 
 /* MySQL keeps a key's comment in its definition, as an index's (no ALTER
  * changes it); PostgreSQL's COMMENT ON CONSTRAINT is planned on its own. */
-static bool my_comment_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+static bool inline_comment_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
 {
 	return !dbs_dialect_info_for(d)->comments_inline || dbs_str_eq(a->comment, b->comment);
 }
@@ -124,9 +124,9 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 		return false;
 	switch (a->kind) {
 	case DBS_CON_PRIMARY:
-		return dbs_names_eq(d, &a->cols, &b->cols) && my_comment_eq(d, a, b);
+		return dbs_names_eq(d, &a->cols, &b->cols) && inline_comment_eq(d, a, b);
 	case DBS_CON_UNIQUE:
-		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols) && my_comment_eq(d, a, b) &&
+		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols) && inline_comment_eq(d, a, b) &&
 			a->nulls_not_distinct == b->nulls_not_distinct && a->deferrable == b->deferrable &&
 			a->initially_deferred == b->initially_deferred;
 	case DBS_CON_CHECK:

@@ -359,7 +359,8 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
-void dbs_render_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
+/* "(part, ...)" of an index or an exclusion constraint (parts with an operator). */
+static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
 	const dbs_dialect_info *info = info_of(d);
 	dbs_buf_puts(out, "(");
@@ -394,8 +395,8 @@ void dbs_render_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 	dbs_buf_putc(out, ')');
 }
 
-/* In the order PostgreSQL's grammar wants them. */
-void dbs_render_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
+/* What follows the parts, in the order PostgreSQL's grammar wants them. */
+static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
 	const dbs_dialect_info *info = info_of(d);
 	if (ix->include.n) {
@@ -406,6 +407,19 @@ void dbs_render_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 		dbs_buf_puts(out, " NULLS NOT DISTINCT");
 	if (ix->options && info->index_storage_params)
 		dbs_buf_printf(out, " WITH (%s)", ix->options);
+}
+
+void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, bool where_parens)
+{
+	if (ix->method && info_of(d)->index_using_method) {
+		dbs_buf_puts(out, " USING ");
+		dbs_render_word(out, d, ix->method);
+	}
+	dbs_buf_putc(out, ' ');
+	put_index_parts(out, d, ix);
+	put_index_params(out, d, ix);
+	if (ix->where_expr)
+		dbs_buf_printf(out, where_parens ? " WHERE (%s)" : " WHERE %s", ix->where_expr);
 }
 
 /* The method of `ix` when the dialect writes it as an index kind
@@ -435,15 +449,7 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 	dbs_quote_ident(out, d, ix->name);
 	dbs_buf_puts(out, " ON ");
 	dbs_quote_ident(out, d, t->name);
-	if (ix->method && info->index_using_method) {
-		dbs_buf_puts(out, " USING ");
-		dbs_render_word(out, d, ix->method);
-	}
-	dbs_buf_putc(out, ' ');
-	dbs_render_index_parts(out, d, ix);
-	dbs_render_index_params(out, d, ix);
-	if (ix->where_expr)
-		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
+	dbs_render_index_body(out, d, ix, false);
 	if (ix->comment && info->comments_inline) {
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, ix->comment);

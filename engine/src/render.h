@@ -9,11 +9,11 @@
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t);
 /* CREATE [UNIQUE] INDEX for index `ix` of table `t` (no trailing ';'). */
 int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix);
-/* "(part, ...)" of an index or an exclusion constraint (parts with an
- * operator), and what follows the parts: INCLUDE (...), NULLS NOT DISTINCT,
- * WITH (...) as far as the dialect writes them. */
-void dbs_render_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix);
-void dbs_render_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix);
+/* What follows an index's name and table, or EXCLUDE: " [USING method]
+ * (part, ...) [INCLUDE (...)] [NULLS NOT DISTINCT] [WITH (...)] [WHERE
+ * pred]", each clause as far as the dialect writes it; the predicate in
+ * parentheses with where_parens (an exclusion constraint's grammar). */
+void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, bool where_parens);
 /* A dialect's SQL template (dialect.h) with each %s in turn replaced by the
  * next of `names` (n of them) quoted as an identifier; no other conversion. */
 int dbs_render_template(dbs_buf *out, dbsync_dialect d, const char *tmpl, const char *const *names, size_t n);

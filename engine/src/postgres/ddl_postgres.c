@@ -13,15 +13,7 @@
 int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
 {
 	dbs_buf_puts(out, "EXCLUDE");
-	if (ex->method) {
-		dbs_buf_puts(out, " USING ");
-		dbs_render_word(out, PG, ex->method);
-	}
-	dbs_buf_putc(out, ' ');
-	dbs_render_index_parts(out, PG, ex);
-	dbs_render_index_params(out, PG, ex);
-	if (ex->where_expr)
-		dbs_buf_printf(out, " WHERE (%s)", ex->where_expr);
+	dbs_render_index_body(out, PG, ex, true);
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
