@@ -13,12 +13,6 @@
 #include "dialect.h"
 #include "topo.h"
 
-/* The dialect's data table: every difference in what the DDL can say. */
-static const dbs_dialect_info *info_of(dbsync_dialect d)
-{
-	return dbs_dialect_info_for(d);
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -140,7 +134,7 @@ static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 
 static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
-	if (!k->name || (info_of(d)->pk_unnamed && k->kind == DBS_CON_PRIMARY))
+	if (!k->name || (dbs_dialect_info_for(d)->pk_unnamed && k->kind == DBS_CON_PRIMARY))
 		return;
 	dbs_buf_puts(out, " CONSTRAINT ");
 	dbs_quote_ident(out, d, k->name);
@@ -158,13 +152,13 @@ static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint 
 		dbs_buf_putc(out, ' ');
 		put_ident_list(out, d, &k->ref_cols);
 	}
-	if (k->match_full && info_of(d)->fk_match_full)
+	if (k->match_full && dbs_dialect_info_for(d)->fk_match_full)
 		dbs_buf_puts(out, " MATCH FULL");
 	if (k->on_delete)
 		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 	if (k->on_update)
 		dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
-	if (k->deferrable && info_of(d)->fk_deferrable) {
+	if (k->deferrable && dbs_dialect_info_for(d)->fk_deferrable) {
 		dbs_buf_puts(out, " DEFERRABLE");
 		if (k->initially_deferred)
 			dbs_buf_puts(out, " INITIALLY DEFERRED");
@@ -182,7 +176,7 @@ static bool renders_inline(dbsync_dialect d, const dbs_table *t, const dbs_const
 {
 	/* MySQL takes no constraint name on a column-level key, and parses but
 	 * ignores a column-level REFERENCES: those go table-level */
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	if (info->column_keys_plain && ((k->name && k->kind != DBS_CON_PRIMARY) || k->kind == DBS_CON_FOREIGN ||
 	    k->comment)) /* a column-level key takes no COMMENT either (that would be the column's) */
 		return false;
@@ -207,15 +201,15 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 		switch (kind) {
 		case DBS_CON_PRIMARY:
 			dbs_buf_puts(out, " PRIMARY KEY");
-			if (info_of(d)->pk_autoincrement_keyword && (k->pk_autoincrement || c->autoincrement))
-				dbs_buf_printf(out, " %s", info_of(d)->pk_autoincrement_keyword);
+			if (dbs_dialect_info_for(d)->pk_autoincrement_keyword && (k->pk_autoincrement || c->autoincrement))
+				dbs_buf_printf(out, " %s", dbs_dialect_info_for(d)->pk_autoincrement_keyword);
 			break;
 		case DBS_CON_UNIQUE:
 			dbs_buf_puts(out, " UNIQUE");
 			break;
 		case DBS_CON_CHECK:
 			dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
-			if (k->no_inherit && info_of(d)->check_no_inherit)
+			if (k->no_inherit && dbs_dialect_info_for(d)->check_no_inherit)
 				dbs_buf_puts(out, " NO INHERIT");
 			break;
 		case DBS_CON_FOREIGN:
@@ -230,7 +224,7 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 
 int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c)
 {
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_quote_ident(out, d, c->name);
 	if (c->type)
 		dbs_buf_printf(out, " %s", c->type);
@@ -280,7 +274,7 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 
 static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_putc(out, ',');
 	put_constraint_name(out, d, k);
 	switch (k->kind) {
@@ -320,7 +314,7 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 {
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_puts(out, "CREATE TABLE ");
 	dbs_quote_ident(out, d, t->name);
 	dbs_buf_puts(out, " (");
@@ -362,7 +356,7 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 /* "(part, ...)" of an index or an exclusion constraint (parts with an operator). */
 static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_puts(out, "(");
 	for (size_t i = 0; i < ix->parts.n; i++) {
 		const dbs_index_part *p = &ix->parts.items[i];
@@ -398,7 +392,7 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 /* What follows the parts, in the order PostgreSQL's grammar wants them. */
 static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	if (ix->include.n) {
 		dbs_buf_puts(out, " INCLUDE ");
 		put_ident_list(out, d, &ix->include);
@@ -411,7 +405,7 @@ static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 
 void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, bool where_parens)
 {
-	if (ix->method && info_of(d)->index_using_method) {
+	if (ix->method && dbs_dialect_info_for(d)->index_using_method) {
 		dbs_buf_puts(out, " USING ");
 		dbs_render_word(out, d, ix->method);
 	}
@@ -434,7 +428,7 @@ static const char *index_kind(const dbs_dialect_info *info, const dbs_index *ix)
 
 int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
 {
-	const dbs_dialect_info *info = info_of(d);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	const char *kind = ix->unique ? NULL : index_kind(info, ix);
 	if (ix->unique) {
 		dbs_buf_puts(out, "CREATE UNIQUE INDEX ");
@@ -485,7 +479,7 @@ int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schem
 			dbs_buf_puts(&b, ";\n");
 		}
 	/* comments the dialect keeps apart from the objects (PostgreSQL's COMMENT ON) */
-	const dbs_dialect_info *info = info_of(schema->dialect);
+	const dbs_dialect_info *info = dbs_dialect_info_for(schema->dialect);
 	for (size_t i = 0; i < n && info->render_comments; i++)
 		info->render_comments(&b, order[i]);
 	for (size_t i = 0; i < schema->views.n; i++) {
