@@ -152,7 +152,7 @@ static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint 
 		dbs_buf_putc(out, ' ');
 		put_ident_list(out, d, &k->ref_cols);
 	}
-	if (k->match_full && dbs_dialect_info_for(d)->fk_match_full)
+	if (k->match_full && dbs_dialect_info_for(d)->match_enforced)
 		dbs_buf_puts(out, " MATCH FULL");
 	if (k->on_delete)
 		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
@@ -209,7 +209,7 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 			break;
 		case DBS_CON_CHECK:
 			dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
-			if (k->no_inherit && dbs_dialect_info_for(d)->check_no_inherit)
+			if (k->no_inherit && dbs_dialect_info_for(d)->no_inherit)
 				dbs_buf_puts(out, " NO INHERIT");
 			break;
 		case DBS_CON_FOREIGN:
@@ -283,13 +283,13 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, k->nulls_not_distinct && info->nulls_not_distinct ? " UNIQUE NULLS NOT DISTINCT "
+		dbs_buf_puts(out, k->nulls_not_distinct && info->unique_nulls_distinct ? " UNIQUE NULLS NOT DISTINCT "
 			: " UNIQUE ");
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
-		if (k->no_inherit && info->check_no_inherit)
+		if (k->no_inherit && info->no_inherit)
 			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
@@ -397,7 +397,7 @@ static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 		dbs_buf_puts(out, " INCLUDE ");
 		put_ident_list(out, d, &ix->include);
 	}
-	if (ix->nulls_not_distinct && info->nulls_not_distinct)
+	if (ix->nulls_not_distinct && info->unique_nulls_distinct)
 		dbs_buf_puts(out, " NULLS NOT DISTINCT");
 	if (ix->options && info->index_storage_params)
 		dbs_buf_printf(out, " WITH (%s)", ix->options);
@@ -416,13 +416,18 @@ void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, 
 		dbs_buf_printf(out, where_parens ? " WHERE (%s)" : " WHERE %s", ix->where_expr);
 }
 
-/* The method of `ix` when the dialect writes it as an index kind
- * (MySQL's FULLTEXT and SPATIAL are kinds, not methods), else NULL. */
+/* The word of `ix`'s method when the dialect writes it as an index kind
+ * (MySQL's FULLTEXT and SPATIAL are kinds, not methods; the parser keeps
+ * them as the method in lower case), else NULL. */
 static const char *index_kind(const dbs_dialect_info *info, const dbs_index *ix)
 {
-	for (const char *const *k = info->index_kinds; ix->method && k && *k; k++)
-		if (strcmp(ix->method, *k) == 0)
+	for (const char *const *k = info->index_kind_words; ix->method && k && *k; k++) {
+		size_t i = 0;
+		for (; (*k)[i] && ix->method[i] == ((*k)[i] >= 'A' && (*k)[i] <= 'Z' ? (*k)[i] + 32 : (*k)[i]); i++)
+			;
+		if (!(*k)[i] && !ix->method[i])
 			return *k;
+	}
 	return NULL;
 }
 
@@ -433,10 +438,7 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 	if (ix->unique) {
 		dbs_buf_puts(out, "CREATE UNIQUE INDEX ");
 	} else if (kind) {
-		dbs_buf_puts(out, "CREATE ");
-		for (const char *c = kind; *c; c++)
-			dbs_buf_putc(out, *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c);
-		dbs_buf_puts(out, " INDEX ");
+		dbs_buf_printf(out, "CREATE %s INDEX ", kind);
 	} else {
 		dbs_buf_puts(out, "CREATE INDEX ");
 	}
