@@ -416,18 +416,23 @@ void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, 
 		dbs_buf_printf(out, where_parens ? " WHERE (%s)" : " WHERE %s", ix->where_expr);
 }
 
+/* Whether `s` is `word` in lower case, exactly. */
+static bool is_lower_of(const char *s, const char *word)
+{
+	for (; *word; s++, word++)
+		if (*s != (*word >= 'A' && *word <= 'Z' ? *word + 32 : *word))
+			return false;
+	return *s == '\0';
+}
+
 /* The word of `ix`'s method when the dialect writes it as an index kind
  * (MySQL's FULLTEXT and SPATIAL are kinds, not methods; the parser keeps
  * them as the method in lower case), else NULL. */
 static const char *index_kind(const dbs_dialect_info *info, const dbs_index *ix)
 {
-	for (const char *const *k = info->index_kind_words; ix->method && k && *k; k++) {
-		size_t i = 0;
-		for (; (*k)[i] && ix->method[i] == ((*k)[i] >= 'A' && (*k)[i] <= 'Z' ? (*k)[i] + 32 : (*k)[i]); i++)
-			;
-		if (!(*k)[i] && !ix->method[i])
+	for (const char *const *k = info->index_kind_words; ix->method && k && *k; k++)
+		if (is_lower_of(ix->method, *k))
 			return *k;
-	}
 	return NULL;
 }
 
