@@ -16,6 +16,7 @@
 #include "backup_internal.h"
 #include "buf.h"
 #include "ctx.h"
+#include "options.h"
 
 extern char **environ;
 
@@ -341,11 +342,11 @@ static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	const dbsync_backup_options *opts, dbsync_backup_method *out_method)
 {
-	dbsync_backup_options defaults = DBSYNC_BACKUP_OPTIONS_INIT;
-	if (!opts)
-		opts = &defaults;
-	if (opts->version != DBSYNC_BACKUP_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_backup_options version %u is not supported", opts->version);
+	dbsync_backup_options current;
+	int rc = dbs_backup_options_read(&current, ctx, opts);
+	if (rc)
+		return rc;
+	opts = &current;
 	if (opts->method != DBSYNC_BACKUP_AUTO && opts->method != DBSYNC_BACKUP_ENGINE &&
 	    opts->method != DBSYNC_BACKUP_TOOL)
 		return dbs_error(ctx, DBSYNC_EINVALID, "unknown backup method %d", (int)opts->method);
@@ -353,7 +354,6 @@ int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	bool absent = false;
 	char *tool = NULL;
 	dbsync_backup_method used = DBSYNC_BACKUP_ENGINE;
-	int rc;
 	if (conn->dialect == DBSYNC_DIALECT_SQLITE && opts->method == DBSYNC_BACKUP_TOOL)
 		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "SQLite backups use the online backup API; "
 			"there is no external tool method");
