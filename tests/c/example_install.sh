@@ -36,6 +36,12 @@ grep -q '^Version: ' "$pc" || fail "dbsync.pc has no version"
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$stage/root"
 flags=$(pkg-config --cflags --libs dbsync) || fail "pkg-config does not know dbsync"
 case " $flags " in *" -ldbsync "*) ;; *) fail "pkg-config --libs dbsync lacks -ldbsync: $flags" ;; esac
+# Each installed header compiles on its own, under strict ISO C11.
+for h in dbsync common schema conn plan inspect backup report django testing version; do
+	# shellcheck disable=SC2086  # CC and flags are word lists
+	printf '#include <dbsync/%s.h>\ntypedef int not_empty;\n' "$h" | ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
+		$(pkg-config --cflags dbsync) -x c - || fail "dbsync/$h.h does not compile alone"
+done
 # shellcheck disable=SC2086  # CC, EXAMPLE_CFLAGS and flags are word lists
 ${CC:-cc} -std=c11 -Wall -Wextra -Werror ${EXAMPLE_CFLAGS:-} "$SRC/examples/plan_sync.c" $flags \
 	-o "$stage/plan_sync" || fail "the example does not compile against the installed library"
