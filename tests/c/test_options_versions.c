@@ -172,48 +172,38 @@ static void test_init_gives_the_defaults(void **state)
 	assert_int_equal(b.method, DBSYNC_BACKUP_AUTO);
 }
 
+/* init of `version` into `c`, an older layout followed by garbage: the
+ * version is set and not a byte of the garbage is written. */
+#define INIT_OLD(c, init, type, v) do { \
+	memset(&(c), GARBAGE, sizeof(c)); \
+	assert_int_equal(init((type *)&(c).o, v), 0); \
+	assert_int_equal((c).o.version, v); \
+	expect_garbage((c).after, sizeof((c).after)); \
+} while (0)
+
 /* init for an older version writes that version's fields and nothing after them. */
 static void test_init_of_an_older_version_stays_in_its_layout(void **state)
 {
 	(void)state;
 	CALLER(plan_options_v1) p1;
-	memset(&p1, GARBAGE, sizeof p1);
-	assert_int_equal(dbsync_plan_options_init((dbsync_plan_options *)&p1.o, 1), 0);
-	assert_int_equal(p1.o.version, 1);
+	INIT_OLD(p1, dbsync_plan_options_init, dbsync_plan_options, 1);
 	assert_int_equal(p1.o.create_tables, 1);
 	assert_int_equal(p1.o.drop_columns, 0);
 	assert_null(p1.o.metadata_json);
-	expect_garbage(p1.after, sizeof p1.after);
-
 	CALLER(plan_options_v2) p2;
-	memset(&p2, GARBAGE, sizeof p2);
-	assert_int_equal(dbsync_plan_options_init((dbsync_plan_options *)&p2.o, 2), 0);
-	assert_int_equal(p2.o.version, 2);
+	INIT_OLD(p2, dbsync_plan_options_init, dbsync_plan_options, 2);
 	assert_int_equal(p2.o.auto_fix_table_case, 1);
 	assert_int_equal(p2.o.count_data_loss, 1);
-	expect_garbage(p2.after, sizeof p2.after);
-
 	CALLER(plan_options_v3) p3;
-	memset(&p3, GARBAGE, sizeof p3);
-	assert_int_equal(dbsync_plan_options_init((dbsync_plan_options *)&p3.o, 3), 0);
-	assert_int_equal(p3.o.version, 3);
+	INIT_OLD(p3, dbsync_plan_options_init, dbsync_plan_options, 3);
 	assert_int_equal(p3.o.drop_unmanaged, 0);
-	expect_garbage(p3.after, sizeof p3.after);
-
 	CALLER(apply_options_v1) a1;
-	memset(&a1, GARBAGE, sizeof a1);
-	assert_int_equal(dbsync_apply_options_init((dbsync_apply_options *)&a1.o, 1), 0);
-	assert_int_equal(a1.o.version, 1);
+	INIT_OLD(a1, dbsync_apply_options_init, dbsync_apply_options, 1);
 	assert_int_equal(a1.o.verify, 1);
-	expect_garbage(a1.after, sizeof a1.after);
-
 	CALLER(apply_options_v2) a2;
-	memset(&a2, GARBAGE, sizeof a2);
-	assert_int_equal(dbsync_apply_options_init((dbsync_apply_options *)&a2.o, 2), 0);
-	assert_int_equal(a2.o.version, 2);
+	INIT_OLD(a2, dbsync_apply_options_init, dbsync_apply_options, 2);
 	assert_int_equal(a2.o.retry_max_ms, 5000);
 	assert_null(a2.o.progress_user);
-	expect_garbage(a2.after, sizeof a2.after);
 }
 
 static void test_unknown_versions_are_refused(void **state)
