@@ -121,6 +121,19 @@ static void expect_plan_defaults(const dbsync_plan_options *o)
 	assert_int_equal(o->keep_extra_indexes, d.keep_extra_indexes);
 }
 
+/* The documented apply defaults. */
+static void expect_apply_defaults(const dbsync_apply_options *o)
+{
+	assert_int_equal(o->version, DBSYNC_APPLY_OPTIONS_VERSION);
+	assert_int_equal(o->verify, 1);
+	assert_int_equal(o->max_retries, 0);
+	assert_int_equal(o->retry_base_ms, 200);
+	assert_int_equal(o->retry_max_ms, 5000);
+	assert_null(o->progress);
+	assert_null(o->progress_user);
+	assert_int_equal(o->lock_timeout_ms, 5000);
+}
+
 /* The documented defaults, from the init function and from the macro alike. */
 static void test_init_gives_the_defaults(void **state)
 {
@@ -138,14 +151,7 @@ static void test_init_gives_the_defaults(void **state)
 	dbsync_apply_options a;
 	memset(&a, GARBAGE, sizeof a);
 	assert_int_equal(dbsync_apply_options_init(&a, DBSYNC_APPLY_OPTIONS_VERSION), 0);
-	assert_int_equal(a.version, DBSYNC_APPLY_OPTIONS_VERSION);
-	assert_int_equal(a.verify, 1);
-	assert_int_equal(a.max_retries, 0);
-	assert_int_equal(a.retry_base_ms, 200);
-	assert_int_equal(a.retry_max_ms, 5000);
-	assert_null(a.progress);
-	assert_null(a.progress_user);
-	assert_int_equal(a.lock_timeout_ms, 5000);
+	expect_apply_defaults(&a);
 
 	dbsync_inventory_options i;
 	memset(&i, GARBAGE, sizeof i);
@@ -259,14 +265,9 @@ static void test_older_apply_options_read_with_defaults(void **state)
 	a1.o.version = 1;
 	a1.o.verify = 0;
 	assert_int_equal(dbs_apply_options_read(&out, ctx, (const dbsync_apply_options *)&a1.o), 0);
-	assert_int_equal(out.version, DBSYNC_APPLY_OPTIONS_VERSION);
 	assert_int_equal(out.verify, 0);
-	assert_int_equal(out.max_retries, 0);
-	assert_int_equal(out.retry_base_ms, 200);
-	assert_int_equal(out.retry_max_ms, 5000);
-	assert_null(out.progress);
-	assert_null(out.progress_user);
-	assert_int_equal(out.lock_timeout_ms, 5000);
+	out.verify = 1;
+	expect_apply_defaults(&out);
 
 	CALLER(apply_options_v2) a2;
 	memset(&a2, GARBAGE, sizeof a2);
@@ -353,38 +354,41 @@ static void plan(fixture *f, const void *opts)
 		fail_msg("plan: %s", dbsync_ctx_error(f->ctx)->message);
 }
 
-static void test_plan_options_version_1(void **state)
+/*
+ * Plan with a caller's struct asking for drop_columns: the dropped column's
+ * count shows count_data_loss (`affected`: 2 counted, -1 not), the index drop
+ * shows keep_extra_indexes at its default. Returns the plan's copy of the
+ * options with drop_columns put back to its default.
+ */
+static dbsync_plan_options plan_dropping_columns(fixture *f, const void *opts, int64_t affected)
 {
-	fixture *f = *state;
-	CALLER(plan_options_v1) c;
-	memset(&c, GARBAGE, sizeof c);
-	c.o = (plan_options_v1){ 1, 1, 1, 1, 1, 1, NULL };
-	plan(f, &c.o);
+	plan(f, opts);
 	const dbsync_op *col = find_op(f->plan, DBSYNC_OP_DROP_COLUMN);
-	assert_int_equal(col->status, DBSYNC_STATUS_PENDING);   /* drop_columns = 1, version 1 */
-	assert_int_equal(col->affected, 2);                      /* count_data_loss: default 1 */
-	assert_int_equal(find_op(f->plan, DBSYNC_OP_DROP_INDEX)->status,
-		DBSYNC_STATUS_PENDING);                          /* keep_extra_indexes: default 0 */
+	assert_int_equal(col->status, DBSYNC_STATUS_PENDING);
+	assert_int_equal(col->affected, affected);
+	assert_int_equal(find_op(f->plan, DBSYNC_OP_DROP_INDEX)->status, DBSYNC_STATUS_PENDING);
 	dbsync_plan_options o = f->plan->opts;
 	assert_int_equal(o.drop_columns, 1);
 	o.drop_columns = 0;
+	return o;
+}
+
+static void test_plan_options_version_1(void **state)
+{
+	CALLER(plan_options_v1) c;
+	memset(&c, GARBAGE, sizeof c);
+	c.o = (plan_options_v1){ 1, 1, 1, 1, 1, 1, NULL };
+	dbsync_plan_options o = plan_dropping_columns(*state, &c.o, 2);  /* count_data_loss: default 1 */
 	expect_plan_defaults(&o);
 }
 
 static void test_plan_options_version_2(void **state)
 {
-	fixture *f = *state;
 	CALLER(plan_options_v2) c;
 	memset(&c, GARBAGE, sizeof c);
 	c.o = (plan_options_v2){ 2, 1, 1, 1, 1, 1, NULL, 1, 0, NULL, 0, NULL, 0, 0 };
-	plan(f, &c.o);
-	const dbsync_op *col = find_op(f->plan, DBSYNC_OP_DROP_COLUMN);
-	assert_int_equal(col->status, DBSYNC_STATUS_PENDING);
-	assert_int_equal(col->affected, -1);                     /* count_data_loss = 0, version 2 */
-	assert_int_equal(find_op(f->plan, DBSYNC_OP_DROP_INDEX)->status, DBSYNC_STATUS_PENDING);
-	dbsync_plan_options o = f->plan->opts;
+	dbsync_plan_options o = plan_dropping_columns(*state, &c.o, -1);  /* count_data_loss = 0 */
 	assert_int_equal(o.count_data_loss, 0);
-	o.drop_columns = 0;
 	o.count_data_loss = 1;
 	expect_plan_defaults(&o);
 }
@@ -395,12 +399,7 @@ static void test_plan_options_version_3(void **state)
 	CALLER(plan_options_v3) c;
 	memset(&c, GARBAGE, sizeof c);
 	c.o = (plan_options_v3){ 3, 1, 1, 1, 1, 1, NULL, 1, 0, NULL, 0, NULL, 0, 1, 0 };
-	plan(f, &c.o);
-	assert_int_equal(find_op(f->plan, DBSYNC_OP_DROP_COLUMN)->affected, 2);
-	assert_int_equal(find_op(f->plan, DBSYNC_OP_DROP_INDEX)->status,
-		DBSYNC_STATUS_PENDING);                          /* keep_extra_indexes: default 0 */
-	dbsync_plan_options o = f->plan->opts;
-	o.drop_columns = 0;
+	dbsync_plan_options o = plan_dropping_columns(f, &c.o, 2);
 	expect_plan_defaults(&o);
 
 	/* the current layout with keep_extra_indexes = 1: the index is kept */
