@@ -92,7 +92,7 @@ typedef struct dbsync_op {
 
 /** What kind of object the desired schema could not declare (see docs/unmanaged.md). */
 typedef enum dbsync_unmanaged_kind {
-	DBSYNC_UNMANAGED_INDEX = 1,      /**< an index of a kind the desired schema's source cannot declare (FULLTEXT, SPATIAL, prefix, other methods) */
+	DBSYNC_UNMANAGED_INDEX = 1,      /**< an index of a kind a desired schema does not declare (FULLTEXT, SPATIAL, prefix, other methods) */
 	DBSYNC_UNMANAGED_COLLATION,      /**< a column collation the desired column does not name */
 	DBSYNC_UNMANAGED_VIRTUAL_TABLE,  /**< SQLite: a virtual table (FTS5, R*Tree, ...) */
 	DBSYNC_UNMANAGED_SHADOW_TABLE,   /**< SQLite: a table that stores a virtual table's data */
@@ -100,9 +100,9 @@ typedef enum dbsync_unmanaged_kind {
 } dbsync_unmanaged_kind;
 
 /**
- * An object in the live database that the desired schema could not declare, found while
- * planning: kept and listed, or (drop_unmanaged) removed by an operation of
- * the plan. Everything it points to belongs to the plan.
+ * An object in the live database that the desired schema could not declare,
+ * found while planning: kept and listed, or (drop_unmanaged) removed by an
+ * operation of the plan. Everything it points to belongs to the plan.
  */
 typedef struct dbsync_unmanaged {
 	dbsync_unmanaged_kind kind;
@@ -184,12 +184,13 @@ typedef struct dbsync_plan_options {
 	int count_data_loss;
 	/* Since version 3. */
 	/**
-	 * What the desired schema could not declare (see dbsync_unmanaged) is kept by default
-	 * (0): the plan leaves it alone and lists it. 1 removes it like any other
-	 * difference (an index the desired table lacks is dropped, a collation the
-	 * desired column does not name is reset), each such operation risk DATA_LOSS so it needs the
-	 * same approval as other destructive changes. Virtual tables and their
-	 * shadow tables are never dropped or replaced either way.
+	 * What the desired schema could not declare (see dbsync_unmanaged) is
+	 * kept by default (0): the plan leaves it alone and lists it. 1 removes it
+	 * like any other difference (an index the desired table lacks is dropped,
+	 * a collation the desired column does not name is reset), each such
+	 * operation risk DATA_LOSS so it needs the same approval as other
+	 * destructive changes. Virtual tables and their shadow tables are never
+	 * dropped or replaced either way.
 	 */
 	int drop_unmanaged;
 	/* Since version 4. */
