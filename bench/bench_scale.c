@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "dbsync/dbsync.h"
+#include "dbsync/testing.h" /* dbsync_conn_exec: set-up only */
 
 static double cpu_ms(void)
 {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "dbsync/dbsync.h"
+#include "dbsync/testing.h" /* dbsync_conn_exec: set-up only */
 #include "model.h"
 
 #define SQ DBSYNC_DIALECT_SQLITE
