@@ -8,7 +8,8 @@
 PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "owned", "sizes", "views", "rows", NULL };
-	dbsync_inventory_options opts = DBSYNC_INVENTORY_OPTIONS_INIT;
+	dbsync_inventory_options opts;
+	dbsync_inventory_options_init(&opts, DBSYNC_INVENTORY_OPTIONS_VERSION);
 	PyObject *owned_obj = Py_None, *rows_obj = Py_True;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OppO:inventory", kwlist, &owned_obj, &opts.sizes,
 			&opts.views, &rows_obj))
@@ -38,7 +39,8 @@ PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject 
 PyObject *Connection_table_json(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "table", "rows", NULL };
-	dbsync_table_options opts = DBSYNC_TABLE_OPTIONS_INIT;
+	dbsync_table_options opts;
+	dbsync_table_options_init(&opts, DBSYNC_TABLE_OPTIONS_VERSION);
 	PyObject *table_obj, *rows_obj = Py_True;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:table_json", kwlist, &table_obj, &rows_obj))
 		return NULL;
@@ -58,7 +60,8 @@ PyObject *Connection_table_json(ConnectionObject *self, PyObject *args, PyObject
 PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "tables", "known_models", "title", NULL };
-	dbsync_models_options opts = DBSYNC_MODELS_OPTIONS_INIT;
+	dbsync_models_options opts;
+	dbsync_models_options_init(&opts, DBSYNC_MODELS_OPTIONS_VERSION);
 	PyObject *tables_obj, *known_obj = Py_None, *title_obj = Py_None;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:models_source", kwlist, &tables_obj,
 			&known_obj, &title_obj))

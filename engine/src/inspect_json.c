@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "options.h"
 #include "dialect.h"
 #include "render.h"
 #include "inspect_internal.h"
@@ -184,7 +185,7 @@ static int inventory_views(json_t *arr, dbsync_ctx *ctx, const dbs_insp *in)
 int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_inventory_options *opts)
 {
-	dbsync_inventory_options defaults = DBSYNC_INVENTORY_OPTIONS_INIT;
+	dbsync_inventory_options current;
 	dbsync_schema *live = NULL;
 	dbs_insp in = { 0 };
 	json_t *root = NULL, *tables = NULL, *views = NULL;
@@ -193,16 +194,11 @@ int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	*out_json = NULL;
 	if (!conn)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_conn_inventory needs a connection");
-	if (!opts)
-		opts = &defaults;
-	if (opts->version < 1 || opts->version > DBSYNC_INVENTORY_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "inventory options version %u is not supported (expected 1 to %d)",
-			opts->version, DBSYNC_INVENTORY_OPTIONS_VERSION);
-	/* a version 1 caller's struct ends before `rows`: it always counted */
-	dbsync_inventory_options o = defaults;
-	memcpy(&o, opts, opts->version == 1 ? offsetof(dbsync_inventory_options, rows) : sizeof o);
-	o.rows = o.rows == DBSYNC_COUNT_ESTIMATE ? DBSYNC_COUNT_ESTIMATE : DBSYNC_COUNT_EXACT;
-	opts = &o;
+	if ((rc = dbs_inventory_options_read(&current, ctx, opts)))
+		return rc;
+	opts = &current;
+	/* a version 1 caller always counted (its struct has no `rows`: the default) */
+	current.rows = current.rows == DBSYNC_COUNT_ESTIMATE ? DBSYNC_COUNT_ESTIMATE : DBSYNC_COUNT_EXACT;
 	unsigned what = (opts->views ? DBS_INSP_VIEWS : 0) | (opts->sizes ? DBS_INSP_SIZES : 0) |
 		(opts->rows == DBSYNC_COUNT_ESTIMATE ? DBS_INSP_ROWS : 0);
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
@@ -380,7 +376,7 @@ int dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, 
 int dbsync_conn_table_json_opts(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, const char *table,
 	const dbsync_table_options *opts)
 {
-	dbsync_table_options defaults = DBSYNC_TABLE_OPTIONS_INIT;
+	dbsync_table_options current;
 	dbsync_schema *live = NULL;
 	dbs_insp in = { 0 };
 	json_t *root = NULL;
@@ -389,11 +385,9 @@ int dbsync_conn_table_json_opts(char **out_json, dbsync_ctx *ctx, dbsync_conn *c
 	*out_json = NULL;
 	if (!conn || !table)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_conn_table_json needs a connection and a table name");
-	if (!opts)
-		opts = &defaults;
-	if (opts->version != DBSYNC_TABLE_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "table options version %u is not supported (expected %d)",
-			opts->version, DBSYNC_TABLE_OPTIONS_VERSION);
+	if ((rc = dbs_table_options_read(&current, ctx, opts)))
+		return rc;
+	opts = &current;
 	int mode = opts->rows == DBSYNC_COUNT_ESTIMATE ? DBSYNC_COUNT_ESTIMATE : DBSYNC_COUNT_EXACT;
 	unsigned rows_flag = mode == DBSYNC_COUNT_ESTIMATE ? DBS_INSP_ROWS : 0;
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))

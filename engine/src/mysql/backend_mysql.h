@@ -96,4 +96,8 @@ struct dbs_insp;
 int dbs_insp_mysql(struct dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
 	unsigned what);
 
+/* The backend table (backend_mysql.c): the registry's entry, and the tests
+ * call its slots directly. */
+extern const dbs_backend dbs_backend_mysql;
+
 #endif
