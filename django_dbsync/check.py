@@ -124,7 +124,7 @@ def summary(rep, conn, desired, ops, unmanaged=()):
         rep.line(f"    {unmanaged_text(item)}")
     if rep.verbose:
         rep.line("  rows per model table:" if rep.exact_counts else
-                 "  rows per model table (the catalog's estimates; --exact-counts counts them):")
+                 "  rows per model table: the catalog's estimates (--exact-counts counts them)")
         estimates = {} if rep.exact_counts else _row_estimates(conn)
         for table in desired.tables:
             if table.lower() in live_lower and table in live:

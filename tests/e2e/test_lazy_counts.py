@@ -116,7 +116,7 @@ def test_check_and_dbcheck_read_no_table(db_filled):
     (drop,) = [line for line in check.out.splitlines() if "legacy_code" in line]
     assert drop.endswith("[data loss: up to ~%d rows (estimate of the table's rows)]" % TAGS), check.out
     assert verbose.code == 1, verbose.text
-    assert "rows per model table (the catalog's estimates; --exact-counts counts them):" in verbose.out
+    assert "rows per model table: the catalog's estimates (--exact-counts counts them)" in verbose.out
     assert "    catalog_tag: ~%d (estimate)" % TAGS in verbose.out.splitlines(), verbose.out
     assert details.code == 0, details.text
     (rows,) = [line for line in details.out.splitlines() if line.startswith("Rows: ")]
