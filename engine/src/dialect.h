@@ -14,10 +14,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "dbsync/common.h"
 
 struct dbs_backend;
+struct dbs_planner;
 
 typedef struct dbs_dialect_info {
 	dbsync_dialect dialect;
@@ -34,6 +36,25 @@ typedef struct dbs_dialect_info {
 	/* parser (lexer, statements): */
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
+	/* Plans every change of the diff into the planner's stages: missing
+	 * tables, changed ones, and what the dialect checks across tables
+	 * (<dialect>/plan_<dialect>.c). Called once per dbsync_plan_compute. */
+	int (*plan)(struct dbs_planner *p);
+	/* What the synced namespace is called in messages ("schema",
+	 * "database"), and how a user picks another one (appended to the
+	 * refusal of a desired schema naming another; "" when there is none). */
+	const char *namespace_word;
+	const char *namespace_hint;
+	/* The WHERE condition under which a row breaks a CHECK, written around
+	 * its expression: a CHECK passes on NULL (unknown), so only a false
+	 * outcome counts: "NOT (" expr ")", or "(" expr ") = 0" where FALSE is
+	 * the integer 0. */
+	const char *check_fails_open, *check_fails_close;
+	/* The SQL value that fills a NOT NULL column's NULLs from its own default
+	 * `expr` (plan_fill.h), in the arena; NULL when the dialect cannot write
+	 * that default as a value (the field's default is used then). *oom on
+	 * failure. */
+	const char *(*default_fill)(dbs_arena *a, const char *expr, bool *oom);
 	/* model generation: */
 } dbs_dialect_info;
 

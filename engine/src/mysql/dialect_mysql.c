@@ -1,5 +1,6 @@
 /* MySQL/MariaDB's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
+#include "plan_mysql.h"
 
 static const char *const aliases[] = { "mariadb", NULL };
 
@@ -13,5 +14,11 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	/* parser (lexer, statements): */
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
+	.plan = dbs_plan_mysql,
+	.namespace_word = "database",
+	.namespace_hint = "",
+	.check_fails_open = "(",
+	.check_fails_close = ") = 0",
+	.default_fill = dbs_my_default_fill,
 	/* model generation: */
 };

@@ -1,5 +1,6 @@
 /* PostgreSQL's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
+#include "plan_postgres.h"
 
 static const char *const aliases[] = { "postgres", NULL };
 
@@ -13,5 +14,11 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	/* parser (lexer, statements): */
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
+	.plan = dbs_plan_postgres,
+	.namespace_word = "schema",
+	.namespace_hint = " (or choose the schema with --schema)",
+	.check_fails_open = "NOT (",
+	.check_fails_close = ")",
+	.default_fill = dbs_pg_default_fill,
 	/* model generation: */
 };

@@ -13,12 +13,8 @@
 #include "dialect.h"
 #include "plan_depend.h"
 #include "plan_postgres.h"
+#include "plan_precount.h"
 #include "render.h"
-
-static const char *plural(int64_t n)
-{
-	return n == 1 ? "" : "s";
-}
 
 static const char *kind_word(dbs_con_kind k)
 {
@@ -61,10 +57,10 @@ static const char *con_label(dbs_planner *p, const dbs_constraint *k)
 static int add_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *table, const dbs_constraint *k)
 {
 	dbs_buf b = DBS_BUF_INIT;
-	dbs_pg_alter_table(&b, table);
+	dbs_put_alter_table(&b, PG, table);
 	dbs_buf_puts(&b, "ADD ");
 	dbs_pg_render_constraint(&b, k);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc;
 }
@@ -72,10 +68,10 @@ static int add_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *tabl
 static int drop_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *table, const char *name)
 {
 	dbs_buf b = DBS_BUF_INIT;
-	dbs_pg_alter_table(&b, table);
+	dbs_put_alter_table(&b, PG, table);
 	dbs_buf_puts(&b, "DROP CONSTRAINT ");
 	dbs_quote_ident(&b, PG, name);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc;
 }
@@ -95,7 +91,7 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 		int64_t nulls = 0;
 		for (size_t i = 0; i < k->cols.n; i++) {
 			int64_t n;
-			int rc = dbs_pg_count_nulls(p, pt->L->name, k->cols.items[i], &n);
+			int rc = dbs_count_nulls(p, pt->L->name, k->cols.items[i], &n);
 			if (rc)
 				return rc;
 			nulls += n;
@@ -106,11 +102,11 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 			return 0;
 		}
 		*what = " group of rows sharing a key";
-		return dbs_pg_count_duplicates(p, pt->L->name, &k->cols, true, NULL, out);
+		return dbs_count_duplicates(p, pt->L->name, &k->cols, true, NULL, out);
 	}
 	case DBS_CON_UNIQUE:
 		*what = " group of rows sharing a value";
-		return dbs_pg_count_duplicates(p, pt->L->name, &k->cols, false, NULL, out);
+		return dbs_count_duplicates(p, pt->L->name, &k->cols, false, NULL, out);
 	case DBS_CON_CHECK:
 		for (size_t i = 0; i < pt->added.n; i++) {
 			dbs_buf q = DBS_BUF_INIT;
@@ -121,10 +117,10 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 				return 0;
 		}
 		*what = " row that fail";
-		return dbs_pg_count_check_violations(p, pt->L->name, k->check_expr, out);
+		return dbs_count_check_fails(p, pt->L->name, k->check_expr, out);
 	case DBS_CON_FOREIGN:
 		*what = " row that reference";
-		return dbs_pg_count_orphans(p, pt->L->name, k, out);
+		return dbs_count_orphans(p, pt->L->name, k, out);
 	case DBS_CON_EXCLUDE:
 		/* pairs of rows in conflict take the operator classes to count;
 		 * the server checks them when the constraint is added, in the
@@ -140,16 +136,16 @@ static int refusal_reason(dbs_planner *p, dbs_op_build *op, const char *table, c
 	switch (k->kind) {
 	case DBS_CON_CHECK:
 		return dbs_op_reason(p, op, "\"%s\" has %" PRId64 " row%s that fail%s CHECK (%s): fix them first",
-			table, n, plural(n), n == 1 ? "s" : "", k->check_expr);
+			table, n, dbs_plural(n), n == 1 ? "s" : "", k->check_expr);
 	case DBS_CON_FOREIGN:
 		return dbs_op_reason(p, op, "\"%s\" has %" PRId64 " row%s that reference%s no row of \"%s\": fix or "
-			"clear them first", table, n, plural(n), n == 1 ? "s" : "", k->ref_table);
+			"clear them first", table, n, dbs_plural(n), n == 1 ? "s" : "", k->ref_table);
 	default:
 		/* what: " group of rows sharing a value"; the plural goes on its first word */
 		{
 			size_t word = strcspn(what + 1, " ") + 1;
 			return dbs_op_reason(p, op, "\"%s\" has %" PRId64 "%.*s%s%s for the new %s %s: remove the "
-				"duplicates first", table, n, (int)word, what, plural(n), what + word,
+				"duplicates first", table, n, (int)word, what, dbs_plural(n), what + word,
 				kind_word(k->kind), con_label(p, k));
 		}
 	}
@@ -165,7 +161,7 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 	bool locking = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE || k->kind == DBS_CON_EXCLUDE ||
 		pt != NULL;
 	dbs_constraint src = dbs_pg_source_constraint(p, table, k);
-	dbs_op_build *op = dbs_pg_op_on(p, fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
 		fk ? DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT,
 		locking ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table, k->name);
 	int rc;
@@ -178,7 +174,7 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 		/* with the constraint, so a skipped or refused one takes it along */
 		dbs_buf b = DBS_BUF_INIT;
 		dbs_pg_render_constraint_comment(&b, table, k->name, k->comment);
-		rc = dbs_pg_put_buf(p, op, &b);
+		rc = dbs_op_put(p, op, &b);
 		dbs_buf_free(&b);
 		if (rc)
 			return rc;
@@ -203,7 +199,7 @@ static int drop_constraint(dbs_planner *p, const char *table, const dbs_constrai
 	const char *reason)
 {
 	bool fk = k->kind == DBS_CON_FOREIGN;
-	dbs_op_build *op = dbs_pg_op_on(p, fk ? DBS_STAGE_DROP_FK : DBS_STAGE_DROP_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, fk ? DBS_STAGE_DROP_FK : DBS_STAGE_DROP_INDEX,
 		fk ? DBSYNC_OP_DROP_FOREIGN_KEY : DBSYNC_OP_DROP_CONSTRAINT, DBSYNC_RISK_SAFE, table, k->name);
 	int rc;
 	if (!op)
@@ -226,13 +222,13 @@ static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 	const char *from = con ? ch->live_con->name : ch->live_ix->name;
 	const char *to = con ? ch->want_con->name : ch->want_ix->name;
 	const char *table = pt->L->name;
-	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_RENAME_KEYS, con ? DBSYNC_OP_RENAME_CONSTRAINT : DBSYNC_OP_RENAME_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_RENAME_KEYS, con ? DBSYNC_OP_RENAME_CONSTRAINT : DBSYNC_OP_RENAME_INDEX,
 		DBSYNC_RISK_SAFE, table, to);
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	dbs_buf b = DBS_BUF_INIT;
 	if (con) {
-		dbs_pg_alter_table(&b, table);
+		dbs_put_alter_table(&b, PG, table);
 		dbs_buf_puts(&b, "RENAME CONSTRAINT ");
 	} else {
 		dbs_buf_puts(&b, "ALTER INDEX ");
@@ -240,7 +236,7 @@ static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 	dbs_quote_ident(&b, PG, from);
 	dbs_buf_puts(&b, con ? " TO " : " RENAME TO ");
 	dbs_quote_ident(&b, PG, to);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	const char *live_comment = con ? ch->live_con->comment : ch->live_ix->comment;
 	const char *want_comment = con ? ch->want_con->comment : ch->want_ix->comment;
 	if (!rc && !dbs_str_eq(live_comment, want_comment)) {
@@ -248,7 +244,7 @@ static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 			dbs_pg_render_constraint_comment(&b, table, to, want_comment);
 		else
 			dbs_pg_render_comment(&b, "INDEX", to, NULL, want_comment);
-		rc = dbs_pg_put_buf(p, op, &b);
+		rc = dbs_op_put(p, op, &b);
 	}
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "rename %s `%s` of `%s` to `%s`",
@@ -264,7 +260,7 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 	bool add = ch->kind == DBS_CH_ADD_INDEX;
 	const dbs_index *ix = add ? ch->want_ix : ch->live_ix;
 	const char *table = pt->L->name;
-	dbs_op_build *op = dbs_pg_op_on(p, add ? DBS_STAGE_ADD_INDEX : DBS_STAGE_DROP_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, add ? DBS_STAGE_ADD_INDEX : DBS_STAGE_DROP_INDEX,
 		add ? DBSYNC_OP_ADD_INDEX : DBSYNC_OP_DROP_INDEX, add ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table,
 		ix->name);
 	dbs_buf b = DBS_BUF_INIT;
@@ -273,13 +269,13 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 		return dbs_error_oom(p->ctx);
 	if (add) {
 		dbs_pg_render_create_index(&b, table, dbs_pg_source_index(p, pt->W->name, ix));
-		if (ix->comment && !(rc = dbs_pg_put_buf(p, op, &b)))
+		if (ix->comment && !(rc = dbs_op_put(p, op, &b)))
 			dbs_pg_render_comment(&b, "INDEX", ix->name, NULL, ix->comment);
 	} else {
 		dbs_buf_puts(&b, "DROP INDEX ");
 		dbs_quote_ident(&b, PG, ix->name);
 	}
-	rc = rc ? rc : dbs_pg_put_buf(p, op, &b);
+	rc = rc ? rc : dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "%s index `%s` %s `%s`%s%s", add ? "create" : "drop", ix->name,
 		add ? "on" : "from", table, ch->redefined ? " (definition changed)" : "",
@@ -298,13 +294,13 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 			return dbs_error_oom(p->ctx);
 	}
 	int64_t n;
-	if ((rc = dbs_pg_count_duplicates(p, table, &cols, false, ix->where_expr, &n)))
+	if ((rc = dbs_count_duplicates(p, table, &cols, false, ix->where_expr, &n)))
 		return rc;
 	if (n > 0) {
 		op->op.status = DBSYNC_STATUS_REFUSED;
 		op->op.n_sql = 0;
 		return dbs_op_reason(p, op, "\"%s\" has %" PRId64 " group%s of rows sharing a value for the new "
-			"unique index `%s`: remove the duplicates first", table, n, plural(n), ix->name);
+			"unique index `%s`: remove the duplicates first", table, n, dbs_plural(n), ix->name);
 	}
 	return 0;
 }
@@ -427,39 +423,6 @@ static bool key_col_retyped(const dbs_diff *d, const char *table, const char *co
 	return false;
 }
 
-/* Whether desired table `table` has a key a foreign key over `cols` can
- * reference: a primary key, a unique constraint or a plain unique index on
- * exactly those columns (the referenced primary key when `cols` is empty). */
-static bool key_survives(const dbsync_schema *want, const char *table, const dbs_str_vec *cols)
-{
-	const dbs_table *t = dbs_schema_find_table((dbsync_schema *)want, table);
-	if (!t)
-		return false;
-	for (size_t i = 0; i < t->constraints.n; i++) {
-		const dbs_constraint *k = t->constraints.items[i];
-		if (k->kind == DBS_CON_PRIMARY && !cols->n)
-			return true;
-		if ((k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) && k->cols.n == cols->n) {
-			size_t hit = 0;
-			for (size_t c = 0; c < cols->n; c++)
-				hit += dbs_pg_has_name(&k->cols, cols->items[c]);
-			if (hit == cols->n)
-				return true;
-		}
-	}
-	for (size_t i = 0; i < t->indexes.n; i++) {
-		const dbs_index *ix = t->indexes.items[i];
-		if (!ix->unique || ix->where_expr || ix->parts.n != cols->n || !cols->n)
-			continue;
-		size_t hit = 0;
-		for (size_t c = 0; c < cols->n; c++)
-			hit += index_has_column(ix, cols->items[c]);
-		if (hit == cols->n)
-			return true;
-	}
-	return false;
-}
-
 static bool diff_drops(const dbs_diff *d, const char *table, const dbs_constraint *k)
 {
 	const dbs_table_diff *td = dbs_diff_find(d, table);
@@ -501,10 +464,8 @@ static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_co
 				const char *at = strstr(op->sql.items[q], needle);
 				hit = at && (at[len] == ' ' || at[len] == '\0');
 			}
-			if (hit && op->op.status != DBSYNC_STATUS_REFUSED) {
-				op->op.status = DBSYNC_STATUS_REFUSED;
-				op->op.reason = reason;
-			}
+			if (hit)
+				dbs_op_refuse(op, reason);
 		}
 	dbs_buf_free(&refs);
 	return 0;
@@ -539,7 +500,7 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
 			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !fk_moves(p, t, k, true) ||
-			    key_survives(p->want, k->ref_table, &k->ref_cols))
+			    dbs_table_has_fk_key(PG, dbs_schema_find_table((dbsync_schema *)p->want, k->ref_table), &k->ref_cols))
 				continue;
 			int rc = refuse_under_kept_fk(p, t, k);
 			if (rc || (rc = DBS_VEC_PUSH(&p->plan->arena, &blocked, k->ref_table) ? dbs_error_oom(p->ctx) : 0))

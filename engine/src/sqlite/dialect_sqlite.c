@@ -1,5 +1,6 @@
 /* SQLite's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
+#include "plan_sqlite.h"
 
 static const char *const aliases[] = { "sqlite3", NULL };
 
@@ -13,5 +14,11 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	/* parser (lexer, statements): */
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
+	.plan = dbs_plan_sqlite,
+	.namespace_word = "schema",
+	.namespace_hint = "",
+	.check_fails_open = "NOT (",
+	.check_fails_close = ")",
+	.default_fill = dbs_sqlite_default_fill,
 	/* model generation: */
 };
