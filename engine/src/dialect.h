@@ -55,6 +55,16 @@ typedef struct dbs_dialect_info {
 	 * that default as a value (the field's default is used then). *oom on
 	 * failure. */
 	const char *(*default_fill)(dbs_arena *a, const char *expr, bool *oom);
+	/* What a constraint added by name writes (render_constraint.c): a
+	 * primary key's CONSTRAINT name (MySQL's is always PRIMARY), DEFERRABLE,
+	 * UNIQUE NULLS NOT DISTINCT, CHECK ... NO INHERIT, MATCH FULL, and a
+	 * key's own COMMENT (elsewhere a comment is a statement of its own). */
+	bool primary_key_named;
+	bool constraint_deferrable;
+	bool unique_nulls_not_distinct;
+	bool check_no_inherit;
+	bool foreign_key_match_full;
+	bool key_comment_inline;
 	/* model generation: */
 } dbs_dialect_info;
 

@@ -20,5 +20,11 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.check_fails_open = "(",
 	.check_fails_close = ") = 0",
 	.default_fill = dbs_my_default_fill,
+	.primary_key_named = false,
+	.constraint_deferrable = false,
+	.unique_nulls_not_distinct = false,
+	.check_no_inherit = false,
+	.foreign_key_match_full = false,
+	.key_comment_inline = true,
 	/* model generation: */
 };

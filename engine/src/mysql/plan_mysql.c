@@ -26,6 +26,7 @@
 #include "plan_isolate.h"
 #include "plan_precount.h"
 #include "render.h"
+#include "render_constraint.h"
 
 /* A column definition without inline constraints (those are separate ops). */
 void dbs_my_column_def(dbs_buf *b, const dbs_column *c)
@@ -183,7 +184,7 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 	const dbs_constraint *key = dbs_my_key_of_new_autoinc(p, L, W, c);
 	if (key) {
 		dbs_buf_puts(&b, ", ADD ");
-		dbs_my_render_constraint(&b, key);
+		dbs_render_constraint(&b, MY, key);
 		if (!(summary = dbs_arena_printf(a, "%s with its %s", summary, key->kind == DBS_CON_PRIMARY ?
 			"primary key" : "unique key"))) {
 			rc = dbs_error_oom(p->ctx);

@@ -37,8 +37,6 @@ bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, cons
  * otherwise), and the key gets no operation of its own. Else NULL. */
 const dbs_constraint *dbs_my_key_of_new_autoinc(const dbs_planner *p, const dbs_table *L, const dbs_table *W,
 	const dbs_column *wc);
-/* A table constraint as ALTER TABLE ... ADD takes it. */
-void dbs_my_render_constraint(dbs_buf *b, const dbs_constraint *k);
 /* The live AUTO_INCREMENT column `column` of L when this plan drops L's
  * primary key and the desired column is not AUTO_INCREMENT (or is gone): the
  * key's DROP takes AUTO_INCREMENT off in the same statement. Else NULL. */

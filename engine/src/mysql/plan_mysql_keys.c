@@ -13,59 +13,7 @@
 #include "plan_mysql.h"
 #include "plan_precount.h"
 #include "render.h"
-
-static void put_names(dbs_buf *b, const dbs_str_vec *v)
-{
-	dbs_buf_putc(b, '(');
-	for (size_t i = 0; i < v->n; i++) {
-		if (i)
-			dbs_buf_puts(b, ", ");
-		dbs_quote_ident(b, MY, v->items[i]);
-	}
-	dbs_buf_putc(b, ')');
-}
-
-void dbs_my_render_constraint(dbs_buf *b, const dbs_constraint *k)
-{
-	if (k->name && k->kind != DBS_CON_PRIMARY) {
-		dbs_buf_puts(b, "CONSTRAINT ");
-		dbs_quote_ident(b, MY, k->name);
-		dbs_buf_putc(b, ' ');
-	}
-	switch (k->kind) {
-	case DBS_CON_PRIMARY:
-		dbs_buf_puts(b, "PRIMARY KEY ");
-		put_names(b, &k->cols);
-		break;
-	case DBS_CON_UNIQUE:
-		dbs_buf_puts(b, "UNIQUE ");
-		put_names(b, &k->cols);
-		break;
-	case DBS_CON_CHECK:
-		dbs_buf_printf(b, "CHECK (%s)", k->check_expr ? k->check_expr : "");
-		break;
-	case DBS_CON_FOREIGN:
-		dbs_buf_puts(b, "FOREIGN KEY ");
-		put_names(b, &k->cols);
-		dbs_buf_puts(b, " REFERENCES ");
-		dbs_quote_ident(b, MY, k->ref_table);
-		if (k->ref_cols.n) {
-			dbs_buf_putc(b, ' ');
-			put_names(b, &k->ref_cols);
-		}
-		if (k->on_delete)
-			dbs_buf_printf(b, " ON DELETE %s", k->on_delete);
-		if (k->on_update)
-			dbs_buf_printf(b, " ON UPDATE %s", k->on_update);
-		break;
-	case DBS_CON_EXCLUDE: /* PostgreSQL only */
-		break;
-	}
-	if (k->comment && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
-		dbs_buf_puts(b, " COMMENT ");
-		dbs_quote_literal(b, MY, k->comment);
-	}
-}
+#include "render_constraint.h"
 
 /* What the counted rows are, for a refusal. */
 static const char *bad_rows(dbs_con_kind kind, int64_t n)
@@ -143,7 +91,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 		dbs_buf_printf(&b, " CHECK (%s)", k->check_expr);
 	} else {
 		dbs_buf_puts(&b, "ADD ");
-		dbs_my_render_constraint(&b, k);
+		dbs_render_constraint(&b, MY, k);
 	}
 	const dbs_column *lead = L && k->cols.n && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) ?
 		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
@@ -293,7 +241,7 @@ int dbs_my_recomment_key(dbs_planner *p, const dbs_table *L, const dbs_constrain
 		dbs_quote_ident(&b, MY, lk->name);
 	}
 	dbs_buf_puts(&b, ", ADD ");
-	dbs_my_render_constraint(&b, wk);
+	dbs_render_constraint(&b, MY, wk);
 	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "%s comment of %s `%s` of `%s` (re-creates the key)",

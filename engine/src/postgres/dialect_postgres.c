@@ -20,5 +20,11 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.check_fails_open = "NOT (",
 	.check_fails_close = ")",
 	.default_fill = dbs_pg_default_fill,
+	.primary_key_named = true,
+	.constraint_deferrable = true,
+	.unique_nulls_not_distinct = true,
+	.check_no_inherit = true,
+	.foreign_key_match_full = true,
+	.key_comment_inline = false,
 	/* model generation: */
 };

@@ -15,6 +15,7 @@
 #include "plan_postgres.h"
 #include "plan_precount.h"
 #include "render.h"
+#include "render_constraint.h"
 
 static const char *kind_word(dbs_con_kind k)
 {
@@ -59,7 +60,7 @@ static int add_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *tabl
 	dbs_buf b = DBS_BUF_INIT;
 	dbs_put_alter_table(&b, PG, table);
 	dbs_buf_puts(&b, "ADD ");
-	dbs_pg_render_constraint(&b, k);
+	dbs_render_constraint(&b, PG, k);
 	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc;

@@ -20,5 +20,11 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.check_fails_open = "NOT (",
 	.check_fails_close = ")",
 	.default_fill = dbs_sqlite_default_fill,
+	.primary_key_named = true,
+	.constraint_deferrable = true,
+	.unique_nulls_not_distinct = false,
+	.check_no_inherit = false,
+	.foreign_key_match_full = false,
+	.key_comment_inline = false,
 	/* model generation: */
 };
