@@ -15,7 +15,6 @@
  * it: types, defaults and checks are already the server's spelling.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "ctx.h"

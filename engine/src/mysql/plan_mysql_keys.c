@@ -4,12 +4,10 @@
  * break it.
  */
 #include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_fk_moves.h"
 #include "plan_mysql.h"
 #include "plan_precount.h"
 #include "render.h"
@@ -318,50 +316,28 @@ int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix)
 
 /* ---- foreign keys over a column whose type changes ---- */
 
-static bool type_changes(const dbs_planner *p, const char *table, const char *column)
+/* The walk's choice (plan_fk_moves.h): named keys of this schema's tables. */
+static bool considered(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept,
+	const void *arg)
 {
-	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
-	for (size_t i = 0; td && i < td->changes.n; i++) {
-		const dbs_change *ch = &td->changes.items[i];
-		if (ch->kind == DBS_CH_ALTER_COLUMN && (ch->col_diff & DBS_COL_TYPE) &&
-		    dbs_name_eq(MY, ch->live_col->name, column))
-			return true;
-	}
-	return false;
+	return k->name && !kept;
 }
 
-static bool fk_dropped_by_diff(const dbs_planner *p, const char *table, const dbs_constraint *k)
+static bool retyped(const dbs_planner *p, const char *table, const char *column)
 {
-	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
-	for (size_t i = 0; td && i < td->changes.n; i++)
-		if (td->changes.items[i].kind == DBS_CH_DROP_CONSTRAINT && td->changes.items[i].live_con == k)
-			return true;
-	return false;
+	return dbs_diff_retypes_column(MY, &p->diff, table, column);
+}
+
+static int rebuild(dbs_planner *p, const dbs_table *L, const dbs_constraint *k)
+{
+	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+	int rc = dbs_my_drop_constraint(p, L, k);
+	return rc ? rc : con_op(p, W, L, k, false, 0);
 }
 
 /* MySQL refuses to change the type of a column a foreign key uses, on either
  * side: such keys are dropped first and added back after the change. */
 int dbs_my_rebuild_dependent_fks(dbs_planner *p)
 {
-	int rc = 0;
-	for (size_t i = 0; i < p->live->tables.n && !rc; i++) {
-		const dbs_table *L = p->live->tables.items[i];
-		for (size_t j = 0; j < L->constraints.n && !rc; j++) {
-			const dbs_constraint *k = L->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || !k->name || fk_dropped_by_diff(p, L->name, k))
-				continue;
-			bool hit = false;
-			for (size_t c = 0; c < k->cols.n; c++)
-				hit |= type_changes(p, L->name, k->cols.items[c]);
-			for (size_t c = 0; c < k->ref_cols.n; c++)
-				hit |= type_changes(p, k->ref_table, k->ref_cols.items[c]);
-			const dbs_table *W = hit ? dbs_schema_find_table((dbsync_schema *)p->want, L->name) : NULL;
-			if (!W)
-				continue;
-			if ((rc = dbs_my_drop_constraint(p, L, k)))
-				break;
-			rc = con_op(p, W, L, k, false, 0);
-		}
-	}
-	return rc;
+	return dbs_plan_rebuild_moved_fks(p, considered, NULL, retyped, rebuild);
 }

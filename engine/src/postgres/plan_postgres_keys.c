@@ -12,6 +12,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_depend.h"
+#include "plan_fk_moves.h"
 #include "plan_postgres.h"
 #include "plan_precount.h"
 #include "render.h"
@@ -405,14 +406,13 @@ static bool index_has_column(const dbs_index *ix, const char *col)
 /* Whether column `col` of `table` changes type, is dropped, or loses a key
  * (unique or primary constraint, unique index) over it: a foreign key that
  * references it (or is on it) would be in the way (2BP01). */
-static bool key_col_retyped(const dbs_diff *d, const char *table, const char *col)
+static bool key_col_moves(const dbs_planner *p, const char *table, const char *col)
 {
-	const dbs_table_diff *td = dbs_diff_find(d, table);
+	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
+	if (td && td->live && dbs_diff_retypes_column(PG, &p->diff, table, col))
+		return true;
 	for (size_t i = 0; td && td->live && i < td->changes.n; i++) {
 		const dbs_change *ch = &td->changes.items[i];
-		if (ch->kind == DBS_CH_ALTER_COLUMN && (ch->col_diff & DBS_COL_TYPE) &&
-		    strcmp(ch->live_col->name, col) == 0)
-			return true;
 		if (ch->kind == DBS_CH_DROP_COLUMN && strcmp(ch->live_col->name, col) == 0)
 			return true;
 		if (ch->kind == DBS_CH_DROP_CONSTRAINT && ch->live_con->kind != DBS_CON_FOREIGN &&
@@ -421,15 +421,6 @@ static bool key_col_retyped(const dbs_diff *d, const char *table, const char *co
 		if (ch->kind == DBS_CH_DROP_INDEX && ch->live_ix->unique && index_has_column(ch->live_ix, col))
 			return true;
 	}
-	return false;
-}
-
-static bool diff_drops(const dbs_diff *d, const char *table, const dbs_constraint *k)
-{
-	const dbs_table_diff *td = dbs_diff_find(d, table);
-	for (size_t i = 0; td && i < td->changes.n; i++)
-		if (td->changes.items[i].kind == DBS_CH_DROP_CONSTRAINT && td->changes.items[i].live_con == k)
-			return true;
 	return false;
 }
 
@@ -472,19 +463,19 @@ static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_co
 	return 0;
 }
 
-/* A foreign key whose own or referenced columns change type, or whose
- * referenced key is replaced, is dropped before and added back after, as
- * Django's alter_field does. */
-/* Whether the key columns of foreign key k (of table t) or the ones it
- * references change under it. */
-static bool fk_moves(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept)
+/* The walk's choice (plan_fk_moves.h): keys to this schema's tables whose
+ * referenced table is not blocked by a table left alone. */
+static bool considered(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept,
+	const void *blocked)
 {
-	bool moves = false;
-	for (size_t c = 0; c < k->cols.n && !moves && !kept; c++)
-		moves = key_col_retyped(&p->diff, t->name, k->cols.items[c]);
-	for (size_t c = 0; c < k->ref_cols.n && !moves; c++)
-		moves = key_col_retyped(&p->diff, k->ref_table, k->ref_cols.items[c]);
-	return moves;
+	return !k->ref_schema && !dbs_pg_has_name(blocked, k->ref_table);
+}
+
+/* A table left alone gets its own key back: the key it needs is there again. */
+static int rebuild(dbs_planner *p, const dbs_table *t, const dbs_constraint *k)
+{
+	int rc = drop_constraint(p, t->name, k, false, " (its key changes; added back after)");
+	return rc ? rc : dbs_pg_add_constraint(p, NULL, t->name, k, false, NULL);
 }
 
 int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
@@ -500,27 +491,15 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !fk_moves(p, t, k, true) ||
-			    dbs_table_has_fk_key(PG, dbs_schema_find_table((dbsync_schema *)p->want, k->ref_table), &k->ref_cols))
+			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !dbs_fk_moves(p, t, k, true, key_col_moves))
+				continue;
+			const dbs_table *ref = dbs_schema_find_table((dbsync_schema *)p->want, k->ref_table);
+			if (dbs_table_has_fk_key(PG, ref, &k->ref_cols))
 				continue;
 			int rc = refuse_under_kept_fk(p, t, k);
 			if (rc || (rc = DBS_VEC_PUSH(&p->plan->arena, &blocked, k->ref_table) ? dbs_error_oom(p->ctx) : 0))
 				return rc;
 		}
 	}
-	for (size_t i = 0; i < p->live->tables.n; i++) {
-		const dbs_table *t = p->live->tables.items[i];
-		bool kept = !dbs_schema_find_table((dbsync_schema *)p->want, t->name);
-		for (size_t j = 0; j < t->constraints.n; j++) {
-			const dbs_constraint *k = t->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || diff_drops(&p->diff, t->name, k) ||
-			    dbs_pg_has_name(&blocked, k->ref_table) || !fk_moves(p, t, k, kept))
-				continue;
-			/* a table left alone gets its key back: the key it needs is there again */
-			int rc = drop_constraint(p, t->name, k, false, " (its key changes; added back after)");
-			if (rc || (rc = dbs_pg_add_constraint(p, NULL, t->name, k, false, NULL)))
-				return rc;
-		}
-	}
-	return 0;
+	return dbs_plan_rebuild_moved_fks(p, considered, &blocked, key_col_moves, rebuild);
 }
