@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
+
 
 typedef struct type_name {
 	const char *name;
@@ -58,6 +60,7 @@ static bool strip_word(char *base, size_t *n, const char *word)
 void dbs_type_parse(const char *text, dbs_type *out)
 {
 	memset(out, 0, sizeof *out);
+	out->text = text;
 	if (!text)
 		return;
 	size_t n = strcspn(text, "([");
@@ -100,6 +103,12 @@ void dbs_type_parse(const char *text, dbs_type *out)
 		}
 		return;
 	}
+}
+
+void dbs_type_of_column(const dbs_column *c, dbs_type *out)
+{
+	dbs_type_parse(c->type, out);
+	out->collation = c->collation;
 }
 
 static const char *const lo_sql[] = { "-128", "-32768", "-8388608", "-2147483648", "-9223372036854775808" };

@@ -23,6 +23,7 @@ typedef enum dbs_type_class {
 } dbs_type_class;
 
 typedef struct dbs_type {
+	const char *text;    /* the type as spelled (borrowed), for messages and casts */
 	dbs_type_class cls;
 	char base[40];       /* lower-case base name without modifiers: "character varying", "int" */
 	long length;         /* STRING: at most this many characters; 0 unbounded */
@@ -32,10 +33,15 @@ typedef struct dbs_type {
 	bool is_unsigned;
 	int array_dims;      /* "integer[]": 1 */
 	bool has_modifier;   /* "(...)" was given */
+	const char *collation; /* dbs_type_of_column: the column's own, NULL for its table's default */
 } dbs_type;
+
+struct dbs_column;
 
 /* Parse `text` (NULL gives DBS_TYPE_OTHER with an empty base). */
 void dbs_type_parse(const char *text, dbs_type *out);
+/* The type of column `c`, with its collation. */
+void dbs_type_of_column(const struct dbs_column *c, dbs_type *out);
 
 /* The range of an integer type (signed or not). */
 void dbs_type_int_range(const dbs_type *t, int64_t *lo, uint64_t *hi);

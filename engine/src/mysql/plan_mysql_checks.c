@@ -37,12 +37,13 @@ int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *col
 	return dbs_count_query(p, &b, out);
 }
 
-int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
+int dbs_my_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
 	int64_t *out, const char **what)
 {
+	const char *column = from->name;
 	dbs_type f, t;
-	dbs_type_parse(from, &f);
-	dbs_type_parse(to, &t);
+	dbs_type_of_column(from, &f);
+	dbs_type_of_column(to, &t);
 	dbs_buf b = DBS_BUF_INIT, q = DBS_BUF_INIT;
 	dbs_arena *a = &p->plan->arena;
 	*out = -1;
@@ -62,7 +63,7 @@ int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, co
 			break;
 		counts = true;
 		dbs_buf_printf(&b, "(%s < %s OR %s > %s)", c, dbs_type_int_lo_sql(&t), c, dbs_type_int_hi_sql(&t));
-		*what = dbs_arena_printf(a, "out of the range of %s", to);
+		*what = dbs_arena_printf(a, "out of the range of %s", t.text);
 		break;
 	case DBS_NARROW_DIGITS:
 		if (f.cls != DBS_TYPE_DECIMAL)
@@ -71,7 +72,7 @@ int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, co
 		/* digits before the point that no longer fit, or decimals rounded away */
 		dbs_buf_printf(&b, "(ABS(%s) >= POW(10, %ld) OR ROUND(%s, %ld) <> %s)", c, t.precision - t.scale, c,
 			t.scale, c);
-		*what = dbs_arena_printf(a, "that %s cannot hold exactly", to);
+		*what = dbs_arena_printf(a, "that %s cannot hold exactly", t.text);
 		break;
 	case DBS_NARROW_NONE:
 	case DBS_NARROW_UNKNOWN:

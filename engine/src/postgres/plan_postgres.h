@@ -26,11 +26,11 @@ int dbs_pg_plan_columns(pg_table *pt);
 /* plan_postgres_checks.c: counting the rows a change would fail on, beyond
  * the shared counts (plan_precount.h). Rows of the table, counted once. */
 int dbs_pg_count_rows(pg_table *pt, int64_t *out);
-/* Values of `column` that a change from type `from` to type `to` would not
+/* Values of column `from` that a change to the type of `to` would not
  * keep: *out = -1 when the change cannot lose a value (no query ran), else
  * the count, and *what says what the counted values are ("longer than 50
  * characters"). */
-int dbs_pg_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
+int dbs_pg_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
 	int64_t *out, const char **what);
 
 /* plan_postgres_keys.c. The constraint, index and foreign key changes of

@@ -60,12 +60,13 @@ static void cast_attempt(dbs_buf *q, const char *table, const char *column, cons
 	dbs_buf_free(&body);
 }
 
-int dbs_pg_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
+int dbs_pg_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
 	int64_t *out, const char **what)
 {
+	const char *column = from->name;
 	dbs_type f, t;
-	dbs_type_parse(from, &f);
-	dbs_type_parse(to, &t);
+	dbs_type_of_column(from, &f);
+	dbs_type_of_column(to, &t);
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_arena *a = &p->plan->arena;
 	*out = -1;
@@ -94,7 +95,7 @@ int dbs_pg_count_lossy(dbs_planner *p, const char *table, const char *column, co
 		}
 		dbs_buf_puts(&q, ")");
 		*what = dbs_arena_printf(a, f.cls == DBS_TYPE_INTEGER ? "out of the range of %s" : "out of the range of "
-			"%s or with a fraction", to);
+			"%s or with a fraction", t.text);
 		break;
 	case DBS_NARROW_DIGITS: {
 		long int_room = t.precision - t.scale;
@@ -106,12 +107,12 @@ int dbs_pg_count_lossy(dbs_planner *p, const char *table, const char *column, co
 		dbs_buf_printf(&q, "::numeric, %ld) <> ", t.scale);
 		dbs_quote_ident(&q, PG, column);
 		dbs_buf_puts(&q, ")");
-		*what = dbs_arena_printf(a, "which %s cannot hold unchanged (too many digits, or rounded)", to);
+		*what = dbs_arena_printf(a, "which %s cannot hold unchanged (too many digits, or rounded)", t.text);
 		break;
 	}
 	case DBS_NARROW_UNKNOWN:
-		cast_attempt(&q, table, column, to);
-		*what = dbs_arena_printf(a, "which cannot be converted to %s", to);
+		cast_attempt(&q, table, column, t.text);
+		*what = dbs_arena_printf(a, "which cannot be converted to %s", t.text);
 		break;
 	}
 	if (!*what) {

@@ -5,8 +5,6 @@
  * "new__t", copy the rows, drop "t", rename, re-create the indexes). One
  * rebuild per table carries every change of that table.
  */
-#include <inttypes.h>
-#include <string.h>
 
 #include "ctx.h"
 #include "dialect.h"
