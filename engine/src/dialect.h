@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "type.h"
 #include "dbsync/common.h"
 
 struct dbs_backend;
@@ -55,6 +56,12 @@ typedef struct dbs_dialect_info {
 	 * that default as a value (the field's default is used then). *oom on
 	 * failure. */
 	const char *(*default_fill)(dbs_arena *a, const char *expr, bool *oom);
+	/* The query counting the values of `column` of `table` that a type
+	 * change from `f` to `t` would lose (`n`, type.h), into `q`, with *what
+	 * (in `a`) saying what the counted values are; false when the dialect
+	 * counts nothing for that change. NULL: no type change is counted. */
+	bool (*lossy_count_sql)(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+		const dbs_type *f, const dbs_type *t, const char **what);
 	/* What a constraint added by name writes (render_constraint.c): a
 	 * primary key's CONSTRAINT name (MySQL's is always PRIMARY), DEFERRABLE,
 	 * UNIQUE NULLS NOT DISTINCT, CHECK ... NO INHERIT, MATCH FULL, and a

@@ -110,3 +110,25 @@ int dbs_count_orphans(dbs_planner *p, const char *table, const dbs_constraint *f
 	}
 	return dbs_count_query(p, &q, out);
 }
+
+int dbs_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to, int64_t *out,
+	const char **what)
+{
+	const dbs_dialect_info *info = dbs_dialect_info_for(p->plan->dialect);
+	dbs_type f, t;
+	dbs_type_of_column(from, &f);
+	dbs_type_of_column(to, &t);
+	dbs_narrowing n = dbs_type_narrowing(&f, &t);
+	*out = -1;
+	*what = NULL;
+	if (n == DBS_NARROW_NONE || !info->lossy_count_sql)
+		return 0;
+	dbs_buf q = DBS_BUF_INIT;
+	if (!info->lossy_count_sql(&q, &p->plan->arena, table, from->name, n, &f, &t, what)) {
+		dbs_buf_free(&q);
+		return 0;
+	}
+	if (!*what)
+		q.oom = true;
+	return dbs_count_query(p, &q, out);
+}

@@ -31,4 +31,12 @@ int dbs_count_check_fails(dbs_planner *p, const char *table, const char *expr, i
  * key when that table is not there yet). */
 int dbs_count_orphans(dbs_planner *p, const char *table, const dbs_constraint *fk, int64_t *out);
 
+/* Values of column `from` of `table` that a change to the type of `to`
+ * would not keep (dialect.h lossy_count_sql): *out = -1 when nothing is
+ * counted (the change cannot lose a value, or the dialect counts no such
+ * change), else the count, and *what says what the counted values are
+ * ("longer than 50 characters"). */
+int dbs_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to, int64_t *out,
+	const char **what);
+
 #endif

@@ -57,6 +57,33 @@ void dbs_put_alter_table(dbs_buf *b, dbsync_dialect d, const char *table)
 	dbs_buf_putc(b, ' ');
 }
 
+const char *dbs_fk_in_the_way(dbs_planner *p, const dbs_table *owner, const dbs_constraint *fk,
+	const char *ref_table, bool left_alone)
+{
+	const char *alone = left_alone ? ", which the desired schema does not have (so it is left alone)," : "";
+	if (fk->name)
+		return dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`%s depends on a key of `%s` that "
+			"this change removes", fk->name, owner->name, alone, ref_table);
+	dbs_buf cols = DBS_BUF_INIT;
+	for (size_t i = 0; i < fk->cols.n; i++)
+		dbs_buf_printf(&cols, "%s`%s`", i ? ", " : "", fk->cols.items[i]);
+	const char *reason = dbs_buf_ok(&cols) ? dbs_arena_printf(&p->plan->arena, "foreign key (%s) of table `%s`%s "
+		"depends on a key of `%s` that this change removes", dbs_buf_cstr(&cols), owner->name, alone, ref_table)
+		: NULL;
+	dbs_buf_free(&cols);
+	return reason;
+}
+
+const char *dbs_references_needle(dbs_planner *p, const char *table)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_puts(&b, " REFERENCES ");
+	dbs_quote_ident(&b, p->plan->dialect, table);
+	const char *s = dbs_buf_ok(&b) ? dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&b)) : NULL;
+	dbs_buf_free(&b);
+	return s;
+}
+
 static bool has_name(dbsync_dialect d, const dbs_str_vec *v, const char *name)
 {
 	for (size_t i = 0; i < v->n; i++)

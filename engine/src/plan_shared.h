@@ -33,6 +33,16 @@ int dbs_op_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b);
 /* Clear `b` and write "ALTER TABLE <table> " into it. */
 void dbs_put_alter_table(dbs_buf *b, dbsync_dialect d, const char *table);
 
+/* Why a change is refused when foreign key `fk` of `owner` (`left_alone`:
+ * a table the desired schema does not have) needs a key of `ref_table` that
+ * the change removes; an unnamed key is named by its columns. In the plan's
+ * arena, NULL on OOM. */
+const char *dbs_fk_in_the_way(dbs_planner *p, const dbs_table *owner, const dbs_constraint *fk,
+	const char *ref_table, bool left_alone);
+/* " REFERENCES <table>" quoted, as an added foreign key's statement names
+ * the table it references; in the plan's arena, NULL on OOM. */
+const char *dbs_references_needle(dbs_planner *p, const char *table);
+
 /* Whether table `t` has a key that a foreign key over `cols` can reference
  * (its primary key when `cols` is empty): a primary key or unique
  * constraint on those columns, or a unique index on exactly those columns

@@ -20,6 +20,7 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.check_fails_open = "(",
 	.check_fails_close = ") = 0",
 	.default_fill = dbs_my_default_fill,
+	.lossy_count_sql = dbs_my_lossy_count_sql,
 	.primary_key_named = false,
 	.constraint_deferrable = false,
 	.unique_nulls_not_distinct = false,

@@ -251,7 +251,7 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 	if ((diff & DBS_COL_TYPE) && lc->type && wc->type) {
 		int64_t lost = -1;
 		const char *what = NULL;
-		if ((rc = dbs_my_count_lossy(p, L->name, lc, wc, &lost, &what)))
+		if ((rc = dbs_count_lossy(p, L->name, lc, wc, &lost, &what)))
 			return rc;
 		if (lost > 0) {
 			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " value%s %s: "

@@ -41,12 +41,9 @@ const dbs_constraint *dbs_my_key_of_new_autoinc(const dbs_planner *p, const dbs_
  * primary key and the desired column is not AUTO_INCREMENT (or is gone): the
  * key's DROP takes AUTO_INCREMENT off in the same statement. Else NULL. */
 const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs_table *L, const char *column);
-/* plan_mysql_checks.c. Values of column `from` that a change to the type
- * of `to` would not keep: *out = -1 when the change cannot lose a value (no query ran), else the
- * count, with *what saying what the values are. */
-int dbs_my_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
-	int64_t *out, const char **what);
-
+/* plan_mysql_checks.c: dialect.h "lossy_count_sql". */
+bool dbs_my_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+	const dbs_type *f, const dbs_type *t, const char **what);
 /* Values of `column` that the charset of collation `coll` cannot hold (a
  * conversion would make them '?'): *out = -1 when no query ran (a Unicode
  * target, or a name that is not a plain word), else the count. */

@@ -1,9 +1,10 @@
 /*
- * MySQL's pre-flight counts beyond the shared ones (plan_precount.h): the
- * values a type change (type.h says which kind of loss it risks) or a
- * conversion to another character set would lose. Every query only reads.
- * Unlike PostgreSQL's, no value is converted on trial: a change that is no
- * narrowing of length, integer range or decimal digits is not counted.
+ * MySQL's counting queries for the values a change would lose: a type
+ * change (dialect.h lossy_count_sql, run by plan_precount.c; type.h says
+ * which kind of loss it risks) or a conversion to another character set.
+ * Every query only reads. Unlike PostgreSQL's, no value is converted on
+ * trial: a change that is no narrowing of length, integer range or decimal
+ * digits is not counted.
  */
 #include <string.h>
 
@@ -37,54 +38,32 @@ int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *col
 	return dbs_count_query(p, &b, out);
 }
 
-int dbs_my_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
-	int64_t *out, const char **what)
+bool dbs_my_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+	const dbs_type *f, const dbs_type *t, const char **what)
 {
-	const char *column = from->name;
-	dbs_type f, t;
-	dbs_type_of_column(from, &f);
-	dbs_type_of_column(to, &t);
-	dbs_buf b = DBS_BUF_INIT, q = DBS_BUF_INIT;
-	dbs_arena *a = &p->plan->arena;
-	*out = -1;
-	*what = NULL;
-	dbs_quote_ident(&q, MY, column);
-	const char *c = dbs_buf_cstr(&q);
-	bool counts = false;
-	dbs_put_count_values(&b, MY, table, column);
-	switch (dbs_type_narrowing(&f, &t)) {
-	case DBS_NARROW_LENGTH:
-		counts = true;
-		dbs_buf_printf(&b, "CHAR_LENGTH(%s) > %ld", c, t.length);
-		*what = dbs_arena_printf(a, "longer than %ld characters", t.length);
-		break;
-	case DBS_NARROW_INT_RANGE:
-		if (f.cls != DBS_TYPE_INTEGER)
-			break;
-		counts = true;
-		dbs_buf_printf(&b, "(%s < %s OR %s > %s)", c, dbs_type_int_lo_sql(&t), c, dbs_type_int_hi_sql(&t));
-		*what = dbs_arena_printf(a, "out of the range of %s", t.text);
-		break;
-	case DBS_NARROW_DIGITS:
-		if (f.cls != DBS_TYPE_DECIMAL)
-			break;
-		counts = true;
+	/* MySQL converts any value on its own terms: only a narrowing of length,
+	 * or of range or digits within one numeric family, is counted */
+	if (n == DBS_NARROW_NONE || n == DBS_NARROW_UNKNOWN || (n == DBS_NARROW_INT_RANGE && f->cls != DBS_TYPE_INTEGER) ||
+	    (n == DBS_NARROW_DIGITS && f->cls != DBS_TYPE_DECIMAL))
+		return false;
+	dbs_buf c = DBS_BUF_INIT;
+	dbs_quote_ident(&c, MY, column);
+	const char *col = dbs_buf_cstr(&c);
+	dbs_put_count_values(q, MY, table, column);
+	if (n == DBS_NARROW_LENGTH) {
+		dbs_buf_printf(q, "CHAR_LENGTH(%s) > %ld", col, t->length);
+		*what = dbs_arena_printf(a, "longer than %ld characters", t->length);
+	} else if (n == DBS_NARROW_INT_RANGE) {
+		dbs_buf_printf(q, "(%s < %s OR %s > %s)", col, dbs_type_int_lo_sql(t), col, dbs_type_int_hi_sql(t));
+		*what = dbs_arena_printf(a, "out of the range of %s", t->text);
+	} else {
 		/* digits before the point that no longer fit, or decimals rounded away */
-		dbs_buf_printf(&b, "(ABS(%s) >= POW(10, %ld) OR ROUND(%s, %ld) <> %s)", c, t.precision - t.scale, c,
-			t.scale, c);
-		*what = dbs_arena_printf(a, "that %s cannot hold exactly", t.text);
-		break;
-	case DBS_NARROW_NONE:
-	case DBS_NARROW_UNKNOWN:
-		break;
+		dbs_buf_printf(q, "(ABS(%s) >= POW(10, %ld) OR ROUND(%s, %ld) <> %s)", col, t->precision - t->scale, col,
+			t->scale, col);
+		*what = dbs_arena_printf(a, "that %s cannot hold exactly", t->text);
 	}
-	bool ok = dbs_buf_ok(&q) && *what;
-	dbs_buf_free(&q);
-	if (!counts) {
-		dbs_buf_free(&b);
-		return 0;
-	}
-	if (!ok)
-		b.oom = true;
-	return dbs_count_query(p, &b, out);
+	if (!dbs_buf_ok(&c))
+		q->oom = true;
+	dbs_buf_free(&c);
+	return true;
 }

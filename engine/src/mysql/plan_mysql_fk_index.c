@@ -214,9 +214,7 @@ static int rebuild_fk(dbs_planner *p, const dbs_table *owner, const dbs_constrai
 static int refuse_table(dbs_planner *p, const char *table, const dbs_table *owner, const dbs_constraint *fk)
 {
 	bool alone = !dbs_schema_find_table((dbsync_schema *)p->want, owner->name);
-	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`%s depends on a key of "
-		"`%s` that this change removes", fk->name, owner->name, alone ? ", which the desired schema does not "
-		"have (so it is left alone)," : "", table);
+	const char *reason = dbs_fk_in_the_way(p, owner, fk, table, alone);
 	if (!reason)
 		return dbs_error_oom(p->ctx);
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)

@@ -20,6 +20,7 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.check_fails_open = "NOT (",
 	.check_fails_close = ")",
 	.default_fill = dbs_pg_default_fill,
+	.lossy_count_sql = dbs_pg_lossy_count_sql,
 	.primary_key_named = true,
 	.constraint_deferrable = true,
 	.unique_nulls_not_distinct = true,

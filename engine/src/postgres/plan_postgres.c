@@ -45,6 +45,17 @@ int dbs_pg_put(pg_table *pt, dbs_op_build *op)
 	return dbs_op_put(pt->p, op, &pt->sql);
 }
 
+int dbs_pg_count_rows(pg_table *pt, int64_t *out)
+{
+	if (pt->rows < 0) {
+		int rc = dbsync_conn_count_rows(&pt->rows, pt->p->ctx, pt->p->conn, pt->L->name);
+		if (rc)
+			return rc;
+	}
+	*out = pt->rows;
+	return 0;
+}
+
 void dbs_pg_alter_prefix(pg_table *pt)
 {
 	dbs_put_alter_table(&pt->sql, PG, pt->L->name);

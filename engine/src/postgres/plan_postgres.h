@@ -23,15 +23,9 @@ typedef struct pg_table {
 /* plan_postgres_columns.c: ADD / DROP / ALTER COLUMN of one table. */
 int dbs_pg_plan_columns(pg_table *pt);
 
-/* plan_postgres_checks.c: counting the rows a change would fail on, beyond
- * the shared counts (plan_precount.h). Rows of the table, counted once. */
-int dbs_pg_count_rows(pg_table *pt, int64_t *out);
-/* Values of column `from` that a change to the type of `to` would not
- * keep: *out = -1 when the change cannot lose a value (no query ran), else
- * the count, and *what says what the counted values are ("longer than 50
- * characters"). */
-int dbs_pg_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
-	int64_t *out, const char **what);
+/* plan_postgres_checks.c: dialect.h "lossy_count_sql". */
+bool dbs_pg_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+	const dbs_type *f, const dbs_type *t, const char **what);
 
 /* plan_postgres_keys.c. The constraint, index and foreign key changes of
  * one existing table; adding one constraint (pt: its existing table, whose
@@ -53,6 +47,8 @@ const char *dbs_pg_default_fill(dbs_arena *a, const char *expr, bool *oom);
 dbs_op_build *dbs_pg_op(pg_table *pt, int stage, dbsync_op_kind kind, dbsync_risk risk, const char *object);
 /* Take op out of its stage again (it stays in the arena, unused). */
 void dbs_pg_forget_op(dbs_planner *p, int stage, dbs_op_build *op);
+/* Rows of the table, counted once. */
+int dbs_pg_count_rows(pg_table *pt, int64_t *out);
 /* Append pt->sql as a statement of op, and clear it. */
 int dbs_pg_put(pg_table *pt, dbs_op_build *op);
 /* "ALTER TABLE "t" " into pt->sql (cleared first). */

@@ -1,11 +1,11 @@
 /*
- * PostgreSQL's pre-flight counts beyond the shared ones (plan_precount.h):
- * the table's rows, counted once, and the values a type change would fail on
- * or lose, so the planner can refuse that one change with a number instead
- * of letting the whole apply fail halfway (or, for an explicit cast to a
- * shorter varchar, silently cut values). Every query only reads.
+ * PostgreSQL's counting query for the values a type change would fail on or
+ * lose (dialect.h lossy_count_sql, run by plan_precount.c), so the planner
+ * can refuse that one change with a number instead of letting the whole
+ * apply fail halfway (or, for an explicit cast to a shorter varchar,
+ * silently cut values). Every query only reads.
  *
- * Type changes (type.h says which kind of loss a change risks). Where the loss is a matter of range or length, a plain query
+ * Where the loss is a matter of range or length (type.h), a plain query
  * counts it (char_length > n; integer range; numeric digits and scale). For
  * any other change the values are cast one by one inside a DO block: a
  * subtransaction per value catches the ones that fail and the count comes
@@ -15,26 +15,10 @@
  * casts to integer, '2.5' is not valid integer input. The whole column is
  * cast once first, so the per-value loop runs only when something fails.
  */
-#include <string.h>
-
-#include "ctx.h"
 #include "dialect.h"
 #include "plan_postgres.h"
 #include "plan_precount.h"
 #include "type.h"
-
-int dbs_pg_count_rows(pg_table *pt, int64_t *out)
-{
-	if (pt->rows < 0) {
-		int rc = dbsync_conn_count_rows(&pt->rows, pt->p->ctx, pt->p->conn, pt->L->name);
-		if (rc)
-			return rc;
-	}
-	*out = pt->rows;
-	return 0;
-}
-
-/* ---- type changes ---- */
 
 /* The DO block of the counted cast attempt, then the count. */
 static void cast_attempt(dbs_buf *q, const char *table, const char *column, const char *to)
@@ -60,64 +44,52 @@ static void cast_attempt(dbs_buf *q, const char *table, const char *column, cons
 	dbs_buf_free(&body);
 }
 
-int dbs_pg_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to,
-	int64_t *out, const char **what)
+bool dbs_pg_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+	const dbs_type *f, const dbs_type *t, const char **what)
 {
-	const char *column = from->name;
-	dbs_type f, t;
-	dbs_type_of_column(from, &f);
-	dbs_type_of_column(to, &t);
-	dbs_buf q = DBS_BUF_INIT;
-	dbs_arena *a = &p->plan->arena;
-	*out = -1;
-	*what = NULL;
-	switch (dbs_type_narrowing(&f, &t)) {
+	switch (n) {
 	case DBS_NARROW_NONE:
-		return 0;
+		return false;
 	case DBS_NARROW_LENGTH:
-		dbs_put_count_values(&q, PG, table, column);
-		dbs_buf_puts(&q, "pg_catalog.char_length(");
-		dbs_quote_ident(&q, PG, column);
-		dbs_buf_printf(&q, "%s) > %ld", f.cls == DBS_TYPE_STRING ? "" : "::text", t.length);
-		*what = dbs_arena_printf(a, "longer than %ld character%s", t.length, dbs_plural(t.length));
+		dbs_put_count_values(q, PG, table, column);
+		dbs_buf_puts(q, "pg_catalog.char_length(");
+		dbs_quote_ident(q, PG, column);
+		dbs_buf_printf(q, "%s) > %ld", f->cls == DBS_TYPE_STRING ? "" : "::text", t->length);
+		*what = dbs_arena_printf(a, "longer than %ld character%s", t->length, dbs_plural(t->length));
 		break;
 	case DBS_NARROW_INT_RANGE:
-		dbs_put_count_values(&q, PG, table, column);
-		dbs_buf_puts(&q, "(");
-		dbs_quote_ident(&q, PG, column);
-		dbs_buf_printf(&q, " NOT BETWEEN %s AND %s", dbs_type_int_lo_sql(&t), dbs_type_int_hi_sql(&t));
-		if (f.cls != DBS_TYPE_INTEGER) {
-			dbs_buf_puts(&q, " OR ");
-			dbs_quote_ident(&q, PG, column);
-			dbs_buf_puts(&q, " <> pg_catalog.round(");
-			dbs_quote_ident(&q, PG, column);
-			dbs_buf_puts(&q, ")");
+		dbs_put_count_values(q, PG, table, column);
+		dbs_buf_puts(q, "(");
+		dbs_quote_ident(q, PG, column);
+		dbs_buf_printf(q, " NOT BETWEEN %s AND %s", dbs_type_int_lo_sql(t), dbs_type_int_hi_sql(t));
+		if (f->cls != DBS_TYPE_INTEGER) {
+			dbs_buf_puts(q, " OR ");
+			dbs_quote_ident(q, PG, column);
+			dbs_buf_puts(q, " <> pg_catalog.round(");
+			dbs_quote_ident(q, PG, column);
+			dbs_buf_puts(q, ")");
 		}
-		dbs_buf_puts(&q, ")");
-		*what = dbs_arena_printf(a, f.cls == DBS_TYPE_INTEGER ? "out of the range of %s" : "out of the range of "
-			"%s or with a fraction", t.text);
+		dbs_buf_puts(q, ")");
+		*what = dbs_arena_printf(a, f->cls == DBS_TYPE_INTEGER ? "out of the range of %s" : "out of the range of "
+			"%s or with a fraction", t->text);
 		break;
 	case DBS_NARROW_DIGITS: {
-		long int_room = t.precision - t.scale;
-		dbs_put_count_values(&q, PG, table, column);
-		dbs_buf_puts(&q, "(pg_catalog.abs(pg_catalog.round(");
-		dbs_quote_ident(&q, PG, column);
-		dbs_buf_printf(&q, "::numeric, %ld)) >= 10::numeric ^ %ld OR pg_catalog.round(", t.scale, int_room);
-		dbs_quote_ident(&q, PG, column);
-		dbs_buf_printf(&q, "::numeric, %ld) <> ", t.scale);
-		dbs_quote_ident(&q, PG, column);
-		dbs_buf_puts(&q, ")");
-		*what = dbs_arena_printf(a, "which %s cannot hold unchanged (too many digits, or rounded)", t.text);
+		long int_room = t->precision - t->scale;
+		dbs_put_count_values(q, PG, table, column);
+		dbs_buf_puts(q, "(pg_catalog.abs(pg_catalog.round(");
+		dbs_quote_ident(q, PG, column);
+		dbs_buf_printf(q, "::numeric, %ld)) >= 10::numeric ^ %ld OR pg_catalog.round(", t->scale, int_room);
+		dbs_quote_ident(q, PG, column);
+		dbs_buf_printf(q, "::numeric, %ld) <> ", t->scale);
+		dbs_quote_ident(q, PG, column);
+		dbs_buf_puts(q, ")");
+		*what = dbs_arena_printf(a, "which %s cannot hold unchanged (too many digits, or rounded)", t->text);
 		break;
 	}
 	case DBS_NARROW_UNKNOWN:
-		cast_attempt(&q, table, column, t.text);
-		*what = dbs_arena_printf(a, "which cannot be converted to %s", t.text);
+		cast_attempt(q, table, column, t->text);
+		*what = dbs_arena_printf(a, "which cannot be converted to %s", t->text);
 		break;
 	}
-	if (!*what) {
-		dbs_buf_free(&q);
-		return dbs_error_oom(p->ctx);
-	}
-	return dbs_count_query(p, &q, out);
+	return true;
 }

@@ -141,7 +141,7 @@ static int type_change(pg_table *pt, dbs_op_build *op, const dbs_column *lc, con
 	if ((diff & DBS_COL_TYPE) && counted) {
 		int64_t lossy;
 		const char *what;
-		if ((rc = dbs_pg_count_lossy(p, pt->L->name, lc, wc, &lossy, &what)))
+		if ((rc = dbs_count_lossy(p, pt->L->name, lc, wc, &lossy, &what)))
 			return rc;
 		if (lossy > 0) {
 			const char *summary = dbs_arena_printf(&p->plan->arena, "change type of column `%s` of `%s` "

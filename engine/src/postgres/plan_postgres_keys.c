@@ -432,20 +432,11 @@ static bool key_col_moves(const dbs_planner *p, const char *table, const char *c
  * anything runs, instead of failing at apply with 2BP01. */
 static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_constraint *k)
 {
-	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`, which the desired "
-		"schema does not have (so it is left alone), depends on a key of `%s` that this change removes",
-		k->name, t->name, k->ref_table);
-	if (!reason)
-		return dbs_error_oom(p->ctx);
+	const char *reason = dbs_fk_in_the_way(p, t, k, k->ref_table, true);
 	/* an added foreign key names the table it references as " REFERENCES <table>" */
-	dbs_buf refs = DBS_BUF_INIT;
-	dbs_buf_puts(&refs, " REFERENCES ");
-	dbs_quote_ident(&refs, PG, k->ref_table);
-	if (!dbs_buf_ok(&refs)) {
-		dbs_buf_free(&refs);
+	const char *needle = dbs_references_needle(p, k->ref_table);
+	if (!reason || !needle)
 		return dbs_error_oom(p->ctx);
-	}
-	const char *needle = dbs_buf_cstr(&refs);
 	size_t len = strlen(needle);
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
@@ -459,7 +450,6 @@ static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_co
 			if (hit)
 				dbs_op_refuse(op, reason);
 		}
-	dbs_buf_free(&refs);
 	return 0;
 }
 

@@ -20,6 +20,7 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.check_fails_open = "NOT (",
 	.check_fails_close = ")",
 	.default_fill = dbs_sqlite_default_fill,
+	.lossy_count_sql = NULL, /* a rebuild copies the rows: SQLite keeps any value in any column */
 	.primary_key_named = true,
 	.constraint_deferrable = true,
 	.unique_nulls_not_distinct = false,

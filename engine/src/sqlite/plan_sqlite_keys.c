@@ -69,13 +69,9 @@ static int refuse_over_column(dbs_planner *p, const dbs_op_build *add, const cha
  * key to a key `ref` does not have live. */
 static int refuse_new_references(dbs_planner *p, const dbs_table *ref, const char *reason)
 {
-	dbs_buf needle = DBS_BUF_INIT;
-	dbs_buf_puts(&needle, " REFERENCES ");
-	dbs_quote_ident(&needle, D, ref->name);
-	if (!dbs_buf_ok(&needle)) {
-		dbs_buf_free(&needle);
+	const char *needle = dbs_references_needle(p, ref->name);
+	if (!needle)
 		return dbs_error_oom(p->ctx);
-	}
 	int rc = 0;
 	for (size_t t = 0; t < p->want->tables.n && !rc; t++) {
 		const dbs_table *w = p->want->tables.items[t];
@@ -91,36 +87,20 @@ static int refuse_new_references(dbs_planner *p, const dbs_table *ref, const cha
 			for (size_t i = 0; i < p->stages[s].n && !rc; i++) {
 				dbs_op_build *op = p->stages[s].items[i];
 				if (!op->op.table || !dbs_name_eq(D, op->op.table, w->name) ||
-				    !mentions(op, dbs_buf_cstr(&needle)) || op->op.status == DBSYNC_STATUS_REFUSED)
+				    !mentions(op, needle) || op->op.status == DBSYNC_STATUS_REFUSED)
 					continue;
 				dbs_op_refuse(op, reason);
 				if (op->op.kind == DBSYNC_OP_ADD_COLUMN)
 					rc = refuse_over_column(p, op, reason);
 			}
 	}
-	dbs_buf_free(&needle);
 	return rc;
 }
 
 static int refuse_table(dbs_planner *p, const dbs_table *kept, const dbs_constraint *k, const dbs_table *ref)
 {
-	dbs_buf cols = DBS_BUF_INIT;
-	for (size_t i = 0; i < k->cols.n; i++) {
-		dbs_buf_printf(&cols, "%s`%s`", i ? ", " : "", k->cols.items[i]);
-	}
-	if (!dbs_buf_ok(&cols)) {
-		dbs_buf_free(&cols);
-		return dbs_error_oom(p->ctx);
-	}
 	/* SQLite's foreign keys are mostly unnamed: the columns name it then */
-	const char *reason = k->name ?
-		dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`, which the desired schema does not "
-			"have (so it is left alone), depends on a key of `%s` that this change removes", k->name,
-			kept->name, ref->name) :
-		dbs_arena_printf(&p->plan->arena, "foreign key (%s) of table `%s`, which the desired schema does not "
-			"have (so it is left alone), depends on a key of `%s` that this change removes",
-			dbs_buf_cstr(&cols), kept->name, ref->name);
-	dbs_buf_free(&cols);
+	const char *reason = dbs_fk_in_the_way(p, kept, k, ref->name, true);
 	if (!reason)
 		return dbs_error_oom(p->ctx);
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
