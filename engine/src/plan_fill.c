@@ -101,7 +101,7 @@ const char *dbs_fill_refusal(dbs_planner *p, const char *live_table, const char 
 	int64_t n, bool nulls)
 {
 	const char *ref = dbs_planner_field_ref(p, table, column);
-	const char *s = n == 1 ? "" : "s";
+	const char *s = dbs_plural(n);
 	if (nulls)
 		return dbs_arena_printf(&p->plan->arena, "column \"%s\" of \"%s\"%s has %" PRId64 " NULL value%s and "
 			"no default to fill them: give the field a default or keep it nullable", column, live_table, ref, n, s);

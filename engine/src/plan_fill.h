@@ -1,11 +1,15 @@
 /*
  * Filling existing rows when a column becomes NOT NULL: added NOT NULL to a
  * table with rows, or made NOT NULL while it holds NULLs. One rule for every
- * dialect: the rows take the field's default from the metadata; a default of
- * None, or none at all, is no fill and the change is refused with the count.
- * A field whose default the caller computes only when applying (metadata
- * "has_default" without "default") is a deferred fill: the plan lists it
- * (dbsync_plan_fill) and shows a placeholder that no database accepts.
+ * dialect: a column the database fills itself needs nothing (a default, a
+ * generated expression, an identity, AUTO_INCREMENT, a rowid alias); the
+ * NULLs of a column made NOT NULL take its own default where the dialect can
+ * write it as the value; otherwise the rows take the field's default from the
+ * metadata; a default of None, or none at all, is no fill and the change is
+ * refused with the count. A field whose default the caller computes only
+ * when applying (metadata "has_default" without "default") is a deferred
+ * fill: the plan lists it (dbsync_plan_fill) and shows a placeholder that no
+ * database accepts.
  */
 #ifndef DBS_PLAN_FILL_H
 #define DBS_PLAN_FILL_H

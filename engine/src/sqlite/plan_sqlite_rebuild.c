@@ -211,7 +211,7 @@ int dbs_sqlite_rebuild_op(table_plan *tp)
 	if ((rc = rebuild_statements(tp, op, target, tp->cols, tp->n_cols)))
 		goto cleanup;
 	if ((rc = dbs_op_summary(p, op, "rebuild table `%s`%s: %zu change%s", tp->L->name,
-		dbs_planner_label(p, tp->W->name, NULL), tp->n_folded, tp->n_folded == 1 ? "" : "s")))
+		dbs_planner_label(p, tp->W->name, NULL), tp->n_folded, dbs_plural((int64_t)tp->n_folded))))
 		goto cleanup;
 	rc = dbs_op_detail(p, op, dbs_buf_cstr(&tp->detail));
 cleanup:
