@@ -40,6 +40,16 @@ void dbs_op_refuse(dbs_op_build *op, const char *reason)
 	op->op.reason = reason;
 }
 
+void dbs_refuse_table_ops(dbs_planner *p, const char *table, const char *reason)
+{
+	for (int s = 0; s < DBS_STAGE_COUNT; s++)
+		for (size_t i = 0; i < p->stages[s].n; i++) {
+			dbs_op_build *op = p->stages[s].items[i];
+			if (op->op.table && op->op.kind != DBSYNC_OP_COMMENT && dbs_name_eq(p->plan->dialect, op->op.table, table))
+				dbs_op_refuse(op, reason);
+		}
+}
+
 int dbs_op_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b)
 {
 	if (!dbs_buf_ok(b))

@@ -27,6 +27,10 @@ int dbs_planner_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const cha
  * caller); one refused already keeps its first reason. */
 void dbs_op_refuse(dbs_op_build *op, const char *reason);
 
+/* Refuse every operation planned on `table` for `reason`, but for its
+ * comments (they change nothing another table needs). */
+void dbs_refuse_table_ops(dbs_planner *p, const char *table, const char *reason);
+
 /* Append `b` as a statement of `op`, then clear it for the next one. */
 int dbs_op_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b);
 

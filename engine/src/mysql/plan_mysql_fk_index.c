@@ -217,25 +217,23 @@ static int refuse_table(dbs_planner *p, const char *table, const dbs_table *owne
 	const char *reason = dbs_fk_in_the_way(p, owner, fk, table, alone);
 	if (!reason)
 		return dbs_error_oom(p->ctx);
+	/* the foreign keys added to reference it first, with the drops of the
+	 * ones they replace; then the table's own operations */
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
 			dbs_op_build *b = p->stages[s].items[i];
 			const dbsync_op *op = &b->op;
-			bool refs = op->kind == DBSYNC_OP_ADD_FOREIGN_KEY && b->key && b->key->ref_table &&
-				dbs_name_eq(MY, b->key->ref_table, table);
-			if (op->status == DBSYNC_STATUS_REFUSED || !(refs || (op->table && op->kind != DBSYNC_OP_COMMENT &&
-			    dbs_name_eq(MY, op->table, table))))
+			if (op->kind != DBSYNC_OP_ADD_FOREIGN_KEY || !b->key || !b->key->ref_table ||
+			    !dbs_name_eq(MY, b->key->ref_table, table) || op->status == DBSYNC_STATUS_REFUSED)
 				continue;
-			b->op.status = DBSYNC_STATUS_REFUSED;
-			b->op.reason = reason;
-			for (size_t j = 0; refs && j < p->stages[DBS_STAGE_DROP_FK].n; j++) {
+			dbs_op_refuse(b, reason);
+			for (size_t j = 0; j < p->stages[DBS_STAGE_DROP_FK].n; j++) {
 				dbs_op_build *d = p->stages[DBS_STAGE_DROP_FK].items[j];
-				if (op_is(d, DBSYNC_OP_DROP_FOREIGN_KEY, op->table, op->object)) {
-					d->op.status = DBSYNC_STATUS_REFUSED;
-					d->op.reason = reason;
-				}
+				if (op_is(d, DBSYNC_OP_DROP_FOREIGN_KEY, op->table, op->object))
+					dbs_op_refuse(d, reason);
 			}
 		}
+	dbs_refuse_table_ops(p, table, reason);
 	return 0;
 }
 

@@ -441,8 +441,7 @@ static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_co
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
 			dbs_op_build *op = p->stages[s].items[i];
-			bool hit = op->op.table && strcmp(op->op.table, k->ref_table) == 0 &&
-				op->op.kind != DBSYNC_OP_COMMENT;
+			bool hit = false;
 			for (size_t q = 0; !hit && op->op.kind == DBSYNC_OP_ADD_FOREIGN_KEY && q < op->sql.n; q++) {
 				const char *at = strstr(op->sql.items[q], needle);
 				hit = at && (at[len] == ' ' || at[len] == '\0');
@@ -450,6 +449,7 @@ static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_co
 			if (hit)
 				dbs_op_refuse(op, reason);
 		}
+	dbs_refuse_table_ops(p, k->ref_table, reason);
 	return 0;
 }
 

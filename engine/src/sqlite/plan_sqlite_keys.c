@@ -103,12 +103,7 @@ static int refuse_table(dbs_planner *p, const dbs_table *kept, const dbs_constra
 	const char *reason = dbs_fk_in_the_way(p, kept, k, ref->name, true);
 	if (!reason)
 		return dbs_error_oom(p->ctx);
-	for (int s = 0; s < DBS_STAGE_COUNT; s++)
-		for (size_t i = 0; i < p->stages[s].n; i++) {
-			dbs_op_build *op = p->stages[s].items[i];
-			if (op->op.table && dbs_name_eq(D, op->op.table, ref->name))
-				dbs_op_refuse(op, reason);
-		}
+	dbs_refuse_table_ops(p, ref->name, reason);
 	return refuse_new_references(p, ref, reason);
 }
 
