@@ -35,20 +35,20 @@ static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_dialect_inf
 		dbs_buf_putc(out, ' ');
 		put_names(out, d, &k->ref_cols);
 	}
-	if (k->match_full && info->foreign_key_match_full)
+	if (k->match_full && info->match_enforced)
 		dbs_buf_puts(out, " MATCH FULL");
 	if (k->on_delete)
 		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 	if (k->on_update)
 		dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
-	put_deferrable(out, info->constraint_deferrable, k);
+	put_deferrable(out, info->fk_deferrable, k);
 }
 
 int dbs_render_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
 	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	bool key = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE;
-	if (k->name && (k->kind != DBS_CON_PRIMARY || info->primary_key_named)) {
+	if (k->name && (k->kind != DBS_CON_PRIMARY || !info->pk_unnamed)) {
 		dbs_buf_puts(out, "CONSTRAINT ");
 		dbs_quote_ident(out, d, k->name);
 		dbs_buf_putc(out, ' ');
@@ -57,22 +57,22 @@ int dbs_render_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *
 	case DBS_CON_PRIMARY:
 		dbs_buf_puts(out, "PRIMARY KEY ");
 		put_names(out, d, &k->cols);
-		put_deferrable(out, info->constraint_deferrable, k);
+		put_deferrable(out, info->keys_deferrable, k);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, k->nulls_not_distinct && info->unique_nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT "
+		dbs_buf_puts(out, k->nulls_not_distinct && info->unique_nulls_distinct ? "UNIQUE NULLS NOT DISTINCT "
 			: "UNIQUE ");
 		put_names(out, d, &k->cols);
-		put_deferrable(out, info->constraint_deferrable, k);
+		put_deferrable(out, info->keys_deferrable, k);
 		break;
 	case DBS_CON_EXCLUDE:
 		if (k->exclude)
 			dbs_render_exclude(out, k->exclude);
-		put_deferrable(out, info->constraint_deferrable, k);
+		put_deferrable(out, info->keys_deferrable, k);
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
-		if (k->no_inherit && info->check_no_inherit)
+		if (k->no_inherit && info->no_inherit)
 			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
@@ -81,7 +81,7 @@ int dbs_render_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *
 		put_references(out, d, info, k);
 		break;
 	}
-	if (key && k->comment && info->key_comment_inline) {
+	if (key && k->comment && info->comments_inline) {
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, k->comment);
 	}

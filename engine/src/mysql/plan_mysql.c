@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "canon_mysql.h"
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_depend.h"

@@ -1,4 +1,5 @@
 /* PostgreSQL's data table for the dialect-neutral core (see dialect.h). */
+#include "canon_postgres.h"
 #include "dialect.h"
 #include "parse_postgres.h"
 #include "plan_postgres.h"
@@ -45,6 +46,23 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.table_options = dbs_pg_table_options,
 	.preamble_statement = dbs_pg_preamble,
 	/* canonical forms, normalize, rendering: */
+	.type_synonyms = dbs_pg_type_synonyms,
+	.type_meaning = dbs_pg_type_meaning,
+	.pk_implies_not_null = true,
+	.names_case_sensitive = true,
+	.literal_true = "TRUE",
+	.literal_false = "FALSE",
+	.render_comments = dbs_pg_render_comments,
+	.collations_quoted = true,
+	.fk_deferrable = true,
+	.keys_deferrable = true,
+	.index_using_method = true,
+	.renames_constraints = true,
+	.renames_indexes = true,
+	.sql_drop_foreign_key = "ALTER TABLE %s DROP CONSTRAINT %s",
+	.shadow_table = dbs_pg_shadow_table,
+	.shadow_table_late = dbs_pg_shadow_foreign_keys,
+	.unmanaged_index_kind = dbs_pg_unmanaged_index_kind,
 	/* planner: */
 	.plan = dbs_plan_postgres,
 	.namespace_word = "schema",
@@ -53,12 +71,6 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.check_fails_close = ")",
 	.default_fill = dbs_pg_default_fill,
 	.lossy_count_sql = dbs_pg_lossy_count_sql,
-	.primary_key_named = true,
-	.constraint_deferrable = true,
-	.unique_nulls_not_distinct = true,
-	.check_no_inherit = true,
-	.foreign_key_match_full = true,
-	.key_comment_inline = false,
 	/* model generation: */
 	/* renames and runtime: */
 	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",

@@ -29,6 +29,14 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.table_options = dbs_sqlite_table_options,
 	.preamble_statement = dbs_sqlite_preamble,
 	/* canonical forms, normalize, rendering: */
+	.default_collation = "BINARY",
+	.pk_implies_not_null = false,
+	.rowid_alias_type = "integer",
+	.internal_index_prefix = "sqlite_autoindex_",
+	.literal_true = "1",
+	.literal_false = "0",
+	.pk_autoincrement_keyword = "AUTOINCREMENT",
+	.fk_deferrable = true,
 	/* planner: */
 	.plan = dbs_plan_sqlite,
 	.namespace_word = "schema",
@@ -37,12 +45,6 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.check_fails_close = ")",
 	.default_fill = dbs_sqlite_default_fill,
 	.lossy_count_sql = NULL, /* a rebuild copies the rows: SQLite keeps any value in any column */
-	.primary_key_named = true,
-	.constraint_deferrable = true,
-	.unique_nulls_not_distinct = false,
-	.check_no_inherit = false,
-	.foreign_key_match_full = false,
-	.key_comment_inline = false,
 	/* model generation: */
 	/* renames and runtime: */
 	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",
