@@ -42,7 +42,7 @@ int dbs_plan_rebuild_moved_fks(dbs_planner *p, dbs_fk_considered considered, con
 {
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		bool kept = !dbs_schema_find_table((dbsync_schema *)p->want, t->name);
+		bool kept = !dbs_schema_find_table(p->want, t->name);
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
 			if (k->kind != DBS_CON_FOREIGN || !considered(p, t, k, kept, arg) ||

@@ -330,7 +330,7 @@ static bool retyped(const dbs_planner *p, const char *table, const char *column)
 
 static int rebuild(dbs_planner *p, const dbs_table *L, const dbs_constraint *k)
 {
-	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+	const dbs_table *W = dbs_schema_find_table(p->want, L->name);
 	int rc = dbs_my_drop_constraint(p, L, k);
 	return rc ? rc : con_op(p, W, L, k, false, 0);
 }

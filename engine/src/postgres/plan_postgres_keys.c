@@ -477,13 +477,13 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 	dbs_str_vec blocked = { 0 };
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		if (dbs_schema_find_table((dbsync_schema *)p->want, t->name))
+		if (dbs_schema_find_table(p->want, t->name))
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
 			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !dbs_fk_moves(p, t, k, true, key_col_moves))
 				continue;
-			const dbs_table *ref = dbs_schema_find_table((dbsync_schema *)p->want, k->ref_table);
+			const dbs_table *ref = dbs_schema_find_table(p->want, k->ref_table);
 			if (dbs_table_has_fk_key(PG, ref, &k->ref_cols))
 				continue;
 			int rc = refuse_under_kept_fk(p, t, k);
