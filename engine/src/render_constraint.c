@@ -67,7 +67,7 @@ int dbs_render_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *
 		break;
 	case DBS_CON_EXCLUDE:
 		if (k->exclude)
-			dbs_render_exclude(out, k->exclude);
+			dbs_render_exclude(out, d, k->exclude);
 		put_deferrable(out, info->keys_deferrable, k);
 		break;
 	case DBS_CON_CHECK:

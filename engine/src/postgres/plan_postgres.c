@@ -21,6 +21,7 @@
 #include "plan_isolate.h"
 #include "plan_shared.h"
 #include "render.h"
+#include "render_postgres.h"
 
 /* ---- helpers ---- */
 

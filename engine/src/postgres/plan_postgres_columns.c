@@ -14,7 +14,7 @@
 #include "plan_postgres.h"
 #include "plan_precount.h"
 #include "pg_identity.h"
-#include "render.h"
+#include "render_postgres.h"
 
 static void alter_column(pg_table *pt, const char *column)
 {

@@ -17,6 +17,7 @@
 #include "plan_precount.h"
 #include "render.h"
 #include "render_constraint.h"
+#include "render_postgres.h"
 
 static const char *kind_word(dbs_con_kind k)
 {

@@ -5,9 +5,10 @@
  * special case), constraints, indexes and comments. Names go through
  * dbs_quote_ident, comment text through dbs_quote_literal.
  */
-#include "render.h"
+#include "render_postgres.h"
 
 #include "dialect.h"
+#include "render.h"
 #include "render_constraint.h"
 
 #define PG DBSYNC_DIALECT_POSTGRES
