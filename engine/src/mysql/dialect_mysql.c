@@ -14,4 +14,8 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* public answers (facts.c): */
+	.backup_tool = "mysqldump",
+	.backup_engine_method = "engine dump",
+	.backup_suffix = ".sql",
 };

@@ -14,4 +14,8 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* public answers (facts.c): */
+	.backup_tool = "pg_dump",
+	.backup_engine_method = "engine dump",
+	.backup_suffix = ".sql",
 };

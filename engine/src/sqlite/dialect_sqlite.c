@@ -14,4 +14,8 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* public answers (facts.c): */
+	.backup_tool = NULL,
+	.backup_engine_method = "online backup",
+	.backup_suffix = ".sqlite3",
 };
