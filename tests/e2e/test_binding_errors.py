@@ -128,3 +128,27 @@ def test_invalid_error_for_a_closed_connection_and_an_unknown_vendor(tmp_path):
     conn.close()
     raised(_engine.InvalidError, conn.table_names)
     raised(_engine.InvalidError, _engine.Connection, "oracle", {})
+
+
+def test_the_django_app_tells_a_held_lock_by_its_class(my_migrated):
+    """On MariaDB (DDL autocommits: the engine says so) a run that finds the
+    dbsync lock held fails with LockedError, and the command's note, chosen
+    by that class, says to run again when the other run has finished."""
+    import e2e_support as s
+    from test_mysql import LOCK
+
+    db = my_migrated
+    db.execute("DROP TABLE `catalog_productdetail`")
+    holder = db.server.connect(db.name)
+    try:
+        cur = holder.cursor()
+        cur.execute("SELECT GET_LOCK(%s, 0)" % LOCK)
+        assert cur.fetchone()[0] == 1
+        run = s.dbsync("--auto-approve")
+        assert run.code == 2 and run.error is not None, run.text
+        message = str(run.error)
+        assert "nothing was rolled back" in message, message
+        assert "Run dbsync again when the other run has finished" in message, message
+    finally:
+        holder.close()
+    assert "catalog_productdetail" not in db.user_tables()
