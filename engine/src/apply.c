@@ -226,7 +226,8 @@ static int apply_transactional(apply_run *r)
 	}
 }
 
-/* MySQL: after a lost connection the session's lock and lock wait are gone too. */
+/* Where each statement commits itself (MySQL): after a lost connection the
+ * session's lock and lock wait are gone too. */
 static int resume_session(apply_run *r)
 {
 	int rc = dbs_retake_apply_lock(r->ctx, r->conn, r->plan);

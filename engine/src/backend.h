@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "dialect.h"
 #include "dbsync/conn.h"
 #include "dbsync/plan.h"
 
@@ -70,7 +71,34 @@ typedef struct dbs_backend {
 	/* Optional hooks added by later parts; each part adds its own lines. */
 	/* inspect (views, sizes, table details): */
 	/* renames (case sensitivity of table names): */
+	/* Optional: the server's own rule, read at connect (MySQL's
+	 * lower_case_table_names); NULL: the dialect's table_name_case. */
+	dbs_name_case (*table_name_case)(const dbsync_conn *conn);
 	/* backup / restore / transient errors: */
+	/* Backups and restores (backup_internal.h), or NULL when the backend
+	 * has none. */
+	const struct dbs_backup_ops *backup;
+	/* Optional: the client library's own word that the connection is gone
+	 * (libpq's status), whatever the error says. */
+	bool (*connection_broken)(const dbsync_conn *conn);
+	/* Optional: reconnect a lost connection with the parameters it was
+	 * opened with, restoring the session state open set up. */
+	int (*reconnect)(dbsync_ctx *ctx, dbsync_conn *conn);
+	/* Optional: the server's id of the session (0 for none), and whether
+	 * the server still runs session `id` (a lost session's statement may
+	 * still be finishing there). */
+	uint64_t (*session_id)(const dbsync_conn *conn);
+	int (*session_running)(bool *running, dbsync_ctx *ctx, dbsync_conn *conn, uint64_t id);
+	/* Optional: after a reconnect in the middle of an apply, take the sync
+	 * lock again (the old session's went with it); NULL: apply_begin. */
+	int (*retake_lock)(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan);
+	/* Optional, each: the per-apply lock wait (ms > 0). lock_wait_set runs
+	 * before apply_begin and puts the setting it replaced in *saved, which
+	 * lock_wait_restore puts back (never failing); lock_wait_in_tx runs right
+	 * after apply_begin, for a setting that ends with the transaction. */
+	int (*lock_wait_set)(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms, int64_t *saved);
+	void (*lock_wait_restore)(dbsync_conn *conn, int64_t saved);
+	int (*lock_wait_in_tx)(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms);
 } dbs_backend;
 
 struct dbsync_conn {
@@ -89,6 +117,10 @@ struct dbsync_conn {
 
 /* The compiled-in backend for a dialect, or NULL. */
 const dbs_backend *dbs_backend_for(dbsync_dialect d);
+
+/* How the connection's server treats the letter case of table names: the
+ * backend's table_name_case, else the dialect's (conn.c). */
+dbs_name_case dbs_conn_name_case(const dbsync_conn *conn);
 
 #ifdef DBSYNC_HAVE_SQLITE
 extern const dbs_backend dbs_backend_sqlite;

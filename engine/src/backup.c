@@ -300,20 +300,13 @@ int dbs_is_engine_dump(dbsync_ctx *ctx, const char *path)
 
 /* The vendor tool for a method, or NULL when the engine dump is to be used.
  * *absent is set when TOOL was asked for and none is on PATH. */
-static char *choose_tool(dbsync_dialect d, dbsync_backup_method method, bool *absent)
+static char *choose_tool(const dbs_backup_ops *ops, dbsync_backup_method method, bool *absent)
 {
 	*absent = false;
 	if (method == DBSYNC_BACKUP_ENGINE)
 		return NULL;
-	const char *names[2] = { NULL, NULL };
-	if (d == DBSYNC_DIALECT_POSTGRES)
-		names[0] = "pg_dump";
-	else if (d == DBSYNC_DIALECT_MYSQL) {
-		names[0] = "mariadb-dump";
-		names[1] = "mysqldump";
-	}
-	for (size_t i = 0; i < 2 && names[i]; i++) {
-		char *t = dbs_find_tool(names[i]);
+	for (size_t i = 0; ops->dump_tools && ops->dump_tools[i]; i++) {
+		char *t = dbs_find_tool(ops->dump_tools[i]);
 		if (t)
 			return t;
 	}
@@ -321,7 +314,6 @@ static char *choose_tool(dbsync_dialect d, dbsync_backup_method method, bool *ab
 	return NULL;
 }
 
-#if defined(DBSYNC_HAVE_POSTGRES) || defined(DBSYNC_HAVE_MYSQL)
 static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 {
 	int fd = dup(f->fd);
@@ -336,7 +328,24 @@ static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 		rc = dbs_error(ctx, DBSYNC_ERROR, "cannot write the backup file %s: %s", f->path, strerror(errno));
 	return rc;
 }
-#endif
+
+/* With the tool found: its dump, or the engine's where the tool cannot dump
+ * this server and was not asked for by name. */
+static int tool_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool,
+	dbsync_backup_method method, dbsync_backup_method *used)
+{
+	const dbs_backup_ops *ops = conn->backend->backup;
+	int rc = ops->tool_backup(ctx, conn, f, tool);
+	*used = DBSYNC_BACKUP_TOOL;
+	if (rc == DBSYNC_ERROR && method == DBSYNC_BACKUP_AUTO && ops->tool_refuses_server &&
+	    strstr(dbsync_ctx_error(ctx)->message, ops->tool_refuses_server) &&
+	    lseek(f->fd, 0, SEEK_SET) == 0 && ftruncate(f->fd, 0) == 0) {
+		dbsync_ctx_clear_error(ctx);
+		rc = engine_dump_to(ctx, conn, f);
+		*used = DBSYNC_BACKUP_ENGINE;
+	}
+	return rc;
+}
 
 int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	const dbsync_backup_options *opts, dbsync_backup_method *out_method)
@@ -349,61 +358,32 @@ int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	if (opts->method != DBSYNC_BACKUP_AUTO && opts->method != DBSYNC_BACKUP_ENGINE &&
 	    opts->method != DBSYNC_BACKUP_TOOL)
 		return dbs_error(ctx, DBSYNC_EINVALID, "unknown backup method %d", (int)opts->method);
+	const dbs_backup_ops *ops = conn->backend->backup;
 	dbs_out_file f;
 	bool absent = false;
 	char *tool = NULL;
 	dbsync_backup_method used = DBSYNC_BACKUP_ENGINE;
 	int rc;
-	if (conn->dialect == DBSYNC_DIALECT_SQLITE && opts->method == DBSYNC_BACKUP_TOOL)
-		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "SQLite backups use the online backup API; "
-			"there is no external tool method");
-	if (conn->dialect != DBSYNC_DIALECT_SQLITE) {
-		tool = choose_tool(conn->dialect, opts->method, &absent);
+	if (!ops)
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no backup method for %s", dbsync_conn_describe(conn));
+	if (ops->native_backup && opts->method == DBSYNC_BACKUP_TOOL)
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "%s", ops->no_tool_reason);
+	if (!ops->native_backup) {
+		tool = choose_tool(ops, opts->method, &absent);
 		if (absent)
 			return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no %s on PATH for a tool backup of %s",
-				conn->dialect == DBSYNC_DIALECT_POSTGRES ? "pg_dump" : "mysqldump / mariadb-dump",
-				dbsync_conn_describe(conn));
+				ops->dump_tools_label ? ops->dump_tools_label : "dump tool", dbsync_conn_describe(conn));
 	}
 	if ((rc = dbs_out_open(&f, ctx, path))) {
 		free(tool);
 		return rc;
 	}
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_SQLITE
-	case DBSYNC_DIALECT_SQLITE:
-		rc = dbs_sq_backup(ctx, conn, &f);
-		break;
-#endif
-#ifdef DBSYNC_HAVE_POSTGRES
-	case DBSYNC_DIALECT_POSTGRES:
-		if (tool) {
-			rc = dbs_pg_backup_tool(ctx, conn, &f, tool);
-			used = DBSYNC_BACKUP_TOOL;
-			/* pg_dump refuses a server of a newer major than its own: unless
-			 * the tool was asked for, the engine's dump takes its place */
-			if (rc == DBSYNC_ERROR && opts->method == DBSYNC_BACKUP_AUTO &&
-			    strstr(dbsync_ctx_error(ctx)->message, "server version mismatch") &&
-			    lseek(f.fd, 0, SEEK_SET) == 0 && ftruncate(f.fd, 0) == 0) {
-				dbsync_ctx_clear_error(ctx);
-				rc = engine_dump_to(ctx, conn, &f);
-				used = DBSYNC_BACKUP_ENGINE;
-			}
-		} else
-			rc = engine_dump_to(ctx, conn, &f);
-		break;
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL:
-		if (tool) {
-			rc = dbs_my_backup_tool(ctx, conn, &f, tool);
-			used = DBSYNC_BACKUP_TOOL;
-		} else
-			rc = engine_dump_to(ctx, conn, &f);
-		break;
-#endif
-	default:
-		rc = dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no backup method for %s", dbsync_conn_describe(conn));
-	}
+	if (ops->native_backup)
+		rc = ops->native_backup(ctx, conn, &f);
+	else if (tool)
+		rc = tool_dump_to(ctx, conn, &f, tool, opts->method, &used);
+	else
+		rc = engine_dump_to(ctx, conn, &f);
 	free(tool);
 	if (!rc)
 		rc = dbs_out_commit(&f, ctx);
@@ -425,6 +405,9 @@ int dbsync_conn_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 	if (conn->readonly)
 		return dbs_error(ctx, DBSYNC_EINVALID, "%s was opened read-only: it cannot restore a backup",
 			dbsync_conn_describe(conn));
+	const dbs_backup_ops *ops = conn->backend->backup;
+	if (!ops)
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no restore method for %s", dbsync_conn_describe(conn));
 	dbsync_schema *live = NULL;
 	int rc = dbsync_conn_introspect(&live, ctx, conn);
 	if (rc)
@@ -435,24 +418,13 @@ int dbsync_conn_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 		return dbs_error(ctx, DBSYNC_EINVALID, "cannot restore %s into %s: it holds %zu table%s; "
 			"restore into an empty database", path, dbsync_conn_describe(conn), n_tables,
 			n_tables == 1 ? "" : "s");
-	if (conn->dialect == DBSYNC_DIALECT_SQLITE) {
-#ifdef DBSYNC_HAVE_SQLITE
-		rc = dbs_sq_restore(ctx, conn, path);
-#endif
-	} else {
+	if (ops->native_restore)
+		rc = ops->native_restore(ctx, conn, path);
+	else {
 		int engine = dbs_is_engine_dump(ctx, path);
 		if (engine < 0)
 			return engine;
-		if (engine)
-			rc = dbs_engine_restore(ctx, conn, path);
-#ifdef DBSYNC_HAVE_POSTGRES
-		else if (conn->dialect == DBSYNC_DIALECT_POSTGRES)
-			rc = dbs_pg_restore_tool(ctx, conn, path);
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-		else if (conn->dialect == DBSYNC_DIALECT_MYSQL)
-			rc = dbs_my_restore_tool(ctx, conn, path);
-#endif
+		rc = engine ? dbs_engine_restore(ctx, conn, path) : ops->tool_restore(ctx, conn, path);
 	}
 	if (rc)
 		dbs_error_prefix(ctx, "restoring %s into %s failed", path, dbsync_conn_describe(conn));

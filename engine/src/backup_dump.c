@@ -1,9 +1,10 @@
 /*
- * The engine's own SQL dump, for PostgreSQL and MySQL servers where pg_dump /
- * mysqldump are not installed: the introspected schema rendered as DDL, then
- * every row as batched INSERTs in dependency order (parents first), then what
- * has to follow the rows (PostgreSQL's sequence positions). Rows are read by
- * each backend's part (backup_postgres.c, backup_mysql.c).
+ * The engine's own SQL dump, for servers where the vendor's dump tool is not
+ * installed: the introspected schema rendered as DDL, then every row as
+ * batched INSERTs in dependency order (parents first), then what has to
+ * follow the rows (sequence positions). Rows, and what the catalog rendering
+ * does not cover, come from the backend's dbs_backup_ops
+ * (<dialect>/backup_<dialect>.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -97,49 +98,6 @@ int dbs_dump_batch_end_row(dbsync_ctx *ctx, dbs_dump_batch *bt, FILE *out, bool 
 	return dbs_dump_flush(ctx, &bt->b, out);
 }
 
-/* PostgreSQL identity columns: their sequence comes with the column, and
- * restarts after the highest id restored. (Other sequences, serial columns'
- * included, are created and set by dbs_pg_dump_sequences.) */
-static void identity_positions(dbs_buf *b, const dbs_table *t)
-{
-	for (size_t i = 0; i < t->columns.n; i++) {
-		const dbs_column *c = t->columns.items[i];
-		if (!c->identity)
-			continue;
-		dbs_buf qt = DBS_BUF_INIT;
-		dbs_quote_ident(&qt, DBSYNC_DIALECT_POSTGRES, t->name);
-		dbs_buf_puts(b, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(");
-		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, dbs_buf_cstr(&qt));
-		dbs_buf_puts(b, ", ");
-		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, c->name);
-		dbs_buf_puts(b, "), COALESCE(MAX(");
-		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, c->name);
-		dbs_buf_puts(b, "), 1), MAX(");
-		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, c->name);
-		dbs_buf_puts(b, ") IS NOT NULL) FROM ");
-		dbs_buf_puts(b, dbs_buf_cstr(&qt));
-		dbs_buf_puts(b, ";\n");
-		if (!dbs_buf_ok(&qt))
-			b->oom = true;
-		dbs_buf_free(&qt);
-	}
-}
-
-static int dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out)
-{
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_POSTGRES
-	case DBSYNC_DIALECT_POSTGRES: return dbs_pg_dump_rows(ctx, conn, t, out);
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL: return dbs_my_dump_rows(ctx, conn, t, out);
-#endif
-	default:
-		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "the engine dump does not cover %s",
-			dbsync_conn_describe(conn));
-	}
-}
-
 int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out)
 {
 	dbsync_schema *live = NULL;
@@ -147,14 +105,16 @@ int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out)
 	const dbs_table **order = NULL;
 	dbs_buf b = DBS_BUF_INIT, after_tables = DBS_BUF_INIT, after_rows = DBS_BUF_INIT;
 	dbsync_dialect d = conn->dialect;
+	const dbs_backup_ops *ops = conn->backend->backup;
+	if (!ops || !ops->dump_rows)
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "the engine dump does not cover %s",
+			dbsync_conn_describe(conn));
 	int rc = dbsync_conn_introspect(&live, ctx, conn);
 	if (rc)
 		goto cleanup;
-	/* MySQL's catalog spells a view's tables with their database's name,
-	 * which would tie the restored view to the original database: its views
-	 * come from the server's own SHOW CREATE VIEW instead */
+	/* a backend that writes the views itself does so after the tables */
 	size_t n_views = live->views.n;
-	if (d == DBSYNC_DIALECT_MYSQL)
+	if (ops->dump_views)
 		live->views.n = 0;
 	rc = dbsync_schema_to_sql(&ddl, ctx, live);
 	live->views.n = n_views;
@@ -175,31 +135,23 @@ int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out)
 	dbs_buf_printf(&b, "%s\n-- of %s (%s %s); restore with dbsync restore, "
 		"into an empty database\n", DBS_ENGINE_DUMP_MAGIC, dbsync_conn_describe(conn),
 		dbsync_dialect_name(d), dbsync_conn_server_version(conn));
-	if (d == DBSYNC_DIALECT_MYSQL)
-		dbs_buf_puts(&b, "SET FOREIGN_KEY_CHECKS = 0;\n");
-	else
-		dbs_buf_puts(&b, "SET standard_conforming_strings = on;\n");
-#ifdef DBSYNC_HAVE_POSTGRES
-	if (d == DBSYNC_DIALECT_POSTGRES &&
-	    (rc = dbs_pg_dump_sequences(ctx, conn, &b, &after_tables, &after_rows)))
+	if (ops->dump_prologue)
+		dbs_buf_puts(&b, ops->dump_prologue);
+	if (ops->dump_sequences &&
+	    (rc = ops->dump_sequences(ctx, conn, order, n, &b, &after_tables, &after_rows)))
 		goto cleanup;
-#endif
 	dbs_buf_puts(&b, ddl);
-#ifdef DBSYNC_HAVE_MYSQL
-	if (d == DBSYNC_DIALECT_MYSQL && (rc = dbs_my_dump_views(ctx, conn, live, &b)))
+	if (ops->dump_views && (rc = ops->dump_views(ctx, conn, live, &b)))
 		goto cleanup;
-#endif
 	dbs_buf_puts(&b, dbs_buf_cstr(&after_tables));
 	if ((rc = dbs_dump_flush(ctx, &b, out)))
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = dump_rows(ctx, conn, order[i], out)))
+		if ((rc = ops->dump_rows(ctx, conn, order[i], out)))
 			goto cleanup;
-	for (size_t i = 0; d == DBSYNC_DIALECT_POSTGRES && i < n; i++)
-		identity_positions(&b, order[i]);
 	dbs_buf_puts(&b, dbs_buf_cstr(&after_rows));
-	if (d == DBSYNC_DIALECT_MYSQL)
-		dbs_buf_puts(&b, "SET FOREIGN_KEY_CHECKS = 1;\n");
+	if (ops->dump_epilogue)
+		dbs_buf_puts(&b, ops->dump_epilogue);
 	rc = dbs_dump_flush(ctx, &b, out);
 cleanup:
 	free(order);
@@ -229,8 +181,9 @@ int dbs_engine_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 		rc = dbs_error_oom(ctx);
 	if (rc)
 		goto cleanup;
-	/* PostgreSQL: all or nothing, so a failed restore leaves the database empty */
-	bool tx = conn->dialect == DBSYNC_DIALECT_POSTGRES;
+	/* all or nothing where DDL is transactional, so a failed restore
+	 * leaves the database empty */
+	bool tx = !conn->backend->ddl_autocommits;
 	if (tx && (rc = dbsync_conn_exec(ctx, conn, "BEGIN")))
 		goto cleanup;
 	rc = dbsync_conn_exec(ctx, conn, dbs_buf_cstr(&b));

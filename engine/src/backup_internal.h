@@ -1,14 +1,17 @@
 /*
  * Shared by the backup files: writing a file that appears whole or not at
- * all, running pg_dump / mysqldump / psql / mysql safely, and the engine's
- * own SQL dump. Each backend's part sits in backup_<backend>.c.
+ * all, running the vendors' dump and client tools safely, and the engine's
+ * own SQL dump. Each backend's part sits in <dialect>/backup_<dialect>.c and
+ * reaches the core through its dbs_backup_ops table (backend.h: backup).
  */
 #ifndef DBS_BACKUP_INTERNAL_H
 #define DBS_BACKUP_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "backend.h"
+#include "model.h"
 #include "dbsync/backup.h"
 
 /* First line of a dump the engine wrote itself: restore runs it through the
@@ -65,12 +68,39 @@ int dbs_engine_dump(dbsync_ctx *ctx, dbsync_conn *conn, FILE *out);
 /* Run an engine dump through the connection. */
 int dbs_engine_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
 
-/* Per backend. */
-int dbs_sq_backup(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f);
-int dbs_sq_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
-int dbs_pg_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool);
-int dbs_pg_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
-int dbs_my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool);
-int dbs_my_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+/* What a backend does for backups. Either `native_backup` and
+ * `native_restore` (a copy the client library makes itself) or the vendor's
+ * tools beside the engine's own dump. */
+typedef struct dbs_backup_ops {
+	/* The client library's own copy of the whole database into f, and back
+	 * from the file at path; the other fields are then unused. */
+	int (*native_backup)(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f);
+	int (*native_restore)(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+	/* Why DBSYNC_BACKUP_TOOL is refused with a native backup. */
+	const char *no_tool_reason;
+	/* The dump tools looked for on PATH, in order (NULL-terminated), and
+	 * their name in an error saying none was found. */
+	const char *const *dump_tools;
+	const char *dump_tools_label;
+	/* Dump with the tool found into f; restore a tool's dump from path. */
+	int (*tool_backup)(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool);
+	int (*tool_restore)(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
+	/* Words in the tool's error that mean it cannot dump this server at all
+	 * (pg_dump refuses a newer major than its own), or NULL: unless the tool
+	 * was asked for, the engine's dump then takes its place. */
+	const char *tool_refuses_server;
+	/* The engine's dump: the statements it starts and ends with (or NULL),
+	 * and one table's rows as batched INSERTs (backup_rows.h). */
+	const char *dump_prologue, *dump_epilogue;
+	int (*dump_rows)(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out);
+	/* Optional: the views, written after the tables instead of the
+	 * catalog's rendering of them (MySQL's names their database). */
+	int (*dump_views)(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live, dbs_buf *out);
+	/* Optional: sequences. Their creation before the tables, what ties them
+	 * to columns after the tables, and their positions, identity columns'
+	 * included, after the rows; `order` holds the n tables dumped. */
+	int (*dump_sequences)(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *const *order, size_t n,
+		dbs_buf *before_tables, dbs_buf *after_tables, dbs_buf *after_rows);
+} dbs_backup_ops;
 
 #endif

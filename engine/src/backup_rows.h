@@ -1,5 +1,5 @@
 /* Writing rows into the engine's own dump (backup_dump.c), shared with each
- * backend's row reader (backup_postgres.c, backup_mysql.c). */
+ * backend's row reader (dbs_backup_ops.dump_rows in backup_<dialect>.c). */
 #ifndef DBS_BACKUP_ROWS_H
 #define DBS_BACKUP_ROWS_H
 
@@ -30,14 +30,5 @@ void dbs_dump_batch_row(dbs_dump_batch *bt, const dbs_table *t);
  * write what is buffered. */
 int dbs_dump_batch_end_row(dbsync_ctx *ctx, dbs_dump_batch *bt, FILE *out, bool last);
 int dbs_dump_flush(dbsync_ctx *ctx, dbs_buf *b, FILE *out);
-
-int dbs_pg_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out);
-int dbs_my_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out);
-/* MySQL views, without their database's name in front of their tables. */
-int dbs_my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live, dbs_buf *out);
-/* PostgreSQL sequences other than identity columns' own: their CREATE
- * (before the tables), OWNED BY (after them) and position (after the rows). */
-int dbs_pg_dump_sequences(dbsync_ctx *ctx, dbsync_conn *conn, dbs_buf *before_tables, dbs_buf *after_tables,
-	dbs_buf *after_rows);
 
 #endif

@@ -210,6 +210,27 @@ static int parse_server_url(kv_list *kv, const char *rest)
 	return 0;
 }
 
+/* The URL has no scheme: say which ones there are, as the registry lists
+ * them ("sqlite:, postgresql:// or mysql://"). */
+static int no_scheme(dbsync_ctx *ctx)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	size_t n = 0;
+	while (dbs_dialect_at(n))
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		const dbs_dialect_info *info = dbs_dialect_at(i);
+		if (i)
+			dbs_buf_puts(&b, i + 1 == n ? " or " : ", ");
+		dbs_buf_printf(&b, "%s:%s", info->name, info->url_is_file_path ? "" : "//");
+	}
+	int rc = dbs_buf_ok(&b)
+		? dbs_error(ctx, DBSYNC_EINVALID, "database URL must start with %s", dbs_buf_cstr(&b))
+		: dbs_error_oom(ctx);
+	dbs_buf_free(&b);
+	return rc;
+}
+
 int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 {
 	*out = NULL;
@@ -222,8 +243,7 @@ int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 	char scheme[32];
 	size_t slen = colon ? (size_t)(colon - url) : 0;
 	if (!colon || slen == 0 || slen >= sizeof scheme)
-		return dbs_error(ctx, DBSYNC_EINVALID,
-			"database URL must start with sqlite:, postgresql:// or mysql://");
+		return no_scheme(ctx);
 	memcpy(scheme, url, slen);
 	scheme[slen] = '\0';
 	for (char *p = scheme; *p; p++)
@@ -235,7 +255,8 @@ int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 	if (dbsync_dialect_from_name(&d, scheme))
 		return dbs_error(ctx, DBSYNC_EINVALID, "unknown database URL scheme '%s'", scheme);
 	const char *rest = colon + 1;
-	if (d == DBSYNC_DIALECT_SQLITE) {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	if (info->url_is_file_path) {
 		const char *path;
 		if (strncmp(rest, "///", 3) == 0)
 			path = rest + 3;
@@ -246,7 +267,8 @@ int dbsync_conn_open_url(dbsync_conn **out, dbsync_ctx *ctx, const char *url)
 		const char *q = strchr(path, '?');
 		size_t plen = q ? (size_t)(q - path) : strlen(path);
 		if (plen == 0)
-			return dbs_error(ctx, DBSYNC_EINVALID, "sqlite URL has no file path: use sqlite:///file.db");
+			return dbs_error(ctx, DBSYNC_EINVALID, "%s URL has no file path: use %s:///file.db",
+				info->name, info->name);
 		if (kv_add(&kv, xstrndup("name", 4), pct_decode(path, plen, 0)))
 			goto bad;
 		if (q) {
@@ -285,6 +307,13 @@ void dbsync_conn_close(dbsync_conn *conn)
 	free(conn->describe);
 	free(conn->server_version);
 	free(conn);
+}
+
+dbs_name_case dbs_conn_name_case(const dbsync_conn *conn)
+{
+	if (conn->backend->table_name_case)
+		return conn->backend->table_name_case(conn);
+	return dbs_dialect_info_for(conn->dialect)->table_name_case;
 }
 
 dbsync_dialect dbsync_conn_dialect(const dbsync_conn *conn)

@@ -6,7 +6,6 @@
  */
 #include "backend.h"
 #include "dialect.h"
-#include "plan_rename.h"
 
 #include <string.h>
 
@@ -36,7 +35,7 @@ const char *dbsync_backup_suffix(dbsync_dialect dialect)
 
 void dbsync_conn_table_key(const dbsync_conn *conn, const char *name, char *out)
 {
-	/* the same rule the planner's case fixes follow (plan_rename.c) */
+	/* the same rule the planner's case fixes follow (backend.h) */
 	bool fold = dbs_conn_name_case(conn) != DBS_NAMES_EXACT;
 	size_t i = 0;
 	for (; name[i]; i++) {

@@ -13,24 +13,12 @@
 #include "render.h"
 #include "inspect_internal.h"
 #include "dbsync/inspect.h"
-#ifdef DBSYNC_HAVE_MYSQL
-#include "backend_mysql.h"
-#endif
 
-/* Whether live table names compare without regard to case: SQLite always,
- * MySQL when lower_case_table_names says so, PostgreSQL never (quoted names). */
+/* Whether live table names compare without regard to case: wherever the
+ * server does not take `abcd` and `ABCD` for two tables. */
 static bool names_fold_case(dbsync_conn *conn)
 {
-	switch (conn->dialect) {
-	case DBSYNC_DIALECT_SQLITE:
-		return true;
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL:
-		return dbs_my_lower_case_table_names(conn) != 0;
-#endif
-	default:
-		return false;
-	}
+	return dbs_conn_name_case(conn) != DBS_NAMES_EXACT;
 }
 
 static int count_rows(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn, const char *table)

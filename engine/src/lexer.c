@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialect.h"
+
 static bool is_ident_start(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
@@ -28,9 +30,18 @@ static int lower(int c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
+/* A value that is no dialect reads as the common core: "ident", 'string', -- and block comments. */
+static const dbs_dialect_info no_dialect = { .ident_quote = '"' };
+
+const dbs_dialect_info *dbs_lex_dialect(dbsync_dialect d)
+{
+	const dbs_dialect_info *dl = dbs_dialect_info_for(d);
+	return dl ? dl : &no_dialect;
+}
+
 void dbs_lex_init(dbs_lexer *lx, dbsync_dialect d, const char *src, size_t len)
 {
-	lx->dialect = d;
+	lx->dl = dbs_lex_dialect(d);
 	lx->p = src;
 	lx->end = src + len;
 	lx->line = 1;
@@ -76,13 +87,13 @@ static int fail(dbs_lexer *lx, int line, int col, const char *msg)
 	return -1;
 }
 
-/* At the start of a block comment: a MySQL executable comment (bang, an
- * optional M before it, an optional version after it) whose version a server
- * may have is opened (its opening consumed, its text then lexed as code).
- * False for every other comment. */
+/* At the start of a block comment: an executable comment (bang, an
+ * optional M before it, an optional version after it, as MySQL and MariaDB
+ * write them) whose version a server may have is opened (its opening
+ * consumed, its text then lexed as code). False for every other comment. */
 static bool exec_comment_opens(dbs_lexer *lx)
 {
-	if (lx->dialect != DBSYNC_DIALECT_MYSQL || lx->in_exec_comment)
+	if (!lx->dl->exec_comments || lx->in_exec_comment)
 		return false;
 	size_t i = 2;
 	if (peekc(lx, i) == 'M')
@@ -106,29 +117,28 @@ static bool exec_comment_opens(dbs_lexer *lx)
 	return true;
 }
 
-/* At a backslash starting a line: pg_dump's "\\restrict KEY" or
- * "\\unrestrict KEY" (psql meta-commands guarding the dump's restore, no
- * part of any schema), read as a comment line. Any other backslash command
- * stays an unexpected character. */
-static bool psql_restrict(const dbs_lexer *lx)
+/* At the start of a line: one of the client commands the dialect reads as a
+ * comment line (pg_dump's "\\restrict KEY" and "\\unrestrict KEY", psql
+ * meta-commands guarding the dump's restore, no part of any schema). Any
+ * other such command stays an unexpected character. */
+static bool comment_line_command(const dbs_lexer *lx)
 {
-	static const char *const cmds[] = { "\\restrict ", "\\unrestrict " };
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(cmds[i]);
-		if (n <= left(lx) && memcmp(lx->p, cmds[i], n) == 0)
+	for (const char *const *cmd = lx->dl->comment_line_commands; cmd && *cmd; cmd++) {
+		size_t n = strlen(*cmd);
+		if (n <= left(lx) && memcmp(lx->p, *cmd, n) == 0)
 			return true;
 	}
 	return false;
 }
 
-/* At the start of a line between statements: the mysql client's "DELIMITER xx" (any case; the
- * delimiter runs to the next blank). Sets it (";" back to the default) and
- * consumes the line. */
-static bool mysql_delimiter(dbs_lexer *lx)
+/* At the start of a line between statements: the client's "DELIMITER xx"
+ * (the mysql client's; any case; the delimiter runs to the next blank). Sets
+ * it (";" back to the default) and consumes the line. */
+static bool delimiter_command(dbs_lexer *lx)
 {
 	static const char kw[] = "delimiter";
 	size_t n = sizeof kw - 1;
-	if (lx->dialect != DBSYNC_DIALECT_MYSQL || lx->col != 1 || !lx->stmt_start || lx->in_exec_comment ||
+	if (!lx->dl->delimiter_command || lx->col != 1 || !lx->stmt_start || lx->in_exec_comment ||
 	    left(lx) <= n + 1)
 		return false;
 	for (size_t i = 0; i < n; i++)
@@ -151,19 +161,19 @@ static bool mysql_delimiter(dbs_lexer *lx)
 	return true;
 }
 
-/* Whitespace and comments. PostgreSQL block comments nest; the others do not. */
+/* Whitespace and comments. Block comments nest where the dialect says so. */
 static int skip_space(dbs_lexer *lx)
 {
 	for (;;) {
 		int c = peekc(lx, 0);
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			advance(lx, 1);
-		} else if ((c == '-' && peekc(lx, 1) == '-') || (c == '#' && lx->dialect == DBSYNC_DIALECT_MYSQL)) {
+		} else if ((c == '-' && peekc(lx, 1) == '-') || (c == '#' && lx->dl->hash_comments)) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				advance(lx, 1);
-		} else if ((c == 'D' || c == 'd') && mysql_delimiter(lx)) {
+		} else if ((c == 'D' || c == 'd') && delimiter_command(lx)) {
 			continue;
-		} else if (c == '\\' && lx->dialect == DBSYNC_DIALECT_POSTGRES && lx->col == 1 && psql_restrict(lx)) {
+		} else if (c == '\\' && lx->col == 1 && comment_line_command(lx)) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				advance(lx, 1);
 		} else if (c == '*' && peekc(lx, 1) == '/' && lx->in_exec_comment) {
@@ -182,7 +192,7 @@ static int skip_space(dbs_lexer *lx)
 				if (lx->p[0] == '*' && lx->p[1] == '/') {
 					depth--;
 					advance(lx, 2);
-				} else if (lx->p[0] == '/' && lx->p[1] == '*' && lx->dialect == DBSYNC_DIALECT_POSTGRES) {
+				} else if (lx->p[0] == '/' && lx->p[1] == '*' && lx->dl->nested_block_comments) {
 					depth++;
 					advance(lx, 2);
 				} else {
@@ -264,11 +274,12 @@ static void scan_number(dbs_lexer *lx, dbs_token *t)
 	advance(lx, i);
 }
 
-/* PostgreSQL: $1 is a parameter, $$...$$ and $tag$...$tag$ are strings. */
+/* $1 is a parameter; with dollar quotes (PostgreSQL), $$...$$ and
+ * $tag$...$tag$ are strings. */
 static int scan_dollar(dbs_lexer *lx, dbs_token *t)
 {
 	size_t i = 1;
-	if (lx->dialect != DBSYNC_DIALECT_POSTGRES || is_digit((unsigned char)peekc(lx, 1) & 0xff)) {
+	if (!lx->dl->dollar_quotes || is_digit((unsigned char)peekc(lx, 1) & 0xff)) {
 		while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]))
 			i++;
 		t->kind = DBS_TK_PARAM;
@@ -303,11 +314,11 @@ static const char *const multi_ops[] = {
 	"#>", "?|", "?&", "~*", "!~", "~~", ":=", "=>",
 };
 
-/* PostgreSQL's rule (scan.l): the longest run of operator characters, cut
+/* The longest-run rule (PostgreSQL's scan.l): the longest run of operator characters, cut
  * before a comment start; a run of two or more may end in + or - only when
  * it holds one of ~ ! @ # % ^ & | ?, else those are cut off ("=-1" is "="
  * then "-1", "-|-" and "!~~*" are one operator each). */
-static size_t pg_op_len(const dbs_lexer *lx)
+static size_t longest_op_len(const dbs_lexer *lx)
 {
 	static const char op_chars[] = "+-*/<>=~!@#%^&|?"; /* the server adds `, which no operator uses */
 	size_t n = 0;
@@ -329,8 +340,8 @@ static size_t pg_op_len(const dbs_lexer *lx)
 
 static int scan_op(dbs_lexer *lx, dbs_token *t)
 {
-	if (lx->dialect == DBSYNC_DIALECT_POSTGRES && !(peekc(lx, 0) == ':' && peekc(lx, 1) == ':')) {
-		size_t n = pg_op_len(lx);
+	if (lx->dl->operators_longest_run && !(peekc(lx, 0) == ':' && peekc(lx, 1) == ':')) {
+		size_t n = longest_op_len(lx);
 		if (n > 0) {
 			t->kind = DBS_TK_OP;
 			t->len = n;
@@ -372,9 +383,7 @@ static int lex_one(dbs_lexer *lx, dbs_token *t)
 			return fail(lx, lx->exec_line, lx->exec_col, "unterminated /*! comment");
 		return 0;
 	}
-	bool sqlite = lx->dialect == DBSYNC_DIALECT_SQLITE;
-	bool mysql = lx->dialect == DBSYNC_DIALECT_MYSQL;
-	bool pg = lx->dialect == DBSYNC_DIALECT_POSTGRES;
+	const dbs_dialect_info *dl = lx->dl;
 	unsigned char c = (unsigned char)*lx->p;
 	int c1 = peekc(lx, 1);
 	if (lx->delim_len && lx->delim_len <= left(lx) && memcmp(lx->p, lx->delim, lx->delim_len) == 0) {
@@ -395,22 +404,22 @@ static int lex_one(dbs_lexer *lx, dbs_token *t)
 		return 0;
 	case '\'':
 		t->kind = DBS_TK_STRING;
-		return scan_quoted(lx, t, 0, '\'', mysql, "unterminated string literal");
+		return scan_quoted(lx, t, 0, '\'', dl->backslash_escapes, "unterminated string literal");
 	case '"':
-		if (mysql) {
+		if (dl->double_quote_strings) {
 			t->kind = DBS_TK_STRING;
-			return scan_quoted(lx, t, 0, '"', true, "unterminated string literal");
+			return scan_quoted(lx, t, 0, '"', dl->backslash_escapes, "unterminated string literal");
 		}
 		t->kind = DBS_TK_QUOTED;
 		return scan_quoted(lx, t, 0, '"', false, "unterminated quoted identifier");
 	case '`':
-		if (!pg) {
+		if (dl->backtick_idents) {
 			t->kind = DBS_TK_QUOTED;
 			return scan_quoted(lx, t, 0, '`', false, "unterminated quoted identifier");
 		}
 		break;
 	case '[':
-		if (sqlite) {
+		if (dl->bracket_idents) {
 			t->kind = DBS_TK_QUOTED;
 			return scan_quoted(lx, t, 0, ']', false, "unterminated [identifier]");
 		}
@@ -427,7 +436,7 @@ static int lex_one(dbs_lexer *lx, dbs_token *t)
 		advance(lx, 1);
 		return 0;
 	case '?':
-		if (sqlite) {
+		if (dl->numbered_params) {
 			size_t i = 1;
 			while (i < left(lx) && is_digit((unsigned char)lx->p[i]))
 				i++;
@@ -439,7 +448,8 @@ static int lex_one(dbs_lexer *lx, dbs_token *t)
 		break;
 	case ':':
 	case '@':
-		if (c1 >= 0 && is_ident_start((unsigned char)c1) && (sqlite || (mysql && c == '@'))) {
+		if (c1 >= 0 && is_ident_start((unsigned char)c1) && dl->named_param_starts &&
+		    strchr(dl->named_param_starts, c)) {
 			size_t i = 1;
 			while (i < left(lx) && is_ident_char((unsigned char)lx->p[i]))
 				i++;
@@ -457,20 +467,20 @@ static int lex_one(dbs_lexer *lx, dbs_token *t)
 		return 0;
 	}
 	if (is_ident_start(c)) {
-		if (pg && lower(c) == 'u' && c1 == '&' && peekc(lx, 2) == '\'') {
+		if (dl->unicode_strings && lower(c) == 'u' && c1 == '&' && peekc(lx, 2) == '\'') {
 			/* U&'d\0061t': a string with Unicode escapes, kept as written */
 			t->kind = DBS_TK_STRING;
 			return scan_quoted(lx, t, 2, '\'', false, "unterminated string literal");
 		}
 		if (c1 == '\'') {
 			int lc = lower(c);
-			if (lc == 'x' || (pg && lc == 'b')) {
+			if (lc == 'x' || (dl->bit_strings && lc == 'b')) {
 				t->kind = DBS_TK_BLOB;
 				return scan_quoted(lx, t, 1, '\'', false, "unterminated blob literal");
 			}
-			if (lc == 'n' || (pg && lc == 'e')) {
+			if (lc == 'n' || (dl->escape_strings && lc == 'e')) {
 				t->kind = DBS_TK_STRING;
-				return scan_quoted(lx, t, 1, '\'', lc == 'e' || mysql, "unterminated string literal");
+				return scan_quoted(lx, t, 1, '\'', lc == 'e' || dl->backslash_escapes, "unterminated string literal");
 			}
 		}
 		size_t i = 1;
@@ -544,19 +554,18 @@ static int put_escape(dbs_buf *out, char c)
 	}
 }
 
-/* PostgreSQL cuts every identifier, quoted or not, to NAMEDATALEN - 1 bytes
- * (63) and never inside a character (truncate_identifier): Django's explicit
- * names may be longer (taggit's 64-byte unique constraint), and the server
- * keeps them cut. Read as the server stores them, the desired name is the
- * live one and the shadow's. UTF-8 is assumed, as for the whole DDL. */
-#define DBS_PG_NAME_MAX 63
-
-static int clip_pg_identifier(dbs_buf *out, size_t from)
+/* A dialect with a length limit (PostgreSQL: NAMEDATALEN - 1 = 63 bytes)
+ * cuts every identifier, quoted or not, and never inside a character
+ * (truncate_identifier): Django's explicit names may be longer (taggit's
+ * 64-byte unique constraint), and the server keeps them cut. Read as the
+ * server stores them, the desired name is the live one and the shadow's.
+ * UTF-8 is assumed, as for the whole DDL. */
+static int clip_identifier(dbs_buf *out, size_t from, size_t max)
 {
 	if (!dbs_buf_ok(out))
 		return -1;
-	if (out->len - from > DBS_PG_NAME_MAX) {
-		size_t len = from + DBS_PG_NAME_MAX;
+	if (max && out->len - from > max) {
+		size_t len = from + max;
 		while (len > from && ((unsigned char)out->ptr[len] & 0xC0) == 0x80)
 			len--; /* the byte after the cut continues a character: drop it whole */
 		out->len = len;
@@ -567,15 +576,17 @@ static int clip_pg_identifier(dbs_buf *out, size_t from)
 
 int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d)
 {
+	const dbs_dialect_info *dl = dbs_lex_dialect(d);
 	const char *s = t->start;
 	size_t n = t->len, from = out->len;
 	switch (t->kind) {
 	case DBS_TK_WORD:
-		if (d != DBSYNC_DIALECT_POSTGRES)
-			return dbs_buf_put(out, s, n);
-		for (size_t i = 0; i < n; i++)
-			dbs_buf_putc(out, (char)lower((unsigned char)s[i]));
-		return clip_pg_identifier(out, from);
+		if (!dl->folds_unquoted_to_lower)
+			dbs_buf_put(out, s, n);
+		else
+			for (size_t i = 0; i < n; i++)
+				dbs_buf_putc(out, (char)lower((unsigned char)s[i]));
+		return clip_identifier(out, from, dl->ident_max_bytes);
 	case DBS_TK_DOLLAR: {
 		size_t tag = 1;
 		while (tag < n && s[tag] != '$')
@@ -592,7 +603,7 @@ int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d)
 			return dbs_buf_put(out, s, n);
 		char open = s[i], close = open == '[' ? ']' : open;
 		bool bs = t->kind == DBS_TK_STRING &&
-			(d == DBSYNC_DIALECT_MYSQL || (i > 0 && (s[0] == 'e' || s[0] == 'E')));
+			(dl->backslash_escapes || (i > 0 && (s[0] == 'e' || s[0] == 'E')));
 		for (i++; i + 1 < n; i++) {
 			if (bs && s[i] == '\\' && i + 2 < n) {
 				put_escape(out, s[++i]);
@@ -602,8 +613,8 @@ int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d)
 				i++;
 			dbs_buf_putc(out, s[i]);
 		}
-		if (t->kind == DBS_TK_QUOTED && d == DBSYNC_DIALECT_POSTGRES)
-			return clip_pg_identifier(out, from);
+		if (t->kind == DBS_TK_QUOTED)
+			return clip_identifier(out, from, dl->ident_max_bytes);
 		return dbs_buf_ok(out) ? 0 : -1;
 	}
 	default:

@@ -1,14 +1,13 @@
 /*
  * SQL tokens for the DDL parser and the expression canonicalizer. The lexer
  * reads a byte span (not NUL-terminated), skips whitespace and comments, and
- * knows each dialect's quoting: "ident" (SQLite, PostgreSQL), `ident` (MySQL and
- * SQLite), [ident] (SQLite), 'string' with '' escapes (MySQL also \-escapes),
- * X'blob', $tag$dollar$tag$ and U&'string' (PostgreSQL). PostgreSQL operators
- * are read as the server reads them (the longest run of operator characters:
- * "!~~", "-|-"); the other dialects know a fixed list. Tokens point into the
- * source.
+ * reads each dialect's quoting as its data table (dialect.h) describes it:
+ * "ident", `ident`, [ident], 'string' with '' escapes (and \-escapes), X'blob',
+ * $tag$dollar$tag$ and U&'string'. Where the dialect says so, operators are
+ * read as PostgreSQL reads them (the longest run of operator characters:
+ * "!~~", "-|-"); otherwise from a fixed list. Tokens point into the source.
  *
- * MySQL's executable comments ("/" "*!" ... "*" "/", with or without a version
+ * Executable comments ("/" "*!" ... "*" "/", with or without a version
  * as in "/" "*!50001", and MariaDB's "/" "*M!") are read as code, as the server
  * reads them, whatever the version they name: what a dump hides in them is
  * parsed like the rest, so nothing in them can slip past the parser. Only a
@@ -51,16 +50,18 @@ typedef struct dbs_token {
 	int col;         /* 1-based, in characters (UTF-8 code points) */
 } dbs_token;
 
+struct dbs_dialect_info;
+
 typedef struct dbs_lexer {
-	dbsync_dialect dialect;
+	const struct dbs_dialect_info *dl; /* what the dialect's tokens look like */
 	const char *p;
 	const char *end;
 	int line;
 	int col;
 	bool in_exec_comment;        /* inside a MySQL executable comment: its closing ends it */
 	int exec_line, exec_col;     /* where it opened */
-	/* MySQL: the statement delimiter a dump's "DELIMITER ;;" line set (a
-	 * mysql client command, read as a comment line): while set, it ends a
+	/* the statement delimiter a dump's "DELIMITER ;;" line set (a mysql
+	 * client command, read as a comment line): while set, it ends a
 	 * statement (DBS_TK_SEMI) and ';' is plain punctuation (DBS_TK_OP) */
 	char delim[16];
 	size_t delim_len;            /* 0: ';' as usual */
@@ -72,6 +73,10 @@ typedef struct dbs_lexer {
 } dbs_lexer;
 
 void dbs_lex_init(dbs_lexer *lx, dbsync_dialect d, const char *src, size_t len);
+
+/* The data table the lexer reads `d` with (dialect.h); a value that is no
+ * dialect gets a table of the syntax every dialect shares. Never NULL. */
+const struct dbs_dialect_info *dbs_lex_dialect(dbsync_dialect d);
 
 /* The next token (DBS_TK_EOF at the end, again and again). Returns 0, or -1 on
  * malformed input (unterminated quote or comment, stray byte) with lx->err and
@@ -86,8 +91,8 @@ bool dbs_tok_is(const dbs_token *t, const char *kw);
 
 /* Append the value of a word, quoted identifier or string token with its quotes
  * removed and escapes undone ("a""b" -> a"b). Bare words are appended as written,
- * except in PostgreSQL, which folds them to lower case; PostgreSQL identifiers are
- * cut to 63 bytes as the server cuts them. Returns 0 or -1 (OOM). */
+ * or in lower case where the dialect folds them (PostgreSQL); identifiers are cut
+ * to the dialect's length limit as the server cuts them. Returns 0 or -1 (OOM). */
 int dbs_tok_value(dbs_buf *out, const dbs_token *t, dbsync_dialect d);
 
 /* Narrow v[*lo, *hi) to drop parentheses that enclose all of it, repeatedly:

@@ -134,11 +134,14 @@ bool dbs_p_at_name(dbs_parser *p)
 	return dbs_p_at_name_k(p, 0);
 }
 
+bool dbs_p_name_tok(const dbs_parser *p, const dbs_token *t)
+{
+	return t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED || (t->kind == DBS_TK_STRING && p->dl->string_names);
+}
+
 bool dbs_p_at_name_k(dbs_parser *p, size_t k)
 {
-	const dbs_token *t = dbs_p_peek(p, k);
-	return t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED ||
-		(t->kind == DBS_TK_STRING && p->s->dialect == DBSYNC_DIALECT_SQLITE);
+	return dbs_p_name_tok(p, dbs_p_peek(p, k));
 }
 
 int dbs_p_name(dbs_parser *p, const char **out, const char *what)
@@ -153,6 +156,22 @@ int dbs_p_name(dbs_parser *p, const char **out, const char *what)
 		return dbs_p_error(p, NULL, "empty name where %s was expected", what);
 	dbs_p_next(p);
 	return p->rc;
+}
+
+const char *dbs_p_index_kind(dbs_parser *p)
+{
+	const dbs_token *t = dbs_p_peek(p, 0);
+	if (!dbs_word_in_list(t, p->dl->index_kind_words))
+		return NULL;
+	char *m = dbs_arena_strndup(&p->s->arena, t->start, t->len);
+	if (!m) {
+		dbs_p_oom(p);
+		return NULL;
+	}
+	for (char *c = m; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 32);
+	return m;
 }
 
 int dbs_p_qualified_name_in(dbs_parser *p, const char **schema, const char **out, const char *what)
@@ -379,33 +398,7 @@ static int not_handled(dbs_parser *p, const dbs_token *first, const char *kind)
 	return p->rc;
 }
 
-/* MySQL: CREATE [ALGORITHM = x] [DEFINER = user[@host]] [SQL SECURITY x] VIEW/TRIGGER/...
- * (how dumps write them): the clauses name no schema object and are skipped. */
-static void skip_mysql_create_clauses(dbs_parser *p)
-{
-	for (;;) {
-		if ((dbs_p_at(p, 0, "ALGORITHM") || dbs_p_at(p, 0, "DEFINER")) && dbs_p_peek(p, 1)->kind == DBS_TK_OP) {
-			dbs_p_next(p);
-			dbs_p_next(p);
-			dbs_p_next(p);
-			const dbs_token *at = dbs_p_peek(p, 0);
-			if (at->kind == DBS_TK_OP && at->len == 1 && at->start[0] == '@') {
-				dbs_p_next(p);
-				dbs_p_next(p);
-			} else if (at->kind == DBS_TK_PARAM && at->start[0] == '@') {
-				dbs_p_next(p);
-			}
-		} else if (dbs_p_at(p, 0, "SQL") && dbs_p_at(p, 1, "SECURITY")) {
-			dbs_p_next(p);
-			dbs_p_next(p);
-			dbs_p_next(p);
-		} else {
-			return;
-		}
-	}
-}
-
-/* PostgreSQL: CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] and
+/* CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] and (PostgreSQL)
  * ALTER SCHEMA name OWNER TO role, as pg_dump writes them for the schema it
  * dumps: the schema is recorded (planning refuses one that is not the schema
  * synced) and the statement changes nothing of it. The current token is SCHEMA.
@@ -441,23 +434,21 @@ static int parse_create(dbs_parser *p)
 	bool or_replace = dbs_p_accept(p, "OR");
 	if (or_replace && dbs_p_expect_kw(p, "REPLACE", "after CREATE OR"))
 		return p->rc;
-	if (dbs_p_mysql(p))
-		skip_mysql_create_clauses(p);
+	if (p->dl->create_clauses)
+		p->dl->create_clauses(p);
 	const dbs_token *temp_at = dbs_p_peek(p, 0);
 	bool temp = dbs_tok_is(temp_at, "TEMP") || dbs_tok_is(temp_at, "TEMPORARY");
 	if (temp && (dbs_p_at(p, 1, "TABLE") || dbs_p_at(p, 1, "VIEW")))
 		return not_handled(p, &create, "CREATE"); /* no part of the stored schema */
 	if (temp)
 		dbs_p_next(p);
-	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "UNLOGGED"))
+	if (p->dl->unlogged_tables && dbs_p_at(p, 0, "UNLOGGED"))
 		return dbs_p_error(p, NULL, "CREATE UNLOGGED TABLE is not supported: whether a table is logged is not "
 			"managed; write CREATE TABLE");
 	bool unique = dbs_p_accept(p, "UNIQUE");
-	const char *method = NULL;
-	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && (dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {
-		method = dbs_p_at(p, 0, "FULLTEXT") ? "fulltext" : "spatial";
+	const char *method = dbs_p_index_kind(p); /* CREATE FULLTEXT INDEX */
+	if (method)
 		dbs_p_next(p);
-	}
 	const dbs_token *t = dbs_p_peek(p, 0);
 	if ((unique || method) && !dbs_tok_is(t, "INDEX"))
 		return dbs_p_error(p, NULL, "expected INDEX after CREATE UNIQUE");
@@ -469,7 +460,7 @@ static int parse_create(dbs_parser *p)
 			p->s->tables.items[p->s->tables.n - 1]->line = create.line;
 		return rc;
 	}
-	if (dbs_tok_is(t, "SCHEMA") && !dbs_p_mysql(p) && !or_replace && !temp)
+	if (dbs_tok_is(t, "SCHEMA") && !p->dl->schema_is_database && !or_replace && !temp)
 		return schema_statement(p);
 	if (DBS_WORD_IN(t, refused_objects))
 		return dbs_p_refuse(p, &create, "it creates a database, schema or role, not a table of the schema synced");
@@ -494,7 +485,7 @@ static int parse_statement(dbs_parser *p)
 	if (dbs_tok_is(t, "ALTER")) {
 		if (dbs_p_at(p, 1, "TABLE"))
 			return dbs_p_alter_table(p);
-		if (dbs_p_at(p, 1, "SCHEMA") && p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at_name_k(p, 2) &&
+		if (dbs_p_at(p, 1, "SCHEMA") && p->dl->alter_schema_owner && dbs_p_at_name_k(p, 2) &&
 		    (dbs_p_at(p, 3, "OWNER") || dbs_p_peek(p, 3)->kind == DBS_TK_SEMI || dbs_p_peek(p, 3)->kind == DBS_TK_EOF)) {
 			dbs_p_next(p); /* ALTER */
 			return schema_statement(p);
@@ -512,7 +503,7 @@ static int parse_statement(dbs_parser *p)
 	if (dbs_tok_is(t, "COMMENT") && dbs_p_at(p, 1, "ON")) {
 		const dbs_token *what = dbs_p_peek(p, 2);
 		if (dbs_tok_is(what, "TABLE") || dbs_tok_is(what, "COLUMN") || dbs_tok_is(what, "INDEX") ||
-		    dbs_tok_is(what, "CONSTRAINT") || dbs_p_sqlite(p))
+		    dbs_tok_is(what, "CONSTRAINT") || p->dl->comment_on_refused)
 			return dbs_p_comment(p);
 		const dbs_token first = *t;
 		dbs_p_next(p);
@@ -530,6 +521,7 @@ int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t le
 	memset(&p, 0, sizeof p);
 	p.s = s;
 	p.ctx = ctx;
+	p.dl = dbs_lex_dialect(s->dialect);
 	dbs_buf_init(&p.scratch);
 	dbs_lex_init(&p.lx, s->dialect, sql ? sql : "", sql ? len : 0);
 	for (;;) {

@@ -13,12 +13,15 @@
  *  - a bare word followed by '(' is a function: upper case, unquoted, no space
  *    before '(' (LOWER("x"), COUNT(*)); CAST(x AS type) keeps its type bare;
  *  - other bare and quoted identifiers are quoted the dialect's way ("x", `x`);
- *    PostgreSQL folds bare ones to lower case first, as the server does;
- *  - a name after COLLATE is quoted too, upper case in SQLite ("NOCASE");
+ *    where the dialect folds bare ones (PostgreSQL), to lower case first, as
+ *    the server does;
+ *  - a name after COLLATE is quoted too, upper case where collation names are
+ *    case-insensitive (SQLite: "NOCASE");
  *  - after '::' (PostgreSQL casts) type words stay bare and lower case;
- *  - strings, numbers and parameters as written (MySQL "..." strings become
- *    '...'), X'..' blobs upper case, != becomes <>, SQLite's == becomes =, a
- *    unary + before a number is dropped (not in PostgreSQL, which prints it);
+ *  - strings, numbers and parameters as written ("..." strings, MySQL's,
+ *    become '...'), X'..' blobs upper case, != becomes <>, == becomes = where
+ *    it means = (SQLite), a unary + before a number is dropped (not where the
+ *    server prints it: PostgreSQL);
  *  - one space between tokens, none after '(' '[' '.' '::' or a unary sign,
  *    none before ')' ']' ',' '.' '::' '[', unless the two would lex as one;
  *  - parentheses around the whole expression are dropped, repeatedly.
@@ -69,9 +72,10 @@ static int lex_all(dbsync_dialect d, const char *text, size_t len, tokvec *out)
  * become "now() "at" "time" ZONE 'utc'"). KW_OP words take an operand after
  * them (a sign there is unary), KW_VALUE words end one; KW_TYPE words also
  * continue a type name after '::' or CAST's AS, where they stay lower case
- * ("::timestamp with time zone", "::double precision"). KW_NS words are no
- * keywords of SQLite's expressions, where they stay identifiers: there no
- * server prints the desired side back, so "year" and year must stay equal. */
+ * ("::timestamp with time zone", "::double precision"). KW_NS words are
+ * keywords only where the dialect has the standard's (std_expr_keywords);
+ * elsewhere (SQLite) they stay identifiers: there no server prints the
+ * desired side back, so "year" and year must stay equal. */
 enum { KW_OP = 1, KW_VALUE = 2, KW_TYPE = 4, KW_NS = 8 };
 
 static const struct { const char *word; int flags; } keywords[] = {
@@ -102,13 +106,13 @@ static const struct { const char *word; int flags; } keywords[] = {
 	{ "XOR", KW_OP }, { "YEAR", KW_VALUE | KW_TYPE | KW_NS }, { "ZONE", KW_OP | KW_TYPE | KW_NS },
 };
 
-static int keyword_flags(const dbs_token *t, dbsync_dialect d)
+static int keyword_flags(const dbs_token *t, const dbs_dialect_info *dl)
 {
 	if (t->kind != DBS_TK_WORD)
 		return 0;
 	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
 		if (dbs_span_eq_ci(t->start, t->len, keywords[i].word))
-			return d == DBSYNC_DIALECT_SQLITE && (keywords[i].flags & KW_NS) ? 0 : keywords[i].flags;
+			return !dl->std_expr_keywords && (keywords[i].flags & KW_NS) ? 0 : keywords[i].flags;
 	return 0;
 }
 
@@ -176,6 +180,7 @@ static bool merges(char last, char first)
 
 typedef struct canon_state {
 	dbsync_dialect d;
+	const dbs_dialect_info *dl;
 	dbs_buf *out;
 	dbs_buf tmp;
 	int depth;
@@ -195,8 +200,8 @@ static void put_ident(canon_state *st, const dbs_token *t, bool collation)
 {
 	dbs_buf_clear(&st->tmp);
 	dbs_tok_value(&st->tmp, t, st->d);
-	if (collation && st->d == DBSYNC_DIALECT_SQLITE) {
-		/* SQLite collation names are case-insensitive */
+	if (collation && st->dl->collation_names_upper) {
+		/* collation names are case-insensitive (SQLite's) */
 		const char *v = dbs_buf_cstr(&st->tmp);
 		dbs_buf up = DBS_BUF_INIT;
 		put_case(&up, v, strlen(v), true);
@@ -220,7 +225,7 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	bool collation = st->after_collate;
 	st->after_collate = false;
 	if (st->type_depth >= 0 && st->depth <= st->type_depth) {
-		int kwf = keyword_flags(t, st->d);
+		int kwf = keyword_flags(t, st->dl);
 		bool type_tok = (t->kind == DBS_TK_WORD && (!kwf || (kwf & KW_TYPE))) ||
 			(t->kind == DBS_TK_LPAREN && st->prev == C_TYPE) ||
 			(t->kind == DBS_TK_RPAREN && st->depth > st->type_depth) ||
@@ -230,7 +235,7 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 	}
 	switch (t->kind) {
 	case DBS_TK_WORD: {
-		int kw = keyword_flags(t, st->d);
+		int kw = keyword_flags(t, st->dl);
 		bool type_word = (!kw || (kw & KW_TYPE)) && (st->type_depth >= 0 || in_cast_type(st));
 		if (type_word) {
 			put_case(out, t->start, t->len, false);
@@ -261,8 +266,8 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 		put_ident(st, t, collation);
 		return next && next->kind == DBS_TK_LPAREN ? C_FUNC : C_WORD;
 	case DBS_TK_STRING:
-		if (st->d == DBSYNC_DIALECT_MYSQL && t->start[0] == '"') {
-			dbs_buf_clear(&st->tmp); /* one quoting style for MySQL strings */
+		if (st->dl->double_quote_strings && t->start[0] == '"') {
+			dbs_buf_clear(&st->tmp); /* one quoting style for strings */
 			dbs_tok_value(&st->tmp, t, st->d);
 			dbs_quote_literal(out, st->d, dbs_buf_cstr(&st->tmp));
 			return C_VALUE;
@@ -315,16 +320,16 @@ static enum cls render_token(canon_state *st, const tokvec *tv, size_t i, size_t
 		bool unary = pr == C_NONE || pr == C_LPAREN || pr == C_COMMA || pr == C_OP || pr == C_UNARY ||
 			pr == C_LBRACK || pr == C_KEYWORD || pr == C_DCOLON;
 		/* +1 is 1 (but "- +1" keeps it: dropping would make "-1" next time);
-		 * PostgreSQL keeps the operator, and prints it */
+		 * some servers (PostgreSQL) keep the operator, and print it */
 		if (unary && pr != C_UNARY && is_op(t, "+") && next && next->kind == DBS_TK_NUMBER &&
-		    st->d != DBSYNC_DIALECT_POSTGRES)
+		    !st->dl->keeps_unary_plus)
 			return C_NONE;
 		dbs_buf_putc(out, *t->start);
 		return unary ? C_UNARY : C_OP;
 	}
 	if (is_op(t, "!="))
 		dbs_buf_put(out, "<>", 2);
-	else if (is_op(t, "==") && st->d == DBSYNC_DIALECT_SQLITE)
+	else if (is_op(t, "==") && st->dl->double_equals)
 		dbs_buf_putc(out, '=');
 	else
 		dbs_buf_put(out, t->start, t->len);
@@ -337,6 +342,7 @@ int dbs_expr_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t 
 	canon_state st;
 	memset(&st, 0, sizeof st);
 	st.d = d;
+	st.dl = dbs_lex_dialect(d);
 	st.out = out;
 	st.type_depth = -1;
 	dbs_buf_init(&st.tmp);
@@ -397,26 +403,21 @@ static bool plain_words(const char *v)
 	return !start;
 }
 
-/* PostgreSQL: a quoted type name is looked up in the catalog as written,
- * while some bare names are SQL grammar with a meaning of their own: bare
- * char is character(1), "char" a one-byte type; bare bit is bit(1), "bit"
- * any length; "integer" is no type at all. Such a name keeps its quotes, and
- * so does one the server would quote (upper case, spaces): only a quoted name
- * that means the same written bare loses them. */
-static bool pg_quoted_type_is_bare(const char *v)
+/* Where a quoted type name is looked up in the catalog as written
+ * (PostgreSQL), some bare names are SQL grammar with a meaning of their own
+ * (the dialect's type_grammar_words: bare char is character(1), "char" a
+ * one-byte type). Such a name keeps its quotes, and so does one the server
+ * would quote (upper case, spaces): only a quoted name that means the same
+ * written bare loses them. */
+static bool quoted_type_is_bare(const char *v, const char *const *grammar)
 {
-	static const char *const grammar[] = {
-		"char", "character", "bit", "int", "integer", "smallint", "bigint", "real", "float", "double",
-		"precision", "decimal", "dec", "boolean", "nchar", "national", "varying", "with", "without",
-		"zone", "array", "setof",
-	};
 	if (!*v || (*v >= '0' && *v <= '9'))
 		return false;
 	for (const char *c = v; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
 			return false;
-	for (size_t i = 0; i < sizeof grammar / sizeof grammar[0]; i++)
-		if (strcmp(v, grammar[i]) == 0)
+	for (const char *const *g = grammar; *g; g++)
+		if (strcmp(v, *g) == 0)
 			return false;
 	return true;
 }
@@ -429,6 +430,7 @@ static bool wordish(dbs_tok_kind k)
 int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t len)
 {
 	tokvec tv = { NULL, 0, 0 };
+	const char *const *grammar = dbs_lex_dialect(d)->type_grammar_words;
 	dbs_buf_clear(out);
 	int rc = lex_all(d, text, len, &tv);
 	if (rc == -2)
@@ -455,8 +457,7 @@ int dbs_type_canon_buf(dbs_buf *out, dbsync_dialect d, const char *text, size_t 
 			if (t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED) {
 				dbs_buf val = DBS_BUF_INIT;
 				dbs_tok_value(&val, t, d);
-				if (t->kind == DBS_TK_QUOTED && d == DBSYNC_DIALECT_POSTGRES &&
-				    !pg_quoted_type_is_bare(dbs_buf_cstr(&val))) {
+				if (t->kind == DBS_TK_QUOTED && grammar && !quoted_type_is_bare(dbs_buf_cstr(&val), grammar)) {
 					/* case and quotes as the catalog name needs them */
 					dbs_quote_ident(out, d, dbs_buf_cstr(&val));
 				} else {

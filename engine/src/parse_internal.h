@@ -3,11 +3,15 @@
  * parse_table.c (CREATE/ALTER TABLE). Tokens are pulled from the lexer on
  * demand into a small lookahead window, so memory does not grow with the script.
  * The first error wins: once p->rc is set, every helper returns it unchanged.
+ * What differs between dialects comes from p->dl (dialect.h's parser block):
+ * flags read here, and hooks for grammar only one dialect has, which live in
+ * its folder (<dialect>/parse_<dialect>.c) and use these helpers too.
  */
 #ifndef DBS_PARSE_INTERNAL_H
 #define DBS_PARSE_INTERNAL_H
 
 #include "buf.h"
+#include "dialect.h"
 #include "lexer.h"
 #include "model.h"
 
@@ -16,6 +20,7 @@
 typedef struct dbs_parser {
 	dbsync_schema *s;
 	dbsync_ctx *ctx;
+	const dbs_dialect_info *dl; /* s->dialect's table */
 	dbs_lexer lx;
 	dbs_token la[DBS_LOOKAHEAD];
 	size_t la_n;
@@ -30,8 +35,8 @@ typedef struct dbs_parser {
 	/* tables created or changed by this parse, to normalize at the end */
 	dbs_table **touched;
 	size_t touched_n, touched_cap;
-	/* MySQL: a dump's DROP TABLE/VIEW/SEQUENCE IF EXISTS, accepted only when
-	 * the file creates the object afterwards (dbs_p_check_drops) */
+	/* a dump's DROP TABLE/VIEW/SEQUENCE IF EXISTS (mariadb-dump's), accepted
+	 * only when the file creates the object afterwards (dbs_p_check_drops) */
 	DBS_VEC(struct dbs_p_drop { const char *name; dbs_token at; /* its DROP */ }) drops;
 } dbs_parser;
 
@@ -50,16 +55,18 @@ int dbs_p_oom(dbs_parser *p);
 int dbs_p_expect_kw(dbs_parser *p, const char *kw, const char *context);
 int dbs_p_expect_kind(dbs_parser *p, dbs_tok_kind kind, const char *context);
 
-/* True when the current token can be a name (word, quoted identifier, and in
- * SQLite also a string). */
+/* True when `t` can be a name: a word, a quoted identifier, or a string where
+ * the dialect reads one as a name (string_names). */
+bool dbs_p_name_tok(const dbs_parser *p, const dbs_token *t);
+/* The same for the current token. */
 bool dbs_p_at_name(dbs_parser *p);
 /* The same for the token k places ahead. */
 bool dbs_p_at_name_k(dbs_parser *p, size_t k);
 /* Consume a name into the schema arena; `what` describes it for the error. */
 int dbs_p_name(dbs_parser *p, const char **out, const char *what);
-/* MySQL: USING, COMMENT, KEY_BLOCK_SIZE... after a key's columns (parse_table.c);
- * an index's COMMENT goes to *comment when comment is not NULL. */
-int dbs_p_mysql_key_options(dbs_parser *p, const char *context, const char **comment);
+/* At one of the dialect's index kind words (FULLTEXT): the kind as an index
+ * method, lower case; NULL at any other token or when out of memory. */
+const char *dbs_p_index_kind(dbs_parser *p);
 /* At the end of a script: refuse a DROP whose object the script does not create. */
 int dbs_p_check_drops(dbs_parser *p);
 /* [schema.]name of an object the script makes or changes: the model has one
@@ -88,6 +95,11 @@ int dbs_p_other_statement(dbs_parser *p);
 /* Refuse the statement starting at `first` as not schema DDL, naming its line
  * and first words; `why` says what it would do. Returns p->rc. */
 int dbs_p_refuse(dbs_parser *p, const dbs_token *first, const char *why);
+/* The same, `why` told by the statement's first word (changes data, runs a
+ * query, changes a setting...). */
+int dbs_p_refuse_statement(dbs_parser *p, const dbs_token *first);
+/* The statement ends k tokens ahead (';' or the end of input). */
+bool dbs_p_at_end(dbs_parser *p, size_t k);
 /* Record a schema the script names (checked against the synced one at plan time). */
 int dbs_p_note_schema(dbs_parser *p, const char *schema, const dbs_token *at);
 
@@ -105,14 +117,13 @@ static inline bool dbs_word_in(const dbs_token *t, const char *const *list, size
 
 #define DBS_WORD_IN(t, list) dbs_word_in((t), (list), sizeof (list) / sizeof (list)[0])
 
-static inline bool dbs_p_mysql(const dbs_parser *p)
+/* True when `t` is one of the words of a NULL-terminated list (NULL: none). */
+static inline bool dbs_word_in_list(const dbs_token *t, const char *const *list)
 {
-	return p->s->dialect == DBSYNC_DIALECT_MYSQL;
-}
-
-static inline bool dbs_p_sqlite(const dbs_parser *p)
-{
-	return p->s->dialect == DBSYNC_DIALECT_SQLITE;
+	for (; list && *list; list++)
+		if (dbs_tok_is(t, *list))
+			return true;
+	return false;
 }
 
 /* parse_canon.c: the canonical text into `out` (cleared first), for callers that
@@ -152,6 +163,8 @@ int dbs_p_alter_table(dbs_parser *p);
 int dbs_p_create_index(dbs_parser *p, bool unique, const char *method);
 int dbs_p_create_view(dbs_parser *p, bool temp, bool or_replace);
 int dbs_p_comment(dbs_parser *p);
+/* The index of `t` named `name` (the dialect's name comparison), or NULL. */
+dbs_index *dbs_p_find_index_on(dbs_parser *p, const dbs_table *t, const char *name);
 /* "( part, ... )" of an index on table `t` into ix->parts. */
 int dbs_p_index_parts(dbs_parser *p, const dbs_table *t, dbs_index *ix);
 /* PostgreSQL storage parameters "( name [= value], ... )" after WITH, into

@@ -6,12 +6,6 @@
 #include "parse.h"
 #include "parse_internal.h"
 
-static bool is_name_tok(const dbs_parser *p, const dbs_token *t)
-{
-	return t->kind == DBS_TK_WORD || t->kind == DBS_TK_QUOTED ||
-		(t->kind == DBS_TK_STRING && p->s->dialect == DBSYNC_DIALECT_SQLITE);
-}
-
 static const char *tok_name(dbs_parser *p, const dbs_token *t)
 {
 	dbs_buf_clear(&p->scratch);
@@ -72,19 +66,19 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 		part.desc = dbs_tok_is(&tk[n - 1], "DESC");
 		n--;
 	}
-	part.nulls_reversed = p->s->dialect == DBSYNC_DIALECT_POSTGRES && nulls == (part.desc ? 'L' : 'F');
-	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && n >= 2 && tk[n - 1].kind == DBS_TK_WORD &&
-	    (is_name_tok(p, &tk[n - 2]) || tk[n - 2].kind == DBS_TK_RPAREN) && !dbs_tok_is(&tk[n - 2], "COLLATE")) {
+	part.nulls_reversed = p->dl->index_nulls_order && nulls == (part.desc ? 'L' : 'F');
+	if (p->dl->operator_classes && n >= 2 && tk[n - 1].kind == DBS_TK_WORD &&
+	    (dbs_p_name_tok(p, &tk[n - 2]) || tk[n - 2].kind == DBS_TK_RPAREN) && !dbs_tok_is(&tk[n - 2], "COLLATE")) {
 		if (!(part.opclass = tok_name(p, &tk[n - 1])))
 			return p->rc;
 		n--;
 	}
-	if (n >= 3 && dbs_tok_is(&tk[n - 2], "COLLATE") && is_name_tok(p, &tk[n - 1])) {
+	if (n >= 3 && dbs_tok_is(&tk[n - 2], "COLLATE") && dbs_p_name_tok(p, &tk[n - 1])) {
 		if (!(part.collation = tok_name(p, &tk[n - 1])))
 			return p->rc;
 		n -= 2;
 	}
-	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && n == 4 && is_name_tok(p, &tk[0]) && tk[1].kind == DBS_TK_LPAREN &&
+	if (p->dl->prefix_lengths && n == 4 && dbs_p_name_tok(p, &tk[0]) && tk[1].kind == DBS_TK_LPAREN &&
 	    tk[2].kind == DBS_TK_NUMBER && tk[3].kind == DBS_TK_RPAREN) {
 		long len = strtol(tk[2].start, NULL, 10);
 		part.prefix_len = len > 0 && len < 1000000 ? (int)len : 0;
@@ -97,7 +91,7 @@ static int analyse_part(dbs_parser *p, dbs_index *ix, const char *context)
 	n = hi - lo;
 	if (n == 0)
 		return dbs_p_error(p, NULL, "empty expression in %s", context);
-	if (n == 1 && is_name_tok(p, &tk[0])) {
+	if (n == 1 && dbs_p_name_tok(p, &tk[0])) {
 		if (!(part.column = tok_name(p, &tk[0])))
 			return p->rc;
 	} else if (!(part.expr = dbs_p_expr(p, tk[0].start, tk[n - 1].start + tk[n - 1].len))) {
@@ -187,7 +181,7 @@ static int if_not_exists(dbs_parser *p, bool *out)
 	return p->rc;
 }
 
-static dbs_index *find_index_on(dbs_parser *p, const dbs_table *t, const char *name)
+dbs_index *dbs_p_find_index_on(dbs_parser *p, const dbs_table *t, const char *name)
 {
 	for (size_t i = 0; i < t->indexes.n; i++)
 		if (dbs_name_eq(p->s->dialect, t->indexes.items[i]->name, name))
@@ -208,7 +202,7 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 		}
 		dbs_buf_clear(&key);
 		dbs_buf_clear(&value);
-		dbs_tok_value(&key, k, DBSYNC_DIALECT_POSTGRES);
+		dbs_tok_value(&key, k, p->s->dialect);
 		dbs_p_next(p);
 		const dbs_token *eq = dbs_p_peek(p, 0);
 		if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=') {
@@ -225,7 +219,7 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 				dbs_p_error(p, NULL, "expected a value after '=' in %s", context);
 				break;
 			}
-			dbs_tok_value(&value, v, DBSYNC_DIALECT_POSTGRES);
+			dbs_tok_value(&value, v, p->s->dialect);
 			dbs_p_next(p);
 		} else {
 			dbs_buf_puts(&value, "on"); /* a name alone is true */
@@ -241,41 +235,6 @@ int dbs_p_storage_params(dbs_parser *p, const char **out, const char *context)
 	dbs_buf_free(&key);
 	dbs_buf_free(&value);
 	return p->rc;
-}
-
-/* The name PostgreSQL gives an index created without one (ChooseIndexName):
- * table, column names (or "expr"), "idx", joined by '_', the first two parts
- * cut so the whole fits 63 bytes; a number is added while the name is taken.
- * Counting bytes may cut a multibyte character the server would keep whole;
- * the shadow's reading then names such an index as the server did. */
-static const char *default_index_name(dbs_parser *p, const dbs_table *t, const dbs_index *ix)
-{
-	char cols[256] = "";
-	size_t n = 0;
-	for (size_t i = 0; i < ix->parts.n && n < sizeof cols - 1; i++) {
-		const char *c = ix->parts.items[i].column ? ix->parts.items[i].column : "expr";
-		n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", i ? "_" : "", c);
-	}
-	if (n >= sizeof cols)
-		n = sizeof cols - 1;
-	for (int k = 0; k < 1000; k++) {
-		char label[16];
-		snprintf(label, sizeof label, k ? "idx%d" : "idx", k);
-		size_t tl = strlen(t->name), cl = n, ll = strlen(label);
-		/* makeObjectName: shorten the longer of the two names first */
-		while (tl + cl + ll + 2 > 63) {
-			if (tl > cl)
-				tl--;
-			else
-				cl--;
-		}
-		char *name = dbs_arena_printf(&p->s->arena, "%.*s_%.*s_%s", (int)tl, t->name, (int)cl, cols, label);
-		if (!name)
-			return NULL;
-		if (!find_index_on(p, t, name))
-			return name;
-	}
-	return NULL;
 }
 
 /* Options after the column list; WHERE ends the statement. */
@@ -295,16 +254,16 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 		} else if (dbs_p_accept(p, "NULLS")) {
 			ix->nulls_not_distinct = dbs_p_accept(p, "NOT");
 			dbs_p_expect_kw(p, "DISTINCT", context);
-		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "WITH") &&
+		} else if (p->dl->index_storage_params && dbs_p_at(p, 0, "WITH") &&
 			   dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
 			dbs_p_next(p);
 			dbs_p_storage_params(p, &ix->options, context);
-		} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "TABLESPACE")) {
+		} else if (p->dl->index_tablespace_refused && dbs_p_at(p, 0, "TABLESPACE")) {
 			return dbs_p_error(p, NULL, "TABLESPACE is not supported in %s: dbsync does not move indexes "
 				"between tablespaces; leave it out", context);
-		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_at(p, 0, "COMMENT")) {
-			dbs_p_mysql_key_options(p, context, &ix->comment);
-		} else if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
+		} else if (p->dl->key_options && dbs_p_at(p, 0, "COMMENT")) {
+			p->dl->key_options(p, context, &ix->comment);
+		} else if (p->dl->key_options && dbs_p_peek(p, 0)->kind == DBS_TK_WORD) {
 			dbs_p_skip_statement(p); /* USING, ALGORITHM, LOCK, VISIBLE...: not modeled */
 		} else {
 			break;
@@ -316,22 +275,22 @@ static int parse_index_options(dbs_parser *p, dbs_index *ix, const char *context
 int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 {
 	dbs_p_next(p); /* INDEX */
-	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES)
+	if (p->dl->concurrent_indexes)
 		dbs_p_accept(p, "CONCURRENTLY");
 	bool ine;
 	if (if_not_exists(p, &ine))
 		return p->rc;
 	const char *name = NULL, *tname;
 	const dbs_token name_at = *dbs_p_peek(p, 0);
-	/* PostgreSQL names an unnamed index itself ("CREATE INDEX ON t (a)"):
-	 * the name is chosen once the columns are known */
-	bool unnamed = p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "ON") && !dbs_p_at(p, 1, "ON");
+	/* where the server names an unnamed index itself ("CREATE INDEX ON t
+	 * (a)", PostgreSQL), the name is chosen once the columns are known */
+	bool unnamed = p->dl->unnamed_index_name && dbs_p_at(p, 0, "ON") && !dbs_p_at(p, 1, "ON");
 	if (unnamed)
 		name = "";
 	else if (dbs_p_qualified_name(p, &name, "an index name after CREATE INDEX"))
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "CREATE INDEX \"%s\"", name);
-	if (p->s->dialect == DBSYNC_DIALECT_MYSQL && dbs_p_accept(p, "USING"))
+	if (p->dl->key_index_syntax && dbs_p_accept(p, "USING"))
 		dbs_p_next(p);
 	char context[240];
 	snprintf(context, sizeof context, "after the name of index \"%s\"", name);
@@ -344,7 +303,7 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	dbs_table *t = dbs_schema_find_table(p->s, tname);
 	if (!t)
 		return dbs_p_error(p, &at, "index \"%s\" is on unknown table \"%s\"", name, tname);
-	if (find_index_on(p, t, name)) {
+	if (dbs_p_find_index_on(p, t, name)) {
 		if (ine) {
 			dbs_p_skip_statement(p);
 			return p->rc;
@@ -356,8 +315,8 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 		return dbs_p_oom(p);
 	ix->unique = unique;
 	ix->method = method;
-	if (dbs_p_sqlite(p) && dbs_p_at(p, 0, "USING"))
-		return dbs_p_error(p, NULL, "SQLite has no index methods: leave USING out of index \"%s\"", name);
+	if (p->dl->index_method_refused && dbs_p_at(p, 0, "USING"))
+		return dbs_p_error(p, NULL, "%s: leave USING out of index \"%s\"", p->dl->index_method_refused, name);
 	if (dbs_p_accept(p, "USING")) {
 		const char *m;
 		if (dbs_p_name(p, &m, "an index method after USING"))
@@ -373,7 +332,7 @@ int dbs_p_create_index(dbs_parser *p, bool unique, const char *method)
 	snprintf(context, sizeof context, "index \"%s\" on table \"%s\"", name, t->name);
 	if (dbs_p_index_parts(p, t, ix))
 		return p->rc;
-	if (unnamed && !(ix->name = default_index_name(p, t, ix)))
+	if (unnamed && !(ix->name = p->dl->unnamed_index_name(p, t, ix)))
 		return dbs_p_oom(p);
 	for (size_t i = 0; i < ix->parts.n; i++)
 		if (ix->parts.items[i].column && !dbs_table_find_column(p->s, t, ix->parts.items[i].column))
@@ -476,8 +435,8 @@ static int comment_on_constraint(dbs_parser *p)
 /* COMMENT ON TABLE t | COLUMN t.c | INDEX i IS 'text' | NULL. */
 int dbs_p_comment(dbs_parser *p)
 {
-	if (dbs_p_sqlite(p))
-		return dbs_p_error(p, NULL, "SQLite has no COMMENT ON: comments cannot be stored there");
+	if (p->dl->comment_on_refused)
+		return dbs_p_error(p, NULL, "%s", p->dl->comment_on_refused);
 	dbs_p_next(p); /* COMMENT */
 	dbs_p_next(p); /* ON */
 	const dbs_token *kind = dbs_p_peek(p, 0);

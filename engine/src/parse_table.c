@@ -6,6 +6,14 @@
 #include "parse.h"
 #include "parse_internal.h"
 
+/* KEY/INDEX [name] (cols), or an index kind (FULLTEXT [KEY|INDEX] ...), in
+ * the dialects that define indexes inside CREATE TABLE (MySQL). */
+static bool at_key_definition(dbs_parser *p)
+{
+	return (p->dl->key_index_syntax && (dbs_p_at(p, 0, "KEY") || dbs_p_at(p, 0, "INDEX"))) ||
+		dbs_word_in_list(dbs_p_peek(p, 0), p->dl->index_kind_words);
+}
+
 static bool at_table_constraint(dbs_parser *p)
 {
 	const dbs_token *t = dbs_p_peek(p, 0);
@@ -13,98 +21,9 @@ static bool at_table_constraint(dbs_parser *p)
 	    dbs_tok_is(t, "CHECK") || dbs_tok_is(t, "FOREIGN") || dbs_tok_is(t, "EXCLUDE"))
 		return true;
 	/* PostgreSQL 18's NOT NULL col (NOT is reserved: no column has that name) */
-	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_tok_is(t, "NOT") && dbs_p_at(p, 1, "NULL"))
+	if (p->dl->not_null_constraints && dbs_tok_is(t, "NOT") && dbs_p_at(p, 1, "NULL"))
 		return true;
-	return dbs_p_mysql(p) && (dbs_tok_is(t, "KEY") || dbs_tok_is(t, "INDEX") ||
-		dbs_tok_is(t, "FULLTEXT") || dbs_tok_is(t, "SPATIAL"));
-}
-
-/* After EXCLUDE (PostgreSQL): [USING method] (element WITH op, ...)
- * [INCLUDE (cols)] [WITH (params)] [WHERE (predicate)] [deferrable]. */
-static int parse_exclude(dbs_parser *p, dbs_table *t, const char *cname, const char *context)
-{
-	dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_EXCLUDE, cname);
-	dbs_index *ex = c ? dbs_arena_alloc(&p->s->arena, sizeof *ex) : NULL;
-	if (!ex)
-		return dbs_p_oom(p);
-	memset(ex, 0, sizeof *ex);
-	ex->name = cname ? cname : "";
-	c->exclude = ex;
-	if (dbs_p_accept(p, "USING")) {
-		const char *m;
-		if (dbs_p_name(p, &m, "an index method after EXCLUDE USING"))
-			return p->rc;
-		ex->method = m;
-	}
-	p->part_ops = true;
-	dbs_p_index_parts(p, t, ex);
-	p->part_ops = false;
-	for (size_t i = 0; !p->rc && i < ex->parts.n; i++)
-		if (ex->parts.items[i].column && !dbs_table_find_column(p->s, t, ex->parts.items[i].column))
-			return dbs_p_error(p, NULL, "%s names unknown column \"%s\"", context, ex->parts.items[i].column);
-	while (!p->rc) {
-		if (dbs_p_at(p, 0, "INCLUDE") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			dbs_p_next(p);
-			dbs_p_name_list(p, &ex->include, false, NULL, context);
-		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_peek(p, 1)->kind == DBS_TK_LPAREN) {
-			dbs_p_next(p);
-			dbs_p_storage_params(p, &ex->options, context);
-		} else if (dbs_p_accept(p, "WHERE")) {
-			ex->where_expr = dbs_p_paren_expr(p, context);
-		} else if (dbs_p_at(p, 0, "USING") && dbs_p_at(p, 1, "INDEX")) {
-			return dbs_p_error(p, NULL, "USING INDEX TABLESPACE is not supported in %s: leave it out", context);
-		} else {
-			break;
-		}
-	}
-	if (!p->rc)
-		dbs_p_deferrable(p, c);
-	return p->rc;
-}
-
-/* MySQL index options after a key's column list, in the forms SHOW CREATE
- * TABLE and people write: USING BTREE|HASH|RTREE, COMMENT 'text',
- * KEY_BLOCK_SIZE [=] n, WITH PARSER name, VISIBLE, INVISIBLE, IGNORED and
- * NOT IGNORED. None changes what the key holds. The COMMENT of an index, a
- * PRIMARY KEY or a UNIQUE key is kept in `*comment` (compared,
- * docs/mysql.md); the rest are read and not modeled. */
-int dbs_p_mysql_key_options(dbs_parser *p, const char *context, const char **comment)
-{
-	while (!p->rc) {
-		bool is_comment = dbs_p_at(p, 0, "COMMENT");
-		if (dbs_p_accept(p, "USING") || dbs_p_accept(p, "COMMENT")) {
-			const dbs_token *v = dbs_p_peek(p, 0);
-			if (v->kind != DBS_TK_WORD && v->kind != DBS_TK_STRING)
-				return dbs_p_error(p, NULL, "expected an index type or a string in %s", context);
-			if (is_comment && comment && v->kind == DBS_TK_STRING) {
-				dbs_buf_clear(&p->scratch);
-				dbs_tok_value(&p->scratch, v, p->s->dialect);
-				if (!(*comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
-					return dbs_p_oom(p);
-				if (!**comment)
-					*comment = NULL; /* COMMENT '' is no comment, as the catalog has it */
-			}
-			dbs_p_next(p);
-		} else if (dbs_p_accept(p, "KEY_BLOCK_SIZE")) {
-			const dbs_token *eq = dbs_p_peek(p, 0);
-			if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
-				dbs_p_next(p);
-			if (dbs_p_expect_kind(p, DBS_TK_NUMBER, context))
-				return p->rc;
-		} else if (dbs_p_at(p, 0, "WITH") && dbs_p_at(p, 1, "PARSER")) {
-			dbs_p_next(p);
-			dbs_p_next(p);
-			const char *parser;
-			if (dbs_p_name(p, &parser, "a parser name after WITH PARSER"))
-				return p->rc;
-		} else if (dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "IGNORED")) {
-			dbs_p_next(p);
-			dbs_p_next(p);
-		} else if (!dbs_p_accept(p, "VISIBLE") && !dbs_p_accept(p, "INVISIBLE") && !dbs_p_accept(p, "IGNORED")) {
-			break;
-		}
-	}
-	return p->rc;
+	return at_key_definition(p);
 }
 
 static int parse_table_constraint(dbs_parser *p, dbs_table *t)
@@ -124,10 +43,10 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		if (dbs_p_expect_kw(p, "KEY", "after PRIMARY") || dbs_p_check_one_pk(p, t, &at))
 			return p->rc;
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_PRIMARY, cname);
-		if (dbs_p_mysql(p) && dbs_p_accept(p, "USING"))
+		if (p->dl->key_index_syntax && dbs_p_accept(p, "USING"))
 			dbs_p_next(p);
 		bool autoinc = false;
-		if (!c || dbs_p_name_list(p, &c->cols, true, dbs_p_sqlite(p) ? &autoinc : NULL, list_ctx))
+		if (!c || dbs_p_name_list(p, &c->cols, true, p->dl->autoincrement_instead ? NULL : &autoinc, list_ctx))
 			return p->rc;
 		if (autoinc) {
 			dbs_column *col = c->cols.n == 1 ? dbs_table_find_column(p->s, t, c->cols.items[0]) : NULL;
@@ -137,12 +56,12 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			c->pk_autoincrement = col->autoincrement = true;
 		}
 		dbs_p_conflict_clause(p);
-		if (dbs_p_mysql(p))
-			dbs_p_mysql_key_options(p, context, &c->comment);
+		if (p->dl->key_options)
+			p->dl->key_options(p, context, &c->comment);
 		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "UNIQUE")) {
-		if (dbs_p_mysql(p)) {
+		if (p->dl->key_index_syntax) {
 			if (!dbs_p_accept(p, "KEY"))
 				dbs_p_accept(p, "INDEX");
 			if (dbs_p_at_name(p) && dbs_p_name(p, &cname, "a key name"))
@@ -151,9 +70,9 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_UNIQUE, cname);
 		if (!c)
 			return p->rc;
-		if (dbs_p_mysql(p) && dbs_p_accept(p, "USING"))
+		if (p->dl->key_index_syntax && dbs_p_accept(p, "USING"))
 			dbs_p_next(p);
-		if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept(p, "NULLS")) {
+		if (p->dl->unique_nulls_distinct && dbs_p_accept(p, "NULLS")) {
 			c->nulls_not_distinct = dbs_p_accept(p, "NOT");
 			if (dbs_p_expect_kw(p, "DISTINCT", context))
 				return p->rc;
@@ -162,8 +81,8 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			return p->rc;
 		dbs_p_conflict_clause(p);
 		/* Django: UniqueConstraint(deferrable=...) */
-		if (dbs_p_mysql(p))
-			dbs_p_mysql_key_options(p, context, &c->comment);
+		if (p->dl->key_options)
+			p->dl->key_options(p, context, &c->comment);
 		else
 			dbs_p_deferrable(p, c);
 	} else if (dbs_p_accept(p, "CHECK")) {
@@ -175,13 +94,13 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 	} else if (dbs_p_accept(p, "FOREIGN")) {
 		if (dbs_p_expect_kw(p, "KEY", "after FOREIGN"))
 			return p->rc;
-		if (dbs_p_mysql(p) && dbs_p_at_name(p) && dbs_p_name(p, &cname, "a key name"))
+		if (p->dl->key_index_syntax && dbs_p_at_name(p) && dbs_p_name(p, &cname, "a key name"))
 			return p->rc;
 		dbs_constraint *c = dbs_p_new_constraint(p, t, DBS_CON_FOREIGN, cname);
 		if (!c || dbs_p_name_list(p, &c->cols, false, NULL, list_ctx) ||
 		    dbs_p_expect_kw(p, "REFERENCES", context) || dbs_p_references(p, c))
 			return p->rc;
-	} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "NULL")) {
+	} else if (p->dl->not_null_constraints && dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "NULL")) {
 		/* PostgreSQL 18's table constraint NOT NULL col: the column's
 		 * nullability (its name and NO INHERIT are not modeled) */
 		dbs_p_next(p);
@@ -195,11 +114,12 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			return dbs_p_error(p, &at_col, "%s names column \"%s\", which no column before it defines", context, cn);
 		col->not_null = true;
 		dbs_p_no_inherit(p, NULL);
-	} else if (p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept(p, "EXCLUDE")) {
-		return parse_exclude(p, t, cname, context);
-	} else if (!cname && dbs_p_mysql(p) && (dbs_p_at(p, 0, "KEY") || dbs_p_at(p, 0, "INDEX") ||
-			dbs_p_at(p, 0, "FULLTEXT") || dbs_p_at(p, 0, "SPATIAL"))) {
-		const char *method = dbs_p_at(p, 0, "FULLTEXT") ? "fulltext" : dbs_p_at(p, 0, "SPATIAL") ? "spatial" : NULL;
+	} else if (p->dl->table_constraint && p->dl->table_constraint(p, t, cname, context)) {
+		return p->rc; /* the dialect's own (PostgreSQL's EXCLUDE) */
+	} else if (!cname && at_key_definition(p)) {
+		const char *method = dbs_p_index_kind(p);
+		if (p->rc)
+			return p->rc;
 		dbs_p_next(p);
 		if (method && !dbs_p_accept(p, "KEY"))
 			dbs_p_accept(p, "INDEX");
@@ -214,11 +134,11 @@ static int parse_table_constraint(dbs_parser *p, dbs_table *t)
 			dbs_p_next(p);
 		if (dbs_p_index_parts(p, t, ix))
 			return p->rc;
-		return dbs_p_mysql_key_options(p, context, &ix->comment);
+		return p->dl->key_options ? p->dl->key_options(p, context, &ix->comment) : p->rc;
 	} else {
 		return dbs_p_error(p, NULL, "expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY in %s", context);
 	}
-	if (!p->rc && p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "VALID")) {
+	if (!p->rc && p->dl->not_valid && dbs_p_at(p, 0, "NOT") && dbs_p_at(p, 1, "VALID")) {
 		dbs_p_next(p);
 		dbs_p_next(p);
 	}
@@ -240,123 +160,6 @@ static int check_key_columns(dbs_parser *p, const dbs_table *t, size_t from, con
 	return p->rc;
 }
 
-/* PostgreSQL: what may follow the column list. None is modeled, and each
- * changes what the table is, so each is an error naming the clause (and
- * docs/parser.md says so) rather than a table synced without it. */
-static int pg_table_options(dbs_parser *p, const dbs_table *t)
-{
-	static const struct { const char *w1, *w2, *what; } clauses[] = {
-		{ "PARTITION", "BY", "PARTITION BY: partitioned tables are not managed" },
-		{ "INHERITS", NULL, "INHERITS: table inheritance is not managed" },
-		{ "WITH", NULL, "WITH (storage parameters): table storage parameters are not managed" },
-		{ "WITHOUT", "OIDS", "WITHOUT OIDS: leave it out (it is the only behaviour since PostgreSQL 12)" },
-		{ "TABLESPACE", NULL, "TABLESPACE: tablespaces are not managed" },
-		{ "USING", NULL, "USING (table access method): access methods are not managed" },
-		{ "ON", "COMMIT", "ON COMMIT: temporary tables are not managed" },
-	};
-	for (size_t i = 0; i < sizeof clauses / sizeof clauses[0]; i++)
-		if (dbs_p_at(p, 0, clauses[i].w1) && (!clauses[i].w2 || dbs_p_at(p, 1, clauses[i].w2)))
-			return dbs_p_error(p, NULL, "table \"%s\" uses %s", t->name, clauses[i].what);
-	return p->rc; /* the caller reports anything else instead of ';' */
-}
-
-/* MySQL: [=] value after a table option's name. */
-static int mysql_option_value(dbs_parser *p, const dbs_table *t, const dbs_token **value)
-{
-	const dbs_token *eq = dbs_p_peek(p, 0);
-	if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
-		dbs_p_next(p);
-	*value = dbs_p_peek(p, 0);
-	if ((*value)->kind != DBS_TK_WORD && (*value)->kind != DBS_TK_STRING && (*value)->kind != DBS_TK_NUMBER &&
-	    (*value)->kind != DBS_TK_QUOTED)
-		return dbs_p_error(p, NULL, "expected a value for a table option of table \"%s\"", t->name);
-	return p->rc;
-}
-
-/* MySQL table options: COMMENT and the default character set and collation
- * are modeled; ENGINE, AUTO_INCREMENT, ROW_FORMAT and the other storage
- * options are read and not compared (docs/parser.md); PARTITION BY is an error. */
-static int mysql_table_options(dbs_parser *p, dbs_table *t)
-{
-	while (!p->rc) {
-		dbs_p_accept_kind(p, DBS_TK_COMMA);
-		const dbs_token *w = dbs_p_peek(p, 0);
-		if (w->kind != DBS_TK_WORD)
-			return p->rc;
-		if (dbs_tok_is(w, "PARTITION"))
-			return dbs_p_error(p, NULL, "table \"%s\" uses PARTITION BY: partitioned tables are not managed",
-				t->name);
-		const dbs_token *value;
-		if (dbs_tok_is(w, "COMMENT")) {
-			dbs_p_next(p);
-			if (mysql_option_value(p, t, &value))
-				return p->rc;
-			if (value->kind != DBS_TK_STRING)
-				return dbs_p_error(p, NULL, "expected a string after COMMENT of table \"%s\"", t->name);
-			dbs_buf_clear(&p->scratch);
-			dbs_tok_value(&p->scratch, value, p->s->dialect);
-			if (!(t->comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
-				return dbs_p_oom(p);
-			dbs_p_next(p);
-			continue;
-		}
-		/* DEFAULT CHARSET=x, CHARACTER SET x, DEFAULT COLLATE=x, ENGINE=x ... */
-		dbs_p_accept(p, "DEFAULT");
-		const char **into = NULL;
-		if (dbs_p_accept(p, "CHARACTER")) {
-			dbs_p_expect_kw(p, "SET", "after CHARACTER");
-			into = &t->charset;
-		} else {
-			w = dbs_p_peek(p, 0);
-			if (dbs_tok_is(w, "CHARSET"))
-				into = &t->charset;
-			else if (dbs_tok_is(w, "COLLATE"))
-				into = &t->collation;
-			dbs_p_next(p);
-		}
-		if (p->rc || mysql_option_value(p, t, &value))
-			return p->rc;
-		if (into) {
-			/* names are case-insensitive: kept lower case, as the catalog has them */
-			dbs_buf_clear(&p->scratch);
-			dbs_tok_value(&p->scratch, value, p->s->dialect);
-			char *v = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch));
-			if (!v)
-				return dbs_p_oom(p);
-			for (char *c = v; *c; c++)
-				if (*c >= 'A' && *c <= 'Z')
-					*c = (char)(*c - 'A' + 'a');
-			*into = v;
-		}
-		dbs_p_next(p);
-	}
-	return p->rc;
-}
-
-/* Table options after the closing parenthesis. */
-static int parse_table_options(dbs_parser *p, dbs_table *t)
-{
-	if (p->s->dialect == DBSYNC_DIALECT_POSTGRES)
-		return pg_table_options(p, t);
-	if (dbs_p_mysql(p))
-		return mysql_table_options(p, t);
-	if (!dbs_p_at(p, 0, "WITHOUT") && !dbs_p_at(p, 0, "STRICT"))
-		return p->rc; /* the caller reports what follows instead of ';' */
-	for (;;) {
-		if (dbs_p_accept(p, "WITHOUT")) {
-			if (dbs_p_expect_kw(p, "ROWID", "after WITHOUT"))
-				return p->rc;
-			t->without_rowid = true;
-		} else if (dbs_p_accept(p, "STRICT")) {
-			t->strict = true;
-		} else {
-			return dbs_p_error(p, NULL, "expected WITHOUT ROWID or STRICT after table \"%s\"", t->name);
-		}
-		if (!dbs_p_accept_kind(p, DBS_TK_COMMA))
-			return p->rc;
-	}
-}
-
 int dbs_p_create_table(dbs_parser *p)
 {
 	dbs_p_next(p); /* TABLE */
@@ -371,10 +174,11 @@ int dbs_p_create_table(dbs_parser *p)
 	if (dbs_p_qualified_name(p, &name, "a table name after CREATE TABLE"))
 		return p->rc;
 	snprintf(p->stmt, sizeof p->stmt, "CREATE TABLE \"%s\"", name);
-	/* SQLite's own tables (sqlite_sequence, sqlite_stat1): `.schema` prints
-	 * them, SQLite makes them itself and lets nobody else (the introspection
-	 * skips them too) */
-	if (dbs_p_sqlite(p) && strncasecmp(name, "sqlite_", 7) == 0) {
+	/* the dialect's own tables (SQLite's sqlite_sequence, sqlite_stat1):
+	 * `.schema` prints them, SQLite makes them itself and lets nobody else
+	 * (the introspection skips them too) */
+	const char *own = p->dl->internal_table_prefix;
+	if (own && strncasecmp(name, own, strlen(own)) == 0) {
 		dbs_p_skip_statement(p);
 		return p->rc;
 	}
@@ -398,7 +202,7 @@ int dbs_p_create_table(dbs_parser *p)
 		return p->rc;
 	bool constraint_last = false;
 	/* PostgreSQL allows a table without columns */
-	bool empty = p->s->dialect == DBSYNC_DIALECT_POSTGRES && dbs_p_accept_kind(p, DBS_TK_RPAREN);
+	bool empty = p->dl->tables_without_columns && dbs_p_accept_kind(p, DBS_TK_RPAREN);
 	for (; !empty;) {
 		constraint_last = at_table_constraint(p);
 		if (constraint_last ? parse_table_constraint(p, t) : dbs_p_column_def(p, t))
@@ -408,7 +212,7 @@ int dbs_p_create_table(dbs_parser *p)
 		if (dbs_p_accept_kind(p, DBS_TK_RPAREN))
 			break;
 		/* SQLite lets table constraints follow each other without commas */
-		if (constraint_last && dbs_p_sqlite(p) && at_table_constraint(p))
+		if (constraint_last && p->dl->constraints_without_commas && at_table_constraint(p))
 			continue;
 		if (constraint_last)
 			return dbs_p_error(p, NULL, "expected ',' or ')' after a constraint of table \"%s\"", name);
@@ -419,7 +223,7 @@ int dbs_p_create_table(dbs_parser *p)
 		return dbs_p_error(p, &at, "table \"%s\" has no columns", name);
 	if (check_key_columns(p, t, 0, &at))
 		return p->rc;
-	if (parse_table_options(p, t))
+	if (p->dl->table_options && p->dl->table_options(p, t))
 		return p->rc;
 	t->collation_implied = t->charset && !t->collation; /* model.h */
 	if (t->without_rowid && !dbs_table_primary_key(t))
@@ -502,21 +306,8 @@ static int parse_alter_action(dbs_parser *p, dbs_table *t)
 	}
 	if (dbs_p_accept(p, "ALTER"))
 		return parse_alter_column(p, t);
-	if (dbs_p_mysql(p) && dbs_p_accept(p, "COMMENT")) {
-		/* MySQL's table comment, as Django sets db_table_comment */
-		const dbs_token *eq = dbs_p_peek(p, 0);
-		if (eq->kind == DBS_TK_OP && eq->len == 1 && *eq->start == '=')
-			dbs_p_next(p);
-		const dbs_token *s = dbs_p_peek(p, 0);
-		if (s->kind != DBS_TK_STRING)
-			return dbs_p_error(p, NULL, "expected a string after COMMENT of table \"%s\"", t->name);
-		dbs_buf_clear(&p->scratch);
-		dbs_tok_value(&p->scratch, s, p->s->dialect);
-		if (!(t->comment = dbs_arena_strdup(&p->s->arena, dbs_buf_cstr(&p->scratch))))
-			return dbs_p_oom(p);
-		dbs_p_next(p);
-		return p->rc;
-	}
+	if (p->dl->alter_table_action && p->dl->alter_table_action(p, t))
+		return p->rc; /* the dialect's own (MySQL's COMMENT = 'text') */
 	if (dbs_p_at(p, 0, "OWNER") || dbs_p_at(p, 0, "REPLICA") || dbs_p_at(p, 0, "CLUSTER")) {
 		/* ownership and replication settings are outside the model */
 		while (!p->rc && dbs_p_peek(p, 0)->kind != DBS_TK_COMMA && dbs_p_peek(p, 0)->kind != DBS_TK_SEMI &&

@@ -31,9 +31,6 @@
 
 #include "ctx.h"
 #include "plan_rename.h"
-#ifdef DBSYNC_HAVE_MYSQL
-#include "backend_mysql.h"
-#endif
 
 /* PostgreSQL truncates identifiers at 63 bytes; MySQL allows 64 characters */
 #define TEMP_NAME_MAX 63
@@ -57,26 +54,6 @@ typedef struct rename_state {
 	bool renamed;
 	dbs_buf sql;
 } rename_state;
-
-dbs_name_case dbs_conn_name_case(const dbsync_conn *conn)
-{
-	switch (conn->dialect) {
-	case DBSYNC_DIALECT_SQLITE:
-		return DBS_NAMES_PRESERVED;
-	case DBSYNC_DIALECT_MYSQL:
-#ifdef DBSYNC_HAVE_MYSQL
-		switch (dbs_my_lower_case_table_names(conn)) {
-		case 0: return DBS_NAMES_EXACT;
-		case 1: return DBS_NAMES_FOLDED;
-		default: return DBS_NAMES_PRESERVED;
-		}
-#else
-		return DBS_NAMES_EXACT;
-#endif
-	default:
-		return DBS_NAMES_EXACT;
-	}
-}
 
 static int ascii_icmp(const char *a, const char *b)
 {

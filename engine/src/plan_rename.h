@@ -9,6 +9,7 @@
 #ifndef DBS_PLAN_RENAME_H
 #define DBS_PLAN_RENAME_H
 
+#include "dialect.h"
 #include "plan_build.h"
 
 /* Plan the RENAME_TABLE operations (stage DBS_STAGE_RENAME) and rename the
@@ -21,24 +22,17 @@ int dbs_plan_renames(dbs_planner *p);
  *    declined or refused where table names are case-sensitive (PostgreSQL,
  *    MySQL with lower_case_table_names=0): its SQL would name a table that
  *    does not exist, or create a second spelling beside the first;
- *  - SQLite, when the plan also rebuilds a table: apply then runs with
+ *  - when the plan also rebuilds a table, wrap each rename in the
+ *    dialect's rename_beside_rebuild_before / _after (SQLite applies with
  *    legacy_alter_table on, under which a rename leaves other tables'
  *    REFERENCES, views and triggers naming the old table; the renames turn
- *    it off around themselves. */
+ *    it off around themselves). */
 int dbs_plan_renames_finish(dbs_planner *p);
 
-/* How the server treats the letter case of table names. */
-typedef enum dbs_name_case {
-	DBS_NAMES_EXACT,       /* PostgreSQL, MySQL lower_case_table_names=0: `abcd` and `ABCD` are two tables */
-	DBS_NAMES_PRESERVED,   /* SQLite, MySQL 2: stored as written, compared ignoring case */
-	DBS_NAMES_FOLDED       /* MySQL 1: stored lower-case; the case of a name means nothing */
-} dbs_name_case;
-
-dbs_name_case dbs_conn_name_case(const dbsync_conn *conn);
-
-/* One statement renaming table `from` to `to` (render_rename.c), appended
- * to `out` without a trailing ';'. A case-only rename where the server
- * compares names ignoring case takes two of them, through a free name. */
+/* One statement renaming table `from` to `to` (render_rename.c: the
+ * dialect's rename_table_sql), appended to `out` without a trailing ';'. A
+ * case-only rename where the server compares names ignoring case takes two
+ * of them, through a free name. */
 int dbs_render_rename_table(dbs_buf *out, dbsync_dialect d, const char *from, const char *to);
 
 #endif

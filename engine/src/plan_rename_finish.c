@@ -1,7 +1,8 @@
 /*
  * Table renames, after the dialect planners (see plan_rename.h): holding the
- * operations of a table whose rename did not happen, and SQLite's
- * legacy_alter_table around renames in a plan that rebuilds tables.
+ * operations of a table whose rename did not happen, and the dialect's
+ * statements around renames in a plan that rebuilds tables (SQLite's
+ * legacy_alter_table).
  */
 #include <string.h>
 
@@ -68,12 +69,13 @@ int dbs_plan_renames_finish(dbs_planner *p)
 	int rc;
 	if (p->held_tables.n && (rc = hold_ops(p)))
 		return rc;
-	if (p->want->dialect != DBSYNC_DIALECT_SQLITE || !p->stages[DBS_STAGE_RENAME].n || !pending_rebuild(p))
+	const dbs_dialect_info *info = dbs_dialect_info_for(p->want->dialect);
+	if (!info->rename_beside_rebuild_before || !p->stages[DBS_STAGE_RENAME].n || !pending_rebuild(p))
 		return 0;
 	for (size_t i = 0; i < p->stages[DBS_STAGE_RENAME].n; i++) {
 		dbs_op_build *b = p->stages[DBS_STAGE_RENAME].items[i];
 		if (b->op.status == DBSYNC_STATUS_PENDING &&
-		    (rc = wrap_sql(p, b, "PRAGMA legacy_alter_table=OFF", "PRAGMA legacy_alter_table=ON")))
+		    (rc = wrap_sql(p, b, info->rename_beside_rebuild_before, info->rename_beside_rebuild_after)))
 			return rc;
 	}
 	return 0;

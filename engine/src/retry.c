@@ -1,75 +1,54 @@
 /*
- * Transient failures: which errors are worth another attempt (by SQLSTATE and
- * error number only, never by message text), how long to wait, and how each
- * backend gets its connection back and bounds its lock waits.
+ * Transient failures: which errors are worth another attempt (the dialect's
+ * lists of SQLSTATEs and error numbers, never message text), how long to
+ * wait, and the loop's calls into the backend to get its connection back and
+ * bound its lock waits. What each backend does is in its own folder.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
 #include "ctx.h"
 #include "dialect.h"
 #include "retry.h"
 
-#ifdef DBSYNC_HAVE_SQLITE
-#include "backend_sqlite.h"
-#endif
-#ifdef DBSYNC_HAVE_POSTGRES
-#include "backend_postgres.h"
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-#include "backend_mysql.h"
-#endif
-
-/* Numbers fixed by each product's documentation, so they need no client headers. */
-enum {
-	SQ_BUSY = 5, SQ_LOCKED = 6,
-	MY_LOCK_WAIT_TIMEOUT = 1205, MY_LOCK_DEADLOCK = 1213,
-	MY_SERVER_GONE = 2006, MY_SERVER_LOST = 2013
-};
-
-static int state_is(const char *sqlstate, const char *want)
+/* Whether sqlstate is on the list: a two-character entry is a whole class. */
+static bool state_listed(const char *sqlstate, const char *const *list)
 {
-	return sqlstate && strcmp(sqlstate, want) == 0;
+	if (!sqlstate || !*sqlstate)
+		return false;
+	for (size_t i = 0; list && list[i]; i++)
+		if (strlen(list[i]) == 2 ? strncmp(sqlstate, list[i], 2) == 0 : strcmp(sqlstate, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool code_listed(const dbs_dialect_info *info, int native_code, const int *list)
+{
+	int code = info->native_code_mask ? native_code & info->native_code_mask : native_code;
+	for (size_t i = 0; list && list[i]; i++)
+		if (code == list[i])
+			return true;
+	return false;
 }
 
 int dbsync_error_is_transient(dbsync_dialect dialect, const char *sqlstate, int native_code)
 {
-	switch (dialect) {
-	case DBSYNC_DIALECT_SQLITE:
-		/* the extended code's low byte is the primary result code */
-		return (native_code & 0xff) == SQ_BUSY || (native_code & 0xff) == SQ_LOCKED;
-	case DBSYNC_DIALECT_POSTGRES:
-		return state_is(sqlstate, "40P01") || state_is(sqlstate, "55P03") ||
-			state_is(sqlstate, "40001") || (sqlstate && strncmp(sqlstate, "08", 2) == 0);
-	case DBSYNC_DIALECT_MYSQL:
-		return native_code == MY_LOCK_DEADLOCK || native_code == MY_LOCK_WAIT_TIMEOUT ||
-			native_code == MY_SERVER_GONE || native_code == MY_SERVER_LOST ||
-			state_is(sqlstate, "40001");
-	}
-	return 0;
+	const dbs_dialect_info *info = dbs_dialect_info_for(dialect);
+	return info && (state_listed(sqlstate, info->transient_sqlstates) ||
+		code_listed(info, native_code, info->transient_native_codes));
 }
 
-/* Whether the backend's own handle says the connection is gone: libpq's
- * status, Connector/C's error number. */
-static int connection_lost(dbsync_conn *conn, const dbsync_error *err)
+/* Whether the connection is gone: by the error, or by the client library's
+ * own handle. */
+static bool connection_lost(dbsync_conn *conn, const dbsync_error *err)
 {
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_POSTGRES
-	case DBSYNC_DIALECT_POSTGRES:
-		return PQstatus(dbs_pg_handle(conn)) == CONNECTION_BAD ||
-			(err->sqlstate[0] && strncmp(err->sqlstate, "08", 2) == 0);
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL:
-		return err->native_code == MY_SERVER_GONE || err->native_code == MY_SERVER_LOST;
-#endif
-	default:
-		return 0;
-	}
+	const dbs_dialect_info *info = dbs_dialect_info_for(conn->dialect);
+	if (conn->backend->connection_broken && conn->backend->connection_broken(conn))
+		return true;
+	return info && (state_listed(err->sqlstate, info->lost_sqlstates) ||
+		code_listed(info, err->native_code, info->lost_native_codes));
 }
 
 dbs_retry_kind dbs_retry_classify(dbsync_conn *conn, const dbsync_error *err)
@@ -128,92 +107,30 @@ void dbs_sleep_ms(unsigned ms)
 
 /* ---- reconnecting ---- */
 
-#ifdef DBSYNC_HAVE_POSTGRES
-/* PQreset reconnects with the parameters libpq kept from the first connect
- * (password included, in its memory only); the session's search_path, set
- * at connect to put the synced schema first, is set again. */
-static int pg_reconnect(dbsync_ctx *ctx, dbsync_conn *conn)
-{
-	dbs_pg_conn *pc = conn->impl;
-	PQreset(pc->pg);
-	if (PQstatus(pc->pg) != CONNECTION_OK)
-		return dbs_error(ctx, DBSYNC_ECONNECT, "lost the connection to %s and could not reconnect",
-			conn->describe);
-	dbs_buf b = DBS_BUF_INIT;
-	dbs_buf_puts(&b, "SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident(");
-	dbs_quote_literal(&b, DBSYNC_DIALECT_POSTGRES, pc->schema);
-	dbs_buf_puts(&b, ") || CASE WHEN pg_catalog.current_setting('search_path') = '' THEN '' "
-		"ELSE ', ' || pg_catalog.current_setting('search_path') END, false)");
-	if (!dbs_buf_ok(&b)) {
-		dbs_buf_free(&b);
-		return dbs_error_oom(ctx);
-	}
-	int rc = 0;
-	PGresult *res = PQexec(pc->pg, dbs_buf_cstr(&b));
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = dbs_pg_error(ctx, conn, res, "restoring search_path after reconnecting");
-	PQclear(res);
-	dbs_buf_free(&b);
-	return rc;
-}
-#endif
-
-#ifdef DBSYNC_HAVE_MYSQL
-/* Connector/C reconnects with the host, credentials, database and options it
- * kept from mysql_real_connect, but only when reconnecting is switched on;
- * it is switched on just for this, so no statement ever silently reconnects. */
-static int my_reconnect(dbsync_ctx *ctx, dbsync_conn *conn)
-{
-	MYSQL *db = dbs_my_db(conn);
-	my_bool on = 1, off = 0;
-	mysql_optionsv(db, MYSQL_OPT_RECONNECT, &on);
-	my_bool failed = mariadb_reconnect(db);
-	mysql_optionsv(db, MYSQL_OPT_RECONNECT, &off);
-	if (failed)
-		return dbs_error_db(ctx, DBSYNC_ECONNECT, NULL, (int)mysql_errno(db),
-			"lost the connection to %s and could not reconnect: %s", conn->describe, mysql_error(db));
-	return 0;
-}
-#endif
-
 int dbs_reconnect(dbsync_ctx *ctx, dbsync_conn *conn)
 {
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_POSTGRES
-	case DBSYNC_DIALECT_POSTGRES: return pg_reconnect(ctx, conn);
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL: return my_reconnect(ctx, conn);
-#endif
-	default:
+	if (!conn->backend->reconnect)
 		return dbs_error(ctx, DBSYNC_ECONNECT, "the %s backend cannot reconnect",
 			dbsync_dialect_name(conn->dialect));
-	}
+	return conn->backend->reconnect(ctx, conn);
 }
 
 uint64_t dbs_session_id(dbsync_conn *conn)
 {
-#ifdef DBSYNC_HAVE_MYSQL
-	if (conn->dialect == DBSYNC_DIALECT_MYSQL)
-		return mysql_thread_id(dbs_my_db(conn));
-#endif
-	(void)conn;
-	return 0;
+	return conn->backend->session_id ? conn->backend->session_id(conn) : 0;
 }
 
 int dbs_wait_session_gone(dbsync_ctx *ctx, dbsync_conn *conn, uint64_t old_id, unsigned max_ms)
 {
-	if (!old_id || conn->dialect != DBSYNC_DIALECT_MYSQL)
+	if (!old_id || !conn->backend->session_running)
 		return 0;
-	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %" PRIu64, old_id);
 	double until = dbs_now_ms() + max_ms;
 	for (;;) {
-		int64_t n = 0;
-		int rc = conn->backend->query_int64(&n, ctx, conn, sql);
+		bool running = false;
+		int rc = conn->backend->session_running(&running, ctx, conn, old_id);
 		if (rc)
 			return rc;
-		if (n == 0)
+		if (!running)
 			return 0;
 		if (dbs_now_ms() >= until)
 			return dbs_error(ctx, DBSYNC_ERROR, "the server is still running the statement of the lost "
@@ -224,10 +141,8 @@ int dbs_wait_session_gone(dbsync_ctx *ctx, dbsync_conn *conn, uint64_t old_id, u
 
 int dbs_retake_apply_lock(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan)
 {
-#ifdef DBSYNC_HAVE_MYSQL
-	if (conn->dialect == DBSYNC_DIALECT_MYSQL)
-		((dbs_my_conn *)conn->impl)->locked = false;
-#endif
+	if (conn->backend->retake_lock)
+		return conn->backend->retake_lock(ctx, conn, plan);
 	return conn->backend->apply_begin(ctx, conn, plan);
 }
 
@@ -236,46 +151,19 @@ int dbs_retake_apply_lock(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan 
 int dbs_lock_wait_before(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms, dbs_lock_wait *lw)
 {
 	lw->changed = 0;
-	if (!ms)
+	if (!ms || !conn->backend->lock_wait_set)
 		return 0;
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_SQLITE
-	case DBSYNC_DIALECT_SQLITE: {
-		dbs_sq_conn *sc = conn->impl;
-		lw->saved = sc->timeout_ms;
-		sc->timeout_ms = ms > (unsigned)INT32_MAX ? INT32_MAX : (int)ms;
-		sqlite3_busy_timeout(sc->db, sc->timeout_ms);
+	int rc = conn->backend->lock_wait_set(ctx, conn, ms, &lw->saved);
+	if (!rc)
 		lw->changed = 1;
-		return 0;
-	}
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL: {
-		int rc = conn->backend->query_int64(&lw->saved, ctx, conn, "SELECT @@SESSION.lock_wait_timeout");
-		if (rc)
-			return rc;
-		char sql[64];
-		/* whole seconds only; rounding up so a small value never means "no wait" */
-		snprintf(sql, sizeof sql, "SET SESSION lock_wait_timeout = %u", (ms + 999) / 1000);
-		if ((rc = conn->backend->exec(ctx, conn, sql)))
-			return rc;
-		lw->changed = 1;
-		return 0;
-	}
-#endif
-	default:
-		return 0;
-	}
+	return rc;
 }
 
 int dbs_lock_wait_in_tx(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms)
 {
-	if (!ms || conn->dialect != DBSYNC_DIALECT_POSTGRES)
+	if (!ms || !conn->backend->lock_wait_in_tx)
 		return 0;
-	char sql[64];
-	/* LOCAL: it ends with the transaction, the session keeps its own */
-	snprintf(sql, sizeof sql, "SET LOCAL lock_timeout = %u", ms);
-	return conn->backend->exec(ctx, conn, sql);
+	return conn->backend->lock_wait_in_tx(ctx, conn, ms);
 }
 
 void dbs_lock_wait_after(dbsync_conn *conn, dbs_lock_wait *lw)
@@ -283,29 +171,6 @@ void dbs_lock_wait_after(dbsync_conn *conn, dbs_lock_wait *lw)
 	if (!lw->changed)
 		return;
 	lw->changed = 0;
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_SQLITE
-	case DBSYNC_DIALECT_SQLITE: {
-		dbs_sq_conn *sc = conn->impl;
-		sc->timeout_ms = (int)lw->saved;
-		sqlite3_busy_timeout(sc->db, sc->timeout_ms);
-		break;
-	}
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL: {
-		/* the error of the apply is the one to keep: this one goes to a scratch ctx */
-		dbsync_ctx *scratch = NULL;
-		char sql[64];
-		snprintf(sql, sizeof sql, "SET SESSION lock_wait_timeout = %" PRId64, lw->saved);
-		if (dbsync_ctx_new(&scratch) == 0) {
-			conn->backend->exec(scratch, conn, sql);
-			dbsync_ctx_free(scratch);
-		}
-		break;
-	}
-#endif
-	default:
-		break;
-	}
+	if (conn->backend->lock_wait_restore)
+		conn->backend->lock_wait_restore(conn, lw->saved);
 }

@@ -1,8 +1,9 @@
 /*
  * What apply.c needs to retry transient failures: telling them apart by
  * SQLSTATE / error number, backing off, reconnecting a lost connection, and
- * the per-apply lock wait of each backend. Backend-specific code lives in
- * retry.c behind a switch on the dialect.
+ * the per-apply lock wait of each backend. The lists of transient errors
+ * are dialect data (dialect.h), the rest backend slots (backend.h); retry.c
+ * holds only what is the same for all of them.
  */
 #ifndef DBS_RETRY_H
 #define DBS_RETRY_H
@@ -42,9 +43,10 @@ double dbs_now_ms(void);
 int dbs_reconnect(dbsync_ctx *ctx, dbsync_conn *conn);
 
 /* Per-apply lock wait (dbsync_apply_options.lock_timeout_ms; 0 = leave it).
- * _before runs before apply_begin (SQLite's busy timeout, MySQL's session
- * variable, saved in *saved), _in_tx right after it (PostgreSQL's SET LOCAL),
- * _after restores what _before changed and never fails. */
+ * _before runs before apply_begin (the backend's lock_wait_set: SQLite's busy
+ * timeout, MySQL's session variable, the old value kept in lw->saved),
+ * _in_tx right after it (lock_wait_in_tx: PostgreSQL's SET LOCAL), _after
+ * restores what _before changed and never fails. */
 typedef struct dbs_lock_wait {
 	int64_t saved;
 	int changed;
@@ -65,8 +67,9 @@ uint64_t dbs_session_id(dbsync_conn *conn);
  * style DBSYNC_ERROR on ctx when it still runs. */
 int dbs_wait_session_gone(dbsync_ctx *ctx, dbsync_conn *conn, uint64_t old_id, unsigned max_ms);
 
-/* MySQL, after a reconnect in the middle of an apply: the session lost the
- * dbsync lock with the connection; take it again. */
+/* After a reconnect in the middle of an apply where each statement commits
+ * itself (MySQL): the session lost the dbsync lock with the connection; take
+ * it again. */
 int dbs_retake_apply_lock(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan);
 
 #endif

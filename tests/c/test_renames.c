@@ -546,6 +546,11 @@ static void render_each_dialect(void **state)
 	dbs_buf_clear(&b);
 	assert_int_equal(dbs_render_rename_table(&b, DBSYNC_DIALECT_POSTGRES, "A\"b", "a\"b"), 0);
 	assert_string_equal(dbs_buf_cstr(&b), "ALTER TABLE \"A\"\"b\" RENAME TO \"a\"\"b\"");
+	dbs_buf_clear(&b);
+	/* the statement is the dialect's template: a name holding its
+	 * placeholder stays a name */
+	assert_int_equal(dbs_render_rename_table(&b, DBSYNC_DIALECT_SQLITE, "a%sb", "%s"), 0);
+	assert_string_equal(dbs_buf_cstr(&b), "ALTER TABLE \"a%sb\" RENAME TO \"%s\"");
 	dbs_buf_free(&b);
 }
 

@@ -309,6 +309,15 @@ int dbs_my_lower_case_table_names(const dbsync_conn *conn)
 	return ((const dbs_my_conn *)conn->impl)->lower_case_table_names;
 }
 
+static dbs_name_case my_table_name_case(const dbsync_conn *conn)
+{
+	switch (dbs_my_lower_case_table_names(conn)) {
+	case 0: return DBS_NAMES_EXACT;
+	case 1: return DBS_NAMES_FOLDED;
+	default: return DBS_NAMES_PRESERVED;
+	}
+}
+
 /* ---- statements ---- */
 
 /* Where statement `index` (0-based) of a script starts, found with the
@@ -472,6 +481,14 @@ static int my_apply_begin(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan 
 	return 0;
 }
 
+/* After a reconnect in the middle of an apply: the lock went with the old
+ * session, whatever `locked` still says. */
+static int my_retake_lock(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan)
+{
+	((dbs_my_conn *)conn->impl)->locked = false;
+	return my_apply_begin(ctx, conn, plan);
+}
+
 /* Nothing to commit or roll back: each DDL statement committed as it ran.
  * With commit=0 (a step failed) the error already on ctx is the one to keep,
  * so a failing release only matters on success. */
@@ -529,4 +546,12 @@ const dbs_backend dbs_backend_mysql = {
 	.script_prologue = my_script_prologue,
 	.script_epilogue = my_script_epilogue,
 	.ddl_autocommits = true,
+	.table_name_case = my_table_name_case,
+	.backup = &dbs_my_backup_ops,
+	.reconnect = dbs_my_reconnect,
+	.session_id = dbs_my_session_id,
+	.session_running = dbs_my_session_running,
+	.retake_lock = my_retake_lock,
+	.lock_wait_set = dbs_my_lock_wait_set,
+	.lock_wait_restore = dbs_my_lock_wait_restore,
 };

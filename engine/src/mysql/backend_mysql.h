@@ -80,4 +80,15 @@ int dbs_my_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 /* lower_case_table_names of the connection's server (see dbs_my_conn). */
 int dbs_my_lower_case_table_names(const dbsync_conn *conn);
 
+/* The session across failures (session_mysql.c; backend.h has the slots). */
+int dbs_my_reconnect(dbsync_ctx *ctx, dbsync_conn *conn);
+uint64_t dbs_my_session_id(const dbsync_conn *conn);
+int dbs_my_session_running(bool *running, dbsync_ctx *ctx, dbsync_conn *conn, uint64_t id);
+int dbs_my_lock_wait_set(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms, int64_t *saved);
+void dbs_my_lock_wait_restore(dbsync_conn *conn, int64_t saved);
+
+/* Backups with mysqldump and the mysql client, or the engine's dump
+ * (backup_mysql.c). */
+extern const struct dbs_backup_ops dbs_my_backup_ops;
+
 #endif

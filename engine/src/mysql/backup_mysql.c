@@ -4,7 +4,9 @@
  * from an option file that exists only in memory (a memfd, mode 0600, given
  * to the child as fd 3 and named by --defaults-extra-file=/dev/fd/3): never
  * from the command line, which any user of the machine can read, and never
- * from a file on disk, which a killed run would leave behind.
+ * from a file on disk, which a killed run would leave behind. Where
+ * mysqldump is missing, the engine's dump (backup_dump.c) reads the rows and
+ * views here.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
@@ -110,7 +112,7 @@ static char *find_first(const char *a, const char *b)
 	return t ? t : dbs_find_tool(b);
 }
 
-int dbs_my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool)
+static int my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool)
 {
 	dbs_my_conn *mc = conn->impl;
 	opt_file o;
@@ -127,7 +129,7 @@ int dbs_my_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, cons
 	return rc;
 }
 
-int dbs_my_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
+static int my_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 {
 	dbs_my_conn *mc = conn->impl;
 	opt_file o = { .fd = -1 };
@@ -189,7 +191,7 @@ static bool is_binary(const MYSQL_FIELD *f)
  * server converts them back to each column's type), binary ones (BLOB,
  * BINARY, BIT: charset 63) in hex, so no byte is lost to the connection's
  * character set. */
-int dbs_my_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out)
+static int my_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out)
 {
 	MYSQL *db = dbs_my_db(conn);
 	dbs_buf sql = DBS_BUF_INIT;
@@ -271,7 +273,7 @@ static const char *view_select(const char *create)
  * unqualified, so the restored view reads the restored tables. The
  * DEFINER and SQL SECURITY clauses are left out: the restoring user
  * becomes the definer, as with any view it creates. */
-int dbs_my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live, dbs_buf *out)
+static int my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live, dbs_buf *out)
 {
 	MYSQL *db = dbs_my_db(conn);
 	dbs_buf sql = DBS_BUF_INIT;
@@ -308,3 +310,18 @@ int dbs_my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *l
 		rc = dbs_error_oom(ctx);
 	return rc;
 }
+
+const dbs_backup_ops dbs_my_backup_ops = {
+	.dump_tools = (const char *const[]){ "mariadb-dump", "mysqldump", NULL },
+	.dump_tools_label = "mysqldump / mariadb-dump",
+	.tool_backup = my_backup_tool,
+	.tool_restore = my_restore_tool,
+	/* foreign keys unchecked while loading: a cycle of them has no order
+	 * in which every parent comes first */
+	.dump_prologue = "SET FOREIGN_KEY_CHECKS = 0;\n",
+	.dump_epilogue = "SET FOREIGN_KEY_CHECKS = 1;\n",
+	.dump_rows = my_dump_rows,
+	/* the catalog spells a view's tables with their database's name, which
+	 * would tie the restored view to the original database */
+	.dump_views = my_dump_views,
+};

@@ -1,5 +1,6 @@
 /* MySQL/MariaDB's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
+#include "parse_mysql.h"
 
 static const char *const aliases[] = { "mariadb", NULL };
 
@@ -11,9 +12,39 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.ident_quote = '`',
 	.literal_doubles_backslash = true,
 	/* parser (lexer, statements): */
+	.backtick_idents = true,
+	.double_quote_strings = true,
+	.backslash_escapes = true,
+	.named_param_starts = "@",
+	.hash_comments = true,
+	.exec_comments = true,
+	.delimiter_command = true,
+	.std_expr_keywords = true,
+	.schema_is_database = true,
+	.autoincrement_instead = "AUTO_INCREMENT",
+	.key_index_syntax = true,
+	.index_kind_words = dbs_my_index_kind_words,
+	.prefix_lengths = true,
+	.column_attribute_words = dbs_my_column_attribute_words,
+	.create_clauses = dbs_my_create_clauses,
+	.column_attribute = dbs_my_column_attribute,
+	.key_options = dbs_my_key_options,
+	.table_options = dbs_my_table_options,
+	.alter_table_action = dbs_my_alter_table_action,
+	.preamble_statement = dbs_my_preamble,
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* renames and runtime: */
+	/* ALTER TABLE ... RENAME works too, but RENAME TABLE is the statement the
+	 * manual documents for renames and what a DBA expects */
+	.rename_table_sql = "RENAME TABLE %s TO %s",
+	/* the backend reads lower_case_table_names; this is for no connection */
+	.table_name_case = DBS_NAMES_EXACT,
+	.transient_sqlstates = (const char *const[]){ "40001", NULL },
+	/* ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, CR_SERVER_GONE_ERROR, CR_SERVER_LOST */
+	.transient_native_codes = (const int[]){ 1213, 1205, 2006, 2013, 0 },
+	.lost_native_codes = (const int[]){ 2006, 2013, 0 },
 	/* public answers (facts.c): */
 	.backup_tool = "mysqldump",
 	.backup_engine_method = "engine dump",

@@ -221,11 +221,7 @@ static int choose_schema(dbsync_ctx *ctx, dbsync_conn *conn, const char *want)
 	int rc = 0;
 	if (want && *want) {
 		const char *vals[] = { want };
-		res = PQexecParams(pc->pg,
-			"SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1) || "
-			"CASE WHEN pg_catalog.current_setting('search_path') = '' THEN '' "
-			"ELSE ', ' || pg_catalog.current_setting('search_path') END, false)",
-			1, NULL, vals, NULL, NULL, 0);
+		res = PQexecParams(pc->pg, DBS_PG_SQL_SCHEMA_FIRST, 1, NULL, vals, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			rc = dbs_pg_error(ctx, conn, res, "setting search_path");
 			goto cleanup;
@@ -494,4 +490,8 @@ const dbs_backend dbs_backend_postgres = {
 	.apply_end = pg_apply_end,
 	.script_prologue = pg_script_prologue,
 	.script_epilogue = pg_script_epilogue,
+	.backup = &dbs_pg_backup_ops,
+	.connection_broken = dbs_pg_connection_broken,
+	.reconnect = dbs_pg_reconnect,
+	.lock_wait_in_tx = dbs_pg_lock_wait_in_tx,
 };

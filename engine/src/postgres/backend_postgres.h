@@ -71,6 +71,21 @@ int dbs_pg_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 	const dbsync_schema *desired, const bool *only);
 #define DBS_PG_SHADOW_ROUND_TRIPS 1
 
+/* Put schema $1 first on the session's search_path (at connect, and again
+ * after a reconnect). */
+#define DBS_PG_SQL_SCHEMA_FIRST \
+	"SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1) || " \
+	"CASE WHEN pg_catalog.current_setting('search_path') = '' THEN '' " \
+	"ELSE ', ' || pg_catalog.current_setting('search_path') END, false)"
+
+/* The session across failures (session_postgres.c; backend.h has the slots). */
+bool dbs_pg_connection_broken(const dbsync_conn *conn);
+int dbs_pg_reconnect(dbsync_ctx *ctx, dbsync_conn *conn);
+int dbs_pg_lock_wait_in_tx(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms);
+
+/* Backups with pg_dump and psql, or the engine's dump (backup_postgres.c). */
+extern const struct dbs_backup_ops dbs_pg_backup_ops;
+
 /* The advisory lock key every dbsync run takes on a database (a hash of
  * "django-dbsync", so it does not collide with small application keys). */
 int64_t dbs_pg_lock_key(void);

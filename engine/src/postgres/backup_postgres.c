@@ -2,7 +2,9 @@
  * PostgreSQL backups with pg_dump, restores with psql. Both get the
  * connection's parameters (password included) through their environment —
  * PGHOST, PGPASSWORD, ... as libpq reads them — never on their command line,
- * which any user of the machine can read.
+ * which any user of the machine can read. Where pg_dump is missing, or
+ * older than the server, the engine's dump (backup_dump.c) reads the rows
+ * and sequences here.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -56,7 +58,7 @@ static int pg_env_build(pg_env *e, dbsync_ctx *ctx, dbsync_conn *conn)
 	return 0;
 }
 
-int dbs_pg_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool)
+static int pg_backup_tool(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool)
 {
 	dbs_pg_conn *pc = conn->impl;
 	pg_env env;
@@ -73,7 +75,7 @@ cleanup:
 	return rc;
 }
 
-int dbs_pg_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
+static int pg_restore_tool(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 {
 	dbs_pg_conn *pc = conn->impl;
 	pg_env env;
@@ -107,7 +109,7 @@ cleanup:
 /* The engine dump's rows: text values, which PostgreSQL reads back into
  * every type as quoted literals (bytea's hex form included), fetched one
  * row at a time so a big table is never held whole in memory. */
-int dbs_pg_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out)
+static int pg_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, FILE *out)
 {
 	PGconn *pg = dbs_pg_handle(conn);
 	dbs_buf sql = DBS_BUF_INIT;
@@ -156,16 +158,47 @@ cleanup:
 	return rc;
 }
 
+/* Identity columns: their sequence comes with the column, and restarts
+ * after the highest id restored. (Other sequences, serial columns' included,
+ * are created and set by pg_dump_sequences.) */
+static void identity_positions(dbs_buf *b, const dbs_table *t)
+{
+	for (size_t i = 0; i < t->columns.n; i++) {
+		const dbs_column *c = t->columns.items[i];
+		if (!c->identity)
+			continue;
+		dbs_buf qt = DBS_BUF_INIT;
+		dbs_quote_ident(&qt, DBSYNC_DIALECT_POSTGRES, t->name);
+		dbs_buf_puts(b, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(");
+		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, dbs_buf_cstr(&qt));
+		dbs_buf_puts(b, ", ");
+		dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, c->name);
+		dbs_buf_puts(b, "), COALESCE(MAX(");
+		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, c->name);
+		dbs_buf_puts(b, "), 1), MAX(");
+		dbs_quote_ident(b, DBSYNC_DIALECT_POSTGRES, c->name);
+		dbs_buf_puts(b, ") IS NOT NULL) FROM ");
+		dbs_buf_puts(b, dbs_buf_cstr(&qt));
+		dbs_buf_puts(b, ";\n");
+		if (!dbs_buf_ok(&qt))
+			b->oom = true;
+		dbs_buf_free(&qt);
+	}
+}
+
 /* Sequences that are not an identity column's own (serial columns' and free
  * ones): the engine dump creates them before the tables whose defaults call
  * them, ties them to their column again, and sets each to where it was. One
- * catalog query gives all of it. */
-int dbs_pg_dump_sequences(dbsync_ctx *ctx, dbsync_conn *conn, dbs_buf *before_tables, dbs_buf *after_tables,
-	dbs_buf *after_rows)
+ * catalog query gives all of it. The identity columns' positions come first
+ * after the rows. */
+static int pg_dump_sequences(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *const *order, size_t n,
+	dbs_buf *before_tables, dbs_buf *after_tables, dbs_buf *after_rows)
 {
 	dbs_pg_conn *pc = conn->impl;
 	dbs_buf sql = DBS_BUF_INIT;
 	int rc = 0;
+	for (size_t i = 0; i < n; i++)
+		identity_positions(after_rows, order[i]);
 	dbs_buf_puts(&sql,
 		"SELECT s.relname, t.relname, a.attname, q.last_value::text"
 		" FROM pg_catalog.pg_class s"
@@ -222,3 +255,15 @@ cleanup:
 	dbs_buf_free(&sql);
 	return rc;
 }
+
+const dbs_backup_ops dbs_pg_backup_ops = {
+	.dump_tools = (const char *const[]){ "pg_dump", NULL },
+	.dump_tools_label = "pg_dump",
+	.tool_backup = pg_backup_tool,
+	.tool_restore = pg_restore_tool,
+	/* pg_dump refuses a server of a newer major than its own */
+	.tool_refuses_server = "server version mismatch",
+	.dump_prologue = "SET standard_conforming_strings = on;\n",
+	.dump_rows = pg_dump_rows,
+	.dump_sequences = pg_dump_sequences,
+};

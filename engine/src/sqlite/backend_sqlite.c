@@ -265,6 +265,25 @@ static int sq_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn
 	return dbs_sq_introspect(out, ctx, conn, DBS_SQ_PARSE);
 }
 
+/* ---- the per-apply lock wait: the busy timeout ---- */
+
+static int sq_lock_wait_set(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms, int64_t *saved)
+{
+	dbs_sq_conn *sc = conn->impl;
+	(void)ctx;
+	*saved = sc->timeout_ms;
+	sc->timeout_ms = ms > (unsigned)INT32_MAX ? INT32_MAX : (int)ms;
+	sqlite3_busy_timeout(sc->db, sc->timeout_ms);
+	return 0;
+}
+
+static void sq_lock_wait_restore(dbsync_conn *conn, int64_t saved)
+{
+	dbs_sq_conn *sc = conn->impl;
+	sc->timeout_ms = (int)saved;
+	sqlite3_busy_timeout(sc->db, sc->timeout_ms);
+}
+
 /* ---- framing a plan ---- */
 
 /* A plan that rebuilds tables follows SQLite's "generalized ALTER TABLE"
@@ -489,4 +508,7 @@ const dbs_backend dbs_backend_sqlite = {
 	.apply_end = sq_apply_end,
 	.script_prologue = sq_script_prologue,
 	.script_epilogue = sq_script_epilogue,
+	.backup = &dbs_sq_backup_ops,
+	.lock_wait_set = sq_lock_wait_set,
+	.lock_wait_restore = sq_lock_wait_restore,
 };

@@ -50,6 +50,9 @@ int dbs_sq_roll_back_hot_journal(dbsync_ctx *ctx, const char *name, int timeout_
 bool dbs_sq_is_wal(const char *name);
 int dbs_sq_wal_unreadable(dbsync_ctx *ctx, const char *name);
 
+/* Backups through the online backup API (backup_sqlite.c). */
+extern const struct dbs_backup_ops dbs_sq_backup_ops;
+
 /* How much of the catalog introspection trusts the parser. */
 enum {
 	DBS_SQ_PARSE = 0,        /* parse every CREATE statement, pragma rows correct it */

@@ -32,7 +32,7 @@ static int copy_pages(dbsync_ctx *ctx, sqlite3 *dst, sqlite3 *src, const char *w
 	return 0;
 }
 
-int dbs_sq_backup(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
+static int sq_backup(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 {
 	sqlite3 *dst = NULL;
 	int rc = sqlite3_open_v2(f->tmp_path, &dst, SQLITE_OPEN_READWRITE, NULL);
@@ -48,7 +48,7 @@ cleanup:
 	return rc;
 }
 
-int dbs_sq_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
+static int sq_restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *path)
 {
 	sqlite3 *src = NULL;
 	sqlite3 *db = dbs_sq_db(conn);
@@ -71,3 +71,9 @@ cleanup:
 		sqlite3_close(src);
 	return rc;
 }
+
+const dbs_backup_ops dbs_sq_backup_ops = {
+	.native_backup = sq_backup,
+	.native_restore = sq_restore,
+	.no_tool_reason = "SQLite backups use the online backup API; there is no external tool method",
+};

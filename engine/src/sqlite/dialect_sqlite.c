@@ -1,5 +1,6 @@
 /* SQLite's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
+#include "parse_sqlite.h"
 
 static const char *const aliases[] = { "sqlite3", NULL };
 
@@ -11,9 +12,33 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.ident_quote = '"',
 	.literal_doubles_backslash = false,
 	/* parser (lexer, statements): */
+	.backtick_idents = true,
+	.bracket_idents = true,
+	.numbered_params = true,
+	.named_param_starts = ":@",
+	.string_names = true,
+	.only_schema = "main",
+	.collation_names_upper = true,
+	.double_equals = true,
+	.comment_on_refused = "SQLite has no COMMENT ON: comments cannot be stored there",
+	.internal_table_prefix = "sqlite_",
+	.constraints_without_commas = true,
+	.default_is_one_term = true,
+	.index_method_refused = "SQLite has no index methods",
+	.table_options = dbs_sqlite_table_options,
+	.preamble_statement = dbs_sqlite_preamble,
 	/* canonical forms, normalize, rendering: */
 	/* planner: */
 	/* model generation: */
+	/* renames and runtime: */
+	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",
+	.table_name_case = DBS_NAMES_PRESERVED,
+	.rename_beside_rebuild_before = "PRAGMA legacy_alter_table=OFF",
+	.rename_beside_rebuild_after = "PRAGMA legacy_alter_table=ON",
+	.url_is_file_path = true,
+	/* SQLITE_BUSY, SQLITE_LOCKED: the primary codes of the extended ones */
+	.transient_native_codes = (const int[]){ 5, 6, 0 },
+	.native_code_mask = 0xff,
 	/* public answers (facts.c): */
 	.backup_tool = NULL,
 	.backup_engine_method = "online backup",
