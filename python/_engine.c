@@ -859,6 +859,9 @@ static PyObject *Plan_script(PlanObject *self, PyObject *Py_UNUSED(ignored))
 
 static PyObject *Plan_repr(PlanObject *self)
 {
+	/* while another thread applies it, the engine is writing the statuses */
+	if (self->busy)
+		return PyUnicode_FromString("<_engine.Plan being applied>");
 	return PyUnicode_FromFormat("<_engine.Plan %zu operation(s), %zu pending>",
 		dbsync_plan_op_count(self->plan), dbsync_plan_pending_count(self->plan));
 }

@@ -152,3 +152,22 @@ def test_the_django_app_tells_a_held_lock_by_its_class(my_migrated):
     finally:
         holder.close()
     assert "catalog_productdetail" not in db.user_tables()
+
+
+def test_objects_in_use_by_an_engine_call_are_refused_not_raced(tmp_path):
+    """While apply runs without the GIL, the connection and the plan are
+    marked busy: the progress callback (run inside that call) reaching them
+    gets InvalidError, and repr() of the plan reads no status being written."""
+    seen = []
+    with sqlite(tmp_path / "a.db") as conn:
+        plan = conn.plan(TWO_TABLES)
+
+        def reach(done, total, op, finished):
+            if not finished:
+                seen.append(repr(plan))
+                seen.append(raised(_engine.InvalidError, conn.table_names).code_name)
+                seen.append(raised(_engine.InvalidError, lambda: plan.ops).code_name)
+
+        conn.apply(plan, progress=reach)
+        assert sorted(conn.table_names()) == ["added", "keep"]
+    assert seen == ["<_engine.Plan being applied>", "EINVALID", "EINVALID"] * 2, seen
