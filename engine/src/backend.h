@@ -122,14 +122,4 @@ const dbs_backend *dbs_backend_for(dbsync_dialect d);
  * backend's table_name_case, else the dialect's (conn.c). */
 dbs_name_case dbs_conn_name_case(const dbsync_conn *conn);
 
-#ifdef DBSYNC_HAVE_SQLITE
-extern const dbs_backend dbs_backend_sqlite;
-#endif
-#ifdef DBSYNC_HAVE_POSTGRES
-extern const dbs_backend dbs_backend_postgres;
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-extern const dbs_backend dbs_backend_mysql;
-#endif
-
 #endif

@@ -4,7 +4,8 @@
  * parser and planners need it with or without a server) with its backend
  * (compiled in when its client library was found, see <dialect>/meson.build).
  * Adding a dialect is its folder plus one line here (and its number in
- * dbsync/common.h's public enum); docs/architecture.md has the checklist.
+ * dbsync/common.h's public enum); docs/adding-a-dialect.md has the
+ * checklist, and scripts/check-seam.sh checks it.
  */
 #include "backend.h"
 #include "dialect.h"
@@ -12,16 +13,19 @@
 extern const dbs_dialect_info dbs_dialect_sqlite, dbs_dialect_postgres, dbs_dialect_mysql;
 
 #ifdef DBSYNC_HAVE_SQLITE
+extern const dbs_backend dbs_backend_sqlite;
 #define SQLITE_BACKEND (&dbs_backend_sqlite)
 #else
 #define SQLITE_BACKEND NULL
 #endif
 #ifdef DBSYNC_HAVE_POSTGRES
+extern const dbs_backend dbs_backend_postgres;
 #define POSTGRES_BACKEND (&dbs_backend_postgres)
 #else
 #define POSTGRES_BACKEND NULL
 #endif
 #ifdef DBSYNC_HAVE_MYSQL
+extern const dbs_backend dbs_backend_mysql;
 #define MYSQL_BACKEND (&dbs_backend_mysql)
 #else
 #define MYSQL_BACKEND NULL

@@ -10,7 +10,9 @@ extern "C" {
 
 /**
  * A schema: tables with their columns, constraints and indexes. A schema owns
- * everything in it; dbsync_schema_free releases it all.
+ * everything in it; dbsync_schema_free releases it all. Once made it is
+ * read-only: what takes a `const dbsync_schema *` never writes it, so threads
+ * may plan against one schema at once (each with its own ctx and connection).
  */
 typedef struct dbsync_schema dbsync_schema;
 
@@ -20,7 +22,7 @@ typedef struct dbsync_schema dbsync_schema;
  * wrappers and session preamble (BEGIN, COMMIT, SET of a few settings; see
  * docs/desired-ddl.md) are ignored; any other statement that is not schema DDL
  * (DML, DROP, USE, GRANT, other SET, queries...) is refused with DBSYNC_EPARSE
- * naming its line and first words. Objects the model does not hold (triggers,
+ * naming its line and first words. Objects the schema model does not hold (triggers,
  * functions, sequences, types, extensions, ...) are recorded as not handled
  * (dbsync_schema_unhandled_count). On malformed input returns DBSYNC_EPARSE
  * with the line and column on the context's error.
