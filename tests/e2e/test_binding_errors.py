@@ -8,6 +8,7 @@ RefusedError has no test of its own: no engine call returns DBSYNC_EREFUSED
 (a refused change is an operation's status, not an error), so only its place
 in the hierarchy is checked."""
 import re
+import sqlite3
 
 import pytest
 
@@ -60,11 +61,11 @@ def test_parse_error_locates_the_problem(tmp_path):
 
 def test_database_error_carries_the_servers_codes(tmp_path, pg_db):
     with sqlite(tmp_path / "a.db") as conn:
-        e = raised(_engine.DatabaseError, conn.execute, "SELEC 1")
-    assert e.native_code == 1  # SQLITE_ERROR
+        e = raised(_engine.DatabaseError, conn.count_rows, "no_such_table")
+    assert e.native_code == 1 and "no_such_table" in str(e)  # SQLITE_ERROR
     with pg(pg_db) as conn:
-        e = raised(_engine.DatabaseError, conn.execute, "SELEC 1")
-    assert e.sqlstate == "42601", e.sqlstate  # syntax_error
+        e = raised(_engine.DatabaseError, conn.count_rows, "no_such_table")
+    assert e.sqlstate == "42P01", e.sqlstate  # undefined_table
 
 
 def test_connect_error_on_a_wrong_password_names_no_password(pg_db):
@@ -95,7 +96,9 @@ def test_locked_error_while_another_session_holds_the_sync_lock(pg_db):
 def test_stale_error_when_the_database_changed_after_planning(tmp_path):
     with sqlite(tmp_path / "a.db") as conn:
         plan = conn.plan(TWO_TABLES)
-        conn.execute('CREATE TABLE "keep" (id integer NOT NULL PRIMARY KEY)')
+        with sqlite3.connect(tmp_path / "a.db") as other:  # another program changes it
+            other.execute('CREATE TABLE "keep" (id integer NOT NULL PRIMARY KEY)')
+        other.close()
         raised(_engine.StaleError, conn.apply, plan)
         assert conn.table_names() == ["keep"]
 
@@ -104,7 +107,7 @@ def test_verify_error_when_the_database_still_differs_after_applying(pg_db):
     """Another session drops a table the plan does not touch while the plan is
     being applied: the apply commits, and planning again finds it missing."""
     with pg(pg_db) as conn:
-        conn.execute('CREATE TABLE "keep" (id integer NOT NULL PRIMARY KEY)')
+        pg_db.execute('CREATE TABLE "keep" (id integer NOT NULL PRIMARY KEY)')
         plan = conn.plan(TWO_TABLES)
         assert [op["table"] for op in plan.ops] == ["added"]
 
