@@ -234,7 +234,7 @@ static json_t *column_json(const dbs_column *c)
 	return e;
 }
 
-static json_t *constraint_json(const dbs_constraint *k)
+static json_t *constraint_json(dbsync_dialect d, const dbs_constraint *k)
 {
 	json_t *e = json_object();
 	bool oom = !e;
@@ -247,7 +247,7 @@ static json_t *constraint_json(const dbs_constraint *k)
 		/* the definition as the DDL writes it: EXCLUDE USING gist (...) ... */
 		dbs_buf b = DBS_BUF_INIT;
 		if (k->exclude)
-			dbs_render_exclude(&b, k->exclude);
+			dbs_render_exclude(&b, d, k->exclude);
 		set(e, "definition", dbs_buf_ok(&b) ? json_string(dbs_buf_cstr(&b)) : NULL, &oom);
 		dbs_buf_free(&b);
 		set(e, "deferrable", json_boolean(k->deferrable), &oom);
@@ -307,7 +307,7 @@ static json_t *index_json(const dbs_index *x)
 	return e;
 }
 
-static void table_details(json_t *root, const dbs_table *t, bool *oom)
+static void table_details(json_t *root, dbsync_dialect d, const dbs_table *t, bool *oom)
 {
 	json_t *cols = json_array(), *uniques = json_array(), *checks = json_array();
 	json_t *fks = json_array(), *idx = json_array(), *pk = json_null(), *excl = json_array();
@@ -326,7 +326,7 @@ static void table_details(json_t *root, const dbs_table *t, bool *oom)
 		}
 		json_t *target = k->kind == DBS_CON_UNIQUE ? uniques : k->kind == DBS_CON_CHECK ? checks
 			: k->kind == DBS_CON_EXCLUDE ? excl : fks;
-		if (json_array_append_new(target, constraint_json(k)))
+		if (json_array_append_new(target, constraint_json(d, k)))
 			*oom = true;
 	}
 	for (size_t i = 0; !*oom && i < t->indexes.n; i++)
@@ -387,7 +387,7 @@ int dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, 
 	set(root, "rows", size_or_null(rows), &oom);
 	set(root, "bytes", size_or_null(is_view ? -1 : dbs_insp_bytes(&in, conn->dialect, t->name)), &oom);
 	set(root, "size_method", str_or_null(is_view ? NULL : in.size_method), &oom);
-	table_details(root, t, &oom);
+	table_details(root, conn->dialect, t, &oom);
 	rc = finish(out_json, ctx, root, oom);
 	root = NULL;
 cleanup:

@@ -301,7 +301,7 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 	case DBS_CON_EXCLUDE:
 		dbs_buf_putc(out, ' ');
 		if (k->exclude)
-			dbs_render_exclude(out, k->exclude);
+			dbs_render_exclude(out, d, k->exclude);
 		break;
 	}
 	if (k->deferrable && info->keys_deferrable && k->kind != DBS_CON_CHECK)
@@ -403,7 +403,11 @@ static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 		dbs_buf_printf(out, " WITH (%s)", ix->options);
 }
 
-void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, bool where_parens)
+/* What follows an index's name and table, or EXCLUDE: " [USING method]
+ * (part, ...) [INCLUDE (...)] [NULLS NOT DISTINCT] [WITH (...)] [WHERE
+ * pred]", each clause as far as the dialect writes it; the predicate in
+ * parentheses with where_parens (an exclusion constraint's grammar). */
+static void put_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, bool where_parens)
 {
 	if (ix->method && dbs_dialect_info_for(d)->index_using_method) {
 		dbs_buf_puts(out, " USING ");
@@ -414,6 +418,13 @@ void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, 
 	put_index_params(out, d, ix);
 	if (ix->where_expr)
 		dbs_buf_printf(out, where_parens ? " WHERE (%s)" : " WHERE %s", ix->where_expr);
+}
+
+int dbs_render_exclude(dbs_buf *out, dbsync_dialect d, const dbs_index *ex)
+{
+	dbs_buf_puts(out, "EXCLUDE");
+	put_index_body(out, d, ex, true);
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
 /* Whether `s` is `word` in lower case, exactly. */
@@ -450,7 +461,7 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 	dbs_quote_ident(out, d, ix->name);
 	dbs_buf_puts(out, " ON ");
 	dbs_quote_ident(out, d, t->name);
-	dbs_render_index_body(out, d, ix, false);
+	put_index_body(out, d, ix, false);
 	if (ix->comment && info->comments_inline) {
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, ix->comment);

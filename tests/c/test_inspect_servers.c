@@ -2,7 +2,8 @@
  * once for this binary, skipped when its script is not configured): the
  * inventory's sizes, views and fixed catalog cost, invalid views (MariaDB: its
  * table is gone; PostgreSQL: the role may not read it),
- * model source with comments, and dropping orphans in a foreign key cycle. */
+ * model source with comments, dropping orphans in a foreign key cycle, and
+ * one table's JSON with an exclusion constraint. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,6 +327,35 @@ static void mariadb_comments(void **state)
 	dbsync_conn_close(conn);
 }
 
+/* One table's JSON on PostgreSQL: an exclusion constraint's definition as
+ * the DDL writes it, rendered by the core from the catalog's reading. */
+static void postgres_table_json_exclusion(void **state)
+{
+	if (!have_pg)
+		skip();
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *conn = open_url(ctx, pg.url);
+	exec_ok(ctx, conn, "DROP TABLE IF EXISTS stay; CREATE TABLE stay (id integer NOT NULL PRIMARY KEY, "
+		"span int4range NOT NULL, CONSTRAINT stay_no_overlap EXCLUDE USING gist (span WITH &&) "
+		"DEFERRABLE)");
+	char *text = NULL;
+	if (dbsync_conn_table_json(&text, ctx, conn, "stay"))
+		fail_msg("table_json: %s", dbsync_ctx_error(ctx)->message);
+	json_t *doc = json_loads(text, 0, NULL);
+	dbsync_free(text);
+	assert_non_null(doc);
+	json_t *excl = json_object_get(doc, "exclusions");
+	assert_int_equal(json_array_size(excl), 1);
+	json_t *e = json_array_get(excl, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "name")), "stay_no_overlap");
+	assert_string_equal(json_string_value(json_object_get(e, "definition")),
+		"EXCLUDE USING gist (\"span\" WITH &&)");
+	assert_true(json_is_true(json_object_get(e, "deferrable")));
+	json_decref(doc);
+	exec_ok(ctx, conn, "DROP TABLE stay");
+	dbsync_conn_close(conn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mariadb_invalid_view_is_listed_not_fatal, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(postgres_comments, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(mariadb_comments, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(postgres_table_json_exclusion, ctx_setup, ctx_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

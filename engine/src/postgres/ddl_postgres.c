@@ -1,21 +1,14 @@
 /*
  * PostgreSQL DDL the dialect-neutral core asks for through the dialect table
- * (dialect.h): an exclusion constraint's body, the COMMENT ON statements of a
- * schema script, and a shadow's statements (shadow_ddl.h).
+ * (dialect.h): the COMMENT ON statements of a schema script, and a shadow's
+ * statements (shadow_ddl.h).
  */
 #include "canon_postgres.h"
 #include "dialect.h"
-#include "render.h"
+#include "render_postgres.h"
 #include "shadow_ddl.h"
 
 #define PG DBSYNC_DIALECT_POSTGRES
-
-int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
-{
-	dbs_buf_puts(out, "EXCLUDE");
-	dbs_render_index_body(out, PG, ex, true);
-	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
-}
 
 /* PostgreSQL keeps comments apart from the objects: COMMENT ON for the
  * table, its columns, constraints and indexes. */

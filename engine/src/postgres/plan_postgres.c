@@ -19,7 +19,7 @@
 #include "diff.h"
 #include "plan_fill.h"
 #include "plan_isolate.h"
-#include "render.h"
+#include "render_postgres.h"
 
 /* ---- helpers ---- */
 

@@ -13,7 +13,7 @@
 #include "plan_fill.h"
 #include "plan_postgres.h"
 #include "pg_identity.h"
-#include "render.h"
+#include "render_postgres.h"
 
 static const char *plural(int64_t n)
 {

@@ -13,7 +13,7 @@
 #include "dialect.h"
 #include "plan_depend.h"
 #include "plan_postgres.h"
-#include "render.h"
+#include "render_postgres.h"
 
 static const char *plural(int64_t n)
 {

@@ -5,9 +5,10 @@
  * special case), constraints, indexes and comments. Names go through
  * dbs_quote_ident, comment text through dbs_quote_literal.
  */
-#include "render.h"
+#include "render_postgres.h"
 
 #include "dialect.h"
+#include "render.h"
 
 #define PG DBSYNC_DIALECT_POSTGRES
 
@@ -80,7 +81,7 @@ int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 		break;
 	case DBS_CON_EXCLUDE:
 		if (k->exclude)
-			dbs_render_exclude(out, k->exclude);
+			dbs_render_exclude(out, PG, k->exclude);
 		put_deferrable(out, k);
 		break;
 	case DBS_CON_CHECK:
