@@ -11,17 +11,22 @@
 
 extern const dbs_dialect_info dbs_dialect_sqlite, dbs_dialect_postgres, dbs_dialect_mysql;
 
+/* Each backend's table (<dialect>/backend_<dialect>.c), declared only here:
+ * nothing else may reach a backend but through dbs_backend_for. */
 #ifdef DBSYNC_HAVE_SQLITE
+extern const dbs_backend dbs_backend_sqlite;
 #define SQLITE_BACKEND (&dbs_backend_sqlite)
 #else
 #define SQLITE_BACKEND NULL
 #endif
 #ifdef DBSYNC_HAVE_POSTGRES
+extern const dbs_backend dbs_backend_postgres;
 #define POSTGRES_BACKEND (&dbs_backend_postgres)
 #else
 #define POSTGRES_BACKEND NULL
 #endif
 #ifdef DBSYNC_HAVE_MYSQL
+extern const dbs_backend dbs_backend_mysql;
 #define MYSQL_BACKEND (&dbs_backend_mysql)
 #else
 #define MYSQL_BACKEND NULL
