@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "dialect.h"
 
 
 
@@ -33,7 +34,8 @@ static bool name_set_eq(dbsync_dialect d, const dbs_str_vec *a, const dbs_str_ve
 
 bool dbs_is_rowid_alias(dbsync_dialect d, const dbs_table *t, const dbs_column *c)
 {
-	if (d != DBSYNC_DIALECT_SQLITE || t->without_rowid || !c->type || strcmp(c->type, "integer") != 0)
+	const char *rowid_type = dbs_dialect_info_for(d)->rowid_alias_type;
+	if (!rowid_type || t->without_rowid || !c->type || strcmp(c->type, rowid_type) != 0)
 		return false;
 	const dbs_constraint *pk = dbs_table_primary_key(t);
 	return pk && pk->cols.n == 1 && dbs_name_eq(d, pk->cols.items[0], c->name);
@@ -47,47 +49,14 @@ bool dbs_column_autoincrement(dbsync_dialect d, const dbs_table *t, const dbs_co
 	return pk && pk->pk_autoincrement && pk->cols.n == 1 && dbs_name_eq(d, pk->cols.items[0], c->name);
 }
 
-const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want)
-{
-	if (want->collation_implied && dbs_ascii_ieq(live->charset, want->charset))
-		return live->collation;
-	return want->collation;
-}
-
-bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want)
-{
-	const char *coll = dbs_my_want_table_collation(live, want);
-	return (want->charset && !dbs_ascii_ieq(live->charset, want->charset)) ||
-		(coll && !dbs_ascii_ieq(live->collation, coll));
-}
-
-/* MySQL types that carry a collation (the catalog's COLLATION_NAME). */
-static bool my_type_collates(const char *type)
-{
-	static const char *const kinds[] = { "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum",
-		"set" };
-	for (size_t i = 0; type && i < sizeof kinds / sizeof *kinds; i++) {
-		size_t n = strlen(kinds[i]);
-		if (strncmp(type, kinds[i], n) == 0 && (type[n] == '\0' || type[n] == '(' || type[n] == ' '))
-			return true;
-	}
-	return false;
-}
-
-/* A column's collation is read relative to its table's (NULL: the table's).
- * When the desired table names its own, they are compared as the server
- * applies them: a column that names none takes its table's. */
+/* A column's collation is compared as the server applies it (dialect.h). */
 static bool collation_eq(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
 	const dbs_table *want_t, const dbs_column *want)
 {
-	const char *l = live->collation, *w = want->collation;
-	if (d == DBSYNC_DIALECT_MYSQL && (want_t->charset || want_t->collation)) {
-		if (!l && my_type_collates(live->type))
-			l = live_t->collation;
-		if (!w && my_type_collates(want->type))
-			w = dbs_my_want_table_collation(live_t, want_t);
-	}
-	return dbs_ascii_ieq(l, w);
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	if (info->collation_eq)
+		return info->collation_eq(live_t, live, want_t, want);
+	return dbs_ascii_ieq(live->collation, want->collation);
 }
 
 unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_column *live,
@@ -144,9 +113,9 @@ static bool ref_cols_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_con
 
 /* MySQL keeps a key's comment in its definition, as an index's (no ALTER
  * changes it); PostgreSQL's COMMENT ON CONSTRAINT is planned on its own. */
-static bool my_comment_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
+static bool inline_comment_eq(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
 {
-	return d != DBSYNC_DIALECT_MYSQL || dbs_str_eq(a->comment, b->comment);
+	return !dbs_dialect_info_for(d)->comments_inline || dbs_str_eq(a->comment, b->comment);
 }
 
 bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b)
@@ -155,9 +124,9 @@ bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_c
 		return false;
 	switch (a->kind) {
 	case DBS_CON_PRIMARY:
-		return dbs_names_eq(d, &a->cols, &b->cols) && my_comment_eq(d, a, b);
+		return dbs_names_eq(d, &a->cols, &b->cols) && inline_comment_eq(d, a, b);
 	case DBS_CON_UNIQUE:
-		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols) && my_comment_eq(d, a, b) &&
+		return names_compatible(d, a, b) && name_set_eq(d, &a->cols, &b->cols) && inline_comment_eq(d, a, b) &&
 			a->nulls_not_distinct == b->nulls_not_distinct && a->deferrable == b->deferrable &&
 			a->initially_deferred == b->initially_deferred;
 	case DBS_CON_CHECK:
@@ -193,7 +162,7 @@ bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
 		return false;
 	/* MySQL keeps an index's comment in its definition (no ALTER changes it);
 	 * PostgreSQL's COMMENT ON INDEX is planned on its own */
-	if (d == DBSYNC_DIALECT_MYSQL && !dbs_str_eq(a->comment, b->comment))
+	if (dbs_dialect_info_for(d)->comments_inline && !dbs_str_eq(a->comment, b->comment))
 		return false;
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const dbs_index_part *p = &a->parts.items[i], *q = &b->parts.items[i];
@@ -210,7 +179,8 @@ bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b)
  * constraint, never managed as indexes. */
 static bool is_internal_index(dbsync_dialect d, const dbs_index *ix)
 {
-	return d == DBSYNC_DIALECT_SQLITE && strncmp(ix->name, "sqlite_autoindex_", 17) == 0;
+	const char *prefix = dbs_dialect_info_for(d)->internal_index_prefix;
+	return prefix && strncmp(ix->name, prefix, strlen(prefix)) == 0;
 }
 
 static int push(dbs_diff *d, dbs_table_diff *td, dbs_change ch)
@@ -276,7 +246,7 @@ static bool equal_but_name(dbsync_dialect d, const dbs_constraint *a, const dbs_
 static int diff_constraints(dbs_diff *d, dbs_table_diff *td)
 {
 	const dbs_table *L = td->live, *W = td->want;
-	bool pg = d->dialect == DBSYNC_DIALECT_POSTGRES;
+	bool renames = dbs_dialect_info_for(d->dialect)->renames_constraints;
 	bool *used = dbs_arena_alloc(&d->arena, L->constraints.n + 1);
 	const dbs_constraint **renamed = dbs_arena_alloc(&d->arena, (W->constraints.n + 1) * sizeof *renamed);
 	if (!used || !renamed)
@@ -289,11 +259,11 @@ static int diff_constraints(dbs_diff *d, dbs_table_diff *td)
 		for (size_t j = 0; j < L->constraints.n && !paired[i]; j++) {
 			const dbs_constraint *lk = L->constraints.items[j];
 			if (!used[j] && dbs_constraint_equal(d->dialect, lk, wk) &&
-			    (!pg || wk->kind != DBS_CON_FOREIGN || pg_names_match(lk->name, wk->name)))
+			    (!renames || wk->kind != DBS_CON_FOREIGN || pg_names_match(lk->name, wk->name)))
 				used[j] = paired[i] = true;
 		}
 	}
-	for (size_t i = 0; pg && i < W->constraints.n; i++) {
+	for (size_t i = 0; renames && i < W->constraints.n; i++) {
 		const dbs_constraint *wk = W->constraints.items[i];
 		if (paired[i] || !wk->name || wk->kind == DBS_CON_PRIMARY)
 			continue;
@@ -405,7 +375,7 @@ static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
 	}
 	/* PostgreSQL: a live index no desired index names, equal to a desired one
 	 * no live index names, is that one under its old name: ALTER INDEX RENAME */
-	for (size_t i = 0; d->dialect == DBSYNC_DIALECT_POSTGRES && i < W->indexes.n; i++) {
+	for (size_t i = 0; dbs_dialect_info_for(d->dialect)->renames_indexes && i < W->indexes.n; i++) {
 		const dbs_index *wx = W->indexes.items[i];
 		if (renamed[i] || find_index(d->dialect, L, wx->name))
 			continue;
@@ -460,7 +430,9 @@ int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const 
 		if (td->live) {
 			/* MySQL: the table's default charset changes before a column
 			 * that takes it is added or modified */
-			if (out->dialect == DBSYNC_DIALECT_MYSQL && dbs_my_table_charset_differs(td->live, W)) {
+			bool (*charset_differs)(const dbs_table *, const dbs_table *) =
+				dbs_dialect_info_for(out->dialect)->table_charset_differs;
+			if (charset_differs && charset_differs(td->live, W)) {
 				dbs_change ch = { .kind = DBS_CH_TABLE_OPTIONS };
 				if (push(out, td, ch))
 					return dbs_error_oom(ctx);

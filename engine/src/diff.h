@@ -79,12 +79,6 @@ unsigned dbs_column_diff(dbsync_dialect d, const dbs_table *live_t, const dbs_co
 bool dbs_constraint_equal(dbsync_dialect d, const dbs_constraint *a, const dbs_constraint *b);
 bool dbs_index_equal(dbsync_dialect d, const dbs_index *a, const dbs_index *b);
 
-/* MySQL: the default collation the desired table asks of the live one, or
- * NULL when its DDL names none (model.h), and whether the two tables' default
- * charset or collation differ (never when the desired one names neither). */
-const char *dbs_my_want_table_collation(const dbs_table *live, const dbs_table *want);
-bool dbs_my_table_charset_differs(const dbs_table *live, const dbs_table *want);
-
 /* True when `c` is the column of a rowid table's one-column INTEGER PRIMARY KEY
  * (SQLite: an alias of the rowid, never NULL, whatever its declaration says). */
 bool dbs_is_rowid_alias(dbsync_dialect d, const dbs_table *t, const dbs_column *c);

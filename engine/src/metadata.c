@@ -125,10 +125,10 @@ int dbs_metadata_default_sql(dbs_buf *out, const dbs_metadata *md, dbsync_dialec
 		dbs_buf_printf(out, "%.17g", json_real_value(v));
 		break;
 	case JSON_TRUE:
-		dbs_buf_puts(out, d == DBSYNC_DIALECT_SQLITE ? "1" : "TRUE");
+		dbs_buf_puts(out, dbs_dialect_info_for(d)->literal_true);
 		break;
 	case JSON_FALSE:
-		dbs_buf_puts(out, d == DBSYNC_DIALECT_SQLITE ? "0" : "FALSE");
+		dbs_buf_puts(out, dbs_dialect_info_for(d)->literal_false);
 		break;
 	case JSON_NULL:
 		dbs_buf_puts(out, "NULL");

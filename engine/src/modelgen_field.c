@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "ctx.h"
+#include "dialect.h"
 #include "inspect_internal.h"
 #include "modelgen.h"
 
@@ -188,9 +189,10 @@ void dbs_mg_emit_field(dbs_mg *g, const dbs_mg_model *m, size_t i)
 			dk = dbs_default_read(&tmp, g->d, c->default_expr);
 			dbs_buf_free(&tmp);
 		}
+		/* a rowid alias (SQLite's integer primary key) fills itself */
+		const char *rowid_type = dbs_dialect_info_for(g->d)->rowid_alias_type;
 		bool fills = c->autoincrement || c->identity || dk == DBS_DEFAULT_SEQUENCE ||
-			(g->d == DBSYNC_DIALECT_SQLITE && !m->view && is_pk && !m->pk_note && c->type &&
-			 strcmp(c->type, "integer") == 0);
+			(rowid_type && !m->view && is_pk && !m->pk_note && c->type && strcmp(c->type, rowid_type) == 0);
 		dbs_field_type ft;
 		dbs_field_type_for(&ft, g->d, c->type, fills && is_pk && !m->pk_note, dbs_mg_json_checked(t, c->name));
 		dbs_buf_printf(b, "%s(", ft.cls);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialect.h"
 #include "lexer.h"
 #include "modelgen.h"
 
@@ -118,11 +119,12 @@ void dbs_field_type_for(dbs_field_type *out, dbsync_dialect d, const char *type,
 		return;
 	}
 	type_base(base, sizeof base, type);
-	/* MySQL's BOOLEAN is tinyint(1): the width is the only tell */
-	if (d == DBSYNC_DIALECT_MYSQL && strcmp(type, "tinyint(1)") == 0) {
-		out->cls = "BooleanField";
-		return;
-	}
+	/* the dialect's own (MySQL's BOOLEAN is tinyint(1): the width is the only tell) */
+	for (const dbs_model_type *mt = dbs_dialect_info_for(d)->model_types; mt && mt->type; mt++)
+		if (strcmp(type, mt->type) == 0) {
+			out->cls = mt->cls;
+			return;
+		}
 	for (size_t i = 0; i < sizeof type_rules / sizeof type_rules[0]; i++) {
 		const struct type_rule *r = &type_rules[i];
 		if (strcmp(r->base, base) != 0)

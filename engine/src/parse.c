@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "dialect.h"
 #include "parse_internal.h"
 
 const dbs_token *dbs_p_peek(dbs_parser *p, size_t k)
@@ -555,6 +556,10 @@ int dbs_parse_into(dbsync_schema *s, dbsync_ctx *ctx, const char *sql, size_t le
 
 int dbsync_schema_parse(dbsync_schema **out, dbsync_ctx *ctx, dbsync_dialect dialect, const char *sql, size_t len)
 {
+	*out = NULL;
+	/* every later step reads the dialect's data table */
+	if (!dbs_dialect_info_for(dialect))
+		return dbs_error(ctx, DBSYNC_EINVALID, "unknown dialect %d", (int)dialect);
 	*out = dbs_schema_new(dialect);
 	if (!*out)
 		return dbs_error_oom(ctx);

@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_drop.h"
+#include "render.h"
 #include "topo.h"
 
 typedef struct drop_set {
@@ -133,17 +134,15 @@ static int break_cycles(dbs_planner *p, const drop_set *ds, size_t at, dbs_op_bu
 			const dbs_constraint *k = later->constraints.items[c];
 			if (ref_target(p->live, k) != ds->tables[at])
 				continue;
-			if (p->plan->dialect == DBSYNC_DIALECT_SQLITE || !k->name) {
+			const char *drop_fk = dbs_dialect_info_for(p->plan->dialect)->sql_drop_foreign_key;
+			if (!drop_fk || !k->name) {
 				/* SQLite cannot drop a key; foreign keys go off around the plan */
 				*fk_off = true;
 				continue;
 			}
 			dbs_buf_clear(&sql);
-			dbs_buf_puts(&sql, "ALTER TABLE ");
-			dbs_quote_ident(&sql, p->plan->dialect, later->name);
-			dbs_buf_puts(&sql, p->plan->dialect == DBSYNC_DIALECT_MYSQL ? " DROP FOREIGN KEY " : " DROP CONSTRAINT ");
-			dbs_quote_ident(&sql, p->plan->dialect, k->name);
-			if (!dbs_buf_ok(&sql)) {
+			const char *names[] = { later->name, k->name };
+			if (dbs_render_template(&sql, p->plan->dialect, drop_fk, names, 2)) {
 				rc = dbs_error_oom(p->ctx);
 				goto cleanup;
 			}

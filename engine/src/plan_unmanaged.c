@@ -25,36 +25,13 @@
 #include "dialect.h"
 #include "plan_unmanaged.h"
 
-/* Index methods Django's own Index classes write on PostgreSQL
- * (django.contrib.postgres: BloomIndex, BrinIndex, BTreeIndex, GinIndex,
- * GistIndex, HashIndex, SpGistIndex). */
-static const char *const pg_django_methods[] = { "btree", "hash", "gin", "gist", "brin", "spgist", "bloom" };
-
 /* Why no model could declare index `ix` ("FULLTEXT", "prefix", "USING rum"),
- * or NULL when a model could. */
+ * or NULL when a model could: the dialect knows which index kinds Django
+ * writes (dialect.h). */
 static const char *index_kind(dbs_arena *a, dbsync_dialect d, const dbs_index *ix)
 {
-	if (d == DBSYNC_DIALECT_MYSQL) {
-		/* Django writes plain (BTREE) indexes only, over whole columns */
-		if (ix->method) {
-			char *m = dbs_arena_strdup(a, ix->method);
-			for (char *q = m; q && *q; q++)
-				if (*q >= 'a' && *q <= 'z')
-					*q = (char)(*q - 32);
-			return m;
-		}
-		for (size_t i = 0; i < ix->parts.n; i++)
-			if (ix->parts.items[i].prefix_len)
-				return "prefix";
-		return NULL;
-	}
-	if (d == DBSYNC_DIALECT_POSTGRES && ix->method) {
-		for (size_t i = 0; i < sizeof pg_django_methods / sizeof *pg_django_methods; i++)
-			if (dbs_ascii_ieq(ix->method, pg_django_methods[i]))
-				return NULL;
-		return dbs_arena_printf(a, "USING %s", ix->method);
-	}
-	return NULL;
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	return info->unmanaged_index_kind ? info->unmanaged_index_kind(a, ix) : NULL;
 }
 
 static const dbs_index *find_index(dbsync_dialect d, const dbs_table *t, const char *name)

@@ -107,6 +107,20 @@ void dbs_render_word(dbs_buf *out, dbsync_dialect d, const char *w)
 		dbs_quote_ident(out, d, w);
 }
 
+int dbs_render_template(dbs_buf *out, dbsync_dialect d, const char *tmpl, const char *const *names, size_t n)
+{
+	size_t used = 0;
+	for (const char *c = tmpl; *c; c++) {
+		if (c[0] == '%' && c[1] == 's' && used < n) {
+			dbs_quote_ident(out, d, names[used++]);
+			c++;
+		} else {
+			dbs_buf_putc(out, *c);
+		}
+	}
+	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+}
+
 static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 {
 	dbs_buf_putc(out, '(');
@@ -120,8 +134,7 @@ static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 
 static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
-	/* a MySQL primary key is always called PRIMARY and takes no name */
-	if (!k->name || (d == DBSYNC_DIALECT_MYSQL && k->kind == DBS_CON_PRIMARY))
+	if (!k->name || (dbs_dialect_info_for(d)->pk_unnamed && k->kind == DBS_CON_PRIMARY))
 		return;
 	dbs_buf_puts(out, " CONSTRAINT ");
 	dbs_quote_ident(out, d, k->name);
@@ -139,13 +152,13 @@ static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint 
 		dbs_buf_putc(out, ' ');
 		put_ident_list(out, d, &k->ref_cols);
 	}
-	if (k->match_full && d == DBSYNC_DIALECT_POSTGRES)
+	if (k->match_full && dbs_dialect_info_for(d)->match_enforced)
 		dbs_buf_puts(out, " MATCH FULL");
 	if (k->on_delete)
 		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
 	if (k->on_update)
 		dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
-	if (k->deferrable && d != DBSYNC_DIALECT_MYSQL) {
+	if (k->deferrable && dbs_dialect_info_for(d)->fk_deferrable) {
 		dbs_buf_puts(out, " DEFERRABLE");
 		if (k->initially_deferred)
 			dbs_buf_puts(out, " INITIALLY DEFERRED");
@@ -163,12 +176,13 @@ static bool renders_inline(dbsync_dialect d, const dbs_table *t, const dbs_const
 {
 	/* MySQL takes no constraint name on a column-level key, and parses but
 	 * ignores a column-level REFERENCES: those go table-level */
-	if (d == DBSYNC_DIALECT_MYSQL && ((k->name && k->kind != DBS_CON_PRIMARY) || k->kind == DBS_CON_FOREIGN ||
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	if (info->column_keys_plain && ((k->name && k->kind != DBS_CON_PRIMARY) || k->kind == DBS_CON_FOREIGN ||
 	    k->comment)) /* a column-level key takes no COMMENT either (that would be the column's) */
 		return false;
 	if (k->inline_col)
 		return k->cols.n == 1;
-	if (k->kind != DBS_CON_PRIMARY || k->cols.n != 1 || d != DBSYNC_DIALECT_SQLITE)
+	if (k->kind != DBS_CON_PRIMARY || k->cols.n != 1 || !info->pk_autoincrement_keyword)
 		return false;
 	for (size_t i = 0; i < t->columns.n; i++)
 		if (col_is(d, k, t->columns.items[i]))
@@ -187,15 +201,15 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 		switch (kind) {
 		case DBS_CON_PRIMARY:
 			dbs_buf_puts(out, " PRIMARY KEY");
-			if (d == DBSYNC_DIALECT_SQLITE && (k->pk_autoincrement || c->autoincrement))
-				dbs_buf_puts(out, " AUTOINCREMENT");
+			if (dbs_dialect_info_for(d)->pk_autoincrement_keyword && (k->pk_autoincrement || c->autoincrement))
+				dbs_buf_printf(out, " %s", dbs_dialect_info_for(d)->pk_autoincrement_keyword);
 			break;
 		case DBS_CON_UNIQUE:
 			dbs_buf_puts(out, " UNIQUE");
 			break;
 		case DBS_CON_CHECK:
 			dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
-			if (k->no_inherit && d == DBSYNC_DIALECT_POSTGRES)
+			if (k->no_inherit && dbs_dialect_info_for(d)->no_inherit)
 				dbs_buf_puts(out, " NO INHERIT");
 			break;
 		case DBS_CON_FOREIGN:
@@ -210,15 +224,15 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 
 int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_column *c)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_quote_ident(out, d, c->name);
 	if (c->type)
 		dbs_buf_printf(out, " %s", c->type);
-	if (c->charset && d == DBSYNC_DIALECT_MYSQL) {
+	if (c->charset && info->charsets) {
 		dbs_buf_puts(out, " CHARACTER SET ");
 		dbs_render_word(out, d, c->charset);
 	}
-	if (c->collation && d == DBSYNC_DIALECT_POSTGRES) {
-		/* PostgreSQL collations are catalog names ("C", "de-DE-x-icu"): quoted */
+	if (c->collation && info->collations_quoted) {
 		dbs_buf_puts(out, " COLLATE ");
 		dbs_quote_ident(out, d, c->collation);
 	} else if (c->collation) {
@@ -243,23 +257,24 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	} else {
 		dbs_buf_puts(out, c->not_null ? " NOT NULL" : " NULL");
 	}
-	if (c->autoincrement && d == DBSYNC_DIALECT_MYSQL)
-		dbs_buf_puts(out, " AUTO_INCREMENT");
+	if (c->autoincrement && info->column_autoincrement_keyword)
+		dbs_buf_printf(out, " %s", info->column_autoincrement_keyword);
 	put_inline(out, d, t, c, DBS_CON_PRIMARY);
 	put_inline(out, d, t, c, DBS_CON_UNIQUE);
 	put_inline(out, d, t, c, DBS_CON_CHECK);
 	put_inline(out, d, t, c, DBS_CON_FOREIGN);
-	if (c->comment && d == DBSYNC_DIALECT_MYSQL) {
+	if (c->comment && info->comments_inline) {
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, c->comment);
 	}
-	if (c->on_update_expr && d == DBSYNC_DIALECT_MYSQL)
+	if (c->on_update_expr && info->column_on_update)
 		dbs_buf_printf(out, " ON UPDATE %s", c->on_update_expr);
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
 static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_putc(out, ',');
 	put_constraint_name(out, d, k);
 	switch (k->kind) {
@@ -268,13 +283,13 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, k->nulls_not_distinct && d == DBSYNC_DIALECT_POSTGRES ? " UNIQUE NULLS NOT DISTINCT "
+		dbs_buf_puts(out, k->nulls_not_distinct && info->unique_nulls_distinct ? " UNIQUE NULLS NOT DISTINCT "
 			: " UNIQUE ");
 		put_ident_list(out, d, &k->cols);
 		break;
 	case DBS_CON_CHECK:
 		dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
-		if (k->no_inherit && d == DBSYNC_DIALECT_POSTGRES)
+		if (k->no_inherit && info->no_inherit)
 			dbs_buf_puts(out, " NO INHERIT");
 		break;
 	case DBS_CON_FOREIGN:
@@ -289,9 +304,9 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 			dbs_render_exclude(out, k->exclude);
 		break;
 	}
-	if (k->deferrable && d == DBSYNC_DIALECT_POSTGRES && k->kind != DBS_CON_CHECK)
+	if (k->deferrable && info->keys_deferrable && k->kind != DBS_CON_CHECK)
 		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
-	if (k->comment && d == DBSYNC_DIALECT_MYSQL && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
+	if (k->comment && info->comments_inline && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, k->comment);
 	}
@@ -299,6 +314,7 @@ static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_const
 
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_puts(out, "CREATE TABLE ");
 	dbs_quote_ident(out, d, t->name);
 	dbs_buf_puts(out, " (");
@@ -322,15 +338,15 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 		dbs_buf_puts(out, " WITHOUT ROWID");
 	if (t->strict)
 		dbs_buf_puts(out, t->without_rowid ? ", STRICT" : " STRICT");
-	if (t->charset && d == DBSYNC_DIALECT_MYSQL) {
+	if (t->charset && info->charsets) {
 		dbs_buf_puts(out, " DEFAULT CHARSET=");
 		dbs_render_word(out, d, t->charset);
 	}
-	if (t->collation && !t->collation_implied && d == DBSYNC_DIALECT_MYSQL) {
+	if (t->collation && !t->collation_implied && info->charsets) {
 		dbs_buf_puts(out, " COLLATE=");
 		dbs_render_word(out, d, t->collation);
 	}
-	if (t->comment && d == DBSYNC_DIALECT_MYSQL) {
+	if (t->comment && info->comments_inline) {
 		dbs_buf_puts(out, " COMMENT=");
 		dbs_quote_literal(out, d, t->comment);
 	}
@@ -340,6 +356,7 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 /* "(part, ...)" of an index or an exclusion constraint (parts with an operator). */
 static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_puts(out, "(");
 	for (size_t i = 0; i < ix->parts.n; i++) {
 		const dbs_index_part *p = &ix->parts.items[i];
@@ -351,8 +368,7 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 			dbs_buf_printf(out, "(%s)", p->expr ? p->expr : "");
 		if (p->prefix_len > 0)
 			dbs_buf_printf(out, "(%d)", p->prefix_len);
-		if (p->collation && d == DBSYNC_DIALECT_POSTGRES) {
-			/* PostgreSQL collations are catalog names ("C", "en_US"): quoted */
+		if (p->collation && info->collations_quoted) {
 			dbs_buf_puts(out, " COLLATE ");
 			dbs_quote_ident(out, d, p->collation);
 		} else if (p->collation) {
@@ -365,7 +381,7 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 		}
 		if (p->desc)
 			dbs_buf_puts(out, " DESC");
-		if (p->nulls_reversed && d == DBSYNC_DIALECT_POSTGRES)
+		if (p->nulls_reversed && info->index_nulls_order)
 			dbs_buf_puts(out, p->desc ? " NULLS LAST" : " NULLS FIRST");
 		if (p->op)
 			dbs_buf_printf(out, " WITH %s", p->op);
@@ -376,27 +392,20 @@ static void put_index_parts(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 /* What follows the parts, in the order PostgreSQL's grammar wants them. */
 static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	if (ix->include.n) {
 		dbs_buf_puts(out, " INCLUDE ");
 		put_ident_list(out, d, &ix->include);
 	}
-	if (ix->nulls_not_distinct && d == DBSYNC_DIALECT_POSTGRES)
+	if (ix->nulls_not_distinct && info->unique_nulls_distinct)
 		dbs_buf_puts(out, " NULLS NOT DISTINCT");
-	if (ix->options && d == DBSYNC_DIALECT_POSTGRES)
+	if (ix->options && info->index_storage_params)
 		dbs_buf_printf(out, " WITH (%s)", ix->options);
 }
 
-int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+void dbs_render_index_body(dbs_buf *out, dbsync_dialect d, const dbs_index *ix, bool where_parens)
 {
-	/* MySQL's FULLTEXT and SPATIAL are index kinds, not methods */
-	bool my_kind = d == DBSYNC_DIALECT_MYSQL && ix->method &&
-		(strcmp(ix->method, "fulltext") == 0 || strcmp(ix->method, "spatial") == 0);
-	dbs_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : my_kind && ix->method[0] == 'f' ?
-		"CREATE FULLTEXT INDEX " : my_kind ? "CREATE SPATIAL INDEX " : "CREATE INDEX ");
-	dbs_quote_ident(out, d, ix->name);
-	dbs_buf_puts(out, " ON ");
-	dbs_quote_ident(out, d, t->name);
-	if (ix->method && d == DBSYNC_DIALECT_POSTGRES) {
+	if (ix->method && dbs_dialect_info_for(d)->index_using_method) {
 		dbs_buf_puts(out, " USING ");
 		dbs_render_word(out, d, ix->method);
 	}
@@ -404,54 +413,49 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 	put_index_parts(out, d, ix);
 	put_index_params(out, d, ix);
 	if (ix->where_expr)
-		dbs_buf_printf(out, " WHERE %s", ix->where_expr);
-	if (ix->comment && d == DBSYNC_DIALECT_MYSQL) {
+		dbs_buf_printf(out, where_parens ? " WHERE (%s)" : " WHERE %s", ix->where_expr);
+}
+
+/* Whether `s` is `word` in lower case, exactly. */
+static bool is_lower_of(const char *s, const char *word)
+{
+	for (; *word; s++, word++)
+		if (*s != (*word >= 'A' && *word <= 'Z' ? *word + 32 : *word))
+			return false;
+	return *s == '\0';
+}
+
+/* The word of `ix`'s method when the dialect writes it as an index kind
+ * (MySQL's FULLTEXT and SPATIAL are kinds, not methods; the parser keeps
+ * them as the method in lower case), else NULL. */
+static const char *index_kind(const dbs_dialect_info *info, const dbs_index *ix)
+{
+	for (const char *const *k = info->index_kind_words; ix->method && k && *k; k++)
+		if (is_lower_of(ix->method, *k))
+			return *k;
+	return NULL;
+}
+
+int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const dbs_index *ix)
+{
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
+	const char *kind = ix->unique ? NULL : index_kind(info, ix);
+	if (ix->unique) {
+		dbs_buf_puts(out, "CREATE UNIQUE INDEX ");
+	} else if (kind) {
+		dbs_buf_printf(out, "CREATE %s INDEX ", kind);
+	} else {
+		dbs_buf_puts(out, "CREATE INDEX ");
+	}
+	dbs_quote_ident(out, d, ix->name);
+	dbs_buf_puts(out, " ON ");
+	dbs_quote_ident(out, d, t->name);
+	dbs_render_index_body(out, d, ix, false);
+	if (ix->comment && info->comments_inline) {
 		dbs_buf_puts(out, " COMMENT ");
 		dbs_quote_literal(out, d, ix->comment);
 	}
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
-}
-
-int dbs_render_exclude(dbs_buf *out, const dbs_index *ex)
-{
-	dbs_buf_puts(out, "EXCLUDE");
-	if (ex->method) {
-		dbs_buf_puts(out, " USING ");
-		dbs_render_word(out, DBSYNC_DIALECT_POSTGRES, ex->method);
-	}
-	dbs_buf_putc(out, ' ');
-	put_index_parts(out, DBSYNC_DIALECT_POSTGRES, ex);
-	put_index_params(out, DBSYNC_DIALECT_POSTGRES, ex);
-	if (ex->where_expr)
-		dbs_buf_printf(out, " WHERE (%s)", ex->where_expr);
-	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
-}
-
-/* PostgreSQL keeps comments apart from the objects (MySQL's are inline):
- * COMMENT ON for the table, its columns, constraints and indexes. */
-static void put_pg_comments(dbs_buf *b, const dbs_table *t)
-{
-	if (t->comment) {
-		dbs_pg_render_comment(b, "TABLE", t->name, NULL, t->comment);
-		dbs_buf_puts(b, ";\n");
-	}
-	for (size_t i = 0; i < t->columns.n; i++)
-		if (t->columns.items[i]->comment) {
-			dbs_pg_render_comment(b, "COLUMN", t->name, t->columns.items[i]->name, t->columns.items[i]->comment);
-			dbs_buf_puts(b, ";\n");
-		}
-	for (size_t i = 0; i < t->constraints.n; i++) {
-		const dbs_constraint *k = t->constraints.items[i];
-		if (!k->comment || !k->name)
-			continue;
-		dbs_pg_render_constraint_comment(b, t->name, k->name, k->comment);
-		dbs_buf_puts(b, ";\n");
-	}
-	for (size_t i = 0; i < t->indexes.n; i++)
-		if (t->indexes.items[i]->comment) {
-			dbs_pg_render_comment(b, "INDEX", t->indexes.items[i]->name, NULL, t->indexes.items[i]->comment);
-			dbs_buf_puts(b, ";\n");
-		}
 }
 
 int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schema)
@@ -481,9 +485,10 @@ int dbsync_schema_to_sql(char **out, dbsync_ctx *ctx, const dbsync_schema *schem
 			dbs_render_create_index(&b, schema->dialect, order[i], order[i]->indexes.items[j]);
 			dbs_buf_puts(&b, ";\n");
 		}
-	if (schema->dialect == DBSYNC_DIALECT_POSTGRES)
-		for (size_t i = 0; i < n; i++)
-			put_pg_comments(&b, order[i]);
+	/* comments the dialect keeps apart from the objects (PostgreSQL's COMMENT ON) */
+	const dbs_dialect_info *info = dbs_dialect_info_for(schema->dialect);
+	for (size_t i = 0; i < n && info->render_comments; i++)
+		info->render_comments(&b, order[i]);
 	for (size_t i = 0; i < schema->views.n; i++) {
 		const dbs_view *v = schema->views.items[i];
 		if (!v->definition || !*v->definition) {

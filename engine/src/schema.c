@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialect.h"
+
 
 static int ascii_lower(int c)
 {
@@ -39,7 +41,7 @@ bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b)
 {
 	if (!a || !b)
 		return a == b;
-	if (d == DBSYNC_DIALECT_POSTGRES)
+	if (dbs_dialect_info_for(d)->names_case_sensitive)
 		return strcmp(a, b) == 0;
 	return dbs_ascii_ieq(a, b);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "dbsync/common.h"
 #include "model.h"
 
@@ -40,6 +41,24 @@ typedef DBS_VEC(dbs_ddl_stmt) dbs_ddl_stmts;
  */
 int dbs_render_shadow_ddl(dbs_ddl_stmts *out, dbs_arena *a, dbsync_ctx *ctx, const dbsync_schema *desired,
 	const bool *only, const char *synced, bool odd_strings);
+
+/* What a dialect's shadow hooks (dialect.h: shadow_table, shadow_table_late)
+ * write to: each renders a statement into `b` and records it with
+ * dbs_shadow_push. */
+typedef struct dbs_shadow_renderer {
+	dbs_arena *a;
+	dbsync_ctx *ctx;
+	dbsync_dialect d;
+	const char *synced;          /* the schema (database) synced, or NULL */
+	bool odd_strings;            /* the session may end a string elsewhere (see below) */
+	dbs_ddl_stmts *out;
+	dbs_buf b;
+} dbs_shadow_renderer;
+
+/* The statement in r->b, for table t, as a record (r->b cleared): `creates`
+ * when it is t's CREATE TABLE, `ref` the table its foreign key references
+ * (or NULL). Refused, naming the table, unless it is one plain statement. */
+int dbs_shadow_push(dbs_shadow_renderer *r, const dbs_table *t, bool creates, const char *ref);
 
 /* True when `text` lexes (in dialect d) as one statement as described above.
  * With odd_strings (a MySQL session in sql_mode NO_BACKSLASH_ESCAPES or

@@ -430,6 +430,21 @@ static void test_migrated_database_matches_collect_sql(void **state)
 
 /* ---- hand-written SQLite edge cases, each valid SQLite ---- */
 
+/* Every step after parsing reads the dialect's data table, so a value that
+ * is no dialect is refused up front, naming it, and no schema is made. */
+static void test_unknown_dialect_refused(void **state)
+{
+	(void)state;
+	dbsync_ctx *ctx = NULL;
+	assert_int_equal(dbsync_ctx_new(&ctx), 0);
+	dbsync_schema *s = (dbsync_schema *)ctx; /* must be reset */
+	assert_int_equal(dbsync_schema_parse(&s, ctx, (dbsync_dialect)99, "CREATE TABLE t (a int)", 22),
+		DBSYNC_EINVALID);
+	assert_null(s);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "dialect 99"));
+	dbsync_ctx_free(ctx);
+}
+
 static void test_quoted_names(void **state)
 {
 	(void)state;
@@ -1379,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_django6_fixture),
 		cmocka_unit_test(test_fixture_roundtrip_through_sqlite),
 		cmocka_unit_test(test_migrated_database_matches_collect_sql),
+		cmocka_unit_test(test_unknown_dialect_refused),
 		cmocka_unit_test(test_quoted_names),
 		cmocka_unit_test(test_column_constraints),
 		cmocka_unit_test(test_table_constraints_and_options),

@@ -1,6 +1,13 @@
 /* MySQL/MariaDB's data table for the dialect-neutral core (see dialect.h). */
+#include "canon_mysql.h"
 #include "dialect.h"
 #include "parse_mysql.h"
+
+/* MySQL's BOOLEAN is tinyint(1): the width is the only tell */
+static const dbs_model_type model_types[] = {
+	{ "tinyint(1)", "BooleanField" },
+	{ NULL, NULL },
+};
 
 static const char *const aliases[] = { "mariadb", NULL };
 
@@ -33,8 +40,27 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.alter_table_action = dbs_my_alter_table_action,
 	.preamble_statement = dbs_my_preamble,
 	/* canonical forms, normalize, rendering: */
+	.type_synonyms = dbs_my_type_synonyms,
+	.canon_default = dbs_my_canon_default,
+	.implied_indexes = dbs_my_implied_indexes,
+	.pk_implies_not_null = true,
+	.literal_true = "TRUE",
+	.literal_false = "FALSE",
+	.comments_inline = true,
+	.pk_unnamed = true,
+	.column_keys_plain = true,
+	.column_autoincrement_keyword = "AUTO_INCREMENT",
+	.charsets = true,
+	.column_on_update = true,
+	.collation_eq = dbs_my_collation_eq,
+	.table_charset_differs = dbs_my_table_charset_differs,
+	.sql_drop_foreign_key = "ALTER TABLE %s DROP FOREIGN KEY %s",
+	.shadow_table = dbs_my_shadow_table,
+	.string_unambiguous = dbs_my_string_unambiguous,
+	.unmanaged_index_kind = dbs_my_unmanaged_index_kind,
 	/* planner: */
 	/* model generation: */
+	.model_types = model_types,
 	/* renames and runtime: */
 	/* ALTER TABLE ... RENAME works too, but RENAME TABLE is the statement the
 	 * manual documents for renames and what a DBA expects */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "canon_mysql.h"
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_depend.h"

@@ -1,4 +1,5 @@
 /* PostgreSQL's data table for the dialect-neutral core (see dialect.h). */
+#include "canon_postgres.h"
 #include "dialect.h"
 #include "parse_postgres.h"
 
@@ -44,6 +45,23 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.table_options = dbs_pg_table_options,
 	.preamble_statement = dbs_pg_preamble,
 	/* canonical forms, normalize, rendering: */
+	.type_synonyms = dbs_pg_type_synonyms,
+	.type_meaning = dbs_pg_type_meaning,
+	.pk_implies_not_null = true,
+	.names_case_sensitive = true,
+	.literal_true = "TRUE",
+	.literal_false = "FALSE",
+	.render_comments = dbs_pg_render_comments,
+	.collations_quoted = true,
+	.fk_deferrable = true,
+	.keys_deferrable = true,
+	.index_using_method = true,
+	.renames_constraints = true,
+	.renames_indexes = true,
+	.sql_drop_foreign_key = "ALTER TABLE %s DROP CONSTRAINT %s",
+	.shadow_table = dbs_pg_shadow_table,
+	.shadow_table_late = dbs_pg_shadow_foreign_keys,
+	.unmanaged_index_kind = dbs_pg_unmanaged_index_kind,
 	/* planner: */
 	/* model generation: */
 	/* renames and runtime: */

@@ -28,6 +28,14 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.table_options = dbs_sqlite_table_options,
 	.preamble_statement = dbs_sqlite_preamble,
 	/* canonical forms, normalize, rendering: */
+	.default_collation = "BINARY",
+	.pk_implies_not_null = false,
+	.rowid_alias_type = "integer",
+	.internal_index_prefix = "sqlite_autoindex_",
+	.literal_true = "1",
+	.literal_false = "0",
+	.pk_autoincrement_keyword = "AUTOINCREMENT",
+	.fk_deferrable = true,
 	/* planner: */
 	/* model generation: */
 	/* renames and runtime: */
