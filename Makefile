@@ -36,7 +36,8 @@ pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolatio
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
 .PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
-	test-build-variants test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus
+	test-build-variants test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus \
+	check-seam
 
 all: build
 
@@ -111,6 +112,11 @@ test:
 	$(MAKE) --no-print-directory --output-sync=target -j7 \
 		test-c test-c-sanitize test-build-variants test-wheel test-py-django52 test-py-django6 \
 		$(if $(filter 1,$(CORPUS)),test-corpus)
+
+# The dialect seam (docs/adding-a-dialect.md): the core names no dialect, a
+# dialect folder no other, and a new dialect touches only the files listed.
+check-seam: build
+	scripts/check-seam.sh build/c
 
 # Slower, not part of `make test`: the PostgreSQL server tests and the Django
 # proofs on every major 12..18, servers from the npm registry (docs/versions.md).

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dbsync/dbsync.h"
+#include "dbsync/testing.h"
 
 static double now_ms(void)
 {

@@ -74,7 +74,8 @@ int cli_cmd_orphans(dbsync_ctx *ctx, const cli_args *a)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
 		owned[i] = dbsync_schema_table_name(desired, i);
-	dbsync_inventory_options opts = DBSYNC_INVENTORY_OPTIONS_INIT;
+	dbsync_inventory_options opts;
+	dbsync_inventory_options_init(&opts, DBSYNC_INVENTORY_OPTIONS_VERSION);
 	opts.owned = owned;
 	opts.n_owned = n;
 	if (dbsync_conn_inventory(&inv, ctx, conn, &opts)) {
@@ -144,7 +145,8 @@ int cli_cmd_models(dbsync_ctx *ctx, const cli_args *a)
 	dbsync_conn *conn = cli_open(ctx, a, 1);
 	if (!conn)
 		return EXIT_FAIL;
-	dbsync_models_options opts = DBSYNC_MODELS_OPTIONS_INIT;
+	dbsync_models_options opts;
+	dbsync_models_options_init(&opts, DBSYNC_MODELS_OPTIONS_VERSION);
 	opts.tables = (const char *const *)a->names;
 	opts.n_tables = (size_t)a->n_names;
 	opts.title = "Django models for tables of an existing database, written by the dbsync CLI";

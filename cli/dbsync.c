@@ -393,7 +393,8 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 		cli_report_error(ctx, a->desired_path);
 		goto cleanup;
 	}
-	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	dbsync_plan_options opts;
+	dbsync_plan_options_init(&opts, DBSYNC_PLAN_OPTIONS_VERSION);
 	opts.drop_columns = a->drop_columns;
 	opts.drop_unmanaged = a->drop_unmanaged;
 	opts.metadata_json = metadata;
@@ -466,7 +467,8 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 		if (!a->quiet)
 			printf("Backup written to %s.\n", a->backup_path);
 	}
-	dbsync_apply_options aopts = DBSYNC_APPLY_OPTIONS_INIT;
+	dbsync_apply_options aopts;
+	dbsync_apply_options_init(&aopts, DBSYNC_APPLY_OPTIONS_VERSION);
 	aopts.max_retries = a->retries;
 	if (a->lock_timeout_ms >= 0)
 		aopts.lock_timeout_ms = (unsigned)a->lock_timeout_ms;

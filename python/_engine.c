@@ -403,15 +403,6 @@ static PyObject *Connection_exit(ConnectionObject *self, PyObject *Py_UNUSED(arg
 	Py_RETURN_FALSE;
 }
 
-static PyObject *Connection_reset_counters(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
-{
-	dbsync_conn *conn = conn_get(self);
-	if (!conn)
-		return NULL;
-	dbsync_conn_reset_counters(conn);
-	Py_RETURN_NONE;
-}
-
 static PyObject *Connection_introspect_sql(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
 	engine_call c;
@@ -440,16 +431,6 @@ static PyObject *Connection_table_names(ConnectionObject *self, PyObject *Py_UNU
 	return result;
 }
 
-static PyObject *Connection_execute(ConnectionObject *self, PyObject *arg)
-{
-	const char *sql = cstring_arg(arg, "sql");
-	engine_call c;
-	if (!sql || !call_begin(&c, self))
-		return NULL;
-	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_exec(c.ctx, c.conn, sql));
-	return call_end(&c) ? Py_NewRef(Py_None) : NULL;
-}
-
 static PyObject *Connection_count_rows(ConnectionObject *self, PyObject *arg)
 {
 	const char *table = cstring_arg(arg, "table");
@@ -466,7 +447,8 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
 		"drop_columns", "alter_columns", "sync_indexes", "auto_fix_table_case",
 		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", "drop_unmanaged", "keep_extra_indexes", NULL };
-	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	dbsync_plan_options opts;
+	dbsync_plan_options_init(&opts, DBSYNC_PLAN_OPTIONS_VERSION);
 	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOppp:plan", kwlist, &desired_obj,
 			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
@@ -552,7 +534,8 @@ static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObje
 {
 	static char *kwlist[] = { "plan", "verify", "max_retries", "retry_base_ms", "retry_max_ms",
 		"lock_timeout_ms", "progress", NULL };
-	dbsync_apply_options opts = DBSYNC_APPLY_OPTIONS_INIT;
+	dbsync_apply_options opts;
+	dbsync_apply_options_init(&opts, DBSYNC_APPLY_OPTIONS_VERSION);
 	PlanObject *p;
 	PyObject *progress = Py_None;
 	py_progress pp = { NULL, 0, NULL, NULL, NULL };
@@ -632,14 +615,10 @@ static PyMethodDef Connection_methods[] = {
 	  "close()\n--\n\nClose the connection. Later calls raise Error." },
 	{ "__enter__", (PyCFunction)Connection_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)Connection_exit, METH_VARARGS, NULL },
-	{ "reset_counters", (PyCFunction)Connection_reset_counters, METH_NOARGS,
-	  "reset_counters()\n--\n\nReset catalog_queries to 0." },
 	{ "introspect_sql", (PyCFunction)Connection_introspect_sql, METH_NOARGS,
 	  "introspect_sql()\n--\n\nThe live schema rendered as DDL." },
 	{ "table_names", (PyCFunction)Connection_table_names, METH_NOARGS,
 	  "table_names()\n--\n\nNames of the live tables." },
-	{ "execute", (PyCFunction)Connection_execute, METH_O,
-	  "execute(sql)\n--\n\nRun a script of SQL statements; returns None." },
 	{ "count_rows", (PyCFunction)Connection_count_rows, METH_O,
 	  "count_rows(table)\n--\n\nNumber of rows in a table." },
 	{ "plan", (PyCFunction)(void (*)(void))Connection_plan, METH_VARARGS | METH_KEYWORDS,
@@ -688,7 +667,7 @@ static PyGetSetDef Connection_getset[] = {
 	{ "server_version", (getter)Connection_get_server_version, NULL, "the server's version", NULL },
 	{ "vendor", (getter)Connection_get_vendor, NULL, "sqlite, postgresql or mysql", NULL },
 	{ "catalog_queries", (getter)Connection_get_catalog_queries, NULL,
-	  "catalog round trips since open or reset_counters()", NULL },
+	  "catalog round trips since the connection was opened", NULL },
 	{ "closed", (getter)Connection_get_closed, NULL, "True after close()", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

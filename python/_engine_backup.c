@@ -21,7 +21,8 @@ PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kw
 	static char *kwlist[] = { "path", "method", NULL };
 	PyObject *path_obj;
 	const char *method = "auto";
-	dbsync_backup_options opts = DBSYNC_BACKUP_OPTIONS_INIT;
+	dbsync_backup_options opts;
+	dbsync_backup_options_init(&opts, DBSYNC_BACKUP_OPTIONS_VERSION);
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|s:backup", kwlist, PyUnicode_FSConverter, &path_obj, &method))
 		return NULL;
 	size_t i = 0;

@@ -8,7 +8,8 @@
 PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "owned", "sizes", "views", NULL };
-	dbsync_inventory_options opts = DBSYNC_INVENTORY_OPTIONS_INIT;
+	dbsync_inventory_options opts;
+	dbsync_inventory_options_init(&opts, DBSYNC_INVENTORY_OPTIONS_VERSION);
 	PyObject *owned_obj = Py_None;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|Opp:inventory", kwlist, &owned_obj, &opts.sizes,
 			&opts.views))
@@ -46,7 +47,8 @@ PyObject *Connection_table_json(ConnectionObject *self, PyObject *arg)
 PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "tables", "known_models", "title", NULL };
-	dbsync_models_options opts = DBSYNC_MODELS_OPTIONS_INIT;
+	dbsync_models_options opts;
+	dbsync_models_options_init(&opts, DBSYNC_MODELS_OPTIONS_VERSION);
 	PyObject *tables_obj, *known_obj = Py_None, *title_obj = Py_None;
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:models_source", kwlist, &tables_obj,
 			&known_obj, &title_obj))

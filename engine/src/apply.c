@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "buf.h"
 #include "ctx.h"
+#include "options.h"
 #include "dialect.h"
 #include "plan_internal.h"
 #include "retry.h"
@@ -462,12 +463,11 @@ static int apply_autocommit(apply_run *r)
 
 int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, const dbsync_apply_options *opts)
 {
-	dbsync_apply_options defaults = DBSYNC_APPLY_OPTIONS_INIT;
-	if (!opts)
-		opts = &defaults;
-	if (opts->version != DBSYNC_APPLY_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_apply_options version %u is not supported",
-			opts->version);
+	dbsync_apply_options current;
+	int rc = dbs_apply_options_read(&current, ctx, opts);
+	if (rc)
+		return rc;
+	opts = &current;
 	if (opts->max_retries < 0)
 		return dbs_error(ctx, DBSYNC_EINVALID, "max_retries must be 0 or more, not %d", opts->max_retries);
 	if (conn->dialect != plan->dialect)
@@ -505,7 +505,7 @@ int dbsync_plan_apply(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_plan *plan, con
 		r.ops[r.n++] = op;
 	}
 	dbs_backoff_init(&r.backoff, opts->retry_base_ms, opts->retry_max_ms);
-	int rc = dbs_lock_wait_before(ctx, conn, opts->lock_timeout_ms, &r.lock_wait);
+	rc = dbs_lock_wait_before(ctx, conn, opts->lock_timeout_ms, &r.lock_wait);
 	if (!rc)
 		rc = r.be->ddl_autocommits ? apply_autocommit(&r) : apply_transactional(&r);
 	dbs_lock_wait_after(conn, &r.lock_wait);

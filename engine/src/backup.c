@@ -16,6 +16,7 @@
 #include "backup_internal.h"
 #include "buf.h"
 #include "ctx.h"
+#include "options.h"
 
 extern char **environ;
 
@@ -350,11 +351,11 @@ static int tool_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, con
 int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	const dbsync_backup_options *opts, dbsync_backup_method *out_method)
 {
-	dbsync_backup_options defaults = DBSYNC_BACKUP_OPTIONS_INIT;
-	if (!opts)
-		opts = &defaults;
-	if (opts->version != DBSYNC_BACKUP_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_backup_options version %u is not supported", opts->version);
+	dbsync_backup_options current;
+	int rc = dbs_backup_options_read(&current, ctx, opts);
+	if (rc)
+		return rc;
+	opts = &current;
 	if (opts->method != DBSYNC_BACKUP_AUTO && opts->method != DBSYNC_BACKUP_ENGINE &&
 	    opts->method != DBSYNC_BACKUP_TOOL)
 		return dbs_error(ctx, DBSYNC_EINVALID, "unknown backup method %d", (int)opts->method);
@@ -363,7 +364,6 @@ int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	bool absent = false;
 	char *tool = NULL;
 	dbsync_backup_method used = DBSYNC_BACKUP_ENGINE;
-	int rc;
 	if (!ops)
 		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no backup method for %s", dbsync_conn_describe(conn));
 	if (ops->native_backup && opts->method == DBSYNC_BACKUP_TOOL)

@@ -17,6 +17,7 @@
 #include "dialect.h"
 #include "model.h"
 #include "topo.h"
+#include "dbsync/testing.h" /* dbsync_conn_exec: a restore runs the dump as one script */
 
 static bool stored(const dbs_column *c)
 {

@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "ctx.h"
 #include "dialect.h"
+#include "dbsync/testing.h"
 
 const char *dbs_params_get(const dbs_params *p, const char *key)
 {

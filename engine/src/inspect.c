@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "options.h"
 #include "inspect_internal.h"
 #include "dbsync/inspect.h"
 
@@ -90,9 +91,10 @@ int dbsync_conn_models_source(char **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	*out = NULL;
 	if (!conn || !opts)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_conn_models_source needs a connection and options");
-	if (opts->version != DBSYNC_MODELS_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "models options version %u is not supported (expected %d)",
-			opts->version, DBSYNC_MODELS_OPTIONS_VERSION);
+	dbsync_models_options current;
+	if ((rc = dbs_models_options_read(&current, ctx, opts)))
+		return rc;
+	opts = &current;
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
 		goto cleanup;
 	if ((rc = dbs_insp_read(&in, ctx, conn, live, true, false)))

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "dbsync/django.h"
 #include "dbsync/inspect.h"
 #include "model.h"
 

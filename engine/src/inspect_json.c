@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "options.h"
 #include "dialect.h"
 #include "render.h"
 #include "inspect_internal.h"
@@ -164,7 +165,7 @@ static int inventory_views(json_t *arr, dbsync_ctx *ctx, const dbs_insp *in)
 int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_inventory_options *opts)
 {
-	dbsync_inventory_options defaults = DBSYNC_INVENTORY_OPTIONS_INIT;
+	dbsync_inventory_options current;
 	dbsync_schema *live = NULL;
 	dbs_insp in = { 0 };
 	json_t *root = NULL, *tables = NULL, *views = NULL;
@@ -173,11 +174,9 @@ int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	*out_json = NULL;
 	if (!conn)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_conn_inventory needs a connection");
-	if (!opts)
-		opts = &defaults;
-	if (opts->version != DBSYNC_INVENTORY_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "inventory options version %u is not supported (expected %d)",
-			opts->version, DBSYNC_INVENTORY_OPTIONS_VERSION);
+	if ((rc = dbs_inventory_options_read(&current, ctx, opts)))
+		return rc;
+	opts = &current;
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
 		goto cleanup;
 	if ((rc = dbs_insp_read(&in, ctx, conn, live, opts->views, opts->sizes)))

@@ -1,5 +1,5 @@
 /*
- * The Django side's metadata record (format in dbsync/plan.h): model labels,
+ * The Django side's metadata record (format in dbsync/django.h): model labels,
  * field names and classes, and the defaults that fill existing rows (given, or
  * marked as computed by the caller only when applying).
  */

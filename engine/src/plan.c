@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "options.h"
 #include "dialect.h"
 #include "plan_build.h"
 #include "plan_drop.h" /* inspect: orphaned tables */
@@ -157,12 +158,11 @@ static const char *const *copy_names(dbs_arena *a, const char *const *names, siz
 
 static int copy_options(dbsync_plan *plan, dbsync_ctx *ctx, const dbsync_plan_options *opts)
 {
-	dbsync_plan_options defaults = DBSYNC_PLAN_OPTIONS_INIT;
-	if (!opts)
-		opts = &defaults;
-	if (opts->version != DBSYNC_PLAN_OPTIONS_VERSION)
-		return dbs_error(ctx, DBSYNC_EINVALID, "plan options version %u is not supported (expected %d)",
-			opts->version, DBSYNC_PLAN_OPTIONS_VERSION);
+	dbsync_plan_options current;
+	int rc = dbs_plan_options_read(&current, ctx, opts);
+	if (rc)
+		return rc;
+	opts = &current;
 	plan->opts = *opts;
 	if (opts->metadata_json) {
 		plan->opts.metadata_json = dbs_arena_strdup(&plan->arena, opts->metadata_json);

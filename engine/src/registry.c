@@ -4,7 +4,8 @@
  * parser and planners need it with or without a server) with its backend
  * (compiled in when its client library was found, see <dialect>/meson.build).
  * Adding a dialect is its folder plus one line here (and its number in
- * dbsync/common.h's public enum); docs/architecture.md has the checklist.
+ * dbsync/common.h's public enum); docs/adding-a-dialect.md has the
+ * checklist, and scripts/check-seam.sh checks it.
  */
 #include "backend.h"
 #include "dialect.h"

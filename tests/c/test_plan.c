@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "dbsync/dbsync.h"
+#include "dbsync/testing.h"
 #include "metadata.h"
 #include "plan_internal.h"
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dbsync/dbsync.h"
+#include "dbsync/testing.h"
 
 typedef struct fixture {
 	char dir[64];

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "dbsync/dbsync.h"
+#include "dbsync/testing.h"
 
 /* ---- a scratch directory, one per test binary ---- */
 

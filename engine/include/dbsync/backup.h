@@ -16,7 +16,11 @@ typedef enum dbsync_backup_method {
 	DBSYNC_BACKUP_TOOL = 2       /**< pg_dump / mysqldump; DBSYNC_EUNSUPPORTED when absent */
 } dbsync_backup_method;
 
-/** Options for dbsync_conn_backup. Initialize with DBSYNC_BACKUP_OPTIONS_INIT. */
+/**
+ * Options for dbsync_conn_backup. Initialize with dbsync_backup_options_init
+ * (or DBSYNC_BACKUP_OPTIONS_INIT); every version from 1 to the library's own
+ * is accepted.
+ */
 typedef struct dbsync_backup_options {
 	unsigned int version;
 	dbsync_backup_method method;
@@ -24,6 +28,9 @@ typedef struct dbsync_backup_options {
 
 #define DBSYNC_BACKUP_OPTIONS_VERSION 1
 #define DBSYNC_BACKUP_OPTIONS_INIT { DBSYNC_BACKUP_OPTIONS_VERSION, DBSYNC_BACKUP_AUTO }
+
+/** The defaults of layout `version` (1 to DBSYNC_BACKUP_OPTIONS_VERSION), as dbsync_plan_options_init. */
+DBSYNC_EXTERN(int) dbsync_backup_options_init(dbsync_backup_options *opts, unsigned int version);
 
 /**
  * Write a backup of schema and data of `conn`'s database to the file `path`

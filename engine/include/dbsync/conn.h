@@ -48,22 +48,13 @@ DBSYNC_EXTERN(const char *) dbsync_conn_server_version(const dbsync_conn *conn);
 
 /**
  * Number of round trips to the server made by catalog reads on this connection
- * since it was opened or since the last reset. Used to prove the catalog is read
- * in a fixed number of queries.
+ * since it was opened (or since dbsync_conn_reset_counters, dbsync/testing.h):
+ * the catalog is read in a fixed number of queries however many tables there are.
  */
 DBSYNC_EXTERN(uint64_t) dbsync_conn_catalog_queries(const dbsync_conn *conn);
 
-/** Reset the catalog query counter to 0. */
-DBSYNC_EXTERN(void) dbsync_conn_reset_counters(dbsync_conn *conn);
-
 /** Read the live schema: every table, column, constraint and index, in bulk. */
 DBSYNC_EXTERN(int) dbsync_conn_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
-
-/**
- * Run a script of SQL statements outside any plan (used by tests and tools).
- * No results are returned.
- */
-DBSYNC_EXTERN(int) dbsync_conn_exec(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql);
 
 /**
  * Count the rows of a table. Returns 0 and sets *out, or an error naming the

@@ -1,4 +1,8 @@
-/* libdbsync: the whole public API. */
+/*
+ * libdbsync: the whole public API. dbsync/django.h is the Django app's part
+ * (metadata, model source); dbsync/testing.h, for tests and tools, is not
+ * included here.
+ */
 #ifndef DBSYNC_DBSYNC_H
 #define DBSYNC_DBSYNC_H
 
@@ -9,5 +13,6 @@
 #include "dbsync/inspect.h"
 #include "dbsync/backup.h"
 #include "dbsync/report.h"
+#include "dbsync/django.h"
 
 #endif

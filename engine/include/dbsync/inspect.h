@@ -1,10 +1,10 @@
 /*
  * libdbsync: read-only inspection of a live database beyond what a plan needs:
- * the inventory of tables and views (orphans, sizes, invalid views), one
- * table's details, and Django model source generated from live tables/views.
- * Results are JSON documents (UTF-8, caller frees with dbsync_free), so every
- * caller (CLI, Python binding, reports) reads one shape;
- * docs/orphans-and-views.md documents them.
+ * the inventory of tables and views (orphans, sizes, invalid views) and one
+ * table's details. Results are JSON documents (UTF-8, caller frees with
+ * dbsync_free), so every caller (CLI, Python binding, reports) reads one
+ * shape; docs/orphans-and-views.md documents them. (Model source generated
+ * from live tables: dbsync/django.h.)
  */
 #ifndef DBSYNC_INSPECT_H
 #define DBSYNC_INSPECT_H
@@ -16,12 +16,16 @@
 extern "C" {
 #endif
 
-/** Options for dbsync_conn_inventory. Initialize with DBSYNC_INVENTORY_OPTIONS_INIT. */
+/**
+ * Options for dbsync_conn_inventory. Initialize with
+ * dbsync_inventory_options_init (or DBSYNC_INVENTORY_OPTIONS_INIT); every
+ * version from 1 to the library's own is accepted.
+ */
 typedef struct dbsync_inventory_options {
 	unsigned int version;
 	/**
-	 * Table names owned by something (selected models, models of installed but
-	 * excluded apps, auto-created M2M tables, django_migrations): never orphans.
+	 * Table names the caller owns (the desired tables, and tables it knows
+	 * something else manages): never orphans.
 	 * Compared with live names by the dialect's identifier rules (exact on
 	 * PostgreSQL/SQLite-quoted, lower_case_table_names on MySQL); a live table
 	 * that matches an owned name only in another letter case is not an orphan
@@ -35,6 +39,9 @@ typedef struct dbsync_inventory_options {
 
 #define DBSYNC_INVENTORY_OPTIONS_VERSION 1
 #define DBSYNC_INVENTORY_OPTIONS_INIT { DBSYNC_INVENTORY_OPTIONS_VERSION, NULL, 0, 1, 1 }
+
+/** The defaults of layout `version` (1 to DBSYNC_INVENTORY_OPTIONS_VERSION), as dbsync_plan_options_init. */
+DBSYNC_EXTERN(int) dbsync_inventory_options_init(dbsync_inventory_options *opts, unsigned int version);
 
 /**
  * The database's tables and views, as JSON:
@@ -70,35 +77,6 @@ DBSYNC_EXTERN(int) dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsyn
  */
 DBSYNC_EXTERN(int) dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	const char *table);
-
-/** Options for dbsync_conn_models_source. Initialize with DBSYNC_MODELS_OPTIONS_INIT. */
-typedef struct dbsync_models_options {
-	unsigned int version;
-	const char *const *tables;  /**< live tables and/or views to generate models for */
-	size_t n_tables;
-	/**
-	 * Optional JSON mapping existing tables to their model, for foreign keys
-	 * into tables that are not generated: {"auth_user": "auth.User", ...}.
-	 */
-	const char *known_models_json;
-	const char *title;          /**< first line of the header comment, or NULL */
-} dbsync_models_options;
-
-#define DBSYNC_MODELS_OPTIONS_VERSION 1
-#define DBSYNC_MODELS_OPTIONS_INIT { DBSYNC_MODELS_OPTIONS_VERSION, NULL, 0, NULL, NULL }
-
-/**
- * Python source of Django models (managed = False, db_table) for the named
- * tables and views: field types from column types, max_length, decimal
- * precision, null/blank, defaults, ForeignKey/OneToOneField, unique_together,
- * db_comment/db_table_comment, auto_now(_add), valid Python names with
- * db_column, a comment on every guessed type; views read-only with a chosen
- * primary key explained in a comment. A name that is neither a table nor a view
- * is DBSYNC_EINVALID naming it; an invalid view becomes a comment with its
- * error, never a failure. Caller frees *out.
- */
-DBSYNC_EXTERN(int) dbsync_conn_models_source(char **out, dbsync_ctx *ctx, dbsync_conn *conn,
-	const dbsync_models_options *opts);
 
 #ifdef __cplusplus
 }

@@ -73,7 +73,7 @@ typedef struct dbsync_op {
 	const char *reason;       /**< why skipped or refused, or NULL */
 	size_t n_sql;
 	const char *const *sql;   /**< statements, in order, without trailing ';' */
-	/* Fields below: since 0.2 (issues 5 and 6). */
+	/* Fields below: since 0.2. */
 	/**
 	 * Data-loss operations: how much data they touch, counted on the live
 	 * database at plan time: rows of a dropped table, non-null values of a
@@ -90,19 +90,19 @@ typedef struct dbsync_op {
 	int error_native;         /**< backend error number of `error`, 0 when none */
 } dbsync_op;
 
-/** What kind of object no model could declare (see docs/unmanaged.md). */
+/** What kind of object the desired schema could not declare (see docs/unmanaged.md). */
 typedef enum dbsync_unmanaged_kind {
-	DBSYNC_UNMANAGED_INDEX = 1,      /**< an index of a kind Django cannot write (FULLTEXT, SPATIAL, prefix, other methods) */
-	DBSYNC_UNMANAGED_COLLATION,      /**< a column collation the model's field does not name */
+	DBSYNC_UNMANAGED_INDEX = 1,      /**< an index of a kind a desired schema does not declare (FULLTEXT, SPATIAL, prefix, other methods) */
+	DBSYNC_UNMANAGED_COLLATION,      /**< a column collation the desired column does not name */
 	DBSYNC_UNMANAGED_VIRTUAL_TABLE,  /**< SQLite: a virtual table (FTS5, R*Tree, ...) */
 	DBSYNC_UNMANAGED_SHADOW_TABLE,   /**< SQLite: a table that stores a virtual table's data */
-	DBSYNC_UNMANAGED_TRIGGER         /**< a trigger on a table a model describes */
+	DBSYNC_UNMANAGED_TRIGGER         /**< a trigger on a desired table */
 } dbsync_unmanaged_kind;
 
 /**
- * An object in the live database that no model could declare, found while
- * planning: kept and listed, or (drop_unmanaged) removed by an operation of
- * the plan. Everything it points to belongs to the plan.
+ * An object in the live database that the desired schema could not declare,
+ * found while planning: kept and listed, or (drop_unmanaged) removed by an
+ * operation of the plan. Everything it points to belongs to the plan.
  */
 typedef struct dbsync_unmanaged {
 	dbsync_unmanaged_kind kind;
@@ -112,34 +112,32 @@ typedef struct dbsync_unmanaged {
 	int dropped;          /**< 1 when an operation of the plan removes it (drop_unmanaged) */
 } dbsync_unmanaged;
 
-/** Options for dbsync_plan_compute. Initialize with DBSYNC_PLAN_OPTIONS_INIT. */
+/**
+ * Options for dbsync_plan_compute. Initialize with dbsync_plan_options_init
+ * (or DBSYNC_PLAN_OPTIONS_INIT). `version` is the layout the caller was built
+ * with: the library accepts every version from 1 to its own, and a field that
+ * came after the caller's version takes its default.
+ */
 typedef struct dbsync_plan_options {
 	unsigned int version;
 	int create_tables;      /**< create missing tables (default 1) */
 	int add_columns;        /**< add missing columns (default 1) */
-	int drop_columns;       /**< drop columns no model has (default 0: skipped) */
+	int drop_columns;       /**< drop columns the desired table lacks (default 0: skipped) */
 	int alter_columns;      /**< change type/null/default (default 1) */
 	int sync_indexes;       /**< add/drop indexes and constraints (default 1) */
 	/**
-	 * Optional JSON describing the desired tables, as the Django side writes it:
-	 * {"tables": {"<table>": {"app_label": "...", "model": "app.Model",
-	 *   "columns": {"<column>": {"field": "...", "class": "CharField",
-	 *   "default": <JSON value, present only when the field has one>,
-	 *   "has_default": true}}}}}
-	 * The default fills existing rows when a NOT NULL column is added to a
-	 * table with rows, or made NOT NULL while it holds NULLs; a default of
-	 * null, or none, fills nothing and the change is REFUSED with the count.
-	 * "has_default" without "default" says the field has a default that the
-	 * caller computes only when applying (it may run code): the plan then
-	 * lists the fill (dbsync_plan_fill) and its SQL shows a placeholder;
-	 * plan again with the value as "default" before applying.
+	 * Optional JSON about the desired tables that DDL cannot say: for each
+	 * column, the value that fills existing rows when it becomes NOT NULL on
+	 * a table with rows, and the names its declaring code gives the table and
+	 * column (for messages and fills). Its format is in dbsync/django.h; NULL
+	 * fills nothing (such a change is REFUSED with the count).
 	 */
 	const char *metadata_json;
 	/* Since version 2. */
 	/**
 	 * A desired table missing from the database while a live table has the
 	 * same name in another letter case (`abcd` wanted, `ABCD` present): rename
-	 * it to the model's case, keeping its rows (default 1). When 0 the rename
+	 * it to the desired case, keeping its rows (default 1). When 0 the rename
 	 * is planned as SKIPPED (its SQL shown) unless the live name is listed in
 	 * `approved_renames`; where table names are exact (PostgreSQL, MySQL with
 	 * lower_case_table_names=0) the table's other operations are then SKIPPED
@@ -155,10 +153,12 @@ typedef struct dbsync_plan_options {
 	/**
 	 * A desired table missing (in any letter case) while exactly one live
 	 * table that no desired table owns clearly is its old name: the same
-	 * columns (names, types, NULL), and the same app prefix with another
-	 * model name or the same model name under another app prefix (the app
-	 * prefix is the metadata's app label, else the text before the first
-	 * '_'); claimed by no other missing table. Rename it instead of creating
+	 * columns (names, types, NULL), and a related name: the same prefix with
+	 * another rest (`shop_book` -> `shop_novel`) or the same rest under
+	 * another prefix (`store_book` -> `shop_book`), the prefix being the
+	 * metadata's "model" up to its '.' when the table name starts with that
+	 * and a '_' (dbsync/django.h), else the text before the first '_';
+	 * claimed by no other missing table. Rename it instead of creating
 	 * an empty table (default 0). When 0 the rename is planned as SKIPPED,
 	 * its SQL shown as a suggestion, and the table is created as usual.
 	 */
@@ -184,15 +184,17 @@ typedef struct dbsync_plan_options {
 	int count_data_loss;
 	/* Since version 3. */
 	/**
-	 * What no model could declare (see dbsync_unmanaged) is kept by default
-	 * (0): the plan leaves it alone and lists it. 1 removes it like any other
-	 * difference (an index no model has is dropped, a collation the field does
-	 * not name is reset), each such operation risk DATA_LOSS so it needs the
-	 * same approval as other destructive changes. Virtual tables and their
-	 * shadow tables are never dropped or replaced either way.
+	 * What the desired schema could not declare (see dbsync_unmanaged) is
+	 * kept by default (0): the plan leaves it alone and lists it. 1 removes it
+	 * like any other difference (an index the desired table lacks is dropped,
+	 * a collation the desired column does not name is reset), each such
+	 * operation risk DATA_LOSS so it needs the same approval as other
+	 * destructive changes. Virtual tables and their shadow tables are never
+	 * dropped or replaced either way.
 	 */
 	int drop_unmanaged;
-	/** Since version 3.
+	/* Since version 4. */
+	/**
 	 * Keep indexes, constraints and foreign keys the desired schema does not
 	 * have: their drops are planned as SKIPPED, SQL shown (default 0: they
 	 * are dropped when sync_indexes is on). A drop making way for a desired
@@ -201,9 +203,18 @@ typedef struct dbsync_plan_options {
 	int keep_extra_indexes;
 } dbsync_plan_options;
 
-#define DBSYNC_PLAN_OPTIONS_VERSION 3
+#define DBSYNC_PLAN_OPTIONS_VERSION 4
 #define DBSYNC_PLAN_OPTIONS_INIT { DBSYNC_PLAN_OPTIONS_VERSION, 1, 1, 0, 1, 1, NULL, \
 	1, 0, NULL, 0, NULL, 0, 1, 0, 0 }
+
+/**
+ * Fill `*opts` with the defaults of layout `version` (1 to
+ * DBSYNC_PLAN_OPTIONS_VERSION; pass DBSYNC_PLAN_OPTIONS_VERSION) and set its
+ * version. Writes nothing past that version's last field, so a caller built
+ * against an older header is safe with a newer library. Returns 0, or
+ * DBSYNC_EINVALID for NULL or an unknown version.
+ */
+DBSYNC_EXTERN(int) dbsync_plan_options_init(dbsync_plan_options *opts, unsigned int version);
 
 /** A plan: ordered operations. Owns everything in it. */
 typedef struct dbsync_plan dbsync_plan;
@@ -235,16 +246,16 @@ DBSYNC_EXTERN(const char *) dbsync_unmanaged_kind_name(dbsync_unmanaged_kind kin
 
 /**
  * A value the plan waits for (since 0.3): a NOT NULL column added to a table
- * with rows, or made NOT NULL while it holds NULLs, whose field has a default
- * the caller computes only when applying (metadata "has_default" without
- * "default"). Strings belong to the plan; model and field are NULL when the
- * metadata does not name them.
+ * with rows, or made NOT NULL while it holds NULLs, whose default the caller
+ * computes only when applying (the metadata says the column has a default
+ * without giving it). Strings belong to the plan; model and field are NULL
+ * when the metadata does not name them.
  */
 typedef struct dbsync_fill {
 	const char *table;    /**< the desired table */
 	const char *column;
-	const char *model;    /**< "app.Model", or NULL */
-	const char *field;    /**< the field's name, or NULL */
+	const char *model;    /**< the metadata's name for the table's declaring code, or NULL */
+	const char *field;    /**< the metadata's name for the column, or NULL */
 } dbsync_fill;
 
 /**
@@ -279,7 +290,11 @@ DBSYNC_EXTERN(int) dbsync_plan_script(char **out, dbsync_ctx *ctx, const dbsync_
 typedef int (*dbsync_progress_fn)(void *user, size_t done, size_t total, const dbsync_op *op,
 	int finished);
 
-/** Options for dbsync_plan_apply. Initialize with DBSYNC_APPLY_OPTIONS_INIT. */
+/**
+ * Options for dbsync_plan_apply. Initialize with dbsync_apply_options_init (or
+ * DBSYNC_APPLY_OPTIONS_INIT); every version from 1 to the library's own is
+ * accepted, as for dbsync_plan_options.
+ */
 typedef struct dbsync_apply_options {
 	unsigned int version;
 	int verify;   /**< read the catalog again afterwards and fail on any difference (default 1) */
@@ -296,6 +311,7 @@ typedef struct dbsync_apply_options {
 	unsigned int retry_max_ms;    /**< cap of one delay (default 5000) */
 	dbsync_progress_fn progress;  /**< optional */
 	void *progress_user;
+	/* Since version 3. */
 	/**
 	 * How long one statement of the plan may wait for a lock another session
 	 * holds before it fails as a transient error (and is retried when
@@ -308,8 +324,11 @@ typedef struct dbsync_apply_options {
 	unsigned int lock_timeout_ms;
 } dbsync_apply_options;
 
-#define DBSYNC_APPLY_OPTIONS_VERSION 2
+#define DBSYNC_APPLY_OPTIONS_VERSION 3
 #define DBSYNC_APPLY_OPTIONS_INIT { DBSYNC_APPLY_OPTIONS_VERSION, 1, 0, 200, 5000, NULL, NULL, 5000 }
+
+/** The defaults of layout `version` (1 to DBSYNC_APPLY_OPTIONS_VERSION), as dbsync_plan_options_init. */
+DBSYNC_EXTERN(int) dbsync_apply_options_init(dbsync_apply_options *opts, unsigned int version);
 
 /**
  * 1 if an error with this SQLSTATE / native code of `dialect` is transient

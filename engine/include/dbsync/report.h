@@ -18,11 +18,12 @@ extern "C" {
  * The JSON report of a run. `plan` gives the operations (SQL, risk, status,
  * timing, attempts, error, affected counts); `conn` the vendor, server version
  * and safe description (no credentials); `context_json` (may be NULL) is what
- * only the caller knows, merged in as is:
- * {"tool": "django-dbsync 0.1.0", "database": {"alias": "default"},
- *  "selection": {...}, "started_at": "ISO-8601", "finished_at": "...",
+ * only the caller knows, merged in as is, for example:
+ * {"tool": "<name and version>", "database": {...}, "selection": {...},
+ *  "started_at": "ISO-8601", "finished_at": "...",
  *  "mode": "apply|dry_run|check", "inventory": <dbsync_conn_inventory JSON>,
- *  "models": {"table": "app.Model", ...}, "backup": "path"|null}
+ *  "backup": "path"|null}
+ * (docs/report.schema.json lists every key the report may hold).
  * `plan` may be NULL (a run with nothing selected). Caller frees *out.
  */
 DBSYNC_EXTERN(int) dbsync_report_json(char **out, dbsync_ctx *ctx, const dbsync_plan *plan,

@@ -20,7 +20,7 @@ typedef struct dbsync_schema dbsync_schema;
  * wrappers and session preamble (BEGIN, COMMIT, SET of a few settings; see
  * docs/desired-ddl.md) are ignored; any other statement that is not schema DDL
  * (DML, DROP, USE, GRANT, other SET, queries...) is refused with DBSYNC_EPARSE
- * naming its line and first words. Objects the model does not hold (triggers,
+ * naming its line and first words. Objects the schema model does not hold (triggers,
  * functions, sequences, types, extensions, ...) are recorded as not handled
  * (dbsync_schema_unhandled_count). On malformed input returns DBSYNC_EPARSE
  * with the line and column on the context's error.

@@ -91,4 +91,8 @@ void dbs_my_lock_wait_restore(dbsync_conn *conn, int64_t saved);
  * (backup_mysql.c). */
 extern const struct dbs_backup_ops dbs_my_backup_ops;
 
+/* The backend table (backend_mysql.c): the registry's entry, and the tests
+ * call its slots directly. */
+extern const dbs_backend dbs_backend_mysql;
+
 #endif
