@@ -36,7 +36,7 @@ MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
 pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolation \
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
-.PHONY: all bench bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
+.PHONY: all bench bench-scale bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
 	test-build-variants test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus \
 	check-seam
 
@@ -136,6 +136,11 @@ clean:
 bench: build
 	$(MESON) compile -C build/c bench_catalog
 	build/c/bench_catalog "$$(mktemp -d)"
+
+# Linear in the table count: 10k to 80k tables chained by foreign keys (bench/README.md).
+bench-scale: build
+	$(MESON) compile -C build/c bench_scale
+	build/c/bench_scale
 
 bench-pg: build
 	$(MESON) compile -C build/c bench_catalog

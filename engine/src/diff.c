@@ -415,7 +415,7 @@ static int diff_indexes(dbs_diff *d, dbs_table_diff *td)
 	return 0;
 }
 
-int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const dbsync_schema *want)
+int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, const dbsync_schema *live, const dbsync_schema *want)
 {
 	memset(out, 0, sizeof *out);
 	dbs_arena_init(&out->arena);
@@ -447,7 +447,8 @@ int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const 
 			if (!td->changes.n)
 				continue;
 		}
-		if (DBS_VEC_PUSH(&out->arena, &out->tables, td))
+		if (DBS_VEC_PUSH(&out->arena, &out->tables, td) ||
+		    dbs_name_index_add(&out->names, W->name, out->tables.n - 1))
 			return dbs_error_oom(ctx);
 	}
 	return 0;
@@ -455,12 +456,32 @@ int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const 
 
 void dbs_diff_free(dbs_diff *d)
 {
-	if (d)
+	if (d) {
 		dbs_arena_free(&d->arena);
+		dbs_name_index_clear(&d->names);
+	}
+}
+
+int dbs_diff_reindex(dbs_diff *d)
+{
+	dbs_name_index names = { 0 };
+	for (size_t i = 0; i < d->tables.n; i++)
+		if (dbs_name_index_add(&names, d->tables.items[i]->want->name, i)) {
+			dbs_name_index_clear(&names);
+			return -1;
+		}
+	dbs_name_index_clear(&d->names);
+	d->names = names;
+	return 0;
 }
 
 const dbs_table_diff *dbs_diff_find(const dbs_diff *d, const char *table)
 {
+	if (d->names.n == d->tables.n) {
+		size_t i = dbs_name_index_find(&d->names, d->dialect, table);
+		return i == DBS_NAME_NONE ? NULL : d->tables.items[i];
+	}
+	/* records were removed and the index not rebuilt: right, only slower */
 	for (size_t i = 0; i < d->tables.n; i++)
 		if (strcmp(d->tables.items[i]->want->name, table) == 0)
 			return d->tables.items[i];

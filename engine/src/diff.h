@@ -56,16 +56,22 @@ typedef struct dbs_diff {
 	dbsync_dialect dialect;
 	/* only tables that are missing or differ, in the desired schema's order */
 	DBS_VEC(dbs_table_diff *) tables;
+	/* desired table name -> position in `tables`, for dbs_diff_find; code
+	 * that removes records calls dbs_diff_reindex */
+	dbs_name_index names;
 } dbs_diff;
 
 /* Compare every table of `want` with its live counterpart (dbs_name_eq, exact
  * spelling preferred). Live tables absent from `want` are not looked at.
  * `out` is initialized here; release it with dbs_diff_free even on error. */
-int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, dbsync_schema *live, const dbsync_schema *want);
+int dbs_diff_schemas(dbs_diff *out, dbsync_ctx *ctx, const dbsync_schema *live, const dbsync_schema *want);
 void dbs_diff_free(dbs_diff *d);
 
-/* The record for a desired table, or NULL when it has no differences. */
+/* The record for a desired table, or NULL when it has no differences. Reads only. */
 const dbs_table_diff *dbs_diff_find(const dbs_diff *d, const char *table);
+/* Rebuild the name index after records were removed from d->tables.
+ * Returns 0, or -1 when out of memory. */
+int dbs_diff_reindex(dbs_diff *d);
 
 /* "add_column", "alter_column", ... for tests and messages. */
 const char *dbs_change_kind_name(dbs_change_kind k);

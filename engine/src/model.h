@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "names.h"
 #include "dbsync/common.h"
 #include "dbsync/schema.h"
 
@@ -179,10 +180,15 @@ struct dbsync_schema {
 	size_t source_ddl_len;
 	DBS_VEC(dbs_qualifier) qualifiers; /* parsed: every schema the script names, once */
 	DBS_VEC(dbsync_unhandled) unhandled; /* parsed: statements about objects the model does not hold */
-	/* name lookup: open addressing over tables, rebuilt when stale */
-	dbs_table **hash;
-	size_t hash_cap;
-	size_t hash_n;               /* tables.n when the hash was built */
+	/* Table name -> position in `tables`. dbs_schema_add_table keeps it
+	 * current; code that edits `tables` or a table's name in place calls
+	 * dbs_schema_reindex. Lookups only read it, so a complete schema is never
+	 * written by a reader (two threads may plan against one desired schema). */
+	dbs_name_index table_names;
+	/* Index name -> position in `tables` of a table holding it, kept by
+	 * dbs_table_add_index; a stale entry is never trusted (see
+	 * dbs_schema_find_index). */
+	dbs_name_index index_names;
 };
 
 /* Identifier equality under the dialect's rules (SQLite and MySQL columns:
@@ -196,13 +202,19 @@ bool dbs_ascii_ieq(const char *a, const char *b);
 
 dbsync_schema *dbs_schema_new(dbsync_dialect d); /* NULL on OOM */
 dbs_table *dbs_schema_add_table(dbsync_schema *s, const char *name); /* copies name */
-dbs_table *dbs_schema_find_table(dbsync_schema *s, const char *name);
+/* The table named `name` (exact spelling first, then dbs_name_eq), or NULL.
+ * Reads only: safe on a schema shared between threads. */
+dbs_table *dbs_schema_find_table(const dbsync_schema *s, const char *name);
+/* Rebuild the name indexes after `tables` or a table's name was changed other
+ * than through dbs_schema_add_table. Returns 0, or -1 when out of memory. */
+int dbs_schema_reindex(dbsync_schema *s);
 dbs_column *dbs_table_add_column(dbsync_schema *s, dbs_table *t, const char *name);
 dbs_column *dbs_table_find_column(const dbsync_schema *s, const dbs_table *t, const char *name);
 size_t dbs_table_column_index(const dbsync_schema *s, const dbs_table *t, const char *name); /* (size_t)-1 if none */
 dbs_constraint *dbs_table_add_constraint(dbsync_schema *s, dbs_table *t, dbs_con_kind kind);
 dbs_index *dbs_table_add_index(dbsync_schema *s, dbs_table *t, const char *name);
-dbs_index *dbs_schema_find_index(dbsync_schema *s, const char *name, dbs_table **table_out);
+/* The index named `name` in any table (dbs_name_eq), and its table; NULL when none. Reads only. */
+dbs_index *dbs_schema_find_index(const dbsync_schema *s, const char *name, dbs_table **table_out);
 dbs_trigger *dbs_table_add_trigger(dbsync_schema *s, dbs_table *t, const char *name, const char *sql);
 dbs_view *dbs_schema_add_view(dbsync_schema *s, const char *name, const char *definition);
 /* The table's primary key constraint, or NULL. */
@@ -215,7 +227,7 @@ dbs_constraint *dbs_table_primary_key(const dbs_table *t);
  * name for the same constraint (a migration that added it later). */
 void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *parsed);
 /* The same for every table of `normalized` that `parsed` has. */
-void dbs_schema_forget_invented_names(dbsync_schema *normalized, dbsync_schema *parsed);
+void dbs_schema_forget_invented_names(dbsync_schema *normalized, const dbsync_schema *parsed);
 /* A hash of everything the diff compares (tables, columns, constraints, indexes,
  * comments), to tell whether a database changed between two reads. */
 uint64_t dbs_schema_fingerprint(const dbsync_schema *s);

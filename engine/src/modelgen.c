@@ -308,7 +308,7 @@ static int resolve(dbs_mg *g, const dbsync_schema *live, const dbs_insp *in, con
 		dbs_mg_model *m = &g->models[g->n];
 		if (!name)
 			continue;
-		const dbs_table *t = dbs_schema_find_table((dbsync_schema *)live, name);
+		const dbs_table *t = dbs_schema_find_table(live, name);
 		const dbs_insp_view *v = t ? NULL : dbs_insp_find_view(in, g->d, name);
 		if (!t && !v)
 			return dbs_error(g->ctx, DBSYNC_EINVALID, "no table or view named \"%s\" in the database", name);

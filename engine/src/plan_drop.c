@@ -19,14 +19,25 @@ typedef struct drop_set {
 	size_t n;
 	bool *refused;               /* parallel to tables */
 	const char **reasons;        /* parallel: arena strings */
+	dbs_name_index names;        /* table name -> position in `tables` */
+	dbsync_dialect dialect;
 } drop_set;
 
 static size_t find_drop(const drop_set *ds, const dbs_table *t)
 {
+	/* a live table's exact name finds it first: two live tables never share one */
+	size_t i = dbs_name_index_find(&ds->names, ds->dialect, t->name);
+	return i != DBS_NAME_NONE && ds->tables[i] == t ? i : (size_t)-1;
+}
+
+/* Index the tables under their positions, after they moved. */
+static int index_drops(drop_set *ds)
+{
+	dbs_name_index_clear(&ds->names);
 	for (size_t i = 0; i < ds->n; i++)
-		if (ds->tables[i] == t)
-			return i;
-	return (size_t)-1;
+		if (dbs_name_index_add(&ds->names, ds->tables[i]->name, i))
+			return -1;
+	return 0;
 }
 
 static const dbs_table *ref_target(dbsync_schema *live, const dbs_constraint *k)
@@ -193,7 +204,7 @@ cleanup:
 int dbs_plan_drop_tables(dbs_planner *p)
 {
 	const dbsync_plan_options *o = &p->plan->opts;
-	drop_set ds = { 0 };
+	drop_set ds = { .dialect = p->plan->dialect };
 	int rc = 0;
 	bool fk_off = false;
 	if (!o->n_drop_tables)
@@ -210,15 +221,20 @@ int dbs_plan_drop_tables(dbs_planner *p)
 		if (!name)
 			continue;
 		/* a model's table is never an orphan, whatever the caller says */
-		if (dbs_schema_find_table((dbsync_schema *)p->plan->desired, name)) {
+		if (dbs_schema_find_table(p->plan->desired, name)) {
 			rc = dbs_error(p->ctx, DBSYNC_EINVALID, "table \"%s\" belongs to a model: it is not "
 				"an orphan and will not be dropped", name);
 			goto cleanup;
 		}
 		/* already gone (dropped by this plan when verify plans again): nothing to do */
 		const dbs_table *t = dbs_schema_find_table(p->live, name);
-		if (t && find_drop(&ds, t) == (size_t)-1)
+		if (t && find_drop(&ds, t) == (size_t)-1) {
 			ds.tables[ds.n++] = t;
+			if (dbs_name_index_add(&ds.names, t->name, ds.n - 1)) {
+				rc = dbs_error_oom(p->ctx);
+				goto cleanup;
+			}
+		}
 	}
 	if (dbs_topo_order_tables(p->plan->dialect, ds.tables, ds.n)) {
 		rc = dbs_error_oom(p->ctx);
@@ -230,6 +246,10 @@ int dbs_plan_drop_tables(dbs_planner *p)
 		ds.tables[i] = ds.tables[ds.n - 1 - i];
 		ds.tables[ds.n - 1 - i] = tmp;
 	}
+	if (index_drops(&ds)) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
 	if ((rc = refuse_referenced(p, &ds)))
 		goto cleanup;
 	size_t before = p->stages[DBS_STAGE_DROP_INDEX].n;
@@ -240,6 +260,7 @@ int dbs_plan_drop_tables(dbs_planner *p)
 	if (fk_off)
 		p->plan->foreign_keys_off = true;
 cleanup:
+	dbs_name_index_clear(&ds.names);
 	free(ds.tables);
 	free(ds.refused);
 	free(ds.reasons);

@@ -37,7 +37,7 @@ int dbs_plan_skip_unreadable(dbs_planner *p)
 			p->diff.tables.items[keep++] = td;
 	}
 	p->diff.tables.n = keep;
-	return 0;
+	return dbs_diff_reindex(&p->diff) ? dbs_error_oom(p->ctx) : 0;
 }
 
 int dbs_plan_isolated(dbs_planner *p, const dbs_table_diff *td, dbs_table_planner fn)

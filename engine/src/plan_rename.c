@@ -455,13 +455,9 @@ int dbs_plan_renames(dbs_planner *p)
 	}
 	if (st.n_missing && (rc = plan_old_names(&st)))
 		goto cleanup;
-	if (st.renamed) {
-		/* names changed under the lookup hash: let the next lookup rebuild it */
-		free(p->live->hash);
-		p->live->hash = NULL;
-		p->live->hash_cap = 0;
-		p->live->hash_n = 0;
-	}
+	/* names changed under the name index */
+	if (st.renamed && dbs_schema_reindex(p->live))
+		rc = dbs_error_oom(p->ctx);
 cleanup:
 	free(st.live);
 	free(st.want);

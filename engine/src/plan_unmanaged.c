@@ -186,10 +186,18 @@ int dbs_plan_unmanaged(dbs_planner *p)
 			changed = true;
 			continue; /* dbs_schema_copy_table added it */
 		}
-		/* borrowed: p->want outlives the planner's use of the overlay */
-		if (DBS_VEC_PUSH(&kept->arena, &kept->tables, (dbs_table *)w))
+		/* a shallow copy: its columns, keys and indexes are borrowed, as
+		 * p->want outlives the planner's use of the overlay */
+		dbs_table *same = dbs_arena_alloc(&kept->arena, sizeof *same);
+		if (!same)
+			return dbs_error_oom(p->ctx);
+		*same = *w;
+		if (DBS_VEC_PUSH(&kept->arena, &kept->tables, same))
 			return dbs_error_oom(p->ctx);
 	}
+	/* tables were added past the name index */
+	if (changed && dbs_schema_reindex(kept))
+		return dbs_error_oom(p->ctx);
 	if (changed)
 		p->want = kept;
 	return 0;

@@ -46,14 +46,6 @@ bool dbs_name_eq(dbsync_dialect d, const char *a, const char *b)
 	return dbs_ascii_ieq(a, b);
 }
 
-static size_t name_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull & (size_t)-1;
-	for (; *s; s++)
-		h = (h ^ (size_t)ascii_lower((unsigned char)*s)) * 1099511628211ull;
-	return h;
-}
-
 dbsync_schema *dbs_schema_new(dbsync_dialect d)
 {
 	dbsync_schema *s = calloc(1, sizeof *s);
@@ -69,7 +61,8 @@ void dbsync_schema_free(dbsync_schema *schema)
 	if (!schema)
 		return;
 	dbs_arena_free(&schema->arena);
-	free(schema->hash);
+	dbs_name_index_clear(&schema->table_names);
+	dbs_name_index_clear(&schema->index_names);
 	free(schema);
 }
 
@@ -78,71 +71,59 @@ dbs_table *dbs_schema_add_table(dbsync_schema *s, const char *name)
 	dbs_table *t = dbs_arena_alloc(&s->arena, sizeof *t);
 	if (!t || !(t->name = dbs_arena_strdup(&s->arena, name)))
 		return NULL;
+	/* the index stays current as tables are added, so a parser looking up
+	 * each name as it goes stays linear and a finished schema needs no
+	 * further writes to be searched */
+	bool current = s->table_names.n == s->tables.n;
 	if (DBS_VEC_PUSH(&s->arena, &s->tables, t))
 		return NULL;
+	if (current ? dbs_name_index_add(&s->table_names, t->name, s->tables.n - 1) : dbs_schema_reindex(s)) {
+		s->tables.n--;
+		return NULL;
+	}
 	return t;
 }
 
-static int rebuild_hash(dbsync_schema *s)
+int dbs_schema_reindex(dbsync_schema *s)
 {
-	size_t cap = 16;
-	while (cap < s->tables.n * 2 + 1)
-		cap *= 2;
-	dbs_table **h = calloc(cap, sizeof *h);
-	if (!h)
-		return -1;
+	dbs_name_index tables = { 0 }, indexes = { 0 };
 	for (size_t i = 0; i < s->tables.n; i++) {
-		dbs_table *t = s->tables.items[i];
-		size_t j = name_hash(t->name) & (cap - 1);
-		while (h[j])
-			j = (j + 1) & (cap - 1);
-		h[j] = t;
+		const dbs_table *t = s->tables.items[i];
+		if (dbs_name_index_add(&tables, t->name, i))
+			goto oom;
+		for (size_t j = 0; j < t->indexes.n; j++)
+			if (dbs_name_index_add(&indexes, t->indexes.items[j]->name, i))
+				goto oom;
 	}
-	free(s->hash);
-	s->hash = h;
-	s->hash_cap = cap;
-	s->hash_n = s->tables.n;
+	dbs_name_index_clear(&s->table_names);
+	dbs_name_index_clear(&s->index_names);
+	s->table_names = tables;
+	s->index_names = indexes;
 	return 0;
+oom:
+	dbs_name_index_clear(&tables);
+	dbs_name_index_clear(&indexes);
+	return -1;
 }
 
-dbs_table *dbs_schema_find_table(dbsync_schema *s, const char *name)
+dbs_table *dbs_schema_find_table(const dbsync_schema *s, const char *name)
 {
 	if (!name)
 		return NULL;
-	if (s->tables.n < 16) {
-		/* exact match first, so `Publisher` and `publisher` stay apart where both exist */
-		for (size_t i = 0; i < s->tables.n; i++)
-			if (strcmp(s->tables.items[i]->name, name) == 0)
-				return s->tables.items[i];
-		for (size_t i = 0; i < s->tables.n; i++)
-			if (dbs_name_eq(s->dialect, s->tables.items[i]->name, name))
-				return s->tables.items[i];
-		return NULL;
+	if (s->table_names.n == s->tables.n) {
+		size_t i = dbs_name_index_find(&s->table_names, s->dialect, name);
+		return i == DBS_NAME_NONE ? NULL : s->tables.items[i];
 	}
-	if (s->hash && s->hash_n < s->tables.n && s->tables.n * 2 + 1 <= s->hash_cap) {
-		/* tables are only appended between lookups: insert the new ones
-		 * rather than rebuild, or parsing a script turns quadratic */
-		for (size_t i = s->hash_n; i < s->tables.n; i++) {
-			dbs_table *t = s->tables.items[i];
-			size_t j = name_hash(t->name) & (s->hash_cap - 1);
-			while (s->hash[j])
-				j = (j + 1) & (s->hash_cap - 1);
-			s->hash[j] = t;
-		}
-		s->hash_n = s->tables.n;
-	} else if (s->hash_n != s->tables.n || !s->hash) {
-		if (rebuild_hash(s))
-			return NULL;
-	}
-	dbs_table *loose = NULL;
-	for (size_t j = name_hash(name) & (s->hash_cap - 1); s->hash[j]; j = (j + 1) & (s->hash_cap - 1)) {
-		dbs_table *t = s->hash[j];
-		if (strcmp(t->name, name) == 0)
-			return t;
-		if (!loose && dbs_name_eq(s->dialect, t->name, name))
-			loose = t;
-	}
-	return loose;
+	/* tables were added behind the index's back and it was not rebuilt:
+	 * still right, only slower. Exact match first, so `Publisher` and
+	 * `publisher` stay apart where both exist. */
+	for (size_t i = 0; i < s->tables.n; i++)
+		if (strcmp(s->tables.items[i]->name, name) == 0)
+			return s->tables.items[i];
+	for (size_t i = 0; i < s->tables.n; i++)
+		if (dbs_name_eq(s->dialect, s->tables.items[i]->name, name))
+			return s->tables.items[i];
+	return NULL;
 }
 
 dbs_column *dbs_table_add_column(dbsync_schema *s, dbs_table *t, const char *name)
@@ -180,6 +161,16 @@ dbs_constraint *dbs_table_add_constraint(dbsync_schema *s, dbs_table *t, dbs_con
 	return c;
 }
 
+/* The position of table `t` in s->tables, or DBS_NAME_NONE when the name
+ * index cannot tell it (t is not listed, or the index is stale). */
+static size_t table_position(const dbsync_schema *s, const dbs_table *t)
+{
+	if (s->table_names.n != s->tables.n)
+		return DBS_NAME_NONE;
+	size_t i = dbs_name_index_find(&s->table_names, s->dialect, t->name);
+	return i != DBS_NAME_NONE && s->tables.items[i] == t ? i : DBS_NAME_NONE;
+}
+
 dbs_index *dbs_table_add_index(dbsync_schema *s, dbs_table *t, const char *name)
 {
 	dbs_index *ix = dbs_arena_alloc(&s->arena, sizeof *ix);
@@ -187,19 +178,40 @@ dbs_index *dbs_table_add_index(dbsync_schema *s, dbs_table *t, const char *name)
 		return NULL;
 	if (DBS_VEC_PUSH(&s->arena, &t->indexes, ix))
 		return NULL;
+	size_t at = table_position(s, t);
+	if (at != DBS_NAME_NONE && dbs_name_index_add(&s->index_names, ix->name, at)) {
+		t->indexes.n--;
+		return NULL;
+	}
 	return ix;
 }
 
-dbs_index *dbs_schema_find_index(dbsync_schema *s, const char *name, dbs_table **table_out)
+static dbs_index *table_index_named(const dbsync_schema *s, const dbs_table *t, const char *name)
 {
+	for (size_t j = 0; j < t->indexes.n; j++)
+		if (dbs_name_eq(s->dialect, t->indexes.items[j]->name, name))
+			return t->indexes.items[j];
+	return NULL;
+}
+
+dbs_index *dbs_schema_find_index(const dbsync_schema *s, const char *name, dbs_table **table_out)
+{
+	/* the index points at the table that held the name when it was added;
+	 * that table is asked again, since an index may have been dropped or
+	 * renamed since. Not found that way, every table is looked at. */
+	size_t at = dbs_name_index_find(&s->index_names, s->dialect, name);
+	dbs_index *ix;
+	if (at != DBS_NAME_NONE && at < s->tables.n && (ix = table_index_named(s, s->tables.items[at], name))) {
+		if (table_out)
+			*table_out = s->tables.items[at];
+		return ix;
+	}
 	for (size_t i = 0; i < s->tables.n; i++) {
-		dbs_table *t = s->tables.items[i];
-		for (size_t j = 0; j < t->indexes.n; j++)
-			if (dbs_name_eq(s->dialect, t->indexes.items[j]->name, name)) {
-				if (table_out)
-					*table_out = t;
-				return t->indexes.items[j];
-			}
+		if ((ix = table_index_named(s, s->tables.items[i], name))) {
+			if (table_out)
+				*table_out = s->tables.items[i];
+			return ix;
+		}
 	}
 	return NULL;
 }
@@ -242,7 +254,7 @@ void dbs_table_forget_invented_names(dbs_table *normalized, const dbs_table *par
 	}
 }
 
-void dbs_schema_forget_invented_names(dbsync_schema *normalized, dbsync_schema *parsed)
+void dbs_schema_forget_invented_names(dbsync_schema *normalized, const dbsync_schema *parsed)
 {
 	for (size_t i = 0; i < normalized->tables.n; i++) {
 		const dbs_table *p = dbs_schema_find_table(parsed, normalized->tables.items[i]->name);

@@ -75,13 +75,13 @@ static const dbs_table *local_table(renderer *r, const dbs_table *t)
 	memset(&copy->constraints, 0, sizeof copy->constraints);
 	for (size_t i = 0; i < t->constraints.n; i++) {
 		const dbs_constraint *k = t->constraints.items[i];
-		dbs_constraint *c = (dbs_constraint *)k;
-		if (k->ref_schema && r->synced && strcmp(k->ref_schema, r->synced) == 0) {
-			if (!(c = dbs_arena_alloc(r->a, sizeof *c)))
-				return NULL;
-			*c = *k;
+		/* every constraint copied (shallow), the schema's own left as read */
+		dbs_constraint *c = dbs_arena_alloc(r->a, sizeof *c);
+		if (!c)
+			return NULL;
+		*c = *k;
+		if (k->ref_schema && r->synced && strcmp(k->ref_schema, r->synced) == 0)
 			c->ref_schema = NULL;
-		}
 		if (DBS_VEC_PUSH(r->a, &copy->constraints, c))
 			return NULL;
 	}

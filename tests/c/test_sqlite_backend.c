@@ -394,7 +394,7 @@ static char *dump_model(dbsync_schema *s)
 	dbs_buf b = DBS_BUF_INIT;
 	if (s->tables.n)
 		qsort(s->tables.items, s->tables.n, sizeof *s->tables.items, cmp_table);
-	s->hash_n = (size_t)-1;
+	assert_int_equal(dbs_schema_reindex(s), 0);
 	for (size_t i = 0; i < s->tables.n; i++) {
 		dbs_table *t = s->tables.items[i];
 		dbs_buf_printf(&b, "table %s rowid=%d strict=%d comment=%s\n", t->name, !t->without_rowid, t->strict, S(t->comment));

@@ -10,7 +10,9 @@ extern "C" {
 
 /**
  * A schema: tables with their columns, constraints and indexes. A schema owns
- * everything in it; dbsync_schema_free releases it all.
+ * everything in it; dbsync_schema_free releases it all. Once made it is
+ * read-only: what takes a `const dbsync_schema *` never writes it, so threads
+ * may plan against one schema at once (each with its own ctx and connection).
  */
 typedef struct dbsync_schema dbsync_schema;
 

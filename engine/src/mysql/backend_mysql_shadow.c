@@ -181,7 +181,7 @@ static void forget_unnamed_charsets(dbsync_schema *normalized, const dbsync_sche
 {
 	for (size_t i = 0; i < normalized->tables.n; i++) {
 		dbs_table *t = normalized->tables.items[i];
-		const dbs_table *parsed = dbs_schema_find_table((dbsync_schema *)desired, t->name);
+		const dbs_table *parsed = dbs_schema_find_table(desired, t->name);
 		if (!parsed || (!parsed->charset && !parsed->collation)) {
 			t->charset = NULL;
 			t->collation = NULL;
@@ -245,7 +245,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	}
 	if (!(rc = dbs_my_introspect(out, ctx, conn))) {
 		/* the desired schema is not changed: only its name hash is (re)built */
-		dbs_schema_forget_invented_names(*out, (dbsync_schema *)desired);
+		dbs_schema_forget_invented_names(*out, desired);
 		forget_unnamed_charsets(*out, desired);
 		remember(mc, &key, *out);
 	}

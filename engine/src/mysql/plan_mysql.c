@@ -128,7 +128,7 @@ const dbs_constraint *dbs_my_key_of_new_autoinc(const dbs_planner *p, const dbs_
 const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs_table *L, const char *column)
 {
 	const dbs_column *lc = dbs_table_find_column(p->live, L, column);
-	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+	const dbs_table *W = dbs_schema_find_table(p->want, L->name);
 	const dbs_column *wc = W ? dbs_table_find_column(p->want, W, column) : NULL;
 	const dbs_table_diff *td = dbs_diff_find(&p->diff, L->name);
 	if (!lc || !lc->autoincrement || (wc && wc->autoincrement) || !td)

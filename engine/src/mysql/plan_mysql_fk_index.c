@@ -199,7 +199,7 @@ static int orphaned_fk(dbs_planner *p, const dbs_table *L, const dbs_str_vec *dr
  * table the desired schema leaves alone gets its own key back. */
 static int rebuild_fk(dbs_planner *p, const dbs_table *owner, const dbs_constraint *fk)
 {
-	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, owner->name);
+	const dbs_table *W = dbs_schema_find_table(p->want, owner->name);
 	int rc = dbs_my_drop_constraint(p, owner, fk);
 	return rc ? rc : dbs_my_add_constraint(p, W ? W : owner, owner, fk, false);
 }
@@ -213,7 +213,7 @@ static int rebuild_fk(dbs_planner *p, const dbs_table *owner, const dbs_constrai
  * the drop of the one it replaces), all refused naming fk. */
 static int refuse_table(dbs_planner *p, const char *table, const dbs_table *owner, const dbs_constraint *fk)
 {
-	bool alone = !dbs_schema_find_table((dbsync_schema *)p->want, owner->name);
+	bool alone = !dbs_schema_find_table(p->want, owner->name);
 	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`%s depends on a key of "
 		"`%s` that this change removes", fk->name, owner->name, alone ? ", which the desired schema does not "
 		"have (so it is left alone)," : "", table);
@@ -248,7 +248,7 @@ static int refuse_table(dbs_planner *p, const char *table, const dbs_table *owne
 static int settle_fks(dbs_planner *p, dbs_op_build *b, const dbs_table *L, const dbs_str_vec *cols, bool pk_moves,
 	const dbs_table *owner, const dbs_constraint *fk, const dbs_str_vec *need)
 {
-	const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+	const dbs_table *W = dbs_schema_find_table(p->want, L->name);
 	int rc = 0;
 	while (!rc && fk && b->op.status == DBSYNC_STATUS_PENDING) {
 		const dbs_op_build *add = NULL;
@@ -256,7 +256,7 @@ static int settle_fks(dbs_planner *p, dbs_op_build *b, const dbs_table *L, const
 			break;
 		if (add)
 			rc = rebuild_fk(p, owner, fk);
-		else if (pk_moves || !dbs_schema_find_table((dbsync_schema *)p->want, owner->name))
+		else if (pk_moves || !dbs_schema_find_table(p->want, owner->name))
 			rc = refuse_table(p, L->name, owner, fk);
 		else if (!(rc = dbs_op_skip(p, b, "")))
 			rc = dbs_op_reason(p, b, "foreign key \"%s\" of \"%s\" needs it and no other index of \"%s\" "
@@ -333,7 +333,7 @@ int dbs_my_order_fk_index_drops(dbs_planner *p)
 			continue;
 		}
 		const dbs_op_build *add = NULL;
-		const dbs_table *W = dbs_schema_find_table((dbsync_schema *)p->want, L->name);
+		const dbs_table *W = dbs_schema_find_table(p->want, L->name);
 		if ((rc = added_key_serving(p, W, need, &add)))
 			break;
 		/* an index and a unique key share one namespace */

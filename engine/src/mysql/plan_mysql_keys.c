@@ -480,7 +480,7 @@ int dbs_my_rebuild_dependent_fks(dbs_planner *p)
 				hit |= type_changes(p, L->name, k->cols.items[c]);
 			for (size_t c = 0; c < k->ref_cols.n; c++)
 				hit |= type_changes(p, k->ref_table, k->ref_cols.items[c]);
-			const dbs_table *W = hit ? dbs_schema_find_table((dbsync_schema *)p->want, L->name) : NULL;
+			const dbs_table *W = hit ? dbs_schema_find_table(p->want, L->name) : NULL;
 			if (!W)
 				continue;
 			if ((rc = dbs_my_drop_constraint(p, L, k)))

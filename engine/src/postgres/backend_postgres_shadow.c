@@ -71,7 +71,7 @@ typedef struct shadow {
  * cache the lookup may rebuild; the schema itself is not changed. */
 static dbs_table *desired_table(const shadow *sh, const char *name)
 {
-	return dbs_schema_find_table((dbsync_schema *)sh->desired, name);
+	return dbs_schema_find_table(sh->desired, name);
 }
 
 /* Tables the desired DDL references with a foreign key but does not create
@@ -392,10 +392,9 @@ static int keep_desired(shadow *sh, dbsync_schema *s)
 	s->tables.n = s->tables.cap = d->tables.n;
 	for (size_t i = 0; i < d->tables.n; i++)
 		dbs_table_forget_invented_names(items[i], d->tables.items[i]);
-	/* the name hash still holds the stand-ins */
-	free(s->hash);
-	s->hash = NULL;
-	s->hash_cap = s->hash_n = 0;
+	/* the name index still holds the stand-ins */
+	if (dbs_schema_reindex(s))
+		return dbs_error_oom(sh->ctx);
 	size_t nv = 0;
 	for (size_t i = 0; i < s->views.n; i++) {
 		bool wanted = false;

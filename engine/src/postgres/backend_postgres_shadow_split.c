@@ -110,7 +110,7 @@ int dbs_pg_chunk_select(bool *emit, const dbs_ddl_stmts *v, const dbsync_schema 
 	while (n_todo) {
 		const dbs_ddl_stmt *st = &v->items[todo[--n_todo]];
 		for (size_t r = 0; r < st->refs.n; r++) {
-			if (!dbs_schema_find_table((dbsync_schema *)desired, st->refs.items[r]))
+			if (!dbs_schema_find_table(desired, st->refs.items[r]))
 				continue;
 			int j = position(creator, n_cr, st->refs.items[r]);
 			if (j >= 0 && !emit[j]) {

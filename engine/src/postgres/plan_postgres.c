@@ -91,7 +91,7 @@ static const dbs_table *source_table(const dbs_planner *p, const char *table)
 {
 	if (!p->plan->desired || p->plan->desired == p->want)
 		return NULL;
-	return dbs_schema_find_table((dbsync_schema *)p->plan->desired, table);
+	return dbs_schema_find_table(p->plan->desired, table);
 }
 
 static bool is_serial(const char *type)

@@ -432,7 +432,7 @@ static bool key_col_retyped(const dbs_diff *d, const char *table, const char *co
  * exactly those columns (the referenced primary key when `cols` is empty). */
 static bool key_survives(const dbsync_schema *want, const char *table, const dbs_str_vec *cols)
 {
-	const dbs_table *t = dbs_schema_find_table((dbsync_schema *)want, table);
+	const dbs_table *t = dbs_schema_find_table(want, table);
 	if (!t)
 		return false;
 	for (size_t i = 0; i < t->constraints.n; i++) {
@@ -534,7 +534,7 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 	dbs_str_vec blocked = { 0 };
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		if (dbs_schema_find_table((dbsync_schema *)p->want, t->name))
+		if (dbs_schema_find_table(p->want, t->name))
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
@@ -548,7 +548,7 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 	}
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		bool kept = !dbs_schema_find_table((dbsync_schema *)p->want, t->name);
+		bool kept = !dbs_schema_find_table(p->want, t->name);
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
 			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || diff_drops(&p->diff, t->name, k) ||

@@ -481,7 +481,8 @@ static int reconcile(dbsync_schema *s, const sq_intro *in)
 	}
 	if (w != s->tables.n) {
 		s->tables.n = w;
-		s->hash_n = (size_t)-1; /* force the name hash to be rebuilt */
+		if (dbs_schema_reindex(s))
+			return -1;
 	}
 	/* find every missing table before adding any: each addition would make
 	 * the next lookup rebuild the name hash */

@@ -200,14 +200,14 @@ int dbs_sqlite_refuse_under_kept_fks(dbs_planner *p)
 {
 	for (size_t i = 0; i < p->live->tables.n; i++) {
 		const dbs_table *t = p->live->tables.items[i];
-		if (dbs_schema_find_table((dbsync_schema *)p->want, t->name) || dropped(p, t->name))
+		if (dbs_schema_find_table(p->want, t->name) || dropped(p, t->name))
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
 			if (k->kind != DBS_CON_FOREIGN || k->ref_schema)
 				continue;
 			const dbs_table *l = dbs_schema_find_table(p->live, k->ref_table);
-			const dbs_table *w = dbs_schema_find_table((dbsync_schema *)p->want, k->ref_table);
+			const dbs_table *w = dbs_schema_find_table(p->want, k->ref_table);
 			/* a key missing already is no change of this plan's */
 			if (!l || !w || !has_key(l, &k->ref_cols) || key_survives(p, l, w, &k->ref_cols))
 				continue;
