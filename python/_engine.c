@@ -904,16 +904,14 @@ static PyObject *mod_version(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ig
 
 static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
-	static const dbsync_dialect all[] = {
-		DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES, DBSYNC_DIALECT_MYSQL
-	};
 	PyObject *list = PyList_New(0);
 	if (!list)
 		return NULL;
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-		if (!dbsync_backend_available(all[i]))
+	for (size_t i = 0; i < dbsync_dialect_count(); i++) {
+		dbsync_dialect d = dbsync_dialect_at(i);
+		if (!dbsync_backend_available(d))
 			continue;
-		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(all[i]));
+		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(d));
 		if (!name || PyList_Append(list, name) < 0) {
 			Py_XDECREF(name);
 			Py_DECREF(list);
