@@ -321,6 +321,12 @@ typedef struct dbs_dialect_info {
 	/* The bits of a native code the lists compare, 0 for all: SQLite's
 	 * extended result codes keep the primary code in the low byte. */
 	int native_code_mask;
+	/* public answers (facts.c): the external backup tool as people know it
+	 * (NULL: none), what the engine's own backup is in words, and the suffix
+	 * of a backup file */
+	const char *backup_tool;
+	const char *backup_engine_method;
+	const char *backup_suffix;
 } dbs_dialect_info;
 
 /* The data table of a dialect (every known dialect has one, compiled in or

@@ -79,4 +79,8 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	/* ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, CR_SERVER_GONE_ERROR, CR_SERVER_LOST */
 	.transient_native_codes = (const int[]){ 1213, 1205, 2006, 2013, 0 },
 	.lost_native_codes = (const int[]){ 2006, 2013, 0 },
+	/* public answers (facts.c): */
+	.backup_tool = "mysqldump",
+	.backup_engine_method = "engine dump",
+	.backup_suffix = ".sql",
 };

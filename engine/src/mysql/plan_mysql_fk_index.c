@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "backend_mysql.h"
+#include "backend.h"
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_mysql.h"
@@ -277,12 +277,12 @@ static int defer_drop(dbs_planner *p, size_t i)
 /* The index InnoDB made for fk on its own (named after the key, on exactly
  * its columns): adding another index that serves the key makes the server
  * drop it (MySQL and MariaDB alike), so a DROP after that addition would
- * fail with error 1091. */
+ * fail with error 1091. Only a server that accepts DROP INDEX IF EXISTS
+ * (MariaDB) lets the drop tolerate that. */
 static bool implicit_fk_index(const dbs_planner *p, const char *index, const dbs_constraint *fk,
 	const dbs_str_vec *cols)
 {
-	const dbs_my_conn *mc = p->conn->impl;
-	if (!mc->mariadb || !dbs_name_eq(MY, index, fk->name) || cols->n != fk->cols.n)
+	if (!p->conn->drop_index_if_exists || !dbs_name_eq(MY, index, fk->name) || cols->n != fk->cols.n)
 		return false;
 	return leads(&fk->cols, cols);
 }

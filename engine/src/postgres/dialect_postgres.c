@@ -78,4 +78,8 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	/* deadlock, lock not available, serialization failure, connection exceptions */
 	.transient_sqlstates = (const char *const[]){ "40P01", "55P03", "40001", "08", NULL },
 	.lost_sqlstates = (const char *const[]){ "08", NULL },
+	/* public answers (facts.c): */
+	.backup_tool = "pg_dump",
+	.backup_engine_method = "engine dump",
+	.backup_suffix = ".sql",
 };

@@ -55,4 +55,8 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	/* SQLITE_BUSY, SQLITE_LOCKED: the primary codes of the extended ones */
 	.transient_native_codes = (const int[]){ 5, 6, 0 },
 	.native_code_mask = 0xff,
+	/* public answers (facts.c): */
+	.backup_tool = NULL,
+	.backup_engine_method = "online backup",
+	.backup_suffix = ".sqlite3",
 };
