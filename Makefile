@@ -22,8 +22,9 @@ PYTEST_FLAGS ?= $(PYTEST_ONE) -n $(PYTEST_WORKERS)
 
 # Development and CI builds: every backend required (a missing -dev package
 # stops the build naming it) and warnings are errors. A user's `pip install .`
-# gets neither: see meson.build.
-DEV_OPTIONS := -Dwerror=true -Dsqlite=enabled -Dpostgres=enabled -Dmysql=enabled
+# gets neither: see meson.build. Every backend: each dialect folder that
+# scripts/dialects.sh finds, by its meson option -D<d>=enabled.
+DEV_OPTIONS := -Dwerror=true $(foreach d,$(shell scripts/dialects.sh),-D$(d)=enabled)
 # The tools of virtualenv $(1) first on PATH. MAKEFLAGS cleared: under
 # `make -j` it names a jobserver whose descriptors these commands do not get,
 # and PyPI's ninja then complains that it cannot use it.
