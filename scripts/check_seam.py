@@ -22,7 +22,8 @@ dialect_<d>.c; from the folder it reads:
   its compile commands tell by the -DDBSYNC_HAVE_X);
 - its names: `.name` and `.aliases` in dialect_<d>.c (also Django's vendor);
 - its build switches: the folder's name as a quoted meson word or a -D<d>=
-  option, and the dependency variables its meson.build tests (`x.found()`);
+  option, and the dependency variables its meson.build assigns
+  (`x = ... dependency(...)`, its client library);
 - its test server: the scripts/*-server.sh that prints a URL of its name.
 
 What counts as naming dialect <d>, by kind of file (comments never count):
@@ -154,7 +155,9 @@ class Dialect:
         aliases = re.search(r"aliases\[\]\s*=\s*\{([^}]*)\}", table)
         if aliases:
             self.names |= set(re.findall(r'"([^"]+)"', aliases.group(1)))
-        self.dep_vars = set(re.findall(r"(\w+)\.found\(\)", strip_hash_comments(build)))
+        # the variables it assigns a dependency() (its client library); not
+        # every x.found() it tests: `py` (the Python extension) is everyone's
+        self.dep_vars = set(re.findall(r"^\s*(\w+)\s*=.*\bdependency\(", strip_hash_comments(build), re.M))
         self.headers = {f for f in os.listdir(os.path.join(ROOT, self.dir)) if f.endswith(".h")}
         self.sources = sorted(f"{self.dir}/{f}" for f in os.listdir(os.path.join(ROOT, self.dir))
                               if f.endswith(".c"))
