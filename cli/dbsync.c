@@ -72,15 +72,15 @@ static int usage_error(const char *what, const char *arg)
 
 static void print_version(void)
 {
-	static const dbsync_dialect all[] = { DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES,
-		DBSYNC_DIALECT_MYSQL };
 	printf("dbsync %s\nbackends:", dbsync_version());
 	int any = 0;
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (dbsync_backend_available(all[i])) {
-			printf(" %s", dbsync_dialect_name(all[i]));
+	for (size_t i = 0; i < dbsync_dialect_count(); i++) {
+		dbsync_dialect d = dbsync_dialect_at(i);
+		if (dbsync_backend_available(d)) {
+			printf(" %s", dbsync_dialect_name(d));
 			any = 1;
 		}
+	}
 	printf("%s\n", any ? "" : " (none)");
 }
 

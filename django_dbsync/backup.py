@@ -41,21 +41,20 @@ def _safe(text):
     return re.sub(r"[^A-Za-z0-9_.-]", "_", text) or "db"
 
 
-def backup_path(settings, alias, vendor, now=None):
-    """BACKUP_DIR/<alias>-<UTC timestamp>.<ext>: .sqlite3 for SQLite (a database
-    file), .sql for PostgreSQL and MySQL (an SQL script)."""
+def backup_path(settings, alias, suffix, now=None):
+    """BACKUP_DIR/<alias>-<UTC timestamp><suffix>; the engine gives the suffix
+    (Connection.backup_suffix): .sqlite3 for a database file, .sql for a script."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    ext = "sqlite3" if vendor == "sqlite" else "sql"
     directory = os.fspath(settings["BACKUP_DIR"])
-    return os.path.join(directory, f"{_safe(alias)}-{stamp}.{ext}")
+    return os.path.join(directory, f"{_safe(alias)}-{stamp}{suffix}")
 
 
 def write_backup(conn, alias, settings, out):
     """Back up the database before it is changed; CommandError (and nothing
     changed) when the backup cannot be written. `out` is the command's
     output.Printer (it draws the progress line of a long backup on a terminal)."""
-    path = backup_path(settings, alias, conn.vendor)
+    path = backup_path(settings, alias, conn.backup_suffix)
     directory = os.path.dirname(path) or "."
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -76,8 +75,8 @@ def write_backup(conn, alias, settings, out):
         raise CommandError(
             f"backup of '{alias}' failed: {scrub_password(alias, str(e))}\n"
             f"nothing was changed") from None
-    how = {"tool": "pg_dump" if conn.vendor == "postgresql" else "mysqldump",
-           "engine": "online backup" if conn.vendor == "sqlite" else "engine dump"}.get(method, method)
+    # the engine names its methods for this database: pg_dump, online backup, ...
+    how = {"tool": conn.backup_tool, "engine": conn.backup_engine_method}.get(method) or method
     out.info(f"Backup written: {path} ({how})", out.style.SUCCESS)
     return path
 

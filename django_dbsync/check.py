@@ -2,7 +2,8 @@
 
 Every finding comes from the engine: the plan dbsync would run (differences,
 case mismatches, name conflicts), the table list and row counts, one table's
-details (Connection.table_json). This module chooses, counts and prints.
+details (Connection.table_json), and when two table names are one table on
+this server (Connection.table_key). This module chooses, counts and prints.
 """
 
 import contextlib
@@ -82,24 +83,29 @@ def _model_of(desired, table):
     return entry.get("model") or table
 
 
-def _ops_by_table(desired, ops):
-    """Operations per desired table; a rename belongs to the table it renames to."""
-    wanted = {t.lower(): t for t in desired.tables}
+def _ops_by_table(conn, desired, ops):
+    """Operations per desired table; a rename belongs to the table it renames to.
+    An operation's table is a desired one when the server takes the two names
+    for one table (the engine's Connection.table_key)."""
+    key = conn.table_key
+    wanted = {key(t): t for t in desired.tables}
     groups = {}
     for op in ops:
         name = op["object"] if op["kind"] == renames.RENAME else op["table"]
-        table = wanted.get((name or "").lower())
+        table = wanted.get(key(name or ""))
         if table is None and op["kind"] == renames.RENAME:
-            table = wanted.get((op["table"] or "").lower())
+            table = wanted.get(key(op["table"] or ""))
         groups.setdefault(table, []).append(op)
     return groups
 
 
 def summary(rep, conn, desired, ops, unmanaged=()):
     live = conn.table_names()
-    live_lower = {t.lower() for t in live}
-    missing = [t for t in desired.tables if t.lower() not in live_lower]
-    groups = _ops_by_table(desired, ops)
+    # a model table is there when the server takes a live name for it: on
+    # PostgreSQL "Foo" is not "foo", on SQLite it is (Connection.table_key)
+    live_keys = {conn.table_key(t) for t in live}
+    missing = [t for t in desired.tables if conn.table_key(t) not in live_keys]
+    groups = _ops_by_table(conn, desired, ops)
     differing = [t for t in desired.tables if t in groups and t not in missing]
     counts = count_statuses(ops)
     rep.heading(f"Database: {conn.vendor} {conn.describe} (server {conn.server_version})")
@@ -120,16 +126,16 @@ def summary(rep, conn, desired, ops, unmanaged=()):
     if rep.verbose:
         rep.line("  rows per model table:")
         for table in desired.tables:
-            if table.lower() in live_lower and table in live:
+            if table in live:
                 rep.line(f"    {table}: {conn.count_rows(table)}")
     if ops:
         rep.problem(f"The database differs from the models: {plural(len(ops), 'change')} "
                     f"(manage.py dbcheck --compare-models shows them).")
 
 
-def compare_models(rep, desired, ops):
+def compare_models(rep, conn, desired, ops):
     rep.heading("Models compared with the database:")
-    groups = _ops_by_table(desired, ops)
+    groups = _ops_by_table(conn, desired, ops)
     for table in desired.tables:
         label = _model_of(desired, table)
         table_ops = groups.get(table, [])

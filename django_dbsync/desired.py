@@ -246,15 +246,6 @@ def _table_metadata(model):
     return {"app_label": meta.app_label, "model": meta.label, "columns": columns}
 
 
-def _lookup(mapping, name):
-    """mapping[name], else the entry whose key equals name ignoring ASCII case,
-    as the engine matches metadata names."""
-    if name in mapping:
-        return mapping[name]
-    folded = name.lower()
-    return next((v for k, v in mapping.items() if k.lower() == folded), None)
-
-
 class Desired:
     """The desired schema of the selected models: DDL, metadata and table names."""
 
@@ -281,13 +272,16 @@ class Desired:
         metadata = copy.deepcopy(self.metadata)
         connection = connections[self.alias]
         editor = connection.SchemaEditorClass(connection, collect_sql=True, atomic=False)
-        models = {m._meta.db_table: m for m in self.models}
+        models = {m._meta.label: m for m in self.models}
         for fill in fills:
-            model = _lookup(models, fill["table"])
-            table = _lookup(metadata["tables"], fill["table"])
-            entry = table and _lookup(table["columns"], fill["column"])
+            # The engine matched the table and column to this metadata and
+            # names the model and field it found: nothing here compares
+            # table or column names.
+            model = models.get(fill["model"])
             field = model and next((f for f in model._meta.local_concrete_fields
-                                    if f.column and f.column.lower() == fill["column"].lower()), None)
+                                    if f.name == fill["field"]), None)
+            table = field and metadata["tables"].get(model._meta.db_table)
+            entry = table and table["columns"].get(field.column)
             if entry is None or field is None:
                 continue  # not ours: the engine keeps waiting and apply refuses the plan
             value = _json_value(editor.effective_default(field))

@@ -10,7 +10,11 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from . import _engine
 
+# The engine's exceptions: Error, and one subclass per engine error code.
 Error = _engine.Error
+ParseError = _engine.ParseError
+LockedError = _engine.LockedError
+VerifyError = _engine.VerifyError
 
 # Django vendor -> engine vendor. Oracle is not claimed: no engine backend exists.
 _VENDORS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}

@@ -1,19 +1,19 @@
 """What the command says when applying to MySQL/MariaDB fails.
 
-MySQL commits every DDL statement as it runs, so a failed apply is not rolled
-back: the operations before the failing one stay applied, the rest never ran.
-The command says exactly that, naming both, so the person knows what the
+MySQL commits every DDL statement as it runs (the engine says so:
+Connection.ddl_autocommits), so a failed apply is not rolled back: the
+operations before the failing one stay applied, the rest never ran. The
+command says exactly that, naming both, so the person knows what the
 database now holds; running dbsync again plans from that state.
 """
 
-
-def commits_each_statement(vendor):
-    return vendor == "mysql"
+from django_dbsync.engine import LockedError
 
 
-def failure_note(ops, code_name=None):
-    """The lines after the error of a failed apply on MySQL (the error itself,
-    with its number, comes from the engine)."""
+def failure_note(ops, error=None):
+    """The lines after `error`, the engine's exception of a failed apply on a
+    server whose DDL autocommits (the error itself, with its number, comes from
+    the engine)."""
     applied = [op for op in ops if op["status"] == "applied"]
     failed = [op for op in ops if op["status"] == "failed"]
     remaining = [op for op in ops if op["status"] == "pending"]
@@ -28,7 +28,7 @@ def failure_note(ops, code_name=None):
     if remaining:
         lines.append(f"Not run ({_count(remaining)}):")
         lines += [f"  · {op['summary']}" for op in remaining]
-    if code_name == "ELOCKED":
+    if isinstance(error, LockedError):
         lines.append("Run dbsync again when the other run has finished: it plans from the database as it is then.")
     else:
         lines.append("Fix the cause and run dbsync again: it plans from the database as it now is.")

@@ -249,11 +249,13 @@ class Printer:
                     if line.startswith("drop column "):
                         self.stdout.write(f"      {line}", self.style.WARNING)
 
-    def model_statuses(self, ops, models, mode):
+    def model_statuses(self, ops, models, mode, table_key):
         """One line per selected model: in sync or synced, skipped, failed.
 
         `models` maps each table to the label shown for it (an auto-created
-        many-to-many table maps to its model); `mode` is apply, dry_run or check.
+        many-to-many table maps to its model); `mode` is apply, dry_run or check;
+        `table_key` is the engine's Connection.table_key: an operation's table
+        is a model's when the server takes the two names for one table.
         """
         if self.verbosity < 1 or not models:
             return
@@ -261,11 +263,14 @@ class Printer:
         for table, label in models.items():
             by_label.setdefault(label, set()).add(table)
         ops_of = {}
-        # a live table may differ from db_table in letter case only (a case fix renames it)
-        folded = {table.lower(): label for table, label in models.items()}
+        # a live table may differ from db_table in letter case only (a case fix
+        # renames it: the model's name is then the operation's object)
+        by_key = {table_key(table): label for table, label in models.items()}
         for op in ops:
             table = op["table"] or ""
-            label = models.get(table, folded.get(table.lower()))
+            label = models.get(table, by_key.get(table_key(table)))
+            if label is None and op["kind"] == "rename_table" and op["object"]:
+                label = by_key.get(table_key(op["object"]))
             if label is not None:
                 ops_of.setdefault(label, []).append(op)
         self.stdout.write("Models:", self.style.MIGRATE_HEADING)

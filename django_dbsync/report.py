@@ -154,7 +154,8 @@ class RunReport:
         """Print the per-model statuses and write the reports. Called once, as
         the command ends (also when it fails); returns the paths written."""
         if self.plan is not None and self.desired is not None and not isinstance(exc, KeyboardInterrupt):
-            out.model_statuses(self.plan.ops, model_labels(self.desired.models), self.mode)
+            out.model_statuses(self.plan.ops, model_labels(self.desired.models), self.mode,
+                               conn.table_key)
         if not self.formats:
             return []
         try:

@@ -13,30 +13,10 @@
 PyMODINIT_FUNC PyInit__engine(void);
 
 /* Set once at module init, never changed afterwards. */
-PyObject *EngineError;
 PyTypeObject *ConnectionType;
 PyTypeObject *PlanType;
 
-/* ---------- errors ---------- */
-
-static const char *code_name(int code)
-{
-	switch (code) {
-	case DBSYNC_OK: return "OK";
-	case DBSYNC_ERROR: return "ERROR";
-	case DBSYNC_ENOMEM: return "ENOMEM";
-	case DBSYNC_EPARSE: return "EPARSE";
-	case DBSYNC_EDB: return "EDB";
-	case DBSYNC_EUNSUPPORTED: return "EUNSUPPORTED";
-	case DBSYNC_EINVALID: return "EINVALID";
-	case DBSYNC_EVERIFY: return "EVERIFY";
-	case DBSYNC_ELOCKED: return "ELOCKED";
-	case DBSYNC_EREFUSED: return "EREFUSED";
-	case DBSYNC_ECONNECT: return "ECONNECT";
-	case DBSYNC_ESTALE: return "ESTALE";
-	}
-	return "ERROR";
-}
+/* ---------- errors and conversions (the exception classes: _engine_errors.c) ---------- */
 
 /*
  * Engine text as str. Names read from a database may hold bytes that are not
@@ -68,35 +48,6 @@ int set_attr_str(PyObject *obj, const char *name, const char *value)
 	int rc = PyObject_SetAttrString(obj, name, v);
 	Py_DECREF(v);
 	return rc;
-}
-
-/* Raise _engine.Error with the given fields; always returns NULL. */
-PyObject *raise_error(int code, const char *message, const char *sqlstate,
-	int native_code, int line, int column)
-{
-	if (code == DBSYNC_ENOMEM)
-		return PyErr_NoMemory();
-	if (!message || !*message)
-		message = "libdbsync failed without a message";
-	PyObject *msg = text(message);
-	if (!msg)
-		return NULL;
-	PyObject *exc = PyObject_CallFunctionObjArgs(EngineError, msg, NULL);
-	Py_DECREF(msg);
-	if (!exc)
-		return NULL;
-	if (set_attr_int(exc, "code", code) < 0 ||
-	    set_attr_str(exc, "code_name", code_name(code)) < 0 ||
-	    set_attr_str(exc, "sqlstate", sqlstate && *sqlstate ? sqlstate : NULL) < 0 ||
-	    set_attr_int(exc, "native_code", native_code) < 0 ||
-	    set_attr_int(exc, "line", line) < 0 ||
-	    set_attr_int(exc, "column", column) < 0) {
-		Py_DECREF(exc);
-		return NULL;
-	}
-	PyErr_SetObject(EngineError, exc);
-	Py_DECREF(exc);
-	return NULL;
 }
 
 /* Raise the error recorded on ctx (or a generic one for rc); returns NULL. */
@@ -456,14 +407,19 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss,
 			&opts.drop_unmanaged, &opts.keep_extra_indexes))
 		return NULL;
-	Py_ssize_t desired_len;
-	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
-	if (!desired_sql)
-		return NULL;
-	if (meta_obj != Py_None && !(opts.metadata_json = cstring_arg(meta_obj, "metadata_json")))
+	/* The engine reads desired_sql and metadata_json without the GIL: own
+	 * references keep both strings alive whoever else holds the arguments. */
+	PyObject *held = PyTuple_Pack(2, desired_obj, meta_obj);
+	if (!held)
 		return NULL;
 	str_array approved = { 0 }, drops = { 0 };
 	PlanObject *p = NULL;
+	Py_ssize_t desired_len;
+	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
+	if (!desired_sql)
+		goto cleanup;
+	if (meta_obj != Py_None && !(opts.metadata_json = cstring_arg(meta_obj, "metadata_json")))
+		goto cleanup;
 	if (str_array_from(&approved, approved_obj, "approved_renames") < 0 ||
 	    str_array_from(&drops, drop_obj, "drop_tables") < 0)
 		goto cleanup;
@@ -493,6 +449,7 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 cleanup:
 	str_array_clear(&approved);
 	str_array_clear(&drops);
+	Py_DECREF(held);
 	return (PyObject *)p;
 }
 
@@ -658,6 +615,11 @@ static PyMethodDef Connection_methods[] = {
 	{ "restore", (PyCFunction)Connection_restore, METH_O,
 	  "restore(path)\n--\n\nRestore a backup written by backup() into this database, which must\n"
 	  "hold no tables." },
+	/* what the Django app asks: */
+	{ "table_key", (PyCFunction)Connection_table_key, METH_O,
+	  "table_key(name)\n--\n\nThe form in which this server compares table names: two names are one\n"
+	  "table exactly when their keys are equal (the name itself on PostgreSQL, its ASCII\n"
+	  "lower case on SQLite and on MySQL with lower_case_table_names 1 or 2)." },
 	/* reports: */
 	{ NULL, NULL, 0, NULL }
 };
@@ -669,6 +631,15 @@ static PyGetSetDef Connection_getset[] = {
 	{ "catalog_queries", (getter)Connection_get_catalog_queries, NULL,
 	  "catalog round trips since the connection was opened", NULL },
 	{ "closed", (getter)Connection_get_closed, NULL, "True after close()", NULL },
+	{ "ddl_autocommits", (getter)Connection_get_ddl_autocommits, NULL,
+	  "True when the server commits each DDL statement as it runs (a failed apply keeps "
+	  "what ran before)", NULL },
+	{ "backup_tool", (getter)Connection_get_backup_tool, NULL,
+	  "the tool of backup(method='tool') as people know it, or None", NULL },
+	{ "backup_engine_method", (getter)Connection_get_backup_engine_method, NULL,
+	  "what backup(method='engine') is, in words", NULL },
+	{ "backup_suffix", (getter)Connection_get_backup_suffix, NULL,
+	  "the file name suffix of a backup ('.sqlite3', '.sql')", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -867,6 +838,9 @@ static PyObject *Plan_script(PlanObject *self, PyObject *Py_UNUSED(ignored))
 
 static PyObject *Plan_repr(PlanObject *self)
 {
+	/* while another thread applies it, the engine is writing the statuses */
+	if (self->busy)
+		return PyUnicode_FromString("<_engine.Plan being applied>");
 	return PyUnicode_FromFormat("<_engine.Plan %zu operation(s), %zu pending>",
 		dbsync_plan_op_count(self->plan), dbsync_plan_pending_count(self->plan));
 }
@@ -930,16 +904,14 @@ static PyObject *mod_version(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ig
 
 static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
-	static const dbsync_dialect all[] = {
-		DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES, DBSYNC_DIALECT_MYSQL
-	};
 	PyObject *list = PyList_New(0);
 	if (!list)
 		return NULL;
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-		if (!dbsync_backend_available(all[i]))
+	for (size_t i = 0; i < dbsync_dialect_count(); i++) {
+		dbsync_dialect d = dbsync_dialect_at(i);
+		if (!dbsync_backend_available(d))
 			continue;
-		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(all[i]));
+		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(d));
 		if (!name || PyList_Append(list, name) < 0) {
 			Py_XDECREF(name);
 			Py_DECREF(list);
@@ -1044,33 +1016,8 @@ static struct PyModuleDef engine_module = {
 	.m_methods = module_methods,
 };
 
-static PyObject *make_error_class(void)
-{
-	PyObject *attrs = Py_BuildValue("{s:i,s:s,s:O,s:i,s:i,s:i}",
-		"code", DBSYNC_ERROR, "code_name", "ERROR", "sqlstate", Py_None,
-		"native_code", 0, "line", 0, "column", 0);
-	if (!attrs)
-		return NULL;
-	PyObject *cls = PyErr_NewExceptionWithDoc("django_dbsync._engine.Error",
-		"An error reported by libdbsync. str(e) is the engine's message, which names\n"
-		"the object involved. Attributes: code (negative engine code), code_name\n"
-		"('EPARSE', 'EDB', ...), sqlstate (str or None), native_code, and line and\n"
-		"column for parse errors (0 otherwise).",
-		PyExc_Exception, attrs);
-	Py_DECREF(attrs);
-	return cls;
-}
-
 PyMODINIT_FUNC PyInit__engine(void)
 {
-	static const struct { const char *name; int value; } codes[] = {
-		{ "OK", DBSYNC_OK }, { "ERROR", DBSYNC_ERROR }, { "ENOMEM", DBSYNC_ENOMEM },
-		{ "EPARSE", DBSYNC_EPARSE }, { "EDB", DBSYNC_EDB },
-		{ "EUNSUPPORTED", DBSYNC_EUNSUPPORTED }, { "EINVALID", DBSYNC_EINVALID },
-		{ "EVERIFY", DBSYNC_EVERIFY }, { "ELOCKED", DBSYNC_ELOCKED },
-		{ "EREFUSED", DBSYNC_EREFUSED }, { "ECONNECT", DBSYNC_ECONNECT },
-		{ "ESTALE", DBSYNC_ESTALE },
-	};
 	if (!ConnectionType && !(ConnectionType = (PyTypeObject *)PyType_FromSpec(&Connection_spec)))
 		return NULL;
 	if (!PlanType && !(PlanType = (PyTypeObject *)PyType_FromSpec(&Plan_spec)))
@@ -1078,16 +1025,11 @@ PyMODINIT_FUNC PyInit__engine(void)
 	PyObject *m = PyModule_Create(&engine_module);
 	if (!m)
 		return NULL;
-	if (!EngineError && !(EngineError = make_error_class()))
-		goto fail;
-	if (PyModule_AddObjectRef(m, "Error", EngineError) < 0 ||
+	if (add_error_classes(m) < 0 ||
 	    PyModule_AddObjectRef(m, "Connection", (PyObject *)ConnectionType) < 0 ||
 	    PyModule_AddObjectRef(m, "Plan", (PyObject *)PlanType) < 0 ||
 	    PyModule_AddStringConstant(m, "__version__", dbsync_version()) < 0)
 		goto fail;
-	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-		if (PyModule_AddIntConstant(m, codes[i].name, codes[i].value) < 0)
-			goto fail;
 	return m;
 fail:
 	Py_DECREF(m);

@@ -17,8 +17,11 @@
 
 #include "dbsync/dbsync.h"
 
-/* Set once at module init, never changed afterwards. */
+/* _engine.Error, the base of the exception classes (_engine_errors.c);
+ * set once at module init, never changed afterwards. */
 extern PyObject *EngineError;
+/* Add Error, its subclasses and the code constants to the module; 0 or -1. */
+int add_error_classes(PyObject *module);
 
 /* Heap types made at module init (the module is initialised once per process). */
 extern PyTypeObject *ConnectionType;
@@ -64,6 +67,7 @@ typedef struct {
 PyObject *text(const char *s);
 int set_attr_int(PyObject *obj, const char *name, long value);
 int set_attr_str(PyObject *obj, const char *name, const char *value);
+/* Raise the class of `code` (Error or its subclass) with these fields; NULL. */
 PyObject *raise_error(int code, const char *message, const char *sqlstate,
 	int native_code, int line, int column);
 PyObject *raise_ctx(dbsync_ctx *ctx, int rc);
@@ -101,6 +105,12 @@ PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObj
 /* backup / retries (_engine_backup.c): */
 PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kwds);
 PyObject *Connection_restore(ConnectionObject *self, PyObject *arg);
+/* what the Django app asks instead of deciding from the vendor (_engine_facts.c): */
+PyObject *Connection_get_ddl_autocommits(ConnectionObject *self, void *closure);
+PyObject *Connection_get_backup_tool(ConnectionObject *self, void *closure);
+PyObject *Connection_get_backup_engine_method(ConnectionObject *self, void *closure);
+PyObject *Connection_get_backup_suffix(ConnectionObject *self, void *closure);
+PyObject *Connection_table_key(ConnectionObject *self, PyObject *arg);
 /* reports (_engine_report.c): */
 PyObject *Plan_report_json(PlanObject *self, PyObject *args, PyObject *kwds);
 PyObject *mod_report_json(PyObject *module, PyObject *args, PyObject *kwds);

@@ -53,14 +53,19 @@ PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObj
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:models_source", kwlist, &tables_obj,
 			&known_obj, &title_obj))
 		return NULL;
-	if (known_obj != Py_None && !(opts.known_models_json = cstring_arg(known_obj, "known_models")))
-		return NULL;
-	if (title_obj != Py_None && !(opts.title = cstring_arg(title_obj, "title")))
+	/* The engine reads known_models and title without the GIL: own references
+	 * keep both strings alive whoever else holds the arguments. */
+	PyObject *held = PyTuple_Pack(2, known_obj, title_obj);
+	if (!held)
 		return NULL;
 	str_array tables = { 0 };
 	PyObject *result = NULL;
-	if (str_array_from(&tables, tables_obj, "tables") < 0)
+	if ((known_obj != Py_None && !(opts.known_models_json = cstring_arg(known_obj, "known_models"))) ||
+	    (title_obj != Py_None && !(opts.title = cstring_arg(title_obj, "title"))) ||
+	    str_array_from(&tables, tables_obj, "tables") < 0) {
+		Py_DECREF(held);
 		return NULL;
+	}
 	opts.tables = tables.items;
 	opts.n_tables = tables.n;
 	engine_call c;
@@ -71,5 +76,6 @@ PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObj
 		dbsync_free(src);
 	}
 	str_array_clear(&tables);
+	Py_DECREF(held);
 	return result;
 }

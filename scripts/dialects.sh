@@ -1,8 +1,9 @@
 #!/bin/sh
 # The dialects of this tree, one folder name a line, sorted: every folder
 # engine/src/<d>/ holding dialect_<d>.c (the rule scripts/check_seam.py uses
-# too). The Makefile and scripts/wheel.sh enable each as -D<d>=enabled (the
-# folder's name is its meson option, meson_options.txt), and scripts/deps.sh
+# too). The Makefile (BACKENDS) and scripts/wheel.sh enable each as
+# -D<d>=enabled (the folder's name is its meson option, meson_options.txt),
+# the Makefile's test-build-variants builds without each, and scripts/deps.sh
 # installs each folder's debian-packages; so a new dialect's folder is found
 # without a line in any of them.
 set -eu

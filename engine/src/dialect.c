@@ -38,6 +38,20 @@ const char *dbsync_dialect_name(dbsync_dialect dialect)
 	return info ? info->name : NULL;
 }
 
+size_t dbsync_dialect_count(void)
+{
+	size_t n = 0;
+	while (dbs_dialect_at(n))
+		n++;
+	return n;
+}
+
+dbsync_dialect dbsync_dialect_at(size_t i)
+{
+	const dbs_dialect_info *info = dbs_dialect_at(i);
+	return info ? info->dialect : (dbsync_dialect)0;
+}
+
 int dbsync_dialect_from_name(dbsync_dialect *out, const char *name)
 {
 	const dbs_dialect_info *info;

@@ -96,7 +96,7 @@ class Command(BaseCommand):
             check.summary(rep, conn, desired, ops, full.unmanaged)
             return
         if options["compare_models"]:
-            check.compare_models(rep, desired, ops)
+            check.compare_models(rep, conn, desired, ops)
         if options["check_case_mismatches"]:
             check.case_mismatches(rep, ops)
         if options["check_name_conflicts"]:

@@ -8,12 +8,12 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
-from django.db import DatabaseError, connections
+from django.db import DatabaseError
 
 from django_dbsync import __version__, conf
 from django_dbsync.desired import Selection, build_desired
 from django_dbsync.engine import (
-    Error, connection_params, open_connection, scrub_password, version_string,
+    Error, ParseError, VerifyError, connection_params, open_connection, scrub_password, version_string,
 )
 from django_dbsync.output import Printer, count_statuses, plural
 from django_dbsync import report as run_report
@@ -264,11 +264,11 @@ class Command(BaseCommand):
                 keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
                 **renames.plan_options(settings, approved),
             )
+        except ParseError as e:
+            raise CommandError(
+                f"the engine could not read Django's DDL (line {e.line}, column {e.column}): {e}"
+            ) from None
         except Error as e:
-            if e.code_name == "EPARSE":
-                raise CommandError(
-                    f"the engine could not read Django's DDL (line {e.line}, column {e.column}): {e}"
-                ) from None
             raise CommandError(str(e)) from None
 
     def _run(self, conn, plan, alias, out, options, dry_run):
@@ -344,10 +344,10 @@ class Command(BaseCommand):
             out.applied(ops)
             out.failed_operations(ops)
             n_applied = count_statuses(ops)["applied"]
-            if e.code_name == "EVERIFY":
+            if isinstance(e, VerifyError):
                 note = "the changes were committed, but the database still differs from the models"
-            elif mysql_apply.commits_each_statement(connections[alias].vendor):
-                note = mysql_apply.failure_note(ops, e.code_name)
+            elif conn.ddl_autocommits:
+                note = mysql_apply.failure_note(ops, e)
             elif n_applied == 0:
                 note = "nothing was changed (the transaction was rolled back)"
             else:

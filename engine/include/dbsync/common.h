@@ -76,6 +76,15 @@ DBSYNC_EXTERN(void) dbsync_ctx_clear_error(dbsync_ctx *ctx);
 /** The library version string. */
 DBSYNC_EXTERN(const char *) dbsync_version(void);
 
+/**
+ * The dialects the library knows, whether or not their backends were compiled
+ * in: dbsync_dialect_at(i) for 0 <= i < dbsync_dialect_count(), in a fixed
+ * order; 0 (no dialect) past the end. With dbsync_backend_available this lists
+ * the backends a build has, without the caller naming any dialect.
+ */
+DBSYNC_EXTERN(size_t) dbsync_dialect_count(void);
+DBSYNC_EXTERN(dbsync_dialect) dbsync_dialect_at(size_t i);
+
 /** 1 if the backend for `dialect` was compiled in, else 0. */
 DBSYNC_EXTERN(int) dbsync_backend_available(dbsync_dialect dialect);
 

@@ -63,6 +63,28 @@ DBSYNC_EXTERN(int) dbsync_conn_introspect(dbsync_schema **out, dbsync_ctx *ctx, 
 DBSYNC_EXTERN(int) dbsync_conn_count_rows(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const char *table);
 
+/*
+ * What a binding asks instead of deciding from a dialect's name: the answers
+ * come from the dialect's own tables.
+ */
+/** 1 when the server commits each DDL statement as it runs (MySQL), so a failed
+ * apply keeps the operations before the failing one; else 0 (also when the
+ * dialect's backend is not compiled in). */
+DBSYNC_EXTERN(int) dbsync_dialect_ddl_autocommits(dbsync_dialect dialect);
+/** The tool a DBSYNC_BACKUP_TOOL backup runs, as people know it ("pg_dump",
+ * "mysqldump"), or NULL when the dialect has none (SQLite). */
+DBSYNC_EXTERN(const char *) dbsync_backup_tool(dbsync_dialect dialect);
+/** What a DBSYNC_BACKUP_ENGINE backup is, in words ("online backup", "engine dump"). */
+DBSYNC_EXTERN(const char *) dbsync_backup_engine_method(dbsync_dialect dialect);
+/** The file name suffix of a backup: ".sqlite3" (a database file) or ".sql" (a script). */
+DBSYNC_EXTERN(const char *) dbsync_backup_suffix(dbsync_dialect dialect);
+/** The form in which `conn`'s server compares table names, written to `out`
+ * (strlen(name) + 1 bytes): two names are one table exactly when their keys are
+ * equal. `name` itself where names are exact (PostgreSQL; MySQL with
+ * lower_case_table_names=0), its ASCII lower case where the server ignores
+ * letter case (SQLite; MySQL 1 and 2). */
+DBSYNC_EXTERN(void) dbsync_conn_table_key(const dbsync_conn *conn, const char *name, char *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 #include "canon_postgres.h"
 #include "dialect.h"
 #include "parse_postgres.h"
+#include "plan_postgres.h"
 
 static const char *const aliases[] = { "postgres", NULL };
 
@@ -63,6 +64,13 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.shadow_table_late = dbs_pg_shadow_foreign_keys,
 	.unmanaged_index_kind = dbs_pg_unmanaged_index_kind,
 	/* planner: */
+	.plan = dbs_plan_postgres,
+	.namespace_word = "schema",
+	.namespace_hint = " (or choose the schema with --schema)",
+	.check_fails_open = "NOT (",
+	.check_fails_close = ")",
+	.default_fill = dbs_pg_default_fill,
+	.lossy_count_sql = dbs_pg_lossy_count_sql,
 	/* model generation: */
 	/* renames and runtime: */
 	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",
@@ -70,4 +78,8 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	/* deadlock, lock not available, serialization failure, connection exceptions */
 	.transient_sqlstates = (const char *const[]){ "40P01", "55P03", "40001", "08", NULL },
 	.lost_sqlstates = (const char *const[]){ "08", NULL },
+	/* public answers (facts.c): */
+	.backup_tool = "pg_dump",
+	.backup_engine_method = "engine dump",
+	.backup_suffix = ".sql",
 };

@@ -1,6 +1,7 @@
 /* SQLite's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
 #include "parse_sqlite.h"
+#include "plan_sqlite.h"
 
 static const char *const aliases[] = { "sqlite3", NULL };
 
@@ -37,6 +38,13 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.pk_autoincrement_keyword = "AUTOINCREMENT",
 	.fk_deferrable = true,
 	/* planner: */
+	.plan = dbs_plan_sqlite,
+	.namespace_word = "schema",
+	.namespace_hint = "",
+	.check_fails_open = "NOT (",
+	.check_fails_close = ")",
+	.default_fill = dbs_sqlite_default_fill,
+	.lossy_count_sql = NULL, /* a rebuild copies the rows: SQLite keeps any value in any column */
 	/* model generation: */
 	/* renames and runtime: */
 	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",
@@ -47,4 +55,8 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	/* SQLITE_BUSY, SQLITE_LOCKED: the primary codes of the extended ones */
 	.transient_native_codes = (const int[]){ 5, 6, 0 },
 	.native_code_mask = 0xff,
+	/* public answers (facts.c): */
+	.backup_tool = NULL,
+	.backup_engine_method = "online backup",
+	.backup_suffix = ".sqlite3",
 };
