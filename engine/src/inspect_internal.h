@@ -61,6 +61,10 @@ int dbs_insp_add_size(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t 
 /* A negative estimate (the catalog's "never measured") is left out: unknown. */
 int dbs_insp_add_rows(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t rows);
 dbs_insp_view *dbs_insp_add_view(dbs_insp *in, dbsync_ctx *ctx, const char *name);
+/* Column `name` added to view v's shape (made on first use); NULL out of memory (not recorded). */
+dbs_column *dbs_insp_view_column(dbs_insp *in, dbs_insp_view *v, const char *name);
+/* Every valid view still without a shape (it has no columns) gets an empty one. */
+int dbs_insp_shape_views(dbs_insp *in, dbsync_ctx *ctx);
 
 /* Model source (modelgen.c) for `tables` of `live`, views shaped by `in`. */
 int dbs_models_source(char **out, dbsync_ctx *ctx, const dbsync_schema *live, const dbs_insp *in,
