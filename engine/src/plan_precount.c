@@ -5,13 +5,13 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_probe.h"
 #include "render.h"
 
-int dbs_count_query(dbs_planner *p, dbs_buf *q, int64_t *out)
+int dbs_count_query(dbs_planner *p, const char *table, dbs_buf *q, int64_t *out)
 {
 	*out = 0;
-	int rc = dbs_buf_ok(q) ? p->conn->backend->query_int64(out, p->ctx, p->conn, dbs_buf_cstr(q))
-			       : dbs_error_oom(p->ctx);
+	int rc = dbs_buf_ok(q) ? dbs_probe_count(p, table, dbs_buf_cstr(q), out) : dbs_error_oom(p->ctx);
 	dbs_buf_free(q);
 	return rc;
 }
@@ -35,7 +35,7 @@ int dbs_count_nulls(dbs_planner *p, const char *table, const char *column, int64
 	dbs_buf_puts(&q, " WHERE ");
 	dbs_quote_ident(&q, d, column);
 	dbs_buf_puts(&q, " IS NULL");
-	return dbs_count_query(p, &q, out);
+	return dbs_count_query(p, table, &q, out);
 }
 
 int dbs_count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *cols, bool nulls_clash,
@@ -59,7 +59,7 @@ int dbs_count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *c
 	dbs_buf_puts(&q, " GROUP BY ");
 	dbs_render_names(&q, d, cols);
 	dbs_buf_puts(&q, " HAVING COUNT(*) > 1) AS dup");
-	return dbs_count_query(p, &q, out);
+	return dbs_count_query(p, table, &q, out);
 }
 
 int dbs_count_check_fails(dbs_planner *p, const char *table, const char *expr, int64_t *out)
@@ -70,7 +70,7 @@ int dbs_count_check_fails(dbs_planner *p, const char *table, const char *expr, i
 	dbs_quote_ident(&q, d, table);
 	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_printf(&q, " WHERE %s%s%s", info->check_fails_open, expr, info->check_fails_close);
-	return dbs_count_query(p, &q, out);
+	return dbs_count_query(p, table, &q, out);
 }
 
 int dbs_count_orphans(dbs_planner *p, const char *table, const dbs_constraint *fk, int64_t *out)
@@ -100,7 +100,7 @@ int dbs_count_orphans(dbs_planner *p, const char *table, const dbs_constraint *f
 		}
 		dbs_buf_putc(&q, ')');
 	}
-	return dbs_count_query(p, &q, out);
+	return dbs_count_query(p, table, &q, out);
 }
 
 int dbs_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, const dbs_column *to, int64_t *out,
@@ -122,5 +122,5 @@ int dbs_count_lossy(dbs_planner *p, const char *table, const dbs_column *from, c
 	}
 	if (!*what)
 		q.oom = true;
-	return dbs_count_query(p, &q, out);
+	return dbs_count_query(p, table, &q, out);
 }

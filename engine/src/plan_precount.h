@@ -13,8 +13,9 @@
 
 #include "plan_build.h"
 
-/* Run counting query `q` (freed) into *out. */
-int dbs_count_query(dbs_planner *p, dbs_buf *q, int64_t *out);
+/* Run counting query `q` (freed) on `table` into *out: through
+ * dbs_probe_count, so a read-only check runs none (plan_probe.h). */
+int dbs_count_query(dbs_planner *p, const char *table, dbs_buf *q, int64_t *out);
 /* Start a query counting values of `column` (cleared `q`): "SELECT
  * COUNT(*) FROM t WHERE c IS NOT NULL AND "; the caller adds the condition
  * the counted values meet. */

@@ -53,6 +53,20 @@ static bool noted(const dbs_probe_state *st, dbsync_dialect d, const char *table
 	return false;
 }
 
+/* Note `table` as one whose rows a check did not read. */
+static int note(dbs_planner *p, const char *table)
+{
+	dbs_probe_state *st = state(p);
+	if (!st)
+		return dbs_error_oom(p->ctx);
+	if (!noted(st, p->conn->dialect, table)) {
+		const char *copy = dbs_arena_strdup(&p->plan->arena, table);
+		if (!copy || DBS_VEC_PUSH(&p->plan->arena, &st->unprobed, copy))
+			return dbs_error_oom(p->ctx);
+	}
+	return 0;
+}
+
 int dbs_probe_table_rows(dbs_planner *p, const char *table, int64_t *out)
 {
 	if (p->plan->opts.count_data_loss != DBSYNC_COUNT_ESTIMATE)
@@ -63,19 +77,24 @@ int dbs_probe_table_rows(dbs_planner *p, const char *table, int64_t *out)
 		return rc;
 	int64_t n = dbs_insp_rows(est, p->conn->dialect, table);
 	*out = n < 0 ? 0 : n;
-	dbs_probe_state *st = p->probe;
-	if (!noted(st, p->conn->dialect, table)) {
-		const char *copy = dbs_arena_strdup(&p->plan->arena, table);
-		if (!copy || DBS_VEC_PUSH(&p->plan->arena, &st->unprobed, copy))
-			return dbs_error_oom(p->ctx);
-	}
-	return 0;
+	return note(p, table);
 }
 
-/* The operations whose planning asked whether their table is empty. */
+int dbs_probe_count(dbs_planner *p, const char *table, const char *sql, int64_t *out)
+{
+	*out = 0;
+	if (p->plan->opts.count_data_loss != DBSYNC_COUNT_ESTIMATE)
+		return p->conn->backend->query_int64(out, p->ctx, p->conn, sql);
+	return note(p, table);
+}
+
+/* The operations whose planning asked whether their table is empty or
+ * counted the rows they would break (NULLs, duplicates, failed checks,
+ * orphans, lost values). */
 static bool decided_by_rows(dbsync_op_kind kind)
 {
-	return kind == DBSYNC_OP_ADD_COLUMN || kind == DBSYNC_OP_ALTER_COLUMN || kind == DBSYNC_OP_REBUILD_TABLE;
+	return kind == DBSYNC_OP_ADD_COLUMN || kind == DBSYNC_OP_ALTER_COLUMN || kind == DBSYNC_OP_REBUILD_TABLE ||
+	       kind == DBSYNC_OP_ADD_CONSTRAINT || kind == DBSYNC_OP_ADD_INDEX || kind == DBSYNC_OP_ADD_FOREIGN_KEY;
 }
 
 int dbs_probe_mark(dbs_planner *p)

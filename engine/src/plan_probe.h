@@ -5,7 +5,9 @@
  * (dbsync_plan_options.count_data_loss DBSYNC_COUNT_ESTIMATE) reads no table:
  * there the table's rows are the catalog's estimate and the operations that
  * depended on them are marked unprobed (dbsync_op.unprobed): the apply counts
- * first, whatever the check said.
+ * first, whatever the check said. So are the counts of the rows a change
+ * would break (NULLs, duplicates, lost values: plan_precount.c): a check runs
+ * none of them.
  */
 #ifndef DBS_PLAN_PROBE_H
 #define DBS_PLAN_PROBE_H
@@ -19,6 +21,11 @@
  * the catalog's estimate instead, 0 where it has none (planned as for an empty
  * table, as a probe that finds nothing), and the table is noted as not probed. */
 int dbs_probe_table_rows(dbs_planner *p, const char *table, int64_t *out);
+
+/* A pre-flight count of rows of `table` that a change would break: runs
+ * `sql` (one COUNT) into *out; in a check it runs nothing, *out = 0 (as a
+ * count that finds nothing) and the table is noted as not probed. */
+int dbs_probe_count(dbs_planner *p, const char *table, const char *sql, int64_t *out);
 
 /* The catalog's row estimates of the live tables, read once per plan in a
  * fixed number of catalog queries and kept in the plan's arena. */

@@ -13,7 +13,10 @@
  * PostgreSQL) or fails on the lock (MariaDB: error 1205, lock wait timeout).
  * The planner's pre-flight "is the table empty?" (a NOT NULL column without a
  * default added to `app_grow`) reads the estimate too in a check, and marks
- * the operation unprobed; before an apply it counts. */
+ * the operation unprobed; before an apply it counts. So do the counts of the
+ * values a change would break (`app_tight`: NOT NULL over NULLs, UNIQUE over
+ * duplicates, a narrower type over longer values): a check runs none of them
+ * and marks the operations unprobed; before an apply they refuse with counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,12 +85,54 @@ static void scenario(dbsync_ctx *ctx, dbsync_conn *conn)
 	exec_ok(ctx, conn, "DROP TABLE IF EXISTS old");
 	exec_ok(ctx, conn, "DROP TABLE IF EXISTS app_keep");
 	exec_ok(ctx, conn, "DROP TABLE IF EXISTS app_grow");
+	exec_ok(ctx, conn, "DROP TABLE IF EXISTS app_tight");
 	exec_ok(ctx, conn, "CREATE TABLE app_keep (id integer NOT NULL PRIMARY KEY, x integer NULL)");
 	exec_ok(ctx, conn, "CREATE TABLE app_grow (id integer NOT NULL PRIMARY KEY)");
 	exec_ok(ctx, conn, "INSERT INTO app_grow (id) VALUES (1), (2)");
 	exec_ok(ctx, conn, "CREATE TABLE old (id integer NOT NULL PRIMARY KEY, v varchar(10) NULL)");
 	exec_ok(ctx, conn, "INSERT INTO app_keep (id, x) VALUES (1, 10), (2, NULL)");
 	exec_ok(ctx, conn, "INSERT INTO old (id, v) VALUES (1, 'a'), (2, 'b'), (3, NULL)");
+	exec_ok(ctx, conn, "CREATE TABLE app_tight (id integer NOT NULL PRIMARY KEY, n integer NULL, "
+		"u integer NOT NULL, s varchar(20) NOT NULL)");
+	exec_ok(ctx, conn, "INSERT INTO app_tight (id, n, u, s) VALUES (1, NULL, 5, 'a'), (2, 1, 5, 'much too long')");
+}
+
+/* app_tight as models want it: every change breaks a value of its rows. */
+static const char tight_ddl[] = "CREATE TABLE app_tight (id integer NOT NULL PRIMARY KEY, n integer NOT NULL, "
+	"u integer NOT NULL UNIQUE, s varchar(3) NOT NULL);";
+
+/* The plan of tight_ddl, counting as `count` says; checks each of
+ * app_tight's operations is unprobed as `unprobed` says. Returns how many
+ * there are in a check (none refused: no count ran), and how many are refused
+ * with their count before an apply (SQLite counts the NULLs only: its rebuild
+ * keeps the column nullable, and it neither enforces a varchar's length nor
+ * counts duplicates). */
+static size_t plan_tight(dbsync_ctx *ctx, dbsync_conn *conn, int count, int unprobed)
+{
+	dbsync_schema *desired = NULL;
+	dbsync_plan *plan = NULL;
+	dbsync_plan_options po = DBSYNC_PLAN_OPTIONS_INIT;
+	po.count_data_loss = count;
+	if (dbsync_schema_parse(&desired, ctx, dbsync_conn_dialect(conn), tight_ddl, strlen(tight_ddl)) ||
+	    dbsync_plan_compute(&plan, ctx, conn, desired, &po))
+		fail_msg("plan: %s", dbsync_ctx_error(ctx)->message);
+	size_t n = 0;
+	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++) {
+		const dbsync_op *op = dbsync_plan_op(plan, i);
+		if (strcmp(op->table, "app_tight") != 0)
+			continue;
+		assert_int_equal(op->unprobed, unprobed);
+		if (unprobed) {
+			assert_int_equal(op->status, DBSYNC_STATUS_PENDING);
+			n++;
+		} else if (op->status == DBSYNC_STATUS_REFUSED) {
+			assert_non_null(strstr(op->reason, " 1 ")); /* the count: one row or group each */
+			n++;
+		}
+	}
+	dbsync_plan_free(plan);
+	dbsync_schema_free(desired);
+	return n;
 }
 
 static json_t *inventory(dbsync_ctx *ctx, dbsync_conn *conn, int rows)
@@ -233,6 +278,7 @@ static void check_with_estimates(dbsync_ctx *ctx, dbsync_conn *conn, int64_t old
 	assert_grow_unprobed(plan, old_rows < 0 ? -1 : 2);
 	dbsync_plan_free(plan);
 	dbsync_schema_free(desired);
+	assert_true(plan_tight(ctx, conn, DBSYNC_COUNT_ESTIMATE, 1) > 0);
 }
 
 /* ---- SQLite: an authorizer sees every statement that reads the tables ---- */
@@ -247,7 +293,8 @@ static int watch_reads(void *arg, int action, const char *table, const char *col
 	(void)db;
 	(void)trigger;
 	if (action == SQLITE_READ && table &&
-	    (strcmp(table, "old") == 0 || strcmp(table, "app_keep") == 0 || strcmp(table, "app_grow") == 0))
+	    (strcmp(table, "old") == 0 || strcmp(table, "app_keep") == 0 || strcmp(table, "app_grow") == 0 ||
+	     strcmp(table, "app_tight") == 0))
 		reads_of_tables++;
 	return SQLITE_OK;
 }
@@ -281,6 +328,9 @@ static void test_sqlite_reads_no_table(void **state)
 	reads_of_tables = 0;
 	test_grow_counted(ctx, conn);
 	assert_true(reads_of_tables > 0);
+	reads_of_tables = 0;
+	assert_int_equal(plan_tight(ctx, conn, DBSYNC_COUNT_EXACT, 0), 1);
+	assert_true(reads_of_tables > 0);
 	dbsync_conn_close(conn);
 }
 
@@ -292,7 +342,7 @@ static int64_t pg_scans(dbsync_ctx *ctx, dbsync_conn *observer)
 	exec_ok(ctx, observer, "SELECT pg_catalog.pg_stat_clear_snapshot()");
 	if (observer->backend->query_int64(&n, ctx, observer,
 			"SELECT COALESCE(SUM(seq_scan + COALESCE(idx_scan, 0)), -1)::bigint FROM pg_catalog.pg_stat_user_tables "
-			"WHERE relname IN ('old', 'app_keep', 'app_grow')"))
+			"WHERE relname IN ('old', 'app_keep', 'app_grow', 'app_tight')"))
 		fail_msg("reading pg_stat_user_tables: %s", dbsync_ctx_error(ctx)->message);
 	return n;
 }
@@ -307,7 +357,7 @@ static void test_postgres_scans_no_table(void **state)
 		fail_msg("pg_stat_force_next_flush needs PostgreSQL 15 or later");
 	scenario(ctx, conn);
 	/* what VACUUM/ANALYZE keep in pg_class.reltuples: exact on tables this small */
-	exec_ok(ctx, conn, "ANALYZE old; ANALYZE app_keep; ANALYZE app_grow");
+	exec_ok(ctx, conn, "ANALYZE old; ANALYZE app_keep; ANALYZE app_grow; ANALYZE app_tight");
 	exec_ok(ctx, conn, "SELECT pg_catalog.pg_stat_force_next_flush()");
 	int64_t before = pg_scans(ctx, observer);
 	assert_true(before >= 0);
@@ -325,6 +375,10 @@ static void test_postgres_scans_no_table(void **state)
 	test_grow_counted(ctx, conn);
 	exec_ok(ctx, conn, "SELECT pg_catalog.pg_stat_force_next_flush()");
 	assert_true(pg_scans(ctx, observer) > counted);
+	counted = pg_scans(ctx, observer);
+	assert_int_equal(plan_tight(ctx, conn, DBSYNC_COUNT_EXACT, 0), 3);
+	exec_ok(ctx, conn, "SELECT pg_catalog.pg_stat_force_next_flush()");
+	assert_true(pg_scans(ctx, observer) > counted);
 	dbsync_conn_close(observer);
 	dbsync_conn_close(conn);
 }
@@ -339,8 +393,8 @@ static void test_mariadb_waits_on_no_table(void **state)
 	dbsync_conn *conn = open_url(ctx, my.url), *holder = open_url(ctx, my.url);
 	scenario(ctx, conn);
 	/* InnoDB's statistics, recomputed: exact on tables this small */
-	exec_ok(ctx, conn, "ANALYZE TABLE old, app_keep, app_grow");
-	exec_ok(ctx, holder, "LOCK TABLES old WRITE, app_keep WRITE, app_grow WRITE");
+	exec_ok(ctx, conn, "ANALYZE TABLE old, app_keep, app_grow, app_tight");
+	exec_ok(ctx, holder, "LOCK TABLES old WRITE, app_keep WRITE, app_grow WRITE, app_tight WRITE");
 	/* a read would wait for the holder: make it fail instead of hang */
 	exec_ok(ctx, conn, "SET SESSION lock_wait_timeout = 1");
 
@@ -364,6 +418,7 @@ static void test_mariadb_waits_on_no_table(void **state)
 	dbsync_schema_free(desired);
 	exec_ok(ctx, holder, "UNLOCK TABLES");
 	test_grow_counted(ctx, conn);
+	assert_int_equal(plan_tight(ctx, conn, DBSYNC_COUNT_EXACT, 0), 3);
 	dbsync_conn_close(holder);
 	dbsync_conn_close(conn);
 }

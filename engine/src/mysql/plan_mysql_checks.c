@@ -37,7 +37,7 @@ int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *col
 	if (!dbs_buf_ok(&q))
 		b.oom = true;
 	dbs_buf_free(&q);
-	return dbs_count_query(p, &b, out);
+	return dbs_count_query(p, table, &b, out);
 }
 
 bool dbs_my_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,

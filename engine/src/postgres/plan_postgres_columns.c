@@ -13,6 +13,7 @@
 #include "plan_fill.h"
 #include "plan_postgres.h"
 #include "plan_precount.h"
+#include "plan_probe.h"
 #include "pg_identity.h"
 #include "render_postgres.h"
 
@@ -310,7 +311,10 @@ static int restart_if_outside(pg_table *pt, const dbs_column *lc, const dbs_colu
 		dbs_quote_ident(&q, PG, lc->name);
 		dbs_buf_puts(&q, ")::bigint FROM ");
 		dbs_quote_ident(&q, PG, pt->L->name);
-		if ((rc = query_int(p, &q, &edge)))
+		/* reads the table: not in a check (plan_probe.h), which leaves edge 0 */
+		rc = dbs_buf_ok(&q) ? dbs_probe_count(p, pt->L->name, dbs_buf_cstr(&q), &edge) : dbs_error_oom(p->ctx);
+		dbs_buf_free(&q);
+		if (rc)
 			return rc;
 		if (up && edge >= at && edge < INT64_MAX)
 			at = edge + 1;
