@@ -605,7 +605,8 @@ static PyMethodDef Connection_methods[] = {
 	  "bring the database in line with it. count_data_loss='estimate' gives each\n"
 	  "data-loss operation the catalog's row estimate (affected_estimated) instead\n"
 	  "of counting, reading no table; whether a table is empty is then estimated\n"
-	  "too, and the operations that decided are marked 'unprobed'." },
+	  "too, the counts of the values a change would break are not run, and the\n"
+	  "operations they would have decided are marked 'unprobed'." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
 	  "apply(plan, verify=True, *, max_retries=0, retry_base_ms=200, retry_max_ms=5000,\n"
 	  "      lock_timeout_ms=5000, progress=None)\n--\n\n"

@@ -98,7 +98,9 @@ typedef struct dbsync_op {
 	 * A pre-flight count this operation was planned on did not run: a
 	 * read-only check (count_data_loss DBSYNC_COUNT_ESTIMATE) reads no table,
 	 * so it planned from the catalog's row estimate of the table (none: as
-	 * for an empty table). The apply counts first; 0 when counted.
+	 * for an empty table), and as if the values a change would break (NULLs,
+	 * duplicates, failed checks, orphans, lost values) were none. The apply
+	 * counts first; 0 when counted.
 	 */
 	int unprobed;
 } dbsync_op;
@@ -197,7 +199,8 @@ typedef struct dbsync_plan_options {
 	 * row estimates instead (a fixed number of catalog queries, no table
 	 * read: for read-only checks), marking each dbsync_op.affected_estimated,
 	 * and then the pre-flight count "is the table empty?" (a NOT NULL column
-	 * without a default) reads the estimate too, marking dbsync_op.unprobed;
+	 * without a default) reads the estimate too and the counts of the values
+	 * a change would break do not run, marking dbsync_op.unprobed;
 	 * DBSYNC_COUNT_OFF (0) counts nothing. Any other non-zero value is EXACT.
 	 */
 	int count_data_loss;
