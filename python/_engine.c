@@ -732,7 +732,8 @@ static PyObject *op_to_dict(const dbsync_op *op)
 	    dict_set_obj(d, "elapsed_ms", PyFloat_FromDouble(op->elapsed_ms)) < 0 ||
 	    dict_set_str(d, "error", op->error) < 0 ||
 	    dict_set_str(d, "error_sqlstate", op->error_sqlstate[0] ? op->error_sqlstate : NULL) < 0 ||
-	    dict_set_obj(d, "error_native", PyLong_FromLong(op->error_native)) < 0)
+	    dict_set_obj(d, "error_native", PyLong_FromLong(op->error_native)) < 0 ||
+	    dict_set_obj(d, "case_fix", PyBool_FromLong(op->case_fix)) < 0)
 		goto fail;
 	return d;
 fail:

@@ -88,6 +88,14 @@ typedef struct dbsync_op {
 	const char *error;        /**< last error when FAILED (or after a retried failure), else NULL */
 	char error_sqlstate[6];   /**< SQLSTATE of `error`, "" when none */
 	int error_native;         /**< backend error number of `error`, 0 when none */
+	/**
+	 * Since 2.0: RENAME_TABLE, 1 when the live and desired names are
+	 * spellings of one name that differ only in letter case (a case fix, or
+	 * a refused conflict between such spellings), by the connection's rule
+	 * for table names; 0 for a rename from an old name and for every other
+	 * kind. Callers ask this instead of comparing the names themselves.
+	 */
+	int case_fix;
 } dbsync_op;
 
 /** What kind of object the desired schema could not declare (see docs/unmanaged.md). */
