@@ -72,13 +72,12 @@ static int usage_error(const char *what, const char *arg)
 
 static void print_version(void)
 {
-	static const dbsync_dialect all[] = { DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES,
-		DBSYNC_DIALECT_MYSQL };
 	printf("dbsync %s\nbackends:", dbsync_version());
 	int any = 0;
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (dbsync_backend_available(all[i])) {
-			printf(" %s", dbsync_dialect_name(all[i]));
+	dbsync_dialect d;
+	for (size_t i = 0; dbsync_dialect_at(i, &d) == 0; i++)
+		if (dbsync_backend_available(d)) {
+			printf(" %s", dbsync_dialect_name(d));
 			any = 1;
 		}
 	printf("%s\n", any ? "" : " (none)");

@@ -251,6 +251,25 @@ int call_end(engine_call *c)
 }
 
 
+/* The dialect the engine knows by `vendor` ("postgresql", "mariadb", ...);
+ * InvalidError naming the vendor and the known dialects otherwise. The list
+ * comes from the engine, so a new dialect needs no edit here. */
+static int dialect_arg(const char *vendor, dbsync_dialect *out)
+{
+	if (dbsync_dialect_from_name(out, vendor) == 0)
+		return 0;
+	char known[160] = "";
+	size_t len = 0;
+	dbsync_dialect d;
+	for (size_t i = 0; dbsync_dialect_at(i, &d) == 0 && len < sizeof known; i++)
+		len += (size_t)PyOS_snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "",
+			dbsync_dialect_name(d));
+	char msg[300];
+	PyOS_snprintf(msg, sizeof msg, "unknown database vendor '%.60s' (libdbsync knows %s)", vendor, known);
+	raise_invalid(msg);
+	return -1;
+}
+
 static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "vendor", "params", NULL };
@@ -267,12 +286,8 @@ static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kw
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "sO!:Connection", kwlist,
 			&vendor, &PyDict_Type, &params))
 		return NULL;
-	if (dbsync_dialect_from_name(&dialect, vendor) != 0) {
-		char msg[160];
-		PyOS_snprintf(msg, sizeof msg,
-			"unknown database vendor '%.60s' (expected sqlite, postgresql or mysql)", vendor);
-		return raise_invalid(msg);
-	}
+	if (dialect_arg(vendor, &dialect))
+		return NULL;
 	/* The list keeps every key and value alive while the GIL is released. */
 	items = PyDict_Items(params);
 	if (!items)
@@ -905,16 +920,14 @@ static PyObject *mod_version(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ig
 
 static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
-	static const dbsync_dialect all[] = {
-		DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_POSTGRES, DBSYNC_DIALECT_MYSQL
-	};
 	PyObject *list = PyList_New(0);
 	if (!list)
 		return NULL;
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-		if (!dbsync_backend_available(all[i]))
+	dbsync_dialect d;
+	for (size_t i = 0; dbsync_dialect_at(i, &d) == 0; i++) {
+		if (!dbsync_backend_available(d))
 			continue;
-		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(all[i]));
+		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(d));
 		if (!name || PyList_Append(list, name) < 0) {
 			Py_XDECREF(name);
 			Py_DECREF(list);
@@ -923,6 +936,17 @@ static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(i
 		Py_DECREF(name);
 	}
 	return list;
+}
+
+/* dialect(vendor): the engine's name for the dialect a vendor name means
+ * ("mariadb" -> "mysql"), InvalidError when the engine knows none. */
+static PyObject *mod_dialect(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+	const char *vendor = cstring_arg(arg, "vendor");
+	dbsync_dialect d;
+	if (!vendor || dialect_arg(vendor, &d))
+		return NULL;
+	return PyUnicode_FromString(dbsync_dialect_name(d));
 }
 
 static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -969,8 +993,8 @@ static PyObject *mod_unhandled_statements(PyObject *Py_UNUSED(mod), PyObject *ar
 	dbsync_dialect d;
 	if (!PyArg_ParseTuple(args, "ss#:unhandled_statements", &dialect_name, &sql, &len))
 		return NULL;
-	if (dbsync_dialect_from_name(&d, dialect_name))
-		return raise_invalid("unknown dialect");
+	if (dialect_arg(dialect_name, &d))
+		return NULL;
 	dbsync_ctx *ctx = new_ctx();
 	if (!ctx)
 		return NULL;
@@ -992,6 +1016,9 @@ static PyMethodDef module_methods[] = {
 	{ "version", mod_version, METH_NOARGS, "version()\n--\n\nThe libdbsync version." },
 	{ "backends", mod_backends, METH_NOARGS,
 	  "backends()\n--\n\nNames of the database backends compiled in." },
+	{ "dialect", mod_dialect, METH_O,
+	  "dialect(vendor)\n--\n\nThe engine's name for the dialect `vendor` names (\"mariadb\" -> \"mysql\");\n"
+	  "InvalidError naming the vendor when the engine knows none." },
 	{ "connect_url", mod_connect_url, METH_O,
 	  "connect_url(url)\n--\n\nOpen a Connection from a URL such as sqlite:///file.db." },
 	{ "unhandled_statements", mod_unhandled_statements, METH_VARARGS,

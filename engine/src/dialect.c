@@ -53,6 +53,15 @@ int dbsync_dialect_from_name(dbsync_dialect *out, const char *name)
 	return DBSYNC_EINVALID;
 }
 
+int dbsync_dialect_at(size_t i, dbsync_dialect *out)
+{
+	const dbs_dialect_info *info = dbs_dialect_at(i);
+	if (!info)
+		return DBSYNC_EINVALID;
+	*out = info->dialect;
+	return 0;
+}
+
 const char *dbsync_version(void)
 {
 	return DBSYNC_VERSION;

@@ -88,6 +88,13 @@ DBSYNC_EXTERN(const char *) dbsync_dialect_name(dbsync_dialect dialect);
  */
 DBSYNC_EXTERN(int) dbsync_dialect_from_name(dbsync_dialect *out, const char *name);
 
+/**
+ * The dialects the engine knows, compiled in or not: for i from 0, 0 and
+ * *out set to the i-th one, then DBSYNC_EINVALID past the last. Lets a
+ * caller list them (and their names) without naming any.
+ */
+DBSYNC_EXTERN(int) dbsync_dialect_at(size_t i, dbsync_dialect *out);
+
 /** Free a string the library returned to the caller. NULL is accepted. */
 DBSYNC_EXTERN(void) dbsync_free(void *ptr);
 
