@@ -22,8 +22,9 @@ PYTEST_FLAGS ?= $(PYTEST_ONE) -n $(PYTEST_WORKERS)
 
 # Development and CI builds: every backend required (a missing -dev package
 # stops the build naming it) and warnings are errors. A user's `pip install .`
-# gets neither: see meson.build.
-DEV_OPTIONS := -Dwerror=true -Dsqlite=enabled -Dpostgres=enabled -Dmysql=enabled
+# gets neither: see meson.build. BACKENDS: the meson option of each backend.
+BACKENDS := sqlite postgres mysql
+DEV_OPTIONS := -Dwerror=true $(foreach b,$(BACKENDS),-D$(b)=enabled)
 # The tools of virtualenv $(1) first on PATH. MAKEFLAGS cleared: under
 # `make -j` it names a jobserver whose descriptors these commands do not get,
 # and PyPI's ninja then complains that it cannot use it.
@@ -36,7 +37,7 @@ pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolatio
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
 .PHONY: all bench bench-scale bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
-	test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus \
+	test-build-variants test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus \
 	check-seam
 
 all: build
@@ -68,6 +69,28 @@ test-c-sanitize: deps
 		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	scripts/with-test-servers.sh env $(MESON) test -C build/sanitize --print-errorlogs
 
+# A build without each client library: a dialect's planning rules, parser
+# hooks and data table are compiled always, so none of them may need its
+# client library, nor may anything else. The library and CLI only, warnings
+# are errors, the other backends required; no C tests, no Python extension
+# (it always needs SQLite, and calls the public API only). `dbsync --version`
+# must then list every backend but that one ("backends: a b": one word more
+# than the backends built, and none starting with the option's name, as
+# "postgresql" starts with "postgres").
+BUILD_VARIANTS := $(foreach b,$(BACKENDS),build-variant-no-$(b))
+variant_options = -Dwerror=true -Dtests=disabled -Dpython=disabled \
+	$(foreach b,$(BACKENDS),-D$(b)=$(if $(filter $(b),$(1)),disabled,enabled))
+
+.PHONY: $(BUILD_VARIANTS)
+test-build-variants: $(BUILD_VARIANTS)
+
+$(BUILD_VARIANTS): build-variant-no-%: deps
+	[ -d build/variant-no-$* ] || $(MESON) setup build/variant-no-$* $(call variant_options,$*)
+	$(MESON) compile -C build/variant-no-$* dbsync:executable
+	v="$$(build/variant-no-$*/dbsync --version | sed -n 2p)"; \
+	[ "$$(wc -w <<<"$$v")" = $(words $(BACKENDS)) ] && [[ " $$v" != *" $*"* ]] || \
+		{ echo "the build without $* says '$$v'" >&2; exit 1; }
+
 # End-to-end: Django 5.2 LTS on Python 3.11, and the newest Django 6 on Python 3.12.
 test-py-django52: deps build
 	$(call pip_install,$(VENV52))
@@ -80,7 +103,7 @@ test-py-django6: deps-django6 build
 test-py: test-py-django52 test-py-django6
 
 # The suites share nothing (own build directories, virtualenvs, servers and
-# temporary directories) and mostly wait on their servers, so all six run at
+# temporary directories) and mostly wait on their servers, so all seven run at
 # once, each one's output printed whole when it ends; make's exit status says
 # whether any failed. On an idle 2-core machine the C suites and the wheel end
 # within the first minutes and the Python suites (two workers each) and the
@@ -88,8 +111,8 @@ test-py: test-py-django52 test-py-django6
 # CORPUS=0 leaves the corpus out (it is in by default, and in CI).
 CORPUS ?= 1
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j6 \
-		test-c test-c-sanitize test-wheel test-py-django52 test-py-django6 \
+	$(MAKE) --no-print-directory --output-sync=target -j7 \
+		test-c test-c-sanitize test-build-variants test-wheel test-py-django52 test-py-django6 \
 		$(if $(filter 1,$(CORPUS)),test-corpus)
 
 # The dialect seam (docs/adding-a-dialect.md): the core names no dialect, a

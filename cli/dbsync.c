@@ -74,12 +74,13 @@ static void print_version(void)
 {
 	printf("dbsync %s\nbackends:", dbsync_version());
 	int any = 0;
-	dbsync_dialect d;
-	for (size_t i = 0; dbsync_dialect_at(i, &d) == 0; i++)
+	for (size_t i = 0; i < dbsync_dialect_count(); i++) {
+		dbsync_dialect d = dbsync_dialect_at(i);
 		if (dbsync_backend_available(d)) {
 			printf(" %s", dbsync_dialect_name(d));
 			any = 1;
 		}
+	}
 	printf("%s\n", any ? "" : " (none)");
 }
 

@@ -260,10 +260,9 @@ static int dialect_arg(const char *vendor, dbsync_dialect *out)
 		return 0;
 	char known[160] = "";
 	size_t len = 0;
-	dbsync_dialect d;
-	for (size_t i = 0; dbsync_dialect_at(i, &d) == 0 && len < sizeof known; i++)
+	for (size_t i = 0; i < dbsync_dialect_count() && len < sizeof known; i++)
 		len += (size_t)PyOS_snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "",
-			dbsync_dialect_name(d));
+			dbsync_dialect_name(dbsync_dialect_at(i)));
 	char msg[300];
 	PyOS_snprintf(msg, sizeof msg, "unknown database vendor '%.60s' (libdbsync knows %s)", vendor, known);
 	raise_invalid(msg);
@@ -923,8 +922,8 @@ static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(i
 	PyObject *list = PyList_New(0);
 	if (!list)
 		return NULL;
-	dbsync_dialect d;
-	for (size_t i = 0; dbsync_dialect_at(i, &d) == 0; i++) {
+	for (size_t i = 0; i < dbsync_dialect_count(); i++) {
+		dbsync_dialect d = dbsync_dialect_at(i);
 		if (!dbsync_backend_available(d))
 			continue;
 		PyObject *name = PyUnicode_FromString(dbsync_dialect_name(d));

@@ -110,6 +110,10 @@ struct dbsync_conn {
 	/* PostgreSQL's server_version_num (e.g. 120022), for planning statements
 	 * older servers lack; 0 on other backends */
 	int server_num;
+	/* The server accepts DROP INDEX IF EXISTS (MariaDB, PostgreSQL, SQLite;
+	 * not MySQL): set by the backend's open, read by planners, which never
+	 * look into conn->impl (a plan must build without the client library). */
+	bool drop_index_if_exists;
 	uint64_t catalog_queries;
 	/* opened with readonly=1: the backend must not write, apply refuses */
 	bool readonly;

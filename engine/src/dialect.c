@@ -38,6 +38,20 @@ const char *dbsync_dialect_name(dbsync_dialect dialect)
 	return info ? info->name : NULL;
 }
 
+size_t dbsync_dialect_count(void)
+{
+	size_t n = 0;
+	while (dbs_dialect_at(n))
+		n++;
+	return n;
+}
+
+dbsync_dialect dbsync_dialect_at(size_t i)
+{
+	const dbs_dialect_info *info = dbs_dialect_at(i);
+	return info ? info->dialect : (dbsync_dialect)0;
+}
+
 int dbsync_dialect_from_name(dbsync_dialect *out, const char *name)
 {
 	const dbs_dialect_info *info;
@@ -51,15 +65,6 @@ int dbsync_dialect_from_name(dbsync_dialect *out, const char *name)
 		}
 	}
 	return DBSYNC_EINVALID;
-}
-
-int dbsync_dialect_at(size_t i, dbsync_dialect *out)
-{
-	const dbs_dialect_info *info = dbs_dialect_at(i);
-	if (!info)
-		return DBSYNC_EINVALID;
-	*out = info->dialect;
-	return 0;
 }
 
 const char *dbsync_version(void)

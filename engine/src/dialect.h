@@ -14,11 +14,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "buf.h"
+#include "type.h"
 #include "dbsync/common.h"
 
 struct dbs_backend;
 struct dbs_parser;
+struct dbs_planner;
 struct dbs_token;
 struct dbs_column;
 struct dbs_index;
@@ -265,6 +268,31 @@ typedef struct dbs_dialect_info {
 	 * "prefix", "USING rum"), or NULL when a model could (plan_unmanaged.c) */
 	const char *(*unmanaged_index_kind)(struct dbs_arena *a, const struct dbs_index *ix);
 	/* planner: */
+	/* Plans every change of the diff into the planner's stages: missing
+	 * tables, changed ones, and what the dialect checks across tables
+	 * (<dialect>/plan_<dialect>.c). Called once per dbsync_plan_compute. */
+	int (*plan)(struct dbs_planner *p);
+	/* What the synced namespace is called in messages ("schema",
+	 * "database"), and how a user picks another one (appended to the
+	 * refusal of a desired schema naming another; "" when there is none). */
+	const char *namespace_word;
+	const char *namespace_hint;
+	/* The WHERE condition under which a row breaks a CHECK, written around
+	 * its expression: a CHECK passes on NULL (unknown), so only a false
+	 * outcome counts: "NOT (" expr ")", or "(" expr ") = 0" where FALSE is
+	 * the integer 0. */
+	const char *check_fails_open, *check_fails_close;
+	/* The SQL value that fills a NOT NULL column's NULLs from its own default
+	 * `expr` (plan_fill.h), in the arena; NULL when the dialect cannot write
+	 * that default as a value (the field's default is used then). *oom on
+	 * failure. */
+	const char *(*default_fill)(dbs_arena *a, const char *expr, bool *oom);
+	/* The query counting the values of `column` of `table` that a type
+	 * change from `f` to `t` would lose (`n`, type.h), into `q`, with *what
+	 * (in `a`) saying what the counted values are; false when the dialect
+	 * counts nothing for that change. NULL: no type change is counted. */
+	bool (*lossy_count_sql)(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+		const dbs_type *f, const dbs_type *t, const char **what);
 	/* model generation: */
 	/* column types with a field class of their own, before the shared
 	 * rules, ending with a NULL `type`; NULL: none */

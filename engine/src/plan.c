@@ -239,16 +239,15 @@ static int check_qualifiers(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_sch
 	const char *synced = conn->backend->synced_namespace ? conn->backend->synced_namespace(conn) : NULL;
 	if (!synced)
 		return 0;
+	const dbs_dialect_info *info = dbs_dialect_info_for(conn->dialect);
+	const char *word = info->namespace_word;
 	for (size_t i = 0; i < desired->qualifiers.n; i++) {
 		const dbs_qualifier *q = &desired->qualifiers.items[i];
 		if (strcmp(q->schema, synced) != 0)
 			return dbs_error(ctx, DBSYNC_EINVALID, "line %d of the desired schema names %s \"%s\", but %s "
 				"syncs %s \"%s\": a desired schema describes only the %s synced; write its names "
-				"unqualified or qualified with \"%s\"%s", q->line,
-				conn->dialect == DBSYNC_DIALECT_MYSQL ? "database" : "schema", q->schema, conn->describe,
-				conn->dialect == DBSYNC_DIALECT_MYSQL ? "database" : "schema", synced,
-				conn->dialect == DBSYNC_DIALECT_MYSQL ? "database" : "schema", synced,
-				conn->dialect == DBSYNC_DIALECT_MYSQL ? "" : " (or choose the schema with --schema)");
+				"unqualified or qualified with \"%s\"%s", q->line, word, q->schema, conn->describe, word,
+				synced, word, synced, info->namespace_hint);
 	}
 	return 0;
 }
@@ -304,24 +303,13 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	/* tables the engine could not read are skipped, named in the plan */
 	if ((rc = dbs_plan_skip_unreadable(&p)))
 		goto cleanup;
-	switch (desired->dialect) {
-	case DBSYNC_DIALECT_SQLITE:
-		if (!(rc = dbs_plan_create_tables(&p)))
-			rc = dbs_plan_sqlite_tables(&p);
-		if (!rc)
-			rc = dbs_sqlite_refuse_under_kept_fks(&p);
-		break;
-	case DBSYNC_DIALECT_POSTGRES:
-		rc = dbs_plan_postgres(&p);
-		break;
-	case DBSYNC_DIALECT_MYSQL:
-		rc = dbs_plan_mysql(&p);
-		break;
-	default:
+	/* the dialect's planner: every change of the diff into the stages */
+	const dbs_dialect_info *info = dbs_dialect_info_for(desired->dialect);
+	if (info && info->plan)
+		rc = info->plan(&p);
+	else
 		rc = dbs_error(ctx, DBSYNC_EUNSUPPORTED, "planning changes for %s is not implemented yet",
 			dbsync_dialect_name(desired->dialect));
-		break;
-	}
 	/* renames: skip what waits for a declined or refused rename; frame SQLite renames */
 	if (!rc)
 		rc = dbs_plan_renames_finish(&p);

@@ -80,14 +80,4 @@ int dbs_plan_create_tables(dbs_planner *p);
  * does not have become SKIPPED (plan_keep.c). */
 int dbs_plan_keep_extra(dbs_planner *p);
 
-/* Dialect planners: the changes of existing tables. */
-int dbs_plan_sqlite_tables(dbs_planner *p);
-/* plan_sqlite_keys.c, after planning the tables: refuse, naming the foreign
- * key, the changes that take away a key a left-alone table references. */
-int dbs_sqlite_refuse_under_kept_fks(dbs_planner *p);
-/* PostgreSQL: every change, missing tables included (plan_postgres.c). */
-int dbs_plan_postgres(dbs_planner *p);
-/* MySQL/MariaDB: every change, missing tables included (plan_mysql.c). */
-int dbs_plan_mysql(dbs_planner *p);
-
 #endif

@@ -8,16 +8,9 @@
 #include <string.h>
 
 #include "ctx.h"
-
-const char *dbs_planner_field_ref(dbs_planner *p, const char *table, const char *column)
-{
-	const char *model = dbs_metadata_model(p->md, table);
-	const char *field = dbs_metadata_field(p->md, table, column);
-	if (!model || !field)
-		return "";
-	const char *s = dbs_arena_printf(&p->plan->arena, " (field %s.%s)", model, field);
-	return s ? s : "";
-}
+#include "dialect.h"
+#include "diff.h"
+#include "plan_shared.h"
 
 /* List the deferred fill once, however many operations wait for it. */
 static int list_fill(dbs_planner *p, const char *table, const char *column)
@@ -76,11 +69,39 @@ int dbs_fill_for(dbs_planner *p, const char *table, const char *column, dbs_fill
 	return 0;
 }
 
+bool dbs_column_needs_fill(dbsync_dialect d, const dbs_table *t, const dbs_column *c)
+{
+	return c->not_null && !c->default_expr && !c->generated_expr && !c->identity && !c->autoincrement &&
+		!dbs_is_rowid_alias(d, t, c);
+}
+
+bool dbs_column_nulls_to_fill(dbsync_dialect d, const dbs_table *t, const dbs_column *c)
+{
+	return !c->generated_expr && !dbs_is_rowid_alias(d, t, c);
+}
+
+int dbs_not_null_fill(dbs_planner *p, const char *table, const dbs_column *c, dbs_fill_kind *kind,
+	const char **out)
+{
+	const dbs_dialect_info *info = dbs_dialect_info_for(p->plan->dialect);
+	*kind = DBS_FILL_VALUE;
+	*out = NULL;
+	if (c->default_expr) {
+		bool oom = false;
+		*out = info->default_fill(&p->plan->arena, c->default_expr, &oom);
+		if (oom)
+			return dbs_error_oom(p->ctx);
+		if (*out)
+			return 0;
+	}
+	return dbs_fill_for(p, table, c->name, kind, out);
+}
+
 const char *dbs_fill_refusal(dbs_planner *p, const char *live_table, const char *table, const char *column,
 	int64_t n, bool nulls)
 {
 	const char *ref = dbs_planner_field_ref(p, table, column);
-	const char *s = n == 1 ? "" : "s";
+	const char *s = dbs_plural(n);
 	if (nulls)
 		return dbs_arena_printf(&p->plan->arena, "column \"%s\" of \"%s\"%s has %" PRId64 " NULL value%s and "
 			"no default to fill them: give the field a default or keep it nullable", column, live_table, ref, n, s);

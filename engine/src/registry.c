@@ -12,6 +12,8 @@
 
 extern const dbs_dialect_info dbs_dialect_sqlite, dbs_dialect_postgres, dbs_dialect_mysql;
 
+/* Each backend's table (<dialect>/backend_<dialect>.c), declared only here:
+ * nothing else may reach a backend but through dbs_backend_for. */
 #ifdef DBSYNC_HAVE_SQLITE
 extern const dbs_backend dbs_backend_sqlite;
 #define SQLITE_BACKEND (&dbs_backend_sqlite)

@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,6 +49,29 @@ static void test_dialect_names(void **state)
 	assert_string_equal(dbsync_dialect_name(DBSYNC_DIALECT_POSTGRES), "postgresql");
 }
 
+/* The dialects can be listed without naming one: each has a name that reads
+ * back as itself, and past the end there is none. */
+static void test_dialects_listed(void **state)
+{
+	(void)state;
+	size_t n = dbsync_dialect_count();
+	assert_int_equal(n, 3);
+	bool seen[4] = { false };
+	for (size_t i = 0; i < n; i++) {
+		dbsync_dialect d = dbsync_dialect_at(i), back;
+		assert_in_range(d, DBSYNC_DIALECT_SQLITE, DBSYNC_DIALECT_MYSQL);
+		assert_false(seen[d]);
+		seen[d] = true;
+		assert_non_null(dbsync_dialect_name(d));
+		assert_int_equal(dbsync_dialect_from_name(&back, dbsync_dialect_name(d)), 0);
+		assert_int_equal(back, d);
+		/* the suites build every backend */
+		assert_int_equal(dbsync_backend_available(d), 1);
+	}
+	assert_int_equal(dbsync_dialect_at(n), 0);
+	assert_int_equal(dbsync_dialect_at((size_t)-1), 0);
+}
+
 /* Statements the model does not hold are listed through the public API. */
 static void test_unhandled_statements(void **state)
 {
@@ -74,6 +98,7 @@ int main(void)
 		cmocka_unit_test(test_version_and_ctx),
 		cmocka_unit_test(test_malformed_url_hides_password),
 		cmocka_unit_test(test_dialect_names),
+		cmocka_unit_test(test_dialects_listed),
 		cmocka_unit_test(test_unhandled_statements),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

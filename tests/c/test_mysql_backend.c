@@ -976,8 +976,8 @@ static void test_script_frames_show_the_lock(void **state)
 {
 	(void)state;
 	dbs_buf pro = DBS_BUF_INIT, epi = DBS_BUF_INIT;
-	assert_int_equal(dbs_backend_mysql.script_prologue(&pro, NULL), 0);
-	assert_int_equal(dbs_backend_mysql.script_epilogue(&epi, NULL), 0);
+	assert_int_equal(dbs_backend_for(DBSYNC_DIALECT_MYSQL)->script_prologue(&pro, NULL), 0);
+	assert_int_equal(dbs_backend_for(DBSYNC_DIALECT_MYSQL)->script_epilogue(&epi, NULL), 0);
 	assert_non_null(strstr(dbs_buf_cstr(&pro), "SELECT GET_LOCK(CONCAT('django-dbsync:', LEFT(DATABASE(), 50)), 0);\n"));
 	assert_non_null(strstr(dbs_buf_cstr(&pro), "one by one"));
 	assert_string_equal(dbs_buf_cstr(&epi), "SELECT RELEASE_LOCK(CONCAT('django-dbsync:', LEFT(DATABASE(), 50)));\n");

@@ -76,6 +76,15 @@ DBSYNC_EXTERN(void) dbsync_ctx_clear_error(dbsync_ctx *ctx);
 /** The library version string. */
 DBSYNC_EXTERN(const char *) dbsync_version(void);
 
+/**
+ * The dialects the library knows, whether or not their backends were compiled
+ * in: dbsync_dialect_at(i) for 0 <= i < dbsync_dialect_count(), in a fixed
+ * order; 0 (no dialect) past the end. With dbsync_backend_available this lists
+ * the backends a build has, without the caller naming any dialect.
+ */
+DBSYNC_EXTERN(size_t) dbsync_dialect_count(void);
+DBSYNC_EXTERN(dbsync_dialect) dbsync_dialect_at(size_t i);
+
 /** 1 if the backend for `dialect` was compiled in, else 0. */
 DBSYNC_EXTERN(int) dbsync_backend_available(dbsync_dialect dialect);
 
@@ -87,13 +96,6 @@ DBSYNC_EXTERN(const char *) dbsync_dialect_name(dbsync_dialect dialect);
  * "mariadb"). Returns 0 and sets *out, or DBSYNC_EINVALID.
  */
 DBSYNC_EXTERN(int) dbsync_dialect_from_name(dbsync_dialect *out, const char *name);
-
-/**
- * The dialects the engine knows, compiled in or not: for i from 0, 0 and
- * *out set to the i-th one, then DBSYNC_EINVALID past the last. Lets a
- * caller list them (and their names) without naming any.
- */
-DBSYNC_EXTERN(int) dbsync_dialect_at(size_t i, dbsync_dialect *out);
 
 /** Free a string the library returned to the caller. NULL is accepted. */
 DBSYNC_EXTERN(void) dbsync_free(void *ptr);

@@ -284,6 +284,7 @@ static int my_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 		goto cleanup;
 	}
 	mc->version = parse_version(conn->server_version, &mc->mariadb);
+	conn->drop_index_if_exists = mc->mariadb;
 	int64_t lctn = 0;
 	bool is_null = false;
 	if ((rc = my_query_value(&lctn, &is_null, ctx, conn, "SELECT @@lower_case_table_names")))

@@ -2,6 +2,7 @@
 #include "canon_mysql.h"
 #include "dialect.h"
 #include "parse_mysql.h"
+#include "plan_mysql.h"
 
 /* MySQL's BOOLEAN is tinyint(1): the width is the only tell */
 static const dbs_model_type model_types[] = {
@@ -59,6 +60,13 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.string_unambiguous = dbs_my_string_unambiguous,
 	.unmanaged_index_kind = dbs_my_unmanaged_index_kind,
 	/* planner: */
+	.plan = dbs_plan_mysql,
+	.namespace_word = "database",
+	.namespace_hint = "",
+	.check_fails_open = "(",
+	.check_fails_close = ") = 0",
+	.default_fill = dbs_my_default_fill,
+	.lossy_count_sql = dbs_my_lossy_count_sql,
 	/* model generation: */
 	.model_types = model_types,
 	/* renames and runtime: */

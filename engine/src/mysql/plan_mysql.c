@@ -15,7 +15,6 @@
  * it: types, defaults and checks are already the server's spelling.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "canon_mysql.h"
@@ -25,45 +24,9 @@
 #include "plan_fill.h"
 #include "plan_mysql.h"
 #include "plan_isolate.h"
+#include "plan_precount.h"
 #include "render.h"
-
-static const char *plural(int64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-int dbs_my_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b)
-{
-	if (!dbs_buf_ok(b))
-		return dbs_error_oom(p->ctx);
-	int rc = dbs_op_sql(p, op, dbs_buf_cstr(b));
-	dbs_buf_clear(b);
-	return rc;
-}
-
-void dbs_my_alter(dbs_buf *b, const char *table)
-{
-	dbs_buf_clear(b);
-	dbs_buf_puts(b, "ALTER TABLE ");
-	dbs_quote_ident(b, MY, table);
-	dbs_buf_putc(b, ' ');
-}
-
-const char *dbs_my_field_ref(dbs_planner *p, const char *table, const char *column)
-{
-	return dbs_planner_field_ref(p, table, column);
-}
-
-int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object,
-	const char *summary, const char *reason)
-{
-	dbs_op_build *op = dbs_planner_op(p, stage, kind, DBSYNC_RISK_LOCKING, table, object);
-	if (!op)
-		return dbs_error_oom(p->ctx);
-	op->op.status = DBSYNC_STATUS_REFUSED;
-	int rc = dbs_op_summary(p, op, "%s", summary);
-	return rc ? rc : dbs_op_reason(p, op, "%s", reason);
-}
+#include "render_constraint.h"
 
 /* A column definition without inline constraints (those are separate ops). */
 void dbs_my_column_def(dbs_buf *b, const dbs_column *c)
@@ -141,12 +104,6 @@ const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs
 	return NULL;
 }
 
-int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out)
-{
-	*out = 0;
-	return p->conn->backend->query_int64(out, p->ctx, p->conn, sql);
-}
-
 const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const dbs_str_vec *cols)
 {
 	for (size_t i = 0; i < cols->n; i++) {
@@ -172,21 +129,6 @@ int dbs_my_skip_for_column(dbs_planner *p, const char *table, const char *object
 		table, object, label, column);
 }
 
-static int count_where(dbs_planner *p, const char *table, const char *column, const char *cond, int64_t *out)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
-	dbs_quote_ident(&b, MY, table);
-	if (column) {
-		dbs_buf_puts(&b, " WHERE ");
-		dbs_quote_ident(&b, MY, column);
-		dbs_buf_printf(&b, " %s", cond);
-	}
-	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
-	dbs_buf_free(&b);
-	return rc;
-}
-
 /* ---- columns ---- */
 
 static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, const dbs_column *c)
@@ -199,17 +141,16 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 	int rc = 0;
 	if (!summary)
 		return dbs_error_oom(p->ctx);
-	bool needs_fill = c->not_null && !c->default_expr && !c->generated_expr && !c->autoincrement;
-	if (p->plan->opts.add_columns && needs_fill) {
+	if (p->plan->opts.add_columns && dbs_column_needs_fill(MY, W, c)) {
 		int64_t rows;
 		dbs_fill_kind kind = DBS_FILL_NONE;
-		if ((rc = count_where(p, L->name, NULL, NULL, &rows)))
+		if ((rc = dbsync_conn_count_rows(&rows, p->ctx, p->conn, L->name)))
 			return rc;
 		if (rows > 0 && (rc = dbs_fill_for(p, W->name, c->name, &kind, &fill)))
 			return rc;
 		if (rows > 0 && kind == DBS_FILL_NONE) {
 			const char *why = dbs_fill_refusal(p, L->name, W->name, c->name, rows, false);
-			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, L->name, c->name, summary, why)
+			return why ? dbs_planner_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, L->name, c->name, summary, why)
 				: dbs_error_oom(p->ctx);
 		}
 		if (kind == DBS_FILL_DEFERRED &&
@@ -219,7 +160,7 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ALTER, DBSYNC_OP_ADD_COLUMN, DBSYNC_RISK_SAFE, L->name, c->name);
 	if (!op)
 		return dbs_error_oom(p->ctx);
-	dbs_my_alter(&b, L->name);
+	dbs_put_alter_table(&b, MY, L->name);
 	dbs_buf_puts(&b, "ADD COLUMN ");
 	if (fill) {
 		/* each statement commits: nullable, filled, then NOT NULL, so every
@@ -227,30 +168,30 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 		dbs_column nullable = *c;
 		nullable.not_null = false;
 		dbs_my_column_def(&b, &nullable);
-		if ((rc = dbs_my_put(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 		dbs_buf_puts(&b, "UPDATE ");
 		dbs_quote_ident(&b, MY, L->name);
 		dbs_buf_puts(&b, " SET ");
 		dbs_quote_ident(&b, MY, c->name);
 		dbs_buf_printf(&b, " = %s", fill);
-		if ((rc = dbs_my_put(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
-		dbs_my_alter(&b, L->name);
+		dbs_put_alter_table(&b, MY, L->name);
 		dbs_buf_puts(&b, "MODIFY COLUMN ");
 	}
 	dbs_my_column_def(&b, c);
 	const dbs_constraint *key = dbs_my_key_of_new_autoinc(p, L, W, c);
 	if (key) {
 		dbs_buf_puts(&b, ", ADD ");
-		dbs_my_render_constraint(&b, key);
+		dbs_render_constraint(&b, MY, key);
 		if (!(summary = dbs_arena_printf(a, "%s with its %s", summary, key->kind == DBS_CON_PRIMARY ?
 			"primary key" : "unique key"))) {
 			rc = dbs_error_oom(p->ctx);
 			goto cleanup;
 		}
 	}
-	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+	if ((rc = dbs_op_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
 		goto cleanup;
 	if (!p->plan->opts.add_columns)
 		rc = dbs_op_skip(p, op, "AUTO_ADD_COLUMNS is off");
@@ -267,10 +208,10 @@ static int drop_column(dbs_planner *p, const dbs_table *L, const dbs_column *c)
 	int rc;
 	if (!op)
 		return dbs_error_oom(p->ctx);
-	dbs_my_alter(&b, L->name);
+	dbs_put_alter_table(&b, MY, L->name);
 	dbs_buf_puts(&b, "DROP COLUMN ");
 	dbs_quote_ident(&b, MY, c->name);
-	rc = dbs_my_put(p, op, &b);
+	rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "drop column `%s` from `%s` (no model has it)", c->name, L->name)))
 		return rc;
@@ -311,13 +252,13 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 	if ((diff & DBS_COL_TYPE) && lc->type && wc->type) {
 		int64_t lost = -1;
 		const char *what = NULL;
-		if ((rc = dbs_my_count_lossy(p, L->name, lc->name, lc->type, wc->type, &lost, &what)))
+		if ((rc = dbs_count_lossy(p, L->name, lc, wc, &lost, &what)))
 			return rc;
 		if (lost > 0) {
 			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " value%s %s: "
 				"changing its type from %s to %s would lose them", wc->name, L->name,
-				dbs_my_field_ref(p, W->name, wc->name), lost, plural(lost), what, lc->type, wc->type);
-			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
+				dbs_planner_field_ref(p, W->name, wc->name), lost, dbs_plural(lost), what, lc->type, wc->type);
+			return why ? dbs_planner_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
 				: dbs_error_oom(p->ctx);
 		}
 	}
@@ -331,26 +272,24 @@ static int modify_column(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 		if (lost > 0) {
 			const char *why = dbs_arena_printf(a, "column \"%s\" of \"%s\"%s has %" PRId64 " value%s that the "
 				"character set of %s cannot hold: converting it would turn those characters into '?'", wc->name,
-				L->name, dbs_my_field_ref(p, W->name, wc->name), lost, plural(lost), coll);
-			return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
+				L->name, dbs_planner_field_ref(p, W->name, wc->name), lost, dbs_plural(lost), coll);
+			return why ? dbs_planner_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary, why)
 				: dbs_error_oom(p->ctx);
 		}
 	}
-	if (wc->not_null && !lc->not_null && !wc->generated_expr) {
-		if ((rc = count_where(p, L->name, lc->name, "IS NULL", &nulls)))
+	if (wc->not_null && !lc->not_null && dbs_column_nulls_to_fill(MY, W, wc)) {
+		if ((rc = dbs_count_nulls(p, L->name, lc->name, &nulls)))
 			return rc;
 		if (nulls > 0) {
-			if (wc->default_expr)
-				fill = dbs_expr_is_literal(wc->default_expr, false) ? wc->default_expr : NULL;
-			dbs_fill_kind kind = DBS_FILL_VALUE;
-			if (!fill && (rc = dbs_fill_for(p, W->name, wc->name, &kind, &fill)))
+			dbs_fill_kind kind;
+			if ((rc = dbs_not_null_fill(p, W->name, wc, &kind, &fill)))
 				return rc;
 			if (kind == DBS_FILL_DEFERRED &&
 			    !(summary = dbs_arena_printf(a, "%s, NULLs filled from the field's default", summary)))
 				return dbs_error_oom(p->ctx);
 			if (!fill) {
 				const char *why = dbs_fill_refusal(p, L->name, W->name, wc->name, nulls, true);
-				return why ? dbs_my_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary,
+				return why ? dbs_planner_refuse(p, DBS_STAGE_ALTER, DBSYNC_OP_ALTER_COLUMN, L->name, wc->name, summary,
 					why) : dbs_error_oom(p->ctx);
 			}
 		}
@@ -394,10 +333,10 @@ build:;
 		dbs_buf_printf(&b, " = %s WHERE ", fill);
 		dbs_quote_ident(&b, MY, wc->name);
 		dbs_buf_puts(&b, " IS NULL");
-		if ((rc = dbs_my_put(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 	}
-	dbs_my_alter(&b, L->name);
+	dbs_put_alter_table(&b, MY, L->name);
 	if (readd) {
 		dbs_buf_puts(&b, "DROP COLUMN ");
 		dbs_quote_ident(&b, MY, lc->name);
@@ -416,7 +355,7 @@ build:;
 		dbs_my_column_def(&b, wc);
 		dbs_my_kept_checks(&b, p, L, W, wc->name);
 	}
-	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+	if ((rc = dbs_op_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
 		goto cleanup;
 	if (!p->plan->opts.alter_columns)
 		rc = dbs_op_skip(p, op, "AUTO_ALTER_COLUMNS is off");
@@ -467,11 +406,11 @@ static int create_table(dbs_planner *p, const dbs_table *t)
 			c->name = NULL;
 	}
 	dbs_render_create_table(&b, MY, &copy);
-	if ((rc = dbs_my_put(p, op, &b)))
+	if ((rc = dbs_op_put(p, op, &b)))
 		goto cleanup;
 	for (size_t i = 0; i < t->indexes.n; i++) {
 		dbs_render_create_index(&b, MY, t, t->indexes.items[i]);
-		if ((rc = dbs_my_put(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 	}
 	if (off && (rc = dbs_op_skip(p, op, "AUTO_CREATE_TABLES is off")))
@@ -495,7 +434,7 @@ static int table_charset(dbs_planner *p, const dbs_table *L, const dbs_table *W)
 	dbs_buf b = DBS_BUF_INIT;
 	if (!op)
 		return dbs_error_oom(p->ctx);
-	dbs_my_alter(&b, L->name);
+	dbs_put_alter_table(&b, MY, L->name);
 	dbs_buf_puts(&b, "DEFAULT");
 	if (W->charset) { /* the shadow reads both back; a table taken as parsed may name only COLLATE= */
 		dbs_buf_puts(&b, " CHARACTER SET ");
@@ -505,7 +444,7 @@ static int table_charset(dbs_planner *p, const dbs_table *L, const dbs_table *W)
 		dbs_buf_puts(&b, " COLLATE ");
 		dbs_render_word(&b, MY, coll);
 	}
-	int rc = dbs_my_put(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "set the default charset of table `%s` to %s (collation %s; was %s, %s)",
 		L->name, W->charset ? W->charset : "that of its collation", coll ? coll : "its default",
@@ -568,10 +507,10 @@ static int plan_comments(dbs_planner *p, const dbs_table *L, const dbs_table *W,
 		dbs_buf b = DBS_BUF_INIT;
 		if (!op)
 			return dbs_error_oom(p->ctx);
-		dbs_my_alter(&b, L->name);
+		dbs_put_alter_table(&b, MY, L->name);
 		dbs_buf_puts(&b, "COMMENT = ");
 		dbs_quote_literal(&b, MY, W->comment ? W->comment : "");
-		rc = dbs_my_put(p, op, &b);
+		rc = dbs_op_put(p, op, &b);
 		dbs_buf_free(&b);
 		if (rc || (rc = dbs_op_summary(p, op, "%s comment of table `%s`", W->comment ? "set" : "remove", L->name)))
 			return rc;
@@ -608,4 +547,10 @@ int dbs_plan_mysql(dbs_planner *p)
 	if (!rc)
 		rc = dbs_my_order_fk_index_drops(p);
 	return rc;
+}
+
+const char *dbs_my_default_fill(dbs_arena *a, const char *expr, bool *oom)
+{
+	*oom = false;
+	return dbs_expr_is_literal(expr, false) ? expr : NULL;
 }

@@ -5,19 +5,19 @@
 #include <stdint.h>
 
 #include "plan_build.h"
+#include "plan_shared.h"
 
 #define MY DBSYNC_DIALECT_MYSQL
 
-/* plan_mysql.c helpers. Append b as a statement of op, and clear it. */
-int dbs_my_put(dbs_planner *p, dbs_op_build *op, dbs_buf *b);
-/* "ALTER TABLE `t` " into b (cleared first). */
-void dbs_my_alter(dbs_buf *b, const char *table);
-/* " (field app.Model.f)" or "" for refusals. */
-const char *dbs_my_field_ref(dbs_planner *p, const char *table, const char *column);
-/* A REFUSED operation with its summary and reason. */
-int dbs_my_refuse(dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object,
-	const char *summary, const char *reason);
-/* A column definition as MODIFY / ADD COLUMN take it, without constraints. */
+/* The MySQL planner (dialect.h "plan"): every change, missing tables
+ * included. */
+int dbs_plan_mysql(dbs_planner *p);
+/* dialect.h "default_fill": each statement commits, so the NULLs are filled
+ * before the MODIFY that sets the new default: only a literal default can be
+ * written as the value. */
+const char *dbs_my_default_fill(dbs_arena *a, const char *expr, bool *oom);
+
+/* plan_mysql.c helpers. A column definition as MODIFY / ADD COLUMN take it, without constraints. */
 void dbs_my_column_def(dbs_buf *b, const dbs_column *c);
 /* MariaDB keeps a column's own CHECK in the column's definition, so MODIFY
  * COLUMN without it drops it: append " CHECK (...)" for each such check of
@@ -37,20 +37,13 @@ bool dbs_my_autoinc_waits_for_key(const dbs_planner *p, const dbs_table *L, cons
  * otherwise), and the key gets no operation of its own. Else NULL. */
 const dbs_constraint *dbs_my_key_of_new_autoinc(const dbs_planner *p, const dbs_table *L, const dbs_table *W,
 	const dbs_column *wc);
-/* A table constraint as ALTER TABLE ... ADD takes it. */
-void dbs_my_render_constraint(dbs_buf *b, const dbs_constraint *k);
 /* The live AUTO_INCREMENT column `column` of L when this plan drops L's
  * primary key and the desired column is not AUTO_INCREMENT (or is gone): the
  * key's DROP takes AUTO_INCREMENT off in the same statement. Else NULL. */
 const dbs_column *dbs_my_autoinc_leaves_with_key(const dbs_planner *p, const dbs_table *L, const char *column);
-/* One integer from a counting query on the live database. */
-int dbs_my_count(dbs_planner *p, const char *sql, int64_t *out);
-/* Values of `column` a type change from `from` to `to` would not keep:
- * *out = -1 when the change cannot lose a value (no query ran), else the
- * count, with *what saying what the values are. */
-int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
-	int64_t *out, const char **what);
-
+/* plan_mysql_checks.c: dialect.h "lossy_count_sql". */
+bool dbs_my_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+	const dbs_type *f, const dbs_type *t, const char **what);
 /* Values of `column` that the charset of collation `coll` cannot hold (a
  * conversion would make them '?'): *out = -1 when no query ran (a Unicode
  * target, or a name that is not a plain word), else the count. */

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "backend_mysql.h"
+#include "backend.h"
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_mysql.h"
@@ -214,30 +214,26 @@ static int rebuild_fk(dbs_planner *p, const dbs_table *owner, const dbs_constrai
 static int refuse_table(dbs_planner *p, const char *table, const dbs_table *owner, const dbs_constraint *fk)
 {
 	bool alone = !dbs_schema_find_table(p->want, owner->name);
-	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`%s depends on a key of "
-		"`%s` that this change removes", fk->name, owner->name, alone ? ", which the desired schema does not "
-		"have (so it is left alone)," : "", table);
+	const char *reason = dbs_fk_in_the_way(p, owner, fk, table, alone);
 	if (!reason)
 		return dbs_error_oom(p->ctx);
+	/* the foreign keys added to reference it first, with the drops of the
+	 * ones they replace; then the table's own operations */
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
 			dbs_op_build *b = p->stages[s].items[i];
 			const dbsync_op *op = &b->op;
-			bool refs = op->kind == DBSYNC_OP_ADD_FOREIGN_KEY && b->key && b->key->ref_table &&
-				dbs_name_eq(MY, b->key->ref_table, table);
-			if (op->status == DBSYNC_STATUS_REFUSED || !(refs || (op->table && op->kind != DBSYNC_OP_COMMENT &&
-			    dbs_name_eq(MY, op->table, table))))
+			if (op->kind != DBSYNC_OP_ADD_FOREIGN_KEY || !b->key || !b->key->ref_table ||
+			    !dbs_name_eq(MY, b->key->ref_table, table) || op->status == DBSYNC_STATUS_REFUSED)
 				continue;
-			b->op.status = DBSYNC_STATUS_REFUSED;
-			b->op.reason = reason;
-			for (size_t j = 0; refs && j < p->stages[DBS_STAGE_DROP_FK].n; j++) {
+			dbs_op_refuse(b, reason);
+			for (size_t j = 0; j < p->stages[DBS_STAGE_DROP_FK].n; j++) {
 				dbs_op_build *d = p->stages[DBS_STAGE_DROP_FK].items[j];
-				if (op_is(d, DBSYNC_OP_DROP_FOREIGN_KEY, op->table, op->object)) {
-					d->op.status = DBSYNC_STATUS_REFUSED;
-					d->op.reason = reason;
-				}
+				if (op_is(d, DBSYNC_OP_DROP_FOREIGN_KEY, op->table, op->object))
+					dbs_op_refuse(d, reason);
 			}
 		}
+	dbs_refuse_table_ops(p, table, reason);
 	return 0;
 }
 
@@ -281,12 +277,12 @@ static int defer_drop(dbs_planner *p, size_t i)
 /* The index InnoDB made for fk on its own (named after the key, on exactly
  * its columns): adding another index that serves the key makes the server
  * drop it (MySQL and MariaDB alike), so a DROP after that addition would
- * fail with error 1091. */
+ * fail with error 1091. Only a server that accepts DROP INDEX IF EXISTS
+ * (MariaDB) lets the drop tolerate that. */
 static bool implicit_fk_index(const dbs_planner *p, const char *index, const dbs_constraint *fk,
 	const dbs_str_vec *cols)
 {
-	const dbs_my_conn *mc = p->conn->impl;
-	if (!mc->mariadb || !dbs_name_eq(MY, index, fk->name) || cols->n != fk->cols.n)
+	if (!p->conn->drop_index_if_exists || !dbs_name_eq(MY, index, fk->name) || cols->n != fk->cols.n)
 		return false;
 	return leads(&fk->cols, cols);
 }

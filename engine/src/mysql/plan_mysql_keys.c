@@ -1,144 +1,17 @@
 /*
- * Constraints, indexes and foreign keys of the MySQL planner, with the
- * pre-flight counts that refuse a change existing rows would break, and the
- * narrowing check for type changes.
+ * Constraints, indexes and foreign keys of the MySQL planner, each addition
+ * counted first (plan_precount.h) and refused when existing rows would
+ * break it.
  */
 #include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_fk_moves.h"
 #include "plan_mysql.h"
+#include "plan_precount.h"
 #include "render.h"
-
-static const char *plural(int64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-static void put_names(dbs_buf *b, const dbs_str_vec *v)
-{
-	dbs_buf_putc(b, '(');
-	for (size_t i = 0; i < v->n; i++) {
-		if (i)
-			dbs_buf_puts(b, ", ");
-		dbs_quote_ident(b, MY, v->items[i]);
-	}
-	dbs_buf_putc(b, ')');
-}
-
-void dbs_my_render_constraint(dbs_buf *b, const dbs_constraint *k)
-{
-	if (k->name && k->kind != DBS_CON_PRIMARY) {
-		dbs_buf_puts(b, "CONSTRAINT ");
-		dbs_quote_ident(b, MY, k->name);
-		dbs_buf_putc(b, ' ');
-	}
-	switch (k->kind) {
-	case DBS_CON_PRIMARY:
-		dbs_buf_puts(b, "PRIMARY KEY ");
-		put_names(b, &k->cols);
-		break;
-	case DBS_CON_UNIQUE:
-		dbs_buf_puts(b, "UNIQUE ");
-		put_names(b, &k->cols);
-		break;
-	case DBS_CON_CHECK:
-		dbs_buf_printf(b, "CHECK (%s)", k->check_expr ? k->check_expr : "");
-		break;
-	case DBS_CON_FOREIGN:
-		dbs_buf_puts(b, "FOREIGN KEY ");
-		put_names(b, &k->cols);
-		dbs_buf_puts(b, " REFERENCES ");
-		dbs_quote_ident(b, MY, k->ref_table);
-		if (k->ref_cols.n) {
-			dbs_buf_putc(b, ' ');
-			put_names(b, &k->ref_cols);
-		}
-		if (k->on_delete)
-			dbs_buf_printf(b, " ON DELETE %s", k->on_delete);
-		if (k->on_update)
-			dbs_buf_printf(b, " ON UPDATE %s", k->on_update);
-		break;
-	case DBS_CON_EXCLUDE: /* PostgreSQL only */
-		break;
-	}
-	if (k->comment && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
-		dbs_buf_puts(b, " COMMENT ");
-		dbs_quote_literal(b, MY, k->comment);
-	}
-}
-
-/* Groups of rows sharing a value in cols (NULLs never clash). */
-static int count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *cols, int64_t *out)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	dbs_buf_puts(&b, "SELECT COUNT(*) FROM (SELECT 1 FROM ");
-	dbs_quote_ident(&b, MY, table);
-	dbs_buf_puts(&b, " WHERE ");
-	for (size_t i = 0; i < cols->n; i++) {
-		if (i)
-			dbs_buf_puts(&b, " AND ");
-		dbs_quote_ident(&b, MY, cols->items[i]);
-		dbs_buf_puts(&b, " IS NOT NULL");
-	}
-	dbs_buf_puts(&b, " GROUP BY ");
-	for (size_t i = 0; i < cols->n; i++) {
-		if (i)
-			dbs_buf_puts(&b, ", ");
-		dbs_quote_ident(&b, MY, cols->items[i]);
-	}
-	dbs_buf_puts(&b, " HAVING COUNT(*) > 1) AS d");
-	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
-	dbs_buf_free(&b);
-	return rc;
-}
-
-/* Rows whose key matches no row of the referenced table. */
-static int count_orphans(dbs_planner *p, const char *table, const dbs_constraint *fk, int64_t *out)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	const dbs_table *rt = dbs_schema_find_table(p->live, fk->ref_table);
-	const dbs_constraint *pk = rt ? dbs_table_primary_key(rt) : NULL;
-	const dbs_str_vec *ref = fk->ref_cols.n ? &fk->ref_cols : pk ? &pk->cols : NULL;
-	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
-	dbs_quote_ident(&b, MY, table);
-	dbs_buf_puts(&b, " AS c WHERE ");
-	for (size_t i = 0; i < fk->cols.n; i++) {
-		dbs_buf_puts(&b, i ? " AND c." : "c.");
-		dbs_quote_ident(&b, MY, fk->cols.items[i]);
-		dbs_buf_puts(&b, " IS NOT NULL");
-	}
-	if (rt && ref && ref->n == fk->cols.n) {
-		dbs_buf_puts(&b, " AND NOT EXISTS (SELECT 1 FROM ");
-		dbs_quote_ident(&b, MY, rt->name);
-		dbs_buf_puts(&b, " AS r WHERE ");
-		for (size_t i = 0; i < fk->cols.n; i++) {
-			dbs_buf_puts(&b, i ? " AND r." : "r.");
-			dbs_quote_ident(&b, MY, ref->items[i]);
-			dbs_buf_puts(&b, " = c.");
-			dbs_quote_ident(&b, MY, fk->cols.items[i]);
-		}
-		dbs_buf_putc(&b, ')');
-	}
-	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
-	dbs_buf_free(&b);
-	return rc;
-}
-
-static int count_check(dbs_planner *p, const char *table, const char *expr, int64_t *out)
-{
-	dbs_buf b = DBS_BUF_INIT;
-	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
-	dbs_quote_ident(&b, MY, table);
-	/* a CHECK passes on NULL (unknown): only FALSE breaks it */
-	dbs_buf_printf(&b, " WHERE (%s) = 0", expr);
-	int rc = dbs_buf_ok(&b) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
-	dbs_buf_free(&b);
-	return rc;
-}
+#include "render_constraint.h"
 
 /* What the counted rows are, for a refusal. */
 static const char *bad_rows(dbs_con_kind kind, int64_t n)
@@ -197,8 +70,8 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 	if (bad > 0) {
 		const char *cols = k->cols.n == 1 ? k->cols.items[0] : NULL;
 		const char *why = dbs_arena_printf(&p->plan->arena, "%s on \"%s\"%s: %" PRId64 " %s", summary + 4, table,
-			cols ? dbs_my_field_ref(p, W->name, cols) : "", bad, bad_rows(k->kind, bad));
-		return why ? dbs_my_refuse(p, stage, kind, table, k->name, summary, why) : dbs_error_oom(p->ctx);
+			cols ? dbs_planner_field_ref(p, W->name, cols) : "", bad, bad_rows(k->kind, bad));
+		return why ? dbs_planner_refuse(p, stage, kind, table, k->name, summary, why) : dbs_error_oom(p->ctx);
 	}
 	dbs_op_build *op = dbs_planner_op(p, stage, kind, L && !fk ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table, k->name);
 	dbs_buf b = DBS_BUF_INIT;
@@ -206,7 +79,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	op->key = k;
-	dbs_my_alter(&b, table);
+	dbs_put_alter_table(&b, MY, table);
 	const dbs_column *c = k->kind == DBS_CON_CHECK && k->inline_col && k->cols.n == 1 && L ?
 		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
 	if (c) {
@@ -216,7 +89,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 		dbs_buf_printf(&b, " CHECK (%s)", k->check_expr);
 	} else {
 		dbs_buf_puts(&b, "ADD ");
-		dbs_my_render_constraint(&b, k);
+		dbs_render_constraint(&b, MY, k);
 	}
 	const dbs_column *lead = L && k->cols.n && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) ?
 		dbs_table_find_column(p->want, W, k->cols.items[0]) : NULL;
@@ -231,7 +104,7 @@ static int con_op(dbs_planner *p, const dbs_table *W, const dbs_table *L, const 
 			goto cleanup;
 		}
 	}
-	if ((rc = dbs_my_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
+	if ((rc = dbs_op_put(p, op, &b)) || (rc = dbs_op_summary(p, op, "%s", summary)))
 		goto cleanup;
 	if (skipped)
 		rc = dbs_op_skip(p, op, "AUTO_CREATE_TABLES is off");
@@ -260,13 +133,13 @@ int dbs_my_add_constraint(dbs_planner *p, const dbs_table *W, const dbs_table *L
 		switch (k->kind) {
 		case DBS_CON_PRIMARY:
 		case DBS_CON_UNIQUE:
-			rc = count_duplicates(p, L->name, &k->cols, &bad);
+			rc = dbs_count_duplicates(p, L->name, &k->cols, false, NULL, &bad);
 			break;
 		case DBS_CON_CHECK:
-			rc = k->check_expr ? count_check(p, L->name, k->check_expr, &bad) : 0;
+			rc = k->check_expr ? dbs_count_check_fails(p, L->name, k->check_expr, &bad) : 0;
 			break;
 		case DBS_CON_FOREIGN:
-			rc = count_orphans(p, L->name, k, &bad);
+			rc = dbs_count_orphans(p, L->name, k, &bad);
 			break;
 		case DBS_CON_EXCLUDE: /* PostgreSQL only */
 			break;
@@ -288,7 +161,7 @@ int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constra
 	int rc;
 	if (!op)
 		return dbs_error_oom(p->ctx);
-	dbs_my_alter(&b, L->name);
+	dbs_put_alter_table(&b, MY, L->name);
 	switch (k->kind) {
 	case DBS_CON_PRIMARY:
 		/* InnoDB keeps AUTO_INCREMENT only on a key: a key column losing both
@@ -321,7 +194,7 @@ int dbs_my_drop_constraint(dbs_planner *p, const dbs_table *L, const dbs_constra
 	case DBS_CON_EXCLUDE: /* PostgreSQL only */
 		break;
 	}
-	rc = dbs_my_put(p, op, &b);
+	rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc ? rc : dbs_op_summary(p, op, "drop %s `%s` of `%s`", fk ? "foreign key" : "constraint",
 		k->name ? k->name : "PRIMARY", L->name);
@@ -358,7 +231,7 @@ int dbs_my_recomment_key(dbs_planner *p, const dbs_table *L, const dbs_constrain
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	/* one statement: the key is never missing (nor an AUTO_INCREMENT column's only key) */
-	dbs_my_alter(&b, L->name);
+	dbs_put_alter_table(&b, MY, L->name);
 	if (pk) {
 		dbs_buf_puts(&b, "DROP PRIMARY KEY");
 	} else {
@@ -366,8 +239,8 @@ int dbs_my_recomment_key(dbs_planner *p, const dbs_table *L, const dbs_constrain
 		dbs_quote_ident(&b, MY, lk->name);
 	}
 	dbs_buf_puts(&b, ", ADD ");
-	dbs_my_render_constraint(&b, wk);
-	int rc = dbs_my_put(p, op, &b);
+	dbs_render_constraint(&b, MY, wk);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "%s comment of %s `%s` of `%s` (re-creates the key)",
 		wk->comment ? "set" : "remove", pk ? "primary key" : "unique key", pk ? "PRIMARY" : wk->name, L->name)))
@@ -394,7 +267,7 @@ int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, con
 		bool plain = true;
 		for (size_t i = 0; i < ix->parts.n && plain; i++)
 			plain = ix->parts.items[i].column && !DBS_VEC_PUSH(&p->plan->arena, &cols, ix->parts.items[i].column);
-		if (plain && (rc = count_duplicates(p, L->name, &cols, &dups))) {
+		if (plain && (rc = dbs_count_duplicates(p, L->name, &cols, false, NULL, &dups))) {
 			if (dbsync_ctx_error(p->ctx)->native_code != 1054)
 				return rc;
 			dups = 0;
@@ -405,8 +278,8 @@ int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, con
 		return dbs_error_oom(p->ctx);
 	if (dups > 0) {
 		const char *why = dbs_arena_printf(&p->plan->arena, "unique index \"%s\" on \"%s\": %" PRId64
-			" duplicate value group%s", ix->name, L->name, dups, plural(dups));
-		return why ? dbs_my_refuse(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, ix->name, summary, why)
+			" duplicate value group%s", ix->name, L->name, dups, dbs_plural(dups));
+		return why ? dbs_planner_refuse(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, L->name, ix->name, summary, why)
 			: dbs_error_oom(p->ctx);
 	}
 	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_ADD_INDEX, DBSYNC_OP_ADD_INDEX, DBSYNC_RISK_LOCKING, L->name,
@@ -415,7 +288,7 @@ int dbs_my_add_index(dbs_planner *p, const dbs_table *W, const dbs_table *L, con
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	dbs_render_create_index(&b, MY, W, ix);
-	rc = dbs_my_put(p, op, &b);
+	rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "%s", summary)))
 		return rc;
@@ -434,7 +307,7 @@ int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix)
 	dbs_quote_ident(&b, MY, ix->name);
 	dbs_buf_puts(&b, " ON ");
 	dbs_quote_ident(&b, MY, L->name);
-	rc = dbs_my_put(p, op, &b);
+	rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "drop index `%s` of `%s`", ix->name, L->name)))
 		return rc;
@@ -443,153 +316,28 @@ int dbs_my_drop_index(dbs_planner *p, const dbs_table *L, const dbs_index *ix)
 
 /* ---- foreign keys over a column whose type changes ---- */
 
-static bool type_changes(const dbs_planner *p, const char *table, const char *column)
+/* The walk's choice (plan_fk_moves.h): named keys of this schema's tables. */
+static bool considered(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept,
+	const void *arg)
 {
-	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
-	for (size_t i = 0; td && i < td->changes.n; i++) {
-		const dbs_change *ch = &td->changes.items[i];
-		if (ch->kind == DBS_CH_ALTER_COLUMN && (ch->col_diff & DBS_COL_TYPE) &&
-		    dbs_name_eq(MY, ch->live_col->name, column))
-			return true;
-	}
-	return false;
+	return k->name && !kept;
 }
 
-static bool fk_dropped_by_diff(const dbs_planner *p, const char *table, const dbs_constraint *k)
+static bool retyped(const dbs_planner *p, const char *table, const char *column)
 {
-	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
-	for (size_t i = 0; td && i < td->changes.n; i++)
-		if (td->changes.items[i].kind == DBS_CH_DROP_CONSTRAINT && td->changes.items[i].live_con == k)
-			return true;
-	return false;
+	return dbs_diff_retypes_column(MY, &p->diff, table, column);
+}
+
+static int rebuild(dbs_planner *p, const dbs_table *L, const dbs_constraint *k)
+{
+	const dbs_table *W = dbs_schema_find_table(p->want, L->name);
+	int rc = dbs_my_drop_constraint(p, L, k);
+	return rc ? rc : con_op(p, W, L, k, false, 0);
 }
 
 /* MySQL refuses to change the type of a column a foreign key uses, on either
  * side: such keys are dropped first and added back after the change. */
 int dbs_my_rebuild_dependent_fks(dbs_planner *p)
 {
-	int rc = 0;
-	for (size_t i = 0; i < p->live->tables.n && !rc; i++) {
-		const dbs_table *L = p->live->tables.items[i];
-		for (size_t j = 0; j < L->constraints.n && !rc; j++) {
-			const dbs_constraint *k = L->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || !k->name || fk_dropped_by_diff(p, L->name, k))
-				continue;
-			bool hit = false;
-			for (size_t c = 0; c < k->cols.n; c++)
-				hit |= type_changes(p, L->name, k->cols.items[c]);
-			for (size_t c = 0; c < k->ref_cols.n; c++)
-				hit |= type_changes(p, k->ref_table, k->ref_cols.items[c]);
-			const dbs_table *W = hit ? dbs_schema_find_table(p->want, L->name) : NULL;
-			if (!W)
-				continue;
-			if ((rc = dbs_my_drop_constraint(p, L, k)))
-				break;
-			rc = con_op(p, W, L, k, false, 0);
-		}
-	}
-	return rc;
-}
-
-/* ---- narrowing type changes ---- */
-
-/* "varchar(50)" -> 50 for the character types, else -1. */
-static long char_len(const char *type)
-{
-	const char *open = strchr(type, '(');
-	if (!open || !(strncmp(type, "varchar(", 8) == 0 || strncmp(type, "char(", 5) == 0))
-		return -1;
-	return strtol(open + 1, NULL, 10);
-}
-
-static int int_rank(const char *type, bool *is_unsigned)
-{
-	static const char *const names[] = { "tinyint", "smallint", "mediumint", "int", "bigint" };
-	*is_unsigned = strstr(type, "unsigned") != NULL;
-	if (strncmp(type, "tinyint(1)", 10) == 0)
-		return -1;
-	for (int i = 0; i < 5; i++) {
-		size_t n = strlen(names[i]);
-		if (strncmp(type, names[i], n) == 0 && (type[n] == '\0' || type[n] == ' '))
-			return i;
-	}
-	return -1;
-}
-
-/* "decimal(10,2)" -> 10 and 2; false for other types. */
-static bool decimal_ps(const char *type, long *prec, long *scale)
-{
-	if (strncmp(type, "decimal(", 8) != 0)
-		return false;
-	char *end = NULL;
-	*prec = strtol(type + 8, &end, 10);
-	*scale = end && *end == ',' ? strtol(end + 1, NULL, 10) : 0;
-	return true;
-}
-
-int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *column, const char *coll,
-	int64_t *out)
-{
-	*out = -1;
-	/* a collation's name starts with its charset's ("latin1_swedish_ci") */
-	size_t n = strcspn(coll ? coll : "", "_");
-	if (!coll || n == 0 || n > 32 || (n == 7 && strncmp(coll, "utf8mb4", 7) == 0))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((coll[i] >= 'a' && coll[i] <= 'z') || (coll[i] >= '0' && coll[i] <= '9')))
-			return 0;
-	dbs_buf b = DBS_BUF_INIT, q = DBS_BUF_INIT;
-	dbs_quote_ident(&q, MY, column);
-	const char *c = dbs_buf_cstr(&q);
-	/* both sides in utf8mb4, which holds every character, compared byte for byte */
-	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
-	dbs_quote_ident(&b, MY, table);
-	dbs_buf_printf(&b, " WHERE %s IS NOT NULL AND CONVERT(CONVERT(%s USING %.*s) USING utf8mb4) COLLATE utf8mb4_bin "
-		"<> CONVERT(%s USING utf8mb4) COLLATE utf8mb4_bin", c, c, (int)n, coll, c);
-	int rc = dbs_buf_ok(&b) && dbs_buf_ok(&q) ? dbs_my_count(p, dbs_buf_cstr(&b), out) : dbs_error_oom(p->ctx);
-	dbs_buf_free(&b);
-	dbs_buf_free(&q);
-	return rc;
-}
-
-int dbs_my_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
-	int64_t *out, const char **what)
-{
-	static const char *const lo[] = { "-128", "-32768", "-8388608", "-2147483648", "-9223372036854775808" };
-	static const char *const hi[] = { "127", "32767", "8388607", "2147483647", "9223372036854775807" };
-	static const char *const uhi[] = { "255", "65535", "16777215", "4294967295", "18446744073709551615" };
-	dbs_buf b = DBS_BUF_INIT, q = DBS_BUF_INIT;
-	dbs_arena *a = &p->plan->arena;
-	long lf = char_len(from), lt = char_len(to), fp, fs, tp, ts;
-	bool fu, tu;
-	int rf = int_rank(from, &fu), rt = int_rank(to, &tu);
-	int rc = 0;
-	*out = -1;
-	*what = NULL;
-	dbs_quote_ident(&q, MY, column);
-	const char *c = dbs_buf_cstr(&q);
-	dbs_buf_puts(&b, "SELECT COUNT(*) FROM ");
-	dbs_quote_ident(&b, MY, table);
-	dbs_buf_printf(&b, " WHERE %s IS NOT NULL AND ", c);
-	if (lt >= 0 && (lf < 0 || lt < lf)) {
-		dbs_buf_printf(&b, "CHAR_LENGTH(%s) > %ld", c, lt);
-		*what = dbs_arena_printf(a, "longer than %ld characters", lt);
-	} else if (rt >= 0 && rf >= 0 && (rt < rf || fu != tu)) {
-		dbs_buf_printf(&b, "(%s < %s OR %s > %s)", c, tu ? "0" : lo[rt], c, tu ? uhi[rt] : hi[rt]);
-		*what = dbs_arena_printf(a, "out of the range of %s", to);
-	} else if (decimal_ps(from, &fp, &fs) && decimal_ps(to, &tp, &ts) && (tp - ts < fp - fs || ts < fs)) {
-		/* digits before the point that no longer fit, or decimals rounded away */
-		dbs_buf_printf(&b, "(ABS(%s) >= POW(10, %ld) OR ROUND(%s, %ld) <> %s)", c, tp - ts, c, ts, c);
-		*what = dbs_arena_printf(a, "that %s cannot hold exactly", to);
-	} else {
-		goto cleanup;
-	}
-	if (!*what || !dbs_buf_ok(&b) || !dbs_buf_ok(&q))
-		rc = dbs_error_oom(p->ctx);
-	else
-		rc = dbs_my_count(p, dbs_buf_cstr(&b), out);
-cleanup:
-	dbs_buf_free(&b);
-	dbs_buf_free(&q);
-	return rc;
+	return dbs_plan_rebuild_moved_fks(p, considered, NULL, retyped, rebuild);
 }

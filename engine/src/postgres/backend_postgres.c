@@ -298,6 +298,7 @@ static int pg_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	}
 	PQsetNoticeProcessor(pc->pg, quiet_notices, NULL);
 	pc->server_num = conn->server_num = PQserverVersion(pc->pg);
+	conn->drop_index_if_exists = true;
 	const char *ver = PQparameterStatus(pc->pg, "server_version");
 	conn->describe = describe(pc->pg);
 	conn->server_version = xstrdup(ver ? ver : "");

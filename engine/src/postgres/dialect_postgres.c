@@ -2,6 +2,7 @@
 #include "canon_postgres.h"
 #include "dialect.h"
 #include "parse_postgres.h"
+#include "plan_postgres.h"
 
 static const char *const aliases[] = { "postgres", NULL };
 
@@ -63,6 +64,13 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.shadow_table_late = dbs_pg_shadow_foreign_keys,
 	.unmanaged_index_kind = dbs_pg_unmanaged_index_kind,
 	/* planner: */
+	.plan = dbs_plan_postgres,
+	.namespace_word = "schema",
+	.namespace_hint = " (or choose the schema with --schema)",
+	.check_fails_open = "NOT (",
+	.check_fails_close = ")",
+	.default_fill = dbs_pg_default_fill,
+	.lossy_count_sql = dbs_pg_lossy_count_sql,
 	/* model generation: */
 	/* renames and runtime: */
 	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",

@@ -8,18 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "type.h"
+
+/* An identity's sequence spans its column's integer type (bigint otherwise). */
 static void type_bounds(const char *type, int64_t *lo, int64_t *hi)
 {
-	if (type && strcmp(type, "smallint") == 0) {
-		*lo = INT16_MIN;
-		*hi = INT16_MAX;
-	} else if (type && strcmp(type, "integer") == 0) {
-		*lo = INT32_MIN;
-		*hi = INT32_MAX;
-	} else {
-		*lo = INT64_MIN;
-		*hi = INT64_MAX;
-	}
+	dbs_type t;
+	uint64_t top;
+	dbs_type_parse(type, &t);
+	if (t.cls != DBS_TYPE_INTEGER)
+		t.int_bytes = 8;
+	dbs_type_int_range(&t, lo, &top);
+	*hi = (int64_t)top;
 }
 
 const char *dbs_pg_identity_canon(dbs_arena *a, const char *type, const dbs_pg_seq *seq, bool *oom)

@@ -19,19 +19,15 @@
 #include "diff.h"
 #include "plan_fill.h"
 #include "plan_isolate.h"
+#include "plan_shared.h"
+#include "render.h"
 #include "render_postgres.h"
 
 /* ---- helpers ---- */
 
-dbs_op_build *dbs_pg_op_on(dbs_planner *p, int stage, dbsync_op_kind kind, dbsync_risk risk, const char *table,
-	const char *object)
-{
-	return dbs_planner_op(p, stage, kind, risk, table, object);
-}
-
 dbs_op_build *dbs_pg_op(pg_table *pt, int stage, dbsync_op_kind kind, dbsync_risk risk, const char *object)
 {
-	return dbs_pg_op_on(pt->p, stage, kind, risk, pt->L->name, object);
+	return dbs_planner_op(pt->p, stage, kind, risk, pt->L->name, object);
 }
 
 void dbs_pg_forget_op(dbs_planner *p, int stage, dbs_op_build *op)
@@ -45,36 +41,25 @@ void dbs_pg_forget_op(dbs_planner *p, int stage, dbs_op_build *op)
 		}
 }
 
-int dbs_pg_put_buf(dbs_planner *p, dbs_op_build *op, dbs_buf *b)
-{
-	if (!dbs_buf_ok(b))
-		return dbs_error_oom(p->ctx);
-	int rc = dbs_op_sql(p, op, dbs_buf_cstr(b));
-	dbs_buf_clear(b);
-	return rc;
-}
-
 int dbs_pg_put(pg_table *pt, dbs_op_build *op)
 {
-	return dbs_pg_put_buf(pt->p, op, &pt->sql);
+	return dbs_op_put(pt->p, op, &pt->sql);
 }
 
-void dbs_pg_alter_table(dbs_buf *b, const char *table)
+int dbs_pg_count_rows(pg_table *pt, int64_t *out)
 {
-	dbs_buf_clear(b);
-	dbs_buf_puts(b, "ALTER TABLE ");
-	dbs_quote_ident(b, PG, table);
-	dbs_buf_putc(b, ' ');
+	if (pt->rows < 0) {
+		int rc = dbsync_conn_count_rows(&pt->rows, pt->p->ctx, pt->p->conn, pt->L->name);
+		if (rc)
+			return rc;
+	}
+	*out = pt->rows;
+	return 0;
 }
 
 void dbs_pg_alter_prefix(pg_table *pt)
 {
-	dbs_pg_alter_table(&pt->sql, pt->L->name);
-}
-
-const char *dbs_pg_field_ref(pg_table *pt, const char *column)
-{
-	return dbs_planner_field_ref(pt->p, pt->W->name, column);
+	dbs_put_alter_table(&pt->sql, PG, pt->L->name);
 }
 
 bool dbs_pg_has_name(const dbs_str_vec *v, const char *name)
@@ -169,13 +154,13 @@ const dbs_index *dbs_pg_source_index(const dbs_planner *p, const char *table, co
 
 static int comment_op(dbs_planner *p, const char *what, const char *table, const char *column, const char *text)
 {
-	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_COMMENT, DBSYNC_OP_COMMENT, DBSYNC_RISK_SAFE, table, column);
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_COMMENT, DBSYNC_OP_COMMENT, DBSYNC_RISK_SAFE, table, column);
 	dbs_buf b = DBS_BUF_INIT;
 	int rc;
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	dbs_pg_render_comment(&b, what, table, column, text);
-	rc = dbs_pg_put_buf(p, op, &b);
+	rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc)
 		return rc;
@@ -189,7 +174,7 @@ static int comment_op(dbs_planner *p, const char *what, const char *table, const
 static int object_comment_op(dbs_planner *p, const char *table, const char *what, const char *name,
 	const char *text)
 {
-	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_COMMENT, DBSYNC_OP_COMMENT, DBSYNC_RISK_SAFE, table, name);
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_COMMENT, DBSYNC_OP_COMMENT, DBSYNC_RISK_SAFE, table, name);
 	dbs_buf b = DBS_BUF_INIT;
 	if (!op)
 		return dbs_error_oom(p->ctx);
@@ -197,7 +182,7 @@ static int object_comment_op(dbs_planner *p, const char *table, const char *what
 		dbs_pg_render_comment(&b, "INDEX", name, NULL, text);
 	else
 		dbs_pg_render_constraint_comment(&b, table, name, text);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc ? rc : dbs_op_summary(p, op, "%s comment of %s `%s` of `%s`", text ? "set" : "remove",
 		strcmp(what, "INDEX") == 0 ? "index" : "constraint", name, table);
@@ -280,7 +265,7 @@ static int render_new_table(dbs_planner *p, dbs_buf *b, const dbs_table *t)
 
 static int create_table(dbs_planner *p, const dbs_table *t)
 {
-	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_CREATE_TABLE, DBSYNC_OP_CREATE_TABLE, DBSYNC_RISK_SAFE, t->name, NULL);
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_CREATE_TABLE, DBSYNC_OP_CREATE_TABLE, DBSYNC_RISK_SAFE, t->name, NULL);
 	dbs_buf b = DBS_BUF_INIT;
 	bool off = !p->plan->opts.create_tables;
 	int rc;
@@ -288,16 +273,16 @@ static int create_table(dbs_planner *p, const dbs_table *t)
 		return dbs_error_oom(p->ctx);
 	if ((rc = dbs_op_summary(p, op, "create table `%s`%s", t->name, dbs_planner_label(p, t->name, NULL))))
 		goto cleanup;
-	if ((rc = render_new_table(p, &b, t)) || (rc = dbs_pg_put_buf(p, op, &b)))
+	if ((rc = render_new_table(p, &b, t)) || (rc = dbs_op_put(p, op, &b)))
 		goto cleanup;
 	for (size_t i = 0; i < t->indexes.n; i++) {
 		const dbs_index *ix = t->indexes.items[i];
 		dbs_pg_render_create_index(&b, t->name, dbs_pg_source_index(p, t->name, ix));
-		if ((rc = dbs_pg_put_buf(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 		if (ix->comment) {
 			dbs_pg_render_comment(&b, "INDEX", ix->name, NULL, ix->comment);
-			if ((rc = dbs_pg_put_buf(p, op, &b)))
+			if ((rc = dbs_op_put(p, op, &b)))
 				goto cleanup;
 		}
 	}
@@ -306,12 +291,12 @@ static int create_table(dbs_planner *p, const dbs_table *t)
 		if (!k->comment || !k->name || k->kind == DBS_CON_FOREIGN)
 			continue; /* a foreign key is added later, with its comment */
 		dbs_pg_render_constraint_comment(&b, t->name, k->name, k->comment);
-		if ((rc = dbs_pg_put_buf(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 	}
 	if (t->comment) {
 		dbs_pg_render_comment(&b, "TABLE", t->name, NULL, t->comment);
-		if ((rc = dbs_pg_put_buf(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 	}
 	for (size_t i = 0; i < t->columns.n; i++) {
@@ -319,7 +304,7 @@ static int create_table(dbs_planner *p, const dbs_table *t)
 		if (!c->comment)
 			continue;
 		dbs_pg_render_comment(&b, "COLUMN", t->name, c->name, c->comment);
-		if ((rc = dbs_pg_put_buf(p, op, &b)))
+		if ((rc = dbs_op_put(p, op, &b)))
 			goto cleanup;
 	}
 	if (off && (rc = dbs_op_skip(p, op, "AUTO_CREATE_TABLES is off")))

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "plan_build.h"
+#include "plan_shared.h"
 
 #define PG DBSYNC_DIALECT_POSTGRES
 
@@ -22,23 +23,9 @@ typedef struct pg_table {
 /* plan_postgres_columns.c: ADD / DROP / ALTER COLUMN of one table. */
 int dbs_pg_plan_columns(pg_table *pt);
 
-/* plan_postgres_checks.c: counting the rows a change would fail on. Each
- * query runs through the backend's query_int64 on the live table. */
-int dbs_pg_count_rows(pg_table *pt, int64_t *out);
-int dbs_pg_count_nulls(dbs_planner *p, const char *table, const char *column, int64_t *out);
-/* Groups of rows sharing a value in `cols` (NULLs never clash), under `where` when given. */
-int dbs_pg_count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *cols, bool nulls_clash,
-	const char *where, int64_t *out);
-int dbs_pg_count_check_violations(dbs_planner *p, const char *table, const char *expr, int64_t *out);
-/* Rows whose key matches no row of the referenced table (all of them with a
- * key when that table is not there yet). */
-int dbs_pg_count_orphans(dbs_planner *p, const char *table, const dbs_constraint *fk, int64_t *out);
-/* Values of `column` that a change from type `from` to type `to` would not
- * keep: *out = -1 when the change cannot lose a value (no query ran), else
- * the count, and *what says what the counted values are ("longer than 50
- * characters"). */
-int dbs_pg_count_lossy(dbs_planner *p, const char *table, const char *column, const char *from, const char *to,
-	int64_t *out, const char **what);
+/* plan_postgres_checks.c: dialect.h "lossy_count_sql". */
+bool dbs_pg_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
+	const dbs_type *f, const dbs_type *t, const char **what);
 
 /* plan_postgres_keys.c. The constraint, index and foreign key changes of
  * one existing table; adding one constraint (pt: its existing table, whose
@@ -49,23 +36,23 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 	bool skipped, const char *skip_reason);
 int dbs_pg_rebuild_dependent_fks(dbs_planner *p);
 
-/* plan_postgres.c helpers the other files use. */
-dbs_op_build *dbs_pg_op_on(dbs_planner *p, int stage, dbsync_op_kind kind, dbsync_risk risk, const char *table,
-	const char *object);
-/* Append b as a statement of op, and clear it. */
-int dbs_pg_put_buf(dbs_planner *p, dbs_op_build *op, dbs_buf *b);
-/* "ALTER TABLE "t" " into b (cleared first). */
-void dbs_pg_alter_table(dbs_buf *b, const char *table);
-/* An operation whose one statement is in `sql`. */
+/* The PostgreSQL planner (dialect.h "plan"): every change, missing tables
+ * included. */
+int dbs_plan_postgres(dbs_planner *p);
+/* dialect.h "default_fill": UPDATE ... SET c = DEFAULT runs after the
+ * column's new default is set, in the same transaction. */
+const char *dbs_pg_default_fill(dbs_arena *a, const char *expr, bool *oom);
+
+/* plan_postgres.c helpers the other files use. An operation on the table. */
 dbs_op_build *dbs_pg_op(pg_table *pt, int stage, dbsync_op_kind kind, dbsync_risk risk, const char *object);
 /* Take op out of its stage again (it stays in the arena, unused). */
 void dbs_pg_forget_op(dbs_planner *p, int stage, dbs_op_build *op);
+/* Rows of the table, counted once. */
+int dbs_pg_count_rows(pg_table *pt, int64_t *out);
 /* Append pt->sql as a statement of op, and clear it. */
 int dbs_pg_put(pg_table *pt, dbs_op_build *op);
 /* "ALTER TABLE "t" " into pt->sql (cleared first). */
 void dbs_pg_alter_prefix(pg_table *pt);
-/* " (field app.Model.f)" or "" for refusals. */
-const char *dbs_pg_field_ref(pg_table *pt, const char *column);
 bool dbs_pg_has_name(const dbs_str_vec *v, const char *name);
 
 /* What the statements are written from. The diff compares the server's

@@ -12,13 +12,9 @@
 #include "dialect.h"
 #include "plan_fill.h"
 #include "plan_postgres.h"
+#include "plan_precount.h"
 #include "pg_identity.h"
 #include "render_postgres.h"
-
-static const char *plural(int64_t n)
-{
-	return n == 1 ? "" : "s";
-}
 
 static void alter_column(pg_table *pt, const char *column)
 {
@@ -28,14 +24,10 @@ static void alter_column(pg_table *pt, const char *column)
 	dbs_buf_putc(&pt->sql, ' ');
 }
 
+/* A refused change of the table's column, alone in its operation. */
 static int refuse(pg_table *pt, dbsync_op_kind kind, const char *column, const char *summary, const char *reason)
 {
-	dbs_op_build *op = dbs_pg_op(pt, DBS_STAGE_ALTER, kind, DBSYNC_RISK_LOCKING, column);
-	if (!op)
-		return dbs_error_oom(pt->p->ctx);
-	op->op.status = DBSYNC_STATUS_REFUSED;
-	int rc = dbs_op_summary(pt->p, op, "%s", summary);
-	return rc ? rc : dbs_op_reason(pt->p, op, "%s", reason);
+	return dbs_planner_refuse(pt->p, DBS_STAGE_ALTER, kind, pt->L->name, column, summary, reason);
 }
 
 static int add_column(pg_table *pt, const dbs_column *c)
@@ -48,8 +40,7 @@ static int add_column(pg_table *pt, const dbs_column *c)
 	int rc;
 	if (!summary)
 		return dbs_error_oom(p->ctx);
-	bool needs_fill = c->not_null && !c->default_expr && !c->generated_expr && !c->identity;
-	if (p->plan->opts.add_columns && needs_fill) {
+	if (p->plan->opts.add_columns && dbs_column_needs_fill(PG, pt->W, c)) {
 		int64_t rows;
 		if ((rc = dbs_pg_count_rows(pt, &rows)))
 			return rc;
@@ -150,15 +141,15 @@ static int type_change(pg_table *pt, dbs_op_build *op, const dbs_column *lc, con
 	if ((diff & DBS_COL_TYPE) && counted) {
 		int64_t lossy;
 		const char *what;
-		if ((rc = dbs_pg_count_lossy(p, pt->L->name, lc->name, lc->type, wc->type, &lossy, &what)))
+		if ((rc = dbs_count_lossy(p, pt->L->name, lc, wc, &lossy, &what)))
 			return rc;
 		if (lossy > 0) {
 			const char *summary = dbs_arena_printf(&p->plan->arena, "change type of column `%s` of `%s` "
 				"to %s%s", wc->name, pt->L->name, wc->type, dbs_planner_label(p, pt->W->name, wc->name));
 			const char *why = dbs_arena_printf(&p->plan->arena, "column \"%s\" of \"%s\"%s has %" PRId64
 				" value%s %s, so changing its type from %s to %s would fail or change them: fix those rows "
-				"or keep the type", wc->name, pt->L->name, dbs_pg_field_ref(pt, wc->name), lossy,
-				plural(lossy), what, lc->type, wc->type);
+				"or keep the type", wc->name, pt->L->name, dbs_planner_field_ref(pt->p, pt->W->name, wc->name), lossy,
+				dbs_plural(lossy), what, lc->type, wc->type);
 			if (!summary || !why)
 				return dbs_error_oom(p->ctx);
 			return refuse(pt, DBSYNC_OP_ALTER_COLUMN, wc->name, summary, why);
@@ -185,12 +176,12 @@ static int tighten(pg_table *pt, dbs_op_build *op, const dbs_column *lc, const d
 	dbs_planner *p = pt->p;
 	int64_t nulls = 0;
 	int rc;
-	if (counted && (rc = dbs_pg_count_nulls(p, pt->L->name, lc->name, &nulls)))
+	if (counted && (rc = dbs_count_nulls(p, pt->L->name, lc->name, &nulls)))
 		return rc;
 	if (nulls > 0) {
-		const char *fill = wc->default_expr ? "DEFAULT" : NULL;
-		dbs_fill_kind kind = DBS_FILL_VALUE;
-		if (!fill && (rc = dbs_fill_for(p, pt->W->name, wc->name, &kind, &fill)))
+		const char *fill = NULL;
+		dbs_fill_kind kind;
+		if ((rc = dbs_not_null_fill(p, pt->W->name, wc, &kind, &fill)))
 			return rc;
 		if (!fill) {
 			const char *summary = dbs_arena_printf(&p->plan->arena, "make column `%s` of `%s` NOT NULL%s",
@@ -465,4 +456,10 @@ int dbs_pg_plan_columns(pg_table *pt)
 			return rc;
 	}
 	return 0;
+}
+
+const char *dbs_pg_default_fill(dbs_arena *a, const char *expr, bool *oom)
+{
+	*oom = false;
+	return "DEFAULT";
 }

@@ -12,13 +12,12 @@
 #include "ctx.h"
 #include "dialect.h"
 #include "plan_depend.h"
+#include "plan_fk_moves.h"
 #include "plan_postgres.h"
+#include "plan_precount.h"
+#include "render.h"
+#include "render_constraint.h"
 #include "render_postgres.h"
-
-static const char *plural(int64_t n)
-{
-	return n == 1 ? "" : "s";
-}
 
 static const char *kind_word(dbs_con_kind k)
 {
@@ -61,10 +60,10 @@ static const char *con_label(dbs_planner *p, const dbs_constraint *k)
 static int add_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *table, const dbs_constraint *k)
 {
 	dbs_buf b = DBS_BUF_INIT;
-	dbs_pg_alter_table(&b, table);
+	dbs_put_alter_table(&b, PG, table);
 	dbs_buf_puts(&b, "ADD ");
-	dbs_pg_render_constraint(&b, k);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	dbs_render_constraint(&b, PG, k);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc;
 }
@@ -72,10 +71,10 @@ static int add_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *tabl
 static int drop_constraint_sql(dbs_planner *p, dbs_op_build *op, const char *table, const char *name)
 {
 	dbs_buf b = DBS_BUF_INIT;
-	dbs_pg_alter_table(&b, table);
+	dbs_put_alter_table(&b, PG, table);
 	dbs_buf_puts(&b, "DROP CONSTRAINT ");
 	dbs_quote_ident(&b, PG, name);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	return rc;
 }
@@ -95,7 +94,7 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 		int64_t nulls = 0;
 		for (size_t i = 0; i < k->cols.n; i++) {
 			int64_t n;
-			int rc = dbs_pg_count_nulls(p, pt->L->name, k->cols.items[i], &n);
+			int rc = dbs_count_nulls(p, pt->L->name, k->cols.items[i], &n);
 			if (rc)
 				return rc;
 			nulls += n;
@@ -106,11 +105,11 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 			return 0;
 		}
 		*what = " group of rows sharing a key";
-		return dbs_pg_count_duplicates(p, pt->L->name, &k->cols, true, NULL, out);
+		return dbs_count_duplicates(p, pt->L->name, &k->cols, true, NULL, out);
 	}
 	case DBS_CON_UNIQUE:
 		*what = " group of rows sharing a value";
-		return dbs_pg_count_duplicates(p, pt->L->name, &k->cols, false, NULL, out);
+		return dbs_count_duplicates(p, pt->L->name, &k->cols, false, NULL, out);
 	case DBS_CON_CHECK:
 		for (size_t i = 0; i < pt->added.n; i++) {
 			dbs_buf q = DBS_BUF_INIT;
@@ -121,10 +120,10 @@ static int count_breaking(dbs_planner *p, const pg_table *pt, const dbs_constrai
 				return 0;
 		}
 		*what = " row that fail";
-		return dbs_pg_count_check_violations(p, pt->L->name, k->check_expr, out);
+		return dbs_count_check_fails(p, pt->L->name, k->check_expr, out);
 	case DBS_CON_FOREIGN:
 		*what = " row that reference";
-		return dbs_pg_count_orphans(p, pt->L->name, k, out);
+		return dbs_count_orphans(p, pt->L->name, k, out);
 	case DBS_CON_EXCLUDE:
 		/* pairs of rows in conflict take the operator classes to count;
 		 * the server checks them when the constraint is added, in the
@@ -140,16 +139,16 @@ static int refusal_reason(dbs_planner *p, dbs_op_build *op, const char *table, c
 	switch (k->kind) {
 	case DBS_CON_CHECK:
 		return dbs_op_reason(p, op, "\"%s\" has %" PRId64 " row%s that fail%s CHECK (%s): fix them first",
-			table, n, plural(n), n == 1 ? "s" : "", k->check_expr);
+			table, n, dbs_plural(n), n == 1 ? "s" : "", k->check_expr);
 	case DBS_CON_FOREIGN:
 		return dbs_op_reason(p, op, "\"%s\" has %" PRId64 " row%s that reference%s no row of \"%s\": fix or "
-			"clear them first", table, n, plural(n), n == 1 ? "s" : "", k->ref_table);
+			"clear them first", table, n, dbs_plural(n), n == 1 ? "s" : "", k->ref_table);
 	default:
 		/* what: " group of rows sharing a value"; the plural goes on its first word */
 		{
 			size_t word = strcspn(what + 1, " ") + 1;
 			return dbs_op_reason(p, op, "\"%s\" has %" PRId64 "%.*s%s%s for the new %s %s: remove the "
-				"duplicates first", table, n, (int)word, what, plural(n), what + word,
+				"duplicates first", table, n, (int)word, what, dbs_plural(n), what + word,
 				kind_word(k->kind), con_label(p, k));
 		}
 	}
@@ -165,7 +164,7 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 	bool locking = k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE || k->kind == DBS_CON_EXCLUDE ||
 		pt != NULL;
 	dbs_constraint src = dbs_pg_source_constraint(p, table, k);
-	dbs_op_build *op = dbs_pg_op_on(p, fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, fk ? DBS_STAGE_ADD_FK : DBS_STAGE_ADD_INDEX,
 		fk ? DBSYNC_OP_ADD_FOREIGN_KEY : DBSYNC_OP_ADD_CONSTRAINT,
 		locking ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table, k->name);
 	int rc;
@@ -178,7 +177,7 @@ int dbs_pg_add_constraint(dbs_planner *p, const pg_table *pt, const char *table,
 		/* with the constraint, so a skipped or refused one takes it along */
 		dbs_buf b = DBS_BUF_INIT;
 		dbs_pg_render_constraint_comment(&b, table, k->name, k->comment);
-		rc = dbs_pg_put_buf(p, op, &b);
+		rc = dbs_op_put(p, op, &b);
 		dbs_buf_free(&b);
 		if (rc)
 			return rc;
@@ -203,7 +202,7 @@ static int drop_constraint(dbs_planner *p, const char *table, const dbs_constrai
 	const char *reason)
 {
 	bool fk = k->kind == DBS_CON_FOREIGN;
-	dbs_op_build *op = dbs_pg_op_on(p, fk ? DBS_STAGE_DROP_FK : DBS_STAGE_DROP_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, fk ? DBS_STAGE_DROP_FK : DBS_STAGE_DROP_INDEX,
 		fk ? DBSYNC_OP_DROP_FOREIGN_KEY : DBSYNC_OP_DROP_CONSTRAINT, DBSYNC_RISK_SAFE, table, k->name);
 	int rc;
 	if (!op)
@@ -226,13 +225,13 @@ static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 	const char *from = con ? ch->live_con->name : ch->live_ix->name;
 	const char *to = con ? ch->want_con->name : ch->want_ix->name;
 	const char *table = pt->L->name;
-	dbs_op_build *op = dbs_pg_op_on(p, DBS_STAGE_RENAME_KEYS, con ? DBSYNC_OP_RENAME_CONSTRAINT : DBSYNC_OP_RENAME_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, DBS_STAGE_RENAME_KEYS, con ? DBSYNC_OP_RENAME_CONSTRAINT : DBSYNC_OP_RENAME_INDEX,
 		DBSYNC_RISK_SAFE, table, to);
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	dbs_buf b = DBS_BUF_INIT;
 	if (con) {
-		dbs_pg_alter_table(&b, table);
+		dbs_put_alter_table(&b, PG, table);
 		dbs_buf_puts(&b, "RENAME CONSTRAINT ");
 	} else {
 		dbs_buf_puts(&b, "ALTER INDEX ");
@@ -240,7 +239,7 @@ static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 	dbs_quote_ident(&b, PG, from);
 	dbs_buf_puts(&b, con ? " TO " : " RENAME TO ");
 	dbs_quote_ident(&b, PG, to);
-	int rc = dbs_pg_put_buf(p, op, &b);
+	int rc = dbs_op_put(p, op, &b);
 	const char *live_comment = con ? ch->live_con->comment : ch->live_ix->comment;
 	const char *want_comment = con ? ch->want_con->comment : ch->want_ix->comment;
 	if (!rc && !dbs_str_eq(live_comment, want_comment)) {
@@ -248,7 +247,7 @@ static int rename_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 			dbs_pg_render_constraint_comment(&b, table, to, want_comment);
 		else
 			dbs_pg_render_comment(&b, "INDEX", to, NULL, want_comment);
-		rc = dbs_pg_put_buf(p, op, &b);
+		rc = dbs_op_put(p, op, &b);
 	}
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "rename %s `%s` of `%s` to `%s`",
@@ -264,7 +263,7 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 	bool add = ch->kind == DBS_CH_ADD_INDEX;
 	const dbs_index *ix = add ? ch->want_ix : ch->live_ix;
 	const char *table = pt->L->name;
-	dbs_op_build *op = dbs_pg_op_on(p, add ? DBS_STAGE_ADD_INDEX : DBS_STAGE_DROP_INDEX,
+	dbs_op_build *op = dbs_planner_op(p, add ? DBS_STAGE_ADD_INDEX : DBS_STAGE_DROP_INDEX,
 		add ? DBSYNC_OP_ADD_INDEX : DBSYNC_OP_DROP_INDEX, add ? DBSYNC_RISK_LOCKING : DBSYNC_RISK_SAFE, table,
 		ix->name);
 	dbs_buf b = DBS_BUF_INIT;
@@ -273,13 +272,13 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 		return dbs_error_oom(p->ctx);
 	if (add) {
 		dbs_pg_render_create_index(&b, table, dbs_pg_source_index(p, pt->W->name, ix));
-		if (ix->comment && !(rc = dbs_pg_put_buf(p, op, &b)))
+		if (ix->comment && !(rc = dbs_op_put(p, op, &b)))
 			dbs_pg_render_comment(&b, "INDEX", ix->name, NULL, ix->comment);
 	} else {
 		dbs_buf_puts(&b, "DROP INDEX ");
 		dbs_quote_ident(&b, PG, ix->name);
 	}
-	rc = rc ? rc : dbs_pg_put_buf(p, op, &b);
+	rc = rc ? rc : dbs_op_put(p, op, &b);
 	dbs_buf_free(&b);
 	if (rc || (rc = dbs_op_summary(p, op, "%s index `%s` %s `%s`%s%s", add ? "create" : "drop", ix->name,
 		add ? "on" : "from", table, ch->redefined ? " (definition changed)" : "",
@@ -298,13 +297,13 @@ static int index_op(dbs_planner *p, const pg_table *pt, const dbs_change *ch)
 			return dbs_error_oom(p->ctx);
 	}
 	int64_t n;
-	if ((rc = dbs_pg_count_duplicates(p, table, &cols, false, ix->where_expr, &n)))
+	if ((rc = dbs_count_duplicates(p, table, &cols, false, ix->where_expr, &n)))
 		return rc;
 	if (n > 0) {
 		op->op.status = DBSYNC_STATUS_REFUSED;
 		op->op.n_sql = 0;
 		return dbs_op_reason(p, op, "\"%s\" has %" PRId64 " group%s of rows sharing a value for the new "
-			"unique index `%s`: remove the duplicates first", table, n, plural(n), ix->name);
+			"unique index `%s`: remove the duplicates first", table, n, dbs_plural(n), ix->name);
 	}
 	return 0;
 }
@@ -408,14 +407,13 @@ static bool index_has_column(const dbs_index *ix, const char *col)
 /* Whether column `col` of `table` changes type, is dropped, or loses a key
  * (unique or primary constraint, unique index) over it: a foreign key that
  * references it (or is on it) would be in the way (2BP01). */
-static bool key_col_retyped(const dbs_diff *d, const char *table, const char *col)
+static bool key_col_moves(const dbs_planner *p, const char *table, const char *col)
 {
-	const dbs_table_diff *td = dbs_diff_find(d, table);
+	const dbs_table_diff *td = dbs_diff_find(&p->diff, table);
+	if (td && td->live && dbs_diff_retypes_column(PG, &p->diff, table, col))
+		return true;
 	for (size_t i = 0; td && td->live && i < td->changes.n; i++) {
 		const dbs_change *ch = &td->changes.items[i];
-		if (ch->kind == DBS_CH_ALTER_COLUMN && (ch->col_diff & DBS_COL_TYPE) &&
-		    strcmp(ch->live_col->name, col) == 0)
-			return true;
 		if (ch->kind == DBS_CH_DROP_COLUMN && strcmp(ch->live_col->name, col) == 0)
 			return true;
 		if (ch->kind == DBS_CH_DROP_CONSTRAINT && ch->live_con->kind != DBS_CON_FOREIGN &&
@@ -427,48 +425,6 @@ static bool key_col_retyped(const dbs_diff *d, const char *table, const char *co
 	return false;
 }
 
-/* Whether desired table `table` has a key a foreign key over `cols` can
- * reference: a primary key, a unique constraint or a plain unique index on
- * exactly those columns (the referenced primary key when `cols` is empty). */
-static bool key_survives(const dbsync_schema *want, const char *table, const dbs_str_vec *cols)
-{
-	const dbs_table *t = dbs_schema_find_table(want, table);
-	if (!t)
-		return false;
-	for (size_t i = 0; i < t->constraints.n; i++) {
-		const dbs_constraint *k = t->constraints.items[i];
-		if (k->kind == DBS_CON_PRIMARY && !cols->n)
-			return true;
-		if ((k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) && k->cols.n == cols->n) {
-			size_t hit = 0;
-			for (size_t c = 0; c < cols->n; c++)
-				hit += dbs_pg_has_name(&k->cols, cols->items[c]);
-			if (hit == cols->n)
-				return true;
-		}
-	}
-	for (size_t i = 0; i < t->indexes.n; i++) {
-		const dbs_index *ix = t->indexes.items[i];
-		if (!ix->unique || ix->where_expr || ix->parts.n != cols->n || !cols->n)
-			continue;
-		size_t hit = 0;
-		for (size_t c = 0; c < cols->n; c++)
-			hit += index_has_column(ix, cols->items[c]);
-		if (hit == cols->n)
-			return true;
-	}
-	return false;
-}
-
-static bool diff_drops(const dbs_diff *d, const char *table, const dbs_constraint *k)
-{
-	const dbs_table_diff *td = dbs_diff_find(d, table);
-	for (size_t i = 0; td && i < td->changes.n; i++)
-		if (td->changes.items[i].kind == DBS_CH_DROP_CONSTRAINT && td->changes.items[i].live_con == k)
-			return true;
-	return false;
-}
-
 /* A foreign key of a table the desired schema does not have (left alone)
  * references a key this plan takes away for good. Nothing of the referenced
  * table changes then (its key and column changes hang together: a primary key
@@ -477,52 +433,40 @@ static bool diff_drops(const dbs_diff *d, const char *table, const dbs_constrain
  * anything runs, instead of failing at apply with 2BP01. */
 static int refuse_under_kept_fk(dbs_planner *p, const dbs_table *t, const dbs_constraint *k)
 {
-	const char *reason = dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`, which the desired "
-		"schema does not have (so it is left alone), depends on a key of `%s` that this change removes",
-		k->name, t->name, k->ref_table);
-	if (!reason)
-		return dbs_error_oom(p->ctx);
+	const char *reason = dbs_fk_in_the_way(p, t, k, k->ref_table, true);
 	/* an added foreign key names the table it references as " REFERENCES <table>" */
-	dbs_buf refs = DBS_BUF_INIT;
-	dbs_buf_puts(&refs, " REFERENCES ");
-	dbs_quote_ident(&refs, PG, k->ref_table);
-	if (!dbs_buf_ok(&refs)) {
-		dbs_buf_free(&refs);
+	const char *needle = dbs_references_needle(p, k->ref_table);
+	if (!reason || !needle)
 		return dbs_error_oom(p->ctx);
-	}
-	const char *needle = dbs_buf_cstr(&refs);
 	size_t len = strlen(needle);
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
 			dbs_op_build *op = p->stages[s].items[i];
-			bool hit = op->op.table && strcmp(op->op.table, k->ref_table) == 0 &&
-				op->op.kind != DBSYNC_OP_COMMENT;
+			bool hit = false;
 			for (size_t q = 0; !hit && op->op.kind == DBSYNC_OP_ADD_FOREIGN_KEY && q < op->sql.n; q++) {
 				const char *at = strstr(op->sql.items[q], needle);
 				hit = at && (at[len] == ' ' || at[len] == '\0');
 			}
-			if (hit && op->op.status != DBSYNC_STATUS_REFUSED) {
-				op->op.status = DBSYNC_STATUS_REFUSED;
-				op->op.reason = reason;
-			}
+			if (hit)
+				dbs_op_refuse(op, reason);
 		}
-	dbs_buf_free(&refs);
+	dbs_refuse_table_ops(p, k->ref_table, reason);
 	return 0;
 }
 
-/* A foreign key whose own or referenced columns change type, or whose
- * referenced key is replaced, is dropped before and added back after, as
- * Django's alter_field does. */
-/* Whether the key columns of foreign key k (of table t) or the ones it
- * references change under it. */
-static bool fk_moves(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept)
+/* The walk's choice (plan_fk_moves.h): keys to this schema's tables whose
+ * referenced table is not blocked by a table left alone. */
+static bool considered(const dbs_planner *p, const dbs_table *t, const dbs_constraint *k, bool kept,
+	const void *blocked)
 {
-	bool moves = false;
-	for (size_t c = 0; c < k->cols.n && !moves && !kept; c++)
-		moves = key_col_retyped(&p->diff, t->name, k->cols.items[c]);
-	for (size_t c = 0; c < k->ref_cols.n && !moves; c++)
-		moves = key_col_retyped(&p->diff, k->ref_table, k->ref_cols.items[c]);
-	return moves;
+	return !k->ref_schema && !dbs_pg_has_name(blocked, k->ref_table);
+}
+
+/* A table left alone gets its own key back: the key it needs is there again. */
+static int rebuild(dbs_planner *p, const dbs_table *t, const dbs_constraint *k)
+{
+	int rc = drop_constraint(p, t->name, k, false, " (its key changes; added back after)");
+	return rc ? rc : dbs_pg_add_constraint(p, NULL, t->name, k, false, NULL);
 }
 
 int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
@@ -538,27 +482,15 @@ int dbs_pg_rebuild_dependent_fks(dbs_planner *p)
 			continue;
 		for (size_t j = 0; j < t->constraints.n; j++) {
 			const dbs_constraint *k = t->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !fk_moves(p, t, k, true) ||
-			    key_survives(p->want, k->ref_table, &k->ref_cols))
+			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || !dbs_fk_moves(p, t, k, true, key_col_moves))
+				continue;
+			const dbs_table *ref = dbs_schema_find_table(p->want, k->ref_table);
+			if (dbs_table_has_fk_key(PG, ref, &k->ref_cols))
 				continue;
 			int rc = refuse_under_kept_fk(p, t, k);
 			if (rc || (rc = DBS_VEC_PUSH(&p->plan->arena, &blocked, k->ref_table) ? dbs_error_oom(p->ctx) : 0))
 				return rc;
 		}
 	}
-	for (size_t i = 0; i < p->live->tables.n; i++) {
-		const dbs_table *t = p->live->tables.items[i];
-		bool kept = !dbs_schema_find_table(p->want, t->name);
-		for (size_t j = 0; j < t->constraints.n; j++) {
-			const dbs_constraint *k = t->constraints.items[j];
-			if (k->kind != DBS_CON_FOREIGN || k->ref_schema || diff_drops(&p->diff, t->name, k) ||
-			    dbs_pg_has_name(&blocked, k->ref_table) || !fk_moves(p, t, k, kept))
-				continue;
-			/* a table left alone gets its key back: the key it needs is there again */
-			int rc = drop_constraint(p, t->name, k, false, " (its key changes; added back after)");
-			if (rc || (rc = dbs_pg_add_constraint(p, NULL, t->name, k, false, NULL)))
-				return rc;
-		}
-	}
-	return 0;
+	return dbs_plan_rebuild_moved_fks(p, considered, &blocked, key_col_moves, rebuild);
 }

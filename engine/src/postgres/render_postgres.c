@@ -9,19 +9,9 @@
 
 #include "dialect.h"
 #include "render.h"
+#include "render_constraint.h"
 
 #define PG DBSYNC_DIALECT_POSTGRES
-
-static void put_names(dbs_buf *out, const dbs_str_vec *v)
-{
-	dbs_buf_putc(out, '(');
-	for (size_t i = 0; i < v->n; i++) {
-		if (i)
-			dbs_buf_puts(out, ", ");
-		dbs_quote_ident(out, PG, v->items[i]);
-	}
-	dbs_buf_putc(out, ')');
-}
 
 void dbs_pg_put_default(dbs_buf *out, const char *expr)
 {
@@ -55,63 +45,9 @@ int dbs_pg_render_column_def(dbs_buf *out, const dbs_column *c)
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
-static void put_deferrable(dbs_buf *out, const dbs_constraint *k)
-{
-	if (k->deferrable)
-		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
-}
-
 int dbs_pg_render_constraint(dbs_buf *out, const dbs_constraint *k)
 {
-	if (k->name) {
-		dbs_buf_puts(out, "CONSTRAINT ");
-		dbs_quote_ident(out, PG, k->name);
-		dbs_buf_putc(out, ' ');
-	}
-	switch (k->kind) {
-	case DBS_CON_PRIMARY:
-		dbs_buf_puts(out, "PRIMARY KEY ");
-		put_names(out, &k->cols);
-		put_deferrable(out, k);
-		break;
-	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, k->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
-		put_names(out, &k->cols);
-		put_deferrable(out, k);
-		break;
-	case DBS_CON_EXCLUDE:
-		if (k->exclude)
-			dbs_render_exclude(out, PG, k->exclude);
-		put_deferrable(out, k);
-		break;
-	case DBS_CON_CHECK:
-		dbs_buf_printf(out, "CHECK (%s)", k->check_expr ? k->check_expr : "");
-		if (k->no_inherit)
-			dbs_buf_puts(out, " NO INHERIT");
-		break;
-	case DBS_CON_FOREIGN:
-		dbs_buf_puts(out, "FOREIGN KEY ");
-		put_names(out, &k->cols);
-		dbs_buf_puts(out, " REFERENCES ");
-		if (k->ref_schema) {
-			dbs_quote_ident(out, PG, k->ref_schema);
-			dbs_buf_putc(out, '.');
-		}
-		dbs_quote_ident(out, PG, k->ref_table);
-		if (k->ref_cols.n) {
-			dbs_buf_putc(out, ' ');
-			put_names(out, &k->ref_cols);
-		}
-		if (k->match_full)
-			dbs_buf_puts(out, " MATCH FULL");
-		if (k->on_delete)
-			dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
-		if (k->on_update)
-			dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
-		put_deferrable(out, k);
-		break;
-	}
-	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
+	return dbs_render_constraint(out, PG, k);
 }
 
 int dbs_pg_render_create_table(dbs_buf *out, const dbs_table *t)

@@ -142,6 +142,7 @@ static int sq_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 	size_t dlen = strlen(name) + sizeof "sqlite:///";
 	conn->describe = malloc(dlen);
 	conn->server_version = xstrdup(sqlite3_libversion());
+	conn->drop_index_if_exists = true;
 	if (!sc->path || !conn->describe || !conn->server_version) {
 		rc = dbs_error_oom(ctx);
 		goto cleanup;

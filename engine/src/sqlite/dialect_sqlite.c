@@ -1,6 +1,7 @@
 /* SQLite's data table for the dialect-neutral core (see dialect.h). */
 #include "dialect.h"
 #include "parse_sqlite.h"
+#include "plan_sqlite.h"
 
 static const char *const aliases[] = { "sqlite3", NULL };
 
@@ -37,6 +38,13 @@ const dbs_dialect_info dbs_dialect_sqlite = {
 	.pk_autoincrement_keyword = "AUTOINCREMENT",
 	.fk_deferrable = true,
 	/* planner: */
+	.plan = dbs_plan_sqlite,
+	.namespace_word = "schema",
+	.namespace_hint = "",
+	.check_fails_open = "NOT (",
+	.check_fails_close = ")",
+	.default_fill = dbs_sqlite_default_fill,
+	.lossy_count_sql = NULL, /* a rebuild copies the rows: SQLite keeps any value in any column */
 	/* model generation: */
 	/* renames and runtime: */
 	.rename_table_sql = "ALTER TABLE %s RENAME TO %s",

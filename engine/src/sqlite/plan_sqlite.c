@@ -5,8 +5,6 @@
  * "new__t", copy the rows, drop "t", rename, re-create the indexes). One
  * rebuild per table carries every change of that table.
  */
-#include <inttypes.h>
-#include <string.h>
 
 #include "ctx.h"
 #include "dialect.h"
@@ -15,6 +13,7 @@
 #include "plan_fill.h"
 #include "plan_sqlite.h"
 #include "plan_isolate.h"
+#include "plan_precount.h"
 #include "render.h"
 
 #define D DBSYNC_DIALECT_SQLITE
@@ -37,27 +36,10 @@ static col_state *state_named(table_plan *tp, const char *name)
 	return NULL;
 }
 
-static int count_query(table_plan *tp, int64_t *out, const char *null_column)
-{
-	dbs_planner *p = tp->p;
-	if (!null_column)
-		return dbsync_conn_count_rows(out, p->ctx, p->conn, tp->L->name);
-	dbs_buf q = DBS_BUF_INIT;
-	dbs_buf_puts(&q, "SELECT COUNT(*) FROM ");
-	dbs_quote_ident(&q, D, tp->L->name);
-	dbs_buf_puts(&q, " WHERE ");
-	dbs_quote_ident(&q, D, null_column);
-	dbs_buf_puts(&q, " IS NULL");
-	int rc = dbs_buf_ok(&q) ? p->conn->backend->query_int64(out, p->ctx, p->conn, dbs_buf_cstr(&q))
-				: dbs_error_oom(p->ctx);
-	dbs_buf_free(&q);
-	return rc;
-}
-
 static int table_rows(table_plan *tp, int64_t *out)
 {
 	if (tp->rows < 0) {
-		int rc = count_query(tp, &tp->rows, NULL);
+		int rc = dbsync_conn_count_rows(&tp->rows, tp->p->ctx, tp->p->conn, tp->L->name);
 		if (rc)
 			return rc;
 	}
@@ -101,7 +83,7 @@ static int on_add_column(table_plan *tp, const dbs_change *ch)
 			return rc;
 		return dbs_op_summary(p, op, "add column `%s` to `%s`%s", c->name, tp->L->name, label);
 	}
-	if (c->not_null && !c->default_expr && !c->generated_expr) {
+	if (dbs_column_needs_fill(D, tp->W, c)) {
 		int64_t rows;
 		if ((rc = table_rows(tp, &rows)))
 			return rc;
@@ -208,18 +190,15 @@ static int on_alter_column(table_plan *tp, const dbs_change *ch)
 				"AUTO_DROP_COLUMNS is off: the column's values would be replaced by the generated ones");
 		tp->drops_data = true;
 	}
-	bool tightens = (diff & DBS_COL_NOT_NULL) && wc->not_null && !wc->generated_expr &&
-		!dbs_is_rowid_alias(D, tp->W, wc);
+	bool tightens = (diff & DBS_COL_NOT_NULL) && wc->not_null && dbs_column_nulls_to_fill(D, tp->W, wc);
 	if (tightens) {
 		const char *fill = NULL;
 		dbs_fill_kind kind = DBS_FILL_VALUE;
 		int64_t nulls = 0;
-		if (wc->default_expr)
-			fill = dbs_expr_is_literal(wc->default_expr, true) ? wc->default_expr
-				: dbs_arena_printf(&p->plan->arena, "(%s)", wc->default_expr);
-		else if ((rc = count_query(tp, &nulls, lc->name)))
+		/* the rebuild's COALESCE takes a default as it is: no need to count */
+		if (!wc->default_expr && (rc = dbs_count_nulls(p, tp->L->name, lc->name, &nulls)))
 			return rc;
-		else if (nulls > 0 && (rc = dbs_fill_for(p, tp->W->name, wc->name, &kind, &fill)))
+		if ((wc->default_expr || nulls > 0) && (rc = dbs_not_null_fill(p, tp->W->name, wc, &kind, &fill)))
 			return rc;
 		if (fill) {
 			dbs_buf_clear(&tp->sql);
@@ -466,15 +445,11 @@ cleanup:
 	return rc;
 }
 
-int dbs_plan_sqlite_tables(dbs_planner *p)
+int dbs_plan_sqlite(dbs_planner *p)
 {
-	for (size_t i = 0; i < p->diff.tables.n; i++) {
-		const dbs_table_diff *td = p->diff.tables.items[i];
-		if (!td->live)
-			continue;
-		int rc = dbs_plan_isolated(p, td, plan_table);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	int rc = dbs_plan_create_tables(p);
+	for (size_t i = 0; i < p->diff.tables.n && !rc; i++)
+		if (p->diff.tables.items[i]->live)
+			rc = dbs_plan_isolated(p, p->diff.tables.items[i], plan_table);
+	return rc ? rc : dbs_sqlite_refuse_under_kept_fks(p);
 }

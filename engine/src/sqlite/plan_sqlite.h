@@ -34,6 +34,16 @@ typedef struct table_plan {
 	dbs_buf sql;              /* scratch */
 } table_plan;
 
+/* The SQLite planner (dialect.h "plan"): missing tables, then the changes
+ * of existing ones, then the refusals under kept foreign keys. */
+int dbs_plan_sqlite(dbs_planner *p);
+/* plan_sqlite_keys.c, after planning the tables: refuse, naming the foreign
+ * key, the changes that take away a key a left-alone table references. */
+int dbs_sqlite_refuse_under_kept_fks(dbs_planner *p);
+/* dialect.h "default_fill": a rebuild copies the rows through SELECT, where
+ * any default expression serves as the value. */
+const char *dbs_sqlite_default_fill(dbs_arena *a, const char *expr, bool *oom);
+
 /* plan_sqlite_rules.c: what ALTER TABLE can do in place, and change descriptions. */
 bool dbs_sqlite_can_add_column(const table_plan *tp, const dbs_column *c);
 bool dbs_sqlite_can_drop_column(table_plan *tp, const dbs_column *c);

@@ -13,63 +13,16 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_shared.h"
 #include "plan_sqlite.h"
 
 #define D DBSYNC_DIALECT_SQLITE
-
-static bool has_name(const dbs_str_vec *v, const char *name)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (dbs_name_eq(D, v->items[i], name))
-			return true;
-	return false;
-}
-
-static bool same_columns(const dbs_str_vec *a, const dbs_str_vec *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < b->n; i++)
-		if (!has_name(a, b->items[i]))
-			return false;
-	return true;
-}
-
-static bool index_is_key(const dbs_index *ix, const dbs_str_vec *cols)
-{
-	if (!ix->unique || ix->where_expr || ix->parts.n != cols->n || !cols->n)
-		return false;
-	for (size_t i = 0; i < ix->parts.n; i++)
-		if (!ix->parts.items[i].column || !has_name(cols, ix->parts.items[i].column))
-			return false;
-	return true;
-}
-
-/* Whether table `t` has a key over `cols` (its primary key when empty) that
- * a foreign key can reference: a primary key, a unique constraint or a
- * unique index without WHERE. */
-static bool has_key(const dbs_table *t, const dbs_str_vec *cols)
-{
-	if (!t)
-		return false;
-	for (size_t i = 0; i < t->constraints.n; i++) {
-		const dbs_constraint *k = t->constraints.items[i];
-		if (k->kind == DBS_CON_PRIMARY && !cols->n)
-			return true;
-		if ((k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE) && cols->n && same_columns(&k->cols, cols))
-			return true;
-	}
-	for (size_t i = 0; i < t->indexes.n; i++)
-		if (index_is_key(t->indexes.items[i], cols))
-			return true;
-	return false;
-}
 
 /* Whether the desired table `w` (live `l`) still has the key over `cols`:
  * declared, or a live unique index KEEP_EXTRA_INDEXES keeps. */
 static bool key_survives(const dbs_planner *p, const dbs_table *l, const dbs_table *w, const dbs_str_vec *cols)
 {
-	if (has_key(w, cols))
+	if (dbs_table_has_fk_key(D, w, cols))
 		return true;
 	if (!p->plan->opts.keep_extra_indexes)
 		return false;
@@ -78,18 +31,10 @@ static bool key_survives(const dbs_planner *p, const dbs_table *l, const dbs_tab
 		bool declared = false;
 		for (size_t j = 0; j < w->indexes.n && !declared; j++)
 			declared = dbs_name_eq(D, w->indexes.items[j]->name, ix->name);
-		if (!declared && index_is_key(ix, cols))
+		if (!declared && dbs_index_is_fk_key(D, ix, cols))
 			return true;
 	}
 	return false;
-}
-
-static void refuse(dbs_op_build *op, const char *reason)
-{
-	if (op->op.status == DBSYNC_STATUS_REFUSED)
-		return;
-	op->op.status = DBSYNC_STATUS_REFUSED;
-	op->op.reason = reason;
 }
 
 static bool mentions(const dbs_op_build *op, const char *needle)
@@ -114,7 +59,7 @@ static int refuse_over_column(dbs_planner *p, const dbs_op_build *add, const cha
 			dbs_op_build *op = p->stages[s].items[i];
 			if (op != add && op->op.table && dbs_name_eq(D, op->op.table, add->op.table) &&
 			    op->op.kind != DBSYNC_OP_ADD_COLUMN && mentions(op, dbs_buf_cstr(&q)))
-				refuse(op, reason);
+				dbs_op_refuse(op, reason);
 		}
 	dbs_buf_free(&q);
 	return 0;
@@ -124,13 +69,9 @@ static int refuse_over_column(dbs_planner *p, const dbs_op_build *add, const cha
  * key to a key `ref` does not have live. */
 static int refuse_new_references(dbs_planner *p, const dbs_table *ref, const char *reason)
 {
-	dbs_buf needle = DBS_BUF_INIT;
-	dbs_buf_puts(&needle, " REFERENCES ");
-	dbs_quote_ident(&needle, D, ref->name);
-	if (!dbs_buf_ok(&needle)) {
-		dbs_buf_free(&needle);
+	const char *needle = dbs_references_needle(p, ref->name);
+	if (!needle)
 		return dbs_error_oom(p->ctx);
-	}
 	int rc = 0;
 	for (size_t t = 0; t < p->want->tables.n && !rc; t++) {
 		const dbs_table *w = p->want->tables.items[t];
@@ -138,7 +79,7 @@ static int refuse_new_references(dbs_planner *p, const dbs_table *ref, const cha
 		for (size_t j = 0; j < w->constraints.n && !needs; j++) {
 			const dbs_constraint *k = w->constraints.items[j];
 			needs = k->kind == DBS_CON_FOREIGN && dbs_name_eq(D, k->ref_table, ref->name) &&
-				!has_key(ref, &k->ref_cols);
+				!dbs_table_has_fk_key(D, ref, &k->ref_cols);
 		}
 		if (!needs || dbs_name_eq(D, w->name, ref->name))
 			continue;
@@ -146,44 +87,23 @@ static int refuse_new_references(dbs_planner *p, const dbs_table *ref, const cha
 			for (size_t i = 0; i < p->stages[s].n && !rc; i++) {
 				dbs_op_build *op = p->stages[s].items[i];
 				if (!op->op.table || !dbs_name_eq(D, op->op.table, w->name) ||
-				    !mentions(op, dbs_buf_cstr(&needle)) || op->op.status == DBSYNC_STATUS_REFUSED)
+				    !mentions(op, needle) || op->op.status == DBSYNC_STATUS_REFUSED)
 					continue;
-				refuse(op, reason);
+				dbs_op_refuse(op, reason);
 				if (op->op.kind == DBSYNC_OP_ADD_COLUMN)
 					rc = refuse_over_column(p, op, reason);
 			}
 	}
-	dbs_buf_free(&needle);
 	return rc;
 }
 
 static int refuse_table(dbs_planner *p, const dbs_table *kept, const dbs_constraint *k, const dbs_table *ref)
 {
-	dbs_buf cols = DBS_BUF_INIT;
-	for (size_t i = 0; i < k->cols.n; i++) {
-		dbs_buf_printf(&cols, "%s`%s`", i ? ", " : "", k->cols.items[i]);
-	}
-	if (!dbs_buf_ok(&cols)) {
-		dbs_buf_free(&cols);
-		return dbs_error_oom(p->ctx);
-	}
 	/* SQLite's foreign keys are mostly unnamed: the columns name it then */
-	const char *reason = k->name ?
-		dbs_arena_printf(&p->plan->arena, "foreign key `%s` of table `%s`, which the desired schema does not "
-			"have (so it is left alone), depends on a key of `%s` that this change removes", k->name,
-			kept->name, ref->name) :
-		dbs_arena_printf(&p->plan->arena, "foreign key (%s) of table `%s`, which the desired schema does not "
-			"have (so it is left alone), depends on a key of `%s` that this change removes",
-			dbs_buf_cstr(&cols), kept->name, ref->name);
-	dbs_buf_free(&cols);
+	const char *reason = dbs_fk_in_the_way(p, kept, k, ref->name, true);
 	if (!reason)
 		return dbs_error_oom(p->ctx);
-	for (int s = 0; s < DBS_STAGE_COUNT; s++)
-		for (size_t i = 0; i < p->stages[s].n; i++) {
-			dbs_op_build *op = p->stages[s].items[i];
-			if (op->op.table && dbs_name_eq(D, op->op.table, ref->name))
-				refuse(op, reason);
-		}
+	dbs_refuse_table_ops(p, ref->name, reason);
 	return refuse_new_references(p, ref, reason);
 }
 
@@ -209,7 +129,7 @@ int dbs_sqlite_refuse_under_kept_fks(dbs_planner *p)
 			const dbs_table *l = dbs_schema_find_table(p->live, k->ref_table);
 			const dbs_table *w = dbs_schema_find_table(p->want, k->ref_table);
 			/* a key missing already is no change of this plan's */
-			if (!l || !w || !has_key(l, &k->ref_cols) || key_survives(p, l, w, &k->ref_cols))
+			if (!l || !w || !dbs_table_has_fk_key(D, l, &k->ref_cols) || key_survives(p, l, w, &k->ref_cols))
 				continue;
 			int rc = refuse_table(p, t, k, l);
 			if (rc)

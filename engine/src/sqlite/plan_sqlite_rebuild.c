@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "plan_shared.h"
 #include "plan_sqlite.h"
 #include "render.h"
 
@@ -111,15 +112,6 @@ static dbs_table *build_target(table_plan *tp, dbsync_schema *s, const col_state
 	return t;
 }
 
-static int put(table_plan *tp, dbs_op_build *op, dbs_buf *b)
-{
-	if (!dbs_buf_ok(b))
-		return dbs_error_oom(tp->p->ctx);
-	int rc = dbs_op_sql(tp->p, op, dbs_buf_cstr(b));
-	dbs_buf_clear(b);
-	return rc;
-}
-
 static int insert_select(table_plan *tp, const dbs_table *target, const col_state *cols, size_t n, dbs_buf *b)
 {
 	dbs_buf src = DBS_BUF_INIT;
@@ -162,16 +154,16 @@ static int rebuild_statements(table_plan *tp, dbs_op_build *op, const dbs_table 
 	dbs_buf b = DBS_BUF_INIT;
 	int rc;
 	dbs_render_create_table(&b, D, target);
-	if ((rc = put(tp, op, &b)))
+	if ((rc = dbs_op_put(tp->p, op, &b)))
 		goto cleanup;
 	if (insert_select(tp, target, cols, n, &b) > 0) {
-		if ((rc = put(tp, op, &b)))
+		if ((rc = dbs_op_put(tp->p, op, &b)))
 			goto cleanup;
 	}
 	dbs_buf_clear(&b);
 	dbs_buf_puts(&b, "DROP TABLE ");
 	dbs_quote_ident(&b, D, tp->L->name);
-	if ((rc = put(tp, op, &b)))
+	if ((rc = dbs_op_put(tp->p, op, &b)))
 		goto cleanup;
 	/* The apply framing turns legacy_alter_table on around every plan with a
 	 * rebuild: since 3.26 a rename re-checks every view, and a view on the
@@ -180,13 +172,13 @@ static int rebuild_statements(table_plan *tp, dbs_op_build *op, const dbs_table 
 	dbs_quote_ident(&b, D, target->name);
 	dbs_buf_puts(&b, " RENAME TO ");
 	dbs_quote_ident(&b, D, tp->L->name);
-	if ((rc = put(tp, op, &b)))
+	if ((rc = dbs_op_put(tp->p, op, &b)))
 		goto cleanup;
 	dbs_table renamed = *target;
 	renamed.name = tp->L->name;
 	for (size_t i = 0; i < target->indexes.n; i++) {
 		dbs_render_create_index(&b, D, &renamed, target->indexes.items[i]);
-		if ((rc = put(tp, op, &b)))
+		if ((rc = dbs_op_put(tp->p, op, &b)))
 			goto cleanup;
 	}
 	/* DROP TABLE took the table's triggers with it; put them back exactly as
@@ -194,7 +186,7 @@ static int rebuild_statements(table_plan *tp, dbs_op_build *op, const dbs_table 
 	 * and the whole plan rolls back rather than losing the trigger. */
 	for (size_t i = 0; i < tp->L->triggers.n; i++) {
 		dbs_buf_puts(&b, tp->L->triggers.items[i]->sql);
-		if ((rc = put(tp, op, &b)))
+		if ((rc = dbs_op_put(tp->p, op, &b)))
 			goto cleanup;
 	}
 cleanup:
@@ -219,7 +211,7 @@ int dbs_sqlite_rebuild_op(table_plan *tp)
 	if ((rc = rebuild_statements(tp, op, target, tp->cols, tp->n_cols)))
 		goto cleanup;
 	if ((rc = dbs_op_summary(p, op, "rebuild table `%s`%s: %zu change%s", tp->L->name,
-		dbs_planner_label(p, tp->W->name, NULL), tp->n_folded, tp->n_folded == 1 ? "" : "s")))
+		dbs_planner_label(p, tp->W->name, NULL), tp->n_folded, dbs_plural((int64_t)tp->n_folded))))
 		goto cleanup;
 	rc = dbs_op_detail(p, op, dbs_buf_cstr(&tp->detail));
 cleanup:

@@ -170,3 +170,10 @@ bool dbs_sqlite_can_drop_column(table_plan *tp, const dbs_column *c)
 	}
 	return true;
 }
+
+const char *dbs_sqlite_default_fill(dbs_arena *a, const char *expr, bool *oom)
+{
+	const char *fill = dbs_expr_is_literal(expr, true) ? expr : dbs_arena_printf(a, "(%s)", expr);
+	*oom = !fill;
+	return fill;
+}
