@@ -22,8 +22,9 @@ PYTEST_FLAGS ?= $(PYTEST_ONE) -n $(PYTEST_WORKERS)
 
 # Development and CI builds: every backend required (a missing -dev package
 # stops the build naming it) and warnings are errors. A user's `pip install .`
-# gets neither: see meson.build. BACKENDS: the meson option of each backend.
-BACKENDS := sqlite postgres mysql
+# gets neither: see meson.build. BACKENDS: the meson option of each backend,
+# named like its dialect folder: every folder scripts/dialects.sh finds.
+BACKENDS := $(shell scripts/dialects.sh)
 DEV_OPTIONS := -Dwerror=true $(foreach b,$(BACKENDS),-D$(b)=enabled)
 # The tools of virtualenv $(1) first on PATH. MAKEFLAGS cleared: under
 # `make -j` it names a jobserver whose descriptors these commands do not get,

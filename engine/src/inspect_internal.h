@@ -47,6 +47,10 @@ const dbs_insp_view *dbs_insp_find_view(const dbs_insp *in, dbsync_dialect d, co
 /* Helpers for the dialect readers: 0, or DBSYNC_ENOMEM recorded on ctx. */
 int dbs_insp_add_size(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t bytes);
 dbs_insp_view *dbs_insp_add_view(dbs_insp *in, dbsync_ctx *ctx, const char *name);
+/* Column `name` added to view v's shape (made on first use); NULL out of memory (not recorded). */
+dbs_column *dbs_insp_view_column(dbs_insp *in, dbs_insp_view *v, const char *name);
+/* Every valid view still without a shape (it has no columns) gets an empty one. */
+int dbs_insp_shape_views(dbs_insp *in, dbsync_ctx *ctx);
 
 #ifdef DBSYNC_HAVE_SQLITE
 int dbs_insp_sqlite(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,

@@ -233,6 +233,8 @@ void dbs_schema_forget_invented_names(dbsync_schema *normalized, const dbsync_sc
 uint64_t dbs_schema_fingerprint(const dbsync_schema *s);
 /* Copy an index (deep) into table `t` of schema `s`; returns the copy. */
 dbs_index *dbs_table_copy_index(dbsync_schema *s, dbs_table *t, const dbs_index *src);
+/* Append deep copies of src's parts to dst's (in arena `a`); 0, or -1 out of memory. */
+int dbs_index_copy_parts(dbs_arena *a, dbs_index *dst, const dbs_index *src);
 /* Copy a table (deep) from one schema into another; returns the copy. */
 dbs_table *dbs_schema_copy_table(dbsync_schema *dst, const dbs_table *src);
 

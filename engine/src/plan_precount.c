@@ -5,6 +5,7 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "render.h"
 
 int dbs_count_query(dbs_planner *p, dbs_buf *q, int64_t *out)
 {
@@ -37,15 +38,6 @@ int dbs_count_nulls(dbs_planner *p, const char *table, const char *column, int64
 	return dbs_count_query(p, &q, out);
 }
 
-static void put_list(dbs_buf *q, dbsync_dialect d, const dbs_str_vec *cols)
-{
-	for (size_t i = 0; i < cols->n; i++) {
-		if (i)
-			dbs_buf_puts(q, ", ");
-		dbs_quote_ident(q, d, cols->items[i]);
-	}
-}
-
 int dbs_count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *cols, bool nulls_clash,
 	const char *where, int64_t *out)
 {
@@ -65,7 +57,7 @@ int dbs_count_duplicates(dbs_planner *p, const char *table, const dbs_str_vec *c
 		glue = " AND ";
 	}
 	dbs_buf_puts(&q, " GROUP BY ");
-	put_list(&q, d, cols);
+	dbs_render_names(&q, d, cols);
 	dbs_buf_puts(&q, " HAVING COUNT(*) > 1) AS dup");
 	return dbs_count_query(p, &q, out);
 }

@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "dialect.h"
+#include "render_constraint.h"
 #include "topo.h"
 
 static bool is_digit(char c)
@@ -121,15 +122,13 @@ int dbs_render_template(dbs_buf *out, dbsync_dialect d, const char *tmpl, const 
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
-static void put_ident_list(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
+void dbs_render_names(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 {
-	dbs_buf_putc(out, '(');
 	for (size_t i = 0; i < v->n; i++) {
 		if (i)
 			dbs_buf_puts(out, ", ");
 		dbs_quote_ident(out, d, v->items[i]);
 	}
-	dbs_buf_putc(out, ')');
 }
 
 static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
@@ -138,31 +137,6 @@ static void put_constraint_name(dbs_buf *out, dbsync_dialect d, const dbs_constr
 		return;
 	dbs_buf_puts(out, " CONSTRAINT ");
 	dbs_quote_ident(out, d, k->name);
-}
-
-static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
-{
-	dbs_buf_puts(out, "REFERENCES ");
-	if (k->ref_schema) {
-		dbs_quote_ident(out, d, k->ref_schema);
-		dbs_buf_putc(out, '.');
-	}
-	dbs_quote_ident(out, d, k->ref_table);
-	if (k->ref_cols.n) {
-		dbs_buf_putc(out, ' ');
-		put_ident_list(out, d, &k->ref_cols);
-	}
-	if (k->match_full && dbs_dialect_info_for(d)->match_enforced)
-		dbs_buf_puts(out, " MATCH FULL");
-	if (k->on_delete)
-		dbs_buf_printf(out, " ON DELETE %s", k->on_delete);
-	if (k->on_update)
-		dbs_buf_printf(out, " ON UPDATE %s", k->on_update);
-	if (k->deferrable && dbs_dialect_info_for(d)->fk_deferrable) {
-		dbs_buf_puts(out, " DEFERRABLE");
-		if (k->initially_deferred)
-			dbs_buf_puts(out, " INITIALLY DEFERRED");
-	}
 }
 
 static bool col_is(dbsync_dialect d, const dbs_constraint *k, const dbs_column *c)
@@ -213,8 +187,7 @@ static void put_inline(dbs_buf *out, dbsync_dialect d, const dbs_table *t, const
 				dbs_buf_puts(out, " NO INHERIT");
 			break;
 		case DBS_CON_FOREIGN:
-			dbs_buf_putc(out, ' ');
-			put_references(out, d, k);
+			dbs_render_references(out, d, k);
 			break;
 		case DBS_CON_EXCLUDE:
 			break; /* never inline */
@@ -272,46 +245,6 @@ int dbs_render_column_def(dbs_buf *out, dbsync_dialect d, const dbs_table *t, co
 	return dbs_buf_ok(out) ? 0 : DBSYNC_ENOMEM;
 }
 
-static void put_table_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
-{
-	const dbs_dialect_info *info = dbs_dialect_info_for(d);
-	dbs_buf_putc(out, ',');
-	put_constraint_name(out, d, k);
-	switch (k->kind) {
-	case DBS_CON_PRIMARY:
-		dbs_buf_puts(out, " PRIMARY KEY ");
-		put_ident_list(out, d, &k->cols);
-		break;
-	case DBS_CON_UNIQUE:
-		dbs_buf_puts(out, k->nulls_not_distinct && info->unique_nulls_distinct ? " UNIQUE NULLS NOT DISTINCT "
-			: " UNIQUE ");
-		put_ident_list(out, d, &k->cols);
-		break;
-	case DBS_CON_CHECK:
-		dbs_buf_printf(out, " CHECK (%s)", k->check_expr ? k->check_expr : "");
-		if (k->no_inherit && info->no_inherit)
-			dbs_buf_puts(out, " NO INHERIT");
-		break;
-	case DBS_CON_FOREIGN:
-		dbs_buf_puts(out, " FOREIGN KEY ");
-		put_ident_list(out, d, &k->cols);
-		dbs_buf_putc(out, ' ');
-		put_references(out, d, k);
-		return; /* its deferrability is part of REFERENCES */
-	case DBS_CON_EXCLUDE:
-		dbs_buf_putc(out, ' ');
-		if (k->exclude)
-			dbs_render_exclude(out, d, k->exclude);
-		break;
-	}
-	if (k->deferrable && info->keys_deferrable && k->kind != DBS_CON_CHECK)
-		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
-	if (k->comment && info->comments_inline && (k->kind == DBS_CON_PRIMARY || k->kind == DBS_CON_UNIQUE)) {
-		dbs_buf_puts(out, " COMMENT ");
-		dbs_quote_literal(out, d, k->comment);
-	}
-}
-
 int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 {
 	const dbs_dialect_info *info = dbs_dialect_info_for(d);
@@ -330,8 +263,10 @@ int dbs_render_create_table(dbs_buf *out, dbsync_dialect d, const dbs_table *t)
 		if (renders_inline(d, t, k))
 			for (size_t j = 0; j < t->columns.n && !has_col; j++)
 				has_col = col_is(d, k, t->columns.items[j]);
-		if (!has_col)
-			put_table_constraint(out, d, k);
+		if (!has_col) {
+			dbs_buf_puts(out, ", ");
+			dbs_render_constraint(out, d, k);
+		}
 	}
 	dbs_buf_putc(out, ')');
 	if (t->without_rowid)
@@ -394,8 +329,9 @@ static void put_index_params(dbs_buf *out, dbsync_dialect d, const dbs_index *ix
 {
 	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	if (ix->include.n) {
-		dbs_buf_puts(out, " INCLUDE ");
-		put_ident_list(out, d, &ix->include);
+		dbs_buf_puts(out, " INCLUDE (");
+		dbs_render_names(out, d, &ix->include);
+		dbs_buf_putc(out, ')');
 	}
 	if (ix->nulls_not_distinct && info->unique_nulls_distinct)
 		dbs_buf_puts(out, " NULLS NOT DISTINCT");

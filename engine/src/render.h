@@ -12,6 +12,8 @@ int dbs_render_create_index(dbs_buf *out, dbsync_dialect d, const dbs_table *t, 
 /* A dialect's SQL template (dialect.h) with each %s in turn replaced by the
  * next of `names` (n of them) quoted as an identifier; no other conversion. */
 int dbs_render_template(dbs_buf *out, dbsync_dialect d, const char *tmpl, const char *const *names, size_t n);
+/* "a", "b": the names of `v` quoted as identifiers, comma-separated, no parentheses. */
+void dbs_render_names(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v);
 /* A charset, collation, index method or operator class: bare when a plain word, quoted otherwise. */
 void dbs_render_word(dbs_buf *out, dbsync_dialect d, const char *w);
 /* One column definition as in CREATE TABLE / ADD COLUMN: "name" type NOT NULL ... */

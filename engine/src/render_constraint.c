@@ -1,5 +1,6 @@
 /*
- * A table constraint as ALTER TABLE ... ADD takes it (see render_constraint.h).
+ * A table constraint as ALTER TABLE ... ADD and CREATE TABLE take it (see
+ * render_constraint.h).
  */
 #include "render_constraint.h"
 
@@ -9,11 +10,7 @@
 static void put_names(dbs_buf *out, dbsync_dialect d, const dbs_str_vec *v)
 {
 	dbs_buf_putc(out, '(');
-	for (size_t i = 0; i < v->n; i++) {
-		if (i)
-			dbs_buf_puts(out, ", ");
-		dbs_quote_ident(out, d, v->items[i]);
-	}
+	dbs_render_names(out, d, v);
 	dbs_buf_putc(out, ')');
 }
 
@@ -23,8 +20,9 @@ static void put_deferrable(dbs_buf *out, bool allowed, const dbs_constraint *k)
 		dbs_buf_puts(out, k->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 }
 
-static void put_references(dbs_buf *out, dbsync_dialect d, const dbs_dialect_info *info, const dbs_constraint *k)
+void dbs_render_references(dbs_buf *out, dbsync_dialect d, const dbs_constraint *k)
 {
+	const dbs_dialect_info *info = dbs_dialect_info_for(d);
 	dbs_buf_puts(out, " REFERENCES ");
 	if (k->ref_schema) {
 		dbs_quote_ident(out, d, k->ref_schema);
@@ -78,7 +76,7 @@ int dbs_render_constraint(dbs_buf *out, dbsync_dialect d, const dbs_constraint *
 	case DBS_CON_FOREIGN:
 		dbs_buf_puts(out, "FOREIGN KEY ");
 		put_names(out, d, &k->cols);
-		put_references(out, d, info, k);
+		dbs_render_references(out, d, k);
 		break;
 	}
 	if (key && k->comment && info->comments_inline) {

@@ -291,6 +291,11 @@ static int copy_index_body(dbs_arena *a, dbs_index *dst, const dbs_index *src)
 	if (DUP(where_expr) || DUP(method) || DUP(comment) || DUP(options) ||
 	    copy_strvec(a, &dst->include, &src->include))
 		return -1;
+	return dbs_index_copy_parts(a, dst, src);
+}
+
+int dbs_index_copy_parts(dbs_arena *a, dbs_index *dst, const dbs_index *src)
+{
 	for (size_t j = 0; j < src->parts.n; j++) {
 		dbs_index_part p = src->parts.items[j];
 		p.column = dbs_arena_strdup(a, p.column);

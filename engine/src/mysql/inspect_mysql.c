@@ -110,11 +110,7 @@ static int read_view_columns(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn)
 			cur = (dbs_insp_view *)dbs_insp_find_view(in, DBSYNC_DIALECT_MYSQL, row[0]);
 		if (!cur)
 			continue;
-		if (!cur->shape && !(cur->shape = dbs_schema_add_table(in->scratch, cur->name))) {
-			rc = dbs_error_oom(ctx);
-			goto cleanup;
-		}
-		dbs_column *c = dbs_table_add_column(in->scratch, cur->shape, row[1]);
+		dbs_column *c = dbs_insp_view_column(in, cur, row[1]);
 		if (!c || (row[2] && !(c->type = dbs_my_column_type(&in->scratch->arena, row[2],
 				row[3] ? row[3] : "")))) {
 			rc = dbs_error_oom(ctx);
@@ -138,11 +134,6 @@ int dbs_insp_mysql(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsyn
 		rc = read_tables(in, ctx, conn, want_views, want_sizes);
 	if (!rc && want_views && in->views.n)
 		rc = read_view_columns(in, ctx, conn);
-	for (size_t i = 0; !rc && i < in->views.n; i++) {
-		dbs_insp_view *v = &in->views.items[i];
-		if (v->valid && !v->shape && !(v->shape = dbs_schema_add_table(in->scratch, v->name)))
-			rc = dbs_error_oom(ctx);
-	}
-	return rc;
+	return rc ? rc : dbs_insp_shape_views(in, ctx);
 }
 #endif

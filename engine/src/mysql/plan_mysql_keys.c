@@ -39,11 +39,7 @@ static const char *con_label(dbs_planner *p, const dbs_constraint *k)
 		return dbs_arena_printf(&p->plan->arena, "CHECK (%s)", k->check_expr ? k->check_expr : "");
 	dbs_buf b = DBS_BUF_INIT;
 	dbs_buf_puts(&b, k->kind == DBS_CON_UNIQUE ? "UNIQUE (" : "FOREIGN KEY (");
-	for (size_t i = 0; i < k->cols.n; i++) {
-		if (i)
-			dbs_buf_puts(&b, ", ");
-		dbs_quote_ident(&b, MY, k->cols.items[i]);
-	}
+	dbs_render_names(&b, MY, &k->cols);
 	dbs_buf_putc(&b, ')');
 	const char *label = dbs_buf_ok(&b) ? dbs_arena_strdup(&p->plan->arena, dbs_buf_cstr(&b)) : NULL;
 	dbs_buf_free(&b);

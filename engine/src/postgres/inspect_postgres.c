@@ -92,11 +92,7 @@ static int read_view_columns(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn)
 			cur = (dbs_insp_view *)dbs_insp_find_view(in, DBSYNC_DIALECT_POSTGRES, name);
 		if (!cur || !cur->valid)
 			continue;
-		if (!cur->shape && !(cur->shape = dbs_schema_add_table(in->scratch, name))) {
-			rc = dbs_error_oom(ctx);
-			break;
-		}
-		dbs_column *c = dbs_table_add_column(in->scratch, cur->shape, PQgetvalue(res, i, 1));
+		dbs_column *c = dbs_insp_view_column(in, cur, PQgetvalue(res, i, 1));
 		if (!c || !(c->type = dbs_arena_strdup(&in->scratch->arena, PQgetvalue(res, i, 2)))) {
 			rc = dbs_error_oom(ctx);
 			break;
@@ -160,12 +156,6 @@ int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const db
 				rc = probe_view(in, ctx, conn, &in->views.items[i]);
 	if (!rc && want_views && in->views.n)
 		rc = read_view_columns(in, ctx, conn);
-	/* a view with no columns at all still has a (empty) shape */
-	for (size_t i = 0; !rc && i < in->views.n; i++) {
-		dbs_insp_view *v = &in->views.items[i];
-		if (v->valid && !v->shape && !(v->shape = dbs_schema_add_table(in->scratch, v->name)))
-			rc = dbs_error_oom(ctx);
-	}
-	return rc;
+	return rc ? rc : dbs_insp_shape_views(in, ctx);
 }
 #endif

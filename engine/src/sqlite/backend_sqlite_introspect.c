@@ -363,33 +363,6 @@ static int parse_all(dbsync_schema *s, const sq_intro *in, dbsync_ctx *ctx)
 	return rc;
 }
 
-static int copy_index(dbsync_schema *s, dbs_table *t, const dbs_index *src)
-{
-	dbs_arena *a = &s->arena;
-	dbs_index *ix = dbs_table_add_index(s, t, src->name);
-	if (!ix)
-		return -1;
-	ix->unique = src->unique;
-	ix->where_expr = dbs_arena_strdup(a, src->where_expr);
-	ix->method = dbs_arena_strdup(a, src->method);
-	ix->comment = dbs_arena_strdup(a, src->comment);
-	for (size_t i = 0; i < src->include.n; i++) {
-		const char *c = dbs_arena_strdup(a, src->include.items[i]);
-		if (!c || DBS_VEC_PUSH(a, &ix->include, c))
-			return -1;
-	}
-	for (size_t i = 0; i < src->parts.n; i++) {
-		dbs_index_part p = src->parts.items[i];
-		p.column = dbs_arena_strdup(a, p.column);
-		p.expr = dbs_arena_strdup(a, p.expr);
-		p.collation = dbs_arena_strdup(a, p.collation);
-		p.opclass = dbs_arena_strdup(a, p.opclass);
-		if (DBS_VEC_PUSH(a, &ix->parts, p))
-			return -1;
-	}
-	return 0;
-}
-
 /* One statement the parser cannot read must not cost the whole database:
  * parse object by object, and take the pragma model where a parse fails. */
 static dbs_index *table_index(dbsync_dialect d, const dbs_table *t, const char *name)
@@ -411,7 +384,7 @@ static int parse_index(dbsync_schema *s, dbs_table *t, const dbs_table *p, const
 		ix = table_index(s->dialect, scratch, o->name);
 	if (!ix)
 		ix = table_index(s->dialect, p, o->name);
-	int rc = ix ? copy_index(s, t, ix) : 0;
+	int rc = ix && !dbs_table_copy_index(s, t, ix) ? -1 : 0;
 	dbsync_schema_free(one);
 	return rc;
 }

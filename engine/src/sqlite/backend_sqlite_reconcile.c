@@ -210,16 +210,7 @@ static int fix_index(dbsync_schema *s, dbs_table *t, dbs_index *ix, const dbs_in
 	if (ix->parts.n != pi->parts.n) {
 		ix->parts.items = NULL;
 		ix->parts.n = ix->parts.cap = 0;
-		for (size_t i = 0; i < pi->parts.n; i++) {
-			dbs_index_part part = pi->parts.items[i];
-			part.column = dbs_arena_strdup(a, part.column);
-			part.expr = dbs_arena_strdup(a, part.expr);
-			part.collation = dbs_arena_strdup(a, part.collation);
-			part.opclass = dbs_arena_strdup(a, part.opclass);
-			if (DBS_VEC_PUSH(a, &ix->parts, part))
-				return -1;
-		}
-		return 0;
+		return dbs_index_copy_parts(a, ix, pi);
 	}
 	for (size_t i = 0; i < pi->parts.n; i++) {
 		dbs_index_part *part = &ix->parts.items[i];
