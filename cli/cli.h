@@ -29,6 +29,7 @@ typedef struct cli_args {
 	int keep_table_case;           /* do not rename case-mismatched tables */
 	int keep_extra_indexes;        /* skip drops of indexes/constraints not desired */
 	int ignore_unsupported;        /* plan/apply although some statements are not handled */
+	int exact_counts;              /* orphans: count rows instead of the catalog's estimate */
 	char **names;                  /* positional arguments after the command */
 	int n_names;
 } cli_args;

@@ -4,6 +4,7 @@
  * engine's.
  */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ int cli_cmd_orphans(dbsync_ctx *ctx, const cli_args *a)
 	dbsync_inventory_options_init(&opts, DBSYNC_INVENTORY_OPTIONS_VERSION);
 	opts.owned = owned;
 	opts.n_owned = n;
+	opts.rows = a->exact_counts ? DBSYNC_COUNT_EXACT : DBSYNC_COUNT_ESTIMATE;
 	if (dbsync_conn_inventory(&inv, ctx, conn, &opts)) {
 		cli_report_error(ctx, "cannot read the inventory");
 		goto cleanup;
@@ -102,9 +104,16 @@ int cli_cmd_orphans(dbsync_ctx *ctx, const cli_args *a)
 		json_t *rows = json_object_get(t, "rows");
 		if (!n_orphans++)
 			printf("Orphaned tables (no table of the desired schema):\n");
-		if (json_is_integer(rows))
+		bool estimated = json_is_true(json_object_get(t, "rows_estimated"));
+		if (json_is_integer(rows) && estimated)
+			printf("  %s: ~%lld row(s) (estimate), %s\n", json_string_value(json_object_get(t, "name")),
+				(long long)json_integer_value(rows), size);
+		else if (json_is_integer(rows))
 			printf("  %s: %lld row(s), %s\n", json_string_value(json_object_get(t, "name")),
 				(long long)json_integer_value(rows), size);
+		else if (estimated)
+			printf("  %s: rows unknown (the catalog has no estimate; --exact-counts counts them), %s\n",
+				json_string_value(json_object_get(t, "name")), size);
 		else
 			printf("  %s: rows unknown (%s), %s\n", json_string_value(json_object_get(t, "name")),
 				or_else(json_string_value(json_object_get(t, "rows_error")), "not counted"), size);

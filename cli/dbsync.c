@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  --rename-tables     rename a table that clearly is a missing table's old name\n"
 	"                      instead of creating it empty (see docs/renames-and-dbcheck.md)\n"
 	"  --keep-table-case   do not rename a table whose name differs only in letter case\n"
+	"  --exact-counts      orphans: count rows (one COUNT per table, which reads it)\n"
+	"                      instead of showing the catalog's estimate (plan and apply count)\n"
 	"  --keep-extra-indexes  keep indexes and constraints the desired schema does not have\n"
 	"                      (listed as skipped with their DROP SQL)\n"
 	"  --ignore-unsupported  plan/apply: go ahead although the desired file has statements\n"
@@ -531,6 +533,7 @@ int main(int argc, char **argv)
 		{ "drop-unmanaged", no_argument, NULL, 'u' },
 		{ "keep-extra-indexes", no_argument, NULL, 'X' },
 		{ "ignore-unsupported", no_argument, NULL, 'U' },
+		{ "exact-counts", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cli_args a = { 0 };
@@ -569,6 +572,7 @@ int main(int argc, char **argv)
 		case 'u': a.drop_unmanaged = 1; break;
 		case 'X': a.keep_extra_indexes = 1; break;
 		case 'U': a.ignore_unsupported = 1; break;
+		case 'E': a.exact_counts = 1; break;
 		case 'r':
 		case 'L': {
 			char *end;
@@ -613,6 +617,9 @@ int main(int argc, char **argv)
 		return usage_error("--dry-run and --auto-approve belong to 'apply', not 'plan'", NULL);
 	if (!is_apply && (a.backup_path || a.retries || a.lock_timeout_ms >= 0))
 		return usage_error("--backup, --retries and --lock-timeout belong to 'apply'", NULL);
+	/* plan previews an apply, so it counts what each drop loses exactly, like apply */
+	if (!is_orphans && a.exact_counts)
+		return usage_error("--exact-counts belongs to 'orphans' ('plan' and 'apply' always count)", NULL);
 	if (!is_plan && !is_apply && (a.report_json || a.report_html || a.drop_tables))
 		return usage_error("--report-json, --report-html and --drop-tables belong to 'plan' and 'apply'", NULL);
 

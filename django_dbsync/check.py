@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django_dbsync import backup, renames, table_view
 from django_dbsync.desired import Selection
 from django_dbsync.engine import Error
-from django_dbsync.output import count_statuses, plural, unmanaged_text
+from django_dbsync.output import count_statuses, plural, unmanaged_text, unprobed_text
 
 
 class CheckSelection(Selection):
@@ -30,9 +30,11 @@ class CheckSelection(Selection):
         return super().table_excluded(table)
 
 
-def plan(conn, desired, settings, *, safe_only=False):
+def plan(conn, desired, settings, *, safe_only=False, exact_counts=False):
     """The plan dbsync would compute; safe_only leaves every destructive change
-    out of the pending ones (the engine then lists them as skipped)."""
+    out of the pending ones (the engine then lists them as skipped). A check
+    only looks: data loss is sized by the catalog's row estimates, reading no
+    table, unless exact_counts (--exact-counts, or --fix, which applies)."""
     try:
         return conn.plan(
             desired.sql, desired.metadata_json,
@@ -41,6 +43,7 @@ def plan(conn, desired, settings, *, safe_only=False):
             drop_columns=False if safe_only else settings["AUTO_DROP_COLUMNS"],
             drop_unmanaged=False if safe_only else settings["DROP_UNMANAGED"],
             keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
+            count_data_loss=True if exact_counts else "estimate",
             **renames.plan_options(settings),
         )
     except Error as e:
@@ -50,8 +53,10 @@ def plan(conn, desired, settings, *, safe_only=False):
 class Report:
     """Writes findings and remembers whether any is a problem."""
 
-    def __init__(self, stdout, style, verbosity):
+    def __init__(self, stdout, style, verbosity, exact_counts=False):
         self.stdout = stdout
+        # --exact-counts: count rows (a COUNT reads the table) instead of the catalog's estimates
+        self.exact_counts = exact_counts
         self.style = style
         # Django's -v: 0 only the problems, 1 the findings, 2 (--verbose) the details too.
         self.verbosity = verbosity
@@ -124,13 +129,29 @@ def summary(rep, conn, desired, ops, unmanaged=()):
     for item in unmanaged:
         rep.line(f"    {unmanaged_text(item)}")
     if rep.verbose:
-        rep.line("  rows per model table:")
+        rep.line("  rows per model table:" if rep.exact_counts else
+                 "  rows per model table: the catalog's estimates (--exact-counts counts them)")
+        estimates = {} if rep.exact_counts else _row_estimates(conn)
         for table in desired.tables:
             if table in live:
-                rep.line(f"    {table}: {conn.count_rows(table)}")
+                rows = conn.count_rows(table) if rep.exact_counts else _estimate_text(estimates.get(table))
+                rep.line(f"    {table}: {rows}")
     if ops:
         rep.problem(f"The database differs from the models: {plural(len(ops), 'change')} "
                     f"(manage.py dbcheck --compare-models shows them).")
+
+
+def _row_estimates(conn):
+    """{table: the catalog's row estimate or None}, from the engine's inventory."""
+    try:
+        inv = json.loads(conn.inventory(sizes=False, views=False, rows="estimate"))
+    except Error as e:
+        raise CommandError(str(e)) from None
+    return {t["name"]: t["rows"] for t in inv["tables"]}
+
+
+def _estimate_text(n):
+    return "unknown (no estimate in the catalog)" if n is None else f"~{n:,} (estimate)"
 
 
 def compare_models(rep, conn, desired, ops):
@@ -148,7 +169,7 @@ def compare_models(rep, conn, desired, ops):
         rep.problem(f"  {label} ({table}): {state}")
         for op in table_ops:
             note = "" if op["status"] == "pending" else f" [{op['status']}]"
-            rep.line(f"      {op['summary']}{note}")
+            rep.line(f"      {op['summary']}{note}{unprobed_text(op, 'dbcheck')}")
             if rep.verbose and op.get("reason"):
                 rep.line(f"        reason: {op['reason']}")
     for op in groups.get(None, []):
@@ -183,7 +204,7 @@ def table_details(rep, conn, table):
     """One table as the engine describes it (Connection.table_json), laid out like
     psql's \\d by table_view. Printed at every verbosity: it is what was asked for."""
     try:
-        data = json.loads(conn.table_json(table))
+        data = json.loads(conn.table_json(table, rows=True if rep.exact_counts else "estimate"))
     except Error as e:
         raise CommandError(str(e)) from None
     title, *rest = table_view.lines(data)
@@ -196,7 +217,7 @@ def fix(rep, conn, desired, settings, alias):
     """Apply only what is safe: the engine plans with every destructive option
     off and tags each operation's risk; a pending data-loss operation would
     stop the fix before anything runs."""
-    fix_plan = plan(conn, desired, settings, safe_only=True)
+    fix_plan = plan(conn, desired, settings, safe_only=True, exact_counts=True)
     ops = fix_plan.ops
     destructive = [op for op in ops if op["status"] == "pending" and op["risk"] == "data_loss"]
     if destructive:

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from . import backup
 from .engine import Error, open_connection, scrub_password
-from .output import count_statuses, data_loss_text, plural
+from .output import count_statuses, data_loss_text, estimate_text, plural
 
 ACTIONS = ("show_orphaned", "drop_orphaned", "generate_orphaned_models", "list_views", "report_views")
 
@@ -84,19 +84,21 @@ def known_models():
     return known
 
 
-def inventory(alias, conn=None, *, sizes=True, views=True):
+def inventory(alias, conn=None, *, sizes=True, views=True, rows=True):
     """The inventory of database `alias` as a dict (shape in docs/orphans-and-views.md):
     {"tables": [{"name", "owned", "orphan", "case_of", "rows", "bytes", "columns",
     "references"}], "views": [{"name", "columns", "valid", "error"}], ...}.
 
     Uses `conn` (an engine Connection) when given, else opens a read-only one
-    and closes it. Raises CommandError when the database cannot be read.
+    and closes it. rows="estimate" gives the catalog's row estimates (marked
+    "rows_estimated") instead of counting each orphan. Raises CommandError
+    when the database cannot be read.
     """
     own = conn is None
     if own:
         conn = open_connection(alias, readonly=True)
     try:
-        return json.loads(conn.inventory(owned_tables(), sizes=sizes, views=views))
+        return json.loads(conn.inventory(owned_tables(), sizes=sizes, views=views, rows=rows))
     except Error as e:
         raise CommandError(f"cannot list the tables of '{alias}': {scrub_password(alias, str(e))}") from None
     finally:
@@ -126,8 +128,16 @@ def human_size(n):
     return f"{n} B"
 
 
+def rows_text(table):
+    """'3 rows' counted, '~1,200 rows (estimate)' from the catalog, or why unknown."""
+    n = table["rows"]
+    if table.get("rows_estimated"):
+        return "rows unknown (no estimate; --exact-counts counts them)" if n is None else estimate_text(n)
+    return "? rows" if n is None else plural(n, "row")
+
+
 def _describe(table):
-    rows = "? rows" if table["rows"] is None else plural(table["rows"], "row")
+    rows = rows_text(table)
     refs = table.get("references") or []
     tail = f", references {', '.join(refs)}" if refs else ""
     return f"{table['name']} ({rows}, {human_size(table['bytes'])}{tail})"
@@ -144,12 +154,15 @@ def _write_orphans(cmd, out, found, inv):
         out.info(f"  (this SQLite build has no dbstat: the whole file is {human_size(inv['database_bytes'])})")
 
 
-def show_at_end(cmd, conn, alias, settings, selection, out):
-    """SHOW_ORPHANED_TABLES: the orphans after a normal run, in a few lines."""
+def show_at_end(cmd, conn, alias, settings, selection, out, *, estimate=False):
+    """SHOW_ORPHANED_TABLES: the orphans after a normal run, in a few lines.
+    estimate (--check): the catalog's row estimates, no table read; a run that
+    may apply, or previews one, counts them."""
     if not settings["SHOW_ORPHANED_TABLES"] or out.verbosity < 1:
         return
     try:
-        inv = json.loads(conn.inventory(owned_tables(), sizes=True, views=False))
+        inv = json.loads(conn.inventory(owned_tables(), sizes=True, views=False,
+                                        rows="estimate" if estimate else True))
     except Error as e:
         out.warning(f"could not list orphaned tables: {scrub_password(alias, str(e))}")
         return
@@ -167,7 +180,9 @@ def run(cmd, conn, alias, settings, selection, options, out, dry_run):
     and the summary), never a failure: the other views are still served."""
     out.info(f"database '{alias}' ({conn.describe})", cmd.style.MIGRATE_HEADING)
     want_views = options.get("list_views") or options.get("report_views")
-    inv = inventory(alias, conn, sizes=True, views=bool(want_views))
+    # listing reads the catalog's row estimates; dropping counts before asking (_drop)
+    inv = inventory(alias, conn, sizes=True, views=bool(want_views),
+                    rows=True if options.get("exact_counts") else "estimate")
     found = orphans_of(inv, selection)
     failed = False
     if options.get("show_orphaned"):

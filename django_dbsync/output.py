@@ -58,13 +58,30 @@ def thousands(n):
     return f"{n:,}"
 
 
+def estimate_text(n, *, of_table=True):
+    """'~1,200 rows (estimate)': a number the catalog keeps, never a count."""
+    text = f"~{thousands(n)} {'row' if n == 1 else 'rows'} (estimate)"
+    return text if of_table else f"up to {text[:-1]} of the table's rows)"
+
+
+def unprobed_text(op, where="--check"):
+    """A check reads no table, so it did not count the rows this operation was
+    planned on (the engine's `unprobed`); the apply does, first."""
+    return f" (not probed in {where}: apply checks first)" if op.get("unprobed") else ""
+
+
 def data_loss_text(op):
     """'drops column `x` of `t`, which holds 1,204 non-null values' and the like,
-    from the count the engine made at plan time; None when it did not count."""
+    from the count the engine made at plan time; None when it did not count.
+    A read-only check plans with the catalog's estimates, and says so."""
     n = op.get("affected")
     if n is None or op.get("risk") != "data_loss":
         return None
     kind, table, obj = op["kind"], op["table"], op.get("object")
+    if op.get("affected_estimated"):
+        if kind == "drop_table":
+            return f"drops table `{table}` with {estimate_text(n)}"
+        return f"{op['summary']}: {estimate_text(n, of_table=False)}"
     values = "non-null value" if n == 1 else "non-null values"
     if kind == "drop_table":
         return f"drops table `{table}` with {thousands(n)} {'row' if n == 1 else 'rows'}"
@@ -142,12 +159,15 @@ class Printer:
         status = op["status"]
         label = "" if status in ("pending", "applied") else f"{status}: "
         risk = _RISK_NOTES.get(op["risk"], "")
-        if op["risk"] == "data_loss" and op.get("affected") is not None:
+        if op["risk"] == "data_loss" and op.get("affected_estimated") and op.get("affected") is not None:
+            text = estimate_text(op["affected"], of_table=op["kind"] == "drop_table")
+            risk = f" [data loss: {text}]"
+        elif op["risk"] == "data_loss" and op.get("affected") is not None:
             n = op["affected"]
             unit = ("row" if n == 1 else "rows") if op["kind"] == "drop_table" else \
                 ("non-null value" if n == 1 else "non-null values")
             risk = f" [data loss: {thousands(n)} {unit}]"
-        return f"  {self.markers.get(status, '?')} {label}{op['summary']}{risk}"
+        return f"  {self.markers.get(status, '?')} {label}{op['summary']}{risk}{unprobed_text(op)}"
 
     def _write_op(self, op, show_sql):
         status = op["status"]

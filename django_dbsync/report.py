@@ -78,6 +78,7 @@ class RunReport:
         self.formats = report_formats(options.get("report"), settings)
         self.out_dir = Path(settings["REPORT_OUTPUT_DIR"])
         self.mode = "check" if options.get("check") else "dry_run" if dry_run else "apply"
+        self.exact_counts = bool(options.get("exact_counts"))
         self.selection = selection
         self.desired = None
         self.plan = None
@@ -124,7 +125,9 @@ class RunReport:
         if not hasattr(conn, "inventory"):
             return None
         try:
-            return json.loads(conn.inventory(owned_tables(), sizes=True, views=True))
+            # a check only looks: the catalog's row estimates, no table read
+            rows = True if self.exact_counts or self.mode != "check" else "estimate"
+            return json.loads(conn.inventory(owned_tables(), sizes=True, views=True, rows=rows))
         except (_engine.Error, ValueError) as e:
             out.warning(f"the report lists no orphaned tables or views: {scrub_password(self.alias, str(e))}")
             return None

@@ -95,6 +95,16 @@ def _size(n):
     return text
 
 
+def _rows_text(data):
+    """'1,200' counted, '~1,200 (estimate)' from the catalog, or 'unknown'."""
+    n = data.get("rows")
+    if not data.get("rows_estimated"):
+        return "unknown" if n is None else f"{n:,}"
+    if n is None:
+        return "unknown (no estimate in the catalog; --exact-counts counts them)"
+    return f"~{n:,} (estimate, {data.get('rows_method')})"
+
+
 def lines(data):
     """The text lines for one table_json document."""
     kind = data.get("kind", "table")
@@ -118,8 +128,7 @@ def lines(data):
             out += [f"    {e}" for e in entries]
     if data.get("comment"):
         out.append(f"Comment: {data['comment']}")
-    rows_text = "unknown" if data.get("rows") is None else f"{data['rows']:,}"
-    out.append(f"Rows: {rows_text}")
+    out.append(f"Rows: {_rows_text(data)}")
     if kind != "view":
         method = f" ({data['size_method']})" if data.get("size_method") else ""
         exact = f", {data['bytes']:,} bytes" if data.get("bytes") and data["bytes"] >= 1024 else ""

@@ -407,6 +407,20 @@ static PyObject *Connection_count_rows(ConnectionObject *self, PyObject *arg)
 	return call_end(&c) ? PyLong_FromLongLong((long long)count) : NULL;
 }
 
+/* True (counted), False (not counted) or "estimate" (the catalog's estimate):
+ * a dbsync_count_mode, or -1 with TypeError/ValueError set. */
+int count_mode(PyObject *obj, const char *what)
+{
+	if (PyUnicode_Check(obj)) {
+		if (PyUnicode_CompareWithASCIIString(obj, "estimate") == 0)
+			return DBSYNC_COUNT_ESTIMATE;
+		PyErr_Format(PyExc_ValueError, "%s must be True, False or 'estimate', not %R", what, obj);
+		return -1;
+	}
+	int on = PyObject_IsTrue(obj);
+	return on < 0 ? -1 : on ? DBSYNC_COUNT_EXACT : DBSYNC_COUNT_OFF;
+}
+
 static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
@@ -415,11 +429,14 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 	dbsync_plan_options opts;
 	dbsync_plan_options_init(&opts, DBSYNC_PLAN_OPTIONS_VERSION);
 	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOppp:plan", kwlist, &desired_obj,
+	PyObject *count_obj = Py_True;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOOpp:plan", kwlist, &desired_obj,
 			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
 			&opts.alter_columns, &opts.sync_indexes, &opts.auto_fix_table_case,
-			&opts.auto_rename_tables, &approved_obj, &drop_obj, &opts.count_data_loss,
+			&opts.auto_rename_tables, &approved_obj, &drop_obj, &count_obj,
 			&opts.drop_unmanaged, &opts.keep_extra_indexes))
+		return NULL;
+	if ((opts.count_data_loss = count_mode(count_obj, "count_data_loss")) < 0)
 		return NULL;
 	/* The engine reads desired_sql and metadata_json without the GIL: own
 	 * references keep both strings alive whoever else holds the arguments. */
@@ -599,7 +616,10 @@ static PyMethodDef Connection_methods[] = {
 	  "     drop_tables=None, count_data_loss=True, drop_unmanaged=False,\n"
 	  "     keep_extra_indexes=False)\n--\n\n"
 	  "Parse desired_sql in this connection's dialect and plan the changes that\n"
-	  "bring the database in line with it." },
+	  "bring the database in line with it. count_data_loss='estimate' gives each\n"
+	  "data-loss operation the catalog's row estimate (affected_estimated) instead\n"
+	  "of counting, reading no table; whether a table is empty is then estimated\n"
+	  "too, and the operations that decided are marked 'unprobed'." },
 	{ "apply", (PyCFunction)(void (*)(void))Connection_apply, METH_VARARGS | METH_KEYWORDS,
 	  "apply(plan, verify=True, *, max_retries=0, retry_base_ms=200, retry_max_ms=5000,\n"
 	  "      lock_timeout_ms=5000, progress=None)\n--\n\n"
@@ -610,12 +630,13 @@ static PyMethodDef Connection_methods[] = {
 	  "timings and errors are updated whether it succeeds or not." },
 	/* inspect: */
 	{ "inventory", (PyCFunction)(void (*)(void))Connection_inventory, METH_VARARGS | METH_KEYWORDS,
-	  "inventory(owned=None, sizes=True, views=True)\n--\n\n"
+	  "inventory(owned=None, sizes=True, views=True, rows=True)\n--\n\n"
 	  "The database's tables (owned or orphaned, with rows and bytes of orphans)\n"
 	  "and views (column count, validity) as a JSON str; owned lists table names\n"
-	  "that are never orphans." },
-	{ "table_json", (PyCFunction)Connection_table_json, METH_O,
-	  "table_json(name)\n--\n\nOne table's columns, keys, indexes, comment, rows and size as a JSON str." },
+	  "that are never orphans. rows='estimate': the catalog's estimates, no table read." },
+	{ "table_json", (PyCFunction)(void (*)(void))Connection_table_json, METH_VARARGS | METH_KEYWORDS,
+	  "table_json(name, rows=True)\n--\n\nOne table's columns, keys, indexes, comment, rows and size as a\n"
+	  "JSON str. rows='estimate': the catalog's estimate of its rows, no table read." },
 	{ "models_source", (PyCFunction)(void (*)(void))Connection_models_source, METH_VARARGS | METH_KEYWORDS,
 	  "models_source(tables, known_models=None, title=None)\n--\n\n"
 	  "Python source of unmanaged Django models for live tables and views;\n"
@@ -742,6 +763,8 @@ static PyObject *op_to_dict(const dbsync_op *op)
 		goto fail;
 	if (dict_set_obj(d, "affected", op->affected >= 0 ? PyLong_FromLongLong(op->affected)
 			: Py_NewRef(Py_None)) < 0 ||
+	    dict_set_obj(d, "affected_estimated", PyBool_FromLong(op->affected >= 0 && op->affected_estimated)) < 0 ||
+	    dict_set_obj(d, "unprobed", PyBool_FromLong(op->unprobed)) < 0 ||
 	    dict_set_obj(d, "attempts", PyLong_FromLong(op->attempts)) < 0 ||
 	    dict_set_obj(d, "elapsed_ms", PyFloat_FromDouble(op->elapsed_ms)) < 0 ||
 	    dict_set_str(d, "error", op->error) < 0 ||

@@ -99,7 +99,9 @@ void str_array_clear(str_array *a);
 /* ---------- methods defined in other files (each adds its own lines) ---------- */
 /* inspect (_engine_inspect.c): */
 PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds);
-PyObject *Connection_table_json(ConnectionObject *self, PyObject *arg);
+PyObject *Connection_table_json(ConnectionObject *self, PyObject *args, PyObject *kwds);
+/* True / False / "estimate" as a dbsync_count_mode; -1 with an exception set. */
+int count_mode(PyObject *obj, const char *what);
 PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObject *kwds);
 /* renames / dbcheck (_engine_check.c): */
 /* backup / retries (_engine_backup.c): */

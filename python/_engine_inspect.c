@@ -7,13 +7,18 @@
 
 PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "owned", "sizes", "views", NULL };
+	static char *kwlist[] = { "owned", "sizes", "views", "rows", NULL };
 	dbsync_inventory_options opts;
 	dbsync_inventory_options_init(&opts, DBSYNC_INVENTORY_OPTIONS_VERSION);
-	PyObject *owned_obj = Py_None;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|Opp:inventory", kwlist, &owned_obj, &opts.sizes,
-			&opts.views))
+	PyObject *owned_obj = Py_None, *rows_obj = Py_True;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OppO:inventory", kwlist, &owned_obj, &opts.sizes,
+			&opts.views, &rows_obj))
 		return NULL;
+	/* False would be "not counted": sizes=False says that already */
+	if ((opts.rows = count_mode(rows_obj, "rows")) < 0)
+		return NULL;
+	if (opts.rows == DBSYNC_COUNT_OFF)
+		opts.rows = DBSYNC_COUNT_EXACT;
 	str_array owned = { 0 };
 	PyObject *result = NULL;
 	if (str_array_from(&owned, owned_obj, "owned") < 0)
@@ -31,14 +36,22 @@ PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject 
 	return result;
 }
 
-PyObject *Connection_table_json(ConnectionObject *self, PyObject *arg)
+PyObject *Connection_table_json(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
-	const char *table = cstring_arg(arg, "table");
-	engine_call c;
-	if (!table || !call_begin(&c, self))
+	static char *kwlist[] = { "table", "rows", NULL };
+	dbsync_table_options opts;
+	dbsync_table_options_init(&opts, DBSYNC_TABLE_OPTIONS_VERSION);
+	PyObject *table_obj, *rows_obj = Py_True;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:table_json", kwlist, &table_obj, &rows_obj))
 		return NULL;
+	const char *table = cstring_arg(table_obj, "table");
+	engine_call c;
+	if (!table || (opts.rows = count_mode(rows_obj, "rows")) < 0 || !call_begin(&c, self))
+		return NULL;
+	if (opts.rows == DBSYNC_COUNT_OFF)
+		opts.rows = DBSYNC_COUNT_EXACT;
 	char *json = NULL;
-	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_table_json(&json, c.ctx, c.conn, table));
+	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_table_json_opts(&json, c.ctx, c.conn, table, &opts));
 	PyObject *result = call_end(&c) ? text(json) : NULL;
 	dbsync_free(json);
 	return result;

@@ -14,6 +14,8 @@
 #include "dbsync/conn.h"
 #include "dbsync/plan.h"
 
+struct dbs_insp;
+
 /* Connection parameters, as keys and values (see dbsync_conn_open_params). */
 typedef struct dbs_params {
 	const char *const *keys;
@@ -70,6 +72,13 @@ typedef struct dbs_backend {
 	bool ddl_autocommits;
 	/* Optional hooks added by later parts; each part adds its own lines. */
 	/* inspect (views, sizes, table details): */
+	/* Read what `what` asks for (DBS_INSP_* of inspect_internal.h: views,
+	 * sizes in bytes, the catalog's row estimates) into `in`, for `conn` whose
+	 * schema model `live` was just read, in a fixed number of catalog queries
+	 * counted in conn->catalog_queries. Row estimates never read a table:
+	 * they are what the catalog keeps (statistics), unknown where it keeps none. */
+	int (*inspect)(struct dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+		unsigned what);
 	/* renames (case sensitivity of table names): */
 	/* Optional: the server's own rule, read at connect (MySQL's
 	 * lower_case_table_names); NULL: the dialect's table_name_case. */

@@ -1,6 +1,7 @@
 /*
- * The facts inspection adds to the schema model (views, sizes), read per
- * dialect in inspect_<dialect>.c, and the entry point of model generation.
+ * The facts inspection adds to the schema model (views, sizes, row
+ * estimates), read by the backend's inspect slot (<dialect>/inspect_<dialect>.c),
+ * and the entry point of model generation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,23 @@
 #include "inspect_internal.h"
 #include "dbsync/inspect.h"
 
-int dbs_insp_add_size(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t bytes)
+static int add_num(dbs_insp *in, dbsync_ctx *ctx, bool rows, const char *table, int64_t n)
 {
-	dbs_insp_size s = { dbs_arena_strdup(&in->scratch->arena, table), bytes };
-	if (!s.table || DBS_VEC_PUSH(&in->scratch->arena, &in->sizes, s))
+	dbs_insp_num e = { dbs_arena_strdup(&in->scratch->arena, table), n };
+	if (!e.table || (rows ? DBS_VEC_PUSH(&in->scratch->arena, &in->rows, e)
+			      : DBS_VEC_PUSH(&in->scratch->arena, &in->sizes, e)))
 		return dbs_error_oom(ctx);
 	return 0;
+}
+
+int dbs_insp_add_size(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t bytes)
+{
+	return add_num(in, ctx, false, table, bytes);
+}
+
+int dbs_insp_add_rows(dbs_insp *in, dbsync_ctx *ctx, const char *table, int64_t rows)
+{
+	return rows < 0 ? 0 : add_num(in, ctx, true, table, rows);
 }
 
 dbs_insp_view *dbs_insp_add_view(dbs_insp *in, dbsync_ctx *ctx, const char *name)
@@ -46,29 +58,16 @@ int dbs_insp_shape_views(dbs_insp *in, dbsync_ctx *ctx)
 }
 
 int dbs_insp_read(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
-	bool want_views, bool want_sizes)
+	unsigned what)
 {
 	memset(in, 0, sizeof *in);
 	in->database_bytes = -1;
 	if (!(in->scratch = dbs_schema_new(conn->dialect)))
 		return dbs_error_oom(ctx);
-	switch (conn->dialect) {
-#ifdef DBSYNC_HAVE_SQLITE
-	case DBSYNC_DIALECT_SQLITE:
-		return dbs_insp_sqlite(in, ctx, conn, live, want_views, want_sizes);
-#endif
-#ifdef DBSYNC_HAVE_POSTGRES
-	case DBSYNC_DIALECT_POSTGRES:
-		return dbs_insp_postgres(in, ctx, conn, live, want_views, want_sizes);
-#endif
-#ifdef DBSYNC_HAVE_MYSQL
-	case DBSYNC_DIALECT_MYSQL:
-		return dbs_insp_mysql(in, ctx, conn, live, want_views, want_sizes);
-#endif
-	default:
+	if (!conn->backend->inspect)
 		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "inspecting %s databases is not implemented",
 			dbsync_dialect_name(conn->dialect) ? dbsync_dialect_name(conn->dialect) : "unknown");
-	}
+	return conn->backend->inspect(in, ctx, conn, live, what);
 }
 
 void dbs_insp_free(dbs_insp *in)
@@ -77,15 +76,26 @@ void dbs_insp_free(dbs_insp *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* An exact name first, then one equal by the dialect's rules. */
+static int64_t find_num(const dbs_insp_num *items, size_t n, dbsync_dialect d, const char *table)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(items[i].table, table) == 0)
+			return items[i].n;
+	for (size_t i = 0; i < n; i++)
+		if (dbs_name_eq(d, items[i].table, table))
+			return items[i].n;
+	return -1;
+}
+
 int64_t dbs_insp_bytes(const dbs_insp *in, dbsync_dialect d, const char *table)
 {
-	for (size_t i = 0; i < in->sizes.n; i++)
-		if (strcmp(in->sizes.items[i].table, table) == 0)
-			return in->sizes.items[i].bytes;
-	for (size_t i = 0; i < in->sizes.n; i++)
-		if (dbs_name_eq(d, in->sizes.items[i].table, table))
-			return in->sizes.items[i].bytes;
-	return -1;
+	return find_num(in->sizes.items, in->sizes.n, d, table);
+}
+
+int64_t dbs_insp_rows(const dbs_insp *in, dbsync_dialect d, const char *table)
+{
+	return find_num(in->rows.items, in->rows.n, d, table);
 }
 
 const dbs_insp_view *dbs_insp_find_view(const dbs_insp *in, dbsync_dialect d, const char *name)
@@ -114,7 +124,7 @@ int dbsync_conn_models_source(char **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	opts = &current;
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
 		goto cleanup;
-	if ((rc = dbs_insp_read(&in, ctx, conn, live, true, false)))
+	if ((rc = dbs_insp_read(&in, ctx, conn, live, DBS_INSP_VIEWS)))
 		goto cleanup;
 	rc = dbs_models_source(out, ctx, live, &in, opts);
 cleanup:

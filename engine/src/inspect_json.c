@@ -5,6 +5,7 @@
  * only row counts (one per orphan, or the one table) come on top.
  */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,15 @@ static bool names_fold_case(dbsync_conn *conn)
 	return dbs_conn_name_case(conn) != DBS_NAMES_EXACT;
 }
 
-static int count_rows(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn, const char *table)
+/* The rows of `table`: counted, or the catalog's estimate read with `in`
+ * (DBS_INSP_ROWS), -1 where it has none. */
+static int count_rows(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn, const char *table,
+	const dbs_insp *in, int mode)
 {
+	if (mode == DBSYNC_COUNT_ESTIMATE) {
+		*out = dbs_insp_rows(in, conn->dialect, table);
+		return 0;
+	}
 	conn->catalog_queries++;
 	return dbsync_conn_count_rows(out, ctx, conn, table);
 }
@@ -38,6 +46,12 @@ static void set(json_t *obj, const char *key, json_t *value, bool *oom)
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+/* rows_method of a document: "count", or where the estimates came from. */
+static json_t *rows_method(const dbs_insp *in, int mode)
+{
+	return mode == DBSYNC_COUNT_ESTIMATE ? str_or_null(in->rows_method) : json_string("count");
 }
 
 static json_t *size_or_null(int64_t n)
@@ -116,9 +130,13 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 		bool orphan = !owned && !case_of;
 		int64_t rows = -1, bytes = -1;
 		json_t *rows_error = json_null();
-		if (orphan && o->sizes) {
+		/* an estimate costs no query: every table gets one */
+		bool estimated = o->rows == DBSYNC_COUNT_ESTIMATE;
+		if (estimated)
+			rows = dbs_insp_rows(in, live->dialect, t->name);
+		if (orphan && o->sizes && !estimated) {
 			/* a table the role may not read still belongs in the list */
-			int rc = count_rows(&rows, ctx, conn, t->name);
+			int rc = count_rows(&rows, ctx, conn, t->name, in, o->rows);
 			if (rc == DBSYNC_EDB) {
 				rows = -1;
 				rows_error = json_string(dbsync_ctx_error(ctx)->message);
@@ -126,8 +144,9 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 			} else if (rc) {
 				return rc;
 			}
-			bytes = dbs_insp_bytes(in, live->dialect, t->name);
 		}
+		if (orphan && o->sizes)
+			bytes = dbs_insp_bytes(in, live->dialect, t->name);
 		json_t *e = json_object();
 		if (!e || json_array_append_new(arr, e)) {
 			json_decref(rows_error);
@@ -138,6 +157,7 @@ static int inventory_tables(json_t *arr, dbsync_ctx *ctx, dbsync_conn *conn, con
 		set(e, "orphan", json_boolean(orphan), &oom);
 		set(e, "case_of", str_or_null(case_of), &oom);
 		set(e, "rows", size_or_null(rows), &oom);
+		set(e, "rows_estimated", json_boolean(estimated), &oom);
 		set(e, "rows_error", rows_error, &oom);
 		set(e, "bytes", size_or_null(bytes), &oom);
 		set(e, "columns", json_integer((json_int_t)t->columns.n), &oom);
@@ -177,9 +197,13 @@ int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	if ((rc = dbs_inventory_options_read(&current, ctx, opts)))
 		return rc;
 	opts = &current;
+	/* a version 1 caller always counted (its struct has no `rows`: the default) */
+	current.rows = current.rows == DBSYNC_COUNT_ESTIMATE ? DBSYNC_COUNT_ESTIMATE : DBSYNC_COUNT_EXACT;
+	unsigned what = (opts->views ? DBS_INSP_VIEWS : 0) | (opts->sizes ? DBS_INSP_SIZES : 0) |
+		(opts->rows == DBSYNC_COUNT_ESTIMATE ? DBS_INSP_ROWS : 0);
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
 		goto cleanup;
-	if ((rc = dbs_insp_read(&in, ctx, conn, live, opts->views, opts->sizes)))
+	if ((rc = dbs_insp_read(&in, ctx, conn, live, what)))
 		goto cleanup;
 	root = json_object();
 	tables = json_array();
@@ -194,6 +218,8 @@ int dbsync_conn_inventory(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn,
 	set(root, "version", json_integer(1), &oom);
 	set(root, "dialect", json_string(dbsync_dialect_name(conn->dialect)), &oom);
 	set(root, "size_method", str_or_null(in.size_method), &oom);
+	set(root, "rows_method", opts->sizes || opts->rows == DBSYNC_COUNT_ESTIMATE ? rows_method(&in, opts->rows)
+		: json_null(), &oom);
 	set(root, "database_bytes", size_or_null(in.database_bytes), &oom);
 	set(root, "tables", tables, &oom);
 	tables = NULL;
@@ -344,6 +370,13 @@ static void table_details(json_t *root, dbsync_dialect d, const dbs_table *t, bo
 
 int dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, const char *table)
 {
+	return dbsync_conn_table_json_opts(out_json, ctx, conn, table, NULL);
+}
+
+int dbsync_conn_table_json_opts(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, const char *table,
+	const dbsync_table_options *opts)
+{
+	dbsync_table_options current;
 	dbsync_schema *live = NULL;
 	dbs_insp in = { 0 };
 	json_t *root = NULL;
@@ -352,12 +385,17 @@ int dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, 
 	*out_json = NULL;
 	if (!conn || !table)
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_conn_table_json needs a connection and a table name");
+	if ((rc = dbs_table_options_read(&current, ctx, opts)))
+		return rc;
+	opts = &current;
+	int mode = opts->rows == DBSYNC_COUNT_ESTIMATE ? DBSYNC_COUNT_ESTIMATE : DBSYNC_COUNT_EXACT;
+	unsigned rows_flag = mode == DBSYNC_COUNT_ESTIMATE ? DBS_INSP_ROWS : 0;
 	if ((rc = dbsync_conn_introspect(&live, ctx, conn)))
 		goto cleanup;
 	dbs_table *t = dbs_schema_find_table(live, table);
 	bool is_view = false;
 	if (!t) {
-		if ((rc = dbs_insp_read(&in, ctx, conn, live, true, false)))
+		if ((rc = dbs_insp_read(&in, ctx, conn, live, DBS_INSP_VIEWS)))
 			goto cleanup;
 		const dbs_insp_view *v = dbs_insp_find_view(&in, conn->dialect, table);
 		if (!v) {
@@ -371,11 +409,12 @@ int dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, 
 		}
 		t = v->shape;
 		is_view = true;
-	} else if ((rc = dbs_insp_read(&in, ctx, conn, live, false, true))) {
+	} else if ((rc = dbs_insp_read(&in, ctx, conn, live, DBS_INSP_SIZES | rows_flag))) {
 		goto cleanup;
 	}
 	int64_t rows = -1;
-	if ((rc = count_rows(&rows, ctx, conn, t->name)))
+	/* a view has no estimate: only running it tells */
+	if ((!is_view || mode == DBSYNC_COUNT_EXACT) && (rc = count_rows(&rows, ctx, conn, t->name, &in, mode)))
 		goto cleanup;
 	if (!(root = json_object())) {
 		rc = dbs_error_oom(ctx);
@@ -385,6 +424,8 @@ int dbsync_conn_table_json(char **out_json, dbsync_ctx *ctx, dbsync_conn *conn, 
 	set(root, "name", json_string(t->name), &oom);
 	set(root, "kind", json_string(is_view ? "view" : "table"), &oom);
 	set(root, "rows", size_or_null(rows), &oom);
+	set(root, "rows_estimated", json_boolean(mode == DBSYNC_COUNT_ESTIMATE), &oom);
+	set(root, "rows_method", is_view && mode == DBSYNC_COUNT_ESTIMATE ? json_null() : rows_method(&in, mode), &oom);
 	set(root, "bytes", size_or_null(is_view ? -1 : dbs_insp_bytes(&in, conn->dialect, t->name)), &oom);
 	set(root, "size_method", str_or_null(is_view ? NULL : in.size_method), &oom);
 	table_details(root, conn->dialect, t, &oom);

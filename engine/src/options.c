@@ -46,9 +46,17 @@ static const options_kind apply_kind = { "apply options", &apply_defaults, sizeo
 static const dbsync_inventory_options inventory_defaults = DBSYNC_INVENTORY_OPTIONS_INIT;
 static const size_t inventory_ends[] = {
 	END_OF(dbsync_inventory_options, views), /* 1 */
+	END_OF(dbsync_inventory_options, rows),  /* 2: row estimates */
 };
 static const options_kind inventory_kind = { "inventory options", &inventory_defaults,
 	sizeof inventory_defaults, inventory_ends, DBSYNC_INVENTORY_OPTIONS_VERSION };
+
+static const dbsync_table_options table_defaults = DBSYNC_TABLE_OPTIONS_INIT;
+static const size_t table_ends[] = {
+	END_OF(dbsync_table_options, rows), /* 1 */
+};
+static const options_kind table_kind = { "table options", &table_defaults, sizeof table_defaults, table_ends,
+	DBSYNC_TABLE_OPTIONS_VERSION };
 
 static const dbsync_models_options models_defaults = DBSYNC_MODELS_OPTIONS_INIT;
 static const size_t models_ends[] = {
@@ -69,6 +77,7 @@ _Static_assert(sizeof plan_ends / sizeof *plan_ends == DBSYNC_PLAN_OPTIONS_VERSI
 _Static_assert(sizeof apply_ends / sizeof *apply_ends == DBSYNC_APPLY_OPTIONS_VERSION, "apply options versions");
 _Static_assert(sizeof inventory_ends / sizeof *inventory_ends == DBSYNC_INVENTORY_OPTIONS_VERSION,
 	"inventory options versions");
+_Static_assert(sizeof table_ends / sizeof *table_ends == DBSYNC_TABLE_OPTIONS_VERSION, "table options versions");
 _Static_assert(sizeof models_ends / sizeof *models_ends == DBSYNC_MODELS_OPTIONS_VERSION,
 	"models options versions");
 _Static_assert(sizeof backup_ends / sizeof *backup_ends == DBSYNC_BACKUP_OPTIONS_VERSION,
@@ -132,6 +141,11 @@ int dbs_inventory_options_read(dbsync_inventory_options *out, dbsync_ctx *ctx,
 	return read_options(&inventory_kind, out, ctx, in);
 }
 
+int dbs_table_options_read(dbsync_table_options *out, dbsync_ctx *ctx, const dbsync_table_options *in)
+{
+	return read_options(&table_kind, out, ctx, in);
+}
+
 int dbs_models_options_read(dbsync_models_options *out, dbsync_ctx *ctx, const dbsync_models_options *in)
 {
 	return read_options(&models_kind, out, ctx, in);
@@ -155,6 +169,11 @@ int dbsync_apply_options_init(dbsync_apply_options *opts, unsigned int version)
 int dbsync_inventory_options_init(dbsync_inventory_options *opts, unsigned int version)
 {
 	return init_options(&inventory_kind, opts, version);
+}
+
+int dbsync_table_options_init(dbsync_table_options *opts, unsigned int version)
+{
+	return init_options(&table_kind, opts, version);
 }
 
 int dbsync_models_options_init(dbsync_models_options *opts, unsigned int version)

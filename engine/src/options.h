@@ -19,6 +19,7 @@ int dbs_plan_options_read(dbsync_plan_options *out, dbsync_ctx *ctx, const dbsyn
 int dbs_apply_options_read(dbsync_apply_options *out, dbsync_ctx *ctx, const dbsync_apply_options *in);
 int dbs_inventory_options_read(dbsync_inventory_options *out, dbsync_ctx *ctx,
 	const dbsync_inventory_options *in);
+int dbs_table_options_read(dbsync_table_options *out, dbsync_ctx *ctx, const dbsync_table_options *in);
 int dbs_models_options_read(dbsync_models_options *out, dbsync_ctx *ctx, const dbsync_models_options *in);
 int dbs_backup_options_read(dbsync_backup_options *out, dbsync_ctx *ctx, const dbsync_backup_options *in);
 

@@ -54,6 +54,9 @@ typedef struct dbs_planner {
 	/* plan_unmanaged.c: the desired schema with what no model could declare
 	 * kept from the live one (p->want points to it when it differs); owned */
 	dbsync_schema *kept;
+	/* plan_probe.c: a read-only check's row estimates and the tables whose
+	 * pre-flight counts it did not run; NULL until asked, in the plan's arena */
+	struct dbs_probe_state *probe;
 } dbs_planner;
 
 /* A new operation at the end of `stage`, status PENDING; NULL on OOM. `table`

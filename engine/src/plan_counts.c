@@ -1,15 +1,20 @@
 /*
  * Data-loss counts. A person about to approve "drop column `x`" decides
- * better knowing it holds 1,204 values, so every data-loss operation gets its
- * count at plan time, one COUNT query each (data reads, not catalog reads:
- * they do not add to conn->catalog_queries).
+ * better knowing it holds 1,204 values, so before an apply every data-loss
+ * operation gets its count at plan time, one COUNT query each (data reads,
+ * not catalog reads: they do not add to conn->catalog_queries). A read-only
+ * check must not read every table it would drop, so it asks for estimates
+ * instead: the catalog's row estimates, read once for the whole plan, which
+ * read no table at all.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "ctx.h"
 #include "dialect.h"
+#include "inspect_internal.h"
 #include "plan_counts.h"
+#include "plan_probe.h"
 
 /* COUNT(column) counts the non-null values; COUNT(*) the rows. */
 static int count(dbs_planner *p, const char *table, const char *column, int64_t *out)
@@ -125,16 +130,58 @@ static int count_op(dbs_planner *p, dbs_op_build *b)
 	}
 }
 
+/* The estimate of the rows of the operation's table: for a column, an upper
+ * bound of its values (the catalog keeps no count of non-null values on
+ * every dialect). Unknown (-1, not marked) where the catalog has none. */
+static void estimate_op(dbs_planner *p, const dbs_insp *in, dbsync_op *op)
+{
+	if (op->kind != DBSYNC_OP_DROP_TABLE && op->kind != DBSYNC_OP_DROP_COLUMN &&
+	    op->kind != DBSYNC_OP_ALTER_COLUMN && op->kind != DBSYNC_OP_REBUILD_TABLE)
+		return;
+	if (op->kind == DBSYNC_OP_ALTER_COLUMN && !op->object)
+		return;
+	op->affected = dbs_insp_rows(in, p->conn->dialect, op->table);
+	op->affected_estimated = op->affected >= 0;
+}
+
+/* A refused operation never runs; its reason already says what is in the way. */
+static bool counted(const dbs_op_build *b)
+{
+	return b->op.risk == DBSYNC_RISK_DATA_LOSS &&
+		(b->op.status == DBSYNC_STATUS_PENDING || b->op.status == DBSYNC_STATUS_SKIPPED);
+}
+
+static int estimate_all(dbs_planner *p)
+{
+	bool any = false;
+	for (int s = 0; s < DBS_STAGE_COUNT && !any; s++)
+		for (size_t i = 0; i < p->stages[s].n && !any; i++)
+			any = counted(p->stages[s].items[i]);
+	if (!any)
+		return 0;
+	const dbs_insp *in;
+	int rc = dbs_probe_estimates(p, &in);
+	for (int s = 0; !rc && s < DBS_STAGE_COUNT; s++)
+		for (size_t i = 0; i < p->stages[s].n; i++)
+			if (counted(p->stages[s].items[i]))
+				estimate_op(p, in, &p->stages[s].items[i]->op);
+	return rc;
+}
+
 int dbs_plan_count_data_loss(dbs_planner *p)
 {
-	if (!p->plan->opts.count_data_loss)
+	int mode = p->plan->opts.count_data_loss;
+	if (!mode || !p->conn)
 		return 0;
+	if (mode == DBSYNC_COUNT_ESTIMATE) {
+		/* the pre-flight counts a check did not run are marked here, once planning is done */
+		int rc = dbs_probe_mark(p);
+		return rc ? rc : estimate_all(p);
+	}
 	for (int s = 0; s < DBS_STAGE_COUNT; s++)
 		for (size_t i = 0; i < p->stages[s].n; i++) {
 			dbs_op_build *b = p->stages[s].items[i];
-			/* a refused operation never runs; its reason already says what is in the way */
-			if (b->op.risk != DBSYNC_RISK_DATA_LOSS ||
-			    (b->op.status != DBSYNC_STATUS_PENDING && b->op.status != DBSYNC_STATUS_SKIPPED))
+			if (!counted(b))
 				continue;
 			int rc = count_op(p, b);
 			if (rc)

@@ -191,7 +191,8 @@ static int plan_one(dbs_planner *p, const drop_set *ds, size_t i, bool *fk_off)
 	}
 	if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
 		goto cleanup;
-	if (p->plan->opts.count_data_loss) {
+	/* an estimate is plan_counts.c's, for the whole plan at once */
+	if (p->plan->opts.count_data_loss && p->plan->opts.count_data_loss != DBSYNC_COUNT_ESTIMATE) {
 		p->conn->catalog_queries++;
 		if ((rc = dbsync_conn_count_rows(&op->op.affected, p->ctx, p->conn, t->name)))
 			goto cleanup;

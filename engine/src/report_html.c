@@ -100,6 +100,31 @@ static void value(html *h, json_t *v)
 		put(h, "&mdash;");
 }
 
+/* What a data-loss operation touches; an estimate says so ("~1,200 rows (estimate)"). */
+static void affected(html *h, json_t *op)
+{
+	bool table = strcmp(str(op, "kind"), "drop_table") == 0;
+	if (json_is_true(json_object_get(op, "affected_estimated")))
+		dbs_buf_printf(&h->b, "%s~%" JSON_INTEGER_FORMAT " row(s) (estimate%s)", table ? "" : "up to ",
+			num(op, "affected"), table ? "" : " of the table's rows");
+	else
+		dbs_buf_printf(&h->b, "%" JSON_INTEGER_FORMAT " %s", num(op, "affected"),
+			table ? "row(s)" : "non-null value(s)");
+}
+
+/* An orphan's rows: counted, the catalog's estimate, or unknown. */
+static void rows(html *h, json_t *t)
+{
+	json_t *n = json_object_get(t, "rows");
+	bool estimated = json_is_true(json_object_get(t, "rows_estimated"));
+	if (estimated && json_is_integer(n))
+		dbs_buf_printf(&h->b, "~%" JSON_INTEGER_FORMAT " (estimate)", json_integer_value(n));
+	else if (estimated)
+		put(h, "unknown (the catalog has no estimate)");
+	else
+		value(h, n);
+}
+
 /* A class name from a fixed vocabulary; anything else maps to "unknown", so no
  * report text ever lands in an attribute unescaped or picks a style. */
 static const char *css_word(const char *s, const char *const *allowed, size_t n)
@@ -156,9 +181,11 @@ static void summary(html *h, json_t *report)
 			" refused operation(s): the database still differs from the models.</p>", failed, refused);
 	else if (!num(totals, "pending") && !num(totals, "skipped"))
 		put(h, "<p class=\"ok\">In sync: nothing left to change.</p>");
+	bool estimated = json_is_true(json_object_get(totals, "data_loss_affected_estimated"));
 	if (num(totals, "data_loss_affected"))
-		dbs_buf_printf(&h->b, "<p class=\"error\">Data-loss operations (pending or applied) touch %"
-			JSON_INTEGER_FORMAT " row(s) or value(s).</p>", num(totals, "data_loss_affected"));
+		dbs_buf_printf(&h->b, "<p class=\"error\">Data-loss operations (pending or applied) touch %s%"
+			JSON_INTEGER_FORMAT " row(s) or value(s)%s.</p>", estimated ? "~" : "",
+			num(totals, "data_loss_affected"), estimated ? " (estimate: the catalog's row counts, not counted)" : "");
 	put(h, "</section>");
 }
 
@@ -217,9 +244,11 @@ static void op_row(html *h, json_t *op)
 	}
 	put(h, "</td><td>");
 	risk_badge(h, str(op, "risk"));
-	if (json_is_integer(json_object_get(op, "affected")))
-		dbs_buf_printf(&h->b, "<div class=\"note\">%" JSON_INTEGER_FORMAT " %s</div>", num(op, "affected"),
-			strcmp(str(op, "kind"), "drop_table") == 0 ? "row(s)" : "non-null value(s)");
+	if (json_is_integer(json_object_get(op, "affected"))) {
+		put(h, "<div class=\"note\">");
+		affected(h, op);
+		put(h, "</div>");
+	}
 	put(h, "</td><td>");
 	badge(h, "status", status, status);
 	put(h, "</td><td>");
@@ -290,7 +319,10 @@ static void skipped(html *h, json_t *report)
 		put(h, "<tr><td>");
 		esc(h, str(op, "summary"));
 		put(h, "</td><td>");
-		value(h, json_object_get(op, "affected"));
+		if (json_is_true(json_object_get(op, "affected_estimated")))
+			affected(h, op);
+		else
+			value(h, json_object_get(op, "affected"));
 		put(h, "</td><td>");
 		esc(h, str(op, "reason"));
 		put(h, "</td></tr>");
@@ -347,7 +379,7 @@ static void orphans_and_views(html *h, json_t *report)
 		put(h, "<tr><td><code>");
 		esc(h, str(t, "name"));
 		put(h, "</code></td><td>");
-		value(h, json_object_get(t, "rows"));
+		rows(h, t);
 		put(h, "</td><td>");
 		value(h, json_object_get(t, "bytes"));
 		put(h, "</td><td>");

@@ -80,6 +80,8 @@ static json_t *op_json(size_t index, const dbsync_op *op, json_t *models)
 	json_object_set_new(o, "risk", json_string(dbsync_risk_name(op->risk)));
 	json_object_set_new(o, "status", json_string(dbsync_status_name(op->status)));
 	json_object_set_new(o, "affected", op->affected >= 0 ? json_integer(op->affected) : json_null());
+	json_object_set_new(o, "affected_estimated", json_boolean(op->affected >= 0 && op->affected_estimated));
+	json_object_set_new(o, "unprobed", json_boolean(op->unprobed));
 	json_object_set_new(o, "attempts", json_integer(op->attempts));
 	json_object_set_new(o, "elapsed_ms", json_real(op->elapsed_ms >= 0 ? op->elapsed_ms : 0));
 	json_object_set_new(o, "error", op_error(op));
@@ -118,7 +120,7 @@ static void inventory_json(json_t *report, json_t *inventory, json_t *totals)
 		if (!json_is_true(json_object_get(t, "orphan")))
 			continue;
 		json_t *o = json_object();
-		static const char *const keys[] = { "name", "rows", "bytes", "columns", "references" };
+		static const char *const keys[] = { "name", "rows", "rows_estimated", "bytes", "columns", "references" };
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 			json_t *v = json_object_get(t, keys[k]);
 			json_object_set(o, keys[k], v ? v : json_null());
@@ -146,6 +148,7 @@ static void operations_json(json_t *report, const dbsync_plan *plan, json_t *mod
 {
 	json_int_t by_status[5] = { 0 }, by_risk[3] = { 0 };
 	json_int_t data_loss_affected = 0;
+	bool affected_estimated = false;
 	double elapsed = 0;
 	json_t *ops = json_array(), *skipped = json_array();
 	size_t n = dbsync_plan_op_count(plan);
@@ -157,8 +160,10 @@ static void operations_json(json_t *report, const dbsync_plan *plan, json_t *mod
 		if ((unsigned)op->risk < 3)
 			by_risk[op->risk]++;
 		if (op->risk == DBSYNC_RISK_DATA_LOSS && op->affected > 0 &&
-		    (op->status == DBSYNC_STATUS_PENDING || op->status == DBSYNC_STATUS_APPLIED))
+		    (op->status == DBSYNC_STATUS_PENDING || op->status == DBSYNC_STATUS_APPLIED)) {
 			data_loss_affected += op->affected;
+			affected_estimated = affected_estimated || op->affected_estimated;
+		}
 		elapsed += op->elapsed_ms;
 		if (op->status == DBSYNC_STATUS_SKIPPED && op->risk == DBSYNC_RISK_DATA_LOSS)
 			json_array_append(skipped, o);
@@ -173,6 +178,8 @@ static void operations_json(json_t *report, const dbsync_plan *plan, json_t *mod
 	json_object_set_new(totals, "by_risk", risks);
 	json_object_set_new(totals, "skipped_destructive", json_integer((json_int_t)json_array_size(skipped)));
 	json_object_set_new(totals, "data_loss_affected", json_integer(data_loss_affected));
+	/* a sum with one estimate in it is an estimate */
+	json_object_set_new(totals, "data_loss_affected_estimated", json_boolean(affected_estimated));
 	json_object_set_new(totals, "elapsed_ms", json_real(elapsed));
 	json_object_set_new(report, "operations", ops);
 	json_object_set_new(report, "skipped_destructive", skipped);

@@ -156,11 +156,12 @@ static void test_init_gives_the_defaults(void **state)
 	dbsync_inventory_options i;
 	memset(&i, GARBAGE, sizeof i);
 	assert_int_equal(dbsync_inventory_options_init(&i, DBSYNC_INVENTORY_OPTIONS_VERSION), 0);
-	assert_int_equal(i.version, 1);
+	assert_int_equal(i.version, 2);  /* 2: rows (the catalog's estimates) */
 	assert_null(i.owned);
 	assert_int_equal(i.n_owned, 0);
 	assert_int_equal(i.sizes, 1);
 	assert_int_equal(i.views, 1);
+	assert_int_equal(i.rows, DBSYNC_COUNT_EXACT);
 
 	dbsync_models_options m;
 	memset(&m, GARBAGE, sizeof m);
@@ -222,7 +223,7 @@ static void test_unknown_versions_are_refused(void **state)
 	dbsync_apply_options a;
 	assert_int_equal(dbsync_apply_options_init(&a, DBSYNC_APPLY_OPTIONS_VERSION + 1), DBSYNC_EINVALID);
 	dbsync_inventory_options i;
-	assert_int_equal(dbsync_inventory_options_init(&i, 2), DBSYNC_EINVALID);
+	assert_int_equal(dbsync_inventory_options_init(&i, 3), DBSYNC_EINVALID);
 	dbsync_models_options m;
 	assert_int_equal(dbsync_models_options_init(&m, 0), DBSYNC_EINVALID);
 	dbsync_backup_options b;
@@ -246,7 +247,7 @@ static void test_unknown_versions_are_refused(void **state)
 	char *json = NULL;
 	assert_int_equal(dbsync_conn_inventory(&json, ctx, conn, &inv), DBSYNC_EINVALID);
 	assert_null(json);
-	assert_string_equal(dbsync_ctx_error(ctx)->message, "inventory options version 0 is not supported (1 to 1)");
+	assert_string_equal(dbsync_ctx_error(ctx)->message, "inventory options version 0 is not supported (1 to 2)");
 	dbsync_schema_free(want);
 	dbsync_conn_close(conn);
 	dbsync_ctx_free(ctx);

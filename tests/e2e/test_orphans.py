@@ -25,7 +25,9 @@ def _lines_naming(text, name):
 
 def test_show_orphaned_lists_orphans_with_rows_and_size(db_migrated):
     create_orphans(db_migrated)
-    run = s.dbsync("--show-orphaned")
+    # --exact-counts: a listing shows the catalog's row estimates unless asked to
+    # count (test_lazy_counts.py); this test proves the counts
+    run = s.dbsync("--show-orphaned", "--exact-counts")
     assert run.code == 0, run.text
     assert "Orphaned tables (3)" in run.out, run.out
     for name, rows in (("legacy_parent", "3 rows"), ("legacy_child", "2 rows"), ("legacy_grandchild", "1 row")):

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--database", "-d", help="Database alias to check (default: DEFAULT_DATABASE).")
         parser.add_argument("--table", metavar="NAME",
                             help="Show one table: columns, types, null, defaults, indexes, "
-                                 "constraints, foreign keys, row count, size.")
+                                 "constraints, foreign keys, row count (the catalog's estimate "
+                                 "unless --exact-counts), size.")
         parser.add_argument("--compare-models", action="store_true",
                             help="A per-model summary of the differences dbsync would fix.")
         parser.add_argument("--check-case-mismatches", action="store_true",
@@ -34,8 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--check-name-conflicts", action="store_true",
                             help="Model tables with several spellings in the database.")
         parser.add_argument("--verbose", action="store_true",
-                            help="The same as -v 2: also row counts, tables in sync, reasons, rename "
+                            help="The same as -v 2: also row counts (estimates unless --exact-counts), tables in sync, reasons, rename "
                                  "SQL. (-v 0 prints only the problems.)")
+        parser.add_argument("--exact-counts", action="store_true",
+                            help="Count rows (one COUNT per table, which reads it) instead of showing "
+                                 "the catalog's estimates; dbcheck never reads a table otherwise.")
         parser.add_argument("--fix", action="store_true",
                             help="Apply the safe changes dbsync would apply; never a destructive one.")
         lists = "space- or comma-separated, or the option repeated"
@@ -58,7 +62,7 @@ class Command(BaseCommand):
         )
         # Django's convention: --verbose is -v 2; -v 0 leaves only the problems.
         verbosity = max(options["verbosity"], 2) if options["verbose"] else options["verbosity"]
-        rep = check.Report(self.stdout, self.style, verbosity)
+        rep = check.Report(self.stdout, self.style, verbosity, exact_counts=options["exact_counts"])
         conn = open_connection(alias, readonly=not options["fix"])
         try:
             # Django's connection must not create a missing SQLite file either
@@ -90,7 +94,7 @@ class Command(BaseCommand):
             raise CommandError("no model tables selected: check --include-apps / --include-tables")
         if options["fix"]:
             check.fix(rep, conn, desired, settings, alias)
-        full = check.plan(conn, desired, settings)
+        full = check.plan(conn, desired, settings, exact_counts=rep.exact_counts)
         ops = full.ops
         if not any(chosen):
             check.summary(rep, conn, desired, ops, full.unmanaged)

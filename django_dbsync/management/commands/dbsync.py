@@ -85,6 +85,11 @@ class Command(BaseCommand):
             "--check", action="store_true",
             help="Change nothing; exit with status 1 when the database differs from the models.",
         )
+        parser.add_argument(
+            "--exact-counts", action="store_true",
+            help="--check, --show-orphaned and reports: count rows (one COUNT per table, which reads "
+                 "it) instead of showing the catalog's estimate. An apply always counts.",
+        )
         lists = "space- or comma-separated, or the option repeated"
         add_list_option(
             parser, "--include-apps", "-ia", metavar="LABEL",
@@ -169,6 +174,7 @@ class Command(BaseCommand):
             verbosity = 3 if settings["DEBUG_MODE"] else 2 if settings["VERBOSE_LOGGING"] else 1
             options = dict(options, verbosity=verbosity)
         self._settings = settings  # backups / retries read it in _act
+        self._options = options  # _plan reads --check / --exact-counts
         if options["drop_unmanaged"]:
             settings["DROP_UNMANAGED"] = True
         if not wants_color(settings, options):
@@ -243,7 +249,8 @@ class Command(BaseCommand):
             run.plan = plan
             out.detail(f"catalog queries: {conn.catalog_queries}")
             self._run(conn, plan, alias, out, options, dry_run)
-            orphans.show_at_end(self, conn, alias, settings, selection, out)  # SHOW_ORPHANED_TABLES
+            orphans.show_at_end(self, conn, alias, settings, selection, out,  # SHOW_ORPHANED_TABLES
+                                estimate=options["check"] and not options["exact_counts"])
         finally:
             try:
                 # model statuses and reports, whatever the run ended with
@@ -253,6 +260,10 @@ class Command(BaseCommand):
 
     def _plan(self, conn, desired, settings, approved=(), metadata_json=None):
         self._replan = lambda metadata: self._plan(conn, desired, settings, approved, metadata)
+        # --check only looks: the catalog's row estimates, no table read; a run
+        # that may apply counts what each data-loss operation touches
+        options = self._options
+        estimate = options["check"] and not options["exact_counts"]
         try:
             return conn.plan(
                 desired.sql,
@@ -262,6 +273,7 @@ class Command(BaseCommand):
                 drop_columns=settings["AUTO_DROP_COLUMNS"],
                 drop_unmanaged=settings["DROP_UNMANAGED"],
                 keep_extra_indexes=settings["KEEP_EXTRA_INDEXES"],
+                count_data_loss="estimate" if estimate else True,
                 **renames.plan_options(settings, approved),
             )
         except ParseError as e:

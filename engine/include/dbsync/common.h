@@ -41,6 +41,18 @@ typedef enum dbsync_dialect {
 } dbsync_dialect;
 
 /**
+ * How rows are counted where a count is shown (dbsync_plan_options.count_data_loss,
+ * dbsync_inventory_options.rows, dbsync_table_options.rows).
+ */
+typedef enum dbsync_count_mode {
+	DBSYNC_COUNT_OFF = 0,      /**< not counted */
+	DBSYNC_COUNT_EXACT = 1,    /**< counted on the live rows: one COUNT query each, which reads the table */
+	DBSYNC_COUNT_ESTIMATE = 2  /**< the catalog's estimate (PostgreSQL reltuples, MySQL TABLE_ROWS,
+	                                SQLite sqlite_stat1): no table is read; unknown where the catalog
+	                                has none */
+} dbsync_count_mode;
+
+/**
  * The last error recorded on a context. `message` names the object involved;
  * `sqlstate` is "" when the database gave none; `native_code` is the backend's own
  * error number (SQLite extended result code, MySQL errno) or 0. For parse errors,

@@ -89,6 +89,19 @@ typedef struct dbsync_op {
 	char error_sqlstate[6];   /**< SQLSTATE of `error`, "" when none */
 	int error_native;         /**< backend error number of `error`, 0 when none */
 	/**
+	 * `affected` is the catalog's estimate of the rows of the table
+	 * (count_data_loss DBSYNC_COUNT_ESTIMATE: for a column, an upper bound
+	 * of its values), not a count; 0 when counted or not known.
+	 */
+	int affected_estimated;
+	/**
+	 * A pre-flight count this operation was planned on did not run: a
+	 * read-only check (count_data_loss DBSYNC_COUNT_ESTIMATE) reads no table,
+	 * so it planned from the catalog's row estimate of the table (none: as
+	 * for an empty table). The apply counts first; 0 when counted.
+	 */
+	int unprobed;
+	/**
 	 * Since 2.0: RENAME_TABLE, 1 when the live and desired names are
 	 * spellings of one name that differ only in letter case (a case fix, or
 	 * a refused conflict between such spellings), by the connection's rule
@@ -186,8 +199,14 @@ typedef struct dbsync_plan_options {
 	size_t n_drop_tables;
 	/**
 	 * Count the data each data-loss operation touches (dbsync_op.affected):
-	 * one COUNT query per dropped table or column, data reads that do not add
-	 * to dbsync_conn_catalog_queries; default 1.
+	 * DBSYNC_COUNT_EXACT (1, the default) runs one COUNT query per dropped
+	 * table or column, data reads that do not add to
+	 * dbsync_conn_catalog_queries; DBSYNC_COUNT_ESTIMATE reads the catalog's
+	 * row estimates instead (a fixed number of catalog queries, no table
+	 * read: for read-only checks), marking each dbsync_op.affected_estimated,
+	 * and then the pre-flight count "is the table empty?" (a NOT NULL column
+	 * without a default) reads the estimate too, marking dbsync_op.unprobed;
+	 * DBSYNC_COUNT_OFF (0) counts nothing. Any other non-zero value is EXACT.
 	 */
 	int count_data_loss;
 	/* Since version 3. */

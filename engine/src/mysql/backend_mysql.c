@@ -537,6 +537,7 @@ const dbs_backend dbs_backend_mysql = {
 	.open = my_open,
 	.close = my_close,
 	.introspect = dbs_my_introspect,
+	.inspect = dbs_insp_mysql,
 	.exec = my_exec,
 	.query_int64 = my_query_int64,
 	.apply_begin = my_apply_begin,

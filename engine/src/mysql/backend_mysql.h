@@ -91,6 +91,11 @@ void dbs_my_lock_wait_restore(dbsync_conn *conn, int64_t saved);
  * (backup_mysql.c). */
 extern const struct dbs_backup_ops dbs_my_backup_ops;
 
+/* The backend's inspect slot (inspect_mysql.c): views, sizes, row estimates. */
+struct dbs_insp;
+int dbs_insp_mysql(struct dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	unsigned what);
+
 /* The backend table (backend_mysql.c): the registry's entry, and the tests
  * call its slots directly. */
 extern const dbs_backend dbs_backend_mysql;

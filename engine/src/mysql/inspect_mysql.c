@@ -1,11 +1,13 @@
 /*
- * Views and sizes on MySQL/MariaDB, two catalog queries for the whole
- * database. information_schema.TABLES reports a view whose tables are gone
+ * Views, sizes and row estimates on MySQL/MariaDB (the backend's inspect
+ * slot), two catalog queries for the whole database. information_schema.TABLES reports a view whose tables are gone
  * with the server's error as its comment (MariaDB and MySQL both), instead of
  * failing; its COLUMNS rows are then missing. Sizes are DATA_LENGTH +
- * INDEX_LENGTH, the engine's own estimate (InnoDB keeps it approximately).
+ * INDEX_LENGTH, the engine's own estimate (InnoDB keeps it approximately);
+ * rows are TABLE_ROWS, InnoDB's statistics (exact for MyISAM). Reading them
+ * opens no table for reading: a table another session holds under LOCK
+ * TABLES ... WRITE does not make this wait.
  */
-#ifdef DBSYNC_HAVE_MYSQL
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,7 @@
 #include "inspect_internal.h"
 
 static const char q_tables[] =
-	"SELECT TABLE_NAME, TABLE_TYPE, DATA_LENGTH + INDEX_LENGTH, TABLE_COMMENT "
+	"SELECT TABLE_NAME, TABLE_TYPE, DATA_LENGTH + INDEX_LENGTH, TABLE_COMMENT, TABLE_ROWS "
 	"FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
 
 static MYSQL_RES *run(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, const char *what)
@@ -38,9 +40,10 @@ static bool view_comment_ok(const char *comment)
 	return !comment || !*comment || strcmp(comment, "VIEW") == 0;
 }
 
-static int read_tables(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, bool want_views,
-	bool want_sizes)
+static int read_tables(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, unsigned what)
 {
+	bool want_views = what & DBS_INSP_VIEWS, want_sizes = what & DBS_INSP_SIZES;
+	bool want_rows = what & DBS_INSP_ROWS;
 	MYSQL_RES *res = run(ctx, conn, q_tables, "reading table sizes and views");
 	if (!res)
 		return dbsync_ctx_error(ctx)->code;
@@ -63,12 +66,17 @@ static int read_tables(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, bool wa
 				if (!v->error)
 					rc = dbs_error_oom(ctx);
 			}
-		} else if (want_sizes && row[2]) {
-			rc = dbs_insp_add_size(in, ctx, row[0], strtoll(row[2], NULL, 10));
+		} else {
+			if (want_sizes && row[2])
+				rc = dbs_insp_add_size(in, ctx, row[0], strtoll(row[2], NULL, 10));
+			if (!rc && want_rows && row[4])
+				rc = dbs_insp_add_rows(in, ctx, row[0], strtoll(row[4], NULL, 10));
 		}
 	}
 	if (want_sizes)
 		in->size_method = "information_schema";
+	if (want_rows)
+		in->rows_method = "information_schema";
 	mysql_free_result(res);
 	return rc;
 }
@@ -126,14 +134,13 @@ cleanup:
 }
 
 int dbs_insp_mysql(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
-	bool want_views, bool want_sizes)
+	unsigned what)
 {
 	(void)live;
 	int rc = 0;
-	if (want_views || want_sizes)
-		rc = read_tables(in, ctx, conn, want_views, want_sizes);
-	if (!rc && want_views && in->views.n)
+	if (what)
+		rc = read_tables(in, ctx, conn, what);
+	if (!rc && (what & DBS_INSP_VIEWS) && in->views.n)
 		rc = read_view_columns(in, ctx, conn);
 	return rc ? rc : dbs_insp_shape_views(in, ctx);
 }
-#endif

@@ -25,6 +25,7 @@
 #include "plan_mysql.h"
 #include "plan_isolate.h"
 #include "plan_precount.h"
+#include "plan_probe.h"
 #include "render.h"
 #include "render_constraint.h"
 
@@ -144,7 +145,7 @@ static int add_column(dbs_planner *p, const dbs_table *L, const dbs_table *W, co
 	if (p->plan->opts.add_columns && dbs_column_needs_fill(MY, W, c)) {
 		int64_t rows;
 		dbs_fill_kind kind = DBS_FILL_NONE;
-		if ((rc = dbsync_conn_count_rows(&rows, p->ctx, p->conn, L->name)))
+		if ((rc = dbs_probe_table_rows(p, L->name, &rows)))
 			return rc;
 		if (rows > 0 && (rc = dbs_fill_for(p, W->name, c->name, &kind, &fill)))
 			return rc;

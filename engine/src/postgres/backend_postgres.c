@@ -482,6 +482,7 @@ const dbs_backend dbs_backend_postgres = {
 	.open = pg_open,
 	.close = pg_close,
 	.introspect = dbs_pg_introspect,
+	.inspect = dbs_insp_postgres,
 	.normalize_desired = dbs_pg_normalize_desired,
 	.synced_namespace = dbs_pg_synced_namespace,
 	.normalize_desired_some = dbs_pg_normalize_desired_some,

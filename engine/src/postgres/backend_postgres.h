@@ -90,4 +90,9 @@ extern const struct dbs_backup_ops dbs_pg_backup_ops;
  * "django-dbsync", so it does not collide with small application keys). */
 int64_t dbs_pg_lock_key(void);
 
+/* The backend's inspect slot (inspect_postgres.c): views, sizes, row estimates. */
+struct dbs_insp;
+int dbs_insp_postgres(struct dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	unsigned what);
+
 #endif

@@ -1,13 +1,19 @@
 /*
- * Views and sizes on PostgreSQL, two catalog queries for the whole schema.
+ * Views, sizes and row estimates on PostgreSQL (the backend's inspect slot),
+ * two catalog queries for the whole schema.
  * The server keeps a view's direct dependencies, so its tables cannot vanish
  * under it; what can still make one unusable is the role (a view it may not
  * read is listed invalid, with that reason) or a function the view calls
  * whose body reads a table that is gone: the catalog cannot tell that, only
  * reading the view does, so each view is read for one row (one round trip
  * per view, only when views are asked for).
+ *
+ * A row estimate is pg_class.reltuples, which VACUUM, ANALYZE and CREATE
+ * INDEX keep; a table none of them has seen yet (reltuples -1 from
+ * PostgreSQL 14, 0 with no pages before) falls back to the statistics
+ * system's live-tuple count, and where that says 0 for a table that has
+ * pages, the estimate is unknown rather than a wrong 0.
  */
-#ifdef DBSYNC_HAVE_POSTGRES
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +27,12 @@
 static const char q_relations[] =
 	"SELECT c.relname, c.relkind, "
 	"CASE WHEN c.relkind IN ('r', 'p', 'm') THEN pg_catalog.pg_total_relation_size(c.oid) END, "
-	"pg_catalog.has_table_privilege(c.oid, 'SELECT') "
+	"pg_catalog.has_table_privilege(c.oid, 'SELECT'), "
+	"CASE WHEN c.relkind NOT IN ('r', 'm') THEN NULL "
+	"WHEN c.reltuples > 0 OR (c.reltuples = 0 AND c.relpages > 0) THEN c.reltuples::bigint "
+	"WHEN s.n_live_tup > 0 OR pg_catalog.pg_relation_size(c.oid) = 0 THEN s.n_live_tup END "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid "
 	"WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY c.relname";
 static const char q_view_columns[] =
 	"SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull "
@@ -44,9 +54,10 @@ static PGresult *run(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, const 
 	return res;
 }
 
-static int read_relations(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, bool want_views,
-	bool want_sizes)
+static int read_relations(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, unsigned what)
 {
+	bool want_views = what & DBS_INSP_VIEWS, want_sizes = what & DBS_INSP_SIZES;
+	bool want_rows = what & DBS_INSP_ROWS;
 	PGresult *res = run(ctx, conn, q_relations, "reading relation sizes and views");
 	if (!res)
 		return dbsync_ctx_error(ctx)->code;
@@ -69,12 +80,17 @@ static int read_relations(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, bool
 				if (!v->error)
 					rc = dbs_error_oom(ctx);
 			}
-		} else if (want_sizes && !PQgetisnull(res, i, 2)) {
-			rc = dbs_insp_add_size(in, ctx, name, strtoll(PQgetvalue(res, i, 2), NULL, 10));
+		} else {
+			if (want_sizes && !PQgetisnull(res, i, 2))
+				rc = dbs_insp_add_size(in, ctx, name, strtoll(PQgetvalue(res, i, 2), NULL, 10));
+			if (!rc && want_rows && !PQgetisnull(res, i, 4))
+				rc = dbs_insp_add_rows(in, ctx, name, strtoll(PQgetvalue(res, i, 4), NULL, 10));
 		}
 	}
 	if (want_sizes)
 		in->size_method = "pg_total_relation_size";
+	if (want_rows)
+		in->rows_method = "pg_class.reltuples";
 	PQclear(res);
 	return rc;
 }
@@ -144,13 +160,14 @@ cleanup:
 }
 
 int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
-	bool want_views, bool want_sizes)
+	unsigned what)
 {
 	(void)live;
 	int rc = 0;
-	if (want_views || want_sizes)
-		rc = read_relations(in, ctx, conn, want_views, want_sizes);
-	if (want_views && PQtransactionStatus(((dbs_pg_conn *)conn->impl)->pg) == PQTRANS_IDLE)
+	bool want_views = what & DBS_INSP_VIEWS;
+	if (what)
+		rc = read_relations(in, ctx, conn, what);
+	if (!rc && want_views && PQtransactionStatus(((dbs_pg_conn *)conn->impl)->pg) == PQTRANS_IDLE)
 		for (size_t i = 0; !rc && i < in->views.n; i++)
 			if (in->views.items[i].valid)
 				rc = probe_view(in, ctx, conn, &in->views.items[i]);
@@ -158,4 +175,3 @@ int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const db
 		rc = read_view_columns(in, ctx, conn);
 	return rc ? rc : dbs_insp_shape_views(in, ctx);
 }
-#endif

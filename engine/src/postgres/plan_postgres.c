@@ -19,6 +19,7 @@
 #include "diff.h"
 #include "plan_fill.h"
 #include "plan_isolate.h"
+#include "plan_probe.h"
 #include "plan_shared.h"
 #include "render.h"
 #include "render_postgres.h"
@@ -49,7 +50,7 @@ int dbs_pg_put(pg_table *pt, dbs_op_build *op)
 int dbs_pg_count_rows(pg_table *pt, int64_t *out)
 {
 	if (pt->rows < 0) {
-		int rc = dbsync_conn_count_rows(&pt->rows, pt->p->ctx, pt->p->conn, pt->L->name);
+		int rc = dbs_probe_table_rows(pt->p, pt->L->name, &pt->rows);
 		if (rc)
 			return rc;
 	}

@@ -503,6 +503,7 @@ const dbs_backend dbs_backend_sqlite = {
 	.open = sq_open,
 	.close = sq_close,
 	.introspect = sq_introspect,
+	.inspect = dbs_insp_sqlite,
 	.exec = sq_exec,
 	.query_int64 = sq_query_int64,
 	.apply_begin = sq_apply_begin,

@@ -70,4 +70,9 @@ int dbs_sq_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, i
  * Both tables live in `s` / `ps`. Returns 0 or -1 on OOM. */
 int dbs_sq_reconcile_table(dbsync_schema *s, dbs_table *t, const dbsync_schema *ps, const dbs_table *p);
 
+/* The backend's inspect slot (inspect_sqlite.c): views, sizes, row estimates. */
+struct dbs_insp;
+int dbs_insp_sqlite(struct dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
+	unsigned what);
+
 #endif

@@ -1,12 +1,13 @@
 /*
- * Views and sizes on SQLite. A view whose table is gone is still stored, and
- * only preparing a SELECT on it tells; preparing is done in-process (no round
- * trip), once per view, and counted as one catalog query for all of them.
- * Sizes come from the dbstat virtual table when SQLite was built with it
- * (every page of every table and index); without it only the whole file's
- * page count is known.
+ * Views, sizes and row estimates on SQLite (the backend's inspect slot). A
+ * view whose table is gone is still stored, and only preparing a SELECT on it
+ * tells; preparing is done in-process (no round trip), once per view, and
+ * counted as one catalog query for all of them. Sizes come from the dbstat
+ * virtual table when SQLite was built with it (every page of every table and
+ * index); without it only the whole file's page count is known. Row estimates
+ * are what ANALYZE left in sqlite_stat1; a database never analyzed has none,
+ * and its tables' rows stay unknown rather than counted.
  */
-#ifdef DBSYNC_HAVE_SQLITE
 #include <string.h>
 
 #include "backend_sqlite.h"
@@ -18,6 +19,11 @@
 static const char q_dbstat[] =
 	"SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema m ON m.name = d.name "
 	"WHERE m.type IN ('table', 'index') GROUP BY m.tbl_name";
+
+/* The first number of an index's stat is the rows it holds (a table without
+ * index has a row of its own); a partial index holds fewer, hence MAX. */
+static const char q_stat1[] =
+	"SELECT tbl, MAX(CAST(stat AS INTEGER)) FROM sqlite_stat1 GROUP BY tbl";
 
 static int view_shape(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbs_view *v)
 {
@@ -100,17 +106,49 @@ cleanup:
 	return rc;
 }
 
+static int read_row_estimates(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn)
+{
+	sqlite3 *db = dbs_sq_db(conn);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+	int64_t analyzed = 0;
+	/* a database never analyzed has no sqlite_stat1 to read */
+	conn->catalog_queries++;
+	if ((rc = conn->backend->query_int64(&analyzed, ctx, conn,
+			"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'")) ||
+	    !analyzed)
+		return rc;
+	if (sqlite3_prepare_v2(db, q_stat1, -1, &st, NULL) != SQLITE_OK) {
+		rc = dbs_sq_error(ctx, conn, sqlite3_errcode(db), "reading row estimates from sqlite_stat1");
+		goto cleanup;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+		    (rc = dbs_insp_add_rows(in, ctx, (const char *)sqlite3_column_text(st, 0),
+				sqlite3_column_int64(st, 1))))
+			goto cleanup;
+	if (step != SQLITE_DONE) {
+		rc = dbs_sq_error(ctx, conn, step, "reading row estimates from sqlite_stat1");
+		goto cleanup;
+	}
+	in->rows_method = "sqlite_stat1";
+cleanup:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int dbs_insp_sqlite(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *live,
-	bool want_views, bool want_sizes)
+	unsigned what)
 {
 	int rc = 0;
-	if (want_views && live->views.n) {
+	if ((what & DBS_INSP_VIEWS) && live->views.n) {
 		conn->catalog_queries++;
 		for (size_t i = 0; i < live->views.n && !rc; i++)
 			rc = view_shape(in, ctx, conn, live->views.items[i]);
 	}
-	if (!rc && want_sizes)
+	if (!rc && (what & DBS_INSP_SIZES))
 		rc = read_sizes(in, ctx, conn);
+	if (!rc && (what & DBS_INSP_ROWS))
+		rc = read_row_estimates(in, ctx, conn);
 	return rc;
 }
-#endif

@@ -14,6 +14,7 @@
 #include "plan_sqlite.h"
 #include "plan_isolate.h"
 #include "plan_precount.h"
+#include "plan_probe.h"
 #include "render.h"
 
 #define D DBSYNC_DIALECT_SQLITE
@@ -39,7 +40,7 @@ static col_state *state_named(table_plan *tp, const char *name)
 static int table_rows(table_plan *tp, int64_t *out)
 {
 	if (tp->rows < 0) {
-		int rc = dbsync_conn_count_rows(&tp->rows, tp->p->ctx, tp->p->conn, tp->L->name);
+		int rc = dbs_probe_table_rows(tp->p, tp->L->name, &tp->rows);
 		if (rc)
 			return rc;
 	}
