@@ -112,8 +112,8 @@ test-py: test-py-django52 test-py-django6
 # CORPUS=0 leaves the corpus out (it is in by default, and in CI).
 CORPUS ?= 1
 test:
-	$(MAKE) --no-print-directory --output-sync=target -j7 \
-		test-c test-c-sanitize test-build-variants test-wheel test-py-django52 test-py-django6 \
+	$(MAKE) --no-print-directory --output-sync=target -j8 \
+		check-seam test-c test-c-sanitize test-build-variants test-wheel test-py-django52 test-py-django6 \
 		$(if $(filter 1,$(CORPUS)),test-corpus)
 
 # The dialect seam (docs/adding-a-dialect.md): the core names no dialect, a

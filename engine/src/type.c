@@ -39,6 +39,8 @@ static const type_name names[] = {
 	{ "double precision", DBS_TYPE_FLOAT, 0, 0 },
 	{ "float4", DBS_TYPE_FLOAT, 0, 0 },
 	{ "float8", DBS_TYPE_FLOAT, 0, 0 },
+	{ "double", DBS_TYPE_FLOAT, 0, 0 },
+	{ "float", DBS_TYPE_FLOAT, 0, 0 },
 };
 
 static char lower(char c)

@@ -3,8 +3,10 @@
  * change (dialect.h lossy_count_sql, run by plan_precount.c; type.h says
  * which kind of loss it risks) or a conversion to another character set.
  * Every query only reads. Unlike PostgreSQL's, no value is converted on
- * trial: a change that is no narrowing of length, integer range or decimal
- * digits is not counted.
+ * trial: MySQL has no per-value error trap in plain SQL, and its CAST
+ * targets are not the column types. So a change that is no narrowing of
+ * length, integer range or decimal digits (DBS_NARROW_UNKNOWN: a string to
+ * a number or a date, say) is not counted.
  */
 #include <string.h>
 
@@ -41,10 +43,11 @@ int dbs_my_count_charset_loss(dbs_planner *p, const char *table, const char *col
 bool dbs_my_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const char *column, dbs_narrowing n,
 	const dbs_type *f, const dbs_type *t, const char **what)
 {
-	/* MySQL converts any value on its own terms: only a narrowing of length,
-	 * or of range or digits within one numeric family, is counted */
-	if (n == DBS_NARROW_NONE || n == DBS_NARROW_UNKNOWN || (n == DBS_NARROW_INT_RANGE && f->cls != DBS_TYPE_INTEGER) ||
-	    (n == DBS_NARROW_DIGITS && f->cls != DBS_TYPE_DECIMAL))
+	/* A narrowing of length, integer range or decimal digits is counted from
+	 * any numeric type. Measured on MariaDB 10.11: a value out of range fails
+	 * the ALTER in strict mode and is clipped silently without it, and a
+	 * fraction is rounded away silently in either mode. */
+	if (n == DBS_NARROW_NONE || n == DBS_NARROW_UNKNOWN)
 		return false;
 	dbs_buf c = DBS_BUF_INIT;
 	dbs_quote_ident(&c, MY, column);
@@ -54,8 +57,13 @@ bool dbs_my_lossy_count_sql(dbs_buf *q, dbs_arena *a, const char *table, const c
 		dbs_buf_printf(q, "CHAR_LENGTH(%s) > %ld", col, t->length);
 		*what = dbs_arena_printf(a, "longer than %ld characters", t->length);
 	} else if (n == DBS_NARROW_INT_RANGE) {
-		dbs_buf_printf(q, "(%s < %s OR %s > %s)", col, dbs_type_int_lo_sql(t), col, dbs_type_int_hi_sql(t));
-		*what = dbs_arena_printf(a, "out of the range of %s", t->text);
+		dbs_buf_printf(q, "(%s < %s OR %s > %s", col, dbs_type_int_lo_sql(t), col, dbs_type_int_hi_sql(t));
+		/* a fraction is rounded away by the conversion */
+		if (f->cls != DBS_TYPE_INTEGER)
+			dbs_buf_printf(q, " OR %s <> ROUND(%s)", col, col);
+		dbs_buf_putc(q, ')');
+		*what = dbs_arena_printf(a, f->cls == DBS_TYPE_INTEGER ? "out of the range of %s"
+			: "out of the range of %s or with a fraction", t->text);
 	} else {
 		/* digits before the point that no longer fit, or decimals rounded away */
 		dbs_buf_printf(q, "(ABS(%s) >= POW(10, %ld) OR ROUND(%s, %ld) <> %s)", col, t->precision - t->scale, col,
