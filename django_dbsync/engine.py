@@ -16,9 +16,6 @@ ParseError = _engine.ParseError
 LockedError = _engine.LockedError
 VerifyError = _engine.VerifyError
 
-# Django vendor -> engine vendor. Oracle is not claimed: no engine backend exists.
-_VENDORS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}
-
 
 def _django_connection(alias):
     try:
@@ -36,14 +33,18 @@ def _is_memory_sqlite(connection, name):
 
 
 def connection_params(alias):
-    """(engine vendor, params dict of str) for database `alias`."""
+    """(engine vendor, params dict of str) for database `alias`.
+
+    Django's vendor name goes to the engine as it is: the engine knows its
+    dialects by those names and refuses one it does not know. What follows
+    reads each Django backend's own settings conventions (Django glue).
+    """
     connection = _django_connection(alias)
-    vendor = _VENDORS.get(connection.vendor)
-    if vendor is None:
-        raise CommandError(
-            f"database '{alias}' uses the {connection.vendor} backend, which libdbsync does "
-            f"not support (supported: {', '.join(sorted(set(_VENDORS.values())))})"
-        )
+    vendor = connection.vendor
+    try:
+        _engine.dialect(vendor)
+    except _engine.Error as e:
+        raise CommandError(f"database '{alias}' uses the {vendor} backend: {e}") from None
     conf = connection.settings_dict
     options = conf.get("OPTIONS") or {}
     if vendor == "sqlite":
@@ -87,7 +88,7 @@ _DRIVER_ONLY = {
 
 def _option_items(vendor, options):
     for key, value in options.items():
-        if value is None or key in _DRIVER_ONLY[vendor]:
+        if value is None or key in _DRIVER_ONLY.get(vendor, ()):
             continue
         if vendor == "mysql" and key == "ssl" and isinstance(value, dict):
             # mysqlclient's {'ca': ..., 'cert': ...} form, flattened for the engine.

@@ -24,15 +24,10 @@ def rename_ops(ops):
     return [op for op in ops if op["kind"] == RENAME]
 
 
-def is_case_fix(op):
-    """A rename whose two names differ only in letter case."""
-    return op["object"] is not None and op["table"].lower() == op["object"].lower() \
-        and op["table"] != op["object"]
-
-
 def case_mismatches(ops):
-    """Case fixes the engine planned (pending or skipped); conflicts excluded."""
-    return [op for op in rename_ops(ops) if op["status"] != "refused" and is_case_fix(op)]
+    """Case fixes the engine planned (pending or skipped); conflicts excluded.
+    The engine marks a rename between spellings of one name (`case_fix`)."""
+    return [op for op in rename_ops(ops) if op["status"] != "refused" and op["case_fix"]]
 
 
 def name_conflicts(ops):
@@ -41,7 +36,7 @@ def name_conflicts(ops):
 
 
 def old_name_renames(ops):
-    return [op for op in rename_ops(ops) if op["status"] != "refused" and not is_case_fix(op)]
+    return [op for op in rename_ops(ops) if op["status"] != "refused" and not op["case_fix"]]
 
 
 def to_ask(ops):

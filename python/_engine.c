@@ -251,6 +251,24 @@ int call_end(engine_call *c)
 }
 
 
+/* The dialect the engine knows by `vendor` ("postgresql", "mariadb", ...);
+ * InvalidError naming the vendor and the known dialects otherwise. The list
+ * comes from the engine, so a new dialect needs no edit here. */
+static int dialect_arg(const char *vendor, dbsync_dialect *out)
+{
+	if (dbsync_dialect_from_name(out, vendor) == 0)
+		return 0;
+	char known[160] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < dbsync_dialect_count() && len < sizeof known; i++)
+		len += (size_t)PyOS_snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "",
+			dbsync_dialect_name(dbsync_dialect_at(i)));
+	char msg[300];
+	PyOS_snprintf(msg, sizeof msg, "unknown database vendor '%.60s' (libdbsync knows %s)", vendor, known);
+	raise_invalid(msg);
+	return -1;
+}
+
 static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "vendor", "params", NULL };
@@ -267,12 +285,8 @@ static PyObject *Connection_new(PyTypeObject *type, PyObject *args, PyObject *kw
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "sO!:Connection", kwlist,
 			&vendor, &PyDict_Type, &params))
 		return NULL;
-	if (dbsync_dialect_from_name(&dialect, vendor) != 0) {
-		char msg[160];
-		PyOS_snprintf(msg, sizeof msg,
-			"unknown database vendor '%.60s' (expected sqlite, postgresql or mysql)", vendor);
-		return raise_invalid(msg);
-	}
+	if (dialect_arg(vendor, &dialect))
+		return NULL;
 	/* The list keeps every key and value alive while the GIL is released. */
 	items = PyDict_Items(params);
 	if (!items)
@@ -756,7 +770,8 @@ static PyObject *op_to_dict(const dbsync_op *op)
 	    dict_set_obj(d, "elapsed_ms", PyFloat_FromDouble(op->elapsed_ms)) < 0 ||
 	    dict_set_str(d, "error", op->error) < 0 ||
 	    dict_set_str(d, "error_sqlstate", op->error_sqlstate[0] ? op->error_sqlstate : NULL) < 0 ||
-	    dict_set_obj(d, "error_native", PyLong_FromLong(op->error_native)) < 0)
+	    dict_set_obj(d, "error_native", PyLong_FromLong(op->error_native)) < 0 ||
+	    dict_set_obj(d, "case_fix", PyBool_FromLong(op->case_fix)) < 0)
 		goto fail;
 	return d;
 fail:
@@ -946,6 +961,17 @@ static PyObject *mod_backends(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(i
 	return list;
 }
 
+/* dialect(vendor): the engine's name for the dialect a vendor name means
+ * ("mariadb" -> "mysql"), InvalidError when the engine knows none. */
+static PyObject *mod_dialect(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+	const char *vendor = cstring_arg(arg, "vendor");
+	dbsync_dialect d;
+	if (!vendor || dialect_arg(vendor, &d))
+		return NULL;
+	return PyUnicode_FromString(dbsync_dialect_name(d));
+}
+
 static PyObject *mod_connect_url(PyObject *Py_UNUSED(module), PyObject *arg)
 {
 	const char *url = cstring_arg(arg, "url");
@@ -990,8 +1016,8 @@ static PyObject *mod_unhandled_statements(PyObject *Py_UNUSED(mod), PyObject *ar
 	dbsync_dialect d;
 	if (!PyArg_ParseTuple(args, "ss#:unhandled_statements", &dialect_name, &sql, &len))
 		return NULL;
-	if (dbsync_dialect_from_name(&d, dialect_name))
-		return raise_invalid("unknown dialect");
+	if (dialect_arg(dialect_name, &d))
+		return NULL;
 	dbsync_ctx *ctx = new_ctx();
 	if (!ctx)
 		return NULL;
@@ -1013,6 +1039,9 @@ static PyMethodDef module_methods[] = {
 	{ "version", mod_version, METH_NOARGS, "version()\n--\n\nThe libdbsync version." },
 	{ "backends", mod_backends, METH_NOARGS,
 	  "backends()\n--\n\nNames of the database backends compiled in." },
+	{ "dialect", mod_dialect, METH_O,
+	  "dialect(vendor)\n--\n\nThe engine's name for the dialect `vendor` names (\"mariadb\" -> \"mysql\");\n"
+	  "InvalidError naming the vendor when the engine knows none." },
 	{ "connect_url", mod_connect_url, METH_O,
 	  "connect_url(url)\n--\n\nOpen a Connection from a URL such as sqlite:///file.db." },
 	{ "unhandled_statements", mod_unhandled_statements, METH_VARARGS,

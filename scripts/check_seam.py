@@ -65,7 +65,7 @@ EXPECTED = [
     ("tests/*", "its tests"),
     ("bench/*", "benchmarks (optional)"),
     ("examples/*", "the example project (optional)"),
-    ("django_dbsync/engine.py", "Django glue: vendor name and settings to connection parameters"),
+    ("django_dbsync/engine.py", "Django glue: each Django backend's settings and OPTIONS to connection parameters"),
     ("django_dbsync/absent_sqlite.py", "Django glue: Python's sqlite3 creates a missing file"),
     ("django_dbsync/backup.py", "decides backup file and tool from the vendor (issue 13: to ask the engine)"),
     ("django_dbsync/mysql.py", "decides that DDL autocommits from the vendor (issue 13: to ask the engine)"),

@@ -16,6 +16,7 @@
 #include "backup_internal.h"
 #include "buf.h"
 #include "ctx.h"
+#include "dialect.h"
 #include "options.h"
 
 extern char **environ;
@@ -315,6 +316,28 @@ static char *choose_tool(const dbs_backup_ops *ops, dbsync_backup_method method,
 	return NULL;
 }
 
+/* A tool backup asked for and no dump tool on PATH. The tools are named as
+ * people know them: the dialect's backup_tool (the one name users see, in
+ * dbsync_backup_tool too) first, then the other names looked for. */
+static int no_tool_error(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_backup_ops *ops)
+{
+	const char *known = dbs_dialect_info_for(conn->dialect)->backup_tool;
+	dbs_buf names = DBS_BUF_INIT;
+	if (known)
+		dbs_buf_puts(&names, known);
+	for (size_t i = 0; ops->dump_tools && ops->dump_tools[i]; i++)
+		if (!known || strcmp(ops->dump_tools[i], known) != 0)
+			dbs_buf_printf(&names, "%s%s", names.len ? " / " : "", ops->dump_tools[i]);
+	if (!dbs_buf_ok(&names)) {
+		dbs_buf_free(&names);
+		return dbs_error_oom(ctx);
+	}
+	int rc = dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no %s on PATH for a tool backup of %s",
+		names.len ? dbs_buf_cstr(&names) : "dump tool", dbsync_conn_describe(conn));
+	dbs_buf_free(&names);
+	return rc;
+}
+
 static int engine_dump_to(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f)
 {
 	int fd = dup(f->fd);
@@ -371,8 +394,7 @@ int dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const char *path,
 	if (!ops->native_backup) {
 		tool = choose_tool(ops, opts->method, &absent);
 		if (absent)
-			return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "no %s on PATH for a tool backup of %s",
-				ops->dump_tools_label ? ops->dump_tools_label : "dump tool", dbsync_conn_describe(conn));
+			return no_tool_error(ctx, conn, ops);
 	}
 	if ((rc = dbs_out_open(&f, ctx, path))) {
 		free(tool);

@@ -78,10 +78,10 @@ typedef struct dbs_backup_ops {
 	int (*native_restore)(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);
 	/* Why DBSYNC_BACKUP_TOOL is refused with a native backup. */
 	const char *no_tool_reason;
-	/* The dump tools looked for on PATH, in order (NULL-terminated), and
-	 * their name in an error saying none was found. */
+	/* The dump tools looked for on PATH, in order (NULL-terminated). An
+	 * error saying none was found names the dialect's backup_tool first
+	 * (dialect.h), the one name users see. */
 	const char *const *dump_tools;
-	const char *dump_tools_label;
 	/* Dump with the tool found into f; restore a tool's dump from path. */
 	int (*tool_backup)(dbsync_ctx *ctx, dbsync_conn *conn, dbs_out_file *f, const char *tool);
 	int (*tool_restore)(dbsync_ctx *ctx, dbsync_conn *conn, const char *path);

@@ -33,8 +33,13 @@ dbs_op_build *dbs_planner_op(dbs_planner *p, int stage, dbsync_op_kind kind, dbs
 	b->op.object = dbs_arena_strdup(a, object);
 	if ((table && !b->op.table) || (object && !b->op.object))
 		return NULL;
-	if (DBS_VEC_PUSH(a, &p->stages[stage], b))
+	b->stage = stage;
+	if (dbs_planner_index_op(p, b))
 		return NULL;
+	if (DBS_VEC_PUSH(a, &p->stages[stage], b)) {
+		dbs_planner_take_back(b);
+		return NULL;
+	}
 	return b;
 }
 
@@ -338,6 +343,7 @@ cleanup:
 	dbsync_schema_free(normalized);
 	dbsync_schema_free(p.kept);
 	dbs_buf_free(&p.tmp);
+	dbs_planner_index_free(&p);
 	return rc;
 }
 

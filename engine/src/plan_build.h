@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "diff.h"
 #include "metadata.h"
+#include "names.h"
 #include "plan_internal.h"
 
 enum {
@@ -35,7 +36,15 @@ typedef struct dbs_op_build {
 	/* MySQL: the constraint an addition adds (an unnamed one has no object
 	 * name to find it by); NULL for other operations */
 	const dbs_constraint *key;
+	int stage;                     /* the stage whose list holds it */
+	bool taken_back;               /* removed from its stage (dbs_planner_take_back) */
 } dbs_op_build;
+
+/* Every operation planned on one table this run, in planning order, including
+ * those taken back (dbs_op_planned_in tells them apart). */
+typedef struct dbs_table_ops {
+	DBS_VEC(dbs_op_build *) ops;
+} dbs_table_ops;
 
 typedef struct dbs_planner {
 	dbsync_plan *plan;
@@ -57,12 +66,25 @@ typedef struct dbs_planner {
 	/* plan_probe.c: a read-only check's row estimates and the tables whose
 	 * pre-flight counts it did not run; NULL until asked, in the plan's arena */
 	struct dbs_probe_state *probe;
+	/* plan_ops.c: table name -> position in table_ops; kept by dbs_planner_op */
+	dbs_name_index op_tables;
+	DBS_VEC(dbs_table_ops *) table_ops;
 } dbs_planner;
 
 /* A new operation at the end of `stage`, status PENDING; NULL on OOM. `table`
  * and `object` are copied into the plan. */
 dbs_op_build *dbs_planner_op(dbs_planner *p, int stage, dbsync_op_kind kind, dbsync_risk risk,
 	const char *table, const char *object);
+/* plan_ops.c: the operations planned on `table` (under the dialect's name
+ * comparison), NULL when none; whether one is still in a stage is
+ * dbs_op_planned_in. Lookups cost the same however many tables the run has. */
+const dbs_table_ops *dbs_planner_table_ops(const dbs_planner *p, const char *table);
+bool dbs_op_planned_in(const dbs_op_build *b, int stage);
+/* Record b under its table (dbs_planner_op does); 0, or -1 when out of memory. */
+int dbs_planner_index_op(dbs_planner *p, dbs_op_build *b);
+/* Whoever removes an operation from its stage's list marks it here. */
+void dbs_planner_take_back(dbs_op_build *b);
+void dbs_planner_index_free(dbs_planner *p);
 /* Append a statement (copied). */
 int dbs_op_sql(dbs_planner *p, dbs_op_build *op, const char *sql);
 int dbs_op_summary(dbs_planner *p, dbs_op_build *op, const char *fmt, ...)

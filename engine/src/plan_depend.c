@@ -10,10 +10,11 @@ dbsync_op_status dbs_column_add_status(dbs_planner *p, const char *table, const 
 {
 	dbsync_dialect d = p->plan->dialect;
 	dbsync_op_status status = DBSYNC_STATUS_SKIPPED;
-	for (size_t i = 0; i < p->stages[DBS_STAGE_ALTER].n; i++) {
-		const dbsync_op *op = &p->stages[DBS_STAGE_ALTER].items[i]->op;
-		if (op->kind != DBSYNC_OP_ADD_COLUMN || !op->object || !dbs_name_eq(d, op->table, table) ||
-		    !dbs_name_eq(d, op->object, column))
+	const dbs_table_ops *t = dbs_planner_table_ops(p, table);
+	for (size_t i = 0; t && i < t->ops.n; i++) {
+		const dbsync_op *op = &t->ops.items[i]->op;
+		if (!dbs_op_planned_in(t->ops.items[i], DBS_STAGE_ALTER) || op->kind != DBSYNC_OP_ADD_COLUMN ||
+		    !op->object || !dbs_name_eq(d, op->table, table) || !dbs_name_eq(d, op->object, column))
 			continue;
 		if (op->status == DBSYNC_STATUS_PENDING)
 			return DBSYNC_STATUS_PENDING;

@@ -21,7 +21,17 @@ typedef struct drop_set {
 	const char **reasons;        /* parallel: arena strings */
 	dbs_name_index names;        /* table name -> position in `tables` */
 	dbsync_dialect dialect;
+	/* index_refs: the foreign keys of later drops into each drop, so breaking
+	 * cycles does not scan every later table for every drop */
+	size_t *first_ref;           /* parallel to tables: position in refs, or NO_REF */
+	struct drop_ref {
+		size_t from;             /* the later drop holding the key */
+		const dbs_constraint *k;
+		size_t next;             /* the next key into the same drop, or NO_REF */
+	} *refs;
 } drop_set;
+
+#define NO_REF ((size_t)-1)
 
 static size_t find_drop(const drop_set *ds, const dbs_table *t)
 {
@@ -60,19 +70,28 @@ static const char *fk_label(dbs_planner *p, const dbs_table *from, const dbs_con
 	return dbs_buf_cstr(b);
 }
 
+static void reverse(dbs_op_build **items, size_t from, size_t to)
+{
+	while (from + 1 < to) {
+		dbs_op_build *tmp = items[from];
+		items[from++] = items[--to];
+		items[to] = tmp;
+	}
+}
+
 /* The table drops (from `before` on in their stage) go ahead of the stage's
  * key and index drops: a dropped table's foreign keys go with it, so a
  * primary key it references can then be dropped (MySQL errno 150 when the
  * key went first). */
 static void drops_first(dbs_planner *p, size_t before)
 {
+	/* a rotation by three reversals: linear, where moving each drop to the
+	 * front cost the length of the stage */
 	dbs_op_build **items = p->stages[DBS_STAGE_DROP_INDEX].items;
 	size_t n = p->stages[DBS_STAGE_DROP_INDEX].n;
-	for (size_t moved = 0; moved < n - before; moved++) {
-		dbs_op_build *b = items[before + moved];
-		memmove(&items[moved + 1], &items[moved], before * sizeof *items);
-		items[moved] = b;
-	}
+	reverse(items, 0, before);
+	reverse(items, before, n);
+	reverse(items, 0, n);
 }
 
 /* Whether this plan drops foreign key k of `from` for good (a pending drop,
@@ -81,16 +100,16 @@ static void drops_first(dbs_planner *p, size_t before)
 static bool plan_drops_fk(const dbs_planner *p, const dbs_table *from, const dbs_constraint *k)
 {
 	bool dropped = false;
-	for (int s = 0; s < DBS_STAGE_COUNT; s++)
-		for (size_t i = 0; i < p->stages[s].n; i++) {
-			const dbsync_op *op = &p->stages[s].items[i]->op;
-			if (!k->name || !op->object || !op->table || strcmp(op->table, from->name) != 0 ||
-			    strcmp(op->object, k->name) != 0)
-				continue;
-			if (op->kind == DBSYNC_OP_ADD_FOREIGN_KEY)
-				return false;
-			dropped |= op->kind == DBSYNC_OP_DROP_FOREIGN_KEY && op->status == DBSYNC_STATUS_PENDING;
-		}
+	const dbs_table_ops *t = k->name ? dbs_planner_table_ops(p, from->name) : NULL;
+	for (size_t i = 0; t && i < t->ops.n; i++) {
+		const dbsync_op *op = &t->ops.items[i]->op;
+		if (t->ops.items[i]->taken_back || !op->object ||
+		    strcmp(op->table, from->name) != 0 || strcmp(op->object, k->name) != 0)
+			continue;
+		if (op->kind == DBSYNC_OP_ADD_FOREIGN_KEY)
+			return false;
+		dropped |= op->kind == DBSYNC_OP_DROP_FOREIGN_KEY && op->status == DBSYNC_STATUS_PENDING;
+	}
 	return dropped;
 }
 
@@ -131,35 +150,74 @@ static int refuse_referenced(dbs_planner *p, drop_set *ds)
 	return 0;
 }
 
+/* Record, for every drop, the foreign keys of later drops into it, in the
+ * order of those drops and of their keys. */
+static int index_refs(dbs_planner *p, drop_set *ds)
+{
+	size_t n_refs = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t *last = NULL;
+		if (pass) {
+			ds->first_ref = malloc((ds->n ? ds->n : 1) * sizeof *ds->first_ref);
+			last = malloc((ds->n ? ds->n : 1) * sizeof *last);
+			ds->refs = malloc((n_refs ? n_refs : 1) * sizeof *ds->refs);
+			if (!ds->first_ref || !last || !ds->refs) {
+				free(last);
+				return -1;
+			}
+			for (size_t i = 0; i < ds->n; i++)
+				ds->first_ref[i] = last[i] = NO_REF;
+			n_refs = 0;
+		}
+		for (size_t j = 0; j < ds->n; j++) {
+			const dbs_table *later = ds->tables[j];
+			for (size_t c = 0; c < later->constraints.n; c++) {
+				const dbs_constraint *k = later->constraints.items[c];
+				const dbs_table *to = ref_target(p->live, k);
+				size_t at = to ? find_drop(ds, to) : (size_t)-1;
+				if (at == (size_t)-1 || at >= j)
+					continue;
+				if (pass) {
+					ds->refs[n_refs] = (struct drop_ref){ j, k, NO_REF };
+					if (last[at] == NO_REF)
+						ds->first_ref[at] = n_refs;
+					else
+						ds->refs[last[at]].next = n_refs;
+					last[at] = n_refs;
+				}
+				n_refs++;
+			}
+		}
+		free(last);
+	}
+	return 0;
+}
+
 /* A foreign key cycle among the dropped tables: the keys of later tables into
  * this one go first, where the server checks them at DROP TABLE. */
 static int break_cycles(dbs_planner *p, const drop_set *ds, size_t at, dbs_op_build *op, bool *fk_off)
 {
 	dbs_buf sql = DBS_BUF_INIT;
 	int rc = 0;
-	for (size_t j = at + 1; j < ds->n; j++) {
-		if (ds->refused[j])
+	const char *drop_fk = dbs_dialect_info_for(p->plan->dialect)->sql_drop_foreign_key;
+	for (size_t r = ds->first_ref[at]; r != NO_REF; r = ds->refs[r].next) {
+		const dbs_table *later = ds->tables[ds->refs[r].from];
+		const dbs_constraint *k = ds->refs[r].k;
+		if (ds->refused[ds->refs[r].from])
 			continue;
-		const dbs_table *later = ds->tables[j];
-		for (size_t c = 0; c < later->constraints.n; c++) {
-			const dbs_constraint *k = later->constraints.items[c];
-			if (ref_target(p->live, k) != ds->tables[at])
-				continue;
-			const char *drop_fk = dbs_dialect_info_for(p->plan->dialect)->sql_drop_foreign_key;
-			if (!drop_fk || !k->name) {
-				/* SQLite cannot drop a key; foreign keys go off around the plan */
-				*fk_off = true;
-				continue;
-			}
-			dbs_buf_clear(&sql);
-			const char *names[] = { later->name, k->name };
-			if (dbs_render_template(&sql, p->plan->dialect, drop_fk, names, 2)) {
-				rc = dbs_error_oom(p->ctx);
-				goto cleanup;
-			}
-			if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
-				goto cleanup;
+		if (!drop_fk || !k->name) {
+			/* SQLite cannot drop a key; foreign keys go off around the plan */
+			*fk_off = true;
+			continue;
 		}
+		dbs_buf_clear(&sql);
+		const char *names[] = { later->name, k->name };
+		if (dbs_render_template(&sql, p->plan->dialect, drop_fk, names, 2)) {
+			rc = dbs_error_oom(p->ctx);
+			goto cleanup;
+		}
+		if ((rc = dbs_op_sql(p, op, dbs_buf_cstr(&sql))))
+			goto cleanup;
 	}
 cleanup:
 	dbs_buf_free(&sql);
@@ -253,6 +311,10 @@ int dbs_plan_drop_tables(dbs_planner *p)
 	}
 	if ((rc = refuse_referenced(p, &ds)))
 		goto cleanup;
+	if (index_refs(p, &ds)) {
+		rc = dbs_error_oom(p->ctx);
+		goto cleanup;
+	}
 	size_t before = p->stages[DBS_STAGE_DROP_INDEX].n;
 	for (size_t i = 0; i < ds.n && !rc; i++)
 		rc = plan_one(p, &ds, i, &fk_off);
@@ -265,5 +327,7 @@ cleanup:
 	free(ds.tables);
 	free(ds.refused);
 	free(ds.reasons);
+	free(ds.first_ref);
+	free(ds.refs);
 	return rc;
 }

@@ -50,8 +50,11 @@ int dbs_plan_isolated(dbs_planner *p, const dbs_table_diff *td, dbs_table_planne
 	if (rc != DBSYNC_EDB)
 		return rc;
 	/* the operations stay in the arena, unreachable: taking them back is enough */
-	for (int s = 0; s < DBS_STAGE_COUNT; s++)
+	for (int s = 0; s < DBS_STAGE_COUNT; s++) {
+		for (size_t i = before[s]; i < p->stages[s].n; i++)
+			dbs_planner_take_back(p->stages[s].items[i]);
 		p->stages[s].n = before[s];
+	}
 	p->plan->fills.n = fills;
 	char *error = strdup(dbsync_ctx_error(p->ctx)->message ? dbsync_ctx_error(p->ctx)->message : "?");
 	if (!error)

@@ -207,6 +207,7 @@ static int plan_case_fix(rename_state *st, const dbs_table *W, live_ref *r)
 		from, W->name);
 	if (!op)
 		return dbs_error_oom(p->ctx);
+	op->op.case_fix = 1;
 	if ((rc = dbs_op_summary(p, op, "rename table `%s` to `%s`%s: letter case", from, W->name,
 		dbs_planner_label(p, W->name, NULL))))
 		return rc;
@@ -250,6 +251,7 @@ static int refuse(rename_state *st, const char *table, const char *object, const
 	if (!op)
 		return dbs_error_oom(p->ctx);
 	op->op.status = DBSYNC_STATUS_REFUSED;
+	op->op.case_fix = 1; /* every refusal here is a conflict between spellings */
 	/* no object: no single live table to rename, the desired one is `table` */
 	int rc = object ? dbs_op_summary(p, op, "rename table `%s` to `%s`%s: letter case", table, object,
 		dbs_planner_label(p, object, NULL)) : dbs_op_summary(p, op, "rename a table to `%s`%s: several "

@@ -85,6 +85,7 @@ static json_t *op_json(size_t index, const dbsync_op *op, json_t *models)
 	json_object_set_new(o, "attempts", json_integer(op->attempts));
 	json_object_set_new(o, "elapsed_ms", json_real(op->elapsed_ms >= 0 ? op->elapsed_ms : 0));
 	json_object_set_new(o, "error", op_error(op));
+	json_object_set_new(o, "case_fix", json_boolean(op->case_fix));
 	return o;
 }
 

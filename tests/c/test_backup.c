@@ -166,6 +166,26 @@ static void use_fake_path(bool on)
 		setenv("PATH", saved_path, 1);
 	}
 }
+
+/* A tool backup with no dump tool on PATH: refused before any file exists,
+ * the message naming the tools as users know them (`names`). */
+static void assert_no_tool_refused(dbsync_ctx *ctx, dbsync_conn *conn, const char *names)
+{
+	char empty[256];
+	snprintf(empty, sizeof empty, "%s/nobin", test_tmpdir());
+	mkdir(empty, 0700);
+	snprintf(saved_path, sizeof saved_path, "%s", getenv("PATH") ? getenv("PATH") : "");
+	setenv("PATH", empty, 1);
+	dbsync_backup_options o = DBSYNC_BACKUP_OPTIONS_INIT;
+	o.method = DBSYNC_BACKUP_TOOL;
+	int rc = dbsync_conn_backup(ctx, conn, db_path("no-tool.sql"), &o, NULL);
+	setenv("PATH", saved_path, 1);
+	assert_int_equal(rc, DBSYNC_EUNSUPPORTED);
+	char want[512];
+	snprintf(want, sizeof want, "no %s on PATH for a tool backup of %s", names, dbsync_conn_describe(conn));
+	assert_string_equal(dbsync_ctx_error(ctx)->message, want);
+	assert_int_equal(access(db_path("no-tool.sql"), F_OK), -1);
+}
 #endif
 
 static int backup_ok(dbsync_ctx *ctx, dbsync_conn *conn, const char *path, dbsync_backup_method m)
@@ -494,6 +514,14 @@ static void pg_tool_gets_password_by_environment_only(void **state)
 	free(text);
 	dbsync_conn_close(src);
 }
+
+static void pg_no_tool_on_path_is_named(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *src = pg_open(ctx, pg.db, pg.pw_user, PG_PASSWORD);
+	assert_no_tool_refused(ctx, src, "pg_dump");
+	dbsync_conn_close(src);
+}
 #endif
 
 /* ---- MariaDB ---- */
@@ -660,6 +688,15 @@ static void my_tool_gets_password_by_private_option_file(void **state)
 	free(text);
 	dbsync_conn_close(src);
 }
+
+static void my_no_tool_on_path_is_named(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *src = my_open(ctx, my.db, my.pw_user, MY_PASSWORD);
+	/* mariadb-dump is looked for first; people know the tool as mysqldump */
+	assert_no_tool_refused(ctx, src, "mysqldump / mariadb-dump");
+	dbsync_conn_close(src);
+}
 #endif
 
 int main(void)
@@ -680,6 +717,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pg_engine_dump_restores_every_row, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(pg_engine_dump_keeps_collations_and_comments, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(pg_tool_gets_password_by_environment_only, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(pg_no_tool_on_path_is_named, ctx_setup, ctx_teardown),
 	};
 	failed += cmocka_run_group_tests_name("postgresql", pg_tests, pg_setup, pg_teardown);
 #endif
@@ -688,6 +726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(my_tool_backup_restores_every_row, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(my_engine_dump_restores_every_row, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(my_tool_gets_password_by_private_option_file, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(my_no_tool_on_path_is_named, ctx_setup, ctx_teardown),
 	};
 	failed += cmocka_run_group_tests_name("mariadb", my_tests, my_setup, my_teardown);
 #endif

@@ -554,6 +554,39 @@ static void render_each_dialect(void **state)
 	dbs_buf_free(&b);
 }
 
+/* The engine says which renames only fix letter case, so no caller compares
+ * the names itself: the case fix is marked, the old-name rename and every
+ * other operation are not. */
+static void rename_ops_say_whether_they_fix_case(dbsync_ctx *ctx, target *t)
+{
+	NEED(t);
+	dbsync_conn *conn = fresh(ctx, t);
+	run(ctx, t, conn, ABCD_LIVE);
+	char sql[1024];
+	snprintf(sql, sizeof sql, "CREATE TABLE \"shop_book\"%s", BOOK_COLS);
+	run(ctx, t, conn, sql);
+	snprintf(sql, sizeof sql, "%sCREATE TABLE \"shop_novel\"%s;", ABCD_WANT, BOOK_COLS);
+	dbsync_schema *want = desired(ctx, t, sql);
+	dbsync_plan_options opts = DBSYNC_PLAN_OPTIONS_INIT;
+	opts.metadata_json = NOVEL_META;
+	dbsync_plan *p = plan(ctx, conn, want, &opts);
+	const dbsync_op *fix = find_op(p, DBSYNC_OP_RENAME_TABLE, "ABCD");
+	const dbsync_op *old = find_op(p, DBSYNC_OP_RENAME_TABLE, "shop_book");
+	assert_non_null(fix);
+	assert_non_null(old);
+	assert_string_equal(fix->object, "abcd");
+	assert_string_equal(old->object, "shop_novel");
+	assert_int_equal(fix->case_fix, 1);
+	assert_int_equal(old->case_fix, 0);
+	size_t n_fix = 0;
+	for (size_t i = 0; i < dbsync_plan_op_count(p); i++)
+		n_fix += dbsync_plan_op(p, i)->case_fix != 0;
+	assert_int_equal(n_fix, 1);
+	dbsync_plan_free(p);
+	dbsync_schema_free(want);
+	dbsync_conn_close(conn);
+}
+
 #define PER_TARGET(fn) \
 	static void fn##_sqlite(void **s) { fn(*s, &sqlite_target); } \
 	static void fn##_pg(void **s) { fn(*s, &pg_target); } \
@@ -565,6 +598,7 @@ static void conflict_is_refused_and_left_alone_pg(void **s) { conflict_is_refuse
 static void conflict_is_refused_and_left_alone_mysql(void **s) { conflict_is_refused_and_left_alone(*s, &my_target); }
 PER_TARGET(old_name_suggested_then_renamed)
 PER_TARGET(old_name_needs_clear_evidence)
+PER_TARGET(rename_ops_say_whether_they_fix_case)
 
 #define TESTS(fn) \
 	cmocka_unit_test_setup_teardown(fn##_sqlite, ctx_setup, ctx_teardown), \
@@ -583,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(conflict_is_refused_and_left_alone_mysql, ctx_setup, ctx_teardown),
 		TESTS(old_name_suggested_then_renamed),
 		TESTS(old_name_needs_clear_evidence),
+		TESTS(rename_ops_say_whether_they_fix_case),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -133,6 +133,19 @@ def test_invalid_error_for_a_closed_connection_and_an_unknown_vendor(tmp_path):
     raised(_engine.InvalidError, _engine.Connection, "oracle", {})
 
 
+def test_the_engine_names_a_vendor_and_refuses_one_it_does_not_know():
+    """dialect(vendor): the engine's name for each name it accepts (Django's
+    vendor names among them); an unknown vendor is an InvalidError naming it
+    and the dialects the engine knows, from Connection and dialect() alike."""
+    for vendor, name in (("sqlite", "sqlite"), ("postgresql", "postgresql"), ("mysql", "mysql"),
+                         ("sqlite3", "sqlite"), ("postgres", "postgresql"), ("mariadb", "mysql")):
+        assert _engine.dialect(vendor) == name, vendor
+    for call in (_engine.dialect, lambda v: _engine.Connection(v, {})):
+        e = raised(_engine.InvalidError, call, "firebird")
+        assert str(e) == "unknown database vendor 'firebird' (libdbsync knows sqlite, postgresql, mysql)", str(e)
+    assert _engine.backends() == ["sqlite", "postgresql", "mysql"]
+
+
 def test_the_django_app_tells_a_held_lock_by_its_class(my_migrated):
     """On MariaDB (DDL autocommits: the engine says so) a run that finds the
     dbsync lock held fails with LockedError, and the command's note, chosen

@@ -418,6 +418,30 @@ def test_in_memory_database_is_refused_clearly(dbfile):
         s.dbsync("--check", raise_errors=True)
 
 
+def test_a_vendor_the_engine_does_not_know_is_refused_naming_it_and_the_alias(dbfile):
+    """The Django app passes Django's vendor to the engine as it is: a backend
+    libdbsync has no dialect for is refused by the engine, before anything is
+    read or written, by both commands, the message naming the vendor and the
+    database alias."""
+    from django.core.management import call_command
+
+    from conftest import use_database
+
+    previous = use_database("default", {"ENGINE": "testproject.unknown_vendor", "NAME": str(dbfile)})
+    try:
+        runs = [lambda: s.dbsync("--check", raise_errors=True),
+                lambda: call_command("dbcheck", stdout=io.StringIO(), stderr=io.StringIO())]
+        for run in runs:
+            with pytest.raises(CommandError) as info:
+                run()
+            message = str(info.value)
+            assert "database 'default'" in message and "unknown database vendor 'firebird'" in message, message
+            assert "sqlite, postgresql, mysql" in message, message
+        assert not dbfile.exists()
+    finally:
+        use_database("default", previous)
+
+
 # --- colours ----------------------------------------------------------------------
 
 @every_backend

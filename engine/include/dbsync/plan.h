@@ -103,6 +103,14 @@ typedef struct dbsync_op {
 	 * counts first; 0 when counted.
 	 */
 	int unprobed;
+	/**
+	 * Since 2.0: RENAME_TABLE, 1 when the live and desired names are
+	 * spellings of one name that differ only in letter case (a case fix, or
+	 * a refused conflict between such spellings), by the connection's rule
+	 * for table names; 0 for a rename from an old name and for every other
+	 * kind. Callers ask this instead of comparing the names themselves.
+	 */
+	int case_fix;
 } dbsync_op;
 
 /** What kind of object the desired schema could not declare (see docs/unmanaged.md). */

@@ -313,7 +313,6 @@ static int my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema
 
 const dbs_backup_ops dbs_my_backup_ops = {
 	.dump_tools = (const char *const[]){ "mariadb-dump", "mysqldump", NULL },
-	.dump_tools_label = "mysqldump / mariadb-dump",
 	.tool_backup = my_backup_tool,
 	.tool_restore = my_restore_tool,
 	/* foreign keys unchecked while loading: a cycle of them has no order

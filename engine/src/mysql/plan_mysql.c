@@ -112,10 +112,11 @@ const char *dbs_my_unplanned_column(dbs_planner *p, const dbs_table *L, const db
 		if (dbs_table_find_column(p->live, L, c))
 			continue;
 		bool added = false;
-		for (size_t j = 0; j < p->stages[DBS_STAGE_ALTER].n && !added; j++) {
-			const dbsync_op *op = &p->stages[DBS_STAGE_ALTER].items[j]->op;
-			added = op->kind == DBSYNC_OP_ADD_COLUMN && op->status == DBSYNC_STATUS_PENDING &&
-				dbs_name_eq(MY, op->table, L->name) && op->object && dbs_name_eq(MY, op->object, c);
+		const dbs_table_ops *t = dbs_planner_table_ops(p, L->name);
+		for (size_t j = 0; t && j < t->ops.n && !added; j++) {
+			const dbsync_op *op = &t->ops.items[j]->op;
+			added = dbs_op_planned_in(t->ops.items[j], DBS_STAGE_ALTER) && op->kind == DBSYNC_OP_ADD_COLUMN &&
+				op->status == DBSYNC_STATUS_PENDING && dbs_name_eq(MY, op->table, L->name) && op->object && dbs_name_eq(MY, op->object, c);
 		}
 		if (!added)
 			return c;

@@ -54,8 +54,9 @@ static bool op_is(const dbs_op_build *b, dbsync_op_kind kind, const char *table,
 
 static bool stage_has(const dbs_planner *p, int stage, dbsync_op_kind kind, const char *table, const char *object)
 {
-	for (size_t i = 0; i < p->stages[stage].n; i++)
-		if (op_is(p->stages[stage].items[i], kind, table, object))
+	const dbs_table_ops *t = dbs_planner_table_ops(p, table);
+	for (size_t i = 0; t && i < t->ops.n; i++)
+		if (dbs_op_planned_in(t->ops.items[i], stage) && op_is(t->ops.items[i], kind, table, object))
 			return true;
 	return false;
 }
@@ -271,6 +272,7 @@ static int defer_drop(dbs_planner *p, size_t i)
 	memmove(&p->stages[DBS_STAGE_DROP_INDEX].items[i], &p->stages[DBS_STAGE_DROP_INDEX].items[i + 1],
 		(n - i - 1) * sizeof b);
 	p->stages[DBS_STAGE_DROP_INDEX].n--;
+	b->stage = DBS_STAGE_ADD_INDEX;
 	return DBS_VEC_PUSH(&p->plan->arena, &p->stages[DBS_STAGE_ADD_INDEX], b) ? dbs_error_oom(p->ctx) : 0;
 }
 

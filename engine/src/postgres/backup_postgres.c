@@ -258,7 +258,6 @@ cleanup:
 
 const dbs_backup_ops dbs_pg_backup_ops = {
 	.dump_tools = (const char *const[]){ "pg_dump", NULL },
-	.dump_tools_label = "pg_dump",
 	.tool_backup = pg_backup_tool,
 	.tool_restore = pg_restore_tool,
 	/* pg_dump refuses a server of a newer major than its own */

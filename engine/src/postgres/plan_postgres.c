@@ -33,8 +33,10 @@ dbs_op_build *dbs_pg_op(pg_table *pt, int stage, dbsync_op_kind kind, dbsync_ris
 
 void dbs_pg_forget_op(dbs_planner *p, int stage, dbs_op_build *op)
 {
-	for (size_t i = 0; i < p->stages[stage].n; i++)
+	/* from the end: the operation forgotten is usually the one just planned */
+	for (size_t i = p->stages[stage].n; i-- > 0;)
 		if (p->stages[stage].items[i] == op) {
+			dbs_planner_take_back(op);
 			memmove(&p->stages[stage].items[i], &p->stages[stage].items[i + 1],
 				(p->stages[stage].n - i - 1) * sizeof *p->stages[stage].items);
 			p->stages[stage].n--;
