@@ -108,6 +108,22 @@ typedef struct dbs_backend {
 	int (*lock_wait_set)(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms, int64_t *saved);
 	void (*lock_wait_restore)(dbsync_conn *conn, int64_t saved);
 	int (*lock_wait_in_tx)(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms);
+	/* fleets (fleet.c; all three or none): */
+	/* The server's namespaces (PostgreSQL: schemas of the database; MySQL:
+	 * databases), without the server's own and the engine's shadows, in one
+	 * catalog query; *out is malloc'd names the caller frees
+	 * (dbsync_names_free). */
+	int (*namespaces)(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn *conn);
+	/* From now on `conn` syncs namespace `name`: synced_namespace returns it,
+	 * and the catalog read, probes, the shadow, apply and its lock act on it.
+	 * Costs no round trip of its own where it can wait for the next statement. */
+	int (*use_namespace)(dbsync_ctx *ctx, dbsync_conn *conn, const char *name);
+	/* Optional: read the catalogs of names[0..n) in the same fixed number of
+	 * queries as introspect (counted in conn->catalog_queries); outs[i] is
+	 * names[i]'s schema, NULL when that namespace does not exist. NULL: fleet.c
+	 * reads one namespace after another. */
+	int (*introspect_many)(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn,
+		const char *const *names, size_t n);
 } dbs_backend;
 
 struct dbsync_conn {

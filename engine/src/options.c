@@ -72,11 +72,19 @@ static const size_t backup_ends[] = {
 static const options_kind backup_kind = { "backup options", &backup_defaults, sizeof backup_defaults,
 	backup_ends, DBSYNC_BACKUP_OPTIONS_VERSION };
 
+static const dbsync_fleet_options fleet_defaults = DBSYNC_FLEET_OPTIONS_INIT;
+static const size_t fleet_ends[] = {
+	END_OF(dbsync_fleet_options, progress_user), /* 1 */
+};
+static const options_kind fleet_kind = { "fleet options", &fleet_defaults, sizeof fleet_defaults,
+	fleet_ends, DBSYNC_FLEET_OPTIONS_VERSION };
+
 /* Every table above lists each version once, and the macros agree with them. */
 _Static_assert(sizeof plan_ends / sizeof *plan_ends == DBSYNC_PLAN_OPTIONS_VERSION, "plan options versions");
 _Static_assert(sizeof apply_ends / sizeof *apply_ends == DBSYNC_APPLY_OPTIONS_VERSION, "apply options versions");
 _Static_assert(sizeof inventory_ends / sizeof *inventory_ends == DBSYNC_INVENTORY_OPTIONS_VERSION,
 	"inventory options versions");
+_Static_assert(sizeof fleet_ends / sizeof *fleet_ends == DBSYNC_FLEET_OPTIONS_VERSION, "fleet options versions");
 _Static_assert(sizeof table_ends / sizeof *table_ends == DBSYNC_TABLE_OPTIONS_VERSION, "table options versions");
 _Static_assert(sizeof models_ends / sizeof *models_ends == DBSYNC_MODELS_OPTIONS_VERSION,
 	"models options versions");
@@ -154,6 +162,16 @@ int dbs_models_options_read(dbsync_models_options *out, dbsync_ctx *ctx, const d
 int dbs_backup_options_read(dbsync_backup_options *out, dbsync_ctx *ctx, const dbsync_backup_options *in)
 {
 	return read_options(&backup_kind, out, ctx, in);
+}
+
+int dbs_fleet_options_read(dbsync_fleet_options *out, dbsync_ctx *ctx, const dbsync_fleet_options *in)
+{
+	return read_options(&fleet_kind, out, ctx, in);
+}
+
+int dbsync_fleet_options_init(dbsync_fleet_options *opts, unsigned int version)
+{
+	return init_options(&fleet_kind, opts, version);
 }
 
 int dbsync_plan_options_init(dbsync_plan_options *opts, unsigned int version)

@@ -12,6 +12,7 @@
 
 #include "dbsync/backup.h"
 #include "dbsync/django.h"
+#include "dbsync/fleet.h"
 #include "dbsync/inspect.h"
 #include "dbsync/plan.h"
 
@@ -22,5 +23,6 @@ int dbs_inventory_options_read(dbsync_inventory_options *out, dbsync_ctx *ctx,
 int dbs_table_options_read(dbsync_table_options *out, dbsync_ctx *ctx, const dbsync_table_options *in);
 int dbs_models_options_read(dbsync_models_options *out, dbsync_ctx *ctx, const dbsync_models_options *in);
 int dbs_backup_options_read(dbsync_backup_options *out, dbsync_ctx *ctx, const dbsync_backup_options *in);
+int dbs_fleet_options_read(dbsync_fleet_options *out, dbsync_ctx *ctx, const dbsync_fleet_options *in);
 
 #endif

@@ -195,6 +195,33 @@ static int collect_stages(dbs_planner *p)
 }
 
 /*
+ * Mark in only[] (desired's order) the desired tables the parser's canonical
+ * forms find missing or different in `live`, adding to *n_only; *lost when a
+ * difference cannot be placed (never guess: normalize everything then).
+ * A fleet marks the tables that differ in any member, for its one shadow.
+ */
+int dbs_plan_mark_differing(dbsync_ctx *ctx, const dbsync_schema *live, const dbsync_schema *desired,
+	bool *only, size_t *n_only, bool *lost)
+{
+	dbs_diff pre = { 0 };
+	int rc = dbs_diff_schemas(&pre, ctx, live, desired);
+	for (size_t i = 0, j = 0; !rc && !*lost && i < pre.tables.n; i++) {
+		/* diff records come in desired's order */
+		while (j < desired->tables.n && desired->tables.items[j] != pre.tables.items[i]->want)
+			j++;
+		if (j < desired->tables.n) {
+			if (!only[j])
+				(*n_only)++;
+			only[j] = true;
+		} else {
+			*lost = true;
+		}
+	}
+	dbs_diff_free(&pre);
+	return rc;
+}
+
+/*
  * The server's spelling of the desired tables, where the backend has a shadow.
  * Only the tables the parser's canonical forms find missing or different go
  * through it (where the backend can take a subset): a table the parser already
@@ -202,36 +229,29 @@ static int collect_stages(dbs_planner *p)
  * sync costs no shadow round trip at all. The shadow exists to avoid false
  * differences; the canonical forms never make two definitions equal that the
  * server tells apart, so skipping it for equal tables cannot hide one.
- * *out stays NULL when the desired schema is used as parsed.
+ * *out stays NULL when the desired schema is used as parsed. A fleet calls
+ * this once with every member's live schema (fleet.c).
  */
-static int normalize_want(dbs_planner *p, dbsync_schema **out)
+int dbs_plan_normalize_for(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const dbsync_schema *const *lives, size_t n_lives)
 {
-	const dbs_backend *be = p->conn->backend;
-	const dbsync_schema *desired = p->plan->desired;
+	const dbs_backend *be = conn->backend;
 	*out = NULL;
+	if (!be->normalize_desired)
+		return 0;
 	if (!be->normalize_desired_some)
-		return be->normalize_desired(out, p->ctx, p->conn, desired);
-	dbs_diff pre = { 0 };
+		return be->normalize_desired(out, ctx, conn, desired);
 	bool *only = calloc(desired->tables.n + 1, sizeof *only);
 	size_t n_only = 0;
-	int rc = only ? dbs_diff_schemas(&pre, p->ctx, p->live, desired) : dbs_error_oom(p->ctx);
 	bool lost = false;
-	for (size_t i = 0, j = 0; !rc && !lost && i < pre.tables.n; i++) {
-		/* diff records come in desired's order */
-		while (j < desired->tables.n && desired->tables.items[j] != pre.tables.items[i]->want)
-			j++;
-		if (j < desired->tables.n) {
-			only[j] = true;
-			n_only++;
-		} else {
-			lost = true; /* never guess: normalize everything */
-		}
-	}
+	int rc = only ? 0 : dbs_error_oom(ctx);
+	for (size_t i = 0; !rc && !lost && i < n_lives; i++)
+		if (lives[i])
+			rc = dbs_plan_mark_differing(ctx, lives[i], desired, only, &n_only, &lost);
 	if (!rc && lost)
-		rc = be->normalize_desired(out, p->ctx, p->conn, desired);
+		rc = be->normalize_desired(out, ctx, conn, desired);
 	else if (!rc && n_only)
-		rc = be->normalize_desired_some(out, p->ctx, p->conn, desired, only);
-	dbs_diff_free(&pre);
+		rc = be->normalize_desired_some(out, ctx, conn, desired, only);
 	free(only);
 	return rc;
 }
@@ -260,25 +280,43 @@ static int check_qualifiers(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_sch
 int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	const dbsync_schema *desired, const dbsync_plan_options *opts)
 {
+	*out = NULL;
+	if (!conn || !desired)
+		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_plan_compute needs a connection and a desired schema");
+	int rc = dbs_plan_check_target(ctx, conn, desired);
+	dbsync_schema *live = NULL;
+	if (rc || (rc = dbsync_conn_introspect(&live, ctx, conn)))
+		return rc;
+	return dbs_plan_compute_from(out, ctx, conn, desired, live, NULL, opts);
+}
+
+int dbs_plan_check_target(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired)
+{
+	if (desired->dialect != conn->dialect)
+		return dbs_error(ctx, DBSYNC_EINVALID, "the desired schema is %s but the database is %s",
+			dbsync_dialect_name(desired->dialect), dbsync_dialect_name(conn->dialect));
+	return check_qualifiers(ctx, conn, desired);
+}
+
+int dbs_plan_compute_from(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, dbsync_schema *live, const dbsync_schema *want,
+	const dbsync_plan_options *opts)
+{
 	int rc = 0;
 	dbs_planner p = { 0 };
 	dbsync_schema *normalized = NULL;
 	*out = NULL;
-	if (!conn || !desired)
-		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_plan_compute needs a connection and a desired schema");
-	if (desired->dialect != conn->dialect)
-		return dbs_error(ctx, DBSYNC_EINVALID, "the desired schema is %s but the database is %s",
-			dbsync_dialect_name(desired->dialect), dbsync_dialect_name(conn->dialect));
-	if ((rc = check_qualifiers(ctx, conn, desired)))
-		return rc;
+	p.live = live;
 	p.ctx = ctx;
 	p.conn = conn;
 	p.want = desired;
 	dbs_buf_init(&p.tmp);
 	dbs_arena_init(&p.diff.arena);
 	p.plan = calloc(1, sizeof *p.plan);
-	if (!p.plan)
+	if (!p.plan) {
+		dbsync_schema_free(live);
 		return dbs_error_oom(ctx);
+	}
 	dbs_arena_init(&p.plan->arena);
 	p.plan->dialect = desired->dialect;
 	p.plan->desired = desired;
@@ -286,13 +324,15 @@ int dbsync_plan_compute(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	if ((rc = dbs_metadata_parse(&p.md, ctx, p.plan->opts.metadata_json)))
 		goto cleanup;
-	if ((rc = dbsync_conn_introspect(&p.live, ctx, conn)))
-		goto cleanup;
 	p.plan->live_fingerprint = dbs_schema_fingerprint(p.live);
 	/* The server spells the desired side the way it will read it back; the
-	 * plan keeps the parsed schema, so verify normalizes it again. */
-	if (conn->backend->normalize_desired) {
-		if ((rc = normalize_want(&p, &normalized)))
+	 * plan keeps the parsed schema, so verify normalizes it again. A fleet
+	 * passes the spelling it made once for every member. */
+	if (want) {
+		p.want = want;
+	} else {
+		const dbsync_schema *lives[] = { p.live };
+		if ((rc = dbs_plan_normalize_for(&normalized, ctx, conn, desired, lives, 1)))
 			goto cleanup;
 		if (normalized)
 			p.want = normalized;

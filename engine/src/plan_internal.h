@@ -25,4 +25,21 @@ struct dbsync_plan {
 	DBS_VEC(dbsync_fill) fills;
 };
 
+/* plan.c, for fleets (fleet.c): dbsync_plan_compute in its parts. */
+/* The desired schema suits conn: its dialect, and the namespace its qualified
+ * names name is the one conn syncs. */
+int dbs_plan_check_target(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema *desired);
+/* Plan from `live` (taken: freed here, also on failure). `want` is the
+ * server's spelling of `desired` made beforehand (or desired itself), NULL to
+ * make it here. */
+int dbs_plan_compute_from(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, dbsync_schema *live, const dbsync_schema *want,
+	const dbsync_plan_options *opts);
+/* The server's spelling of the desired tables that differ in any of lives[]
+ * (NULL entries skipped): *out stays NULL when the parsed schema serves. */
+int dbs_plan_normalize_for(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
+	const dbsync_schema *desired, const dbsync_schema *const *lives, size_t n_lives);
+int dbs_plan_mark_differing(dbsync_ctx *ctx, const dbsync_schema *live, const dbsync_schema *desired,
+	bool *only, size_t *n_only, bool *lost);
+
 #endif

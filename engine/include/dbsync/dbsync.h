@@ -10,6 +10,7 @@
 #include "dbsync/schema.h"
 #include "dbsync/conn.h"
 #include "dbsync/plan.h"
+#include "dbsync/fleet.h"
 #include "dbsync/inspect.h"
 #include "dbsync/backup.h"
 #include "dbsync/report.h"
