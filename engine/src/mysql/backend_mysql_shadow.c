@@ -246,7 +246,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s", name);
 		goto cleanup;
 	}
-	if (!(rc = dbs_my_introspect(out, ctx, conn))) {
+	if (!(rc = dbs_my_introspect_db(out, ctx, conn, name))) {
 		/* the desired schema is not changed: only its name hash is (re)built */
 		dbs_schema_forget_invented_names(*out, desired);
 		forget_unnamed_charsets(*out, desired);
