@@ -161,7 +161,7 @@ bench-django: deps
 VENVFLEET := .venv/bench-fleet
 bench-fleet: build
 	scripts/deps.sh venv $(VENVFLEET) "$$(scripts/deps.sh find-python 3.11)" 'Django>=5.2,<5.3'
-	$(VENVFLEET)/bin/pip install -q --disable-pip-version-check 'django-tenants>=3.7'
+	$(VENVFLEET)/bin/pip install -q --disable-pip-version-check 'django-tenants==4.0.1'
 	$(call pip_install,$(VENVFLEET))
 	$(VENVFLEET)/bin/python bench/bench_fleet.py --cli build/c/dbsync
 
