@@ -59,14 +59,20 @@ class Run:
         self.cmd, self.rc, self.wall, self.out = cmd, rc, wall, out
         self.cpu = usage.ru_utime + usage.ru_stime
         self.rss = usage.ru_maxrss / 1024.0
+        self.server_cpu = None
 
     def __str__(self):
-        return "%8.2f s wall %8.2f s cpu %7.1f MB rss" % (self.wall, self.cpu, self.rss)
+        text = "%8.2f s wall %8.2f s cpu %7.1f MB rss" % (self.wall, self.cpu, self.rss)
+        if self.server_cpu is not None:
+            text += " %8.2f s server cpu" % self.server_cpu
+        return text
 
 
-def run(cmd, *, cwd=None, env=None, ok=(0,), timeout=3600):
+def run(cmd, *, cwd=None, env=None, ok=(0,), timeout=3600, server=None):
     """Run cmd, its output in a file (no pipe to fill); os.wait4 gives the rusage of
-    that child alone. Exit codes outside `ok` are a failure the caller sees in .rc."""
+    that child alone, `server` (a Server) the CPU its connections took there. Exit
+    codes outside `ok` are a failure the caller sees in .rc."""
+    before = server.cpu() if server else None
     with tempfile.TemporaryFile() as out:
         t0 = time.monotonic()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
@@ -87,6 +93,8 @@ def run(cmd, *, cwd=None, env=None, ok=(0,), timeout=3600):
         text = out.read().decode("utf-8", "replace")
     r = Run(cmd, p.returncode, wall, usage, text)
     r.ok = r.rc in ok
+    if server:
+        r.server_cpu = server.cpu() - before
     return r
 
 
@@ -124,6 +132,19 @@ class Server:
         self.env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
         self.sock = re.search(r"host=([^&]+)", url).group(1)
         self.version = self.psql("dbsync_test", "SHOW server_version", capture=True).strip()
+        data = self.psql("dbsync_test", "SHOW data_directory", capture=True).strip()
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            self.postmaster = int(f.readline())
+
+    def cpu(self):
+        """CPU seconds of the server's ended processes (the postmaster's reaped
+        children: each connection's backend once it closed), so a run's server
+        side is the difference around it, whatever else the machine runs."""
+        time.sleep(0.3)  # the postmaster reaps a closed connection's backend shortly after
+        with open("/proc/%d/stat" % self.postmaster) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # after the command name: cutime and cstime are fields 16 and 17 of stat(5)
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
     def url(self, db):
         return "postgresql://dbsync@/%s?host=%s" % (db, self.sock)
@@ -170,15 +191,16 @@ class Project:
 
     def __init__(self, server, db, tables, workdir):
         self.dir = os.path.join(workdir, "project")
+        self.server = server
         subprocess.run([sys.executable, os.path.join(HERE, "bench_fleet_project.py"), self.dir,
                         str(tables)], check=True)
         self.env = dict(os.environ, BENCH_PG_HOST=server.sock, BENCH_PG_NAME=db,
                         BENCH_PG_USER="dbsync", DJANGO_SETTINGS_MODULE="settings")
         self.env.pop("PYTHONPATH", None)
 
-    def manage(self, *args, ok=(0,), timeout=3600):
+    def manage(self, *args, ok=(0,), timeout=3600, measured=True):
         return run([sys.executable, "manage.py"] + list(args), cwd=self.dir, env=self.env, ok=ok,
-                   timeout=timeout)
+                   timeout=timeout, server=self.server if measured else None)
 
     def must(self, *args):
         r = self.manage(*args)
@@ -218,6 +240,8 @@ def main():
                     help="seconds the loop of one process per schema may take before it stops "
                          "and is extrapolated from the schemas it ran")
     ap.add_argument("--cli", default=os.path.join(ROOT, "build", "c", "dbsync"))
+    ap.add_argument("--skip-baselines", action="store_true",
+                    help="measure neither migrate_schemas nor the loop (they take most of the time)")
     args = ap.parse_args()
     growth = [int(x) for x in args.growth.split(",") if x]
     cli = args.cli
@@ -268,8 +292,9 @@ def measure(server, work, cli, args, growth):
             r"benchapp_m(?!(%s)$)" % "|".join(str(i) for i in range(args.growth_tables))]))
     url = server.url(db)
 
-    def cli_plan(schema, *more):
-        return run([cli, "plan", "--desired", desired, "--db", url, "--schema", schema] + list(more))
+    def cli_plan(schema, *more, measured=True):
+        return run([cli, "plan", "--desired", desired, "--db", url, "--schema", schema] + list(more),
+                   server=server if measured else None)
 
     # The clones must be what the models declare: one schema checked now.
     r = cli_plan(rest[-1])
@@ -277,21 +302,22 @@ def measure(server, work, cli, args, growth):
         raise SystemExit("bench: the cloned schema %s is not in sync (exit %d):\n%s"
                          % (rest[-1], r.rc, tail(r.out)))
 
-    rows = []   # (what, Run or None, note)
+    rows = []   # (what, Run)
     print("\n1. no-op check of the fleet (load %s)" % load(), flush=True)
-    mig = project.manage("migrate_schemas", "-v", "0")
-    if not mig.ok:
-        fail("migrate_schemas failed (exit %d): %s" % (mig.rc, tail(mig.out, 5)))
-    rows.append(("django-tenants migrate_schemas (no-op)", mig))
-    print("  migrate_schemas:        %s" % mig, flush=True)
+    mig = None
+    if not args.skip_baselines:
+        mig = project.manage("migrate_schemas", "-v", "0")
+        if not mig.ok:
+            fail("migrate_schemas failed (exit %d): %s" % (mig.rc, tail(mig.out, 5)))
+        print("  migrate_schemas:        %s" % mig, flush=True)
 
-    dj = None
-    if has_option(project.manage("dbsync", "--help"), "--all-tenants"):
+    if has_option(project.manage("dbsync", "--help", measured=False), "--all-tenants"):
         dj = best_of(3, lambda: project.manage("dbsync", "--all-tenants", "--check"))
         if not dj.ok:
             fail("manage.py dbsync --all-tenants --check exit %d: %s" % (dj.rc, tail(dj.out, 5)))
-        print("  dbsync --all-tenants --check: %s" % dj, flush=True)
-        rows.append(("manage.py dbsync --all-tenants --check", dj))
+        else:
+            print("  dbsync --all-tenants --check: %s" % dj, flush=True)
+            rows.append(("manage.py dbsync --all-tenants --check", dj))
     else:
         fail("manage.py dbsync has no --all-tenants yet (h5/h6): not measured")
 
@@ -299,30 +325,23 @@ def measure(server, work, cli, args, growth):
     if not fleet.ok:
         fail("dbsync plan --schema '%s' exit %d (fleet CLI, h4): %s"
              % (FLEET_PATTERN, fleet.rc, tail(fleet.out, 3)))
-        fleet = None
     else:
         print("  dbsync plan --schema '%s': %s" % (FLEET_PATTERN, fleet), flush=True)
         rows.append(("dbsync plan --schema '%s'" % FLEET_PATTERN, fleet))
-
-    loop, ran = loop_runs(cli_plan, [first] + rest, args.loop_budget)
-    print("  loop, one `dbsync plan --schema X` per schema: %d of %d schemas in %.1f s"
-          % (ran, n, loop), flush=True)
-    loop_all = loop * n / ran if ran else None
-
-    for what, r in ((("manage.py dbsync --all-tenants --check", dj)),
-                    ("dbsync plan --schema '%s'" % FLEET_PATTERN, fleet)):
-        if r is not None and r.ok and r.wall >= CHECK_LIMIT_S and n >= 1000:
+    for what, r in rows:
+        if r.wall >= CHECK_LIMIT_S and n >= 1000:
             fail("%s took %.1f s (goal: under %.0f s)" % (what, r.wall, CHECK_LIMIT_S))
 
-    print("\n   | run | wall | vs migrate_schemas | vs the loop |")
-    print("   |---|---|---|---|")
-    print("   | migrate_schemas (no-op) | %.1f s | 1x | |" % mig.wall)
-    print("   | loop of %d `dbsync plan --schema X`%s | %.1f s | | 1x |"
-          % (ran, "" if ran == n else " (extrapolated to %d: %.0f s)" % (n, loop_all), loop))
-    for what, r in rows[1:]:
-        print("   | %s | %.2f s | %.1fx faster | %.1fx faster |"
-              % (what, r.wall, mig.wall / r.wall, loop_all / r.wall))
-    print("   (load at the end: %s)" % load(), flush=True)
+    loop = None
+    if not args.skip_baselines:
+        before = server.cpu()
+        loop = loop_runs(cli_plan, [first] + rest, args.loop_budget)
+        loop.server_cpu = server.cpu() - before
+        print("  loop, one `dbsync plan --schema X` per schema: %d of %d schemas: %s"
+              % (loop.ran, n, loop), flush=True)
+        compare(rows, mig, loop, n)
+    else:
+        print("  (--skip-baselines: neither migrate_schemas nor the loop measured)")
 
     print("\n2. catalog round trips", flush=True)
     round_trips(cli_plan, project, first, work)
@@ -336,18 +355,54 @@ def measure(server, work, cli, args, growth):
     grow(server, cli, first, dump, growth, args.growth_tables, growth_desired)
 
 
-def loop_runs(cli_plan, schemas, budget):
+class Loop:
     """Today's way: one `dbsync plan --schema X` process per schema, until the budget
-    is spent. Returns (seconds, schemas run)."""
+    is spent: its wall seconds, the processes' CPU, the schemas it reached."""
+
+    def __init__(self):
+        self.wall = self.cpu = 0.0
+        self.ran = 0
+        self.server_cpu = None
+
+    def __str__(self):
+        return "%8.2f s wall %8.2f s cpu %8.2f s server cpu" % (self.wall, self.cpu, self.server_cpu)
+
+
+def loop_runs(cli_plan, schemas, budget):
+    loop = Loop()
     t0 = time.monotonic()
-    for i, s in enumerate(schemas):
-        r = cli_plan(s)
+    for s in schemas:
+        r = cli_plan(s, measured=False)
+        loop.cpu += r.cpu
+        loop.ran += 1
         if not r.ok:
             fail("dbsync plan --schema %s exit %d: %s" % (s, r.rc, tail(r.out, 3)))
-            return time.monotonic() - t0, i + 1
+            break
         if time.monotonic() - t0 > budget:
-            return time.monotonic() - t0, i + 1
-    return time.monotonic() - t0, len(schemas)
+            break
+    loop.wall = time.monotonic() - t0
+    return loop
+
+
+def compare(rows, mig, loop, n):
+    """The side-by-side table: wall clock, and CPU (the process's own plus the
+    server's for its connections, which the machine's other work moves much less)."""
+    def total(r):
+        return r.cpu + r.server_cpu
+    scale = n / loop.ran   # the loop extrapolated to every schema when it stopped early
+    print("\n   | run | wall | cpu (process + server) | wall: vs migrate_schemas, vs the loop"
+          " | cpu: vs migrate_schemas, vs the loop |")
+    print("   |---|---|---|---|---|")
+    print("   | django-tenants `migrate_schemas` (no-op) | %.1f s | %.1f + %.1f s | | |"
+          % (mig.wall, mig.cpu, mig.server_cpu))
+    print("   | %d x `dbsync plan --schema X`%s | %.1f s | %.1f + %.1f s | | |"
+          % (loop.ran, "" if loop.ran == n else " (times %.1f for all %d)" % (scale, n), loop.wall,
+             loop.cpu, loop.server_cpu))
+    for what, r in rows:
+        print("   | %s | %.2f s | %.2f + %.2f s | %.1fx, %.1fx faster | %.1fx, %.1fx less |"
+              % (what, r.wall, r.cpu, r.server_cpu, mig.wall / r.wall, loop.wall * scale / r.wall,
+                 total(mig) / total(r), total(loop) * scale / total(r)))
+    print("   (load at the end: %s)" % load(), flush=True)
 
 
 def report_queries(path):
@@ -404,7 +459,7 @@ def apply_jobs(server, db, cli, desired, url, schemas):
     for jobs in (1, 4):
         drop_column(server, db, schemas)
         r = run([cli, "apply", "--desired", desired, "--db", url, "--schema", FLEET_PATTERN,
-                 "--auto-approve", "--jobs", str(jobs)])
+                 "--auto-approve", "--jobs", str(jobs)], server=server)
         after = run([cli, "plan", "--desired", desired, "--db", url, "--schema", FLEET_PATTERN])
         if not r.ok or not after.ok:
             fail("apply --jobs %d exit %d, plan after it exit %d: %s"
@@ -439,7 +494,8 @@ def grow(server, cli, first, dump, sizes, tables, desired):
         have = max(have, size)
         best = None
         for _ in range(2):
-            r = run([cli, "plan", "--desired", desired, "--db", url, "--schema", GROWTH_PATTERN])
+            r = run([cli, "plan", "--desired", desired, "--db", url, "--schema", GROWTH_PATTERN],
+                    server=server)
             if not r.ok:
                 fail("dbsync plan --schema '%s' at %d schemas exit %d: %s"
                      % (GROWTH_PATTERN, size, r.rc, tail(r.out, 3)))
