@@ -385,6 +385,29 @@ static void check_report(dbsync_ctx *ctx, const target *t, const dbsync_fleet *f
 	free(text);
 }
 
+/* The progress callback's record: it takes no lock, since the fleet calls it
+ * one call at a time (a ThreadSanitizer build checks that claim). */
+typedef struct progress_log {
+	int started[MEMBERS], finished[MEMBERS];
+	size_t last_done, total, calls;
+	bool out_of_order;
+} progress_log;
+
+static int log_progress(void *user, size_t done, size_t total, size_t member, int finished)
+{
+	progress_log *l = user;
+	l->calls++;
+	l->total = total;
+	/* done never goes down; a member ends after it started, each once */
+	if (done < l->last_done || member >= MEMBERS || (finished && !l->started[member])
+	    || (finished ? l->finished[member] : l->started[member]))
+		l->out_of_order = true;
+	l->last_done = done;
+	if (member < MEMBERS)
+		(finished ? l->finished : l->started)[member]++;
+	return 0;
+}
+
 static void converge(dbsync_ctx *ctx, target *t)
 {
 	dbsync_schema *desired = parse_desired(ctx, t, NULL);
@@ -396,7 +419,17 @@ static void converge(dbsync_ctx *ctx, target *t)
 	check_planned(fa);
 	check_planned(fb);
 	check_report(ctx, t, fa);
-	assert_int_equal(apply_with(ctx, t, fa, 4, NULL), 0);
+	progress_log log = { 0 };
+	dbsync_fleet_options o = DBSYNC_FLEET_OPTIONS_INIT;
+	o.progress = log_progress;
+	o.progress_user = &log;
+	assert_int_equal(apply_with(ctx, t, fa, 4, &o), 0);
+	assert_false(log.out_of_order);
+	assert_int_equal(log.total, 3);
+	assert_int_equal(log.calls, 6);
+	assert_int_equal(log.last_done, 3);
+	for (size_t i = 0; i < MEMBERS; i++)
+		assert_int_equal(log.started[i] + log.finished[i], six[i] == NO_DRIFT ? 0 : 2);
 	assert_int_equal(apply_with(ctx, t, fb, 1, NULL), 0);
 	check_applied(ctx, t, fa, desired);
 	check_applied(ctx, t, fb, desired);
