@@ -640,6 +640,28 @@ static void refusals(dbsync_ctx *ctx, target *t)
 		assert_int_equal(count_status(dbsync_fleet_member_plan(f, i), DBSYNC_STATUS_PENDING), 1);
 	}
 	assert_false(has_column(ctx, t, fs.names[0], "author", "email"));
+	/* a plan that waits for a default only the caller can compute (a NOT NULL
+	 * column added over rows, metadata "has_default" without "default"):
+	 * the whole fleet is refused before anything runs */
+	{
+		dbsync_schema *filled = parse_desired(ctx, t, "ALTER TABLE author ADD COLUMN code varchar(20) NOT NULL;\n");
+		dbsync_plan_options po = DBSYNC_PLAN_OPTIONS_INIT;
+		po.metadata_json = "{\"tables\": {\"author\": {\"columns\": {\"code\": {\"has_default\": true}}}}}";
+		dbsync_fleet *ff = NULL;
+		if (dbsync_fleet_plan(&ff, ctx, rw, fs.ptrs, 3, filled, &po))
+			fail_msg("fleet plan: %s", dbsync_ctx_error(ctx)->message);
+		assert_true(dbsync_plan_fill_count(dbsync_fleet_member_plan(ff, 2)) > 0);
+		assert_int_equal(dbsync_fleet_apply(ctx, ff, &rw, 1, &o), DBSYNC_EINVALID);
+		assert_non_null(strstr(dbsync_ctx_error(ctx)->message, "nothing was applied"));
+		dbsync_ctx_clear_error(ctx);
+		assert_int_equal(calls, 0);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(dbsync_fleet_member_state(ff, i), DBSYNC_MEMBER_CHANGED);
+		assert_false(has_column(ctx, t, fs.names[0], "author", "email"));
+		assert_false(has_column(ctx, t, fs.names[2], "author", "code"));
+		dbsync_fleet_free(ff);
+		dbsync_schema_free(filled);
+	}
 	/* the writable one alone applies it; the callback hears each member start and end */
 	assert_int_equal(dbsync_fleet_apply(ctx, f, &rw, 1, &o), 0);
 	assert_int_equal(calls, 6);
