@@ -161,6 +161,8 @@ static void card(html *h, const char *prefix, const char *word, json_int_t n, co
 	put(h, "</div>");
 }
 
+static const char *member_kind(json_t *report);
+
 static void summary(html *h, json_t *report)
 {
 	json_t *totals = json_object_get(report, "totals");
@@ -184,8 +186,11 @@ static void summary(html *h, json_t *report)
 		dbs_buf_printf(&h->b, "<p class=\"error\">%" JSON_INTEGER_FORMAT " failed and %" JSON_INTEGER_FORMAT
 			" refused operation(s): the database still differs from the models.</p>", failed, refused);
 	else if (members_left)
-		dbs_buf_printf(&h->b, "<p class=\"error\">%" JSON_INTEGER_FORMAT " member(s) failed or were not run: "
-			"see the fleet below.</p>", members_left);
+	{
+		dbs_buf_printf(&h->b, "<p class=\"error\">%" JSON_INTEGER_FORMAT " ", members_left);
+		esc(h, member_kind(report));
+		put(h, "(s) failed or were not run: see the fleet below.</p>");
+	}
 	else if (!num(totals, "pending") && !num(totals, "skipped"))
 		put(h, "<p class=\"ok\">In sync: nothing left to change.</p>");
 	bool estimated = json_is_true(json_object_get(totals, "data_loss_affected_estimated"));
@@ -470,7 +475,12 @@ static void fleet_summary(html *h, json_t *report)
 			: strcmp(member_states[s], "not_run") == 0 ? "not run" : member_states[s]);
 	}
 	put(h, "</div><table><tr><th>");
-	esc(h, kind);
+	/* the column's title: "Schema", "Database" */
+	char title[32];
+	snprintf(title, sizeof title, "%s", kind);
+	if (title[0] >= 'a' && title[0] <= 'z')
+		title[0] = (char)(title[0] - 'a' + 'A');
+	esc(h, title);
 	put(h, "</th><th>State</th><th>Operations</th><th>Pending</th><th>Applied</th><th>Failed</th>"
 		"<th>Refused or skipped</th><th>Error</th></tr>");
 	json_array_foreach(members, i, m) {

@@ -530,6 +530,28 @@ static void failing_member(dbsync_ctx *ctx, target *t)
 	}
 	for (int k = 0; k < MEMBERS; k++)
 		assert_int_equal(rows_in(ctx, t, fs.names[k], "author"), 2);
+	/* the report after the apply: the failed member with its error, the others applied */
+	char *text = NULL, *html = NULL;
+	if (dbsync_fleet_report_json(&text, ctx, f, NULL, "{\"mode\": \"apply\"}"))
+		fail_msg("report: %s", dbsync_ctx_error(ctx)->message);
+	json_t *r = json_loads(text, 0, NULL);
+	assert_non_null(r);
+	json_t *fleet = json_object_get(r, "fleet");
+	assert_int_equal(json_integer_value(json_object_get(fleet, "failed")), 1);
+	assert_int_equal(json_integer_value(json_object_get(fleet, "changed")), MEMBERS - 1);
+	json_t *m = json_array_get(json_object_get(r, "members"), bad);
+	assert_string_equal(json_string_value(json_object_get(m, "state")), "failed");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(m, "error"), "message")),
+		dbsync_fleet_member_error(f, bad)->message);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"), "failed")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"), "applied")),
+		2 * (MEMBERS - 1) + (dbsync_dialect_ddl_autocommits(t->dialect) == 1));
+	json_decref(r);
+	if (dbsync_report_html(&html, ctx, text))
+		fail_msg("html: %s", dbsync_ctx_error(ctx)->message);
+	assert_non_null(strstr(html, "<span class=\"badge status-failed\">failed</span>"));
+	free(html);
+	free(text);
 	dbsync_fleet_free(f);
 	dbsync_schema_free(desired);
 }
