@@ -10,8 +10,10 @@
  * others are applied (on MySQL it keeps what ran before the failure);
  * fail_fast leaves the later members NOT_RUN; jobs 1 and jobs 4 end the same;
  * two fleet applies at once on the same members change each member exactly
- * once; a connection lost mid-fleet fails its member and the others go on; a
- * read-only connection is refused before anything runs; the fleet report.
+ * once; a member changed by someone else since it was planned is planned again
+ * (in sync, or stale and untouched); a connection lost mid-fleet fails its
+ * member and the others go on; a read-only connection, and plans waiting for
+ * fills, are refused before anything runs; the fleet report.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -698,6 +700,41 @@ static void refusals(dbsync_ctx *ctx, target *t)
 static void refusals_pg(void **state) { refusals(*state, &pg_target); }
 static void refusals_mysql(void **state) { refusals(*state, &my_target); }
 
+/* ---- members changed by someone else between plan and apply ---- */
+
+static void stale(dbsync_ctx *ctx, target *t)
+{
+	fleet_set fs;
+	static const drift d[3] = { NO_COLUMN, NO_COLUMN, NO_COLUMN };
+	make_set(ctx, t, &fs, "stale", 3, d, NULL);
+	dbsync_schema *desired = parse_desired(ctx, t, NULL);
+	dbsync_fleet *f = plan_set(ctx, t, &fs, desired);
+	dbsync_conn *admin = open_on(ctx, t, NULL);
+	/* the first is brought in sync by another hand; the second changed otherwise */
+	exec_in(ctx, t, admin, fs.names[0], "ALTER TABLE author ADD COLUMN email varchar(200) NULL");
+	exec_in(ctx, t, admin, fs.names[1], "ALTER TABLE tag ADD COLUMN note varchar(20) NULL");
+	dbsync_conn_close(admin);
+	assert_int_equal(apply_with(ctx, t, f, 2, NULL), DBSYNC_ERROR);
+	dbsync_ctx_clear_error(ctx);
+	/* planned again: nothing left, so in sync with the fresh (empty) plan */
+	assert_int_equal(dbsync_fleet_member_state(f, 0), DBSYNC_MEMBER_IN_SYNC);
+	assert_int_equal(dbsync_plan_op_count(dbsync_fleet_member_plan(f, 0)), 0);
+	assert_null(dbsync_fleet_member_error(f, 0));
+	/* planned again, something left: stale, nothing applied */
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_FAILED);
+	assert_int_equal(dbsync_fleet_member_error(f, 1)->code, DBSYNC_ESTALE);
+	assert_error_names(f, 1, t);
+	assert_false(has_column(ctx, t, fs.names[1], "author", "email"));
+	/* untouched: applied */
+	assert_int_equal(dbsync_fleet_member_state(f, 2), DBSYNC_MEMBER_CHANGED);
+	assert_converged(ctx, t, fs.names[2], desired);
+	dbsync_fleet_free(f);
+	dbsync_schema_free(desired);
+}
+
+static void stale_pg(void **state) { stale(*state, &pg_target); }
+static void stale_mysql(void **state) { stale(*state, &my_target); }
+
 /* ---- two fleet applies at once on the same members ---- */
 
 typedef struct racer {
@@ -957,6 +994,7 @@ int main(void)
 		BOTH(failing_member),
 		BOTH(fail_fast),
 		BOTH(refusals),
+		BOTH(stale),
 		BOTH(concurrent),
 		BOTH(lost_connection),
 	};
