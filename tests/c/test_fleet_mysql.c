@@ -367,6 +367,7 @@ static void test_introspect_many_equals_single_reads(void **state)
 	const dbsync_schema *r = many[1];
 	assert_int_equal(r->tables.n, 2);
 	assert_int_equal(r->views.n, 1);
+	assert_non_null(strstr(r->views.items[0]->definition, "select"));
 	const dbs_table *c = dbs_schema_find_table(r, "c");
 	assert_non_null(c);
 	assert_int_equal(c->triggers.n, 1);
