@@ -34,13 +34,18 @@
 static const char script_get_lock[] = "SELECT GET_LOCK(" LOCK_NAME_SQL("DATABASE()") ", 0)";
 static const char script_release_lock[] = "SELECT RELEASE_LOCK(" LOCK_NAME_SQL("DATABASE()") ")";
 
-/* "SELECT <fn>(CONCAT('django-dbsync:', LEFT('<dbname>', 50))<tail>" */
+/* "SELECT <fn>(CONCAT('django-dbsync:', LEFT('<dbname>', 50))<tail>". Where
+ * the server compares database names without case (lower_case_table_names 1
+ * or 2) the name is folded as DATABASE() gives it under 1, so "Shop" and
+ * "shop" take one lock. */
 static char *lock_sql(dbsync_conn *conn, const char *fn, const char *tail)
 {
+	const dbs_my_conn *mc = conn->impl;
+	bool fold = mc->lower_case_table_names != 0;
 	dbs_buf b = DBS_BUF_INIT;
-	dbs_buf_printf(&b, "SELECT %s(CONCAT('django-dbsync:', LEFT(", fn);
-	dbs_my_put_literal(&b, conn, ((dbs_my_conn *)conn->impl)->dbname);
-	dbs_buf_printf(&b, ", 50))%s", tail);
+	dbs_buf_printf(&b, "SELECT %s(CONCAT('django-dbsync:', LEFT(%s", fn, fold ? "LOWER(" : "");
+	dbs_my_put_literal(&b, conn, mc->dbname);
+	dbs_buf_printf(&b, "%s, 50))%s", fold ? ")" : "", tail);
 	char *sql = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
 	dbs_buf_free(&b);
 	return sql;
