@@ -563,6 +563,34 @@ static void test_fleet_members_with_other_default_charsets(void **state)
 
 /* ---- applying ---- */
 
+/* A member's plan belongs to its database: its script selects it, and it is
+ * not applied over a connection syncing another one. */
+static void test_member_plan_is_bound_to_its_database(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_schema *desired = parse_desired(ctx);
+	dbsync_conn *conn = open_db(ctx, server.db);
+	const char *names[] = { members[0], members[3] };
+	dbsync_fleet *f = NULL;
+	assert_int_equal(dbsync_fleet_plan(&f, ctx, conn, names, 2, desired, NULL), 0);
+	char *script = NULL, want[200], sql[4096];
+	assert_int_equal(dbsync_plan_script(&script, ctx, dbsync_fleet_member_plan(f, 0)), 0);
+	snprintf(want, sizeof want, "USE `%s`;\nSELECT GET_LOCK(", members[0]);
+	assert_non_null(strstr(script, want));
+	free(script);
+	assert_int_equal(conn->backend->use_namespace(ctx, conn, members[3]), 0);
+	assert_int_equal(dbsync_plan_apply(ctx, conn, (dbsync_plan *)dbsync_fleet_member_plan(f, 0), NULL),
+		DBSYNC_EINVALID);
+	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, members[0]));
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(query_int(ctx, conn, sqlf(sql, "SELECT COUNT(*) FROM information_schema.COLUMNS "
+			"WHERE TABLE_SCHEMA = '%s' AND COLUMN_NAME = 'pages'", names[i])), 0);
+	dbsync_fleet_free(f);
+	dbsync_conn_close(conn);
+	dbsync_schema_free(desired);
+}
+
+
 static void test_fleet_apply_lands_in_each_member_only(void **state)
 {
 	dbsync_ctx *ctx = *state;
@@ -660,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fleet_plan_costs_one_plan, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_missing_member_fails_alone, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_members_with_other_default_charsets, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_member_plan_is_bound_to_its_database, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_apply_lands_in_each_member_only, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_lock_is_per_database, ctx_setup, ctx_teardown),
 	};
