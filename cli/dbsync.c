@@ -2,8 +2,9 @@
  * dbsync: sync any database to a schema written as SQL DDL.
  *
  * Arguments, exit codes and printing only; everything else is libdbsync.
- * Exit codes: 0 success / in sync, 1 failure, 2 usage error,
- * 3 (`plan`) changes are pending.
+ * Exit codes: 0 success / in sync, 1 failure (for a fleet: any member
+ * failed), 2 usage error (a --schema pattern matching nothing too), 3 (`plan`)
+ * changes are pending, 4 (`apply`) refused changes remain.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -37,6 +38,12 @@ static const char usage_text[] =
 	"                      mysql://user@host:port/db\n"
 	"  --schema NAME       PostgreSQL: the schema to sync (default: the connection's\n"
 	"                      current schema, the first of search_path)\n"
+	"  --schema PATTERN    plan/apply a fleet: repeat it, or give a glob (tenant_*) or\n"
+	"                      re:REGEX; PostgreSQL: schemas of the database, MySQL/MariaDB:\n"
+	"                      databases of the server (exit 2 when a pattern matches none)\n"
+	"  --all-schemas       plan/apply a fleet of every schema (MySQL: every database)\n"
+	"  --jobs N            apply to a fleet: N members at once over N connections\n"
+	"  --fail-fast         apply to a fleet: stop at the first member that fails\n"
 	"  --metadata FILE     JSON metadata (defaults to fill existing rows; see docs)\n"
 	"  --drop-columns      drop columns the desired schema does not have (data loss)\n"
 	"  --drop-unmanaged    also remove what no model could declare (FULLTEXT and other\n"
