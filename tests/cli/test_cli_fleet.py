@@ -279,8 +279,8 @@ def my_catalog(socket):
 @pytest.fixture
 def my_fleet(my_server, tmp_path):
     """Databases shop_1..4 (rows in each; shop_2 lacks a column, shop_3 a table)
-    and shopkeeper, which `shop_*` also matches but `re:shop_[0-9]` does not."""
-    for name in MY_MEMBERS + ["shopkeeper"]:
+    and shop_keeper, which `shop_*` also matches but `re:shop_[0-9]+` does not."""
+    for name in MY_MEMBERS + ["shop_keeper"]:
         my(my_server, "CREATE DATABASE `%s`" % name)
         for stmt in MY_DESIRED.strip().split(";\n"):
             my(my_server, stmt.rstrip(";"), name)
@@ -291,7 +291,7 @@ def my_fleet(my_server, tmp_path):
     desired.write_text(MY_DESIRED)
     # the URL's database is only where the connection starts
     yield "mysql://root@localhost/shop_1?unix_socket=%s" % my_server, str(desired)
-    for name in MY_MEMBERS + ["shopkeeper"]:
+    for name in MY_MEMBERS + ["shop_keeper"]:
         my(my_server, "DROP DATABASE `%s`" % name)
 
 
@@ -305,8 +305,8 @@ def test_mariadb_fleet_of_databases_plans_applies_and_keeps_rows(my_server, my_f
     assert r.stdout.rstrip().endswith("4 databases: 2 in sync, 2 changed."), r.stdout
     dry = run("apply", "--dry-run", "--schema", "shop_*", "--desired", desired, "--db", url)
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert "-- database `shop_2`\nUSE `shop_2`;\n" in dry.stdout and "USE `shopkeeper`" not in dry.stdout
-    assert groups(dry.stdout)["In sync"] == ["shop_1", "shop_4", "shopkeeper"]
+    assert "-- database `shop_2`\nUSE `shop_2`;\n" in dry.stdout and "USE `shop_keeper`" not in dry.stdout
+    assert groups(dry.stdout)["In sync"] == ["shop_1", "shop_4", "shop_keeper"]
     assert my_catalog(my_server) == before  # plan and the dry run wrote nothing
     applied = run("apply", "--auto-approve", "--jobs", "3", "--schema", "re:shop_[0-9]+", "--desired", desired,
                   "--db", url)
