@@ -17,8 +17,7 @@ static const dbsync_member_state group_order[] = {
 	DBSYNC_MEMBER_IN_SYNC, DBSYNC_MEMBER_CHANGED, DBSYNC_MEMBER_REFUSED, DBSYNC_MEMBER_FAILED,
 	DBSYNC_MEMBER_NOT_RUN,
 };
-static const char *const group_title[] = { "In sync", "Changed", "Refused", "Failed",
-	"Not run (stopped by --fail-fast)" };
+static const char *const group_title[] = { "In sync", "Changed", "Refused", "Failed", "Not run" };
 static const char *const group_word[] = { "in sync", "changed", "refused", "failed", "not run" };
 #define N_GROUPS (sizeof group_order / sizeof group_order[0])
 
@@ -280,10 +279,11 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 		goto cleanup;
 	}
 	if (preview) {
-		if ((a->quiet || apply) && print_scripts(fc) != EXIT_OK)
-			goto cleanup;
+		/* the summary first: from the SQL's heading on, the output runs by hand */
 		if (!a->quiet)
 			print_summary(fc);
+		if ((a->quiet || apply) && print_scripts(fc) != EXIT_OK)
+			goto cleanup;
 		rc = count_state(fc->fleet, DBSYNC_MEMBER_FAILED) ? EXIT_FAIL
 			: (!apply && pending) ? EXIT_PENDING : EXIT_OK;
 		if (cli_write_fleet_reports(fc->ctx, a, fc->fleet, fc->conn, apply ? "dry_run" : "check") != EXIT_OK)

@@ -40,7 +40,7 @@ def groups(out):
     """{state title: [member, ...]} from a fleet's grouped listing."""
     found, title = {}, None
     for line in out.splitlines():
-        m = re.match(r"^(In sync|Changed|Refused|Failed|Not run[^(]*) \((\d+)\):$", line)
+        m = re.match(r"^(In sync|Changed|Refused|Failed|Not run) \((\d+)\):$", line)
         if m:
             title = m.group(1).strip()
             found[title] = []
@@ -166,6 +166,52 @@ def test_pg_apply_jobs_3_converges_every_member_and_keeps_rows(pg_server, pg_fle
     assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
 
 
+def on_terminal(answer, *args):
+    """Run the CLI with stdin and stderr on a terminal (stdout a pipe), typing `answer`."""
+    import os
+    import pty
+    import subprocess
+
+    from test_cli import CLI
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([CLI, *args], stdin=slave, stderr=slave, stdout=subprocess.PIPE, text=True)
+    os.close(slave)
+    os.write(master, answer.encode())
+    out = proc.communicate(timeout=120)[0]
+    term = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        term += chunk
+    os.close(master)
+    return proc.returncode, out, term.decode().replace("\r\n", "\n")
+
+
+def test_pg_apply_asks_once_with_the_fleet_totals_and_shows_progress_on_a_terminal(pg_server, pg_fleet):
+    url, db, desired = pg_fleet
+    pg(pg_server, db, "ALTER TABLE author ADD COLUMN nickname text; UPDATE author SET nickname = name", "tenant_5")
+    before = pg_catalog(pg_server, db)
+    args = ("apply", "--drop-columns", "--schema", "tenant_*", "--desired", desired, "--db", url)
+    rc, out, term = on_terminal("n\n", *args)
+    assert rc == 1 and "Apply 4 change(s) to 3 schemas (1 lose data, touching 2 row(s) or value(s))?" in out, out
+    assert pg_catalog(pg_server, db) == before  # declined: nothing changed
+    piped = run(*args)  # stdin no terminal: refused, no progress lines
+    assert piped.returncode == 1 and "re-run with --auto-approve" in piped.stderr and "[1/" not in piped.stderr
+    assert pg_catalog(pg_server, db) == before
+    rc, out, term = on_terminal("y\n", *args)
+    assert rc == 0, out + term
+    # one job takes the members in name order; a line per member on the terminal
+    assert '[1/3] schema "tenant_2": changed\n[2/3] schema "tenant_4": changed\n' \
+           '[3/3] schema "tenant_5": changed\n' in term, term
+    assert pg(pg_server, db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") \
+        == [(0,)]
+
+
 def hold_lock(server, db, table, ready, release):
     """Hold a SHARE lock on `table` (reads pass, ALTER TABLE waits) until released."""
     import psycopg
@@ -222,7 +268,7 @@ def test_pg_fail_fast_stops_after_the_first_failure(pg_server, pg_fleet, locked)
     assert r.returncode == 1, r.stdout + r.stderr
     outcome = groups(r.stdout.split("Outcome:")[1])
     # one job takes the members in name order: tenant_4 never starts
-    assert outcome["Failed"] == ["tenant_2"] and outcome["Not run (stopped by --fail-fast)"] == ["tenant_4"], \
+    assert outcome["Failed"] == ["tenant_2"] and outcome["Not run"] == ["tenant_4"], \
         r.stdout
     assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_4'") == [(1,)]
 
