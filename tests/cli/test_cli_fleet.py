@@ -3,6 +3,7 @@ glob, re:) and --all-schemas sync one desired schema into many PostgreSQL
 schemas of a database, or many MariaDB databases of a server. Against the
 throwaway servers of conftest.py; every member holds rows.
 """
+import json
 import re
 import threading
 
@@ -241,13 +242,21 @@ def locked(pg_server, pg_fleet):
         t.join()
 
 
-def test_pg_a_failing_member_is_isolated(pg_server, pg_fleet, locked):
+def test_pg_a_failing_member_is_isolated(pg_server, pg_fleet, locked, tmp_path):
     url, db, desired = pg_fleet
     pg(pg_server, db, 'ALTER TABLE "author" DROP COLUMN "email"', "tenant_3")
     locked('"tenant_3"."author"')  # its ALTER TABLE cannot get its lock
+    report, page = tmp_path / "fleet.json", tmp_path / "fleet.html"
     r = run("apply", "--auto-approve", "--jobs", "2", "--lock-timeout", "200", "--schema", "tenant_*",
-            "--desired", desired, "--db", url)
+            "--desired", desired, "--db", url, "--report-json", str(report), "--report-html", str(page))
     assert r.returncode == 1, r.stdout + r.stderr
+    doc = json.loads(report.read_text())
+    states = {m["name"]: m["state"] for m in doc["members"]}
+    assert states == {"tenant_1": "in_sync", "tenant_2": "changed", "tenant_3": "failed", "tenant_4": "changed",
+                      "tenant_5": "in_sync"}, states
+    assert doc["fleet"]["failed"] == 1 and doc["fleet"]["changed"] == 2 and doc["fleet"]["in_sync"] == 2
+    assert "lock" in json.dumps([m["error"] for m in doc["members"] if m["name"] == "tenant_3"])
+    assert "tenant_3" in page.read_text()
     outcome = groups(r.stdout.split("Outcome:")[1])
     assert outcome["Failed"] == ["tenant_3"], r.stdout
     assert outcome["Changed"] == ["tenant_2", "tenant_4"], r.stdout
@@ -363,3 +372,42 @@ def test_mariadb_fleet_of_databases_plans_applies_and_keeps_rows(my_server, my_f
         assert my(my_server, "SELECT id, name FROM author ORDER BY id", name) == [(1, "Ursula"), (2, "Italo")]
     missing = run("plan", "--schema", "shop_9*", "--desired", desired, "--db", url)
     assert missing.returncode == 2 and "'shop_9*' matches no database" in missing.stderr, missing.stderr
+
+
+def hold_metadata_lock(socket, db, ready, release):
+    """An open transaction that read `author`: its metadata lock makes ALTER TABLE wait."""
+    import MySQLdb
+
+    con = MySQLdb.connect(unix_socket=socket, user="root", database=db, autocommit=False)
+    try:
+        cur = con.cursor()
+        cur.execute("START TRANSACTION")
+        cur.execute("SELECT * FROM author")
+        cur.fetchall()
+        ready.set()
+        release.wait(120)
+        con.rollback()
+    finally:
+        con.close()
+
+
+def test_mariadb_a_failing_database_is_isolated(my_server, my_fleet):
+    url, desired = my_fleet
+    ready, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold_metadata_lock, args=(my_server, "shop_2", ready, release))
+    holder.start()
+    try:
+        assert ready.wait(60)
+        r = run("apply", "--auto-approve", "--jobs", "2", "--lock-timeout", "1000", "--schema", "re:shop_[0-9]+",
+                "--desired", desired, "--db", url)
+    finally:
+        release.set()
+        holder.join()
+    assert r.returncode == 1, r.stdout + r.stderr
+    outcome = r.stdout.split("Outcome:")[1]
+    assert groups(outcome) == {"In sync": ["shop_1", "shop_4"], "Changed": ["shop_3"], "Failed": ["shop_2"]}, outcome
+    assert "Lock wait timeout" in [line for line in outcome.splitlines() if "shop_2" in line][0], outcome
+    assert my(my_server, "SHOW TABLES", "shop_3") == [("author",), ("book",)]
+    assert [r[0] for r in my(my_server, "SHOW COLUMNS FROM author", "shop_2")] == ["id", "name"]
+    again = run("plan", "--schema", "re:shop_[0-9]+", "--desired", desired, "--db", url)
+    assert again.returncode == 3 and groups(again.stdout)["Changed"] == ["shop_2"], again.stdout
