@@ -152,6 +152,20 @@ def test_pg_dry_run_script_switches_schema_and_runs_by_hand(pg_server, pg_fleet)
     assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
 
 
+def test_pg_dry_run_script_quotes_a_schema_name_with_a_line_break_and_quotes(pg_server, pg_fleet):
+    url, db, desired = pg_fleet
+    odd = 'odd"\nDROP SCHEMA tenant_1 CASCADE; --\'x'
+    pg(pg_server, db, 'CREATE SCHEMA "%s"' % odd.replace('"', '""'))
+    r = run("apply", "--dry-run", "--quiet", "--schema", "re:odd.*", "--desired", desired, "--db", url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the comment cannot end inside the name; the name is one quoted literal
+    assert r.stdout.startswith('-- schema "odd""?DROP SCHEMA tenant_1 CASCADE; --\'x"\n'), r.stdout
+    pg(pg_server, db, r.stdout)
+    assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = %s" % "'%s'" % odd.replace(
+        "'", "''")) == [(2,)]
+    assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_1'") == [(2,)]
+
+
 def test_pg_apply_jobs_3_converges_every_member_and_keeps_rows(pg_server, pg_fleet):
     url, db, desired = pg_fleet
     r = run("apply", "--auto-approve", "--jobs", "3", "--schema", "tenant_*", "--desired", desired, "--db", url)
