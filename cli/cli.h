@@ -60,7 +60,9 @@ int cli_plan_options(dbsync_plan_options *opts, const cli_args *a, const char *m
 /* cli_print.c: a plan as people read it, and the confirmation question. */
 void cli_print_plan(const dbsync_plan *plan);
 void cli_print_unmanaged(const dbsync_plan *plan);
-void cli_print_unhandled(FILE *out, const dbsync_schema *desired);
+/* List what the desired file has that the engine does not handle; 1 (and
+ * says why) when the run must stop for it (no --ignore-unsupported). */
+int cli_print_unhandled(const cli_args *a, const dbsync_schema *desired, int applying);
 size_t cli_count_status(const dbsync_plan *plan, dbsync_op_status status);
 /* Ask `question` on the terminal; 0 (and says why) when stdin is no terminal. */
 int cli_confirm(const char *question);

@@ -264,20 +264,14 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 	}
 	for (size_t i = 0; i < n; i++)
 		pending += member_pending(fc->fleet, i);
-	size_t unhandled = dbsync_schema_unhandled_count(desired);
 	int preview = !apply || a->dry_run;
 	if (!a->quiet) {
 		printf("target: %s\n", dbsync_conn_describe(fc->conn));
 		print_groups(fc);
 		print_members(fc);
 	}
-	cli_print_unhandled(a->quiet ? stderr : stdout, desired);
-	if (unhandled && !a->ignore_unsupported) {
-		fprintf(stderr, "dbsync: %zu statement(s) of %s are not handled (listed above): dbsync neither "
-			"creates nor compares them; pass --ignore-unsupported to %s without them\n", unhandled,
-			a->desired_path, preview ? "plan" : "apply");
+	if (cli_print_unhandled(a, desired, !preview))
 		goto cleanup;
-	}
 	if (preview) {
 		/* the summary first: from the SQL's heading on, the output runs by hand */
 		if (!a->quiet)

@@ -251,8 +251,9 @@ cleanup:
 	return rc;
 }
 
-int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, dbsync_conn *conn,
-	const char *mode)
+/* A run's report (plan) or a fleet's (fleet), as JSON and HTML where asked. */
+static int write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, const dbsync_fleet *fleet,
+	dbsync_conn *conn, const char *mode)
 {
 	if (!a->report_json && !a->report_html)
 		return EXIT_OK;
@@ -260,7 +261,8 @@ int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *pla
 	int rc = EXIT_FAIL;
 	if (!context)
 		return EXIT_FAIL;
-	if (dbsync_report_json(&json, ctx, plan, conn, context))
+	if (fleet ? dbsync_fleet_report_json(&json, ctx, fleet, conn, context)
+		  : dbsync_report_json(&json, ctx, plan, conn, context))
 		cli_report_error(ctx, "cannot write the report");
 	else
 		rc = write_report_files(ctx, a, json);
@@ -269,20 +271,14 @@ int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *pla
 	return rc;
 }
 
+int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, dbsync_conn *conn,
+	const char *mode)
+{
+	return write_reports(ctx, a, plan, NULL, conn, mode);
+}
+
 int cli_write_fleet_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_fleet *fleet, dbsync_conn *conn,
 	const char *mode)
 {
-	if (!a->report_json && !a->report_html)
-		return EXIT_OK;
-	char *json = NULL, *context = report_context(a, mode);
-	int rc = EXIT_FAIL;
-	if (!context)
-		return EXIT_FAIL;
-	if (dbsync_fleet_report_json(&json, ctx, fleet, conn, context))
-		cli_report_error(ctx, "cannot write the report");
-	else
-		rc = write_report_files(ctx, a, json);
-	free(context);
-	dbsync_free(json);
-	return rc;
+	return write_reports(ctx, a, NULL, fleet, conn, mode);
 }

@@ -110,14 +110,22 @@ int cli_confirm(const char *question)
 }
 
 /* The desired file's statements the engine does not handle, one a line. */
-void cli_print_unhandled(FILE *out, const dbsync_schema *desired)
+int cli_print_unhandled(const cli_args *a, const dbsync_schema *desired, int applying)
 {
 	size_t n = dbsync_schema_unhandled_count(desired);
+	FILE *out = a->quiet ? stderr : stdout;
 	if (!n)
-		return;
+		return 0;
 	fprintf(out, "\nNot handled (dbsync neither creates nor compares these):\n");
 	for (size_t i = 0; i < n; i++) {
 		const dbsync_unhandled *u = dbsync_schema_unhandled(desired, i);
 		fprintf(out, "  line %d: %s%s%s\n", u->line, u->kind, u->name[0] ? " " : "", u->name);
 	}
+	if (a->ignore_unsupported)
+		return 0;
+	/* never "in sync" while part of the file was not looked at */
+	fprintf(stderr, "dbsync: %zu statement(s) of %s are not handled (listed above): dbsync neither "
+		"creates nor compares them; pass --ignore-unsupported to %s without them\n", n,
+		a->desired_path, applying ? "apply" : "plan");
+	return 1;
 }

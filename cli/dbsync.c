@@ -343,12 +343,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 			cli_print_plan(plan);
 		cli_print_unmanaged(plan);
 	}
-	cli_print_unhandled(a->quiet ? stderr : stdout, desired);
-	if (unhandled && !a->ignore_unsupported) {
-		/* never "in sync" while part of the file was not looked at */
-		fprintf(stderr, "dbsync: %zu statement(s) of %s are not handled (listed above): dbsync neither "
-			"creates nor compares them; pass --ignore-unsupported to %s without them\n", unhandled,
-			a->desired_path, apply && !a->dry_run ? "apply" : "plan");
+	if (cli_print_unhandled(a, desired, apply && !a->dry_run)) {
 		if (pending && (!apply || a->dry_run)) {
 			if (!a->quiet)
 				printf("\n-- SQL that %s run:\n", apply ? "would" : "apply would");

@@ -135,6 +135,14 @@ def test_pg_plan_names_the_two_drifted_of_five_and_never_writes(pg_server, pg_fl
     for args in (["plan", "--quiet"], ["apply", "--dry-run"]):
         res = run(*args, "--schema", "tenant_*", "--desired", desired, "--db", url)
         assert res.returncode == (3 if args[0] == "plan" else 0), res.stdout + res.stderr
+    # a statement the engine does not handle stops the fleet as it stops one schema
+    with open(desired, "a") as f:
+        f.write("CREATE SEQUENCE counter;\n")
+    for args in (["plan"], ["apply", "--auto-approve"]):
+        res = run(*args, "--schema", "tenant_*", "--desired", desired, "--db", url)
+        assert res.returncode == 1 and "are not handled" in res.stderr, res.stdout + res.stderr
+    res = run("plan", "--ignore-unsupported", "--schema", "tenant_*", "--desired", desired, "--db", url)
+    assert res.returncode == 3 and "line 13: CREATE SEQUENCE counter" in res.stdout, res.stdout + res.stderr
     assert pg_catalog(pg_server, db) == before
 
 
