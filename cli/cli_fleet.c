@@ -88,6 +88,16 @@ static void print_counts(const dbsync_plan *p)
 	}
 }
 
+/* The error without the `schema "x": ` it starts with: the line names the member already. */
+static const char *without_member(const fleet_cli *fc, const char *message, const char *name)
+{
+	size_t w = strlen(fc->word), n = strlen(name);
+	if (strncmp(message, fc->word, w) == 0 && strncmp(message + w, " \"", 2) == 0
+	    && strncmp(message + w + 2, name, n) == 0 && strncmp(message + w + 2 + n, "\": ", 3) == 0)
+		return message + w + n + 5;
+	return message;
+}
+
 /* One line per member, grouped by state, each group with its count. */
 static void print_groups(const fleet_cli *fc)
 {
@@ -105,7 +115,8 @@ static void print_groups(const fleet_cli *fc)
 				print_counts(dbsync_fleet_member_plan(f, i));
 			const dbsync_error *e = dbsync_fleet_member_error(f, i);
 			if (e)
-				printf("%s%s", dbsync_fleet_member_plan(f, i) ? "; " : ": ", e->message);
+				printf("%s%s", dbsync_fleet_member_plan(f, i) ? "; " : ": ",
+					without_member(fc, e->message, dbsync_fleet_member(f, i)));
 			putchar('\n');
 		}
 	}
