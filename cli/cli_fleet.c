@@ -212,11 +212,16 @@ static int progress(void *user, size_t done, size_t total, size_t member, int fi
 	return 0;
 }
 
-/* Apply over a->jobs connections: the planning one and jobs - 1 more. */
+/* Apply over a->jobs connections (no more than members with changes): the
+ * planning one and the others opened from the same URL. */
 static int apply_fleet(fleet_cli *fc)
 {
 	const cli_args *a = fc->a;
-	size_t n = (size_t)a->jobs;
+	size_t n = (size_t)a->jobs, changing = 0;
+	for (size_t i = 0; i < dbsync_fleet_count(fc->fleet); i++)
+		changing += member_pending(fc->fleet, i) > 0;
+	if (n > changing)
+		n = changing ? changing : 1;
 	dbsync_conn **conns = calloc(n, sizeof *conns);
 	int rc = EXIT_FAIL;
 	if (!conns) {
