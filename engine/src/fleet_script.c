@@ -1,12 +1,14 @@
 /*
  * A fleet's hand-run script (dbsync/fleet.h): each member's plan script
- * after a comment naming the member and the statement that makes a session
- * sync it, both from the dialect's data table (use_namespace_sql), so a
- * person can run the whole fleet's dry run in one client session.
+ * after a comment naming the member and, where the plan's script does not
+ * select its namespace itself, the statement that makes a session sync it
+ * (the dialect table's use_namespace_sql), so a person can run the whole
+ * fleet's dry run in one client session.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "buf.h"
 #include "ctx.h"
 #include "dialect.h"
@@ -16,7 +18,8 @@
 const char *dbsync_dialect_namespace_word(dbsync_dialect dialect)
 {
 	const dbs_dialect_info *info = dbs_dialect_info_for(dialect);
-	return info && info->use_namespace_sql ? info->namespace_word : NULL;
+	const dbs_backend *be = dbs_backend_for(dialect);
+	return info && be && be->namespaces ? info->namespace_word : NULL;
 }
 
 /* The comment line naming the member: quoted as an identifier, with any
@@ -46,8 +49,8 @@ int dbsync_fleet_member_script(char **out, dbsync_ctx *ctx, const dbsync_fleet *
 		return *out ? 0 : dbs_error_oom(ctx);
 	}
 	const dbs_dialect_info *info = dbs_dialect_info_for(plan->dialect);
-	if (!info || !info->use_namespace_sql)
-		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "%s has no statement that switches to \"%s\"",
+	if (!info || !dbsync_dialect_namespace_word(plan->dialect))
+		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "%s has no schemas or databases to switch to \"%s\"",
 			info ? info->name : "this dialect", fleet->names[i]);
 	char *script = NULL;
 	int rc = dbsync_plan_script(&script, ctx, plan);
@@ -63,13 +66,15 @@ int dbsync_fleet_member_script(char **out, dbsync_ctx *ctx, const dbsync_fleet *
 	}
 	comment_line(&b, info, fleet->names[i]);
 	/* the format's one "%s" is the name; the rest is written as it is */
-	const char *fmt = info->use_namespace_sql, *at = strstr(fmt, "%s");
-	dbs_buf_put(&b, fmt, at ? (size_t)(at - fmt) : strlen(fmt));
-	if (at) {
-		dbs_buf_puts(&b, dbs_buf_cstr(&name));
-		dbs_buf_puts(&b, at + 2);
+	const char *fmt = info->use_namespace_sql, *at = fmt ? strstr(fmt, "%s") : NULL;
+	if (fmt) {
+		dbs_buf_put(&b, fmt, at ? (size_t)(at - fmt) : strlen(fmt));
+		if (at) {
+			dbs_buf_puts(&b, dbs_buf_cstr(&name));
+			dbs_buf_puts(&b, at + 2);
+		}
+		dbs_buf_puts(&b, ";\n");
 	}
-	dbs_buf_puts(&b, ";\n");
 	dbs_buf_puts(&b, script);
 	dbsync_free(script);
 	bool ok = dbs_buf_ok(&name) && dbs_buf_ok(&b);

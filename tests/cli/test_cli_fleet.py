@@ -283,7 +283,8 @@ def test_pg_a_failing_member_is_isolated(pg_server, pg_fleet, locked, tmp_path):
     assert outcome["Failed"] == ["tenant_3"], r.stdout
     assert outcome["Changed"] == ["tenant_2", "tenant_4"], r.stdout
     failed_line = [line for line in r.stdout.split("Outcome:")[1].splitlines() if "tenant_3" in line][0]
-    assert "lock" in failed_line, failed_line
+    assert "lock" in failed_line and failed_line.startswith("  tenant_3: 1 failed; "), failed_line
+    assert 'schema "tenant_3"' not in failed_line  # the line names it once
     assert "5 schemas: 2 in sync, 2 changed, 1 failed." in r.stdout
     assert "tenant_2" in pg(pg_server, db, "SELECT string_agg(table_schema, ',') FROM information_schema.columns "
                                            "WHERE column_name = 'email'")[0][0]
@@ -382,12 +383,32 @@ def test_mariadb_fleet_of_databases_plans_applies_and_keeps_rows(my_server, my_f
     assert r.stdout.rstrip().endswith("4 databases: 2 in sync, 2 changed."), r.stdout
     dry = run("apply", "--dry-run", "--schema", "shop_*", "--desired", desired, "--db", url)
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert "-- database `shop_2`\nUSE `shop_2`;\n" in dry.stdout and "USE `shop_keeper`" not in dry.stdout
+    script = dry.stdout.split("-- SQL that would run, database by database:\n")[1]
+    assert script.startswith("-- database `shop_2`\n") and script.count("USE `shop_2`;\n") == 1, script
+    assert "-- database `shop_3`\n" in script and "shop_keeper" not in script
     assert groups(dry.stdout)["In sync"] == ["shop_1", "shop_4", "shop_keeper"]
     assert my_catalog(my_server) == before  # plan and the dry run wrote nothing
+    # run by hand, statement by statement in one session, the script converges shop_2 and shop_3
+    import MySQLdb
+
+    con = MySQLdb.connect(unix_socket=my_server, user="root", autocommit=True)
+    try:
+        for stmt in script.split(";\n"):
+            code = "\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
+            if code:
+                con.cursor().execute(code)
+    finally:
+        con.close()
+    by_hand = run("plan", "--schema", "shop_*", "--desired", desired, "--db", url)
+    assert by_hand.returncode == 0 and "5 databases: 5 in sync." in by_hand.stdout, by_hand.stdout
+    # drift again, then apply with three jobs
+    my(my_server, "ALTER TABLE `author` DROP COLUMN `email`", "shop_2")
+    my(my_server, "DROP TABLE `book`", "shop_3")
     applied = run("apply", "--auto-approve", "--jobs", "3", "--schema", "re:shop_[0-9]+", "--desired", desired,
                   "--db", url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert groups(applied.stdout.split("Outcome:")[1]) == {"In sync": ["shop_1", "shop_4"],
+                                                            "Changed": ["shop_2", "shop_3"]}, applied.stdout
     again = run("plan", "--schema", "shop_*", "--desired", desired, "--db", url)
     assert again.returncode == 0 and "5 databases: 5 in sync." in again.stdout, again.stdout + again.stderr
     for name in MY_MEMBERS:

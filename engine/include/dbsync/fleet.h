@@ -180,9 +180,9 @@ DBSYNC_EXTERN(void) dbsync_fleet_free(dbsync_fleet *fleet);
  * prints): a comment naming the member ("-- schema \"x\""), the statement
  * that makes the session sync it (PostgreSQL: search_path set to the
  * session's default with the schema first, failing when the schema does not
- * exist; MySQL: USE), then dbsync_plan_script of its plan. "" when the member
- * has nothing pending (or failed before it was planned). *out is malloc'd;
- * free it with dbsync_free.
+ * exist), then dbsync_plan_script of its plan (MySQL's selects its database
+ * itself: USE). "" when the member has nothing pending (or failed before it
+ * was planned). *out is malloc'd; free it with dbsync_free.
  */
 DBSYNC_EXTERN(int) dbsync_fleet_member_script(char **out, dbsync_ctx *ctx, const dbsync_fleet *fleet, size_t i);
 

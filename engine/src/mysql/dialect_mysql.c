@@ -63,7 +63,6 @@ const dbs_dialect_info dbs_dialect_mysql = {
 	.plan = dbs_plan_mysql,
 	.namespace_word = "database",
 	.namespace_hint = "",
-	.use_namespace_sql = "USE %s",
 	.check_fails_open = "(",
 	.check_fails_close = ") = 0",
 	.default_fill = dbs_my_default_fill,
