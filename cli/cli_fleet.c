@@ -155,7 +155,7 @@ static void print_summary(const fleet_cli *fc)
 }
 
 /* Every member's hand-run script, each switching the session to it first. */
-static int print_scripts(const fleet_cli *fc)
+static int print_scripts(const fleet_cli *fc, int apply)
 {
 	int header = !fc->a->quiet;
 	for (size_t i = 0; i < dbsync_fleet_count(fc->fleet); i++) {
@@ -164,7 +164,7 @@ static int print_scripts(const fleet_cli *fc)
 			return cli_report_error(fc->ctx, "cannot render the plan");
 		if (*script) {
 			if (header)
-				printf("\n-- SQL that %s run, %s by %s:\n", fc->a->command[0] == 'a' ? "would" : "apply would",
+				printf("\n-- SQL that %s run, %s by %s:\n", apply ? "would" : "apply would",
 					fc->word, fc->word);
 			header = 0;
 			fputs(script, stdout);
@@ -213,7 +213,10 @@ static int progress(void *user, size_t done, size_t total, size_t member, int fi
 }
 
 /* Apply over a->jobs connections (no more than members with changes): the
- * planning one and the others opened from the same URL. */
+ * planning one and the others opened from the same URL. -1 when they cannot
+ * be opened (nothing applied), 1 when the fleet's apply reports an error (a
+ * member failed, or what stops the whole run: a plan waiting for fills),
+ * 0 when every member went through. */
 static int apply_fleet(fleet_cli *fc)
 {
 	const cli_args *a = fc->a;
@@ -223,10 +226,10 @@ static int apply_fleet(fleet_cli *fc)
 	if (n > changing)
 		n = changing ? changing : 1;
 	dbsync_conn **conns = calloc(n, sizeof *conns);
-	int rc = EXIT_FAIL;
+	int rc = -1;
 	if (!conns) {
 		fprintf(stderr, "dbsync: out of memory\n");
-		return EXIT_FAIL;
+		return -1;
 	}
 	conns[0] = fc->conn;
 	for (size_t c = 1; c < n; c++)
@@ -245,11 +248,11 @@ static int apply_fleet(fleet_cli *fc)
 		fopts.progress = progress;
 		fopts.progress_user = fc;
 	}
-	/* a member's failure is on the member; only what stopped the whole run
-	 * (a plan waiting for fills, memory) leaves nothing applied */
-	if (dbsync_fleet_apply(fc->ctx, fc->fleet, conns, n, &fopts))
+	rc = 0;
+	if (dbsync_fleet_apply(fc->ctx, fc->fleet, conns, n, &fopts)) {
 		cli_report_error(fc->ctx, "apply");
-	rc = EXIT_OK;
+		rc = 1;
+	}
 cleanup:
 	for (size_t c = 1; c < n; c++)
 		dbsync_conn_close(conns[c]);
@@ -270,6 +273,7 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 	const cli_args *a = fc->a;
 	char **names = NULL;
 	size_t n = 0, pending = 0;
+	int apply_rc = 0;
 	int rc = select_members(fc, &names, &n);
 	if (rc != EXIT_OK)
 		goto cleanup;
@@ -292,7 +296,7 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 		/* the summary first: from the SQL's heading on, the output runs by hand */
 		if (!a->quiet)
 			print_summary(fc);
-		if ((a->quiet || apply) && print_scripts(fc) != EXIT_OK)
+		if ((a->quiet || apply) && print_scripts(fc, apply) != EXIT_OK)
 			goto cleanup;
 		rc = count_state(fc->fleet, DBSYNC_MEMBER_FAILED) ? EXIT_FAIL
 			: (!apply && pending) ? EXIT_PENDING : EXIT_OK;
@@ -305,7 +309,7 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 		confirm_question(fc, question, sizeof question);
 		if (!a->auto_approve && !cli_confirm(question))
 			goto cleanup;
-		if (apply_fleet(fc) != EXIT_OK)
+		if ((apply_rc = apply_fleet(fc)) < 0)
 			goto cleanup;
 		if (!a->quiet) {
 			printf("\nOutcome:\n");
@@ -322,7 +326,7 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 		print_summary(fc);
 	rc = cli_write_fleet_reports(fc->ctx, a, fc->fleet, fc->conn, "apply");
 	if (rc == EXIT_OK)
-		rc = outcome(fc);
+		rc = apply_rc ? EXIT_FAIL : outcome(fc);
 cleanup:
 	dbsync_names_free(names, n);
 	return rc;
