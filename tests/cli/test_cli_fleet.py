@@ -4,6 +4,7 @@ schemas of a database, or many MariaDB databases of a server. Against the
 throwaway servers of conftest.py; every member holds rows.
 """
 import json
+import os
 import re
 import threading
 
@@ -12,6 +13,7 @@ import pytest
 from test_cli import run  # the CLI under test (DBSYNC_CLI)
 
 TENANTS = ["tenant_%d" % i for i in range(1, 6)]
+PG_PASSWORD = "fleet-" + os.urandom(9).hex()  # conftest.py gives it to the role dbsync_pw
 
 PG_DESIRED = """
 CREATE TABLE "author" (
@@ -315,6 +317,26 @@ def test_pg_one_plain_schema_keeps_the_single_schema_output(pg_server, pg_fleet)
     assert "-- SQL that apply would run:\n" in single.stdout
     missing = run("plan", "--schema", "nope", "--desired", desired, "--db", url)
     assert missing.returncode == 1 and 'schema "nope" does not exist' in missing.stderr
+
+
+def test_pg_fleet_output_never_shows_the_password(pg_server, tmp_path):
+    import psycopg
+
+    pg(pg_server, "postgres", 'CREATE DATABASE "fleet_pw" OWNER dbsync_pw')
+    with psycopg.connect(host=pg_server, user="dbsync_pw", password=PG_PASSWORD, dbname="fleet_pw",
+                         autocommit=True) as con:
+        for schema in ("a_1", "a_2"):
+            con.execute('CREATE SCHEMA "%s"' % schema)
+    desired = tmp_path / "schema.sql"
+    desired.write_text(PG_DESIRED)
+    url = "postgresql://dbsync_pw:%s@/fleet_pw?host=%s" % (PG_PASSWORD, pg_server)
+    results = [run(*args, "--desired", str(desired), "--db", url) for args in (
+        ["plan", "--schema", "a_*"], ["plan", "--quiet", "--schema", "a_*"], ["apply", "--dry-run", "--all-schemas"],
+        ["plan", "--schema", "b_*"], ["apply", "--auto-approve", "--jobs", "2", "--schema", "a_*"],
+        ["plan", "--schema", "a_*"])]
+    assert [r.returncode for r in results] == [3, 3, 0, 2, 0, 0], [r.stdout + r.stderr for r in results]
+    for r in results:
+        assert PG_PASSWORD not in r.stdout + r.stderr, r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("args, message", [
