@@ -88,6 +88,15 @@ static void print_counts(const dbsync_plan *p)
 	}
 }
 
+/* A member's name as a line shows it: a control character (a line break,
+ * a terminal escape) as '?', so no name can fake another line. The
+ * scripts quote names exactly (dbsync_fleet_member_script). */
+static void put_name(FILE *out, const char *name)
+{
+	for (const char *p = name; *p; p++)
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+}
+
 /* The error without the `schema "x": ` it starts with: the line names the member already. */
 static const char *without_member(const fleet_cli *fc, const char *message, const char *name)
 {
@@ -110,7 +119,8 @@ static void print_groups(const fleet_cli *fc)
 		for (size_t i = 0; i < dbsync_fleet_count(f); i++) {
 			if (dbsync_fleet_member_state(f, i) != group_order[g])
 				continue;
-			printf("  %s", dbsync_fleet_member(f, i));
+			printf("  ");
+			put_name(stdout, dbsync_fleet_member(f, i));
 			if (group_order[g] != DBSYNC_MEMBER_IN_SYNC)
 				print_counts(dbsync_fleet_member_plan(f, i));
 			const dbsync_error *e = dbsync_fleet_member_error(f, i);
@@ -131,8 +141,9 @@ static void print_members(const fleet_cli *fc)
 		const dbsync_plan *p = dbsync_fleet_member_plan(f, i);
 		if (!p || dbsync_fleet_member_state(f, i) == DBSYNC_MEMBER_IN_SYNC || !dbsync_plan_op_count(p))
 			continue;
-		printf("\n== %s \"%s\" (%s)\n", fc->word, dbsync_fleet_member(f, i),
-			dbsync_member_state_name(dbsync_fleet_member_state(f, i)));
+		printf("\n== %s \"", fc->word);
+		put_name(stdout, dbsync_fleet_member(f, i));
+		printf("\" (%s)\n", dbsync_member_state_name(dbsync_fleet_member_state(f, i)));
 		cli_print_plan(p);
 		cli_print_unmanaged(p);
 	}
@@ -206,8 +217,9 @@ static int progress(void *user, size_t done, size_t total, size_t member, int fi
 	const fleet_cli *fc = user;
 	if (finished) {
 		const dbsync_fleet *f = fc->fleet;
-		fprintf(stderr, "[%zu/%zu] %s \"%s\": %s\n", done, total, fc->word, dbsync_fleet_member(f, member),
-			dbsync_member_state_name(dbsync_fleet_member_state(f, member)));
+		fprintf(stderr, "[%zu/%zu] %s \"", done, total, fc->word);
+		put_name(stderr, dbsync_fleet_member(f, member));
+		fprintf(stderr, "\": %s\n", dbsync_member_state_name(dbsync_fleet_member_state(f, member)));
 	}
 	return 0;
 }
@@ -317,7 +329,9 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 			for (size_t i = 0; i < n; i++)
 				if (dbsync_fleet_member_state(fc->fleet, i) == DBSYNC_MEMBER_FAILED
 				    && dbsync_fleet_member_plan(fc->fleet, i)) {
-					printf("\n== %s \"%s\" (failed)\n", fc->word, dbsync_fleet_member(fc->fleet, i));
+					printf("\n== %s \"", fc->word);
+					put_name(stdout, dbsync_fleet_member(fc->fleet, i));
+					printf("\" (failed)\n");
 					cli_print_plan(dbsync_fleet_member_plan(fc->fleet, i));
 				}
 		}

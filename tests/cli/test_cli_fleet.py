@@ -171,6 +171,9 @@ def test_pg_dry_run_script_quotes_a_schema_name_with_a_line_break_and_quotes(pg_
     # the comment cannot end inside the name; the name is one quoted literal
     assert r.stdout.startswith('-- schema "odd""?DROP SCHEMA tenant_1 CASCADE; --\'x"\n'), r.stdout
     pg(pg_server, db, r.stdout)
+    # the listing shows the line break as '?': no name fakes another line
+    listed = run("plan", "--schema", "re:odd.*", "--desired", desired, "--db", url)
+    assert listed.returncode == 0 and "\n  odd\"?DROP SCHEMA tenant_1 CASCADE; --'x\n" in listed.stdout, listed.stdout
     assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = %s" % "'%s'" % odd.replace(
         "'", "''")) == [(2,)]
     assert pg(pg_server, db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_1'") == [(2,)]
