@@ -271,6 +271,12 @@ static void test_use_namespace_is_lazy(void **state)
 	char missing[64];
 	test_server_extra_db(missing, sizeof missing, &server, "missing");
 	assert_int_equal(be->use_namespace(ctx, conn, missing), 0);
+	/* listing the databases names none: it does not wait for the switch */
+	char **names = NULL;
+	size_t n = 0;
+	assert_int_equal(dbsync_conn_namespaces(&names, &n, ctx, conn, NULL, 0), 0);
+	assert_true(n >= N_MEMBERS);
+	dbsync_names_free(names, n);
 	int64_t v;
 	assert_int_equal(be->query_int64(&v, ctx, conn, "SELECT 1"), DBSYNC_EDB);
 	assert_non_null(strstr(dbsync_ctx_error(ctx)->message, missing));

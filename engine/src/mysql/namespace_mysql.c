@@ -40,9 +40,7 @@ int dbs_my_namespaces(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn *conn
 	static const char sql[] = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA";
 	*out = NULL;
 	*n = 0;
-	int rc = dbs_my_use_pending(ctx, conn);
-	if (rc)
-		return rc;
+	/* names no database: a pending switch waits for a statement that does */
 	MYSQL *db = dbs_my_db(conn);
 	conn->catalog_queries++;
 	MYSQL_RES *res = NULL;
