@@ -201,6 +201,17 @@ static const char extras_ddl[] =
 	"CREATE VIEW parent_codes AS SELECT p.id, p.code, e.feeling FROM parent p JOIN extra e ON e.id = p.id;\n"
 	"CREATE TRIGGER extra_touch BEFORE UPDATE ON extra FOR EACH ROW EXECUTE FUNCTION public.fleet_touch();\n";
 
+/* Schemas prefix1..prefixN as their models say, and with what only the
+ * database has (extras_ddl, whose trigger calls a function in public). */
+static void make_members(dbsync_ctx *ctx, dbsync_conn *conn, const char *prefix, int n)
+{
+	exec_ok(ctx, conn, "CREATE OR REPLACE FUNCTION public.fleet_touch() RETURNS trigger LANGUAGE plpgsql "
+		"AS $$BEGIN RETURN NEW; END$$");
+	char all[sizeof desired_ddl + sizeof extras_ddl];
+	snprintf(all, sizeof all, "%s%s", desired_ddl, extras_ddl);
+	make_schemas(ctx, prefix, n, all);
+}
+
 static char *to_sql_ok(dbsync_ctx *ctx, const dbsync_schema *s)
 {
 	char *sql = NULL;
@@ -246,11 +257,7 @@ static void introspect_many_equals_one_at_a_time(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	dbsync_conn *conn = open_db(ctx, NULL);
-	exec_ok(ctx, conn, "CREATE OR REPLACE FUNCTION public.fleet_touch() RETURNS trigger LANGUAGE plpgsql "
-		"AS $$BEGIN RETURN NEW; END$$");
-	char all[sizeof desired_ddl + sizeof extras_ddl];
-	snprintf(all, sizeof all, "%s%s", desired_ddl, extras_ddl);
-	make_schemas(ctx, "im", MANY, all);
+	make_members(ctx, conn, "im", MANY);
 	/* references across schemas: im2..im5 to im1's parent (and im1 to its own) */
 	for (int i = 1; i <= MANY; i++) {
 		char sql[200];
@@ -374,12 +381,7 @@ static void fleet_plan_reads_the_catalog_as_often_as_one_plan(void **state)
 	dbsync_ctx *ctx = *state;
 	dbsync_schema *desired = parse_ok(ctx, desired_ddl);
 	dbsync_conn *conn = open_db(ctx, NULL);
-	exec_ok(ctx, conn, "CREATE OR REPLACE FUNCTION public.fleet_touch() RETURNS trigger LANGUAGE plpgsql "
-		"AS $$BEGIN RETURN NEW; END$$");
-	/* every member as its models say (and with what only the database has) */
-	char all[sizeof desired_ddl + sizeof extras_ddl];
-	snprintf(all, sizeof all, "%s%s", desired_ddl, extras_ddl);
-	make_schemas(ctx, "fp", FLEET, all);
+	make_members(ctx, conn, "fp", FLEET);
 
 	char *names[FLEET];
 	for (int i = 0; i < FLEET; i++) {
