@@ -3,7 +3,7 @@ against django-tenants' migrate_schemas and a loop of one run per schema, side b
 side on one throwaway PostgreSQL server.
 
     python bench/bench_fleet.py [--tenants 1000] [--tables 50] [--growth 100,1000,5000]
-        [--growth-tables 10] [--loop-budget 600] [--cli build/c/dbsync]
+        [--growth-tables 10] [--loop-budget 600] [--skip-baselines] [--cli build/c/dbsync]
 
 Run it with the python of a venv holding Django, django-tenants and this package
 (`make bench-fleet` makes .venv/bench-fleet). It builds a real django-tenants project
@@ -19,14 +19,14 @@ the tenant model, then measures:
      --growth-tables tables each, in a database of their own: the cost per added
      schema must not grow by more than GROWTH_LIMIT from the first step to the last.
 Times are wall clock; `cpu` is the process's own user+system time and `rss` its peak
-resident memory (getrusage of that child alone). It exits 1 when a goal is missed or
+resident memory (getrusage of that child alone); `server cpu` is what the server's
+processes for its connections used (Server.cpu). It exits 1 when a goal is missed or
 a measured command is missing or fails, after printing everything it measured.
 """
 import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -319,11 +319,11 @@ def measure(server, work, cli, args, growth):
             print("  dbsync --all-tenants --check: %s" % dj, flush=True)
             rows.append(("manage.py dbsync --all-tenants --check", dj))
     else:
-        fail("manage.py dbsync has no --all-tenants yet (h5/h6): not measured")
+        fail("manage.py dbsync has no --all-tenants: not measured")
 
     fleet = best_of(3, lambda: cli_plan(FLEET_PATTERN))
     if not fleet.ok:
-        fail("dbsync plan --schema '%s' exit %d (fleet CLI, h4): %s"
+        fail("dbsync plan --schema '%s' exit %d: %s"
              % (FLEET_PATTERN, fleet.rc, tail(fleet.out, 3)))
     else:
         print("  dbsync plan --schema '%s': %s" % (FLEET_PATTERN, fleet), flush=True)
@@ -527,5 +527,4 @@ def grow(server, cli, first, dump, sizes, tables, desired):
 
 
 if __name__ == "__main__":
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.exit(main())
