@@ -125,6 +125,9 @@ int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema
 	size_t fkeys)
 {
 	MYSQL *db = dbs_my_db(conn);
+	int rc = dbs_my_use_pending(ctx, conn);
+	if (rc)
+		return rc;
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_buf_puts(&q, "SHOW CREATE TABLE ");
 	dbs_quote_ident(&q, DBSYNC_DIALECT_MYSQL, t->name);

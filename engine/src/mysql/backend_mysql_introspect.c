@@ -133,6 +133,9 @@ static bool empty(const char *s)
 static int run_query(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, my_intro *in, row_fn fn)
 {
 	MYSQL *db = dbs_my_db(conn);
+	int rc = dbs_my_use_pending(ctx, conn);
+	if (rc)
+		return rc;
 	conn->catalog_queries++;
 	in->cur = NULL;
 	in->cur_index = NULL;
@@ -143,7 +146,6 @@ static int run_query(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, my_int
 	MYSQL_RES *res = mysql_use_result(db);
 	if (!res)
 		return dbs_my_error(ctx, conn, "reading the MySQL catalog failed");
-	int rc = 0;
 	MYSQL_ROW row;
 	while ((row = mysql_fetch_row(res))) {
 		if (!rc && fn(in, row, mysql_fetch_lengths(res)))

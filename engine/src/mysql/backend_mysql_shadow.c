@@ -52,6 +52,9 @@ static int query_defaults(dbsync_ctx *ctx, dbsync_conn *conn, char a[64], char b
 	MYSQL *db = dbs_my_db(conn);
 	a[0] = b[0] = '\0';
 	*odd_strings = true;
+	int rc = dbs_my_use_pending(ctx, conn);
+	if (rc)
+		return rc;
 	if (mysql_real_query(db, sql, strlen(sql)))
 		return dbs_my_error(ctx, conn, "reading the database's default charset");
 	MYSQL_RES *res = mysql_store_result(db);

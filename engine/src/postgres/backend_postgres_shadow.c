@@ -485,6 +485,9 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 			dbsync_dialect_name(desired->dialect));
 		goto cleanup;
 	}
+	/* the shadow goes first on the session's path, the synced schema next */
+	if ((rc = dbs_pg_sync_path(ctx, conn)))
+		goto cleanup;
 	switch (PQtransactionStatus(pc->pg)) {
 	case PQTRANS_IDLE:
 		break;
