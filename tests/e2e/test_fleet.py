@@ -1,0 +1,346 @@
+"""Fleet runs of manage.py dbsync (issue 15): the same models synced into
+several PostgreSQL schemas or MariaDB databases of one server in one run,
+and into several aliases with --database repeated.
+
+The members are made with SQL in the test's database (PostgreSQL: the
+migrate-built public schema's tables, as the engine renders them, run again
+in each new schema and their rows copied) or on the test's server (MariaDB:
+copies of the migrated, filled database). Drift is made with SQL in some of
+them; the tests assert the check names exactly those, the apply brings every
+member to the migrate-built schema with its rows, a failing member is
+isolated (or stops the rest with --fail-fast), and two concurrent runs over
+the same members both finish with each member changed once.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.test import override_settings
+from psycopg import sql
+
+import e2e_support as s
+from conftest import use_database
+from django_dbsync import _engine
+
+HERE = Path(__file__).resolve().parent
+
+# backups are tested in test_backup.py; a lock held by the test fails a member
+# after this long instead of the default 5 s; no retries, so it fails at once
+FLEET_SETTINGS = {"BACKUP_BEFORE_SYNC": False, "LOCK_TIMEOUT_MS": 300, "RETRY_FAILED_OPERATIONS": False}
+
+
+def run(*args, **options):
+    with override_settings(DJANGO_DBSYNC=dict(FLEET_SETTINGS)):
+        return s.dbsync(*args, **options)
+
+
+# --- PostgreSQL schemas ------------------------------------------------------------
+
+PG_MEMBERS = ("t_a", "t_b", "t_c")
+
+
+def _pg_engine(db):
+    sd = db.settings_dict()
+    return _engine.Connection("postgresql", {"name": db.name, "host": sd["HOST"], "user": sd["USER"]})
+
+
+def _pg_make_members(db, names):
+    """Each schema of `names` with the public schema's tables (the engine's
+    rendering of them, run with the schema first on search_path) and rows."""
+    with _pg_engine(db) as conn:
+        ddl = conn.introspect_sql()
+        tables = conn.table_names()
+    with db.connect(autocommit=False) as con:
+        # the rows go in whatever order the tables come: no FK trigger meanwhile
+        con.execute("SET session_replication_role = replica")
+        for name in names:
+            con.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+            con.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(name)))
+            con.execute(ddl)
+            for table in tables:
+                cols = sql.SQL(", ").join(sql.Identifier(r[0]) for r in con.execute(
+                    "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                    "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum", (s.q(table),)))
+                con.execute(sql.SQL("INSERT INTO {}.{} ({}) SELECT {} FROM public.{}").format(
+                    sql.Identifier(name), sql.Identifier(table), cols, cols, sql.Identifier(table)))
+        con.commit()
+
+
+def _pg_drift(db, schema):
+    q = s.q(schema)
+    db.execute(f'DROP INDEX {q}."product_released_idx"',
+               f'ALTER TABLE {q}."catalog_product" ALTER COLUMN "position" SET DEFAULT 7',
+               f'ALTER TABLE {q}."catalog_supplier" DROP COLUMN "website"')
+
+
+def _pg_describe(db, schema):
+    """The schema's tables as the catalog describes them, its name left out:
+    columns, constraints and indexes with their definitions."""
+    cols = db.query(
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        "       pg_get_expr(d.adbin, d.adrelid) "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r' AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY 1, 2", (schema,))
+    cons = db.query(
+        "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid WHERE c.relnamespace = %s::regnamespace ORDER BY 1, 2",
+        (schema,))
+    idx = db.query(
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1, 2",
+        (schema,))
+    prefix = re.compile(r'\b%s\.' % re.escape(schema))
+
+    def bare(rows):  # the definitions name the schema of what they point at
+        return [tuple(prefix.sub("", v) if isinstance(v, str) else v for v in row) for row in rows]
+
+    return {"columns": bare(cols), "constraints": bare(cons), "indexes": bare(idx)}
+
+
+def _pg_rows(db, schema):
+    return {t: db.query(sql.SQL("SELECT * FROM {}.{} ORDER BY 1").format(
+                sql.Identifier(schema), sql.Identifier(t)).as_string(None))
+            for t in ("catalog_product", "catalog_supplier", "Catalog_Category", "catalog_tag")}
+
+
+@pytest.fixture
+def pg_fleet(pg_filled):
+    _pg_make_members(pg_filled, PG_MEMBERS)
+    return pg_filled
+
+
+def _drifted_in_check(result, word="Schema"):
+    return set(re.findall(r"^%s (\S+): (?:changed|refused|failed)" % word, result.out, re.M))
+
+
+def test_pg_members_made_by_sql_are_in_sync(pg_fleet):
+    public = _pg_describe(pg_fleet, "public")
+    for name in PG_MEMBERS:
+        assert _pg_describe(pg_fleet, name) == public
+    r = run("--check", "--schemas", "t_*")
+    assert r.code == 0, r.text
+    assert "3 in sync" in r.out
+
+
+def test_pg_check_names_drifted_members_then_apply_converges_all(pg_fleet):
+    db = pg_fleet
+    public, rows = _pg_describe(db, "public"), _pg_rows(db, "public")
+    for name in ("t_a", "t_c"):
+        _pg_drift(db, name)
+    before = {name: _pg_describe(db, name) for name in PG_MEMBERS}
+    assert before["t_a"] != public and before["t_b"] == public
+
+    r = run("--check", "--schemas", "t_*")
+    assert r.code == 1, r.text
+    assert _drifted_in_check(r) == {"t_a", "t_c"}
+    assert "2 members differ from the models: schema t_a (changed), schema t_c (changed)" in r.out
+    # --check changes nothing
+    assert {name: _pg_describe(db, name) for name in PG_MEMBERS} == before
+
+    # comma-separated and repeated patterns, exact names and re:
+    r = run("--schemas", "t_a,re:t_[bc]", "--jobs", "2", "--auto-approve")
+    assert r.code == 0, r.text
+    assert "Fleet: 3 members: 1 in sync, 2 changed." in r.out
+    for name in PG_MEMBERS:
+        assert _pg_describe(db, name) == public, name
+        # rows kept: the dropped column comes back empty, everything else as it was
+        got = _pg_rows(db, name)
+        assert got["catalog_product"] == rows["catalog_product"]
+        assert got["Catalog_Category"] == rows["Catalog_Category"]
+        assert len(got["catalog_supplier"]) == len(rows["catalog_supplier"])
+    assert run("--check", "--all-schemas").code == 0
+
+
+def test_pg_dry_run_prints_each_member_script_and_changes_nothing(pg_fleet):
+    db = pg_fleet
+    _pg_drift(db, "t_b")
+    before = _pg_describe(db, "t_b")
+    r = run("--dry-run", "--schemas", "t_*")
+    assert r.code == 0, r.text
+    assert "-- schema t_b (group default): SQL that would run (dry run)" in r.out
+    assert "-- schema t_a" not in r.out
+    assert 'CREATE INDEX "product_released_idx"' in r.out
+    assert _pg_describe(db, "t_b") == before
+
+
+def test_pg_no_member_matches(pg_fleet):
+    r = run("--check", "--schemas", "nothing_*")
+    assert r.code == 2 and "no schema of database 'default' matches nothing_*" in str(r.error)
+
+
+def _lock(db, schema):
+    """A transaction holding a SHARE lock on the schema's catalog_product:
+    reads go on, the ALTER TABLE of an apply waits, then fails at LOCK_TIMEOUT_MS."""
+    con = db.connect(autocommit=False)
+    con.execute(sql.SQL("LOCK TABLE {}.catalog_product IN SHARE MODE").format(sql.Identifier(schema)))
+    return con
+
+
+def test_pg_failing_member_is_isolated(pg_fleet):
+    db = pg_fleet
+    public = _pg_describe(db, "public")
+    for name in PG_MEMBERS:
+        _pg_drift(db, name)
+    drifted = _pg_describe(db, "t_b")
+    con = _lock(db, "t_b")
+    try:
+        r = run("--schemas", "t_*", "--jobs", "2", "--auto-approve")
+    finally:
+        con.rollback()
+        con.close()
+    assert r.code == 1, r.text
+    assert re.search(r"^failed: schema t_b \(group default\): .*lock", r.err, re.M | re.I), r.err
+    assert "Fleet: 3 members: 2 changed, 1 failed." in r.out
+    assert _pg_describe(db, "t_a") == public and _pg_describe(db, "t_c") == public
+    assert _pg_describe(db, "t_b") == drifted  # its transaction rolled back whole
+    # the next run finishes the work
+    assert run("--schemas", "t_*", "--auto-approve").code == 0
+    assert _pg_describe(db, "t_b") == public
+
+
+def test_pg_fail_fast_stops_after_the_first_failure(pg_fleet):
+    db = pg_fleet
+    for name in PG_MEMBERS:
+        _pg_drift(db, name)
+    before = {name: _pg_describe(db, name) for name in PG_MEMBERS}
+    con = _lock(db, "t_a")
+    try:
+        r = run("--schemas", "t_*", "--jobs", "1", "--fail-fast", "--auto-approve")
+    finally:
+        con.rollback()
+        con.close()
+    assert r.code == 1, r.text
+    assert re.search(r"^failed: schema t_a ", r.err, re.M), r.err
+    assert re.search(r"^not run: schema t_b ", r.err, re.M), r.err
+    assert re.search(r"^not run: schema t_c ", r.err, re.M), r.err
+    assert {name: _pg_describe(db, name) for name in PG_MEMBERS} == before
+
+
+def _env(settings_dict, dbsync_settings):
+    env = dict(os.environ, DBSYNC_E2E_PG=json.dumps({k: v for k, v in settings_dict.items() if k != "ENGINE"}),
+               DBSYNC_E2E_SETTINGS=json.dumps(dbsync_settings))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def _applied_changed(out):
+    """The members a run reports changed after applying."""
+    applied = out.split("\nApplied:\n", 1)
+    return set(re.findall(r"^Schema (\S+): changed", applied[1], re.M)) if len(applied) == 2 else set()
+
+
+def test_pg_two_concurrent_fleet_runs_change_each_member_once(pg_fleet):
+    db = pg_fleet
+    public = _pg_describe(db, "public")
+    names = [f"t_{i}" for i in range(6)]
+    _pg_make_members(db, names)
+    for name in names:
+        _pg_drift(db, name)
+    env = _env(db.settings_dict(), {"BACKUP_BEFORE_SYNC": False, "LOCK_TIMEOUT_MS": 0})
+    cmd = [sys.executable, "manage.py", "dbsync", "--no-color", "--schemas", "t_?", "--jobs", "2",
+           "--auto-approve"]
+    procs = [subprocess.Popen(cmd, cwd=HERE, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = []
+    for proc in procs:
+        try:
+            out, err = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail("manage.py dbsync did not finish:\n" + out + err)
+        results.append((proc.returncode, out, err))
+    for code, out, err in results:
+        assert code == 0, out + err
+        assert "failed" not in out + err, out + err
+    changed = [_applied_changed(out) for _, out, _ in results]
+    # every member changed by exactly one of the two runs
+    assert changed[0] | changed[1] == set(names), changed
+    assert not changed[0] & changed[1], changed
+    for name in names:
+        assert _pg_describe(db, name) == public, name
+
+
+def test_database_repeated_syncs_two_aliases(pg_migrated, tmp_path):
+    db = pg_migrated
+    other = tmp_path / "other.sqlite3"
+    previous = use_database("other", {"ENGINE": "django.db.backends.sqlite3", "NAME": str(other)})
+    try:
+        db.execute('DROP INDEX "product_released_idx"')
+        r = run("--check", "--database", "default", "--database", "other")
+        assert r.code == 1, r.text
+        assert "Group default: database 'default'" in r.out and "Group other: database 'other'" in r.out
+        assert "2 members differ from the models" in r.out
+        assert not other.exists()  # a check creates no SQLite file
+
+        r = run("-d", "default,other", "--auto-approve")
+        assert r.code == 0, r.text
+        assert "product_released_idx" in db.index_names("catalog_product")
+        assert "catalog_product" in s.user_tables(other)
+        assert run("--check", "--database", "default", "--database", "other").code == 0
+    finally:
+        use_database("other", previous)
+
+
+def test_all_tenants_without_the_tenants_module(pg_fleet):
+    """Until tenants.py is installed, --all-tenants says so."""
+    try:
+        import django_dbsync.tenants  # noqa: F401
+    except ModuleNotFoundError:
+        r = run("--check", "--all-tenants")
+        assert r.code == 2 and "django-tenants support is not installed" in str(r.error)
+    else:
+        r = run("--check", "--all-tenants", "--schemas", "t_*")
+        assert r.code == 2 and "--all-tenants chooses the schemas itself" in str(r.error)
+
+
+# --- MariaDB databases -------------------------------------------------------------
+
+
+@pytest.fixture
+def my_fleet(my_server, my_filled):
+    """Three databases on the server, each a copy of the filled test database."""
+    prefix = f"fleet{os.getpid()}"
+    dbs = [my_server.new_database(prefix=prefix) for _ in range(3)]
+    for db in dbs:
+        db.copy_from(my_filled)
+    yield prefix, dbs
+    for db in dbs:
+        db.drop()
+
+
+def _my_drift(db):
+    db.execute("DROP INDEX `product_name_cat_idx` ON `catalog_product`",
+               "ALTER TABLE `catalog_supplier` DROP COLUMN `website`")
+
+
+def test_my_fleet_check_then_converges_and_keeps_rows(my_fleet, my_filled):
+    prefix, dbs = my_fleet
+    facts, rows = my_filled.facts(), my_filled.snapshot_rows()
+    for db in dbs:
+        assert db.facts() == facts
+    _my_drift(dbs[0])
+    _my_drift(dbs[2])
+    before = [db.facts() for db in dbs]
+
+    r = run("--check", "--schemas", f"{prefix}_*")
+    assert r.code == 1, r.text
+    assert _drifted_in_check(r, "Database") == {dbs[0].name, dbs[2].name}
+    assert [db.facts() for db in dbs] == before
+
+    r = run("--schemas", f"{prefix}_*", "--jobs", "3", "--auto-approve")
+    assert r.code == 0, r.text
+    assert "Fleet: 3 members: 1 in sync, 2 changed." in r.out
+    for db in dbs:
+        assert db.facts() == facts, db.name
+        got = db.snapshot_rows()
+        for table, table_rows in rows.items():
+            if table != "catalog_supplier":
+                assert got[table] == table_rows, (db.name, table)
+    assert run("--check", "--schemas", f"{prefix}_*").code == 0
