@@ -7,6 +7,8 @@ connection; --all-tenants asks django-tenants (tenants.py) for its groups.
 fleet.py runs the groups.
 """
 
+import importlib
+
 from django.conf import settings as django_settings
 from django.core.management.base import CommandError
 
@@ -61,7 +63,7 @@ def _aliases(options):
 
 def _tenant_groups(aliases, settings, options):
     try:
-        from . import tenants
+        tenants = importlib.import_module(f"{__package__}.tenants")
     except ModuleNotFoundError as e:
         if e.name != f"{__package__}.tenants":
             raise  # django-tenants support is there, and something it imports is not
