@@ -348,3 +348,126 @@ def test_my_fleet_check_then_converges_and_keeps_rows(my_fleet, my_filled):
             if table != "catalog_supplier":
                 assert got[table] == table_rows, (db.name, table)
     assert run("--check", "--schemas", f"{prefix}_*").code == 0
+
+
+def _my_lock(db):
+    """An open transaction that read catalog_product: its metadata lock makes
+    an ALTER TABLE of the table wait, then fail at LOCK_TIMEOUT_MS (1 s here,
+    MariaDB's unit)."""
+    con = db.server.connect(db.name)
+    cur = con.cursor()
+    cur.execute("START TRANSACTION")
+    cur.execute("SELECT * FROM `catalog_product` LIMIT 1")
+    return con
+
+
+def test_my_failing_member_is_isolated_and_fail_fast_stops(my_fleet, my_filled):
+    prefix, dbs = my_fleet
+    facts = my_filled.facts()
+    for db in dbs:
+        _my_drift(db)
+    con = _my_lock(dbs[1])
+    try:
+        r = run("--schemas", f"{prefix}_*", "--jobs", "2", "--auto-approve")
+    finally:
+        con.rollback()
+        con.close()
+    assert r.code == 1, r.text
+    assert re.search(r"^failed: database %s \(group default\): " % dbs[1].name, r.err, re.M), r.err
+    assert "Fleet: 3 members: 2 changed, 1 failed." in r.out
+    assert dbs[0].facts() == facts and dbs[2].facts() == facts
+    assert dbs[1].facts() != facts
+
+    # --fail-fast, one job: the first member fails, the others are not run
+    for db in (dbs[0], dbs[2]):
+        _my_drift(db)
+    before = [db.facts() for db in dbs]
+    con = _my_lock(dbs[0])
+    try:
+        r = run("--schemas", f"{prefix}_*", "--fail-fast", "--auto-approve")
+    finally:
+        con.rollback()
+        con.close()
+    assert r.code == 1, r.text
+    assert re.search(r"^failed: database %s " % dbs[0].name, r.err, re.M), r.err
+    assert re.search(r"^not run: database %s " % dbs[1].name, r.err, re.M), r.err
+    assert re.search(r"^not run: database %s " % dbs[2].name, r.err, re.M), r.err
+    assert [db.facts() for db in dbs][1:] == before[1:]
+    # and the next run converges every one
+    assert run("--schemas", f"{prefix}_*", "--auto-approve").code == 0
+    assert [db.facts() for db in dbs] == [facts] * 3
+
+
+# --- the binding: Connection.namespaces, plan_fleet, Fleet ----------------------------
+
+def _desired(alias="default"):
+    from django_dbsync.desired import Selection, build_desired
+    from django_dbsync import conf
+
+    return build_desired(alias, Selection(conf.get_settings(alias)))
+
+
+def test_binding_fleet_members_plans_and_apply(pg_fleet):
+    db = pg_fleet
+    _pg_drift(db, "t_b")
+    desired = _desired()
+    with _pg_engine(db) as conn:
+        assert conn.namespaces(["t_*"]) == list(PG_MEMBERS)
+        assert conn.namespaces(["re:t_[ab]", "public"]) == ["public", "t_a", "t_b"]
+        with pytest.raises(_engine.InvalidError):
+            conn.namespaces(["re:("])
+        fleet = conn.plan_fleet(desired.sql, desired.metadata_json, ["t_a", "t_b", "missing"])
+        members = fleet.members
+        assert [(m.name, m.state) for m in members] == [
+            ("t_a", "in_sync"), ("t_b", "changed"), ("missing", "failed")]
+        assert isinstance(members[2].error, _engine.InvalidError) and "missing" in str(members[2].error)
+        assert members[2].plan is None and members[0].error is None
+        plan = members[1].plan
+        assert isinstance(plan, _engine.Plan) and plan.pending_count == 3
+        assert "product_released_idx" in plan.script()
+        with pytest.raises(_engine.InvalidError, match="Fleet.apply"):
+            conn.apply(plan)
+        del fleet, members  # the plan keeps its fleet alive
+        assert plan.pending_count == 3 and {op["status"] for op in plan.ops} == {"pending"}
+
+        fleet = conn.plan_fleet(desired.sql, desired.metadata_json, list(PG_MEMBERS))
+        calls = []
+
+        def progress(done, total, member, finished):
+            calls.append((done, total, member, finished))
+
+        assert fleet.apply([conn], progress=progress) == 0
+        assert calls == [(0, 1, "t_b", False), (1, 1, "t_b", True)]
+        assert [m.state for m in fleet.members] == ["in_sync", "changed", "in_sync"]
+        assert {op["status"] for op in fleet.members[1].plan.ops} == {"applied"}
+    assert _pg_describe(db, "t_b") == _pg_describe(db, "public")
+
+
+def test_binding_fleet_progress_exception_stops_and_is_raised(pg_fleet):
+    db = pg_fleet
+    for name in PG_MEMBERS:
+        _pg_drift(db, name)
+    desired = _desired()
+    with _pg_engine(db) as conn, _pg_engine(db) as second:
+        fleet = conn.plan_fleet(desired.sql, desired.metadata_json, list(PG_MEMBERS))
+
+        def progress(done, total, member, finished):
+            raise KeyError(member)
+
+        with pytest.raises(KeyError, match="t_a"):
+            fleet.apply([conn, second], progress=progress)
+        assert {m.state for m in fleet.members} == {"not_run"}
+    assert all(_pg_describe(db, n) != _pg_describe(db, "public") for n in PG_MEMBERS)
+
+
+def test_binding_fleet_apply_refuses_a_read_only_connection(pg_fleet):
+    desired = _desired()
+    sd = pg_fleet.settings_dict()
+    params = {"name": pg_fleet.name, "host": sd["HOST"], "user": sd["USER"], "readonly": "1"}
+    with _engine.Connection("postgresql", params) as conn:
+        _pg_drift(pg_fleet, "t_a")
+        fleet = conn.plan_fleet(desired.sql, desired.metadata_json, ["t_a"])
+        with pytest.raises(_engine.InvalidError, match="read-only"):
+            fleet.apply([conn])
+        with pytest.raises(TypeError):
+            fleet.apply(["not a connection"])
