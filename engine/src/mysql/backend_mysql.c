@@ -604,4 +604,5 @@ const dbs_backend dbs_backend_mysql = {
 	.lock_wait_restore = dbs_my_lock_wait_restore,
 	.namespaces = dbs_my_namespaces,
 	.use_namespace = dbs_my_use_namespace,
+	.introspect_many = dbs_my_introspect_many,
 };

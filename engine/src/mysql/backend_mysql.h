@@ -75,13 +75,15 @@ int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what);
  * (dbs_my_fk_actions_from_ddl). */
 int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
 #define DBS_MY_CATALOG_QUERIES 6
+/* The same for database `name`, wherever the session is (the shadow). */
+int dbs_my_introspect_db(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *name);
 
 /* For a user the server shows no REFERENTIAL_CONSTRAINTS rows (MariaDB:
  * SELECT alone on the database): set the actions of table t's `fkeys`
  * foreign keys from SHOW CREATE TABLE, one more catalog query per such
  * table. Fails, naming the table and the grant, when not all are found. */
-int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema *s, dbs_table *t,
-	size_t fkeys);
+int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, const char *dbname, dbsync_schema *s,
+	dbs_table *t, size_t fkeys);
 
 /* True when the server has information_schema.CHECK_CONSTRAINTS. */
 bool dbs_my_has_checks(const dbs_my_conn *mc);

@@ -510,4 +510,5 @@ const dbs_backend dbs_backend_postgres = {
 	.lock_wait_in_tx = dbs_pg_lock_wait_in_tx,
 	.namespaces = dbs_pg_namespaces,
 	.use_namespace = dbs_pg_use_namespace,
+	.introspect_many = dbs_pg_introspect_many,
 };

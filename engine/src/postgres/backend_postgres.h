@@ -41,19 +41,25 @@ int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
 #define DBS_PG_CATALOG_QUERIES 5
 #define DBS_PG_INTROSPECT_ROUND_TRIPS 1
 
-/* The same read for schema `nspname`. With shadow_of (the synced schema) set,
- * nspname is a shadow schema standing in for it: foreign keys to either read
- * as plain table names, and nspname's qualifier is taken out of expressions
- * and types, so the result reads as the synced schema would. */
-int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
-	const char *shadow_of);
+/* The backend's introspect_many: the same catalog queries (and round trips)
+ * for the schemas names[0..n) at once, each read as a connection syncing it
+ * reads it (its own name first on search_path); outs[i] is NULL when
+ * names[i] does not exist. dbs_pg_introspect is this for the synced schema. */
+int dbs_pg_introspect_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn,
+	const char *const *names, size_t n);
 
 /* The catalog queries as one script for a multi-statement round trip: each
- * ends in ";\n", with nsp_sql (an SQL expression: a quoted literal, or a
- * subquery) where the schema parameter goes. -1 when out of memory. */
-int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *nsp_sql);
-/* The model from those queries' results, res[0..DBS_PG_CATALOG_QUERIES-1],
- * read as dbs_pg_read_schema reads it; counts no round trip. */
+ * ends in ";\n", with names_sql (an SQL expression of type name[]: the
+ * schemas to read) where the schemas go. base_path: each schema's objects
+ * are printed with it first on this path; NULL: with the session's path
+ * (the shadow's, which sets its own). -1 when out of memory. */
+int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *names_sql, const char *base_path);
+/* The model of schema `nspname` from those queries' results,
+ * res[0..DBS_PG_CATALOG_QUERIES-1], for a script that named it alone. With
+ * shadow_of (the synced schema) set, nspname is a shadow schema standing in
+ * for it: foreign keys to either read as plain table names, and nspname's
+ * qualifier is taken out of expressions and types, so the result reads as
+ * the synced schema would. Counts no round trip. */
 int dbs_pg_read_results(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
 	const char *shadow_of, PGresult *const *res);
 
