@@ -417,11 +417,17 @@ def test_binding_fleet_members_plans_and_apply(pg_fleet):
         assert conn.namespaces(["re:t_[ab]", "public"]) == ["public", "t_a", "t_b"]
         with pytest.raises(_engine.InvalidError):
             conn.namespaces(["re:("])
-        fleet = conn.plan_fleet(desired.sql, desired.metadata_json, ["t_a", "t_b"])
+        before = conn.catalog_queries
+        conn.plan(desired.sql, desired.metadata_json)
+        one_schema = conn.catalog_queries - before
+        fleet = conn.plan_fleet(desired.sql, desired.metadata_json, ["t_a", "t_b", "missing"])
+        assert fleet.catalog_queries == one_schema  # one pass for the whole fleet
         members = fleet.members
-        assert [(m.name, m.state, m.error) for m in members] == [
-            ("t_a", "in_sync", None), ("t_b", "changed", None)]
+        assert [(m.name, m.state) for m in members] == [
+            ("t_a", "in_sync"), ("t_b", "changed"), ("missing", "failed")]
         assert tuple(members[0])[:2] == ("t_a", "in_sync")  # a tuple too
+        assert isinstance(members[2].error, _engine.InvalidError) and '"missing"' in str(members[2].error)
+        assert members[2].plan is None and members[0].error is None and members[1].error is None
         plan = members[1].plan
         assert isinstance(plan, _engine.Plan) and plan.pending_count == 3
         assert "product_released_idx" in plan.script()
