@@ -108,19 +108,33 @@ def _text(value):
     return str(value)
 
 
-def open_connection(alias, readonly=False):
+# Fleets: the connection parameter that chooses a member of a server, and
+# what a member is called there (the engine's own words for its dialects).
+_MEMBER_PARAM = {"postgresql": "schema", "mysql": "name"}
+
+
+def member_word(vendor):
+    return "database" if _MEMBER_PARAM.get(vendor) == "name" else "schema"
+
+
+def open_connection(alias, readonly=False, member=None):
     """An engine Connection to database `alias`; CommandError when it cannot be opened.
 
     `readonly` is for dry runs and checks: the engine then cannot write, and a
     SQLite file that does not exist yet is read as empty instead of being created.
+    `member`: a fleet member, the schema (PostgreSQL) or database (MySQL) of
+    the alias's server the connection syncs instead of its own.
     """
     vendor, params = connection_params(alias)
     if readonly:
         params["readonly"] = "1"
+    if member is not None:
+        params[_MEMBER_PARAM.get(vendor, "schema")] = member
     try:
         return _engine.Connection(vendor, params)
     except _engine.Error as e:
-        raise CommandError(f"cannot open database '{alias}': {e}") from None
+        where = f"{member_word(vendor)} {member} of " if member is not None else ""
+        raise CommandError(f"cannot open {where}database '{alias}': {e}") from None
 
 
 def scrub_password(alias, text):

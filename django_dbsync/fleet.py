@@ -19,8 +19,7 @@ from . import __version__, _engine
 from . import backup as run_backup
 from . import renames
 from . import report as run_report
-from .desired import build_desired
-from .engine import Error, ParseError, open_connection, scrub_password
+from .engine import Error, ParseError, member_word, open_connection, scrub_password
 from .output import count_statuses, plural
 
 STATES = ("in_sync", "changed", "refused", "failed", "not_run")
@@ -88,7 +87,7 @@ class _GroupRun:
     @property
     def word(self):
         """What a member is on this server: a schema or a database."""
-        return "database" if self.conn.vendor == "mysql" else "schema"
+        return member_word(self.conn.vendor)
 
     def title(self, member):
         if self.names is None:
@@ -165,18 +164,12 @@ def _resolve(run, out):
 
 
 def _open(command, group, settings, options, readonly, out):
+    from .management.commands.dbsync import _build_desired
     if not options["skip_checks"]:
         command.check(databases=[group.alias])
     conn = open_connection(group.alias, readonly=readonly)
     try:
-        try:
-            desired = build_desired(group.alias, group.selection)
-        except Exception as e:  # Django's schema editor failing is the command's error
-            from django.db import DatabaseError
-            if not isinstance(e, DatabaseError):
-                raise
-            raise CommandError(f"Django could not produce the DDL of the models for database "
-                               f"'{group.alias}': {scrub_password(group.alias, str(e))}") from None
+        desired = _build_desired(group.alias, group.selection)
     except BaseException:
         conn.close()
         raise
@@ -381,26 +374,18 @@ def _fill(gr, settings, options, out, style):
                 out.info(f"Refused in {gr.title(m)}: {op['summary']}: {op['reason']}", style.ERROR)
 
 
-def _member_connection(gr, name):
-    """A connection of the group's alias syncing member `name` (for its backup)."""
-    from .engine import connection_params
-    vendor, params = connection_params(gr.group.alias)
-    params["name" if gr.conn.vendor == "mysql" else "schema"] = name
-    try:
-        return _engine.Connection(vendor, params)
-    except Error as e:
-        raise CommandError(f"cannot open {gr.word} {name} of '{gr.group.alias}': {e}") from None
-
-
 def _backup(gr, settings, out):
-    """A backup of each member about to change, as a single run backs up its database."""
-    if gr.names is None:
+    """Before anything changes, as a single run backs up its database: schemas
+    are parts of the alias's database, whose one backup holds them all; a
+    member that is a database of its own gets its own backup."""
+    changing = [m for m in gr.members if m.pending]
+    if not changing:
+        return
+    if gr.names is None or gr.word == "schema":
         gr.report.backup = run_backup.write_backup(gr.conn, gr.group.alias, settings, out)
         return
-    for m in gr.members:
-        if not m.pending:
-            continue
-        conn = _member_connection(gr, m.name)
+    for m in changing:
+        conn = open_connection(gr.group.alias, member=m.name)
         try:
             run_backup.write_backup(conn, f"{gr.group.alias}-{m.name}", settings, out)
         finally:

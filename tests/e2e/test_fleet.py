@@ -502,3 +502,35 @@ def test_pg_fleet_report_groups_members_by_state(pg_fleet, tmp_path):
     assert report["fleet"]["changed"] == 1 and report["fleet"]["in_sync"] == 2
     assert {op["status"] for op in report["members"][2]["operations"]} == {"applied"}
     assert "t_c" in paths[0].read_text()
+
+
+def _backup_run(tmp_path, *args):
+    backups = tmp_path / "backups"
+    conf = dict(FLEET_SETTINGS, BACKUP_DIR=str(backups))
+    with override_settings(DJANGO_DBSYNC=conf):
+        r = s.dbsync(*args, "--auto-approve", "--backup")
+    assert r.code == 0, r.text
+    files = sorted(os.listdir(backups))
+    for name in files:
+        assert f"Backup written: {backups / name}" in r.out
+    return [backups / name for name in files]
+
+
+def test_pg_backup_of_the_database_holding_the_schemas(pg_fleet, tmp_path):
+    db = pg_fleet
+    _pg_drift(db, "t_b")
+    files = _backup_run(tmp_path, "--schemas", "t_*")
+    # one backup of the database (every schema in it), taken before the change
+    assert len(files) == 1 and re.fullmatch(r"default-[0-9-]+\.sql", files[0].name), files
+    text = files[0].read_text()
+    assert "Name: product_released_idx; Type: INDEX; Schema: t_a;" in text
+    assert "Name: product_released_idx; Type: INDEX; Schema: t_b;" not in text
+
+
+def test_my_backup_of_each_member_database_about_to_change(my_fleet, tmp_path):
+    prefix, dbs = my_fleet
+    _my_drift(dbs[1])
+    files = _backup_run(tmp_path, "--schemas", f"{prefix}_*")
+    assert [f.name.startswith(f"default-{dbs[1].name}-") for f in files] == [True], files
+    text = files[0].read_text()
+    assert "product_name_cat_idx" not in text and "CREATE TABLE `catalog_product`" in text

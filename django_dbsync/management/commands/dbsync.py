@@ -209,6 +209,10 @@ class Command(BaseCommand):
     def _handle_fleet(self, alias, settings, options):
         """--schemas, --all-schemas, several --database, --all-databases, --all-tenants."""
         options, out, selection = self._prepare(alias, settings, options)
+        if orphans.requested(options) or options["suggest_manual_commands"]:
+            raise CommandError("the listings of orphans and views and --suggest-manual-commands look at "
+                               "one database: leave out the fleet options (--schemas, --all-schemas, "
+                               "several --database, --all-databases, --all-tenants)")
         groups = fleet_options.groups(options, selection, settings)
         fleet_run.run(self, groups, settings, options, out)
 
