@@ -289,6 +289,11 @@ def test_database_repeated_syncs_two_aliases(pg_migrated, tmp_path):
         assert "product_released_idx" in db.index_names("catalog_product")
         assert "catalog_product" in s.user_tables(other)
         assert run("--check", "--database", "default", "--database", "other").code == 0
+        # every alias; --schemas chooses schemas where there are some, SQLite is one database
+        r = run("--check", "--all-databases", "--schemas", "public")
+        assert r.code == 0, r.text
+        assert "database 'other' has no schemas or databases to choose from" in r.err
+        assert "Group default: 1 schema of database 'default'" in r.out
     finally:
         _point("other", previous)
 
