@@ -236,7 +236,8 @@ def _run(command, runs, settings, options, out, dry_run, jobs):
             _print_scripts(command, runs, out)
         if drifted:
             names = ", ".join(f"{gr.title(m)} ({m.state})" for gr, m in drifted)
-            out.info(f"{plural(len(drifted), 'member')} differ from the models: {names}", style.ERROR)
+            verb = "differs" if len(drifted) == 1 else "differ"
+            out.info(f"{plural(len(drifted), 'member')} {verb} from the models: {names}", style.ERROR)
             raise SystemExit(1)
         out.info("Every member matches the models.", style.SUCCESS)
         return

@@ -539,3 +539,20 @@ def test_my_backup_of_each_member_database_about_to_change(my_fleet, tmp_path):
     assert [f.name.startswith(f"default-{dbs[1].name}-") for f in files] == [True], files
     text = files[0].read_text()
     assert "product_name_cat_idx" not in text and "CREATE TABLE `catalog_product`" in text
+
+
+def test_pg_progress_bar_over_the_fleet_on_a_terminal(pg_fleet):
+    from test_output import _on_a_terminal
+
+    db = pg_fleet
+    for name in PG_MEMBERS:
+        _pg_drift(db, name)
+    settings = json.dumps({"BACKUP_BEFORE_SYNC": False})
+    code, screen = _on_a_terminal(db, "--schemas", "t_*", "--jobs", "2", "--auto-approve", "--no-color",
+                                  env={"DBSYNC_E2E_SETTINGS": settings})
+    assert code == 0, screen
+    bars = re.findall(r"\r\x1b\[2K\[([#-]+)\] (\d+)/(\d+) (t_[abc])", screen)
+    assert bars, repr(screen[:2000])
+    assert {t for _, _, t, _ in bars} == {"3"} and {m for _, _, _, m in bars} <= set(PG_MEMBERS)
+    assert bars[-1][0] == "#" * len(bars[-1][0]) and bars[-1][1] == "3"  # it ends full
+    assert "Fleet: 3 members: 3 changed." in screen
