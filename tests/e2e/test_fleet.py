@@ -556,3 +556,25 @@ def test_pg_progress_bar_over_the_fleet_on_a_terminal(pg_fleet):
     assert {t for _, _, t, _ in bars} == {"3"} and {m for _, _, _, m in bars} <= set(PG_MEMBERS)
     assert bars[-1][0] == "#" * len(bars[-1][0]) and bars[-1][1] == "3"  # it ends full
     assert "Fleet: 3 members: 3 changed." in screen
+
+
+def test_pg_fills_computed_once_for_the_fleet(pg_fleet):
+    """A NOT NULL column with a callable default (JSONField(default=dict)) added
+    back to tables with rows: the plan waits for the value, which the apply
+    computes in Python and the fleet is planned again with."""
+    db = pg_fleet
+    for name in ("t_a", "t_c"):
+        db.execute(f'ALTER TABLE {name}."catalog_product" DROP COLUMN "attributes"')
+    r = run("--dry-run", "--schemas", "t_*")
+    assert r.code == 0, r.text
+    assert r.out.count("add column `attributes` to `catalog_product` (catalog.Product.attributes, JSONField), "
+                       "existing rows filled from the field's default") == 2, r.out
+    r = run("--schemas", "t_*", "--auto-approve")
+    assert r.code == 0, r.text
+    public = _pg_describe(db, "public")
+    for name in PG_MEMBERS:
+        assert _pg_describe(db, name) == public, name
+    n = db.query('SELECT count(*) FROM public."catalog_product"')[0][0]
+    assert n > 0
+    for name in ("t_a", "t_c"):
+        assert db.query(f'SELECT attributes::text, count(*) FROM {name}."catalog_product" GROUP BY 1') == [("{}", n)]
