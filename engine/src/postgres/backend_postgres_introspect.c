@@ -392,11 +392,11 @@ static int owned_sequence(pg_intro *in, dbs_column *c, const PGresult *res, int 
 
 static int on_column(pg_intro *in, const PGresult *res, int row)
 {
-	dbs_arena *a = &in->s->arena;
 	pg_rel *r = row_rel(in, res, row);
 	int attnum = atoi(PQgetvalue(res, row, 1));
 	if (!r || attnum < 1 || attnum > r->natts)
 		return ROW_CHANGED;
+	dbs_arena *a = &in->s->arena; /* the row's schema's, which row_rel chose */
 	dbs_column *c = dbs_table_add_column(in->s, r->t, PQgetvalue(res, row, 2));
 	if (!c)
 		return ROW_OOM;
