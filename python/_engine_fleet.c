@@ -10,10 +10,6 @@
 
 #include "_engine.h"
 
-/* TEMPORARY until the engine's fleet reports land on main: a weak reference,
- * so the module loads while dbsync_fleet_report_json is only declared. */
-#pragma weak dbsync_fleet_report_json
-
 PyTypeObject *FleetType;
 /* Fleet.members items: (name, state, plan, error), a struct sequence. */
 static PyTypeObject *MemberType;
@@ -209,8 +205,6 @@ static PyObject *Fleet_report_json(FleetObject *self, PyObject *args, PyObject *
 		return NULL;
 	if (!fleet_ready(self))
 		return NULL;
-	if (!dbsync_fleet_report_json)
-		return raise_error(DBSYNC_EUNSUPPORTED, "this libdbsync has no fleet reports yet", NULL, 0, 0, 0);
 	/* the planning connection gives the server version, when it is idle */
 	ConnectionObject *c = (ConnectionObject *)self->connection;
 	dbsync_conn *conn = c->busy ? NULL : c->conn;
