@@ -15,7 +15,7 @@ import sys
 
 from django.core.management.base import CommandError
 
-from . import __version__, _engine
+from . import __version__, _engine, conf
 from . import backup as run_backup
 from . import renames
 from . import report as run_report
@@ -74,10 +74,11 @@ def _single_state(plan):
 class _GroupRun:
     """One group while the run goes: its connection, desired side, fleet and members."""
 
-    def __init__(self, group, conn, desired):
+    def __init__(self, group, conn, desired, settings):
         self.group = group
         self.conn = conn
         self.desired = desired
+        self.settings = settings  # the alias's own (CUSTOM_DATABASES)
         self.fleet = None     # the engine's Fleet; None for a one-member group
         self.names = None     # the resolved member names (None: one-member group)
         self.members = []
@@ -124,11 +125,11 @@ def _engine_call(run, what, call):
                            f"{scrub_password(run.group.alias, str(e))}") from None
 
 
-def _plan(run, settings, options, metadata_json=None):
+def _plan(run, options, metadata_json=None):
     """Plan the group: one engine call for all its members."""
     desired = run.desired
     metadata = metadata_json or desired.metadata_json
-    kwargs = _plan_kwargs(settings, options)
+    kwargs = _plan_kwargs(run.settings, options)
     if run.names is None:
         plan = _engine_call(run, "planning", lambda: run.conn.plan(desired.sql, metadata, **kwargs))
         run.members = [Member(run.group.alias, _single_state(plan), plan, None)]
@@ -163,8 +164,11 @@ def _resolve(run, out):
         run.names = list(members)
 
 
-def _open(command, group, settings, options, readonly, out):
+def _open(command, group, options, readonly):
     from .management.commands.dbsync import _build_desired
+    settings = conf.get_settings(group.alias)  # the alias's own (CUSTOM_DATABASES)
+    if options["drop_unmanaged"]:
+        settings["DROP_UNMANAGED"] = True
     if not options["skip_checks"]:
         command.check(databases=[group.alias])
     conn = open_connection(group.alias, readonly=readonly)
@@ -173,7 +177,7 @@ def _open(command, group, settings, options, readonly, out):
     except BaseException:
         conn.close()
         raise
-    return _GroupRun(group, conn, desired)
+    return _GroupRun(group, conn, desired, settings)
 
 
 def run(command, groups, settings, options, out):
@@ -188,13 +192,13 @@ def run(command, groups, settings, options, out):
     runs = []
     try:
         for group in groups:
-            runs.append(_open(command, group, settings, options, readonly, out))
+            runs.append(_open(command, group, options, readonly))
             gr = runs[-1]
-            gr.report = _group_report(gr, settings, options, dry_run)
+            gr.report = _group_report(gr, options, dry_run)
             _resolve(gr, out)
             if gr.desired.tables:
-                _plan(gr, settings, options)
-        _run(command, runs, settings, options, out, dry_run, jobs)
+                _plan(gr, options)
+        _run(command, runs, options, out, dry_run, jobs)
     finally:
         exc = run_report.exception_now()
         try:
@@ -205,8 +209,8 @@ def run(command, groups, settings, options, out):
                 gr.conn.close()
 
 
-def _group_report(gr, settings, options, dry_run):
-    report = run_report.RunReport(gr.group.alias, settings, options, gr.group.selection, dry_run)
+def _group_report(gr, options, dry_run):
+    report = run_report.RunReport(gr.group.alias, gr.settings, options, gr.group.selection, dry_run)
     report.desired = gr.desired
     report.label = gr.group.label
     return report
@@ -223,7 +227,7 @@ def _write_report(gr, out, exc):
     report.finish(gr.conn, out, exc, model_statuses=False)
 
 
-def _run(command, runs, settings, options, out, dry_run, jobs):
+def _run(command, runs, options, out, dry_run, jobs):
     style = command.style
     out.info(f"django-dbsync {__version__} {out.dot} fleet of {plural(len(runs), 'group')}",
              style.MIGRATE_HEADING)
@@ -261,13 +265,12 @@ def _run(command, runs, settings, options, out, dry_run, jobs):
         out.info("Cancelled: nothing was changed.", style.WARNING)
         return
     for gr in runs:
-        _fill(gr, settings, options, out, style)
-    if run_backup.wants_backup(settings, options):  # a failed backup stops here: nothing changed
-        for gr in runs:
-            _backup(gr, settings, out)
-    apply_kwargs = run_backup.apply_options(settings, options)
+        _fill(gr, options, out, style)
+    for gr in runs:  # a failed backup stops here: nothing changed
+        if run_backup.wants_backup(gr.settings, options):
+            _backup(gr, out)
     for gr in runs:
-        _apply(gr, jobs, options, apply_kwargs, out, style)
+        _apply(gr, jobs, options, run_backup.apply_options(gr.settings, options), out, style)
     out.info("Applied:", style.MIGRATE_HEADING)
     for gr in runs:
         _print_group(gr, out, style, applied=True)
@@ -354,7 +357,7 @@ def _confirm(command, pending, n_members):
     return answer.strip().lower() in ("y", "yes")
 
 
-def _fill(gr, settings, options, out, style):
+def _fill(gr, options, out, style):
     """Defaults a plan waits for (NOT NULL columns added to tables with rows)
     are computed now, once for the group, and the group is planned again."""
     fills, seen = [], set()
@@ -368,14 +371,14 @@ def _fill(gr, settings, options, out, style):
         return
     refused_before = {(m.name, op["table"], op["object"]) for m in gr.members if m.plan is not None
                       for op in m.plan.ops if op["status"] == "refused"}
-    _plan(gr, settings, options, gr.desired.metadata_with_fills(fills))
+    _plan(gr, options, gr.desired.metadata_with_fills(fills))
     for m in gr.members:
         for op in (m.plan.ops if m.plan is not None else ()):
             if op["status"] == "refused" and (m.name, op["table"], op["object"]) not in refused_before:
                 out.info(f"Refused in {gr.title(m)}: {op['summary']}: {op['reason']}", style.ERROR)
 
 
-def _backup(gr, settings, out):
+def _backup(gr, out):
     """Before anything changes, as a single run backs up its database: schemas
     are parts of the alias's database, whose one backup holds them all; a
     member that is a database of its own gets its own backup."""
@@ -383,12 +386,12 @@ def _backup(gr, settings, out):
     if not changing:
         return
     if gr.names is None or gr.word == "schema":
-        gr.report.backup = run_backup.write_backup(gr.conn, gr.group.alias, settings, out)
+        gr.report.backup = run_backup.write_backup(gr.conn, gr.group.alias, gr.settings, out)
         return
     for m in changing:
         conn = open_connection(gr.group.alias, member=m.name)
         try:
-            run_backup.write_backup(conn, f"{gr.group.alias}-{m.name}", settings, out)
+            run_backup.write_backup(conn, f"{gr.group.alias}-{m.name}", gr.settings, out)
         finally:
             conn.close()
 

@@ -74,8 +74,9 @@ def _tenant_groups(aliases, settings, options):
     return groups
 
 
-def groups(options, selection, settings):
-    """The groups the options ask for (fleet.Group), in the order of the aliases."""
+def groups(options, selection_for, settings):
+    """The groups the options ask for (fleet.Group), in the order of the aliases;
+    selection_for(alias) is the models the command's options choose for one."""
     from . import conf
     aliases = _aliases(options) or [conf.default_database()]
     patterns = split_patterns(options.get("schemas"))
@@ -86,4 +87,4 @@ def groups(options, selection, settings):
     if patterns and options.get("all_schemas"):
         raise CommandError("--schemas and --all-schemas both choose the schemas: give one")
     members = Patterns(patterns) if patterns or options.get("all_schemas") else None
-    return [Group(alias, alias, selection, members) for alias in aliases]
+    return [Group(alias, alias, selection_for(alias), members) for alias in aliases]

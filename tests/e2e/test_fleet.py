@@ -284,13 +284,20 @@ def test_database_repeated_syncs_two_aliases(pg_migrated, tmp_path):
         assert "2 members differ from the models" in r.out
         assert not other.exists()  # a check creates no SQLite file
 
-        r = run("-d", "default,other", "--auto-approve")
+        # each alias with its own settings: CUSTOM_DATABASES leaves notes out of 'other'
+        conf = dict(FLEET_SETTINGS, CUSTOM_DATABASES={"other": {"EXCLUDE_APPS": ["notes"]}})
+        with override_settings(DJANGO_DBSYNC=conf):
+            r = s.dbsync("-d", "default,other", "--auto-approve")
         assert r.code == 0, r.text
         assert "product_released_idx" in db.index_names("catalog_product")
-        assert "catalog_product" in s.user_tables(other)
-        assert run("--check", "--database", "default", "--database", "other").code == 0
+        tables = set(s.user_tables(other))
+        assert "catalog_product" in tables and not any(t.startswith("notes_") for t in tables), tables
+        assert "notes_memo" in db.user_tables()  # the default alias keeps them
+        with override_settings(DJANGO_DBSYNC=conf):
+            assert s.dbsync("--check", "--database", "default", "--database", "other").code == 0
         # every alias; --schemas chooses schemas where there are some, SQLite is one database
-        r = run("--check", "--all-databases", "--schemas", "public")
+        with override_settings(DJANGO_DBSYNC=conf):
+            r = s.dbsync("--check", "--all-databases", "--schemas", "public")
         assert r.code == 0, r.text
         assert "database 'other' has no schemas or databases to choose from" in r.err
         assert "Group default: 1 schema of database 'default'" in r.out

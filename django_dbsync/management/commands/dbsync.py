@@ -196,15 +196,19 @@ class Command(BaseCommand):
         for label in unknown_app_labels(exclude_apps):
             # django-dbsync 1.x ignored these silently; say it, and go on
             out.warning(f"--exclude-apps: no installed app has the label '{label}'; nothing to exclude.")
-        selection = Selection(
+        return options, out, self._selection(settings, options)
+
+    @staticmethod
+    def _selection(settings, options):
+        """The models the options and `settings` (one alias's) choose."""
+        return Selection(
             settings,
             include_apps=split_names(options["include_apps"]),
-            exclude_apps=exclude_apps,
+            exclude_apps=split_names(options["exclude_apps"]),
             exclude_app_patterns=split_patterns(options["exclude_app_patterns"]),
             exclude_table_patterns=split_patterns(options["exclude_table_patterns"]),
             no_restriction=options["no_restriction"],
         )
-        return options, out, selection
 
     def _handle_fleet(self, alias, settings, options):
         """--schemas, --all-schemas, several --database, --all-databases, --all-tenants."""
@@ -213,7 +217,11 @@ class Command(BaseCommand):
             raise CommandError("the listings of orphans and views and --suggest-manual-commands look at "
                                "one database: leave out the fleet options (--schemas, --all-schemas, "
                                "several --database, --all-databases, --all-tenants)")
-        groups = fleet_options.groups(options, selection, settings)
+        # each alias's models as its own settings choose them (CUSTOM_DATABASES)
+        def selection_for(other):
+            return selection if other == alias else self._selection(conf.get_settings(other), options)
+
+        groups = fleet_options.groups(options, selection_for, settings)
         fleet_run.run(self, groups, settings, options, out)
 
     def _handle(self, alias, settings, options):
