@@ -157,8 +157,19 @@ static dbsync_member_state plan_state(const dbsync_plan *plan)
 static int read_members(dbsync_schema **lives, dbsync_ctx *ctx, dbsync_conn *conn, dbsync_fleet *f)
 {
 	const dbs_backend *be = conn->backend;
-	if (be->introspect_many)
-		return be->introspect_many(lives, ctx, conn, (const char *const *)f->names, f->n);
+	if (be->introspect_many) {
+		int rc = be->introspect_many(lives, ctx, conn, (const char *const *)f->names, f->n);
+		if (!rc || rc == DBSYNC_ECONNECT || rc == DBSYNC_ENOMEM || f->n == 1)
+			return rc;
+		/* One member the one pass cannot read (a database whose grants hide
+		 * what the catalog needs) must not fail the others: read each alone,
+		 * so the error lands on its own member. */
+		for (size_t i = 0; i < f->n; i++) {
+			dbsync_schema_free(lives[i]);
+			lives[i] = NULL;
+		}
+		dbsync_ctx_clear_error(ctx);
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		int rc = be->use_namespace(ctx, conn, f->names[i]);
 		if (!rc)
@@ -173,6 +184,28 @@ static int read_members(dbsync_schema **lives, dbsync_ctx *ctx, dbsync_conn *con
 		}
 	}
 	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Each member once: sorted, a name named twice sits next to itself (n log n,
+ * for fleets of thousands). */
+static int check_unique(dbsync_ctx *ctx, char *const *names, size_t n)
+{
+	char **sorted = malloc((n + 1) * sizeof *sorted);
+	if (!sorted)
+		return dbs_error_oom(ctx);
+	memcpy(sorted, names, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_names);
+	int rc = 0;
+	for (size_t i = 1; i < n && !rc; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			rc = dbs_error(ctx, DBSYNC_EINVALID, "\"%s\" is named twice in the fleet", sorted[i]);
+	free(sorted);
+	return rc;
 }
 
 static int new_fleet(dbsync_fleet **out, dbsync_ctx *ctx, const char *const *members, size_t n,
@@ -192,13 +225,10 @@ static int new_fleet(dbsync_fleet **out, dbsync_ctx *ctx, const char *const *mem
 	for (size_t i = 0; i < n; i++) {
 		if (!members[i] || !*members[i])
 			return dbs_error(ctx, DBSYNC_EINVALID, "member %zu of the fleet has no name", i + 1);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(members[i], members[j]) == 0)
-				return dbs_error(ctx, DBSYNC_EINVALID, "\"%s\" is named twice in the fleet", members[i]);
 		if (!(f->names[i] = strdup(members[i])))
 			return dbs_error_oom(ctx);
 	}
-	return 0;
+	return check_unique(ctx, f->names, n);
 }
 
 int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,

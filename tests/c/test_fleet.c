@@ -11,7 +11,8 @@
  * fail_fast leaves the later members NOT_RUN; jobs 1 and jobs 4 end the same;
  * two fleet applies at once on the same members change each member exactly
  * once; a member changed by someone else since it was planned is planned again
- * (in sync, or stale and untouched); a connection lost mid-fleet fails its
+ * (in sync, or stale and untouched); a member whose lock another run holds
+ * fails once the retries are spent; a connection lost mid-fleet fails its
  * member and the others go on; a read-only connection, and plans waiting for
  * fills, are refused before anything runs; the fleet report.
  */
@@ -735,6 +736,52 @@ static void stale(dbsync_ctx *ctx, target *t)
 static void stale_pg(void **state) { stale(*state, &pg_target); }
 static void stale_mysql(void **state) { stale(*state, &my_target); }
 
+/* ---- a member whose sync lock another run holds ---- */
+
+static void locked(dbsync_ctx *ctx, target *t)
+{
+	fleet_set fs;
+	static const drift d[3] = { NO_COLUMN, NO_COLUMN, NO_COLUMN };
+	make_set(ctx, t, &fs, "locked", 3, d, NULL);
+	dbsync_schema *desired = parse_desired(ctx, t, NULL);
+	dbsync_fleet *f = plan_set(ctx, t, &fs, desired);
+	/* another run: the backend's own sync lock on the second member, taken
+	 * as its apply takes it, and held */
+	dbsync_conn *other = open_on(ctx, t, fs.names[1]);
+	if (other->backend->apply_begin(ctx, other, dbsync_fleet_member_plan(f, 1)))
+		fail_msg("lock: %s", dbsync_ctx_error(ctx)->message);
+	dbsync_apply_options a = DBSYNC_APPLY_OPTIONS_INIT;
+	a.max_retries = 2;  /* tried again twice, then failed */
+	a.retry_base_ms = 1;
+	a.retry_max_ms = 2;
+	dbsync_fleet_options o = DBSYNC_FLEET_OPTIONS_INIT;
+	o.apply = &a;
+	assert_int_equal(apply_with(ctx, t, f, 2, &o), DBSYNC_ERROR);
+	dbsync_ctx_clear_error(ctx);
+	assert_int_equal(other->backend->apply_end(ctx, other, dbsync_fleet_member_plan(f, 1), 0), 0);
+	dbsync_conn_close(other);
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_FAILED);
+	assert_int_equal(dbsync_fleet_member_error(f, 1)->code, DBSYNC_ELOCKED);
+	assert_error_names(f, 1, t);
+	assert_false(has_column(ctx, t, fs.names[1], "author", "email"));
+	assert_int_equal(count_status(dbsync_fleet_member_plan(f, 1), DBSYNC_STATUS_PENDING), 1);
+	for (size_t i = 0; i < 3; i += 2) {
+		assert_int_equal(dbsync_fleet_member_state(f, i), DBSYNC_MEMBER_CHANGED);
+		assert_converged(ctx, t, fs.names[i], desired);
+	}
+	/* the lock released, a new plan of the fleet applies the rest */
+	dbsync_fleet_free(f);
+	f = plan_set(ctx, t, &fs, desired);
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_CHANGED);
+	assert_int_equal(apply_with(ctx, t, f, 2, NULL), 0);
+	assert_converged(ctx, t, fs.names[1], desired);
+	dbsync_fleet_free(f);
+	dbsync_schema_free(desired);
+}
+
+static void locked_pg(void **state) { locked(*state, &pg_target); }
+static void locked_mysql(void **state) { locked(*state, &my_target); }
+
 /* ---- two fleet applies at once on the same members ---- */
 
 typedef struct racer {
@@ -995,6 +1042,7 @@ int main(void)
 		BOTH(fail_fast),
 		BOTH(refusals),
 		BOTH(stale),
+		BOTH(locked),
 		BOTH(concurrent),
 		BOTH(lost_connection),
 	};

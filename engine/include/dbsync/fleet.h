@@ -164,16 +164,39 @@ DBSYNC_EXTERN(int) dbsync_fleet_apply(dbsync_ctx *ctx, dbsync_fleet *fleet, dbsy
 	size_t n_conns, const dbsync_fleet_options *opts);
 
 /**
- * The JSON report of a fleet run: the keys of a run's report (dbsync_report_json,
- * `context_json` merged the same way) with "members": one entry per member
- * (name, state, error, its operations and unmanaged objects as a run's report
- * lists them) and "fleet": counts per state. dbsync_report_html renders it.
+ * The JSON report of a fleet run (docs/report.schema.json): the keys of a
+ * run's report (dbsync_report_json, `context_json` merged the same way), whose
+ * "operations", "skipped_destructive", "unmanaged" and "totals" cover every
+ * member (each operation and unmanaged object naming its "member"), with
+ * "members": one entry per member in the fleet's order (name, state, error
+ * {message, code, sqlstate, native_code} or null, its operations and
+ * unmanaged objects, and "counts": its own totals) and "fleet": member_kind
+ * ("schema", "database"), the number of members in each state, and the
+ * catalog queries of the fleet's plan. `conn` (may be NULL) gives the server's
+ * vendor, version and safe description. dbsync_report_html renders it: a
+ * table of the members, then the operations of each member not in sync.
+ * Caller frees *out.
  */
 DBSYNC_EXTERN(int) dbsync_fleet_report_json(char **out, dbsync_ctx *ctx, const dbsync_fleet *fleet,
 	dbsync_conn *conn, const char *context_json);
 
 /** Free a fleet. NULL is accepted. */
 DBSYNC_EXTERN(void) dbsync_fleet_free(dbsync_fleet *fleet);
+
+/**
+ * Member `i`'s part of a hand-run script of the fleet (what a dry run
+ * prints): a comment naming the member ("-- schema \"x\""), the statement
+ * that makes the session sync it (PostgreSQL: search_path set to the
+ * session's default with the schema first, failing when the schema does not
+ * exist), then dbsync_plan_script of its plan (MySQL's selects its database
+ * itself: USE). "" when the member has nothing pending (or failed before it
+ * was planned). *out is malloc'd; free it with dbsync_free.
+ */
+DBSYNC_EXTERN(int) dbsync_fleet_member_script(char **out, dbsync_ctx *ctx, const dbsync_fleet *fleet, size_t i);
+
+/** What a namespace of `dialect` is called ("schema", "database"), or NULL
+ * where a connection has none to choose from (SQLite). */
+DBSYNC_EXTERN(const char *) dbsync_dialect_namespace_word(dbsync_dialect dialect);
 
 #ifdef __cplusplus
 }
