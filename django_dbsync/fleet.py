@@ -61,6 +61,12 @@ class Member:
         return self.plan.pending_count if self.plan is not None and self.state != "failed" else 0
 
 
+def shown(name):
+    """A member's name (or an error naming it) as printed: names come from the
+    server, and a control character in one must not drive the terminal."""
+    return "".join(c if c.isprintable() else "?" for c in name)
+
+
 def _single_state(plan):
     """A single run's plan as a member state, as the engine states a fleet member."""
     counts = count_statuses(plan.ops)
@@ -93,7 +99,7 @@ class _GroupRun:
     def title(self, member):
         if self.names is None:
             return f"database '{self.group.alias}'"
-        return f"{self.word} {member.name}"
+        return f"{self.word} {shown(member.name)}"
 
     def refresh(self):
         if self.fleet is not None:
@@ -157,8 +163,8 @@ def _resolve(run, out):
             raise CommandError(f"listing the {run.word}s of '{run.group.alias}' failed: "
                                f"{scrub_password(run.group.alias, str(e))}") from None
         if not names:
-            shown = ", ".join(members) or "*"
-            raise CommandError(f"no {run.word} of database '{run.group.alias}' matches {shown}")
+            wanted = ", ".join(members) or "*"
+            raise CommandError(f"no {run.word} of database '{run.group.alias}' matches {wanted}")
         run.names = names
     else:
         run.names = list(members)
@@ -305,7 +311,7 @@ def _print_group(gr, out, style, applied=False):
         out.info(f"{gr.title(m).capitalize()}: {m.state.replace('_', ' ')}",
                  style.ERROR if m.state in ("failed", "not_run") else style.MIGRATE_LABEL)
         if m.error is not None:
-            out.info(f"  error: {scrub_password(group.alias, str(m.error))}", style.ERROR)
+            out.info(f"  error: {shown(scrub_password(group.alias, str(m.error)))}", style.ERROR)
         if m.plan is None:
             continue
         if applied:
@@ -414,7 +420,7 @@ def _apply(gr, jobs, options, apply_kwargs, out, style):
     try:
         for _ in range(min(jobs, len(todo)) - 1):
             conns.append(open_connection(gr.group.alias))
-        with out.fleet_progress(len(todo)) as progress:
+        with out.fleet_progress(len(todo), shown) as progress:
             gr.fleet.apply(conns, fail_fast=options["fail_fast"], **progress, **apply_kwargs)
     except Error as e:
         raise CommandError(f"applying group '{gr.group.label}' failed: "
@@ -436,7 +442,7 @@ def _exit_status(runs, out, style, strict):
              style.ERROR if counts["failed"] or counts["not_run"] else style.SUCCESS)
     bad = [(gr, m) for gr in runs for m in gr.members if m.state in ("failed", "not_run")]
     for gr, m in bad:
-        reason = f": {scrub_password(gr.group.alias, str(m.error))}" if m.error is not None else ""
+        reason = f": {shown(scrub_password(gr.group.alias, str(m.error)))}" if m.error is not None else ""
         out.stderr.write(f"{m.state.replace('_', ' ')}: {gr.title(m)} (group {gr.group.label}){reason}",
                          style.ERROR)
     refused = counts["refused"]

@@ -585,3 +585,12 @@ def test_pg_fills_computed_once_for_the_fleet(pg_fleet):
     assert n > 0
     for name in ("t_a", "t_c"):
         assert db.query(f'SELECT attributes::text, count(*) FROM {name}."catalog_product" GROUP BY 1') == [("{}", n)]
+
+
+def test_pg_member_name_with_a_control_character_is_shown_safely(pg_fleet):
+    db = pg_fleet
+    db.execute('CREATE SCHEMA "t_\x1b[31mred"')
+    r = run("--check", "--schemas", "t_*")
+    assert r.code == 1, r.text  # an empty schema differs: every table is missing
+    assert "\x1b" not in r.out + r.err
+    assert "schema t_?[31mred: changed" in r.out.lower()
