@@ -108,33 +108,25 @@ def _text(value):
     return str(value)
 
 
-# Fleets: the connection parameter that chooses a member of a server, and
-# what a member is called there (the engine's own words for its dialects).
-_MEMBER_PARAM = {"postgresql": "schema", "mysql": "name"}
-
-
 def member_word(vendor):
-    return "database" if _MEMBER_PARAM.get(vendor) == "name" else "schema"
+    """What a fleet member is called on a server of `vendor`: a database on
+    MySQL (one server, many databases), a schema elsewhere."""
+    return "database" if vendor == "mysql" else "schema"
 
 
-def open_connection(alias, readonly=False, member=None):
+def open_connection(alias, readonly=False):
     """An engine Connection to database `alias`; CommandError when it cannot be opened.
 
     `readonly` is for dry runs and checks: the engine then cannot write, and a
     SQLite file that does not exist yet is read as empty instead of being created.
-    `member`: a fleet member, the schema (PostgreSQL) or database (MySQL) of
-    the alias's server the connection syncs instead of its own.
     """
     vendor, params = connection_params(alias)
     if readonly:
         params["readonly"] = "1"
-    if member is not None:
-        params[_MEMBER_PARAM.get(vendor, "schema")] = member
     try:
         return _engine.Connection(vendor, params)
     except _engine.Error as e:
-        where = f"{member_word(vendor)} {member} of " if member is not None else ""
-        raise CommandError(f"cannot open {where}database '{alias}': {e}") from None
+        raise CommandError(f"cannot open database '{alias}': {e}") from None
 
 
 def scrub_password(alias, text):

@@ -385,21 +385,18 @@ def _fill(gr, options, out, style):
 
 
 def _backup(gr, out):
-    """Before anything changes, as a single run backs up its database: schemas
-    are parts of the alias's database, whose one backup holds them all; a
-    member that is a database of its own gets its own backup."""
+    """Before anything changes, as a single run backs up its database: one
+    backup when it holds every member (the engine says), else one per member
+    about to change."""
     changing = [m for m in gr.members if m.pending]
     if not changing:
         return
-    if gr.names is None or gr.word == "schema":
-        gr.report.backup = run_backup.write_backup(gr.conn, gr.group.alias, gr.settings, out)
+    alias, settings = gr.group.alias, gr.settings
+    if gr.names is None or not gr.conn.backup_per_member(settings["BACKUP_METHOD"]):
+        gr.report.backup = run_backup.write_backup(gr.conn, alias, settings, out)
         return
     for m in changing:
-        conn = open_connection(gr.group.alias, member=m.name)
-        try:
-            run_backup.write_backup(conn, f"{gr.group.alias}-{m.name}", gr.settings, out)
-        finally:
-            conn.close()
+        run_backup.write_backup(gr.conn, alias, settings, out, member=m.name)
 
 
 def _apply(gr, jobs, options, apply_kwargs, out, style):

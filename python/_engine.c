@@ -680,9 +680,15 @@ static PyMethodDef Connection_methods[] = {
 	/* renames / dbcheck: */
 	/* backup / retries: */
 	{ "backup", (PyCFunction)(void (*)(void))Connection_backup, METH_VARARGS | METH_KEYWORDS,
-	  "backup(path, method='auto')\n--\n\nWrite a backup of the database to path (a new file, mode 0600)\n"
+	  "backup(path, method='auto', *, namespace=None)\n--\n\nWrite a backup of the database to path (a new file, mode 0600)\n"
 	  "and return the method used: 'engine' (SQLite's online backup API, or the engine's\n"
-	  "own SQL dump) or 'tool' (pg_dump / mysqldump). method: 'auto', 'engine' or 'tool'." },
+	  "own SQL dump) or 'tool' (pg_dump / mysqldump). method: 'auto', 'engine' or 'tool'.\n"
+	  "namespace: a fleet member (schema or database) to back up instead of the synced one." },
+	{ "backup_per_member", (PyCFunction)(void (*)(void))Connection_backup_per_member,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "backup_per_member(method='auto')\n--\n\nTrue when a backup written with method holds the synced\n"
+	  "schema or database alone, so a fleet needs one per member (backup(namespace=...));\n"
+	  "False when one backup holds every schema of the database." },
 	{ "restore", (PyCFunction)Connection_restore, METH_O,
 	  "restore(path)\n--\n\nRestore a backup written by backup() into this database, which must\n"
 	  "hold no tables." },

@@ -148,6 +148,7 @@ PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObj
 /* backup / retries (_engine_backup.c): */
 PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kwds);
 PyObject *Connection_restore(ConnectionObject *self, PyObject *arg);
+PyObject *Connection_backup_per_member(ConnectionObject *self, PyObject *args, PyObject *kwds);
 /* what the Django app asks instead of deciding from the vendor (_engine_facts.c): */
 PyObject *Connection_get_ddl_autocommits(ConnectionObject *self, void *closure);
 PyObject *Connection_get_backup_tool(ConnectionObject *self, void *closure);

@@ -517,8 +517,10 @@ def test_pg_fleet_report_groups_members_by_state(pg_fleet, tmp_path):
 
 
 def _backup_run(tmp_path, *args):
+    from django.conf import settings as django_settings
+
     backups = tmp_path / "backups"
-    conf = dict(FLEET_SETTINGS, BACKUP_DIR=str(backups))
+    conf = dict(getattr(django_settings, "DJANGO_DBSYNC", None) or FLEET_SETTINGS, BACKUP_DIR=str(backups))
     with override_settings(DJANGO_DBSYNC=conf):
         r = s.dbsync(*args, "--auto-approve", "--backup")
     assert r.code == 0, r.text
@@ -528,11 +530,25 @@ def _backup_run(tmp_path, *args):
     return [backups / name for name in files]
 
 
-def test_pg_backup_of_the_database_holding_the_schemas(pg_fleet, tmp_path):
+def test_pg_backup_as_the_engine_says_it_covers_the_members(pg_fleet, tmp_path):
     db = pg_fleet
     _pg_drift(db, "t_b")
+    with _pg_engine(db) as conn:
+        # auto may write the member alone (the engine's own dump); pg_dump (tool) every schema
+        assert conn.backup_per_member("auto") is True and conn.backup_per_member("tool") is False
     files = _backup_run(tmp_path, "--schemas", "t_*")
-    # one backup of the database (every schema in it), taken before the change
+    # one backup, of the one member about to change, taken before the change
+    assert len(files) == 1 and files[0].name.startswith("default-t_b-") and files[0].suffix == ".sql", files
+    text = files[0].read_text()
+    # (pg_dump, which auto chose, writes every schema: the member's is as it was)
+    assert "Name: catalog_product; Type: TABLE; Schema: t_b;" in text
+    assert "Name: product_released_idx; Type: INDEX; Schema: t_b;" not in text
+
+    db.execute('DROP INDEX t_b."product_released_idx"')
+    conf = dict(FLEET_SETTINGS, BACKUP_METHOD="tool")
+    with override_settings(DJANGO_DBSYNC=conf):
+        files = _backup_run(tmp_path / "tool", "--schemas", "t_*")
+    # pg_dump: one backup of the database, holding every schema
     assert len(files) == 1 and re.fullmatch(r"default-[0-9-]+\.sql", files[0].name), files
     text = files[0].read_text()
     assert "Name: product_released_idx; Type: INDEX; Schema: t_a;" in text
