@@ -24,7 +24,7 @@ from django_dbsync import absent_sqlite
 from django_dbsync import mysql as mysql_apply
 from django_dbsync.output import wants_color
 from django_dbsync import txtlog
-from django_dbsync.cli_args import add_list_option, split_names, split_patterns
+from django_dbsync.cli_args import add_list_option, split_names
 from django_dbsync.desired import unknown_app_labels
 
 NOT_A_TERMINAL = (
@@ -189,14 +189,7 @@ class Command(BaseCommand):
         for label in unknown_app_labels(exclude_apps):
             # django-dbsync 1.x ignored these silently; say it, and go on
             out.warning(f"--exclude-apps: no installed app has the label '{label}'; nothing to exclude.")
-        selection = Selection(
-            settings,
-            include_apps=split_names(options["include_apps"]),
-            exclude_apps=exclude_apps,
-            exclude_app_patterns=split_patterns(options["exclude_app_patterns"]),
-            exclude_table_patterns=split_patterns(options["exclude_table_patterns"]),
-            no_restriction=options["no_restriction"],
-        )
+        selection = Selection.from_options(settings, options)
         dry_run = options["dry_run"] or settings["DRY_RUN_MODE"]
         # The engine connects first: wrong credentials or an unreachable server
         # are then reported by the engine, without the password, before Django's
