@@ -1,0 +1,32 @@
+"""The tenants of the test project and their rows: `manage.py shell -c "import seed; seed.run()"`.
+
+Three tenants (saving a Client creates its schema and runs migrate_schemas on
+it, as in a real project), a user in public, and in each tenant's schema a few
+categories, products and orders (each order's buyer is the public user: the
+foreign key crosses from the tenant's schema into public).
+"""
+from django.contrib.auth.models import User
+from django_tenants.utils import schema_context
+
+from customers.models import Client, Domain
+from ledger.models import Entry
+from shop.models import Category, Order, Product
+
+TENANTS = ("t_alpha", "t_beta", "t_gamma")
+
+
+def run():
+    buyer = User.objects.create(username="buyer")
+    Entry.objects.create(note="public entry", amount=7)
+    for n, schema in enumerate(TENANTS, 1):
+        client = Client(schema_name=schema, name=schema)
+        client.save(verbosity=0)
+        Domain.objects.create(domain=f"{schema}.example", tenant=client, is_primary=True)
+        with schema_context(schema):
+            for c in range(2):
+                category = Category.objects.create(name=f"{schema} category {c}")
+                for p in range(3):
+                    product = Product.objects.create(category=category, sku=f"S{c}{p}", title=f"product {p}",
+                                                     price=p + n, stock=10 * p + n)
+                    Order.objects.create(product=product, buyer=buyer, quantity=p + 1)
+            Entry.objects.create(note=f"{schema} entry", amount=n)

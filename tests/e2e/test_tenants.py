@@ -1,0 +1,178 @@
+"""django-tenants end to end: `manage.py dbsync --all-tenants` on a project that
+`migrate_schemas` built (tests/e2e/tenants, the real django-tenants from PyPI).
+
+The project runs in manage.py subprocesses with its own settings (this process
+has Django configured for testproject). The session's PostgreSQL server holds
+one database built by migrate_schemas (public, then three tenants created as a
+project creates them, with rows); each test works on a copy of it.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from psycopg import sql
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE / "tenants"
+TENANTS = ["t_alpha", "t_beta", "t_gamma"]
+SCHEMAS = ["public"] + TENANTS
+
+
+def manage(db, *args, output_dir=None, check=True):
+    """manage.py `args` of the tenants project on database `db`: the CompletedProcess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBSYNC_E2E", "DJANGO_"))}
+    settings = {k: v for k, v in db.settings_dict().items() if k != "ENGINE"}
+    env.update(DJANGO_SETTINGS_MODULE="tenantsite.settings", DBSYNC_TENANTS_DB=json.dumps(settings))
+    if output_dir:
+        env["DBSYNC_E2E_OUTPUT_DIR"] = str(output_dir)
+    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, env=env, text=True,
+                          capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+    if check:
+        assert proc.returncode == 0, f"manage.py {' '.join(args)}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="session")
+def tenants_template(pg_server):
+    """One database: migrate_schemas, then the tenants and their rows (tenants/seed.py)."""
+    db = pg_server.new_database(prefix="e2e_tenants")
+    manage(db, "migrate_schemas", "--noinput", "-v", "0")
+    manage(db, "shell", "-v", "0", "-c", "import seed; seed.run()")
+    return db
+
+
+@pytest.fixture
+def tenants_db(pg_server, tenants_template):
+    db = pg_server.new_database(template=tenants_template, prefix="e2e_tenants")
+    yield db
+    db.drop()
+
+
+def catalog(db, schema):
+    """Everything the catalog says about `schema`'s tables: columns, constraint
+    and index definitions (as the server prints them)."""
+    rows = {}
+    rows["columns"] = db.query(
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        "pg_get_expr(d.adbin, d.adrelid), a.attidentity FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2",
+        (schema,))
+    rows["constraints"] = db.query(
+        "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s ORDER BY 1, 2", (schema,))
+    rows["indexes"] = db.query(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1", (schema,))
+    return rows
+
+
+def table_rows(db, schema, table, columns):
+    return db.query(sql.SQL("SELECT {} FROM {}.{} ORDER BY id").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(schema), sql.Identifier(table)))
+
+
+def report_members(output_dir):
+    """{member name: state} from the one JSON report of a run in `output_dir`."""
+    paths = glob.glob(str(Path(output_dir) / "reports" / "*.json"))
+    assert len(paths) == 1, paths
+    with open(paths[0]) as f:
+        report = json.load(f)
+    return {m["name"]: m["state"] for m in report["members"]}
+
+
+# The drift of two tenants, made with SQL: a column dropped in one, an index in another.
+DRIFT = [
+    "ALTER TABLE t_alpha.shop_product DROP COLUMN stock",
+    "DROP INDEX t_beta.shop_product_title_idx",
+]
+
+
+def test_groups_split_the_apps_as_migrate_schemas(tenants_db):
+    """SHARED_APPS go to public, TENANT_APPS to each tenant (ledger, in both, to
+    both; with --no-restriction contenttypes too, auth to public only), the
+    tenants read from the tenant model; each schema, planned alone from its
+    group's DDL, shows no difference (the router saw the right schema; the
+    tenants' foreign key into public.auth_user is no false difference), and the
+    connection is left on public."""
+    out = json.loads(manage(tenants_db, "shell", "-v", "0", "-c", "import probe; probe.run()").stdout)
+    assert [(g["label"], g["members"]) for g in out["groups"]] == [("public", ["public"]), ("tenants", TENANTS)]
+    public, tenants = out["groups"]
+    assert public["tables"] == ["customers_client", "customers_domain", "ledger_entry"]
+    assert tenants["tables"] == ["ledger_entry", "shop_category", "shop_order", "shop_product"]
+    assert public["plans"] == {"public": []}
+    assert tenants["plans"] == {t: [] for t in TENANTS}
+    assert out["schema_after"] == "public"
+
+    out = json.loads(manage(tenants_db, "shell", "-v", "0", "-c", "import probe; probe.run(True)").stdout)
+    public, tenants = out["groups"]
+    assert {"auth_user", "django_content_type", "customers_client", "ledger_entry"} <= set(public["tables"])
+    assert not [t for t in public["tables"] if t.startswith("shop_")]
+    assert tenants["tables"] == ["django_content_type", "ledger_entry", "shop_category", "shop_order",
+                                 "shop_product"]
+    assert tenants["plans"] == {t: [] for t in TENANTS}
+
+
+def test_all_tenants_check_in_sync(tenants_db, tmp_path):
+    """A fleet built by migrate_schemas: --check exits 0, every schema in sync, changing nothing."""
+    before = {s: catalog(tenants_db, s) for s in SCHEMAS}
+    proc = manage(tenants_db, "dbsync", "--all-tenants", "--check", "--report", "json", output_dir=tmp_path,
+                  check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report_members(tmp_path) == {s: "in_sync" for s in SCHEMAS}
+    assert {s: catalog(tenants_db, s) for s in SCHEMAS} == before
+
+
+def test_drift_in_two_tenants_is_found_and_converges(tenants_db, tmp_path):
+    want = {s: catalog(tenants_db, s) for s in SCHEMAS}
+    product_cols = ["id", "category_id", "sku", "title", "price"]
+    rows = {t: {"product": table_rows(tenants_db, t, "shop_product", product_cols),
+                "order": table_rows(tenants_db, t, "shop_order", ["id", "product_id", "buyer_id", "quantity"])}
+            for t in TENANTS}
+    tenants_db.execute(*DRIFT)
+    drifted = {s: catalog(tenants_db, s) for s in SCHEMAS}
+
+    proc = manage(tenants_db, "dbsync", "--all-tenants", "--check", "--report", "json",
+                  output_dir=tmp_path / "check", check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert report_members(tmp_path / "check") == {"public": "in_sync", "t_alpha": "changed",
+                                                  "t_beta": "changed", "t_gamma": "in_sync"}
+    assert "t_alpha" in proc.stdout and "t_beta" in proc.stdout
+    assert {s: catalog(tenants_db, s) for s in SCHEMAS} == drifted  # --check changed nothing
+
+    proc = manage(tenants_db, "dbsync", "--all-tenants", "--auto-approve", output_dir=tmp_path / "apply",
+                  check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # the two drifted tenants are back to what migrate_schemas built, the others untouched
+    assert {s: catalog(tenants_db, s) for s in SCHEMAS} == want
+    for t in TENANTS:  # every row kept
+        assert table_rows(tenants_db, t, "shop_product", product_cols) == rows[t]["product"]
+        assert table_rows(tenants_db, t, "shop_order", ["id", "product_id", "buyer_id", "quantity"]) == \
+            rows[t]["order"]
+    # the new column is filled from the field's default (0) in the tenant that lost it
+    assert {r[0] for r in tenants_db.query("SELECT stock FROM t_alpha.shop_product")} == {0}
+
+    proc = manage(tenants_db, "dbsync", "--all-tenants", "--check", output_dir=tmp_path / "again", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_tenant_without_schema_fails_alone(tenants_db, tmp_path):
+    """A tenant whose schema is missing is reported failed; the others are synced."""
+    tenants_db.execute(
+        "INSERT INTO public.customers_client (schema_name, name, created_on) VALUES ('t_missing', 'm', now())",
+        DRIFT[0])
+    proc = manage(tenants_db, "dbsync", "--all-tenants", "--auto-approve", "--report", "json",
+                  output_dir=tmp_path, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "t_missing" in proc.stdout + proc.stderr
+    states = report_members(tmp_path)
+    assert states["t_missing"] == "failed"
+    assert states["t_alpha"] == "changed"
+    assert {states[s] for s in ("public", "t_beta", "t_gamma")} == {"in_sync"}
+    assert tenants_db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 't_alpha' "
+                            "AND table_name = 'shop_product' AND column_name = 'stock'") == [(1,)]
