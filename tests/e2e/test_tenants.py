@@ -22,33 +22,58 @@ TENANTS = ["t_alpha", "t_beta", "t_gamma"]
 SCHEMAS = ["public"] + TENANTS
 
 
-def manage(db, *args, output_dir=None, check=True):
-    """manage.py `args` of the tenants project on database `db`: the CompletedProcess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBSYNC_E2E", "DJANGO_"))}
-    settings = {k: v for k, v in db.settings_dict().items() if k != "ENGINE"}
-    env.update(DJANGO_SETTINGS_MODULE="tenantsite.settings", DBSYNC_TENANTS_DB=json.dumps(settings))
-    if output_dir:
-        env["DBSYNC_E2E_OUTPUT_DIR"] = str(output_dir)
-    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, env=env, text=True,
-                          capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
-    if check:
-        assert proc.returncode == 0, f"manage.py {' '.join(args)}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
+# Each test runs once per package, on the same tenant apps: the settings module and the
+# tables of its tenant (and domain) model, in public.
+PACKAGES = {
+    "django-tenants": ("tenantsite.settings", ["customers_client", "customers_domain"]),
+    "django-tenant-schemas": ("tenantsite.settings_ts", ["ts_customers_client"]),
+}
+
+
+class TenantsDb:
+    """A copy of a package's migrate_schemas-built database, and manage.py on it."""
+
+    def __init__(self, db, package):
+        self.db = db
+        self.package = package
+        self.settings_module, self.tenant_tables = PACKAGES[package]
+
+    def manage(self, *args, output_dir=None, check=True):
+        """manage.py `args` of the tenants project on this database: the CompletedProcess."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DBSYNC_E2E", "DJANGO_"))}
+        settings = {k: v for k, v in self.db.settings_dict().items() if k != "ENGINE"}
+        env.update(DJANGO_SETTINGS_MODULE=self.settings_module, DBSYNC_TENANTS_DB=json.dumps(settings))
+        if output_dir:
+            env["DBSYNC_E2E_OUTPUT_DIR"] = str(output_dir)
+        proc = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, env=env, text=True,
+                              capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        if check:
+            assert proc.returncode == 0, \
+                f"manage.py {' '.join(args)}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        return proc
 
 
 @pytest.fixture(scope="session")
-def tenants_template(pg_server):
-    """One database: migrate_schemas, then the tenants and their rows (tenants/seed.py)."""
-    db = pg_server.new_database(prefix="e2e_tenants")
-    manage(db, "migrate_schemas", "--noinput", "-v", "0")
-    manage(db, "shell", "-v", "0", "-c", "import seed; seed.run()")
-    return db
+def tenants_templates(pg_server):
+    """Per package, one database: migrate_schemas, then the tenants and their
+    rows (tenants/seed.py); made when a test first needs it."""
+    made = {}
+
+    def template(package):
+        if package not in made:
+            db = pg_server.new_database(prefix="e2e_tenants")
+            TenantsDb(db, package).manage("migrate_schemas", "--noinput", "-v", "0")
+            TenantsDb(db, package).manage("shell", "-v", "0", "-c", "import seed; seed.run()")
+            made[package] = db
+        return made[package]
+
+    return template
 
 
-@pytest.fixture
-def tenants_db(pg_server, tenants_template):
-    db = pg_server.new_database(template=tenants_template, prefix="e2e_tenants")
-    yield db
+@pytest.fixture(params=list(PACKAGES))
+def tenants(request, pg_server, tenants_templates):
+    db = pg_server.new_database(template=tenants_templates(request.param), prefix="e2e_tenants")
+    yield TenantsDb(db, request.param)
     db.drop()
 
 
@@ -93,80 +118,83 @@ DRIFT = [
 ]
 
 
-def test_groups_split_the_apps_as_migrate_schemas(tenants_db):
+def test_groups_split_the_apps_as_migrate_schemas(tenants):
     """SHARED_APPS go to public, TENANT_APPS to each tenant (ledger, in both, to
     both; with --no-restriction contenttypes too, auth to public only), the
     tenants read from the tenant model; each schema, planned alone from its
     group's DDL, shows no difference (the router saw the right schema; the
     tenants' foreign key into public.auth_user is no false difference), and the
     connection is left on public."""
-    out = json.loads(manage(tenants_db, "shell", "-v", "0", "-c", "import probe; probe.run()").stdout)
+    out = json.loads(tenants.manage("shell", "-v", "0", "-c", "import probe; probe.run()").stdout)
     assert [(g["label"], g["members"]) for g in out["groups"]] == [("public", ["public"]), ("tenants", TENANTS)]
-    public, tenants = out["groups"]
-    assert public["tables"] == ["customers_client", "customers_domain", "ledger_entry"]
-    assert tenants["tables"] == ["ledger_entry", "shop_category", "shop_order", "shop_product"]
+    public, group = out["groups"]
+    assert public["tables"] == sorted(tenants.tenant_tables + ["ledger_entry"])
+    assert group["tables"] == ["ledger_entry", "shop_category", "shop_order", "shop_product"]
     assert public["plans"] == {"public": []}
-    assert tenants["plans"] == {t: [] for t in TENANTS}
+    assert group["plans"] == {t: [] for t in TENANTS}
     assert out["schema_after"] == "public"
 
-    out = json.loads(manage(tenants_db, "shell", "-v", "0", "-c", "import probe; probe.run(True)").stdout)
-    public, tenants = out["groups"]
-    assert {"auth_user", "django_content_type", "customers_client", "ledger_entry"} <= set(public["tables"])
+    out = json.loads(tenants.manage("shell", "-v", "0", "-c", "import probe; probe.run(True)").stdout)
+    public, group = out["groups"]
+    assert {"auth_user", "django_content_type", "ledger_entry", *tenants.tenant_tables} <= set(public["tables"])
     assert not [t for t in public["tables"] if t.startswith("shop_")]
-    assert tenants["tables"] == ["django_content_type", "ledger_entry", "shop_category", "shop_order",
+    assert group["tables"] == ["django_content_type", "ledger_entry", "shop_category", "shop_order",
                                  "shop_product"]
-    assert tenants["plans"] == {t: [] for t in TENANTS}
+    assert group["plans"] == {t: [] for t in TENANTS}
 
 
-def test_all_tenants_check_in_sync(tenants_db, tmp_path):
+def test_all_tenants_check_in_sync(tenants, tmp_path):
     """A fleet built by migrate_schemas: --check exits 0, every schema in sync, changing nothing."""
-    before = {s: catalog(tenants_db, s) for s in SCHEMAS}
-    proc = manage(tenants_db, "dbsync", "--all-tenants", "--check", "--report", "json", output_dir=tmp_path,
+    before = {s: catalog(tenants.db, s) for s in SCHEMAS}
+    proc = tenants.manage("dbsync", "--all-tenants", "--check", "--report", "json", output_dir=tmp_path,
                   check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert report_members(tmp_path) == {s: "in_sync" for s in SCHEMAS}
-    assert {s: catalog(tenants_db, s) for s in SCHEMAS} == before
+    assert {s: catalog(tenants.db, s) for s in SCHEMAS} == before
 
 
-def test_drift_in_two_tenants_is_found_and_converges(tenants_db, tmp_path):
-    want = {s: catalog(tenants_db, s) for s in SCHEMAS}
+def test_drift_in_two_tenants_is_found_and_converges(tenants, tmp_path):
+    want = {s: catalog(tenants.db, s) for s in SCHEMAS}
     product_cols = ["id", "category_id", "sku", "title", "price"]
-    rows = {t: {"product": table_rows(tenants_db, t, "shop_product", product_cols),
-                "order": table_rows(tenants_db, t, "shop_order", ["id", "product_id", "buyer_id", "quantity"])}
+    rows = {t: {"product": table_rows(tenants.db, t, "shop_product", product_cols),
+                "order": table_rows(tenants.db, t, "shop_order", ["id", "product_id", "buyer_id", "quantity"])}
             for t in TENANTS}
-    tenants_db.execute(*DRIFT)
-    drifted = {s: catalog(tenants_db, s) for s in SCHEMAS}
+    tenants.db.execute(*DRIFT)
+    drifted = {s: catalog(tenants.db, s) for s in SCHEMAS}
 
-    proc = manage(tenants_db, "dbsync", "--all-tenants", "--check", "--report", "json",
+    proc = tenants.manage("dbsync", "--all-tenants", "--check", "--report", "json",
                   output_dir=tmp_path / "check", check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert report_members(tmp_path / "check") == {"public": "in_sync", "t_alpha": "changed",
                                                   "t_beta": "changed", "t_gamma": "in_sync"}
     assert "t_alpha" in proc.stdout and "t_beta" in proc.stdout
-    assert {s: catalog(tenants_db, s) for s in SCHEMAS} == drifted  # --check changed nothing
+    assert {s: catalog(tenants.db, s) for s in SCHEMAS} == drifted  # --check changed nothing
 
-    proc = manage(tenants_db, "dbsync", "--all-tenants", "--auto-approve", output_dir=tmp_path / "apply",
+    proc = tenants.manage("dbsync", "--all-tenants", "--auto-approve", output_dir=tmp_path / "apply",
                   check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # the two drifted tenants are back to what migrate_schemas built, the others untouched
-    assert {s: catalog(tenants_db, s) for s in SCHEMAS} == want
+    assert {s: catalog(tenants.db, s) for s in SCHEMAS} == want
     for t in TENANTS:  # every row kept
-        assert table_rows(tenants_db, t, "shop_product", product_cols) == rows[t]["product"]
-        assert table_rows(tenants_db, t, "shop_order", ["id", "product_id", "buyer_id", "quantity"]) == \
+        assert table_rows(tenants.db, t, "shop_product", product_cols) == rows[t]["product"]
+        assert table_rows(tenants.db, t, "shop_order", ["id", "product_id", "buyer_id", "quantity"]) == \
             rows[t]["order"]
     # the new column is filled from the field's default (0) in the tenant that lost it
-    assert {r[0] for r in tenants_db.query("SELECT stock FROM t_alpha.shop_product")} == {0}
+    assert {r[0] for r in tenants.db.query("SELECT stock FROM t_alpha.shop_product")} == {0}
 
-    proc = manage(tenants_db, "dbsync", "--all-tenants", "--check", output_dir=tmp_path / "again", check=False)
+    proc = tenants.manage("dbsync", "--all-tenants", "--check", output_dir=tmp_path / "again", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_tenant_without_schema_fails_alone(tenants_db, tmp_path):
+def test_tenant_without_schema_fails_alone(tenants, tmp_path):
     """A tenant whose schema is missing is reported failed; the others are synced."""
-    tenants_db.execute(
-        "INSERT INTO public.customers_client (schema_name, name, created_on) VALUES ('t_missing', 'm', now())",
+    # a tenant row written without its schema (auto_create_schema would make it)
+    domain = "" if tenants.package == "django-tenants" else ", domain_url"
+    tenants.db.execute(
+        sql.SQL("INSERT INTO public.{} (schema_name, name, created_on{}) VALUES ('t_missing', 'm', now(){})").format(
+            sql.Identifier(tenants.tenant_tables[0]), sql.SQL(domain), sql.SQL(", 'm.example'" if domain else "")),
         DRIFT[0])
-    proc = manage(tenants_db, "dbsync", "--all-tenants", "--auto-approve", "--report", "json",
+    proc = tenants.manage("dbsync", "--all-tenants", "--auto-approve", "--report", "json",
                   output_dir=tmp_path, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "t_missing" in proc.stdout + proc.stderr
@@ -174,5 +202,5 @@ def test_tenant_without_schema_fails_alone(tenants_db, tmp_path):
     assert states["t_missing"] == "failed"
     assert states["t_alpha"] == "changed"
     assert {states[s] for s in ("public", "t_beta", "t_gamma")} == {"in_sync"}
-    assert tenants_db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 't_alpha' "
+    assert tenants.db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 't_alpha' "
                             "AND table_name = 'shop_product' AND column_name = 'stock'") == [(1,)]

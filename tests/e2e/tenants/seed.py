@@ -1,28 +1,48 @@
 """The tenants of the test project and their rows: `manage.py shell -c "import seed; seed.run()"`.
 
-Three tenants (saving a Client creates its schema and runs migrate_schemas on
+Three tenants (saving a tenant creates its schema and runs migrate_schemas on
 it, as in a real project), a user in public, and in each tenant's schema a few
 categories, products and orders (each order's buyer is the public user: the
-foreign key crosses from the tenant's schema into public).
+foreign key crosses from the tenant's schema into public). Works with either
+package: django-tenants (tenantsite.settings) or django-tenant-schemas
+(tenantsite.settings_ts).
 """
+from django.conf import settings
 from django.contrib.auth.models import User
-from django_tenants.utils import schema_context
 
-from customers.models import Client, Domain
 from ledger.models import Entry
 from shop.models import Category, Order, Product
 
 TENANTS = ("t_alpha", "t_beta", "t_gamma")
 
 
+def _new_tenant(schema):
+    if "django_tenants" in settings.INSTALLED_APPS:
+        from customers.models import Client, Domain
+
+        client = Client(schema_name=schema, name=schema)
+        client.save(verbosity=0)
+        Domain.objects.create(domain=f"{schema}.example", tenant=client, is_primary=True)
+    else:
+        from ts_customers.models import Client
+
+        Client(schema_name=schema, name=schema, domain_url=f"{schema}.example").save(verbosity=0)
+
+
+def _schema_context(schema):
+    if "django_tenants" in settings.INSTALLED_APPS:
+        from django_tenants.utils import schema_context
+    else:
+        from tenant_schemas.utils import schema_context
+    return schema_context(schema)
+
+
 def run():
     buyer = User.objects.create(username="buyer")
     Entry.objects.create(note="public entry", amount=7)
     for n, schema in enumerate(TENANTS, 1):
-        client = Client(schema_name=schema, name=schema)
-        client.save(verbosity=0)
-        Domain.objects.create(domain=f"{schema}.example", tenant=client, is_primary=True)
-        with schema_context(schema):
+        _new_tenant(schema)
+        with _schema_context(schema):
             for c in range(2):
                 category = Category.objects.create(name=f"{schema} category {c}")
                 for p in range(3):
