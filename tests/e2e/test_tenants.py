@@ -103,18 +103,28 @@ def table_rows(db, schema, table, columns):
 
 
 def report_members(output_dir):
-    """{member name: state} from the one JSON report of a run in `output_dir`."""
-    paths = glob.glob(str(Path(output_dir) / "reports" / "*.json"))
-    assert len(paths) == 1, paths
-    with open(paths[0]) as f:
-        report = json.load(f)
-    return {m["name"]: m["state"] for m in report["members"]}
+    """{member name: state} from the JSON reports of a run in `output_dir`: one
+    per group (public, tenants), each listing its members."""
+    paths = sorted(glob.glob(str(Path(output_dir) / "reports" / "*.json")))
+    assert len(paths) == 2, paths
+    states = {}
+    for path in paths:
+        with open(path) as f:
+            report = json.load(f)
+        for member in report["members"]:
+            assert member["name"] not in states, member
+            states[member["name"]] = member["state"]
+    return states
 
 
-# The drift of two tenants, made with SQL: a column dropped in one, an index in another.
+# The drift of two tenants, made with SQL: a column dropped in one, an index in
+# another. The index is shop_order's (Django's name for the buyer_id index), so
+# the table holding the foreign key into public.auth_user is planned too: its
+# desired side is spelled in the fleet's shadow, and that key must not show up
+# as a difference (docs/tenants.md).
 DRIFT = [
     "ALTER TABLE t_alpha.shop_product DROP COLUMN stock",
-    "DROP INDEX t_beta.shop_product_title_idx",
+    "DROP INDEX t_beta.shop_order_buyer_id_cffd21d9",
 ]
 
 
