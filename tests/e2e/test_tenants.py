@@ -28,6 +28,9 @@ PACKAGES = {
     "django-tenants": ("tenantsite.settings", ["customers_client", "customers_domain"]),
     "django-tenant-schemas": ("tenantsite.settings_ts", ["ts_customers_client"]),
 }
+# django-tenants' multi-type tenants: t_alpha and t_beta are "shop" tenants, t_gamma a "books" one.
+MULTI_TYPE = "django-tenants multi-type"
+PROJECTS = dict(PACKAGES, **{MULTI_TYPE: ("tenantsite.settings_mt", ["mt_customers_client", "mt_customers_domain"])})
 
 
 class TenantsDb:
@@ -36,7 +39,7 @@ class TenantsDb:
     def __init__(self, db, package):
         self.db = db
         self.package = package
-        self.settings_module, self.tenant_tables = PACKAGES[package]
+        self.settings_module, self.tenant_tables = PROJECTS[package]
 
     def manage(self, *args, output_dir=None, check=True):
         """manage.py `args` of the tenants project on this database: the CompletedProcess."""
@@ -70,11 +73,20 @@ def tenants_templates(pg_server):
     return template
 
 
+def _copy(pg_server, tenants_templates, project):
+    db = pg_server.new_database(template=tenants_templates(project), prefix="e2e_tenants")
+    yield TenantsDb(db, project)
+    db.drop()
+
+
 @pytest.fixture(params=list(PACKAGES))
 def tenants(request, pg_server, tenants_templates):
-    db = pg_server.new_database(template=tenants_templates(request.param), prefix="e2e_tenants")
-    yield TenantsDb(db, request.param)
-    db.drop()
+    yield from _copy(pg_server, tenants_templates, request.param)
+
+
+@pytest.fixture
+def multi_type_tenants(pg_server, tenants_templates):
+    yield from _copy(pg_server, tenants_templates, MULTI_TYPE)
 
 
 def catalog(db, schema):
@@ -102,11 +114,11 @@ def table_rows(db, schema, table, columns):
         sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(schema), sql.Identifier(table)))
 
 
-def report_members(output_dir):
+def report_members(output_dir, groups=2):
     """{member name: state} from the JSON reports of a run in `output_dir`: one
     per group (public, tenants), each listing its members."""
     paths = sorted(glob.glob(str(Path(output_dir) / "reports" / "*.json")))
-    assert len(paths) == 2, paths
+    assert len(paths) == groups, paths
     states = {}
     for path in paths:
         with open(path) as f:
@@ -214,3 +226,28 @@ def test_tenant_without_schema_fails_alone(tenants, tmp_path):
     assert {states[s] for s in ("public", "t_beta", "t_gamma")} == {"in_sync"}
     assert tenants.db.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 't_alpha' "
                             "AND table_name = 'shop_product' AND column_name = 'stock'") == [(1,)]
+
+
+def test_multi_type_tenants_one_group_per_type(multi_type_tenants, tmp_path):
+    """HAS_MULTI_TYPE_TENANTS: one group per tenant type with its TENANT_TYPES
+    apps, as migrate_schemas migrates them; drift in a tenant of each type is
+    found and converged, the others untouched."""
+    mt = multi_type_tenants
+    out = json.loads(mt.manage("shell", "-v", "0", "-c", "import probe; probe.run()").stdout)
+    assert [(g["label"], g["members"], g["tables"]) for g in out["groups"]] == [
+        ("public", ["public"], ["ledger_entry", *mt.tenant_tables]),
+        ("tenants (shop)", ["t_alpha", "t_beta"], ["ledger_entry", "shop_category", "shop_order", "shop_product"]),
+        ("tenants (books)", ["t_gamma"], ["ledger_entry"]),
+    ]
+    assert [g["plans"] for g in out["groups"]] == [{"public": []}, {"t_alpha": [], "t_beta": []}, {"t_gamma": []}]
+
+    want = {s: catalog(mt.db, s) for s in SCHEMAS}
+    mt.db.execute(DRIFT[1], "ALTER TABLE t_gamma.ledger_entry DROP COLUMN amount")
+    proc = mt.manage("dbsync", "--all-tenants", "--check", "--report", "json", output_dir=tmp_path / "check",
+                     check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert report_members(tmp_path / "check", groups=3) == {
+        "public": "in_sync", "t_alpha": "in_sync", "t_beta": "changed", "t_gamma": "changed"}
+    proc = mt.manage("dbsync", "--all-tenants", "--auto-approve", output_dir=tmp_path / "apply", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {s: catalog(mt.db, s) for s in SCHEMAS} == want

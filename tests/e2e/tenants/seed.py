@@ -4,8 +4,9 @@ Three tenants (saving a tenant creates its schema and runs migrate_schemas on
 it, as in a real project), a user in public, and in each tenant's schema a few
 categories, products and orders (each order's buyer is the public user: the
 foreign key crosses from the tenant's schema into public). Works with either
-package: django-tenants (tenantsite.settings) or django-tenant-schemas
-(tenantsite.settings_ts).
+package: django-tenants (tenantsite.settings), its multi-type tenants
+(tenantsite.settings_mt: t_gamma is a "books" tenant, without the shop) or
+django-tenant-schemas (tenantsite.settings_ts).
 """
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -16,11 +17,24 @@ from shop.models import Category, Order, Product
 TENANTS = ("t_alpha", "t_beta", "t_gamma")
 
 
+def _tenant_type(schema):
+    """The tenant type of `schema` (multi-type tenants), else None."""
+    if not getattr(settings, "HAS_MULTI_TYPE_TENANTS", False):
+        return None
+    return "books" if schema == "t_gamma" else "shop"
+
+
 def _new_tenant(schema):
     if "django_tenants" in settings.INSTALLED_APPS:
-        from customers.models import Client, Domain
+        tenant_type = _tenant_type(schema)
+        if tenant_type:
+            from mt_customers.models import Client, Domain
 
-        client = Client(schema_name=schema, name=schema)
+            client = Client(schema_name=schema, name=schema, type=tenant_type)
+        else:
+            from customers.models import Client, Domain
+
+            client = Client(schema_name=schema, name=schema)
         client.save(verbosity=0)
         Domain.objects.create(domain=f"{schema}.example", tenant=client, is_primary=True)
     else:
@@ -43,7 +57,7 @@ def run():
     for n, schema in enumerate(TENANTS, 1):
         _new_tenant(schema)
         with _schema_context(schema):
-            for c in range(2):
+            for c in range(2 if _tenant_type(schema) != "books" else 0):
                 category = Category.objects.create(name=f"{schema} category {c}")
                 for p in range(3):
                     product = Product.objects.create(category=category, sku=f"S{c}{p}", title=f"product {p}",
