@@ -90,7 +90,7 @@ assert.h complex.h ctype.h errno.h fenv.h float.h inttypes.h iso646.h limits.h
 locale.h math.h setjmp.h signal.h stdalign.h stdarg.h stdatomic.h stdbool.h
 stddef.h stdint.h stdio.h stdlib.h stdnoreturn.h string.h tgmath.h threads.h
 time.h uchar.h wchar.h wctype.h
-dirent.h fcntl.h fnmatch.h glob.h poll.h pthread.h sched.h spawn.h strings.h
+dirent.h fcntl.h fnmatch.h glob.h poll.h pthread.h regex.h sched.h spawn.h strings.h
 syslog.h termios.h unistd.h sys/mman.h sys/resource.h sys/select.h
 sys/socket.h sys/stat.h sys/time.h sys/types.h sys/uio.h sys/wait.h
 jansson.h

@@ -320,7 +320,10 @@ int dbs_plan_compute_from(dbsync_plan **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	dbs_arena_init(&p.plan->arena);
 	p.plan->dialect = desired->dialect;
 	p.plan->desired = desired;
-	if ((rc = copy_options(p.plan, ctx, opts)))
+	const char *nsp = conn->backend->synced_namespace ? conn->backend->synced_namespace(conn) : NULL;
+	if (nsp && !(p.plan->namespace_name = dbs_arena_strdup(&p.plan->arena, nsp)))
+		rc = dbs_error_oom(ctx);
+	if (rc || (rc = copy_options(p.plan, ctx, opts)))
 		goto cleanup;
 	if ((rc = dbs_metadata_parse(&p.md, ctx, p.plan->opts.metadata_json)))
 		goto cleanup;

@@ -14,6 +14,7 @@ struct dbsync_plan {
 	dbsync_dialect dialect;
 	DBS_VEC(dbsync_op *) ops;       /* in execution order; each owned by the arena */
 	const dbsync_schema *desired;   /* borrowed: the caller keeps it alive until the plan is freed */
+	const char *namespace_name;     /* the schema/database conn synced when planned (arena), or NULL */
 	dbsync_plan_options opts;       /* metadata_json copied into the arena */
 	bool foreign_keys_off;          /* SQLite: a rebuild needs PRAGMA foreign_keys=OFF around the transaction */
 	/* the live schema the plan was computed from: apply reads the catalog

@@ -572,7 +572,7 @@ static void advisory_lock_keeps_runs_apart(void **state)
 	be->script_epilogue(&sql, &plan);
 	char want[256];
 	snprintf(want, sizeof want, "BEGIN;\nSELECT pg_catalog.pg_advisory_xact_lock(%lld);\nCOMMIT;\n",
-		(long long)dbs_pg_lock_key());
+		(long long)dbs_pg_lock_key(NULL));
 	assert_string_equal(dbs_buf_cstr(&sql), want);
 	dbs_buf_free(&sql);
 	dbsync_conn_close(a);

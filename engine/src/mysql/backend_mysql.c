@@ -25,11 +25,26 @@
 /* Keep statements short in messages: the first line, at most this many bytes. */
 #define STMT_EXCERPT 160
 
-/* One lock per database. MySQL caps lock names at 64 characters; two
- * databases sharing their first 50 would only share a lock, never corrupt. */
-#define LOCK_NAME_SQL "CONCAT('django-dbsync:', LEFT(DATABASE(), 50))"
-static const char sql_get_lock[] = "SELECT GET_LOCK(" LOCK_NAME_SQL ", 0)";
-static const char sql_release_lock[] = "SELECT RELEASE_LOCK(" LOCK_NAME_SQL ")";
+/* One lock per database, named after the database synced (which
+ * use_namespace may have switched before the session followed, so never
+ * DATABASE()). MySQL caps lock names at 64 characters; two databases sharing
+ * their first 50 would only share a lock, never corrupt. A dry-run script
+ * runs in the database its user chose, so it names DATABASE(). */
+#define LOCK_NAME_SQL(db) "CONCAT('django-dbsync:', LEFT(" db ", 50))"
+static const char script_get_lock[] = "SELECT GET_LOCK(" LOCK_NAME_SQL("DATABASE()") ", 0)";
+static const char script_release_lock[] = "SELECT RELEASE_LOCK(" LOCK_NAME_SQL("DATABASE()") ")";
+
+/* "SELECT <fn>(CONCAT('django-dbsync:', LEFT('<dbname>', 50))<tail>" */
+static char *lock_sql(dbsync_conn *conn, const char *fn, const char *tail)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_printf(&b, "SELECT %s(CONCAT('django-dbsync:', LEFT(", fn);
+	dbs_my_put_literal(&b, conn, ((dbs_my_conn *)conn->impl)->dbname);
+	dbs_buf_printf(&b, ", 50))%s", tail);
+	char *sql = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
+	dbs_buf_free(&b);
+	return sql;
+}
 
 static bool lost_connection(unsigned int err)
 {
@@ -155,8 +170,10 @@ static int check_params(dbsync_ctx *ctx, const dbs_params *params, my_params *mp
 	return 0;
 }
 
-/* "mysql://user@host:port/db?unix_socket=..." with no password, ever. */
-static char *describe(const my_params *mp)
+/* "mysql://user@host:port/db?unix_socket=..." with no password, ever: the
+ * parts around the database's name, kept so a switch of database
+ * (use_namespace) names the new one. */
+static int describe_parts(dbs_my_conn *mc, const my_params *mp)
 {
 	dbs_buf b = DBS_BUF_INIT;
 	dbs_buf_puts(&b, "mysql://");
@@ -165,10 +182,23 @@ static char *describe(const my_params *mp)
 	dbs_buf_puts(&b, mp->host ? mp->host : "localhost");
 	if (mp->port)
 		dbs_buf_printf(&b, ":%u", mp->port);
-	dbs_buf_printf(&b, "/%s", mp->name);
+	dbs_buf_putc(&b, '/');
+	mc->describe_head = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
+	dbs_buf_free(&b);
 	if (mp->socket)
 		dbs_buf_printf(&b, "?unix_socket=%s", mp->socket);
-	char *s = dbs_buf_detach(&b);
+	else
+		dbs_buf_puts(&b, "");
+	mc->describe_tail = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
+	dbs_buf_free(&b);
+	return mc->describe_head && mc->describe_tail ? 0 : -1;
+}
+
+char *dbs_my_describe_db(const dbs_my_conn *mc, const char *name)
+{
+	dbs_buf b = DBS_BUF_INIT;
+	dbs_buf_printf(&b, "%s%s%s", mc->describe_head, name, mc->describe_tail);
+	char *s = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
 	dbs_buf_free(&b);
 	return s;
 }
@@ -242,6 +272,9 @@ static void my_close(dbsync_conn *conn)
 	if (mc->db)
 		mysql_close(mc->db);
 	free(mc->dbname);
+	free(mc->describe_head);
+	free(mc->describe_tail);
+	free(mc->release_sql);
 	free(mc->shadow_key);
 	dbsync_schema_free(mc->shadow_result);
 	free(mc);
@@ -259,8 +292,8 @@ static int my_open(dbsync_conn *conn, dbsync_ctx *ctx, const dbs_params *params)
 		return dbs_error_oom(ctx);
 	conn->impl = mc;
 	mc->dbname = xstrdup(mp.name);
-	conn->describe = describe(&mp);
-	if (!mc->dbname || !conn->describe || !(mc->db = mysql_init(NULL))) {
+	if (!mc->dbname || describe_parts(mc, &mp) || !(conn->describe = dbs_my_describe_db(mc, mp.name)) ||
+	    !(mc->db = mysql_init(NULL))) {
 		rc = dbs_error_oom(ctx);
 		goto cleanup;
 	}
@@ -390,6 +423,9 @@ static int my_exec(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 	/* the server calls a script of comments an error (ER_EMPTY_QUERY) */
 	if (n_stmts == 0)
 		return 0;
+	int rc = dbs_my_use_pending(ctx, conn);
+	if (rc)
+		return rc;
 	if (mysql_real_query(db, sql, strlen(sql)))
 		return statement_error(ctx, conn, sql, 0);
 	/* Every result must be drained before the connection takes another
@@ -417,9 +453,11 @@ static int my_query_value(int64_t *out, bool *is_null, dbsync_ctx *ctx, dbsync_c
 	MYSQL *db = dbs_my_db(conn);
 	*out = 0;
 	*is_null = true;
+	int rc = dbs_my_use_pending(ctx, conn);
+	if (rc)
+		return rc;
 	if (mysql_real_query(db, sql, strlen(sql)))
 		return statement_error(ctx, conn, sql, 0);
-	int rc = 0;
 	MYSQL_RES *res = mysql_store_result(db);
 	if (!res) {
 		if (mysql_field_count(db) != 0)
@@ -467,7 +505,15 @@ static int my_apply_begin(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan 
 	if (mc->locked)
 		return dbs_error(ctx, DBSYNC_EINVALID,
 			"cannot apply a plan to %s: this connection is already applying one", conn->describe);
-	int rc = my_query_value(&got, &is_null, ctx, conn, sql_get_lock);
+	char *get = lock_sql(conn, "GET_LOCK", ", 0)");
+	free(mc->release_sql);
+	mc->release_sql = lock_sql(conn, "RELEASE_LOCK", ")");
+	if (!get || !mc->release_sql) {
+		free(get);
+		return dbs_error_oom(ctx);
+	}
+	int rc = my_query_value(&got, &is_null, ctx, conn, get);
+	free(get);
 	if (rc)
 		return rc;
 	/* 0: another session holds it; NULL: the server refused (killed, out of memory) */
@@ -503,10 +549,10 @@ static int my_apply_end(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *p
 		return 0;
 	mc->locked = false;
 	if (commit)
-		return my_query_value(&v, &is_null, ctx, conn, sql_release_lock);
+		return my_query_value(&v, &is_null, ctx, conn, mc->release_sql);
 	dbsync_ctx *scratch = NULL;
 	if (dbsync_ctx_new(&scratch) == 0) {
-		my_query_value(&v, &is_null, scratch, conn, sql_release_lock);
+		my_query_value(&v, &is_null, scratch, conn, mc->release_sql);
 		dbsync_ctx_free(scratch);
 	}
 	return 0;
@@ -517,13 +563,13 @@ static int my_script_prologue(dbs_buf *out, const dbsync_plan *plan)
 	(void)plan;
 	return dbs_buf_printf(out,
 		"-- MySQL commits each DDL statement as it runs: the steps below apply one by one.\n"
-		"%s;\n", sql_get_lock);
+		"%s;\n", script_get_lock);
 }
 
 static int my_script_epilogue(dbs_buf *out, const dbsync_plan *plan)
 {
 	(void)plan;
-	return dbs_buf_printf(out, "%s;\n", sql_release_lock);
+	return dbs_buf_printf(out, "%s;\n", script_release_lock);
 }
 
 /* The schema (database) synced, for the planner's check of qualified names. */
@@ -556,4 +602,7 @@ const dbs_backend dbs_backend_mysql = {
 	.retake_lock = my_retake_lock,
 	.lock_wait_set = dbs_my_lock_wait_set,
 	.lock_wait_restore = dbs_my_lock_wait_restore,
+	.namespaces = dbs_my_namespaces,
+	.use_namespace = dbs_my_use_namespace,
+	.introspect_many = dbs_my_introspect_many,
 };

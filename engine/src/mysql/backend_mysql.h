@@ -10,7 +10,16 @@
 
 typedef struct dbs_my_conn {
 	MYSQL *db;
+	/* The database synced (synced_namespace). use_namespace changes it at
+	 * once but only records that the session must follow (use_pending):
+	 * dbs_my_use_pending selects it before the next statement, so switching
+	 * a fleet's members costs no round trip where nothing runs. */
 	char *dbname;
+	bool use_pending;
+	/* conn->describe around the database's name, to name the member synced */
+	char *describe_head, *describe_tail;
+	/* the RELEASE_LOCK statement of the lock apply_begin took */
+	char *release_sql;
 	bool mariadb;
 	/* major * 10000 + minor * 100 + patch: 101119 for MariaDB 10.11.19 */
 	unsigned long version;
@@ -32,6 +41,28 @@ static inline MYSQL *dbs_my_db(const dbsync_conn *conn)
 	return ((dbs_my_conn *)conn->impl)->db;
 }
 
+/* Select the database use_namespace recorded, if the session is not in it
+ * yet (one round trip then, none otherwise). Every statement the backend
+ * sends goes after it. */
+int dbs_my_use_pending(dbsync_ctx *ctx, dbsync_conn *conn);
+
+/* Append `s` as a string literal the connection's server reads back as `s`
+ * (mysql_real_escape_string: it knows the session's NO_BACKSLASH_ESCAPES). */
+int dbs_my_put_literal(dbs_buf *b, dbsync_conn *conn, const char *s);
+
+/* conn->describe for database `name` (malloc'd), or NULL on OOM. */
+char *dbs_my_describe_db(const dbs_my_conn *mc, const char *name);
+
+/* The fleet slots (namespace_mysql.c, backend_mysql_introspect.c). */
+int dbs_my_namespaces(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn *conn);
+int dbs_my_use_namespace(dbsync_ctx *ctx, dbsync_conn *conn, const char *name);
+int dbs_my_introspect_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn,
+	const char *const *names, size_t n);
+
+/* Whether `name` is the server's own database or one of the engine's
+ * shadows (never a namespace to sync). */
+bool dbs_my_reserved_db(const char *name);
+
 /* Record the connection's current MySQL error on ctx with its SQLSTATE and
  * errno: a lost connection becomes DBSYNC_ECONNECT, everything else
  * DBSYNC_EDB. `what` says what was being done. */
@@ -44,13 +75,15 @@ int dbs_my_error(dbsync_ctx *ctx, dbsync_conn *conn, const char *what);
  * (dbs_my_fk_actions_from_ddl). */
 int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
 #define DBS_MY_CATALOG_QUERIES 6
+/* The same for database `name`, wherever the session is (the shadow). */
+int dbs_my_introspect_db(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *name);
 
 /* For a user the server shows no REFERENTIAL_CONSTRAINTS rows (MariaDB:
  * SELECT alone on the database): set the actions of table t's `fkeys`
  * foreign keys from SHOW CREATE TABLE, one more catalog query per such
  * table. Fails, naming the table and the grant, when not all are found. */
-int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema *s, dbs_table *t,
-	size_t fkeys);
+int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, const char *dbname, dbsync_schema *s,
+	dbs_table *t, size_t fkeys);
 
 /* True when the server has information_schema.CHECK_CONSTRAINTS. */
 bool dbs_my_has_checks(const dbs_my_conn *mc);

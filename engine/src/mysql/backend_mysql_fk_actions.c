@@ -121,12 +121,14 @@ static int actions_from_ddl(dbs_arena *a, dbs_table *t, const char *ddl, size_t 
 	return found;
 }
 
-int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema *s, dbs_table *t,
-	size_t fkeys)
+int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, const char *dbname, dbsync_schema *s,
+	dbs_table *t, size_t fkeys)
 {
 	MYSQL *db = dbs_my_db(conn);
 	dbs_buf q = DBS_BUF_INIT;
 	dbs_buf_puts(&q, "SHOW CREATE TABLE ");
+	dbs_quote_ident(&q, DBSYNC_DIALECT_MYSQL, dbname);
+	dbs_buf_putc(&q, '.');
 	dbs_quote_ident(&q, DBSYNC_DIALECT_MYSQL, t->name);
 	if (!dbs_buf_ok(&q)) {
 		dbs_buf_free(&q);
@@ -137,7 +139,8 @@ int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema
 	int qrc = mysql_real_query(db, sql, strlen(sql));
 	dbs_buf_free(&q);
 	char what[320];
-	snprintf(what, sizeof what, "reading the foreign keys of table `%s` (SHOW CREATE TABLE) failed", t->name);
+	snprintf(what, sizeof what, "reading the foreign keys of table `%.64s`.`%.64s` (SHOW CREATE TABLE) failed",
+		dbname, t->name);
 	MYSQL_RES *res = qrc ? NULL : mysql_store_result(db);
 	if (!res)
 		return dbs_my_error(ctx, conn, what);
@@ -152,5 +155,5 @@ int dbs_my_fk_actions_from_ddl(dbsync_ctx *ctx, dbsync_conn *conn, dbsync_schema
 		"of table `%s` on %s: the server showed this user no rows in information_schema.REFERENTIAL_CONSTRAINTS "
 		"and SHOW CREATE TABLE did not list all %zu of them; grant a privilege besides SELECT on the database, "
 		"for example GRANT REFERENCES ON `%s`.* TO ... (it lets the user read no data)", t->name, conn->describe,
-		fkeys, ((dbs_my_conn *)conn->impl)->dbname ? ((dbs_my_conn *)conn->impl)->dbname : "the database");
+		fkeys, dbname);
 }

@@ -38,70 +38,85 @@
 #include "dialect.h"
 #include "parse.h"
 
+/* Every query reads the databases of a fleet at once: {DB} below stands
+ * for the filter on the database's name (= one literal, or IN a list), and
+ * the database is each row's first column. The filter names the databases
+ * as literals, never DATABASE(): the connection may not be in them (a fleet,
+ * the shadow, a lazy use_namespace). */
+/* The tables, and one row per database that exists (SCHEMATA, no table name,
+ * sorted first), so a database without tables is told from a missing one in
+ * the same round trip. */
 static const char q_tables[] =
-	"SELECT t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, v.VIEW_DEFINITION, "
+	"SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, v.VIEW_DEFINITION, "
 	"co.CHARACTER_SET_NAME "
 	"FROM information_schema.TABLES t LEFT JOIN information_schema.VIEWS v "
 	"ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME "
 	"LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = t.TABLE_COLLATION "
-	"WHERE t.TABLE_SCHEMA = DATABASE() "
+	"WHERE t.TABLE_SCHEMA {DB} "
 	"AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW') "
-	"ORDER BY t.TABLE_NAME";
-/* %s: GENERATION_EXPRESSION, or NULL before MySQL 5.7 / MariaDB 10.2 */
+	"UNION ALL SELECT SCHEMA_NAME, NULL, NULL, NULL, NULL, NULL, NULL "
+	"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME {DB} "
+	"ORDER BY 1, 2";
+/* {ARG}: GENERATION_EXPRESSION, or NULL before MySQL 5.7 / MariaDB 10.2 */
 static const char q_columns[] =
-	"SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
-	"%s, COLLATION_NAME, COLUMN_COMMENT "
-	"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-	"ORDER BY TABLE_NAME, ORDINAL_POSITION";
-/* %s: EXPRESSION (functional index parts, MySQL 8.0.13+), or NULL */
+	"SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
+	"{ARG}, COLLATION_NAME, COLUMN_COMMENT "
+	"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA {DB} "
+	"ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION";
+/* {ARG}: EXPRESSION (functional index parts, MySQL 8.0.13+), or NULL */
 static const char q_indexes[] =
-	"SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, COLLATION, "
-	"INDEX_TYPE, INDEX_COMMENT, %s "
-	"FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
-	"ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+	"SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, COLLATION, "
+	"INDEX_TYPE, INDEX_COMMENT, {ARG} "
+	"FROM information_schema.STATISTICS WHERE TABLE_SCHEMA {DB} "
+	"ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 /* Rule rows (position 0) and column rows of each foreign key in one result:
  * joining the two views makes MariaDB compare every pair (seconds at
  * thousands of tables), a UNION reads each once. */
 static const char q_fkeys[] =
-	"SELECT TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION, COLUMN_NAME, REFERENCED_TABLE_NAME, "
+	"SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION, COLUMN_NAME, REFERENCED_TABLE_NAME, "
 	"REFERENCED_COLUMN_NAME, NULL, NULL "
 	"FROM information_schema.KEY_COLUMN_USAGE "
-	"WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL "
+	"WHERE TABLE_SCHEMA {DB} AND REFERENCED_TABLE_NAME IS NOT NULL "
 	"UNION ALL "
-	"SELECT TABLE_NAME, CONSTRAINT_NAME, 0, NULL, REFERENCED_TABLE_NAME, NULL, UPDATE_RULE, DELETE_RULE "
-	"FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
-	"ORDER BY 1, 2, 3";
+	"SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, 0, NULL, REFERENCED_TABLE_NAME, NULL, UPDATE_RULE, "
+	"DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA {DB} "
+	"ORDER BY 1, 2, 3, 4";
 /* Triggers no model declares (unmanaged, docs/unmanaged.md): listed, never
  * changed. Rows show only for what the user may see (TRIGGER privilege). */
 static const char q_triggers[] =
-	"SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION) "
-	"FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() "
-	"ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME";
+	"SELECT EVENT_OBJECT_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, CONCAT(ACTION_TIMING, ' ', EVENT_MANIPULATION) "
+	"FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA {DB} "
+	"ORDER BY EVENT_OBJECT_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME";
 /* MariaDB names CHECKs per table and says whether one was written on a
  * column (LEVEL, 10.5.10+); MySQL names them per schema and keeps the table
  * in TABLE_CONSTRAINTS. */
 /* MariaDB shows CHECK_CONSTRAINTS rows only to a user with a privilege on
  * the whole database (the scratch database's CREATE is enough) or SELECT on
  * every database: with table-level grants alone the view is empty, and a table's CHECKs would look absent and be planned again.
- * The second part of the query returns one row without a table name when the
- * user has such a grant (SCHEMA_PRIVILEGES holds the grant's database pattern,
- * which LIKE matches as the server does), in the same round trip. */
+ * The second part of the query returns one row without a table name for each
+ * database on which the user has such a grant (SCHEMA_PRIVILEGES holds the
+ * grant's database pattern, which LIKE matches as the server does), in the
+ * same round trip. {ARG}: LEVEL or NULL. */
 static const char q_checks_mariadb[] =
-	"SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, %s "
-	"FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
-	"UNION ALL SELECT NULL, NULL, NULL, NULL FROM DUAL WHERE EXISTS (SELECT 1 FROM "
-	"information_schema.SCHEMA_PRIVILEGES WHERE DATABASE() LIKE TABLE_SCHEMA) "
-	"OR EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT') "
-	"ORDER BY 1, 2";
+	"SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, {ARG} "
+	"FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA {DB} "
+	"UNION ALL SELECT s.SCHEMA_NAME, NULL, NULL, NULL, NULL FROM information_schema.SCHEMATA s "
+	"WHERE s.SCHEMA_NAME {DB} AND (EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES p "
+	"WHERE s.SCHEMA_NAME LIKE p.TABLE_SCHEMA) "
+	"OR EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT')) "
+	"ORDER BY 1, 2, 3";
 static const char q_checks_mysql[] =
-	"SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, NULL "
+	"SELECT tc.CONSTRAINT_SCHEMA, tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, NULL "
 	"FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc "
 	"ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME "
-	"WHERE tc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' "
-	"ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
+	"WHERE tc.CONSTRAINT_SCHEMA {DB} AND tc.CONSTRAINT_TYPE = 'CHECK' "
+	"ORDER BY tc.CONSTRAINT_SCHEMA, tc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
+/* One database's read. */
 typedef struct my_intro {
 	dbsync_schema *s;
+	const char *dbname;
+	bool exists;                    /* SCHEMATA showed it */
 	const dbs_my_conn *mc;
 	dbs_table *cur;
 	dbs_index *cur_index;
@@ -130,23 +145,105 @@ static bool empty(const char *s)
 	return !s || !*s;
 }
 
-static int run_query(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, my_intro *in, row_fn fn)
+/* The databases read at once, each its own my_intro; `order` sorts them by
+ * name for the lookup of each row's database. */
+typedef struct my_many {
+	my_intro *dbs;
+	size_t n;
+	my_intro **order;
+	bool fold;                      /* lower_case_table_names 1 or 2: names compare ignoring ASCII case */
+	my_intro *last;                 /* the database of the previous row */
+} my_many;
+
+static int name_cmp(const my_many *m, const char *a, const char *b)
+{
+	return m->fold ? strcasecmp(a, b) : strcmp(a, b);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(my_intro *const *)a)->dbname, (*(my_intro *const *)b)->dbname);
+}
+
+static int by_name_folded(const void *a, const void *b)
+{
+	return strcasecmp((*(my_intro *const *)a)->dbname, (*(my_intro *const *)b)->dbname);
+}
+
+/* A query's text: {DB} replaced by the filter, {ARG} by arg. */
+static void expand(dbs_buf *b, const char *tmpl, const char *filter, const char *arg)
+{
+	for (const char *p = tmpl; *p;) {
+		if (strncmp(p, "{DB}", 4) == 0) {
+			dbs_buf_puts(b, filter);
+			p += 4;
+		} else if (strncmp(p, "{ARG}", 5) == 0) {
+			dbs_buf_puts(b, arg);
+			p += 5;
+		} else {
+			size_t n = strcspn(p + 1, "{") + 1;
+			dbs_buf_put(b, p, n);
+			p += n;
+		}
+	}
+}
+
+/* The database a row belongs to (column 0), matched as the server matches
+ * database names: the catalog's case-insensitive filter may return rows of
+ * "Foo" for "foo" under lower_case_table_names=0, which belong to no one. */
+static my_intro *row_db(my_many *m, const char *name)
+{
+	if (!name)
+		return NULL;
+	if (m->last && name_cmp(m, m->last->dbname, name) == 0)
+		return m->last;
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = name_cmp(m, m->order[mid]->dbname, name);
+		if (c == 0)
+			return m->last = m->order[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Run one catalog query (its text built from `fmt` with the database filter
+ * and `arg`), handing each row, without its database column, to fn with the
+ * row's database. */
+static int run_query(dbsync_ctx *ctx, dbsync_conn *conn, my_many *m, const char *fmt, const char *filter,
+	const char *arg, row_fn fn)
 {
 	MYSQL *db = dbs_my_db(conn);
+	dbs_buf sql = DBS_BUF_INIT;
+	int rc = 0;
+	expand(&sql, fmt, filter, arg ? arg : "NULL");
+	if (!dbs_buf_ok(&sql)) {
+		dbs_buf_free(&sql);
+		return dbs_error_oom(ctx);
+	}
 	conn->catalog_queries++;
-	in->cur = NULL;
-	in->cur_index = NULL;
-	in->cur_con = NULL;
-	if (mysql_real_query(db, sql, strlen(sql)))
+	for (size_t i = 0; i < m->n; i++) {
+		m->dbs[i].cur = NULL;
+		m->dbs[i].cur_index = NULL;
+		m->dbs[i].cur_con = NULL;
+	}
+	m->last = NULL;
+	int qrc = mysql_real_query(db, sql.ptr, sql.len);
+	dbs_buf_free(&sql);
+	if (qrc)
 		return dbs_my_error(ctx, conn, "reading the MySQL catalog failed");
 	/* streamed, so a catalog of thousands of tables is never held twice */
 	MYSQL_RES *res = mysql_use_result(db);
 	if (!res)
 		return dbs_my_error(ctx, conn, "reading the MySQL catalog failed");
-	int rc = 0;
 	MYSQL_ROW row;
 	while ((row = mysql_fetch_row(res))) {
-		if (!rc && fn(in, row, mysql_fetch_lengths(res)))
+		my_intro *in = rc ? NULL : row_db(m, row[0]);
+		if (in && in->s && fn(in, row + 1, mysql_fetch_lengths(res) + 1))
 			rc = dbs_error_oom(ctx); /* keep fetching: the rows must be drained */
 	}
 	if (!rc && mysql_errno(db))
@@ -181,6 +278,10 @@ static dbs_table *row_table(my_intro *in, MYSQL_ROW row)
 
 static int on_table(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 {
+	if (!row[0]) {
+		in->exists = true; /* the database's SCHEMATA row */
+		return 0;
+	}
 	const char *name = col(in, row, len, 0);
 	if (!name)
 		return -1;
@@ -598,53 +699,30 @@ static int refuse_blind_checks(dbsync_ctx *ctx, dbsync_conn *conn, const my_intr
 {
 	if (in->checks_shown || !in->s->tables.n)
 		return 0;
-	const char *db = in->mc->dbname ? in->mc->dbname : "the database";
+	const char *db = in->dbname;
 	char more[48] = "";
 	if (in->s->tables.n > 1)
 		snprintf(more, sizeof more, " (and %zu more)", in->s->tables.n - 1);
-	return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "cannot read the CHECK constraints of table `%s`%s on %s: "
-		"MariaDB shows them only to a user with a privilege on the whole database, and this user's grants on `%s` "
-		"are table-level only; grant SELECT on the database (GRANT SELECT ON `%s`.* TO ...) instead of on "
-		"each table", in->s->tables.items[0]->name, more, conn->describe, db, db);
+	return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "cannot read the CHECK constraints of table `%s`%s in database "
+		"`%s` on %s: MariaDB shows them only to a user with a privilege on the whole database, and this user's "
+		"grants on `%s` are table-level only; grant SELECT on the database (GRANT SELECT ON `%s`.* TO ...) "
+		"instead of on each table", in->s->tables.items[0]->name, more, db, conn->describe, db, db);
 }
 
-static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
+/* What is left once every row is in: the PRIMARY and unique indexes as
+ * constraints (before the foreign keys are read, as a CREATE TABLE lists
+ * them), then the column collations and MariaDB's JSON. */
+static int finish_indexes(dbsync_ctx *ctx, my_many *m)
 {
-	const dbs_my_conn *mc = in->mc;
-	bool has_generated = mc->mariadb ? mc->version >= 100200 : mc->version >= 50700;
-	bool has_index_expr = !mc->mariadb && mc->version >= 80013;
-	char sql[1024];
-	int rc;
-	if ((rc = run_query(ctx, conn, q_tables, in, on_table)))
-		return rc;
-	snprintf(sql, sizeof sql, q_columns, has_generated ? "GENERATION_EXPRESSION" : "NULL");
-	if ((rc = run_query(ctx, conn, sql, in, on_column)))
-		return rc;
-	snprintf(sql, sizeof sql, q_indexes, has_index_expr ? "EXPRESSION" : "NULL");
-	if ((rc = run_query(ctx, conn, sql, in, on_index)))
-		return rc;
-	for (size_t i = 0; i < in->s->tables.n; i++)
-		if (indexes_to_constraints(in, in->s->tables.items[i]))
-			return dbs_error_oom(ctx);
-	if ((rc = run_query(ctx, conn, q_fkeys, in, on_fkey)))
-		return rc;
-	for (size_t i = 0; i < in->rules_hidden.n; i++) {
-		dbs_table *t = in->rules_hidden.items[i];
-		size_t fkeys = 0;
-		for (size_t j = 0; j < t->constraints.n; j++)
-			fkeys += t->constraints.items[j]->kind == DBS_CON_FOREIGN;
-		if ((rc = dbs_my_fk_actions_from_ddl(ctx, conn, in->s, t, fkeys)))
-			return rc;
-	}
-	if ((rc = run_query(ctx, conn, q_triggers, in, on_trigger)))
-		return rc;
-	if (dbs_my_has_checks(mc)) {
-		if (mc->mariadb)
-			snprintf(sql, sizeof sql, q_checks_mariadb, mc->version >= 100510 ? "LEVEL" : "NULL");
-		if ((rc = run_query(ctx, conn, mc->mariadb ? sql : q_checks_mysql, in, on_check)) ||
-		    (mc->mariadb && (rc = refuse_blind_checks(ctx, conn, in))))
-			return rc;
-	}
+	for (size_t d = 0; d < m->n; d++)
+		for (size_t i = 0; m->dbs[d].s && i < m->dbs[d].s->tables.n; i++)
+			if (indexes_to_constraints(&m->dbs[d], m->dbs[d].s->tables.items[i]))
+				return dbs_error_oom(ctx);
+	return 0;
+}
+
+static int finish(dbsync_ctx *ctx, my_intro *in)
+{
 	for (size_t i = 0; i < in->s->tables.n; i++) {
 		dbs_table *t = in->s->tables.items[i];
 		const char *table_coll = t->collation;
@@ -653,27 +731,140 @@ static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
 			if (c->collation && table_coll && strcmp(c->collation, table_coll) == 0)
 				c->collation = NULL;
 		}
-		if (mc->mariadb && fold_mariadb_json(in, t))
+		if (in->mc->mariadb && fold_mariadb_json(in, t))
 			return dbs_error_oom(ctx);
+	}
+	return dbs_schema_normalize(in->s, ctx);
+}
+
+/* The foreign key actions the server hid (see backend_mysql_fk_actions.c):
+ * one SHOW CREATE TABLE per table that has such keys, and only those. */
+static int hidden_fk_actions(dbsync_ctx *ctx, dbsync_conn *conn, my_intro *in)
+{
+	for (size_t i = 0; i < in->rules_hidden.n; i++) {
+		dbs_table *t = in->rules_hidden.items[i];
+		size_t fkeys = 0;
+		for (size_t j = 0; j < t->constraints.n; j++)
+			fkeys += t->constraints.items[j]->kind == DBS_CON_FOREIGN;
+		int rc = dbs_my_fk_actions_from_ddl(ctx, conn, in->dbname, in->s, t, fkeys);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
 
+static int run_all(dbsync_ctx *ctx, dbsync_conn *conn, my_many *m, const char *filter)
+{
+	const dbs_my_conn *mc = conn->impl;
+	bool has_generated = mc->mariadb ? mc->version >= 100200 : mc->version >= 50700;
+	bool has_index_expr = !mc->mariadb && mc->version >= 80013;
+	int rc;
+	if ((rc = run_query(ctx, conn, m, q_tables, filter, NULL, on_table)))
+		return rc;
+	/* a database SCHEMATA did not show does not exist (or this user may not see it) */
+	for (size_t d = 0; d < m->n; d++)
+		if (!m->dbs[d].exists) {
+			dbsync_schema_free(m->dbs[d].s);
+			m->dbs[d].s = NULL;
+		}
+	if ((rc = run_query(ctx, conn, m, q_columns, filter, has_generated ? "GENERATION_EXPRESSION" : NULL,
+		     on_column)) ||
+	    (rc = run_query(ctx, conn, m, q_indexes, filter, has_index_expr ? "EXPRESSION" : NULL, on_index)) ||
+	    (rc = finish_indexes(ctx, m)) ||
+	    (rc = run_query(ctx, conn, m, q_fkeys, filter, NULL, on_fkey)))
+		return rc;
+	for (size_t d = 0; d < m->n; d++)
+		if (m->dbs[d].s && (rc = hidden_fk_actions(ctx, conn, &m->dbs[d])))
+			return rc;
+	if ((rc = run_query(ctx, conn, m, q_triggers, filter, NULL, on_trigger)))
+		return rc;
+	if (dbs_my_has_checks(mc)) {
+		const char *level = mc->version >= 100510 ? "LEVEL" : NULL;
+		if ((rc = run_query(ctx, conn, m, mc->mariadb ? q_checks_mariadb : q_checks_mysql, filter, level,
+			     on_check)))
+			return rc;
+		for (size_t d = 0; mc->mariadb && d < m->n; d++)
+			if (m->dbs[d].s && (rc = refuse_blind_checks(ctx, conn, &m->dbs[d])))
+				return rc;
+	}
+	for (size_t d = 0; d < m->n; d++)
+		if (m->dbs[d].s && (rc = finish(ctx, &m->dbs[d])))
+			return rc;
+	return 0;
+}
+
+/* "= 'name'" for one database (the server's catalog then opens only that
+ * database), "IN ('a', 'b', ...)" for several. */
+static int name_filter(dbs_buf *b, dbsync_conn *conn, const char *const *names, size_t n)
+{
+	dbs_buf_puts(b, n == 1 ? "= " : "IN (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			dbs_buf_puts(b, ", ");
+		dbs_my_put_literal(b, conn, names[i]);
+	}
+	if (n != 1)
+		dbs_buf_putc(b, ')');
+	return dbs_buf_ok(b) ? 0 : -1;
+}
+
+static void free_many(my_many *m)
+{
+	for (size_t d = 0; m->dbs && d < m->n; d++)
+		dbsync_schema_free(m->dbs[d].s);
+	free(m->dbs);
+	free(m->order);
+}
+
+int dbs_my_introspect_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn,
+	const char *const *names, size_t n)
+{
+	const dbs_my_conn *mc = conn->impl;
+	my_many m = { .n = n, .fold = mc->lower_case_table_names != 0 };
+	dbs_buf filter = DBS_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++)
+		outs[i] = NULL;
+	if (!n)
+		return 0;
+	m.dbs = calloc(n, sizeof *m.dbs);
+	m.order = calloc(n, sizeof *m.order);
+	if (!m.dbs || !m.order || name_filter(&filter, conn, names, n)) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		m.dbs[i].dbname = names[i];
+		m.dbs[i].mc = mc;
+		m.order[i] = &m.dbs[i];
+		if (!(m.dbs[i].s = dbs_schema_new(DBSYNC_DIALECT_MYSQL))) {
+			rc = dbs_error_oom(ctx);
+			goto cleanup;
+		}
+	}
+	qsort(m.order, n, sizeof *m.order, m.fold ? by_name_folded : by_name);
+	if ((rc = run_all(ctx, conn, &m, dbs_buf_cstr(&filter))))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		outs[i] = m.dbs[i].s;
+		m.dbs[i].s = NULL;
+	}
+cleanup:
+	free_many(&m);
+	dbs_buf_free(&filter);
+	return rc;
+}
+
+int dbs_my_introspect_db(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *name)
+{
+	int rc = dbs_my_introspect_many(out, ctx, conn, &name, 1);
+	if (!rc && !*out)
+		rc = dbs_error(ctx, DBSYNC_EINVALID, "database `%s` does not exist on %s (or this user may not see it)",
+			name, conn->describe);
+	return rc;
+}
+
 int dbs_my_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
 {
-	*out = NULL;
-	my_intro in;
-	memset(&in, 0, sizeof in);
-	in.mc = conn->impl;
-	if (!(in.s = dbs_schema_new(DBSYNC_DIALECT_MYSQL)))
-		return dbs_error_oom(ctx);
-	int rc = run_all(ctx, conn, &in);
-	if (!rc)
-		rc = dbs_schema_normalize(in.s, ctx);
-	if (rc) {
-		dbsync_schema_free(in.s);
-		return rc;
-	}
-	*out = in.s;
-	return 0;
+	return dbs_my_introspect_db(out, ctx, conn, ((const dbs_my_conn *)conn->impl)->dbname);
 }

@@ -52,6 +52,9 @@ static int query_defaults(dbsync_ctx *ctx, dbsync_conn *conn, char a[64], char b
 	MYSQL *db = dbs_my_db(conn);
 	a[0] = b[0] = '\0';
 	*odd_strings = true;
+	int rc = dbs_my_use_pending(ctx, conn);
+	if (rc)
+		return rc;
 	if (mysql_real_query(db, sql, strlen(sql)))
 		return dbs_my_error(ctx, conn, "reading the database's default charset");
 	MYSQL_RES *res = mysql_store_result(db);
@@ -176,18 +179,28 @@ static int render(dbs_buf *ddl, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync
 /* A table whose DDL names no charset nor collation takes the database's
  * default, whatever it is: nothing to compare (model.h). One naming only the
  * charset got that charset's default collation, compared only with another
- * charset. */
+ * charset. In such a table a column that names its own charset or collation
+ * keeps the one the shadow gave it even where it is the table's (the
+ * catalog's read drops those): the shadow's default need not be the live
+ * database's (one shadow for a fleet of databases with different defaults),
+ * so "the table's" would mean another collation there (dbs_my_collation_eq). */
 static void forget_unnamed_charsets(dbsync_schema *normalized, const dbsync_schema *desired)
 {
 	for (size_t i = 0; i < normalized->tables.n; i++) {
 		dbs_table *t = normalized->tables.items[i];
 		const dbs_table *parsed = dbs_schema_find_table(desired, t->name);
-		if (!parsed || (!parsed->charset && !parsed->collation)) {
-			t->charset = NULL;
-			t->collation = NULL;
-		} else {
+		if (parsed && (parsed->charset || parsed->collation)) {
 			t->collation_implied = !parsed->collation;
+			continue;
 		}
+		for (size_t j = 0; parsed && j < t->columns.n; j++) {
+			dbs_column *c = t->columns.items[j];
+			const dbs_column *pc = dbs_table_find_column(desired, parsed, c->name);
+			if (!c->collation && pc && (pc->charset || pc->collation))
+				c->collation = t->collation;
+		}
+		t->charset = NULL;
+		t->collation = NULL;
 	}
 }
 
@@ -243,7 +256,7 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		dbs_error_prefix(ctx, "the desired DDL failed in the shadow database %s", name);
 		goto cleanup;
 	}
-	if (!(rc = dbs_my_introspect(out, ctx, conn))) {
+	if (!(rc = dbs_my_introspect_db(out, ctx, conn, name))) {
 		/* the desired schema is not changed: only its name hash is (re)built */
 		dbs_schema_forget_invented_names(*out, desired);
 		forget_unnamed_charsets(*out, desired);

@@ -203,6 +203,8 @@ static int my_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, 
 		rc = dbs_error_oom(ctx);
 		goto cleanup;
 	}
+	if ((rc = dbs_my_use_pending(ctx, conn)))
+		goto cleanup;
 	if (mysql_real_query(db, sql.ptr, sql.len) || !(res = mysql_use_result(db))) {
 		rc = dbs_my_error(ctx, conn, "reading the rows of a table for the backup");
 		dbs_error_prefix(ctx, "table `%s`", t->name);
@@ -288,6 +290,8 @@ static int my_dump_views(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_schema
 			break;
 		}
 		MYSQL_RES *res = NULL;
+		if ((rc = dbs_my_use_pending(ctx, conn)))
+			break;
 		conn->catalog_queries++;
 		if (mysql_real_query(db, sql.ptr, sql.len) || !(res = mysql_store_result(db))) {
 			rc = dbs_my_error(ctx, conn, "reading a view for the backup");

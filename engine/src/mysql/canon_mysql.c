@@ -167,7 +167,11 @@ static bool type_collates(const char *type)
 
 /* A column's collation is read relative to its table's (NULL: the table's).
  * When the desired table names its own, they are compared as the server
- * applies them: a column that names none takes its table's. */
+ * applies them: a column that names none takes its table's. A desired column
+ * that names its own (the shadow keeps it even where it is the table's
+ * default, backend_mysql_shadow.c) is compared with the collation the live
+ * column has, its table's when the catalog showed none: the shadow's
+ * database and the live one may have different defaults (a fleet). */
 bool dbs_my_collation_eq(const dbs_table *live_t, const dbs_column *live, const dbs_table *want_t,
 	const dbs_column *want)
 {
@@ -177,6 +181,8 @@ bool dbs_my_collation_eq(const dbs_table *live_t, const dbs_column *live, const 
 			l = live_t->collation;
 		if (!w && type_collates(want->type))
 			w = dbs_my_want_table_collation(live_t, want_t);
+	} else if (w && !l && type_collates(live->type)) {
+		l = live_t->collation;
 	}
 	return dbs_ascii_ieq(l, w);
 }

@@ -23,6 +23,8 @@ static const char q_tables[] =
 static MYSQL_RES *run(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql, const char *what)
 {
 	MYSQL *db = dbs_my_db(conn);
+	if (dbs_my_use_pending(ctx, conn))
+		return NULL;
 	conn->catalog_queries++;
 	if (mysql_real_query(db, sql, strlen(sql))) {
 		dbs_my_error(ctx, conn, what);

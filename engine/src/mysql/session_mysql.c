@@ -23,6 +23,10 @@ int dbs_my_reconnect(dbsync_ctx *ctx, dbsync_conn *conn)
 	if (failed)
 		return dbs_error_db(ctx, DBSYNC_ECONNECT, NULL, (int)mysql_errno(db),
 			"lost the connection to %s and could not reconnect: %s", conn->describe, mysql_error(db));
+	/* the connector went back to the database it last selected, which a
+	 * USE in a script (the shadow's) may have left behind: select the
+	 * synced one again before the next statement */
+	((dbs_my_conn *)conn->impl)->use_pending = true;
 	return 0;
 }
 

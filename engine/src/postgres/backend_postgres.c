@@ -30,12 +30,16 @@ static const struct {
 };
 #define N_PARAMS (sizeof param_map / sizeof param_map[0])
 
-int64_t dbs_pg_lock_key(void)
+int64_t dbs_pg_lock_key(const char *schema)
 {
-	/* FNV-1a: any fixed 64-bit value would do; a hash of the product name
-	 * just makes clashes with an application's own keys unlikely. */
+	/* FNV-1a: any fixed 64-bit value per schema would do; a hash of the
+	 * product name with the schema's makes clashes with an application's
+	 * own keys, and between schemas, unlikely. */
 	uint64_t h = 0xcbf29ce484222325u;
 	for (const char *p = "django-dbsync"; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+	h *= 0x100000001b3u; /* the zero byte between the two names */
+	for (const char *p = schema ? schema : ""; *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
 	return (int64_t)(h >> 1); /* positive, so the printed statement reads plainly */
 }
@@ -156,6 +160,8 @@ static void pg_close(dbsync_conn *conn)
 		return;
 	PQfinish(pc->pg);
 	free(pc->schema);
+	free(pc->base_path);
+	free(pc->path_schema);
 	free(pc->dbname);
 	free(pc);
 	conn->impl = NULL;
@@ -213,39 +219,35 @@ static char *describe(PGconn *pg)
 
 /* The schema synced: the "schema" option put first on search_path (so the
  * desired DDL, which names no schema, lands there too), else the connection's
- * current_schema(). */
+ * current_schema(). The path it had before is kept: each schema a fleet
+ * switches to goes first on that one (dbs_pg_sync_path). */
 static int choose_schema(dbsync_ctx *ctx, dbsync_conn *conn, const char *want)
 {
 	dbs_pg_conn *pc = conn->impl;
-	PGresult *res = NULL;
 	int rc = 0;
-	if (want && *want) {
-		const char *vals[] = { want };
-		res = PQexecParams(pc->pg, DBS_PG_SQL_SCHEMA_FIRST, 1, NULL, vals, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			rc = dbs_pg_error(ctx, conn, res, "setting search_path");
-			goto cleanup;
-		}
-		PQclear(res);
-	}
-	res = PQexec(pc->pg, "SELECT pg_catalog.current_schema(), pg_catalog.current_setting('search_path')");
+	PGresult *res = PQexec(pc->pg, "SELECT pg_catalog.current_schema(), pg_catalog.current_setting('search_path')");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		rc = dbs_pg_error(ctx, conn, res, "reading current_schema()");
 		goto cleanup;
 	}
+	if (!(pc->base_path = xstrdup(PQgetvalue(res, 0, 1)))) {
+		rc = dbs_error_oom(ctx);
+		goto cleanup;
+	}
+	if (want && *want) {
+		if (!(pc->schema = xstrdup(want)))
+			rc = dbs_error_oom(ctx);
+		else
+			rc = dbs_pg_sync_path(ctx, conn);
+		goto cleanup;
+	}
 	if (PQgetisnull(res, 0, 0)) {
-		rc = want && *want
-			? dbs_error(ctx, DBSYNC_EINVALID, "schema \"%s\" does not exist in %s", want, conn->describe)
-			: dbs_error(ctx, DBSYNC_EINVALID, "no schema to sync in %s: search_path (%s) names no "
-				"existing schema", conn->describe, PQgetvalue(res, 0, 1));
+		rc = dbs_error(ctx, DBSYNC_EINVALID, "no schema to sync in %s: search_path (%s) names no "
+			"existing schema", conn->describe, PQgetvalue(res, 0, 1));
 		goto cleanup;
 	}
-	const char *cur = PQgetvalue(res, 0, 0);
-	if (want && *want && strcmp(cur, want) != 0) {
-		rc = dbs_error(ctx, DBSYNC_EINVALID, "schema \"%s\" does not exist in %s", want, conn->describe);
-		goto cleanup;
-	}
-	if (!(pc->schema = xstrdup(cur)))
+	/* the session's path already finds it first: nothing to set */
+	if (!(pc->schema = xstrdup(PQgetvalue(res, 0, 0))) || !(pc->path_schema = xstrdup(pc->schema)))
 		rc = dbs_error_oom(ctx);
 cleanup:
 	PQclear(res);
@@ -335,8 +337,10 @@ cleanup:
 static int pg_exec(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 {
 	PGconn *pg = dbs_pg_handle(conn);
+	int rc = dbs_pg_sync_path(ctx, conn);
+	if (rc)
+		return rc;
 	PGresult *res = PQexec(pg, sql);
-	int rc = 0;
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_COPY_IN) {
 		/* a script cannot feed COPY FROM STDIN: end it with an error */
@@ -361,9 +365,11 @@ static int pg_exec(dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 
 static int pg_query_int64(int64_t *out, dbsync_ctx *ctx, dbsync_conn *conn, const char *sql)
 {
-	PGresult *res = PQexec(dbs_pg_handle(conn), sql);
-	int rc = 0;
 	*out = 0;
+	int rc = dbs_pg_sync_path(ctx, conn);
+	if (rc)
+		return rc;
+	PGresult *res = PQexec(dbs_pg_handle(conn), sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char what[STMT_EXCERPT + 64];
 		int n = excerpt_len(sql);
@@ -407,24 +413,30 @@ static int rollback(dbsync_ctx *ctx, dbsync_conn *conn)
 }
 
 /* The lock is tried, not waited for: a second run fails at once with a clear
- * message instead of hanging behind a long apply (the caller may retry). */
+ * message instead of hanging behind a long apply (the caller may retry). It
+ * is the synced schema's: runs on different schemas of one database (a fleet's
+ * members) do not wait for each other. */
 static int pg_apply_begin(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *plan)
 {
 	dbs_pg_conn *pc = conn->impl;
 	char sql[96];
 	int64_t got = 0;
 	int rc;
-	(void)plan;
 	if (PQtransactionStatus(pc->pg) != PQTRANS_IDLE)
 		return dbs_error(ctx, DBSYNC_EINVALID,
 			"cannot apply a plan to %s: a transaction is already open on this connection", conn->describe);
+	/* its statements name no schema: they would land in this one */
+	if (plan && plan->namespace_name && strcmp(plan->namespace_name, pc->schema) != 0)
+		return dbs_error(ctx, DBSYNC_EINVALID, "cannot apply a plan made for schema \"%s\" to schema "
+			"\"%s\" of %s", plan->namespace_name, pc->schema, conn->describe);
 	if ((rc = pg_exec(ctx, conn, "BEGIN")))
 		return rc;
-	snprintf(sql, sizeof sql, "SELECT pg_catalog.pg_try_advisory_xact_lock(%" PRId64 ")", dbs_pg_lock_key());
+	snprintf(sql, sizeof sql, "SELECT pg_catalog.pg_try_advisory_xact_lock(%" PRId64 ")",
+		dbs_pg_lock_key(pc->schema));
 	rc = pg_query_int64(&got, ctx, conn, sql);
 	if (!rc && !got)
-		rc = dbs_error(ctx, DBSYNC_ELOCKED, "another dbsync run holds the lock on %s; "
-			"try again when it has finished", conn->describe);
+		rc = dbs_error(ctx, DBSYNC_ELOCKED, "another dbsync run holds the lock on schema \"%s\" of %s; "
+			"try again when it has finished", pc->schema, conn->describe);
 	if (rc)
 		rollback(ctx, conn);
 	return rc;
@@ -457,12 +469,12 @@ static int pg_apply_end(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *p
 }
 
 /* A script run by hand waits for the lock rather than failing: psql would
- * carry on past a false pg_try_advisory_xact_lock. */
+ * carry on past a false pg_try_advisory_xact_lock. The lock is the planned
+ * schema's, as apply_begin takes it. */
 static int pg_script_prologue(dbs_buf *out, const dbsync_plan *plan)
 {
-	(void)plan;
 	return dbs_buf_printf(out, "BEGIN;\nSELECT pg_catalog.pg_advisory_xact_lock(%" PRId64 ");\n",
-		dbs_pg_lock_key());
+		dbs_pg_lock_key(plan ? plan->namespace_name : NULL));
 }
 
 static int pg_script_epilogue(dbs_buf *out, const dbsync_plan *plan)
@@ -496,4 +508,7 @@ const dbs_backend dbs_backend_postgres = {
 	.connection_broken = dbs_pg_connection_broken,
 	.reconnect = dbs_pg_reconnect,
 	.lock_wait_in_tx = dbs_pg_lock_wait_in_tx,
+	.namespaces = dbs_pg_namespaces,
+	.use_namespace = dbs_pg_use_namespace,
+	.introspect_many = dbs_pg_introspect_many,
 };

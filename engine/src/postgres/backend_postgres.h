@@ -10,7 +10,11 @@
 
 typedef struct dbs_pg_conn {
 	PGconn *pg;
-	char *schema;       /* the schema synced: current_schema() at connect, or the "schema" option */
+	char *schema;       /* the schema synced: current_schema() at connect, the "schema" option,
+	                     * or the last use_namespace (backend_postgres_namespace.c) */
+	char *base_path;    /* the session's search_path at connect, before the schema was put first */
+	char *path_schema;  /* the schema the server's search_path puts first now; NULL: unknown */
+	bool path_in_txn;   /* that search_path was set inside a transaction, which may roll it back */
 	char *dbname;       /* for messages */
 	int server_num;     /* server_version_num, e.g. 150020 */
 	unsigned shadow_seq; /* shadow schemas made on this connection, for unique names */
@@ -37,19 +41,25 @@ int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn);
 #define DBS_PG_CATALOG_QUERIES 5
 #define DBS_PG_INTROSPECT_ROUND_TRIPS 1
 
-/* The same read for schema `nspname`. With shadow_of (the synced schema) set,
- * nspname is a shadow schema standing in for it: foreign keys to either read
- * as plain table names, and nspname's qualifier is taken out of expressions
- * and types, so the result reads as the synced schema would. */
-int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
-	const char *shadow_of);
+/* The backend's introspect_many: the same catalog queries (and round trips)
+ * for the schemas names[0..n) at once, each read as a connection syncing it
+ * reads it (its own name first on search_path); outs[i] is NULL when
+ * names[i] does not exist. dbs_pg_introspect is this for the synced schema. */
+int dbs_pg_introspect_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn,
+	const char *const *names, size_t n);
 
 /* The catalog queries as one script for a multi-statement round trip: each
- * ends in ";\n", with nsp_sql (an SQL expression: a quoted literal, or a
- * subquery) where the schema parameter goes. -1 when out of memory. */
-int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *nsp_sql);
-/* The model from those queries' results, res[0..DBS_PG_CATALOG_QUERIES-1],
- * read as dbs_pg_read_schema reads it; counts no round trip. */
+ * ends in ";\n", with names_sql (an SQL expression of type name[]: the
+ * schemas to read) where the schemas go. base_path: each schema's objects
+ * are printed with it first on this path; NULL: with the session's path
+ * (the shadow's, which sets its own). -1 when out of memory. */
+int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *names_sql, const char *base_path);
+/* The model of schema `nspname` from those queries' results,
+ * res[0..DBS_PG_CATALOG_QUERIES-1], for a script that named it alone. With
+ * shadow_of (the synced schema) set, nspname is a shadow schema standing in
+ * for it: foreign keys to either read as plain table names, and nspname's
+ * qualifier is taken out of expressions and types, so the result reads as
+ * the synced schema would. Counts no round trip. */
 int dbs_pg_read_results(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
 	const char *shadow_of, PGresult *const *res);
 
@@ -71,12 +81,16 @@ int dbs_pg_normalize_desired_some(dbsync_schema **out, dbsync_ctx *ctx, dbsync_c
 	const dbsync_schema *desired, const bool *only);
 #define DBS_PG_SHADOW_ROUND_TRIPS 1
 
-/* Put schema $1 first on the session's search_path (at connect, and again
- * after a reconnect). */
-#define DBS_PG_SQL_SCHEMA_FIRST \
-	"SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1) || " \
-	"CASE WHEN pg_catalog.current_setting('search_path') = '' THEN '' " \
-	"ELSE ', ' || pg_catalog.current_setting('search_path') END, false)"
+/* Fleet slots (backend_postgres_namespace.c). The schema a connection syncs
+ * is switched lazily: use_namespace records it, and dbs_pg_sync_path sets the
+ * session's search_path to `<schema>, <base_path>` before the next statement
+ * that depends on it (exec, queries, apply, the shadow, backups, inspect,
+ * after a reconnect): one round trip, none when it is already set. A schema
+ * that does not exist (or that the role may not use) fails there, naming it,
+ * and keeps failing until another is chosen: search_path would skip it. */
+int dbs_pg_namespaces(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn *conn);
+int dbs_pg_use_namespace(dbsync_ctx *ctx, dbsync_conn *conn, const char *name);
+int dbs_pg_sync_path(dbsync_ctx *ctx, dbsync_conn *conn);
 
 /* The session across failures (session_postgres.c; backend.h has the slots). */
 bool dbs_pg_connection_broken(const dbsync_conn *conn);
@@ -86,9 +100,10 @@ int dbs_pg_lock_wait_in_tx(dbsync_ctx *ctx, dbsync_conn *conn, unsigned ms);
 /* Backups with pg_dump and psql, or the engine's dump (backup_postgres.c). */
 extern const struct dbs_backup_ops dbs_pg_backup_ops;
 
-/* The advisory lock key every dbsync run takes on a database (a hash of
- * "django-dbsync", so it does not collide with small application keys). */
-int64_t dbs_pg_lock_key(void);
+/* The advisory lock key a dbsync run takes on the schema it syncs (a hash
+ * of "django-dbsync" and the schema's name, so it does not collide with small
+ * application keys, and runs on other schemas take other keys). */
+int64_t dbs_pg_lock_key(const char *schema);
 
 /* The backend's inspect slot (inspect_postgres.c): views, sizes, row estimates. */
 struct dbs_insp;

@@ -25,28 +25,46 @@
 #include "parse.h"
 #include "pg_identity.h"
 
+/* The schemas read: $1 is their names (a name[]), m.i a schema's place in it.
+ * Every query reads all of them at once, and every row says whose it is (the
+ * table query by m.i, the others by their table's oid). */
+#define MEMBERS "pg_catalog.unnest($1) WITH ORDINALITY m(name, i)"
+#define IN_MEMBERS "JOIN " MEMBERS " ON m.name = n.nspname "
 /* Partitions belong to their parent; the model has no place for them. */
 #define OWN_TABLES \
-	"n.nspname = $1 AND c.relkind IN ('r','p') AND NOT c.relispartition"
+	"c.relkind IN ('r','p') AND NOT c.relispartition"
+/* What the server prints (format_type, pg_get_expr, pg_get_*def) names an
+ * object without its schema when search_path finds it, so it depends on the
+ * path: each schema is read with its own first, as a connection syncing it
+ * has it. The printer's argument is wrapped in $2 ... $3, which put the row's
+ * schema (n) first on the path (for this transaction; SET LOCAL) when it is
+ * not already: an argument is evaluated before its function runs, wherever
+ * the planner puts the call. The shadow's read keeps the path its script set
+ * (both are empty there). */
+#define AT(arg) "$2" arg "$3"
 /* Comments are joined, not read with obj_description(), which runs a query
  * of its own for every row. */
 #define DESCRIPTION(alias, objoid, subid) \
 	"LEFT JOIN pg_catalog.pg_description " alias " ON " alias ".objoid = " objoid \
 	" AND " alias ".classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND " alias ".objsubid = " subid " "
 
+/* One row at least per schema asked for (left joined from the names): n.oid
+ * NULL when it does not exist, c.oid NULL when it has no table. */
 static const char q_tables[] =
 	"SELECT c.oid, c.relname, c.relkind, c.relnatts, ds.description, "
-	"CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END "
-	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(" AT("c.oid") ") END, "
+	"m.i, n.oid IS NOT NULL "
+	"FROM " MEMBERS " LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = m.name "
+	"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid "
+	"AND (c.relkind = 'v' OR c.relkind IN ('r','p') AND NOT c.relispartition) "
 	DESCRIPTION("ds", "c.oid", "0")
-	"WHERE n.nspname = $1 AND (c.relkind = 'v' OR c.relkind IN ('r','p') AND NOT c.relispartition) "
-	"ORDER BY c.relname";
+	"ORDER BY m.i, c.relname";
 
 /* The sequence a column owns: a serial's (dependency 'a', OWNED BY) or an
  * identity's ('i'), named unqualified in the schema read, with its type and
  * options (pg_sequence, PostgreSQL 10). */
 #define SEQUENCE_OWNED \
-	"LEFT JOIN LATERAL (SELECT CASE WHEN sn.nspname = $1 THEN pg_catalog.quote_ident(sc.relname) " \
+	"LEFT JOIN LATERAL (SELECT CASE WHEN sn.nspname = n.nspname THEN pg_catalog.quote_ident(sc.relname) " \
 	"ELSE pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sc.relname) END AS name, " \
 	"pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, " \
 	"s.seqcache, s.seqcycle FROM pg_catalog.pg_depend dep " \
@@ -63,13 +81,13 @@ static const char q_tables[] =
  * be NOT VALID: attnotnull is set, new NULLs are refused, yet old rows may
  * still hold NULLs. */
 static const char q_columns[] =
-	"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
-	"a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, %s, "
+	"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(" AT("a.atttypid") ", a.atttypmod), "
+	"a.attnotnull, pg_catalog.pg_get_expr(d.adbin, " AT("d.adrelid") "), a.attidentity, %s, "
 	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description, %s, "
 	"sq.name, sq.type, sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle "
 	"FROM pg_catalog.pg_attribute a "
 	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
-	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " IN_MEMBERS
 	"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
 	"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 	"LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
@@ -86,18 +104,18 @@ static const char q_columns[] =
  * names looked up by the server. */
 static const char q_constraints[] =
 	"SELECT co.conrelid, co.conname, co.contype, co.conkey, "
-	"CASE WHEN co.contype = 'c' THEN pg_catalog.pg_get_expr(co.conbin, co.conrelid) END, "
+	"CASE WHEN co.contype = 'c' THEN pg_catalog.pg_get_expr(co.conbin, " AT("co.conrelid") ") END, "
 	"co.confrelid, fc.relname, fn.nspname, co.confkey, "
-	"CASE WHEN fn.nspname <> $1 OR fc.relispartition THEN "
+	"CASE WHEN fn.nspname <> n.nspname OR fc.relispartition THEN "
 	"(SELECT pg_catalog.json_agg(a.attname ORDER BY k.i) "
 	"FROM pg_catalog.unnest(co.confkey) WITH ORDINALITY k(num, i) "
 	"JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num) END, "
 	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred, "
-	"CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, "
+	"CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(" AT("co.oid") ") END, "
 	"%s, dc.description, co.connoinherit, co.confmatchtype "
 	"FROM pg_catalog.pg_constraint co "
 	"JOIN pg_catalog.pg_class c ON c.oid = co.conrelid "
-	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " IN_MEMBERS
 	"LEFT JOIN pg_catalog.pg_class fc ON fc.oid = co.confrelid "
 	"LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace "
 	"LEFT JOIN pg_catalog.pg_description dc ON dc.objoid = co.oid "
@@ -116,10 +134,10 @@ static const char q_constraints[] =
  * entries. %s: indnkeyatts, which PostgreSQL 11 added (indnatts before). */
 static const char q_indexes[] =
 	"SELECT i.indrelid, ic.relname, i.indisunique, am.amname, "
-	"pg_catalog.pg_get_expr(i.indpred, i.indrelid), ds.description, "
+	"pg_catalog.pg_get_expr(i.indpred, " AT("i.indrelid") "), ds.description, "
 	"(SELECT pg_catalog.json_agg(pg_catalog.json_build_array("
 	"i.indkey[s.k - 1], "
-	"CASE WHEN i.indkey[s.k - 1] = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, s.k, false) END, "
+	"CASE WHEN i.indkey[s.k - 1] = 0 THEN pg_catalog.pg_get_indexdef(" AT("i.indexrelid") ", s.k, false) END, "
 	"s.k > %s, "
 	"COALESCE(i.indoption[s.k - 1] & 1 = 1, false), "
 	"CASE WHEN NOT opc.opcdefault THEN opc.opcname END, "
@@ -135,7 +153,7 @@ static const char q_indexes[] =
 	"JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
 	"JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
 	"JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
-	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " IN_MEMBERS
 	DESCRIPTION("ds", "i.indexrelid", "0")
 	"WHERE " OWN_TABLES " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k "
 	"WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid AND k.contype IN ('p','u','x')) "
@@ -144,27 +162,38 @@ static const char q_indexes[] =
 /* Triggers no model declares (unmanaged, docs/unmanaged.md): listed, never
  * changed; the constraint triggers of foreign keys are internal. */
 static const char q_triggers[] =
-	"SELECT tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid) "
+	"SELECT tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(" AT("tg.oid") ") "
 	"FROM pg_catalog.pg_trigger tg "
 	"JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid "
-	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " IN_MEMBERS
 	"WHERE " OWN_TABLES " AND NOT tg.tgisinternal "
 	"ORDER BY tg.tgrelid, tg.tgname";
 
-/* A table read by the table query, found again by its oid in the others. */
+/* One schema read: its model, NULL until the table query finds it exists. */
+typedef struct pg_member {
+	const char *name;
+	dbsync_schema *s;
+} pg_member;
+
+/* A table read by the table query, found again by its oid in the others
+ * (oids are unique in the database, whichever schema holds the table). */
 typedef struct pg_rel {
 	unsigned oid;
 	dbs_table *t;
 	const char **by_attnum;      /* column names by attribute number; dropped ones NULL */
 	int natts;
+	size_t member;               /* whose table it is */
 } pg_rel;
 
-/* State of one introspection; the model lives in s's arena. */
+/* State of one introspection; each schema's model lives in its own arena.
+ * Row handlers see the schema of the row at hand as s and schema. */
 typedef struct pg_intro {
 	dbsync_ctx *ctx;
 	dbsync_conn *conn;
-	dbsync_schema *s;
-	const char *schema;          /* the schema read */
+	pg_member *members;
+	size_t n_members;
+	dbsync_schema *s;            /* the row's schema's model... */
+	const char *schema;          /* ...and its name */
 	/* Reading a shadow schema (see backend_postgres_shadow.c): references
 	 * into `home` read as plain names too, as they would in home itself, and
 	 * the shadow's own name is taken out of expressions and types. */
@@ -284,17 +313,40 @@ static pg_rel *find_rel(pg_intro *in, unsigned oid)
 	return in->rels.n ? bsearch(&key, in->rels.items, in->rels.n, sizeof key, cmp_rel) : NULL;
 }
 
+/* The rows to come are schema k's. */
+static void at_member(pg_intro *in, size_t k)
+{
+	in->s = in->members[k].s;
+	in->schema = in->members[k].name;
+}
+
 /* The table a row belongs to (its oid in column 0). */
 static pg_rel *row_rel(pg_intro *in, const PGresult *res, int row)
 {
 	unsigned oid = field_oid(res, row, 0);
-	if (!in->cur || in->cur->oid != oid)
+	if (!in->cur || in->cur->oid != oid) {
 		in->cur = find_rel(in, oid);
+		if (in->cur)
+			at_member(in, in->cur->member);
+	}
 	return in->cur;
 }
 
+/* Columns 6 and 7 of the table query: the schema's place among the names
+ * asked for, and whether it exists; column 0 NULL: a schema without tables. */
 static int on_table(pg_intro *in, const PGresult *res, int row)
 {
+	long k = strtol(PQgetvalue(res, row, 6), NULL, 10) - 1;
+	if (k < 0 || (size_t)k >= in->n_members)
+		return ROW_CHANGED;
+	pg_member *m = &in->members[k];
+	if (!field_true(res, row, 7))
+		return 0;
+	if (!m->s && !(m->s = dbs_schema_new(DBSYNC_DIALECT_POSTGRES)))
+		return ROW_OOM;
+	at_member(in, (size_t)k);
+	if (PQgetisnull(res, row, 0))
+		return 0;
 	const char *name = PQgetvalue(res, row, 1);
 	if (field_char(res, row, 2) == 'v') {
 		/* pg_get_viewdef pads the SELECT with a space and ends it with ';' */
@@ -307,7 +359,7 @@ static int on_table(pg_intro *in, const PGresult *res, int row)
 		const char *copy = dbs_arena_strndup(&in->s->arena, def, n);
 		return copy && dbs_schema_add_view(in->s, name, copy) ? 0 : ROW_OOM;
 	}
-	pg_rel r = { .oid = field_oid(res, row, 0), .natts = atoi(PQgetvalue(res, row, 3)) };
+	pg_rel r = { .oid = field_oid(res, row, 0), .natts = atoi(PQgetvalue(res, row, 3)), .member = (size_t)k };
 	if (r.natts < 0)
 		r.natts = 0;
 	if (!(r.t = dbs_schema_add_table(in->s, name)) ||
@@ -639,15 +691,43 @@ static void after_query(pg_intro *in, int k)
 		qsort(in->rels.items, in->rels.n, sizeof *in->rels.items, cmp_rel);
 }
 
-int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *nsp_sql)
+/* $2 ... $3 of AT(): put the row's schema first on base_path, for the
+ * transaction, when the path is not that already; the comparison keeps the
+ * rows of one schema, which come together, from setting it again. */
+static void put_path_switch(dbs_buf *b, const char *base_path)
+{
+	dbs_buf tail = DBS_BUF_INIT, want = DBS_BUF_INIT;
+	if (*base_path) {
+		dbs_buf_printf(&tail, ", %s", base_path);
+		dbs_quote_literal(&want, DBSYNC_DIALECT_POSTGRES, dbs_buf_cstr(&tail));
+	} else {
+		dbs_buf_puts(&want, "''");
+	}
+	dbs_buf_printf(b, "(CASE WHEN (CASE WHEN pg_catalog.current_setting('search_path') = "
+		"pg_catalog.quote_ident(n.nspname) || %s THEN '' ELSE pg_catalog.set_config('search_path', "
+		"pg_catalog.quote_ident(n.nspname) || %s, true) END) IS NULL THEN NULL ELSE ",
+		dbs_buf_cstr(&want), dbs_buf_cstr(&want));
+	if (!dbs_buf_ok(&tail) || !dbs_buf_ok(&want))
+		b->oom = true;
+	dbs_buf_free(&tail);
+	dbs_buf_free(&want);
+}
+
+int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *names_sql, const char *base_path)
 {
 	catalog_queries q;
+	dbs_buf at = DBS_BUF_INIT;
 	catalog_queries_for(&q, server_num);
+	if (base_path)
+		put_path_switch(&at, base_path);
+	else
+		dbs_buf_putc(&at, '(');
 	for (int k = 0; k < DBS_PG_CATALOG_QUERIES; k++) {
-		/* $1, the only parameter, is never followed by a digit in these texts */
+		/* $1..$3, the only parameters, are never followed by a digit in these texts */
 		for (const char *p = q.sql[k]; *p; p++) {
-			if (p[0] == '$' && p[1] == '1') {
-				dbs_buf_puts(b, nsp_sql);
+			if (p[0] == '$' && p[1] >= '1' && p[1] <= '3') {
+				dbs_buf_puts(b, p[1] == '1' ? names_sql : p[1] == '2' ? dbs_buf_cstr(&at)
+					: base_path ? " END)" : ")");
 				p++;
 			} else {
 				dbs_buf_putc(b, *p);
@@ -655,49 +735,96 @@ int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *nsp_sql)
 		}
 		dbs_buf_puts(b, ";\n");
 	}
+	if (!dbs_buf_ok(&at))
+		b->oom = true;
+	dbs_buf_free(&at);
 	return dbs_buf_ok(b) ? 0 : -1;
+}
+
+/* The models of names[0..n) from the results of the catalog queries:
+ * outs[i] NULL where names[i] does not exist. */
+static int read_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn, const char *const *names,
+	size_t n, const char *shadow_of, PGresult *const *res)
+{
+	pg_intro in = { .ctx = ctx, .conn = conn, .home = shadow_of, .shadow = shadow_of != NULL,
+		.n_members = n, .schema = n ? names[0] : "" };
+	int rc = 0;
+	dbs_arena_init(&in.tmp);
+	if (!(in.members = calloc(n + 1, sizeof *in.members)))
+		return dbs_error_oom(ctx);
+	for (size_t i = 0; i < n; i++)
+		in.members[i].name = names[i];
+	for (int k = 0; !rc && k < DBS_PG_CATALOG_QUERIES; k++) {
+		rc = consume(&in, res[k], query_what[k], query_fn[k]);
+		after_query(&in, k);
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		if (in.members[i].s)
+			rc = dbs_schema_normalize(in.members[i].s, ctx);
+	for (size_t i = 0; i < n; i++) {
+		outs[i] = rc ? NULL : in.members[i].s;
+		if (rc)
+			dbsync_schema_free(in.members[i].s);
+	}
+	free(in.members);
+	dbs_arena_free(&in.tmp);
+	return rc;
 }
 
 int dbs_pg_read_results(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
 	const char *shadow_of, PGresult *const *res)
 {
-	pg_intro in = { .ctx = ctx, .conn = conn, .schema = nspname, .home = shadow_of, .shadow = shadow_of != NULL };
-	int rc = 0;
-	*out = NULL;
-	dbs_arena_init(&in.tmp);
-	if (!(in.s = dbs_schema_new(DBSYNC_DIALECT_POSTGRES)))
-		return dbs_error_oom(ctx);
-	for (int k = 0; !rc && k < DBS_PG_CATALOG_QUERIES; k++) {
-		rc = consume(&in, res[k], query_what[k], query_fn[k]);
-		after_query(&in, k);
-	}
-	if (!rc && !(rc = dbs_schema_normalize(in.s, ctx))) {
-		*out = in.s;
-		in.s = NULL;
-	}
-	dbsync_schema_free(in.s);
-	dbs_arena_free(&in.tmp);
+	int rc = read_many(out, ctx, conn, &nspname, 1, shadow_of, res);
+	if (!rc && !*out)
+		rc = dbs_error(ctx, DBSYNC_EDB, "schema \"%s\" was gone when its catalog was read on %s", nspname,
+			conn->describe);
 	return rc;
 }
 
-int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, const char *nspname,
-	const char *shadow_of)
+/* The names as a name[] literal. A name longer than the server keeps
+ * (NAMEDATALEN - 1 bytes) cannot exist: NULL, which matches no schema,
+ * rather than its truncation, which might. */
+static void put_names(dbs_buf *b, const char *const *names, size_t n)
+{
+	dbs_buf_puts(b, "ARRAY[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			dbs_buf_putc(b, ',');
+		if (strlen(names[i]) > 63)
+			dbs_buf_puts(b, "NULL");
+		else
+			dbs_quote_literal(b, DBSYNC_DIALECT_POSTGRES, names[i]);
+	}
+	dbs_buf_puts(b, "]::pg_catalog.name[]");
+}
+
+/* Inside the caller's transaction the per-schema paths (SET LOCAL) would
+ * outlive the read: the path it had is kept aside and put back. */
+#define SAVE_PATH "SELECT pg_catalog.set_config('dbsync.saved_search_path', " \
+	"pg_catalog.current_setting('search_path'), true);\n"
+#define RESTORE_PATH "SELECT pg_catalog.set_config('search_path', " \
+	"pg_catalog.current_setting('dbsync.saved_search_path'), true);\n"
+
+int dbs_pg_introspect_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *conn,
+	const char *const *names, size_t n)
 {
 	dbs_pg_conn *pc = conn->impl;
-	dbs_buf sql = DBS_BUF_INIT, lit = DBS_BUF_INIT;
-	PGresult *res[DBS_PG_CATALOG_QUERIES] = { 0 }, *failed = NULL, *r;
+	dbs_buf sql = DBS_BUF_INIT, list = DBS_BUF_INIT;
+	enum { MAX_RESULTS = DBS_PG_CATALOG_QUERIES + 2 };
+	PGresult *res[MAX_RESULTS] = { 0 }, *failed = NULL, *r;
 	int n_rows = 0, rc = 0;
-	*out = NULL;
+	for (size_t i = 0; i < n; i++)
+		outs[i] = NULL;
 	/* one snapshot for all the queries, so a concurrent change cannot show
 	 * a column of a table the table query did not see; and one round trip */
 	bool own_txn = PQtransactionStatus(pc->pg) == PQTRANS_IDLE;
-	if (own_txn)
-		dbs_buf_puts(&sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n");
-	dbs_quote_literal(&lit, DBSYNC_DIALECT_POSTGRES, nspname);
-	if (!dbs_buf_ok(&lit) || dbs_pg_catalog_script(&sql, pc->server_num, dbs_buf_cstr(&lit)))
+	int first = own_txn ? 0 : 1;
+	dbs_buf_puts(&sql, own_txn ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n" : SAVE_PATH);
+	put_names(&list, names, n);
+	if (!dbs_buf_ok(&list) || dbs_pg_catalog_script(&sql, pc->server_num, dbs_buf_cstr(&list),
+		pc->base_path ? pc->base_path : ""))
 		sql.oom = true;
-	if (own_txn)
-		dbs_buf_puts(&sql, "COMMIT;\n");
+	dbs_buf_puts(&sql, own_txn ? "COMMIT;\n" : RESTORE_PATH);
 	if (!dbs_buf_ok(&sql)) {
 		rc = dbs_error_oom(ctx);
 		goto cleanup;
@@ -709,7 +836,7 @@ int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, 
 	}
 	while ((r = PQgetResult(pc->pg))) {
 		ExecStatusType st = PQresultStatus(r);
-		if (!failed && st == PGRES_TUPLES_OK && n_rows < DBS_PG_CATALOG_QUERIES)
+		if (!failed && st == PGRES_TUPLES_OK && n_rows < MAX_RESULTS)
 			res[n_rows++] = r;
 		else if (!failed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 			failed = r;
@@ -718,8 +845,9 @@ int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, 
 	}
 	if (failed) {
 		char msg[128];
+		int k = n_rows - first;
 		snprintf(msg, sizeof msg, "reading the PostgreSQL catalog (%s) failed",
-			query_what[n_rows < DBS_PG_CATALOG_QUERIES ? n_rows : DBS_PG_CATALOG_QUERIES - 1]);
+			query_what[k < 0 ? 0 : k < DBS_PG_CATALOG_QUERIES ? k : DBS_PG_CATALOG_QUERIES - 1]);
 		rc = dbs_pg_error(ctx, conn, failed, msg);
 		if (own_txn && PQtransactionStatus(pc->pg) == PQTRANS_INERROR) {
 			conn->catalog_queries++;
@@ -727,22 +855,29 @@ int dbs_pg_read_schema(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn, 
 		}
 		goto cleanup;
 	}
-	if (n_rows != DBS_PG_CATALOG_QUERIES) {
+	if (n_rows != DBS_PG_CATALOG_QUERIES + 2 * first) {
 		rc = dbs_error(ctx, DBSYNC_EDB, "reading the PostgreSQL catalog of %s returned %d results, not %d",
-			conn->describe, n_rows, DBS_PG_CATALOG_QUERIES);
+			conn->describe, n_rows, DBS_PG_CATALOG_QUERIES + 2 * first);
 		goto cleanup;
 	}
-	rc = dbs_pg_read_results(out, ctx, conn, nspname, shadow_of, res);
+	rc = read_many(outs, ctx, conn, names, n, NULL, res + first);
 cleanup:
-	for (int k = 0; k < DBS_PG_CATALOG_QUERIES; k++)
+	for (int k = 0; k < MAX_RESULTS; k++)
 		PQclear(res[k]);
 	PQclear(failed);
 	dbs_buf_free(&sql);
-	dbs_buf_free(&lit);
+	dbs_buf_free(&list);
 	return rc;
 }
 
+/* The single schema's read is the fleet's read of one name: the two cannot
+ * differ. */
 int dbs_pg_introspect(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn)
 {
-	return dbs_pg_read_schema(out, ctx, conn, ((dbs_pg_conn *)conn->impl)->schema, NULL);
+	dbs_pg_conn *pc = conn->impl;
+	const char *name = pc->schema;
+	int rc = dbs_pg_introspect_many(out, ctx, conn, &name, 1);
+	if (!rc && !*out)
+		rc = dbs_error(ctx, DBSYNC_EINVALID, "schema \"%s\" does not exist in %s", name, conn->describe);
+	return rc;
 }

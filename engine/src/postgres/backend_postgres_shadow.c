@@ -216,12 +216,15 @@ static int build(shadow *sh, const bool *emit)
 			return dbs_error_oom(sh->ctx);
 	}
 	/* the schema's name, then the catalog queries naming it the same way */
-	dbs_buf val = DBS_BUF_INIT;
+	dbs_buf val = DBS_BUF_INIT, names = DBS_BUF_INIT;
 	put_shadow_value(sh, &val);
 	dbs_buf_printf(b, "SELECT %s;\n", dbs_buf_cstr(&val));
-	if (!dbs_buf_ok(&val) || dbs_pg_catalog_script(b, sh->pc->server_num, dbs_buf_cstr(&val)))
+	dbs_buf_printf(&names, "ARRAY[%s]::pg_catalog.name[]", dbs_buf_cstr(&val));
+	if (!dbs_buf_ok(&val) || !dbs_buf_ok(&names) ||
+	    dbs_pg_catalog_script(b, sh->pc->server_num, dbs_buf_cstr(&names), NULL))
 		b->oom = true;
 	dbs_buf_free(&val);
+	dbs_buf_free(&names);
 	dbs_buf_puts(b, sh->savepoint ? "ROLLBACK TO SAVEPOINT dbsync_shadow;\nRELEASE SAVEPOINT dbsync_shadow;\n"
 		: "ROLLBACK;\n");
 	return dbs_buf_ok(b) ? 0 : dbs_error_oom(sh->ctx);
@@ -485,6 +488,9 @@ static int normalize(dbsync_schema **out, dbsync_ctx *ctx, dbsync_conn *conn,
 			dbsync_dialect_name(desired->dialect));
 		goto cleanup;
 	}
+	/* the shadow goes first on the session's path, the synced schema next */
+	if ((rc = dbs_pg_sync_path(ctx, conn)))
+		goto cleanup;
 	switch (PQtransactionStatus(pc->pg)) {
 	case PQTRANS_IDLE:
 		break;

@@ -115,7 +115,10 @@ static int pg_dump_rows(dbsync_ctx *ctx, dbsync_conn *conn, const dbs_table *t, 
 	dbs_buf sql = DBS_BUF_INIT;
 	dbs_dump_batch bt = { DBS_BUF_INIT, DBSYNC_DIALECT_POSTGRES, 0 };
 	size_t ncols = dbs_dump_column_count(t);
-	int rc = 0;
+	/* the select names the table alone: the synced schema must come first */
+	int rc = dbs_pg_sync_path(ctx, conn);
+	if (rc)
+		return rc;
 	dbs_dump_select(&sql, DBSYNC_DIALECT_POSTGRES, t);
 	if (!dbs_buf_ok(&sql)) {
 		dbs_buf_free(&sql);

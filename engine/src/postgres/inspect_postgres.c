@@ -163,9 +163,10 @@ int dbs_insp_postgres(dbs_insp *in, dbsync_ctx *ctx, dbsync_conn *conn, const db
 	unsigned what)
 {
 	(void)live;
-	int rc = 0;
 	bool want_views = what & DBS_INSP_VIEWS;
-	if (what)
+	/* the schema a fleet switched to, before anything reads it */
+	int rc = dbs_pg_sync_path(ctx, conn);
+	if (!rc && what)
 		rc = read_relations(in, ctx, conn, what);
 	if (!rc && want_views && PQtransactionStatus(((dbs_pg_conn *)conn->impl)->pg) == PQTRANS_IDLE)
 		for (size_t i = 0; !rc && i < in->views.n; i++)

@@ -4,6 +4,7 @@
  * back, and the per-apply lock wait, which is set inside the transaction.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "backend_postgres.h"
 #include "ctx.h"
@@ -14,21 +15,29 @@ bool dbs_pg_connection_broken(const dbsync_conn *conn)
 }
 
 /* PQreset reconnects with the parameters libpq kept from the first connect
- * (password included, in its memory only); the session's search_path, set
- * at connect to put the synced schema first, is set again. */
+ * (password included, in its memory only); the session's search_path, which
+ * puts the synced schema first, is set again, and so is the read-only guard
+ * of a connection opened read-only. */
 int dbs_pg_reconnect(dbsync_ctx *ctx, dbsync_conn *conn)
 {
 	dbs_pg_conn *pc = conn->impl;
 	PQreset(pc->pg);
+	free(pc->path_schema);
+	pc->path_schema = NULL;
 	if (PQstatus(pc->pg) != CONNECTION_OK)
 		return dbs_error(ctx, DBSYNC_ECONNECT, "lost the connection to %s and could not reconnect",
 			conn->describe);
-	const char *vals[] = { pc->schema };
-	PGresult *res = PQexecParams(pc->pg, DBS_PG_SQL_SCHEMA_FIRST, 1, NULL, vals, NULL, NULL, 0);
-	int rc = 0;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = dbs_pg_error(ctx, conn, res, "restoring search_path after reconnecting");
-	PQclear(res);
+	int rc = dbs_pg_sync_path(ctx, conn);
+	if (rc) {
+		dbs_error_prefix(ctx, "restoring search_path after reconnecting");
+		return rc;
+	}
+	if (conn->readonly) {
+		PGresult *res = PQexec(pc->pg, "SET default_transaction_read_only = on");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = dbs_pg_error(ctx, conn, res, "making the connection read-only again after reconnecting");
+		PQclear(res);
+	}
 	return rc;
 }
 
