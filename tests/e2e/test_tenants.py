@@ -251,3 +251,13 @@ def test_multi_type_tenants_one_group_per_type(multi_type_tenants, tmp_path):
     proc = mt.manage("dbsync", "--all-tenants", "--auto-approve", output_dir=tmp_path / "apply", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert {s: catalog(mt.db, s) for s in SCHEMAS} == want
+
+
+def test_all_tenants_needs_a_tenants_package(dbfile):
+    """In a project without django-tenants or django-tenant-schemas (this
+    process's testproject), --all-tenants says what it needs and syncs nothing."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--all-tenants needs django-tenants or django-tenant-schemas"):
+        call_command("dbsync", "--all-tenants", "--check")
+    assert not dbfile.exists()
