@@ -15,6 +15,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fnmatch.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "fleet_internal.h"
 #include "options.h"
 #include "plan_internal.h"
+#include "retry.h"
 
 const char *dbsync_member_state_name(dbsync_member_state state)
 {
@@ -116,12 +118,20 @@ int dbsync_conn_namespaces(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn 
 
 /* ---- planning ---- */
 
-static int member_error(dbs_fleet_member *m, const dbsync_ctx *ctx)
+/* Make the error on ctx member i's (FAILED), naming it first: "schema \"x\": ...".
+ * ENOMEM when its message cannot be kept (the member is FAILED anyway). */
+static int member_error(dbsync_fleet *f, size_t i, const dbsync_ctx *ctx)
 {
+	dbs_fleet_member *m = &f->members[i];
 	const dbsync_error *e = dbsync_ctx_error(ctx);
+	const char *why = e->message && *e->message ? e->message : "unknown error";
+	size_t cap = strlen(f->word) + strlen(f->names[i]) + strlen(why) + 8;
+	free(m->message);
+	m->message = malloc(cap);
+	if (m->message)
+		snprintf(m->message, cap, "%s \"%s\": %s", f->word, f->names[i], why);
 	m->err = *e;
-	m->message = strdup(e->message ? e->message : "unknown error");
-	m->err.message = m->message;
+	m->err.message = m->message ? m->message : "out of memory";
 	m->state = DBSYNC_MEMBER_FAILED;
 	return m->message ? 0 : DBSYNC_ENOMEM;
 }
@@ -147,8 +157,19 @@ static dbsync_member_state plan_state(const dbsync_plan *plan)
 static int read_members(dbsync_schema **lives, dbsync_ctx *ctx, dbsync_conn *conn, dbsync_fleet *f)
 {
 	const dbs_backend *be = conn->backend;
-	if (be->introspect_many)
-		return be->introspect_many(lives, ctx, conn, (const char *const *)f->names, f->n);
+	if (be->introspect_many) {
+		int rc = be->introspect_many(lives, ctx, conn, (const char *const *)f->names, f->n);
+		if (!rc || rc == DBSYNC_ECONNECT || rc == DBSYNC_ENOMEM || f->n == 1)
+			return rc;
+		/* One member the one pass cannot read (a database whose grants hide
+		 * what the catalog needs) must not fail the others: read each alone,
+		 * so the error lands on its own member. */
+		for (size_t i = 0; i < f->n; i++) {
+			dbsync_schema_free(lives[i]);
+			lives[i] = NULL;
+		}
+		dbsync_ctx_clear_error(ctx);
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		int rc = be->use_namespace(ctx, conn, f->names[i]);
 		if (!rc)
@@ -157,7 +178,7 @@ static int read_members(dbsync_schema **lives, dbsync_ctx *ctx, dbsync_conn *con
 			return rc;
 		if (rc) {
 			lives[i] = NULL;
-			if (member_error(&f->members[i], ctx))
+			if (member_error(f, i, ctx))
 				return dbs_error_oom(ctx);
 			dbsync_ctx_clear_error(ctx);
 		}
@@ -165,14 +186,37 @@ static int read_members(dbsync_schema **lives, dbsync_ctx *ctx, dbsync_conn *con
 	return 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Each member once: sorted, a name named twice sits next to itself (n log n,
+ * for fleets of thousands). */
+static int check_unique(dbsync_ctx *ctx, char *const *names, size_t n)
+{
+	char **sorted = malloc((n + 1) * sizeof *sorted);
+	if (!sorted)
+		return dbs_error_oom(ctx);
+	memcpy(sorted, names, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_names);
+	int rc = 0;
+	for (size_t i = 1; i < n && !rc; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			rc = dbs_error(ctx, DBSYNC_EINVALID, "\"%s\" is named twice in the fleet", sorted[i]);
+	free(sorted);
+	return rc;
+}
+
 static int new_fleet(dbsync_fleet **out, dbsync_ctx *ctx, const char *const *members, size_t n,
-	const dbsync_schema *desired)
+	const dbsync_schema *desired, const char *word)
 {
 	dbsync_fleet *f = calloc(1, sizeof *f);
 	if (!f)
 		return dbs_error_oom(ctx);
 	*out = f;
 	f->desired = desired;
+	f->word = word;
 	f->n = n;
 	f->names = calloc(n + 1, sizeof *f->names);
 	f->members = calloc(n + 1, sizeof *f->members);
@@ -181,13 +225,10 @@ static int new_fleet(dbsync_fleet **out, dbsync_ctx *ctx, const char *const *mem
 	for (size_t i = 0; i < n; i++) {
 		if (!members[i] || !*members[i])
 			return dbs_error(ctx, DBSYNC_EINVALID, "member %zu of the fleet has no name", i + 1);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(members[i], members[j]) == 0)
-				return dbs_error(ctx, DBSYNC_EINVALID, "\"%s\" is named twice in the fleet", members[i]);
 		if (!(f->names[i] = strdup(members[i])))
 			return dbs_error_oom(ctx);
 	}
-	return 0;
+	return check_unique(ctx, f->names, n);
 }
 
 int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
@@ -201,6 +242,9 @@ int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if (!be->use_namespace || !be->namespaces)
 		return dbs_error(ctx, DBSYNC_EUNSUPPORTED, "%s has no schemas or databases to sync as a fleet",
 			conn->describe);
+	if (desired->dialect != conn->dialect)
+		return dbs_error(ctx, DBSYNC_EINVALID, "the desired schema is %s but the database is %s",
+			dbsync_dialect_name(desired->dialect), dbsync_dialect_name(conn->dialect));
 	dbsync_plan_options checked;
 	int rc = dbs_plan_options_read(&checked, ctx, opts);
 	if (rc)
@@ -214,7 +258,7 @@ int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		rc = dbs_error_oom(ctx);
 		goto cleanup;
 	}
-	if ((rc = new_fleet(&f, ctx, members, n_members, desired)))
+	if ((rc = new_fleet(&f, ctx, members, n_members, desired, dbs_dialect_info_for(conn->dialect)->namespace_word)))
 		goto cleanup;
 	if (!(lives = calloc(n_members + 1, sizeof *lives))) {
 		rc = dbs_error_oom(ctx);
@@ -224,9 +268,8 @@ int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		goto cleanup;
 	for (size_t i = 0; i < f->n; i++)
 		if (!lives[i] && f->members[i].state != DBSYNC_MEMBER_FAILED) {
-			dbs_error(ctx, DBSYNC_EINVALID, "%s \"%s\" does not exist in %s",
-				dbs_dialect_info_for(conn->dialect)->namespace_word, f->names[i], conn->describe);
-			if (member_error(&f->members[i], ctx)) {
+			dbs_error(ctx, DBSYNC_EINVALID, "it does not exist in %s", conn->describe);
+			if (member_error(f, i, ctx)) {
 				rc = dbs_error_oom(ctx);
 				goto cleanup;
 			}
@@ -245,7 +288,6 @@ int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
 	if ((rc = dbs_plan_normalize_for(&f->normalized, ctx, conn, desired,
 		     (const dbsync_schema *const *)lives, f->n)))
 		goto cleanup;
-	f->catalog_queries = conn->catalog_queries - queries;
 	for (size_t i = 0; i < f->n; i++) {
 		dbs_fleet_member *m = &f->members[i];
 		if (!lives[i])
@@ -263,7 +305,7 @@ int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
 		if (rc == DBSYNC_ECONNECT || rc == DBSYNC_ENOMEM)
 			goto cleanup;
 		if (rc) {
-			if (member_error(m, ctx)) {
+			if (member_error(f, i, ctx)) {
 				rc = dbs_error_oom(ctx);
 				goto cleanup;
 			}
@@ -318,7 +360,7 @@ const dbsync_plan *dbsync_fleet_member_plan(const dbsync_fleet *fleet, size_t i)
 
 const dbsync_error *dbsync_fleet_member_error(const dbsync_fleet *fleet, size_t i)
 {
-	if (!fleet || i >= fleet->n || !fleet->members[i].message)
+	if (!fleet || i >= fleet->n || fleet->members[i].state != DBSYNC_MEMBER_FAILED)
 		return NULL;
 	return &fleet->members[i].err;
 }
@@ -352,58 +394,99 @@ typedef struct fleet_run {
 	dbsync_fleet *fleet;
 	const dbsync_fleet_options *opts;
 	const dbsync_apply_options *apply;
-	pthread_mutex_t lock;     /* guards everything below and the progress callback */
-	size_t next;              /* the next member to hand out */
+	pthread_mutex_t lock;     /* guards everything below, and the progress callback */
+	bool *started;            /* members handed to a thread */
+	size_t next;              /* the next member to look at */
 	size_t done, total;       /* members with pending operations finished, and in all */
 	size_t failed;
 	bool stop;                /* fail_fast after a failure, or the callback asked */
+	bool cancelled;           /* the callback asked */
 } fleet_run;
 
-static bool report(fleet_run *r, size_t member, int finished)
+/* Whether apply has work for member m: planned, something pending, and not
+ * failed already (a failed member needs a new plan). */
+static bool to_apply(const dbs_fleet_member *m)
 {
-	/* called with r->lock held */
-	if (!r->opts->progress)
-		return true;
-	return r->opts->progress(r->opts->progress_user, r->done, r->total, member, finished) == 0;
+	return m->state != DBSYNC_MEMBER_FAILED && m->plan && dbsync_plan_pending_count(m->plan) > 0;
 }
 
-/* A member another run changed since it was planned: plan it again under
- * this run's eyes; nothing left means that other run did the work. */
-static void replan_stale(dbs_fleet_member *m, dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_fleet *f)
+/* The progress callback, with r->lock held (one call at a time); false: stop. */
+static bool report(fleet_run *r, size_t member, int finished)
+{
+	if (!r->opts->progress)
+		return true;
+	if (r->opts->progress(r->opts->progress_user, r->done, r->total, member, finished) == 0)
+		return true;
+	r->cancelled = true;
+	return false;
+}
+
+/* Whether no operation of the plan has run (all still pending or left alone). */
+static bool untouched(const dbsync_plan *plan)
+{
+	for (size_t i = 0; i < plan->ops.n; i++)
+		if (plan->ops.items[i]->status == DBSYNC_STATUS_APPLIED || plan->ops.items[i]->status == DBSYNC_STATUS_FAILED)
+			return false;
+	return true;
+}
+
+/* A member another run changed since it was planned (apply refused it with
+ * DBSYNC_ESTALE, nothing run): plan it again from the catalog. Nothing pending
+ * then means the other run did the work: the fresh plan replaces the old and
+ * true. Else false, and the member fails with the stale error on ctx. */
+static bool replan_stale(dbs_fleet_member *m, dbsync_conn *conn, const dbsync_fleet *f)
 {
 	dbsync_plan *fresh = NULL;
 	dbsync_ctx *mine = NULL;
+	bool done = false;
 	if (dbsync_ctx_new(&mine))
-		return;
+		return false;
 	if (dbsync_plan_compute(&fresh, mine, conn, f->desired, &m->plan->opts) == 0
-		&& plan_state(fresh) == DBSYNC_MEMBER_IN_SYNC) {
+	    && dbsync_plan_pending_count(fresh) == 0) {
 		dbsync_plan_free(m->plan);
 		m->plan = fresh;
-		m->state = DBSYNC_MEMBER_IN_SYNC;
-		dbsync_ctx_clear_error(ctx);
-	} else {
-		dbsync_plan_free(fresh);
+		fresh = NULL;
+		m->state = plan_state(m->plan);
+		done = true;
 	}
+	dbsync_plan_free(fresh);
 	dbsync_ctx_free(mine);
+	return done;
 }
 
-static void apply_member(fleet_run *r, dbsync_conn *conn, dbsync_ctx *ctx, size_t i)
+/* Apply member i over conn (ctx: this thread's). Returns true when the
+ * member failed because the connection is gone. */
+static bool apply_member(fleet_run *r, dbsync_conn *conn, dbsync_ctx *ctx, size_t i)
 {
-	dbs_fleet_member *m = &r->fleet->members[i];
-	int rc = conn->backend->use_namespace(ctx, conn, r->fleet->names[i]);
-	if (!rc)
-		rc = dbsync_plan_apply(ctx, conn, m->plan, r->apply);
-	if (rc == DBSYNC_ESTALE)
-		replan_stale(m, ctx, conn, r->fleet);
-	if (m->state == DBSYNC_MEMBER_IN_SYNC && rc == DBSYNC_ESTALE)
-		return;
-	if (rc) {
-		if (member_error(m, ctx))
-			m->state = DBSYNC_MEMBER_FAILED;
+	dbsync_fleet *f = r->fleet;
+	dbs_fleet_member *m = &f->members[i];
+	dbs_backoff backoff;
+	dbs_backoff_init(&backoff, r->apply->retry_base_ms, r->apply->retry_max_ms);
+	int rc;
+	for (int attempt = 1;; attempt++) {
+		rc = conn->backend->use_namespace(ctx, conn, f->names[i]);
+		if (!rc)
+			rc = dbsync_plan_apply(ctx, conn, m->plan, r->apply);
+		/* another run holds this member's lock: it is applying the same
+		 * change, most likely; once it is done this run sees it (stale, then
+		 * in sync). Retried as a transient error, as max_retries allows. */
+		if (rc != DBSYNC_ELOCKED || attempt > r->apply->max_retries || !untouched(m->plan))
+			break;
 		dbsync_ctx_clear_error(ctx);
-		return;
+		dbs_sleep_ms(dbs_backoff_delay_ms(&backoff, attempt));
 	}
-	m->state = plan_state(m->plan);
+	if (rc == DBSYNC_ESTALE && replan_stale(m, conn, f)) {
+		dbsync_ctx_clear_error(ctx);
+		return false;
+	}
+	if (!rc) {
+		m->state = plan_state(m->plan);
+		return false;
+	}
+	bool lost = dbs_retry_classify(conn, dbsync_ctx_error(ctx)) == DBS_RETRY_RECONNECT;
+	member_error(f, i, ctx); /* out of memory: FAILED all the same, its message says so */
+	dbsync_ctx_clear_error(ctx);
+	return lost;
 }
 
 typedef struct worker {
@@ -412,33 +495,50 @@ typedef struct worker {
 	int rc;                   /* setting up the worker failed (memory) */
 } worker;
 
+/* The next member with work, marked started; fleet->n when there is none
+ * (or the run stops). With r->lock held. */
+static size_t take_member(fleet_run *r)
+{
+	while (!r->stop && r->next < r->fleet->n && !to_apply(&r->fleet->members[r->next]))
+		r->next++;
+	if (r->stop || r->next >= r->fleet->n)
+		return r->fleet->n;
+	size_t i = r->next++;
+	if (!report(r, i, 0)) {
+		r->stop = true;  /* not started: NOT_RUN */
+		return r->fleet->n;
+	}
+	r->started[i] = true;
+	return i;
+}
+
 static void *work(void *arg)
 {
 	worker *w = arg;
 	fleet_run *r = w->run;
+	const size_t n = r->fleet->n;
 	dbsync_ctx *ctx = NULL;
-	if ((w->rc = dbsync_ctx_new(&ctx)))
-		return NULL;
 	const dbs_backend *be = w->conn->backend;
 	const char *was = be->synced_namespace ? be->synced_namespace(w->conn) : NULL;
 	char *back = was ? strdup(was) : NULL;
-	for (;;) {
-		size_t i;
+	bool gone = false;
+	if ((w->rc = dbsync_ctx_new(&ctx)) || (was && !back)) {
+		w->rc = DBSYNC_ENOMEM;
+		gone = true;
+	}
+	while (!gone) {
 		pthread_mutex_lock(&r->lock);
-		while (r->next < r->fleet->n && !r->stop
-		       && !(r->fleet->members[r->next].plan && dbsync_plan_pending_count(r->fleet->members[r->next].plan)))
-			r->next++;
-		if (r->stop || r->next >= r->fleet->n) {
-			pthread_mutex_unlock(&r->lock);
-			break;
-		}
-		i = r->next++;
-		if (!report(r, i, 0))
-			r->stop = true;
+		size_t i = take_member(r);
 		pthread_mutex_unlock(&r->lock);
-		if (r->stop)
-			break; /* this member was not started: marked NOT_RUN below */
-		apply_member(r, w->conn, ctx, i);
+		if (i == n)
+			break;
+		bool lost = apply_member(r, w->conn, ctx, i);
+		/* the connection is gone: one reconnect, else the other threads
+		 * take the members left */
+		if (lost) {
+			gone = dbs_reconnect(ctx, w->conn) != 0;
+			dbsync_ctx_clear_error(ctx);
+		}
 		pthread_mutex_lock(&r->lock);
 		r->done++;
 		if (r->fleet->members[i].state == DBSYNC_MEMBER_FAILED) {
@@ -450,11 +550,57 @@ static void *work(void *arg)
 			r->stop = true;
 		pthread_mutex_unlock(&r->lock);
 	}
-	if (back) {
+	if (back && !gone)
 		be->use_namespace(ctx, w->conn, back);
-		free(back);
-	}
+	free(back);
 	dbsync_ctx_free(ctx);
+	return NULL;
+}
+
+/* Before anything runs: the connections, and the plans' fills. */
+static int check_apply(dbsync_ctx *ctx, dbsync_fleet *fleet, dbsync_conn *const *conns, size_t n_conns)
+{
+	dbsync_dialect d = fleet->desired->dialect;
+	for (size_t c = 0; c < n_conns; c++) {
+		if (!conns[c] || !conns[c]->backend->use_namespace || conns[c]->dialect != d)
+			return dbs_error(ctx, DBSYNC_EINVALID, "connection %zu of the fleet is not a %s connection that can "
+				"sync a fleet", c + 1, dbsync_dialect_name(d));
+		if (conns[c]->readonly)
+			return dbs_error(ctx, DBSYNC_EINVALID, "%s was opened read-only (for a dry run or a check): it "
+				"cannot apply a fleet; nothing was applied", conns[c]->describe);
+		for (size_t e = 0; e < c; e++)
+			if (conns[c] == conns[e])
+				return dbs_error(ctx, DBSYNC_EINVALID, "connection %zu is given twice: a fleet runs one thread "
+					"per connection", c + 1);
+	}
+	for (size_t i = 0; i < fleet->n; i++) {
+		const dbs_fleet_member *m = &fleet->members[i];
+		if (to_apply(m) && dbsync_plan_fill_count(m->plan))
+			return dbs_error(ctx, DBSYNC_EINVALID, "the plan of %s \"%s\" waits for %zu field default(s) "
+				"computed by the caller: plan the fleet again with them; nothing was applied",
+				fleet->word, fleet->names[i], dbsync_plan_fill_count(m->plan));
+	}
+	return 0;
+}
+
+/* The members apply did not start, left as planned: NOT_RUN. */
+static size_t mark_not_run(dbsync_fleet *fleet, const bool *started)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fleet->n; i++)
+		if (!started[i] && to_apply(&fleet->members[i])) {
+			fleet->members[i].state = DBSYNC_MEMBER_NOT_RUN;
+			n++;
+		}
+	return n;
+}
+
+/* fail_fast and a member that failed to be read or planned: nothing runs. */
+static const char *failed_before(const dbsync_fleet *fleet)
+{
+	for (size_t i = 0; i < fleet->n; i++)
+		if (fleet->members[i].state == DBSYNC_MEMBER_FAILED)
+			return fleet->names[i];
 	return NULL;
 }
 
@@ -468,48 +614,42 @@ int dbsync_fleet_apply(dbsync_ctx *ctx, dbsync_fleet *fleet, dbsync_conn *const 
 		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_fleet_apply needs a fleet and at least one connection");
 	if ((rc = dbs_fleet_options_read(&o, ctx, opts)) || (rc = dbs_apply_options_read(&a, ctx, o.apply)))
 		return rc;
+	if (a.max_retries < 0)
+		return dbs_error(ctx, DBSYNC_EINVALID, "max_retries must be 0 or more, not %d", a.max_retries);
 	a.progress = NULL;
 	a.progress_user = NULL;
-	for (size_t c = 0; c < n_conns; c++) {
-		if (!conns[c] || !conns[c]->backend->use_namespace)
-			return dbs_error(ctx, DBSYNC_EINVALID, "connection %zu of the fleet cannot sync a fleet", c + 1);
-		if (conns[c]->readonly)
-			return dbs_error(ctx, DBSYNC_EINVALID, "%s was opened read-only: nothing can be applied",
-				conns[c]->describe);
-		for (size_t d = 0; d < c; d++)
-			if (conns[c] == conns[d])
-				return dbs_error(ctx, DBSYNC_EINVALID, "connection %zu is given twice: one thread per "
-					"connection", c + 1);
-	}
+	if ((rc = check_apply(ctx, fleet, conns, n_conns)))
+		return rc;
 	fleet_run r = { .fleet = fleet, .opts = &o, .apply = &a };
-	for (size_t i = 0; i < fleet->n; i++) {
-		const dbsync_plan *p = fleet->members[i].plan;
-		if (!p || !dbsync_plan_pending_count(p))
-			continue;
-		if (dbsync_plan_fill_count(p))
-			return dbs_error(ctx, DBSYNC_EINVALID, "the plan of \"%s\" waits for %zu field default(s) "
-				"computed by the caller: plan the fleet again with them; nothing was applied",
-				fleet->names[i], dbsync_plan_fill_count(p));
-		r.total++;
+	if (!(r.started = calloc(fleet->n + 1, sizeof *r.started)))
+		return dbs_error_oom(ctx);
+	const char *failed = o.fail_fast ? failed_before(fleet) : NULL;
+	if (failed) {
+		size_t left = mark_not_run(fleet, r.started);
+		free(r.started);
+		return dbs_error(ctx, DBSYNC_ERROR, "%s \"%s\" failed before anything ran (fail_fast): nothing was "
+			"applied, %zu member(s) not run", fleet->word, failed, left);
 	}
-	if (pthread_mutex_init(&r.lock, NULL))
+	for (size_t i = 0; i < fleet->n; i++)
+		r.total += to_apply(&fleet->members[i]);
+	if (pthread_mutex_init(&r.lock, NULL)) {
+		free(r.started);
 		return dbs_error(ctx, DBSYNC_ERROR, "cannot make a mutex for the fleet's threads");
+	}
 	size_t n_threads = n_conns < r.total ? n_conns : r.total;
 	worker *ws = calloc(n_threads + 1, sizeof *ws);
 	pthread_t *ts = calloc(n_threads + 1, sizeof *ts);
 	size_t started = 0;
 	if (!ws || !ts) {
 		rc = dbs_error_oom(ctx);
-	} else {
-		for (size_t t = 0; t < n_threads; t++) {
+	} else if (n_threads) {
+		for (size_t t = 0; t < n_threads; t++)
 			ws[t] = (worker){ .run = &r, .conn = conns[t] };
-			/* the first worker runs on this thread once the others are started */
-			if (t > 0 && pthread_create(&ts[t], NULL, work, &ws[t]) != 0)
-				break;
-			started++;
-		}
-		if (n_threads)
-			work(&ws[0]);
+		/* worker 0 runs on this thread once the others are started */
+		for (started = 1; started < n_threads; started++)
+			if (pthread_create(&ts[started], NULL, work, &ws[started]) != 0)
+				break; /* the threads made share the members */
+		work(&ws[0]);
 		for (size_t t = 1; t < started; t++)
 			pthread_join(ts[t], NULL);
 		for (size_t t = 0; t < started && !rc; t++)
@@ -519,20 +659,18 @@ int dbsync_fleet_apply(dbsync_ctx *ctx, dbsync_fleet *fleet, dbsync_conn *const 
 	free(ws);
 	free(ts);
 	pthread_mutex_destroy(&r.lock);
-	/* what no thread started stays as planned, marked NOT_RUN */
-	for (size_t i = 0; i < fleet->n; i++) {
-		dbs_fleet_member *m = &fleet->members[i];
-		if (m->state != DBSYNC_MEMBER_FAILED && m->plan && dbsync_plan_pending_count(m->plan)
-		    && (m->state == DBSYNC_MEMBER_CHANGED || m->state == DBSYNC_MEMBER_REFUSED))
-			m->state = DBSYNC_MEMBER_NOT_RUN;
-	}
+	size_t not_run = mark_not_run(fleet, r.started);
+	free(r.started);
 	if (rc)
 		return rc;
 	if (r.failed)
-		return dbs_error(ctx, DBSYNC_ERROR, "%zu of %zu member(s) with changes failed (each named in the "
-			"fleet); the others were applied", r.failed, r.total);
-	if (r.stop && r.done < r.total)
-		return dbs_error(ctx, DBSYNC_ERROR, "stopped by the progress callback after %zu of %zu member(s)",
-			r.done, r.total);
+		return dbs_error(ctx, DBSYNC_ERROR, "%zu of %zu %s(s) with changes failed (each named in the fleet); "
+			"%zu not run", r.failed, r.total, fleet->word, not_run);
+	if (r.cancelled)
+		return dbs_error(ctx, DBSYNC_ERROR, "stopped by the progress callback after %zu of %zu %s(s); %zu not run",
+			r.done, r.total, fleet->word, not_run);
+	if (not_run)
+		return dbs_error(ctx, DBSYNC_ECONNECT, "every connection of the fleet was lost: %zu %s(s) not run",
+			not_run, fleet->word);
 	return 0;
 }

@@ -9,12 +9,13 @@
 typedef struct dbs_fleet_member {
 	dbsync_member_state state;
 	dbsync_plan *plan;     /* NULL when it failed before it was planned */
-	dbsync_error err;      /* when FAILED; err.message is `message` */
+	dbsync_error err;      /* when FAILED; err.message is `message`: "schema \"x\": why" */
 	char *message;
 } dbs_fleet_member;
 
 struct dbsync_fleet {
 	const dbsync_schema *desired;   /* borrowed */
+	const char *word;               /* the dialect's namespace_word: "schema", "database" */
 	dbsync_schema *normalized;      /* the server's spelling for every member, or NULL: as parsed */
 	size_t n;
 	char **names;

@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -160,6 +161,8 @@ static void card(html *h, const char *prefix, const char *word, json_int_t n, co
 	put(h, "</div>");
 }
 
+static const char *member_kind(json_t *report);
+
 static void summary(html *h, json_t *report)
 {
 	json_t *totals = json_object_get(report, "totals");
@@ -176,9 +179,18 @@ static void summary(html *h, json_t *report)
 	card(h, "", "", num(totals, "views"), "views");
 	put(h, "</div>");
 	json_int_t failed = num(totals, "failed"), refused = num(totals, "refused");
+	/* a fleet's members can fail before any operation (unreadable, stale) or not run at all */
+	json_t *fleet = json_object_get(report, "fleet");
+	json_int_t members_left = num(fleet, "failed") + num(fleet, "not_run");
 	if (failed || refused)
 		dbs_buf_printf(&h->b, "<p class=\"error\">%" JSON_INTEGER_FORMAT " failed and %" JSON_INTEGER_FORMAT
 			" refused operation(s): the database still differs from the models.</p>", failed, refused);
+	else if (members_left)
+	{
+		dbs_buf_printf(&h->b, "<p class=\"error\">%" JSON_INTEGER_FORMAT " ", members_left);
+		esc(h, member_kind(report));
+		put(h, "(s) failed or were not run: see the fleet below.</p>");
+	}
 	else if (!num(totals, "pending") && !num(totals, "skipped"))
 		put(h, "<p class=\"ok\">In sync: nothing left to change.</p>");
 	bool estimated = json_is_true(json_object_get(totals, "data_loss_affected_estimated"));
@@ -417,6 +429,128 @@ static void orphans_and_views(html *h, json_t *report)
 	put(h, "</section>");
 }
 
+/* ---- fleets: a summary table of the members, then the operations of each
+ * member that drifted or failed ---- */
+
+static const char *const member_states[] = { "in_sync", "changed", "refused", "failed", "not_run" };
+/* the colours of each: the operation status that means the same */
+static const char *const state_look[] = { "applied", "pending", "refused", "failed", "skipped" };
+
+/* A member state's badge, in the colours of the operation statuses. */
+static void state_badge(html *h, const char *state)
+{
+	size_t i = 0;
+	while (i < 5 && strcmp(state, member_states[i]) != 0)
+		i++;
+	if (i == 5) {
+		badge(h, "status", "unknown", "unknown");
+		return;
+	}
+	badge(h, "status", state_look[i], strcmp(state, "in_sync") == 0 ? "in sync" : strcmp(state, "not_run") == 0
+		? "not run" : state);
+}
+
+/* "schema" or "database", as the report says; "member" otherwise. */
+static const char *member_kind(json_t *report)
+{
+	const char *kind = str(json_object_get(report, "fleet"), "member_kind");
+	return *kind ? kind : "member";
+}
+
+static void fleet_summary(html *h, json_t *report)
+{
+	json_t *fleet = json_object_get(report, "fleet"), *members = json_object_get(report, "members");
+	const char *kind = member_kind(report);
+	size_t i;
+	json_t *m;
+	char label[48];
+	snprintf(label, sizeof label, "%ss", kind); /* "schemas", "databases" */
+	put(h, "<section id=\"fleet\"><h2>Fleet</h2><div class=\"cards\">");
+	card(h, "", "", num(fleet, "members"), label);
+	for (size_t s = 0; s < 5; s++) {
+		json_int_t n = num(fleet, member_states[s]);
+		if (!n && s != 0 && s != 1)
+			continue;
+		card(h, "status", state_look[s], n, strcmp(member_states[s], "in_sync") == 0 ? "in sync"
+			: strcmp(member_states[s], "not_run") == 0 ? "not run" : member_states[s]);
+	}
+	put(h, "</div><table><tr><th>");
+	/* the column's title: "Schema", "Database" */
+	char title[32];
+	snprintf(title, sizeof title, "%s", kind);
+	if (title[0] >= 'a' && title[0] <= 'z')
+		title[0] = (char)(title[0] - 'a' + 'A');
+	esc(h, title);
+	put(h, "</th><th>State</th><th>Operations</th><th>Pending</th><th>Applied</th><th>Failed</th>"
+		"<th>Refused or skipped</th><th>Error</th></tr>");
+	json_array_foreach(members, i, m) {
+		json_t *counts = json_object_get(m, "counts");
+		put(h, "<tr><td><code>");
+		esc(h, str(m, "name"));
+		put(h, "</code></td><td>");
+		state_badge(h, str(m, "state"));
+		dbs_buf_printf(&h->b, "</td><td>%" JSON_INTEGER_FORMAT "</td><td>%" JSON_INTEGER_FORMAT "</td><td>%"
+			JSON_INTEGER_FORMAT "</td><td>%" JSON_INTEGER_FORMAT "</td><td>%" JSON_INTEGER_FORMAT "</td><td>",
+			num(counts, "operations"), num(counts, "pending"), num(counts, "applied"), num(counts, "failed"),
+			num(counts, "refused") + num(counts, "skipped"));
+		json_t *err = json_object_get(m, "error");
+		if (json_is_object(err)) {
+			put(h, "<span class=\"error\">");
+			esc(h, str(err, "message"));
+			put(h, "</span>");
+		} else {
+			put(h, "&mdash;");
+		}
+		put(h, "</td></tr>");
+	}
+	put(h, "</table></section>");
+}
+
+/* Each member that drifted, failed or was not run: its operations by table. */
+static void fleet_members(html *h, json_t *report)
+{
+	json_t *members = json_object_get(report, "members");
+	const char *kind = member_kind(report);
+	size_t i;
+	json_t *m;
+	bool any = false;
+	put(h, "<section id=\"members\"><h2>Operations by ");
+	esc(h, kind);
+	put(h, "</h2>");
+	json_array_foreach(members, i, m) {
+		if (strcmp(str(m, "state"), "in_sync") == 0)
+			continue;
+		any = true;
+		put(h, "<h3>");
+		esc(h, kind);
+		put(h, " <code>");
+		esc(h, str(m, "name"));
+		put(h, "</code> ");
+		state_badge(h, str(m, "state"));
+		put(h, "</h3>");
+		json_t *err = json_object_get(m, "error");
+		if (json_is_object(err)) {
+			put(h, "<p class=\"error\">");
+			esc(h, str(err, "message"));
+			put(h, "</p>");
+		}
+		json_t *ops = json_object_get(m, "operations");
+		if (!json_array_size(ops)) {
+			put(h, "<p class=\"note\">No operations.</p>");
+			continue;
+		}
+		put(h, "<table><tr><th>#</th><th>Operation and SQL</th><th>Risk</th><th>Status</th><th>Time</th></tr>");
+		size_t j;
+		json_t *op;
+		json_array_foreach(ops, j, op)
+			op_row(h, op);
+		put(h, "</table>");
+	}
+	if (!any)
+		put(h, "<p class=\"ok\">Every member is in sync: nothing left to change.</p>");
+	put(h, "</section>");
+}
+
 static void head(html *h, json_t *report)
 {
 	json_t *db = json_object_get(report, "database");
@@ -479,7 +613,13 @@ int dbsync_report_html(char **out, dbsync_ctx *ctx, const char *report_json)
 	}
 	head(&h, report);
 	summary(&h, report);
-	operations(&h, report);
+	/* a fleet's report: its members first, then what the run reports for them all */
+	if (json_is_array(json_object_get(report, "members"))) {
+		fleet_summary(&h, report);
+		fleet_members(&h, report);
+	} else {
+		operations(&h, report);
+	}
 	skipped(&h, report);
 	unmanaged(&h, report);
 	orphans_and_views(&h, report);

@@ -10,8 +10,10 @@
 
 #include "backend.h"
 #include "ctx.h"
+#include "fleet_internal.h"
 #include "plan_internal.h"
 #include "report_util.h"
+#include "dbsync/fleet.h"
 #include "dbsync/report.h"
 
 #define REPORT_VERSION 1
@@ -21,6 +23,7 @@ static const char *const engine_keys[] = {
 	"report_version", "engine", "operations", "skipped_destructive", "orphans", "views", "totals",
 	"unmanaged",
 	"inventory_read",
+	"members", "fleet",
 };
 
 /* Keys never copied from the caller's database object, whatever it holds. */
@@ -89,7 +92,7 @@ static json_t *op_json(size_t index, const dbsync_op *op, json_t *models)
 	return o;
 }
 
-static json_t *database_json(json_t *given, dbsync_conn *conn, const dbsync_plan *plan)
+static json_t *database_json(json_t *given, dbsync_conn *conn, dbsync_dialect d)
 {
 	json_t *db = json_object();
 	const char *key;
@@ -100,7 +103,8 @@ static json_t *database_json(json_t *given, dbsync_conn *conn, const dbsync_plan
 				json_object_set(db, key, v);
 	if (!json_object_get(db, "alias"))
 		json_object_set_new(db, "alias", json_null());
-	dbsync_dialect d = conn ? conn->dialect : plan ? plan->dialect : 0;
+	if (conn)
+		d = conn->dialect;
 	const char *vendor = dbsync_dialect_name(d);
 	json_object_set_new(db, "vendor", vendor ? json_string(vendor) : json_null());
 	json_object_set_new(db, "server_version", conn ? dbs_json_text(dbsync_conn_server_version(conn)) : json_null());
@@ -144,7 +148,11 @@ static void inventory_json(json_t *report, json_t *inventory, json_t *totals)
 	json_object_set_new(report, "views", views);
 }
 
-static void operations_json(json_t *report, const dbsync_plan *plan, json_t *models, json_t *totals)
+/* A plan's operations, skipped data-loss operations and their totals into
+ * `report` (a run's report, or a fleet member's entry, each op naming
+ * `member` when not NULL). */
+static void operations_json(json_t *report, const dbsync_plan *plan, json_t *models, json_t *totals,
+	const char *member)
 {
 	json_int_t by_status[5] = { 0 }, by_risk[3] = { 0 };
 	json_int_t data_loss_affected = 0;
@@ -155,6 +163,8 @@ static void operations_json(json_t *report, const dbsync_plan *plan, json_t *mod
 	for (size_t i = 0; i < n; i++) {
 		const dbsync_op *op = dbsync_plan_op(plan, i);
 		json_t *o = op_json(i, op, models);
+		if (member)
+			json_object_set_new(o, "member", dbs_json_text(member));
 		if ((unsigned)op->status < 5)
 			by_status[op->status]++;
 		if ((unsigned)op->risk < 3)
@@ -204,56 +214,178 @@ static void unmanaged_json(json_t *report, const dbsync_plan *plan, json_t *tota
 	json_object_set_new(report, "unmanaged", list);
 }
 
-int dbsync_report_json(char **out, dbsync_ctx *ctx, const dbsync_plan *plan, dbsync_conn *conn,
+/* The report's head: report_version, the caller's context keys (those the
+ * engine does not fill), engine, database and selection. *given is the
+ * parsed context (or NULL), the caller's to free. */
+static int report_head(json_t **report, json_t **given, dbsync_ctx *ctx, dbsync_conn *conn, dbsync_dialect d,
 	const char *context_json)
 {
-	int rc = 0;
-	json_t *given = NULL, *report = NULL;
-	*out = NULL;
+	*report = NULL;
+	*given = NULL;
 	if (context_json && *context_json) {
 		json_error_t jerr;
-		given = json_loads(context_json, JSON_REJECT_DUPLICATES, &jerr);
-		if (!given || !json_is_object(given)) {
-			rc = dbs_error(ctx, DBSYNC_EINVALID, "report context JSON is %s at line %d, column %d%s%s",
-				given ? "not an object" : "invalid", jerr.line, jerr.column, given ? "" : ": ",
-				given ? "" : jerr.text);
-			goto cleanup;
-		}
+		*given = json_loads(context_json, JSON_REJECT_DUPLICATES, &jerr);
+		if (!*given || !json_is_object(*given))
+			return dbs_error(ctx, DBSYNC_EINVALID, "report context JSON is %s at line %d, column %d%s%s",
+				*given ? "not an object" : "invalid", jerr.line, jerr.column, *given ? "" : ": ",
+				*given ? "" : jerr.text);
 	}
-	report = json_object();
-	if (!report) {
-		rc = dbs_error_oom(ctx);
-		goto cleanup;
-	}
-	json_object_set_new(report, "report_version", json_integer(REPORT_VERSION));
+	json_t *r = *report = json_object();
+	if (!r)
+		return dbs_error_oom(ctx);
+	json_object_set_new(r, "report_version", json_integer(REPORT_VERSION));
 	const char *key;
 	json_t *v;
-	json_object_foreach(given, key, v) {
+	json_object_foreach(*given, key, v) {
 		bool engine_owned = false;
 		for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
 			engine_owned |= strcmp(key, engine_keys[i]) == 0;
 		if (!engine_owned && strcmp(key, "inventory") && strcmp(key, "models") && strcmp(key, "database"))
-			json_object_set(report, key, v);
+			json_object_set(r, key, v);
 	}
 	json_t *engine = json_object();
 	json_object_set_new(engine, "name", json_string("libdbsync"));
 	json_object_set_new(engine, "version", json_string(dbsync_version()));
-	json_object_set_new(report, "engine", engine);
-	json_object_set_new(report, "database", database_json(json_object_get(given, "database"), conn, plan));
-	if (!json_is_object(json_object_get(report, "selection")))
-		json_object_set_new(report, "selection", json_object());
-	json_t *totals = json_object();
-	operations_json(report, plan, json_object_get(given, "models"), totals);
-	unmanaged_json(report, plan, totals);
+	json_object_set_new(r, "engine", engine);
+	json_object_set_new(r, "database", database_json(json_object_get(*given, "database"), conn, d));
+	if (!json_is_object(json_object_get(r, "selection")))
+		json_object_set_new(r, "selection", json_object());
+	return 0;
+}
+
+/* The report's tail: the inventory's orphans and views, the totals, and the
+ * document as text in *out. */
+static int report_finish(char **out, dbsync_ctx *ctx, json_t *report, json_t *given, json_t *totals)
+{
 	json_t *inventory = json_object_get(given, "inventory");
 	/* an empty list of orphans means "none" only when the inventory was read */
 	json_object_set_new(report, "inventory_read", json_boolean(json_is_object(inventory)));
 	inventory_json(report, inventory, totals);
 	json_object_set_new(report, "totals", totals);
 	*out = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	if (!*out)
-		rc = dbs_error_oom(ctx);
-cleanup:
+	return *out ? 0 : dbs_error_oom(ctx);
+}
+
+int dbsync_report_json(char **out, dbsync_ctx *ctx, const dbsync_plan *plan, dbsync_conn *conn,
+	const char *context_json)
+{
+	json_t *given = NULL, *report = NULL;
+	*out = NULL;
+	int rc = report_head(&report, &given, ctx, conn, plan ? plan->dialect : 0, context_json);
+	if (!rc) {
+		json_t *totals = json_object();
+		operations_json(report, plan, json_object_get(given, "models"), totals, NULL);
+		unmanaged_json(report, plan, totals);
+		rc = report_finish(out, ctx, report, given, totals);
+	}
+	json_decref(given);
+	json_decref(report);
+	return rc;
+}
+
+/* ---- fleets ---- */
+
+/* Add the counts of `from` into `into`: integers and numbers summed, booleans
+ * or'ed, objects (by_risk) key by key. */
+static void add_counts(json_t *into, json_t *from)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(from, key, v) {
+		json_t *have = json_object_get(into, key);
+		if (json_is_object(v)) {
+			if (!have) {
+				have = json_object();
+				json_object_set_new(into, key, have);
+			}
+			add_counts(have, v);
+		} else if (json_is_integer(v)) {
+			json_object_set_new(into, key, json_integer(json_integer_value(have) + json_integer_value(v)));
+		} else if (json_is_real(v)) {
+			json_object_set_new(into, key, json_real(json_number_value(have) + json_real_value(v)));
+		} else if (json_is_boolean(v)) {
+			json_object_set_new(into, key, json_boolean(json_is_true(have) || json_is_true(v)));
+		}
+	}
+}
+
+static json_t *member_error_json(const dbsync_error *e)
+{
+	if (!e)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "message", dbs_json_text(e->message));
+	json_object_set_new(o, "code", json_integer(e->code));
+	json_object_set_new(o, "sqlstate", e->sqlstate[0] ? dbs_json_text(e->sqlstate) : json_null());
+	json_object_set_new(o, "native_code", e->native_code ? json_integer(e->native_code) : json_null());
+	return o;
+}
+
+/* One member's entry; its operations, skipped ones and unmanaged objects
+ * also go on the run's lists (the same objects, naming the member), and its
+ * counts into the run's totals. */
+static json_t *member_json(const dbsync_fleet *fleet, size_t i, json_t *models, json_t *report, json_t *totals)
+{
+	const char *name = dbsync_fleet_member(fleet, i);
+	const dbsync_plan *plan = dbsync_fleet_member_plan(fleet, i);
+	json_t *m = json_object(), *counts = json_object();
+	json_object_set_new(m, "name", dbs_json_text(name));
+	json_object_set_new(m, "state", json_string(dbsync_member_state_name(dbsync_fleet_member_state(fleet, i))));
+	json_object_set_new(m, "error", member_error_json(dbsync_fleet_member_error(fleet, i)));
+	operations_json(m, plan, models, counts, name);
+	unmanaged_json(m, plan, counts);
+	json_t *unmanaged = json_object_get(m, "unmanaged");
+	size_t k;
+	json_t *u;
+	json_array_foreach(unmanaged, k, u)
+		json_object_set_new(u, "member", dbs_json_text(name));
+	json_array_extend(json_object_get(report, "operations"), json_object_get(m, "operations"));
+	json_array_extend(json_object_get(report, "skipped_destructive"), json_object_get(m, "skipped_destructive"));
+	json_array_extend(json_object_get(report, "unmanaged"), unmanaged);
+	/* the member's entry lists its operations and unmanaged objects; the
+	 * skipped data-loss ones are among its operations */
+	json_object_del(m, "skipped_destructive");
+	add_counts(totals, counts);
+	json_object_set_new(m, "counts", counts);
+	return m;
+}
+
+int dbsync_fleet_report_json(char **out, dbsync_ctx *ctx, const dbsync_fleet *fleet, dbsync_conn *conn,
+	const char *context_json)
+{
+	json_t *given = NULL, *report = NULL;
+	*out = NULL;
+	if (!fleet)
+		return dbs_error(ctx, DBSYNC_EINVALID, "dbsync_fleet_report_json needs a fleet");
+	int rc = report_head(&report, &given, ctx, conn, fleet->desired->dialect, context_json);
+	if (!rc) {
+		/* the run's totals and lists cover every member; an empty fleet
+		 * has the zero counts of an empty plan */
+		json_t *totals = json_object(), *members = json_array(), *states = json_object();
+		json_object_set_new(report, "operations", json_array());
+		json_object_set_new(report, "skipped_destructive", json_array());
+		json_object_set_new(report, "unmanaged", json_array());
+		json_t *scratch = json_object();
+		operations_json(scratch, NULL, NULL, totals, NULL);
+		unmanaged_json(scratch, NULL, totals);
+		json_decref(scratch);
+		json_int_t by_state[DBSYNC_MEMBER_NOT_RUN + 1] = { 0 };
+		json_t *models = json_object_get(given, "models");
+		for (size_t i = 0; i < fleet->n; i++) {
+			json_array_append_new(members, member_json(fleet, i, models, report, totals));
+			dbsync_member_state st = dbsync_fleet_member_state(fleet, i);
+			if ((unsigned)st <= DBSYNC_MEMBER_NOT_RUN)
+				by_state[st]++;
+		}
+		json_object_set_new(states, "member_kind", json_string(fleet->word));
+		json_object_set_new(states, "members", json_integer((json_int_t)fleet->n));
+		for (int st = 0; st <= DBSYNC_MEMBER_NOT_RUN; st++)
+			json_object_set_new(states, dbsync_member_state_name((dbsync_member_state)st), json_integer(by_state[st]));
+		json_object_set_new(states, "catalog_queries", json_integer((json_int_t)fleet->catalog_queries));
+		json_object_set_new(report, "fleet", states);
+		json_object_set_new(report, "members", members);
+		rc = report_finish(out, ctx, report, given, totals);
+	}
 	json_decref(given);
 	json_decref(report);
 	return rc;

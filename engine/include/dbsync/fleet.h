@@ -83,7 +83,8 @@ DBSYNC_EXTERN(dbsync_member_state) dbsync_fleet_member_state(const dbsync_fleet 
  * dbsync_fleet_apply), or NULL when it failed before it was planned. */
 DBSYNC_EXTERN(const dbsync_plan *) dbsync_fleet_member_plan(const dbsync_fleet *fleet, size_t i);
 
-/** Member `i`'s error when FAILED, else NULL. */
+/** Member `i`'s error when FAILED, else NULL; its message starts with the
+ * member's name (`schema "t1": ...`). */
 DBSYNC_EXTERN(const dbsync_error *) dbsync_fleet_member_error(const dbsync_fleet *fleet, size_t i);
 
 /** The number of catalog queries dbsync_fleet_plan made for the whole fleet. */
@@ -92,8 +93,10 @@ DBSYNC_EXTERN(uint64_t) dbsync_fleet_catalog_queries(const dbsync_fleet *fleet);
 /**
  * Called by dbsync_fleet_apply when a member starts (finished == 0) and ends
  * (finished == 1), `done` members of `total` (those with pending operations)
- * finished so far. Called from the applying threads, one call at a time. A
- * nonzero return stops the fleet: members not started are NOT_RUN.
+ * finished so far. Called from the applying threads, one call at a time (the
+ * callback needs no lock of its own), a member's start before its end. A
+ * nonzero return stops the fleet: members not started are NOT_RUN (the
+ * member whose start it refused too); members running finish.
  */
 typedef int (*dbsync_fleet_progress_fn)(void *user, size_t done, size_t total, size_t member,
 	int finished);
@@ -106,7 +109,9 @@ typedef int (*dbsync_fleet_progress_fn)(void *user, size_t done, size_t total, s
 typedef struct dbsync_fleet_options {
 	unsigned int version;
 	/** Stop at the first member that fails: members not started yet are
-	 * NOT_RUN (default 0: every member is tried, failures are reported). */
+	 * NOT_RUN; a member that failed in planning stops the fleet before
+	 * anything runs (default 0: every member is tried, failures are
+	 * reported). */
 	int fail_fast;
 	/** Each member's apply options (verify, retries, lock wait; its
 	 * progress callback is not called), NULL for the defaults. */
@@ -129,22 +134,48 @@ DBSYNC_EXTERN(int) dbsync_fleet_options_init(dbsync_fleet_options *opts, unsigne
  * applied as dbsync_plan_apply applies a plan: its own transaction where DDL
  * is transactional, its own sync lock (per schema or database, so runs on
  * different members do not wait for each other and two runs never change one
- * member at once), verified afterwards. A member another run changed since it
- * was planned is planned again under its lock: when nothing is left it is
- * IN_SYNC, else FAILED with DBSYNC_ESTALE (nothing applied to it). A failing
- * member is FAILED with its error and the others go on, unless fail_fast.
- * A plan waiting for fills (dbsync_plan_fill_count) is refused as a whole
- * before anything runs. Returns 0 when no member failed, else DBSYNC_ERROR
- * with the number of failed members on ctx.
+ * member at once), verified afterwards. Where each DDL statement commits
+ * itself (MySQL), a member that fails keeps what ran before the failure: its
+ * operations say which were APPLIED and which one FAILED.
+ *
+ * A member another run changed since it was planned is planned again: when
+ * nothing is pending then (the other run did the work) it takes the fresh
+ * plan and is IN_SYNC (or REFUSED), else it is FAILED with DBSYNC_ESTALE and
+ * nothing applied to it. A member whose lock another run holds
+ * (DBSYNC_ELOCKED) is tried again after a backoff as often as the apply
+ * options' max_retries allow (the other run is most likely applying the same
+ * change: then the retry finds it stale, and in sync); after that it is
+ * FAILED with DBSYNC_ELOCKED. A member whose connection is lost is FAILED;
+ * that connection is reconnected once, and when that fails its thread takes
+ * no more members (the other connections go on; with none left, the rest are
+ * NOT_RUN). A failing member is FAILED with its error and the others go on,
+ * unless fail_fast. Members FAILED already (in planning, or by an earlier
+ * apply) are not tried: plan them again. Every member's error starts with
+ * its name: `schema "t1": ...` (PostgreSQL), `database "t1": ...` (MySQL).
+ *
+ * Refused before anything runs (DBSYNC_EINVALID, nothing applied): a
+ * read-only connection, a connection given twice or of another dialect, a
+ * plan waiting for fills (dbsync_plan_fill_count). Returns 0 when every
+ * member with changes was applied, else DBSYNC_ERROR (failed members, or the
+ * callback stopped the fleet) or DBSYNC_ECONNECT (every connection lost),
+ * with the counts on ctx.
  */
 DBSYNC_EXTERN(int) dbsync_fleet_apply(dbsync_ctx *ctx, dbsync_fleet *fleet, dbsync_conn *const *conns,
 	size_t n_conns, const dbsync_fleet_options *opts);
 
 /**
- * The JSON report of a fleet run: the keys of a run's report (dbsync_report_json,
- * `context_json` merged the same way) with "members": one entry per member
- * (name, state, error, its operations and unmanaged objects as a run's report
- * lists them) and "fleet": counts per state. dbsync_report_html renders it.
+ * The JSON report of a fleet run (docs/report.schema.json): the keys of a
+ * run's report (dbsync_report_json, `context_json` merged the same way), whose
+ * "operations", "skipped_destructive", "unmanaged" and "totals" cover every
+ * member (each operation and unmanaged object naming its "member"), with
+ * "members": one entry per member in the fleet's order (name, state, error
+ * {message, code, sqlstate, native_code} or null, its operations and
+ * unmanaged objects, and "counts": its own totals) and "fleet": member_kind
+ * ("schema", "database"), the number of members in each state, and the
+ * catalog queries of the fleet's plan. `conn` (may be NULL) gives the server's
+ * vendor, version and safe description. dbsync_report_html renders it: a
+ * table of the members, then the operations of each member not in sync.
+ * Caller frees *out.
  */
 DBSYNC_EXTERN(int) dbsync_fleet_report_json(char **out, dbsync_ctx *ctx, const dbsync_fleet *fleet,
 	dbsync_conn *conn, const char *context_json);

@@ -29,18 +29,23 @@
  * use_namespace may have switched before the session followed, so never
  * DATABASE()). MySQL caps lock names at 64 characters; two databases sharing
  * their first 50 would only share a lock, never corrupt. A dry-run script
- * runs in the database its user chose, so it names DATABASE(). */
+ * names DATABASE(): the lock is where its statements land. */
 #define LOCK_NAME_SQL(db) "CONCAT('django-dbsync:', LEFT(" db ", 50))"
 static const char script_get_lock[] = "SELECT GET_LOCK(" LOCK_NAME_SQL("DATABASE()") ", 0)";
 static const char script_release_lock[] = "SELECT RELEASE_LOCK(" LOCK_NAME_SQL("DATABASE()") ")";
 
-/* "SELECT <fn>(CONCAT('django-dbsync:', LEFT('<dbname>', 50))<tail>" */
+/* "SELECT <fn>(CONCAT('django-dbsync:', LEFT('<dbname>', 50))<tail>". Where
+ * the server compares database names without case (lower_case_table_names 1
+ * or 2) the name is folded as DATABASE() gives it under 1, so "Shop" and
+ * "shop" take one lock. */
 static char *lock_sql(dbsync_conn *conn, const char *fn, const char *tail)
 {
+	const dbs_my_conn *mc = conn->impl;
+	bool fold = mc->lower_case_table_names != 0;
 	dbs_buf b = DBS_BUF_INIT;
-	dbs_buf_printf(&b, "SELECT %s(CONCAT('django-dbsync:', LEFT(", fn);
-	dbs_my_put_literal(&b, conn, ((dbs_my_conn *)conn->impl)->dbname);
-	dbs_buf_printf(&b, ", 50))%s", tail);
+	dbs_buf_printf(&b, "SELECT %s(CONCAT('django-dbsync:', LEFT(%s", fn, fold ? "LOWER(" : "");
+	dbs_my_put_literal(&b, conn, mc->dbname);
+	dbs_buf_printf(&b, "%s, 50))%s", fold ? ")" : "", tail);
 	char *sql = dbs_buf_ok(&b) ? dbs_buf_detach(&b) : NULL;
 	dbs_buf_free(&b);
 	return sql;
@@ -501,10 +506,14 @@ static int my_apply_begin(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan 
 	dbs_my_conn *mc = conn->impl;
 	int64_t got = 0;
 	bool is_null = false;
-	(void)plan;
 	if (mc->locked)
 		return dbs_error(ctx, DBSYNC_EINVALID,
 			"cannot apply a plan to %s: this connection is already applying one", conn->describe);
+	/* its statements name no database: they would land in this one */
+	if (plan && plan->namespace_name &&
+	    (mc->lower_case_table_names ? strcasecmp : strcmp)(plan->namespace_name, mc->dbname) != 0)
+		return dbs_error(ctx, DBSYNC_EINVALID, "cannot apply a plan made for database `%s` to database `%s` "
+			"of %s", plan->namespace_name, mc->dbname, conn->describe);
 	char *get = lock_sql(conn, "GET_LOCK", ", 0)");
 	free(mc->release_sql);
 	mc->release_sql = lock_sql(conn, "RELEASE_LOCK", ")");
@@ -558,12 +567,17 @@ static int my_apply_end(dbsync_ctx *ctx, dbsync_conn *conn, const dbsync_plan *p
 	return 0;
 }
 
+/* The script's statements name no database: it selects the one it was
+ * planned for (a fleet prints one script per member), and the lock follows. */
 static int my_script_prologue(dbs_buf *out, const dbsync_plan *plan)
 {
-	(void)plan;
-	return dbs_buf_printf(out,
-		"-- MySQL commits each DDL statement as it runs: the steps below apply one by one.\n"
-		"%s;\n", script_get_lock);
+	dbs_buf_puts(out, "-- MySQL commits each DDL statement as it runs: the steps below apply one by one.\n");
+	if (plan && plan->namespace_name) {
+		dbs_buf_puts(out, "USE ");
+		dbs_quote_ident(out, DBSYNC_DIALECT_MYSQL, plan->namespace_name);
+		dbs_buf_puts(out, ";\n");
+	}
+	return dbs_buf_printf(out, "%s;\n", script_get_lock);
 }
 
 static int my_script_epilogue(dbs_buf *out, const dbsync_plan *plan)

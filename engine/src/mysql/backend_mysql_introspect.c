@@ -43,20 +43,23 @@
  * the database is each row's first column. The filter names the databases
  * as literals, never DATABASE(): the connection may not be in them (a fleet,
  * the shadow, a lazy use_namespace). */
-/* The tables, and one row per database that exists (SCHEMATA, no table name,
- * sorted first), so a database without tables is told from a missing one in
- * the same round trip. */
+/* The tables and views; each view's definition as a row of its own after
+ * it (a join with VIEWS would have the server read the views of every
+ * database: 0.6 s on a server of 15,000 tables); and one row per database
+ * that exists (SCHEMATA, no table name, sorted first), so a database without
+ * tables is told from a missing one in the same round trip. */
 static const char q_tables[] =
-	"SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, v.VIEW_DEFINITION, "
+	"SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.TABLE_COMMENT, t.TABLE_COLLATION, NULL, "
 	"co.CHARACTER_SET_NAME "
-	"FROM information_schema.TABLES t LEFT JOIN information_schema.VIEWS v "
-	"ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME "
+	"FROM information_schema.TABLES t "
 	"LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = t.TABLE_COLLATION "
 	"WHERE t.TABLE_SCHEMA {DB} "
 	"AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW') "
+	"UNION ALL SELECT TABLE_SCHEMA, TABLE_NAME, 'VIEW DEFINITION', NULL, NULL, VIEW_DEFINITION, NULL "
+	"FROM information_schema.VIEWS WHERE TABLE_SCHEMA {DB} "
 	"UNION ALL SELECT SCHEMA_NAME, NULL, NULL, NULL, NULL, NULL, NULL "
 	"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME {DB} "
-	"ORDER BY 1, 2";
+	"ORDER BY 1, 2, 3";
 /* {ARG}: GENERATION_EXPRESSION, or NULL before MySQL 5.7 / MariaDB 10.2 */
 static const char q_columns[] =
 	"SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
@@ -282,13 +285,21 @@ static int on_table(my_intro *in, MYSQL_ROW row, const unsigned long *len)
 		in->exists = true; /* the database's SCHEMATA row */
 		return 0;
 	}
+	if (row[1] && strcmp(row[1], "VIEW DEFINITION") == 0) {
+		/* after its view's row (ORDER BY ..., TABLE_TYPE), usually right
+		 * after it; "V" and "v" may interleave (lower_case_table_names=0) */
+		for (size_t i = in->s->views.n; i-- > 0 && row[4];) {
+			dbs_view *v = in->s->views.items[i];
+			if (strcmp(v->name, row[0]) == 0)
+				return (v->definition = col(in, row, len, 4)) ? 0 : -1;
+		}
+		return 0;
+	}
 	const char *name = col(in, row, len, 0);
 	if (!name)
 		return -1;
-	if (row[1] && strcmp(row[1], "VIEW") == 0) {
-		const char *def = col(in, row, len, 4);
-		return dbs_schema_add_view(in->s, name, def ? def : "") ? 0 : -1;
-	}
+	if (row[1] && strcmp(row[1], "VIEW") == 0)
+		return dbs_schema_add_view(in->s, name, "") ? 0 : -1;
 	dbs_table *t = dbs_schema_add_table(in->s, name);
 	if (!t)
 		return -1;

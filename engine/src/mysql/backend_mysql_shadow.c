@@ -107,6 +107,11 @@ static int restore(dbsync_ctx *ctx, dbsync_conn *conn, const char *shadow_q, boo
 	dbs_quote_ident(&sql, MY, mc->dbname);
 	dbs_buf_printf(&sql, "; DROP DATABASE IF EXISTS %s", shadow_q);
 	rc = dbs_buf_ok(&sql) ? run_on(ctx, conn, dbs_buf_cstr(&sql), failed) : dbs_error_oom(ctx);
+	if (failed || rc) {
+		/* the USE above may not have run: select the live database again
+		 * before the next statement */
+		mc->use_pending = true;
+	}
 	if (conn->readonly) {
 		int ro = run_on(ctx, conn, "SET SESSION TRANSACTION READ ONLY", failed || rc);
 		if (!rc)

@@ -40,9 +40,7 @@ int dbs_my_namespaces(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn *conn
 	static const char sql[] = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA";
 	*out = NULL;
 	*n = 0;
-	int rc = dbs_my_use_pending(ctx, conn);
-	if (rc)
-		return rc;
+	/* names no database: a pending switch waits for a statement that does */
 	MYSQL *db = dbs_my_db(conn);
 	conn->catalog_queries++;
 	MYSQL_RES *res = NULL;
@@ -71,13 +69,31 @@ int dbs_my_namespaces(char ***out, size_t *n, dbsync_ctx *ctx, dbsync_conn *conn
 	return 0;
 }
 
+/* The database the session is in, as the server reports each change of it
+ * (session tracking: MariaDB 10.2+, MySQL 5.7+; a USE in a script included),
+ * or NULL where it does not tell. */
+static const char *session_db(const dbs_my_conn *mc)
+{
+	unsigned long server = 0, client = 0;
+	const char *db = NULL;
+	if (mariadb_get_infov(mc->db, MARIADB_CONNECTION_SERVER_CAPABILITIES, &server) ||
+	    mariadb_get_infov(mc->db, MARIADB_CONNECTION_CLIENT_CAPABILITIES, &client) ||
+	    !(server & client & CLIENT_SESSION_TRACKING) || mariadb_get_infov(mc->db, MARIADB_CONNECTION_SCHEMA, &db))
+		return NULL;
+	return db;
+}
+
 int dbs_my_use_namespace(dbsync_ctx *ctx, dbsync_conn *conn, const char *name)
 {
 	dbs_my_conn *mc = conn->impl;
 	if (!name || !*name)
 		return dbs_error(ctx, DBSYNC_EINVALID, "a database to sync needs a name");
-	if (mc->dbname && strcmp(mc->dbname, name) == 0)
+	const char *now = session_db(mc);
+	if (mc->dbname && strcmp(mc->dbname, name) == 0) {
+		/* the same database; a USE in a script may have left it */
+		mc->use_pending |= now && strcmp(now, name) != 0;
 		return 0;
+	}
 	if (mc->locked)
 		return dbs_error(ctx, DBSYNC_EINVALID, "cannot switch %s to database `%s`: it is applying a plan",
 			conn->describe, name);
@@ -91,7 +107,8 @@ int dbs_my_use_namespace(dbsync_ctx *ctx, dbsync_conn *conn, const char *name)
 	mc->dbname = dup;
 	free(conn->describe);
 	conn->describe = describe;
-	mc->use_pending = true;
+	/* back to where the session is (the end of a fleet's plan): nothing to do */
+	mc->use_pending = !now || strcmp(now, name) != 0;
 	return 0;
 }
 

@@ -25,10 +25,12 @@
 #include "parse.h"
 #include "pg_identity.h"
 
-/* The schemas read: $1 is their names (a name[]), m.i a schema's place in it.
+/* The schemas read: $1 is their names (a name[]), m.i a schema's place in it,
+ * m.path the search_path it is read with ($4 the rest of the path after it).
  * Every query reads all of them at once, and every row says whose it is (the
  * table query by m.i, the others by their table's oid). */
-#define MEMBERS "pg_catalog.unnest($1) WITH ORDINALITY m(name, i)"
+#define MEMBERS "(SELECT u.name, u.i, pg_catalog.quote_ident(u.name) || $4 AS path " \
+	"FROM pg_catalog.unnest($1) WITH ORDINALITY u(name, i)) m"
 #define IN_MEMBERS "JOIN " MEMBERS " ON m.name = n.nspname "
 /* Partitions belong to their parent; the model has no place for them. */
 #define OWN_TABLES \
@@ -36,11 +38,12 @@
 /* What the server prints (format_type, pg_get_expr, pg_get_*def) names an
  * object without its schema when search_path finds it, so it depends on the
  * path: each schema is read with its own first, as a connection syncing it
- * has it. The printer's argument is wrapped in $2 ... $3, which put the row's
- * schema (n) first on the path (for this transaction; SET LOCAL) when it is
- * not already: an argument is evaluated before its function runs, wherever
- * the planner puts the call. The shadow's read keeps the path its script set
- * (both are empty there). */
+ * has it. The printer's argument is wrapped in $2 ... $3, which make m.path
+ * the path (for this transaction; SET LOCAL) when it is not already: an
+ * argument is evaluated before its function runs, wherever the planner puts
+ * the call. Rows of one schema mostly come together, so the path is rarely
+ * set; the comparison is what most rows cost. The shadow's read keeps the
+ * path its script set ($2 and $3 are plain parentheses there). */
 #define AT(arg) "$2" arg "$3"
 /* Comments are joined, not read with obj_description(), which runs a query
  * of its own for every row. */
@@ -62,7 +65,9 @@ static const char q_tables[] =
 
 /* The sequence a column owns: a serial's (dependency 'a', OWNED BY) or an
  * identity's ('i'), named unqualified in the schema read, with its type and
- * options (pg_sequence, PostgreSQL 10). */
+ * options (pg_sequence, PostgreSQL 10). Only a column with a default (a
+ * serial's nextval) or an identity is looked up: the lookup is a third of
+ * what reading the columns of a big fleet costs. */
 #define SEQUENCE_OWNED \
 	"LEFT JOIN LATERAL (SELECT CASE WHEN sn.nspname = n.nspname THEN pg_catalog.quote_ident(sc.relname) " \
 	"ELSE pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sc.relname) END AS name, " \
@@ -71,7 +76,7 @@ static const char q_tables[] =
 	"JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid " \
 	"JOIN pg_catalog.pg_class sc ON sc.oid = s.seqrelid " \
 	"JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace " \
-	"WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
+	"WHERE (a.attidentity <> '' OR a.atthasdef) AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
 	"AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.refobjid = a.attrelid " \
 	"AND dep.refobjsubid = a.attnum AND dep.deptype IN ('a','i') ORDER BY sc.relname LIMIT 1) sq ON true "
 
@@ -82,7 +87,8 @@ static const char q_tables[] =
  * still hold NULLs. */
 static const char q_columns[] =
 	"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(" AT("a.atttypid") ", a.atttypmod), "
-	"a.attnotnull, pg_catalog.pg_get_expr(d.adbin, " AT("d.adrelid") "), a.attidentity, %s, "
+	"a.attnotnull, CASE WHEN d.adbin IS NOT NULL THEN pg_catalog.pg_get_expr(d.adbin, " AT("d.adrelid") ") END, "
+	"a.attidentity, %s, "
 	"CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, ds.description, %s, "
 	"sq.name, sq.type, sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle "
 	"FROM pg_catalog.pg_attribute a "
@@ -392,11 +398,11 @@ static int owned_sequence(pg_intro *in, dbs_column *c, const PGresult *res, int 
 
 static int on_column(pg_intro *in, const PGresult *res, int row)
 {
-	dbs_arena *a = &in->s->arena;
 	pg_rel *r = row_rel(in, res, row);
 	int attnum = atoi(PQgetvalue(res, row, 1));
 	if (!r || attnum < 1 || attnum > r->natts)
 		return ROW_CHANGED;
+	dbs_arena *a = &in->s->arena; /* the row's schema's, which row_rel chose */
 	dbs_column *c = dbs_table_add_column(in->s, r->t, PQgetvalue(res, row, 2));
 	if (!c)
 		return ROW_OOM;
@@ -691,43 +697,26 @@ static void after_query(pg_intro *in, int k)
 		qsort(in->rels.items, in->rels.n, sizeof *in->rels.items, cmp_rel);
 }
 
-/* $2 ... $3 of AT(): put the row's schema first on base_path, for the
- * transaction, when the path is not that already; the comparison keeps the
- * rows of one schema, which come together, from setting it again. */
-static void put_path_switch(dbs_buf *b, const char *base_path)
-{
-	dbs_buf tail = DBS_BUF_INIT, want = DBS_BUF_INIT;
-	if (*base_path) {
-		dbs_buf_printf(&tail, ", %s", base_path);
-		dbs_quote_literal(&want, DBSYNC_DIALECT_POSTGRES, dbs_buf_cstr(&tail));
-	} else {
-		dbs_buf_puts(&want, "''");
-	}
-	dbs_buf_printf(b, "(CASE WHEN (CASE WHEN pg_catalog.current_setting('search_path') = "
-		"pg_catalog.quote_ident(n.nspname) || %s THEN '' ELSE pg_catalog.set_config('search_path', "
-		"pg_catalog.quote_ident(n.nspname) || %s, true) END) IS NULL THEN NULL ELSE ",
-		dbs_buf_cstr(&want), dbs_buf_cstr(&want));
-	if (!dbs_buf_ok(&tail) || !dbs_buf_ok(&want))
-		b->oom = true;
-	dbs_buf_free(&tail);
-	dbs_buf_free(&want);
-}
+/* $2 ... $3 of AT(). OR: either order of evaluation is right, the one
+ * written only saves the set_config. */
+#define AT_OPEN "(CASE WHEN pg_catalog.current_setting('search_path') = m.path OR " \
+	"pg_catalog.set_config('search_path', m.path, true) IS NOT NULL THEN "
+#define AT_CLOSE " END)"
 
 int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *names_sql, const char *base_path)
 {
 	catalog_queries q;
-	dbs_buf at = DBS_BUF_INIT;
+	dbs_buf tail = DBS_BUF_INIT, lit = DBS_BUF_INIT;
 	catalog_queries_for(&q, server_num);
-	if (base_path)
-		put_path_switch(&at, base_path);
-	else
-		dbs_buf_putc(&at, '(');
+	if (base_path && *base_path)
+		dbs_buf_printf(&tail, ", %s", base_path);
+	dbs_quote_literal(&lit, DBSYNC_DIALECT_POSTGRES, dbs_buf_cstr(&tail));
 	for (int k = 0; k < DBS_PG_CATALOG_QUERIES; k++) {
-		/* $1..$3, the only parameters, are never followed by a digit in these texts */
+		/* $1..$4, the only parameters, are never followed by a digit in these texts */
 		for (const char *p = q.sql[k]; *p; p++) {
-			if (p[0] == '$' && p[1] >= '1' && p[1] <= '3') {
-				dbs_buf_puts(b, p[1] == '1' ? names_sql : p[1] == '2' ? dbs_buf_cstr(&at)
-					: base_path ? " END)" : ")");
+			if (p[0] == '$' && p[1] >= '1' && p[1] <= '4') {
+				dbs_buf_puts(b, p[1] == '1' ? names_sql : p[1] == '4' ? dbs_buf_cstr(&lit)
+					: p[1] == '2' ? (base_path ? AT_OPEN : "(") : (base_path ? AT_CLOSE : ")"));
 				p++;
 			} else {
 				dbs_buf_putc(b, *p);
@@ -735,9 +724,10 @@ int dbs_pg_catalog_script(dbs_buf *b, int server_num, const char *names_sql, con
 		}
 		dbs_buf_puts(b, ";\n");
 	}
-	if (!dbs_buf_ok(&at))
+	if (!dbs_buf_ok(&tail) || !dbs_buf_ok(&lit))
 		b->oom = true;
-	dbs_buf_free(&at);
+	dbs_buf_free(&tail);
+	dbs_buf_free(&lit);
 	return dbs_buf_ok(b) ? 0 : -1;
 }
 
@@ -819,7 +809,11 @@ int dbs_pg_introspect_many(dbsync_schema **outs, dbsync_ctx *ctx, dbsync_conn *c
 	 * a column of a table the table query did not see; and one round trip */
 	bool own_txn = PQtransactionStatus(pc->pg) == PQTRANS_IDLE;
 	int first = own_txn ? 0 : 1;
-	dbs_buf_puts(&sql, own_txn ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n" : SAVE_PATH);
+	/* the rows of a fleet's columns are sorted (by table): in memory, not on
+	 * disk, where the server's default (4MB) would put those of a thousand
+	 * schemas; for this transaction only */
+	dbs_buf_puts(&sql, own_txn ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n"
+		"SET LOCAL work_mem = '64MB';\n" : SAVE_PATH);
 	put_names(&list, names, n);
 	if (!dbs_buf_ok(&list) || dbs_pg_catalog_script(&sql, pc->server_num, dbs_buf_cstr(&list),
 		pc->base_path ? pc->base_path : ""))
