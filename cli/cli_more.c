@@ -206,25 +206,29 @@ int cli_cmd_backup(dbsync_ctx *ctx, const cli_args *a, int restore)
 	return rc;
 }
 
-int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, dbsync_conn *conn,
-	const char *mode)
+/* The report's "context": who wrote it, in which mode, when, from what. */
+static char *report_context(const cli_args *a, const char *mode)
 {
-	if (!a->report_json && !a->report_html)
-		return EXIT_OK;
-	char stamp[32], *json = NULL, *html = NULL, *context = NULL;
+	char stamp[32], *context = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *ctxdoc = json_pack("{s:s, s:s, s:s, s:{s:s}}", "tool", "dbsync CLI " DBSYNC_VERSION,
 		"mode", mode, "finished_at", stamp, "selection", "desired", a->desired_path);
+	if (ctxdoc)
+		context = json_dumps(ctxdoc, JSON_COMPACT);
+	json_decref(ctxdoc);
+	if (!context)
+		fprintf(stderr, "dbsync: out of memory\n");
+	return context;
+}
+
+/* Write the engine's JSON report, and the HTML made from it, where asked. */
+static int write_report_files(dbsync_ctx *ctx, const cli_args *a, const char *json)
+{
+	char *html = NULL;
 	int rc = EXIT_FAIL;
-	if (!ctxdoc || !(context = json_dumps(ctxdoc, JSON_COMPACT)))
-		goto cleanup;
-	if (dbsync_report_json(&json, ctx, plan, conn, context)) {
-		cli_report_error(ctx, "cannot write the report");
-		goto cleanup;
-	}
 	if (a->report_json && write_text(a->report_json, json) != EXIT_OK)
 		goto cleanup;
 	if (a->report_html) {
@@ -243,9 +247,38 @@ int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *pla
 	}
 	rc = EXIT_OK;
 cleanup:
-	json_decref(ctxdoc);
-	free(context);
-	dbsync_free(json);
 	dbsync_free(html);
 	return rc;
+}
+
+/* A run's report (plan) or a fleet's (fleet), as JSON and HTML where asked. */
+static int write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, const dbsync_fleet *fleet,
+	dbsync_conn *conn, const char *mode)
+{
+	if (!a->report_json && !a->report_html)
+		return EXIT_OK;
+	char *json = NULL, *context = report_context(a, mode);
+	int rc = EXIT_FAIL;
+	if (!context)
+		return EXIT_FAIL;
+	if (fleet ? dbsync_fleet_report_json(&json, ctx, fleet, conn, context)
+		  : dbsync_report_json(&json, ctx, plan, conn, context))
+		cli_report_error(ctx, "cannot write the report");
+	else
+		rc = write_report_files(ctx, a, json);
+	free(context);
+	dbsync_free(json);
+	return rc;
+}
+
+int cli_write_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_plan *plan, dbsync_conn *conn,
+	const char *mode)
+{
+	return write_reports(ctx, a, plan, NULL, conn, mode);
+}
+
+int cli_write_fleet_reports(dbsync_ctx *ctx, const cli_args *a, const dbsync_fleet *fleet, dbsync_conn *conn,
+	const char *mode)
+{
+	return write_reports(ctx, a, NULL, fleet, conn, mode);
 }

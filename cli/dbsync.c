@@ -2,8 +2,9 @@
  * dbsync: sync any database to a schema written as SQL DDL.
  *
  * Arguments, exit codes and printing only; everything else is libdbsync.
- * Exit codes: 0 success / in sync, 1 failure, 2 usage error,
- * 3 (`plan`) changes are pending.
+ * Exit codes: 0 success / in sync, 1 failure (for a fleet: any member
+ * failed), 2 usage error (a --schema pattern matching nothing too), 3 (`plan`)
+ * changes are pending, 4 (`apply`) refused changes remain.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -37,6 +38,12 @@ static const char usage_text[] =
 	"                      mysql://user@host:port/db\n"
 	"  --schema NAME       PostgreSQL: the schema to sync (default: the connection's\n"
 	"                      current schema, the first of search_path)\n"
+	"  --schema PATTERN    plan/apply a fleet: repeat it, or give a glob (tenant_*) or\n"
+	"                      re:REGEX; PostgreSQL: schemas of the database, MySQL/MariaDB:\n"
+	"                      databases of the server (exit 2 when a pattern matches none)\n"
+	"  --all-schemas       plan/apply a fleet of every schema (MySQL: every database)\n"
+	"  --jobs N            apply to a fleet: N members at once over N connections\n"
+	"  --fail-fast         apply to a fleet: stop at the first member that fails\n"
 	"  --metadata FILE     JSON metadata (defaults to fill existing rows; see docs)\n"
 	"  --drop-columns      drop columns the desired schema does not have (data loss)\n"
 	"  --drop-unmanaged    also remove what no model could declare (FULLTEXT and other\n"
@@ -218,103 +225,42 @@ static const char **split_names(const char *list, char **buf, size_t *n)
 	return names;
 }
 
-static const char *op_marker(const dbsync_op *op)
+/* The desired file and the metadata file (when given); the caller frees both. */
+int cli_read_inputs(const cli_args *a, char **ddl, size_t *ddl_len, char **metadata)
 {
-	switch (op->status) {
-	case DBSYNC_STATUS_SKIPPED: return "! skipped";
-	case DBSYNC_STATUS_REFUSED: return "x refused";
-	case DBSYNC_STATUS_APPLIED: return "  applied";
-	case DBSYNC_STATUS_FAILED: return "x failed ";
-	case DBSYNC_STATUS_PENDING: break;
+	size_t meta_len = 0;
+	*metadata = NULL;
+	if (!(*ddl = cli_read_file(a->desired_path, ddl_len))) {
+		fprintf(stderr, "dbsync: cannot read desired schema '%s'\n", a->desired_path);
+		return EXIT_FAIL;
 	}
-	switch (op->kind) {
-	case DBSYNC_OP_CREATE_TABLE:
-	case DBSYNC_OP_ADD_COLUMN:
-	case DBSYNC_OP_ADD_CONSTRAINT:
-	case DBSYNC_OP_ADD_FOREIGN_KEY:
-	case DBSYNC_OP_ADD_INDEX:
-		return "+";
-	case DBSYNC_OP_DROP_TABLE:
-	case DBSYNC_OP_DROP_COLUMN:
-	case DBSYNC_OP_DROP_CONSTRAINT:
-	case DBSYNC_OP_DROP_FOREIGN_KEY:
-	case DBSYNC_OP_DROP_INDEX:
-		return "-";
-	default:
-		return "~";
+	if (a->metadata_path && !(*metadata = cli_read_file(a->metadata_path, &meta_len))) {
+		fprintf(stderr, "dbsync: cannot read metadata '%s'\n", a->metadata_path);
+		return EXIT_FAIL;
 	}
+	return EXIT_OK;
 }
 
-static void print_indented(const char *text, const char *indent)
+/* The plan options the command line asks for; *drops and *drops_buf (the
+ * --drop-tables names) are the caller's to free. EXIT_FAIL when out of memory. */
+int cli_plan_options(dbsync_plan_options *opts, const cli_args *a, const char *metadata, const char ***drops,
+	char **drops_buf)
 {
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		printf("%s%.*s\n", indent, (int)n, p);
-		p += n + (nl ? 1 : 0);
+	dbsync_plan_options_init(opts, DBSYNC_PLAN_OPTIONS_VERSION);
+	opts->drop_columns = a->drop_columns;
+	opts->drop_unmanaged = a->drop_unmanaged;
+	opts->metadata_json = metadata;
+	opts->auto_rename_tables = a->rename_tables;
+	opts->auto_fix_table_case = !a->keep_table_case;
+	opts->keep_extra_indexes = a->keep_extra_indexes;
+	*drops = NULL;
+	*drops_buf = NULL;
+	if (a->drop_tables && !(*drops = split_names(a->drop_tables, drops_buf, &opts->n_drop_tables))) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		return EXIT_FAIL;
 	}
-}
-
-static void print_plan(const dbsync_plan *plan)
-{
-	size_t n = dbsync_plan_op_count(plan);
-	for (size_t i = 0; i < n; i++) {
-		const dbsync_op *op = dbsync_plan_op(plan, i);
-		printf("%s %s [%s]\n", op_marker(op), op->summary, dbsync_risk_name(op->risk));
-		if (op->detail)
-			print_indented(op->detail, "    ");
-		if (op->affected >= 0)
-			printf("    touches %lld %s\n", (long long)op->affected,
-				op->kind == DBSYNC_OP_DROP_TABLE ? "row(s)" : "non-null value(s)");
-		if (op->reason)
-			printf("    reason: %s\n", op->reason);
-		if (op->status == DBSYNC_STATUS_SKIPPED || op->status == DBSYNC_STATUS_REFUSED) {
-			for (size_t j = 0; j < op->n_sql; j++) {
-				printf("    would run: ");
-				print_indented(op->sql[j], "");
-			}
-		}
-	}
-}
-
-/* What no model could declare: kept (the default) or dropped by the plan. */
-static void print_unmanaged(const dbsync_plan *plan)
-{
-	size_t n = dbsync_plan_unmanaged_count(plan);
-	if (n)
-		printf("Unmanaged (no model could declare these):\n");
-	for (size_t i = 0; i < n; i++) {
-		const dbsync_unmanaged *u = dbsync_plan_unmanaged(plan, i);
-		printf("  %s %s `%s`", u->dropped ? "drops" : "keeps", dbsync_unmanaged_kind_name(u->kind),
-			u->object ? u->object : u->table);
-		if (u->object)
-			printf(" of `%s`", u->table);
-		printf("%s%s\n", u->detail ? ": " : "", u->detail ? u->detail : "");
-	}
-}
-
-static size_t count_status(const dbsync_plan *plan, dbsync_op_status status)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < dbsync_plan_op_count(plan); i++)
-		c += dbsync_plan_op(plan, i)->status == status;
-	return c;
-}
-
-static int confirm(size_t pending)
-{
-	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "dbsync: refusing to change the database without confirmation: "
-				"stdin is not a terminal; re-run with --auto-approve (or --dry-run to preview)\n");
-		return 0;
-	}
-	printf("Apply %zu change(s)? [y/N] ", pending);
-	fflush(stdout);
-	char line[16];
-	if (!fgets(line, sizeof line, stdin))
-		return 0;
-	return line[0] == 'y' || line[0] == 'Y';
+	opts->drop_tables = *drops;
+	return EXIT_OK;
 }
 
 static int cmd_inspect(dbsync_ctx *ctx, const cli_args *a)
@@ -347,19 +293,6 @@ cleanup:
 	return rc;
 }
 
-/* The desired file's statements the engine does not handle, one a line. */
-static void print_unhandled(FILE *out, const dbsync_schema *desired)
-{
-	size_t n = dbsync_schema_unhandled_count(desired);
-	if (!n)
-		return;
-	fprintf(out, "\nNot handled (dbsync neither creates nor compares these):\n");
-	for (size_t i = 0; i < n; i++) {
-		const dbsync_unhandled *u = dbsync_schema_unhandled(desired, i);
-		fprintf(out, "  line %d: %s%s%s\n", u->line, u->kind, u->name[0] ? " " : "", u->name);
-	}
-}
-
 static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 {
 	dbsync_conn *conn = NULL;
@@ -367,18 +300,11 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	dbsync_plan *plan = NULL;
 	char *ddl = NULL, *metadata = NULL, *script = NULL, *url = NULL, *drops_buf = NULL;
 	const char **drops = NULL;
-	size_t ddl_len = 0, meta_len = 0;
+	size_t ddl_len = 0;
 	int rc = EXIT_FAIL;
 
-	ddl = cli_read_file(a->desired_path, &ddl_len);
-	if (!ddl) {
-		fprintf(stderr, "dbsync: cannot read desired schema '%s'\n", a->desired_path);
+	if (cli_read_inputs(a, &ddl, &ddl_len, &metadata) != EXIT_OK)
 		goto cleanup;
-	}
-	if (a->metadata_path && !(metadata = cli_read_file(a->metadata_path, &meta_len))) {
-		fprintf(stderr, "dbsync: cannot read metadata '%s'\n", a->metadata_path);
-		goto cleanup;
-	}
 	/* plan and dry runs open the database read-only: they cannot change it,
 	 * not even by creating a missing SQLite file */
 	int readonly = !apply || a->dry_run;
@@ -396,18 +322,8 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 		goto cleanup;
 	}
 	dbsync_plan_options opts;
-	dbsync_plan_options_init(&opts, DBSYNC_PLAN_OPTIONS_VERSION);
-	opts.drop_columns = a->drop_columns;
-	opts.drop_unmanaged = a->drop_unmanaged;
-	opts.metadata_json = metadata;
-	opts.auto_rename_tables = a->rename_tables;
-	opts.auto_fix_table_case = !a->keep_table_case;
-	opts.keep_extra_indexes = a->keep_extra_indexes;
-	if (a->drop_tables && !(drops = split_names(a->drop_tables, &drops_buf, &opts.n_drop_tables))) {
-		fprintf(stderr, "dbsync: out of memory\n");
+	if (cli_plan_options(&opts, a, metadata, &drops, &drops_buf) != EXIT_OK)
 		goto cleanup;
-	}
-	opts.drop_tables = drops;
 	if (dbsync_plan_compute(&plan, ctx, conn, desired, &opts)) {
 		cli_report_error(ctx, "cannot plan");
 		goto cleanup;
@@ -424,15 +340,10 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 			printf(unhandled ? "No changes to what dbsync handles.\n"
 				: "No changes: the database matches the desired schema.\n");
 		else
-			print_plan(plan);
-		print_unmanaged(plan);
+			cli_print_plan(plan);
+		cli_print_unmanaged(plan);
 	}
-	print_unhandled(a->quiet ? stderr : stdout, desired);
-	if (unhandled && !a->ignore_unsupported) {
-		/* never "in sync" while part of the file was not looked at */
-		fprintf(stderr, "dbsync: %zu statement(s) of %s are not handled (listed above): dbsync neither "
-			"creates nor compares them; pass --ignore-unsupported to %s without them\n", unhandled,
-			a->desired_path, apply && !a->dry_run ? "apply" : "plan");
+	if (cli_print_unhandled(a, desired, apply && !a->dry_run)) {
 		if (pending && (!apply || a->dry_run)) {
 			if (!a->quiet)
 				printf("\n-- SQL that %s run:\n", apply ? "would" : "apply would");
@@ -454,11 +365,13 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	}
 	if (!pending) {
 		rc = cli_write_reports(ctx, a, plan, conn, "apply");
-		if (rc == EXIT_OK && count_status(plan, DBSYNC_STATUS_REFUSED))
+		if (rc == EXIT_OK && cli_count_status(plan, DBSYNC_STATUS_REFUSED))
 			rc = EXIT_REFUSED;
 		goto cleanup;
 	}
-	if (!a->auto_approve && !confirm(pending))
+	char question[64];
+	snprintf(question, sizeof question, "Apply %zu change(s)?", pending);
+	if (!a->auto_approve && !cli_confirm(question))
 		goto cleanup;
 	if (a->backup_path) {
 		dbsync_backup_method used = DBSYNC_BACKUP_AUTO;
@@ -477,7 +390,7 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 	int arc = dbsync_plan_apply(ctx, conn, plan, &aopts);
 	if (arc) {
 		/* an operation is APPLIED only once committed: say exactly what stays */
-		size_t committed = count_status(plan, DBSYNC_STATUS_APPLIED);
+		size_t committed = cli_count_status(plan, DBSYNC_STATUS_APPLIED);
 		char what[96];
 		if (committed)
 			snprintf(what, sizeof what, "apply failed after committing %zu change(s)", committed);
@@ -488,13 +401,13 @@ static int cmd_plan_or_apply(dbsync_ctx *ctx, const cli_args *a, int apply)
 				fprintf(stderr, "  committed: %s\n", op->summary ? op->summary : "?");
 		}
 	} else
-		printf("Applied %zu change(s); %zu skipped, %zu refused.\n", count_status(plan, DBSYNC_STATUS_APPLIED),
-			count_status(plan, DBSYNC_STATUS_SKIPPED), count_status(plan, DBSYNC_STATUS_REFUSED));
+		printf("Applied %zu change(s); %zu skipped, %zu refused.\n", cli_count_status(plan, DBSYNC_STATUS_APPLIED),
+			cli_count_status(plan, DBSYNC_STATUS_SKIPPED), cli_count_status(plan, DBSYNC_STATUS_REFUSED));
 	/* the report records a failed run too, with the error of the failed step */
 	rc = cli_write_reports(ctx, a, plan, conn, "apply");
 	if (arc)
 		rc = EXIT_FAIL;
-	else if (rc == EXIT_OK && count_status(plan, DBSYNC_STATUS_REFUSED))
+	else if (rc == EXIT_OK && cli_count_status(plan, DBSYNC_STATUS_REFUSED))
 		rc = EXIT_REFUSED;
 cleanup:
 	free(drops);
@@ -509,7 +422,8 @@ cleanup:
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* The command line's command, run; `schemas` has room for every argument. */
+static int parse_and_run(int argc, char **argv, const char **schemas)
 {
 	static const struct option longopts[] = {
 		{ "desired", required_argument, NULL, 'd' },
@@ -534,6 +448,9 @@ int main(int argc, char **argv)
 		{ "keep-extra-indexes", no_argument, NULL, 'X' },
 		{ "ignore-unsupported", no_argument, NULL, 'U' },
 		{ "exact-counts", no_argument, NULL, 'E' },
+		{ "all-schemas", no_argument, NULL, 'A' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "fail-fast", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cli_args a = { 0 };
@@ -553,12 +470,15 @@ int main(int argc, char **argv)
 	}
 	a.command = argv[optind];
 	optind++;
+	a.schemas = schemas;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': a.desired_path = optarg; break;
 		case 'b': a.db_url = optarg; break;
 		case 'm': a.metadata_path = optarg; break;
-		case 's': a.schema = optarg; break;
+		case 's': a.schemas[a.n_schemas++] = optarg; break;
+		case 'A': a.all_schemas = 1; break;
+		case 'F': a.fail_fast = 1; break;
 		case 'D': a.drop_columns = 1; break;
 		case 'n': a.dry_run = 1; break;
 		case 'y': a.auto_approve = 1; break;
@@ -574,14 +494,19 @@ int main(int argc, char **argv)
 		case 'U': a.ignore_unsupported = 1; break;
 		case 'E': a.exact_counts = 1; break;
 		case 'r':
-		case 'L': {
+		case 'L':
+		case 'j': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || v < 0 || v > (c == 'r' ? 100 : 3600000))
+			long lo = c == 'j' ? 1 : 0, hi = c == 'r' ? 100 : c == 'j' ? 64 : 3600000;
+			if (*optarg == '\0' || *end || v < lo || v > hi)
 				return usage_error(c == 'r' ? "--retries takes a number from 0 to 100:"
+					: c == 'j' ? "--jobs takes a number of connections from 1 to 64:"
 					: "--lock-timeout takes milliseconds from 0 to 3600000:", optarg);
 			if (c == 'r')
 				a.retries = (int)v;
+			else if (c == 'j')
+				a.jobs = (int)v;
 			else
 				a.lock_timeout_ms = (int)v;
 			break;
@@ -610,9 +535,31 @@ int main(int argc, char **argv)
 		return usage_error("this command needs --db URL:", a.command);
 	if ((is_plan || is_apply || is_orphans) && !a.desired_path)
 		return usage_error("this command needs --desired FILE:", a.command);
-	if (a.schema && (!*a.schema || url_has_key(a.db_url, "schema")))
-		return usage_error(*a.schema ? "give the schema once: --schema, or schema= in the URL"
-					     : "--schema needs a schema name", NULL);
+	for (size_t i = 0; i < a.n_schemas; i++) {
+		if (!*a.schemas[i])
+			return usage_error("--schema needs a schema name or pattern", NULL);
+		/* a glob or a regex selects a fleet even when it could match one */
+		if (strpbrk(a.schemas[i], "*?[") || strncmp(a.schemas[i], "re:", 3) == 0)
+			a.fleet = 1;
+	}
+	if (a.all_schemas && a.n_schemas)
+		return usage_error("choose the schemas once: --all-schemas or --schema, not both", NULL);
+	a.fleet |= a.all_schemas || a.n_schemas > 1;
+	if (a.n_schemas == 1 && !a.fleet)
+		a.schema = a.schemas[0];
+	if ((a.n_schemas || a.all_schemas) && url_has_key(a.db_url, "schema"))
+		return usage_error("give the schema once: --schema, or schema= in the URL", NULL);
+	if (a.fleet && !is_plan && !is_apply)
+		return usage_error("several --schema, a pattern and --all-schemas belong to 'plan' and 'apply';"
+			" this command takes one --schema NAME:", a.command);
+	if ((a.jobs || a.fail_fast) && !(is_apply && a.fleet))
+		return usage_error("--jobs and --fail-fast belong to 'apply' over several schemas or databases "
+			"(several --schema, a pattern, or --all-schemas)", NULL);
+	if (a.fleet && a.backup_path)
+		return usage_error("--backup takes one schema or database: back up the members one by one "
+			"('dbsync backup --schema NAME') before applying to several", NULL);
+	if (!a.jobs)
+		a.jobs = 1;
 	if (is_plan && (a.dry_run || a.auto_approve))
 		return usage_error("--dry-run and --auto-approve belong to 'apply', not 'plan'", NULL);
 	if (!is_apply && (a.backup_path || a.retries || a.lock_timeout_ms >= 0))
@@ -632,7 +579,21 @@ int main(int argc, char **argv)
 		: is_orphans ? cli_cmd_orphans(ctx, &a)
 		: is_models ? cli_cmd_models(ctx, &a)
 		: (is_backup || is_restore) ? cli_cmd_backup(ctx, &a, is_restore)
+		: a.fleet ? cli_cmd_fleet(ctx, &a, is_apply)
 		: cmd_plan_or_apply(ctx, &a, is_apply);
 	dbsync_ctx_free(ctx);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* every --schema given: at most one per argument */
+	const char **schemas = calloc((size_t)argc + 1, sizeof *schemas);
+	if (!schemas) {
+		fprintf(stderr, "dbsync: out of memory\n");
+		return EXIT_FAIL;
+	}
+	int rc = parse_and_run(argc, argv, schemas);
+	free(schemas);
 	return rc;
 }

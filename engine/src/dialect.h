@@ -277,6 +277,14 @@ typedef struct dbs_dialect_info {
 	 * refusal of a desired schema naming another; "" when there is none). */
 	const char *namespace_word;
 	const char *namespace_hint;
+	/* A fleet's hand-run script (fleet_script.c): what it puts before a
+	 * member's statements so the session syncs that member, a format with one
+	 * "%s": the member's name quoted as an identifier, itself written as a
+	 * string literal when use_namespace_literal. NULL: a plan's own script
+	 * selects the namespace it was planned for (MySQL's USE), or there are
+	 * no namespaces. */
+	const char *use_namespace_sql;
+	bool use_namespace_literal;
 	/* The WHERE condition under which a row breaks a CHECK, written around
 	 * its expression: a CHECK passes on NULL (unknown), so only a false
 	 * outcome counts: "NOT (" expr ")", or "(" expr ") = 0" where FALSE is

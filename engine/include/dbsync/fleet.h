@@ -183,6 +183,21 @@ DBSYNC_EXTERN(int) dbsync_fleet_report_json(char **out, dbsync_ctx *ctx, const d
 /** Free a fleet. NULL is accepted. */
 DBSYNC_EXTERN(void) dbsync_fleet_free(dbsync_fleet *fleet);
 
+/**
+ * Member `i`'s part of a hand-run script of the fleet (what a dry run
+ * prints): a comment naming the member ("-- schema \"x\""), the statement
+ * that makes the session sync it (PostgreSQL: search_path set to the
+ * session's default with the schema first, failing when the schema does not
+ * exist), then dbsync_plan_script of its plan (MySQL's selects its database
+ * itself: USE). "" when the member has nothing pending (or failed before it
+ * was planned). *out is malloc'd; free it with dbsync_free.
+ */
+DBSYNC_EXTERN(int) dbsync_fleet_member_script(char **out, dbsync_ctx *ctx, const dbsync_fleet *fleet, size_t i);
+
+/** What a namespace of `dialect` is called ("schema", "database"), or NULL
+ * where a connection has none to choose from (SQLite). */
+DBSYNC_EXTERN(const char *) dbsync_dialect_namespace_word(dbsync_dialect dialect);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,6 +67,13 @@ const dbs_dialect_info dbs_dialect_postgres = {
 	.plan = dbs_plan_postgres,
 	.namespace_word = "schema",
 	.namespace_hint = " (or choose the schema with --schema)",
+	/* the session's default path after the member, as the engine's own
+	 * switch does; regnamespace fails on a missing schema, where a bare
+	 * search_path would fall through to the next schema on it */
+	.use_namespace_sql = "SET search_path TO DEFAULT;\nSELECT pg_catalog.set_config('search_path', "
+		"%s::pg_catalog.regnamespace::pg_catalog.text || CASE WHEN pg_catalog.current_setting('search_path') "
+		"= '' THEN '' ELSE ', ' || pg_catalog.current_setting('search_path') END, false)",
+	.use_namespace_literal = true,
 	.check_fails_open = "NOT (",
 	.check_fails_close = ")",
 	.default_fill = dbs_pg_default_fill,
