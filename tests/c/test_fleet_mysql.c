@@ -2,7 +2,8 @@
  * MariaDB server: listing databases by pattern, the lazy switch of database
  * (use_namespace), reading many databases in the catalog queries of one
  * (introspect_many), fleet plans of 1, 10 and 100 databases costing the
- * catalog queries of one database's plan, a missing member, an apply that
+ * catalog queries of one database's plan, a missing member, a member the
+ * user's grants hide from the one pass (it fails alone), an apply that
  * lands in its own databases only, and the per-database sync lock. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -508,6 +509,123 @@ static void test_fleet_missing_member_fails_alone(void **state)
 	dbsync_schema_free(desired);
 }
 
+/* A user whose grants hide what the one catalog pass needs in one member
+ * only: table-level SELECT on the middle member's tables, so MariaDB shows it
+ * none of that database's CHECK constraints and its read refuses (a guess
+ * would plan the checks again). That member fails alone, naming itself and
+ * the grant it lacks; the others, on which the user has ALL, are planned as
+ * without it, and applied. The cost of such a fleet is the failed pass plus
+ * one read per member; a fleet without the failure still costs one plan. */
+#define GRANTS_PASSWORD "fb-pw-2c9e"
+
+static dbsync_conn *open_as_grantee(dbsync_ctx *ctx, const char *db, const char *user, bool readonly)
+{
+	const char *keys[] = { "name", "user", "password", "unix_socket", "charset", "readonly" };
+	const char *vals[] = { db, user, GRANTS_PASSWORD, server_socket, "utf8mb4", readonly ? "1" : "0" };
+	dbsync_conn *conn = NULL;
+	if (dbsync_conn_open_params(&conn, ctx, DBSYNC_DIALECT_MYSQL, keys, vals, 6))
+		fail_msg("cannot connect to %s as %s: %s", db, user, dbsync_ctx_error(ctx)->message);
+	return conn;
+}
+
+static void test_fleet_member_hidden_by_grants_fails_alone(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_schema *desired = parse_desired(ctx);
+	dbsync_conn *root = open_db(ctx, server.db);
+	char user[80], sql[4096], dbs[3][64];
+	static const char *const suffixes[] = { "tg_a", "tg_bad", "tg_c" };
+	const char *names[3];
+	snprintf(user, sizeof user, "%s_tg", server.db);
+	exec_ok(ctx, root, sqlf(sql, "DROP USER IF EXISTS '%s'@'localhost'; CREATE USER '%s'@'localhost' "
+		"IDENTIFIED BY '" GRANTS_PASSWORD "'", user, user));
+	for (int i = 0; i < 3; i++) {
+		test_server_extra_db(dbs[i], sizeof dbs[i], &server, suffixes[i]);
+		make_db(ctx, root, dbs[i], drifted_ddl);
+		exec_ok(ctx, root, sqlf(sql, "INSERT INTO `%s`.`author` VALUES (1, 'A'); "
+			"INSERT INTO `%s`.`book` (`id`, `title`, `author_id`) VALUES (1, 'B', 1)", dbs[i], dbs[i]));
+		if (i == 1)
+			exec_ok(ctx, root, sqlf(sql, "GRANT SELECT ON `%s`.`author` TO '%s'@'localhost'; "
+				"GRANT SELECT ON `%s`.`book` TO '%s'@'localhost'", dbs[i], user, dbs[i], user));
+		else
+			exec_ok(ctx, root, sqlf(sql, "GRANT ALL ON `%s`.* TO '%s'@'localhost'", dbs[i], user));
+		names[i] = dbs[i];
+	}
+	/* the scratch databases of the shadow, as docs/readonly.md asks */
+	exec_ok(ctx, root, sqlf(sql, "GRANT CREATE, DROP, ALTER, INDEX, REFERENCES ON `dbsync\\_shadow\\_%%`.* TO "
+		"'%s'@'localhost'", user));
+	uint64_t one = one_plan_queries(ctx, desired);
+
+	/* the fleet without that member: one plan's catalog queries, as for root
+	 * (the one pass did not fail, nothing was read again) */
+	dbsync_conn *conn = open_as_grantee(ctx, dbs[0], user, true);
+	const char *good[] = { dbs[0], dbs[2] };
+	dbsync_fleet *f = NULL;
+	uint64_t before = dbsync_conn_catalog_queries(conn);
+	assert_int_equal(dbsync_fleet_plan(&f, ctx, conn, good, 2, desired, NULL), 0);
+	assert_int_equal(dbsync_fleet_catalog_queries(f), one);
+	assert_int_equal(dbsync_conn_catalog_queries(conn) - before, one);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(dbsync_fleet_member_state(f, i), DBSYNC_MEMBER_CHANGED);
+	dbsync_fleet_free(f);
+	dbsync_conn_close(conn);
+
+	/* all three, on a fresh connection (a connection keeps the shadow's
+	 * result for the next plan): the bad member fails alone */
+	conn = open_as_grantee(ctx, dbs[0], user, true);
+	assert_int_equal(dbsync_fleet_plan(&f, ctx, conn, names, 3, desired, NULL), 0);
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_FAILED);
+	assert_null(dbsync_fleet_member_plan(f, 1));
+	const dbsync_error *e = dbsync_fleet_member_error(f, 1);
+	char want[400];
+	snprintf(want, sizeof want, "database \"%s\": cannot read the CHECK constraints of table `author` (and 1 "
+		"more) in database `%s`", dbs[1], dbs[1]);
+	if (!strstr(e->message, want))
+		fail_msg("the error of %s: %s", dbs[1], e->message);
+	snprintf(want, sizeof want, "GRANT SELECT ON `%s`.*", dbs[1]);
+	assert_non_null(strstr(e->message, want));
+	assert_null(strstr(e->message, GRANTS_PASSWORD));
+	for (size_t i = 0; i < 3; i += 2) {
+		assert_int_equal(dbsync_fleet_member_state(f, i), DBSYNC_MEMBER_CHANGED);
+		assert_null(dbsync_fleet_member_error(f, i));
+		const dbsync_plan *p = dbsync_fleet_member_plan(f, i);
+		assert_int_equal(dbsync_plan_op_count(p), 1);
+		assert_int_equal(dbsync_plan_op(p, 0)->kind, DBSYNC_OP_ADD_COLUMN);
+		assert_string_equal(dbsync_plan_op(p, 0)->object, "pages");
+	}
+	/* the failed pass, then each member alone (the bad one also reads its
+	 * foreign key's actions with SHOW CREATE TABLE, in the pass and alone:
+	 * table-level SELECT hides them too), then the one shadow */
+	assert_int_equal(dbsync_fleet_catalog_queries(f), 5 * DBS_MY_CATALOG_QUERIES + 2);
+	assert_string_equal(conn->backend->synced_namespace(conn), dbs[0]);
+	dbsync_conn_close(conn);
+
+	/* applied over two connections of that user: the two converge, the bad
+	 * member is not touched */
+	dbsync_conn *conns[2] = { open_as_grantee(ctx, dbs[0], user, false), open_as_grantee(ctx, dbs[2], user,
+		false) };
+	assert_int_equal(dbsync_fleet_apply(ctx, f, conns, 2, NULL), 0);
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_FAILED);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(query_int(ctx, root, sqlf(sql, "SELECT COUNT(*) FROM information_schema.COLUMNS "
+			"WHERE TABLE_SCHEMA = '%s' AND TABLE_NAME = 'book' AND COLUMN_NAME = 'pages'", dbs[i])), i != 1);
+		assert_int_equal(query_int(ctx, root, sqlf(sql, "SELECT COUNT(*) FROM `%s`.`book`", dbs[i])), 1);
+	}
+	dbsync_fleet_free(f);
+	/* planned again by that user: the two in sync, the bad one still failed */
+	assert_int_equal(dbsync_fleet_plan(&f, ctx, conns[0], names, 3, desired, NULL), 0);
+	assert_int_equal(dbsync_fleet_member_state(f, 0), DBSYNC_MEMBER_IN_SYNC);
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_FAILED);
+	assert_int_equal(dbsync_fleet_member_state(f, 2), DBSYNC_MEMBER_IN_SYNC);
+	dbsync_fleet_free(f);
+	dbsync_conn_close(conns[0]);
+	dbsync_conn_close(conns[1]);
+
+	exec_ok(ctx, root, sqlf(sql, "DROP USER '%s'@'localhost'", user));
+	dbsync_conn_close(root);
+	dbsync_schema_free(desired);
+}
+
 /* Members whose databases have other default charsets than the one the
  * shadow is made in: a column naming its collation, equal to one default and
  * not the other, shows no false difference; a column that really differs does. */
@@ -693,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_introspect_many_odd_names, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_plan_costs_one_plan, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_missing_member_fails_alone, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_fleet_member_hidden_by_grants_fails_alone, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_members_with_other_default_charsets, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_member_plan_is_bound_to_its_database, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_fleet_apply_lands_in_each_member_only, ctx_setup, ctx_teardown),

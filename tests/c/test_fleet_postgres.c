@@ -201,6 +201,17 @@ static const char extras_ddl[] =
 	"CREATE VIEW parent_codes AS SELECT p.id, p.code, e.feeling FROM parent p JOIN extra e ON e.id = p.id;\n"
 	"CREATE TRIGGER extra_touch BEFORE UPDATE ON extra FOR EACH ROW EXECUTE FUNCTION public.fleet_touch();\n";
 
+/* Schemas prefix1..prefixN as their models say, and with what only the
+ * database has (extras_ddl, whose trigger calls a function in public). */
+static void make_members(dbsync_ctx *ctx, dbsync_conn *conn, const char *prefix, int n)
+{
+	exec_ok(ctx, conn, "CREATE OR REPLACE FUNCTION public.fleet_touch() RETURNS trigger LANGUAGE plpgsql "
+		"AS $$BEGIN RETURN NEW; END$$");
+	char all[sizeof desired_ddl + sizeof extras_ddl];
+	snprintf(all, sizeof all, "%s%s", desired_ddl, extras_ddl);
+	make_schemas(ctx, prefix, n, all);
+}
+
 static char *to_sql_ok(dbsync_ctx *ctx, const dbsync_schema *s)
 {
 	char *sql = NULL;
@@ -246,11 +257,7 @@ static void introspect_many_equals_one_at_a_time(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	dbsync_conn *conn = open_db(ctx, NULL);
-	exec_ok(ctx, conn, "CREATE OR REPLACE FUNCTION public.fleet_touch() RETURNS trigger LANGUAGE plpgsql "
-		"AS $$BEGIN RETURN NEW; END$$");
-	char all[sizeof desired_ddl + sizeof extras_ddl];
-	snprintf(all, sizeof all, "%s%s", desired_ddl, extras_ddl);
-	make_schemas(ctx, "im", MANY, all);
+	make_members(ctx, conn, "im", MANY);
 	/* references across schemas: im2..im5 to im1's parent (and im1 to its own) */
 	for (int i = 1; i <= MANY; i++) {
 		char sql[200];
@@ -374,12 +381,7 @@ static void fleet_plan_reads_the_catalog_as_often_as_one_plan(void **state)
 	dbsync_ctx *ctx = *state;
 	dbsync_schema *desired = parse_ok(ctx, desired_ddl);
 	dbsync_conn *conn = open_db(ctx, NULL);
-	exec_ok(ctx, conn, "CREATE OR REPLACE FUNCTION public.fleet_touch() RETURNS trigger LANGUAGE plpgsql "
-		"AS $$BEGIN RETURN NEW; END$$");
-	/* every member as its models say (and with what only the database has) */
-	char all[sizeof desired_ddl + sizeof extras_ddl];
-	snprintf(all, sizeof all, "%s%s", desired_ddl, extras_ddl);
-	make_schemas(ctx, "fp", FLEET, all);
+	make_members(ctx, conn, "fp", FLEET);
 
 	char *names[FLEET];
 	for (int i = 0; i < FLEET; i++) {
@@ -437,6 +439,43 @@ static void missing_member_fails_alone(void **state)
 	assert_true(dbsync_plan_pending_count(dbsync_fleet_member_plan(f, 2)) > 0);
 	dbsync_fleet_free(f);
 	assert_string_equal(conn->backend->synced_namespace(conn), "mm1");
+	dbsync_conn_close(conn);
+	dbsync_schema_free(desired);
+}
+
+/* A tenant's table referencing a shared one in public (django-tenants: a
+ * tenant app's model with a foreign key to the shared auth_user), made by
+ * the DDL Django writes, which names no schema: read as that DDL names it,
+ * so the fleet is in sync. A reference into a schema off the path keeps its
+ * schema (introspect_many_equals_one_at_a_time). */
+static void reference_to_a_shared_table_reads_as_written(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	static const char tenant_ddl[] =
+		"CREATE TABLE post (id serial PRIMARY KEY, author_id integer NOT NULL REFERENCES shared_user (id) "
+		"DEFERRABLE INITIALLY DEFERRED);\n";
+	dbsync_conn *conn = open_db(ctx, NULL);
+	exec_ok(ctx, conn, "DROP TABLE IF EXISTS public.shared_user CASCADE; "
+		"CREATE TABLE public.shared_user (id serial PRIMARY KEY)");
+	make_schemas(ctx, "sh", 2, tenant_ddl);
+	dbsync_schema *desired = parse_ok(ctx, tenant_ddl);
+	const char *members[] = { "sh1", "sh2" };
+	dbsync_schema *outs[2];
+	assert_int_equal(conn->backend->introspect_many(outs, ctx, conn, members, 2), 0);
+	for (int i = 0; i < 2; i++) {
+		const dbs_constraint *fk = find_fk(dbs_schema_find_table(outs[i], "post"));
+		assert_non_null(fk);
+		assert_string_equal(fk->ref_table, "shared_user");
+		dbsync_schema_free(outs[i]);
+	}
+	dbsync_fleet *f = fleet_ok(ctx, conn, members, 2, desired);
+	assert_int_equal(dbsync_fleet_member_state(f, 0), DBSYNC_MEMBER_IN_SYNC);
+	assert_int_equal(dbsync_fleet_member_state(f, 1), DBSYNC_MEMBER_IN_SYNC);
+	dbsync_fleet_free(f);
+	size_t pending = 99;
+	single_plan_queries(ctx, "sh2", desired, &pending);
+	assert_int_equal(pending, 0);
+	exec_ok(ctx, conn, "DROP SCHEMA sh1, sh2 CASCADE; DROP TABLE public.shared_user");
 	dbsync_conn_close(conn);
 	dbsync_schema_free(desired);
 }
@@ -601,6 +640,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(introspect_many_in_a_transaction_keeps_the_path, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(fleet_plan_reads_the_catalog_as_often_as_one_plan, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(missing_member_fails_alone, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(reference_to_a_shared_table_reads_as_written, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(use_namespace_then_apply_lands_in_that_schema, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(search_path_stays_short_after_many_switches, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(sync_lock_is_per_schema, ctx_setup, ctx_teardown),

@@ -118,7 +118,8 @@ static const char q_constraints[] =
 	"JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num) END, "
 	"co.confdeltype, co.confupdtype, co.condeferrable, co.condeferred, "
 	"CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(" AT("co.oid") ") END, "
-	"%s, dc.description, co.connoinherit, co.confmatchtype "
+	"%s, dc.description, co.connoinherit, co.confmatchtype, "
+	"CASE WHEN co.contype = 'f' THEN pg_catalog.pg_table_is_visible(" AT("co.confrelid") ") END "
 	"FROM pg_catalog.pg_constraint co "
 	"JOIN pg_catalog.pg_class c ON c.oid = co.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " IN_MEMBERS
@@ -538,7 +539,12 @@ static int on_constraint(pg_intro *in, const PGresult *res, int row)
 		return 0;
 	k->match_full = field_char(res, row, 18) == 'f';
 	const char *ref = PQgetvalue(res, row, 6), *nsp = PQgetvalue(res, row, 7);
-	bool local = strcmp(nsp, in->schema) == 0 || (in->home && strcmp(nsp, in->home) == 0);
+	/* named as the schema's own DDL names it: plainly where its search_path
+	 * finds that very table (its own schema's, or a shared one further on
+	 * the path: a django-tenants tenant's reference to public's auth_user,
+	 * which Django's REFERENCES "auth_user" made), else with its schema */
+	bool local = strcmp(nsp, in->schema) == 0 || (in->home && strcmp(nsp, in->home) == 0) ||
+		field_true(res, row, 19);
 	k->ref_table = local ? dbs_arena_strdup(&in->s->arena, ref)
 		: dbs_arena_printf(&in->s->arena, "%s.%s", nsp, ref);
 	if (!k->ref_table)
