@@ -24,7 +24,7 @@ from django_dbsync import absent_sqlite
 from django_dbsync import mysql as mysql_apply
 from django_dbsync.output import wants_color
 from django_dbsync import txtlog
-from django_dbsync.cli_args import add_list_option, split_names, split_patterns
+from django_dbsync.cli_args import add_list_option, split_names
 from django_dbsync.desired import unknown_app_labels
 from django_dbsync import fleet as fleet_run
 from django_dbsync import fleet_options
@@ -201,14 +201,7 @@ class Command(BaseCommand):
     @staticmethod
     def _selection(settings, options):
         """The models the options and `settings` (one alias's) choose."""
-        return Selection(
-            settings,
-            include_apps=split_names(options["include_apps"]),
-            exclude_apps=split_names(options["exclude_apps"]),
-            exclude_app_patterns=split_patterns(options["exclude_app_patterns"]),
-            exclude_table_patterns=split_patterns(options["exclude_table_patterns"]),
-            no_restriction=options["no_restriction"],
-        )
+        return Selection.from_options(settings, options)
 
     def _handle_fleet(self, alias, settings, options):
         """--schemas, --all-schemas, several --database, --all-databases, --all-tenants."""
