@@ -157,11 +157,11 @@ bench-django: deps
 	bench/django_compare.sh 2000
 
 # Fleets on PostgreSQL (bench/README.md): 1,000 django-tenants schemas against
-# migrate_schemas and a loop of one run per schema, in a venv of its own.
+# migrate_schemas and a loop of one run per schema, in a venv of its own (deps.sh
+# installs django-tenants into it).
 VENVFLEET := .venv/bench-fleet
 bench-fleet: build
 	scripts/deps.sh venv $(VENVFLEET) "$$(scripts/deps.sh find-python 3.11)" 'Django>=5.2,<5.3'
-	$(VENVFLEET)/bin/pip install -q --disable-pip-version-check 'django-tenants==4.0.1'
 	$(call pip_install,$(VENVFLEET))
 	$(VENVFLEET)/bin/python bench/bench_fleet.py --cli build/c/dbsync
 
