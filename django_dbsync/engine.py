@@ -108,10 +108,10 @@ def _text(value):
     return str(value)
 
 
-def member_word(vendor):
-    """What a fleet member is called on a server of `vendor`: a database on
-    MySQL (one server, many databases), a schema elsewhere."""
-    return "database" if vendor == "mysql" else "schema"
+def member_word(conn):
+    """What a fleet member is called on `conn`'s server, as the engine names it
+    ("schema", "database"); "schema" where there is none to choose (SQLite)."""
+    return conn.namespace_word or "schema"
 
 
 def open_connection(alias, readonly=False):

@@ -92,9 +92,14 @@ class _GroupRun:
         self.report = None
 
     @property
+    def index(self):
+        """Member name -> its position in the engine's fleet."""
+        return {name: i for i, name in enumerate(self.names or ())}
+
+    @property
     def word(self):
         """What a member is on this server: a schema or a database."""
-        return member_word(self.conn.vendor)
+        return member_word(self.conn)
 
     def title(self, member):
         if self.names is None:
@@ -339,13 +344,16 @@ def unhandled_refusal(runs, out, options, dry_run):
 
 def _print_scripts(command, runs, out):
     for gr in runs:
+        index = gr.index
         for m in gr.members:
             if not m.pending:
                 continue
             if out.verbosity >= 1:
                 command.stdout.write(f"-- {gr.title(m)} (group {gr.group.label}): SQL that would run (dry run)",
                                      command.style.MIGRATE_HEADING)
-            script = m.plan.script()
+            # in a fleet the engine's script switches the session to the member first
+            script = (gr.fleet.member_script(index[m.name]) if gr.fleet is not None
+                      else m.plan.script())
             command.stdout.write(script, ending="" if script.endswith("\n") else "\n")
 
 

@@ -728,6 +728,8 @@ static PyGetSetDef Connection_getset[] = {
 	  "what backup(method='engine') is, in words", NULL },
 	{ "backup_suffix", (getter)Connection_get_backup_suffix, NULL,
 	  "the file name suffix of a backup ('.sqlite3', '.sql')", NULL },
+	{ "namespace_word", (getter)Connection_get_namespace_word, NULL,
+	  "what a fleet member is on this server ('schema', 'database'), or None (SQLite)", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

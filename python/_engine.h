@@ -154,6 +154,7 @@ PyObject *Connection_get_ddl_autocommits(ConnectionObject *self, void *closure);
 PyObject *Connection_get_backup_tool(ConnectionObject *self, void *closure);
 PyObject *Connection_get_backup_engine_method(ConnectionObject *self, void *closure);
 PyObject *Connection_get_backup_suffix(ConnectionObject *self, void *closure);
+PyObject *Connection_get_namespace_word(ConnectionObject *self, void *closure);
 PyObject *Connection_table_key(ConnectionObject *self, PyObject *arg);
 /* reports (_engine_report.c): */
 PyObject *Plan_report_json(PlanObject *self, PyObject *args, PyObject *kwds);

@@ -44,6 +44,12 @@ PyObject *Connection_get_backup_suffix(ConnectionObject *self, void *Py_UNUSED(c
 	return d ? str_or_none(dbsync_backup_suffix(d)) : NULL;
 }
 
+PyObject *Connection_get_namespace_word(ConnectionObject *self, void *Py_UNUSED(closure))
+{
+	dbsync_dialect d = dialect_of(self);
+	return d ? str_or_none(dbsync_dialect_namespace_word(d)) : NULL;
+}
+
 PyObject *Connection_table_key(ConnectionObject *self, PyObject *arg)
 {
 	const char *name = cstring_arg(arg, "name");

@@ -218,6 +218,29 @@ static PyObject *Fleet_report_json(FleetObject *self, PyObject *args, PyObject *
 	return result;
 }
 
+/* Member i's part of a hand-run script: the statement that switches the
+ * session to it, then its plan's script (dbsync_fleet_member_script). */
+static PyObject *Fleet_member_script(FleetObject *self, PyObject *arg)
+{
+	Py_ssize_t i = PyLong_AsSsize_t(arg);
+	if (i == -1 && PyErr_Occurred())
+		return NULL;
+	if (!fleet_ready(self))
+		return NULL;
+	if (i < 0 || (size_t)i >= dbsync_fleet_count(self->fleet)) {
+		PyErr_SetString(PyExc_IndexError, "no such member in the fleet");
+		return NULL;
+	}
+	dbsync_ctx *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	char *script = NULL;
+	int rc = dbsync_fleet_member_script(&script, ctx, self->fleet, (size_t)i);
+	PyObject *result = ctx_done(ctx, rc) ? text(script) : NULL;
+	dbsync_free(script);
+	return result;
+}
+
 /* The Python progress callback of Fleet.apply, called from the engine's
  * threads (one call at a time): each call takes the GIL. Its first exception
  * stops the fleet and is raised when apply returns. */
@@ -354,6 +377,9 @@ static PyObject *Fleet_repr(FleetObject *self)
 }
 
 static PyMethodDef Fleet_methods[] = {
+	{ "member_script", (PyCFunction)Fleet_member_script, METH_O,
+	  "member_script(i)\n--\n\nMember i's part of a script run by hand: the statement that switches\n"
+	  "the session to it, then its plan's script ('' when nothing is pending)." },
 	{ "report_json", (PyCFunction)(void (*)(void))Fleet_report_json, METH_VARARGS | METH_KEYWORDS,
 	  "report_json(context_json=None)\n--\n\nThe JSON report of the fleet: a run's report with its members\n"
 	  "(name, state, error, operations) and counts per state (docs/report.schema.json)." },

@@ -168,6 +168,20 @@ def test_pg_dry_run_prints_each_member_script_and_changes_nothing(pg_fleet):
     assert "-- schema t_a" not in r.out
     assert 'CREATE INDEX "product_released_idx"' in r.out
     assert _pg_describe(db, "t_b") == before
+    # the script alone (-v 0) runs by hand in one session: it switches to each
+    # member itself, so the drift is fixed in t_b and nothing lands in public
+    public = _pg_describe(db, "public")
+    script = run("--dry-run", "--schemas", "t_*", "-v", "0")
+    assert script.code == 0, script.text
+    assert "search_path" in script.out
+    con = db.connect(autocommit=True)
+    try:
+        con.execute(script.out)
+    finally:
+        con.close()
+    assert _pg_describe(db, "t_b") == _pg_describe(db, "t_a")
+    assert _pg_describe(db, "public") == public
+    assert run("--check", "--schemas", "t_*").code == 0
 
 
 def test_pg_no_member_matches(pg_fleet):
