@@ -69,6 +69,11 @@ int cli_confirm(const char *question);
 
 /* cli_fleet.c: plan and apply over a fleet of schemas or databases. */
 int cli_cmd_fleet(dbsync_ctx *ctx, const cli_args *a, int apply);
+/* cli_fleet_backup.c: apply --backup PATH before a fleet runs: one file, or
+ * PATH a directory of one file per member with changes (dbsync_backup_per_member).
+ * EXIT_OK, or EXIT_FAIL (said why) when any backup failed: apply nothing then. */
+int cli_fleet_backup(dbsync_ctx *ctx, const cli_args *a, dbsync_conn *conn, const dbsync_fleet *fleet,
+	const char *word);
 
 /* cli_more.c: commands beyond plan/apply/inspect, and the reports. */
 int cli_cmd_orphans(dbsync_ctx *ctx, const cli_args *a);

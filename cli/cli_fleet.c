@@ -321,6 +321,8 @@ static int plan_or_apply(fleet_cli *fc, const dbsync_schema *desired, const dbsy
 		confirm_question(fc, question, sizeof question);
 		if (!a->auto_approve && !cli_confirm(question))
 			goto cleanup;
+		if (a->backup_path && cli_fleet_backup(fc->ctx, a, fc->conn, fc->fleet, fc->word) != EXIT_OK)
+			goto cleanup;
 		if ((apply_rc = apply_fleet(fc)) < 0)
 			goto cleanup;
 		if (!a->quiet) {

@@ -60,7 +60,10 @@ static const char usage_text[] =
 	"                      dbsync does not handle (triggers, functions, sequences, types...,\n"
 	"                      listed as \"Not handled\"); without it plan/apply exit 1 on them\n"
 	"  --dry-run           apply: print the exact SQL and change nothing\n"
-	"  --backup FILE       apply: write a backup to FILE first; stop if that fails\n"
+	"  --backup PATH       apply: write a backup to PATH first; stop if that fails. A fleet:\n"
+	"                      PostgreSQL, one file of the whole database (pg_dump); MySQL/\n"
+	"                      MariaDB, PATH a directory with a file per changed database,\n"
+	"                      all written before any member is applied\n"
 	"  --retries N         apply: retry transient failures (deadlock, lock timeout, lost\n"
 	"                      connection, SQLITE_BUSY) up to N times, with backoff\n"
 	"  --lock-timeout MS   apply: how long one statement waits for a lock (default 5000)\n"
@@ -555,9 +558,6 @@ static int parse_and_run(int argc, char **argv, const char **schemas)
 	if ((a.jobs || a.fail_fast) && !(is_apply && a.fleet))
 		return usage_error("--jobs and --fail-fast belong to 'apply' over several schemas or databases "
 			"(several --schema, a pattern, or --all-schemas)", NULL);
-	if (a.fleet && a.backup_path)
-		return usage_error("--backup takes one schema or database: back up the members one by one "
-			"('dbsync backup --schema NAME') before applying to several", NULL);
 	if (!a.jobs)
 		a.jobs = 1;
 	if (is_plan && (a.dry_run || a.auto_approve))

@@ -50,11 +50,13 @@ def backup_path(settings, alias, suffix, now=None):
     return os.path.join(directory, f"{_safe(alias)}-{stamp}{suffix}")
 
 
-def write_backup(conn, alias, settings, out):
+def write_backup(conn, alias, settings, out, member=None):
     """Back up the database before it is changed; CommandError (and nothing
     changed) when the backup cannot be written. `out` is the command's
-    output.Printer (it draws the progress line of a long backup on a terminal)."""
-    path = backup_path(settings, alias, conn.backup_suffix)
+    output.Printer (it draws the progress line of a long backup on a terminal).
+    `member`: a fleet member (schema or database) of the connection's server,
+    backed up instead of the connection's own, in a file named after both."""
+    path = backup_path(settings, alias if member is None else f"{alias}-{member}", conn.backup_suffix)
     directory = os.path.dirname(path) or "."
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -70,7 +72,7 @@ def write_backup(conn, alias, settings, out):
         path = f"{base}-{n}{ext}"
     try:
         with out.backup_progress(path):
-            method = conn.backup(path, method=settings["BACKUP_METHOD"])
+            method = conn.backup(path, method=settings["BACKUP_METHOD"], namespace=member)
     except Error as e:
         raise CommandError(
             f"backup of '{alias}' failed: {scrub_password(alias, str(e))}\n"

@@ -6,6 +6,7 @@ and index names are Django's, for the vendor of the target database. Nothing
 here compares schemas or writes SQL.
 """
 
+import contextlib
 import copy
 import datetime
 import decimal
@@ -19,6 +20,8 @@ from django.apps import apps
 from django.core.management.base import CommandError
 from django.db import connections, router
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from django_dbsync.cli_args import split_names, split_patterns
 
 
 class Selection:
@@ -53,6 +56,25 @@ class Selection:
         self._table_res = [compile_pattern(p, "table pattern") for p in self.exclude_table_regexes]
         self._names = {t.lower() for t in self.exclude_tables if not _is_glob(t)}
         self._globs = [t.lower() for t in self.exclude_tables if _is_glob(t)]
+
+    @classmethod
+    def from_options(cls, settings, options):
+        """The selection of a dbsync run: DJANGO_DBSYNC `settings` and the command's `options`."""
+        return cls(
+            settings,
+            include_apps=split_names(options.get("include_apps")),
+            exclude_apps=split_names(options.get("exclude_apps")),
+            exclude_app_patterns=split_patterns(options.get("exclude_app_patterns")),
+            exclude_table_patterns=split_patterns(options.get("exclude_table_patterns")),
+            no_restriction=options.get("no_restriction", False),
+        )
+
+    def routing(self, alias):
+        """The context in which the models are chosen and their DDL is built:
+        Django's routers decide there which models live on `alias`. Nothing to
+        set for one database; a fleet's group sets its target there
+        (django_dbsync.tenants: the schema TenantSyncRouter reads)."""
+        return contextlib.nullcontext()
 
     def table_excluded(self, table):
         if any(r.match(table) for r in self._table_res):
@@ -297,7 +319,7 @@ def build_desired(alias, selection):
     connection = connections[alias]
     created = []
     editor = _collecting_editor(connection, selection, alias, created)
-    with editor:
+    with selection.routing(alias), editor:
         for model in select_models(selection, alias):
             editor.create_model(model)
     tables = {}

@@ -108,6 +108,12 @@ def _text(value):
     return str(value)
 
 
+def member_word(vendor):
+    """What a fleet member is called on a server of `vendor`: a database on
+    MySQL (one server, many databases), a schema elsewhere."""
+    return "database" if vendor == "mysql" else "schema"
+
+
 def open_connection(alias, readonly=False):
     """An engine Connection to database `alias`; CommandError when it cannot be opened.
 

@@ -331,6 +331,21 @@ class Printer:
             bar.close()
 
     @contextlib.contextmanager
+    def fleet_progress(self, total, shown=str):
+        """Keyword arguments for Fleet.apply: a progress bar over the fleet's
+        members on a terminal, naming (as `shown` prints a name) the member
+        that last started or ended."""
+        if not self.show_progress or self.verbosity < 1 or total < 2 or not self.stdout.isatty():
+            yield {}
+            return
+        bar = _ProgressBar(self.stdout)
+        try:
+            yield {"progress": lambda done, total, member, finished: bar.update(
+                done, total, {"summary": shown(member)}, finished)}
+        finally:
+            bar.close()
+
+    @contextlib.contextmanager
     def backup_progress(self, path):
         """Around Connection.backup(path), which runs without the GIL: on a terminal,
         once the backup has taken a moment, a line redrawn in place with the bytes

@@ -83,10 +83,16 @@ class RunReport:
         self.desired = None
         self.plan = None
         self.backup = None
+        # fleet runs (fleet.py): the group's label, its Fleet and its members
+        self.label = None
+        self.fleet = None
+        self.members = None
 
     # --- what the run ends with -------------------------------------------------
 
     def _outcome(self, ops, exc):
+        if self.members is not None and not ops:
+            return self._fleet_outcome(exc)
         counts = {k: sum(1 for op in ops if op["status"] == k)
                   for k in ("pending", "applied", "skipped", "refused", "failed")}
         if isinstance(exc, SystemExit):
@@ -106,6 +112,23 @@ class RunReport:
         if counts["pending"]:
             return "cancelled"
         return "differs"
+
+    def _fleet_outcome(self, exc):
+        states = {m.state for m in self.members}
+        if isinstance(exc, KeyboardInterrupt) or (exc is not None and not isinstance(exc, SystemExit)):
+            return "failed"
+        if "failed" in states or "not_run" in states:
+            return "failed"
+        if states <= {"in_sync"}:
+            return "in_sync"
+        if self.mode == "check":
+            return "differs"
+        if self.mode == "dry_run":
+            return "planned"
+        if "refused" in states:
+            return "refused"
+        applied = any(op["status"] == "applied" for m in self.members if m.plan is not None for op in m.plan.ops)
+        return "applied" if applied else "cancelled"
 
     def _selection_json(self):
         sel = self.selection
@@ -153,10 +176,11 @@ class RunReport:
 
     # --- the end of the run --------------------------------------------------------
 
-    def finish(self, conn, out, exc=None):
+    def finish(self, conn, out, exc=None, model_statuses=True):
         """Print the per-model statuses and write the reports. Called once, as
         the command ends (also when it fails); returns the paths written."""
-        if self.plan is not None and self.desired is not None and not isinstance(exc, KeyboardInterrupt):
+        if (model_statuses and self.plan is not None and self.desired is not None
+                and not isinstance(exc, KeyboardInterrupt)):
             out.model_statuses(self.plan.ops, model_labels(self.desired.models), self.mode,
                                conn.table_key)
         if not self.formats:
@@ -172,12 +196,15 @@ class RunReport:
 
     def _write(self, conn, out, exc):
         context = json.dumps(self.context(conn, out, exc))
-        if self.plan is not None:
+        if self.fleet is not None:
+            text = self.fleet.report_json(context)
+        elif self.plan is not None:
             text = self.plan.report_json(context)
         else:
             text = _engine.report_json(context, connection=conn)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        stem = self.out_dir / f"dbsync-{_safe(self.alias)}-{self.started.strftime('%Y%m%d-%H%M%S')}"
+        name = _safe(self.alias) if self.label in (None, self.alias) else f"{_safe(self.alias)}-{_safe(self.label)}"
+        stem = self.out_dir / f"dbsync-{name}-{self.started.strftime('%Y%m%d-%H%M%S')}"
         paths = []
         json_path = _exclusive(stem, ".json", text) if "json" in self.formats else None
         if json_path:

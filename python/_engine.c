@@ -186,8 +186,12 @@ void str_array_clear(str_array *a)
 /* Whether the plan is free to use; if not, Error is set. */
 int plan_ready(PlanObject *plan)
 {
-	if (plan->busy) {
+	if (plan->busy || (plan->owner && fleet_busy(plan->owner))) {
 		raise_invalid("the plan is being applied by another thread");
+		return 0;
+	}
+	if (plan->owner && !(plan->plan = fleet_member_plan(plan->owner, plan->member))) {
+		raise_invalid("the fleet member has no plan");
 		return 0;
 	}
 	return 1;
@@ -421,52 +425,82 @@ int count_mode(PyObject *obj, const char *what)
 	return on < 0 ? -1 : on ? DBSYNC_COUNT_EXACT : DBSYNC_COUNT_OFF;
 }
 
-static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObject *kwds)
+int plan_args_parse(plan_args *a, PyObject *args, PyObject *kwds, const char *name, const char *extra,
+	PyObject **extra_out)
 {
-	static char *kwlist[] = { "desired_sql", "metadata_json", "create_tables", "add_columns",
-		"drop_columns", "alter_columns", "sync_indexes", "auto_fix_table_case",
-		"auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", "drop_unmanaged", "keep_extra_indexes", NULL };
-	dbsync_plan_options opts;
-	dbsync_plan_options_init(&opts, DBSYNC_PLAN_OPTIONS_VERSION);
+	/* the keywords after desired_sql and metadata_json, as Connection.plan takes them */
+#define PLAN_KEYWORDS "create_tables", "add_columns", "drop_columns", "alter_columns", "sync_indexes", \
+	"auto_fix_table_case", "auto_rename_tables", "approved_renames", "drop_tables", "count_data_loss", \
+	"drop_unmanaged", "keep_extra_indexes", NULL
+	static char *plain[] = { "desired_sql", "metadata_json", PLAN_KEYWORDS };
+	char *with_extra[] = { "desired_sql", "metadata_json", (char *)extra, PLAN_KEYWORDS };
+#undef PLAN_KEYWORDS
+	char format[64];
+	PyOS_snprintf(format, sizeof format, "U|O%s$pppppppOOOpp:%s", extra ? "O" : "", name);
+	memset(a, 0, sizeof *a);
+	dbsync_plan_options_init(&a->opts, DBSYNC_PLAN_OPTIONS_VERSION);
+	dbsync_plan_options *o = &a->opts;
 	PyObject *desired_obj, *meta_obj = Py_None, *approved_obj = Py_None, *drop_obj = Py_None;
-	PyObject *count_obj = Py_True;
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|O$pppppppOOOpp:plan", kwlist, &desired_obj,
-			&meta_obj, &opts.create_tables, &opts.add_columns, &opts.drop_columns,
-			&opts.alter_columns, &opts.sync_indexes, &opts.auto_fix_table_case,
-			&opts.auto_rename_tables, &approved_obj, &drop_obj, &count_obj,
-			&opts.drop_unmanaged, &opts.keep_extra_indexes))
-		return NULL;
-	if ((opts.count_data_loss = count_mode(count_obj, "count_data_loss")) < 0)
-		return NULL;
+	PyObject *count_obj = Py_True, *extra_obj = NULL;
+	int ok = extra
+		? PyArg_ParseTupleAndKeywords(args, kwds, format, with_extra, &desired_obj, &meta_obj, &extra_obj,
+			&o->create_tables, &o->add_columns, &o->drop_columns, &o->alter_columns, &o->sync_indexes,
+			&o->auto_fix_table_case, &o->auto_rename_tables, &approved_obj, &drop_obj, &count_obj,
+			&o->drop_unmanaged, &o->keep_extra_indexes)
+		: PyArg_ParseTupleAndKeywords(args, kwds, format, plain, &desired_obj, &meta_obj,
+			&o->create_tables, &o->add_columns, &o->drop_columns, &o->alter_columns, &o->sync_indexes,
+			&o->auto_fix_table_case, &o->auto_rename_tables, &approved_obj, &drop_obj, &count_obj,
+			&o->drop_unmanaged, &o->keep_extra_indexes);
+	if (!ok)
+		return -1;
+	if (extra && !extra_obj) {
+		PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", name, extra);
+		return -1;
+	}
+	if (extra_out)
+		*extra_out = extra_obj;
+	if ((o->count_data_loss = count_mode(count_obj, "count_data_loss")) < 0)
+		return -1;
 	/* The engine reads desired_sql and metadata_json without the GIL: own
 	 * references keep both strings alive whoever else holds the arguments. */
-	PyObject *held = PyTuple_Pack(2, desired_obj, meta_obj);
-	if (!held)
-		return NULL;
-	str_array approved = { 0 }, drops = { 0 };
+	if (!(a->held = PyTuple_Pack(2, desired_obj, meta_obj)))
+		return -1;
+	if (!(a->desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &a->desired_len)))
+		return -1;
+	if (meta_obj != Py_None && !(o->metadata_json = cstring_arg(meta_obj, "metadata_json")))
+		return -1;
+	if (str_array_from(&a->approved, approved_obj, "approved_renames") < 0 ||
+	    str_array_from(&a->drops, drop_obj, "drop_tables") < 0)
+		return -1;
+	o->approved_renames = a->approved.items;
+	o->n_approved_renames = a->approved.n;
+	o->drop_tables = a->drops.items;
+	o->n_drop_tables = a->drops.n;
+	return 0;
+}
+
+void plan_args_clear(plan_args *a)
+{
+	str_array_clear(&a->approved);
+	str_array_clear(&a->drops);
+	Py_CLEAR(a->held);
+}
+
+static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObject *kwds)
+{
+	plan_args a;
 	PlanObject *p = NULL;
-	Py_ssize_t desired_len;
-	const char *desired_sql = PyUnicode_AsUTF8AndSize(desired_obj, &desired_len);
-	if (!desired_sql)
+	if (plan_args_parse(&a, args, kwds, "plan", NULL, NULL) < 0)
 		goto cleanup;
-	if (meta_obj != Py_None && !(opts.metadata_json = cstring_arg(meta_obj, "metadata_json")))
-		goto cleanup;
-	if (str_array_from(&approved, approved_obj, "approved_renames") < 0 ||
-	    str_array_from(&drops, drop_obj, "drop_tables") < 0)
-		goto cleanup;
-	opts.approved_renames = approved.items;
-	opts.n_approved_renames = approved.n;
-	opts.drop_tables = drops.items;
-	opts.n_drop_tables = drops.n;
 	engine_call c;
 	if (!call_begin(&c, self))
 		goto cleanup;
 	dbsync_schema *desired = NULL;
 	dbsync_plan *plan = NULL;
 	WITHOUT_GIL(self->busy,
-		c.rc = dbsync_schema_parse(&desired, c.ctx, dbsync_conn_dialect(c.conn), desired_sql,
-			(size_t)desired_len);
-		if (c.rc == 0) c.rc = dbsync_plan_compute(&plan, c.ctx, c.conn, desired, &opts));
+		c.rc = dbsync_schema_parse(&desired, c.ctx, dbsync_conn_dialect(c.conn), a.desired_sql,
+			(size_t)a.desired_len);
+		if (c.rc == 0) c.rc = dbsync_plan_compute(&plan, c.ctx, c.conn, desired, &a.opts));
 	p = call_end(&c) ? PyObject_New(PlanObject, PlanType) : NULL;
 	if (!p) {
 		dbsync_plan_free(plan);
@@ -477,14 +511,13 @@ static PyObject *Connection_plan(ConnectionObject *self, PyObject *args, PyObjec
 	p->desired = desired;
 	p->connection = Py_NewRef((PyObject *)self);
 	p->busy = 0;
+	p->owner = NULL;
+	p->member = 0;
 cleanup:
-	str_array_clear(&approved);
-	str_array_clear(&drops);
-	Py_DECREF(held);
+	plan_args_clear(&a);
 	return (PyObject *)p;
 }
 
-static PyObject *op_to_dict(const dbsync_op *op);
 
 /* A Python progress callback, called from inside the engine call: the GIL
  * is taken back for it. Its first exception cancels the apply and is kept
@@ -541,6 +574,8 @@ static PyObject *Connection_apply(ConnectionObject *self, PyObject *args, PyObje
 		opts.progress = progress_trampoline;
 		opts.progress_user = &pp;
 	}
+	if (p->owner)
+		return raise_invalid("this plan is a fleet member's: Fleet.apply applies it");
 	if (p->connection != (PyObject *)self)
 		return raise_invalid("the plan was computed on another connection; plan again on this one");
 	if (!plan_ready(p))
@@ -645,9 +680,15 @@ static PyMethodDef Connection_methods[] = {
 	/* renames / dbcheck: */
 	/* backup / retries: */
 	{ "backup", (PyCFunction)(void (*)(void))Connection_backup, METH_VARARGS | METH_KEYWORDS,
-	  "backup(path, method='auto')\n--\n\nWrite a backup of the database to path (a new file, mode 0600)\n"
+	  "backup(path, method='auto', *, namespace=None)\n--\n\nWrite a backup of the database to path (a new file, mode 0600)\n"
 	  "and return the method used: 'engine' (SQLite's online backup API, or the engine's\n"
-	  "own SQL dump) or 'tool' (pg_dump / mysqldump). method: 'auto', 'engine' or 'tool'." },
+	  "own SQL dump) or 'tool' (pg_dump / mysqldump). method: 'auto', 'engine' or 'tool'.\n"
+	  "namespace: a fleet member (schema or database) to back up instead of the synced one." },
+	{ "backup_per_member", (PyCFunction)(void (*)(void))Connection_backup_per_member,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "backup_per_member(method='auto')\n--\n\nTrue when a backup written with method holds the synced\n"
+	  "schema or database alone, so a fleet needs one per member (backup(namespace=...));\n"
+	  "False when one backup holds every schema of the database." },
 	{ "restore", (PyCFunction)Connection_restore, METH_O,
 	  "restore(path)\n--\n\nRestore a backup written by backup() into this database, which must\n"
 	  "hold no tables." },
@@ -657,6 +698,17 @@ static PyMethodDef Connection_methods[] = {
 	  "table exactly when their keys are equal (the name itself on PostgreSQL, its ASCII\n"
 	  "lower case on SQLite and on MySQL with lower_case_table_names 1 or 2)." },
 	/* reports: */
+	/* fleets: */
+	{ "namespaces", (PyCFunction)(void (*)(void))Connection_namespaces, METH_VARARGS | METH_KEYWORDS,
+	  "namespaces(patterns=())\n--\n\nThe names of the server's schemas (PostgreSQL) or databases (MySQL)\n"
+	  "matching one of patterns (an exact name, a glob with * ? [, or 're:' and a POSIX\n"
+	  "extended regular expression matched against the whole name), sorted; no\n"
+	  "patterns: all of them. The server's own and the engine's shadows are left out." },
+	{ "plan_fleet", (PyCFunction)(void (*)(void))Connection_plan_fleet, METH_VARARGS | METH_KEYWORDS,
+	  "plan_fleet(desired_sql, metadata_json=None, members, *, <the keywords of plan()>)\n--\n\n"
+	  "Plan desired_sql into each of members (names namespaces() lists) in one\n"
+	  "catalog pass: a Fleet. A member that cannot be read or planned is 'failed'\n"
+	  "with its error; the others are planned." },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -703,8 +755,12 @@ static PyType_Spec Connection_spec = {
 static void Plan_dealloc(PlanObject *self)
 {
 	PyTypeObject *type = Py_TYPE(self);
-	dbsync_plan_free(self->plan);
-	dbsync_schema_free(self->desired); /* only after the plan that borrows it */
+	if (self->owner) {
+		Py_DECREF(self->owner);  /* the fleet owns the plan and the desired schema */
+	} else {
+		dbsync_plan_free(self->plan);
+		dbsync_schema_free(self->desired); /* only after the plan that borrows it */
+	}
 	Py_XDECREF(self->connection);
 	PyObject_Free(self);
 	Py_DECREF(type);  /* instances of heap types hold their type */
@@ -730,7 +786,7 @@ static int dict_set_obj(PyObject *d, const char *key, PyObject *value)
 	return rc;
 }
 
-static PyObject *op_to_dict(const dbsync_op *op)
+PyObject *op_to_dict(const dbsync_op *op)
 {
 	PyObject *d = PyDict_New();
 	if (!d)
@@ -878,8 +934,10 @@ static PyObject *Plan_script(PlanObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *Plan_repr(PlanObject *self)
 {
 	/* while another thread applies it, the engine is writing the statuses */
-	if (self->busy)
+	if (self->busy || (self->owner && fleet_busy(self->owner)))
 		return PyUnicode_FromString("<_engine.Plan being applied>");
+	if (!plan_ready(self))
+		return NULL;
 	return PyUnicode_FromFormat("<_engine.Plan %zu operation(s), %zu pending>",
 		dbsync_plan_op_count(self->plan), dbsync_plan_pending_count(self->plan));
 }
@@ -1081,6 +1139,7 @@ PyMODINIT_FUNC PyInit__engine(void)
 	if (add_error_classes(m) < 0 ||
 	    PyModule_AddObjectRef(m, "Connection", (PyObject *)ConnectionType) < 0 ||
 	    PyModule_AddObjectRef(m, "Plan", (PyObject *)PlanType) < 0 ||
+	    fleet_types_init(m) < 0 ||
 	    PyModule_AddStringConstant(m, "__version__", dbsync_version()) < 0)
 		goto fail;
 	return m;

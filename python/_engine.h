@@ -26,6 +26,7 @@ int add_error_classes(PyObject *module);
 /* Heap types made at module init (the module is initialised once per process). */
 extern PyTypeObject *ConnectionType;
 extern PyTypeObject *PlanType;
+extern PyTypeObject *FleetType;
 
 typedef struct {
 	PyObject_HEAD
@@ -43,7 +44,23 @@ typedef struct {
 	dbsync_schema *desired;   /* the plan borrows it: freed after the plan */
 	PyObject *connection;     /* the Connection the plan was computed on */
 	int busy;
+	/*
+	 * A fleet member's plan (Fleet.members): the Fleet owns the plan and the
+	 * desired schema, this object keeps the Fleet alive and asks it for the
+	 * member's plan at each use (an apply may replace it). NULL otherwise.
+	 */
+	PyObject *owner;
+	size_t member;
 } PlanObject;
+
+/* A fleet (_engine_fleet.c): one plan per member namespace. */
+typedef struct {
+	PyObject_HEAD
+	dbsync_fleet *fleet;
+	dbsync_schema *desired;   /* the fleet borrows it: freed after the fleet */
+	PyObject *connection;     /* the Connection the fleet was planned on */
+	int busy;                 /* set while Fleet.apply runs without the GIL */
+} FleetObject;
 
 /* One engine call on a Connection, from call_begin to call_end. */
 typedef struct {
@@ -96,6 +113,30 @@ typedef struct {
 int str_array_from(str_array *out, PyObject *obj, const char *what);
 void str_array_clear(str_array *a);
 
+/*
+ * The arguments of Connection.plan, shared with Connection.plan_fleet: the
+ * options, and the strings they point to kept alive and owned while the
+ * engine reads them without the GIL.
+ */
+typedef struct {
+	dbsync_plan_options opts;
+	PyObject *held;           /* the desired and metadata str objects */
+	const char *desired_sql;
+	Py_ssize_t desired_len;
+	str_array approved, drops;
+} plan_args;
+
+/* Parse Connection.plan's arguments (`format` ends with its ":name"), with
+ * `extra` (NULL or a name) a third positional-or-keyword argument stored in
+ * *extra_out. 0, or -1 with an exception set; plan_args_clear either way. */
+int plan_args_parse(plan_args *a, PyObject *args, PyObject *kwds, const char *name, const char *extra,
+	PyObject **extra_out);
+void plan_args_clear(plan_args *a);
+/* A dict of one operation, as Plan.ops lists them. */
+PyObject *op_to_dict(const dbsync_op *op);
+/* The exception object of an engine error, not raised (None for NULL). */
+PyObject *error_object(const dbsync_error *e);
+
 /* ---------- methods defined in other files (each adds its own lines) ---------- */
 /* inspect (_engine_inspect.c): */
 PyObject *Connection_inventory(ConnectionObject *self, PyObject *args, PyObject *kwds);
@@ -107,6 +148,7 @@ PyObject *Connection_models_source(ConnectionObject *self, PyObject *args, PyObj
 /* backup / retries (_engine_backup.c): */
 PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kwds);
 PyObject *Connection_restore(ConnectionObject *self, PyObject *arg);
+PyObject *Connection_backup_per_member(ConnectionObject *self, PyObject *args, PyObject *kwds);
 /* what the Django app asks instead of deciding from the vendor (_engine_facts.c): */
 PyObject *Connection_get_ddl_autocommits(ConnectionObject *self, void *closure);
 PyObject *Connection_get_backup_tool(ConnectionObject *self, void *closure);
@@ -117,5 +159,14 @@ PyObject *Connection_table_key(ConnectionObject *self, PyObject *arg);
 PyObject *Plan_report_json(PlanObject *self, PyObject *args, PyObject *kwds);
 PyObject *mod_report_json(PyObject *module, PyObject *args, PyObject *kwds);
 PyObject *mod_report_html(PyObject *module, PyObject *arg);
+/* fleets (_engine_fleet.c): */
+PyObject *Connection_namespaces(ConnectionObject *self, PyObject *args, PyObject *kwds);
+PyObject *Connection_plan_fleet(ConnectionObject *self, PyObject *args, PyObject *kwds);
+/* Whether the fleet owning a member plan is being applied. */
+int fleet_busy(PyObject *fleet);
+/* The member's current plan (NULL when it has none). */
+dbsync_plan *fleet_member_plan(PyObject *fleet, size_t member);
+/* Make FleetType and the member type; 0 or -1. */
+int fleet_types_init(PyObject *module);
 
 #endif

@@ -16,24 +16,32 @@ static const char *method_name(dbsync_backup_method m)
 	return "unknown";
 }
 
+/* The method named `name`; -1 with InvalidError for another name. */
+static int method_arg(const char *name, dbsync_backup_method *out)
+{
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (strcmp(methods[i].name, name) == 0) {
+			*out = methods[i].method;
+			return 0;
+		}
+	raise_invalid("method must be 'auto', 'engine' or 'tool'");
+	return -1;
+}
+
 PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "path", "method", NULL };
+	static char *kwlist[] = { "path", "method", "namespace", NULL };
 	PyObject *path_obj;
-	const char *method = "auto";
+	const char *method = "auto", *namespace = NULL;
 	dbsync_backup_options opts;
 	dbsync_backup_options_init(&opts, DBSYNC_BACKUP_OPTIONS_VERSION);
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|s:backup", kwlist, PyUnicode_FSConverter, &path_obj, &method))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|s$z:backup", kwlist, PyUnicode_FSConverter, &path_obj,
+			&method, &namespace))
 		return NULL;
-	size_t i = 0;
-	for (; i < sizeof methods / sizeof methods[0]; i++)
-		if (strcmp(methods[i].name, method) == 0)
-			break;
-	if (i == sizeof methods / sizeof methods[0]) {
+	if (method_arg(method, &opts.method) < 0) {
 		Py_DECREF(path_obj);
-		return raise_invalid("method must be 'auto', 'engine' or 'tool'");
+		return NULL;
 	}
-	opts.method = methods[i].method;
 	const char *path = PyBytes_AsString(path_obj);
 	dbsync_backup_method used = DBSYNC_BACKUP_AUTO;
 	engine_call c;
@@ -41,9 +49,24 @@ PyObject *Connection_backup(ConnectionObject *self, PyObject *args, PyObject *kw
 		Py_DECREF(path_obj);
 		return NULL;
 	}
-	WITHOUT_GIL(self->busy, c.rc = dbsync_conn_backup(c.ctx, c.conn, path, &opts, &used));
+	/* a fleet member: the engine syncs it while the backup is written */
+	WITHOUT_GIL(self->busy, c.rc = namespace
+		? dbsync_conn_backup_namespace(c.ctx, c.conn, namespace, path, &opts, &used)
+		: dbsync_conn_backup(c.ctx, c.conn, path, &opts, &used));
 	Py_DECREF(path_obj);
 	return call_end(&c) ? PyUnicode_FromString(method_name(used)) : NULL;
+}
+
+PyObject *Connection_backup_per_member(ConnectionObject *self, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "method", NULL };
+	const char *method = "auto";
+	dbsync_backup_method m;
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|s:backup_per_member", kwlist, &method) ||
+	    method_arg(method, &m) < 0)
+		return NULL;
+	dbsync_conn *conn = conn_get(self);
+	return conn ? PyBool_FromLong(dbsync_backup_per_member(dbsync_conn_dialect(conn), m)) : NULL;
 }
 
 PyObject *Connection_restore(ConnectionObject *self, PyObject *arg)

@@ -135,3 +135,20 @@ int add_error_classes(PyObject *module)
 			return -1;
 	return 0;
 }
+
+PyObject *error_object(const dbsync_error *e)
+{
+	if (!e)
+		Py_RETURN_NONE;
+	/* built by the code that raises, so a member's error is the very object
+	 * a single run would have raised; taken back off the error indicator */
+	raise_error(e->code, e->message, e->sqlstate, e->native_code, e->line, e->column);
+	PyObject *type, *value, *tb;
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	Py_XDECREF(type);
+	Py_XDECREF(tb);
+	if (!value)
+		PyErr_SetString(PyExc_SystemError, "an engine error could not be made");
+	return value;
+}

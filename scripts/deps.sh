@@ -3,7 +3,8 @@
 #   scripts/deps.sh system          Debian packages (needs root; skipped when all are present)
 #   scripts/deps.sh packages        print the Debian packages `system` installs, one a line
 #   scripts/deps.sh venv DIR PY SPEC  a virtualenv at DIR from interpreter PY with Django SPEC
-#                                     (and pytest, pytest-xdist, psycopg, mysqlclient, meson-python)
+#                                     (and pytest, pytest-xdist, psycopg, mysqlclient, meson-python,
+#                                     django-tenants, django-tenant-schemas)
 set -euo pipefail
 
 # Build: a C compiler, pkg-config, the C libraries and headers, venv for the
@@ -66,10 +67,15 @@ venv() {
 	# from source against libmariadb-dev, found through pkg-config (system installs both).
 	# pytest-xdist: the Python suites run in worker processes (Makefile PYTEST_WORKERS),
 	# pinned so that how a suite is split does not change under it.
+	# jsonschema: the JSON report is validated against docs/report.schema.json.
+	# django-tenants, django-tenant-schemas: `dbsync --all-tenants` is tested against
+	# the real packages (tests/e2e/tenants); pinned, their releases declare Django 5.2
+	# (both) and 6.0 (django-tenants). Only the tenant test projects install their apps.
 	"$dir/bin/python" -m pip install -q --disable-pip-version-check \
 		"$spec" 'pytest>=8' 'pytest-django>=4.9' 'pytest-xdist==3.8.0' Pillow 'meson-python>=0.15' 'meson>=1.3' ninja \
 		'psycopg[binary]>=3.1.8' 'mysqlclient>=2.2.1' \
-		'jsonschema>=4.18'  # reports: the JSON report is validated against docs/report.schema.json
+		'jsonschema>=4.18' \
+		'django-tenants==4.0.1' 'django-tenant-schemas==2.0.0'
 }
 
 # The interpreter for a Python minor version: PATH first, then pyenv's versions.

@@ -89,6 +89,12 @@ typedef struct dbs_backup_ops {
 	 * (pg_dump refuses a newer major than its own), or NULL: unless the tool
 	 * was asked for, the engine's dump then takes its place. */
 	const char *tool_refuses_server;
+	/* Whether the tool's dump holds every namespace of the database
+	 * (pg_dump: all its schemas) rather than the synced one alone (mysqldump
+	 * of one database): one such backup covers a whole fleet
+	 * (dbsync_backup_per_member). The engine's own dump is always of the
+	 * synced namespace alone. */
+	bool tool_whole_database;
 	/* The engine's dump: the statements it starts and ends with (or NULL),
 	 * and one table's rows as batched INSERTs (backup_rows.h). */
 	const char *dump_prologue, *dump_epilogue;

@@ -5,6 +5,7 @@
  * table names. No dialect is named here.
  */
 #include "backend.h"
+#include "backup_internal.h"
 #include "dialect.h"
 
 #include <string.h>
@@ -31,6 +32,19 @@ const char *dbsync_backup_suffix(dbsync_dialect dialect)
 {
 	const dbs_dialect_info *info = dbs_dialect_info_for(dialect);
 	return info ? info->backup_suffix : NULL;
+}
+
+int dbsync_backup_per_member(dbsync_dialect dialect, dbsync_backup_method method)
+{
+	const dbs_backend *be = dbs_backend_for(dialect);
+	const dbs_backup_ops *ops = be ? be->backup : NULL;
+	if (!ops)
+		return 1; /* nothing known: one backup per member is never too little */
+	if (ops->native_backup)
+		return 0; /* a copy of the whole database file */
+	/* the engine's dump holds the synced namespace alone, and AUTO falls
+	 * back to it where the tool is missing or refuses the server */
+	return method == DBSYNC_BACKUP_TOOL ? !ops->tool_whole_database : 1;
 }
 
 void dbsync_conn_table_key(const dbsync_conn *conn, const char *name, char *out)

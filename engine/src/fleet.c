@@ -275,6 +275,15 @@ int dbsync_fleet_plan(dbsync_fleet **out, dbsync_ctx *ctx, dbsync_conn *conn,
 			}
 			dbsync_ctx_clear_error(ctx);
 		}
+	/* the shadow is made from a member that could be read: the desired DDL's
+	 * unqualified references resolve there as in the members (a tenant's
+	 * foreign key into public), and not from a member that failed */
+	for (size_t i = 0; i < f->n; i++)
+		if (lives[i]) {
+			if ((rc = be->use_namespace(ctx, conn, f->names[i])))
+				goto cleanup;
+			break;
+		}
 	/* one spelling of the desired side for the whole fleet */
 	if ((rc = dbs_plan_normalize_for(&f->normalized, ctx, conn, desired,
 		     (const dbsync_schema *const *)lives, f->n)))

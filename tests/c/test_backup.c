@@ -278,6 +278,18 @@ static void sqlite_backup_failure_leaves_no_file(void **state)
 	dbsync_conn_close(dst);
 	dbsync_conn_close(src);
 }
+
+/* SQLite has no namespaces: a backup of one is refused, no file written. */
+static void sqlite_namespace_backup_is_refused(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	dbsync_conn *src = sq_open(ctx, "ns.db");
+	assert_int_equal(dbsync_backup_per_member(DBSYNC_DIALECT_SQLITE, DBSYNC_BACKUP_AUTO), 0);
+	assert_int_equal(dbsync_conn_backup_namespace(ctx, src, "main", db_path("ns.backup"), NULL, NULL),
+		DBSYNC_EUNSUPPORTED);
+	assert_int_equal(access(db_path("ns.backup"), F_OK), -1);
+	dbsync_conn_close(src);
+}
 #endif
 
 /* ---- PostgreSQL ---- */
@@ -522,6 +534,55 @@ static void pg_no_tool_on_path_is_named(void **state)
 	assert_no_tool_refused(ctx, src, "pg_dump");
 	dbsync_conn_close(src);
 }
+
+/* A backup of another schema (dbsync_conn_backup_namespace): the engine's
+ * dump holds that schema alone, pg_dump the whole database (so one covers a
+ * fleet: dbsync_backup_per_member), and the connection syncs its own schema
+ * again afterwards. */
+static void pg_namespace_backup_holds_what_per_member_says(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	if (pg.absent)
+		skip();
+	pg_fixture_once(ctx);
+	dbsync_conn *src = pg_open(ctx, pg.db, "dbsync", NULL);
+	exec_ok(ctx, src, "CREATE SCHEMA ns_a; CREATE TABLE ns_a.only_a (id int PRIMARY KEY);"
+		"INSERT INTO ns_a.only_a VALUES (1), (2), (3);"
+		"CREATE SCHEMA ns_b; CREATE TABLE ns_b.only_b (id int PRIMARY KEY)");
+	char *describe = strdup(dbsync_conn_describe(src));
+	dbsync_backup_options o = DBSYNC_BACKUP_OPTIONS_INIT;
+	static const dbsync_backup_method methods[] = { DBSYNC_BACKUP_ENGINE, DBSYNC_BACKUP_TOOL };
+	for (size_t i = 0; i < 2; i++) {
+		char bpath[512];
+		snprintf(bpath, sizeof bpath, "%s", db_path(i ? "pg-ns-tool.sql" : "pg-ns-engine.sql"));
+		o.method = methods[i];
+		if (dbsync_conn_backup_namespace(ctx, src, "ns_a", bpath, &o, NULL))
+			fail_msg("backup of ns_a: %s", dbsync_ctx_error(ctx)->message);
+		char *text = slurp(bpath);
+		bool whole = !dbsync_backup_per_member(DBSYNC_DIALECT_POSTGRES, methods[i]);
+		assert_int_equal(whole, methods[i] == DBSYNC_BACKUP_TOOL);
+		assert_non_null(strstr(text, "only_a"));
+		assert_int_equal(strstr(text, "only_b") != NULL, whole);
+		assert_int_equal(strstr(text, "book") != NULL, whole); /* public's table */
+		free(text);
+		/* back to public: its tables are what the connection reads */
+		assert_string_equal(dbsync_conn_describe(src), describe);
+		dbsync_schema *live = NULL;
+		if (dbsync_conn_introspect(&live, ctx, src))
+			fail_msg("introspect: %s", dbsync_ctx_error(ctx)->message);
+		bool book = false, only_a = false;
+		for (size_t t = 0; t < dbsync_schema_table_count(live); t++) {
+			book |= strcmp(dbsync_schema_table_name(live, t), "book") == 0;
+			only_a |= strcmp(dbsync_schema_table_name(live, t), "only_a") == 0;
+		}
+		assert_true(book);
+		assert_false(only_a);
+		dbsync_schema_free(live);
+	}
+	exec_ok(ctx, src, "DROP SCHEMA ns_a CASCADE; DROP SCHEMA ns_b CASCADE");
+	free(describe);
+	dbsync_conn_close(src);
+}
 #endif
 
 /* ---- MariaDB ---- */
@@ -697,6 +758,65 @@ static void my_no_tool_on_path_is_named(void **state)
 	assert_no_tool_refused(ctx, src, "mysqldump / mariadb-dump");
 	dbsync_conn_close(src);
 }
+
+/* A backup of another database of the server (dbsync_conn_backup_namespace)
+ * holds that database alone, by the tool and by the engine's dump, and
+ * restores into an empty one; the connection syncs its own database again. */
+static void my_namespace_backup_holds_that_database(void **state)
+{
+	dbsync_ctx *ctx = *state;
+	char other[64], target[64], sql[400];
+	test_server_extra_db(other, sizeof other, &my, "ns_other");
+	dbsync_conn *src = my_open(ctx, my.db, "root", NULL);
+	snprintf(sql, sizeof sql, "CREATE DATABASE `%s`; CREATE TABLE `%s`.only_other (id int PRIMARY KEY);"
+		"INSERT INTO `%s`.only_other VALUES (7), (8)", other, other, other);
+	exec_ok(ctx, src, sql);
+	exec_ok(ctx, src, "CREATE TABLE IF NOT EXISTS only_own (id int PRIMARY KEY)");
+	char *describe = strdup(dbsync_conn_describe(src));
+	dbsync_backup_options o = DBSYNC_BACKUP_OPTIONS_INIT;
+	static const dbsync_backup_method methods[] = { DBSYNC_BACKUP_TOOL, DBSYNC_BACKUP_ENGINE };
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(dbsync_backup_per_member(DBSYNC_DIALECT_MYSQL, methods[i]), 1);
+		char bpath[512];
+		snprintf(bpath, sizeof bpath, "%s", db_path(i ? "my-ns-engine.sql" : "my-ns-tool.sql"));
+		o.method = methods[i];
+		dbsync_backup_method used = (dbsync_backup_method)-1;
+		if (dbsync_conn_backup_namespace(ctx, src, other, bpath, &o, &used))
+			fail_msg("backup of %s: %s", other, dbsync_ctx_error(ctx)->message);
+		assert_int_equal(used, methods[i]);
+		char *text = slurp(bpath);
+		assert_non_null(strstr(text, "only_other"));
+		assert_null(strstr(text, "only_own"));
+		free(text);
+		assert_string_equal(dbsync_conn_describe(src), describe);
+		/* its own database again (the session follows before the next
+		 * statement the engine sends: namespace_mysql.c) */
+		dbsync_schema *live = NULL;
+		if (dbsync_conn_introspect(&live, ctx, src))
+			fail_msg("introspect: %s", dbsync_ctx_error(ctx)->message);
+		bool own = false, theirs = false;
+		for (size_t t = 0; t < dbsync_schema_table_count(live); t++) {
+			own |= strcmp(dbsync_schema_table_name(live, t), "only_own") == 0;
+			theirs |= strcmp(dbsync_schema_table_name(live, t), "only_other") == 0;
+		}
+		assert_true(own);
+		assert_false(theirs);
+		dbsync_schema_free(live);
+		test_server_extra_db(target, sizeof target, &my, i ? "ns_engine" : "ns_tool");
+		snprintf(sql, sizeof sql, "CREATE DATABASE `%s`", target);
+		exec_ok(ctx, src, sql);
+		dbsync_conn *dst = my_open(ctx, target, "root", NULL);
+		if (dbsync_conn_restore(ctx, dst, bpath))
+			fail_msg("restore: %s", dbsync_ctx_error(ctx)->message);
+		char *rows = query_text(dst, "SELECT GROUP_CONCAT(id ORDER BY id) FROM only_other");
+		assert_string_equal(rows, "7,8");
+		free(rows);
+		dbsync_conn_close(dst);
+	}
+	exec_ok(ctx, src, "DROP TABLE only_own");
+	free(describe);
+	dbsync_conn_close(src);
+}
 #endif
 
 int main(void)
@@ -708,6 +828,7 @@ int main(void)
 	const struct CMUnitTest sq_tests[] = {
 		cmocka_unit_test_setup_teardown(sqlite_backup_restore_compares_every_row, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(sqlite_backup_failure_leaves_no_file, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(sqlite_namespace_backup_is_refused, ctx_setup, ctx_teardown),
 	};
 	failed += cmocka_run_group_tests_name("sqlite", sq_tests, NULL, NULL);
 #endif
@@ -718,6 +839,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pg_engine_dump_keeps_collations_and_comments, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(pg_tool_gets_password_by_environment_only, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(pg_no_tool_on_path_is_named, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(pg_namespace_backup_holds_what_per_member_says, ctx_setup, ctx_teardown),
 	};
 	failed += cmocka_run_group_tests_name("postgresql", pg_tests, pg_setup, pg_teardown);
 #endif
@@ -727,6 +849,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(my_engine_dump_restores_every_row, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(my_tool_gets_password_by_private_option_file, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(my_no_tool_on_path_is_named, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(my_namespace_backup_holds_that_database, ctx_setup, ctx_teardown),
 	};
 	failed += cmocka_run_group_tests_name("mariadb", my_tests, my_setup, my_teardown);
 #endif

@@ -1,5 +1,6 @@
 /* What a binding asks the engine instead of deciding from a dialect's name
- * (dbsync/conn.h): DDL autocommit, the backup's tool, method and suffix, and
+ * (dbsync/conn.h, dbsync/backup.h): DDL autocommit, the backup's tool, method
+ * and suffix, whether a fleet needs a backup per member, and
  * table-name keys. The answers come from the dialect tables; the keys of
  * PostgreSQL and MariaDB are proven against servers in tests/e2e
  * (test_table_case.py, test_lctn1.py). */
@@ -27,6 +28,27 @@ static void test_backup_answers(void **state)
 	/* a value that is no dialect has no answers */
 	assert_null(dbsync_backup_tool((dbsync_dialect)99));
 	assert_null(dbsync_backup_suffix((dbsync_dialect)99));
+}
+
+/* Whether a fleet needs a backup per member: pg_dump writes every schema of
+ * the database, a MySQL backup one database, the engine's dump (and AUTO,
+ * which may fall back to it) the synced namespace alone. The files
+ * themselves are restored in tests/cli/test_cli_fleet.py. */
+static void test_backup_per_member(void **state)
+{
+	(void)state;
+	static const dbsync_backup_method methods[] = { DBSYNC_BACKUP_AUTO, DBSYNC_BACKUP_ENGINE,
+		DBSYNC_BACKUP_TOOL };
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		dbsync_backup_method m = methods[i];
+		assert_int_equal(dbsync_backup_per_member(DBSYNC_DIALECT_POSTGRES, m),
+			m != DBSYNC_BACKUP_TOOL || !dbsync_backend_available(DBSYNC_DIALECT_POSTGRES));
+		assert_int_equal(dbsync_backup_per_member(DBSYNC_DIALECT_MYSQL, m), 1);
+		/* SQLite's backup is a copy of the whole file */
+		assert_int_equal(dbsync_backup_per_member(DBSYNC_DIALECT_SQLITE, m),
+			!dbsync_backend_available(DBSYNC_DIALECT_SQLITE));
+		assert_int_equal(dbsync_backup_per_member((dbsync_dialect)99, m), 1);
+	}
 }
 
 static void test_ddl_autocommits(void **state)
@@ -64,6 +86,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backup_answers),
+		cmocka_unit_test(test_backup_per_member),
 		cmocka_unit_test(test_ddl_autocommits),
 		cmocka_unit_test(test_sqlite_table_key_folds_ascii_case),
 	};

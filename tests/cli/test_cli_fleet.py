@@ -333,13 +333,63 @@ def test_pg_fleet_output_never_shows_the_password(pg_server, tmp_path):
     desired = tmp_path / "schema.sql"
     desired.write_text(PG_DESIRED)
     url = "postgresql://dbsync_pw:%s@/fleet_pw?host=%s" % (PG_PASSWORD, pg_server)
+    backup = tmp_path / "before.sql"
     results = [run(*args, "--desired", str(desired), "--db", url) for args in (
         ["plan", "--schema", "a_*"], ["plan", "--quiet", "--schema", "a_*"], ["apply", "--dry-run", "--all-schemas"],
-        ["plan", "--schema", "b_*"], ["apply", "--auto-approve", "--jobs", "2", "--schema", "a_*"],
+        ["plan", "--schema", "b_*"],
+        ["apply", "--auto-approve", "--jobs", "2", "--backup", str(backup), "--schema", "a_*"],
         ["plan", "--schema", "a_*"])]
     assert [r.returncode for r in results] == [3, 3, 0, 2, 0, 0], [r.stdout + r.stderr for r in results]
     for r in results:
         assert PG_PASSWORD not in r.stdout + r.stderr, r.stdout + r.stderr
+    # pg_dump got the password through its environment: it is in no file either
+    assert sorted(os.listdir(tmp_path)) == ["before.sql", "schema.sql"]
+    assert PG_PASSWORD not in backup.read_text()
+
+
+def test_pg_fleet_backup_is_one_file_of_every_schema_that_restores(pg_server, pg_fleet, tmp_path):
+    url, db, desired = pg_fleet
+    out = tmp_path / "backups"
+    out.mkdir()
+    backup = out / "fleet.sql"
+    # a dry run writes no backup
+    dry = run("apply", "--dry-run", "--backup", str(backup), "--schema", "tenant_*", "--desired", desired,
+              "--db", url)
+    assert dry.returncode == 0 and not backup.exists(), dry.stdout + dry.stderr
+    r = run("apply", "--auto-approve", "--backup", str(backup), "--schema", "tenant_*", "--desired", desired,
+            "--db", url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Backup of every schema written to %s.\n" % backup in r.stdout, r.stdout
+    # written before anything ran: ahead of the outcome
+    assert r.stdout.index("Backup of every schema") < r.stdout.index("Outcome:")
+    assert os.listdir(out) == ["fleet.sql"]
+    # restored into an empty database, every schema is back as it was before the apply, rows included
+    copy = db + "_restored"
+    pg(pg_server, "postgres", 'CREATE DATABASE "%s"' % copy)
+    restored = run("restore", "--db", "postgresql://dbsync@/%s?host=%s" % (copy, pg_server), str(backup))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    for schema in TENANTS + ["other"]:
+        assert pg(pg_server, copy, 'SELECT id, name FROM "%s".author ORDER BY id' % schema) == [
+            (1, "Ursula"), (2, "Italo")], schema
+    columns = "SELECT column_name FROM information_schema.columns WHERE table_schema = '%s' " \
+              "AND table_name = 'author' ORDER BY ordinal_position"
+    assert pg(pg_server, copy, columns % "tenant_2") == [("id",), ("name",)]  # its drift, as backed up
+    assert pg(pg_server, copy, columns % "tenant_2") != pg(pg_server, db, columns % "tenant_2")
+    assert pg(pg_server, copy, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_4'") == [(1,)]
+    assert pg(pg_server, copy, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_5'") == [(2,)]
+
+
+def test_pg_fleet_backup_that_fails_changes_no_schema(pg_server, pg_fleet, tmp_path):
+    url, db, desired = pg_fleet
+    before = pg_catalog(pg_server, db)
+    for backup in (tmp_path / "missing" / "fleet.sql", tmp_path / "schema.sql"):  # no directory; a file there
+        r = run("apply", "--auto-approve", "--jobs", "2", "--backup", str(backup), "--schema", "tenant_*",
+                "--desired", desired, "--db", url)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "backup failed, nothing was changed" in r.stderr, r.stderr
+        assert "Outcome:" not in r.stdout, r.stdout
+        assert pg_catalog(pg_server, db) == before
+    assert not (tmp_path / "missing").exists()
 
 
 @pytest.mark.parametrize("args, message", [
@@ -347,7 +397,7 @@ def test_pg_fleet_output_never_shows_the_password(pg_server, tmp_path):
     (["plan", "--all-schemas", "--schema", "x", "--desired", "d.sql"], "--all-schemas or --schema"),
     (["apply", "--jobs", "2", "--desired", "d.sql"], "--jobs and --fail-fast"),
     (["apply", "--jobs", "0", "--all-schemas", "--desired", "d.sql"], "--jobs takes"),
-    (["apply", "--backup", "b.sql", "--all-schemas", "--desired", "d.sql"], "--backup takes one"),
+    (["plan", "--backup", "b.sql", "--all-schemas", "--desired", "d.sql"], "belong to 'apply'"),
 ])
 def test_fleet_usage_errors_exit_2(args, message):
     r = run(*args, "--db", "postgresql://nobody@/x?host=/nonexistent")
@@ -479,3 +529,56 @@ def test_mariadb_a_failing_database_is_isolated(my_server, my_fleet):
     assert [r[0] for r in my(my_server, "SHOW COLUMNS FROM author", "shop_2")] == ["id", "name"]
     again = run("plan", "--schema", "re:shop_[0-9]+", "--desired", desired, "--db", url)
     assert again.returncode == 3 and groups(again.stdout)["Changed"] == ["shop_2"], again.stdout
+
+
+def test_mariadb_fleet_backup_is_a_file_per_changed_database_each_restorable(my_server, my_fleet, tmp_path):
+    url, desired = my_fleet
+    out = tmp_path / "backups"  # made by the apply
+    dry = run("apply", "--dry-run", "--backup", str(out), "--schema", "re:shop_[0-9]+", "--desired", desired,
+              "--db", url)
+    assert dry.returncode == 0 and not out.exists(), dry.stdout + dry.stderr
+    r = run("apply", "--auto-approve", "--jobs", "2", "--backup", str(out), "--schema", "re:shop_[0-9]+",
+            "--desired", desired, "--db", url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(os.listdir(out)) == ["shop_2.sql", "shop_3.sql"]  # the changed members only
+    for name in ("shop_2", "shop_3"):
+        line = "Backup written to %s.\n" % (out / (name + ".sql"))
+        assert line in r.stdout and r.stdout.index(line) < r.stdout.index("Outcome:"), r.stdout
+    assert oct(out.stat().st_mode & 0o777) == "0o700"
+    # each file restores into an empty database: that member as it was before the apply, rows included
+    try:
+        for name in ("shop_2", "shop_3"):
+            my(my_server, "CREATE DATABASE `restored_%s`" % name)
+            restored = run("restore", "--db", "mysql://root@localhost/restored_%s?unix_socket=%s" % (name, my_server),
+                           str(out / (name + ".sql")))
+            assert restored.returncode == 0, restored.stdout + restored.stderr
+            assert my(my_server, "SELECT id, name FROM author ORDER BY id", "restored_" + name) == [
+                (1, "Ursula"), (2, "Italo")]
+        assert [c[0] for c in my(my_server, "SHOW COLUMNS FROM author", "restored_shop_2")] == ["id", "name"]
+        assert my(my_server, "SHOW TABLES", "restored_shop_3") == [("author",)]
+        assert my(my_server, "SHOW TABLES", "shop_3") == [("author",), ("book",)]  # while the member was applied
+    finally:
+        for name in ("shop_2", "shop_3"):
+            my(my_server, "DROP DATABASE IF EXISTS `restored_%s`" % name)
+
+
+def test_mariadb_fleet_backup_that_fails_changes_no_database(my_server, my_fleet, tmp_path):
+    url, desired = my_fleet
+    before = my_catalog(my_server)
+    # shop_3's file is there already (never overwritten): shop_2's backup is written, shop_3's fails
+    out = tmp_path / "backups"
+    out.mkdir()
+    (out / "shop_3.sql").write_text("-- another run's\n")
+    r = run("apply", "--auto-approve", "--jobs", "2", "--backup", str(out), "--schema", "re:shop_[0-9]+",
+            "--desired", desired, "--db", url)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "backup failed, nothing was changed" in r.stderr and "shop_3.sql" in r.stderr, r.stderr
+    assert "1 backup(s) written before it stay in %s" % out in r.stderr, r.stderr
+    assert "Outcome:" not in r.stdout, r.stdout
+    assert my_catalog(my_server) == before
+    assert (out / "shop_3.sql").read_text() == "-- another run's\n"
+    # a directory that cannot be made: nothing is backed up, nothing changes
+    blocked = run("apply", "--auto-approve", "--backup", str(tmp_path / "schema.sql" / "backups"), "--schema",
+                  "shop_*", "--desired", desired, "--db", url)
+    assert blocked.returncode == 1 and "cannot make the directory" in blocked.stderr, blocked.stderr
+    assert my_catalog(my_server) == before

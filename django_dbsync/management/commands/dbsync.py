@@ -24,8 +24,10 @@ from django_dbsync import absent_sqlite
 from django_dbsync import mysql as mysql_apply
 from django_dbsync.output import wants_color
 from django_dbsync import txtlog
-from django_dbsync.cli_args import add_list_option, split_names, split_patterns
+from django_dbsync.cli_args import add_list_option, split_names
 from django_dbsync.desired import unknown_app_labels
+from django_dbsync import fleet as fleet_run
+from django_dbsync import fleet_options
 
 NOT_A_TERMINAL = (
     "refusing to change the database without confirmation: stdin is not a terminal; "
@@ -70,8 +72,9 @@ class Command(BaseCommand):
         # The short aliases and list forms are django-dbsync 1.x's own, so its
         # users' command lines run unchanged (docs/migrating-from-1.x.md).
         parser.add_argument(
-            "--database", "-d",
-            help="Database alias to sync (default: DJANGO_DBSYNC['DEFAULT_DATABASE'], 'default').",
+            "--database", "-d", action="append",
+            help="Database alias to sync (default: DJANGO_DBSYNC['DEFAULT_DATABASE'], 'default'); "
+                 "repeated (or comma-separated), several aliases in one run, each its own group.",
         )
         parser.add_argument(
             "--dry-run", "-dr", action="store_true",
@@ -118,6 +121,7 @@ class Command(BaseCommand):
                  "EXCLUDE_APP_PATTERNS. Exclusions given on the command line still apply.",
         )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
+        fleet_options.add_arguments(parser, lists)  # fleets: --schemas, --all-schemas, --jobs, ...
         orphans.add_arguments(parser)  # inspect: orphaned tables and views
         parser.add_argument(
             "--suggest-manual-commands", "-smc", action="store_true",
@@ -149,14 +153,16 @@ class Command(BaseCommand):
         parser.set_defaults(verbosity=None)
 
     def handle(self, *args, **options):
-        alias = options["database"] or conf.default_database()
+        aliases = split_names(options["database"]) or [conf.default_database()]
+        alias = aliases[0]
         settings = conf.get_settings(alias)  # refuses on a DJANGO_DBSYNC error
+        handle = self._handle_fleet if fleet_options.requested(options, aliases) else self._handle
         if not options.get("txt_log"):
-            return self._handle(alias, settings, options)
+            return handle(alias, settings, options)
         path = txtlog.log_path(options["txt_log"], settings["REPORT_OUTPUT_DIR"])
         with txtlog.teed(self, path) as log_only:
             try:
-                result = self._handle(alias, settings, options)
+                result = handle(alias, settings, options)
             except CommandError as e:
                 # manage.py prints it after handle() returns: the log gets it here
                 log_only(f"CommandError: {e}")
@@ -168,7 +174,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Terminal output saved to: {path}")
         return result
 
-    def _handle(self, alias, settings, options):
+    def _prepare(self, alias, settings, options):
+        """The options with the verbosity settled, the Printer and the Selection."""
         verbosity = options["verbosity"]
         if verbosity is None:  # no -v: DEBUG_MODE shows everything, VERBOSE_LOGGING the details
             verbosity = 3 if settings["DEBUG_MODE"] else 2 if settings["VERBOSE_LOGGING"] else 1
@@ -189,14 +196,30 @@ class Command(BaseCommand):
         for label in unknown_app_labels(exclude_apps):
             # django-dbsync 1.x ignored these silently; say it, and go on
             out.warning(f"--exclude-apps: no installed app has the label '{label}'; nothing to exclude.")
-        selection = Selection(
-            settings,
-            include_apps=split_names(options["include_apps"]),
-            exclude_apps=exclude_apps,
-            exclude_app_patterns=split_patterns(options["exclude_app_patterns"]),
-            exclude_table_patterns=split_patterns(options["exclude_table_patterns"]),
-            no_restriction=options["no_restriction"],
-        )
+        return options, out, self._selection(settings, options)
+
+    @staticmethod
+    def _selection(settings, options):
+        """The models the options and `settings` (one alias's) choose."""
+        return Selection.from_options(settings, options)
+
+    def _handle_fleet(self, alias, settings, options):
+        """--schemas, --all-schemas, several --database, --all-databases, --all-tenants."""
+        options, out, selection = self._prepare(alias, settings, options)
+        if orphans.requested(options) or options["suggest_manual_commands"]:
+            raise CommandError("the listings of orphans and views and --suggest-manual-commands look at "
+                               "one database: leave out the fleet options (--schemas, --all-schemas, "
+                               "several --database, --all-databases, --all-tenants)")
+        # each alias's models as its own settings choose them (CUSTOM_DATABASES)
+        def selection_for(other):
+            return selection if other == alias else self._selection(conf.get_settings(other), options)
+
+        groups = fleet_options.groups(options, selection_for, settings)
+        fleet_run.run(self, groups, settings, options, out)
+
+    def _handle(self, alias, settings, options):
+        options, out, selection = self._prepare(alias, settings, options)
+        verbosity = options["verbosity"]
         dry_run = options["dry_run"] or settings["DRY_RUN_MODE"]
         # The engine connects first: wrong credentials or an unreachable server
         # are then reported by the engine, without the password, before Django's

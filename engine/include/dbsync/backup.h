@@ -44,6 +44,30 @@ DBSYNC_EXTERN(int) dbsync_conn_backup(dbsync_ctx *ctx, dbsync_conn *conn, const 
 	const dbsync_backup_options *opts, dbsync_backup_method *out_method);
 
 /**
+ * Whether a backup written with `method` holds the synced namespace alone, so
+ * that a fleet (dbsync/fleet.h) needs one backup per member: 1 (MySQL: a
+ * backup is of one database; the engine's own dump everywhere, and
+ * DBSYNC_BACKUP_AUTO, which falls back to it where the tool is missing or
+ * refuses the server), or 0 when one backup holds every namespace and so
+ * covers the whole fleet (PostgreSQL with DBSYNC_BACKUP_TOOL: pg_dump writes
+ * every schema of the database; SQLite's copy of its file). A dialect whose
+ * backend is not compiled in answers 1. Read from the backend's backup
+ * table, like the facts of dbsync/conn.h.
+ */
+DBSYNC_EXTERN(int) dbsync_backup_per_member(dbsync_dialect dialect, dbsync_backup_method method);
+
+/**
+ * dbsync_conn_backup of namespace `name` of `conn`'s server (a PostgreSQL
+ * schema, a MySQL database, as dbsync_conn_namespaces lists them): `conn`
+ * syncs `name` while the backup is written and its own namespace again
+ * afterwards, whatever happened. What the file holds is what
+ * dbsync_backup_per_member says: `name` alone, or every namespace.
+ * DBSYNC_EUNSUPPORTED where the dialect has no namespaces (SQLite).
+ */
+DBSYNC_EXTERN(int) dbsync_conn_backup_namespace(dbsync_ctx *ctx, dbsync_conn *conn, const char *name,
+	const char *path, const dbsync_backup_options *opts, dbsync_backup_method *out_method);
+
+/**
  * Restore a backup written by dbsync_conn_backup into `conn`'s database, which
  * must hold no tables (DBSYNC_EINVALID otherwise).
  */

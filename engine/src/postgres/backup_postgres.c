@@ -265,6 +265,7 @@ const dbs_backup_ops dbs_pg_backup_ops = {
 	.tool_restore = pg_restore_tool,
 	/* pg_dump refuses a server of a newer major than its own */
 	.tool_refuses_server = "server version mismatch",
+	.tool_whole_database = true, /* pg_backup_tool dumps every schema */
 	.dump_prologue = "SET standard_conforming_strings = on;\n",
 	.dump_rows = pg_dump_rows,
 	.dump_sequences = pg_dump_sequences,

@@ -1,0 +1,2 @@
+"""No views: django-tenants' multi-type settings name a URLconf per tenant type."""
+urlpatterns = []
