@@ -37,7 +37,7 @@ MESON := $(call with_venv,$(VENV52)) $(VENV52)/bin/meson
 pip_install = $(call with_venv,$(1)) $(1)/bin/pip install -q --no-build-isolation \
 	--disable-pip-version-check $(foreach o,$(DEV_OPTIONS),--config-settings=setup-args=$(o)) .
 
-.PHONY: all bench bench-scale bench-pg bench-mysql bench-django deps deps-django6 deps-corpus build test test-c test-c-sanitize \
+.PHONY: all bench bench-scale bench-pg bench-mysql bench-django bench-fleet deps deps-django6 deps-corpus build test test-c test-c-sanitize \
 	test-build-variants test-py test-py-django52 test-py-django6 test-matrix demo clean wheel test-wheel test-corpus \
 	check-seam
 
@@ -155,6 +155,15 @@ bench-mysql: build
 bench-django: deps
 	$(call pip_install,$(VENV52))
 	bench/django_compare.sh 2000
+
+# Fleets on PostgreSQL (bench/README.md): 1,000 django-tenants schemas against
+# migrate_schemas and a loop of one run per schema, in a venv of its own (deps.sh
+# installs django-tenants into it).
+VENVFLEET := .venv/bench-fleet
+bench-fleet: build
+	scripts/deps.sh venv $(VENVFLEET) "$$(scripts/deps.sh find-python 3.11)" 'Django>=5.2,<5.3'
+	$(call pip_install,$(VENVFLEET))
+	$(VENVFLEET)/bin/python bench/bench_fleet.py --cli build/c/dbsync
 
 # wheel: the binary wheel (abi3, manylinux, client libraries bundled) in dist/; see README.
 wheel: deps

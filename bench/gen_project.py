@@ -47,11 +47,23 @@ class M{i}(models.Model):
 '''
 
 
-def main():
-    out, n = sys.argv[1], int(sys.argv[2])
+def models_py(n):
+    """The source of benchapp/models.py: N models M0..M(N-1)."""
     import django
     # Django 5.1 renamed CheckConstraint's `check` to `condition`.
     check = "condition" if django.VERSION >= (5, 1) else "check"
+    parts = ["from django.db import models\n"]
+    for i in range(n):
+        # Chains of ten: the original django-dbsync orders tables recursively
+        # and overflows Python's stack on one chain of 2,000 foreign keys.
+        prev = ("models.ForeignKey('M%d', null=True, on_delete=models.CASCADE)" % (i - 1)
+                if i % 10 else "models.IntegerField(null=True)")
+        parts.append(MODEL.format(i=i, prev=prev, check=check))
+    return "".join(parts)
+
+
+def main():
+    out, n = sys.argv[1], int(sys.argv[2])
     os.makedirs(os.path.join(out, "benchapp"), exist_ok=True)
     with open(os.path.join(out, "settings.py"), "w") as f:
         f.write(SETTINGS)
@@ -59,14 +71,7 @@ def main():
         f.write(MANAGE)
     open(os.path.join(out, "benchapp", "__init__.py"), "w").close()
     with open(os.path.join(out, "benchapp", "models.py"), "w") as f:
-        f.write("from django.db import models\n")
-        for i in range(n):
-            # Chains of ten: the original django-dbsync orders tables recursively
-            # and overflows Python's stack on one chain of 2,000 foreign keys.
-            prev = ("models.ForeignKey('M%d', null=True, on_delete=models.CASCADE)" % (i - 1)
-                    if i % 10 else "models.IntegerField(null=True)")
-            f.write(MODEL.format(i=i, prev=prev, check=check))
-
+        f.write(models_py(n))
 
 if __name__ == "__main__":
     main()
