@@ -325,13 +325,15 @@ static void introspect_many_equals_one_at_a_time(void **state)
 }
 
 /* The catalog read inside the caller's transaction leaves its search_path
- * as it was (the per-schema paths are the read's own). */
+ * and its jit as they were (the per-schema paths and jit off are the read's
+ * own). */
 static void introspect_many_in_a_transaction_keeps_the_path(void **state)
 {
 	dbsync_ctx *ctx = *state;
 	make_schemas(ctx, "tx", 2, "CREATE TABLE t (id int PRIMARY KEY)");
 	dbsync_conn *conn = open_db(ctx, "tx1");
 	exec_ok(ctx, conn, "BEGIN");
+	exec_ok(ctx, conn, "SET LOCAL jit = on");
 	const char *names[] = { "tx2", "tx1" };
 	dbsync_schema *outs[2];
 	assert_int_equal(conn->backend->introspect_many(outs, ctx, conn, names, 2), 0);
@@ -339,6 +341,7 @@ static void introspect_many_in_a_transaction_keeps_the_path(void **state)
 	assert_non_null(outs[1]);
 	assert_int_equal(query_ok(ctx, conn, "SELECT pg_catalog.current_setting('search_path') = "
 		"'tx1, \"$user\", public'"), 1);
+	assert_int_equal(query_ok(ctx, conn, "SELECT pg_catalog.current_setting('jit') = 'on'"), 1);
 	exec_ok(ctx, conn, "CREATE TABLE made_here (id int)");
 	exec_ok(ctx, conn, "COMMIT");
 	assert_int_equal(query_ok(ctx, conn, "SELECT count(*) FROM pg_catalog.pg_tables "
